@@ -1,0 +1,185 @@
+package dev.jmesh.bootstrap;
+
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The static bridge that advice calls. It lives on the bootstrap class path so that rewritten
+ * JDK classes and every application class loader see the same copy.
+ *
+ * <p>Until the data path installs itself, and after it uninstalls, every hook is a no-op that
+ * returns its input. A hook never lets an exception reach the application: the data path's
+ * failure is counted, logged once per cause, and the application's call goes on as if jmesh were
+ * absent. Calls made from the agent's own threads, and accepts on the agent's own listening
+ * ports, never reach the data path, so the agent's sockets stay invisible to its own hooks.
+ */
+public final class MeshHooks {
+
+  private static volatile MeshBridge bridge;
+
+  /** Ports the agent itself listens on (admin, metrics); copy-on-write, read without locks. */
+  private static volatile int[] agentPorts = new int[0];
+
+  private static final ThreadLocal<Boolean> AGENT_THREAD = new ThreadLocal<>();
+
+  private static final LongAdder FAILURES = new LongAdder();
+
+  private static final ConcurrentHashMap<String, Boolean> REPORTED_CAUSES =
+      new ConcurrentHashMap<>();
+
+  private MeshHooks() {}
+
+  /** Makes {@code dataPath} receive every hook from now on. */
+  public static void install(MeshBridge dataPath) {
+    bridge = dataPath;
+  }
+
+  /** Returns every hook to its no-op default; in-flight calls finish on the old bridge. */
+  public static void uninstall() {
+    bridge = null;
+  }
+
+  public static boolean isInstalled() {
+    return bridge != null;
+  }
+
+  /** Marks the calling thread as one of the agent's own; called first thing in its run(). */
+  public static void markAgentThread() {
+    AGENT_THREAD.set(Boolean.TRUE);
+  }
+
+  public static boolean isAgentThread() {
+    return AGENT_THREAD.get() != null;
+  }
+
+  /** Declares a port the agent listens on, so accepts on it are not reported. */
+  public static synchronized void addAgentPort(int port) {
+    int[] old = agentPorts;
+    int[] next = java.util.Arrays.copyOf(old, old.length + 1);
+    next[old.length] = port;
+    agentPorts = next;
+  }
+
+  public static synchronized void removeAgentPort(int port) {
+    int[] old = agentPorts;
+    agentPorts = java.util.Arrays.stream(old).filter(p -> p != port).toArray();
+  }
+
+  /** Data-path failures swallowed by hooks since start. */
+  public static long failureCount() {
+    return FAILURES.sum();
+  }
+
+  public static SocketAddress beforeConnect(SocketAddress target) {
+    MeshBridge b = bridge;
+    if (b == null || target == null || isAgentThread()) {
+      return target;
+    }
+    try {
+      SocketAddress replacement = b.beforeConnect(target);
+      return replacement != null ? replacement : target;
+    } catch (Throwable t) {
+      failed("connect", t);
+      return target;
+    }
+  }
+
+  public static void afterBind(ServerSocket server) {
+    MeshBridge b = bridge;
+    if (b == null || server == null || isAgentThread()) {
+      return;
+    }
+    try {
+      b.afterBind(server);
+    } catch (Throwable t) {
+      failed("bind", t);
+    }
+  }
+
+  public static void afterBind(ServerSocketChannel server) {
+    MeshBridge b = bridge;
+    if (b == null || server == null || isAgentThread()) {
+      return;
+    }
+    try {
+      b.afterBind(server);
+    } catch (Throwable t) {
+      failed("bind", t);
+    }
+  }
+
+  public static void afterAccept(Socket accepted) {
+    MeshBridge b = bridge;
+    if (b == null || accepted == null || isAgentPort(accepted.getLocalPort())) {
+      return;
+    }
+    try {
+      b.afterAccept(accepted);
+    } catch (Throwable t) {
+      failed("accept", t);
+    }
+  }
+
+  public static void afterAccept(SocketChannel accepted) {
+    MeshBridge b = bridge;
+    if (b == null || accepted == null || isAgentThread()) {
+      return;
+    }
+    try {
+      if (isAgentPort(localPort(accepted))) {
+        return;
+      }
+      b.afterAccept(accepted);
+    } catch (Throwable t) {
+      failed("accept", t);
+    }
+  }
+
+  public static void beforeHttpRequest(
+      String library, String method, String authority, String path) {
+    MeshBridge b = bridge;
+    if (b == null || isAgentThread()) {
+      return;
+    }
+    try {
+      b.beforeHttpRequest(library, method, authority, path);
+    } catch (Throwable t) {
+      failed("http-request:" + library, t);
+    }
+  }
+
+  private static int localPort(SocketChannel channel) throws java.io.IOException {
+    SocketAddress local = channel.getLocalAddress();
+    return local instanceof InetSocketAddress ? ((InetSocketAddress) local).getPort() : -1;
+  }
+
+  private static boolean isAgentPort(int port) {
+    for (int p : agentPorts) {
+      if (p == port) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Counts a data-path failure and logs its first occurrence per hook and exception type. The
+   * log goes to stderr directly: the bridge may be the thing that is broken.
+   */
+  private static void failed(String hook, Throwable t) {
+    FAILURES.increment();
+    String cause = hook + ':' + t.getClass().getName();
+    if (REPORTED_CAUSES.putIfAbsent(cause, Boolean.TRUE) == null) {
+      System.err.println(
+          "[jmesh] WARN the data path failed in the " + hook + " hook (" + t
+              + "); the application's call continues unmeshed. Further failures of this cause"
+              + " are counted in jmesh_agent_hook_failures_total, not logged.");
+    }
+  }
+}

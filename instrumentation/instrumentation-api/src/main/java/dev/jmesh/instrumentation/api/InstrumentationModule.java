@@ -1,0 +1,38 @@
+package dev.jmesh.instrumentation.api;
+
+import java.util.List;
+
+/**
+ * One instrumented library at one minimum version, e.g. {@code okhttp-3.9}. Modules are found
+ * with {@link java.util.ServiceLoader} in the agent's class loader.
+ *
+ * <pre>{@code
+ * public final class OkHttpModule implements InstrumentationModule {
+ *   public String name() { return "okhttp-3.9"; }
+ *   public List<TypeInstrumentation> typeInstrumentations() {
+ *     return List.of(new OkHttpClientBuilderInstrumentation());
+ *   }
+ *   public List<String> helperClassNames() {
+ *     return List.of("dev.jmesh.instrumentation.okhttp.v3_9.MeshInterceptor");
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>Advice may reference only the bootstrap bridge ({@code dev.jmesh.bootstrap}), the
+ * instrumented library, the JDK and the module's helper classes. Helpers are injected into the
+ * application class loader that loads the library, after the agent has checked that every
+ * library class, method and field they reference exists there; if one is missing the module is
+ * disabled for that class loader with one log line.
+ */
+public interface InstrumentationModule {
+
+  /** The module's name, {@code <library>-<minimum version>}; also its on/off setting. */
+  String name();
+
+  List<TypeInstrumentation> typeInstrumentations();
+
+  /** Classes to inject beside the library, in dependency order (supertypes first). */
+  default List<String> helperClassNames() {
+    return List.of();
+  }
+}
