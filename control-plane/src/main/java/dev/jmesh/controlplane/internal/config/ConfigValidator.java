@@ -1,0 +1,141 @@
+package dev.jmesh.controlplane.internal.config;
+
+import dev.jmesh.controlplane.config.ConfigResource;
+import dev.jmesh.controlplane.config.DestinationRule;
+import dev.jmesh.controlplane.config.Diagnostic;
+import dev.jmesh.controlplane.config.Sidecar;
+import dev.jmesh.controlplane.config.VirtualService;
+import dev.jmesh.controlplane.config.VirtualService.Destination;
+import dev.jmesh.controlplane.config.VirtualService.RouteDestination;
+import dev.jmesh.controlplane.internal.registry.MeshService;
+import dev.jmesh.controlplane.internal.registry.ServiceRegistry;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Checks that resources fit together, like {@code istioctl analyze}: destinations name known
+ * hosts, subsets exist, ports exist, and no two resources claim the same thing.
+ */
+final class ConfigValidator {
+  private ConfigValidator() {}
+
+  /**
+   * Checks DestinationRules and Sidecars; returns the diagnostics. Resources are visited in id
+   * order, so of two conflicting resources the later one is reported.
+   */
+  static List<Diagnostic> checkPolicies(List<ConfigResource> resources, ServiceRegistry registry) {
+    List<Diagnostic> out = new ArrayList<>();
+    Map<String, DestinationRule> ruleByHost = new HashMap<>();
+    Map<String, Sidecar> defaultSidecar = new HashMap<>();
+    for (ConfigResource r : resources) {
+      if (r instanceof DestinationRule) {
+        DestinationRule dr = (DestinationRule) r;
+        String host = ServiceRegistry.qualify(dr.host(), dr.namespace());
+        DestinationRule first = ruleByHost.putIfAbsent(host, dr);
+        if (first != null) {
+          out.add(Diagnostic.error(dr.meta().location().atLine(dr.hostLine()), dr.id(),
+              "host " + dr.host() + " already has DestinationRule " + first.name() + " ("
+                  + first.meta().location() + "); only one applies, merge their subsets"));
+        } else if (!host.startsWith("*") && registry.service(host) == null) {
+          out.add(Diagnostic.warning(dr.meta().location().atLine(dr.hostLine()), dr.id(),
+              "host " + dr.host() + " is not defined by any ServiceEntry or Service;"
+                  + " the rule has no effect"));
+        }
+      } else if (r instanceof Sidecar) {
+        Sidecar sc = (Sidecar) r;
+        if (sc.workloadSelector().isEmpty()) {
+          Sidecar first = defaultSidecar.putIfAbsent(sc.namespace(), sc);
+          if (first != null) {
+            out.add(Diagnostic.error(sc.meta().location(), sc.id(),
+                "namespace " + sc.namespace() + " already has a Sidecar without workloadSelector ("
+                    + first.name() + ", " + first.meta().location() + "); keep only one"));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Checks VirtualServices against the registry and the accepted DestinationRules. */
+  static List<Diagnostic> checkRoutes(List<ConfigResource> resources, ServiceRegistry registry,
+      List<DestinationRule> rules) {
+    Map<String, DestinationRule> ruleByHost = new HashMap<>();
+    for (DestinationRule dr : rules) {
+      ruleByHost.putIfAbsent(ServiceRegistry.qualify(dr.host(), dr.namespace()), dr);
+    }
+    List<Diagnostic> out = new ArrayList<>();
+    Map<String, VirtualService> routedHosts = new HashMap<>();
+    for (ConfigResource r : resources) {
+      if (!(r instanceof VirtualService)) {
+        continue;
+      }
+      VirtualService vs = (VirtualService) r;
+      if (vs.gateways().isEmpty() || vs.gateways().contains("mesh")) {
+        for (String h : vs.hosts()) {
+          String host = ServiceRegistry.qualify(h, vs.namespace());
+          VirtualService first = routedHosts.putIfAbsent(host, vs);
+          if (first != null && first != vs) {
+            out.add(Diagnostic.error(vs.meta().location(), vs.id(),
+                "host " + h + " is already routed by VirtualService " + first.name() + " ("
+                    + first.meta().location() + "); Istio applies only one, merge their routes"));
+          }
+        }
+      }
+      for (VirtualService.HttpRoute route : vs.http()) {
+        for (RouteDestination d : route.route()) {
+          checkDestination(vs, d.destination(), registry, ruleByHost, out);
+        }
+        if (route.mirror() != null) {
+          checkDestination(vs, route.mirror(), registry, ruleByHost, out);
+        }
+      }
+      for (VirtualService.TcpRoute route : vs.tcp()) {
+        for (RouteDestination d : route.route()) {
+          checkDestination(vs, d.destination(), registry, ruleByHost, out);
+        }
+      }
+      for (VirtualService.TlsRoute route : vs.tls()) {
+        for (RouteDestination d : route.route()) {
+          checkDestination(vs, d.destination(), registry, ruleByHost, out);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static void checkDestination(VirtualService vs, Destination d, ServiceRegistry registry,
+      Map<String, DestinationRule> ruleByHost, List<Diagnostic> out) {
+    String host = ServiceRegistry.qualify(d.host(), vs.namespace());
+    var location = vs.meta().location().atLine(d.line());
+    MeshService service = registry.service(host);
+    if (service == null) {
+      out.add(Diagnostic.error(location, vs.id(),
+          "host " + d.host() + " is not defined by any ServiceEntry or Service"
+              + (host.equals(d.host()) ? "" : " (looked for " + host + ")")
+              + "; add one or correct the host"));
+      return;
+    }
+    if (d.port() != 0 && service.port(d.port()).isEmpty()) {
+      out.add(Diagnostic.error(location, vs.id(),
+          "port " + d.port() + " is not a port of " + host + " (it has "
+              + service.ports().stream().map(p -> String.valueOf(p.number()))
+                  .collect(Collectors.joining(", ")) + ")"));
+    }
+    if (!d.subset().isEmpty()) {
+      DestinationRule dr = ruleByHost.get(host);
+      boolean defined = dr != null
+          && dr.subsets().stream().anyMatch(s -> s.name().equals(d.subset()));
+      if (!defined) {
+        out.add(Diagnostic.error(location, vs.id(),
+            "subset " + d.subset() + " is not defined by any DestinationRule for host " + d.host()
+                + (dr == null ? "; add a DestinationRule with this subset"
+                    : "; DestinationRule " + dr.name() + " defines "
+                        + dr.subsets().stream().map(DestinationRule.Subset::name)
+                            .collect(Collectors.joining(", ")))));
+      }
+    }
+  }
+}

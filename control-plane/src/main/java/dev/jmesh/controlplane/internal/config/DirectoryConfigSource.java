@@ -1,0 +1,155 @@
+package dev.jmesh.controlplane.internal.config;
+
+import static java.nio.file.StandardWatchEventKinds.ENTRY_CREATE;
+import static java.nio.file.StandardWatchEventKinds.ENTRY_DELETE;
+import static java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY;
+
+import dev.jmesh.controlplane.config.ConfigResource;
+import dev.jmesh.controlplane.config.ConfigSource;
+import dev.jmesh.controlplane.config.Diagnostic;
+import dev.jmesh.controlplane.config.Location;
+import dev.jmesh.controlplane.config.MeshConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * A directory of Istio YAML, read recursively ({@code *.yaml}, {@code *.yml}), with
+ * {@code mesh.yaml} at its top holding the MeshConfig. Files are named in errors as the user
+ * named the directory, so {@code --config-dir mesh-config} gives {@code mesh-config/reviews.yaml}.
+ */
+public final class DirectoryConfigSource implements ConfigSource {
+  private static final Logger logger = Logger.getLogger(DirectoryConfigSource.class.getName());
+  public static final String MESH_FILE = "mesh.yaml";
+
+  private final Path dir;
+  private volatile WatchService watcher;
+  private volatile Thread watchThread;
+
+  public DirectoryConfigSource(Path dir) {
+    this.dir = dir;
+  }
+
+  @Override
+  public String name() {
+    return "dir:" + dir;
+  }
+
+  public Path directory() {
+    return dir;
+  }
+
+  @Override
+  public Contents read() throws IOException {
+    List<ConfigResource> resources = new ArrayList<>();
+    List<Diagnostic> diagnostics = new ArrayList<>();
+    MeshConfig mesh = null;
+    for (Path file : yamlFiles()) {
+      String display = file.toString();
+      String text;
+      try {
+        text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        // Deleted between listing and reading: the next watch event brings the truth.
+        if (Files.exists(file)) {
+          diagnostics.add(Diagnostic.error(new Location(display, 0), null,
+              "cannot be read: " + e.getMessage()));
+        }
+        continue;
+      }
+      if (file.getParent().equals(dir) && file.getFileName().toString().equals(MESH_FILE)) {
+        mesh = ResourceParser.parseMeshConfig(display, text, diagnostics);
+        continue;
+      }
+      ResourceParser.FileContents parsed = ResourceParser.parseResources(display, text);
+      resources.addAll(parsed.resources());
+      diagnostics.addAll(parsed.diagnostics());
+    }
+    return new Contents(mesh, resources, diagnostics);
+  }
+
+  private List<Path> yamlFiles() throws IOException {
+    if (!Files.isDirectory(dir)) {
+      throw new IOException(dir + " is not a directory");
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      return walk
+          .filter(Files::isRegularFile)
+          .filter(p -> {
+            String n = p.getFileName().toString();
+            return !n.startsWith(".") && (n.endsWith(".yaml") || n.endsWith(".yml"));
+          })
+          .sorted()
+          .collect(Collectors.toList());
+    }
+  }
+
+  @Override
+  public synchronized void watch(ChangeListener listener) throws IOException {
+    if (watcher != null) {
+      throw new IllegalStateException("already watching " + dir);
+    }
+    WatchService ws = dir.getFileSystem().newWatchService();
+    watcher = ws;
+    registerAll(ws);
+    Thread t = new Thread(() -> watchLoop(ws, listener), "jmesh-config-watch");
+    t.setDaemon(true);
+    watchThread = t;
+    t.start();
+  }
+
+  private void registerAll(WatchService ws) throws IOException {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path d : (Iterable<Path>) walk.filter(Files::isDirectory)::iterator) {
+        d.register(ws, ENTRY_CREATE, ENTRY_DELETE, ENTRY_MODIFY);
+      }
+    }
+  }
+
+  private void watchLoop(WatchService ws, ChangeListener listener) {
+    try {
+      while (true) {
+        WatchKey key = ws.take();
+        key.pollEvents();
+        key.reset();
+        try {
+          // A new subdirectory needs watching too; registering twice is harmless.
+          registerAll(ws);
+        } catch (IOException e) {
+          logger.log(Level.FINE, "re-registering watches", e);
+        }
+        listener.onChange(this);
+      }
+    } catch (InterruptedException | ClosedWatchServiceException e) {
+      // closed
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    WatchService ws = watcher;
+    if (ws != null) {
+      try {
+        ws.close();
+      } catch (IOException e) {
+        logger.log(Level.FINE, "closing watch service", e);
+      }
+      watcher = null;
+    }
+    Thread t = watchThread;
+    if (t != null) {
+      t.interrupt();
+      watchThread = null;
+    }
+  }
+}

@@ -1,0 +1,70 @@
+package dev.jmesh.controlplane.internal.config;
+
+import dev.jmesh.controlplane.config.Location;
+import dev.jmesh.controlplane.config.MeshConfig;
+import dev.jmesh.controlplane.internal.yaml.YamlNode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Parses {@code mesh.yaml}: either Istio's MeshConfig itself, or an IstioOperator-style file
+ * with it under {@code meshConfig:}.
+ */
+final class MeshConfigParser {
+  private MeshConfigParser() {}
+
+  static MeshConfig parse(YamlNode doc, Location location) {
+    YamlNode root = doc.get("meshConfig").isPresent() ? doc.get("meshConfig") : doc;
+    if (root.path("spec", "meshConfig").isPresent()) {
+      root = root.path("spec", "meshConfig");
+    }
+    MeshConfig defaults = MeshConfig.defaults();
+    YamlNode proxy = root.get("defaultConfig");
+    Double sampling = proxy.path("tracing", "sampling").doubleValue("defaultConfig.tracing.sampling");
+    MeshConfig.ProxyConfig proxyConfig =
+        new MeshConfig.ProxyConfig(
+            proxy.get("discoveryAddress").text("defaultConfig.discoveryAddress", ""),
+            proxy.get("proxyMetadata").stringMap("defaultConfig.proxyMetadata"),
+            proxy.get("holdApplicationUntilProxyStarts")
+                .boolValue("defaultConfig.holdApplicationUntilProxyStarts", false),
+            sampling,
+            Durations.read(proxy.get("drainDuration"), "defaultConfig.drainDuration"));
+    List<MeshConfig.ExtensionProvider> providers = new ArrayList<>();
+    for (YamlNode p : root.get("extensionProviders").items("extensionProviders")) {
+      String name = p.get("name").requiredText("extensionProviders.name");
+      String type = null;
+      Map<String, String> settings = new LinkedHashMap<>();
+      for (Map.Entry<String, YamlNode> e : p.entries("extensionProviders").entrySet()) {
+        if (e.getKey().equals("name")) {
+          continue;
+        }
+        if (type != null) {
+          throw Fields.fail(e.getValue(),
+              "extensionProviders " + name + ": give exactly one provider kind, found " + type
+                  + " and " + e.getKey());
+        }
+        type = e.getKey();
+        for (Map.Entry<String, YamlNode> s : e.getValue().entries(type).entrySet()) {
+          if (s.getValue().isScalar()) {
+            settings.put(s.getKey(), s.getValue().text(s.getKey()));
+          }
+        }
+      }
+      if (type == null) {
+        throw Fields.fail(p, "extensionProviders " + name + ": no provider kind given");
+      }
+      providers.add(new MeshConfig.ExtensionProvider(name, type, settings));
+    }
+    return new MeshConfig(
+        root.get("trustDomain").text("trustDomain", defaults.trustDomain()),
+        root.get("rootNamespace").text("rootNamespace", defaults.rootNamespace()),
+        Fields.enumValue(root.path("outboundTrafficPolicy", "mode"), "outboundTrafficPolicy.mode",
+            MeshConfig.OutboundTrafficPolicy.class, MeshConfig.OutboundTrafficPolicy.ALLOW_ANY),
+        root.get("enableAutoMtls").boolValue("enableAutoMtls", true),
+        proxyConfig,
+        providers,
+        location);
+  }
+}

@@ -1,0 +1,36 @@
+package dev.jmesh.controlplane.internal.registry;
+
+import java.util.Map;
+
+/**
+ * One address that serves a {@link MeshService}.
+ *
+ * @param ports service port number to the port on this endpoint
+ * @param locality {@code region/zone/subzone}, empty when unknown
+ * @param weight load-balancing weight, at least 1
+ * @param source where it came from, such as {@code WorkloadEntry default/reviews-v1}
+ */
+public record ServiceEndpoint(
+    String address,
+    Map<Integer, Integer> ports,
+    Map<String, String> labels,
+    String locality,
+    int weight,
+    String serviceAccount,
+    boolean ready,
+    String source) {
+  public ServiceEndpoint {
+    ports = Map.copyOf(ports);
+    labels = Map.copyOf(labels);
+  }
+
+  /** Whether this endpoint carries every label of {@code selector} (a DestinationRule subset). */
+  public boolean matches(Map<String, String> selector) {
+    for (Map.Entry<String, String> e : selector.entrySet()) {
+      if (!e.getValue().equals(labels.get(e.getKey()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

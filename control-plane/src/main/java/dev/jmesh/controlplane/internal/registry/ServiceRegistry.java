@@ -1,0 +1,206 @@
+package dev.jmesh.controlplane.internal.registry;
+
+import dev.jmesh.controlplane.config.ConfigResource;
+import dev.jmesh.controlplane.config.EndpointSlice;
+import dev.jmesh.controlplane.config.KubernetesService;
+import dev.jmesh.controlplane.config.ServiceEntry;
+import dev.jmesh.controlplane.config.ServicePort;
+import dev.jmesh.controlplane.config.WorkloadEntry;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The services of the mesh, by fully qualified host name, built from ServiceEntries,
+ * WorkloadEntries, Kubernetes Services and EndpointSlices. Immutable.
+ *
+ * <p>Short names resolve like Istio: {@code reviews} in namespace {@code default} is
+ * {@code reviews.default.svc.cluster.local}.
+ */
+public final class ServiceRegistry {
+  /** Istio's default DNS domain of the cluster. */
+  public static final String DOMAIN_SUFFIX = "cluster.local";
+
+  private final Map<String, MeshService> services;
+
+  private ServiceRegistry(Map<String, MeshService> services) {
+    this.services = java.util.Collections.unmodifiableMap(services);
+  }
+
+  public static ServiceRegistry empty() {
+    return new ServiceRegistry(new TreeMap<>());
+  }
+
+  /** Services in host name order. */
+  public Collection<MeshService> services() {
+    return services.values();
+  }
+
+  /** The service with exactly this host name, or null. */
+  public MeshService service(String hostname) {
+    return services.get(hostname);
+  }
+
+  /**
+   * Resolves a host as written in a resource of {@code namespace}: a name without dots is
+   * {@code name.namespace.svc.cluster.local}; anything else is taken as written (Istio's rule).
+   */
+  public static String qualify(String host, String namespace) {
+    if (host.startsWith("*") || host.contains(".")) {
+      return host;
+    }
+    return host + "." + namespace + ".svc." + DOMAIN_SUFFIX;
+  }
+
+  /**
+   * Finds a service the way a client's resolver with Kubernetes search domains would:
+   * {@code reviews}, {@code reviews.default}, {@code reviews.default.svc} or the full name.
+   */
+  public MeshService lookup(String host, String namespace) {
+    MeshService exact = services.get(host);
+    if (exact != null) {
+      return exact;
+    }
+    String[] candidates = {
+      host + "." + namespace + ".svc." + DOMAIN_SUFFIX,
+      host + ".svc." + DOMAIN_SUFFIX,
+      host + "." + DOMAIN_SUFFIX
+    };
+    for (String candidate : candidates) {
+      MeshService s = services.get(candidate);
+      if (s != null) {
+        return s;
+      }
+    }
+    return null;
+  }
+
+  /** Builds the registry from accepted resources. */
+  public static ServiceRegistry build(Collection<? extends ConfigResource> resources) {
+    List<WorkloadEntry> workloads = new ArrayList<>();
+    List<EndpointSlice> slices = new ArrayList<>();
+    for (ConfigResource r : resources) {
+      if (r instanceof WorkloadEntry) {
+        workloads.add((WorkloadEntry) r);
+      } else if (r instanceof EndpointSlice) {
+        slices.add((EndpointSlice) r);
+      }
+    }
+    Map<String, MeshService> services = new TreeMap<>();
+    for (ConfigResource r : resources) {
+      if (r instanceof ServiceEntry) {
+        for (MeshService s : fromServiceEntry((ServiceEntry) r, workloads)) {
+          services.putIfAbsent(s.hostname(), s);
+        }
+      } else if (r instanceof KubernetesService) {
+        MeshService s = fromKubernetes((KubernetesService) r, workloads, slices);
+        services.putIfAbsent(s.hostname(), s);
+      }
+    }
+    return new ServiceRegistry(services);
+  }
+
+  private static List<MeshService> fromServiceEntry(ServiceEntry se, List<WorkloadEntry> all) {
+    List<ServiceEndpoint> endpoints = new ArrayList<>();
+    String source = "ServiceEntry " + se.namespace() + "/" + se.name();
+    for (WorkloadEntry.Workload w : se.endpoints()) {
+      endpoints.add(endpoint(w, se.ports(), source));
+    }
+    if (!se.workloadSelector().isEmpty()) {
+      for (WorkloadEntry we : all) {
+        if (we.namespace().equals(se.namespace()) && selects(se.workloadSelector(), we)) {
+          endpoints.add(endpoint(we.spec(), se.ports(),
+              "WorkloadEntry " + we.namespace() + "/" + we.name()));
+        }
+      }
+    }
+    MeshService.Resolution resolution;
+    switch (se.resolution()) {
+      case STATIC:
+        resolution = MeshService.Resolution.STATIC;
+        break;
+      case DNS:
+      case DNS_ROUND_ROBIN:
+        resolution = MeshService.Resolution.DNS;
+        break;
+      default:
+        resolution = MeshService.Resolution.NONE;
+    }
+    List<MeshService> out = new ArrayList<>();
+    for (String host : se.hosts()) {
+      List<ServiceEndpoint> hostEndpoints = endpoints;
+      if (resolution == MeshService.Resolution.DNS && endpoints.isEmpty() && !host.startsWith("*")) {
+        // DNS resolution without endpoints resolves the host itself.
+        Map<Integer, Integer> ports = new LinkedHashMap<>();
+        for (ServicePort p : se.ports()) {
+          ports.put(p.number(), p.targetPort() > 0 ? p.targetPort() : p.number());
+        }
+        hostEndpoints = List.of(new ServiceEndpoint(host, ports, Map.of(), "", 1, "", true, source));
+      }
+      out.add(new MeshService(host, se.namespace(), se.ports(), se.addresses(), resolution,
+          se.location() == ServiceEntry.Location.MESH_EXTERNAL, hostEndpoints, source));
+    }
+    return out;
+  }
+
+  private static MeshService fromKubernetes(KubernetesService svc, List<WorkloadEntry> all,
+      List<EndpointSlice> slices) {
+    String host = svc.name() + "." + svc.namespace() + ".svc." + DOMAIN_SUFFIX;
+    String source = "Service " + svc.namespace() + "/" + svc.name();
+    List<ServiceEndpoint> endpoints = new ArrayList<>();
+    for (EndpointSlice slice : slices) {
+      if (!slice.namespace().equals(svc.namespace()) || !slice.serviceName().equals(svc.name())) {
+        continue;
+      }
+      Map<Integer, Integer> ports = new LinkedHashMap<>();
+      for (ServicePort p : svc.ports()) {
+        for (EndpointSlice.Port sp : slice.ports()) {
+          if (sp.name().equals(p.name()) || svc.ports().size() == 1) {
+            ports.put(p.number(), sp.port());
+          }
+        }
+      }
+      for (EndpointSlice.Endpoint e : slice.endpoints()) {
+        for (String address : e.addresses()) {
+          endpoints.add(new ServiceEndpoint(address, ports, Map.of(), e.zone(), 1, "", e.ready(),
+              "EndpointSlice " + slice.namespace() + "/" + slice.name()));
+        }
+      }
+    }
+    if (!svc.selector().isEmpty()) {
+      for (WorkloadEntry we : all) {
+        if (we.namespace().equals(svc.namespace()) && selects(svc.selector(), we)) {
+          endpoints.add(endpoint(we.spec(), svc.ports(),
+              "WorkloadEntry " + we.namespace() + "/" + we.name()));
+        }
+      }
+    }
+    List<String> addresses = svc.clusterIp().isEmpty() || svc.clusterIp().equals("None")
+        ? List.of() : List.of(svc.clusterIp());
+    return new MeshService(host, svc.namespace(), svc.ports(), addresses,
+        MeshService.Resolution.STATIC, false, endpoints, source);
+  }
+
+  private static boolean selects(Map<String, String> selector, WorkloadEntry we) {
+    for (Map.Entry<String, String> e : selector.entrySet()) {
+      if (!e.getValue().equals(we.spec().labels().get(e.getKey()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static ServiceEndpoint endpoint(WorkloadEntry.Workload w, List<ServicePort> servicePorts,
+      String source) {
+    Map<Integer, Integer> ports = new LinkedHashMap<>();
+    for (ServicePort p : servicePorts) {
+      Integer named = w.ports().get(p.name());
+      ports.put(p.number(), named != null ? named : p.targetPort() > 0 ? p.targetPort() : p.number());
+    }
+    return new ServiceEndpoint(w.address(), ports, w.labels(), w.locality(),
+        Math.max(1, w.weight()), w.serviceAccount(), true, source);
+  }
+}
