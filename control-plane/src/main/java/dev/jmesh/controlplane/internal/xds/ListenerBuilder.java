@@ -1,0 +1,66 @@
+package dev.jmesh.controlplane.internal.xds;
+
+import com.google.protobuf.Any;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
+import io.envoyproxy.envoy.config.listener.v3.ApiListener;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import java.util.Map;
+
+/**
+ * Outbound listeners in the proxyless shape: an {@code api_listener} holding an
+ * HttpConnectionManager that takes its routes from RDS, which is exactly what grpc-java's
+ * {@code xds:///host:port} resolver asks for; a TCP proxy for non-HTTP ports.
+ */
+final class ListenerBuilder {
+  private ListenerBuilder() {}
+
+  static Listener http(String name, String routeName) {
+    HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
+        .setStatPrefix(name)
+        .setCodecType(HttpConnectionManager.CodecType.AUTO)
+        .setRds(Rds.newBuilder().setConfigSource(ClusterBuilder.ads())
+            .setRouteConfigName(routeName))
+        .addHttpFilters(HttpFilter.newBuilder().setName(RouteBuilder.FAULT_FILTER)
+            .setTypedConfig(Any.pack(HTTPFault.getDefaultInstance())))
+        .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router")
+            .setTypedConfig(Any.pack(Router.getDefaultInstance())))
+        .build();
+    return Listener.newBuilder()
+        .setName(name)
+        .setApiListener(ApiListener.newBuilder().setApiListener(Any.pack(hcm)))
+        .build();
+  }
+
+  /** A TCP proxy to one cluster, or split by weight over several. */
+  static Listener tcp(String name, String address, int port, Map<String, Integer> weighted) {
+    TcpProxy.Builder proxy = TcpProxy.newBuilder().setStatPrefix(name);
+    if (weighted.size() == 1) {
+      proxy.setCluster(weighted.keySet().iterator().next());
+    } else {
+      TcpProxy.WeightedCluster.Builder wc = TcpProxy.WeightedCluster.newBuilder();
+      weighted.forEach((cluster, weight) -> wc.addClusters(
+          TcpProxy.WeightedCluster.ClusterWeight.newBuilder().setName(cluster).setWeight(weight)));
+      proxy.setWeightedClusters(wc);
+    }
+    return Listener.newBuilder()
+        .setName(name)
+        .setTrafficDirection(TrafficDirection.OUTBOUND)
+        .setAddress(Address.newBuilder().setSocketAddress(
+            SocketAddress.newBuilder().setAddress(address).setPortValue(port)))
+        .setBindToPort(com.google.protobuf.BoolValue.of(false))
+        .addFilterChains(FilterChain.newBuilder().addFilters(Filter.newBuilder()
+            .setName("envoy.filters.network.tcp_proxy").setTypedConfig(Any.pack(proxy.build()))))
+        .build();
+  }
+
+}

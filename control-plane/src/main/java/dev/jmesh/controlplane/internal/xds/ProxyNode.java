@@ -1,0 +1,52 @@
+package dev.jmesh.controlplane.internal.xds;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Who is asking for configuration: the proxy's id, namespace and labels, read from the xDS
+ * {@code node} with Istio's metadata keys ({@code NAMESPACE}, {@code LABELS}) or from an Istio
+ * node id ({@code sidecar~10.0.0.1~reviews-v1.default~default.svc.cluster.local}).
+ */
+public record ProxyNode(String id, String namespace, Map<String, String> labels) {
+  public ProxyNode {
+    labels = Map.copyOf(labels);
+  }
+
+  public static ProxyNode from(Node node) {
+    Struct md = node.getMetadata();
+    String namespace = text(md, "NAMESPACE");
+    if (namespace.isEmpty()) {
+      namespace = namespaceFromId(node.getId());
+    }
+    Map<String, String> labels = new LinkedHashMap<>();
+    Value l = md.getFieldsOrDefault("LABELS", Value.getDefaultInstance());
+    if (l.hasStructValue()) {
+      l.getStructValue().getFieldsMap().forEach((k, v) -> labels.put(k, v.getStringValue()));
+    }
+    return new ProxyNode(node.getId(), namespace.isEmpty() ? "default" : namespace, labels);
+  }
+
+  private static String text(Struct md, String key) {
+    return md.getFieldsOrDefault(key, Value.getDefaultInstance()).getStringValue();
+  }
+
+  private static String namespaceFromId(String id) {
+    String[] parts = id.split("~");
+    if (parts.length == 4) {
+      int dot = parts[2].lastIndexOf('.');
+      if (dot > 0) {
+        return parts[2].substring(dot + 1);
+      }
+    }
+    return "";
+  }
+
+  /** The key under which proxies that must see the same configuration share a translation. */
+  public String viewKey() {
+    return namespace + "|" + new java.util.TreeMap<>(labels);
+  }
+}

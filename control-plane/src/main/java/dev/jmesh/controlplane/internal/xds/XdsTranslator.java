@@ -1,0 +1,246 @@
+package dev.jmesh.controlplane.internal.xds;
+
+import com.google.protobuf.Message;
+import dev.jmesh.controlplane.config.DestinationRule;
+import dev.jmesh.controlplane.config.ServicePort;
+import dev.jmesh.controlplane.config.Sidecar;
+import dev.jmesh.controlplane.config.VirtualService;
+import dev.jmesh.controlplane.internal.config.MeshSnapshot;
+import dev.jmesh.controlplane.internal.registry.MeshService;
+import dev.jmesh.controlplane.internal.registry.ServiceEndpoint;
+import dev.jmesh.controlplane.internal.registry.ServiceRegistry;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Translates a {@link MeshSnapshot} into the xDS resources one proxy receives: for every
+ * service it may see (scoped by its {@code Sidecar}) and every port, an outbound Listener
+ * named {@code host:port}, its RouteConfiguration, Istio-named Clusters per DestinationRule
+ * subset, and their ClusterLoadAssignments.
+ */
+public final class XdsTranslator {
+  private XdsTranslator() {}
+
+  public static ProxyResources translate(MeshSnapshot snapshot, ProxyNode node) {
+    ServiceRegistry registry = snapshot.registry();
+    SidecarScope scope = SidecarScope.of(snapshot, node);
+    Map<String, DestinationRule> rules = new HashMap<>();
+    for (DestinationRule dr : snapshot.destinationRules()) {
+      rules.putIfAbsent(ServiceRegistry.qualify(dr.host(), dr.namespace()), dr);
+    }
+    Map<String, VirtualService> routes = new HashMap<>();
+    for (VirtualService vs : snapshot.virtualServices()) {
+      if (!vs.gateways().isEmpty() && !vs.gateways().contains("mesh")) {
+        continue;
+      }
+      for (String h : vs.hosts()) {
+        routes.putIfAbsent(ServiceRegistry.qualify(h, vs.namespace()), vs);
+      }
+    }
+
+    SortedMap<String, Message> listeners = new TreeMap<>();
+    SortedMap<String, Message> routeConfigs = new TreeMap<>();
+    SortedMap<String, Message> clusters = new TreeMap<>();
+    SortedMap<String, Message> endpoints = new TreeMap<>();
+    for (MeshService service : registry.services()) {
+      if (!scope.sees(service)) {
+        continue;
+      }
+      DestinationRule rule = rules.get(service.hostname());
+      VirtualService vs = routes.get(service.hostname());
+      for (ServicePort port : service.ports()) {
+        addClusters(service, port, rule, clusters, endpoints);
+        String name = ClusterNames.listener(service.hostname(), port.number());
+        String defaultCluster = ClusterNames.outbound(port.number(), "", service.hostname());
+        if (port.isHttp() || port.protocol().equals("TCP") && vs != null && !vs.http().isEmpty()
+            && vs.tcp().isEmpty()) {
+          listeners.put(name, ListenerBuilder.http(name, name));
+          routeConfigs.put(name, RouteBuilder.build(name,
+              domains(service, port.number(), node.namespace()), defaultCluster, vs,
+              d -> clusterFor(d, vs, service, port.number(), registry),
+              m -> (m.port() == 0 || m.port() == port.number())
+                  && node.labels().entrySet().containsAll(m.sourceLabels().entrySet())
+                  && (m.sourceNamespace().isEmpty()
+                      || m.sourceNamespace().equals(node.namespace()))));
+        } else if (!port.protocol().equals("UDP")) {
+          String address = service.addresses().isEmpty() ? "0.0.0.0" : service.addresses().get(0);
+          listeners.put(name, ListenerBuilder.tcp(name, address, port.number(),
+              tcpClusters(vs, service, port.number(), defaultCluster, registry)));
+        }
+      }
+    }
+    Map<String, SortedMap<String, Message>> byType = new LinkedHashMap<>();
+    byType.put(TypeUrls.LISTENER, listeners);
+    byType.put(TypeUrls.ROUTE, routeConfigs);
+    byType.put(TypeUrls.CLUSTER, clusters);
+    byType.put(TypeUrls.ENDPOINT, endpoints);
+    return new ProxyResources(byType, requested -> alias(requested, registry, node));
+  }
+
+  /** {@code reviews:9080} asked by a proxy in {@code default} is the full listener name. */
+  private static String alias(String requested, ServiceRegistry registry, ProxyNode node) {
+    int colon = requested.lastIndexOf(':');
+    if (colon <= 0) {
+      return null;
+    }
+    MeshService s = registry.lookup(requested.substring(0, colon), node.namespace());
+    return s == null ? null : ClusterNames.listener(s.hostname(), parsePort(requested, colon));
+  }
+
+  private static int parsePort(String name, int colon) {
+    try {
+      return Integer.parseInt(name.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private static void addClusters(MeshService service, ServicePort port, DestinationRule rule,
+      SortedMap<String, Message> clusters, SortedMap<String, Message> endpoints) {
+    List<DestinationRule.Subset> subsets = new ArrayList<>();
+    subsets.add(null);
+    if (rule != null) {
+      subsets.addAll(rule.subsets());
+    }
+    for (DestinationRule.Subset subset : subsets) {
+      List<ServiceEndpoint> selected = new ArrayList<>();
+      for (ServiceEndpoint e : service.endpoints()) {
+        if (subset == null || e.matches(subset.labels())) {
+          selected.add(e);
+        }
+      }
+      Cluster cluster = ClusterBuilder.build(service, port, rule, subset, selected);
+      clusters.put(cluster.getName(), cluster);
+      if (cluster.getType() == Cluster.DiscoveryType.EDS) {
+        endpoints.put(cluster.getName(),
+            EndpointBuilder.build(cluster.getName(), port.number(), selected));
+      }
+    }
+  }
+
+  private static String clusterFor(VirtualService.Destination d, VirtualService vs,
+      MeshService listenerService, int listenerPort, ServiceRegistry registry) {
+    String host = ServiceRegistry.qualify(d.host(), vs.namespace());
+    int port = d.port();
+    if (port == 0) {
+      MeshService target = registry.service(host);
+      if (host.equals(listenerService.hostname()) || target == null) {
+        port = listenerPort;
+      } else if (target.port(listenerPort).isPresent() || target.ports().isEmpty()) {
+        port = listenerPort;
+      } else {
+        port = target.ports().get(0).number();
+      }
+    }
+    return ClusterNames.outbound(port, d.subset(), host);
+  }
+
+  private static Map<String, Integer> tcpClusters(VirtualService vs, MeshService service,
+      int port, String defaultCluster, ServiceRegistry registry) {
+    Map<String, Integer> out = new LinkedHashMap<>();
+    if (vs != null) {
+      for (VirtualService.TcpRoute route : vs.tcp()) {
+        boolean applies = route.match().isEmpty()
+            || route.match().stream().anyMatch(m -> m.port() == 0 || m.port() == port);
+        if (!applies) {
+          continue;
+        }
+        boolean noWeights = route.route().stream().allMatch(d -> d.weight() == null);
+        for (VirtualService.RouteDestination d : route.route()) {
+          int weight = noWeights ? 1 : d.weight() == null ? 0 : d.weight();
+          out.merge(clusterFor(d.destination(), vs, service, port, registry), weight,
+              Integer::sum);
+        }
+        return out;
+      }
+    }
+    out.put(defaultCluster, 1);
+    return out;
+  }
+
+  /** The names a client in {@code proxyNamespace} may use for the service. */
+  private static List<String> domains(MeshService service, int port, String proxyNamespace) {
+    LinkedHashSet<String> names = new LinkedHashSet<>();
+    String host = service.hostname();
+    names.add(host);
+    String suffix = ".svc." + ServiceRegistry.DOMAIN_SUFFIX;
+    if (host.endsWith(suffix)) {
+      String nameNs = host.substring(0, host.length() - suffix.length());
+      names.add(nameNs + ".svc");
+      names.add(nameNs);
+      if (service.namespace().equals(proxyNamespace)) {
+        names.add(nameNs.substring(0, nameNs.lastIndexOf('.')));
+      }
+    }
+    names.addAll(service.addresses());
+    List<String> out = new ArrayList<>();
+    for (String n : names) {
+      out.add(n);
+      out.add(n + ":" + port);
+    }
+    return out;
+  }
+
+  /** Which services a proxy may see: all, or what its Sidecar's egress hosts allow. */
+  private static final class SidecarScope {
+    private final Sidecar sidecar;
+    private final String proxyNamespace;
+
+    private SidecarScope(Sidecar sidecar, String proxyNamespace) {
+      this.sidecar = sidecar;
+      this.proxyNamespace = proxyNamespace;
+    }
+
+    static SidecarScope of(MeshSnapshot snapshot, ProxyNode node) {
+      Sidecar chosen = null;
+      Sidecar namespaceDefault = null;
+      Sidecar rootDefault = null;
+      String root = snapshot.meshConfig().rootNamespace();
+      for (Sidecar s : snapshot.sidecars()) {
+        if (s.namespace().equals(node.namespace())) {
+          if (!s.workloadSelector().isEmpty()
+              && node.labels().entrySet().containsAll(s.workloadSelector().entrySet())) {
+            chosen = chosen == null ? s : chosen;
+          } else if (s.workloadSelector().isEmpty()) {
+            namespaceDefault = namespaceDefault == null ? s : namespaceDefault;
+          }
+        } else if (s.namespace().equals(root) && s.workloadSelector().isEmpty()) {
+          rootDefault = rootDefault == null ? s : rootDefault;
+        }
+      }
+      Sidecar s = chosen != null ? chosen : namespaceDefault != null ? namespaceDefault
+          : rootDefault;
+      return new SidecarScope(s, node.namespace());
+    }
+
+    boolean sees(MeshService service) {
+      if (sidecar == null || sidecar.egress().isEmpty()) {
+        return true;
+      }
+      for (Sidecar.Egress egress : sidecar.egress()) {
+        for (String entry : egress.hosts()) {
+          int slash = entry.indexOf('/');
+          String ns = entry.substring(0, slash);
+          String host = entry.substring(slash + 1);
+          boolean nsOk = ns.equals("*") || (ns.equals(".") ? proxyNamespace : ns)
+              .equals(service.namespace());
+          if (!nsOk || ns.equals("~")) {
+            continue;
+          }
+          if (host.equals("*") || host.equals(service.hostname())
+              || (host.startsWith("*.") && service.hostname().endsWith(host.substring(1)))) {
+            return true;
+          }
+        }
+      }
+      return false;
+    }
+  }
+}
