@@ -1,0 +1,93 @@
+package dev.jmesh.agent;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.instrument.Instrumentation;
+import java.lang.reflect.Method;
+import java.security.ProtectionDomain;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+
+/**
+ * Puts the bridge ({@code dev.jmesh.bootstrap}) into the bootstrap class loader, where rewritten
+ * JDK classes and every application class loader find the same copy.
+ *
+ * <p>The classes are defined into the bootstrap loader directly rather than by appending
+ * mesh.jar to the bootstrap class path: on JDK 17 an append prints a JVM warning and turns off
+ * class-data sharing for every application class, costing every meshed JVM start-up time. The
+ * append remains the fallback if direct definition is refused.
+ */
+public final class BridgeInstaller {
+
+  static final String BRIDGE_PACKAGE = "dev/jmesh/bootstrap/";
+
+  private BridgeInstaller() {}
+
+  public static void install(Instrumentation inst, JarFile jar) throws IOException {
+    if (alreadyInstalled()) {
+      return;
+    }
+    try {
+      defineInBootstrap(inst, jar);
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+      inst.appendToBootstrapClassLoaderSearch(jar);
+    }
+  }
+
+  private static boolean alreadyInstalled() {
+    try {
+      Class.forName("dev.jmesh.bootstrap.MeshHooks", false, null);
+      return true;
+    } catch (ClassNotFoundException e) {
+      return false;
+    }
+  }
+
+  private static void defineInBootstrap(Instrumentation inst, JarFile jar)
+      throws ReflectiveOperationException, IOException {
+    Module javaBase = Object.class.getModule();
+    inst.redefineModule(javaBase, Set.of(),
+        Map.of("jdk.internal.misc", Set.of(BridgeInstaller.class.getModule())),
+        Map.of(), Set.of(), Map.of());
+    Class<?> unsafeClass = Class.forName("jdk.internal.misc.Unsafe");
+    Object unsafe = unsafeClass.getMethod("getUnsafe").invoke(null);
+    Method define = unsafeClass.getMethod("defineClass", String.class, byte[].class, int.class,
+        int.class, ClassLoader.class, ProtectionDomain.class);
+
+    List<JarEntry> pending = new ArrayList<>();
+    for (Enumeration<JarEntry> e = jar.entries(); e.hasMoreElements(); ) {
+      JarEntry entry = e.nextElement();
+      if (entry.getName().startsWith(BRIDGE_PACKAGE) && entry.getName().endsWith(".class")) {
+        pending.add(entry);
+      }
+    }
+    // A class whose supertype is not defined yet fails; it is retried after the others.
+    while (!pending.isEmpty()) {
+      List<JarEntry> failed = new ArrayList<>();
+      Throwable last = null;
+      for (JarEntry entry : pending) {
+        byte[] bytes;
+        try (InputStream in = jar.getInputStream(entry)) {
+          bytes = in.readAllBytes();
+        }
+        String name = entry.getName().replace('/', '.').substring(0,
+            entry.getName().length() - ".class".length());
+        try {
+          define.invoke(unsafe, name, bytes, 0, bytes.length, null, null);
+        } catch (java.lang.reflect.InvocationTargetException ex) {
+          failed.add(entry);
+          last = ex.getCause();
+        }
+      }
+      if (failed.size() == pending.size()) {
+        throw new IllegalStateException("cannot define the bridge classes", last);
+      }
+      pending = failed;
+    }
+  }
+}

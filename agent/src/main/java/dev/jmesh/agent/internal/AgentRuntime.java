@@ -1,0 +1,144 @@
+package dev.jmesh.agent.internal;
+
+import dev.jmesh.bootstrap.MeshHooks;
+import dev.jmesh.dataplane.DataPath;
+import dev.jmesh.dataplane.MeshThreads;
+import dev.jmesh.dataplane.admin.AdminEndpoints;
+import dev.jmesh.dataplane.admin.AdminServer;
+import dev.jmesh.dataplane.admin.Json;
+import dev.jmesh.dataplane.log.MeshLog;
+import dev.jmesh.dataplane.settings.MeshSettings;
+import dev.jmesh.dataplane.stats.PrometheusText;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The running agent as its admin endpoint shows it: settings, node, modules and counters. */
+final class AgentRuntime implements AdminEndpoints {
+
+  private final MeshSettings settings;
+  private final DataPath dataPath;
+  private final long pid = ProcessHandle.current().pid();
+  private volatile List<ModuleState> modules = List.of();
+  private volatile String nodeId;
+  private volatile String notReadyReason = "the agent is starting";
+  private volatile AdminServer admin;
+  private volatile AdminServer metrics;
+
+  AgentRuntime(MeshSettings settings, DataPath dataPath) {
+    this.settings = settings;
+    this.dataPath = dataPath;
+  }
+
+  void instrumentationInstalled(List<ModuleState> installed) {
+    this.modules = List.copyOf(installed);
+  }
+
+  /** Runs on the agent's init thread: everything that binds a port or looks at the network. */
+  void startEndpoints() {
+    nodeId = NodeId.of(settings, NodeId.workloadIp(settings), pid);
+    try {
+      admin = AdminServer.start("admin", InetAddress.getLoopbackAddress(), settings.adminPort(),
+          this, false);
+      MeshLog.announce("admin http://127.0.0.1:" + admin.port() + "/");
+      InetAddress workload = InetAddress.getByName(settings.workloadAddress());
+      metrics = AdminServer.start("metrics", workload, settings.metricsPort(), this, true);
+      MeshLog.announce("metrics http://" + settings.workloadAddress() + ":" + metrics.port()
+          + "/stats/prometheus");
+    } catch (IOException | RuntimeException e) {
+      // The data path keeps working without its endpoints; only observability is lost.
+      MeshLog.error("cannot start the admin or metrics endpoint (" + e + ")");
+    }
+    MeshLog.info("meshed " + settings.service() + "." + settings.namespace() + " as " + nodeId
+        + " (" + settings.spiffeId() + ")");
+    notReadyReason = null;
+  }
+
+  @Override
+  public String notReadyReason() {
+    return notReadyReason;
+  }
+
+  @Override
+  public void writeMetrics(StringBuilder out) {
+    PrometheusText text = new PrometheusText(out);
+    text.header("jmesh_agent_ready", "gauge", "1 once the data path is installed and serving.")
+        .sample("jmesh_agent_ready", notReadyReason == null ? 1 : 0);
+    text.header("jmesh_agent_hook_failures_total", "counter",
+            "Data-path failures inside hooks; each call went on unmeshed.")
+        .sample("jmesh_agent_hook_failures_total", MeshHooks.failureCount());
+    text.header("jmesh_agent_instrumentation_module_enabled", "gauge",
+        "1 if the instrumentation module is on and matched every class loader it met.");
+    for (ModuleState module : modules) {
+      text.sample("jmesh_agent_instrumentation_module_enabled", module.enabled() ? 1 : 0,
+          "module", module.name());
+    }
+    dataPath.stats().writeTo(text);
+  }
+
+  @Override
+  public String configDump() {
+    Map<String, Object> node = new LinkedHashMap<>();
+    node.put("id", nodeId);
+    node.put("cluster", settings.service() + "." + settings.namespace());
+    node.put("locality", settings.locality());
+    Map<String, Object> metadata = new LinkedHashMap<>();
+    metadata.put("SERVICE", settings.service());
+    metadata.put("NAMESPACE", settings.namespace());
+    metadata.put("SERVICE_ACCOUNT", settings.serviceAccount());
+    metadata.put("LABELS", settings.labels());
+    metadata.put("PID", pid);
+    node.put("metadata", metadata);
+
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("service", settings.service());
+    config.put("namespace", settings.namespace());
+    config.put("serviceAccount", settings.serviceAccount());
+    config.put("spiffeId", settings.spiffeId());
+    config.put("labels", settings.labels());
+    config.put("controlPlane", settings.controlPlane());
+    config.put("adminPort", admin == null ? settings.adminPort() : admin.port());
+    config.put("metricsPort", metrics == null ? settings.metricsPort() : metrics.port());
+    config.put("workloadAddress", settings.workloadAddress());
+    config.put("logLevel", MeshLog.level().toString().toLowerCase(java.util.Locale.ROOT));
+    config.put("excludeOutboundPorts", settings.excludeOutboundPorts());
+    config.put("excludeInboundPorts", settings.excludeInboundPorts());
+    config.put("excludeOutboundIPRanges", settings.excludeOutboundIPRanges());
+    // The token file's path is shown; its content, a secret, never is.
+    config.put("tokenFile", settings.tokenFile());
+
+    List<Object> moduleList = new ArrayList<>();
+    for (ModuleState module : modules) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", module.name());
+      m.put("enabled", module.enabled());
+      m.put("disabledBySetting", !module.enabledBySetting());
+      m.put("disabledIn", module.disabledIn());
+      moduleList.add(m);
+    }
+    Map<String, Object> dump = new LinkedHashMap<>();
+    dump.put("node", node);
+    dump.put("settings", config);
+    dump.put("instrumentation", moduleList);
+    dump.put("ready", notReadyReason == null);
+    return Json.write(dump);
+  }
+
+  @Override
+  public void quit() {
+    notReadyReason = "the data path was ended by /quitquitquit";
+    MeshHooks.uninstall();
+    MeshLog.info("data path ended by /quitquitquit; the application continues unmeshed");
+    MeshThreads.start("quit", () -> {
+      if (metrics != null) {
+        metrics.close();
+      }
+      if (admin != null) {
+        admin.close();
+      }
+    });
+  }
+}

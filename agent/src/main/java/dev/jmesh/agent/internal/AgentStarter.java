@@ -1,0 +1,92 @@
+package dev.jmesh.agent.internal;
+
+import dev.jmesh.bootstrap.MeshHooks;
+import dev.jmesh.dataplane.DataPath;
+import dev.jmesh.dataplane.MeshThreads;
+import dev.jmesh.dataplane.log.MeshLog;
+import dev.jmesh.dataplane.settings.BadSettingException;
+import dev.jmesh.dataplane.settings.MeshSettings;
+import dev.jmesh.dataplane.settings.SettingSource;
+import dev.jmesh.dataplane.settings.SettingsParser;
+import java.io.File;
+import java.lang.instrument.Instrumentation;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Takes over from {@code MeshAgent.premain} inside the agent's class loader. On the
+ * application's main thread it only does what must precede the application: validate the
+ * settings (a bad one stops the JVM with exit code {@value #EXIT_BAD_SETTING}), install the data
+ * path behind the bridge and rewrite the classes. Everything that touches the network (admin
+ * and metrics ports, later xDS and the CA) happens on a daemon thread, overlapping the
+ * application's own start-up.
+ */
+public final class AgentStarter {
+
+  /** sysexits.h EX_CONFIG: the configuration is wrong. */
+  public static final int EXIT_BAD_SETTING = 78;
+
+  private static final String RELOCATED_BYTEBUDDY_SAFE = "dev.jmesh.shaded.net.bytebuddy.safe";
+
+  private AgentStarter() {}
+
+  public static void start(
+      Instrumentation inst, String agentArgs, File jar, ClassLoader agentLoader) {
+    MeshSettings settings = settingsOrExit(agentArgs);
+    if (settings == null) {
+      return;
+    }
+    MeshLog.setLevel(settings.logLevel());
+    // ByteBuddy's "net.bytebuddy.safe", renamed by relocation: keeps it off sun.misc.Unsafe, whose
+    // use prints a warning on JDK 24+. The agent injects helpers through defineClass instead.
+    if (System.getProperty(RELOCATED_BYTEBUDDY_SAFE) == null) {
+      System.setProperty(RELOCATED_BYTEBUDDY_SAFE, "true");
+    }
+    JdkModules.open(inst, AgentStarter.class.getModule());
+    DataPath dataPath = new DataPath(settings);
+    AgentRuntime runtime = new AgentRuntime(settings, dataPath);
+    MeshHooks.install(dataPath);
+    try {
+      runtime.instrumentationInstalled(
+          new InstrumentationInstaller(inst, agentLoader, settings).install());
+    } catch (RuntimeException | LinkageError e) {
+      MeshHooks.uninstall();
+      MeshLog.error("cannot rewrite classes (" + e + "); the application runs unmeshed");
+      return;
+    }
+    MeshThreads.start("init", runtime::startEndpoints);
+  }
+
+  /** Returns the settings, or {@code null} to stay inactive; exits the JVM on a bad one. */
+  private static MeshSettings settingsOrExit(String agentArgs) {
+    SettingSource source = null;
+    try {
+      source =
+          new SettingSource(SettingsParser.parseAgentArgs(agentArgs), systemProperties(),
+              System.getenv());
+      return SettingsParser.parse(source);
+    } catch (BadSettingException e) {
+      if (source != null && SettingsParser.startUnmeshedOnError(source)) {
+        System.err.println("[jmesh] ERROR " + e.getMessage());
+        System.err.println("[jmesh] inactive: a setting is bad and startUnmeshedOnError=true;"
+            + " the application starts without the mesh");
+        return null;
+      }
+      System.err.println("[jmesh] ERROR " + e.getMessage());
+      System.err.println("[jmesh] ERROR the application was not started. Fix the setting, or set"
+          + " MESH_START_UNMESHED_ON_ERROR=true to start it without the mesh instead.");
+      System.exit(EXIT_BAD_SETTING);
+      return null;
+    }
+  }
+
+  private static Map<String, String> systemProperties() {
+    Map<String, String> jmesh = new HashMap<>();
+    for (String name : System.getProperties().stringPropertyNames()) {
+      if (name.startsWith("jmesh.")) {
+        jmesh.put(name, System.getProperty(name));
+      }
+    }
+    return jmesh;
+  }
+}

@@ -1,0 +1,28 @@
+package dev.jmesh.agent.internal;
+
+import java.lang.instrument.Instrumentation;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Opens what the agent needs of the JDK through {@link Instrumentation#redefineModule}, so the
+ * user never has to add {@code --add-opens} flags: {@code java.base} must read the bootstrap
+ * class path's unnamed module, where the bridge lives that rewritten JDK classes call, and the
+ * agent reaches {@code ClassLoader.defineClass} to inject helpers and NIO internals for Netty.
+ */
+final class JdkModules {
+
+  private JdkModules() {}
+
+  static void open(Instrumentation inst, Module agent) {
+    Module javaBase = Object.class.getModule();
+    Module bridge = dev.jmesh.bootstrap.MeshHooks.class.getModule();
+    inst.redefineModule(
+        javaBase,
+        Set.of(bridge),
+        Map.of("sun.nio.ch", Set.of(agent), "jdk.internal.misc", Set.of(agent)),
+        Map.of("java.lang", Set.of(agent), "java.nio", Set.of(agent)),
+        Set.of(),
+        Map.of());
+  }
+}

@@ -1,0 +1,17 @@
+package dev.jmesh.dataplane.admin;
+
+/** What the admin endpoint reports; implemented by the agent and by the proxy. */
+public interface AdminEndpoints {
+
+  /** {@code null} when ready, else why not (shown by {@code /ready} with a 503). */
+  String notReadyReason();
+
+  /** Appends every metric in Prometheus' text format. */
+  void writeMetrics(StringBuilder out);
+
+  /** The current configuration and state as a JSON document. */
+  String configDump();
+
+  /** Ends the data path cleanly ({@code POST /quitquitquit}). */
+  void quit();
+}

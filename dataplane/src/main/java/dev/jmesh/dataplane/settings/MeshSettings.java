@@ -1,0 +1,50 @@
+package dev.jmesh.dataplane.settings;
+
+import dev.jmesh.dataplane.log.MeshLog;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The settings of one meshed workload (agent or proxy), validated and immutable. See
+ * docs/configuration.md for each setting, its sources and its default.
+ */
+public record MeshSettings(
+    String service,
+    String namespace,
+    String serviceAccount,
+    Map<String, String> labels,
+    String locality,
+    String controlPlane,
+    String tokenFile,
+    int adminPort,
+    int metricsPort,
+    String workloadAddress,
+    MeshLog.Level logLevel,
+    String trustDomain,
+    Set<Integer> excludeOutboundPorts,
+    Set<Integer> excludeInboundPorts,
+    List<Cidr> excludeOutboundIPRanges,
+    List<String> excludeMainClasses,
+    Set<String> disabledInstrumentations,
+    boolean startUnmeshedOnError,
+    Set<String> failHooks) {
+
+  public static final int DEFAULT_ADMIN_PORT = 15000;
+  public static final int DEFAULT_METRICS_PORT = 15020;
+
+  public MeshSettings {
+    labels = Map.copyOf(labels);
+    excludeOutboundPorts = Set.copyOf(excludeOutboundPorts);
+    excludeInboundPorts = Set.copyOf(excludeInboundPorts);
+    excludeOutboundIPRanges = List.copyOf(excludeOutboundIPRanges);
+    excludeMainClasses = List.copyOf(excludeMainClasses);
+    disabledInstrumentations = Set.copyOf(disabledInstrumentations);
+    failHooks = Set.copyOf(failHooks);
+  }
+
+  /** The SPIFFE ID this workload will hold once the identity issue lands. */
+  public String spiffeId() {
+    return "spiffe://" + trustDomain + "/ns/" + namespace + "/sa/" + serviceAccount;
+  }
+}

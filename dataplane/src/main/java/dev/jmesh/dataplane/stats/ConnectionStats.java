@@ -1,0 +1,73 @@
+package dev.jmesh.dataplane.stats;
+
+import java.util.Map;
+
+/**
+ * What the socket and HTTP-client hooks have seen, per destination: the first proof that traffic
+ * reaches the data path, and the admin counters behind {@code /stats/prometheus}.
+ */
+public final class ConnectionStats {
+
+  private static final int MAX_KEYS = 1000;
+  private static final char SEP = '\u0000';
+
+  private final KeyedCounter outbound = new KeyedCounter(MAX_KEYS);
+  private final KeyedCounter inbound = new KeyedCounter(MAX_KEYS);
+  private final KeyedCounter binds = new KeyedCounter(MAX_KEYS);
+  private final KeyedCounter httpClientRequests = new KeyedCounter(MAX_KEYS);
+
+  public void outbound(String destination) {
+    outbound.increment(destination);
+  }
+
+  public void inbound(int port) {
+    inbound.increment(Integer.toString(port));
+  }
+
+  public void bind(int port) {
+    binds.increment(Integer.toString(port));
+  }
+
+  public void httpClientRequest(String library, String authority) {
+    httpClientRequests.increment(library + SEP + authority);
+  }
+
+  public long outboundCount(String destination) {
+    return outbound.get(destination);
+  }
+
+  public long inboundCount(int port) {
+    return inbound.get(Integer.toString(port));
+  }
+
+  public long bindCount(int port) {
+    return binds.get(Integer.toString(port));
+  }
+
+  public void writeTo(PrometheusText text) {
+    text.header("jmesh_agent_connections_total", "counter",
+        "TCP connections seen by the socket hooks, by direction and destination or port.");
+    for (Map.Entry<String, Long> e : outbound.snapshot().entrySet()) {
+      text.sample("jmesh_agent_connections_total", e.getValue(),
+          "direction", "outbound", "destination", e.getKey());
+    }
+    for (Map.Entry<String, Long> e : inbound.snapshot().entrySet()) {
+      text.sample("jmesh_agent_connections_total", e.getValue(),
+          "direction", "inbound", "port", e.getKey());
+    }
+    text.header("jmesh_agent_binds_total", "counter", "Server sockets bound, by port.");
+    for (Map.Entry<String, Long> e : binds.snapshot().entrySet()) {
+      text.sample("jmesh_agent_binds_total", e.getValue(), "port", e.getKey());
+    }
+    text.header("jmesh_agent_http_client_requests_total", "counter",
+        "Requests seen by HTTP client instrumentations, by library and authority.");
+    for (Map.Entry<String, Long> e : httpClientRequests.snapshot().entrySet()) {
+      String key = e.getKey();
+      int sep = key.indexOf(SEP);
+      String library = sep < 0 ? key : key.substring(0, sep);
+      String authority = sep < 0 ? "" : key.substring(sep + 1);
+      text.sample("jmesh_agent_http_client_requests_total", e.getValue(),
+          "library", library, "authority", authority);
+    }
+  }
+}
