@@ -67,8 +67,13 @@ public record VirtualService(
     }
   }
 
-  /** Where traffic goes: a host (short names are in the VirtualService's namespace). */
-  public record Destination(String host, String subset, int port, int line) {}
+  /**
+   * Where traffic goes: a host (short names are in the VirtualService's namespace).
+   *
+   * @param line line of {@code host}
+   * @param subsetLine line of {@code subset} (of {@code host} when there is none)
+   */
+  public record Destination(String host, String subset, int port, int line, int subsetLine) {}
 
   /** A weighted destination; {@code weight} is null when not given. */
   public record RouteDestination(Destination destination, Integer weight, Headers headers) {}

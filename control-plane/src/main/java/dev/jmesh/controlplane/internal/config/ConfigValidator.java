@@ -129,7 +129,7 @@ final class ConfigValidator {
       boolean defined = dr != null
           && dr.subsets().stream().anyMatch(s -> s.name().equals(d.subset()));
       if (!defined) {
-        out.add(Diagnostic.error(location, vs.id(),
+        out.add(Diagnostic.error(vs.meta().location().atLine(d.subsetLine()), vs.id(),
             "subset " + d.subset() + " is not defined by any DestinationRule for host " + d.host()
                 + (dr == null ? "; add a DestinationRule with this subset"
                     : "; DestinationRule " + dr.name() + " defines "

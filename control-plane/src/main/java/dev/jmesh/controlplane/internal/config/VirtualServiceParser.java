@@ -210,11 +210,13 @@ final class VirtualServiceParser {
       throw fail(d, what + " is required");
     }
     YamlNode host = d.get("host");
+    YamlNode subset = d.get("subset");
     return new Destination(
         host.requiredText(what + ".host"),
-        d.get("subset").text(what + ".subset", ""),
+        subset.text(what + ".subset", ""),
         Fields.port(d.path("port", "number"), what + ".port.number"),
-        host.line());
+        host.line(),
+        subset.isPresent() ? subset.line() : host.line());
   }
 
   private static List<L4Match> l4Matches(YamlNode r, String what) {

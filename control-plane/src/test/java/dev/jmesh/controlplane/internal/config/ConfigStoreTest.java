@@ -51,7 +51,7 @@ class ConfigStoreTest {
     MeshSnapshot snapshot = load();
 
     assertThat(TestMesh.errors(snapshot)).containsExactly(
-        dir.resolve("reviews.yaml") + ":11: VirtualService reviews: subset v4 is not defined by"
+        dir.resolve("reviews.yaml") + ":12: VirtualService reviews: subset v4 is not defined by"
             + " any DestinationRule for host reviews; DestinationRule reviews defines v1, v2, v3");
     assertThat(snapshot.virtualServices()).isEmpty();
   }

@@ -1,0 +1,233 @@
+package dev.jmesh.controlplane;
+
+import dev.jmesh.controlplane.config.ConfigSource;
+import dev.jmesh.controlplane.config.Diagnostic;
+import dev.jmesh.controlplane.internal.ads.AdsServer;
+import dev.jmesh.controlplane.internal.ads.Debouncer;
+import dev.jmesh.controlplane.internal.config.ConfigStore;
+import dev.jmesh.controlplane.internal.config.DirectoryConfigSource;
+import dev.jmesh.controlplane.internal.config.MeshSnapshot;
+import dev.jmesh.controlplane.internal.http.DebugHttpServer;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The jmesh control plane: reads Istio configuration from its sources, validates it, and
+ * serves it as xDS over ADS (plaintext, port 15010 by default) with a debug HTTP API (15014).
+ *
+ * <pre>{@code
+ * try (ControlPlane cp = ControlPlane.builder().configDir(Path.of("mesh-config")).build()) {
+ *   cp.start();
+ *   System.out.println("xDS on " + cp.xdsPort());
+ * }
+ * }</pre>
+ */
+public final class ControlPlane implements AutoCloseable {
+  private static final Logger logger = Logger.getLogger(ControlPlane.class.getName());
+
+  private final List<ConfigSource> sources;
+  private final String bindAddress;
+  private final int requestedXdsPort;
+  private final int requestedHttpPort;
+  private final ConfigStore store = new ConfigStore();
+  private final AdsServer ads = new AdsServer(store::current);
+  private final ScheduledExecutorService scheduler;
+  private final Debouncer debouncer;
+  private Set<String> reportedDiagnostics = Set.of();
+  private Server grpcServer;
+  private DebugHttpServer httpServer;
+  private volatile boolean ready;
+
+  private ControlPlane(Builder b) {
+    this.sources = List.copyOf(b.sources);
+    this.bindAddress = b.bindAddress;
+    this.requestedXdsPort = b.xdsPort;
+    this.requestedHttpPort = b.httpPort;
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "jmesh-config-push");
+      t.setDaemon(true);
+      return t;
+    });
+    this.debouncer = new Debouncer(scheduler, b.debounce, b.debounceMax, this::reloadQuietly);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Loads configuration, then starts serving and watching. */
+  public synchronized ControlPlane start() throws IOException {
+    reload();
+    grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, requestedXdsPort))
+        .addService(ads)
+        .permitKeepAliveWithoutCalls(true)
+        .permitKeepAliveTime(10, TimeUnit.SECONDS)
+        .maxInboundMessageSize(16 * 1024 * 1024)
+        .build()
+        .start();
+    if (requestedHttpPort >= 0) {
+      httpServer = DebugHttpServer.start(new InetSocketAddress(bindAddress, requestedHttpPort),
+          this);
+    }
+    for (ConfigSource source : sources) {
+      source.watch(s -> debouncer.trigger());
+    }
+    ready = true;
+    logger.info(() -> "control plane serving xDS on " + bindAddress + ":" + xdsPort()
+        + (httpServer != null ? ", HTTP on " + bindAddress + ":" + httpPort() : "")
+        + "; config version " + snapshot().version());
+    return this;
+  }
+
+  private void reloadQuietly() {
+    try {
+      reload();
+    } catch (IOException | RuntimeException e) {
+      logger.log(Level.WARNING, "reloading configuration failed; the last good config stays", e);
+    }
+  }
+
+  /** Re-reads every source now and pushes what changed. */
+  public void reload() throws IOException {
+    List<ConfigSource.Contents> contents = new ArrayList<>();
+    for (ConfigSource source : sources) {
+      contents.add(source.read());
+    }
+    long before = store.current().version();
+    MeshSnapshot snapshot = store.apply(contents);
+    report(snapshot);
+    if (snapshot.version() != before) {
+      logger.info(() -> "config version " + snapshot.version() + ": "
+          + snapshot.resources().size() + " resources, " + snapshot.registry().services().size()
+          + " services");
+      ads.pushAll();
+    }
+  }
+
+  /** Logs each diagnostic once, when it first appears. */
+  private synchronized void report(MeshSnapshot snapshot) {
+    Set<String> now = new HashSet<>();
+    for (Diagnostic d : snapshot.diagnostics()) {
+      String line = d.format();
+      now.add(line);
+      if (!reportedDiagnostics.contains(line)) {
+        logger.log(d.isError() ? Level.WARNING : Level.INFO, line);
+      }
+    }
+    reportedDiagnostics = now;
+  }
+
+  public MeshSnapshot snapshot() {
+    return store.current();
+  }
+
+  public AdsServer ads() {
+    return ads;
+  }
+
+  public boolean isReady() {
+    return ready;
+  }
+
+  public List<ConfigSource> sources() {
+    return sources;
+  }
+
+  public int xdsPort() {
+    return grpcServer.getPort();
+  }
+
+  public int httpPort() {
+    return httpServer == null ? -1 : httpServer.port();
+  }
+
+  @Override
+  public synchronized void close() {
+    ready = false;
+    for (ConfigSource s : sources) {
+      s.close();
+    }
+    if (httpServer != null) {
+      httpServer.close();
+    }
+    if (grpcServer != null) {
+      grpcServer.shutdownNow();
+      try {
+        grpcServer.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    scheduler.shutdownNow();
+  }
+
+  /** Blocks until the gRPC server stops. */
+  public void awaitTermination() throws InterruptedException {
+    grpcServer.awaitTermination();
+  }
+
+  /** Settings of a {@link ControlPlane}. */
+  public static final class Builder {
+    private final List<ConfigSource> sources = new ArrayList<>();
+    private String bindAddress = "127.0.0.1";
+    private int xdsPort = 15010;
+    private int httpPort = 15014;
+    private Duration debounce = Duration.ofMillis(100);
+    private Duration debounceMax = Duration.ofSeconds(1);
+
+    /** Adds a watched directory of Istio YAML. */
+    public Builder configDir(Path dir) {
+      return source(new DirectoryConfigSource(dir));
+    }
+
+    public Builder source(ConfigSource source) {
+      sources.add(source);
+      return this;
+    }
+
+    /** Address to listen on; loopback by default. */
+    public Builder bindAddress(String address) {
+      this.bindAddress = address;
+      return this;
+    }
+
+    /** 0 picks a free port. */
+    public Builder xdsPort(int port) {
+      this.xdsPort = port;
+      return this;
+    }
+
+    /** 0 picks a free port; -1 turns the HTTP server off. */
+    public Builder httpPort(int port) {
+      this.httpPort = port;
+      return this;
+    }
+
+    /** Quiet time before a change is pushed, and the longest a push may wait. */
+    public Builder debounce(Duration quiet, Duration max) {
+      this.debounce = quiet;
+      this.debounceMax = max;
+      return this;
+    }
+
+    public ControlPlane build() {
+      if (sources.isEmpty()) {
+        throw new IllegalStateException("no configuration source: give a config directory");
+      }
+      return new ControlPlane(this);
+    }
+  }
+}

@@ -1,0 +1,175 @@
+package dev.jmesh.controlplane.internal.ads;
+
+import dev.jmesh.controlplane.internal.config.MeshSnapshot;
+import dev.jmesh.controlplane.internal.xds.ProxyNode;
+import dev.jmesh.controlplane.internal.xds.ProxyResources;
+import dev.jmesh.controlplane.internal.xds.XdsTranslator;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * The Aggregated Discovery Service, state of the world. Each stream gets the resources of its
+ * own proxy's view; proxies with the same namespace and labels share one translation per
+ * config version.
+ */
+public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase {
+  private static final Logger logger = Logger.getLogger(AdsServer.class.getName());
+
+  private final Supplier<MeshSnapshot> snapshots;
+  private final Map<Long, ProxyConnection> connections = new ConcurrentHashMap<>();
+  private final AtomicLong ids = new AtomicLong();
+  private final AdsMetrics metrics = new AdsMetrics();
+  private final AtomicReference<ViewCache> cache = new AtomicReference<>(new ViewCache(null));
+
+  public AdsServer(Supplier<MeshSnapshot> snapshots) {
+    this.snapshots = snapshots;
+  }
+
+  /** Translations of one snapshot, by proxy view. */
+  private static final class ViewCache {
+    final MeshSnapshot snapshot;
+    final Map<String, ProxyResources> views = new ConcurrentHashMap<>();
+
+    ViewCache(MeshSnapshot snapshot) {
+      this.snapshot = snapshot;
+    }
+  }
+
+  public AdsMetrics metrics() {
+    return metrics;
+  }
+
+  /** The resources a proxy receives under the current snapshot. */
+  public ProxyResources resourcesFor(ProxyNode node) {
+    MeshSnapshot snapshot = snapshots.get();
+    ViewCache c = cache.get();
+    if (c.snapshot != snapshot) {
+      ViewCache fresh = new ViewCache(snapshot);
+      c = cache.compareAndSet(c, fresh) ? fresh : cache.get();
+      if (c.snapshot != snapshot) {
+        return XdsTranslator.translate(snapshot, node);
+      }
+    }
+    return c.views.computeIfAbsent(node.viewKey(), k -> XdsTranslator.translate(snapshot, node));
+  }
+
+  @Override
+  public StreamObserver<DiscoveryRequest> streamAggregatedResources(
+      StreamObserver<DiscoveryResponse> responses) {
+    long id = ids.incrementAndGet();
+    ProxyConnection conn = new ProxyConnection(id, responses, this::resourcesFor, metrics);
+    connections.put(id, conn);
+    metrics.connections.increment();
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(DiscoveryRequest request) {
+        conn.onRequest(request, snapshots.get().version());
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        disconnect(conn, Status.fromThrowable(t).toString());
+      }
+
+      @Override
+      public void onCompleted() {
+        disconnect(conn, "closed by proxy");
+        try {
+          responses.onCompleted();
+        } catch (RuntimeException e) {
+          // already cancelled
+        }
+      }
+    };
+  }
+
+  private void disconnect(ProxyConnection conn, String why) {
+    conn.close();
+    connections.remove(conn.id());
+    ProxyNode node = conn.node();
+    logger.fine(() -> "proxy " + (node == null ? "#" + conn.id() : node.id()) + " disconnected: "
+        + why);
+  }
+
+  @Override
+  public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(
+      StreamObserver<DeltaDiscoveryResponse> responses) {
+    responses.onError(Status.UNIMPLEMENTED
+        .withDescription("delta xDS is not supported yet; use state-of-the-world ADS")
+        .asRuntimeException());
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(DeltaDiscoveryRequest value) {}
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    };
+  }
+
+  /** Sends the current snapshot to every connected proxy whose resources changed. */
+  public void pushAll() {
+    long version = snapshots.get().version();
+    for (ProxyConnection conn : connections.values()) {
+      conn.push(version);
+    }
+  }
+
+  public Collection<ProxyConnection> connections() {
+    return List.copyOf(connections.values());
+  }
+
+  /** One row of {@code /debug/syncz}. */
+  public record ProxyStatus(String proxyId, String namespace, long stream,
+      java.time.Instant connectedAt, List<TypeStatus> types) {}
+
+  /** What one proxy was sent, ACKed and NACKed for one type. */
+  public record TypeStatus(String type, int resources, String sentVersion, String sentNonce,
+      String ackedVersion, String nackedVersion, String nackDetail) {}
+
+  public List<ProxyStatus> status() {
+    List<ProxyStatus> out = new ArrayList<>();
+    for (ProxyConnection c : connections.values()) {
+      ProxyNode node = c.node();
+      if (node == null) {
+        continue;
+      }
+      List<TypeStatus> types = new ArrayList<>();
+      c.typeStates().forEach((type, st) -> types.add(new TypeStatus(
+          dev.jmesh.controlplane.internal.xds.TypeUrls.shortName(type),
+          st.sent == null ? 0 : st.sent.size(), st.sentVersion, st.sentNonce, st.ackedVersion,
+          st.nackedVersion, st.nackDetail)));
+      out.add(new ProxyStatus(node.id(), node.namespace(), c.id(), c.connectedAt(), types));
+    }
+    out.sort(java.util.Comparator.comparing(ProxyStatus::proxyId)
+        .thenComparingLong(ProxyStatus::stream));
+    return out;
+  }
+
+  /** The node of a connected proxy, by id; null when none is connected. */
+  public ProxyNode connectedNode(String proxyId) {
+    for (ProxyConnection c : connections.values()) {
+      ProxyNode n = c.node();
+      if (n != null && n.id().equals(proxyId)) {
+        return n;
+      }
+    }
+    return null;
+  }
+}

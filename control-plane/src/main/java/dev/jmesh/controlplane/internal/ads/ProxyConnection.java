@@ -1,0 +1,205 @@
+package dev.jmesh.controlplane.internal.ads;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Message;
+import dev.jmesh.controlplane.internal.xds.ProxyNode;
+import dev.jmesh.controlplane.internal.xds.ProxyResources;
+import dev.jmesh.controlplane.internal.xds.TypeUrls;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.stub.StreamObserver;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One ADS stream, state of the world: what the proxy subscribed to per type, what was last
+ * sent (version, nonce, contents) and what it ACKed or NACKed. All methods are serialised on
+ * the connection, so responses on one stream never interleave.
+ *
+ * <p>A response is only sent when its contents differ from the last one sent for that type,
+ * so a NACKed config is never sent again: the proxy gets the next change instead.
+ */
+final class ProxyConnection {
+  private static final Logger logger = Logger.getLogger(ProxyConnection.class.getName());
+
+  /** Per type URL state. */
+  static final class TypeState {
+    Set<String> names = Set.of();
+    boolean wildcard;
+    boolean requested;
+    Map<String, Message> sent;
+    String sentVersion = "";
+    String sentNonce = "";
+    String ackedVersion = "";
+    String nackedVersion = "";
+    String nackDetail = "";
+    Instant lastAck;
+  }
+
+  private final long id;
+  private final StreamObserver<DiscoveryResponse> out;
+  private final Function<ProxyNode, ProxyResources> resourcesFor;
+  private final AdsMetrics metrics;
+  private final Instant connectedAt = Instant.now();
+  private final Map<String, TypeState> types = new LinkedHashMap<>();
+  private ProxyNode node;
+  private long nonces;
+  private long version;
+  private boolean closed;
+
+  ProxyConnection(long id, StreamObserver<DiscoveryResponse> out,
+      Function<ProxyNode, ProxyResources> resourcesFor, AdsMetrics metrics) {
+    this.id = id;
+    this.out = out;
+    this.resourcesFor = resourcesFor;
+    this.metrics = metrics;
+  }
+
+  synchronized ProxyNode node() {
+    return node;
+  }
+
+  long id() {
+    return id;
+  }
+
+  Instant connectedAt() {
+    return connectedAt;
+  }
+
+  synchronized void onRequest(DiscoveryRequest req, long snapshotVersion) {
+    if (closed) {
+      return;
+    }
+    if (node == null) {
+      node = req.hasNode() ? ProxyNode.from(req.getNode())
+          : new ProxyNode("unknown-" + id, "default", Map.of());
+    }
+    String type = req.getTypeUrl();
+    if (type.isEmpty()) {
+      return;
+    }
+    TypeState st = types.computeIfAbsent(type, t -> new TypeState());
+    if (!req.getResponseNonce().isEmpty()) {
+      if (!req.getResponseNonce().equals(st.sentNonce)) {
+        // An answer to a response that has since been superseded: the newer one is in flight.
+        return;
+      }
+      if (req.hasErrorDetail()) {
+        if (!st.sentVersion.equals(st.nackedVersion)) {
+          logger.warning(() -> "proxy " + node.id() + " rejected " + TypeUrls.shortName(type)
+              + " version " + st.sentVersion + ": " + req.getErrorDetail().getMessage()
+              + " (kept its version " + req.getVersionInfo() + "; not resent until config"
+              + " changes)");
+        }
+        st.nackedVersion = st.sentVersion;
+        st.nackDetail = req.getErrorDetail().getMessage();
+        metrics.nacks.increment();
+      } else {
+        st.ackedVersion = req.getVersionInfo();
+        st.lastAck = Instant.now();
+        st.nackDetail = "";
+        metrics.acks.increment();
+      }
+    }
+    Set<String> names = new HashSet<>(req.getResourceNamesList());
+    boolean wildcard = (names.isEmpty() && !st.requested
+            && (type.equals(TypeUrls.LISTENER) || type.equals(TypeUrls.CLUSTER)))
+        || names.remove("*") || (st.wildcard && names.isEmpty());
+    boolean changed = !st.requested || wildcard != st.wildcard || !names.equals(st.names);
+    st.requested = true;
+    st.wildcard = wildcard;
+    st.names = Set.copyOf(names);
+    if (changed) {
+      this.version = Math.max(this.version, snapshotVersion);
+      send(type, st, resourcesFor.apply(node), true);
+    }
+  }
+
+  /** Sends every subscribed type whose contents changed, in CDS, EDS, LDS, RDS order. */
+  synchronized void push(long snapshotVersion) {
+    if (closed || node == null) {
+      return;
+    }
+    this.version = snapshotVersion;
+    ProxyResources resources = resourcesFor.apply(node);
+    List<String> order = new ArrayList<>(TypeUrls.PUSH_ORDER);
+    for (String t : types.keySet()) {
+      if (!order.contains(t)) {
+        order.add(t);
+      }
+    }
+    for (String type : order) {
+      TypeState st = types.get(type);
+      if (st != null && st.requested) {
+        send(type, st, resources, false);
+      }
+    }
+  }
+
+  private void send(String type, TypeState st, ProxyResources resources, boolean always) {
+    Map<String, Message> contents = new TreeMap<>();
+    if (st.wildcard) {
+      contents.putAll(resources.all(type));
+    }
+    for (String name : st.names) {
+      Message m = resources.get(type, name);
+      if (m != null) {
+        contents.put(name, m);
+      }
+    }
+    if (!always && contents.equals(st.sent)) {
+      return;
+    }
+    String nonce = id + "-" + (++nonces);
+    String versionInfo = String.valueOf(version);
+    DiscoveryResponse.Builder response = DiscoveryResponse.newBuilder()
+        .setTypeUrl(type).setVersionInfo(versionInfo).setNonce(nonce);
+    for (Message m : contents.values()) {
+      response.addResources(Any.pack(m));
+    }
+    st.sent = contents;
+    st.sentVersion = versionInfo;
+    st.sentNonce = nonce;
+    metrics.pushes.increment();
+    try {
+      out.onNext(response.build());
+    } catch (RuntimeException e) {
+      logger.log(Level.FINE, "sending to a closed stream", e);
+      closed = true;
+    }
+  }
+
+  synchronized void close() {
+    closed = true;
+  }
+
+  /** A copy of the per-type state, for {@code /debug/syncz}. */
+  synchronized Map<String, TypeState> typeStates() {
+    Map<String, TypeState> copy = new LinkedHashMap<>();
+    types.forEach((k, v) -> {
+      TypeState c = new TypeState();
+      c.names = v.names;
+      c.wildcard = v.wildcard;
+      c.requested = v.requested;
+      c.sent = v.sent;
+      c.sentVersion = v.sentVersion;
+      c.sentNonce = v.sentNonce;
+      c.ackedVersion = v.ackedVersion;
+      c.nackedVersion = v.nackedVersion;
+      c.nackDetail = v.nackDetail;
+      c.lastAck = v.lastAck;
+      copy.put(k, c);
+    });
+    return copy;
+  }
+}

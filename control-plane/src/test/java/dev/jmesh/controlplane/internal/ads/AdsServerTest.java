@@ -1,0 +1,147 @@
+package dev.jmesh.controlplane.internal.ads;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jmesh.controlplane.ControlPlane;
+import dev.jmesh.controlplane.internal.config.TestMesh;
+import dev.jmesh.controlplane.internal.xds.TypeUrls;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The ADS server against a real gRPC client over loopback. */
+class AdsServerTest {
+  static final Duration WAIT = Duration.ofSeconds(5);
+  static final Duration QUIET = Duration.ofMillis(400);
+  static final String REVIEWS = "reviews.default.svc.cluster.local:9080";
+
+  @TempDir Path dir;
+  ControlPlane cp;
+
+  @BeforeEach
+  void start() throws Exception {
+    TestMesh.write(dir, "services.yaml", TestMesh.resource("bookinfo/services.yaml"));
+    TestMesh.write(dir, "dr.yaml",
+        Files.readString(TestMesh.BOOKINFO_SAMPLES.resolve("destination-rule-all.yaml")));
+    TestMesh.write(dir, "reviews.yaml",
+        Files.readString(TestMesh.BOOKINFO_SAMPLES.resolve("virtual-service-reviews-80-20.yaml")));
+    cp = ControlPlane.builder().configDir(dir).xdsPort(0).httpPort(-1).build().start();
+  }
+
+  @AfterEach
+  void stop() {
+    cp.close();
+  }
+
+  @Test
+  void stateOfTheWorldWithAcks() throws Exception {
+    try (AdsTestClient client = new AdsTestClient(cp.xdsPort(), "productpage-1", "default")) {
+      client.subscribe(TypeUrls.CLUSTER);
+      DiscoveryResponse cds = client.next(WAIT);
+      assertThat(cds.getTypeUrl()).isEqualTo(TypeUrls.CLUSTER);
+      assertThat(cds.getResourcesCount()).isEqualTo(4 + 1 + 4 + 3 + 2);
+      assertThat(cds.getNonce()).isNotEmpty();
+      assertThat(cds.getVersionInfo()).isEqualTo(String.valueOf(cp.snapshot().version()));
+      client.ack(cds);
+
+      client.subscribe(TypeUrls.LISTENER, "reviews:9080");
+      DiscoveryResponse lds = client.next(WAIT);
+      assertThat(lds.getResources(0).unpack(Listener.class).getName()).isEqualTo("reviews:9080");
+      client.ack(lds, "reviews:9080");
+
+      client.subscribe(TypeUrls.ROUTE, REVIEWS);
+      DiscoveryResponse rds = client.next(WAIT);
+      RouteConfiguration rc = rds.getResources(0).unpack(RouteConfiguration.class);
+      assertThat(rc.getVirtualHosts(0).getRoutes(0).getRoute().getWeightedClusters()
+          .getClustersCount()).isEqualTo(2);
+      client.ack(rds, REVIEWS);
+
+      client.subscribe(TypeUrls.ENDPOINT, "outbound|9080|v1|reviews.default.svc.cluster.local");
+      DiscoveryResponse eds = client.next(WAIT);
+      assertThat(eds.getResourcesCount()).isEqualTo(1);
+      client.ack(eds, "outbound|9080|v1|reviews.default.svc.cluster.local");
+
+      // ACKs get no answer.
+      assertThat(client.poll(QUIET)).isNull();
+      assertThat(cp.ads().status()).singleElement().satisfies(s -> {
+        assertThat(s.proxyId()).isEqualTo("productpage-1");
+        assertThat(s.types()).allSatisfy(t -> assertThat(t.ackedVersion())
+            .isEqualTo(t.sentVersion()));
+      });
+    }
+  }
+
+  @Test
+  void nackIsRecordedAndNotAnsweredWithTheSameConfig() throws Exception {
+    try (AdsTestClient client = new AdsTestClient(cp.xdsPort(), "productpage-1", "default")) {
+      client.subscribe(TypeUrls.LISTENER);
+      DiscoveryResponse lds = client.next(WAIT);
+      client.nack(lds, "", "listener rejected: pretend");
+
+      assertThat(client.poll(QUIET)).isNull();
+      assertThat(cp.ads().metrics().nacks()).isEqualTo(1);
+      AdsServer.TypeStatus st = cp.ads().status().get(0).types().get(0);
+      assertThat(st.nackDetail()).isEqualTo("listener rejected: pretend");
+      assertThat(st.nackedVersion()).isEqualTo(lds.getVersionInfo());
+      assertThat(st.ackedVersion()).isEmpty();
+
+      // A real change is pushed even after a NACK.
+      TestMesh.write(dir, "extra.yaml", TestMesh.resource("bookinfo/services.yaml")
+          .replace("name: productpage\n  labels", "name: extra\n  labels")
+          .split("---")[0]);
+      DiscoveryResponse next = client.next(WAIT);
+      assertThat(next.getResourcesCount()).isEqualTo(5);
+      assertThat(next.getNonce()).isNotEqualTo(lds.getNonce());
+    }
+  }
+
+  @Test
+  void fileChangeReachesEveryClientAndOnlyTheChangedTypes() throws Exception {
+    try (AdsTestClient a = new AdsTestClient(cp.xdsPort(), "a", "default");
+        AdsTestClient b = new AdsTestClient(cp.xdsPort(), "b", "default")) {
+      for (AdsTestClient c : new AdsTestClient[] {a, b}) {
+        c.subscribe(TypeUrls.CLUSTER);
+        c.ack(c.next(WAIT));
+        c.subscribe(TypeUrls.ROUTE, REVIEWS);
+        c.ack(c.next(WAIT), REVIEWS);
+      }
+      long before = cp.snapshot().version();
+      TestMesh.write(dir, "reviews.yaml", Files.readString(
+          TestMesh.BOOKINFO_SAMPLES.resolve("virtual-service-reviews-jason-v2-v3.yaml")));
+
+      for (AdsTestClient c : new AdsTestClient[] {a, b}) {
+        DiscoveryResponse r = c.next(WAIT);
+        assertThat(r.getTypeUrl()).isEqualTo(TypeUrls.ROUTE);
+        assertThat(r.getVersionInfo()).isEqualTo(String.valueOf(before + 1));
+        RouteConfiguration rc = r.getResources(0).unpack(RouteConfiguration.class);
+        assertThat(rc.getVirtualHosts(0).getRoutesCount()).isEqualTo(2);
+        c.ack(r, REVIEWS);
+        // Clusters did not change: no CDS push.
+        assertThat(c.poll(QUIET)).isNull();
+      }
+    }
+  }
+
+  @Test
+  void brokenFileKeepsClientsOnTheLastGoodConfig() throws Exception {
+    try (AdsTestClient client = new AdsTestClient(cp.xdsPort(), "a", "default")) {
+      client.subscribe(TypeUrls.ROUTE, REVIEWS);
+      DiscoveryResponse first = client.next(WAIT);
+      client.ack(first, REVIEWS);
+      TestMesh.write(dir, "reviews.yaml", Files.readString(
+          TestMesh.BOOKINFO_SAMPLES.resolve("virtual-service-reviews-80-20.yaml"))
+          .replace("subset: v2", "subset: v4"));
+
+      assertThat(client.poll(Duration.ofSeconds(1))).isNull();
+      assertThat(TestMesh.errors(cp.snapshot())).singleElement().asString()
+          .contains("reviews.yaml:16: VirtualService reviews: subset v4 is not defined");
+    }
+  }
+}

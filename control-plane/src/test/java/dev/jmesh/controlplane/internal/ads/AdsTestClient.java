@@ -1,0 +1,82 @@
+package dev.jmesh.controlplane.internal.ads;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import com.google.rpc.Status;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/** A real gRPC ADS client for tests: sends requests, queues responses. */
+public final class AdsTestClient implements AutoCloseable {
+  private final ManagedChannel channel;
+  private final StreamObserver<DiscoveryRequest> requests;
+  private final BlockingQueue<DiscoveryResponse> responses = new LinkedBlockingQueue<>();
+  private final Node node;
+
+  public AdsTestClient(int port, String nodeId, String namespace) {
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    node = Node.newBuilder().setId(nodeId).setMetadata(Struct.newBuilder()
+        .putFields("NAMESPACE", Value.newBuilder().setStringValue(namespace).build())).build();
+    requests = AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(
+        new StreamObserver<>() {
+          @Override
+          public void onNext(DiscoveryResponse value) {
+            responses.add(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {}
+
+          @Override
+          public void onCompleted() {}
+        });
+  }
+
+  public void subscribe(String type, String... names) {
+    requests.onNext(DiscoveryRequest.newBuilder().setNode(node).setTypeUrl(type)
+        .addAllResourceNames(List.of(names)).build());
+  }
+
+  public void ack(DiscoveryResponse r, String... names) {
+    requests.onNext(DiscoveryRequest.newBuilder().setTypeUrl(r.getTypeUrl())
+        .setVersionInfo(r.getVersionInfo()).setResponseNonce(r.getNonce())
+        .addAllResourceNames(List.of(names)).build());
+  }
+
+  public void nack(DiscoveryResponse r, String previousVersion, String error, String... names) {
+    requests.onNext(DiscoveryRequest.newBuilder().setTypeUrl(r.getTypeUrl())
+        .setVersionInfo(previousVersion).setResponseNonce(r.getNonce())
+        .setErrorDetail(Status.newBuilder().setCode(3).setMessage(error))
+        .addAllResourceNames(List.of(names)).build());
+  }
+
+  /** The next response, failing after {@code timeout}. */
+  public DiscoveryResponse next(Duration timeout) throws InterruptedException {
+    DiscoveryResponse r = responses.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (r == null) {
+      throw new AssertionError("no DiscoveryResponse within " + timeout);
+    }
+    return r;
+  }
+
+  /** The next response if one comes within {@code timeout}, else null. */
+  public DiscoveryResponse poll(Duration timeout) throws InterruptedException {
+    return responses.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    requests.onCompleted();
+    channel.shutdownNow();
+  }
+}
