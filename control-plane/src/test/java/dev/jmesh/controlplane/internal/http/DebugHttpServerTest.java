@@ -1,0 +1,86 @@
+package dev.jmesh.controlplane.internal.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jmesh.controlplane.ControlPlane;
+import dev.jmesh.controlplane.internal.ads.AdsTestClient;
+import dev.jmesh.controlplane.internal.config.TestMesh;
+import dev.jmesh.controlplane.internal.xds.TypeUrls;
+import java.net.Proxy;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DebugHttpServerTest {
+  @TempDir Path dir;
+  ControlPlane cp;
+  final HttpClient http = HttpClient.newBuilder()
+      .proxy(new java.net.ProxySelector() {
+        @Override
+        public java.util.List<Proxy> select(URI uri) {
+          return java.util.List.of(Proxy.NO_PROXY);
+        }
+
+        @Override
+        public void connectFailed(URI uri, java.net.SocketAddress sa, java.io.IOException e) {}
+      })
+      .build();
+
+  @BeforeEach
+  void start() throws Exception {
+    TestMesh.write(dir, "services.yaml", TestMesh.resource("bookinfo/services.yaml"));
+    TestMesh.write(dir, "dr.yaml",
+        Files.readString(TestMesh.BOOKINFO_SAMPLES.resolve("destination-rule-all.yaml")));
+    cp = ControlPlane.builder().configDir(dir).xdsPort(0).httpPort(0).build().start();
+  }
+
+  @AfterEach
+  void stop() {
+    cp.close();
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cp.httpPort() + path))
+        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void readyAndMetrics() throws Exception {
+    assertThat(get("/ready").statusCode()).isEqualTo(200);
+    HttpResponse<String> metrics = get("/metrics");
+    assertThat(metrics.body()).contains("pilot_xds 0", "pilot_services 4", "jmesh_config_errors 0");
+  }
+
+  @Test
+  void syncAndConfigDumpOfAConnectedProxy() throws Exception {
+    try (AdsTestClient client = new AdsTestClient(cp.xdsPort(), "reviews-v1.default", "default")) {
+      client.subscribe(TypeUrls.CLUSTER);
+      client.ack(client.next(Duration.ofSeconds(5)));
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+          assertThat(get("/debug/syncz").body())
+              .contains("\"proxyID\": \"reviews-v1.default\"", "\"CDS\"",
+                  "\"status\": \"SYNCED\""));
+      HttpResponse<String> dump = get("/debug/config_dump?proxyID=reviews-v1.default");
+      assertThat(dump.statusCode()).isEqualTo(200);
+      assertThat(dump.body()).contains("\"connected\": true",
+          "outbound|9080|v2|reviews.default.svc.cluster.local",
+          "\"routeConfigName\": \"reviews.default.svc.cluster.local:9080\"");
+    }
+    assertThat(get("/debug/config_dump").statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  void registryz() throws Exception {
+    assertThat(get("/debug/registryz").body()).contains(
+        "\"hostname\": \"reviews.default.svc.cluster.local\"", "\"address\": \"127.0.0.14\"",
+        "\"version\": \"v2\"", "WorkloadEntry default/reviews-v2");
+  }
+}
