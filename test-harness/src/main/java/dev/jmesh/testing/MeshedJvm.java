@@ -50,6 +50,10 @@ public final class MeshedJvm implements AutoCloseable {
 
   private static final Duration ADMIN_LINE_TIMEOUT = Duration.ofSeconds(30);
   private static final Pattern ADMIN_LINE = Pattern.compile("\\[jmesh\\] admin (http://\\S+)");
+  /** What an agent that will never serve an admin endpoint says instead. */
+  private static final Pattern ADMIN_OR_GIVING_UP =
+      Pattern.compile("\\[jmesh\\] (admin (http://\\S+)|inactive.*|ERROR.*)");
+  private static final Duration ADMIN_AFTER_ERROR = Duration.ofSeconds(2);
   private static final Pattern METRICS_LINE =
       Pattern.compile("\\[jmesh\\] metrics (http://\\S+)");
   private static final Set<MeshedJvm> LIVE = ConcurrentHashMap.newKeySet();
@@ -181,11 +185,29 @@ public final class MeshedJvm implements AutoCloseable {
     }
   }
 
-  /** The admin endpoint from the agent's {@code [jmesh] admin http://...} line. */
+  /**
+   * The admin endpoint from the agent's {@code [jmesh] admin http://...} line. Fails at once (after
+   * a short grace) when the agent says it is inactive or reports an error instead.
+   */
   public URI adminUri() {
     URI uri = adminUri;
     if (uri == null) {
-      String printed = awaitOutput(ADMIN_LINE, ADMIN_LINE_TIMEOUT).group(1);
+      Matcher first = awaitOutput(ADMIN_OR_GIVING_UP, ADMIN_LINE_TIMEOUT);
+      String printed = first.group(2);
+      if (printed == null) {
+        Matcher late = null;
+        try {
+          late = output.await(ADMIN_LINE, ADMIN_AFTER_ERROR, () -> !process.isAlive());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        if (late == null) {
+          throw new AssertionError(
+              name + ": no admin endpoint, the agent said: " + first.group()
+                  + "\nlast output:\n" + output.tail(40));
+        }
+        printed = late.group(1);
+      }
       uri = URI.create(printed.endsWith("/") ? printed : printed + "/");
       adminUri = uri;
     }
