@@ -78,7 +78,8 @@ class JdkToolsTest {
   private static void assertExcludedAndWorking(MeshedJvm app) {
     app.awaitOutput("^RESULT (ok|fail) round=1", Timeouts.STARTUP);
     // Either line settles it; waiting for "inactive" alone would sit out the timeout.
-    assertThat(app.awaitOutput("^\\[jmesh\\] (inactive|admin)", Timeouts.STARTUP).group())
+    assertThat(app.awaitOutput("^\\[jmesh\\] (inactive|admin).*", Timeouts.STARTUP).group())
+        .as("%s with MESH_EXCLUDE_MAIN_CLASSES=%s: the agent's first word", app.name(), SOCKET_APP_MAIN)
         .startsWith("[jmesh] inactive");
     assertThat(app.linesMatching("^RESULT ")).containsExactly("RESULT ok round=1 echoes=4");
     assertThat(app.linesMatching("^\\[jmesh\\] inactive"))
