@@ -77,6 +77,12 @@ final class ClusterBuilder {
     return c.build();
   }
 
+  /** The load balancer settings in force for a cluster; null when none is set. */
+  static DestinationRule.LoadBalancer loadBalancer(DestinationRule rule,
+      DestinationRule.Subset subset, int port) {
+    return Policy.resolve(rule, subset, port).loadBalancer;
+  }
+
   private static void applyLoadBalancer(Cluster.Builder c, DestinationRule.LoadBalancer lb) {
     // Istio's sidecars default to LEAST_REQUEST; grpc-java only accepts it behind an
     // experimental flag, so the shared default is ROUND_ROBIN.

@@ -61,7 +61,9 @@ final class RouteBuilder {
    * @param applies whether a match applies to this proxy and listener port
    */
   static RouteConfiguration build(String name, List<String> domains, String defaultCluster,
-      VirtualService vs, Function<VirtualService.Destination, String> clusterOf,
+      List<RouteAction.HashPolicy> defaultHash, VirtualService vs,
+      Function<VirtualService.Destination, String> clusterOf,
+      Function<VirtualService.Destination, List<RouteAction.HashPolicy>> hashOf,
       java.util.function.Predicate<HttpMatch> applies) {
     VirtualHost.Builder vh = VirtualHost.newBuilder().setName(name).addAllDomains(domains);
     if (vs == null || vs.http().isEmpty()) {
@@ -70,17 +72,19 @@ final class RouteBuilder {
           .setMatch(RouteMatch.newBuilder().setPrefix("/"))
           .setRoute(RouteAction.newBuilder()
               .setCluster(defaultCluster)
+              .addAllHashPolicy(defaultHash)
               .setTimeout(Protos.duration(java.time.Duration.ZERO))
               .setRetryPolicy(defaultRetryPolicy())));
     } else {
       for (HttpRoute route : vs.http()) {
         if (route.match().isEmpty()) {
-          vh.addRoutes(route(route, RouteMatch.newBuilder().setPrefix("/").build(), clusterOf));
+          vh.addRoutes(route(route, RouteMatch.newBuilder().setPrefix("/").build(), clusterOf,
+              hashOf));
           continue;
         }
         for (HttpMatch m : route.match()) {
           if (applies.test(m)) {
-            vh.addRoutes(route(route, match(m), clusterOf));
+            vh.addRoutes(route(route, match(m), clusterOf, hashOf));
           }
         }
       }
@@ -90,7 +94,8 @@ final class RouteBuilder {
   }
 
   private static Route route(HttpRoute r, RouteMatch match,
-      Function<VirtualService.Destination, String> clusterOf) {
+      Function<VirtualService.Destination, String> clusterOf,
+      Function<VirtualService.Destination, List<RouteAction.HashPolicy>> hashOf) {
     Route.Builder b = Route.newBuilder().setMatch(match);
     if (!r.name().isEmpty()) {
       b.setName(r.name());
@@ -101,6 +106,8 @@ final class RouteBuilder {
     }
     RouteAction.Builder action = RouteAction.newBuilder();
     List<RouteDestination> dests = r.route();
+    // Like Istio, the hash policy comes from the first destination's DestinationRule.
+    action.addAllHashPolicy(hashOf.apply(dests.get(0).destination()));
     if (dests.size() == 1) {
       action.setCluster(clusterOf.apply(dests.get(0).destination()));
       headers(b, dests.get(0).headers());
@@ -152,6 +159,36 @@ final class RouteBuilder {
       b.putTypedPerFilterConfig(FAULT_FILTER, Any.pack(fault(r.fault())));
     }
     return b.build();
+  }
+
+  /** The route hash policy of a DestinationRule's consistentHash; empty when there is none. */
+  static List<RouteAction.HashPolicy> hashPolicy(
+      dev.jmesh.controlplane.config.DestinationRule.LoadBalancer lb) {
+    if (lb == null || lb.consistentHash() == null) {
+      return List.of();
+    }
+    var ch = lb.consistentHash();
+    RouteAction.HashPolicy.Builder h = RouteAction.HashPolicy.newBuilder();
+    if (ch.httpHeaderName() != null) {
+      h.setHeader(RouteAction.HashPolicy.Header.newBuilder().setHeaderName(ch.httpHeaderName()));
+    } else if (ch.httpCookieName() != null) {
+      RouteAction.HashPolicy.Cookie.Builder c = RouteAction.HashPolicy.Cookie.newBuilder()
+          .setName(ch.httpCookieName());
+      if (ch.httpCookiePath() != null) {
+        c.setPath(ch.httpCookiePath());
+      }
+      if (ch.httpCookieTtl() != null) {
+        c.setTtl(Protos.duration(ch.httpCookieTtl()));
+      }
+      h.setCookie(c);
+    } else if (ch.useSourceIp()) {
+      h.setConnectionProperties(RouteAction.HashPolicy.ConnectionProperties.newBuilder()
+          .setSourceIp(true));
+    } else {
+      h.setQueryParameter(RouteAction.HashPolicy.QueryParameter.newBuilder()
+          .setName(ch.httpQueryParameterName()));
+    }
+    return List.of(h.build());
   }
 
   static RetryPolicy defaultRetryPolicy() {

@@ -63,8 +63,10 @@ public final class XdsTranslator {
             && vs.tcp().isEmpty()) {
           listeners.put(name, ListenerBuilder.http(name, name));
           routeConfigs.put(name, RouteBuilder.build(name,
-              domains(service, port.number(), node.namespace()), defaultCluster, vs,
+              domains(service, port.number(), node.namespace()), defaultCluster,
+              RouteBuilder.hashPolicy(ClusterBuilder.loadBalancer(rule, null, port.number())), vs,
               d -> clusterFor(d, vs, service, port.number(), registry),
+              d -> hashPolicyFor(d, vs, rules, registry, service, port.number()),
               m -> (m.port() == 0 || m.port() == port.number())
                   && node.labels().entrySet().containsAll(m.sourceLabels().entrySet())
                   && (m.sourceNamespace().isEmpty()
@@ -128,18 +130,36 @@ public final class XdsTranslator {
   private static String clusterFor(VirtualService.Destination d, VirtualService vs,
       MeshService listenerService, int listenerPort, ServiceRegistry registry) {
     String host = ServiceRegistry.qualify(d.host(), vs.namespace());
-    int port = d.port();
-    if (port == 0) {
-      MeshService target = registry.service(host);
-      if (host.equals(listenerService.hostname()) || target == null) {
-        port = listenerPort;
-      } else if (target.port(listenerPort).isPresent() || target.ports().isEmpty()) {
-        port = listenerPort;
-      } else {
-        port = target.ports().get(0).number();
-      }
+    return ClusterNames.outbound(destinationPort(d, host, listenerService, listenerPort, registry),
+        d.subset(), host);
+  }
+
+  /** The port a destination without one means: the listener's, if the target has it. */
+  private static int destinationPort(VirtualService.Destination d, String host,
+      MeshService listenerService, int listenerPort, ServiceRegistry registry) {
+    if (d.port() != 0) {
+      return d.port();
     }
-    return ClusterNames.outbound(port, d.subset(), host);
+    MeshService target = registry.service(host);
+    if (host.equals(listenerService.hostname()) || target == null
+        || target.port(listenerPort).isPresent() || target.ports().isEmpty()) {
+      return listenerPort;
+    }
+    return target.ports().get(0).number();
+  }
+
+  private static List<io.envoyproxy.envoy.config.route.v3.RouteAction.HashPolicy> hashPolicyFor(
+      VirtualService.Destination d, VirtualService vs, Map<String, DestinationRule> rules,
+      ServiceRegistry registry, MeshService listenerService, int listenerPort) {
+    String host = ServiceRegistry.qualify(d.host(), vs.namespace());
+    DestinationRule rule = rules.get(host);
+    if (rule == null) {
+      return List.of();
+    }
+    DestinationRule.Subset subset = rule.subsets().stream()
+        .filter(s -> s.name().equals(d.subset())).findFirst().orElse(null);
+    int port = destinationPort(d, host, listenerService, listenerPort, registry);
+    return RouteBuilder.hashPolicy(ClusterBuilder.loadBalancer(rule, subset, port));
   }
 
   private static Map<String, Integer> tcpClusters(VirtualService vs, MeshService service,

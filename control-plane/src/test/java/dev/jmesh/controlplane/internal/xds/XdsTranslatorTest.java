@@ -285,6 +285,20 @@ class XdsTranslatorTest {
   }
 
   @Test
+  void consistentHashPutsAHashPolicyOnTheRoute() throws Exception {
+    TestMesh.write(dir, "services.yaml", TestMesh.resource("bookinfo/services.yaml"));
+    TestMesh.write(dir, "dr.yaml", TestMesh.resource("translation/reviews-policy.yaml"));
+    TestMesh.write(dir, "vs.yaml", Files.readString(TestMesh.BOOKINFO_SAMPLES.resolve(
+        "virtual-service-all-v1.yaml")).split("---")[1]);
+    MeshSnapshot snapshot = TestMesh.load(dir);
+    assertThat(snapshot.diagnostics()).isEmpty();
+    Route route = routes(XdsTranslator.translate(snapshot, PRODUCTPAGE), REVIEWS)
+        .getVirtualHosts(0).getRoutes(0);
+    assertThat(route.getRoute().getCluster()).isEqualTo("outbound|9080|v1|" + REVIEWS);
+    assertThat(route.getRoute().getHashPolicy(0).getHeader().getHeaderName()).isEqualTo("x-user");
+  }
+
+  @Test
   void sidecarEgressScopesWhatAProxySees() throws Exception {
     TestMesh.write(dir, "services.yaml", TestMesh.resource("bookinfo/services.yaml"));
     TestMesh.write(dir, "sidecar.yaml", String.join("\n",
