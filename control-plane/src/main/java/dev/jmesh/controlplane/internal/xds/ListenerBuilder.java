@@ -7,6 +7,9 @@ import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
 import io.envoyproxy.envoy.config.listener.v3.ApiListener;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
+import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
+import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
@@ -43,6 +46,33 @@ final class ListenerBuilder {
 
   /** A TCP proxy to one cluster, or split by weight over several. */
   static Listener tcp(String name, String address, int port, Map<String, Integer> weighted) {
+    return base(name, address, port).addFilterChains(tcpChain(name, weighted)).build();
+  }
+
+  /**
+   * A TLS pass-through listener: one filter chain per VirtualService {@code tls} route, chosen
+   * by SNI (read by the TLS inspector), and a default chain for everything else.
+   */
+  static Listener tls(String name, String address, int port,
+      Map<java.util.List<String>, Map<String, Integer>> bySni, Map<String, Integer> fallback) {
+    Listener.Builder l = base(name, address, port).addListenerFilters(ListenerFilter.newBuilder()
+        .setName("envoy.filters.listener.tls_inspector")
+        .setTypedConfig(Any.pack(TlsInspector.getDefaultInstance())));
+    bySni.forEach((sni, weighted) -> l.addFilterChains(tcpChain(name, weighted).toBuilder()
+        .setFilterChainMatch(FilterChainMatch.newBuilder().addAllServerNames(sni))));
+    return l.addFilterChains(tcpChain(name, fallback)).build();
+  }
+
+  private static Listener.Builder base(String name, String address, int port) {
+    return Listener.newBuilder()
+        .setName(name)
+        .setTrafficDirection(TrafficDirection.OUTBOUND)
+        .setAddress(Address.newBuilder().setSocketAddress(
+            SocketAddress.newBuilder().setAddress(address).setPortValue(port)))
+        .setBindToPort(com.google.protobuf.BoolValue.of(false));
+  }
+
+  private static FilterChain tcpChain(String name, Map<String, Integer> weighted) {
     TcpProxy.Builder proxy = TcpProxy.newBuilder().setStatPrefix(name);
     if (weighted.size() == 1) {
       proxy.setCluster(weighted.keySet().iterator().next());
@@ -52,14 +82,8 @@ final class ListenerBuilder {
           TcpProxy.WeightedCluster.ClusterWeight.newBuilder().setName(cluster).setWeight(weight)));
       proxy.setWeightedClusters(wc);
     }
-    return Listener.newBuilder()
-        .setName(name)
-        .setTrafficDirection(TrafficDirection.OUTBOUND)
-        .setAddress(Address.newBuilder().setSocketAddress(
-            SocketAddress.newBuilder().setAddress(address).setPortValue(port)))
-        .setBindToPort(com.google.protobuf.BoolValue.of(false))
-        .addFilterChains(FilterChain.newBuilder().addFilters(Filter.newBuilder()
-            .setName("envoy.filters.network.tcp_proxy").setTypedConfig(Any.pack(proxy.build()))))
+    return FilterChain.newBuilder().addFilters(Filter.newBuilder()
+        .setName("envoy.filters.network.tcp_proxy").setTypedConfig(Any.pack(proxy.build())))
         .build();
   }
 

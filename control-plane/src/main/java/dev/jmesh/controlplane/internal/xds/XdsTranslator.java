@@ -71,9 +71,12 @@ public final class XdsTranslator {
                   && node.labels().entrySet().containsAll(m.sourceLabels().entrySet())
                   && (m.sourceNamespace().isEmpty()
                       || m.sourceNamespace().equals(node.namespace()))));
+        } else if (port.protocol().equals("TLS") || port.protocol().equals("HTTPS")) {
+          listeners.put(name, ListenerBuilder.tls(name, address(service), port.number(),
+              sniRoutes(vs, service, port.number(), registry),
+              tcpClusters(vs, service, port.number(), defaultCluster, registry)));
         } else if (!port.protocol().equals("UDP")) {
-          String address = service.addresses().isEmpty() ? "0.0.0.0" : service.addresses().get(0);
-          listeners.put(name, ListenerBuilder.tcp(name, address, port.number(),
+          listeners.put(name, ListenerBuilder.tcp(name, address(service), port.number(),
               tcpClusters(vs, service, port.number(), defaultCluster, registry)));
         }
       }
@@ -160,6 +163,34 @@ public final class XdsTranslator {
         .filter(s -> s.name().equals(d.subset())).findFirst().orElse(null);
     int port = destinationPort(d, host, listenerService, listenerPort, registry);
     return RouteBuilder.hashPolicy(ClusterBuilder.loadBalancer(rule, subset, port));
+  }
+
+  private static String address(MeshService service) {
+    return service.addresses().isEmpty() ? "0.0.0.0" : service.addresses().get(0);
+  }
+
+  /** VirtualService {@code tls} routes for one port, by their SNI host lists. */
+  private static Map<List<String>, Map<String, Integer>> sniRoutes(VirtualService vs,
+      MeshService service, int port, ServiceRegistry registry) {
+    Map<List<String>, Map<String, Integer>> out = new LinkedHashMap<>();
+    if (vs == null) {
+      return out;
+    }
+    for (VirtualService.TlsRoute route : vs.tls()) {
+      for (VirtualService.L4Match m : route.match()) {
+        if (m.port() != 0 && m.port() != port) {
+          continue;
+        }
+        Map<String, Integer> weighted = new LinkedHashMap<>();
+        boolean noWeights = route.route().stream().allMatch(d -> d.weight() == null);
+        for (VirtualService.RouteDestination d : route.route()) {
+          weighted.merge(clusterFor(d.destination(), vs, service, port, registry),
+              noWeights ? 1 : d.weight() == null ? 0 : d.weight(), Integer::sum);
+        }
+        out.putIfAbsent(m.sniHosts(), weighted);
+      }
+    }
+    return out;
   }
 
   private static Map<String, Integer> tcpClusters(VirtualService vs, MeshService service,

@@ -14,6 +14,7 @@ import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -321,5 +322,30 @@ class XdsTranslatorTest {
         .containsExactly("details.default.svc.cluster.local:9080", REVIEWS + ":9080");
     ProxyNode other = new ProxyNode("ratings", "default", Map.of("app", "ratings"));
     assertThat(XdsTranslator.translate(snapshot, other).all(TypeUrls.LISTENER)).hasSize(4);
+  }
+
+  @Test
+  void tcpAndTlsRoutes() throws Exception {
+    TestMesh.write(dir, "db.yaml", TestMesh.resource("translation/db-tcp-tls.yaml"));
+    MeshSnapshot snapshot = TestMesh.load(dir);
+    assertThat(snapshot.diagnostics()).isEmpty();
+    ProxyResources r = XdsTranslator.translate(snapshot, PRODUCTPAGE);
+
+    Listener tcp = (Listener) r.get(TypeUrls.LISTENER, "db.internal:5432");
+    assertThat(tcp.getAddress().getSocketAddress().getAddress()).isEqualTo("240.1.0.1");
+    TcpProxy proxy = tcp.getFilterChains(0).getFilters(0).getTypedConfig().unpack(TcpProxy.class);
+    assertThat(proxy.getWeightedClusters().getClustersList())
+        .extracting(c -> c.getName() + "=" + c.getWeight())
+        .containsExactly("outbound|5432|v1|db.internal=90", "outbound|5432|v2|db.internal=10");
+    assertThat(r.all(TypeUrls.ROUTE)).isEmpty();
+
+    Listener tls = (Listener) r.get(TypeUrls.LISTENER, "db.internal:6432");
+    assertThat(tls.getListenerFilters(0).getName()).isEqualTo("envoy.filters.listener.tls_inspector");
+    assertThat(tls.getFilterChains(0).getFilterChainMatch().getServerNamesList())
+        .containsExactly("db.internal");
+    assertThat(tls.getFilterChains(0).getFilters(0).getTypedConfig().unpack(TcpProxy.class)
+        .getCluster()).isEqualTo("outbound|6432|v2|db.internal");
+    assertThat(tls.getFilterChains(1).getFilters(0).getTypedConfig().unpack(TcpProxy.class)
+        .getCluster()).isEqualTo("outbound|6432||db.internal");
   }
 }
