@@ -126,6 +126,7 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
   /** Sends the current snapshot to every connected proxy whose resources changed. */
   public void pushAll() {
     long version = snapshots.get().version();
+    metrics.configChanged(version);
     for (ProxyConnection conn : connections.values()) {
       conn.push(version);
     }

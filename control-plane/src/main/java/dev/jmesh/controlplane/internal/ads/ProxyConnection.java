@@ -43,6 +43,7 @@ final class ProxyConnection {
     String nackedVersion = "";
     String nackDetail = "";
     Instant lastAck;
+    boolean pushed;
   }
 
   private final long id;
@@ -105,6 +106,11 @@ final class ProxyConnection {
         st.nackDetail = req.getErrorDetail().getMessage();
         metrics.nacks.increment();
       } else {
+        if (st.pushed) {
+          // Only pushes caused by a config change count towards convergence time.
+          metrics.acked(req.getVersionInfo());
+          st.pushed = false;
+        }
         st.ackedVersion = req.getVersionInfo();
         st.lastAck = Instant.now();
         st.nackDetail = "";
@@ -121,7 +127,7 @@ final class ProxyConnection {
     st.names = Set.copyOf(names);
     if (changed) {
       this.version = Math.max(this.version, snapshotVersion);
-      send(type, st, resourcesFor.apply(node), true);
+      send(type, st, resourcesFor.apply(node), true, false);
     }
   }
 
@@ -141,12 +147,13 @@ final class ProxyConnection {
     for (String type : order) {
       TypeState st = types.get(type);
       if (st != null && st.requested) {
-        send(type, st, resources, false);
+        send(type, st, resources, false, true);
       }
     }
   }
 
-  private void send(String type, TypeState st, ProxyResources resources, boolean always) {
+  private void send(String type, TypeState st, ProxyResources resources, boolean always,
+      boolean push) {
     Map<String, Message> contents = new TreeMap<>();
     if (st.wildcard) {
       contents.putAll(resources.all(type));
@@ -170,6 +177,7 @@ final class ProxyConnection {
     st.sent = contents;
     st.sentVersion = versionInfo;
     st.sentNonce = nonce;
+    st.pushed = push;
     metrics.pushes.increment();
     try {
       out.onNext(response.build());

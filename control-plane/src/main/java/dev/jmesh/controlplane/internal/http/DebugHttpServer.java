@@ -232,7 +232,25 @@ public final class DebugHttpServer implements AutoCloseable {
         + "# TYPE jmesh_config_version gauge\njmesh_config_version " + snapshot.version() + "\n"
         + "# TYPE jmesh_config_errors gauge\njmesh_config_errors " + errors + "\n"
         + "# TYPE pilot_services gauge\npilot_services "
-        + snapshot.registry().services().size() + "\n";
+        + snapshot.registry().services().size() + "\n"
+        + convergence(m);
+  }
+
+  /** Time from a config version coming into force to each proxy's ACK of it. */
+  private static String convergence(dev.jmesh.controlplane.internal.ads.AdsMetrics m) {
+    StringBuilder sb = new StringBuilder(
+        "# TYPE pilot_proxy_convergence_time histogram\n");
+    long[] cumulative = m.convergenceCumulative();
+    double[] bounds = dev.jmesh.controlplane.internal.ads.AdsMetrics.CONVERGENCE_BUCKETS;
+    for (int i = 0; i < bounds.length; i++) {
+      sb.append("pilot_proxy_convergence_time_bucket{le=\"").append(bounds[i]).append("\"} ")
+          .append(cumulative[i]).append('\n');
+    }
+    sb.append("pilot_proxy_convergence_time_bucket{le=\"+Inf\"} ")
+        .append(cumulative[bounds.length]).append('\n');
+    sb.append("pilot_proxy_convergence_time_sum ").append(m.convergenceSeconds()).append('\n');
+    sb.append("pilot_proxy_convergence_time_count ").append(m.convergenceCount()).append('\n');
+    return sb.toString();
   }
 
   private static Map<String, String> query(String raw) {

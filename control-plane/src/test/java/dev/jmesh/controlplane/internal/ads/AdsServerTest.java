@@ -126,6 +126,9 @@ class AdsServerTest {
         // Clusters did not change: no CDS push.
         assertThat(c.poll(QUIET)).isNull();
       }
+      assertThat(cp.ads().metrics().convergenceCount()).isEqualTo(2);
+      assertThat(cp.ads().metrics().convergenceCumulative()[AdsMetrics.CONVERGENCE_BUCKETS.length])
+          .isEqualTo(2);
     }
   }
 
