@@ -1,5 +1,9 @@
 package dev.jmesh.agent;
 
+import java.io.IOException;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+
 /**
  * Decides, before anything is loaded, whether the agent stays out of this JVM.
  * {@code JAVA_TOOL_OPTIONS} reaches every JVM on the machine, the JDK's own tools included, so
@@ -46,8 +50,7 @@ public final class Activation {
 
   /** Returns why the agent stays inactive, or {@code null} to activate. */
   public static String inactiveReason(String agentArgs) {
-    String command = System.getProperty("sun.java.command", "").trim();
-    String main = command.isEmpty() ? "" : command.split("\\s+", 2)[0];
+    String main = mainClass();
     for (String module : JDK_TOOL_MODULES) {
       if (main.startsWith(module)) {
         return "JDK tool " + main;
@@ -72,6 +75,26 @@ public final class Activation {
       }
     }
     return null;
+  }
+
+  /**
+   * The main class as the launcher saw it: {@code sun.java.command} names the class, the
+   * {@code module/class}, or under {@code java -jar} the jar, whose manifest then names it.
+   */
+  static String mainClass() {
+    String command = System.getProperty("sun.java.command", "").trim();
+    String first = command.isEmpty() ? "" : command.split("\\s+", 2)[0];
+    if (!first.endsWith(".jar")) {
+      return first;
+    }
+    try (JarFile jar = new JarFile(first, false)) {
+      Manifest manifest = jar.getManifest();
+      String mainClass =
+          manifest == null ? null : manifest.getMainAttributes().getValue("Main-Class");
+      return mainClass == null ? first : mainClass.trim();
+    } catch (IOException e) {
+      return first;
+    }
   }
 
   /**

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code mesh.jar} exposes nothing but jmesh: the few classes at its root are the bootstrap
- * bridge and the agent's entry point and class loader, everything else lives under {@code inst/}
+ * bridge and what premain needs before the agent's class loader exists (entry point, activation
+ * check, class loader, bridge installer), everything else lives under {@code inst/}
  * and is relocated under {@code dev/jmesh/}, so no application ever sees an unrelocated class,
  * native library or service file of ours.
  */
@@ -39,8 +40,8 @@ class ShadingTest {
   private static final Pattern ROOT_CLASS_ALLOWED =
       Pattern.compile(
           "^dev/jmesh/bootstrap/.+\\.class$"
-              + "|^dev/jmesh/agent/MeshAgent[^/]*\\.class$"
-              + "|^dev/jmesh/agent/[^/]*ClassLoader[^/]*\\.class$");
+              + "|^dev/jmesh/agent/(MeshAgent|Activation|AgentClassLoader|BridgeInstaller)"
+              + "(\\$[^/]*)?\\.class$");
   private static final String NATIVE_DIR = INST + "META-INF/native/";
   private static final String NATIVE_PREFIX = "libdev_jmesh_shaded_netty_";
   private static final Pattern NATIVE_LIBRARY = Pattern.compile("\\.(so|jnilib|dylib|dll)$");

@@ -10,16 +10,20 @@ import dev.jmesh.dataplane.settings.SettingSource;
 import dev.jmesh.dataplane.settings.SettingsParser;
 import java.io.File;
 import java.lang.instrument.Instrumentation;
+import dev.jmesh.instrumentation.api.InstrumentationModule;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.Map;
 
 /**
  * Takes over from {@code MeshAgent.premain} inside the agent's class loader. On the
  * application's main thread it only does what must precede the application: validate the
  * settings (a bad one stops the JVM with exit code {@value #EXIT_BAD_SETTING}), install the data
- * path behind the bridge and rewrite the classes. Everything that touches the network (admin
- * and metrics ports, later xDS and the CA) happens on a daemon thread, overlapping the
- * application's own start-up.
+ * path behind the bridge and register the {@link TransformerGate}. Building the rewriting with
+ * ByteBuddy, binding the admin and metrics ports (and later xDS and the CA) happen on a daemon
+ * thread, overlapping the application's own start-up.
  */
 public final class AgentStarter {
 
@@ -28,10 +32,17 @@ public final class AgentStarter {
 
   private static final String RELOCATED_BYTEBUDDY_SAFE = "dev.jmesh.shaded.net.bytebuddy.safe";
 
+  /**
+   * How long an application thread loading a rewritten class waits for the agent's install.
+   * Generous: it is only ever reached if the install thread is starved or stuck.
+   */
+  static final long GATE_WAIT_MILLIS = 10_000;
+
   private AgentStarter() {}
 
   public static void start(
       Instrumentation inst, String agentArgs, File jar, ClassLoader agentLoader) {
+    long started = System.nanoTime();
     MeshSettings settings = settingsOrExit(agentArgs);
     if (settings == null) {
       return;
@@ -46,15 +57,31 @@ public final class AgentStarter {
     DataPath dataPath = new DataPath(settings);
     AgentRuntime runtime = new AgentRuntime(settings, dataPath);
     MeshHooks.install(dataPath);
-    try {
-      runtime.instrumentationInstalled(
-          new InstrumentationInstaller(inst, agentLoader, settings).install());
-    } catch (RuntimeException | LinkageError e) {
-      MeshHooks.uninstall();
-      MeshLog.error("cannot rewrite classes (" + e + "); the application runs unmeshed");
-      return;
+    List<InstrumentationModule> modules = InstrumentationInstaller.modules(agentLoader);
+    Set<String> knownTargets = new HashSet<>();
+    for (InstrumentationModule module : modules) {
+      if (!settings.disabledInstrumentations().contains(module.name())) {
+        module.knownTargetNames().forEach(name -> knownTargets.add(name.replace('.', '/')));
+      }
     }
-    MeshThreads.start("init", runtime::startEndpoints);
+    TransformerGate gate = new TransformerGate(knownTargets, GATE_WAIT_MILLIS);
+    inst.addTransformer(gate, true);
+    MeshLog.debug("premain done in " + (System.nanoTime() - started) / 1_000_000 + " ms");
+    MeshThreads.start("init", () -> {
+      long t0 = System.nanoTime();
+      try {
+        runtime.instrumentationInstalled(
+            new InstrumentationInstaller(inst, agentLoader, settings).install(modules, gate));
+      } catch (RuntimeException | LinkageError e) {
+        gate.abandon();
+        MeshHooks.uninstall();
+        MeshLog.error("cannot rewrite classes (" + e + "); the application runs unmeshed");
+        return;
+      }
+      MeshLog.debug("instrumentation installed in " + (System.nanoTime() - t0) / 1_000_000
+          + " ms");
+      runtime.startEndpoints();
+    });
   }
 
   /** Returns the settings, or {@code null} to stay inactive; exits the JVM on a bad one. */

@@ -31,6 +31,17 @@ public interface InstrumentationModule {
 
   List<TypeInstrumentation> typeInstrumentations();
 
+  /**
+   * The exact names of the classes this module rewrites, where they are known (JDK classes,
+   * a library's entry point). The agent installs its rewriting off the application's main
+   * thread; until it is done, an application thread that loads one of these classes waits for
+   * it (bounded), so no such class is ever used unrewritten. Keep it to names: the list is read
+   * before any matcher exists.
+   */
+  default List<String> knownTargetNames() {
+    return List.of();
+  }
+
   /** Classes to inject beside the library, in dependency order (supertypes first). */
   default List<String> helperClassNames() {
     return List.of();

@@ -17,6 +17,12 @@ public final class JdkNetModule implements InstrumentationModule {
   }
 
   @Override
+  public List<String> knownTargetNames() {
+    return List.of("java.net.Socket", "java.net.ServerSocket", "sun.nio.ch.SocketChannelImpl",
+        "sun.nio.ch.ServerSocketChannelImpl");
+  }
+
+  @Override
   public List<TypeInstrumentation> typeInstrumentations() {
     return List.of(
         new SocketInstrumentation(),

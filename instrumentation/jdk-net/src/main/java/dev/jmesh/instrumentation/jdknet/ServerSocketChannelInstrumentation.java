@@ -1,6 +1,7 @@
 package dev.jmesh.instrumentation.jdknet;
 
 import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import dev.jmesh.bootstrap.MeshHooks;
@@ -27,7 +28,8 @@ final class ServerSocketChannelInstrumentation implements TypeInstrumentation {
   @Override
   public void transform(AdviceTarget target) {
     target.applyAdvice(
-        named("bind").and(takesArguments(SocketAddress.class, int.class)),
+        named("bind").and(takesArguments(2))
+            .and(takesArgument(0, named("java.net.SocketAddress"))),
         ServerSocketChannelInstrumentation.class.getName() + "$BindAdvice");
     target.applyAdvice(
         named("accept").and(takesArguments(0)),

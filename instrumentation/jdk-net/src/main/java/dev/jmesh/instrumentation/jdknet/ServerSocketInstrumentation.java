@@ -1,6 +1,7 @@
 package dev.jmesh.instrumentation.jdknet;
 
 import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import dev.jmesh.bootstrap.MeshHooks;
@@ -8,7 +9,6 @@ import dev.jmesh.instrumentation.api.AdviceTarget;
 import dev.jmesh.instrumentation.api.TypeInstrumentation;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketAddress;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
@@ -28,10 +28,12 @@ final class ServerSocketInstrumentation implements TypeInstrumentation {
   @Override
   public void transform(AdviceTarget target) {
     target.applyAdvice(
-        named("bind").and(takesArguments(SocketAddress.class, int.class)),
+        named("bind").and(takesArguments(2))
+            .and(takesArgument(0, named("java.net.SocketAddress"))),
         ServerSocketInstrumentation.class.getName() + "$BindAdvice");
     target.applyAdvice(
-        named("implAccept").and(takesArguments(Socket.class)),
+        // By name: naming Socket.class here would load it from the agent's install thread.
+        named("implAccept").and(takesArguments(1)).and(takesArgument(0, named("java.net.Socket"))),
         ServerSocketInstrumentation.class.getName() + "$AcceptAdvice");
   }
 

@@ -1,6 +1,7 @@
 package dev.jmesh.instrumentation.jdknet;
 
 import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import dev.jmesh.bootstrap.MeshHooks;
@@ -22,7 +23,8 @@ final class SocketChannelInstrumentation implements TypeInstrumentation {
   @Override
   public void transform(AdviceTarget target) {
     target.applyAdvice(
-        named("connect").and(takesArguments(SocketAddress.class)),
+        named("connect").and(takesArguments(1))
+            .and(takesArgument(0, named("java.net.SocketAddress"))),
         SocketChannelInstrumentation.class.getName() + "$ConnectAdvice");
   }
 

@@ -1,6 +1,7 @@
 package dev.jmesh.instrumentation.jdknet;
 
 import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import dev.jmesh.bootstrap.MeshHooks;
@@ -25,7 +26,8 @@ final class SocketInstrumentation implements TypeInstrumentation {
   @Override
   public void transform(AdviceTarget target) {
     target.applyAdvice(
-        named("connect").and(takesArguments(SocketAddress.class, int.class)),
+        named("connect").and(takesArguments(2))
+            .and(takesArgument(0, named("java.net.SocketAddress"))),
         SocketInstrumentation.class.getName() + "$ConnectAdvice");
   }
 

@@ -17,6 +17,11 @@ public final class OkHttpModule implements InstrumentationModule {
   }
 
   @Override
+  public List<String> knownTargetNames() {
+    return List.of("okhttp3.OkHttpClient$Builder");
+  }
+
+  @Override
   public List<TypeInstrumentation> typeInstrumentations() {
     return List.of(new OkHttpClientBuilderInstrumentation());
   }
