@@ -4,10 +4,12 @@ import dev.jmesh.controlplane.config.ConfigSource;
 import dev.jmesh.controlplane.config.Diagnostic;
 import dev.jmesh.controlplane.internal.ads.AdsServer;
 import dev.jmesh.controlplane.internal.ads.Debouncer;
+import dev.jmesh.controlplane.internal.ads.ProxyLifecycle;
 import dev.jmesh.controlplane.internal.config.ConfigStore;
 import dev.jmesh.controlplane.internal.config.DirectoryConfigSource;
 import dev.jmesh.controlplane.internal.config.MeshSnapshot;
 import dev.jmesh.controlplane.internal.http.DebugHttpServer;
+import dev.jmesh.controlplane.internal.registration.RegistrationSource;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -43,7 +45,7 @@ public final class ControlPlane implements AutoCloseable {
   private final int requestedXdsPort;
   private final int requestedHttpPort;
   private final ConfigStore store = new ConfigStore();
-  private final AdsServer ads = new AdsServer(store::current);
+  private final AdsServer ads;
   private final ScheduledExecutorService scheduler;
   private final Debouncer debouncer;
   private Set<String> reportedDiagnostics = Set.of();
@@ -52,7 +54,7 @@ public final class ControlPlane implements AutoCloseable {
   private volatile boolean ready;
 
   private ControlPlane(Builder b) {
-    this.sources = List.copyOf(b.sources);
+    List<ConfigSource> all = new ArrayList<>(b.sources);
     this.bindAddress = b.bindAddress;
     this.requestedXdsPort = b.xdsPort;
     this.requestedHttpPort = b.httpPort;
@@ -62,6 +64,15 @@ public final class ControlPlane implements AutoCloseable {
       return t;
     });
     this.debouncer = new Debouncer(scheduler, b.debounce, b.debounceMax, this::reloadQuietly);
+    ProxyLifecycle lifecycle = ProxyLifecycle.NONE;
+    if (b.registrationGrace != null) {
+      RegistrationSource registration = new RegistrationSource(scheduler, b.registrationGrace,
+          b.registrationPolicy);
+      all.add(registration);
+      lifecycle = registration;
+    }
+    this.sources = List.copyOf(all);
+    this.ads = new AdsServer(store::current, lifecycle);
   }
 
   public static Builder builder() {
@@ -71,6 +82,9 @@ public final class ControlPlane implements AutoCloseable {
   /** Loads configuration, then starts serving and watching. */
   public synchronized ControlPlane start() throws IOException {
     reload();
+    for (ConfigSource source : sources) {
+      source.watch(s -> debouncer.trigger());
+    }
     grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, requestedXdsPort))
         .addService(ads)
         .permitKeepAliveWithoutCalls(true)
@@ -81,9 +95,6 @@ public final class ControlPlane implements AutoCloseable {
     if (requestedHttpPort >= 0) {
       httpServer = DebugHttpServer.start(new InetSocketAddress(bindAddress, requestedHttpPort),
           this);
-    }
-    for (ConfigSource source : sources) {
-      source.watch(s -> debouncer.trigger());
     }
     ready = true;
     logger.info(() -> "control plane serving xDS on " + bindAddress + ":" + xdsPort()
@@ -187,6 +198,9 @@ public final class ControlPlane implements AutoCloseable {
     private int httpPort = 15014;
     private Duration debounce = Duration.ofMillis(100);
     private Duration debounceMax = Duration.ofSeconds(1);
+    private Duration registrationGrace = Duration.ofSeconds(5);
+    private RegistrationSource.RegistrationPolicy registrationPolicy =
+        RegistrationSource.RegistrationPolicy.ACCEPT_ALL;
 
     /** Adds a watched directory of Istio YAML. */
     public Builder configDir(Path dir) {
@@ -220,6 +234,21 @@ public final class ControlPlane implements AutoCloseable {
     public Builder debounce(Duration quiet, Duration max) {
       this.debounce = quiet;
       this.debounceMax = max;
+      return this;
+    }
+
+    /**
+     * How long a registered workload stays an endpoint after its stream ends (it may be
+     * reconnecting); {@code null} turns registration over xDS off.
+     */
+    public Builder registrationGrace(Duration grace) {
+      this.registrationGrace = grace;
+      return this;
+    }
+
+    /** Who may register as what; everyone by default on the plaintext port. */
+    public Builder registrationPolicy(RegistrationSource.RegistrationPolicy policy) {
+      this.registrationPolicy = policy;
       return this;
     }
 

@@ -35,8 +35,11 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
   private final AdsMetrics metrics = new AdsMetrics();
   private final AtomicReference<ViewCache> cache = new AtomicReference<>(new ViewCache(null));
 
-  public AdsServer(Supplier<MeshSnapshot> snapshots) {
+  private final ProxyLifecycle lifecycle;
+
+  public AdsServer(Supplier<MeshSnapshot> snapshots, ProxyLifecycle lifecycle) {
     this.snapshots = snapshots;
+    this.lifecycle = lifecycle;
   }
 
   /** Translations of one snapshot, by proxy view. */
@@ -71,7 +74,8 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
   public StreamObserver<DiscoveryRequest> streamAggregatedResources(
       StreamObserver<DiscoveryResponse> responses) {
     long id = ids.incrementAndGet();
-    ProxyConnection conn = new ProxyConnection(id, responses, this::resourcesFor, metrics);
+    ProxyConnection conn = new ProxyConnection(id, responses, this::resourcesFor, metrics,
+        lifecycle);
     connections.put(id, conn);
     metrics.connections.increment();
     return new StreamObserver<>() {
@@ -99,7 +103,9 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
 
   private void disconnect(ProxyConnection conn, String why) {
     conn.close();
-    connections.remove(conn.id());
+    if (connections.remove(conn.id()) != null) {
+      lifecycle.disconnected(conn.id());
+    }
     ProxyNode node = conn.node();
     logger.fine(() -> "proxy " + (node == null ? "#" + conn.id() : node.id()) + " disconnected: "
         + why);

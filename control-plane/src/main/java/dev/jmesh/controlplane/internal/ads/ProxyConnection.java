@@ -52,14 +52,18 @@ final class ProxyConnection {
   private final AdsMetrics metrics;
   private final Instant connectedAt = Instant.now();
   private final Map<String, TypeState> types = new LinkedHashMap<>();
+  private final ProxyLifecycle lifecycle;
   private ProxyNode node;
+  private io.envoyproxy.envoy.config.core.v3.Node nodeProto;
   private long nonces;
   private long version;
   private boolean closed;
 
   ProxyConnection(long id, StreamObserver<DiscoveryResponse> out,
-      Function<ProxyNode, ProxyResources> resourcesFor, AdsMetrics metrics) {
+      Function<ProxyNode, ProxyResources> resourcesFor, AdsMetrics metrics,
+      ProxyLifecycle lifecycle) {
     this.id = id;
+    this.lifecycle = lifecycle;
     this.out = out;
     this.resourcesFor = resourcesFor;
     this.metrics = metrics;
@@ -81,9 +85,14 @@ final class ProxyConnection {
     if (closed) {
       return;
     }
-    if (node == null) {
-      node = req.hasNode() ? ProxyNode.from(req.getNode())
-          : new ProxyNode("unknown-" + id, "default", Map.of());
+    if (req.hasNode() && !req.getNode().equals(nodeProto)) {
+      // Istio proxies send the node once; jmesh agents send it again when it changes
+      // (for example when their server is bound and they become ready).
+      nodeProto = req.getNode();
+      node = ProxyNode.from(nodeProto);
+      lifecycle.nodeChanged(id, nodeProto);
+    } else if (node == null) {
+      node = new ProxyNode("unknown-" + id, "default", Map.of());
     }
     String type = req.getTypeUrl();
     if (type.isEmpty()) {

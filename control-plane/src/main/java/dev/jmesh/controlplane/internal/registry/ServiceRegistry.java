@@ -24,6 +24,9 @@ public final class ServiceRegistry {
   /** Istio's default DNS domain of the cluster. */
   public static final String DOMAIN_SUFFIX = "cluster.local";
 
+  /** Label of a WorkloadEntry created by registration: the service it registered for. */
+  public static final String REGISTERED_SERVICE_LABEL = "jmesh.dev/service";
+
   private final Map<String, MeshService> services;
 
   private ServiceRegistry(Map<String, MeshService> services) {
@@ -100,7 +103,41 @@ public final class ServiceRegistry {
         services.putIfAbsent(s.hostname(), s);
       }
     }
+    addRegisteredServices(workloads, services);
     return new ServiceRegistry(services);
+  }
+
+  /**
+   * A workload that registered for a service nobody declared creates it: host
+   * {@code service.namespace.svc.cluster.local}, ports as the workloads announced them.
+   */
+  private static void addRegisteredServices(List<WorkloadEntry> workloads,
+      Map<String, MeshService> services) {
+    Map<String, List<WorkloadEntry>> byHost = new TreeMap<>();
+    for (WorkloadEntry we : workloads) {
+      String service = we.meta().labels().get(REGISTERED_SERVICE_LABEL);
+      if (service != null) {
+        byHost.computeIfAbsent(qualify(service, we.namespace()), h -> new ArrayList<>()).add(we);
+      }
+    }
+    byHost.forEach((host, entries) -> {
+      if (services.containsKey(host)) {
+        return;
+      }
+      Map<Integer, ServicePort> ports = new TreeMap<>();
+      for (WorkloadEntry we : entries) {
+        we.spec().ports().forEach((name, number) -> ports.putIfAbsent(number,
+            new ServicePort(number, name, ServicePort.protocolFromName(name, null), 0)));
+      }
+      List<ServicePort> portList = List.copyOf(ports.values());
+      List<ServiceEndpoint> endpoints = new ArrayList<>();
+      for (WorkloadEntry we : entries) {
+        endpoints.add(endpoint(we.spec(), portList,
+            "registered " + we.meta().location().file().replace("registration ", "")));
+      }
+      services.put(host, new MeshService(host, entries.get(0).namespace(), portList, List.of(),
+          MeshService.Resolution.STATIC, false, endpoints, "registration"));
+    });
   }
 
   private static List<MeshService> fromServiceEntry(ServiceEntry se, List<WorkloadEntry> all) {

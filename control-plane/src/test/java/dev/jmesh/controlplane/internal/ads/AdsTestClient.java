@@ -24,9 +24,13 @@ public final class AdsTestClient implements AutoCloseable {
   private final Node node;
 
   public AdsTestClient(int port, String nodeId, String namespace) {
+    this(port, Node.newBuilder().setId(nodeId).setMetadata(Struct.newBuilder()
+        .putFields("NAMESPACE", Value.newBuilder().setStringValue(namespace).build())).build());
+  }
+
+  public AdsTestClient(int port, Node node) {
     channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
-    node = Node.newBuilder().setId(nodeId).setMetadata(Struct.newBuilder()
-        .putFields("NAMESPACE", Value.newBuilder().setStringValue(namespace).build())).build();
+    this.node = node;
     requests = AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(
         new StreamObserver<>() {
           @Override
@@ -44,6 +48,12 @@ public final class AdsTestClient implements AutoCloseable {
 
   public void subscribe(String type, String... names) {
     requests.onNext(DiscoveryRequest.newBuilder().setNode(node).setTypeUrl(type)
+        .addAllResourceNames(List.of(names)).build());
+  }
+
+  /** Sends a request carrying a changed node, as an agent does when it becomes ready. */
+  public void announce(Node changed, String type, String... names) {
+    requests.onNext(DiscoveryRequest.newBuilder().setNode(changed).setTypeUrl(type)
         .addAllResourceNames(List.of(names)).build());
   }
 
