@@ -1,7 +1,6 @@
 package dev.jmesh.controlplane.internal.ads;
 
 import com.google.protobuf.Any;
-import com.google.protobuf.Message;
 import dev.jmesh.controlplane.internal.xds.ProxyNode;
 import dev.jmesh.controlplane.internal.xds.ProxyResources;
 import dev.jmesh.controlplane.internal.xds.TypeUrls;
@@ -36,7 +35,7 @@ final class ProxyConnection {
     Set<String> names = Set.of();
     boolean wildcard;
     boolean requested;
-    Map<String, Message> sent;
+    Map<String, Any> sent;
     String sentVersion = "";
     String sentNonce = "";
     String ackedVersion = "";
@@ -163,14 +162,16 @@ final class ProxyConnection {
 
   private void send(String type, TypeState st, ProxyResources resources, boolean always,
       boolean push) {
-    Map<String, Message> contents = new TreeMap<>();
+    Map<String, Any> contents = new TreeMap<>();
     if (st.wildcard) {
-      contents.putAll(resources.all(type));
+      for (String name : resources.all(type).keySet()) {
+        contents.put(name, resources.packed(type, name));
+      }
     }
     for (String name : st.names) {
-      Message m = resources.get(type, name);
-      if (m != null) {
-        contents.put(name, m);
+      Any any = resources.packed(type, name);
+      if (any != null) {
+        contents.put(name, any);
       }
     }
     if (!always && contents.equals(st.sent)) {
@@ -180,9 +181,7 @@ final class ProxyConnection {
     String versionInfo = String.valueOf(version);
     DiscoveryResponse.Builder response = DiscoveryResponse.newBuilder()
         .setTypeUrl(type).setVersionInfo(versionInfo).setNonce(nonce);
-    for (Message m : contents.values()) {
-      response.addResources(Any.pack(m));
-    }
+    response.addAllResources(contents.values());
     st.sent = contents;
     st.sentVersion = versionInfo;
     st.sentNonce = nonce;
