@@ -1,0 +1,183 @@
+package dev.jmesh.dataplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jmesh.dataplane.settings.MeshSettings;
+import dev.jmesh.dataplane.settings.SettingSource;
+import dev.jmesh.dataplane.settings.SettingsParser;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class DataPathTest {
+
+  private static DataPath dataPath(String... agentArgs) throws Exception {
+    return dataPath(Map.of(), agentArgs);
+  }
+
+  private static DataPath dataPath(Map<String, String> systemProperties, String... agentArgs)
+      throws Exception {
+    Map<String, String> args = new LinkedHashMap<>();
+    args.put("service", "reviews");
+    for (int i = 0; i < agentArgs.length; i += 2) {
+      args.put(agentArgs[i], agentArgs[i + 1]);
+    }
+    MeshSettings settings =
+        SettingsParser.parse(new SettingSource(args, systemProperties, Map.of()));
+    return new DataPath(settings);
+  }
+
+  private static InetSocketAddress addr(String ip, int port) {
+    return new InetSocketAddress(ip, port);
+  }
+
+  @Test
+  void connectIsCountedAndTargetReturnedUnchanged() throws Exception {
+    DataPath path = dataPath();
+    InetSocketAddress target = addr("10.0.0.2", 9080);
+    assertThat(path.beforeConnect(target)).isSameAs(target);
+    path.beforeConnect(target);
+    assertThat(path.stats().outboundCount("10.0.0.2:9080")).isEqualTo(2);
+  }
+
+  @Test
+  void ipv6DestinationIsBracketed() throws Exception {
+    DataPath path = dataPath();
+    path.beforeConnect(addr("fd00::1", 80));
+    assertThat(path.stats().outboundCount("[fd00:0:0:0:0:0:0:1]:80")).isEqualTo(1);
+  }
+
+  @Test
+  void unresolvedDestinationIsCountedByHostName() throws Exception {
+    DataPath path = dataPath("excludeOutboundIPRanges", "0.0.0.0/0");
+    path.beforeConnect(InetSocketAddress.createUnresolved("reviews.default.svc", 9080));
+    assertThat(path.stats().outboundCount("reviews.default.svc:9080")).isEqualTo(1);
+  }
+
+  @Test
+  void connectToExcludedPortIsNotCounted() throws Exception {
+    DataPath path = dataPath("excludeOutboundPorts", "443");
+    path.beforeConnect(addr("10.0.0.2", 443));
+    path.beforeConnect(addr("10.0.0.2", 444));
+    assertThat(path.stats().outboundCount("10.0.0.2:443")).isZero();
+    assertThat(path.stats().outboundCount("10.0.0.2:444")).isEqualTo(1);
+    assertThat(path.isCapturedOutbound(addr("10.0.0.2", 443))).isFalse();
+  }
+
+  @Test
+  void connectToExcludedRangeIsNotCounted() throws Exception {
+    DataPath path = dataPath("excludeOutboundIPRanges", "169.254.169.254/32");
+    path.beforeConnect(addr("169.254.169.254", 80));
+    path.beforeConnect(addr("169.254.169.253", 80));
+    assertThat(path.stats().outboundCount("169.254.169.254:80")).isZero();
+    assertThat(path.stats().outboundCount("169.254.169.253:80")).isEqualTo(1);
+  }
+
+  @Test
+  void connectToExcludedIpv6RangeIsNotCounted() throws Exception {
+    DataPath path = dataPath("excludeOutboundIPRanges", "fd00::/8");
+    path.beforeConnect(addr("fd00::1", 80));
+    path.beforeConnect(addr("2001:db8::1", 80));
+    assertThat(path.stats().outboundCount("[fd00:0:0:0:0:0:0:1]:80")).isZero();
+    assertThat(path.stats().outboundCount("[2001:db8:0:0:0:0:0:1]:80")).isEqualTo(1);
+  }
+
+  @Test
+  void bindIsCounted() throws Exception {
+    DataPath path = dataPath();
+    try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      path.afterBind(server);
+      assertThat(path.stats().bindCount(server.getLocalPort())).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void acceptIsCountedUnlessTheInboundPortIsExcluded() throws Exception {
+    try (ServerSocket excluded = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        ServerSocket captured = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      DataPath path =
+          dataPath("excludeInboundPorts", Integer.toString(excluded.getLocalPort()));
+      acceptOne(path, excluded);
+      acceptOne(path, captured);
+      assertThat(path.stats().inboundCount(excluded.getLocalPort())).isZero();
+      assertThat(path.stats().inboundCount(captured.getLocalPort())).isEqualTo(1);
+    }
+  }
+
+  private static void acceptOne(DataPath path, ServerSocket server) throws Exception {
+    server.setSoTimeout(5_000);
+    try (Socket client = new Socket(server.getInetAddress(), server.getLocalPort());
+        Socket accepted = server.accept()) {
+      path.afterAccept(accepted);
+    }
+  }
+
+  @Test
+  void httpRequestIsCounted() throws Exception {
+    DataPath path = dataPath();
+    path.beforeHttpRequest("okhttp", "GET", "reviews:9080", "/");
+    StringBuilder out = new StringBuilder();
+    path.stats().writeTo(new dev.jmesh.dataplane.stats.PrometheusText(out));
+    assertThat(out).contains("{library=\"okhttp\",authority=\"reviews:9080\"} 1");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"connect", "bind", "accept", "http-request"})
+  void failHookThrowsNamingTheSwitch(String hook) throws Exception {
+    DataPath path = dataPath(Map.of("jmesh.internal.failHooks", hook));
+    try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Runnable call = hookCall(path, hook, server);
+      assertThatThrownBy(call::run)
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage("failure injected by -Djmesh.internal.failHooks in the " + hook + " hook");
+      assertThat(path.stats().bindCount(server.getLocalPort())).isZero();
+      assertThat(path.stats().outboundCount("10.0.0.2:80")).isZero();
+    }
+  }
+
+  @Test
+  void onlyTheNamedHookFails() throws Exception {
+    DataPath path = dataPath(Map.of("jmesh.internal.failHooks", "connect"));
+    try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      path.afterBind(server);
+      path.beforeHttpRequest("okhttp", "GET", "a", "/");
+      assertThat(path.stats().bindCount(server.getLocalPort())).isEqualTo(1);
+      assertThatThrownBy(() -> path.beforeConnect(addr("10.0.0.2", 80)))
+          .hasMessageContaining("-Djmesh.internal.failHooks");
+    }
+  }
+
+  @Test
+  void allFailsEveryHook() throws Exception {
+    DataPath path = dataPath(Map.of("jmesh.internal.failHooks", "all"));
+    try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      for (String hook : new String[] {"connect", "bind", "accept", "http-request"}) {
+        Runnable call = hookCall(path, hook, server);
+        assertThatThrownBy(call::run).as(hook).hasMessageContaining("the " + hook + " hook");
+      }
+    }
+  }
+
+  private static Runnable hookCall(DataPath path, String hook, ServerSocket server) {
+    return switch (hook) {
+      case "connect" -> () -> path.beforeConnect(addr("10.0.0.2", 80));
+      case "bind" -> () -> path.afterBind(server);
+      case "accept" -> () -> {
+        try (Socket unconnected = new Socket()) {
+          path.afterAccept(unconnected);
+        } catch (java.io.IOException e) {
+          throw new AssertionError(e);
+        }
+      };
+      case "http-request" -> () -> path.beforeHttpRequest("okhttp", "GET", "a", "/");
+      default -> throw new IllegalArgumentException(hook);
+    };
+  }
+}

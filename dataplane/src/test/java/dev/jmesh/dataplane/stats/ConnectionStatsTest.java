@@ -1,0 +1,81 @@
+package dev.jmesh.dataplane.stats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class ConnectionStatsTest {
+
+  private static String render(ConnectionStats stats) {
+    StringBuilder out = new StringBuilder();
+    stats.writeTo(new PrometheusText(out));
+    return out.toString();
+  }
+
+  @Test
+  void emptyStatsStillDeclareEveryMetric() {
+    assertThat(render(new ConnectionStats()))
+        .isEqualTo(
+            "# HELP jmesh_agent_connections_total TCP connections seen by the socket hooks, by"
+                + " direction and destination or port.\n"
+                + "# TYPE jmesh_agent_connections_total counter\n"
+                + "# HELP jmesh_agent_binds_total Server sockets bound, by port.\n"
+                + "# TYPE jmesh_agent_binds_total counter\n"
+                + "# HELP jmesh_agent_http_client_requests_total Requests seen by HTTP client"
+                + " instrumentations, by library and authority.\n"
+                + "# TYPE jmesh_agent_http_client_requests_total counter\n");
+  }
+
+  @Test
+  void writesEverySeriesUnderItsHeader() {
+    ConnectionStats stats = new ConnectionStats();
+    stats.outbound("10.0.0.2:9080");
+    stats.outbound("10.0.0.2:9080");
+    stats.outbound("[fd00:0:0:0:0:0:0:1]:80");
+    stats.inbound(8080);
+    stats.bind(8080);
+    stats.bind(8080);
+    stats.httpClientRequest("okhttp", "reviews:9080");
+
+    assertThat(render(stats))
+        .isEqualTo(
+            "# HELP jmesh_agent_connections_total TCP connections seen by the socket hooks, by"
+                + " direction and destination or port.\n"
+                + "# TYPE jmesh_agent_connections_total counter\n"
+                + "jmesh_agent_connections_total{direction=\"outbound\",destination=\"10.0.0.2:9080\"} 2\n"
+                + "jmesh_agent_connections_total{direction=\"outbound\","
+                + "destination=\"[fd00:0:0:0:0:0:0:1]:80\"} 1\n"
+                + "jmesh_agent_connections_total{direction=\"inbound\",port=\"8080\"} 1\n"
+                + "# HELP jmesh_agent_binds_total Server sockets bound, by port.\n"
+                + "# TYPE jmesh_agent_binds_total counter\n"
+                + "jmesh_agent_binds_total{port=\"8080\"} 2\n"
+                + "# HELP jmesh_agent_http_client_requests_total Requests seen by HTTP client"
+                + " instrumentations, by library and authority.\n"
+                + "# TYPE jmesh_agent_http_client_requests_total counter\n"
+                + "jmesh_agent_http_client_requests_total{library=\"okhttp\","
+                + "authority=\"reviews:9080\"} 1\n");
+  }
+
+  @Test
+  void countsAreReadableByKey() {
+    ConnectionStats stats = new ConnectionStats();
+    stats.outbound("a:1");
+    stats.inbound(15);
+    stats.inbound(15);
+    stats.bind(16);
+    assertThat(stats.outboundCount("a:1")).isEqualTo(1);
+    assertThat(stats.inboundCount(15)).isEqualTo(2);
+    assertThat(stats.bindCount(16)).isEqualTo(1);
+    assertThat(stats.outboundCount("b:1")).isZero();
+    assertThat(stats.inboundCount(16)).isZero();
+  }
+
+  @Test
+  void httpAuthorityIsEscaped() {
+    ConnectionStats stats = new ConnectionStats();
+    stats.httpClientRequest("jdk", "evil\"host\n");
+    assertThat(render(stats))
+        .contains("jmesh_agent_http_client_requests_total{library=\"jdk\","
+            + "authority=\"evil\\\"host\\n\"} 1\n");
+  }
+}
