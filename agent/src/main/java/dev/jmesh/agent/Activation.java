@@ -26,7 +26,6 @@ public final class Activation {
     "jdk.jfr.internal.tool.",
     "jdk.jpackage.",
     "jdk.javadoc.",
-    "jdk.jdeps",
     "jdk.tools.",
     "sun.rmi.registry.",
     "sun.jvm.hotspot.",
@@ -104,11 +103,22 @@ public final class Activation {
    */
   static String setting(String agentArgs, String key) {
     if (agentArgs != null) {
+      // Items without '=' continue the list of the setting before them (a=x,y,b=z).
+      String value = null;
+      boolean inKey = false;
       for (String part : agentArgs.split(",")) {
         int eq = part.indexOf('=');
-        if (eq > 0 && part.substring(0, eq).trim().equals(key)) {
-          return part.substring(eq + 1).trim();
+        if (eq > 0) {
+          inKey = part.substring(0, eq).trim().equals(key);
+          if (inKey) {
+            value = part.substring(eq + 1).trim();
+          }
+        } else if (inKey && !part.isBlank()) {
+          value = value + "," + part.trim();
         }
+      }
+      if (value != null) {
+        return value;
       }
     }
     String property = System.getProperty("jmesh." + key);

@@ -35,7 +35,8 @@ public final class AgentClassLoader extends ClassLoader {
   private final JarFile jar;
   private final URL jarUrl;
   private final ProtectionDomain protectionDomain;
-  private final int javaFeature;
+  /** The multi-release versions mesh.jar has for this Java, newest first; usually none. */
+  private final int[] versions;
 
   public AgentClassLoader(File jarFile) throws IOException {
     super("jmesh-agent", ClassLoader.getPlatformClassLoader());
@@ -43,7 +44,22 @@ public final class AgentClassLoader extends ClassLoader {
     this.jarUrl = jarFile.toURI().toURL();
     this.protectionDomain =
         new ProtectionDomain(new CodeSource(jarUrl, (Certificate[]) null), null, this, null);
-    this.javaFeature = Runtime.version().feature();
+    this.versions = versionsPresent(jar, Runtime.version().feature());
+  }
+
+  /**
+   * Looks up each {@code inst/META-INF/versions/N/} folder once, so that a class lookup costs
+   * one probe per version the jar actually has rather than one per Java release since 9.
+   */
+  private static int[] versionsPresent(JarFile jar, int javaFeature) {
+    int[] found = new int[javaFeature];
+    int count = 0;
+    for (int v = javaFeature; v >= 9; v--) {
+      if (jar.getEntry(PREFIX + "META-INF/versions/" + v + "/") != null) {
+        found[count++] = v;
+      }
+    }
+    return java.util.Arrays.copyOf(found, count);
   }
 
   /** mesh.jar, open for the life of the JVM. */
@@ -104,7 +120,7 @@ public final class AgentClassLoader extends ClassLoader {
 
   /** The newest versioned entry for this Java release, else the plain one. */
   private JarEntry entry(String path) {
-    for (int v = javaFeature; v >= 9; v--) {
+    for (int v : versions) {
       JarEntry versioned = jar.getJarEntry(PREFIX + "META-INF/versions/" + v + "/" + path);
       if (versioned != null) {
         return versioned;

@@ -123,6 +123,10 @@ class ActivationTest {
         .isEqualTo("main class com.example.Tool matches excludeMainClasses pattern com.example.*");
     assertThat(Activation.inactiveReason("service=reviews,excludeMainClasses=org.other.*"))
         .isNull();
+    assertThat(Activation.inactiveReason(
+            "excludeMainClasses=org.other.*,com.example.*,service=reviews"))
+        .as("an item without '=' continues the list before it")
+        .isEqualTo("main class com.example.Tool matches excludeMainClasses pattern com.example.*");
   }
 
   @Test

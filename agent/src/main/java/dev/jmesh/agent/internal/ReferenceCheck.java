@@ -12,6 +12,8 @@ import net.bytebuddy.dynamic.ClassFileLocator;
 import net.bytebuddy.jar.asm.ClassReader;
 import net.bytebuddy.jar.asm.ClassVisitor;
 import net.bytebuddy.jar.asm.FieldVisitor;
+import net.bytebuddy.jar.asm.Handle;
+import net.bytebuddy.jar.asm.Label;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 import net.bytebuddy.jar.asm.Type;
@@ -47,7 +49,7 @@ final class ReferenceCheck {
         TypePool.Default.of(
             target == null ? ClassFileLocator.ForClassLoader.ofBootLoader()
                 : ClassFileLocator.ForClassLoader.of(target));
-    List<Reference> missing = new ArrayList<>();
+    Set<Reference> missing = new LinkedHashSet<>();
     for (Reference ref : references) {
       String owner = ref.owner();
       if (isProvided(owner) || helperNames.contains(owner.replace('/', '.'))) {
@@ -55,12 +57,13 @@ final class ReferenceCheck {
       }
       TypePool.Resolution resolution = pool.describe(owner.replace('/', '.'));
       if (!resolution.isResolved()) {
+        // A missing class is one gap, however many of its members are used.
         missing.add(new Reference(owner, null, null, false));
       } else if (ref.name() != null && !hasMember(resolution.resolve(), ref)) {
         missing.add(ref);
       }
     }
-    return missing;
+    return new ArrayList<>(missing);
   }
 
   /** The JDK and the bridge are always there; only library references are checked. */
@@ -199,7 +202,49 @@ final class ReferenceCheck {
             type(type);
           }
         }
+
+        @Override
+        public void visitMultiANewArrayInsn(String arrayDescriptor, int dimensions) {
+          descriptor(arrayDescriptor);
+        }
+
+        @Override
+        public void visitTryCatchBlock(Label start, Label end, Label handler, String type) {
+          type(type);
+        }
+
+        /** A class literal ({@code Foo.class}) or a method handle constant. */
+        @Override
+        public void visitLdcInsn(Object value) {
+          constant(value);
+        }
+
+        /** Lambdas and method references: the bootstrap's arguments name the real targets. */
+        @Override
+        public void visitInvokeDynamicInsn(String iName, String iDesc, Handle bootstrap,
+            Object... arguments) {
+          descriptor(iDesc);
+          constant(bootstrap);
+          for (Object argument : arguments) {
+            constant(argument);
+          }
+        }
       };
+    }
+
+    private void constant(Object value) {
+      if (value instanceof Type t) {
+        if (t.getSort() == Type.METHOD || t.getSort() == Type.ARRAY) {
+          descriptor(t.getDescriptor());
+        } else if (t.getSort() == Type.OBJECT) {
+          type(t.getInternalName());
+        }
+      } else if (value instanceof Handle h) {
+        type(h.getOwner());
+        descriptor(h.getDesc());
+        boolean field = h.getTag() <= Opcodes.H_PUTSTATIC;
+        refs.add(new Reference(h.getOwner(), h.getName(), h.getDesc(), field));
+      }
     }
   }
 }

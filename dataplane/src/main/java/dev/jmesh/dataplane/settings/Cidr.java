@@ -29,11 +29,9 @@ public final class Cidr {
     int max = bytes.length * 8;
     int prefix = max;
     if (slash >= 0) {
-      try {
-        prefix = Integer.parseInt(trimmed.substring(slash + 1));
-      } catch (NumberFormatException e) {
-        prefix = -1;
-      }
+      String digits = trimmed.substring(slash + 1);
+      prefix = digits.isEmpty() || digits.length() > 3 || !digits.chars().allMatch(Character::isDigit)
+          ? -1 : Integer.parseInt(digits);
       if (prefix < 0 || prefix > max) {
         throw new IllegalArgumentException(
             "prefix length /" + trimmed.substring(slash + 1) + " is not in 0.." + max);

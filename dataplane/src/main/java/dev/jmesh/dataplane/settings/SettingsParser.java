@@ -40,6 +40,11 @@ public final class SettingsParser {
 
   private static final String LABEL_ARG_PREFIX = "label.";
 
+  /** Settings whose value is a comma-separated list. */
+  private static final Set<String> LIST_KEYS =
+      Set.of("excludeOutboundPorts", "excludeInboundPorts", "excludeOutboundIPRanges",
+          "excludeMainClasses", "disabledInstrumentations");
+
   /** Kubernetes' DNS-1123 label: what a service or namespace name may be. */
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
 
@@ -59,7 +64,9 @@ public final class SettingsParser {
 
   /**
    * Splits {@code -javaagent:mesh.jar=key=value,key=value}. A {@code label.NAME=VALUE} entry adds
-   * one label; an unknown key is refused, since a typo would otherwise be silently ignored.
+   * one label; an item without {@code =} after a list setting continues that list
+   * ({@code excludeOutboundPorts=5432,6379,service=x}); an unknown key is refused, since a typo
+   * would otherwise be silently ignored.
    */
   public static Map<String, String> parseAgentArgs(String args) throws BadSettingException {
     Map<String, String> parsed = new LinkedHashMap<>();
@@ -67,11 +74,16 @@ public final class SettingsParser {
       return parsed;
     }
     StringBuilder labels = new StringBuilder();
+    String lastKey = null;
     for (String part : args.split(",")) {
       if (part.isBlank()) {
         continue;
       }
       int eq = part.indexOf('=');
+      if (eq < 0 && lastKey != null && LIST_KEYS.contains(lastKey)) {
+        parsed.merge(lastKey, part.trim(), (a, b) -> a + "," + b);
+        continue;
+      }
       if (eq <= 0) {
         throw new BadSettingException(
             "-javaagent argument '" + part + "' is not key=value; write e.g."
@@ -84,8 +96,10 @@ public final class SettingsParser {
             .append(key.substring(LABEL_ARG_PREFIX.length()))
             .append('=')
             .append(value);
+        lastKey = null;
       } else if (KEYS.contains(key)) {
         parsed.put(key, value);
+        lastKey = key;
       } else {
         throw new BadSettingException(
             "-javaagent argument '" + key + "' is not a jmesh setting; known settings: "

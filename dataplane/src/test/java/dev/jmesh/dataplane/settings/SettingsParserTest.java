@@ -97,6 +97,23 @@ class SettingsParserTest {
     }
 
     @Test
+    void itemsWithoutEqualsContinueTheListSettingBeforeThem() throws Exception {
+      assertThat(SettingsParser.parseAgentArgs(
+              "excludeOutboundPorts=5432,6379,service=reviews,excludeMainClasses=a.*, b.*"))
+          .containsEntry("excludeOutboundPorts", "5432,6379")
+          .containsEntry("service", "reviews")
+          .containsEntry("excludeMainClasses", "a.*,b.*");
+    }
+
+    @Test
+    void aLabelEndsTheListBeforeIt() {
+      assertThatThrownBy(() -> SettingsParser.parseAgentArgs(
+              "excludeOutboundPorts=5432,label.version=v2,6379"))
+          .isInstanceOf(BadSettingException.class)
+          .hasMessageContaining("'6379' is not key=value");
+    }
+
+    @Test
     void bareLabelPrefixIsAnUnknownKey() {
       assertThatThrownBy(() -> SettingsParser.parseAgentArgs("label.=v2"))
           .isInstanceOf(BadSettingException.class)
