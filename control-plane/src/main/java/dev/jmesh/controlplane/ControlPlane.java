@@ -113,18 +113,23 @@ public final class ControlPlane implements AutoCloseable {
 
   /** Re-reads every source now and pushes what changed. */
   public void reload() throws IOException {
+    long start = System.nanoTime();
     List<ConfigSource.Contents> contents = new ArrayList<>();
     for (ConfigSource source : sources) {
       contents.add(source.read());
     }
     long before = store.current().version();
     MeshSnapshot snapshot = store.apply(contents);
+    long loadedNanos = System.nanoTime() - start;
     report(snapshot);
     if (snapshot.version() != before) {
-      logger.info(() -> "config version " + snapshot.version() + ": "
-          + snapshot.resources().size() + " resources, " + snapshot.registry().services().size()
-          + " services");
       ads.pushAll();
+      long pushedNanos = System.nanoTime() - start - loadedNanos;
+      logger.info(() -> String.format("config version %d: %d resources, %d services"
+              + " (read and validated in %d ms, pushed to %d proxies in %d ms)",
+          snapshot.version(), snapshot.resources().size(),
+          snapshot.registry().services().size(), loadedNanos / 1_000_000,
+          ads.connections().size(), pushedNanos / 1_000_000));
     }
   }
 

@@ -33,6 +33,7 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
   private final Map<Long, ProxyConnection> connections = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private final AdsMetrics metrics = new AdsMetrics();
+  private final Map<String, com.google.protobuf.Any> interned = new ConcurrentHashMap<>();
   private final AtomicReference<ViewCache> cache = new AtomicReference<>(new ViewCache(null));
 
   private final ProxyLifecycle lifecycle;
@@ -45,7 +46,7 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
   /** Translations of one snapshot, by proxy view. */
   private static final class ViewCache {
     final MeshSnapshot snapshot;
-    final Map<String, ProxyResources> views = new ConcurrentHashMap<>();
+    final Map<String, PackedView> views = new ConcurrentHashMap<>();
 
     ViewCache(MeshSnapshot snapshot) {
       this.snapshot = snapshot;
@@ -58,23 +59,28 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
 
   /** The resources a proxy receives under the current snapshot. */
   public ProxyResources resourcesFor(ProxyNode node) {
+    return viewFor(node).resources();
+  }
+
+  PackedView viewFor(ProxyNode node) {
     MeshSnapshot snapshot = snapshots.get();
     ViewCache c = cache.get();
     if (c.snapshot != snapshot) {
       ViewCache fresh = new ViewCache(snapshot);
       c = cache.compareAndSet(c, fresh) ? fresh : cache.get();
       if (c.snapshot != snapshot) {
-        return XdsTranslator.translate(snapshot, node);
+        return new PackedView(XdsTranslator.translate(snapshot, node), interned);
       }
     }
-    return c.views.computeIfAbsent(node.viewKey(), k -> XdsTranslator.translate(snapshot, node));
+    return c.views.computeIfAbsent(node.viewKey(),
+        k -> new PackedView(XdsTranslator.translate(snapshot, node), interned));
   }
 
   @Override
   public StreamObserver<DiscoveryRequest> streamAggregatedResources(
       StreamObserver<DiscoveryResponse> responses) {
     long id = ids.incrementAndGet();
-    ProxyConnection conn = new ProxyConnection(id, responses, this::resourcesFor, metrics,
+    ProxyConnection conn = new ProxyConnection(id, responses, this::viewFor, metrics,
         lifecycle);
     connections.put(id, conn);
     metrics.connections.increment();

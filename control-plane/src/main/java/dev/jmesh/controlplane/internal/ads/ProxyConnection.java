@@ -2,13 +2,13 @@ package dev.jmesh.controlplane.internal.ads;
 
 import com.google.protobuf.Any;
 import dev.jmesh.controlplane.internal.xds.ProxyNode;
-import dev.jmesh.controlplane.internal.xds.ProxyResources;
 import dev.jmesh.controlplane.internal.xds.TypeUrls;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.stub.StreamObserver;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,7 +47,7 @@ final class ProxyConnection {
 
   private final long id;
   private final StreamObserver<DiscoveryResponse> out;
-  private final Function<ProxyNode, ProxyResources> resourcesFor;
+  private final Function<ProxyNode, PackedView> resourcesFor;
   private final AdsMetrics metrics;
   private final Instant connectedAt = Instant.now();
   private final Map<String, TypeState> types = new LinkedHashMap<>();
@@ -59,7 +59,7 @@ final class ProxyConnection {
   private boolean closed;
 
   ProxyConnection(long id, StreamObserver<DiscoveryResponse> out,
-      Function<ProxyNode, ProxyResources> resourcesFor, AdsMetrics metrics,
+      Function<ProxyNode, PackedView> resourcesFor, AdsMetrics metrics,
       ProxyLifecycle lifecycle) {
     this.id = id;
     this.lifecycle = lifecycle;
@@ -145,7 +145,7 @@ final class ProxyConnection {
       return;
     }
     this.version = snapshotVersion;
-    ProxyResources resources = resourcesFor.apply(node);
+    PackedView resources = resourcesFor.apply(node);
     List<String> order = new ArrayList<>(TypeUrls.PUSH_ORDER);
     for (String t : types.keySet()) {
       if (!order.contains(t)) {
@@ -160,28 +160,49 @@ final class ProxyConnection {
     }
   }
 
-  private void send(String type, TypeState st, ProxyResources resources, boolean always,
+  private void send(String type, TypeState st, PackedView resources, boolean always,
       boolean push) {
-    Map<String, Any> contents = new TreeMap<>();
-    if (st.wildcard) {
-      for (String name : resources.all(type).keySet()) {
-        contents.put(name, resources.packed(type, name));
+    Map<String, Any> contents;
+    if (st.wildcard && st.names.isEmpty()) {
+      contents = resources.all(type);
+    } else {
+      contents = new TreeMap<>();
+      if (st.wildcard) {
+        contents.putAll(resources.all(type));
       }
-    }
-    for (String name : st.names) {
-      Any any = resources.packed(type, name);
-      if (any != null) {
-        contents.put(name, any);
+      for (String name : st.names) {
+        Any any = resources.packed(type, name);
+        if (any != null) {
+          contents.put(name, any);
+        }
       }
     }
     if (!always && contents.equals(st.sent)) {
       return;
     }
+    Collection<Any> payload = contents.values();
+    boolean wildcardType = type.equals(TypeUrls.LISTENER) || type.equals(TypeUrls.CLUSTER);
+    if (!wildcardType && st.sent != null) {
+      // In state of the world only LDS and CDS responses must be complete; RDS and EDS
+      // responses carry what changed, and what a proxy no longer needs goes with its
+      // listener or cluster. An endpoint change thus costs one ClusterLoadAssignment.
+      List<Any> changed = new ArrayList<>();
+      for (Map.Entry<String, Any> e : contents.entrySet()) {
+        if (!e.getValue().equals(st.sent.get(e.getKey()))) {
+          changed.add(e.getValue());
+        }
+      }
+      if (changed.isEmpty() && !(always && contents.isEmpty())) {
+        st.sent = contents;
+        return;
+      }
+      payload = changed;
+    }
     String nonce = id + "-" + (++nonces);
     String versionInfo = String.valueOf(version);
     DiscoveryResponse.Builder response = DiscoveryResponse.newBuilder()
         .setTypeUrl(type).setVersionInfo(versionInfo).setNonce(nonce);
-    response.addAllResources(contents.values());
+    response.addAllResources(payload);
     st.sent = contents;
     st.sentVersion = versionInfo;
     st.sentNonce = nonce;

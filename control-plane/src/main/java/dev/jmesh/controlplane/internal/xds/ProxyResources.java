@@ -16,8 +16,6 @@ import java.util.function.Function;
 public final class ProxyResources {
   private final Map<String, SortedMap<String, Message>> byType;
   private final Function<String, String> listenerAlias;
-  private final java.util.concurrent.ConcurrentHashMap<String, com.google.protobuf.Any> packed =
-      new java.util.concurrent.ConcurrentHashMap<>();
 
   ProxyResources(Map<String, SortedMap<String, Message>> byType,
       Function<String, String> listenerAlias) {
@@ -29,24 +27,6 @@ public final class ProxyResources {
   public SortedMap<String, Message> all(String typeUrl) {
     SortedMap<String, Message> m = byType.get(typeUrl);
     return m == null ? Collections.emptySortedMap() : Collections.unmodifiableSortedMap(m);
-  }
-
-  /**
-   * The resource packed for the wire, or null. Packed once per view and shared by every
-   * stream of that view, so a push serialises each resource once, not once per proxy.
-   */
-  public com.google.protobuf.Any packed(String typeUrl, String name) {
-    String key = typeUrl + "\n" + name;
-    com.google.protobuf.Any any = packed.get(key);
-    if (any == null) {
-      Message m = get(typeUrl, name);
-      if (m == null) {
-        return null;
-      }
-      any = com.google.protobuf.Any.pack(m);
-      packed.putIfAbsent(key, any);
-    }
-    return any;
   }
 
   /** The resource of this type and name, resolving short listener names; null when none. */

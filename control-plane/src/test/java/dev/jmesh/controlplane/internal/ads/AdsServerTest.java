@@ -147,4 +147,37 @@ class AdsServerTest {
           .contains("reviews.yaml:16: VirtualService reviews: subset v4 is not defined");
     }
   }
+
+  @Test
+  void endpointChangeSendsOnlyTheChangedLoadAssignments() throws Exception {
+    String v1 = "outbound|9080|v1|reviews.default.svc.cluster.local";
+    String v2 = "outbound|9080|v2|reviews.default.svc.cluster.local";
+    try (AdsTestClient client = new AdsTestClient(cp.xdsPort(), "a", "default")) {
+      client.subscribe(TypeUrls.ENDPOINT, v1, v2);
+      DiscoveryResponse first = client.next(WAIT);
+      assertThat(first.getResourcesCount()).isEqualTo(2);
+      client.ack(first, v1, v2);
+
+      TestMesh.write(dir, "services.yaml", TestMesh.resource("bookinfo/services.yaml")
+          .replace("127.0.0.14", "127.0.0.41"));
+      DiscoveryResponse next = client.next(WAIT);
+      assertThat(next.getResourcesCount()).isEqualTo(1);
+      var cla = next.getResources(0)
+          .unpack(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.class);
+      assertThat(cla.getClusterName()).isEqualTo(v2);
+      assertThat(cla.getEndpoints(0).getLbEndpoints(0).getEndpoint().getAddress()
+          .getSocketAddress().getAddress()).isEqualTo("127.0.0.41");
+      client.ack(next, v1, v2);
+      assertThat(client.poll(QUIET)).isNull();
+
+      // A new subscription gets just the newly named resource.
+      String all = "outbound|9080||reviews.default.svc.cluster.local";
+      client.subscribe(TypeUrls.ENDPOINT, v1, v2, all);
+      DiscoveryResponse added = client.next(WAIT);
+      assertThat(added.getResourcesCount()).isEqualTo(1);
+      assertThat(added.getResources(0)
+          .unpack(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.class)
+          .getClusterName()).isEqualTo(all);
+    }
+  }
 }
