@@ -53,6 +53,19 @@ public final class PushCost {
           streams.get(i).onNext(DiscoveryRequest.newBuilder().setNode(node).setTypeUrl(type)
               .build());
         }
+        if (round == 0) {
+          var view = ads.resourcesFor(dev.jmesh.controlplane.internal.xds.ProxyNode.from(node));
+          streams.get(i).onNext(DiscoveryRequest.newBuilder().setTypeUrl(
+                  "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment")
+              .addAllResourceNames(view.all(
+                  "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment").keySet())
+              .build());
+          streams.get(i).onNext(DiscoveryRequest.newBuilder().setTypeUrl(
+                  "type.googleapis.com/envoy.config.route.v3.RouteConfiguration")
+              .addAllResourceNames(view.all(
+                  "type.googleapis.com/envoy.config.route.v3.RouteConfiguration").keySet())
+              .build());
+        }
       }
       long t1 = System.nanoTime();
       ControlPlaneBench.writeMesh(dir, 1000, 5000, round + 1);

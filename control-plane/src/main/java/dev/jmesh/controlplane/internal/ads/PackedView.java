@@ -20,6 +20,10 @@ final class PackedView {
   private final Map<String, Any> interned;
   private final Map<String, Any> packed = new ConcurrentHashMap<>();
   private final Map<String, SortedMap<String, Any>> all = new ConcurrentHashMap<>();
+  private final Map<Subscription, SortedMap<String, Any>> named = new ConcurrentHashMap<>();
+
+  /** Proxies of one view usually ask for the same names: their answer is built once. */
+  private record Subscription(String typeUrl, java.util.Set<String> names) {}
 
   PackedView(ProxyResources resources, Map<String, Any> interned) {
     this.resources = resources;
@@ -50,6 +54,73 @@ final class PackedView {
       packed.putIfAbsent(key, any);
     }
     return any;
+  }
+
+  /** What differs between what a proxy last received and what it should have now. */
+  record Diff(java.util.List<Any> changedOrAdded, boolean removed) {
+    boolean isEmpty() {
+      return changedOrAdded.isEmpty() && !removed;
+    }
+  }
+
+  private record Pair(Map<String, Any> previous, Map<String, Any> next) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Pair && ((Pair) o).previous == previous && ((Pair) o).next == next;
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * System.identityHashCode(previous) + System.identityHashCode(next);
+    }
+  }
+
+  private final Map<Pair, Diff> diffs = new ConcurrentHashMap<>();
+
+  /**
+   * The difference between two sorted resource maps. Streams of one view move between the
+   * same two maps, so the difference is computed once per view and version.
+   */
+  Diff diff(SortedMap<String, Any> previous, SortedMap<String, Any> next) {
+    return diffs.computeIfAbsent(new Pair(previous, next), p -> compute(previous, next));
+  }
+
+  private static Diff compute(SortedMap<String, Any> previous, SortedMap<String, Any> next) {
+    java.util.List<Any> changed = new java.util.ArrayList<>();
+    var prev = previous.entrySet().iterator();
+    Map.Entry<String, Any> p = prev.hasNext() ? prev.next() : null;
+    boolean removed = false;
+    for (Map.Entry<String, Any> n : next.entrySet()) {
+      int c;
+      while (p != null && (c = p.getKey().compareTo(n.getKey())) < 0) {
+        removed = true;
+        p = prev.hasNext() ? prev.next() : null;
+      }
+      if (p != null && p.getKey().equals(n.getKey())) {
+        if (p.getValue() != n.getValue() && !p.getValue().equals(n.getValue())) {
+          changed.add(n.getValue());
+        }
+        p = prev.hasNext() ? prev.next() : null;
+      } else {
+        changed.add(n.getValue());
+      }
+    }
+    removed |= p != null;
+    return new Diff(java.util.List.copyOf(changed), removed);
+  }
+
+  /** The packed resources of these names that exist. */
+  SortedMap<String, Any> named(String typeUrl, java.util.Set<String> names) {
+    return this.named.computeIfAbsent(new Subscription(typeUrl, names), s -> {
+      SortedMap<String, Any> out = new TreeMap<>();
+      for (String name : names) {
+        Any any = packed(typeUrl, name);
+        if (any != null) {
+          out.put(name, any);
+        }
+      }
+      return Collections.unmodifiableSortedMap(out);
+    });
   }
 
   /** Every resource of a type, packed: what a wildcard subscription receives. */

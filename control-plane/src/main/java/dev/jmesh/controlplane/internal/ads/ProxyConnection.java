@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.logging.Level;
@@ -35,7 +36,7 @@ final class ProxyConnection {
     Set<String> names = Set.of();
     boolean wildcard;
     boolean requested;
-    Map<String, Any> sent;
+    SortedMap<String, Any> sent;
     String sentVersion = "";
     String sentNonce = "";
     String ackedVersion = "";
@@ -162,41 +163,36 @@ final class ProxyConnection {
 
   private void send(String type, TypeState st, PackedView resources, boolean always,
       boolean push) {
-    Map<String, Any> contents;
+    SortedMap<String, Any> contents;
     if (st.wildcard && st.names.isEmpty()) {
       contents = resources.all(type);
+    } else if (!st.wildcard) {
+      contents = resources.named(type, st.names);
     } else {
-      contents = new TreeMap<>();
-      if (st.wildcard) {
-        contents.putAll(resources.all(type));
-      }
-      for (String name : st.names) {
-        Any any = resources.packed(type, name);
-        if (any != null) {
-          contents.put(name, any);
-        }
-      }
+      contents = new TreeMap<>(resources.all(type));
+      contents.putAll(resources.named(type, st.names));
     }
-    if (!always && contents.equals(st.sent)) {
+    if (!always && contents == st.sent) {
       return;
     }
     Collection<Any> payload = contents.values();
-    boolean wildcardType = type.equals(TypeUrls.LISTENER) || type.equals(TypeUrls.CLUSTER);
-    if (!wildcardType && st.sent != null) {
-      // In state of the world only LDS and CDS responses must be complete; RDS and EDS
-      // responses carry what changed, and what a proxy no longer needs goes with its
-      // listener or cluster. An endpoint change thus costs one ClusterLoadAssignment.
-      List<Any> changed = new ArrayList<>();
-      for (Map.Entry<String, Any> e : contents.entrySet()) {
-        if (!e.getValue().equals(st.sent.get(e.getKey()))) {
-          changed.add(e.getValue());
-        }
-      }
-      if (changed.isEmpty() && !(always && contents.isEmpty())) {
+    if (st.sent != null) {
+      PackedView.Diff diff = resources.diff(st.sent, contents);
+      boolean wildcardType = type.equals(TypeUrls.LISTENER) || type.equals(TypeUrls.CLUSTER);
+      if (!always && diff.isEmpty()) {
         st.sent = contents;
         return;
       }
-      payload = changed;
+      if (!wildcardType) {
+        // In state of the world only LDS and CDS responses must be complete; RDS and EDS
+        // responses carry what changed, and what a proxy no longer needs goes with its
+        // listener or cluster. An endpoint change thus costs one ClusterLoadAssignment.
+        if (diff.changedOrAdded().isEmpty() && !(always && contents.isEmpty())) {
+          st.sent = contents;
+          return;
+        }
+        payload = diff.changedOrAdded();
+      }
     }
     String nonce = id + "-" + (++nonces);
     String versionInfo = String.valueOf(version);
