@@ -35,6 +35,11 @@ public final class DirectoryConfigSource implements ConfigSource {
   private final Path dir;
   private volatile WatchService watcher;
   private volatile Thread watchThread;
+  /** Files parse once per content: a change to one file re-parses only that file. */
+  private final java.util.Map<Path, ParsedFile> parsedFiles =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private record ParsedFile(String text, ResourceParser.FileContents contents) {}
 
   public DirectoryConfigSource(Path dir) {
     this.dir = dir;
@@ -50,10 +55,11 @@ public final class DirectoryConfigSource implements ConfigSource {
   }
 
   @Override
-  public Contents read() throws IOException {
+  public synchronized Contents read() throws IOException {
     List<ConfigResource> resources = new ArrayList<>();
     List<Diagnostic> diagnostics = new ArrayList<>();
     MeshConfig mesh = null;
+    java.util.Set<Path> seen = new java.util.HashSet<>();
     for (Path file : yamlFiles()) {
       String display = file.toString();
       String text;
@@ -71,10 +77,19 @@ public final class DirectoryConfigSource implements ConfigSource {
         mesh = ResourceParser.parseMeshConfig(display, text, diagnostics);
         continue;
       }
-      ResourceParser.FileContents parsed = ResourceParser.parseResources(display, text);
+      ResourceParser.FileContents parsed;
+      ParsedFile cached = parsedFiles.get(file);
+      if (cached != null && cached.text().equals(text)) {
+        parsed = cached.contents();
+      } else {
+        parsed = ResourceParser.parseResources(display, text);
+        parsedFiles.put(file, new ParsedFile(text, parsed));
+      }
+      seen.add(file);
       resources.addAll(parsed.resources());
       diagnostics.addAll(parsed.diagnostics());
     }
+    parsedFiles.keySet().retainAll(seen);
     return new Contents(mesh, resources, diagnostics);
   }
 
