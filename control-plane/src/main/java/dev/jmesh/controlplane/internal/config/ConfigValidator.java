@@ -34,11 +34,14 @@ final class ConfigValidator {
       if (r instanceof DestinationRule) {
         DestinationRule dr = (DestinationRule) r;
         String host = ServiceRegistry.qualify(dr.host(), dr.namespace());
-        DestinationRule first = ruleByHost.putIfAbsent(host, dr);
+        // Istio lets each namespace have its own rule for a host (the client's namespace
+        // wins); two in one namespace conflict.
+        DestinationRule first = ruleByHost.putIfAbsent(dr.namespace() + "/" + host, dr);
         if (first != null) {
           out.add(Diagnostic.error(dr.meta().location().atLine(dr.hostLine()), dr.id(),
-              "host " + dr.host() + " already has DestinationRule " + first.name() + " ("
-                  + first.meta().location() + "); only one applies, merge their subsets"));
+              "host " + dr.host() + " already has DestinationRule " + first.name()
+                  + " in namespace " + dr.namespace() + " (" + first.meta().location()
+                  + "); only one applies, merge their subsets"));
         } else if (!host.startsWith("*") && registry.service(host) == null) {
           out.add(Diagnostic.warning(dr.meta().location().atLine(dr.hostLine()), dr.id(),
               "host " + dr.host() + " is not defined by any ServiceEntry or Service;"
@@ -62,9 +65,10 @@ final class ConfigValidator {
   /** Checks VirtualServices against the registry and the accepted DestinationRules. */
   static List<Diagnostic> checkRoutes(List<ConfigResource> resources, ServiceRegistry registry,
       List<DestinationRule> rules) {
-    Map<String, DestinationRule> ruleByHost = new HashMap<>();
+    Map<String, List<DestinationRule>> ruleByHost = new HashMap<>();
     for (DestinationRule dr : rules) {
-      ruleByHost.putIfAbsent(ServiceRegistry.qualify(dr.host(), dr.namespace()), dr);
+      ruleByHost.computeIfAbsent(ServiceRegistry.qualify(dr.host(), dr.namespace()),
+          h -> new ArrayList<>()).add(dr);
     }
     List<Diagnostic> out = new ArrayList<>();
     Map<String, VirtualService> routedHosts = new HashMap<>();
@@ -76,7 +80,7 @@ final class ConfigValidator {
       if (vs.gateways().isEmpty() || vs.gateways().contains("mesh")) {
         for (String h : vs.hosts()) {
           String host = ServiceRegistry.qualify(h, vs.namespace());
-          VirtualService first = routedHosts.putIfAbsent(host, vs);
+          VirtualService first = routedHosts.putIfAbsent(vs.namespace() + "/" + host, vs);
           if (first != null && first != vs) {
             out.add(Diagnostic.error(vs.meta().location(), vs.id(),
                 "host " + h + " is already routed by VirtualService " + first.name() + " ("
@@ -107,7 +111,7 @@ final class ConfigValidator {
   }
 
   private static void checkDestination(VirtualService vs, Destination d, ServiceRegistry registry,
-      Map<String, DestinationRule> ruleByHost, List<Diagnostic> out) {
+      Map<String, List<DestinationRule>> ruleByHost, List<Diagnostic> out) {
     String host = ServiceRegistry.qualify(d.host(), vs.namespace());
     var location = vs.meta().location().atLine(d.line());
     MeshService service = registry.service(host);
@@ -125,9 +129,10 @@ final class ConfigValidator {
                   .collect(Collectors.joining(", ")) + ")"));
     }
     if (!d.subset().isEmpty()) {
-      DestinationRule dr = ruleByHost.get(host);
-      boolean defined = dr != null
-          && dr.subsets().stream().anyMatch(s -> s.name().equals(d.subset()));
+      List<DestinationRule> candidates = ruleByHost.getOrDefault(host, List.of());
+      boolean defined = candidates.stream().anyMatch(r -> r.subsets().stream()
+          .anyMatch(s -> s.name().equals(d.subset())));
+      DestinationRule dr = candidates.isEmpty() ? null : candidates.get(0);
       if (!defined) {
         out.add(Diagnostic.error(vs.meta().location().atLine(d.subsetLine()), vs.id(),
             "subset " + d.subset() + " is not defined by any DestinationRule for host " + d.host()

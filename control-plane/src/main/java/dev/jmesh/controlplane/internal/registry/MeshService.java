@@ -20,7 +20,8 @@ public record MeshService(
     Resolution resolution,
     boolean external,
     List<ServiceEndpoint> endpoints,
-    String source) {
+    String source,
+    List<String> exportTo) {
 
   /** How endpoints are found, reduced to what translation needs. */
   public enum Resolution {
@@ -33,6 +34,19 @@ public record MeshService(
     ports = List.copyOf(ports);
     addresses = List.copyOf(addresses);
     endpoints = List.copyOf(endpoints);
+    exportTo = List.copyOf(exportTo);
+  }
+
+  /**
+   * Istio's {@code exportTo}: empty or {@code *} is every namespace, {@code .} the resource's
+   * own, {@code ~} none, anything else a namespace name.
+   */
+  public static boolean exported(List<String> exportTo, String resourceNamespace,
+      String toNamespace) {
+    if (exportTo.isEmpty() || exportTo.contains("*") || exportTo.contains(toNamespace)) {
+      return true;
+    }
+    return exportTo.contains(".") && resourceNamespace.equals(toNamespace);
   }
 
   public Optional<ServicePort> port(int number) {

@@ -136,7 +136,7 @@ public final class ServiceRegistry {
             "registered " + we.meta().location().file().replace("registration ", "")));
       }
       services.put(host, new MeshService(host, entries.get(0).namespace(), portList, List.of(),
-          MeshService.Resolution.STATIC, false, endpoints, "registration"));
+          MeshService.Resolution.STATIC, false, endpoints, "registration", List.of()));
     });
   }
 
@@ -178,7 +178,8 @@ public final class ServiceRegistry {
         hostEndpoints = List.of(new ServiceEndpoint(host, ports, Map.of(), "", 1, "", true, source));
       }
       out.add(new MeshService(host, se.namespace(), se.ports(), se.addresses(), resolution,
-          se.location() == ServiceEntry.Location.MESH_EXTERNAL, hostEndpoints, source));
+          se.location() == ServiceEntry.Location.MESH_EXTERNAL, hostEndpoints, source,
+          se.exportTo()));
     }
     return out;
   }
@@ -218,7 +219,7 @@ public final class ServiceRegistry {
     List<String> addresses = svc.clusterIp().isEmpty() || svc.clusterIp().equals("None")
         ? List.of() : List.of(svc.clusterIp());
     return new MeshService(host, svc.namespace(), svc.ports(), addresses,
-        MeshService.Resolution.STATIC, false, endpoints, source);
+        MeshService.Resolution.STATIC, false, endpoints, source, List.of());
   }
 
   private static boolean selects(Map<String, String> selector, WorkloadEntry we) {

@@ -31,17 +31,22 @@ public final class XdsTranslator {
   public static ProxyResources translate(MeshSnapshot snapshot, ProxyNode node) {
     ServiceRegistry registry = snapshot.registry();
     SidecarScope scope = SidecarScope.of(snapshot, node);
+    String root = snapshot.meshConfig().rootNamespace();
     Map<String, DestinationRule> rules = new HashMap<>();
     for (DestinationRule dr : snapshot.destinationRules()) {
-      rules.putIfAbsent(ServiceRegistry.qualify(dr.host(), dr.namespace()), dr);
+      if (MeshService.exported(dr.exportTo(), dr.namespace(), node.namespace())) {
+        choose(rules, ServiceRegistry.qualify(dr.host(), dr.namespace()), dr, node, root,
+            registry);
+      }
     }
     Map<String, VirtualService> routes = new HashMap<>();
     for (VirtualService vs : snapshot.virtualServices()) {
-      if (!vs.gateways().isEmpty() && !vs.gateways().contains("mesh")) {
+      if (!vs.gateways().isEmpty() && !vs.gateways().contains("mesh")
+          || !MeshService.exported(vs.exportTo(), vs.namespace(), node.namespace())) {
         continue;
       }
       for (String h : vs.hosts()) {
-        routes.putIfAbsent(ServiceRegistry.qualify(h, vs.namespace()), vs);
+        choose(routes, ServiceRegistry.qualify(h, vs.namespace()), vs, node, root, registry);
       }
     }
 
@@ -87,6 +92,26 @@ public final class XdsTranslator {
     byType.put(TypeUrls.CLUSTER, clusters);
     byType.put(TypeUrls.ENDPOINT, endpoints);
     return new ProxyResources(byType, requested -> alias(requested, registry, node));
+  }
+
+  /**
+   * Of several resources for one host, Istio uses the one in the proxy's namespace, then the
+   * one in the service's namespace, then the one in the root namespace; ties go to the first.
+   */
+  private static <T extends dev.jmesh.controlplane.config.ConfigResource> void choose(
+      Map<String, T> chosen, String host, T candidate, ProxyNode node, String root,
+      ServiceRegistry registry) {
+    T current = chosen.get(host);
+    MeshService service = registry.service(host);
+    String serviceNs = service == null ? null : service.namespace();
+    if (current == null || rank(candidate.namespace(), node.namespace(), serviceNs, root)
+        < rank(current.namespace(), node.namespace(), serviceNs, root)) {
+      chosen.put(host, candidate);
+    }
+  }
+
+  private static int rank(String ns, String proxyNs, String serviceNs, String root) {
+    return ns.equals(proxyNs) ? 0 : ns.equals(serviceNs) ? 1 : ns.equals(root) ? 2 : 3;
   }
 
   /** {@code reviews:9080} asked by a proxy in {@code default} is the full listener name. */
@@ -272,6 +297,9 @@ public final class XdsTranslator {
     }
 
     boolean sees(MeshService service) {
+      if (!MeshService.exported(service.exportTo(), service.namespace(), proxyNamespace)) {
+        return false;
+      }
       if (sidecar == null || sidecar.egress().isEmpty()) {
         return true;
       }

@@ -348,4 +348,46 @@ class XdsTranslatorTest {
     assertThat(tls.getFilterChains(1).getFilters(0).getTypedConfig().unpack(TcpProxy.class)
         .getCluster()).isEqualTo("outbound|6432||db.internal");
   }
+
+  @Test
+  void exportToAndNamespacePrecedenceOfDestinationRules() throws Exception {
+    TestMesh.write(dir, "services.yaml", TestMesh.resource("bookinfo/services.yaml"));
+    TestMesh.write(dir, "scoped.yaml", String.join("\n",
+        "apiVersion: networking.istio.io/v1",
+        "kind: ServiceEntry",
+        "metadata: {name: private, namespace: shop}",
+        "spec:",
+        "  hosts: [private.shop.internal]",
+        "  exportTo: [.]",
+        "  ports: [{number: 80, name: http}]",
+        "  resolution: STATIC",
+        "  endpoints: [{address: 127.0.0.30}]",
+        "---",
+        "apiVersion: networking.istio.io/v1",
+        "kind: DestinationRule",
+        "metadata: {name: reviews}",
+        "spec:",
+        "  host: reviews",
+        "  trafficPolicy: {loadBalancer: {simple: RANDOM}}",
+        "---",
+        "apiVersion: networking.istio.io/v1",
+        "kind: DestinationRule",
+        "metadata: {name: reviews-from-shop, namespace: shop}",
+        "spec:",
+        "  host: reviews.default.svc.cluster.local",
+        "  trafficPolicy: {loadBalancer: {simple: LEAST_REQUEST}}",
+        ""));
+    MeshSnapshot snapshot = TestMesh.load(dir);
+    assertThat(snapshot.diagnostics()).isEmpty();
+    ProxyNode shop = new ProxyNode("cart", "shop", Map.of());
+
+    ProxyResources fromDefault = XdsTranslator.translate(snapshot, PRODUCTPAGE);
+    ProxyResources fromShop = XdsTranslator.translate(snapshot, shop);
+    assertThat(fromDefault.get(TypeUrls.LISTENER, "private.shop.internal:80")).isNull();
+    assertThat(fromShop.get(TypeUrls.LISTENER, "private.shop.internal:80")).isNotNull();
+    assertThat(((Cluster) fromDefault.get(TypeUrls.CLUSTER, "outbound|9080||" + REVIEWS))
+        .getLbPolicy()).isEqualTo(Cluster.LbPolicy.RANDOM);
+    assertThat(((Cluster) fromShop.get(TypeUrls.CLUSTER, "outbound|9080||" + REVIEWS))
+        .getLbPolicy()).isEqualTo(Cluster.LbPolicy.LEAST_REQUEST);
+  }
 }
