@@ -82,6 +82,10 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
     long id = ids.incrementAndGet();
     ProxyConnection conn = new ProxyConnection(id, responses, this::viewFor, metrics,
         lifecycle);
+    if (responses instanceof io.grpc.stub.ServerCallStreamObserver) {
+      ((io.grpc.stub.ServerCallStreamObserver<DiscoveryResponse>) responses)
+          .setOnReadyHandler(conn::onReady);
+    }
     connections.put(id, conn);
     metrics.connections.increment();
     return new StreamObserver<>() {

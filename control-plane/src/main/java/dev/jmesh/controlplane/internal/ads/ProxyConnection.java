@@ -48,6 +48,7 @@ final class ProxyConnection {
 
   private final long id;
   private final StreamObserver<DiscoveryResponse> out;
+  private final io.grpc.stub.ServerCallStreamObserver<DiscoveryResponse> ready;
   private final Function<ProxyNode, PackedView> resourcesFor;
   private final AdsMetrics metrics;
   private final Instant connectedAt = Instant.now();
@@ -58,12 +59,20 @@ final class ProxyConnection {
   private long nonces;
   private long version;
   private boolean closed;
+  /**
+   * Types whose response waits for the stream to drain, and whether it must be sent even if
+   * unchanged. A waiting type is recomputed when sent, so a slow proxy skips the versions it
+   * missed instead of queueing them: the per-connection queue holds at most one per type.
+   */
+  private final Map<String, Boolean> waiting = new LinkedHashMap<>();
 
   ProxyConnection(long id, StreamObserver<DiscoveryResponse> out,
       Function<ProxyNode, PackedView> resourcesFor, AdsMetrics metrics,
       ProxyLifecycle lifecycle) {
     this.id = id;
     this.lifecycle = lifecycle;
+    this.ready = out instanceof io.grpc.stub.ServerCallStreamObserver
+        ? (io.grpc.stub.ServerCallStreamObserver<DiscoveryResponse>) out : null;
     this.out = out;
     this.resourcesFor = resourcesFor;
     this.metrics = metrics;
@@ -161,8 +170,33 @@ final class ProxyConnection {
     }
   }
 
+  /** Called when the stream can take more: sends what waited, latest version first. */
+  synchronized void onReady() {
+    if (closed || waiting.isEmpty() || node == null) {
+      return;
+    }
+    PackedView view = resourcesFor.apply(node);
+    List<String> order = new ArrayList<>(TypeUrls.PUSH_ORDER);
+    order.addAll(waiting.keySet());
+    for (String type : order) {
+      Boolean always = waiting.get(type);
+      if (always == null) {
+        continue;
+      }
+      if (ready != null && !ready.isReady()) {
+        return;
+      }
+      waiting.remove(type);
+      send(type, types.get(type), view, always, true);
+    }
+  }
+
   private void send(String type, TypeState st, PackedView resources, boolean always,
       boolean push) {
+    if (ready != null && !ready.isReady()) {
+      waiting.merge(type, always, Boolean::logicalOr);
+      return;
+    }
     SortedMap<String, Any> contents;
     if (st.wildcard && st.names.isEmpty()) {
       contents = resources.all(type);
