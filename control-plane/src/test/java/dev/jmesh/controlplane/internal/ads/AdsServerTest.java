@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The ADS server against a real gRPC client over loopback. */
 class AdsServerTest {
-  static final Duration WAIT = Duration.ofSeconds(5);
+  static final Duration WAIT = Duration.ofSeconds(15);
   static final Duration QUIET = Duration.ofMillis(400);
   static final String REVIEWS = "reviews.default.svc.cluster.local:9080";
 

@@ -63,8 +63,8 @@ class DebugHttpServerTest {
   void syncAndConfigDumpOfAConnectedProxy() throws Exception {
     try (AdsTestClient client = new AdsTestClient(cp.xdsPort(), "reviews-v1.default", "default")) {
       client.subscribe(TypeUrls.CLUSTER);
-      client.ack(client.next(Duration.ofSeconds(5)));
-      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+      client.ack(client.next(Duration.ofSeconds(15)));
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
           assertThat(get("/debug/syncz").body())
               .contains("\"proxyID\": \"reviews-v1.default\"", "\"CDS\"",
                   "\"status\": \"SYNCED\""));

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Workloads that announce themselves in their xDS node become endpoints, and leave again. */
 class RegistrationTest {
-  static final Duration WAIT = Duration.ofSeconds(5);
+  static final Duration WAIT = Duration.ofSeconds(15);
   static final String V2 = "outbound|9080|v2|reviews.default.svc.cluster.local";
 
   @TempDir Path dir;
