@@ -32,14 +32,14 @@ public record AuthorizationPolicy(
   /** Source fields, {@code not*} fields negated. Keys are Istio's field names. */
   public record Source(Map<String, List<String>> fields) {
     public Source {
-      fields = Map.copyOf(fields);
+      fields = Ordered.copy(fields);
     }
   }
 
   /** Operation fields (hosts, ports, methods, paths and their {@code not} forms). */
   public record Operation(Map<String, List<String>> fields) {
     public Operation {
-      fields = Map.copyOf(fields);
+      fields = Ordered.copy(fields);
     }
   }
 

@@ -60,9 +60,9 @@ public record VirtualService(
       boolean ignoreUriCase,
       int line) {
     public HttpMatch {
-      headers = Map.copyOf(headers);
-      withoutHeaders = Map.copyOf(withoutHeaders);
-      queryParams = Map.copyOf(queryParams);
+      headers = Ordered.copy(headers);
+      withoutHeaders = Ordered.copy(withoutHeaders);
+      queryParams = Ordered.copy(queryParams);
       sourceLabels = Map.copyOf(sourceLabels);
     }
   }
@@ -111,8 +111,8 @@ public record VirtualService(
         new HeaderOperations(Map.of(), Map.of(), List.of());
 
     public HeaderOperations {
-      set = Map.copyOf(set);
-      add = Map.copyOf(add);
+      set = Ordered.copy(set);
+      add = Ordered.copy(add);
       remove = List.copyOf(remove);
     }
 

@@ -94,8 +94,33 @@ final class SecurityParser {
       if (!allowed.contains(e.getKey())) {
         throw fail(e.getValue(), what + ": unknown field '" + e.getKey() + "'");
       }
-      out.put(e.getKey(), e.getValue().texts(what + "." + e.getKey()));
+      List<String> values = e.getValue().texts(what + "." + e.getKey());
+      for (String v : values) {
+        String key = e.getKey().toLowerCase(java.util.Locale.ROOT);
+        if (key.endsWith("ports") && !v.chars().allMatch(Character::isDigit)) {
+          throw fail(e.getValue(), what + "." + e.getKey() + ": '" + v + "' is not a port number");
+        }
+        if (key.endsWith("ipblocks") && !isCidr(v)) {
+          throw fail(e.getValue(), what + "." + e.getKey() + ": '" + v
+              + "' is not an IP address or CIDR range (e.g. 10.0.0.0/8)");
+        }
+      }
+      out.put(e.getKey(), values);
     }
     return out;
+  }
+
+  static boolean isCidr(String v) {
+    int slash = v.indexOf('/');
+    String ip = slash < 0 ? v : v.substring(0, slash);
+    boolean v6 = ip.contains(":");
+    if (v6 ? !ip.matches("[0-9a-fA-F:.]+") : !ip.matches("(\\d{1,3}\\.){3}\\d{1,3}")) {
+      return false;
+    }
+    if (slash < 0) {
+      return true;
+    }
+    String len = v.substring(slash + 1);
+    return len.matches("\\d{1,3}") && Integer.parseInt(len) <= (v6 ? 128 : 32);
   }
 }

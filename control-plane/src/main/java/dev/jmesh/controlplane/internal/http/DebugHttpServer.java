@@ -48,6 +48,12 @@ public final class DebugHttpServer implements AutoCloseable {
               .getDescriptor())
           .add(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions
               .getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector
+              .getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
+              .getDescriptor())
           .build());
 
   private final HttpServer server;

@@ -11,9 +11,15 @@ import java.util.Map;
  * {@code node} with Istio's metadata keys ({@code NAMESPACE}, {@code LABELS}) or from an Istio
  * node id ({@code sidecar~10.0.0.1~reviews-v1.default~default.svc.cluster.local}).
  */
-public record ProxyNode(String id, String namespace, Map<String, String> labels) {
+public record ProxyNode(String id, String namespace, Map<String, String> labels,
+    java.util.List<String> ips) {
   public ProxyNode {
     labels = Map.copyOf(labels);
+    ips = java.util.List.copyOf(ips);
+  }
+
+  public ProxyNode(String id, String namespace, Map<String, String> labels) {
+    this(id, namespace, labels, java.util.List.of());
   }
 
   public static ProxyNode from(Node node) {
@@ -27,7 +33,13 @@ public record ProxyNode(String id, String namespace, Map<String, String> labels)
     if (l.hasStructValue()) {
       l.getStructValue().getFieldsMap().forEach((k, v) -> labels.put(k, v.getStringValue()));
     }
-    return new ProxyNode(node.getId(), namespace.isEmpty() ? "default" : namespace, labels);
+    java.util.List<String> ips = new java.util.ArrayList<>();
+    for (String ip : text(md, "INSTANCE_IPS").split(",")) {
+      if (!ip.isBlank()) {
+        ips.add(ip.trim());
+      }
+    }
+    return new ProxyNode(node.getId(), namespace.isEmpty() ? "default" : namespace, labels, ips);
   }
 
   private static String text(Struct md, String key) {
@@ -47,6 +59,6 @@ public record ProxyNode(String id, String namespace, Map<String, String> labels)
 
   /** The key under which proxies that must see the same configuration share a translation. */
   public String viewKey() {
-    return namespace + "|" + new java.util.TreeMap<>(labels);
+    return namespace + "|" + new java.util.TreeMap<>(labels) + "|" + ips;
   }
 }

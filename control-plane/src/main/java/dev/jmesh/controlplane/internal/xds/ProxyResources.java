@@ -15,12 +15,16 @@ import java.util.function.Function;
  */
 public final class ProxyResources {
   private final Map<String, SortedMap<String, Message>> byType;
-  private final Function<String, String> listenerAlias;
+  private final Function<String, Listener> requestedListener;
 
+  /**
+   * @param requestedListener builds a listener asked for by a name that is not stored:
+   *     a short service name or a proxyless server's inbound address
+   */
   ProxyResources(Map<String, SortedMap<String, Message>> byType,
-      Function<String, String> listenerAlias) {
+      Function<String, Listener> requestedListener) {
     this.byType = Map.copyOf(byType);
-    this.listenerAlias = listenerAlias;
+    this.requestedListener = requestedListener;
   }
 
   /** All resources of a type, by name (what a wildcard subscription receives). */
@@ -33,11 +37,7 @@ public final class ProxyResources {
   public Message get(String typeUrl, String name) {
     Message m = all(typeUrl).get(name);
     if (m == null && typeUrl.equals(TypeUrls.LISTENER)) {
-      String full = listenerAlias.apply(name);
-      Message listener = full == null ? null : all(typeUrl).get(full);
-      if (listener != null) {
-        m = ((Listener) listener).toBuilder().setName(name).build();
-      }
+      m = requestedListener.apply(name);
     }
     return m;
   }

@@ -86,12 +86,22 @@ public final class XdsTranslator {
         }
       }
     }
+    listeners.putAll(InboundBuilder.build(snapshot, node));
     Map<String, SortedMap<String, Message>> byType = new LinkedHashMap<>();
     byType.put(TypeUrls.LISTENER, listeners);
     byType.put(TypeUrls.ROUTE, routeConfigs);
     byType.put(TypeUrls.CLUSTER, clusters);
     byType.put(TypeUrls.ENDPOINT, endpoints);
-    return new ProxyResources(byType, requested -> alias(requested, registry, node));
+    return new ProxyResources(byType, requested -> {
+      if (requested.startsWith(InboundBuilder.PREFIX)) {
+        return InboundBuilder.forRequestedName(requested, snapshot, node);
+      }
+      String full = alias(requested, registry, node);
+      Message listener = full == null ? null : listeners.get(full);
+      return listener == null ? null
+          : ((io.envoyproxy.envoy.config.listener.v3.Listener) listener).toBuilder()
+              .setName(requested).build();
+    });
   }
 
   /**

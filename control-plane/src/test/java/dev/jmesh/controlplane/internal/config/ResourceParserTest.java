@@ -218,6 +218,19 @@ class ResourceParserTest {
         "")))
         .singleElement().asString()
         .isEqualTo("f.yaml:7: AuthorizationPolicy x: rules.to.operation: unknown field 'verbs'");
+    assertThat(errors(String.join("\n",
+        "apiVersion: security.istio.io/v1",
+        "kind: AuthorizationPolicy",
+        "metadata: {name: x}",
+        "spec:",
+        "  rules:",
+        "  - from:",
+        "    - source: {ipBlocks: [10.0.0.0/33]}",
+        "")))
+        .singleElement().asString().contains("'10.0.0.0/33' is not an IP address or CIDR range");
+    assertThat(SecurityParser.isCidr("10.1.2.3")).isTrue();
+    assertThat(SecurityParser.isCidr("fd00::/8")).isTrue();
+    assertThat(SecurityParser.isCidr("ten")).isFalse();
   }
 
   @Test

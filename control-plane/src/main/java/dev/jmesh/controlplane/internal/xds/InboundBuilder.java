@@ -1,0 +1,268 @@
+package dev.jmesh.controlplane.internal.xds;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.BoolValue;
+import dev.jmesh.controlplane.config.AuthorizationPolicy;
+import dev.jmesh.controlplane.config.ConfigResource;
+import dev.jmesh.controlplane.config.PeerAuthentication;
+import dev.jmesh.controlplane.config.PeerAuthentication.MtlsMode;
+import dev.jmesh.controlplane.config.ServicePort;
+import dev.jmesh.controlplane.internal.config.MeshSnapshot;
+import dev.jmesh.controlplane.internal.registry.MeshService;
+import dev.jmesh.controlplane.internal.registry.ServiceEndpoint;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
+import io.envoyproxy.envoy.config.rbac.v3.RBAC;
+import io.envoyproxy.envoy.config.route.v3.NonForwardingAction;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateProviderPluginInstance;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Inbound listeners of a workload, one per port it serves (found by its {@code INSTANCE_IPS}
+ * among the endpoints of the registry), named like Istio's proxyless inbound listeners
+ * ({@code xds.istio.io/grpc/lds/inbound/10.0.0.7:9080}). Each carries the port's mTLS mode from
+ * PeerAuthentication (a TLS chain, a plaintext chain, or both behind the TLS inspector for
+ * PERMISSIVE) and the AuthorizationPolicies that select the workload as RBAC filters (CUSTOM
+ * is left to the data path, then DENY, then ALLOW, as Istio orders them). Certificates are
+ * named, not carried: instance {@code default}, certificates {@code default} and
+ * {@code ROOTCA}, as in Istio's proxyless bootstrap.
+ */
+final class InboundBuilder {
+  private InboundBuilder() {}
+
+  static final String PREFIX = "xds.istio.io/grpc/lds/inbound/";
+
+  static Map<String, Listener> build(MeshSnapshot snapshot, ProxyNode node) {
+    Map<String, Listener> out = new TreeMap<>();
+    if (node.ips().isEmpty()) {
+      return out;
+    }
+    Map<Integer, ServicePort> ports = servedPorts(snapshot, node);
+    for (Map.Entry<Integer, ServicePort> e : ports.entrySet()) {
+      String address = node.ips().get(0);
+      String name = PREFIX + (address.contains(":") ? "[" + address + "]" : address) + ":"
+          + e.getKey();
+      out.put(name, listener(name, address, e.getKey(), e.getValue(), snapshot, node));
+    }
+    return out;
+  }
+
+  /** The listener a proxyless server asks for by its listening address; null if none. */
+  static Listener forRequestedName(String name, MeshSnapshot snapshot, ProxyNode node) {
+    if (!name.startsWith(PREFIX)) {
+      return null;
+    }
+    String hostPort = name.substring(PREFIX.length());
+    int colon = hostPort.lastIndexOf(':');
+    if (colon < 0) {
+      return null;
+    }
+    int port;
+    try {
+      port = Integer.parseInt(hostPort.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      return null;
+    }
+    String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
+    ServicePort servicePort = servedPorts(snapshot, node).get(port);
+    if (servicePort == null) {
+      // A server on a port no service names: plain HTTP, still under policy.
+      servicePort = new ServicePort(port, "http", "HTTP", 0);
+    }
+    return listener(name, host, port, servicePort, snapshot, node);
+  }
+
+  /** Endpoint port to the service port it serves, for endpoints at the proxy's addresses. */
+  private static Map<Integer, ServicePort> servedPorts(MeshSnapshot snapshot, ProxyNode node) {
+    Map<Integer, ServicePort> out = new TreeMap<>();
+    for (MeshService s : snapshot.registry().services()) {
+      for (ServiceEndpoint e : s.endpoints()) {
+        if (!node.ips().contains(e.address())) {
+          continue;
+        }
+        for (ServicePort p : s.ports()) {
+          Integer target = e.ports().get(p.number());
+          if (target != null) {
+            out.putIfAbsent(target, p);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static Listener listener(String name, String address, int port, ServicePort servicePort,
+      MeshSnapshot snapshot, ProxyNode node) {
+    MtlsMode mode = mtlsMode(snapshot, node, port);
+    List<AuthorizationPolicy> policies = policies(snapshot, node);
+    Listener.Builder l = Listener.newBuilder()
+        .setName(name)
+        .setTrafficDirection(TrafficDirection.INBOUND)
+        .setAddress(Address.newBuilder().setSocketAddress(
+            SocketAddress.newBuilder().setAddress(address).setPortValue(port)));
+    FilterChain chain = chain(name, port, servicePort, policies);
+    switch (mode) {
+      case STRICT:
+        l.addFilterChains(chain.toBuilder().setName("inbound-mtls")
+            .setTransportSocket(tls()));
+        break;
+      case DISABLE:
+        l.addFilterChains(chain.toBuilder().setName("inbound-plaintext"));
+        break;
+      default:
+        l.addListenerFilters(ListenerFilter.newBuilder()
+            .setName("envoy.filters.listener.tls_inspector")
+            .setTypedConfig(Any.pack(TlsInspector.getDefaultInstance())));
+        l.addFilterChains(chain.toBuilder().setName("inbound-mtls")
+            .setFilterChainMatch(FilterChainMatch.newBuilder().setTransportProtocol("tls"))
+            .setTransportSocket(tls()));
+        l.addFilterChains(chain.toBuilder().setName("inbound-plaintext")
+            .setFilterChainMatch(FilterChainMatch.newBuilder()
+                .setTransportProtocol("raw_buffer")));
+    }
+    return l.build();
+  }
+
+  private static FilterChain chain(String name, int port, ServicePort servicePort,
+      List<AuthorizationPolicy> policies) {
+    RBAC deny = RbacBuilder.build(policies, AuthorizationPolicy.Action.DENY);
+    RBAC allow = RbacBuilder.build(policies, AuthorizationPolicy.Action.ALLOW);
+    if (servicePort.isHttp()) {
+      HttpConnectionManager.Builder hcm = HttpConnectionManager.newBuilder()
+          .setStatPrefix("inbound_" + port)
+          .setCodecType(HttpConnectionManager.CodecType.AUTO)
+          .setRouteConfig(RouteConfiguration.newBuilder().setName("inbound|" + port)
+              .addVirtualHosts(VirtualHost.newBuilder().setName("inbound|http|" + port)
+                  .addDomains("*")
+                  .addRoutes(Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                      .setNonForwardingAction(NonForwardingAction.getDefaultInstance()))));
+      if (deny != null) {
+        hcm.addHttpFilters(rbacFilter("envoy.filters.http.rbac.deny", deny));
+      }
+      if (allow != null) {
+        hcm.addHttpFilters(rbacFilter("envoy.filters.http.rbac", allow));
+      }
+      hcm.addHttpFilters(HttpFilter.newBuilder().setName(RouteBuilder.FAULT_FILTER)
+              .setTypedConfig(Any.pack(HTTPFault.getDefaultInstance())))
+          .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router")
+              .setTypedConfig(Any.pack(Router.getDefaultInstance())));
+      return FilterChain.newBuilder().addFilters(Filter.newBuilder()
+          .setName("envoy.filters.network.http_connection_manager")
+          .setTypedConfig(Any.pack(hcm.build()))).build();
+    }
+    FilterChain.Builder chain = FilterChain.newBuilder();
+    if (deny != null) {
+      chain.addFilters(networkRbac("envoy.filters.network.rbac.deny", port, deny));
+    }
+    if (allow != null) {
+      chain.addFilters(networkRbac("envoy.filters.network.rbac", port, allow));
+    }
+    return chain.addFilters(Filter.newBuilder().setName("envoy.filters.network.tcp_proxy")
+        .setTypedConfig(Any.pack(
+            io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.newBuilder()
+                .setStatPrefix("inbound_" + port).setCluster("inbound|" + port + "||")
+                .build())))
+        .build();
+  }
+
+  private static HttpFilter rbacFilter(String name, RBAC rules) {
+    return HttpFilter.newBuilder().setName(name).setTypedConfig(Any.pack(
+        io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.newBuilder().setRules(rules)
+            .build())).build();
+  }
+
+  private static Filter networkRbac(String name, int port, RBAC rules) {
+    return Filter.newBuilder().setName(name).setTypedConfig(Any.pack(
+        io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.newBuilder().setRules(rules)
+            .setStatPrefix("inbound_" + port).build())).build();
+  }
+
+  private static TransportSocket tls() {
+    CommonTlsContext common = CommonTlsContext.newBuilder()
+        .setTlsCertificateProviderInstance(CertificateProviderPluginInstance.newBuilder()
+            .setInstanceName("default").setCertificateName("default"))
+        .setCombinedValidationContext(CommonTlsContext.CombinedCertificateValidationContext
+            .newBuilder().setDefaultValidationContext(CertificateValidationContext.newBuilder()
+                .setCaCertificateProviderInstance(CertificateProviderPluginInstance.newBuilder()
+                    .setInstanceName("default").setCertificateName("ROOTCA"))))
+        .build();
+    return TransportSocket.newBuilder().setName("envoy.transport_sockets.tls")
+        .setTypedConfig(Any.pack(DownstreamTlsContext.newBuilder()
+            .setCommonTlsContext(common)
+            .setRequireClientCertificate(BoolValue.of(true)).build()))
+        .build();
+  }
+
+  /** Workload policy (its port-level mode first), then namespace, then mesh (root namespace). */
+  static MtlsMode mtlsMode(MeshSnapshot snapshot, ProxyNode node, int port) {
+    String root = snapshot.meshConfig().rootNamespace();
+    PeerAuthentication workload = null;
+    PeerAuthentication namespace = null;
+    PeerAuthentication mesh = null;
+    for (ConfigResource r : snapshot.resources()) {
+      if (!(r instanceof PeerAuthentication)) {
+        continue;
+      }
+      PeerAuthentication pa = (PeerAuthentication) r;
+      if (pa.namespace().equals(node.namespace()) && !pa.selector().isEmpty()
+          && node.labels().entrySet().containsAll(pa.selector().entrySet())) {
+        workload = workload == null ? pa : workload;
+      } else if (pa.namespace().equals(node.namespace()) && pa.selector().isEmpty()) {
+        namespace = namespace == null ? pa : namespace;
+      } else if (pa.namespace().equals(root) && pa.selector().isEmpty()) {
+        mesh = mesh == null ? pa : mesh;
+      }
+    }
+    if (workload != null) {
+      MtlsMode portMode = workload.portLevelMtls().get(port);
+      if (portMode != null && portMode != MtlsMode.UNSET) {
+        return portMode;
+      }
+    }
+    for (PeerAuthentication pa : new PeerAuthentication[] {workload, namespace, mesh}) {
+      if (pa != null && pa.mode() != MtlsMode.UNSET) {
+        return pa.mode();
+      }
+    }
+    return MtlsMode.PERMISSIVE;
+  }
+
+  /** Policies selecting the workload: its namespace's (by selector) and the root namespace's. */
+  static List<AuthorizationPolicy> policies(MeshSnapshot snapshot, ProxyNode node) {
+    String root = snapshot.meshConfig().rootNamespace();
+    List<AuthorizationPolicy> out = new ArrayList<>();
+    for (ConfigResource r : snapshot.resources()) {
+      if (!(r instanceof AuthorizationPolicy)) {
+        continue;
+      }
+      AuthorizationPolicy ap = (AuthorizationPolicy) r;
+      boolean scope = ap.namespace().equals(node.namespace()) || ap.namespace().equals(root);
+      if (scope && node.labels().entrySet().containsAll(ap.selector().entrySet())) {
+        out.add(ap);
+      }
+    }
+    return out;
+  }
+}
