@@ -16,6 +16,13 @@ import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.type.v3.Percent;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateProviderPluginInstance;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig;
 import java.time.Duration;
 import java.util.List;
@@ -41,7 +48,7 @@ final class ClusterBuilder {
   }
 
   static Cluster build(MeshService service, ServicePort port, DestinationRule rule,
-      DestinationRule.Subset subset, List<ServiceEndpoint> dnsEndpoints) {
+      DestinationRule.Subset subset, List<ServiceEndpoint> dnsEndpoints, String trustDomain) {
     String name = ClusterNames.outbound(port.number(), subset == null ? "" : subset.name(),
         service.hostname());
     Policy policy = Policy.resolve(rule, subset, port.number());
@@ -63,6 +70,7 @@ final class ClusterBuilder {
             .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED);
         return c.build();
     }
+    applyTls(c, policy.tls, service, port, subset, dnsEndpoints, trustDomain);
     applyLoadBalancer(c, policy.loadBalancer);
     applyConnectionPool(c, policy.connectionPool, port);
     if (policy.outlierDetection != null) {
@@ -81,6 +89,59 @@ final class ClusterBuilder {
   static DestinationRule.LoadBalancer loadBalancer(DestinationRule rule,
       DestinationRule.Subset subset, int port) {
     return Policy.resolve(rule, subset, port).loadBalancer;
+  }
+
+  /**
+   * DestinationRule {@code tls}: ISTIO_MUTUAL presents the workload's SVID and checks the
+   * server's against the mesh root and the service accounts of the endpoints; SIMPLE and
+   * MUTUAL check the server against {@code subjectAltNames} (MUTUAL's client certificate,
+   * from {@code credentialName} or files, is not configured yet).
+   * Certificates are referenced by provider instance, as in Istio's proxyless bootstrap.
+   */
+  private static void applyTls(Cluster.Builder c, DestinationRule.ClientTls tls,
+      MeshService service, ServicePort port, DestinationRule.Subset subset,
+      List<ServiceEndpoint> endpoints, String trustDomain) {
+    if (tls == null || tls.mode().equals("DISABLE")) {
+      return;
+    }
+    CommonTlsContext.Builder common = CommonTlsContext.newBuilder();
+    CertificateValidationContext.Builder validation = CertificateValidationContext.newBuilder();
+    java.util.Set<String> sans = new java.util.TreeSet<>(tls.subjectAltNames());
+    String sni = tls.sni();
+    if (tls.mode().equals("ISTIO_MUTUAL")) {
+      common.setTlsCertificateProviderInstance(provider("default"));
+      validation.setCaCertificateProviderInstance(provider("ROOTCA"));
+      for (ServiceEndpoint e : endpoints) {
+        if (!e.serviceAccount().isEmpty()) {
+          sans.add("spiffe://" + trustDomain + "/ns/" + service.namespace() + "/sa/"
+              + e.serviceAccount());
+        }
+      }
+      if (sni.isEmpty()) {
+        // Istio's SNI for mesh mTLS: outbound_.PORT_.SUBSET_.HOST
+        sni = "outbound_." + port.number() + "_." + (subset == null ? "" : subset.name())
+            + "_." + service.hostname();
+      }
+    }
+    for (String san : sans) {
+      validation.addMatchTypedSubjectAltNames(SubjectAltNameMatcher.newBuilder()
+          .setSanType(san.startsWith("spiffe://") ? SubjectAltNameMatcher.SanType.URI
+              : SubjectAltNameMatcher.SanType.DNS)
+          .setMatcher(StringMatcher.newBuilder().setExact(san)));
+    }
+    common.setValidationContext(validation);
+    UpstreamTlsContext.Builder upstream = UpstreamTlsContext.newBuilder()
+        .setCommonTlsContext(common);
+    if (!sni.isEmpty()) {
+      upstream.setSni(sni);
+    }
+    c.setTransportSocket(TransportSocket.newBuilder().setName("envoy.transport_sockets.tls")
+        .setTypedConfig(Any.pack(upstream.build())));
+  }
+
+  private static CertificateProviderPluginInstance provider(String certificate) {
+    return CertificateProviderPluginInstance.newBuilder().setInstanceName("default")
+        .setCertificateName(certificate).build();
   }
 
   private static void applyLoadBalancer(Cluster.Builder c, DestinationRule.LoadBalancer lb) {

@@ -61,7 +61,8 @@ public final class XdsTranslator {
       DestinationRule rule = rules.get(service.hostname());
       VirtualService vs = routes.get(service.hostname());
       for (ServicePort port : service.ports()) {
-        addClusters(service, port, rule, clusters, endpoints);
+        addClusters(service, port, rule, clusters, endpoints,
+            snapshot.meshConfig().trustDomain());
         String name = ClusterNames.listener(service.hostname(), port.number());
         String defaultCluster = ClusterNames.outbound(port.number(), "", service.hostname());
         if (port.isHttp() || port.protocol().equals("TCP") && vs != null && !vs.http().isEmpty()
@@ -143,7 +144,8 @@ public final class XdsTranslator {
   }
 
   private static void addClusters(MeshService service, ServicePort port, DestinationRule rule,
-      SortedMap<String, Message> clusters, SortedMap<String, Message> endpoints) {
+      SortedMap<String, Message> clusters, SortedMap<String, Message> endpoints,
+      String trustDomain) {
     List<DestinationRule.Subset> subsets = new ArrayList<>();
     subsets.add(null);
     if (rule != null) {
@@ -156,7 +158,7 @@ public final class XdsTranslator {
           selected.add(e);
         }
       }
-      Cluster cluster = ClusterBuilder.build(service, port, rule, subset, selected);
+      Cluster cluster = ClusterBuilder.build(service, port, rule, subset, selected, trustDomain);
       clusters.put(cluster.getName(), cluster);
       if (cluster.getType() == Cluster.DiscoveryType.EDS) {
         endpoints.put(cluster.getName(),

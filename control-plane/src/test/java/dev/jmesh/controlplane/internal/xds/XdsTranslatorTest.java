@@ -390,4 +390,28 @@ class XdsTranslatorTest {
     assertThat(((Cluster) fromShop.get(TypeUrls.CLUSTER, "outbound|9080||" + REVIEWS))
         .getLbPolicy()).isEqualTo(Cluster.LbPolicy.LEAST_REQUEST);
   }
+
+  @Test
+  void istioMutualClustersPresentTheSvidAndCheckTheServiceAccount() throws Exception {
+    TestMesh.write(dir, "services.yaml", TestMesh.resource("bookinfo/services.yaml"));
+    TestMesh.write(dir, "dr.yaml",
+        Files.readString(TestMesh.BOOKINFO_SAMPLES.resolve("destination-rule-all-mtls.yaml")));
+    MeshSnapshot snapshot = TestMesh.load(dir);
+    assertThat(snapshot.diagnostics()).isEmpty();
+    Cluster v1 = (Cluster) XdsTranslator.translate(snapshot, PRODUCTPAGE)
+        .get(TypeUrls.CLUSTER, "outbound|9080|v1|" + REVIEWS);
+    var tls = v1.getTransportSocket().getTypedConfig().unpack(
+        io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.class);
+    assertThat(tls.getSni()).isEqualTo("outbound_.9080_.v1_." + REVIEWS);
+    assertThat(tls.getCommonTlsContext().getTlsCertificateProviderInstance().getCertificateName())
+        .isEqualTo("default");
+    var validation = tls.getCommonTlsContext().getValidationContext();
+    assertThat(validation.getCaCertificateProviderInstance().getCertificateName())
+        .isEqualTo("ROOTCA");
+    assertThat(validation.getMatchTypedSubjectAltNamesList()).singleElement()
+        .satisfies(m -> assertThat(m.getMatcher().getExact())
+            .isEqualTo("spiffe://cluster.local/ns/default/sa/bookinfo-reviews"));
+    assertThat(((Cluster) XdsTranslator.translate(snapshot, PRODUCTPAGE)
+        .get(TypeUrls.CLUSTER, "outbound|9080||" + REVIEWS)).hasTransportSocket()).isTrue();
+  }
 }
