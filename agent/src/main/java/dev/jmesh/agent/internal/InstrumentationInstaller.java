@@ -66,9 +66,13 @@ final class InstrumentationInstaller {
       }
     }
     MeshTransformer transformer = new MeshTransformer(plans, agentLoader);
+    long t0 = System.nanoTime();
     transformer.warmUp();
+    long t1 = System.nanoTime();
     gate.open(transformer);
     retransformLoaded(plans);
+    MeshLog.debug("rewriting warmed up in " + (t1 - t0) / 1_000_000 + " ms, loaded classes"
+        + " retransformed in " + (System.nanoTime() - t1) / 1_000_000 + " ms");
     return states;
   }
 
