@@ -76,7 +76,7 @@ public final class ConfigStore {
     }
 
     ServiceRegistry registry = ServiceRegistry.build(candidates.values());
-    rejectInvalid(ConfigValidator.checkPolicies(List.copyOf(candidates.values()), registry),
+    rejectInvalid(ConfigValidator.checkPolicies(List.copyOf(candidates.values()), registry, mesh),
         candidates, diagnostics);
     List<DestinationRule> rules = new ArrayList<>();
     for (ConfigResource r : candidates.values()) {

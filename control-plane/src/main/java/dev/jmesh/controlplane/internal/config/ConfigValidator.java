@@ -26,8 +26,11 @@ final class ConfigValidator {
    * Checks DestinationRules and Sidecars; returns the diagnostics. Resources are visited in id
    * order, so of two conflicting resources the later one is reported.
    */
-  static List<Diagnostic> checkPolicies(List<ConfigResource> resources, ServiceRegistry registry) {
+  static List<Diagnostic> checkPolicies(List<ConfigResource> resources, ServiceRegistry registry,
+      dev.jmesh.controlplane.config.MeshConfig mesh) {
     List<Diagnostic> out = new ArrayList<>();
+    java.util.Set<String> providers = new java.util.TreeSet<>(BUILT_IN_PROVIDERS);
+    mesh.extensionProviders().forEach(p -> providers.add(p.name()));
     Map<String, DestinationRule> ruleByHost = new HashMap<>();
     Map<String, Sidecar> defaultSidecar = new HashMap<>();
     for (ConfigResource r : resources) {
@@ -47,6 +50,16 @@ final class ConfigValidator {
               "host " + dr.host() + " is not defined by any ServiceEntry or Service;"
                   + " the rule has no effect"));
         }
+      } else if (r instanceof dev.jmesh.controlplane.config.Telemetry) {
+        var t = (dev.jmesh.controlplane.config.Telemetry) r;
+        t.tracing().forEach(x -> checkProviders(t, x.providers(), x.line(), providers, out));
+        t.accessLogging().forEach(x -> checkProviders(t, x.providers(), x.line(), providers, out));
+        t.metrics().forEach(x -> checkProviders(t, x.providers(), x.line(), providers, out));
+      } else if (r instanceof dev.jmesh.controlplane.config.AuthorizationPolicy) {
+        var ap = (dev.jmesh.controlplane.config.AuthorizationPolicy) r;
+        if (!ap.provider().isEmpty() && !providers.contains(ap.provider())) {
+          checkProviders(ap, List.of(ap.provider()), ap.meta().location().line(), providers, out);
+        }
       } else if (r instanceof Sidecar) {
         Sidecar sc = (Sidecar) r;
         if (sc.workloadSelector().isEmpty()) {
@@ -60,6 +73,20 @@ final class ConfigValidator {
       }
     }
     return out;
+  }
+
+  /** Providers Istio has without any {@code extensionProviders} entry. */
+  static final java.util.Set<String> BUILT_IN_PROVIDERS = java.util.Set.of("prometheus", "envoy");
+
+  private static void checkProviders(ConfigResource r, List<String> names, int line,
+      java.util.Set<String> known, List<Diagnostic> out) {
+    for (String name : names) {
+      if (!known.contains(name)) {
+        out.add(Diagnostic.error(r.meta().location().atLine(line), r.id(),
+            "provider " + name + " is not defined in mesh.yaml extensionProviders (known: "
+                + String.join(", ", known) + ")"));
+      }
+    }
   }
 
   /** Checks VirtualServices against the registry and the accepted DestinationRules. */

@@ -28,8 +28,10 @@ public final class ResourceParser {
           "networking.istio.io/v1alpha3");
   private static final Set<String> SECURITY =
       Set.of("security.istio.io/v1", "security.istio.io/v1beta1");
+  private static final Set<String> TELEMETRY =
+      Set.of("telemetry.istio.io/v1", "telemetry.istio.io/v1alpha1");
   private static final Set<String> LATER_KINDS =
-      Set.of("RequestAuthentication", "Telemetry", "Gateway", "EnvoyFilter", "ProxyConfig",
+      Set.of("Gateway", "EnvoyFilter", "ProxyConfig",
           "WorkloadGroup", "WasmPlugin");
 
   /** Identity under which problems of {@code mesh.yaml} are reported. */
@@ -143,9 +145,14 @@ public final class ResourceParser {
           return SecurityParser.peerAuthentication(meta, spec);
         case "AuthorizationPolicy":
           return SecurityParser.authorizationPolicy(meta, spec);
+        case "RequestAuthentication":
+          return TelemetryParser.requestAuthentication(meta, spec);
         default:
           return null;
       }
+    }
+    if (TELEMETRY.contains(apiVersion) && kind.equals("Telemetry")) {
+      return TelemetryParser.telemetry(meta, spec);
     }
     if (apiVersion.equals("v1") && kind.equals("Service")) {
       return KubernetesParser.service(meta, spec);

@@ -198,4 +198,23 @@ class ConfigStoreTest {
         .contains("mesh.yaml:3: MeshConfig: outboundTrafficPolicy.mode: 'SOMETIMES' is not one of");
     assertThat(next.meshConfig().trustDomain()).isEqualTo("example.org");
   }
+
+  @Test
+  void telemetryProvidersMustBeDefinedInMeshConfig() {
+    TestMesh.write(dir, "mesh.yaml", "extensionProviders:\n- name: otel\n  opentelemetry:\n"
+        + "    service: otel.observability.svc.cluster.local\n    port: 4317\n");
+    TestMesh.write(dir, "telemetry.yaml", String.join("\n",
+        "apiVersion: telemetry.istio.io/v1",
+        "kind: Telemetry",
+        "metadata: {name: mesh-default, namespace: istio-system}",
+        "spec:",
+        "  tracing:",
+        "  - providers: [{name: otel}]",
+        "  accessLogging:",
+        "  - providers: [{name: zipkin}]",
+        ""));
+    assertThat(TestMesh.errors(load())).singleElement().asString().endsWith(
+        "telemetry.yaml:8: Telemetry mesh-default: provider zipkin is not defined in mesh.yaml"
+            + " extensionProviders (known: envoy, otel, prometheus)");
+  }
 }

@@ -234,6 +234,60 @@ class ResourceParserTest {
   }
 
   @Test
+  void requestAuthenticationAndTelemetry() {
+    var ra = (dev.jmesh.controlplane.config.RequestAuthentication) one(String.join("\n",
+        "apiVersion: security.istio.io/v1",
+        "kind: RequestAuthentication",
+        "metadata: {name: jwt}",
+        "spec:",
+        "  selector: {matchLabels: {app: productpage}}",
+        "  jwtRules:",
+        "  - issuer: https://accounts.example.com",
+        "    jwksUri: https://accounts.example.com/jwks.json",
+        "    audiences: [bookinfo]",
+        "    fromHeaders: [{name: x-jwt}]",
+        "    forwardOriginalToken: true",
+        ""));
+    assertThat(ra.jwtRules().get(0).fromHeaders()).containsExactly("x-jwt");
+    assertThat(ra.jwtRules().get(0).forwardOriginalToken()).isTrue();
+
+    var t = (dev.jmesh.controlplane.config.Telemetry) one(String.join("\n",
+        "apiVersion: telemetry.istio.io/v1",
+        "kind: Telemetry",
+        "metadata: {name: mesh-default, namespace: istio-system}",
+        "spec:",
+        "  tracing:",
+        "  - providers: [{name: otel}]",
+        "    randomSamplingPercentage: 10",
+        "    customTags: {team: {literal: {value: payments}}}",
+        "  accessLogging:",
+        "  - providers: [{name: envoy}]",
+        "    filter: {expression: response.code >= 400}",
+        "  metrics:",
+        "  - providers: [{name: prometheus}]",
+        "    overrides:",
+        "    - match: {metric: REQUEST_COUNT, mode: CLIENT}",
+        "      tagOverrides: {request_protocol: {operation: REMOVE}}",
+        ""));
+    assertThat(t.tracing().get(0).randomSamplingPercentage()).isEqualTo(10.0);
+    assertThat(t.tracing().get(0).customTagLiterals()).containsEntry("team", "payments");
+    assertThat(t.accessLogging().get(0).filter()).isEqualTo("response.code >= 400");
+    assertThat(t.metrics().get(0).overrides().get(0).tagOverrides())
+        .containsEntry("request_protocol", "");
+    assertThat(errors(String.join("\n",
+        "apiVersion: telemetry.istio.io/v1",
+        "kind: Telemetry",
+        "metadata: {name: t}",
+        "spec:",
+        "  metrics:",
+        "  - overrides:",
+        "    - match: {metric: REQUEST_COUNTS}",
+        ""))).singleElement().asString()
+        .startsWith("f.yaml:7: Telemetry t: metrics.overrides.match.metric: 'REQUEST_COUNTS' is"
+            + " not one of");
+  }
+
+  @Test
   void virtualServiceFieldErrorsNameTheirLine() {
     String vs = String.join("\n",
         "apiVersion: networking.istio.io/v1",
