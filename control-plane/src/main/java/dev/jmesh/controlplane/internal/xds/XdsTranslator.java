@@ -88,6 +88,7 @@ public final class XdsTranslator {
       }
     }
     listeners.putAll(InboundBuilder.build(snapshot, node));
+    addOutboundTrafficPolicy(snapshot, scope, listeners, clusters);
     Map<String, SortedMap<String, Message>> byType = new LinkedHashMap<>();
     byType.put(TypeUrls.LISTENER, listeners);
     byType.put(TypeUrls.ROUTE, routeConfigs);
@@ -103,6 +104,35 @@ public final class XdsTranslator {
           : ((io.envoyproxy.envoy.config.listener.v3.Listener) listener).toBuilder()
               .setName(requested).build();
     });
+  }
+
+  /** Istio's names for where traffic to hosts outside the registry goes. */
+  public static final String PASSTHROUGH = "PassthroughCluster";
+  public static final String BLACKHOLE = "BlackHoleCluster";
+  public static final String VIRTUAL_OUTBOUND = "virtualOutbound";
+
+  /**
+   * {@code outboundTrafficPolicy} (the Sidecar's, else the mesh's) in Istio's shape: a
+   * {@code virtualOutbound} listener whose TCP proxy goes to {@code PassthroughCluster}
+   * (ALLOW_ANY, original destination) or {@code BlackHoleCluster} (REGISTRY_ONLY), both
+   * clusters always present. The data path reads it for destinations no listener names.
+   */
+  private static void addOutboundTrafficPolicy(MeshSnapshot snapshot, SidecarScope scope,
+      SortedMap<String, Message> listeners, SortedMap<String, Message> clusters) {
+    var mode = scope.sidecar != null && scope.sidecar.outboundTrafficPolicy() != null
+        ? scope.sidecar.outboundTrafficPolicy()
+        : snapshot.meshConfig().outboundTrafficPolicy();
+    clusters.put(PASSTHROUGH, Cluster.newBuilder().setName(PASSTHROUGH)
+        .setType(Cluster.DiscoveryType.ORIGINAL_DST)
+        .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
+        .setConnectTimeout(Protos.duration(ClusterBuilder.DEFAULT_CONNECT_TIMEOUT)).build());
+    clusters.put(BLACKHOLE, Cluster.newBuilder().setName(BLACKHOLE)
+        .setType(Cluster.DiscoveryType.STATIC)
+        .setConnectTimeout(Protos.duration(ClusterBuilder.DEFAULT_CONNECT_TIMEOUT)).build());
+    String target = mode == dev.jmesh.controlplane.config.MeshConfig.OutboundTrafficPolicy
+        .REGISTRY_ONLY ? BLACKHOLE : PASSTHROUGH;
+    listeners.put(VIRTUAL_OUTBOUND, ListenerBuilder.tcp(VIRTUAL_OUTBOUND, "0.0.0.0", 15001,
+        Map.of(target, 1)));
   }
 
   /**

@@ -46,7 +46,8 @@ class AdsServerTest {
       client.subscribe(TypeUrls.CLUSTER);
       DiscoveryResponse cds = client.next(WAIT);
       assertThat(cds.getTypeUrl()).isEqualTo(TypeUrls.CLUSTER);
-      assertThat(cds.getResourcesCount()).isEqualTo(4 + 1 + 4 + 3 + 2);
+      // bookinfo's clusters and subsets, plus PassthroughCluster and BlackHoleCluster.
+      assertThat(cds.getResourcesCount()).isEqualTo(4 + 1 + 4 + 3 + 2 + 2);
       assertThat(cds.getNonce()).isNotEmpty();
       assertThat(cds.getVersionInfo()).isEqualTo(String.valueOf(cp.snapshot().version()));
       client.ack(cds);
@@ -97,7 +98,7 @@ class AdsServerTest {
           .replace("name: productpage\n  labels", "name: extra\n  labels")
           .split("---")[0]);
       DiscoveryResponse next = client.next(WAIT);
-      assertThat(next.getResourcesCount()).isEqualTo(5);
+      assertThat(next.getResourcesCount()).isEqualTo(6);
       assertThat(next.getNonce()).isNotEqualTo(lds.getNonce());
     }
   }

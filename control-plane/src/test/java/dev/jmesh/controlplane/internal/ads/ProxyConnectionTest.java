@@ -89,7 +89,7 @@ class ProxyConnectionTest {
     assertThat(stream.sent).singleElement().satisfies(r -> {
       assertThat(r.getTypeUrl()).isEqualTo(TypeUrls.CLUSTER);
       assertThat(r.getVersionInfo()).isEqualTo("7");
-      assertThat(r.getResourcesCount()).isEqualTo(5);
+      assertThat(r.getResourcesCount()).isEqualTo(5 + 2);
     });
     conn.onReady();
     assertThat(stream.sent).hasSize(1);

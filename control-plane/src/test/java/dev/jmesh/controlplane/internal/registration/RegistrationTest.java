@@ -108,7 +108,7 @@ class RegistrationTest {
       observer.ack(observer.next(WAIT));
       inventory.subscribe(TypeUrls.LISTENER);
       DiscoveryResponse r = observer.next(WAIT);
-      assertThat(r.getResourcesCount()).isEqualTo(5);
+      assertThat(r.getResourcesCount()).isEqualTo(6);
       var service = cp.snapshot().registry().service("inventory.default.svc.cluster.local");
       assertThat(service.ports().get(0).protocol()).isEqualTo("GRPC");
       assertThat(service.endpoints()).singleElement()

@@ -53,7 +53,7 @@ class XdsTranslatorTest {
     ProxyResources r = bookinfo();
     assertThat(r.all(TypeUrls.LISTENER).keySet()).containsExactly(
         "details.default.svc.cluster.local:9080", "productpage.default.svc.cluster.local:9080",
-        "ratings.default.svc.cluster.local:9080", REVIEWS + ":9080");
+        "ratings.default.svc.cluster.local:9080", REVIEWS + ":9080", "virtualOutbound");
     Listener l = (Listener) r.get(TypeUrls.LISTENER, REVIEWS + ":9080");
     HttpConnectionManager hcm = l.getApiListener().getApiListener()
         .unpack(HttpConnectionManager.class);
@@ -319,9 +319,10 @@ class XdsTranslatorTest {
     MeshSnapshot snapshot = TestMesh.load(dir);
     assertThat(snapshot.diagnostics()).isEmpty();
     assertThat(XdsTranslator.translate(snapshot, PRODUCTPAGE).all(TypeUrls.LISTENER).keySet())
-        .containsExactly("details.default.svc.cluster.local:9080", REVIEWS + ":9080");
+        .containsExactly("details.default.svc.cluster.local:9080", REVIEWS + ":9080",
+            "virtualOutbound");
     ProxyNode other = new ProxyNode("ratings", "default", Map.of("app", "ratings"));
-    assertThat(XdsTranslator.translate(snapshot, other).all(TypeUrls.LISTENER)).hasSize(4);
+    assertThat(XdsTranslator.translate(snapshot, other).all(TypeUrls.LISTENER)).hasSize(5);
   }
 
   @Test
@@ -413,5 +414,43 @@ class XdsTranslatorTest {
             .isEqualTo("spiffe://cluster.local/ns/default/sa/bookinfo-reviews"));
     assertThat(((Cluster) XdsTranslator.translate(snapshot, PRODUCTPAGE)
         .get(TypeUrls.CLUSTER, "outbound|9080||" + REVIEWS)).hasTransportSocket()).isTrue();
+  }
+
+  @Test
+  void externalServicesAndOutboundTrafficPolicy() throws Exception {
+    TestMesh.write(dir, "mesh.yaml", "outboundTrafficPolicy: {mode: REGISTRY_ONLY}\n");
+    TestMesh.write(dir, "external.yaml", String.join("\n",
+        "apiVersion: networking.istio.io/v1",
+        "kind: ServiceEntry",
+        "metadata: {name: httpbin}",
+        "spec:",
+        "  hosts: [httpbin.org]",
+        "  ports: [{number: 443, name: https, protocol: TLS}]",
+        "  resolution: DNS",
+        "---",
+        "apiVersion: networking.istio.io/v1",
+        "kind: ServiceEntry",
+        "metadata: {name: anything}",
+        "spec:",
+        "  hosts: [legacy.internal]",
+        "  ports: [{number: 8080, name: http}]",
+        "  resolution: NONE",
+        ""));
+    MeshSnapshot snapshot = TestMesh.load(dir);
+    assertThat(snapshot.diagnostics()).isEmpty();
+    ProxyResources r = XdsTranslator.translate(snapshot, PRODUCTPAGE);
+
+    Cluster dns = (Cluster) r.get(TypeUrls.CLUSTER, "outbound|443||httpbin.org");
+    assertThat(dns.getType()).isEqualTo(Cluster.DiscoveryType.STRICT_DNS);
+    assertThat(dns.getLoadAssignment().getEndpoints(0).getLbEndpoints(0).getEndpoint()
+        .getAddress().getSocketAddress().getAddress()).isEqualTo("httpbin.org");
+    assertThat(r.get(TypeUrls.ENDPOINT, "outbound|443||httpbin.org")).isNull();
+    Cluster none = (Cluster) r.get(TypeUrls.CLUSTER, "outbound|8080||legacy.internal");
+    assertThat(none.getType()).isEqualTo(Cluster.DiscoveryType.ORIGINAL_DST);
+
+    Listener outbound = (Listener) r.get(TypeUrls.LISTENER, "virtualOutbound");
+    assertThat(outbound.getFilterChains(0).getFilters(0).getTypedConfig()
+        .unpack(TcpProxy.class).getCluster()).isEqualTo("BlackHoleCluster");
+    assertThat(r.all(TypeUrls.CLUSTER)).containsKeys("PassthroughCluster", "BlackHoleCluster");
   }
 }
