@@ -33,8 +33,8 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
   private final Map<Long, ProxyConnection> connections = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private final AdsMetrics metrics = new AdsMetrics();
-  private final Map<String, com.google.protobuf.Any> interned = new ConcurrentHashMap<>();
-  private final AtomicReference<ViewCache> cache = new AtomicReference<>(new ViewCache(null));
+
+  private final AtomicReference<ViewCache> cache = new AtomicReference<>(new ViewCache(null, null));
 
   private final ProxyLifecycle lifecycle;
 
@@ -43,13 +43,20 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
     this.lifecycle = lifecycle;
   }
 
-  /** Translations of one snapshot, by proxy view. */
+  /**
+   * Translations of one snapshot, by proxy view, and the packed resources of this and the
+   * previous snapshot: unchanged resources keep their instance across one version, and
+   * names that are gone are forgotten after two.
+   */
   private static final class ViewCache {
     final MeshSnapshot snapshot;
     final Map<String, PackedView> views = new ConcurrentHashMap<>();
+    final PackedView.Interner interner;
 
-    ViewCache(MeshSnapshot snapshot) {
+    ViewCache(MeshSnapshot snapshot, ViewCache previous) {
       this.snapshot = snapshot;
+      this.interner = new PackedView.Interner(previous == null ? Map.of()
+          : previous.interner.current);
     }
   }
 
@@ -66,14 +73,15 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
     MeshSnapshot snapshot = snapshots.get();
     ViewCache c = cache.get();
     if (c.snapshot != snapshot) {
-      ViewCache fresh = new ViewCache(snapshot);
+      ViewCache fresh = new ViewCache(snapshot, c);
       c = cache.compareAndSet(c, fresh) ? fresh : cache.get();
       if (c.snapshot != snapshot) {
-        return new PackedView(XdsTranslator.translate(snapshot, node), interned);
+        return new PackedView(XdsTranslator.translate(snapshot, node), c.interner);
       }
     }
+    ViewCache fc = c;
     return c.views.computeIfAbsent(node.viewKey(),
-        k -> new PackedView(XdsTranslator.translate(snapshot, node), interned));
+        k -> new PackedView(XdsTranslator.translate(snapshot, node), fc.interner));
   }
 
   @Override

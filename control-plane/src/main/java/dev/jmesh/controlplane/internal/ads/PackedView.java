@@ -17,7 +17,28 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class PackedView {
   private final ProxyResources resources;
-  private final Map<String, Any> interned;
+  private final Interner interner;
+
+  /** Packed resources of the current and the previous config version, by type and name. */
+  static final class Interner {
+    final Map<String, Any> current = new ConcurrentHashMap<>();
+    private final Map<String, Any> previous;
+
+    Interner(Map<String, Any> previous) {
+      this.previous = previous;
+    }
+
+    /** The earlier instance when its bytes are the same, else {@code fresh}. */
+    Any intern(String key, Any fresh) {
+      Any known = current.get(key);
+      if (known == null) {
+        known = previous.get(key);
+      }
+      Any result = known != null && known.equals(fresh) ? known : fresh;
+      current.putIfAbsent(key, result);
+      return result;
+    }
+  }
   private final Map<String, Any> packed = new ConcurrentHashMap<>();
   private final Map<String, SortedMap<String, Any>> all = new ConcurrentHashMap<>();
   private final Map<Subscription, SortedMap<String, Any>> named = new ConcurrentHashMap<>();
@@ -25,9 +46,9 @@ final class PackedView {
   /** Proxies of one view usually ask for the same names: their answer is built once. */
   private record Subscription(String typeUrl, java.util.Set<String> names) {}
 
-  PackedView(ProxyResources resources, Map<String, Any> interned) {
+  PackedView(ProxyResources resources, Interner interner) {
     this.resources = resources;
-    this.interned = interned;
+    this.interner = interner;
   }
 
   ProxyResources resources() {
@@ -43,14 +64,7 @@ final class PackedView {
       if (m == null) {
         return null;
       }
-      Any fresh = Any.pack(m);
-      Any previous = interned.get(key);
-      if (previous != null && previous.equals(fresh)) {
-        any = previous;
-      } else {
-        interned.put(key, fresh);
-        any = fresh;
-      }
+      any = interner.intern(key, Any.pack(m));
       packed.putIfAbsent(key, any);
     }
     return any;
