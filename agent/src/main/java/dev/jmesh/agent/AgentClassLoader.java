@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.MalformedURLException;
 import java.net.URL;
+import java.net.URLConnection;
+import java.net.URLStreamHandler;
 import java.security.CodeSource;
 import java.security.ProtectionDomain;
 import java.security.cert.Certificate;
@@ -98,6 +100,10 @@ public final class AgentClassLoader extends ClassLoader {
     }
   }
 
+  /**
+   * A {@code jar:} URL whose stream is read from the already-open mesh.jar. A plain one would be
+   * opened by the JDK's jar URL cache, reading the large central directory a second time.
+   */
   @Override
   protected URL findResource(String name) {
     JarEntry entry = entry(name);
@@ -105,9 +111,38 @@ public final class AgentClassLoader extends ClassLoader {
       return null;
     }
     try {
-      return new URL("jar:" + jarUrl + "!/" + entry.getName());
+      return new URL(null, "jar:" + jarUrl + "!/" + entry.getName(), new OpenJarHandler(entry));
     } catch (MalformedURLException e) {
       return null;
+    }
+  }
+
+  /** Serves one entry of mesh.jar from the loader's own {@link JarFile}. */
+  private final class OpenJarHandler extends URLStreamHandler {
+    private final JarEntry entry;
+
+    OpenJarHandler(JarEntry entry) {
+      this.entry = entry;
+    }
+
+    @Override
+    protected URLConnection openConnection(URL url) {
+      return new URLConnection(url) {
+        @Override
+        public void connect() {
+          connected = true;
+        }
+
+        @Override
+        public InputStream getInputStream() throws IOException {
+          return jar.getInputStream(entry);
+        }
+
+        @Override
+        public long getContentLengthLong() {
+          return entry.getSize();
+        }
+      };
     }
   }
 

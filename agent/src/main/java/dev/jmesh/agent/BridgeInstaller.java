@@ -5,9 +5,6 @@ import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
 import java.lang.reflect.Method;
 import java.security.ProtectionDomain;
-import java.util.ArrayList;
-import java.util.Enumeration;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.jar.JarEntry;
@@ -24,7 +21,14 @@ import java.util.jar.JarFile;
  */
 public final class BridgeInstaller {
 
-  static final String BRIDGE_PACKAGE = "dev/jmesh/bootstrap/";
+  /**
+   * The bridge's classes, supertypes first. Named rather than found by listing mesh.jar, whose
+   * tens of thousands of entries would cost premain tens of milliseconds; ShadingTest fails if a
+   * class under dev/jmesh/bootstrap/ is missing here.
+   */
+  public static final String[] BRIDGE_CLASSES = {
+    "dev.jmesh.bootstrap.MeshBridge", "dev.jmesh.bootstrap.MeshHooks",
+  };
 
   private BridgeInstaller() {}
 
@@ -59,35 +63,16 @@ public final class BridgeInstaller {
     Method define = unsafeClass.getMethod("defineClass", String.class, byte[].class, int.class,
         int.class, ClassLoader.class, ProtectionDomain.class);
 
-    List<JarEntry> pending = new ArrayList<>();
-    for (Enumeration<JarEntry> e = jar.entries(); e.hasMoreElements(); ) {
-      JarEntry entry = e.nextElement();
-      if (entry.getName().startsWith(BRIDGE_PACKAGE) && entry.getName().endsWith(".class")) {
-        pending.add(entry);
+    for (String name : BRIDGE_CLASSES) {
+      JarEntry entry = jar.getJarEntry(name.replace('.', '/') + ".class");
+      if (entry == null) {
+        throw new IllegalStateException(name + " is not in mesh.jar");
       }
-    }
-    // A class whose supertype is not defined yet fails; it is retried after the others.
-    while (!pending.isEmpty()) {
-      List<JarEntry> failed = new ArrayList<>();
-      Throwable last = null;
-      for (JarEntry entry : pending) {
-        byte[] bytes;
-        try (InputStream in = jar.getInputStream(entry)) {
-          bytes = in.readAllBytes();
-        }
-        String name = entry.getName().replace('/', '.').substring(0,
-            entry.getName().length() - ".class".length());
-        try {
-          define.invoke(unsafe, name, bytes, 0, bytes.length, null, null);
-        } catch (java.lang.reflect.InvocationTargetException ex) {
-          failed.add(entry);
-          last = ex.getCause();
-        }
+      byte[] bytes;
+      try (InputStream in = jar.getInputStream(entry)) {
+        bytes = in.readAllBytes();
       }
-      if (failed.size() == pending.size()) {
-        throw new IllegalStateException("cannot define the bridge classes", last);
-      }
-      pending = failed;
+      define.invoke(unsafe, name, bytes, 0, bytes.length, null, null);
     }
   }
 }

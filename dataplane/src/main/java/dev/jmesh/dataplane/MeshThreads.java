@@ -13,18 +13,38 @@ public final class MeshThreads {
   private MeshThreads() {}
 
   public static ThreadFactory factory(String name) {
-    AtomicInteger count = new AtomicInteger();
-    return task -> {
-      Thread thread =
-          new Thread(
-              () -> {
-                MeshHooks.markAgentThread();
-                task.run();
-              },
-              "jmesh-" + name + "-" + count.incrementAndGet());
+    return new Factory(name);
+  }
+
+  /** Named classes rather than lambdas: this runs in premain, where lambdas cost start-up. */
+  private static final class Factory implements ThreadFactory {
+    private final String name;
+    private final AtomicInteger count = new AtomicInteger();
+
+    Factory(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public Thread newThread(Runnable task) {
+      Thread thread = new Thread(new Marked(task), "jmesh-" + name + "-" + count.incrementAndGet());
       thread.setDaemon(true);
       return thread;
-    };
+    }
+  }
+
+  private static final class Marked implements Runnable {
+    private final Runnable task;
+
+    Marked(Runnable task) {
+      this.task = task;
+    }
+
+    @Override
+    public void run() {
+      MeshHooks.markAgentThread();
+      task.run();
+    }
   }
 
   /** Starts one daemon agent thread running {@code task}. */

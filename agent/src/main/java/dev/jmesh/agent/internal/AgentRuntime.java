@@ -21,7 +21,8 @@ final class AgentRuntime implements AdminEndpoints {
 
   private final MeshSettings settings;
   private final DataPath dataPath;
-  private final long pid = ProcessHandle.current().pid();
+  /** Read on the init thread: ProcessHandle's first use starts the JDK's process reaper pool. */
+  private volatile long pid;
   private volatile List<ModuleState> modules = List.of();
   private volatile String nodeId;
   private volatile String notReadyReason = "the agent is starting";
@@ -39,6 +40,7 @@ final class AgentRuntime implements AdminEndpoints {
 
   /** Runs on the agent's init thread: everything that binds a port or looks at the network. */
   void startEndpoints() {
+    pid = ProcessHandle.current().pid();
     nodeId = NodeId.of(settings, NodeId.workloadIp(settings), pid);
     try {
       admin = AdminServer.start("admin", InetAddress.getLoopbackAddress(), settings.adminPort(),

@@ -54,34 +54,23 @@ public final class AgentStarter {
       System.setProperty(RELOCATED_BYTEBUDDY_SAFE, "true");
     }
     JdkModules.open(inst, AgentStarter.class.getModule());
+    List<InstrumentationModule> modules = InstrumentationInstaller.modules(agentLoader);
     DataPath dataPath = new DataPath(settings);
     AgentRuntime runtime = new AgentRuntime(settings, dataPath);
     MeshHooks.install(dataPath);
-    List<InstrumentationModule> modules = InstrumentationInstaller.modules(agentLoader);
     Set<String> knownTargets = new HashSet<>();
     for (InstrumentationModule module : modules) {
       if (!settings.disabledInstrumentations().contains(module.name())) {
-        module.knownTargetNames().forEach(name -> knownTargets.add(name.replace('.', '/')));
+        for (String name : module.knownTargetNames()) {
+          knownTargets.add(name.replace('.', '/'));
+        }
       }
     }
     TransformerGate gate = new TransformerGate(knownTargets, GATE_WAIT_MILLIS);
     inst.addTransformer(gate, true);
     MeshLog.debug("premain done in " + (System.nanoTime() - started) / 1_000_000 + " ms");
-    MeshThreads.start("init", () -> {
-      long t0 = System.nanoTime();
-      try {
-        runtime.instrumentationInstalled(
-            new InstrumentationInstaller(inst, agentLoader, settings).install(modules, gate));
-      } catch (RuntimeException | LinkageError e) {
-        gate.abandon();
-        MeshHooks.uninstall();
-        MeshLog.error("cannot rewrite classes (" + e + "); the application runs unmeshed");
-        return;
-      }
-      MeshLog.debug("instrumentation installed in " + (System.nanoTime() - t0) / 1_000_000
-          + " ms");
-      runtime.startEndpoints();
-    });
+    MeshThreads.start("init",
+        new Installation(inst, agentLoader, settings, modules, gate, runtime));
   }
 
   /** Returns the settings, or {@code null} to stay inactive; exits the JVM on a bad one. */
@@ -115,5 +104,45 @@ public final class AgentStarter {
       }
     }
     return jmesh;
+  }
+
+  /**
+   * The rest of start-up, on the agent's own thread. A named class, not a lambda: premain's path
+   * stays free of lambdas, whose first use costs milliseconds of bootstrapping.
+   */
+  private static final class Installation implements Runnable {
+    private final Instrumentation inst;
+    private final ClassLoader agentLoader;
+    private final MeshSettings settings;
+    private final List<InstrumentationModule> modules;
+    private final TransformerGate gate;
+    private final AgentRuntime runtime;
+
+    Installation(Instrumentation inst, ClassLoader agentLoader, MeshSettings settings,
+        List<InstrumentationModule> modules, TransformerGate gate, AgentRuntime runtime) {
+      this.inst = inst;
+      this.agentLoader = agentLoader;
+      this.settings = settings;
+      this.modules = modules;
+      this.gate = gate;
+      this.runtime = runtime;
+    }
+
+    @Override
+    public void run() {
+      long t0 = System.nanoTime();
+      try {
+        runtime.instrumentationInstalled(
+            new InstrumentationInstaller(inst, agentLoader, settings).install(modules, gate));
+      } catch (RuntimeException | LinkageError e) {
+        gate.abandon();
+        MeshHooks.uninstall();
+        MeshLog.error("cannot rewrite classes (" + e + "); the application runs unmeshed");
+        return;
+      }
+      MeshLog.debug("instrumentation installed in " + (System.nanoTime() - t0) / 1_000_000
+          + " ms");
+      runtime.startEndpoints();
+    }
   }
 }

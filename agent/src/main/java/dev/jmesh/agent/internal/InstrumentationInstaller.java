@@ -5,11 +5,15 @@ import dev.jmesh.dataplane.settings.MeshSettings;
 import dev.jmesh.instrumentation.api.AdviceTarget;
 import dev.jmesh.instrumentation.api.InstrumentationModule;
 import dev.jmesh.instrumentation.api.TypeInstrumentation;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.lang.instrument.Instrumentation;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.ServiceLoader;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
@@ -31,10 +35,32 @@ final class InstrumentationInstaller {
     this.settings = settings;
   }
 
-  /** The modules in mesh.jar; reading them touches no ByteBuddy machinery. */
+  static final String MODULES_FILE =
+      "META-INF/services/" + InstrumentationModule.class.getName();
+
+  /**
+   * The modules in mesh.jar, listed in the {@link java.util.ServiceLoader} file format. Read by
+   * hand on premain's path: ServiceLoader's first use spins up method handles, tens of
+   * milliseconds before the application's main.
+   */
   static List<InstrumentationModule> modules(ClassLoader agentLoader) {
     List<InstrumentationModule> modules = new ArrayList<>();
-    ServiceLoader.load(InstrumentationModule.class, agentLoader).forEach(modules::add);
+    try (InputStream in = agentLoader.getResourceAsStream(MODULES_FILE)) {
+      if (in == null) {
+        return modules;
+      }
+      BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        int comment = line.indexOf('#');
+        String name = (comment < 0 ? line : line.substring(0, comment)).trim();
+        if (!name.isEmpty()) {
+          modules.add((InstrumentationModule)
+              Class.forName(name, true, agentLoader).getDeclaredConstructor().newInstance());
+        }
+      }
+    } catch (IOException | ReflectiveOperationException | ClassCastException e) {
+      throw new IllegalStateException("cannot read the instrumentation modules in mesh.jar", e);
+    }
     return modules;
   }
 

@@ -3,8 +3,10 @@ package dev.jmesh.instrumentation.api;
 import java.util.List;
 
 /**
- * One instrumented library at one minimum version, e.g. {@code okhttp-3.9}. Modules are found
- * with {@link java.util.ServiceLoader} in the agent's class loader.
+ * One instrumented library at one minimum version, e.g. {@code okhttp-3.9}. Modules are listed
+ * in {@code META-INF/services/dev.jmesh.instrumentation.api.InstrumentationModule}, in
+ * {@link java.util.ServiceLoader}'s format, and instantiated by the agent with their public
+ * no-argument constructor.
  *
  * <pre>{@code
  * public final class OkHttpModule implements InstrumentationModule {
