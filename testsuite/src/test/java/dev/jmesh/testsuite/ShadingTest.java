@@ -159,6 +159,43 @@ class ShadingTest {
     assertThat(main.getValue("Can-Retransform-Classes")).as("Can-Retransform-Classes").isEqualTo("true");
   }
 
+  @Test
+  void theBridgeInstallerNamesEveryBridgeClass() throws Exception {
+    List<String> inJar = new ArrayList<>();
+    for (String name : entries()) {
+      if (name.startsWith("dev/jmesh/bootstrap/") && name.endsWith(".class")) {
+        inJar.add(name.substring(0, name.length() - ".class".length()).replace('/', '.'));
+      }
+    }
+    String[] named;
+    try (java.net.URLClassLoader loader = new java.net.URLClassLoader(
+        new java.net.URL[] {MeshPaths.agentJar().toUri().toURL()}, null)) {
+      named = (String[]) loader.loadClass("dev.jmesh.agent.BridgeInstaller")
+          .getField("BRIDGE_CLASSES").get(null);
+    }
+    assertThat(named)
+        .as("BridgeInstaller.BRIDGE_CLASSES defines the bridge into the bootstrap loader")
+        .containsExactlyInAnyOrderElementsOf(inJar);
+  }
+
+  @Test
+  void everyMultiReleaseVersionHasItsFolderEntry() {
+    // AgentClassLoader probes inst/META-INF/versions/N/ once per version to find them.
+    Set<String> versions = new TreeSet<>();
+    Pattern versionOf = Pattern.compile("^inst/META-INF/versions/(\\d+)/.+");
+    for (String name : entries()) {
+      Matcher m = versionOf.matcher(name);
+      if (m.matches()) {
+        versions.add(m.group(1));
+      }
+    }
+    assertThat(versions).isNotEmpty();
+    for (String version : versions) {
+      assertThat(jar.getEntry("inst/META-INF/versions/" + version + "/"))
+          .as("folder entry of version " + version).isNotNull();
+    }
+  }
+
   private static List<String> entries() {
     return Collections.list(jar.entries()).stream().map(JarEntry::getName).toList();
   }
