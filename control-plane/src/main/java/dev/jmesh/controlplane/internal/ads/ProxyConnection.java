@@ -108,7 +108,8 @@ final class ProxyConnection {
       return;
     }
     TypeState st = types.computeIfAbsent(type, t -> new TypeState());
-    if (!req.getResponseNonce().isEmpty()) {
+    // A nonce from an earlier stream (a proxy reconnecting) answers nothing sent on this one.
+    if (!req.getResponseNonce().isEmpty() && !st.sentNonce.isEmpty()) {
       if (!req.getResponseNonce().equals(st.sentNonce)) {
         // An answer to a response that has since been superseded: the newer one is in flight.
         return;

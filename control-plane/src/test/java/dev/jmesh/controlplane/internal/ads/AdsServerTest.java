@@ -181,4 +181,14 @@ class AdsServerTest {
           .getClusterName()).isEqualTo(all);
     }
   }
+
+  @Test
+  void reconnectingProxyWithANonceFromItsOldStreamIsAnswered() throws Exception {
+    try (AdsTestClient client = new AdsTestClient(cp.xdsPort(), "a", "default")) {
+      client.ack(DiscoveryResponse.newBuilder().setTypeUrl(TypeUrls.CLUSTER)
+          .setVersionInfo("1").setNonce("old-stream-7").build());
+      DiscoveryResponse cds = client.next(WAIT);
+      assertThat(cds.getResourcesCount()).isPositive();
+    }
+  }
 }
