@@ -3,9 +3,11 @@ package dev.jmesh.agent.internal;
 import dev.jmesh.dataplane.log.MeshLog;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.security.ProtectionDomain;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +28,13 @@ final class HelperInjector {
   private final List<String> adviceNames;
   private final ClassLoader agentLoader;
   private final Method defineClass;
-  /** Per class loader: whether the module may go in. Weak, so application loaders can unload. */
-  private final Map<ClassLoader, Boolean> verdicts = new WeakHashMap<>();
+  /**
+   * Per class loader: whether the module may go in. Weak, so application loaders can unload.
+   * Locked only around get and put: linking loads library classes, and holding a lock of ours
+   * while a class loader's lock is wanted could deadlock against a thread doing the reverse.
+   */
+  private final Map<ClassLoader, Boolean> verdicts =
+      Collections.synchronizedMap(new WeakHashMap<>());
 
   HelperInjector(ModuleState module, List<String> helperNames, List<String> adviceNames,
       ClassLoader agentLoader, Method defineClass) {
@@ -48,8 +55,11 @@ final class HelperInjector {
     return defineClass;
   }
 
-  /** Returns whether the module may rewrite classes of {@code target}, injecting helpers once. */
-  synchronized boolean ensure(ClassLoader target) {
+  /**
+   * Returns whether the module may rewrite classes of {@code target}, injecting helpers once. Two
+   * threads may link the same class loader at once; the helpers then end up defined once.
+   */
+  boolean ensure(ClassLoader target) {
     if (target == null) {
       // The JDK's own classes: nothing to check against but the JDK itself.
       if (helperNames.isEmpty()) {
@@ -96,7 +106,14 @@ final class HelperInjector {
         String name = helperNames.get(i);
         if (!alreadyDefined(name, target)) {
           byte[] bytes = helpers.get(i);
-          defineClass.invoke(target, name, bytes, 0, bytes.length, null);
+          try {
+            defineClass.invoke(target, name, bytes, 0, bytes.length, null);
+          } catch (InvocationTargetException e) {
+            // Another thread linking the same class loader defined it first.
+            if (!(e.getCause() instanceof LinkageError) || !alreadyDefined(name, target)) {
+              throw e;
+            }
+          }
         }
         done.add(name);
       }

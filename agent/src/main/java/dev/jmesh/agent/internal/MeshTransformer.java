@@ -4,10 +4,10 @@ import dev.jmesh.dataplane.log.MeshLog;
 import java.lang.instrument.ClassFileTransformer;
 import java.security.ProtectionDomain;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
@@ -46,7 +46,7 @@ final class MeshTransformer implements ClassFileTransformer {
    * them in its parameters, e.g. {@code @Advice.This OkHttpClient.Builder}).
    */
   private final Map<ClassLoader, Map<String, Advice>> advice = new WeakHashMap<>();
-  private final Map<String, Advice> bootAdvice = new HashMap<>();
+  private final Map<String, Advice> bootAdvice = new ConcurrentHashMap<>();
 
   MeshTransformer(List<TypePlan> plans, ClassLoader agentLoader) {
     this.plans = List.copyOf(plans);
@@ -100,24 +100,26 @@ final class MeshTransformer implements ClassFileTransformer {
     }
   }
 
-  /** Advice classes are read from mesh.jar, never loaded: they use the library's types. */
+  /**
+   * Advice classes are read from mesh.jar, never loaded: they use the library's types. Built
+   * outside any lock (it reads class files through the class loader); a race builds it twice.
+   */
   private Advice advice(ClassLoader loader, String adviceClassName) {
     Map<String, Advice> forLoader;
     synchronized (advice) {
-      forLoader = loader == null ? bootAdvice : advice.computeIfAbsent(loader, l -> new HashMap<>());
+      forLoader = loader == null ? bootAdvice
+          : advice.computeIfAbsent(loader, l -> new ConcurrentHashMap<>());
     }
-    synchronized (forLoader) {
-      Advice cached = forLoader.get(adviceClassName);
-      if (cached == null) {
-        ClassFileLocator locator = new ClassFileLocator.Compound(
-            ClassFileLocator.ForClassLoader.of(agentLoader), locatorOf(loader));
-        TypePool pool = new TypePool.Default(new TypePool.CacheProvider.Simple(), locator,
-            TypePool.Default.ReaderMode.FAST);
-        cached = Advice.to(pool.describe(adviceClassName).resolve(), locator);
-        forLoader.put(adviceClassName, cached);
-      }
-      return cached;
+    Advice cached = forLoader.get(adviceClassName);
+    if (cached == null) {
+      ClassFileLocator locator = new ClassFileLocator.Compound(
+          ClassFileLocator.ForClassLoader.of(agentLoader), locatorOf(loader));
+      TypePool pool = new TypePool.Default(new TypePool.CacheProvider.Simple(), locator,
+          TypePool.Default.ReaderMode.FAST);
+      cached = Advice.to(pool.describe(adviceClassName).resolve(), locator);
+      forLoader.putIfAbsent(adviceClassName, cached);
     }
+    return cached;
   }
 
   private static ClassFileLocator locatorOf(ClassLoader loader) {
