@@ -30,7 +30,7 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
   private static final Logger logger = Logger.getLogger(AdsServer.class.getName());
 
   private final Supplier<MeshSnapshot> snapshots;
-  private final Map<Long, ProxyConnection> connections = new ConcurrentHashMap<>();
+  private final Map<Long, AdsStream> connections = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private final AdsMetrics metrics = new AdsMetrics();
 
@@ -119,7 +119,7 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
     };
   }
 
-  private void disconnect(ProxyConnection conn, String why) {
+  private void disconnect(AdsStream conn, String why) {
     conn.close();
     if (connections.remove(conn.id()) != null) {
       lifecycle.disconnected(conn.id());
@@ -132,18 +132,34 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
   @Override
   public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(
       StreamObserver<DeltaDiscoveryResponse> responses) {
-    responses.onError(Status.UNIMPLEMENTED
-        .withDescription("delta xDS is not supported yet; use state-of-the-world ADS")
-        .asRuntimeException());
+    long id = ids.incrementAndGet();
+    DeltaConnection conn = new DeltaConnection(id, responses, this::viewFor, metrics, lifecycle);
+    if (responses instanceof io.grpc.stub.ServerCallStreamObserver) {
+      ((io.grpc.stub.ServerCallStreamObserver<DeltaDiscoveryResponse>) responses)
+          .setOnReadyHandler(conn::onReady);
+    }
+    connections.put(id, conn);
+    metrics.connections.increment();
     return new StreamObserver<>() {
       @Override
-      public void onNext(DeltaDiscoveryRequest value) {}
+      public void onNext(DeltaDiscoveryRequest request) {
+        conn.onRequest(request, snapshots.get().version());
+      }
 
       @Override
-      public void onError(Throwable t) {}
+      public void onError(Throwable t) {
+        disconnect(conn, Status.fromThrowable(t).toString());
+      }
 
       @Override
-      public void onCompleted() {}
+      public void onCompleted() {
+        disconnect(conn, "closed by proxy");
+        try {
+          responses.onCompleted();
+        } catch (RuntimeException e) {
+          // already cancelled
+        }
+      }
     };
   }
 
@@ -151,12 +167,12 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
   public void pushAll() {
     long version = snapshots.get().version();
     metrics.configChanged(version);
-    for (ProxyConnection conn : connections.values()) {
+    for (AdsStream conn : connections.values()) {
       conn.push(version);
     }
   }
 
-  public Collection<ProxyConnection> connections() {
+  public Collection<? extends Object> connections() {
     return List.copyOf(connections.values());
   }
 
@@ -170,17 +186,12 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
 
   public List<ProxyStatus> status() {
     List<ProxyStatus> out = new ArrayList<>();
-    for (ProxyConnection c : connections.values()) {
+    for (AdsStream c : connections.values()) {
       ProxyNode node = c.node();
-      if (node == null) {
-        continue;
+      if (node != null) {
+        out.add(new ProxyStatus(node.id(), node.namespace(), c.id(), c.connectedAt(),
+            c.typeStatus()));
       }
-      List<TypeStatus> types = new ArrayList<>();
-      c.typeStates().forEach((type, st) -> types.add(new TypeStatus(
-          dev.jmesh.controlplane.internal.xds.TypeUrls.shortName(type),
-          st.sent == null ? 0 : st.sent.size(), st.sentVersion, st.sentNonce, st.ackedVersion,
-          st.nackedVersion, st.nackDetail)));
-      out.add(new ProxyStatus(node.id(), node.namespace(), c.id(), c.connectedAt(), types));
     }
     out.sort(java.util.Comparator.comparing(ProxyStatus::proxyId)
         .thenComparingLong(ProxyStatus::stream));
@@ -189,7 +200,7 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
 
   /** The node of a connected proxy, by id; null when none is connected. */
   public ProxyNode connectedNode(String proxyId) {
-    for (ProxyConnection c : connections.values()) {
+    for (AdsStream c : connections.values()) {
       ProxyNode n = c.node();
       if (n != null && n.id().equals(proxyId)) {
         return n;

@@ -28,7 +28,7 @@ import java.util.logging.Logger;
  * <p>A response is only sent when its contents differ from the last one sent for that type,
  * so a NACKed config is never sent again: the proxy gets the next change instead.
  */
-final class ProxyConnection {
+final class ProxyConnection implements AdsStream {
   private static final Logger logger = Logger.getLogger(ProxyConnection.class.getName());
 
   /** Per type URL state. */
@@ -78,15 +78,18 @@ final class ProxyConnection {
     this.metrics = metrics;
   }
 
-  synchronized ProxyNode node() {
+  @Override
+  public synchronized ProxyNode node() {
     return node;
   }
 
-  long id() {
+  @Override
+  public long id() {
     return id;
   }
 
-  Instant connectedAt() {
+  @Override
+  public Instant connectedAt() {
     return connectedAt;
   }
 
@@ -151,7 +154,8 @@ final class ProxyConnection {
   }
 
   /** Sends every subscribed type whose contents changed, in CDS, EDS, LDS, RDS order. */
-  synchronized void push(long snapshotVersion) {
+  @Override
+  public synchronized void push(long snapshotVersion) {
     if (closed || node == null) {
       return;
     }
@@ -172,7 +176,8 @@ final class ProxyConnection {
   }
 
   /** Called when the stream can take more: sends what waited, latest version first. */
-  synchronized void onReady() {
+  @Override
+  public synchronized void onReady() {
     if (closed || waiting.isEmpty() || node == null) {
       return;
     }
@@ -247,27 +252,17 @@ final class ProxyConnection {
     }
   }
 
-  synchronized void close() {
+  @Override
+  public synchronized void close() {
     closed = true;
   }
 
-  /** A copy of the per-type state, for {@code /debug/syncz}. */
-  synchronized Map<String, TypeState> typeStates() {
-    Map<String, TypeState> copy = new LinkedHashMap<>();
-    types.forEach((k, v) -> {
-      TypeState c = new TypeState();
-      c.names = v.names;
-      c.wildcard = v.wildcard;
-      c.requested = v.requested;
-      c.sent = v.sent;
-      c.sentVersion = v.sentVersion;
-      c.sentNonce = v.sentNonce;
-      c.ackedVersion = v.ackedVersion;
-      c.nackedVersion = v.nackedVersion;
-      c.nackDetail = v.nackDetail;
-      c.lastAck = v.lastAck;
-      copy.put(k, c);
-    });
-    return copy;
+  @Override
+  public synchronized List<AdsServer.TypeStatus> typeStatus() {
+    List<AdsServer.TypeStatus> out = new ArrayList<>();
+    types.forEach((type, st) -> out.add(new AdsServer.TypeStatus(TypeUrls.shortName(type),
+        st.sent == null ? 0 : st.sent.size(), st.sentVersion, st.sentNonce, st.ackedVersion,
+        st.nackedVersion, st.nackDetail)));
+    return out;
   }
 }
