@@ -60,6 +60,25 @@ final class NetworkingParser {
       }
       endpoints.add(w);
     }
+    if (resolution == ServiceEntry.Resolution.STATIC) {
+      for (WorkloadEntry.Workload w : endpoints) {
+        if (!w.address().isEmpty() && !SecurityParser.isCidr(w.address())
+            && !w.address().startsWith("unix://")) {
+          throw new dev.jmesh.controlplane.internal.yaml.YamlTypeException(w.line(),
+              "endpoints: address '" + w.address() + "' is not an IP address; STATIC resolution"
+                  + " needs IPs (use resolution: DNS for host names)");
+        }
+      }
+    }
+    if (resolution == ServiceEntry.Resolution.DNS || resolution == ServiceEntry.Resolution
+        .DNS_ROUND_ROBIN) {
+      for (String h : hosts) {
+        if (h.startsWith("*") && endpoints.isEmpty()) {
+          throw fail(spec.get("hosts"), "hosts: wildcard host " + h + " cannot be resolved by DNS;"
+              + " give endpoints or use resolution: NONE");
+        }
+      }
+    }
     YamlNode selector = spec.get("workloadSelector");
     if (selector.isPresent() && !endpoints.isEmpty()) {
       throw fail(selector, "workloadSelector and endpoints cannot both be given");

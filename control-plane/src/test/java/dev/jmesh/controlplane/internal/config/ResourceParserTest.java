@@ -83,6 +83,30 @@ class ResourceParserTest {
   }
 
   @Test
+  void serviceEntryResolutionRules() {
+    String se = String.join("\n",
+        "apiVersion: networking.istio.io/v1",
+        "kind: ServiceEntry",
+        "metadata: {name: ext}",
+        "spec:",
+        "  hosts: [HOST]",
+        "  ports: [{number: 80, name: http}]",
+        "  resolution: RES",
+        "  endpoints:",
+        "  - address: ADDR",
+        "");
+    assertThat(errors(se.replace("HOST", "a.example").replace("RES", "STATIC")
+        .replace("ADDR", "a.example.com")))
+        .containsExactly("f.yaml:9: ServiceEntry ext: endpoints: address 'a.example.com' is not"
+            + " an IP address; STATIC resolution needs IPs (use resolution: DNS for host names)");
+    assertThat(errors(se.replace("HOST", "'*.example.com'").replace("RES", "DNS")
+        .replace("  endpoints:\n  - address: ADDR\n", "")))
+        .singleElement().asString().contains("wildcard host *.example.com cannot be resolved");
+    assertThat(errors(se.replace("HOST", "a.example").replace("RES", "STATIC")
+        .replace("ADDR", "10.0.0.1"))).isEmpty();
+  }
+
+  @Test
   void workloadEntry() {
     WorkloadEntry we = (WorkloadEntry) one(String.join("\n",
         "apiVersion: networking.istio.io/v1",
