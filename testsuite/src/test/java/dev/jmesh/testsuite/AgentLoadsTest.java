@@ -119,6 +119,15 @@ class AgentLoadsTest {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(Jdk.class)
+  void theRelocatedNettyLoadsItsRenamedEpollLibrary(Jdk jdk) {
+    MeshedJvm app = apps.get(jdk);
+    app.awaitReady(Timeouts.STARTUP);
+    String dump = app.httpGet("config_dump").body();
+    assertThat(dump).as("/config_dump transport").containsPattern("\"epoll\": true");
+  }
+
   /** The two echo servers' ports from {@code READY blocking=P1 nio=P2}. */
   record Ports(int blocking, int nio) {
     static Ports of(MeshedJvm app) {

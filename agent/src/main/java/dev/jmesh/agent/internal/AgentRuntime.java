@@ -6,6 +6,7 @@ import dev.jmesh.dataplane.MeshThreads;
 import dev.jmesh.dataplane.admin.AdminEndpoints;
 import dev.jmesh.dataplane.admin.AdminServer;
 import dev.jmesh.dataplane.admin.Json;
+import dev.jmesh.dataplane.engine.NativeTransport;
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.settings.MeshSettings;
 import dev.jmesh.dataplane.stats.PrometheusText;
@@ -125,6 +126,7 @@ final class AgentRuntime implements AdminEndpoints {
     dump.put("node", node);
     dump.put("settings", config);
     dump.put("instrumentation", moduleList);
+    dump.put("transport", NativeTransport.describe());
     dump.put("ready", notReadyReason == null);
     return Json.write(dump);
   }

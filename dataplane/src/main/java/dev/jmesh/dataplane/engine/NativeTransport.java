@@ -1,0 +1,26 @@
+package dev.jmesh.dataplane.engine;
+
+import io.netty.channel.epoll.Epoll;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Whether the engine can use Netty's epoll transport here. Inside mesh.jar Netty is relocated and
+ * its native library renamed to match, so this is also the proof, shown on {@code /config_dump},
+ * that the renamed library loads.
+ */
+public final class NativeTransport {
+
+  private NativeTransport() {}
+
+  /** {@code {"epoll": true}} or {@code {"epoll": false, "reason": "..."}}; loads Netty on first use. */
+  public static Map<String, Object> describe() {
+    Map<String, Object> transport = new LinkedHashMap<>();
+    boolean available = Epoll.isAvailable();
+    transport.put("epoll", available);
+    if (!available) {
+      transport.put("reason", String.valueOf(Epoll.unavailabilityCause()));
+    }
+    return transport;
+  }
+}
