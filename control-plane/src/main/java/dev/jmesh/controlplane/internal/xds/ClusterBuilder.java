@@ -85,6 +85,17 @@ final class ClusterBuilder {
     return c.build();
   }
 
+  /**
+   * Whether endpoints get locality failover priorities: as in Istio, when the cluster has
+   * outlier detection (so a failing locality is ejected) and localityLbSetting is not disabled.
+   */
+  static boolean localityFailover(DestinationRule rule, DestinationRule.Subset subset, int port) {
+    Policy p = Policy.resolve(rule, subset, port);
+    return p.outlierDetection != null && (p.loadBalancer == null
+        || p.loadBalancer.localityLbSetting() == null
+        || p.loadBalancer.localityLbSetting().enabled());
+  }
+
   /** The load balancer settings in force for a cluster; null when none is set. */
   static DestinationRule.LoadBalancer loadBalancer(DestinationRule rule,
       DestinationRule.Subset subset, int port) {

@@ -20,6 +20,16 @@ final class EndpointBuilder {
 
   static ClusterLoadAssignment build(String clusterName, int servicePort,
       List<ServiceEndpoint> endpoints) {
+    return build(clusterName, servicePort, endpoints, "");
+  }
+
+  /**
+   * With a proxy locality, endpoints get Istio's failover priorities: same region, zone and
+   * subzone first, then same zone, then same region, then the rest (renumbered from 0, as
+   * Envoy and gRPC want consecutive priorities).
+   */
+  static ClusterLoadAssignment build(String clusterName, int servicePort,
+      List<ServiceEndpoint> endpoints, String proxyLocality) {
     Map<String, LocalityLbEndpoints.Builder> byLocality = new TreeMap<>();
     for (ServiceEndpoint e : endpoints) {
       Integer port = e.ports().get(servicePort);
@@ -40,8 +50,26 @@ final class EndpointBuilder {
     }
     ClusterLoadAssignment.Builder cla = ClusterLoadAssignment.newBuilder()
         .setClusterName(clusterName);
+    if (!proxyLocality.isEmpty()) {
+      java.util.TreeSet<Integer> used = new java.util.TreeSet<>();
+      byLocality.keySet().forEach(l -> used.add(priority(proxyLocality, l)));
+      List<Integer> order = new java.util.ArrayList<>(used);
+      byLocality.forEach((l, group) -> group.setPriority(order.indexOf(priority(proxyLocality, l))));
+    }
     byLocality.values().forEach(cla::addEndpoints);
     return cla.build();
+  }
+
+  static int priority(String proxy, String endpoint) {
+    String[] p = (proxy + "//").split("/", -1);
+    String[] e = (endpoint + "//").split("/", -1);
+    if (endpoint.isEmpty() || !p[0].equals(e[0])) {
+      return 3;
+    }
+    if (!p[1].equals(e[1])) {
+      return 2;
+    }
+    return p[2].equals(e[2]) ? 0 : 1;
   }
 
   private static LocalityLbEndpoints.Builder locality(String locality) {

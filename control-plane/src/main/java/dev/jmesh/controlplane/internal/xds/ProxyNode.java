@@ -12,14 +12,19 @@ import java.util.Map;
  * node id ({@code sidecar~10.0.0.1~reviews-v1.default~default.svc.cluster.local}).
  */
 public record ProxyNode(String id, String namespace, Map<String, String> labels,
-    java.util.List<String> ips) {
+    java.util.List<String> ips, String locality) {
   public ProxyNode {
     labels = Map.copyOf(labels);
     ips = java.util.List.copyOf(ips);
   }
 
   public ProxyNode(String id, String namespace, Map<String, String> labels) {
-    this(id, namespace, labels, java.util.List.of());
+    this(id, namespace, labels, java.util.List.of(), "");
+  }
+
+  public ProxyNode(String id, String namespace, Map<String, String> labels,
+      java.util.List<String> ips) {
+    this(id, namespace, labels, ips, "");
   }
 
   public static ProxyNode from(Node node) {
@@ -39,7 +44,11 @@ public record ProxyNode(String id, String namespace, Map<String, String> labels,
         ips.add(ip.trim());
       }
     }
-    return new ProxyNode(node.getId(), namespace.isEmpty() ? "default" : namespace, labels, ips);
+    var loc = node.getLocality();
+    String locality = loc.getRegion().isEmpty() ? ""
+        : loc.getRegion() + "/" + loc.getZone() + "/" + loc.getSubZone();
+    return new ProxyNode(node.getId(), namespace.isEmpty() ? "default" : namespace, labels, ips,
+        locality);
   }
 
   private static String text(Struct md, String key) {
@@ -59,6 +68,6 @@ public record ProxyNode(String id, String namespace, Map<String, String> labels,
 
   /** The key under which proxies that must see the same configuration share a translation. */
   public String viewKey() {
-    return namespace + "|" + new java.util.TreeMap<>(labels) + "|" + ips;
+    return namespace + "|" + new java.util.TreeMap<>(labels) + "|" + ips + "|" + locality;
   }
 }

@@ -62,7 +62,7 @@ public final class XdsTranslator {
       VirtualService vs = routes.get(service.hostname());
       for (ServicePort port : service.ports()) {
         addClusters(service, port, rule, clusters, endpoints,
-            snapshot.meshConfig().trustDomain());
+            snapshot.meshConfig().trustDomain(), node.locality());
         String name = ClusterNames.listener(service.hostname(), port.number());
         String defaultCluster = ClusterNames.outbound(port.number(), "", service.hostname());
         if (port.isHttp() || port.protocol().equals("TCP") && vs != null && !vs.http().isEmpty()
@@ -175,7 +175,7 @@ public final class XdsTranslator {
 
   private static void addClusters(MeshService service, ServicePort port, DestinationRule rule,
       SortedMap<String, Message> clusters, SortedMap<String, Message> endpoints,
-      String trustDomain) {
+      String trustDomain, String proxyLocality) {
     List<DestinationRule.Subset> subsets = new ArrayList<>();
     subsets.add(null);
     if (rule != null) {
@@ -191,8 +191,10 @@ public final class XdsTranslator {
       Cluster cluster = ClusterBuilder.build(service, port, rule, subset, selected, trustDomain);
       clusters.put(cluster.getName(), cluster);
       if (cluster.getType() == Cluster.DiscoveryType.EDS) {
+        String locality = ClusterBuilder.localityFailover(rule, subset, port.number())
+            ? proxyLocality : "";
         endpoints.put(cluster.getName(),
-            EndpointBuilder.build(cluster.getName(), port.number(), selected));
+            EndpointBuilder.build(cluster.getName(), port.number(), selected, locality));
       }
     }
   }

@@ -453,4 +453,49 @@ class XdsTranslatorTest {
         .unpack(TcpProxy.class).getCluster()).isEqualTo("BlackHoleCluster");
     assertThat(r.all(TypeUrls.CLUSTER)).containsKeys("PassthroughCluster", "BlackHoleCluster");
   }
+
+  @Test
+  void localityFailoverPrioritiesWhenOutlierDetectionIsOn() throws Exception {
+    TestMesh.write(dir, "geo.yaml", String.join("\n",
+        "apiVersion: networking.istio.io/v1",
+        "kind: ServiceEntry",
+        "metadata: {name: geo}",
+        "spec:",
+        "  hosts: [geo.internal]",
+        "  ports: [{number: 80, name: http}]",
+        "  resolution: STATIC",
+        "  endpoints:",
+        "  - {address: 10.0.0.1, locality: us-east/a/1}",
+        "  - {address: 10.0.0.2, locality: us-east/a/2}",
+        "  - {address: 10.0.0.3, locality: us-east/b}",
+        "  - {address: 10.0.0.4, locality: eu-west/a}",
+        "---",
+        "apiVersion: networking.istio.io/v1",
+        "kind: DestinationRule",
+        "metadata: {name: geo}",
+        "spec:",
+        "  host: geo.internal",
+        "  trafficPolicy:",
+        "    outlierDetection: {consecutive5xxErrors: 3}",
+        ""));
+    MeshSnapshot snapshot = TestMesh.load(dir);
+    assertThat(snapshot.diagnostics()).isEmpty();
+    ProxyNode east = new ProxyNode("p", "default", Map.of(), List.of(), "us-east/a/1");
+    ClusterLoadAssignment cla = (ClusterLoadAssignment) XdsTranslator.translate(snapshot, east)
+        .get(TypeUrls.ENDPOINT, "outbound|80||geo.internal");
+    assertThat(cla.getEndpointsList()).extracting(
+        e -> e.getLbEndpoints(0).getEndpoint().getAddress().getSocketAddress().getAddress()
+            + "@" + e.getPriority())
+        .containsExactlyInAnyOrder("10.0.0.1@0", "10.0.0.2@1", "10.0.0.3@2", "10.0.0.4@3");
+
+    ProxyNode west = new ProxyNode("w", "default", Map.of(), List.of(), "eu-west/a/");
+    ClusterLoadAssignment fromWest = (ClusterLoadAssignment) XdsTranslator
+        .translate(snapshot, west).get(TypeUrls.ENDPOINT, "outbound|80||geo.internal");
+    // Consecutive priorities: eu-west/a first, every us-east locality next.
+    assertThat(fromWest.getEndpointsList()).extracting(e -> e.getPriority())
+        .containsOnly(0, 1);
+    ClusterLoadAssignment noLocality = (ClusterLoadAssignment) XdsTranslator
+        .translate(snapshot, PRODUCTPAGE).get(TypeUrls.ENDPOINT, "outbound|80||geo.internal");
+    assertThat(noLocality.getEndpointsList()).extracting(e -> e.getPriority()).containsOnly(0);
+  }
 }
