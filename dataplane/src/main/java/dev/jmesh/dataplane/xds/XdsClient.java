@@ -66,7 +66,6 @@ public final class XdsClient implements AutoCloseable {
 
   private final ManagedChannel channel;
   private final AggregatedDiscoveryServiceStub stub;
-  private final Node node;
   private final XdsResourceHandler handler;
   private final ScheduledThreadPoolExecutor executor;
   private final XdsBackoff backoff;
@@ -77,6 +76,7 @@ public final class XdsClient implements AutoCloseable {
   private int retries;
   private ScheduledFuture<?> retryTimer;
   private boolean started;
+  private Node node;
 
   private volatile boolean closed;
   private volatile boolean connected;
@@ -110,6 +110,29 @@ public final class XdsClient implements AutoCloseable {
           if (!started && !closed) {
             started = true;
             connect();
+          }
+        });
+  }
+
+  /**
+   * Tells the control plane the workload's node has changed (for example it became ready): the
+   * new node goes on the next request, sent at once if the stream is open; and on every stream
+   * after.
+   */
+  public void updateNode(NodeInfo newNode) {
+    Node proto = newNode.toNode();
+    executor.execute(
+        () -> {
+          if (proto.equals(node)) {
+            return;
+          }
+          node = proto;
+          if (stream != null) {
+            // The last LDS request again, unchanged but for the node, so it reads as the same
+            // ACK or NACK.
+            TypeState lds = states.get(XdsResourceType.LISTENER);
+            stream.nodeSent = false;
+            send(stream, lds, lds.errorDetail);
           }
         });
   }
@@ -241,7 +264,8 @@ public final class XdsClient implements AutoCloseable {
       XdsResourceType type, Map<String, Message> next, Map<String, Message> previous) {
     XdsVerdict verdict;
     try {
-      verdict = handler.onResources(type, Collections.unmodifiableMap(next));
+      // A copy: the handler may keep it, and rejected entries are reverted in next below.
+      verdict = handler.onResources(type, Collections.unmodifiableMap(new TreeMap<>(next)));
     } catch (RuntimeException e) {
       MeshLog.warnOnce(
           "xds-handler:" + e.getClass().getName(), "xDS: the config handler failed: " + e);
@@ -301,6 +325,7 @@ public final class XdsClient implements AutoCloseable {
     if (errorDetail != null) {
       request.setErrorDetail(errorDetail);
     }
+    st.errorDetail = errorDetail;
     s.requested.add(st.type);
     s.requests.onNext(request.build());
   }
@@ -350,6 +375,7 @@ public final class XdsClient implements AutoCloseable {
     boolean delivered;
     Set<String> names = Set.of();
     Map<String, Message> accepted = Map.of();
+    com.google.rpc.Status errorDetail;
 
     TypeState(XdsResourceType type) {
       this.type = type;

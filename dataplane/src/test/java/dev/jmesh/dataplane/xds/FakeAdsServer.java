@@ -13,6 +13,7 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,6 +27,8 @@ final class FakeAdsServer implements AutoCloseable {
   private final BlockingQueue<DiscoveryRequest> requests = new LinkedBlockingQueue<>();
   private final AtomicInteger streams = new AtomicInteger();
   private final AtomicInteger nonces = new AtomicInteger();
+  private final CountDownLatch streamEnded =
+      new CountDownLatch(1);
   private volatile StreamObserver<DiscoveryResponse> current;
   private Server server;
 
@@ -48,6 +51,11 @@ final class FakeAdsServer implements AutoCloseable {
 
   ManagedChannel channel() {
     return InProcessChannelBuilder.forName(name).directExecutor().build();
+  }
+
+  /** Whether a stream ended (cancelled or half-closed by the client) within 5 s. */
+  boolean awaitStreamEnd() throws InterruptedException {
+    return streamEnded.await(5, TimeUnit.SECONDS);
   }
 
   int streams() {
@@ -126,10 +134,13 @@ final class FakeAdsServer implements AutoCloseable {
         }
 
         @Override
-        public void onError(Throwable t) {}
+        public void onError(Throwable t) {
+          streamEnded.countDown();
+        }
 
         @Override
         public void onCompleted() {
+          streamEnded.countDown();
           responses.onCompleted();
         }
       };

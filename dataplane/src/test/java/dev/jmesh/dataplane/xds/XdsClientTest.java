@@ -262,6 +262,48 @@ class XdsClientTest {
     assertThat(client.isConnected()).isTrue();
   }
 
+  @Test
+  void aChangedNodeIsSentAgainOnTheOpenStream() throws Exception {
+    openStream();
+    String nonce = server.send(XdsResourceType.LISTENER, "v1", listener("reviews:9080", null));
+    server.take(XdsResourceType.LISTENER);
+    NodeInfo ready =
+        new NodeInfo(
+            NODE.id(),
+            NODE.cluster(),
+            NODE.region(),
+            NODE.zone(),
+            NODE.subZone(),
+            NODE.service(),
+            NODE.namespace(),
+            NODE.labels(),
+            Map.of("INSTANCE_IPS", "10.0.0.7", "MESH_READY", "true"));
+
+    client.updateNode(ready);
+
+    DiscoveryRequest request = server.take();
+    assertThat(request.getNode()).isEqualTo(ready.toNode());
+    assertThat(request.getTypeUrl()).isEqualTo(XdsResourceType.LISTENER.typeUrl());
+    assertThat(request.getVersionInfo()).isEqualTo("v1");
+    assertThat(request.getResponseNonce()).isEqualTo(nonce);
+    client.updateNode(ready);
+    assertThat(server.poll(100)).as("an unchanged node is not sent again").isNull();
+  }
+
+  @Test
+  void closeEndsTheStreamForGood() throws Exception {
+    openStream();
+    server.send(XdsResourceType.LISTENER, "v1", listener("reviews:9080", null));
+    server.take(XdsResourceType.LISTENER);
+
+    client.close();
+
+    assertThat(server.awaitStreamEnd()).isTrue();
+    assertThat(server.poll(200)).as("no reconnect after close").isNull();
+    assertThat(server.streams()).isEqualTo(1);
+    assertThat(client.isConnected()).isFalse();
+  }
+
   /** Takes the two requests every stream opens with. */
   private void openStream() throws InterruptedException {
     server.take(XdsResourceType.CLUSTER);
