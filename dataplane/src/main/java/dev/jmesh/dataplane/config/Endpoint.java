@@ -1,0 +1,36 @@
+package dev.jmesh.dataplane.config;
+
+/**
+ * One upstream endpoint of a cluster, from its {@code ClusterLoadAssignment}.
+ *
+ * @param address IP address or host name
+ * @param port TCP port
+ * @param weight {@code load_balancing_weight}, 1 when unset
+ * @param priority the locality's priority, 0 is the highest
+ * @param region the locality's region, empty when unset
+ * @param zone the locality's zone
+ * @param subZone the locality's sub-zone
+ * @param localityWeight the locality's {@code load_balancing_weight}, 0 when unset
+ * @param health Envoy's health status
+ */
+public record Endpoint(
+    String address,
+    int port,
+    int weight,
+    int priority,
+    String region,
+    String zone,
+    String subZone,
+    int localityWeight,
+    Health health) {
+
+  /** Envoy's {@code HealthStatus}. */
+  public enum Health {
+    UNKNOWN,
+    HEALTHY,
+    UNHEALTHY,
+    DRAINING,
+    TIMEOUT,
+    DEGRADED
+  }
+}

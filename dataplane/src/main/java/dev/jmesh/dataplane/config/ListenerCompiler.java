@@ -1,0 +1,104 @@
+package dev.jmesh.dataplane.config;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import java.util.Set;
+
+/** Compiles outbound {@code Listener}s with an {@code api_listener}. */
+final class ListenerCompiler {
+
+  static final String TYPE = "Listener";
+  static final String ROUTER_FILTER = "envoy.filters.http.router";
+
+  private static final Set<String> LISTENER = Set.of("name", "api_listener");
+  private static final Set<String> API_LISTENER = Set.of("api_listener");
+  // stat_prefix and codec_type have no meaning for an api_listener: the caller speaks HTTP.
+  private static final Set<String> HCM =
+      Set.of(
+          "stat_prefix", "codec_type", "rds", "route_config", "http_filters", "strip_any_host_port");
+  private static final Set<String> RDS = Set.of("config_source", "route_config_name");
+  private static final Set<String> CONFIG_SOURCE =
+      Set.of("ads", "self", "resource_api_version", "initial_fetch_timeout");
+  private static final Set<String> HTTP_FILTER = Set.of("name", "typed_config", "is_optional");
+
+  private ListenerCompiler() {}
+
+  /**
+   * Compiles {@code listener}; an inline {@code route_config} is compiled too, an RDS name is
+   * resolved by the snapshot.
+   */
+  static OutboundListener compile(Listener listener) throws InvalidConfigException {
+    SupportedFields.check(listener, "", LISTENER);
+    if (listener.getName().isEmpty()) {
+      throw new InvalidConfigException("name", "must not be empty");
+    }
+    if (!listener.hasApiListener()) {
+      throw new InvalidConfigException("api_listener", "is required (only outbound api_listener"
+          + " listeners are supported)");
+    }
+    SupportedFields.check(listener.getApiListener(), "api_listener", API_LISTENER);
+    Any any = listener.getApiListener().getApiListener();
+    String at = "api_listener.api_listener";
+    if (!any.is(HttpConnectionManager.class)) {
+      throw new InvalidConfigException(at, "type " + any.getTypeUrl() + " not supported");
+    }
+    HttpConnectionManager hcm;
+    try {
+      hcm = any.unpack(HttpConnectionManager.class);
+    } catch (InvalidProtocolBufferException e) {
+      throw new InvalidConfigException(at, "cannot be parsed: " + e.getMessage());
+    }
+    SupportedFields.check(hcm, at, HCM);
+    for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
+      filter(hcm.getHttpFilters(i), at + ".http_filters[" + i + "]");
+    }
+    switch (hcm.getRouteSpecifierCase()) {
+      case RDS:
+        {
+          SupportedFields.check(hcm.getRds(), at + ".rds", RDS);
+          if (hcm.getRds().hasConfigSource()) {
+            SupportedFields.check(
+                hcm.getRds().getConfigSource(), at + ".rds.config_source", CONFIG_SOURCE);
+          }
+          String name = hcm.getRds().getRouteConfigName();
+          if (name.isEmpty()) {
+            throw new InvalidConfigException(at + ".rds.route_config_name", "must not be empty");
+          }
+          return new OutboundListener(listener.getName(), name, null, hcm.getStripAnyHostPort());
+        }
+      case ROUTE_CONFIG:
+        try {
+          return new OutboundListener(listener.getName(), null, null, hcm.getStripAnyHostPort())
+              .withRouteTable(RouteTableCompiler.compile(hcm.getRouteConfig()));
+        } catch (InvalidConfigException e) {
+          throw e.under(at + ".route_config");
+        }
+      default:
+        throw new InvalidConfigException(at, "rds or route_config is required");
+    }
+  }
+
+  private static void filter(HttpFilter f, String at) throws InvalidConfigException {
+    SupportedFields.check(f, at, HTTP_FILTER);
+    Any config = f.getTypedConfig();
+    boolean known;
+    if (f.getName().equals(ROUTER_FILTER) || config.is(Router.class)) {
+      known = !f.hasTypedConfig() || config.is(Router.class);
+      // Router options (e.g. suppress_envoy_headers) are not implemented.
+      known &= !f.hasTypedConfig() || config.getValue().isEmpty();
+    } else if (f.getName().equals(Policies.FAULT_FILTER) || config.is(HTTPFault.class)) {
+      // The filter only enables per-route faults; listener-wide faults are not implemented.
+      known = !f.hasTypedConfig() || (config.is(HTTPFault.class) && config.getValue().isEmpty());
+    } else {
+      known = false;
+    }
+    if (!known && !f.getIsOptional()) {
+      throw new InvalidConfigException(at, "filter " + f.getName() + " not supported");
+    }
+  }
+}

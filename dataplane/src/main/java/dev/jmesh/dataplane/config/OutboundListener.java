@@ -1,0 +1,22 @@
+package dev.jmesh.dataplane.config;
+
+import dev.jmesh.dataplane.route.RouteTable;
+
+/**
+ * A compiled outbound listener: one per service {@code host:port}, holding an {@code
+ * api_listener} HTTP connection manager.
+ *
+ * @param name the listener name, the service's {@code host:port}
+ * @param routeConfigName the RDS name it routes with, {@code null} for an inline route config
+ * @param routeTable the route table in force, {@code null} while RDS has not delivered it
+ * @param stripAnyHostPort the connection manager's {@code strip_any_host_port}
+ */
+public record OutboundListener(
+    String name, String routeConfigName, RouteTable routeTable, boolean stripAnyHostPort) {
+
+  OutboundListener withRouteTable(RouteTable table) {
+    return new OutboundListener(
+        name, routeConfigName, table == null ? null : table.withStripAnyHostPort(
+            stripAnyHostPort || table.stripsAnyHostPort()), stripAnyHostPort);
+  }
+}

@@ -1,0 +1,221 @@
+package dev.jmesh.dataplane.config;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Duration;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.jmesh.dataplane.route.FaultPolicy;
+import dev.jmesh.dataplane.route.RetryPolicy;
+import dev.jmesh.dataplane.route.Route;
+import io.envoyproxy.envoy.config.route.v3.FilterConfig;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.extensions.filters.common.fault.v3.FaultDelay;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.type.v3.FractionalPercent;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Compiles the per-route policies that are carried, not executed: retry, fault, durations. */
+final class Policies {
+
+  static final String FAULT_FILTER = "envoy.filters.http.fault";
+  static final String PREVIOUS_HOSTS = "envoy.retry_host_predicates.previous_hosts";
+
+  private static final Set<String> RETRY =
+      Set.of(
+          "retry_on",
+          "num_retries",
+          "per_try_timeout",
+          "retry_back_off",
+          "retriable_status_codes",
+          "retry_host_predicate",
+          "host_selection_retry_max_attempts");
+  private static final Set<String> BACK_OFF = Set.of("base_interval", "max_interval");
+  private static final Set<String> HOST_PREDICATE = Set.of("name", "typed_config");
+  private static final Set<String> MAX_STREAM_DURATION =
+      Set.of("max_stream_duration", "grpc_timeout_header_max");
+  private static final Set<String> FAULT = Set.of("delay", "abort");
+  private static final Set<String> DELAY = Set.of("fixed_delay", "percentage");
+  private static final Set<String> ABORT = Set.of("http_status", "grpc_status", "percentage");
+  private static final Set<String> FILTER_CONFIG = Set.of("config", "is_optional");
+  private static final long DEFAULT_BACK_OFF_NANOS = 25_000_000L;
+
+  private Policies() {}
+
+  static long nanos(Duration d, String at) throws InvalidConfigException {
+    if (d.getSeconds() < 0 || d.getNanos() < 0 || d.getNanos() > 999_999_999) {
+      throw new InvalidConfigException(at, "must be a non-negative duration");
+    }
+    if (d.getSeconds() > Long.MAX_VALUE / 1_000_000_000L - 1) {
+      return Long.MAX_VALUE;
+    }
+    return d.getSeconds() * 1_000_000_000L + d.getNanos();
+  }
+
+  static RetryPolicy retry(io.envoyproxy.envoy.config.route.v3.RetryPolicy r, String at)
+      throws InvalidConfigException {
+    SupportedFields.check(r, at, RETRY);
+    Set<String> on = new LinkedHashSet<>();
+    for (String part : r.getRetryOn().split(",")) {
+      String p = part.trim();
+      if (p.isEmpty()) {
+        continue;
+      }
+      if (!RetryPolicy.SUPPORTED_CONDITIONS.contains(p)) {
+        throw new InvalidConfigException(at + ".retry_on", "condition '" + p + "' not supported");
+      }
+      on.add(p);
+    }
+    int numRetries = r.hasNumRetries() ? r.getNumRetries().getValue() : 1;
+    if (numRetries < 0) {
+      throw new InvalidConfigException(at + ".num_retries", "is above 2^31-1");
+    }
+    long perTry = r.hasPerTryTimeout() ? nanos(r.getPerTryTimeout(), at + ".per_try_timeout") : 0;
+    long base = DEFAULT_BACK_OFF_NANOS;
+    long max = -1;
+    if (r.hasRetryBackOff()) {
+      String bat = at + ".retry_back_off";
+      SupportedFields.check(r.getRetryBackOff(), bat, BACK_OFF);
+      if (!r.getRetryBackOff().hasBaseInterval()) {
+        throw new InvalidConfigException(bat + ".base_interval", "is required");
+      }
+      base = nanos(r.getRetryBackOff().getBaseInterval(), bat + ".base_interval");
+      if (base == 0) {
+        throw new InvalidConfigException(bat + ".base_interval", "must be above 0");
+      }
+      if (r.getRetryBackOff().hasMaxInterval()) {
+        max = nanos(r.getRetryBackOff().getMaxInterval(), bat + ".max_interval");
+        if (max < base) {
+          throw new InvalidConfigException(bat + ".max_interval", "must be at least base_interval");
+        }
+      }
+    }
+    if (max < 0) {
+      max = base > Long.MAX_VALUE / 10 ? Long.MAX_VALUE : base * 10; // Envoy's default
+    }
+    List<Integer> codes = new ArrayList<>();
+    for (int i = 0; i < r.getRetriableStatusCodesCount(); i++) {
+      int code = r.getRetriableStatusCodes(i);
+      if (code < 100 || code > 599) {
+        throw new InvalidConfigException(
+            at + ".retriable_status_codes[" + i + "]", "is not an HTTP status");
+      }
+      codes.add(code);
+    }
+    boolean otherHost = false;
+    for (int i = 0; i < r.getRetryHostPredicateCount(); i++) {
+      String pat = at + ".retry_host_predicate[" + i + "]";
+      var p = r.getRetryHostPredicate(i);
+      SupportedFields.check(p, pat, HOST_PREDICATE);
+      if (!p.getName().equals(PREVIOUS_HOSTS)) {
+        throw new InvalidConfigException(pat + ".name", "'" + p.getName() + "' not supported");
+      }
+      otherHost = true;
+    }
+    return new RetryPolicy(
+        on, numRetries, perTry, base, max, codes, otherHost, r.getHostSelectionRetryMaxAttempts());
+  }
+
+  static void maxStreamDuration(Route.Builder b, RouteAction.MaxStreamDuration m, String at)
+      throws InvalidConfigException {
+    SupportedFields.check(m, at, MAX_STREAM_DURATION);
+    long max = m.hasMaxStreamDuration() ? nanos(m.getMaxStreamDuration(), at + ".max_stream_duration") : -1;
+    long grpc =
+        m.hasGrpcTimeoutHeaderMax()
+            ? nanos(m.getGrpcTimeoutHeaderMax(), at + ".grpc_timeout_header_max")
+            : -1;
+    b.maxStreamDuration(max, grpc);
+  }
+
+  /**
+   * The fault of a route's or virtual host's {@code typed_per_filter_config}; {@code null} for
+   * none. Any other filter's config is rejected unless wrapped as optional.
+   */
+  static FaultPolicy fault(Map<String, Any> perFilter, String at) throws InvalidConfigException {
+    FaultPolicy fault = null;
+    for (Map.Entry<String, Any> e : new java.util.TreeMap<>(perFilter).entrySet()) {
+      String fat = at + "[" + e.getKey() + "]";
+      Any any = e.getValue();
+      boolean optional = false;
+      try {
+        if (any.is(FilterConfig.class)) {
+          FilterConfig fc = any.unpack(FilterConfig.class);
+          SupportedFields.check(fc, fat, FILTER_CONFIG);
+          optional = fc.getIsOptional();
+          any = fc.getConfig();
+        }
+        if (!e.getKey().equals(FAULT_FILTER)) {
+          if (optional) {
+            continue;
+          }
+          throw new InvalidConfigException(fat, "filter not supported");
+        }
+        if (!any.is(HTTPFault.class)) {
+          throw new InvalidConfigException(fat, "expected " + HTTPFault.getDescriptor().getFullName()
+              + ", got " + any.getTypeUrl());
+        }
+        fault = fault(any.unpack(HTTPFault.class), fat);
+      } catch (InvalidProtocolBufferException ex) {
+        throw new InvalidConfigException(fat, "cannot be parsed: " + ex.getMessage());
+      }
+    }
+    return fault;
+  }
+
+  private static FaultPolicy fault(HTTPFault f, String at) throws InvalidConfigException {
+    SupportedFields.check(f, at, FAULT);
+    long delay = 0;
+    int delayPpm = 0;
+    if (f.hasDelay()) {
+      FaultDelay d = f.getDelay();
+      SupportedFields.check(d, at + ".delay", DELAY);
+      if (!d.hasFixedDelay()) {
+        throw new InvalidConfigException(at + ".delay.fixed_delay", "is required");
+      }
+      delay = nanos(d.getFixedDelay(), at + ".delay.fixed_delay");
+      delayPpm = perMillion(d.getPercentage(), at + ".delay.percentage");
+    }
+    int http = 0;
+    int grpc = -1;
+    int abortPpm = 0;
+    if (f.hasAbort()) {
+      FaultAbort a = f.getAbort();
+      SupportedFields.check(a, at + ".abort", ABORT);
+      if (a.hasHttpStatus()) {
+        http = a.getHttpStatus();
+        if (http < 200 || http > 599) {
+          throw new InvalidConfigException(at + ".abort.http_status", "must be in [200, 600)");
+        }
+      } else if (a.hasGrpcStatus()) {
+        grpc = a.getGrpcStatus();
+      } else {
+        throw new InvalidConfigException(at + ".abort", "http_status or grpc_status is required");
+      }
+      abortPpm = perMillion(a.getPercentage(), at + ".abort.percentage");
+    }
+    return new FaultPolicy(delay, delayPpm, http, grpc, abortPpm);
+  }
+
+  static int perMillion(FractionalPercent p, String at) throws InvalidConfigException {
+    SupportedFields.check(p, at, Set.of("numerator", "denominator"));
+    long scale;
+    switch (p.getDenominator()) {
+      case HUNDRED:
+        scale = 10_000;
+        break;
+      case TEN_THOUSAND:
+        scale = 100;
+        break;
+      case MILLION:
+        scale = 1;
+        break;
+      default:
+        throw new InvalidConfigException(at + ".denominator", "unknown value");
+    }
+    // Envoy caps a numerator above the denominator at 100%.
+    return (int) Math.min(1_000_000L, Integer.toUnsignedLong(p.getNumerator()) * scale);
+  }
+}
