@@ -89,7 +89,11 @@ public final class XdsClient implements AutoCloseable {
     this.executor = new ScheduledThreadPoolExecutor(1, builder.threadFactory);
     executor.setRemoveOnCancelPolicy(true);
     executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-    this.stub = AggregatedDiscoveryServiceGrpc.newStub(channel).withExecutor(new Callbacks());
+    // No size limit, as in Envoy: a large mesh's clusters exceed gRPC's default 4 MiB.
+    this.stub =
+        AggregatedDiscoveryServiceGrpc.newStub(channel)
+            .withExecutor(new Callbacks())
+            .withMaxInboundMessageSize(Integer.MAX_VALUE);
     for (XdsResourceType type : XdsResourceType.values()) {
       states.put(type, new TypeState(type));
     }

@@ -9,8 +9,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -40,6 +43,21 @@ final class FakeAdsServer implements AutoCloseable {
             .build()
             .start();
     return this;
+  }
+
+  /** Starts on a loopback TCP port instead, to test the client's real transport. */
+  FakeAdsServer startOnLoopback() throws IOException {
+    server =
+        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+            .directExecutor()
+            .addService(new Service())
+            .build()
+            .start();
+    return this;
+  }
+
+  int port() {
+    return ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
   }
 
   /** Ends every stream with UNAVAILABLE and stops accepting new ones. */
