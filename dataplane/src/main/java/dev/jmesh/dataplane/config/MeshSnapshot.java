@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.config;
 
+import com.google.protobuf.Message;
 import dev.jmesh.dataplane.route.RequestView;
 import dev.jmesh.dataplane.route.RouteDecision;
 import dev.jmesh.dataplane.route.RouteTable;
@@ -10,17 +11,24 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The mesh configuration in force: outbound listeners by {@code host:port} with their route
- * tables resolved, and clusters by name with their endpoints. Compiled once per config push,
- * immutable, swapped atomically by its owner; lookups allocate nothing.
+ * tables resolved, and clusters by name with their endpoints. Immutable; its owner swaps it
+ * atomically. Lookups allocate nothing.
+ *
+ * <p>Each xDS push of one resource type yields a new snapshot through {@code with*}: resources
+ * equal to the previous push are not compiled again, a rejected resource keeps its previous
+ * version (or stays absent), and a resource missing from the push is removed, as the xDS
+ * state-of-the-world protocol asks.
  *
  * <pre>{@code
- * MeshSnapshot.Compilation c = MeshSnapshot.compile(listeners, routes, clusters, assignments);
- * c.rejections().forEach(r -> nack(r.message()));
+ * MeshSnapshot.Compilation c = current.withRouteConfigurations(routesByName);
+ * c.rejections().forEach(r -> reasons.put(r.resourceName(), r.message()));
  * current = c.snapshot();
  * RouteDecision d = current.decide("reviews.default.svc.cluster.local:9080", request, rnd);
  * }</pre>
@@ -28,26 +36,63 @@ import java.util.Map;
 public final class MeshSnapshot {
 
   /** The snapshot before any configuration arrived. */
-  public static final MeshSnapshot EMPTY = new MeshSnapshot(Map.of(), Map.of(), Map.of());
+  public static final MeshSnapshot EMPTY =
+      new MeshSnapshot(Map.of(), Map.of(), Map.of(), Map.of());
+
+  /** A compiled resource and the message it was compiled from. */
+  private record Compiled<T>(Message source, T value) {}
+
+  /** Compiles one resource. */
+  private interface Compiler<M, T> {
+    T compile(M resource) throws InvalidConfigException;
+  }
+
+  private final Map<String, Compiled<OutboundListener>> listenerSources;
+  private final Map<String, Compiled<RouteTable>> routeSources;
+  private final Map<String, Compiled<ClusterConfig>> clusterSources;
+  private final Map<String, Compiled<List<Endpoint>>> assignmentSources;
 
   private final Map<String, OutboundListener> listeners;
   private final Map<String, RouteTable> routeTables;
   private final Map<String, ClusterConfig> clusters;
 
   private MeshSnapshot(
-      Map<String, OutboundListener> listeners,
-      Map<String, RouteTable> routeTables,
-      Map<String, ClusterConfig> clusters) {
-    this.listeners = listeners;
-    this.routeTables = routeTables;
-    this.clusters = clusters;
+      Map<String, Compiled<OutboundListener>> listenerSources,
+      Map<String, Compiled<RouteTable>> routeSources,
+      Map<String, Compiled<ClusterConfig>> clusterSources,
+      Map<String, Compiled<List<Endpoint>>> assignmentSources) {
+    this.listenerSources = listenerSources;
+    this.routeSources = routeSources;
+    this.clusterSources = clusterSources;
+    this.assignmentSources = assignmentSources;
+    Map<String, RouteTable> tables = new HashMap<>();
+    routeSources.forEach((name, c) -> tables.put(name, c.value()));
+    this.routeTables = Map.copyOf(tables);
+    Map<String, OutboundListener> ls = new HashMap<>();
+    listenerSources.forEach(
+        (name, c) -> {
+          OutboundListener l = c.value();
+          ls.put(name, l.routeConfigName() == null ? l : l.withRouteTable(tables.get(l.routeConfigName())));
+        });
+    this.listeners = Map.copyOf(ls);
+    Map<String, ClusterConfig> cs = new HashMap<>();
+    clusterSources.forEach(
+        (name, c) -> {
+          ClusterConfig cc = c.value();
+          if (cc.discovery() == ClusterConfig.Discovery.EDS) {
+            Compiled<List<Endpoint>> a = assignmentSources.get(cc.edsServiceName());
+            cc = cc.withEndpoints(a == null ? List.of() : a.value());
+          }
+          cs.put(name, cc);
+        });
+    this.clusters = Map.copyOf(cs);
   }
 
   /**
-   * A snapshot and the resources that were rejected.
+   * A snapshot and the resources of the push that were rejected.
    *
-   * @param snapshot the snapshot of every resource that compiled
-   * @param rejections one per rejected resource, in input order by type
+   * @param snapshot the snapshot with every accepted resource applied
+   * @param rejections one per rejected resource
    */
   public record Compilation(MeshSnapshot snapshot, List<ConfigRejection> rejections) {
     public Compilation {
@@ -55,64 +100,103 @@ public final class MeshSnapshot {
     }
   }
 
-  /**
-   * Compiles a complete set of resources. A rejected resource is left out (the xDS client keeps
-   * its previous version if it has one and NACKs); every other one is compiled, as the xDS
-   * protocol asks. A listener whose route configuration is missing or rejected has a {@code
-   * null} route table; a cluster whose assignment is missing has no endpoints.
-   */
+  /** Compiles a complete set of resources from nothing; names are the resources' own. */
   public static Compilation compile(
       Collection<Listener> listeners,
       Collection<RouteConfiguration> routeConfigurations,
       Collection<Cluster> clusters,
       Collection<ClusterLoadAssignment> assignments) {
     List<ConfigRejection> rejections = new ArrayList<>();
+    Compilation c = EMPTY.withRouteConfigurations(byName(routeConfigurations, RouteConfiguration::getName));
+    rejections.addAll(c.rejections());
+    c = c.snapshot().withListeners(byName(listeners, Listener::getName));
+    rejections.addAll(c.rejections());
+    c = c.snapshot().withAssignments(byName(assignments, ClusterLoadAssignment::getClusterName));
+    rejections.addAll(c.rejections());
+    c = c.snapshot().withClusters(byName(clusters, Cluster::getName));
+    rejections.addAll(c.rejections());
+    return new Compilation(c.snapshot(), rejections);
+  }
 
-    Map<String, RouteTable> tables = new HashMap<>();
-    for (RouteConfiguration rc : routeConfigurations) {
-      try {
-        tables.put(rc.getName(), RouteTableCompiler.compile(rc));
-      } catch (InvalidConfigException e) {
-        rejections.add(e.toRejection(RouteTableCompiler.TYPE, rc.getName()));
-      }
+  private static <M> Map<String, M> byName(Collection<M> resources, Function<M, String> name) {
+    Map<String, M> out = new LinkedHashMap<>();
+    for (M m : resources) {
+      out.put(name.apply(m), m);
     }
+    return out;
+  }
 
-    Map<String, OutboundListener> ls = new HashMap<>();
-    for (Listener l : listeners) {
-      try {
-        OutboundListener ol = ListenerCompiler.compile(l);
-        if (ol.routeConfigName() != null) {
-          ol = ol.withRouteTable(tables.get(ol.routeConfigName()));
-        }
-        ls.put(ol.name(), ol);
-      } catch (InvalidConfigException e) {
-        rejections.add(e.toRejection(ListenerCompiler.TYPE, l.getName()));
-      }
-    }
-
-    Map<String, List<Endpoint>> endpoints = new HashMap<>();
-    for (ClusterLoadAssignment a : assignments) {
-      try {
-        endpoints.put(a.getClusterName(), ClusterCompiler.endpoints(a, ""));
-      } catch (InvalidConfigException e) {
-        rejections.add(e.toRejection(ClusterCompiler.ASSIGNMENT, a.getClusterName()));
-      }
-    }
-
-    Map<String, ClusterConfig> cs = new HashMap<>();
-    for (Cluster c : clusters) {
-      try {
-        ClusterConfig cc = ClusterCompiler.cluster(c);
-        if (cc.discovery() == ClusterConfig.Discovery.EDS) {
-          cc = cc.withEndpoints(endpoints.getOrDefault(cc.edsServiceName(), List.of()));
-        }
-        cs.put(cc.name(), cc);
-      } catch (InvalidConfigException e) {
-        rejections.add(e.toRejection(ClusterCompiler.CLUSTER, c.getName()));
-      }
-    }
+  /** This snapshot with the LDS state of the world {@code resources} (by name). */
+  public Compilation withListeners(Map<String, Listener> resources) {
+    List<ConfigRejection> rejections = new ArrayList<>();
+    Map<String, Compiled<OutboundListener>> next =
+        update(listenerSources, resources, ListenerCompiler.TYPE, ListenerCompiler::compile,
+            rejections);
     return new Compilation(
-        new MeshSnapshot(Map.copyOf(ls), Map.copyOf(tables), Map.copyOf(cs)), rejections);
+        new MeshSnapshot(next, routeSources, clusterSources, assignmentSources), rejections);
+  }
+
+  /** This snapshot with the RDS state of the world {@code resources} (by name). */
+  public Compilation withRouteConfigurations(Map<String, RouteConfiguration> resources) {
+    List<ConfigRejection> rejections = new ArrayList<>();
+    Map<String, Compiled<RouteTable>> next =
+        update(routeSources, resources, RouteTableCompiler.TYPE, RouteTableCompiler::compile,
+            rejections);
+    return new Compilation(
+        new MeshSnapshot(listenerSources, next, clusterSources, assignmentSources), rejections);
+  }
+
+  /** This snapshot with the CDS state of the world {@code resources} (by name). */
+  public Compilation withClusters(Map<String, Cluster> resources) {
+    List<ConfigRejection> rejections = new ArrayList<>();
+    Map<String, Compiled<ClusterConfig>> next =
+        update(clusterSources, resources, ClusterCompiler.CLUSTER, ClusterCompiler::cluster,
+            rejections);
+    return new Compilation(
+        new MeshSnapshot(listenerSources, routeSources, next, assignmentSources), rejections);
+  }
+
+  /** This snapshot with the EDS state of the world {@code resources} (by cluster name). */
+  public Compilation withAssignments(Map<String, ClusterLoadAssignment> resources) {
+    List<ConfigRejection> rejections = new ArrayList<>();
+    Map<String, Compiled<List<Endpoint>>> next =
+        update(assignmentSources, resources, ClusterCompiler.ASSIGNMENT,
+            a -> ClusterCompiler.endpoints(a, ""), rejections);
+    return new Compilation(
+        new MeshSnapshot(listenerSources, routeSources, clusterSources, next), rejections);
+  }
+
+  private static <M extends Message, T> Map<String, Compiled<T>> update(
+      Map<String, Compiled<T>> previous,
+      Map<String, M> resources,
+      String type,
+      Compiler<M, T> compiler,
+      List<ConfigRejection> rejections) {
+    Map<String, Compiled<T>> next = new HashMap<>();
+    for (Map.Entry<String, M> e : resources.entrySet()) {
+      String name = e.getKey();
+      M resource = e.getValue();
+      Compiled<T> prev = previous.get(name);
+      if (prev != null && prev.source().equals(resource)) {
+        next.put(name, prev);
+        continue;
+      }
+      try {
+        next.put(name, new Compiled<>(resource, compiler.compile(resource)));
+      } catch (InvalidConfigException ex) {
+        rejections.add(ex.toRejection(type, name));
+        if (prev != null) {
+          next.put(name, prev);
+        }
+      } catch (RuntimeException ex) {
+        // A bug of ours must cost one resource, not the whole configuration.
+        rejections.add(new ConfigRejection(type, name, "", "internal error: " + ex));
+        if (prev != null) {
+          next.put(name, prev);
+        }
+      }
+    }
+    return Map.copyOf(next);
   }
 
   /** The outbound listener for a service {@code host:port}, or {@code null}. */

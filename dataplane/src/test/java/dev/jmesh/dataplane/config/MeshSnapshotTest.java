@@ -6,6 +6,7 @@ import static dev.jmesh.dataplane.config.Protos.route;
 import static dev.jmesh.dataplane.config.Protos.seconds;
 import static dev.jmesh.dataplane.config.Protos.vhost;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.UInt32Value;
@@ -32,6 +33,7 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class MeshSnapshotTest {
@@ -281,5 +283,63 @@ class MeshSnapshotTest {
     assertThat(MeshSnapshot.EMPTY.decide(REVIEWS, FakeRequest.get("reviews", "/"), 0))
         .isSameAs(RouteDecision.NO_ROUTE);
     assertThat(MeshSnapshot.EMPTY.cluster("x")).isNull();
+  }
+
+  @Test
+  void routesArrivingAfterTheListenerAreLinked() {
+    MeshSnapshot s =
+        MeshSnapshot.EMPTY.withListeners(Map.of(REVIEWS, rdsListener(REVIEWS, REVIEWS))).snapshot();
+    assertThat(s.decide(REVIEWS, FakeRequest.get("reviews", "/"), 0))
+        .isSameAs(RouteDecision.NO_ROUTE);
+    s = s.withRouteConfigurations(Map.of(REVIEWS, reviewsRoutes())).snapshot();
+    assertThat(s.decide(REVIEWS, FakeRequest.get("reviews", "/"), 0).cluster())
+        .startsWith("outbound|9080");
+  }
+
+  @Test
+  void aRejectedResourceKeepsItsPreviousVersion() {
+    MeshSnapshot s =
+        MeshSnapshot.EMPTY.withRouteConfigurations(Map.of(REVIEWS, reviewsRoutes())).snapshot();
+    RouteConfiguration broken =
+        config(REVIEWS, vhost("vh", List.of("*"), route("r", prefix(""), "c")
+            .setMatch(RouteMatch.newBuilder().setSafeRegex(Protos.regex("(")))));
+    RouteConfiguration other = config("other", vhost("o", List.of("*"), route("r", prefix("/"), "o")));
+    MeshSnapshot.Compilation c =
+        s.withRouteConfigurations(Map.of(REVIEWS, broken, "other", other));
+    assertThat(c.rejections())
+        .extracting(ConfigRejection::resourceName, ConfigRejection::field)
+        .containsExactly(tuple(REVIEWS, "virtual_hosts[0].routes[0].match.safe_regex.regex"));
+    assertThat(c.snapshot().routeTable(REVIEWS)).isSameAs(s.routeTable(REVIEWS));
+    assertThat(c.snapshot().routeTable("other")).isNotNull();
+  }
+
+  @Test
+  void unchangedResourcesAreNotCompiledAgainAndMissingOnesAreRemoved() {
+    RouteConfiguration other = config("other", vhost("o", List.of("*"), route("r", prefix("/"), "o")));
+    MeshSnapshot s =
+        MeshSnapshot.EMPTY
+            .withRouteConfigurations(Map.of(REVIEWS, reviewsRoutes(), "other", other))
+            .snapshot();
+    MeshSnapshot next =
+        s.withRouteConfigurations(Map.of(REVIEWS, reviewsRoutes())).snapshot();
+    assertThat(next.routeTable(REVIEWS)).isSameAs(s.routeTable(REVIEWS));
+    assertThat(next.routeTable("other")).isNull();
+  }
+
+  @Test
+  void anEndpointUpdateReachesItsCluster() {
+    MeshSnapshot s =
+        MeshSnapshot.EMPTY.withClusters(Map.of("reviews", edsCluster("reviews"))).snapshot();
+    assertThat(s.cluster("reviews").endpoints()).isEmpty();
+    ClusterLoadAssignment cla =
+        ClusterLoadAssignment.newBuilder()
+            .setClusterName("reviews")
+            .addEndpoints(LocalityLbEndpoints.newBuilder().addLbEndpoints(endpoint("10.0.0.1", 80)))
+            .build();
+    s = s.withAssignments(Map.of("reviews", cla)).snapshot();
+    assertThat(s.cluster("reviews").endpoints()).extracting(Endpoint::address)
+        .containsExactly("10.0.0.1");
+    s = s.withAssignments(Map.of()).snapshot();
+    assertThat(s.cluster("reviews").endpoints()).isEmpty();
   }
 }
