@@ -2,7 +2,8 @@ package dev.jmesh.dataplane.route;
 
 /**
  * A {@code redirect} route action. Unset parts ({@code null}, or 0 for the port) keep the
- * request's.
+ * request's, except that a new host or scheme without a new port drops the request's port, as
+ * Envoy does.
  *
  * @param scheme replacement scheme ({@code https_redirect} is {@code "https"})
  * @param host replacement host
@@ -41,8 +42,9 @@ public record Redirect(
     String newPort;
     if (port != 0) {
       newPort = Integer.toString(port);
-    } else if (scheme != null && !scheme.equals(requestScheme)) {
-      newPort = null; // a scheme change drops the old scheme's port, as Envoy does
+    } else if (host != null || (scheme != null && !scheme.equals(requestScheme))) {
+      // Envoy drops the request's port when the host or the scheme changes without a new port.
+      newPort = null;
     } else {
       newPort = requestPort;
     }

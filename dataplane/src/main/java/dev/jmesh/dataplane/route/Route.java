@@ -80,6 +80,9 @@ public final class Route {
   /** Whether the request satisfies the path, every header and every query matcher. */
   public boolean matches(RequestView request) {
     String p = request.path();
+    if (p == null) {
+      p = "";
+    }
     if (!path.matches(p)) {
       return false;
     }

@@ -356,4 +356,25 @@ class RouteActionTest {
                     .setOperation("reviews:9080/*"));
     assertThat(decide(r, "/", 0).cluster()).isEqualTo("c");
   }
+
+  @Test
+  void aNewHostWithoutANewPortDropsTheRequestsPort() throws Exception {
+    Route.Builder r =
+        Route.newBuilder()
+            .setMatch(prefix("/"))
+            .setRedirect(RedirectAction.newBuilder().setHostRedirect("other.example"));
+    Redirect redirect = decide(r, "/", 0).route().redirect();
+    assertThat(redirect.location(FakeRequest.get("shop.example:8080", "/x?y=1"), "http"))
+        .isEqualTo("http://other.example/x?y=1");
+    Route.Builder samePort =
+        Route.newBuilder()
+            .setMatch(prefix("/"))
+            .setRedirect(RedirectAction.newBuilder().setPathRedirect("/y"));
+    assertThat(
+            decide(samePort, "/", 0)
+                .route()
+                .redirect()
+                .location(FakeRequest.get("shop.example:8080", "/x"), "http"))
+        .isEqualTo("http://shop.example:8080/y");
+  }
 }
