@@ -135,10 +135,12 @@ public final class AgentStarter {
         runtime.instrumentationInstalled(
             new InstrumentationInstaller(inst, agentLoader, settings).install(modules, gate));
       } catch (RuntimeException | LinkageError e) {
-        gate.abandon();
         MeshHooks.uninstall();
         MeshLog.error("cannot rewrite classes (" + e + "); the application runs unmeshed");
         return;
+      } finally {
+        // Whatever happened, no application thread may keep waiting at the gate.
+        gate.abandon();
       }
       MeshLog.debug("instrumentation installed in " + (System.nanoTime() - t0) / 1_000_000
           + " ms");

@@ -37,7 +37,10 @@ final class TransformerGate implements ClassFileTransformer {
     opened.countDown();
   }
 
-  /** Releases waiting threads without a transformer: the rewriting could not be installed. */
+  /**
+   * Releases waiting threads; without a transformer if none was opened (the rewriting could not
+   * be installed). Harmless after {@link #open}.
+   */
   void abandon() {
     opened.countDown();
   }
