@@ -1,6 +1,5 @@
 package dev.jmesh.dataplane.xds;
 
-import com.google.protobuf.Message;
 import dev.jmesh.dataplane.log.MeshLog;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
@@ -12,14 +11,11 @@ import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
-import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -27,7 +23,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
-import java.util.stream.Collectors;
 
 /**
  * The data plane's xDS client: one aggregated (ADS) state-of-the-world stream to the control
@@ -66,10 +61,10 @@ public final class XdsClient implements AutoCloseable {
 
   private final ManagedChannel channel;
   private final AggregatedDiscoveryServiceStub stub;
-  private final XdsResourceHandler handler;
   private final ScheduledThreadPoolExecutor executor;
   private final XdsBackoff backoff;
-  private final Map<XdsResourceType, TypeState> states = new EnumMap<>(XdsResourceType.class);
+  private final Map<XdsResourceType, Subscription> subscriptions =
+      new EnumMap<>(XdsResourceType.class);
 
   // Confined to the executor's thread.
   private AdsStream stream;
@@ -84,7 +79,6 @@ public final class XdsClient implements AutoCloseable {
   private XdsClient(Builder builder) {
     this.channel = builder.channel;
     this.node = builder.node.toNode();
-    this.handler = builder.handler;
     this.backoff = new XdsBackoff(builder.backoffBase, builder.backoffMax, builder.random);
     this.executor = new ScheduledThreadPoolExecutor(1, builder.threadFactory);
     executor.setRemoveOnCancelPolicy(true);
@@ -95,7 +89,7 @@ public final class XdsClient implements AutoCloseable {
             .withExecutor(new Callbacks())
             .withMaxInboundMessageSize(Integer.MAX_VALUE);
     for (XdsResourceType type : XdsResourceType.values()) {
-      states.put(type, new TypeState(type));
+      subscriptions.put(type, new Subscription(type, builder.handler));
     }
   }
 
@@ -134,9 +128,8 @@ public final class XdsClient implements AutoCloseable {
           if (stream != null) {
             // The last LDS request again, unchanged but for the node, so it reads as the same
             // ACK or NACK.
-            TypeState lds = states.get(XdsResourceType.LISTENER);
             stream.nodeSent = false;
-            send(stream, lds, lds.errorDetail);
+            send(stream, subscriptions.get(XdsResourceType.LISTENER));
           }
         });
   }
@@ -178,11 +171,10 @@ public final class XdsClient implements AutoCloseable {
     stream = s;
     s.requests = stub.streamAggregatedResources(s);
     for (XdsResourceType type : REQUEST_ORDER) {
-      TypeState st = states.get(type);
-      // A nonce belongs to the stream that carried it.
-      st.nonce = "";
-      if (type.isWildcard() || !st.names.isEmpty()) {
-        send(s, st, null);
+      Subscription sub = subscriptions.get(type);
+      sub.newStream();
+      if (sub.wanted()) {
+        send(s, sub);
       }
     }
   }
@@ -209,128 +201,33 @@ public final class XdsClient implements AutoCloseable {
           "xDS: ignoring a response of type " + response.getTypeUrl() + ", never asked for");
       return;
     }
-    TypeState st = states.get(type);
-    st.nonce = response.getNonce();
-    ResourceDecoder decoded = new ResourceDecoder(type, response, st.names);
-    Map<String, String> errors = new LinkedHashMap<>(decoded.errors);
-    TreeMap<String, Message> next = new TreeMap<>();
-    if (!type.isWildcard() || decoded.unnamedErrors) {
-      // Named types keep what was not resent; and when a bad resource has no readable name,
-      // an absent resource may be that one, so nothing is taken as removed.
-      next.putAll(st.accepted);
-    }
-    for (String bad : decoded.errors.keySet()) {
-      Message lastGood = st.accepted.get(bad);
-      if (lastGood != null) {
-        next.put(bad, lastGood);
-      }
-    }
-    next.putAll(decoded.resources);
-    if (!st.delivered || !next.equals(st.accepted)) {
-      st.delivered = true;
-      errors.putAll(deliver(type, next, st.accepted));
-    }
-    st.accepted = Collections.unmodifiableMap(next);
-    if (errors.isEmpty()) {
-      st.acceptedVersion = response.getVersionInfo();
-      send(s, st, null);
-    } else {
-      String detail = describe(type, errors);
-      MeshLog.warn(
-          "xDS: rejected "
-              + type.shortName()
-              + " version "
-              + response.getVersionInfo()
-              + " (keeping version '"
-              + st.acceptedVersion
-              + "' for what it names): "
-              + detail);
-      send(
-          s,
-          st,
-          com.google.rpc.Status.newBuilder()
-              .setCode(Status.Code.INVALID_ARGUMENT.value())
-              .setMessage(detail)
-              .build());
-    }
+    Subscription sub = subscriptions.get(type);
+    sub.onResponse(response);
+    send(s, sub);
     if (type == XdsResourceType.LISTENER) {
-      follow(st, states.get(XdsResourceType.ROUTE_CONFIGURATION));
+      follow(sub, subscriptions.get(XdsResourceType.ROUTE_CONFIGURATION));
     } else if (type == XdsResourceType.CLUSTER) {
-      follow(st, states.get(XdsResourceType.CLUSTER_LOAD_ASSIGNMENT));
+      follow(sub, subscriptions.get(XdsResourceType.CLUSTER_LOAD_ASSIGNMENT));
     }
-  }
-
-  /**
-   * Hands {@code next} to the handler and puts back the last good version of every resource it
-   * rejects; returns the rejections.
-   */
-  private Map<String, String> deliver(
-      XdsResourceType type, Map<String, Message> next, Map<String, Message> previous) {
-    XdsVerdict verdict;
-    try {
-      // A copy: the handler may keep it, and rejected entries are reverted in next below.
-      verdict = handler.onResources(type, Collections.unmodifiableMap(new TreeMap<>(next)));
-    } catch (RuntimeException e) {
-      MeshLog.warnOnce(
-          "xds-handler:" + e.getClass().getName(), "xDS: the config handler failed: " + e);
-      next.clear();
-      next.putAll(previous);
-      return Map.of(type.shortName() + " update", "not applied, the handler failed: " + e);
-    }
-    if (verdict == null || verdict.isAccepted()) {
-      return Map.of();
-    }
-    for (String rejected : verdict.rejections().keySet()) {
-      Message lastGood = previous.get(rejected);
-      if (lastGood == null) {
-        next.remove(rejected);
-      } else {
-        next.put(rejected, lastGood);
-      }
-    }
-    return verdict.rejections();
   }
 
   /** Re-subscribes {@code child} to the names its accepted parent resources refer to. */
-  private void follow(TypeState parent, TypeState child) {
-    Set<String> names = ResourceNames.referencedBy(parent.type, parent.accepted.values());
-    if (names.equals(child.names)) {
-      return;
-    }
-    child.names = Collections.unmodifiableSet(names);
-    TreeMap<String, Message> kept = new TreeMap<>(child.accepted);
-    kept.keySet().retainAll(names);
-    if (kept.size() != child.accepted.size()) {
-      Map<String, String> rejected = deliver(child.type, kept, child.accepted);
-      if (!rejected.isEmpty()) {
-        MeshLog.warn(
-            "xDS: the config handler refused to drop " + child.type.shortName() + " " + rejected);
-      }
-      child.accepted = Collections.unmodifiableMap(kept);
-    }
-    if (stream != null && (stream.requested.contains(child.type) || !names.isEmpty())) {
-      send(stream, child, null);
+  private void follow(Subscription parent, Subscription child) {
+    Set<String> names = ResourceNames.referencedBy(parent.type, parent.accepted().values());
+    if (child.follow(names)
+        && stream != null
+        && (stream.requested.contains(child.type) || !names.isEmpty())) {
+      send(stream, child);
     }
   }
 
-  private void send(AdsStream s, TypeState st, com.google.rpc.Status errorDetail) {
-    DiscoveryRequest.Builder request =
-        DiscoveryRequest.newBuilder()
-            .setTypeUrl(st.type.typeUrl())
-            .setVersionInfo(st.acceptedVersion)
-            .setResponseNonce(st.nonce);
-    if (!st.type.isWildcard()) {
-      request.addAllResourceNames(st.names);
-    }
+  private void send(AdsStream s, Subscription sub) {
+    DiscoveryRequest.Builder request = sub.request();
     if (!s.nodeSent) {
       request.setNode(node);
       s.nodeSent = true;
     }
-    if (errorDetail != null) {
-      request.setErrorDetail(errorDetail);
-    }
-    st.errorDetail = errorDetail;
-    s.requested.add(st.type);
+    s.requested.add(sub.type);
     s.requests.onNext(request.build());
   }
 
@@ -362,27 +259,6 @@ public final class XdsClient implements AutoCloseable {
       retryTimer = executor.schedule(this::reconnect, delay, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException closing) {
       // close() ran on another thread meanwhile.
-    }
-  }
-
-  private static String describe(XdsResourceType type, Map<String, String> errors) {
-    return errors.entrySet().stream()
-        .map(e -> type.shortName() + " resource '" + e.getKey() + "': " + e.getValue())
-        .collect(Collectors.joining("; "));
-  }
-
-  /** What the client holds of one type. Confined to the executor's thread. */
-  private static final class TypeState {
-    final XdsResourceType type;
-    String acceptedVersion = "";
-    String nonce = "";
-    boolean delivered;
-    Set<String> names = Set.of();
-    Map<String, Message> accepted = Map.of();
-    com.google.rpc.Status errorDetail;
-
-    TypeState(XdsResourceType type) {
-      this.type = type;
     }
   }
 
