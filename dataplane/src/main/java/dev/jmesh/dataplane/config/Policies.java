@@ -4,6 +4,8 @@ import com.google.protobuf.Any;
 import com.google.protobuf.Duration;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.jmesh.dataplane.route.FaultPolicy;
+import dev.jmesh.dataplane.route.HashPolicy;
+import dev.jmesh.dataplane.route.MirrorPolicy;
 import dev.jmesh.dataplane.route.RetryPolicy;
 import dev.jmesh.dataplane.route.Route;
 import io.envoyproxy.envoy.config.route.v3.FilterConfig;
@@ -197,6 +199,78 @@ final class Policies {
       abortPpm = perMillion(a.getPercentage(), at + ".abort.percentage");
     }
     return new FaultPolicy(delay, delayPpm, http, grpc, abortPpm);
+  }
+
+  static List<HashPolicy> hashPolicies(List<RouteAction.HashPolicy> list, String at)
+      throws InvalidConfigException {
+    List<HashPolicy> out = new ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      RouteAction.HashPolicy h = list.get(i);
+      String hat = at + "[" + i + "]";
+      SupportedFields.check(
+          h, hat, Set.of("header", "cookie", "connection_properties", "query_parameter", "terminal"));
+      switch (h.getPolicySpecifierCase()) {
+        case HEADER:
+          SupportedFields.check(h.getHeader(), hat + ".header", Set.of("header_name"));
+          out.add(new HashPolicy(HashPolicy.Kind.HEADER, nonEmpty(
+              h.getHeader().getHeaderName(), hat + ".header.header_name").toLowerCase(
+                  java.util.Locale.ROOT), -1, "", h.getTerminal()));
+          break;
+        case COOKIE:
+          SupportedFields.check(h.getCookie(), hat + ".cookie", Set.of("name", "ttl", "path"));
+          out.add(new HashPolicy(HashPolicy.Kind.COOKIE,
+              nonEmpty(h.getCookie().getName(), hat + ".cookie.name"),
+              h.getCookie().hasTtl() ? nanos(h.getCookie().getTtl(), hat + ".cookie.ttl") : -1,
+              h.getCookie().getPath(), h.getTerminal()));
+          break;
+        case CONNECTION_PROPERTIES:
+          SupportedFields.check(
+              h.getConnectionProperties(), hat + ".connection_properties", Set.of("source_ip"));
+          if (!h.getConnectionProperties().getSourceIp()) {
+            throw new InvalidConfigException(
+                hat + ".connection_properties.source_ip", "must be true");
+          }
+          out.add(new HashPolicy(HashPolicy.Kind.SOURCE_IP, null, -1, "", h.getTerminal()));
+          break;
+        case QUERY_PARAMETER:
+          SupportedFields.check(h.getQueryParameter(), hat + ".query_parameter", Set.of("name"));
+          out.add(new HashPolicy(HashPolicy.Kind.QUERY_PARAMETER,
+              nonEmpty(h.getQueryParameter().getName(), hat + ".query_parameter.name"), -1, "",
+              h.getTerminal()));
+          break;
+        default:
+          throw new InvalidConfigException(hat, "a policy specifier is required");
+      }
+    }
+    return out;
+  }
+
+  static List<MirrorPolicy> mirrorPolicies(
+      List<RouteAction.RequestMirrorPolicy> list, String at) throws InvalidConfigException {
+    List<MirrorPolicy> out = new ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      RouteAction.RequestMirrorPolicy m = list.get(i);
+      String mat = at + "[" + i + "]";
+      SupportedFields.check(m, mat, Set.of("cluster", "runtime_fraction"));
+      int perMillion = 1_000_000;
+      if (m.hasRuntimeFraction()) {
+        // jmesh has no runtime: the default value is the value.
+        SupportedFields.check(
+            m.getRuntimeFraction(), mat + ".runtime_fraction", Set.of("default_value"));
+        perMillion =
+            perMillion(m.getRuntimeFraction().getDefaultValue(),
+                mat + ".runtime_fraction.default_value");
+      }
+      out.add(new MirrorPolicy(nonEmpty(m.getCluster(), mat + ".cluster"), perMillion));
+    }
+    return out;
+  }
+
+  private static String nonEmpty(String s, String at) throws InvalidConfigException {
+    if (s.isEmpty()) {
+      throw new InvalidConfigException(at, "must not be empty");
+    }
+    return s;
   }
 
   static int perMillion(FractionalPercent p, String at) throws InvalidConfigException {

@@ -1,16 +1,14 @@
 package dev.jmesh.dataplane.config;
 
-import dev.jmesh.dataplane.route.DirectResponse;
 import dev.jmesh.dataplane.route.FaultPolicy;
+import dev.jmesh.dataplane.route.HeaderMutation;
 import dev.jmesh.dataplane.route.PathMatch;
-import dev.jmesh.dataplane.route.Redirect;
+import dev.jmesh.dataplane.route.PathRewrite;
 import dev.jmesh.dataplane.route.RetryPolicy;
 import dev.jmesh.dataplane.route.Route;
 import dev.jmesh.dataplane.route.RouteTable;
 import dev.jmesh.dataplane.route.VirtualHost;
 import dev.jmesh.dataplane.route.WeightedTarget;
-import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
-import io.envoyproxy.envoy.config.route.v3.RedirectAction;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
@@ -31,9 +29,27 @@ public final class RouteTableCompiler {
   static final String TYPE = "RouteConfiguration";
 
   private static final Set<String> ROUTE_CONFIGURATION =
-      Set.of("name", "virtual_hosts", "validate_clusters", "ignore_port_in_host_matching");
+      Set.of(
+          "name",
+          "virtual_hosts",
+          "validate_clusters",
+          "ignore_port_in_host_matching",
+          "most_specific_header_mutations_wins",
+          "request_headers_to_add",
+          "request_headers_to_remove",
+          "response_headers_to_add",
+          "response_headers_to_remove");
   private static final Set<String> VIRTUAL_HOST =
-      Set.of("name", "domains", "routes", "retry_policy", "typed_per_filter_config");
+      Set.of(
+          "name",
+          "domains",
+          "routes",
+          "retry_policy",
+          "typed_per_filter_config",
+          "request_headers_to_add",
+          "request_headers_to_remove",
+          "response_headers_to_add",
+          "response_headers_to_remove");
   // decorator and metadata only feed tracing and filters jmesh does not have; routing ignores
   // them, as Envoy's router does.
   private static final Set<String> ROUTE =
@@ -45,28 +61,33 @@ public final class RouteTableCompiler {
           "direct_response",
           "typed_per_filter_config",
           "decorator",
-          "metadata");
+          "metadata",
+          "request_headers_to_add",
+          "request_headers_to_remove",
+          "response_headers_to_add",
+          "response_headers_to_remove");
   private static final Set<String> ROUTE_ACTION =
       Set.of(
           "cluster",
           "weighted_clusters",
           "timeout",
           "retry_policy",
-          "max_stream_duration");
-  private static final Set<String> WEIGHTED_CLUSTER = Set.of("clusters", "total_weight");
-  private static final Set<String> CLUSTER_WEIGHT = Set.of("name", "weight");
-  private static final Set<String> REDIRECT =
-      Set.of(
-          "https_redirect",
-          "scheme_redirect",
-          "host_redirect",
-          "port_redirect",
-          "path_redirect",
+          "max_stream_duration",
           "prefix_rewrite",
-          "response_code",
-          "strip_query");
-  private static final Set<String> DIRECT_RESPONSE = Set.of("status", "body");
-  private static final Set<String> DATA_SOURCE = Set.of("inline_string", "inline_bytes");
+          "regex_rewrite",
+          "host_rewrite_literal",
+          "hash_policy",
+          "request_mirror_policies");
+  private static final Set<String> WEIGHTED_CLUSTER = Set.of("clusters", "total_weight");
+  private static final Set<String> CLUSTER_WEIGHT =
+      Set.of(
+          "name",
+          "weight",
+          "request_headers_to_add",
+          "request_headers_to_remove",
+          "response_headers_to_add",
+          "response_headers_to_remove");
+  private static final Set<String> REGEX_REWRITE = Set.of("pattern", "substitution");
   private static final long DEFAULT_TIMEOUT_NANOS = 15_000_000_000L;
 
   private RouteTableCompiler() {}
@@ -81,9 +102,22 @@ public final class RouteTableCompiler {
     if (config.hasValidateClusters() && config.getValidateClusters().getValue()) {
       throw new InvalidConfigException("validate_clusters", "true is not supported");
     }
+    Levels global =
+        new Levels(
+            HeaderMutations.compile(
+                config.getRequestHeadersToAddList(),
+                config.getRequestHeadersToRemoveList(),
+                "request_headers_to_add",
+                "request_headers_to_remove"),
+            HeaderMutations.compile(
+                config.getResponseHeadersToAddList(),
+                config.getResponseHeadersToRemoveList(),
+                "response_headers_to_add",
+                "response_headers_to_remove"),
+            config.getMostSpecificHeaderMutationsWins());
     List<VirtualHost> hosts = new ArrayList<>();
     for (int v = 0; v < config.getVirtualHostsCount(); v++) {
-      hosts.add(virtualHost(config.getVirtualHosts(v), "virtual_hosts[" + v + "]"));
+      hosts.add(virtualHost(config.getVirtualHosts(v), "virtual_hosts[" + v + "]", global));
     }
     try {
       return new RouteTable(config.getName(), hosts)
@@ -93,8 +127,37 @@ public final class RouteTableCompiler {
     }
   }
 
+  /**
+   * Header changes of the levels above a route, outermost first.
+   *
+   * @param mostSpecificWins {@code most_specific_header_mutations_wins}: the route's changes
+   *     are applied last instead of first
+   */
+  private record Levels(
+      HeaderMutation request,
+      HeaderMutation response,
+      boolean mostSpecificWins,
+      HeaderMutation vhRequest,
+      HeaderMutation vhResponse) {
+
+    Levels(HeaderMutation request, HeaderMutation response, boolean mostSpecificWins) {
+      this(request, response, mostSpecificWins, HeaderMutation.NONE, HeaderMutation.NONE);
+    }
+
+    Levels withVirtualHost(HeaderMutation req, HeaderMutation resp) {
+      return new Levels(request, response, mostSpecificWins, req, resp);
+    }
+
+    /** Envoy's order: route, virtual host, route configuration (or the reverse). */
+    List<HeaderMutation> chain(HeaderMutation route, boolean forRequest) {
+      HeaderMutation vh = forRequest ? vhRequest : vhResponse;
+      HeaderMutation global = forRequest ? request : response;
+      return mostSpecificWins ? List.of(global, vh, route) : List.of(route, vh, global);
+    }
+  }
+
   private static VirtualHost virtualHost(
-      io.envoyproxy.envoy.config.route.v3.VirtualHost vh, String at)
+      io.envoyproxy.envoy.config.route.v3.VirtualHost vh, String at, Levels global)
       throws InvalidConfigException {
     SupportedFields.check(vh, at, VIRTUAL_HOST);
     if (vh.getDomainsCount() == 0) {
@@ -104,9 +167,22 @@ public final class RouteTableCompiler {
         vh.hasRetryPolicy() ? Policies.retry(vh.getRetryPolicy(), at + ".retry_policy") : null;
     FaultPolicy vhFault =
         Policies.fault(vh.getTypedPerFilterConfigMap(), at + ".typed_per_filter_config");
+    Levels levels =
+        global.withVirtualHost(
+            HeaderMutations.compile(
+                vh.getRequestHeadersToAddList(),
+                vh.getRequestHeadersToRemoveList(),
+                at + ".request_headers_to_add",
+                at + ".request_headers_to_remove"),
+            HeaderMutations.compile(
+                vh.getResponseHeadersToAddList(),
+                vh.getResponseHeadersToRemoveList(),
+                at + ".response_headers_to_add",
+                at + ".response_headers_to_remove"));
     List<Route> routes = new ArrayList<>();
     for (int r = 0; r < vh.getRoutesCount(); r++) {
-      routes.add(route(vh.getName(), vh.getRoutes(r), at + ".routes[" + r + "]", vhRetry, vhFault));
+      routes.add(
+          route(vh.getName(), vh.getRoutes(r), at + ".routes[" + r + "]", vhRetry, vhFault, levels));
     }
     return new VirtualHost(vh.getName(), vh.getDomainsList(), routes);
   }
@@ -116,7 +192,8 @@ public final class RouteTableCompiler {
       io.envoyproxy.envoy.config.route.v3.Route r,
       String at,
       RetryPolicy vhRetry,
-      FaultPolicy vhFault)
+      FaultPolicy vhFault,
+      Levels levels)
       throws InvalidConfigException {
     SupportedFields.check(r, at, ROUTE);
     if (!r.hasMatch()) {
@@ -131,16 +208,33 @@ public final class RouteTableCompiler {
                 MatcherCompiler.queryParameters(
                     r.getMatch().getQueryParametersList(), at + ".match.query_parameters"))
             .fault(fault != null ? fault : vhFault)
-            .retryPolicy(vhRetry);
+            .retryPolicy(vhRetry)
+            .requestHeaders(
+                levels.chain(
+                    HeaderMutations.compile(
+                        r.getRequestHeadersToAddList(),
+                        r.getRequestHeadersToRemoveList(),
+                        at + ".request_headers_to_add",
+                        at + ".request_headers_to_remove"),
+                    true))
+            .responseHeaders(
+                levels.chain(
+                    HeaderMutations.compile(
+                        r.getResponseHeadersToAddList(),
+                        r.getResponseHeadersToRemoveList(),
+                        at + ".response_headers_to_add",
+                        at + ".response_headers_to_remove"),
+                    false));
     switch (r.getActionCase()) {
       case ROUTE:
-        action(b, r.getRoute(), at + ".route");
+        action(b, r.getRoute(), path, at + ".route");
         break;
       case REDIRECT:
-        b.redirect(redirect(r.getRedirect(), path, at + ".redirect"));
+        b.redirect(LocalResponses.redirect(r.getRedirect(), path, at + ".redirect"));
         break;
       case DIRECT_RESPONSE:
-        b.directResponse(directResponse(r.getDirectResponse(), at + ".direct_response"));
+        b.directResponse(
+            LocalResponses.directResponse(r.getDirectResponse(), at + ".direct_response"));
         break;
       default:
         throw new InvalidConfigException(at, "route, redirect or direct_response is required");
@@ -152,7 +246,7 @@ public final class RouteTableCompiler {
     }
   }
 
-  private static void action(Route.Builder b, RouteAction a, String at)
+  private static void action(Route.Builder b, RouteAction a, PathMatch match, String at)
       throws InvalidConfigException {
     SupportedFields.check(a, at, ROUTE_ACTION);
     switch (a.getClusterSpecifierCase()) {
@@ -178,6 +272,34 @@ public final class RouteTableCompiler {
     if (a.hasMaxStreamDuration()) {
       Policies.maxStreamDuration(b, a.getMaxStreamDuration(), at + ".max_stream_duration");
     }
+    if (!a.getPrefixRewrite().isEmpty()) {
+      if (match.kind() != PathMatch.Kind.PREFIX
+          && match.kind() != PathMatch.Kind.SEPARATED_PREFIX) {
+        throw new InvalidConfigException(
+            at + ".prefix_rewrite", "needs a prefix or path_separated_prefix match");
+      }
+      b.pathRewrite(PathRewrite.prefix(match.value(), a.getPrefixRewrite()));
+    }
+    if (a.hasRegexRewrite()) {
+      String rat = at + ".regex_rewrite";
+      if (!a.getPrefixRewrite().isEmpty()) {
+        throw new InvalidConfigException(rat, "excludes prefix_rewrite");
+      }
+      SupportedFields.check(a.getRegexRewrite(), rat, REGEX_REWRITE);
+      b.pathRewrite(
+          PathRewrite.regex(
+              MatcherCompiler.regex(a.getRegexRewrite().getPattern(), rat + ".pattern"),
+              a.getRegexRewrite().getSubstitution()));
+    }
+    if (a.hasHostRewriteLiteral()) {
+      if (a.getHostRewriteLiteral().isEmpty()) {
+        throw new InvalidConfigException(at + ".host_rewrite_literal", "must not be empty");
+      }
+      b.hostRewrite(a.getHostRewriteLiteral());
+    }
+    b.hashPolicies(Policies.hashPolicies(a.getHashPolicyList(), at + ".hash_policy"));
+    b.mirrorPolicies(
+        Policies.mirrorPolicies(a.getRequestMirrorPoliciesList(), at + ".request_mirror_policies"));
   }
 
   private static List<WeightedTarget> weighted(WeightedCluster w, String at)
@@ -200,7 +322,20 @@ public final class RouteTableCompiler {
         throw new InvalidConfigException(cat + ".weight", "is above 2^31-1");
       }
       sum += weight;
-      out.add(new WeightedTarget(c.getName(), weight));
+      out.add(
+          new WeightedTarget(
+              c.getName(),
+              weight,
+              HeaderMutations.compile(
+                  c.getRequestHeadersToAddList(),
+                  c.getRequestHeadersToRemoveList(),
+                  cat + ".request_headers_to_add",
+                  cat + ".request_headers_to_remove"),
+              HeaderMutations.compile(
+                  c.getResponseHeadersToAddList(),
+                  c.getResponseHeadersToRemoveList(),
+                  cat + ".response_headers_to_add",
+                  cat + ".response_headers_to_remove")));
     }
     if (sum == 0) {
       throw new InvalidConfigException(at + ".clusters", "weights sum to 0");
@@ -213,72 +348,5 @@ public final class RouteTableCompiler {
           at + ".total_weight", "is " + w.getTotalWeight().getValue() + " but weights sum to " + sum);
     }
     return out;
-  }
-
-  private static Redirect redirect(RedirectAction r, PathMatch match, String at)
-      throws InvalidConfigException {
-    SupportedFields.check(r, at, REDIRECT);
-    String scheme = null;
-    if (r.hasHttpsRedirect() && r.getHttpsRedirect()) {
-      scheme = "https";
-    } else if (r.hasSchemeRedirect()) {
-      scheme = r.getSchemeRedirect().toLowerCase(java.util.Locale.ROOT);
-    }
-    int status;
-    switch (r.getResponseCode()) {
-      case MOVED_PERMANENTLY:
-        status = 301;
-        break;
-      case FOUND:
-        status = 302;
-        break;
-      case SEE_OTHER:
-        status = 303;
-        break;
-      case TEMPORARY_REDIRECT:
-        status = 307;
-        break;
-      case PERMANENT_REDIRECT:
-        status = 308;
-        break;
-      default:
-        throw new InvalidConfigException(at + ".response_code", "unknown value");
-    }
-    String prefixRewrite = r.hasPrefixRewrite() ? r.getPrefixRewrite() : null;
-    String matchedPrefix = null;
-    if (prefixRewrite != null) {
-      if (match.kind() != PathMatch.Kind.PREFIX
-          && match.kind() != PathMatch.Kind.SEPARATED_PREFIX) {
-        throw new InvalidConfigException(
-            at + ".prefix_rewrite", "needs a prefix or path_separated_prefix match");
-      }
-      matchedPrefix = match.value();
-    }
-    return new Redirect(
-        scheme,
-        r.getHostRedirect().isEmpty() ? null : r.getHostRedirect(),
-        r.getPortRedirect(),
-        r.hasPathRedirect() ? r.getPathRedirect() : null,
-        prefixRewrite,
-        matchedPrefix,
-        status,
-        r.getStripQuery());
-  }
-
-  private static DirectResponse directResponse(DirectResponseAction d, String at)
-      throws InvalidConfigException {
-    SupportedFields.check(d, at, DIRECT_RESPONSE);
-    if (d.getStatus() < 200 || d.getStatus() > 599) {
-      throw new InvalidConfigException(at + ".status", "must be in [200, 600)");
-    }
-    String body = null;
-    if (d.hasBody()) {
-      SupportedFields.check(d.getBody(), at + ".body", DATA_SOURCE);
-      body =
-          d.getBody().hasInlineBytes()
-              ? d.getBody().getInlineBytes().toStringUtf8()
-              : d.getBody().getInlineString();
-    }
-    return new DirectResponse(d.getStatus(), body);
   }
 }

@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.route;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -25,6 +26,10 @@ public final class Route {
   private final FaultPolicy fault;
   private final Redirect redirect;
   private final DirectResponse directResponse;
+  private final PathRewrite pathRewrite;
+  private final String hostRewrite;
+  private final List<HashPolicy> hashPolicies;
+  private final List<MirrorPolicy> mirrorPolicies;
   private final List<WeightedTarget> targets;
   private final RouteDecision[] decisions;
   private final long[] cumulativeWeights;
@@ -42,13 +47,24 @@ public final class Route {
     this.fault = b.fault;
     this.redirect = b.redirect;
     this.directResponse = b.directResponse;
+    this.pathRewrite = b.pathRewrite;
+    this.hostRewrite = b.hostRewrite;
+    this.hashPolicies = List.copyOf(b.hashPolicies);
+    this.mirrorPolicies = List.copyOf(b.mirrorPolicies);
     this.targets = List.copyOf(b.targets);
+    List<HeaderMutation> request = levels(HeaderMutation.NONE, b.requestHeaders);
+    List<HeaderMutation> response = levels(HeaderMutation.NONE, b.responseHeaders);
     if (redirect != null) {
-      decisions = new RouteDecision[] {new RouteDecision(RouteDecision.Kind.REDIRECT, this, null)};
+      decisions =
+          new RouteDecision[] {
+            new RouteDecision(RouteDecision.Kind.REDIRECT, this, null, request, response)
+          };
       cumulativeWeights = new long[] {1};
     } else if (directResponse != null) {
       decisions =
-          new RouteDecision[] {new RouteDecision(RouteDecision.Kind.DIRECT_RESPONSE, this, null)};
+          new RouteDecision[] {
+            new RouteDecision(RouteDecision.Kind.DIRECT_RESPONSE, this, null, request, response)
+          };
       cumulativeWeights = new long[] {1};
     } else {
       if (targets.isEmpty()) {
@@ -64,12 +80,31 @@ public final class Route {
         }
         sum += t.weight();
         cumulativeWeights[i] = sum;
-        decisions[i] = new RouteDecision(RouteDecision.Kind.CLUSTER, this, t.cluster());
+        decisions[i] =
+            new RouteDecision(
+                RouteDecision.Kind.CLUSTER,
+                this,
+                t.cluster(),
+                levels(t.requestHeaders(), b.requestHeaders),
+                levels(t.responseHeaders(), b.responseHeaders));
       }
       if (sum == 0) {
         throw new IllegalArgumentException("route " + name + ": cluster weights sum to 0");
       }
     }
+  }
+
+  private static List<HeaderMutation> levels(HeaderMutation first, List<HeaderMutation> rest) {
+    List<HeaderMutation> out = new ArrayList<>();
+    if (!first.isEmpty()) {
+      out.add(first);
+    }
+    for (HeaderMutation m : rest) {
+      if (!m.isEmpty()) {
+        out.add(m);
+      }
+    }
+    return List.copyOf(out);
   }
 
   /** Starts a route of virtual host {@code virtualHost} named {@code name}. */
@@ -166,6 +201,26 @@ public final class Route {
     return directResponse;
   }
 
+  /** The path rewrite, {@code null} for none. */
+  public PathRewrite pathRewrite() {
+    return pathRewrite;
+  }
+
+  /** The authority sent upstream ({@code host_rewrite_literal}), {@code null} to keep it. */
+  public String hostRewrite() {
+    return hostRewrite;
+  }
+
+  /** The hash policies for ring-hash and Maglev balancing, in order. */
+  public List<HashPolicy> hashPolicies() {
+    return hashPolicies;
+  }
+
+  /** Where copies of the request go. */
+  public List<MirrorPolicy> mirrorPolicies() {
+    return mirrorPolicies;
+  }
+
   /** The clusters and weights, empty for a redirect or a direct response. */
   public List<WeightedTarget> targets() {
     return targets;
@@ -186,6 +241,12 @@ public final class Route {
     private Redirect redirect;
     private DirectResponse directResponse;
     private List<WeightedTarget> targets = List.of();
+    private PathRewrite pathRewrite;
+    private String hostRewrite;
+    private List<HashPolicy> hashPolicies = List.of();
+    private List<MirrorPolicy> mirrorPolicies = List.of();
+    private List<HeaderMutation> requestHeaders = List.of();
+    private List<HeaderMutation> responseHeaders = List.of();
 
     private Builder(String virtualHost, String name, PathMatch path) {
       this.virtualHost = virtualHost;
@@ -233,6 +294,38 @@ public final class Route {
 
     public Builder directResponse(DirectResponse directResponse) {
       this.directResponse = directResponse;
+      return this;
+    }
+
+    public Builder pathRewrite(PathRewrite pathRewrite) {
+      this.pathRewrite = pathRewrite;
+      return this;
+    }
+
+    public Builder hostRewrite(String hostRewrite) {
+      this.hostRewrite = hostRewrite;
+      return this;
+    }
+
+    public Builder hashPolicies(List<HashPolicy> hashPolicies) {
+      this.hashPolicies = hashPolicies;
+      return this;
+    }
+
+    public Builder mirrorPolicies(List<MirrorPolicy> mirrorPolicies) {
+      this.mirrorPolicies = mirrorPolicies;
+      return this;
+    }
+
+    /** Request header changes of the route and the levels above it, in application order. */
+    public Builder requestHeaders(List<HeaderMutation> levels) {
+      this.requestHeaders = levels;
+      return this;
+    }
+
+    /** Response header changes of the route and the levels above it, in application order. */
+    public Builder responseHeaders(List<HeaderMutation> levels) {
+      this.responseHeaders = levels;
       return this;
     }
 

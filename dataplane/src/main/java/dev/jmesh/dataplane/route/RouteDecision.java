@@ -1,5 +1,7 @@
 package dev.jmesh.dataplane.route;
 
+import java.util.List;
+
 /**
  * The outcome of routing one request. Decisions are built once per route and cluster when the
  * snapshot is compiled, so returning one allocates nothing.
@@ -19,16 +21,41 @@ public final class RouteDecision {
   }
 
   /** The decision when nothing matched. */
-  public static final RouteDecision NO_ROUTE = new RouteDecision(Kind.NO_ROUTE, null, null);
+  public static final RouteDecision NO_ROUTE =
+      new RouteDecision(Kind.NO_ROUTE, null, null, List.of(), List.of());
 
   private final Kind kind;
   private final Route route;
   private final String cluster;
+  private final List<HeaderMutation> requestHeaders;
+  private final List<HeaderMutation> responseHeaders;
 
-  RouteDecision(Kind kind, Route route, String cluster) {
+  RouteDecision(
+      Kind kind,
+      Route route,
+      String cluster,
+      List<HeaderMutation> requestHeaders,
+      List<HeaderMutation> responseHeaders) {
     this.kind = kind;
     this.route = route;
     this.cluster = cluster;
+    this.requestHeaders = requestHeaders;
+    this.responseHeaders = responseHeaders;
+  }
+
+  /**
+   * The request header changes to apply, in order: the picked weighted cluster's, the
+   * route's, the virtual host's, then the route configuration's (reversed when the route
+   * configuration sets {@code most_specific_header_mutations_wins}). Levels without changes
+   * are left out.
+   */
+  public List<HeaderMutation> requestHeaders() {
+    return requestHeaders;
+  }
+
+  /** The response header changes to apply, ordered as {@link #requestHeaders()}. */
+  public List<HeaderMutation> responseHeaders() {
+    return responseHeaders;
   }
 
   public Kind kind() {

@@ -154,7 +154,7 @@ class RouteActionTest {
   }
 
   @Test
-  void perClusterHeaderChangesAreRejectedUntilImplemented() {
+  void perClusterHostRewriteIsRejectedUntilImplemented() {
     assertThatThrownBy(
             () ->
                 table(
@@ -162,18 +162,17 @@ class RouteActionTest {
                         RouteAction.newBuilder()
                             .setWeightedClusters(
                                 WeightedCluster.newBuilder()
-                                    .addClusters(
-                                        weight("a", 1).addRequestHeadersToRemove("x-a"))))))
+                                    .addClusters(weight("a", 1).setHostRewriteLiteral("x"))))))
         .hasMessage(
             "virtual_hosts[0].routes[0].route.weighted_clusters.clusters[0]"
-                + ".request_headers_to_remove: not supported");
+                + ".host_rewrite_literal: not supported");
   }
 
   @Test
   void unsupportedActionFieldsAreRejectedByName() {
     assertThatThrownBy(
-            () -> table(action(RouteAction.newBuilder().setCluster("c").setPrefixRewrite("/v2"))))
-        .hasMessage("virtual_hosts[0].routes[0].route.prefix_rewrite: not supported");
+            () -> table(action(RouteAction.newBuilder().setCluster("c").setClusterHeader("x"))))
+        .hasMessage("virtual_hosts[0].routes[0].route.cluster_header: not supported");
   }
 
   @Test

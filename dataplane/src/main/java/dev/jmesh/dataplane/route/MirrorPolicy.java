@@ -1,0 +1,10 @@
+package dev.jmesh.dataplane.route;
+
+/**
+ * A {@code request_mirror_policies} entry: a copy of the request goes to {@code cluster}, and its
+ * response is discarded.
+ *
+ * @param cluster the shadow cluster
+ * @param perMillion the share of requests mirrored, per million
+ */
+public record MirrorPolicy(String cluster, int perMillion) {}
