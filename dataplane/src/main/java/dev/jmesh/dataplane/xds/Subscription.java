@@ -28,6 +28,7 @@ final class Subscription {
   private Set<String> names = Set.of();
   private Map<String, Message> accepted = Map.of();
   private com.google.rpc.Status errorDetail;
+  private String lastRejection = "";
 
   Subscription(XdsResourceType type, XdsResourceHandler handler) {
     this.type = type;
@@ -78,6 +79,7 @@ final class Subscription {
     if (errors.isEmpty()) {
       acceptedVersion = response.getVersionInfo();
       errorDetail = null;
+      lastRejection = "";
       return;
     }
     String detail =
@@ -87,6 +89,7 @@ final class Subscription {
     MeshLog.warn(
         "xDS: rejected " + type.shortName() + " version " + response.getVersionInfo()
             + " (keeping version '" + acceptedVersion + "' for what it names): " + detail);
+    lastRejection = detail;
     errorDetail =
         com.google.rpc.Status.newBuilder()
             .setCode(Status.Code.INVALID_ARGUMENT.value())
@@ -115,6 +118,10 @@ final class Subscription {
       accepted = Collections.unmodifiableMap(kept);
     }
     return true;
+  }
+
+  XdsTypeStatus status() {
+    return new XdsTypeStatus(type, acceptedVersion, accepted.size(), lastRejection);
   }
 
   /** The request that answers the last response (or first asks), without the node. */

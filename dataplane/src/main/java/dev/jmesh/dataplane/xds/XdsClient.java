@@ -11,6 +11,7 @@ import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
@@ -75,6 +76,7 @@ public final class XdsClient implements AutoCloseable {
 
   private volatile boolean closed;
   private volatile boolean connected;
+  private volatile Map<XdsResourceType, XdsTypeStatus> status;
 
   private XdsClient(Builder builder) {
     this.channel = builder.channel;
@@ -91,6 +93,7 @@ public final class XdsClient implements AutoCloseable {
     for (XdsResourceType type : XdsResourceType.values()) {
       subscriptions.put(type, new Subscription(type, builder.handler));
     }
+    publishStatus();
   }
 
   public static Builder newBuilder(
@@ -132,6 +135,11 @@ public final class XdsClient implements AutoCloseable {
             send(stream, subscriptions.get(XdsResourceType.LISTENER));
           }
         });
+  }
+
+  /** Per type: the version in force, how many resources, and the last rejection if any. */
+  public Map<XdsResourceType, XdsTypeStatus> status() {
+    return status;
   }
 
   /** Whether the stream is open and the control plane has answered on it. */
@@ -203,6 +211,7 @@ public final class XdsClient implements AutoCloseable {
     }
     Subscription sub = subscriptions.get(type);
     sub.onResponse(response);
+    publishStatus();
     send(s, sub);
     if (type == XdsResourceType.LISTENER) {
       follow(sub, subscriptions.get(XdsResourceType.ROUTE_CONFIGURATION));
@@ -211,12 +220,20 @@ public final class XdsClient implements AutoCloseable {
     }
   }
 
+  private void publishStatus() {
+    Map<XdsResourceType, XdsTypeStatus> next = new EnumMap<>(XdsResourceType.class);
+    subscriptions.forEach((type, sub) -> next.put(type, sub.status()));
+    status = Collections.unmodifiableMap(next);
+  }
+
   /** Re-subscribes {@code child} to the names its accepted parent resources refer to. */
   private void follow(Subscription parent, Subscription child) {
     Set<String> names = ResourceNames.referencedBy(parent.type, parent.accepted().values());
-    if (child.follow(names)
-        && stream != null
-        && (stream.requested.contains(child.type) || !names.isEmpty())) {
+    if (!child.follow(names)) {
+      return;
+    }
+    publishStatus();
+    if (stream != null && (stream.requested.contains(child.type) || !names.isEmpty())) {
       send(stream, child);
     }
   }

@@ -128,6 +128,14 @@ class XdsClientTest {
         .contains("connect_timeout");
     assertThat(handler.applied(XdsResourceType.CLUSTER))
         .containsEntry("outbound|9080||reviews", cluster("outbound|9080||reviews", 1));
+    XdsTypeStatus status = client.status().get(XdsResourceType.CLUSTER);
+    assertThat(status.acceptedVersion()).isEqualTo("v1");
+    assertThat(status.resources()).isEqualTo(1);
+    assertThat(status.lastRejection()).contains("connect_timeout");
+
+    server.send(XdsResourceType.CLUSTER, "v3", cluster("outbound|9080||reviews", 2));
+    assertThat(server.take().getVersionInfo()).isEqualTo("v3");
+    assertThat(client.status().get(XdsResourceType.CLUSTER).lastRejection()).isEmpty();
   }
 
   @Test
