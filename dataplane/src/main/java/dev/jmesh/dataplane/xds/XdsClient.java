@@ -77,6 +77,7 @@ public final class XdsClient implements AutoCloseable {
   private volatile boolean closed;
   private volatile boolean connected;
   private volatile Map<XdsResourceType, XdsTypeStatus> status;
+  private volatile int attempts;
 
   private XdsClient(Builder builder) {
     this.channel = builder.channel;
@@ -106,7 +107,7 @@ public final class XdsClient implements AutoCloseable {
 
   /** Opens the stream; returns at once. */
   public void start() {
-    executor.execute(
+    onClientThread(
         () -> {
           if (!started && !closed) {
             started = true;
@@ -122,7 +123,7 @@ public final class XdsClient implements AutoCloseable {
    */
   public void updateNode(NodeInfo newNode) {
     Node proto = newNode.toNode();
-    executor.execute(
+    onClientThread(
         () -> {
           if (proto.equals(node)) {
             return;
@@ -170,6 +171,19 @@ public final class XdsClient implements AutoCloseable {
     }
   }
 
+  /** How many streams the client has opened; for tests. */
+  int attempts() {
+    return attempts;
+  }
+
+  private void onClientThread(Runnable task) {
+    try {
+      executor.execute(task);
+    } catch (RejectedExecutionException afterClose) {
+      // Closed: nothing more to do.
+    }
+  }
+
   private void connect() {
     retryTimer = null;
     if (closed) {
@@ -177,6 +191,7 @@ public final class XdsClient implements AutoCloseable {
     }
     AdsStream s = new AdsStream();
     stream = s;
+    attempts++;
     s.requests = stub.streamAggregatedResources(s);
     for (XdsResourceType type : REQUEST_ORDER) {
       Subscription sub = subscriptions.get(type);
@@ -248,7 +263,7 @@ public final class XdsClient implements AutoCloseable {
     s.requests.onNext(request.build());
   }
 
-  private void onClose(AdsStream s, Status status) {
+  private void onClose(AdsStream s, Status closeStatus) {
     if (s != stream) {
       return;
     }
@@ -259,8 +274,8 @@ public final class XdsClient implements AutoCloseable {
     }
     long delay = backoff.delayNanos(retries);
     String why =
-        status.getCode()
-            + (status.getDescription() == null ? "" : ": " + status.getDescription());
+        closeStatus.getCode()
+            + (closeStatus.getDescription() == null ? "" : ": " + closeStatus.getDescription());
     if (retries == 0) {
       MeshLog.warn(
           "xDS stream to the control plane closed ("

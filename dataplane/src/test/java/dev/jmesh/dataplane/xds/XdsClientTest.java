@@ -312,6 +312,38 @@ class XdsClientTest {
     assertThat(client.isConnected()).isFalse();
   }
 
+  @Test
+  void reconnectAttemptsBackOffExponentially() throws Exception {
+    client.close();
+    // Every delay at its ceiling: 20, 40, 80, 160, 200, 200 ms...
+    client =
+        XdsClient.newBuilder(channel, NODE, handler, MeshThreads.factory("xds-test"))
+            .backoff(java.time.Duration.ofMillis(20), java.time.Duration.ofMillis(200))
+            .random(new AlwaysLongest())
+            .build();
+    server.kill();
+    client.start();
+
+    Thread.sleep(700);
+
+    // Without backoff it would be thousands; with it, six at most in 700 ms.
+    assertThat(client.attempts()).isBetween(2, 7);
+    assertThat(client.isConnected()).isFalse();
+  }
+
+  /** Draws the largest value allowed, so backoff delays are their ceilings. */
+  private static final class AlwaysLongest implements java.util.random.RandomGenerator {
+    @Override
+    public long nextLong() {
+      return Long.MAX_VALUE;
+    }
+
+    @Override
+    public long nextLong(long bound) {
+      return bound - 1;
+    }
+  }
+
   /** Takes the two requests every stream opens with. */
   private void openStream() throws InterruptedException {
     server.take(XdsResourceType.CLUSTER);
