@@ -17,7 +17,8 @@ final class ClusterCompiler {
   static final String ASSIGNMENT = "ClusterLoadAssignment";
 
   private static final Set<String> CLUSTER_FIELDS =
-      Set.of("name", "type", "eds_cluster_config", "connect_timeout", "lb_policy", "load_assignment");
+      Set.of(
+          "name", "type", "eds_cluster_config", "connect_timeout", "lb_policy", "load_assignment");
   private static final Set<String> EDS_CONFIG = Set.of("eds_config", "service_name");
   private static final Set<String> CONFIG_SOURCE =
       Set.of("ads", "self", "resource_api_version", "initial_fetch_timeout");

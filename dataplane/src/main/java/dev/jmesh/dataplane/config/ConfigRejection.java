@@ -11,9 +11,16 @@ package dev.jmesh.dataplane.config;
 public record ConfigRejection(
     String resourceType, String resourceName, String field, String reason) {
 
-  /** E.g. {@code RouteConfiguration reviews: virtual_hosts[0].routes[2].match.grpc: not supported}. */
+  /**
+   * E.g. {@code RouteConfiguration reviews: virtual_hosts[0].routes[2].match.grpc: not supported}.
+   */
   public String message() {
-    return resourceType + " " + resourceName + ": " + (field.isEmpty() ? "" : field + ": ") + reason;
+    return resourceType
+        + " "
+        + resourceName
+        + ": "
+        + (field.isEmpty() ? "" : field + ": ")
+        + reason;
   }
 
   @Override

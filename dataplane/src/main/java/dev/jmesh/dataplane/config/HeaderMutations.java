@@ -10,8 +10,8 @@ import java.util.Set;
 /** Compiles the {@code *_headers_to_add} and {@code *_headers_to_remove} of one level. */
 final class HeaderMutations {
 
-  private static final Set<String> OPTION = Set.of("header", "append", "append_action",
-      "keep_empty_value");
+  private static final Set<String> OPTION =
+      Set.of("header", "append", "append_action", "keep_empty_value");
   private static final Set<String> HEADER = Set.of("key", "value");
 
   private HeaderMutations() {}

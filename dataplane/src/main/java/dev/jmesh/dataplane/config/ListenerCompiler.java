@@ -20,7 +20,12 @@ final class ListenerCompiler {
   // stat_prefix and codec_type have no meaning for an api_listener: the caller speaks HTTP.
   private static final Set<String> HCM =
       Set.of(
-          "stat_prefix", "codec_type", "rds", "route_config", "http_filters", "strip_any_host_port");
+          "stat_prefix",
+          "codec_type",
+          "rds",
+          "route_config",
+          "http_filters",
+          "strip_any_host_port");
   private static final Set<String> RDS = Set.of("config_source", "route_config_name");
   private static final Set<String> CONFIG_SOURCE =
       Set.of("ads", "self", "resource_api_version", "initial_fetch_timeout");
@@ -38,8 +43,8 @@ final class ListenerCompiler {
       throw new InvalidConfigException("name", "must not be empty");
     }
     if (!listener.hasApiListener()) {
-      throw new InvalidConfigException("api_listener", "is required (only outbound api_listener"
-          + " listeners are supported)");
+      throw new InvalidConfigException(
+          "api_listener", "is required (only outbound api_listener" + " listeners are supported)");
     }
     SupportedFields.check(listener.getApiListener(), "api_listener", API_LISTENER);
     Any any = listener.getApiListener().getApiListener();

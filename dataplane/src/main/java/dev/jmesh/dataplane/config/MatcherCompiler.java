@@ -92,24 +92,45 @@ final class MatcherCompiler {
     boolean empty = h.getTreatMissingHeaderAsEmpty();
     switch (h.getHeaderMatchSpecifierCase()) {
       case EXACT_MATCH:
-        return HeaderMatch.string(name, literal(StringMatch.Kind.EXACT, h.getExactMatch(),
-            false, at + ".exact_match", true), invert, empty);
+        return HeaderMatch.string(
+            name,
+            literal(StringMatch.Kind.EXACT, h.getExactMatch(), false, at + ".exact_match", true),
+            invert,
+            empty);
       case PREFIX_MATCH:
-        return HeaderMatch.string(name, literal(StringMatch.Kind.PREFIX, h.getPrefixMatch(),
-            false, at + ".prefix_match", false), invert, empty);
+        return HeaderMatch.string(
+            name,
+            literal(
+                StringMatch.Kind.PREFIX, h.getPrefixMatch(), false, at + ".prefix_match", false),
+            invert,
+            empty);
       case SUFFIX_MATCH:
-        return HeaderMatch.string(name, literal(StringMatch.Kind.SUFFIX, h.getSuffixMatch(),
-            false, at + ".suffix_match", false), invert, empty);
+        return HeaderMatch.string(
+            name,
+            literal(
+                StringMatch.Kind.SUFFIX, h.getSuffixMatch(), false, at + ".suffix_match", false),
+            invert,
+            empty);
       case CONTAINS_MATCH:
-        return HeaderMatch.string(name, literal(StringMatch.Kind.CONTAINS, h.getContainsMatch(),
-            false, at + ".contains_match", false), invert, empty);
+        return HeaderMatch.string(
+            name,
+            literal(
+                StringMatch.Kind.CONTAINS,
+                h.getContainsMatch(),
+                false,
+                at + ".contains_match",
+                false),
+            invert,
+            empty);
       case SAFE_REGEX_MATCH:
-        return HeaderMatch.string(name,
-            StringMatch.regex(regex(h.getSafeRegexMatch(), at + ".safe_regex_match")), invert,
+        return HeaderMatch.string(
+            name,
+            StringMatch.regex(regex(h.getSafeRegexMatch(), at + ".safe_regex_match")),
+            invert,
             empty);
       case STRING_MATCH:
-        return HeaderMatch.string(name, string(h.getStringMatch(), at + ".string_match"), invert,
-            empty);
+        return HeaderMatch.string(
+            name, string(h.getStringMatch(), at + ".string_match"), invert, empty);
       case PRESENT_MATCH:
         return HeaderMatch.present(name, h.getPresentMatch(), invert, empty);
       case RANGE_MATCH:
@@ -136,8 +157,9 @@ final class MatcherCompiler {
       }
       switch (q.getQueryParameterMatchSpecifierCase()) {
         case STRING_MATCH:
-          out.add(QueryParameterMatch.value(q.getName(), string(q.getStringMatch(),
-              qat + ".string_match")));
+          out.add(
+              QueryParameterMatch.value(
+                  q.getName(), string(q.getStringMatch(), qat + ".string_match")));
           break;
         case PRESENT_MATCH:
           if (!q.getPresentMatch()) {

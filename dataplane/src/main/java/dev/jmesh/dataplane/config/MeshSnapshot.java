@@ -17,14 +17,14 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The mesh configuration in force: outbound listeners by {@code host:port} with their route
- * tables resolved, and clusters by name with their endpoints. Immutable; its owner swaps it
- * atomically. Lookups allocate nothing.
+ * The mesh configuration in force: outbound listeners by {@code host:port} with their route tables
+ * resolved, and clusters by name with their endpoints. Immutable; its owner swaps it atomically.
+ * Lookups allocate nothing.
  *
  * <p>Each xDS push of one resource type yields a new snapshot through {@code with*}: resources
- * equal to the previous push are not compiled again, a rejected resource keeps its previous
- * version (or stays absent), and a resource missing from the push is removed, as the xDS
- * state-of-the-world protocol asks.
+ * equal to the previous push are not compiled again, a rejected resource keeps its previous version
+ * (or stays absent), and a resource missing from the push is removed, as the xDS state-of-the-world
+ * protocol asks.
  *
  * <pre>{@code
  * MeshSnapshot.Compilation c = current.withRouteConfigurations(routesByName);
@@ -36,8 +36,7 @@ import java.util.function.Function;
 public final class MeshSnapshot {
 
   /** The snapshot before any configuration arrived. */
-  public static final MeshSnapshot EMPTY =
-      new MeshSnapshot(Map.of(), Map.of(), Map.of(), Map.of());
+  public static final MeshSnapshot EMPTY = new MeshSnapshot(Map.of(), Map.of(), Map.of(), Map.of());
 
   /** A compiled resource and the message it was compiled from. */
   private record Compiled<T>(Message source, T value) {}
@@ -72,7 +71,9 @@ public final class MeshSnapshot {
     listenerSources.forEach(
         (name, c) -> {
           OutboundListener l = c.value();
-          ls.put(name, l.routeConfigName() == null ? l : l.withRouteTable(tables.get(l.routeConfigName())));
+          ls.put(
+              name,
+              l.routeConfigName() == null ? l : l.withRouteTable(tables.get(l.routeConfigName())));
         });
     this.listeners = Map.copyOf(ls);
     Map<String, ClusterConfig> cs = new HashMap<>();
@@ -107,7 +108,8 @@ public final class MeshSnapshot {
       Collection<Cluster> clusters,
       Collection<ClusterLoadAssignment> assignments) {
     List<ConfigRejection> rejections = new ArrayList<>();
-    Compilation c = EMPTY.withRouteConfigurations(byName(routeConfigurations, RouteConfiguration::getName));
+    Compilation c =
+        EMPTY.withRouteConfigurations(byName(routeConfigurations, RouteConfiguration::getName));
     rejections.addAll(c.rejections());
     c = c.snapshot().withListeners(byName(listeners, Listener::getName));
     rejections.addAll(c.rejections());
@@ -130,7 +132,11 @@ public final class MeshSnapshot {
   public Compilation withListeners(Map<String, Listener> resources) {
     List<ConfigRejection> rejections = new ArrayList<>();
     Map<String, Compiled<OutboundListener>> next =
-        update(listenerSources, resources, ListenerCompiler.TYPE, ListenerCompiler::compile,
+        update(
+            listenerSources,
+            resources,
+            ListenerCompiler.TYPE,
+            ListenerCompiler::compile,
             rejections);
     return new Compilation(
         new MeshSnapshot(next, routeSources, clusterSources, assignmentSources), rejections);
@@ -140,7 +146,11 @@ public final class MeshSnapshot {
   public Compilation withRouteConfigurations(Map<String, RouteConfiguration> resources) {
     List<ConfigRejection> rejections = new ArrayList<>();
     Map<String, Compiled<RouteTable>> next =
-        update(routeSources, resources, RouteTableCompiler.TYPE, RouteTableCompiler::compile,
+        update(
+            routeSources,
+            resources,
+            RouteTableCompiler.TYPE,
+            RouteTableCompiler::compile,
             rejections);
     return new Compilation(
         new MeshSnapshot(listenerSources, next, clusterSources, assignmentSources), rejections);
@@ -150,7 +160,11 @@ public final class MeshSnapshot {
   public Compilation withClusters(Map<String, Cluster> resources) {
     List<ConfigRejection> rejections = new ArrayList<>();
     Map<String, Compiled<ClusterConfig>> next =
-        update(clusterSources, resources, ClusterCompiler.CLUSTER, ClusterCompiler::cluster,
+        update(
+            clusterSources,
+            resources,
+            ClusterCompiler.CLUSTER,
+            ClusterCompiler::cluster,
             rejections);
     return new Compilation(
         new MeshSnapshot(listenerSources, routeSources, next, assignmentSources), rejections);
@@ -160,8 +174,12 @@ public final class MeshSnapshot {
   public Compilation withAssignments(Map<String, ClusterLoadAssignment> resources) {
     List<ConfigRejection> rejections = new ArrayList<>();
     Map<String, Compiled<List<Endpoint>>> next =
-        update(assignmentSources, resources, ClusterCompiler.ASSIGNMENT,
-            a -> ClusterCompiler.endpoints(a, ""), rejections);
+        update(
+            assignmentSources,
+            resources,
+            ClusterCompiler.ASSIGNMENT,
+            a -> ClusterCompiler.endpoints(a, ""),
+            rejections);
     return new Compilation(
         new MeshSnapshot(listenerSources, routeSources, clusterSources, next), rejections);
   }

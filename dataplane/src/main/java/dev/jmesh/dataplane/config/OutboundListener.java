@@ -3,8 +3,8 @@ package dev.jmesh.dataplane.config;
 import dev.jmesh.dataplane.route.RouteTable;
 
 /**
- * A compiled outbound listener: one per service {@code host:port}, holding an {@code
- * api_listener} HTTP connection manager.
+ * A compiled outbound listener: one per service {@code host:port}, holding an {@code api_listener}
+ * HTTP connection manager.
  *
  * @param name the listener name, the service's {@code host:port}
  * @param routeConfigName the RDS name it routes with, {@code null} for an inline route config
@@ -16,7 +16,11 @@ public record OutboundListener(
 
   OutboundListener withRouteTable(RouteTable table) {
     return new OutboundListener(
-        name, routeConfigName, table == null ? null : table.withStripAnyHostPort(
-            stripAnyHostPort || table.stripsAnyHostPort()), stripAnyHostPort);
+        name,
+        routeConfigName,
+        table == null
+            ? null
+            : table.withStripAnyHostPort(stripAnyHostPort || table.stripsAnyHostPort()),
+        stripAnyHostPort);
   }
 }

@@ -19,6 +19,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /** Compiles the per-route policies that are carried, not executed: retry, fault, durations. */
 final class Policies {
@@ -124,7 +125,10 @@ final class Policies {
   static void maxStreamDuration(Route.Builder b, RouteAction.MaxStreamDuration m, String at)
       throws InvalidConfigException {
     SupportedFields.check(m, at, MAX_STREAM_DURATION);
-    long max = m.hasMaxStreamDuration() ? nanos(m.getMaxStreamDuration(), at + ".max_stream_duration") : -1;
+    long max =
+        m.hasMaxStreamDuration()
+            ? nanos(m.getMaxStreamDuration(), at + ".max_stream_duration")
+            : -1;
     long grpc =
         m.hasGrpcTimeoutHeaderMax()
             ? nanos(m.getGrpcTimeoutHeaderMax(), at + ".grpc_timeout_header_max")
@@ -138,7 +142,7 @@ final class Policies {
    */
   static FaultPolicy fault(Map<String, Any> perFilter, String at) throws InvalidConfigException {
     FaultPolicy fault = null;
-    for (Map.Entry<String, Any> e : new java.util.TreeMap<>(perFilter).entrySet()) {
+    for (Map.Entry<String, Any> e : new TreeMap<>(perFilter).entrySet()) {
       String fat = at + "[" + e.getKey() + "]";
       Any any = e.getValue();
       boolean optional = false;
@@ -156,8 +160,9 @@ final class Policies {
           throw new InvalidConfigException(fat, "filter not supported");
         }
         if (!any.is(HTTPFault.class)) {
-          throw new InvalidConfigException(fat, "expected " + HTTPFault.getDescriptor().getFullName()
-              + ", got " + any.getTypeUrl());
+          throw new InvalidConfigException(
+              fat,
+              "expected " + HTTPFault.getDescriptor().getFullName() + ", got " + any.getTypeUrl());
         }
         fault = fault(any.unpack(HTTPFault.class), fat);
       } catch (InvalidProtocolBufferException ex) {
@@ -208,20 +213,30 @@ final class Policies {
       RouteAction.HashPolicy h = list.get(i);
       String hat = at + "[" + i + "]";
       SupportedFields.check(
-          h, hat, Set.of("header", "cookie", "connection_properties", "query_parameter", "terminal"));
+          h,
+          hat,
+          Set.of("header", "cookie", "connection_properties", "query_parameter", "terminal"));
       switch (h.getPolicySpecifierCase()) {
         case HEADER:
           SupportedFields.check(h.getHeader(), hat + ".header", Set.of("header_name"));
-          out.add(new HashPolicy(HashPolicy.Kind.HEADER, nonEmpty(
-              h.getHeader().getHeaderName(), hat + ".header.header_name").toLowerCase(
-                  java.util.Locale.ROOT), -1, "", h.getTerminal()));
+          out.add(
+              new HashPolicy(
+                  HashPolicy.Kind.HEADER,
+                  nonEmpty(h.getHeader().getHeaderName(), hat + ".header.header_name")
+                      .toLowerCase(java.util.Locale.ROOT),
+                  -1,
+                  "",
+                  h.getTerminal()));
           break;
         case COOKIE:
           SupportedFields.check(h.getCookie(), hat + ".cookie", Set.of("name", "ttl", "path"));
-          out.add(new HashPolicy(HashPolicy.Kind.COOKIE,
-              nonEmpty(h.getCookie().getName(), hat + ".cookie.name"),
-              h.getCookie().hasTtl() ? nanos(h.getCookie().getTtl(), hat + ".cookie.ttl") : -1,
-              h.getCookie().getPath(), h.getTerminal()));
+          out.add(
+              new HashPolicy(
+                  HashPolicy.Kind.COOKIE,
+                  nonEmpty(h.getCookie().getName(), hat + ".cookie.name"),
+                  h.getCookie().hasTtl() ? nanos(h.getCookie().getTtl(), hat + ".cookie.ttl") : -1,
+                  h.getCookie().getPath(),
+                  h.getTerminal()));
           break;
         case CONNECTION_PROPERTIES:
           SupportedFields.check(
@@ -234,9 +249,13 @@ final class Policies {
           break;
         case QUERY_PARAMETER:
           SupportedFields.check(h.getQueryParameter(), hat + ".query_parameter", Set.of("name"));
-          out.add(new HashPolicy(HashPolicy.Kind.QUERY_PARAMETER,
-              nonEmpty(h.getQueryParameter().getName(), hat + ".query_parameter.name"), -1, "",
-              h.getTerminal()));
+          out.add(
+              new HashPolicy(
+                  HashPolicy.Kind.QUERY_PARAMETER,
+                  nonEmpty(h.getQueryParameter().getName(), hat + ".query_parameter.name"),
+                  -1,
+                  "",
+                  h.getTerminal()));
           break;
         default:
           throw new InvalidConfigException(hat, "a policy specifier is required");
@@ -245,8 +264,8 @@ final class Policies {
     return out;
   }
 
-  static List<MirrorPolicy> mirrorPolicies(
-      List<RouteAction.RequestMirrorPolicy> list, String at) throws InvalidConfigException {
+  static List<MirrorPolicy> mirrorPolicies(List<RouteAction.RequestMirrorPolicy> list, String at)
+      throws InvalidConfigException {
     List<MirrorPolicy> out = new ArrayList<>();
     for (int i = 0; i < list.size(); i++) {
       RouteAction.RequestMirrorPolicy m = list.get(i);
@@ -258,8 +277,8 @@ final class Policies {
         SupportedFields.check(
             m.getRuntimeFraction(), mat + ".runtime_fraction", Set.of("default_value"));
         perMillion =
-            perMillion(m.getRuntimeFraction().getDefaultValue(),
-                mat + ".runtime_fraction.default_value");
+            perMillion(
+                m.getRuntimeFraction().getDefaultValue(), mat + ".runtime_fraction.default_value");
       }
       out.add(new MirrorPolicy(nonEmpty(m.getCluster(), mat + ".cluster"), perMillion));
     }

@@ -130,8 +130,8 @@ public final class RouteTableCompiler {
   /**
    * Header changes of the levels above a route, outermost first.
    *
-   * @param mostSpecificWins {@code most_specific_header_mutations_wins}: the route's changes
-   *     are applied last instead of first
+   * @param mostSpecificWins {@code most_specific_header_mutations_wins}: the route's changes are
+   *     applied last instead of first
    */
   private record Levels(
       HeaderMutation request,
@@ -182,7 +182,8 @@ public final class RouteTableCompiler {
     List<Route> routes = new ArrayList<>();
     for (int r = 0; r < vh.getRoutesCount(); r++) {
       routes.add(
-          route(vh.getName(), vh.getRoutes(r), at + ".routes[" + r + "]", vhRetry, vhFault, levels));
+          route(
+              vh.getName(), vh.getRoutes(r), at + ".routes[" + r + "]", vhRetry, vhFault, levels));
     }
     return new VirtualHost(vh.getName(), vh.getDomainsList(), routes);
   }
@@ -200,7 +201,8 @@ public final class RouteTableCompiler {
       throw new InvalidConfigException(at + ".match", "is required");
     }
     PathMatch path = MatcherCompiler.path(r.getMatch(), at + ".match");
-    FaultPolicy fault = Policies.fault(r.getTypedPerFilterConfigMap(), at + ".typed_per_filter_config");
+    FaultPolicy fault =
+        Policies.fault(r.getTypedPerFilterConfigMap(), at + ".typed_per_filter_config");
     Route.Builder b =
         Route.builder(vhName, r.getName(), path)
             .headers(MatcherCompiler.headers(r.getMatch().getHeadersList(), at + ".match.headers"))
@@ -263,9 +265,7 @@ public final class RouteTableCompiler {
         throw new InvalidConfigException(at, "cluster or weighted_clusters is required");
     }
     b.timeoutNanos(
-        a.hasTimeout()
-            ? Policies.nanos(a.getTimeout(), at + ".timeout")
-            : DEFAULT_TIMEOUT_NANOS);
+        a.hasTimeout() ? Policies.nanos(a.getTimeout(), at + ".timeout") : DEFAULT_TIMEOUT_NANOS);
     if (a.hasRetryPolicy()) {
       b.retryPolicy(Policies.retry(a.getRetryPolicy(), at + ".retry_policy"));
     }
@@ -345,7 +345,8 @@ public final class RouteTableCompiler {
     }
     if (w.hasTotalWeight() && w.getTotalWeight().getValue() != sum) {
       throw new InvalidConfigException(
-          at + ".total_weight", "is " + w.getTotalWeight().getValue() + " but weights sum to " + sum);
+          at + ".total_weight",
+          "is " + w.getTotalWeight().getValue() + " but weights sum to " + sum);
     }
     return out;
   }

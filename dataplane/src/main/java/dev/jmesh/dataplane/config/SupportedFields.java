@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Rejects a message that sets a field the compiler does not read, so that nothing a control
- * plane asks for is silently ignored.
+ * Rejects a message that sets a field the compiler does not read, so that nothing a control plane
+ * asks for is silently ignored.
  */
 final class SupportedFields {
 

@@ -2,14 +2,15 @@ package dev.jmesh.dataplane.route;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
- * Envoy's virtual host selection: exact domains first, then suffix wildcards ({@code
- * *.foo.com}), then prefix wildcards ({@code foo.*}), the longest wildcard first, then {@code
- * *}. A wildcard stands for at least one character. Lookups ignore ASCII case and allocate
- * nothing.
+ * Envoy's virtual host selection: exact domains first, then suffix wildcards ({@code *.foo.com}),
+ * then prefix wildcards ({@code foo.*}), the longest wildcard first, then {@code *}. A wildcard
+ * stands for at least one character. Lookups ignore ASCII case and allocate nothing.
  */
 final class DomainIndex {
 
@@ -33,7 +34,7 @@ final class DomainIndex {
     List<Object[]> suffix = new ArrayList<>();
     List<Object[]> prefix = new ArrayList<>();
     int def = -1;
-    java.util.Set<String> seen = new java.util.HashSet<>();
+    Set<String> seen = new HashSet<>();
     for (int i = 0; i < domainsByHost.size(); i++) {
       for (String raw : domainsByHost.get(i)) {
         String d = raw.toLowerCase(Locale.ROOT);

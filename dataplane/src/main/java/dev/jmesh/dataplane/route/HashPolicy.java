@@ -4,8 +4,8 @@ package dev.jmesh.dataplane.route;
  * One of a route's {@code hash_policy} entries, for ring-hash and Maglev balancing.
  *
  * @param kind what is hashed
- * @param name the header (lower case), cookie or query parameter name; {@code null} for the
- *     source IP
+ * @param name the header (lower case), cookie or query parameter name; {@code null} for the source
+ *     IP
  * @param cookieTtlNanos for a cookie, the TTL of a cookie the data path generates; -1 when unset
  *     (never generate)
  * @param cookiePath for a generated cookie, its path; empty when unset

@@ -1,12 +1,12 @@
 package dev.jmesh.dataplane.route;
 
 /**
- * A compiled Envoy {@code HeaderMatcher}. Pseudo-headers {@code :method}, {@code :authority}
- * and {@code :path} are read from the request view's accessors.
+ * A compiled Envoy {@code HeaderMatcher}. Pseudo-headers {@code :method}, {@code :authority} and
+ * {@code :path} are read from the request view's accessors.
  *
  * <p>A missing header fails every matcher except {@code present_match: false}; with {@code
- * invert_match} a missing header matches only {@code present_match: true} (Envoy's semantics
- * since 1.23), unless {@code treat_missing_header_as_empty} is set.
+ * invert_match} a missing header matches only {@code present_match: true} (Envoy's semantics since
+ * 1.23), unless {@code treat_missing_header_as_empty} is set.
  */
 public final class HeaderMatch {
 
@@ -53,7 +53,8 @@ public final class HeaderMatch {
   /** {@code present_match}: matches when the header's presence equals {@code present}. */
   public static HeaderMatch present(
       String lowerCaseName, boolean present, boolean invert, boolean missingAsEmpty) {
-    return new HeaderMatch(lowerCaseName, Kind.PRESENT, null, present, 0, 0, invert, missingAsEmpty);
+    return new HeaderMatch(
+        lowerCaseName, Kind.PRESENT, null, present, 0, 0, invert, missingAsEmpty);
   }
 
   /** {@code range_match}: a base-10 integer value in {@code [start, end)}. */

@@ -3,8 +3,8 @@ package dev.jmesh.dataplane.route;
 import java.util.List;
 
 /**
- * Header changes of one configuration level (route configuration, virtual host, route or
- * weighted cluster), applied as Envoy does: removals first, then additions in order.
+ * Header changes of one configuration level (route configuration, virtual host, route or weighted
+ * cluster), applied as Envoy does: removals first, then additions in order.
  *
  * @param remove header names to remove, lower case
  * @param add headers to add

@@ -3,8 +3,8 @@ package dev.jmesh.dataplane.route;
 import com.google.re2j.Pattern;
 
 /**
- * A compiled Envoy route path specifier. {@code prefix} is compared with the whole request
- * target, query string included, as Envoy does; {@code path}, {@code safe_regex} and {@code
+ * A compiled Envoy route path specifier. {@code prefix} is compared with the whole request target,
+ * query string included, as Envoy does; {@code path}, {@code safe_regex} and {@code
  * path_separated_prefix} with the path alone.
  */
 public final class PathMatch {

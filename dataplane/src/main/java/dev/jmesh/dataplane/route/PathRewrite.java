@@ -3,8 +3,8 @@ package dev.jmesh.dataplane.route;
 import com.google.re2j.Pattern;
 
 /**
- * A route's {@code prefix_rewrite} or {@code regex_rewrite}, applied to the path before the
- * request goes upstream. The query string is kept.
+ * A route's {@code prefix_rewrite} or {@code regex_rewrite}, applied to the path before the request
+ * goes upstream. The query string is kept.
  */
 public final class PathRewrite {
 
@@ -24,8 +24,8 @@ public final class PathRewrite {
   }
 
   /**
-   * Replaces every match of {@code regex} in the path with {@code substitution}, in which
-   * {@code \1}…{@code \9} are the capture groups (Envoy's syntax).
+   * Replaces every match of {@code regex} in the path with {@code substitution}, in which {@code
+   * \1}…{@code \9} are the capture groups (Envoy's syntax).
    */
   public static PathRewrite regex(Pattern regex, String substitution) {
     return new PathRewrite(null, toRe2j(substitution), regex);
@@ -50,7 +50,8 @@ public final class PathRewrite {
     StringBuilder b = new StringBuilder(substitution.length() + 8);
     for (int i = 0; i < substitution.length(); i++) {
       char c = substitution.charAt(i);
-      if (c == '\\' && i + 1 < substitution.length()
+      if (c == '\\'
+          && i + 1 < substitution.length()
           && Character.isDigit(substitution.charAt(i + 1))) {
         b.append('$').append(substitution.charAt(++i));
       } else if (c == '\\' && i + 1 < substitution.length() && substitution.charAt(i + 1) == '\\') {

@@ -1,9 +1,9 @@
 package dev.jmesh.dataplane.route;
 
 /**
- * A compiled Envoy {@code QueryParameterMatcher}, applied to the first parameter of that name
- * in the query string. Names and values are compared as sent, without percent-decoding; a
- * parameter without {@code =} has the empty value.
+ * A compiled Envoy {@code QueryParameterMatcher}, applied to the first parameter of that name in
+ * the query string. Names and values are compared as sent, without percent-decoding; a parameter
+ * without {@code =} has the empty value.
  */
 public final class QueryParameterMatch {
 

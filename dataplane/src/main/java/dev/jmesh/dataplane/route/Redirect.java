@@ -2,8 +2,8 @@ package dev.jmesh.dataplane.route;
 
 /**
  * A {@code redirect} route action. Unset parts ({@code null}, or 0 for the port) keep the
- * request's, except that a new host or scheme without a new port drops the request's port, as
- * Envoy does.
+ * request's, except that a new host or scheme without a new port drops the request's port, as Envoy
+ * does.
  *
  * @param scheme replacement scheme ({@code https_redirect} is {@code "https"})
  * @param host replacement host
@@ -25,8 +25,8 @@ public record Redirect(
     boolean stripQuery) {
 
   /**
-   * The {@code Location} of the redirect for {@code request}, reached over {@code
-   * requestScheme}. Allocates; redirects are not on the hot path.
+   * The {@code Location} of the redirect for {@code request}, reached over {@code requestScheme}.
+   * Allocates; redirects are not on the hot path.
    */
   public String location(RequestView request, String requestScheme) {
     String authority = request.authority();
@@ -66,8 +66,9 @@ public record Redirect(
         newPath = path.substring(0, pq);
       }
     } else if (prefixRewrite != null && matchedPrefix != null) {
-      newPath = prefixRewrite + requestPath.substring(Math.min(matchedPrefix.length(),
-          requestPath.length()));
+      newPath =
+          prefixRewrite
+              + requestPath.substring(Math.min(matchedPrefix.length(), requestPath.length()));
     } else {
       newPath = requestPath;
     }

@@ -1,8 +1,8 @@
 package dev.jmesh.dataplane.route;
 
 /**
- * What routing reads of a request, implemented by the caller over its own header
- * representation so that {@link RouteTable#decide} copies nothing.
+ * What routing reads of a request, implemented by the caller over its own header representation so
+ * that {@link RouteTable#decide} copies nothing.
  *
  * <pre>{@code
  * RouteDecision d = table.decide(view, ThreadLocalRandom.current().nextLong());
@@ -20,9 +20,9 @@ public interface RequestView {
   String path();
 
   /**
-   * The value of a header, or {@code null} when absent. {@code lowerCaseName} is always lower
-   * case; the lookup must ignore case. A header sent more than once is reported as its values
-   * joined with {@code ","}, as Envoy matches it.
+   * The value of a header, or {@code null} when absent. {@code lowerCaseName} is always lower case;
+   * the lookup must ignore case. A header sent more than once is reported as its values joined with
+   * {@code ","}, as Envoy matches it.
    */
   String header(String lowerCaseName);
 }

@@ -174,8 +174,8 @@ public final class Route {
   }
 
   /**
-   * {@code max_stream_duration.grpc_timeout_header_max} in nanoseconds: -1 when unset (the
-   * {@code grpc-timeout} header is ignored), 0 for no cap.
+   * {@code max_stream_duration.grpc_timeout_header_max} in nanoseconds: -1 when unset (the {@code
+   * grpc-timeout} header is ignored), 0 for no cap.
    */
   public long grpcTimeoutHeaderMaxNanos() {
     return grpcTimeoutHeaderMaxNanos;

@@ -44,10 +44,9 @@ public final class RouteDecision {
   }
 
   /**
-   * The request header changes to apply, in order: the picked weighted cluster's, the
-   * route's, the virtual host's, then the route configuration's (reversed when the route
-   * configuration sets {@code most_specific_header_mutations_wins}). Levels without changes
-   * are left out.
+   * The request header changes to apply, in order: the picked weighted cluster's, the route's, the
+   * virtual host's, then the route configuration's (reversed when the route configuration sets
+   * {@code most_specific_header_mutations_wins}). Levels without changes are left out.
    */
   public List<HeaderMutation> requestHeaders() {
     return requestHeaders;
@@ -76,7 +75,12 @@ public final class RouteDecision {
   public String toString() {
     return kind == Kind.NO_ROUTE
         ? "NO_ROUTE"
-        : kind + "(" + route.virtualHost() + "/" + route.name()
-            + (cluster == null ? "" : " -> " + cluster) + ")";
+        : kind
+            + "("
+            + route.virtualHost()
+            + "/"
+            + route.name()
+            + (cluster == null ? "" : " -> " + cluster)
+            + ")";
   }
 }

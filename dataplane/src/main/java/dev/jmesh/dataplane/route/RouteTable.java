@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A compiled Envoy {@code RouteConfiguration}: picks the virtual host by authority, then the
- * first matching route, then a cluster. Immutable and safe to share between threads; {@link
- * #decide} allocates nothing unless a {@code safe_regex} matcher runs.
+ * A compiled Envoy {@code RouteConfiguration}: picks the virtual host by authority, then the first
+ * matching route, then a cluster. Immutable and safe to share between threads; {@link #decide}
+ * allocates nothing unless a {@code safe_regex} matcher runs.
  *
  * <pre>{@code
  * RouteDecision d = table.decide(request, random.nextLong());
@@ -50,8 +50,8 @@ public final class RouteTable {
   }
 
   /**
-   * This table matching the authority without its port, as the HTTP connection manager's
-   * {@code strip_any_host_port} asks.
+   * This table matching the authority without its port, as the HTTP connection manager's {@code
+   * strip_any_host_port} asks.
    */
   public RouteTable withStripAnyHostPort(boolean strip) {
     return strip == stripAnyHostPort ? this : new RouteTable(name, virtualHosts, this, strip);

@@ -14,8 +14,8 @@ import dev.jmesh.dataplane.route.FakeRequest;
 import dev.jmesh.dataplane.route.RouteDecision;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
-import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.HealthStatus;
 import io.envoyproxy.envoy.config.core.v3.Locality;
@@ -64,8 +64,7 @@ class MeshSnapshotTest {
 
   private static Listener rdsListener(String name, String routeConfig) {
     return listener(
-        name,
-        hcm().setRds(Rds.newBuilder().setConfigSource(ADS).setRouteConfigName(routeConfig)));
+        name, hcm().setRds(Rds.newBuilder().setConfigSource(ADS).setRouteConfigName(routeConfig)));
   }
 
   private static Cluster edsCluster(String name) {
@@ -115,7 +114,8 @@ class MeshSnapshotTest {
   @Test
   void aListenerWaitingForItsRoutesRoutesNothing() {
     MeshSnapshot s =
-        MeshSnapshot.compile(List.of(rdsListener(REVIEWS, REVIEWS)), List.of(), List.of(), List.of())
+        MeshSnapshot.compile(
+                List.of(rdsListener(REVIEWS, REVIEWS)), List.of(), List.of(), List.of())
             .snapshot();
     assertThat(s.listener(REVIEWS).routeTable()).isNull();
     assertThat(s.decide(REVIEWS, FakeRequest.get("reviews", "/"), 0))
@@ -151,7 +151,8 @@ class MeshSnapshotTest {
                 .setRds(Rds.newBuilder().setRouteConfigName("x"))
                 .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.lua")));
     Cluster outlier =
-        edsCluster("o").toBuilder().setOutlierDetection(OutlierDetection.getDefaultInstance())
+        edsCluster("o").toBuilder()
+            .setOutlierDetection(OutlierDetection.getDefaultInstance())
             .build();
     MeshSnapshot.Compilation c =
         MeshSnapshot.compile(
@@ -210,7 +211,9 @@ class MeshSnapshotTest {
     Cluster c =
         edsCluster("outbound|9080|v1|reviews").toBuilder()
             .setEdsClusterConfig(
-                Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ADS).setServiceName("reviews-v1"))
+                Cluster.EdsClusterConfig.newBuilder()
+                    .setEdsConfig(ADS)
+                    .setServiceName("reviews-v1"))
             .build();
     ClusterLoadAssignment cla =
         ClusterLoadAssignment.newBuilder()
@@ -234,9 +237,11 @@ class MeshSnapshotTest {
                 ClusterLoadAssignment.newBuilder()
                     .setClusterName("static")
                     .addEndpoints(
-                        LocalityLbEndpoints.newBuilder().addLbEndpoints(endpoint("127.0.0.1", 8080))))
+                        LocalityLbEndpoints.newBuilder()
+                            .addLbEndpoints(endpoint("127.0.0.1", 8080))))
             .build();
-    MeshSnapshot.Compilation comp = MeshSnapshot.compile(List.of(), List.of(), List.of(c), List.of());
+    MeshSnapshot.Compilation comp =
+        MeshSnapshot.compile(List.of(), List.of(), List.of(c), List.of());
     assertThat(comp.rejections()).isEmpty();
     ClusterConfig cc = comp.snapshot().cluster("static");
     assertThat(cc.lbPolicy()).isEqualTo(ClusterConfig.LbPolicy.ROUND_ROBIN);
@@ -246,10 +251,10 @@ class MeshSnapshotTest {
 
   @Test
   void unsupportedClusterTypesAndPoliciesAreRejected() {
-    Cluster dns = Cluster.newBuilder().setName("dns").setType(Cluster.DiscoveryType.STRICT_DNS)
-        .build();
-    Cluster lb = edsCluster("lb").toBuilder().setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
-        .build();
+    Cluster dns =
+        Cluster.newBuilder().setName("dns").setType(Cluster.DiscoveryType.STRICT_DNS).build();
+    Cluster lb =
+        edsCluster("lb").toBuilder().setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED).build();
     ClusterLoadAssignment udp =
         ClusterLoadAssignment.newBuilder()
             .setClusterName("udp")
@@ -268,8 +273,7 @@ class MeshSnapshotTest {
                                                     .setProtocol(SocketAddress.Protocol.UDP))))))
             .build();
     assertThat(
-            MeshSnapshot.compile(List.of(), List.of(), List.of(dns, lb), List.of(udp))
-                .rejections())
+            MeshSnapshot.compile(List.of(), List.of(), List.of(dns, lb), List.of(udp)).rejections())
         .extracting(ConfigRejection::message)
         .containsExactly(
             "ClusterLoadAssignment udp: endpoints[0].lb_endpoints[0].endpoint.address"
@@ -301,11 +305,16 @@ class MeshSnapshotTest {
     MeshSnapshot s =
         MeshSnapshot.EMPTY.withRouteConfigurations(Map.of(REVIEWS, reviewsRoutes())).snapshot();
     RouteConfiguration broken =
-        config(REVIEWS, vhost("vh", List.of("*"), route("r", prefix(""), "c")
-            .setMatch(RouteMatch.newBuilder().setSafeRegex(Protos.regex("(")))));
-    RouteConfiguration other = config("other", vhost("o", List.of("*"), route("r", prefix("/"), "o")));
-    MeshSnapshot.Compilation c =
-        s.withRouteConfigurations(Map.of(REVIEWS, broken, "other", other));
+        config(
+            REVIEWS,
+            vhost(
+                "vh",
+                List.of("*"),
+                route("r", prefix(""), "c")
+                    .setMatch(RouteMatch.newBuilder().setSafeRegex(Protos.regex("(")))));
+    RouteConfiguration other =
+        config("other", vhost("o", List.of("*"), route("r", prefix("/"), "o")));
+    MeshSnapshot.Compilation c = s.withRouteConfigurations(Map.of(REVIEWS, broken, "other", other));
     assertThat(c.rejections())
         .extracting(ConfigRejection::resourceName, ConfigRejection::field)
         .containsExactly(tuple(REVIEWS, "virtual_hosts[0].routes[0].match.safe_regex.regex"));
@@ -315,13 +324,13 @@ class MeshSnapshotTest {
 
   @Test
   void unchangedResourcesAreNotCompiledAgainAndMissingOnesAreRemoved() {
-    RouteConfiguration other = config("other", vhost("o", List.of("*"), route("r", prefix("/"), "o")));
+    RouteConfiguration other =
+        config("other", vhost("o", List.of("*"), route("r", prefix("/"), "o")));
     MeshSnapshot s =
         MeshSnapshot.EMPTY
             .withRouteConfigurations(Map.of(REVIEWS, reviewsRoutes(), "other", other))
             .snapshot();
-    MeshSnapshot next =
-        s.withRouteConfigurations(Map.of(REVIEWS, reviewsRoutes())).snapshot();
+    MeshSnapshot next = s.withRouteConfigurations(Map.of(REVIEWS, reviewsRoutes())).snapshot();
     assertThat(next.routeTable(REVIEWS)).isSameAs(s.routeTable(REVIEWS));
     assertThat(next.routeTable("other")).isNull();
   }
@@ -337,7 +346,8 @@ class MeshSnapshotTest {
             .addEndpoints(LocalityLbEndpoints.newBuilder().addLbEndpoints(endpoint("10.0.0.1", 80)))
             .build();
     s = s.withAssignments(Map.of("reviews", cla)).snapshot();
-    assertThat(s.cluster("reviews").endpoints()).extracting(Endpoint::address)
+    assertThat(s.cluster("reviews").endpoints())
+        .extracting(Endpoint::address)
         .containsExactly("10.0.0.1");
     s = s.withAssignments(Map.of()).snapshot();
     assertThat(s.cluster("reviews").endpoints()).isEmpty();

@@ -55,7 +55,9 @@ final class Protos {
   }
 
   static Duration millis(long ms) {
-    return Duration.newBuilder().setSeconds(ms / 1000).setNanos((int) (ms % 1000) * 1_000_000)
+    return Duration.newBuilder()
+        .setSeconds(ms / 1000)
+        .setNanos((int) (ms % 1000) * 1_000_000)
         .build();
   }
 }

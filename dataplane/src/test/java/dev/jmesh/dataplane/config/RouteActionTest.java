@@ -134,7 +134,8 @@ class RouteActionTest {
                                 WeightedCluster.newBuilder()
                                     .addClusters(weight("a", 0))
                                     .addClusters(weight("b", 0))))))
-        .hasMessage("virtual_hosts[0].routes[0].route.weighted_clusters.clusters: weights sum to 0");
+        .hasMessage(
+            "virtual_hosts[0].routes[0].route.weighted_clusters.clusters: weights sum to 0");
   }
 
   @Test

@@ -30,7 +30,11 @@ class RouteMatchingTest {
     return RouteTableCompiler.compile(
         config(
             "rc",
-            vhost("vh", List.of("*"), route("hit", match, "hit"), route("miss", prefix("/"), "miss"))));
+            vhost(
+                "vh",
+                List.of("*"),
+                route("hit", match, "hit"),
+                route("miss", prefix("/"), "miss"))));
   }
 
   private static boolean hits(RouteMatch.Builder match, RequestView request)
@@ -133,15 +137,24 @@ class RouteMatchingTest {
     StringMatcher.Builder exact = StringMatcher.newBuilder().setExact("Alice").setIgnoreCase(true);
     assertThat(hitsHeader(header("x-user").setStringMatch(exact), "x-user", "ALICE")).isTrue();
     StringMatcher.Builder prefix = StringMatcher.newBuilder().setPrefix("Bearer ");
-    assertThat(hitsHeader(header("authorization").setStringMatch(prefix), "authorization",
-        "Bearer abc")).isTrue();
-    assertThat(hitsHeader(header("authorization").setStringMatch(prefix), "authorization",
-        "bearer abc")).isFalse();
-    StringMatcher.Builder suffix = StringMatcher.newBuilder().setSuffix(".JSON").setIgnoreCase(true);
+    assertThat(
+            hitsHeader(
+                header("authorization").setStringMatch(prefix), "authorization", "Bearer abc"))
+        .isTrue();
+    assertThat(
+            hitsHeader(
+                header("authorization").setStringMatch(prefix), "authorization", "bearer abc"))
+        .isFalse();
+    StringMatcher.Builder suffix =
+        StringMatcher.newBuilder().setSuffix(".JSON").setIgnoreCase(true);
     assertThat(hitsHeader(header("accept").setStringMatch(suffix), "accept", "x.json")).isTrue();
     StringMatcher.Builder contains = StringMatcher.newBuilder().setContains("Mobile");
-    assertThat(hitsHeader(header("user-agent").setStringMatch(contains), "user-agent",
-        "Mozilla Mobile Safari")).isTrue();
+    assertThat(
+            hitsHeader(
+                header("user-agent").setStringMatch(contains),
+                "user-agent",
+                "Mozilla Mobile Safari"))
+        .isTrue();
     StringMatcher.Builder re = StringMatcher.newBuilder().setSafeRegex(regex(".*Chrome.*"));
     assertThat(hitsHeader(header("user-agent").setStringMatch(re), "user-agent", "a Chrome b"))
         .isTrue();
@@ -175,7 +188,9 @@ class RouteMatchingTest {
     // ... unless it is treated as empty.
     assertThat(
             hitsHeader(
-                header("x-v").setExactMatch("v1").setInvertMatch(true)
+                header("x-v")
+                    .setExactMatch("v1")
+                    .setInvertMatch(true)
                     .setTreatMissingHeaderAsEmpty(true),
                 "x-v",
                 null))
@@ -203,8 +218,7 @@ class RouteMatchingTest {
     RouteMatch.Builder post = prefix("/").addHeaders(header(":method").setExactMatch("POST"));
     assertThat(hits(post, FakeRequest.of("POST", "h", "/"))).isTrue();
     assertThat(hits(post, FakeRequest.of("GET", "h", "/"))).isFalse();
-    RouteMatch.Builder auth =
-        prefix("/").addHeaders(header(":authority").setPrefixMatch("api."));
+    RouteMatch.Builder auth = prefix("/").addHeaders(header(":authority").setPrefixMatch("api."));
     assertThat(hits(auth, FakeRequest.get("api.example", "/"))).isTrue();
   }
 
@@ -239,7 +253,8 @@ class RouteMatchingTest {
     assertThatThrownBy(
             () -> table(prefix("/").addHeaders(header("x").setSafeRegexMatch(regex("a(b")))))
         .hasMessageStartingWith(
-            "virtual_hosts[0].routes[0].match.headers[0].safe_regex_match.regex: invalid RE2 regex");
+            "virtual_hosts[0].routes[0].match.headers[0].safe_regex_match.regex: invalid RE2"
+                + " regex");
     // Backreferences are not RE2.
     assertThatThrownBy(() -> table(RouteMatch.newBuilder().setSafeRegex(regex("(a)\\1"))))
         .hasMessageStartingWith("virtual_hosts[0].routes[0].match.safe_regex.regex:");
@@ -266,7 +281,8 @@ class RouteMatchingTest {
   @Test
   void emptyLiteralMatchersAreRejected() {
     assertThatThrownBy(() -> table(prefix("/").addHeaders(header("x").setContainsMatch(""))))
-        .hasMessage("virtual_hosts[0].routes[0].match.headers[0].contains_match: must not be empty");
+        .hasMessage(
+            "virtual_hosts[0].routes[0].match.headers[0].contains_match: must not be empty");
     assertThatThrownBy(
             () ->
                 table(

@@ -38,7 +38,8 @@ class RouteRewriteTest {
     RouteConfiguration rc =
         RouteConfiguration.newBuilder()
             .setName("rc")
-            .addVirtualHosts(VirtualHost.newBuilder().setName("vh").addDomains("*").addRoutes(route))
+            .addVirtualHosts(
+                VirtualHost.newBuilder().setName("vh").addDomains("*").addRoutes(route))
             .build();
     return RouteTableCompiler.compile(rc).decide(FakeRequest.get("h", "/"), random);
   }
@@ -104,8 +105,7 @@ class RouteRewriteTest {
                     .addHashPolicy(
                         RouteAction.HashPolicy.newBuilder()
                             .setHeader(
-                                RouteAction.HashPolicy.Header.newBuilder()
-                                    .setHeaderName("X-User")))
+                                RouteAction.HashPolicy.Header.newBuilder().setHeaderName("X-User")))
                     .addHashPolicy(
                         RouteAction.HashPolicy.newBuilder()
                             .setCookie(
@@ -156,8 +156,8 @@ class RouteRewriteTest {
                                     .setAppendAction(
                                         HeaderValueOption.HeaderAppendAction
                                             .OVERWRITE_IF_EXISTS_OR_ADD))
-                            .addResponseHeadersToAdd(add("x-served-by", "jmesh").setAppend(
-                                BoolValue.of(false)))
+                            .addResponseHeadersToAdd(
+                                add("x-served-by", "jmesh").setAppend(BoolValue.of(false)))
                             .setRoute(
                                 RouteAction.newBuilder()
                                     .setWeightedClusters(
@@ -177,7 +177,8 @@ class RouteRewriteTest {
     assertThat(v1.requestHeaders())
         .containsExactly(
             new HeaderMutation(
-                List.of(), List.of(new Addition("x-v", "1", Action.APPEND_IF_EXISTS_OR_ADD, false))),
+                List.of(),
+                List.of(new Addition("x-v", "1", Action.APPEND_IF_EXISTS_OR_ADD, false))),
             new HeaderMutation(
                 List.of("x-internal"),
                 List.of(
@@ -193,8 +194,8 @@ class RouteRewriteTest {
             new HeaderMutation(
                 List.of(),
                 List.of(
-                    new Addition("x-served-by", "jmesh", Action.OVERWRITE_IF_EXISTS_OR_ADD,
-                        false))));
+                    new Addition(
+                        "x-served-by", "jmesh", Action.OVERWRITE_IF_EXISTS_OR_ADD, false))));
     RouteDecision v2 = table.decide(FakeRequest.get("h", "/"), 1);
     assertThat(v2.cluster()).isEqualTo("v2");
     assertThat(v2.requestHeaders()).hasSize(3);

@@ -20,9 +20,19 @@ class VirtualHostSelectionTest {
   private static RouteConfiguration mesh() {
     return config(
         "80",
-        vhost("exact", List.of("reviews.default.svc.cluster.local", "reviews.default.svc.cluster.local:9080", "reviews", "reviews:9080"), route("r", prefix("/"), "exact")),
+        vhost(
+            "exact",
+            List.of(
+                "reviews.default.svc.cluster.local",
+                "reviews.default.svc.cluster.local:9080",
+                "reviews",
+                "reviews:9080"),
+            route("r", prefix("/"), "exact")),
         vhost("suffix", List.of("*.default.svc.cluster.local"), route("r", prefix("/"), "suffix")),
-        vhost("longer-suffix", List.of("*.svc.cluster.local", "*-canary.default.svc.cluster.local"), route("r", prefix("/"), "longer-suffix")),
+        vhost(
+            "longer-suffix",
+            List.of("*.svc.cluster.local", "*-canary.default.svc.cluster.local"),
+            route("r", prefix("/"), "longer-suffix")),
         vhost("prefix", List.of("ratings.*"), route("r", prefix("/"), "prefix")),
         vhost("any", List.of("*"), route("r", prefix("/"), "any")));
   }
@@ -65,8 +75,7 @@ class VirtualHostSelectionTest {
 
   @Test
   void ignorePortInHostMatchingStripsThePort() throws Exception {
-    RouteConfiguration rc =
-        mesh().toBuilder().setIgnorePortInHostMatching(true).build();
+    RouteConfiguration rc = mesh().toBuilder().setIgnorePortInHostMatching(true).build();
     RouteTable table = RouteTableCompiler.compile(rc);
     assertThat(cluster(table, "reviews:8080")).isEqualTo("exact");
     assertThat(cluster(table, "[::1]:8080")).isEqualTo("any");
@@ -75,7 +84,8 @@ class VirtualHostSelectionTest {
   @Test
   void noMatchingVirtualHostIsNoRoute() throws Exception {
     RouteTable table =
-        RouteTableCompiler.compile(config("rc", vhost("a", List.of("a"), route("r", prefix("/"), "a"))));
+        RouteTableCompiler.compile(
+            config("rc", vhost("a", List.of("a"), route("r", prefix("/"), "a"))));
     assertThat(table.decide(FakeRequest.get("b", "/"), 0)).isSameAs(RouteDecision.NO_ROUTE);
     assertThat(table.decide(FakeRequest.get("", "/"), 0)).isSameAs(RouteDecision.NO_ROUTE);
     assertThat(table.decide(FakeRequest.get(null, "/"), 0)).isSameAs(RouteDecision.NO_ROUTE);

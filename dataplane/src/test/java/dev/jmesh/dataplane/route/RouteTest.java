@@ -58,9 +58,7 @@ class RouteTest {
   void weightsSummingToZeroAreRefused() {
     assertThatThrownBy(
             () ->
-                Route.builder("vh", "r", ALL)
-                    .clusters(List.of(new WeightedTarget("a", 0)))
-                    .build())
+                Route.builder("vh", "r", ALL).clusters(List.of(new WeightedTarget("a", 0))).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("sum to 0");
   }

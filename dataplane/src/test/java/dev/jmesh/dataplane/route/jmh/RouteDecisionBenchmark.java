@@ -176,7 +176,8 @@ public class RouteDecisionBenchmark {
                                         .setRouteConfigName("80")
                                         .setConfigSource(
                                             ConfigSource.newBuilder()
-                                                .setAds(AggregatedConfigSource.getDefaultInstance())))
+                                                .setAds(
+                                                    AggregatedConfigSource.getDefaultInstance())))
                                 .build())))
             .build();
     MeshSnapshot.Compilation c =
@@ -187,19 +188,29 @@ public class RouteDecisionBenchmark {
     snapshot = c.snapshot();
     firstRoute =
         new ArrayRequest(
-            "svc-25.default.svc.cluster.local:80", "/api/v0/items?page=2",
-            "accept", "*/*", "x-version", "v0", "x-user", "USER-7");
+            "svc-25.default.svc.cluster.local:80",
+            "/api/v0/items?page=2",
+            "accept",
+            "*/*",
+            "x-version",
+            "v0",
+            "x-user",
+            "USER-7");
     lastRoute =
         new ArrayRequest(
-            "svc-49:80", "/api/v18/items",
-            "accept", "*/*", "x-version", "v18", "x-user", "user-7");
+            "svc-49:80", "/api/v18/items", "accept", "*/*", "x-version", "v18", "x-user", "user-7");
     weighted =
         new ArrayRequest(
-            "svc-7.default", "/api/v19/items",
-            "accept", "*/*", "x-version", "v19", "x-user", "user-7");
+            "svc-7.default",
+            "/api/v19/items",
+            "accept",
+            "*/*",
+            "x-version",
+            "v19",
+            "x-user",
+            "user-7");
     noRoute =
-        new ArrayRequest(
-            "svc-3", "/other", "accept", "*/*", "x-version", "v1", "x-user", "user-7");
+        new ArrayRequest("svc-3", "/other", "accept", "*/*", "x-version", "v1", "x-user", "user-7");
     check(firstRoute, "svc-25-r0");
     check(lastRoute, "svc-49-r18");
     check(weighted, "svc-7-v1");
