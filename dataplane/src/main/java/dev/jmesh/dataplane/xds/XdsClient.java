@@ -42,13 +42,17 @@ import java.util.random.RandomGenerator;
  *       jitter and re-subscribes with the versions it last accepted.
  *   <li>Everything (gRPC callbacks, timers, the handler) runs on one thread made by the caller's
  *       {@link ThreadFactory}; gRPC's event loop only hands messages over.
+ *   <li>The {@code node} goes on the first request of each stream, and again when {@link
+ *       #updateNode} changes it.
  * </ul>
  *
  * <pre>{@code
- * XdsChannel cp = XdsChannel.plaintext("istiod", 15010, MeshThreads.factory("xds"));
- * XdsClient xds = XdsClient.newBuilder(cp.channel(), nodeInfo, snapshotBuilder,
- *     MeshThreads.factory("xds")).build();
+ * XdsChannel cp = XdsChannel.plaintext("istiod", 15010, MeshThreads.factory("xds-net"));
+ * MeshSnapshotFeed feed = new MeshSnapshotFeed();
+ * XdsClient xds = XdsClient.newBuilder(cp.channel(), nodeInfo, feed, MeshThreads.factory("xds"))
+ *     .build();
  * xds.start();
+ * feed.awaitReady(Duration.ofSeconds(10));
  * }</pre>
  */
 public final class XdsClient implements AutoCloseable {
