@@ -96,25 +96,34 @@ final class DomainIndex {
       int slot = hash(host, end) & mask;
       String k;
       while ((k = exactKeys[slot]) != null) {
-        if (k.length() == end && host.regionMatches(true, 0, k, 0, end)) {
+        if (k.length() == end && matchesAt(host, 0, k)) {
           return exactValues[slot];
         }
         slot = (slot + 1) & mask;
       }
       for (int i = 0; i < suffixes.length; i++) {
         String s = suffixes[i];
-        if (s.length() < end && host.regionMatches(true, end - s.length(), s, 0, s.length())) {
+        if (s.length() < end && matchesAt(host, end - s.length(), s)) {
           return suffixValues[i];
         }
       }
       for (int i = 0; i < prefixes.length; i++) {
         String p = prefixes[i];
-        if (p.length() < end && host.regionMatches(true, 0, p, 0, p.length())) {
+        if (p.length() < end && matchesAt(host, 0, p)) {
           return prefixValues[i];
         }
       }
     }
     return defaultValue;
+  }
+
+  /**
+   * Whether {@code host} holds the lower-case {@code domain} at {@code offset}, ignoring case;
+   * authorities are nearly always lower case, so the exact comparison comes first.
+   */
+  private static boolean matchesAt(String host, int offset, String domain) {
+    return host.startsWith(domain, offset)
+        || host.regionMatches(true, offset, domain, 0, domain.length());
   }
 
   private static int hash(String s, int end) {

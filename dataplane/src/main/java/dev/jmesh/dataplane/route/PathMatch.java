@@ -56,9 +56,11 @@ public final class PathMatch {
     int n = value.length();
     switch (kind) {
       case PREFIX:
-        return path.regionMatches(ignoreCase, 0, value, 0, n);
+        // startsWith is markedly cheaper than regionMatches on the hot path (JDK 17).
+        return caseSensitive ? path.startsWith(value) : path.regionMatches(true, 0, value, 0, n);
       case PATH:
-        return pathLength(path) == n && path.regionMatches(ignoreCase, 0, value, 0, n);
+        return pathLength(path) == n
+            && (caseSensitive ? path.startsWith(value) : path.regionMatches(true, 0, value, 0, n));
       case SEPARATED_PREFIX:
         {
           int len = pathLength(path);

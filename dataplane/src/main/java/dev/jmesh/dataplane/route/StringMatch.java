@@ -63,16 +63,32 @@ public final class StringMatch {
   public boolean matches(String s, int from, int to) {
     int len = to - from;
     int n = value.length();
+    // The case-sensitive forms use startsWith/equals/indexOf, which the JIT handles far better
+    // than regionMatches.
     switch (kind) {
       case EXACT:
-        return len == n && s.regionMatches(ignoreCase, from, value, 0, n);
+        if (len != n) {
+          return false;
+        }
+        if (ignoreCase) {
+          return s.regionMatches(true, from, value, 0, n);
+        }
+        return len == s.length() ? s.equals(value) : s.startsWith(value, from);
       case PREFIX:
-        return len >= n && s.regionMatches(ignoreCase, from, value, 0, n);
+        return len >= n
+            && (ignoreCase ? s.regionMatches(true, from, value, 0, n) : s.startsWith(value, from));
       case SUFFIX:
-        return len >= n && s.regionMatches(ignoreCase, to - n, value, 0, n);
+        return len >= n
+            && (ignoreCase
+                ? s.regionMatches(true, to - n, value, 0, n)
+                : s.startsWith(value, to - n));
       case CONTAINS:
+        if (!ignoreCase) {
+          int i = s.indexOf(value, from);
+          return i >= 0 && i + n <= to;
+        }
         for (int i = from; i <= to - n; i++) {
-          if (s.regionMatches(ignoreCase, i, value, 0, n)) {
+          if (s.regionMatches(true, i, value, 0, n)) {
             return true;
           }
         }
