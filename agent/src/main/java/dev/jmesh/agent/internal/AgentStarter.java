@@ -10,6 +10,7 @@ import dev.jmesh.dataplane.settings.SettingSource;
 import dev.jmesh.dataplane.settings.SettingsParser;
 import java.io.File;
 import java.lang.instrument.Instrumentation;
+import dev.jmesh.instrumentation.api.BridgeHook;
 import dev.jmesh.instrumentation.api.InstrumentationModule;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -58,15 +59,19 @@ public final class AgentStarter {
     DataPath dataPath = new DataPath(settings);
     AgentRuntime runtime = new AgentRuntime(settings, dataPath);
     MeshHooks.install(dataPath);
-    Set<String> knownTargets = new HashSet<>();
+    Set<String> hookTargets = new HashSet<>();
+    Set<String> adviceTargets = new HashSet<>();
     for (InstrumentationModule module : modules) {
       if (!settings.disabledInstrumentations().contains(module.name())) {
+        for (BridgeHook hook : module.bridgeHooks()) {
+          hookTargets.add(hook.className().replace('.', '/'));
+        }
         for (String name : module.knownTargetNames()) {
-          knownTargets.add(name.replace('.', '/'));
+          adviceTargets.add(name.replace('.', '/'));
         }
       }
     }
-    TransformerGate gate = new TransformerGate(knownTargets, GATE_WAIT_MILLIS);
+    TransformerGate gate = new TransformerGate(hookTargets, adviceTargets, GATE_WAIT_MILLIS);
     inst.addTransformer(gate, true);
     MeshLog.debug("premain done in " + (System.nanoTime() - started) / 1_000_000 + " ms");
     MeshThreads.start("init",

@@ -14,13 +14,14 @@ import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 
 /**
- * Builds the rewriting of every instrumentation module found in mesh.jar (advice woven inline,
- * no class-format changes, helpers injected per class loader), hands it to the
+ * Builds the rewriting of every instrumentation module found in mesh.jar (bridge hooks, advice
+ * woven inline, no class-format changes, helpers injected per class loader), hands it to the
  * {@link TransformerGate}, then retransforms the already-loaded classes it targets.
  */
 final class InstrumentationInstaller {
@@ -64,16 +65,16 @@ final class InstrumentationInstaller {
     return modules;
   }
 
-  /** Builds the transformer, opens the gate with it and rewrites what is already loaded. */
+  /**
+   * Opens the gate in two stages, each followed by the retransformation of what it targets that
+   * is already loaded: the bridge hooks (plain ASM, fast: the JDK's sockets are rewritten before
+   * the application's first bind in all but the smallest programs), then ByteBuddy's advice.
+   */
   List<ModuleState> install(List<InstrumentationModule> modules, TransformerGate gate) {
-    Method defineClass;
-    try {
-      defineClass = HelperInjector.defineClassMethod();
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("cannot reach ClassLoader.defineClass", e);
-    }
     List<ModuleState> states = new ArrayList<>();
-    List<MeshTransformer.TypePlan> plans = new ArrayList<>();
+    List<InstrumentationModule> enabledModules = new ArrayList<>();
+    List<ModuleState> enabledStates = new ArrayList<>();
+    HookTransformer hooks = new HookTransformer();
     for (InstrumentationModule module : modules) {
       boolean enabled = !settings.disabledInstrumentations().contains(module.name());
       ModuleState state = new ModuleState(module.name(), enabled);
@@ -82,23 +83,41 @@ final class InstrumentationInstaller {
         MeshLog.info("instrumentation " + module.name() + " is off (disabledInstrumentations)");
         continue;
       }
+      hooks.add(state, module.bridgeHooks());
+      enabledModules.add(module);
+      enabledStates.add(state);
+    }
+    long t0 = System.nanoTime();
+    gate.openHooks(hooks);
+    retransformLoaded(hooks.targets());
+    long t1 = System.nanoTime();
+
+    Method defineClass;
+    try {
+      defineClass = HelperInjector.defineClassMethod();
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot reach ClassLoader.defineClass", e);
+    }
+    List<MeshTransformer.TypePlan> plans = new ArrayList<>();
+    for (int i = 0; i < enabledModules.size(); i++) {
+      InstrumentationModule module = enabledModules.get(i);
       try {
-        plans.addAll(plan(module, state, defineClass));
+        plans.addAll(plan(module, enabledStates.get(i), defineClass));
       } catch (RuntimeException | LinkageError e) {
         // One broken module must not cost the others; the library it covers runs unmeshed.
-        state.disableIn("all", "cannot be set up (" + e + ")");
+        enabledStates.get(i).disableIn("all", "cannot be set up (" + e + ")");
         MeshLog.warn("instrumentation " + module.name() + " cannot be set up (" + e
             + "); that library runs unmeshed");
       }
     }
     MeshTransformer transformer = new MeshTransformer(plans, agentLoader);
-    long t0 = System.nanoTime();
     transformer.warmUp();
-    long t1 = System.nanoTime();
-    gate.open(transformer);
+    long t2 = System.nanoTime();
+    gate.openAdvice(transformer);
     retransformLoaded(plans);
-    MeshLog.debug("rewriting warmed up in " + (t1 - t0) / 1_000_000 + " ms, loaded classes"
-        + " retransformed in " + (System.nanoTime() - t1) / 1_000_000 + " ms");
+    MeshLog.debug("bridge hooks in place in " + (t1 - t0) / 1_000_000 + " ms; library advice"
+        + " warmed up in " + (t2 - t1) / 1_000_000 + " ms and retransformed in "
+        + (System.nanoTime() - t2) / 1_000_000 + " ms");
     return states;
   }
 
@@ -123,10 +142,19 @@ final class InstrumentationInstaller {
     return plans;
   }
 
-  /**
-   * Retransforms the loaded classes that a module targets: the JDK's sockets, loaded before the
-   * agent, and any library class loaded while the transformer was being built.
-   */
+  /** Retransforms the loaded classes named by bridge hooks (the JDK's sockets, if loaded). */
+  private void retransformLoaded(Set<String> internalNames) {
+    List<Class<?>> targets = new ArrayList<>();
+    for (Class<?> loaded : inst.getAllLoadedClasses()) {
+      if (internalNames.contains(loaded.getName().replace('.', '/'))
+          && inst.isModifiableClass(loaded)) {
+        targets.add(loaded);
+      }
+    }
+    retransform(targets);
+  }
+
+  /** Retransforms the loaded classes an advice plan matches, loaded while it was being built. */
   private void retransformLoaded(List<MeshTransformer.TypePlan> plans) {
     List<Class<?>> targets = new ArrayList<>();
     for (Class<?> loaded : inst.getAllLoadedClasses()) {
@@ -142,6 +170,10 @@ final class InstrumentationInstaller {
         }
       }
     }
+    retransform(targets);
+  }
+
+  private void retransform(List<Class<?>> targets) {
     for (Class<?> target : targets) {
       try {
         inst.retransformClasses(target);

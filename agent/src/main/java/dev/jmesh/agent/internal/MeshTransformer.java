@@ -13,6 +13,7 @@ import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.ClassFileLocator;
 import net.bytebuddy.matcher.ElementMatcher;
+import net.bytebuddy.matcher.ElementMatchers;
 import net.bytebuddy.pool.TypePool;
 
 /**
@@ -85,16 +86,24 @@ final class MeshTransformer implements ClassFileTransformer {
   }
 
   /**
-   * Rewrites {@code java.net.Socket} once and throws the result away, on the agent's own thread
-   * before the gate opens: every class the rewriting uses (type pools, ASM, advice) is then
-   * initialised here, never concurrently inside two application threads' class loading, where
-   * class-initialisation locks and class-loading locks could wait on each other.
+   * Weaves a small class of the agent's own once and throws the result away, on the agent's own
+   * thread before the gate's advice stage opens: every class the rewriting uses (type pools, ASM,
+   * advice) is then initialised here, never concurrently inside two application threads' class
+   * loading, where class-initialisation locks and class-loading locks could wait on each other.
    */
   void warmUp() {
     try {
-      byte[] socket = ClassFileLocator.ForClassLoader.ofBootLoader()
-          .locate("java.net.Socket").resolve();
-      transform(null, "java/net/Socket", null, null, socket);
+      ClassFileLocator agent = ClassFileLocator.ForClassLoader.of(agentLoader);
+      String target = "dev.jmesh.agent.internal.WarmUp$Target";
+      byte[] bytes = agent.locate(target).resolve();
+      TypePool pool = new TypePool.Default(new TypePool.CacheProvider.Simple(), agent,
+          TypePool.Default.ReaderMode.FAST);
+      Advice warmUp =
+          Advice.to(pool.describe("dev.jmesh.agent.internal.WarmUp$Advice").resolve(), agent);
+      AdviceWeaver.weave(pool.describe(target).resolve(), bytes, pool,
+          List.of(new AdviceWeaver.MethodAdvice(ElementMatchers.named("run"), warmUp)));
+      transform(null, "java/lang/Object", null, null,
+          ClassFileLocator.ForClassLoader.ofBootLoader().locate("java.lang.Object").resolve());
     } catch (java.io.IOException | RuntimeException e) {
       MeshLog.debug("warm-up skipped (" + e + ")");
     }

@@ -11,64 +11,97 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The agent's only registered class file transformer, added in {@code premain} before anything
- * slow happens. ByteBuddy is set up on the agent's own thread, overlapping the application's
- * start-up; once it is ready the gate hands every class to it. Until then, an application thread
- * that loads one of the instrumentation modules' known targets (java.net.Socket, OkHttp's client
- * builder) waits for it, bounded, so no such class is ever defined without its advice. Other
- * classes load at full speed; those the rewriting cares about are retransformed once it is
- * ready.
+ * slow happens. The rewriting is set up on the agent's own thread in two stages that overlap the
+ * application's start-up: first the bridge hooks (the JDK's sockets, plain ASM, fast), then the
+ * ByteBuddy advice for libraries. Until a stage is ready, an application thread that loads one of
+ * its known targets waits for it, bounded, so no such class is ever defined without its
+ * rewriting; every other class loads at full speed, and those the rewriting cares about are
+ * retransformed once it is ready.
  */
 final class TransformerGate implements ClassFileTransformer {
 
-  private final Set<String> knownTargets;
+  private final Stage hooks;
+  private final Stage advice;
   private final long maxWaitMillis;
-  private final CountDownLatch opened = new CountDownLatch(1);
-  private volatile ClassFileTransformer delegate;
 
-  /** {@code knownTargets} in internal form ({@code java/net/Socket}). */
-  TransformerGate(Set<String> knownTargets, long maxWaitMillis) {
-    this.knownTargets = Set.copyOf(knownTargets);
+  /** Known targets in internal form ({@code java/net/Socket}). */
+  TransformerGate(Set<String> hookTargets, Set<String> adviceTargets, long maxWaitMillis) {
+    this.hooks = new Stage("bridge hooks", hookTargets);
+    this.advice = new Stage("library advice", adviceTargets);
     this.maxWaitMillis = maxWaitMillis;
   }
 
-  /** Hands every class from now on to {@code transformer}; releases waiting threads. */
-  void open(ClassFileTransformer transformer) {
-    delegate = transformer;
-    opened.countDown();
+  void openHooks(ClassFileTransformer transformer) {
+    hooks.open(transformer);
+  }
+
+  void openAdvice(ClassFileTransformer transformer) {
+    advice.open(transformer);
   }
 
   /**
-   * Releases waiting threads; without a transformer if none was opened (the rewriting could not
-   * be installed). Harmless after {@link #open}.
+   * Releases every waiting thread; a stage not opened stays without a transformer (its rewriting
+   * could not be installed). Harmless after the stages opened.
    */
   void abandon() {
-    opened.countDown();
+    hooks.ready.countDown();
+    advice.ready.countDown();
   }
 
   @Override
   public byte[] transform(Module module, ClassLoader loader, String className,
-      Class<?> classBeingRedefined, ProtectionDomain protectionDomain, byte[] classfileBuffer)
+      Class<?> classBeingRedefined, ProtectionDomain protectionDomain, byte[] classfile)
       throws IllegalClassFormatException {
-    ClassFileTransformer ready = delegate;
-    if (ready == null && classBeingRedefined == null && className != null
-        && knownTargets.contains(className) && !MeshHooks.isAgentThread()) {
-      ready = awaitDelegate(className);
+    boolean mayWait = classBeingRedefined == null && className != null
+        && !MeshHooks.isAgentThread();
+    byte[] current = classfile;
+    boolean changed = false;
+    for (Stage stage : new Stage[] {hooks, advice}) {
+      ClassFileTransformer transformer = stage.transformer(className, mayWait, maxWaitMillis);
+      if (transformer != null) {
+        byte[] result = transformer.transform(module, loader, className, classBeingRedefined,
+            protectionDomain, current);
+        if (result != null) {
+          current = result;
+          changed = true;
+        }
+      }
     }
-    return ready == null ? null
-        : ready.transform(module, loader, className, classBeingRedefined, protectionDomain,
-            classfileBuffer);
+    return changed ? current : null;
   }
 
-  private ClassFileTransformer awaitDelegate(String className) {
-    try {
-      if (!opened.await(maxWaitMillis, TimeUnit.MILLISECONDS)) {
-        MeshLog.warnOnce("gate-timeout",
-            "the agent was not ready within " + maxWaitMillis + " ms; " + className
-                + " is used unmeshed until it is retransformed");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+  /** One stage of the rewriting and the class names that must wait for it. */
+  private static final class Stage {
+    private final String name;
+    private final Set<String> knownTargets;
+    private final CountDownLatch ready = new CountDownLatch(1);
+    private volatile ClassFileTransformer transformer;
+
+    Stage(String name, Set<String> knownTargets) {
+      this.name = name;
+      this.knownTargets = Set.copyOf(knownTargets);
     }
-    return delegate;
+
+    void open(ClassFileTransformer t) {
+      transformer = t;
+      ready.countDown();
+    }
+
+    ClassFileTransformer transformer(String className, boolean mayWait, long maxWaitMillis) {
+      ClassFileTransformer t = transformer;
+      if (t != null || !mayWait || !knownTargets.contains(className)) {
+        return t;
+      }
+      try {
+        if (!ready.await(maxWaitMillis, TimeUnit.MILLISECONDS)) {
+          MeshLog.warnOnce("gate-timeout:" + name,
+              "the agent's " + name + " were not ready within " + maxWaitMillis + " ms; "
+                  + className.replace('/', '.') + " is used unmeshed until it is retransformed");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return transformer;
+    }
   }
 }

@@ -31,14 +31,25 @@ public interface InstrumentationModule {
   /** The module's name, {@code <library>-<minimum version>}; also its on/off setting. */
   String name();
 
-  List<TypeInstrumentation> typeInstrumentations();
+  /** ByteBuddy advice, for libraries. */
+  default List<TypeInstrumentation> typeInstrumentations() {
+    return List.of();
+  }
 
   /**
-   * The exact names of the classes this module rewrites, where they are known (JDK classes,
-   * a library's entry point). The agent installs its rewriting off the application's main
-   * thread; until it is done, an application thread that loads one of these classes waits for
-   * it (bounded), so no such class is ever used unrewritten. Keep it to names: the list is read
-   * before any matcher exists.
+   * Bridge calls woven without ByteBuddy, for JDK classes that must be rewritten before the
+   * application first uses them; their classes count as known targets.
+   */
+  default List<BridgeHook> bridgeHooks() {
+    return List.of();
+  }
+
+  /**
+   * The exact names of the classes this module's advice rewrites, where they are known (a
+   * library's entry point). The agent installs its rewriting off the application's main thread;
+   * until it is done, an application thread that loads one of these classes waits for it
+   * (bounded), so no such class is ever used unrewritten. Keep it to names: the list is read
+   * before any matcher exists. The classes of {@link #bridgeHooks()} count as known already.
    */
   default List<String> knownTargetNames() {
     return List.of();
