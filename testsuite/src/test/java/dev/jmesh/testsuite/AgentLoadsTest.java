@@ -128,6 +128,16 @@ class AgentLoadsTest {
     assertThat(dump).as("/config_dump transport").containsPattern("\"epoll\": true");
   }
 
+  @ParameterizedTest
+  @EnumSource(Jdk.class)
+  void anApplicationThatUsesNoInstrumentedLibraryNeverLoadsTheLibraryAdvice(Jdk jdk) {
+    MeshedJvm app = apps.get(jdk);
+    app.awaitOutput("RESULT ok round=1", Timeouts.STARTUP);
+    assertThat(app.httpGet("config_dump").body())
+        .contains("\"bridgeHooks\": true")
+        .contains("\"libraryAdvice\": false");
+  }
+
   /** The two echo servers' ports from {@code READY blocking=P1 nio=P2}. */
   record Ports(int blocking, int nio) {
     static Ports of(MeshedJvm app) {

@@ -43,6 +43,9 @@ class HelperInjectionTest {
         Timeouts.METRIC,
         "library", "okhttp",
         "authority", "127.0.0.1:" + port);
+    assertThat(okhttp4.httpGet("config_dump").body())
+        .as("loading OkHttp's client builder made the agent build its library advice")
+        .contains("\"libraryAdvice\": true");
     assertThat(okhttp4.metric("jmesh_agent_instrumentation_module_enabled", "module", MODULE))
         .isEqualTo(1.0);
   }

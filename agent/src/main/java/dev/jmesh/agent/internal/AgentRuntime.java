@@ -26,6 +26,8 @@ final class AgentRuntime implements AdminEndpoints {
   private volatile long pid;
   private volatile List<ModuleState> modules = List.of();
   private volatile String nodeId;
+  /** Whether ByteBuddy's library advice has been built (only once an application needs it). */
+  private volatile boolean libraryAdviceInstalled;
   private volatile String notReadyReason = "the agent is starting";
   private volatile AdminServer admin;
   private volatile AdminServer metrics;
@@ -37,6 +39,10 @@ final class AgentRuntime implements AdminEndpoints {
 
   void instrumentationInstalled(List<ModuleState> installed) {
     this.modules = List.copyOf(installed);
+  }
+
+  void libraryAdviceInstalled() {
+    this.libraryAdviceInstalled = true;
   }
 
   /** Runs on the agent's init thread: everything that binds a port or looks at the network. */
@@ -126,6 +132,10 @@ final class AgentRuntime implements AdminEndpoints {
     dump.put("node", node);
     dump.put("settings", config);
     dump.put("instrumentation", moduleList);
+    Map<String, Object> stages = new LinkedHashMap<>();
+    stages.put("bridgeHooks", true);
+    stages.put("libraryAdvice", libraryAdviceInstalled);
+    dump.put("instrumentationStages", stages);
     dump.put("transport", NativeTransport.describe());
     dump.put("ready", notReadyReason == null);
     return Json.write(dump);

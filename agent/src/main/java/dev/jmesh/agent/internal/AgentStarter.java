@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.Map;
 
 /**
@@ -71,11 +72,13 @@ public final class AgentStarter {
         }
       }
     }
-    TransformerGate gate = new TransformerGate(hookTargets, adviceTargets, GATE_WAIT_MILLIS);
+    CountDownLatch adviceDemand = new CountDownLatch(1);
+    TransformerGate gate =
+        new TransformerGate(hookTargets, adviceTargets, adviceDemand, GATE_WAIT_MILLIS);
     inst.addTransformer(gate, true);
     MeshLog.debug("premain done in " + (System.nanoTime() - started) / 1_000_000 + " ms");
     MeshThreads.start("init",
-        new Installation(inst, agentLoader, settings, modules, gate, runtime));
+        new Installation(inst, agentLoader, settings, modules, gate, adviceDemand, runtime));
   }
 
   /** Returns the settings, or {@code null} to stay inactive; exits the JVM on a bad one. */
@@ -121,35 +124,51 @@ public final class AgentStarter {
     private final MeshSettings settings;
     private final List<InstrumentationModule> modules;
     private final TransformerGate gate;
+    private final CountDownLatch adviceDemand;
     private final AgentRuntime runtime;
 
     Installation(Instrumentation inst, ClassLoader agentLoader, MeshSettings settings,
-        List<InstrumentationModule> modules, TransformerGate gate, AgentRuntime runtime) {
+        List<InstrumentationModule> modules, TransformerGate gate, CountDownLatch adviceDemand,
+        AgentRuntime runtime) {
       this.inst = inst;
       this.agentLoader = agentLoader;
       this.settings = settings;
       this.modules = modules;
       this.gate = gate;
+      this.adviceDemand = adviceDemand;
       this.runtime = runtime;
     }
 
     @Override
     public void run() {
-      long t0 = System.nanoTime();
+      InstrumentationInstaller installer =
+          new InstrumentationInstaller(inst, agentLoader, settings);
       try {
-        runtime.instrumentationInstalled(
-            new InstrumentationInstaller(inst, agentLoader, settings).install(modules, gate));
-      } catch (RuntimeException | LinkageError e) {
-        MeshHooks.uninstall();
-        MeshLog.error("cannot rewrite classes (" + e + "); the application runs unmeshed");
-        return;
+        try {
+          runtime.instrumentationInstalled(installer.installHooks(modules, gate));
+        } catch (RuntimeException | LinkageError e) {
+          MeshHooks.uninstall();
+          MeshLog.error("cannot rewrite the JDK's sockets (" + e + "); the application runs"
+              + " unmeshed");
+          return;
+        }
+        runtime.startEndpoints();
+        // ByteBuddy is loaded only when the application loads a library an advice module
+        // targets; until then the thread just waits (it is a daemon).
+        adviceDemand.await();
+        try {
+          installer.installAdvice(gate);
+          runtime.libraryAdviceInstalled();
+        } catch (RuntimeException | LinkageError e) {
+          MeshLog.error("cannot set up library instrumentation (" + e + "); those libraries run"
+              + " unmeshed, the sockets stay meshed");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       } finally {
         // Whatever happened, no application thread may keep waiting at the gate.
         gate.abandon();
       }
-      MeshLog.debug("instrumentation installed in " + (System.nanoTime() - t0) / 1_000_000
-          + " ms");
-      runtime.startEndpoints();
     }
   }
 }

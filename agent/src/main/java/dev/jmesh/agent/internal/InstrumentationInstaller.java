@@ -65,15 +65,16 @@ final class InstrumentationInstaller {
     return modules;
   }
 
+  /** The enabled modules and their states, between the two stages. */
+  private final List<InstrumentationModule> enabledModules = new ArrayList<>();
+  private final List<ModuleState> enabledStates = new ArrayList<>();
+
   /**
-   * Opens the gate in two stages, each followed by the retransformation of what it targets that
-   * is already loaded: the bridge hooks (plain ASM, fast: the JDK's sockets are rewritten before
-   * the application's first bind in all but the smallest programs), then ByteBuddy's advice.
+   * The first stage: opens the gate for the bridge hooks (plain ASM, milliseconds) and
+   * retransforms the hooked classes already loaded. Returns every module's state.
    */
-  List<ModuleState> install(List<InstrumentationModule> modules, TransformerGate gate) {
+  List<ModuleState> installHooks(List<InstrumentationModule> modules, TransformerGate gate) {
     List<ModuleState> states = new ArrayList<>();
-    List<InstrumentationModule> enabledModules = new ArrayList<>();
-    List<ModuleState> enabledStates = new ArrayList<>();
     HookTransformer hooks = new HookTransformer();
     for (InstrumentationModule module : modules) {
       boolean enabled = !settings.disabledInstrumentations().contains(module.name());
@@ -90,8 +91,17 @@ final class InstrumentationInstaller {
     long t0 = System.nanoTime();
     gate.openHooks(hooks);
     retransformLoaded(hooks.targets());
-    long t1 = System.nanoTime();
+    MeshLog.debug("bridge hooks in place in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    return states;
+  }
 
+  /**
+   * The second stage, run once the application first loads a class an advice module targets:
+   * builds the ByteBuddy rewriting, warms it up, opens the gate for it and retransforms the
+   * loaded classes it matches. An application that uses no such library never pays for it.
+   */
+  void installAdvice(TransformerGate gate) {
+    long t1 = System.nanoTime();
     Method defineClass;
     try {
       defineClass = HelperInjector.defineClassMethod();
@@ -115,10 +125,8 @@ final class InstrumentationInstaller {
     long t2 = System.nanoTime();
     gate.openAdvice(transformer);
     retransformLoaded(plans);
-    MeshLog.debug("bridge hooks in place in " + (t1 - t0) / 1_000_000 + " ms; library advice"
-        + " warmed up in " + (t2 - t1) / 1_000_000 + " ms and retransformed in "
-        + (System.nanoTime() - t2) / 1_000_000 + " ms");
-    return states;
+    MeshLog.debug("library advice warmed up in " + (t2 - t1) / 1_000_000
+        + " ms and retransformed in " + (System.nanoTime() - t2) / 1_000_000 + " ms");
   }
 
   private List<MeshTransformer.TypePlan> plan(InstrumentationModule module, ModuleState state,

@@ -11,12 +11,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The agent's only registered class file transformer, added in {@code premain} before anything
- * slow happens. The rewriting is set up on the agent's own thread in two stages that overlap the
- * application's start-up: first the bridge hooks (the JDK's sockets, plain ASM, fast), then the
- * ByteBuddy advice for libraries. Until a stage is ready, an application thread that loads one of
- * its known targets waits for it, bounded, so no such class is ever defined without its
- * rewriting; every other class loads at full speed, and those the rewriting cares about are
- * retransformed once it is ready.
+ * slow happens. The rewriting is set up on the agent's own thread in two stages: first the
+ * bridge hooks (the JDK's sockets, plain ASM, milliseconds), overlapping the application's
+ * start-up; then, only once the application loads a class an advice module targets, ByteBuddy's
+ * advice for libraries. Until a stage is ready, an application thread that loads one of its
+ * known targets waits for it, bounded, so no such class is ever defined without its rewriting;
+ * every other class loads at full speed, and those the rewriting cares about are retransformed
+ * once it is ready.
  */
 final class TransformerGate implements ClassFileTransformer {
 
@@ -24,10 +25,14 @@ final class TransformerGate implements ClassFileTransformer {
   private final Stage advice;
   private final long maxWaitMillis;
 
-  /** Known targets in internal form ({@code java/net/Socket}). */
-  TransformerGate(Set<String> hookTargets, Set<String> adviceTargets, long maxWaitMillis) {
-    this.hooks = new Stage("bridge hooks", hookTargets);
-    this.advice = new Stage("library advice", adviceTargets);
+  /**
+   * Known targets in internal form ({@code java/net/Socket}). {@code adviceDemand} is counted
+   * down the first time a thread needs the advice stage: the agent builds it only then.
+   */
+  TransformerGate(Set<String> hookTargets, Set<String> adviceTargets, CountDownLatch adviceDemand,
+      long maxWaitMillis) {
+    this.hooks = new Stage("bridge hooks", hookTargets, new CountDownLatch(0));
+    this.advice = new Stage("library advice", adviceTargets, adviceDemand);
     this.maxWaitMillis = maxWaitMillis;
   }
 
@@ -75,11 +80,13 @@ final class TransformerGate implements ClassFileTransformer {
     private final String name;
     private final Set<String> knownTargets;
     private final CountDownLatch ready = new CountDownLatch(1);
+    private final CountDownLatch demand;
     private volatile ClassFileTransformer transformer;
 
-    Stage(String name, Set<String> knownTargets) {
+    Stage(String name, Set<String> knownTargets, CountDownLatch demand) {
       this.name = name;
       this.knownTargets = Set.copyOf(knownTargets);
+      this.demand = demand;
     }
 
     void open(ClassFileTransformer t) {
@@ -92,6 +99,7 @@ final class TransformerGate implements ClassFileTransformer {
       if (t != null || !mayWait || !knownTargets.contains(className)) {
         return t;
       }
+      demand.countDown();
       try {
         if (!ready.await(maxWaitMillis, TimeUnit.MILLISECONDS)) {
           MeshLog.warnOnce("gate-timeout:" + name,
