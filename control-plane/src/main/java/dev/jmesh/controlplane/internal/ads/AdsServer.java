@@ -10,6 +10,7 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.ObjLongConsumer;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
@@ -87,19 +89,31 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
   @Override
   public StreamObserver<DiscoveryRequest> streamAggregatedResources(
       StreamObserver<DiscoveryResponse> responses) {
-    long id = ids.incrementAndGet();
-    ProxyConnection conn = new ProxyConnection(id, responses, this::viewFor, metrics,
-        lifecycle);
-    if (responses instanceof io.grpc.stub.ServerCallStreamObserver) {
-      ((io.grpc.stub.ServerCallStreamObserver<DiscoveryResponse>) responses)
-          .setOnReadyHandler(conn::onReady);
+    ProxyConnection conn =
+        new ProxyConnection(ids.incrementAndGet(), responses, this::viewFor, metrics, lifecycle);
+    return accept(conn, responses, conn::onRequest);
+  }
+
+  @Override
+  public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(
+      StreamObserver<DeltaDiscoveryResponse> responses) {
+    DeltaConnection conn =
+        new DeltaConnection(ids.incrementAndGet(), responses, this::viewFor, metrics, lifecycle);
+    return accept(conn, responses, conn::onRequest);
+  }
+
+  /** Registers a new stream, state of the world or delta, and routes its requests to it. */
+  private <Q, R> StreamObserver<Q> accept(AdsStream conn, StreamObserver<R> responses,
+      ObjLongConsumer<Q> onRequest) {
+    if (responses instanceof ServerCallStreamObserver<R> call) {
+      call.setOnReadyHandler(conn::onReady);
     }
-    connections.put(id, conn);
+    connections.put(conn.id(), conn);
     metrics.connections.increment();
     return new StreamObserver<>() {
       @Override
-      public void onNext(DiscoveryRequest request) {
-        conn.onRequest(request, snapshots.get().version());
+      public void onNext(Q request) {
+        onRequest.accept(request, snapshots.get().version());
       }
 
       @Override
@@ -129,39 +143,6 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
         + why);
   }
 
-  @Override
-  public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(
-      StreamObserver<DeltaDiscoveryResponse> responses) {
-    long id = ids.incrementAndGet();
-    DeltaConnection conn = new DeltaConnection(id, responses, this::viewFor, metrics, lifecycle);
-    if (responses instanceof io.grpc.stub.ServerCallStreamObserver) {
-      ((io.grpc.stub.ServerCallStreamObserver<DeltaDiscoveryResponse>) responses)
-          .setOnReadyHandler(conn::onReady);
-    }
-    connections.put(id, conn);
-    metrics.connections.increment();
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(DeltaDiscoveryRequest request) {
-        conn.onRequest(request, snapshots.get().version());
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        disconnect(conn, Status.fromThrowable(t).toString());
-      }
-
-      @Override
-      public void onCompleted() {
-        disconnect(conn, "closed by proxy");
-        try {
-          responses.onCompleted();
-        } catch (RuntimeException e) {
-          // already cancelled
-        }
-      }
-    };
-  }
 
   /** Sends the current snapshot to every connected proxy whose resources changed. */
   public void pushAll() {
