@@ -286,6 +286,27 @@ class XdsTranslatorTest {
   }
 
   @Test
+  void warmupPortLevelSettingsAndMaglev() throws Exception {
+    TestMesh.write(dir, "services.yaml", TestMesh.resource("bookinfo/services.yaml"));
+    TestMesh.write(dir, "dr.yaml", TestMesh.resource("translation/reviews-warmup-maglev-ports.yaml"));
+    MeshSnapshot snapshot = TestMesh.load(dir);
+    assertThat(snapshot.diagnostics()).isEmpty();
+    ProxyResources r = XdsTranslator.translate(snapshot, PRODUCTPAGE);
+
+    // The port-level policy for 9080 replaces the service-wide ROUND_ROBIN/60s.
+    Cluster all = (Cluster) r.get(TypeUrls.CLUSTER, "outbound|9080||" + REVIEWS);
+    assertThat(all.getLbPolicy()).isEqualTo(Cluster.LbPolicy.LEAST_REQUEST);
+    assertThat(all.getLeastRequestLbConfig().getSlowStartConfig().getSlowStartWindow()
+        .getSeconds()).isEqualTo(30);
+    Cluster v2 = (Cluster) r.get(TypeUrls.CLUSTER, "outbound|9080|v2|" + REVIEWS);
+    assertThat(v2.getLbPolicy()).isEqualTo(Cluster.LbPolicy.LEAST_REQUEST);
+
+    Cluster v1 = (Cluster) r.get(TypeUrls.CLUSTER, "outbound|9080|v1|" + REVIEWS);
+    assertThat(v1.getLbPolicy()).isEqualTo(Cluster.LbPolicy.MAGLEV);
+    assertThat(v1.getMaglevLbConfig().getTableSize().getValue()).isEqualTo(65537);
+  }
+
+  @Test
   void consistentHashPutsAHashPolicyOnTheRoute() throws Exception {
     TestMesh.write(dir, "services.yaml", TestMesh.resource("bookinfo/services.yaml"));
     TestMesh.write(dir, "dr.yaml", TestMesh.resource("translation/reviews-policy.yaml"));
