@@ -3,7 +3,6 @@ package dev.jmesh.controlplane.internal.ads;
 import com.google.protobuf.Any;
 import dev.jmesh.controlplane.internal.xds.ProxyNode;
 import dev.jmesh.controlplane.internal.xds.TypeUrls;
-import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
@@ -56,7 +55,7 @@ final class DeltaConnection implements AdsStream {
   private final Map<String, TypeState> types = new LinkedHashMap<>();
   private final Set<String> waiting = new HashSet<>();
   private ProxyNode node;
-  private Node nodeProto;
+  private final StreamNode streamNode;
   private long nonces;
   private long version;
   private boolean closed;
@@ -70,6 +69,7 @@ final class DeltaConnection implements AdsStream {
     this.views = views;
     this.metrics = metrics;
     this.lifecycle = lifecycle;
+    this.streamNode = new StreamNode(id, lifecycle);
   }
 
   @Override
@@ -91,13 +91,7 @@ final class DeltaConnection implements AdsStream {
     if (closed) {
       return;
     }
-    if (req.hasNode() && !req.getNode().equals(nodeProto)) {
-      nodeProto = req.getNode();
-      node = ProxyNode.from(nodeProto);
-      lifecycle.nodeChanged(id, nodeProto);
-    } else if (node == null) {
-      node = new ProxyNode("unknown-" + id, "default", Map.of());
-    }
+    node = streamNode.update(req.hasNode(), req.getNode());
     String type = req.getTypeUrl();
     if (type.isEmpty()) {
       return;

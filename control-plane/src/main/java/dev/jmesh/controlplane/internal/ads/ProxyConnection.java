@@ -55,7 +55,7 @@ final class ProxyConnection implements AdsStream {
   private final Map<String, TypeState> types = new LinkedHashMap<>();
   private final ProxyLifecycle lifecycle;
   private ProxyNode node;
-  private io.envoyproxy.envoy.config.core.v3.Node nodeProto;
+  private final StreamNode streamNode;
   private long nonces;
   private long version;
   private boolean closed;
@@ -71,6 +71,7 @@ final class ProxyConnection implements AdsStream {
       ProxyLifecycle lifecycle) {
     this.id = id;
     this.lifecycle = lifecycle;
+    this.streamNode = new StreamNode(id, lifecycle);
     this.ready = out instanceof io.grpc.stub.ServerCallStreamObserver
         ? (io.grpc.stub.ServerCallStreamObserver<DiscoveryResponse>) out : null;
     this.out = out;
@@ -97,15 +98,7 @@ final class ProxyConnection implements AdsStream {
     if (closed) {
       return;
     }
-    if (req.hasNode() && !req.getNode().equals(nodeProto)) {
-      // Istio proxies send the node once; jmesh agents send it again when it changes
-      // (for example when their server is bound and they become ready).
-      nodeProto = req.getNode();
-      node = ProxyNode.from(nodeProto);
-      lifecycle.nodeChanged(id, nodeProto);
-    } else if (node == null) {
-      node = new ProxyNode("unknown-" + id, "default", Map.of());
-    }
+    node = streamNode.update(req.hasNode(), req.getNode());
     String type = req.getTypeUrl();
     if (type.isEmpty()) {
       return;
