@@ -47,6 +47,16 @@ public final class MeshPaths {
     return jar;
   }
 
+  /** The control plane's runnable jar, {@code control-plane/target/control-plane.jar}. */
+  public static Path controlPlaneJar() {
+    Path jar = root().resolve("control-plane/target/control-plane.jar");
+    if (!Files.isRegularFile(jar)) {
+      throw new AssertionError("control-plane.jar not built: " + jar + " does not exist (build it"
+          + " with `mvn -q -o install -pl control-plane`)");
+    }
+    return jar;
+  }
+
   /** The runnable jar of a test application, {@code test-apps/NAME/target/NAME.jar}. */
   public static Path testAppJar(String name) {
     Path jar = root().resolve("test-apps").resolve(name).resolve("target").resolve(name + ".jar");

@@ -31,6 +31,7 @@ final class AgentRuntime implements AdminEndpoints {
   private volatile String notReadyReason = "the agent is starting";
   private volatile AdminServer admin;
   private volatile AdminServer metrics;
+  private volatile ControlPlaneConnection controlPlane;
 
   AgentRuntime(MeshSettings settings, DataPath dataPath) {
     this.settings = settings;
@@ -60,6 +61,15 @@ final class AgentRuntime implements AdminEndpoints {
     } catch (IOException | RuntimeException e) {
       // The data path keeps working without its endpoints; only observability is lost.
       MeshLog.error("cannot start the admin or metrics endpoint (" + e + ")");
+    }
+    if (settings.controlPlane() != null) {
+      try {
+        controlPlane = ControlPlaneConnection.start(settings, nodeId, NodeId.workloadIp(settings));
+      } catch (RuntimeException | LinkageError e) {
+        // Without a control plane the data path keeps its (empty) config; routing fails open.
+        MeshLog.error("cannot connect to the control plane at " + settings.controlPlane() + " ("
+            + e + "); the data path runs without its config");
+      }
     }
     MeshLog.info("meshed " + settings.service() + "." + settings.namespace() + " as " + nodeId
         + " (" + settings.spiffeId() + ")");
@@ -137,6 +147,8 @@ final class AgentRuntime implements AdminEndpoints {
     stages.put("libraryAdvice", libraryAdviceInstalled);
     dump.put("instrumentationStages", stages);
     dump.put("transport", NativeTransport.describe());
+    ControlPlaneConnection cp = controlPlane;
+    dump.put("xds", cp == null ? Map.of("controlPlane", "none") : cp.describe());
     dump.put("ready", notReadyReason == null);
     return Json.write(dump);
   }
@@ -146,7 +158,11 @@ final class AgentRuntime implements AdminEndpoints {
     notReadyReason = "the data path was ended by /quitquitquit";
     MeshHooks.uninstall();
     MeshLog.info("data path ended by /quitquitquit; the application continues unmeshed");
+    ControlPlaneConnection cp = controlPlane;
     MeshThreads.start("quit", () -> {
+      if (cp != null) {
+        cp.close();
+      }
       if (metrics != null) {
         metrics.close();
       }
