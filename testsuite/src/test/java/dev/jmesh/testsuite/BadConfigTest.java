@@ -47,12 +47,16 @@ class BadConfigTest {
               b -> b.systemProperty("jmesh.adminPort", "abc")),
           new BadSetting(
               "agent argument metricsPort=70000", "metricsPort", "70000",
-              b -> b.agentArg("metricsPort", "70000")));
+              b -> b.agentArg("metricsPort", "70000")),
+          new BadSetting(
+              "agent argument servcie=x", "-javaagent argument", "servcie",
+              b -> b.agentArg("servcie", "x")));
 
   @RegisterExtension static final ForkedJvms jvms = new ForkedJvms();
 
   private static final Map<String, MeshedJvm> started = new LinkedHashMap<>();
   private static MeshedJvm unmeshed;
+  private static MeshedJvm unmeshedBadArgument;
 
   @BeforeAll
   static void startAll() {
@@ -70,6 +74,13 @@ class BadConfigTest {
                 .testApp("socket-app")
                 .withAgent()
                 .env("MESH_ADMIN_PORT", "abc")
+                .env("MESH_START_UNMESHED_ON_ERROR", "true"));
+    unmeshedBadArgument =
+        jvms.start(
+            MeshedJvm.java("unmeshed-on-bad-argument")
+                .testApp("socket-app")
+                .withAgent()
+                .agentArg("servcie", "x")
                 .env("MESH_START_UNMESHED_ON_ERROR", "true"));
   }
 
@@ -104,5 +115,13 @@ class BadConfigTest {
         .anySatisfy(line -> assertThat(line).contains("abc"));
     assertThat(unmeshed.linesMatching("^\\[jmesh\\] admin ")).isEmpty();
     assertThat(unmeshed.isAlive()).isTrue();
+  }
+
+  @Test
+  void theOptInAlsoCoversAnAgentArgumentThatCannotBeParsed() {
+    unmeshedBadArgument.awaitOutput("^RESULT ok round=1", Timeouts.STARTUP);
+    assertThat(unmeshedBadArgument.linesMatching("^\\[jmesh\\] ERROR .*'servcie'")).hasSize(1);
+    assertThat(unmeshedBadArgument.linesMatching("^\\[jmesh\\] inactive")).hasSize(1);
+    assertThat(unmeshedBadArgument.isAlive()).isTrue();
   }
 }

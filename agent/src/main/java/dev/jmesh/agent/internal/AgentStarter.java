@@ -90,7 +90,10 @@ public final class AgentStarter {
               System.getenv());
       return SettingsParser.parse(source);
     } catch (BadSettingException e) {
-      if (source != null && SettingsParser.startUnmeshedOnError(source)) {
+      // A malformed agent argument leaves no source; the opt-in may still come from -D or env.
+      SettingSource optIn =
+          source != null ? source : new SettingSource(Map.of(), systemProperties(), System.getenv());
+      if (SettingsParser.startUnmeshedOnError(optIn)) {
         System.err.println("[jmesh] ERROR " + e.getMessage());
         System.err.println("[jmesh] inactive: a setting is bad and startUnmeshedOnError=true;"
             + " the application starts without the mesh");
