@@ -9,7 +9,10 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import java.util.Set;
 
-/** Compiles outbound {@code Listener}s with an {@code api_listener}. */
+/**
+ * Compiles Listeners: outbound ones with an {@code api_listener} here, those with an address in
+ * {@link SocketListenerCompiler}.
+ */
 final class ListenerCompiler {
 
   static final String TYPE = "Listener";
@@ -37,15 +40,17 @@ final class ListenerCompiler {
    * Compiles {@code listener}; an inline {@code route_config} is compiled too, an RDS name is
    * resolved by the snapshot.
    */
-  static OutboundListener compile(Listener listener) throws InvalidConfigException {
-    SupportedFields.check(listener, "", LISTENER);
+  static ListenerConfig compile(Listener listener) throws InvalidConfigException {
     if (listener.getName().isEmpty()) {
       throw new InvalidConfigException("name", "must not be empty");
     }
     if (!listener.hasApiListener()) {
-      throw new InvalidConfigException(
-          "api_listener", "is required (only outbound api_listener" + " listeners are supported)");
+      if (!listener.hasAddress()) {
+        throw new InvalidConfigException("api_listener", "an api_listener or an address is required");
+      }
+      return SocketListenerCompiler.compile(listener);
     }
+    SupportedFields.check(listener, "", LISTENER);
     SupportedFields.check(listener.getApiListener(), "api_listener", API_LISTENER);
     Any any = listener.getApiListener().getApiListener();
     String at = "api_listener.api_listener";
@@ -58,33 +63,45 @@ final class ListenerCompiler {
     } catch (InvalidProtocolBufferException e) {
       throw new InvalidConfigException(at, "cannot be parsed: " + e.getMessage());
     }
-    SupportedFields.check(hcm, at, HCM);
+    try {
+      return connectionManager(listener.getName(), hcm);
+    } catch (InvalidConfigException e) {
+      throw e.under(at);
+    }
+  }
+
+  /**
+   * Compiles an HTTP connection manager of listener {@code name}; an inline route configuration is
+   * compiled too, an RDS name is left for the snapshot to resolve.
+   */
+  static OutboundListener connectionManager(String name, HttpConnectionManager hcm)
+      throws InvalidConfigException {
+    SupportedFields.check(hcm, "", HCM);
     for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
-      filter(hcm.getHttpFilters(i), at + ".http_filters[" + i + "]");
+      filter(hcm.getHttpFilters(i), "http_filters[" + i + "]");
     }
     switch (hcm.getRouteSpecifierCase()) {
       case RDS:
         {
-          SupportedFields.check(hcm.getRds(), at + ".rds", RDS);
+          SupportedFields.check(hcm.getRds(), "rds", RDS);
           if (hcm.getRds().hasConfigSource()) {
-            SupportedFields.check(
-                hcm.getRds().getConfigSource(), at + ".rds.config_source", CONFIG_SOURCE);
+            SupportedFields.check(hcm.getRds().getConfigSource(), "rds.config_source", CONFIG_SOURCE);
           }
-          String name = hcm.getRds().getRouteConfigName();
-          if (name.isEmpty()) {
-            throw new InvalidConfigException(at + ".rds.route_config_name", "must not be empty");
+          String routes = hcm.getRds().getRouteConfigName();
+          if (routes.isEmpty()) {
+            throw new InvalidConfigException("rds.route_config_name", "must not be empty");
           }
-          return new OutboundListener(listener.getName(), name, null, hcm.getStripAnyHostPort());
+          return new OutboundListener(name, routes, null, hcm.getStripAnyHostPort());
         }
       case ROUTE_CONFIG:
         try {
-          return new OutboundListener(listener.getName(), null, null, hcm.getStripAnyHostPort())
+          return new OutboundListener(name, null, null, hcm.getStripAnyHostPort())
               .withRouteTable(RouteTableCompiler.compile(hcm.getRouteConfig()));
         } catch (InvalidConfigException e) {
-          throw e.under(at + ".route_config");
+          throw e.under("route_config");
         }
       default:
-        throw new InvalidConfigException(at, "rds or route_config is required");
+        throw new InvalidConfigException("route_specifier", "rds or route_config is required");
     }
   }
 
@@ -103,7 +120,12 @@ final class ListenerCompiler {
       known = false;
     }
     if (!known && !f.getIsOptional()) {
-      throw new InvalidConfigException(at, "filter " + f.getName() + " not supported");
+      String why =
+          f.getName().startsWith("envoy.filters.http.rbac")
+              ? "authorization policies are not enforced by this data path yet, so it refuses"
+                  + " them rather than letting requests through"
+              : "not supported";
+      throw new InvalidConfigException(at, "filter " + f.getName() + ": " + why);
     }
   }
 }

@@ -46,17 +46,19 @@ public final class MeshSnapshot {
     T compile(M resource) throws InvalidConfigException;
   }
 
-  private final Map<String, Compiled<OutboundListener>> listenerSources;
+  private final Map<String, Compiled<ListenerConfig>> listenerSources;
   private final Map<String, Compiled<RouteTable>> routeSources;
   private final Map<String, Compiled<ClusterConfig>> clusterSources;
   private final Map<String, Compiled<List<Endpoint>>> assignmentSources;
 
   private final Map<String, OutboundListener> listeners;
+  private final Map<String, TcpProxyListener> tcpListeners;
+  private final Map<String, InboundListener> inboundListeners;
   private final Map<String, RouteTable> routeTables;
   private final Map<String, ClusterConfig> clusters;
 
   private MeshSnapshot(
-      Map<String, Compiled<OutboundListener>> listenerSources,
+      Map<String, Compiled<ListenerConfig>> listenerSources,
       Map<String, Compiled<RouteTable>> routeSources,
       Map<String, Compiled<ClusterConfig>> clusterSources,
       Map<String, Compiled<List<Endpoint>>> assignmentSources) {
@@ -68,14 +70,26 @@ public final class MeshSnapshot {
     routeSources.forEach((name, c) -> tables.put(name, c.value()));
     this.routeTables = Map.copyOf(tables);
     Map<String, OutboundListener> ls = new HashMap<>();
+    Map<String, TcpProxyListener> tcp = new HashMap<>();
+    Map<String, InboundListener> inbound = new HashMap<>();
     listenerSources.forEach(
         (name, c) -> {
-          OutboundListener l = c.value();
-          ls.put(
-              name,
-              l.routeConfigName() == null ? l : l.withRouteTable(tables.get(l.routeConfigName())));
+          ListenerConfig config = c.value();
+          if (config instanceof OutboundListener l) {
+            ls.put(
+                name,
+                l.routeConfigName() == null
+                    ? l
+                    : l.withRouteTable(tables.get(l.routeConfigName())));
+          } else if (config instanceof TcpProxyListener t) {
+            tcp.put(name, t);
+          } else if (config instanceof InboundListener i) {
+            inbound.put(name, i);
+          }
         });
     this.listeners = Map.copyOf(ls);
+    this.tcpListeners = Map.copyOf(tcp);
+    this.inboundListeners = Map.copyOf(inbound);
     Map<String, ClusterConfig> cs = new HashMap<>();
     clusterSources.forEach(
         (name, c) -> {
@@ -131,7 +145,7 @@ public final class MeshSnapshot {
   /** This snapshot with the LDS state of the world {@code resources} (by name). */
   public Compilation withListeners(Map<String, Listener> resources) {
     List<ConfigRejection> rejections = new ArrayList<>();
-    Map<String, Compiled<OutboundListener>> next =
+    Map<String, Compiled<ListenerConfig>> next =
         update(
             listenerSources,
             resources,
@@ -217,9 +231,30 @@ public final class MeshSnapshot {
     return Map.copyOf(next);
   }
 
-  /** The outbound listener for a service {@code host:port}, or {@code null}. */
+  /** The outbound HTTP listener for a service {@code host:port}, or {@code null}. */
   public OutboundListener listener(String hostPort) {
     return listeners.get(hostPort);
+  }
+
+  /**
+   * The outbound TCP proxy listener by name: a service's TCP port ({@code host:port}) or {@code
+   * virtualOutbound}; {@code null} when there is none.
+   */
+  public TcpProxyListener tcpListener(String name) {
+    return tcpListeners.get(name);
+  }
+
+  /** The inbound listener by name, or {@code null}. */
+  public InboundListener inboundListener(String name) {
+    return inboundListeners.get(name);
+  }
+
+  public Collection<InboundListener> inboundListeners() {
+    return inboundListeners.values();
+  }
+
+  public Collection<TcpProxyListener> tcpListeners() {
+    return tcpListeners.values();
   }
 
   /** A route configuration by its RDS name, or {@code null}. */

@@ -12,7 +12,8 @@ import dev.jmesh.dataplane.route.RouteTable;
  * @param stripAnyHostPort the connection manager's {@code strip_any_host_port}
  */
 public record OutboundListener(
-    String name, String routeConfigName, RouteTable routeTable, boolean stripAnyHostPort) {
+    String name, String routeConfigName, RouteTable routeTable, boolean stripAnyHostPort)
+    implements ListenerConfig {
 
   OutboundListener withRouteTable(RouteTable table) {
     return new OutboundListener(

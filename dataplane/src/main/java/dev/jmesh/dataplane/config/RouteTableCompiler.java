@@ -59,6 +59,7 @@ public final class RouteTableCompiler {
           "route",
           "redirect",
           "direct_response",
+          "non_forwarding_action",
           "typed_per_filter_config",
           "decorator",
           "metadata",
@@ -238,8 +239,12 @@ public final class RouteTableCompiler {
         b.directResponse(
             LocalResponses.directResponse(r.getDirectResponse(), at + ".direct_response"));
         break;
+      case NON_FORWARDING_ACTION:
+        b.nonForwarding();
+        break;
       default:
-        throw new InvalidConfigException(at, "route, redirect or direct_response is required");
+        throw new InvalidConfigException(
+            at, "route, redirect, direct_response or non_forwarding_action is required");
     }
     try {
       return b.build();

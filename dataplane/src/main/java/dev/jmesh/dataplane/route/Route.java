@@ -26,6 +26,7 @@ public final class Route {
   private final FaultPolicy fault;
   private final Redirect redirect;
   private final DirectResponse directResponse;
+  private final boolean nonForwarding;
   private final PathRewrite pathRewrite;
   private final String hostRewrite;
   private final List<HashPolicy> hashPolicies;
@@ -47,6 +48,7 @@ public final class Route {
     this.fault = b.fault;
     this.redirect = b.redirect;
     this.directResponse = b.directResponse;
+    this.nonForwarding = b.nonForwarding;
     this.pathRewrite = b.pathRewrite;
     this.hostRewrite = b.hostRewrite;
     this.hashPolicies = List.copyOf(b.hashPolicies);
@@ -64,6 +66,12 @@ public final class Route {
       decisions =
           new RouteDecision[] {
             new RouteDecision(RouteDecision.Kind.DIRECT_RESPONSE, this, null, request, response)
+          };
+      cumulativeWeights = new long[] {1};
+    } else if (nonForwarding) {
+      decisions =
+          new RouteDecision[] {
+            new RouteDecision(RouteDecision.Kind.NON_FORWARDING, this, null, request, response)
           };
       cumulativeWeights = new long[] {1};
     } else {
@@ -201,6 +209,14 @@ public final class Route {
     return directResponse;
   }
 
+  /**
+   * Whether the route hands the request to the local application instead of a cluster (Envoy's
+   * {@code non_forwarding_action}, the route of an inbound listener).
+   */
+  public boolean nonForwarding() {
+    return nonForwarding;
+  }
+
   /** The path rewrite, {@code null} for none. */
   public PathRewrite pathRewrite() {
     return pathRewrite;
@@ -240,6 +256,7 @@ public final class Route {
     private FaultPolicy fault;
     private Redirect redirect;
     private DirectResponse directResponse;
+    private boolean nonForwarding;
     private List<WeightedTarget> targets = List.of();
     private PathRewrite pathRewrite;
     private String hostRewrite;
@@ -294,6 +311,12 @@ public final class Route {
 
     public Builder directResponse(DirectResponse directResponse) {
       this.directResponse = directResponse;
+      return this;
+    }
+
+    /** Delivers matched requests to the local application ({@code non_forwarding_action}). */
+    public Builder nonForwarding() {
+      this.nonForwarding = true;
       return this;
     }
 

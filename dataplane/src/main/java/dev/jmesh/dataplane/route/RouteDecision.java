@@ -17,7 +17,9 @@ public final class RouteDecision {
     /** Answer with {@link Route#redirect()}. */
     REDIRECT,
     /** Answer with {@link Route#directResponse()}. */
-    DIRECT_RESPONSE
+    DIRECT_RESPONSE,
+    /** Hand the request to the local application: the route of an inbound listener. */
+    NON_FORWARDING
   }
 
   /** The decision when nothing matched. */

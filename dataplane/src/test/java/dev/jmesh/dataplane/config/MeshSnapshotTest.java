@@ -165,7 +165,7 @@ class MeshSnapshotTest {
         .containsExactly(
             "RouteConfiguration bad: virtual_hosts[0].routes[2].match.grpc: not supported",
             "Listener lua:80: api_listener.api_listener.http_filters[2]:"
-                + " filter envoy.filters.http.lua not supported",
+                + " filter envoy.filters.http.lua: not supported",
             "Cluster o: outlier_detection: not supported");
     assertThat(c.snapshot().routeTable("bad")).isNull();
     assertThat(c.snapshot().listener("lua:80")).isNull();
