@@ -40,9 +40,10 @@ final class Policies {
   private static final Set<String> HOST_PREDICATE = Set.of("name", "typed_config");
   private static final Set<String> MAX_STREAM_DURATION =
       Set.of("max_stream_duration", "grpc_timeout_header_max");
-  private static final Set<String> FAULT = Set.of("delay", "abort");
-  private static final Set<String> DELAY = Set.of("fixed_delay", "percentage");
-  private static final Set<String> ABORT = Set.of("http_status", "grpc_status", "percentage");
+  private static final Set<String> FAULT = Set.of("delay", "abort", "headers");
+  private static final Set<String> DELAY = Set.of("fixed_delay", "header_delay", "percentage");
+  private static final Set<String> ABORT =
+      Set.of("http_status", "grpc_status", "header_abort", "percentage");
   private static final Set<String> FILTER_CONFIG = Set.of("config", "is_optional");
   private static final long DEFAULT_BACK_OFF_NANOS = 25_000_000L;
 
@@ -175,19 +176,27 @@ final class Policies {
   private static FaultPolicy fault(HTTPFault f, String at) throws InvalidConfigException {
     SupportedFields.check(f, at, FAULT);
     long delay = 0;
+    boolean headerDelay = false;
     int delayPpm = 0;
+    int delayUnit = 1;
     if (f.hasDelay()) {
       FaultDelay d = f.getDelay();
       SupportedFields.check(d, at + ".delay", DELAY);
-      if (!d.hasFixedDelay()) {
-        throw new InvalidConfigException(at + ".delay.fixed_delay", "is required");
+      if (d.hasFixedDelay()) {
+        delay = nanos(d.getFixedDelay(), at + ".delay.fixed_delay");
+      } else if (d.hasHeaderDelay()) {
+        headerDelay = true;
+      } else {
+        throw new InvalidConfigException(at + ".delay", "fixed_delay or header_delay is required");
       }
-      delay = nanos(d.getFixedDelay(), at + ".delay.fixed_delay");
       delayPpm = perMillion(d.getPercentage(), at + ".delay.percentage");
+      delayUnit = unitPerMillion(d.getPercentage());
     }
     int http = 0;
     int grpc = -1;
+    boolean headerAbort = false;
     int abortPpm = 0;
+    int abortUnit = 1;
     if (f.hasAbort()) {
       FaultAbort a = f.getAbort();
       SupportedFields.check(a, at + ".abort", ABORT);
@@ -198,12 +207,26 @@ final class Policies {
         }
       } else if (a.hasGrpcStatus()) {
         grpc = a.getGrpcStatus();
+      } else if (a.hasHeaderAbort()) {
+        headerAbort = true;
       } else {
-        throw new InvalidConfigException(at + ".abort", "http_status or grpc_status is required");
+        throw new InvalidConfigException(
+            at + ".abort", "http_status, grpc_status or header_abort is required");
       }
       abortPpm = perMillion(a.getPercentage(), at + ".abort.percentage");
+      abortUnit = unitPerMillion(a.getPercentage());
     }
-    return new FaultPolicy(delay, delayPpm, http, grpc, abortPpm);
+    return new FaultPolicy(
+        delay,
+        headerDelay,
+        delayPpm,
+        delayUnit,
+        http,
+        grpc,
+        headerAbort,
+        abortPpm,
+        abortUnit,
+        MatcherCompiler.headers(f.getHeadersList(), at + ".headers"));
   }
 
   static List<HashPolicy> hashPolicies(List<RouteAction.HashPolicy> list, String at)
@@ -290,6 +313,18 @@ final class Policies {
       throw new InvalidConfigException(at, "must not be empty");
     }
     return s;
+  }
+
+  /** The size of one unit of {@code p}'s denominator in parts per million. */
+  private static int unitPerMillion(FractionalPercent p) {
+    switch (p.getDenominator()) {
+      case HUNDRED:
+        return 10_000;
+      case TEN_THOUSAND:
+        return 100;
+      default:
+        return 1;
+    }
   }
 
   static int perMillion(FractionalPercent p, String at) throws InvalidConfigException {

@@ -322,11 +322,14 @@ class RouteActionTest {
         action(RouteAction.newBuilder().setCluster("c"))
             .putTypedPerFilterConfig("envoy.filters.http.fault", Any.pack(fault));
     FaultPolicy f = decide(r, "/", 0).route().fault();
-    assertThat(f).isEqualTo(new FaultPolicy(2_000_000_000L, 100_000, 503, -1, 500));
-    assertThat(f.delays(99_999)).isTrue();
-    assertThat(f.delays(100_000)).isFalse();
-    assertThat(f.aborts(499)).isTrue();
-    assertThat(f.aborts(500)).isFalse();
+    assertThat(f).isEqualTo(
+        new FaultPolicy(
+            2_000_000_000L, false, 100_000, 10_000, 503, -1, false, 500, 100, List.of()));
+    FakeRequest request = FakeRequest.get("h", "/");
+    assertThat(f.delayNanos(request, 99_999)).isEqualTo(2_000_000_000L);
+    assertThat(f.delayNanos(request, 100_000)).isEqualTo(-1);
+    assertThat(f.abortHttpStatus(request, 499)).isEqualTo(503);
+    assertThat(f.abortHttpStatus(request, 500)).isZero();
   }
 
   @Test
