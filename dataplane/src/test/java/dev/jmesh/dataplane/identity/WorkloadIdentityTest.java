@@ -1,0 +1,166 @@
+package dev.jmesh.dataplane.identity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import java.io.DataInputStream;
+import java.io.OutputStream;
+import java.math.BigInteger;
+import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLSocket;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two workload identities with certificates living 3 s, a BoringSSL server (Netty) and a JDK
+ * client, over real loopback TLS. The CA is a test CA ({@link TestCa}); the control plane's own CA
+ * is exercised by its tests and the forked ones.
+ */
+class WorkloadIdentityTest {
+
+  private static final SpiffeId REVIEWS = SpiffeId.workload("cluster.local", "default", "reviews");
+  private static final SpiffeId PRODUCTPAGE =
+      SpiffeId.workload("cluster.local", "default", "productpage");
+  private static final long TTL_MILLIS = 3_000;
+
+  private static TestCa ca;
+  private static WorkloadIdentity server;
+  private static WorkloadIdentity client;
+  private static EventLoopGroup group;
+  private static Channel listener;
+
+  @BeforeAll
+  static void start() throws Exception {
+    ca = new TestCa("mesh root");
+    server = identity(REVIEWS);
+    client = identity(PRODUCTPAGE);
+    group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    SslContext tls = MeshTls.server(server, MeshTls.Provider.BORINGSSL);
+    listener =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    ch.pipeline().addLast(tls.newHandler(ch.alloc()), new Echo());
+                  }
+                })
+            .bind("127.0.0.1", 0)
+            .sync()
+            .channel();
+  }
+
+  private static WorkloadIdentity identity(SpiffeId id) throws Exception {
+    WorkloadIdentity identity =
+        new WorkloadIdentity(id, ca.signer(id.toString(), TTL_MILLIS), TTL_MILLIS / 1000);
+    identity.updateTrustBundle(ca.bundle("cluster.local"));
+    identity.start();
+    assertThat(identity.awaitFirst(10, TimeUnit.SECONDS)).isTrue();
+    return identity;
+  }
+
+  @AfterAll
+  static void stop() {
+    listener.close();
+    group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+    server.close();
+    client.close();
+  }
+
+  /** Echoes each byte back. */
+  private static final class Echo extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      ctx.writeAndFlush(msg);
+    }
+  }
+
+  private static SSLSocket connect() throws Exception {
+    SSLSocket s =
+        (SSLSocket)
+            MeshTls.jdk(client, id -> id.equals(REVIEWS))
+                .getSocketFactory()
+                .createSocket("127.0.0.1", ((InetSocketAddress) listener.localAddress()).getPort());
+    s.setSoTimeout(5_000);
+    s.startHandshake();
+    return s;
+  }
+
+  private static void roundTrip(SSLSocket s, int value) throws Exception {
+    OutputStream out = s.getOutputStream();
+    out.write(value);
+    out.flush();
+    assertThat(new DataInputStream(s.getInputStream()).read()).isEqualTo(value);
+  }
+
+  private static BigInteger serverSerial(SSLSocket s) throws Exception {
+    return ((X509Certificate) s.getSession().getPeerCertificates()[0]).getSerialNumber();
+  }
+
+  @Test
+  void boringSslIsAvailableHere() {
+    // The mesh runs BoringSSL on these machines; the JDK fallback is for others.
+    assertThat(OpenSsl.isAvailable()).as(String.valueOf(OpenSsl.unavailabilityCause())).isTrue();
+    assertThat(MeshTls.effective(MeshTls.Provider.BORINGSSL)).isEqualTo(MeshTls.Provider.BORINGSSL);
+  }
+
+  @Test
+  void renewalAtHalfLifeKeepsOldConnectionsAndServesNewOnes() throws Exception {
+    SSLSocket before = connect();
+    roundTrip(before, 1);
+    BigInteger firstSerial = serverSerial(before);
+    long renewalsBefore = server.renewals();
+    Svid old = server.current();
+    long lifetime = old.notAfterMillis() - old.notBeforeMillis();
+    assertThat(server.nextRenewalMillis() - old.notBeforeMillis())
+        .isBetween(lifetime / 2 - lifetime / 20 - 1, lifetime / 2);
+
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> server.renewals() > renewalsBefore && client.renewals() > 0);
+    // The connection made under the old certificates carries on.
+    roundTrip(before, 2);
+    try (SSLSocket after = connect()) {
+      roundTrip(after, 3);
+      assertThat(serverSerial(after)).isNotEqualTo(firstSerial);
+      assertThat(serverSerial(after)).isEqualTo(server.current().leaf().getSerialNumber());
+    }
+    before.close();
+    assertThat(server.current().generation()).isGreaterThan(old.generation());
+    assertThat(server.current().key()).isNotEqualTo(old.key());
+  }
+
+  @Test
+  void aCertificateForAnotherIdentityIsRefused() throws Exception {
+    try (WorkloadIdentity impostor =
+        new WorkloadIdentity(
+            REVIEWS, ca.signer("spiffe://cluster.local/ns/default/sa/ratings", 60_000), 60)) {
+      impostor.updateTrustBundle(ca.bundle("cluster.local"));
+      impostor.start();
+      assertThat(impostor.awaitFirst(1, TimeUnit.SECONDS)).isFalse();
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> impostor.lastFailure() != null);
+      assertThat(impostor.lastFailure())
+          .isEqualTo(
+              "the CA issued spiffe://cluster.local/ns/default/sa/ratings, expected " + REVIEWS);
+      assertThat(impostor.current()).isNull();
+    }
+  }
+}
