@@ -20,10 +20,10 @@ import java.util.function.LongSupplier;
  *   <li>slow start: a host drawn by its weight is kept with probability equal to its slow-start
  *       factor, else another is drawn (up to {@value #SLOW_START_DRAWS} times), so hosts are
  *       picked in proportion to {@code weight × factor};
- *   <li>least request, unequal weights: {@code choice_count} hosts are drawn by weight and one of
- *       them is kept with probability proportional to {@code 1 / (active + 1) ^
- *       active_request_bias}, so idle hosts take traffic in proportion to their weights and busy
- *       ones are avoided by Envoy's formula.
+ *   <li>least request, unequal weights: a host drawn by weight is kept with probability {@code 1
+ *       / (active + 1) ^ active_request_bias}, else another is drawn, so hosts are picked in
+ *       proportion to Envoy's dynamic weight {@code weight / (active + 1) ^ bias}. With equal
+ *       weights it is Envoy's power of {@code choice_count} choices.
  * </ul>
  */
 final class ClusterLoadBalancer {
@@ -169,18 +169,27 @@ final class ClusterLoadBalancer {
       }
       return best;
     }
-    Host chosen = null;
-    double total = 0;
-    for (int i = 0; i < lb.choiceCount(); i++) {
-      Host c = candidate(list, seed += STRIDE, ramping, now);
-      double f = activeFactor(c.activeRequests());
-      total += f;
-      // The stream's start itself is never used by the candidate: an independent coin.
-      if (Rng.unit(Rng.mix(seed + STRIDE)) * total < f) {
-        chosen = c;
+    // Envoy's weighted least request, drawn instead of scheduled: a host drawn by weight is kept
+    // with probability 1 / (active + 1) ^ bias (times its slow-start factor), so hosts are picked
+    // in proportion to Envoy's dynamic weight. When all draws fail (every host very busy), the
+    // least loaded of them is taken.
+    Host best = null;
+    double bestOdds = -1;
+    for (int draw = 0; draw < SLOW_START_DRAWS; draw++) {
+      Host h = list.weightedRandom(Rng.mix(seed += Rng.GOLDEN));
+      double odds = activeFactor(h.activeRequests());
+      if (ramping) {
+        odds *= h.slowStartFactor(slowStart, now);
+      }
+      if (odds >= 1.0 || Rng.unit(Rng.mix(seed += Rng.GOLDEN)) < odds) {
+        return h;
+      }
+      if (odds > bestOdds) {
+        best = h;
+        bestOdds = odds;
       }
     }
-    return chosen;
+    return best;
   }
 
   /** Envoy's {@code 1 / (active_requests + 1) ^ active_request_bias}. */
