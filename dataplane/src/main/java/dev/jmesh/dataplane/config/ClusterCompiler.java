@@ -18,7 +18,23 @@ final class ClusterCompiler {
 
   private static final Set<String> CLUSTER_FIELDS =
       Set.of(
-          "name", "type", "eds_cluster_config", "connect_timeout", "lb_policy", "load_assignment");
+          "name",
+          "type",
+          "eds_cluster_config",
+          "connect_timeout",
+          "lb_policy",
+          "load_assignment",
+          "ring_hash_lb_config",
+          "maglev_lb_config",
+          "least_request_lb_config",
+          "round_robin_lb_config",
+          "common_lb_config",
+          "outlier_detection",
+          "circuit_breakers",
+          "health_checks",
+          "dns_lookup_family",
+          "transport_socket",
+          "typed_extension_protocol_options");
   private static final Set<String> EDS_CONFIG = Set.of("eds_config", "service_name");
   private static final Set<String> CONFIG_SOURCE =
       Set.of("ads", "self", "resource_api_version", "initial_fetch_timeout");
@@ -32,6 +48,7 @@ final class ClusterCompiler {
   private static final Set<String> ADDRESS = Set.of("socket_address");
   private static final Set<String> SOCKET_ADDRESS = Set.of("address", "port_value", "protocol");
   private static final long DEFAULT_CONNECT_TIMEOUT_NANOS = 5_000_000_000L;
+  private static final long MAX_UINT32 = 0xFFFF_FFFFL;
 
   private ClusterCompiler() {}
 
@@ -40,60 +57,115 @@ final class ClusterCompiler {
     if (c.getName().isEmpty()) {
       throw new InvalidConfigException("name", "must not be empty");
     }
-    ClusterConfig.LbPolicy lb;
-    switch (c.getLbPolicy()) {
-      case ROUND_ROBIN:
-        lb = ClusterConfig.LbPolicy.ROUND_ROBIN;
-        break;
-      case LEAST_REQUEST:
-        lb = ClusterConfig.LbPolicy.LEAST_REQUEST;
-        break;
-      case RANDOM:
-        lb = ClusterConfig.LbPolicy.RANDOM;
-        break;
-      case RING_HASH:
-        lb = ClusterConfig.LbPolicy.RING_HASH;
-        break;
-      case MAGLEV:
-        lb = ClusterConfig.LbPolicy.MAGLEV;
-        break;
-      default:
-        throw new InvalidConfigException("lb_policy", c.getLbPolicy() + " not supported");
-    }
+    ClusterConfig.LbPolicy lb = lbPolicy(c);
     long connectTimeout =
         c.hasConnectTimeout()
             ? Policies.nanos(c.getConnectTimeout(), "connect_timeout")
             : DEFAULT_CONNECT_TIMEOUT_NANOS;
+    ClusterConfig.Discovery discovery;
+    String service = null;
+    List<Endpoint> endpoints = List.of();
     switch (c.getType()) {
       case EDS:
-        {
-          if (c.hasLoadAssignment()) {
-            throw new InvalidConfigException("load_assignment", "not used by an EDS cluster");
-          }
-          String service = c.getName();
-          if (c.hasEdsClusterConfig()) {
-            SupportedFields.check(c.getEdsClusterConfig(), "eds_cluster_config", EDS_CONFIG);
-            configSource(c.getEdsClusterConfig().getEdsConfig(), "eds_cluster_config.eds_config");
-            if (!c.getEdsClusterConfig().getServiceName().isEmpty()) {
-              service = c.getEdsClusterConfig().getServiceName();
-            }
-          }
-          return new ClusterConfig(
-              c.getName(), ClusterConfig.Discovery.EDS, service, lb, connectTimeout, List.of());
+        if (c.hasLoadAssignment()) {
+          throw new InvalidConfigException("load_assignment", "not used by an EDS cluster");
         }
+        discovery = ClusterConfig.Discovery.EDS;
+        service = c.getName();
+        if (c.hasEdsClusterConfig()) {
+          SupportedFields.check(c.getEdsClusterConfig(), "eds_cluster_config", EDS_CONFIG);
+          configSource(c.getEdsClusterConfig().getEdsConfig(), "eds_cluster_config.eds_config");
+          if (!c.getEdsClusterConfig().getServiceName().isEmpty()) {
+            service = c.getEdsClusterConfig().getServiceName();
+          }
+        }
+        break;
       case STATIC:
+      case STRICT_DNS:
         if (c.hasEdsClusterConfig()) {
           throw new InvalidConfigException("eds_cluster_config", "only for an EDS cluster");
         }
-        return new ClusterConfig(
-            c.getName(),
-            ClusterConfig.Discovery.STATIC,
-            null,
-            lb,
-            connectTimeout,
-            endpoints(c.getLoadAssignment(), "load_assignment"));
+        discovery =
+            c.getType() == Cluster.DiscoveryType.STATIC
+                ? ClusterConfig.Discovery.STATIC
+                : ClusterConfig.Discovery.STRICT_DNS;
+        endpoints = endpoints(c.getLoadAssignment(), "load_assignment");
+        break;
+      case ORIGINAL_DST:
+        if (c.hasEdsClusterConfig() || c.hasLoadAssignment()) {
+          throw new InvalidConfigException(
+              c.hasLoadAssignment() ? "load_assignment" : "eds_cluster_config",
+              "an ORIGINAL_DST cluster has no endpoints of its own");
+        }
+        if (lb != ClusterConfig.LbPolicy.CLUSTER_PROVIDED) {
+          throw new InvalidConfigException(
+              "lb_policy", "an ORIGINAL_DST cluster needs CLUSTER_PROVIDED");
+        }
+        discovery = ClusterConfig.Discovery.ORIGINAL_DST;
+        break;
       default:
         throw new InvalidConfigException("type", c.getType() + " not supported");
+    }
+    if (lb == ClusterConfig.LbPolicy.CLUSTER_PROVIDED
+        && discovery != ClusterConfig.Discovery.ORIGINAL_DST) {
+      throw new InvalidConfigException("lb_policy", "CLUSTER_PROVIDED needs type ORIGINAL_DST");
+    }
+    return new ClusterConfig(
+        c.getName(),
+        discovery,
+        service,
+        lb,
+        connectTimeout,
+        endpoints,
+        ClusterPolicyCompiler.loadBalancing(c),
+        c.hasOutlierDetection()
+            ? ClusterPolicyCompiler.outlierDetection(c.getOutlierDetection())
+            : null,
+        c.hasCircuitBreakers()
+            ? ClusterPolicyCompiler.circuitBreakers(c.getCircuitBreakers())
+            : CircuitBreakerThresholds.DEFAULTS,
+        ClusterPolicyCompiler.healthCheck(c.getHealthChecksList()),
+        dnsLookupFamily(c),
+        c.hasTransportSocket()
+            ? ClusterPolicyCompiler.transportSocket(c.getTransportSocket())
+            : null,
+        ClusterPolicyCompiler.protocolOptions(c.getTypedExtensionProtocolOptionsMap()));
+  }
+
+  private static ClusterConfig.LbPolicy lbPolicy(Cluster c) throws InvalidConfigException {
+    switch (c.getLbPolicy()) {
+      case ROUND_ROBIN:
+        return ClusterConfig.LbPolicy.ROUND_ROBIN;
+      case LEAST_REQUEST:
+        return ClusterConfig.LbPolicy.LEAST_REQUEST;
+      case RANDOM:
+        return ClusterConfig.LbPolicy.RANDOM;
+      case RING_HASH:
+        return ClusterConfig.LbPolicy.RING_HASH;
+      case MAGLEV:
+        return ClusterConfig.LbPolicy.MAGLEV;
+      case CLUSTER_PROVIDED:
+        return ClusterConfig.LbPolicy.CLUSTER_PROVIDED;
+      default:
+        throw new InvalidConfigException("lb_policy", c.getLbPolicy() + " not supported");
+    }
+  }
+
+  private static ClusterConfig.DnsLookupFamily dnsLookupFamily(Cluster c)
+      throws InvalidConfigException {
+    switch (c.getDnsLookupFamily()) {
+      case AUTO:
+        return ClusterConfig.DnsLookupFamily.AUTO;
+      case V4_ONLY:
+        return ClusterConfig.DnsLookupFamily.V4_ONLY;
+      case V6_ONLY:
+        return ClusterConfig.DnsLookupFamily.V6_ONLY;
+      case V4_PREFERRED:
+        return ClusterConfig.DnsLookupFamily.V4_PREFERRED;
+      case ALL:
+        return ClusterConfig.DnsLookupFamily.ALL;
+      default:
+        throw new InvalidConfigException("dns_lookup_family", "unknown value");
     }
   }
 
@@ -113,6 +185,11 @@ final class ClusterCompiler {
       String lat = SupportedFields.join(at, "endpoints[" + l + "]");
       SupportedFields.check(le, lat, LOCALITY_ENDPOINTS);
       SupportedFields.check(le.getLocality(), lat + ".locality", LOCALITY);
+      if (le.hasLoadBalancingWeight() && le.getLoadBalancingWeight().getValue() == 0) {
+        // As Envoy: a locality weighted 0 could never be picked; leave it out instead.
+        throw new InvalidConfigException(lat + ".load_balancing_weight", "must be at least 1");
+      }
+      long localityWeightSum = 0;
       for (int e = 0; e < le.getLbEndpointsCount(); e++) {
         LbEndpoint lbe = le.getLbEndpoints(e);
         String eat = lat + ".lb_endpoints[" + e + "]";
@@ -131,9 +208,18 @@ final class ClusterCompiler {
         if (sa.getPortValue() < 1 || sa.getPortValue() > 65535) {
           throw new InvalidConfigException(sat + ".port_value", "must be in [1, 65535]");
         }
-        int weight = lbe.hasLoadBalancingWeight() ? lbe.getLoadBalancingWeight().getValue() : 1;
+        long weight =
+            lbe.hasLoadBalancingWeight()
+                ? Integer.toUnsignedLong(lbe.getLoadBalancingWeight().getValue())
+                : 1;
         if (weight < 1) {
           throw new InvalidConfigException(eat + ".load_balancing_weight", "must be at least 1");
+        }
+        localityWeightSum += weight;
+        if (localityWeightSum > MAX_UINT32) {
+          // Envoy's limit: a priority's weights are summed in 32 bits.
+          throw new InvalidConfigException(
+              lat + ".lb_endpoints", "the sum of load_balancing_weight exceeds 4294967295");
         }
         Endpoint.Health health;
         switch (lbe.getHealthStatus()) {
@@ -162,7 +248,7 @@ final class ClusterCompiler {
             new Endpoint(
                 sa.getAddress(),
                 sa.getPortValue(),
-                weight,
+                (int) Math.min(weight, Integer.MAX_VALUE),
                 le.getPriority(),
                 le.getLocality().getRegion(),
                 le.getLocality().getZone(),

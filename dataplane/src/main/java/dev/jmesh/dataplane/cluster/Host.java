@@ -1,0 +1,268 @@
+package dev.jmesh.dataplane.cluster;
+
+import dev.jmesh.dataplane.config.Endpoint;
+import dev.jmesh.dataplane.config.HealthCheckConfig;
+import dev.jmesh.dataplane.config.SlowStartConfig;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One upstream host of an {@link UpstreamCluster}, identified by {@code address:port}. Its state
+ * (active requests, outlier ejection, active health, slow start) lives as long as the host stays
+ * in the cluster, across EDS and CDS updates.
+ *
+ * <p>The caller reports what happened to each request it sends: exactly one of {@link
+ * #requestFinished(int)} or {@link #requestFailed(LocalFailure)} after each {@link
+ * #requestStarted()}. These feed the least-request balancer and outlier detection; none of them
+ * locks or allocates.
+ */
+public final class Host {
+
+  static final long NO_SLOW_START = Long.MIN_VALUE;
+
+  private final UpstreamCluster cluster;
+  private final String address;
+  private final int port;
+  private final String hashKey;
+  private volatile Endpoint endpoint;
+
+  private final AtomicInteger activeRequests = new AtomicInteger();
+
+  final AtomicInteger consecutive5xx = new AtomicInteger();
+  final AtomicInteger consecutiveGatewayFailure = new AtomicInteger();
+  final AtomicInteger consecutiveLocalOriginFailure = new AtomicInteger();
+  private volatile boolean ejected;
+  private volatile long ejectedAtNanos;
+  private volatile long unejectedAtNanos = Long.MIN_VALUE;
+  /** Base ejection times this host's next ejection lasts; only touched by ejection and sweeps. */
+  private volatile int ejectionBackoff;
+
+  /** Written only by the health-check thread. */
+  private volatile boolean failedActiveHealthCheck;
+
+  private boolean checkedOnce;
+  private int consecutiveCheckSuccesses;
+  private int consecutiveCheckFailures;
+
+  private volatile long slowStartFromNanos;
+
+  Host(UpstreamCluster cluster, Endpoint endpoint, boolean awaitsHealthCheck, long slowStartFrom) {
+    this.cluster = cluster;
+    this.address = endpoint.address();
+    this.port = endpoint.port();
+    this.hashKey = key(address, port);
+    this.endpoint = endpoint;
+    this.failedActiveHealthCheck = awaitsHealthCheck;
+    this.slowStartFromNanos = slowStartFrom;
+  }
+
+  /** Envoy's host key, {@code 10.0.0.1:80} or {@code [::1]:80}: the input of hash balancing. */
+  static String key(String address, int port) {
+    return (address.indexOf(':') >= 0 ? "[" + address + "]" : address) + ":" + port;
+  }
+
+  /** The IP address or, for a {@code STRICT_DNS} cluster, the host name to connect to. */
+  public String address() {
+    return address;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** {@code address:port} as Envoy writes it. */
+  public String hostKey() {
+    return hashKey;
+  }
+
+  /** The endpoint as the latest EDS or CDS update described it. */
+  public Endpoint endpoint() {
+    return endpoint;
+  }
+
+  /** A request to this host begins; it counts as active until it finishes or fails. */
+  public void requestStarted() {
+    activeRequests.incrementAndGet();
+  }
+
+  /** A request to this host got a response with HTTP {@code status}. */
+  public void requestFinished(int status) {
+    activeRequests.decrementAndGet();
+    OutlierDetector detector = cluster.outlierDetector();
+    if (detector != null) {
+      detector.onResponse(this, status);
+    }
+  }
+
+  /** A request to this host ended without a response. */
+  public void requestFailed(LocalFailure failure) {
+    activeRequests.decrementAndGet();
+    OutlierDetector detector = cluster.outlierDetector();
+    if (detector != null) {
+      detector.onLocalFailure(this, failure);
+    }
+  }
+
+  /**
+   * A connection to this host was established, e.g. by a TCP proxy that sees no HTTP status: a
+   * local-origin success for outlier detection.
+   */
+  public void connectionSucceeded() {
+    OutlierDetector detector = cluster.outlierDetector();
+    if (detector != null) {
+      detector.onLocalSuccess(this);
+    }
+  }
+
+  public int activeRequests() {
+    return activeRequests.get();
+  }
+
+  /** Whether outlier detection currently ejects this host. */
+  public boolean ejected() {
+    return ejected;
+  }
+
+  /** Whether active health checking currently fails this host (or has not passed it yet). */
+  public boolean failedActiveHealthCheck() {
+    return failedActiveHealthCheck;
+  }
+
+  /** Whether the balancer treats this host as healthy: by EDS status, outlier and active checks. */
+  public boolean healthy() {
+    return availability() == Availability.HEALTHY;
+  }
+
+  enum Availability {
+    HEALTHY,
+    DEGRADED,
+    UNAVAILABLE
+  }
+
+  Availability availability() {
+    if (ejected || failedActiveHealthCheck) {
+      return Availability.UNAVAILABLE;
+    }
+    switch (endpoint.health()) {
+      case UNKNOWN:
+      case HEALTHY:
+        return Availability.HEALTHY;
+      case DEGRADED:
+        return Availability.DEGRADED;
+      default:
+        return Availability.UNAVAILABLE;
+    }
+  }
+
+  void endpoint(Endpoint e) {
+    endpoint = e;
+  }
+
+  int weight() {
+    return endpoint.weight();
+  }
+
+  long slowStartFromNanos() {
+    return slowStartFromNanos;
+  }
+
+  /** The factor slow start applies to this host's weight at {@code nowNanos}. */
+  double slowStartFactor(SlowStartConfig slowStart, long nowNanos) {
+    long from = slowStartFromNanos;
+    if (from == NO_SLOW_START) {
+      return 1.0;
+    }
+    return slowStart.factor(nowNanos - from);
+  }
+
+  // Outlier detection.
+
+  boolean markEjected(long nowNanos, long baseNanos, long maxNanos) {
+    if (ejected) {
+      return false;
+    }
+    ejectedAtNanos = nowNanos;
+    // Envoy lets the backoff grow while base × backoff stays within max + base.
+    if (baseNanos * ejectionBackoff <= maxNanos) {
+      ejectionBackoff++;
+    }
+    ejected = true;
+    return true;
+  }
+
+  long ejectedAtNanos() {
+    return ejectedAtNanos;
+  }
+
+  int ejectionBackoff() {
+    return ejectionBackoff;
+  }
+
+  void markUnejected(long nowNanos) {
+    consecutive5xx.set(0);
+    consecutiveGatewayFailure.set(0);
+    consecutiveLocalOriginFailure.set(0);
+    unejectedAtNanos = nowNanos;
+    ejected = false;
+  }
+
+  /** An interval passed without a new ejection since the last one ended: backoff shrinks. */
+  void decayBackoff(long nowNanos, long intervalNanos) {
+    if (ejectionBackoff > 0
+        && unejectedAtNanos != Long.MIN_VALUE
+        && nowNanos - unejectedAtNanos >= intervalNanos) {
+      ejectionBackoff--;
+    }
+  }
+
+  /** Drops outlier state when the cluster stops detecting outliers. */
+  void clearOutlierState() {
+    consecutive5xx.set(0);
+    consecutiveGatewayFailure.set(0);
+    consecutiveLocalOriginFailure.set(0);
+    ejectionBackoff = 0;
+    ejected = false;
+  }
+
+  // Active health checking; called only from the health-check thread.
+
+  /**
+   * Records one check and returns whether the host's health changed. The first success of a host
+   * marks it healthy at once, as Envoy does at start-up; later, the thresholds apply.
+   */
+  boolean recordHealthCheck(boolean success, HealthCheckConfig check, long nowNanos) {
+    if (success) {
+      consecutiveCheckFailures = 0;
+      consecutiveCheckSuccesses++;
+      boolean first = !checkedOnce;
+      checkedOnce = true;
+      if (failedActiveHealthCheck
+          && (first || consecutiveCheckSuccesses >= check.healthyThreshold())) {
+        failedActiveHealthCheck = false;
+        slowStartFromNanos = nowNanos;
+        return true;
+      }
+      return false;
+    }
+    checkedOnce = true;
+    consecutiveCheckSuccesses = 0;
+    consecutiveCheckFailures++;
+    if (!failedActiveHealthCheck && consecutiveCheckFailures >= check.unhealthyThreshold()) {
+      failedActiveHealthCheck = true;
+      return true;
+    }
+    return false;
+  }
+
+  /** Active health checking was removed from the cluster, or added: start over. */
+  void resetHealthCheck(boolean awaitsHealthCheck) {
+    checkedOnce = false;
+    consecutiveCheckSuccesses = 0;
+    consecutiveCheckFailures = 0;
+    failedActiveHealthCheck = awaitsHealthCheck;
+  }
+
+  @Override
+  public String toString() {
+    return hashKey;
+  }
+}

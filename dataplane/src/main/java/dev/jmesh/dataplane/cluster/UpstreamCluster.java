@@ -1,0 +1,317 @@
+package dev.jmesh.dataplane.cluster;
+
+import dev.jmesh.dataplane.config.ClusterConfig;
+import dev.jmesh.dataplane.config.Endpoint;
+import dev.jmesh.dataplane.config.HealthCheckConfig;
+import dev.jmesh.dataplane.config.OutlierDetectionConfig;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * The runtime of one upstream cluster: its hosts with their state, the balancer over them, outlier
+ * detection, circuit breakers and active health checks. It lives as long as CDS names it; updates
+ * swap an immutable view of the hosts, and a host keeps its state (active requests, ejection,
+ * health, slow start) while its {@code address:port} stays.
+ *
+ * <p>A pick takes no lock and allocates nothing. The caller passes the route's hash policy result
+ * (for RING_HASH and MAGLEV) and a random number of its own, and reports each request's outcome on
+ * the host:
+ *
+ * <pre>{@code
+ * UpstreamCluster cluster = clusters.cluster(decision.cluster());
+ * if (cluster.originalDestination()) {
+ *   return connectToOriginalDestination();          // PassthroughCluster
+ * }
+ * if (!cluster.circuitBreaker().tryAcquireRequest()) {
+ *   return fail(503, "UO");                          // overflow
+ * }
+ * Host host = cluster.pick(hash, hasHash, ThreadLocalRandom.current().nextLong());
+ * if (host == null) {
+ *   cluster.circuitBreaker().releaseRequest();
+ *   return fail(503, "UH");                          // no healthy upstream
+ * }
+ * host.requestStarted();
+ * try {
+ *   int status = send(host.address(), host.port(), cluster.connectTimeoutNanos());
+ *   host.requestFinished(status);
+ * } catch (ConnectException e) {
+ *   host.requestFailed(LocalFailure.CONNECT_FAILED);
+ * } finally {
+ *   cluster.circuitBreaker().releaseRequest();
+ * }
+ * }</pre>
+ */
+public final class UpstreamCluster {
+
+  private final String name;
+  private final LongSupplier clock;
+  private final Executor maintenance;
+  private final ScheduledExecutorService scheduler;
+  private final AtomicLong roundRobin = new AtomicLong();
+  private final AtomicInteger ejectedCount = new AtomicInteger();
+  private final AtomicBoolean rebuildPending = new AtomicBoolean();
+  private final CircuitBreaker circuitBreaker;
+  private final Runnable rebuildTask = this::rebuild;
+
+  private volatile ClusterConfig config;
+  private volatile ClusterLoadBalancer balancer;
+  private volatile OutlierDetector outlierDetector;
+  private volatile Host[] hostArray = new Host[0];
+
+  /** Guarded by this. */
+  private Map<String, Host> hostsByKey = Map.of();
+
+  private boolean hadHosts;
+  private ScheduledFuture<?> sweepTask;
+  private ScheduledFuture<?> healthCheckTask;
+  private boolean closed;
+
+  /**
+   * @param clock {@link System#nanoTime()} in production, a fake one in tests
+   * @param maintenance where a view of the hosts is rebuilt after a health change
+   * @param scheduler runs outlier sweeps and health checks; {@code null} when the caller drives
+   *     {@link #sweepOutliers(long)} and {@link #runHealthChecks()} itself
+   */
+  UpstreamCluster(
+      ClusterConfig config,
+      LongSupplier clock,
+      Executor maintenance,
+      ScheduledExecutorService scheduler) {
+    this.name = config.name();
+    this.clock = clock;
+    this.maintenance = maintenance;
+    this.scheduler = scheduler;
+    this.circuitBreaker = new CircuitBreaker(config.circuitBreakers());
+    update(config);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public ClusterConfig config() {
+    return config;
+  }
+
+  /**
+   * Picks a host for one request, or returns {@code null} when no host can take it (Envoy's
+   * {@code UH}, "no healthy upstream"), which is also the answer for an {@link
+   * #originalDestination()} cluster.
+   *
+   * @param hash the route's hash policy result, used by RING_HASH and MAGLEV
+   * @param hasHash whether the route produced a hash; without one a random host is picked
+   * @param random a random number from the caller, e.g. {@code ThreadLocalRandom.nextLong()}
+   */
+  public Host pick(long hash, boolean hasHash, long random) {
+    return balancer.pick(hash, hasHash, random);
+  }
+
+  /** Whether this is a passthrough cluster: the caller keeps its original destination. */
+  public boolean originalDestination() {
+    return config.discovery() == ClusterConfig.Discovery.ORIGINAL_DST;
+  }
+
+  public long connectTimeoutNanos() {
+    return config.connectTimeoutNanos();
+  }
+
+  public CircuitBreaker circuitBreaker() {
+    return circuitBreaker;
+  }
+
+  /** The hosts in their EDS order. */
+  public List<Host> hosts() {
+    return List.of(hostArray);
+  }
+
+  /** How many hosts outlier detection ejects now. */
+  public int ejectedHosts() {
+    return ejectedCount.get();
+  }
+
+  Host[] hostArray() {
+    return hostArray;
+  }
+
+  int hostCount() {
+    return hostArray.length;
+  }
+
+  OutlierDetector outlierDetector() {
+    return outlierDetector;
+  }
+
+  HostSet hostSet() {
+    return balancer.hostSet();
+  }
+
+  /** Applies a new version of the cluster from CDS or EDS; hosts are kept by address:port. */
+  synchronized void update(ClusterConfig next) {
+    ClusterConfig previous = config;
+    if (next.equals(previous)) {
+      return;
+    }
+    long now = clock.getAsLong();
+    config = next;
+    circuitBreaker.limits(next.circuitBreakers());
+    HealthCheckConfig check = next.healthCheck();
+    boolean checkChanged = previous == null || !Objects.equals(previous.healthCheck(), check);
+    Map<String, Host> kept = new HashMap<>();
+    List<Host> ordered = new ArrayList<>();
+    for (Endpoint e : next.endpoints()) {
+      String key = Host.key(e.address(), e.port());
+      if (kept.containsKey(key)) {
+        continue;
+      }
+      Host h = hostsByKey.get(key);
+      if (h == null) {
+        // A host that joins a running cluster ramps up; with active health checks it ramps from
+        // its first passed check instead.
+        long slowStart = hadHosts && check == null ? now : Host.NO_SLOW_START;
+        h = new Host(this, e, check != null, slowStart);
+      } else {
+        h.endpoint(e);
+        if (checkChanged) {
+          h.resetHealthCheck(check != null);
+        }
+      }
+      kept.put(key, h);
+      ordered.add(h);
+    }
+    for (Map.Entry<String, Host> old : hostsByKey.entrySet()) {
+      Host h = old.getValue();
+      if (!kept.containsKey(old.getKey()) && h.ejected()) {
+        synchronized (h) {
+          if (h.ejected()) {
+            h.clearOutlierState();
+            ejectedCount.decrementAndGet();
+          }
+        }
+      }
+    }
+    hostsByKey = kept;
+    hostArray = ordered.toArray(new Host[0]);
+    hadHosts |= !ordered.isEmpty();
+    OutlierDetectionConfig od = next.outlierDetection();
+    OutlierDetectionConfig previousOd = previous == null ? null : previous.outlierDetection();
+    if (od == null) {
+      if (outlierDetector != null) {
+        outlierDetector = null;
+        for (Host h : hostArray) {
+          synchronized (h) {
+            if (h.ejected()) {
+              ejectedCount.decrementAndGet();
+            }
+            h.clearOutlierState();
+          }
+        }
+      }
+    } else if (!od.equals(previousOd)) {
+      outlierDetector = new OutlierDetector(od, this, clock, ejectedCount);
+    }
+    reschedule(!Objects.equals(od, previousOd), checkChanged);
+    rebuild();
+  }
+
+  private void reschedule(boolean outlierChanged, boolean checkChanged) {
+    if (scheduler == null || closed) {
+      return;
+    }
+    if (outlierChanged) {
+      if (sweepTask != null) {
+        sweepTask.cancel(false);
+        sweepTask = null;
+      }
+      OutlierDetectionConfig od = config.outlierDetection();
+      if (od != null) {
+        sweepTask =
+            scheduler.scheduleWithFixedDelay(
+                () -> sweepOutliers(clock.getAsLong()),
+                od.intervalNanos(),
+                od.intervalNanos(),
+                TimeUnit.NANOSECONDS);
+      }
+    }
+    if (checkChanged) {
+      if (healthCheckTask != null) {
+        healthCheckTask.cancel(false);
+        healthCheckTask = null;
+      }
+      HealthCheckConfig check = config.healthCheck();
+      if (check != null) {
+        healthCheckTask =
+            scheduler.scheduleWithFixedDelay(
+                this::runHealthChecks, 0, check.intervalNanos(), TimeUnit.NANOSECONDS);
+      }
+    }
+  }
+
+  /** Outlier detection's interval sweep: un-ejects hosts whose time is over. */
+  public void sweepOutliers(long nowNanos) {
+    OutlierDetector d = outlierDetector;
+    if (d != null) {
+      d.sweep(nowNanos);
+    }
+  }
+
+  /** Checks every host once, in turn, and applies the results; run every check interval. */
+  public void runHealthChecks() {
+    HealthCheckConfig check = config.healthCheck();
+    if (check == null) {
+      return;
+    }
+    boolean changed = false;
+    for (Host h : hostArray) {
+      boolean ok = HealthProbe.check(h, check, name);
+      changed |= h.recordHealthCheck(ok, check, clock.getAsLong());
+    }
+    if (changed) {
+      healthChanged();
+    }
+  }
+
+  /** A host's health changed: rebuild the view off the request path. */
+  void healthChanged() {
+    if (rebuildPending.compareAndSet(false, true)) {
+      try {
+        maintenance.execute(rebuildTask);
+      } catch (RejectedExecutionException closedAlready) {
+        rebuildPending.set(false);
+      }
+    }
+  }
+
+  private synchronized void rebuild() {
+    rebuildPending.set(false);
+    HostSet set = new HostSet(List.of(hostArray), config);
+    balancer = new ClusterLoadBalancer(set, config, roundRobin, clock);
+  }
+
+  /** Stops this cluster's scheduled work; it was removed from CDS. */
+  synchronized void close() {
+    closed = true;
+    if (sweepTask != null) {
+      sweepTask.cancel(false);
+    }
+    if (healthCheckTask != null) {
+      healthCheckTask.cancel(false);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return name;
+  }
+}

@@ -1,0 +1,437 @@
+package dev.jmesh.dataplane.config;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
+import io.envoyproxy.envoy.config.core.v3.HealthCheck;
+import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.envoyproxy.envoy.type.v3.Int64Range;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Compiles what a Cluster says about balancing and self-protection: the {@code *_lb_config}
+ * messages, {@code outlier_detection}, {@code circuit_breakers}, {@code health_checks}, and the
+ * opaque TLS and HTTP protocol options carried for later issues.
+ */
+final class ClusterPolicyCompiler {
+
+  static final String TLS_SOCKET = "envoy.transport_sockets.tls";
+  static final String HTTP_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+
+  private static final Set<String> RING_HASH =
+      Set.of("minimum_ring_size", "maximum_ring_size", "hash_function");
+  private static final Set<String> MAGLEV = Set.of("table_size");
+  private static final Set<String> LEAST_REQUEST =
+      Set.of("choice_count", "active_request_bias", "slow_start_config");
+  private static final Set<String> ROUND_ROBIN = Set.of("slow_start_config");
+  private static final Set<String> SLOW_START =
+      Set.of("slow_start_window", "aggression", "min_weight_percent");
+  private static final Set<String> RUNTIME_DOUBLE = Set.of("default_value", "runtime_key");
+  private static final Set<String> COMMON_LB =
+      Set.of("healthy_panic_threshold", "locality_weighted_lb_config");
+  private static final Set<String> OUTLIER =
+      Set.of(
+          "consecutive_5xx",
+          "enforcing_consecutive_5xx",
+          "consecutive_gateway_failure",
+          "enforcing_consecutive_gateway_failure",
+          "consecutive_local_origin_failure",
+          "enforcing_consecutive_local_origin_failure",
+          "split_external_local_origin_errors",
+          "interval",
+          "base_ejection_time",
+          "max_ejection_time",
+          "max_ejection_percent");
+  private static final Set<String> CIRCUIT_BREAKERS = Set.of("thresholds");
+  private static final Set<String> THRESHOLDS =
+      Set.of("priority", "max_connections", "max_pending_requests", "max_requests", "max_retries");
+  private static final Set<String> HEALTH_CHECK =
+      Set.of(
+          "timeout",
+          "interval",
+          "unhealthy_threshold",
+          "healthy_threshold",
+          "http_health_check",
+          "tcp_health_check");
+  private static final Set<String> HTTP_HEALTH_CHECK = Set.of("host", "path", "expected_statuses");
+  private static final Set<String> TRANSPORT_SOCKET = Set.of("name", "typed_config");
+  private static final long MAX_RING_SIZE = 8L * 1024 * 1024;
+  private static final int MAX_MAGLEV_TABLE_SIZE = 5_000_011;
+
+  private ClusterPolicyCompiler() {}
+
+  static LoadBalancingConfig loadBalancing(Cluster c) throws InvalidConfigException {
+    LoadBalancingConfig d = LoadBalancingConfig.DEFAULTS;
+    long minRing = d.minimumRingSize();
+    long maxRing = d.maximumRingSize();
+    int maglev = d.maglevTableSize();
+    int choices = d.choiceCount();
+    double bias = d.activeRequestBias();
+    SlowStartConfig slowStart = null;
+    double panic = d.healthyPanicThresholdPercent();
+    boolean localityWeighted = false;
+    Cluster.LbPolicy policy = c.getLbPolicy();
+    if (c.hasRingHashLbConfig()) {
+      only(policy, Cluster.LbPolicy.RING_HASH, "ring_hash_lb_config");
+      Cluster.RingHashLbConfig r = c.getRingHashLbConfig();
+      SupportedFields.check(r, "ring_hash_lb_config", RING_HASH);
+      if (r.getHashFunction() != Cluster.RingHashLbConfig.HashFunction.XX_HASH) {
+        throw new InvalidConfigException(
+            "ring_hash_lb_config.hash_function", "only XX_HASH is supported");
+      }
+      if (r.hasMinimumRingSize()) {
+        minRing = r.getMinimumRingSize().getValue();
+      }
+      if (r.hasMaximumRingSize()) {
+        maxRing = r.getMaximumRingSize().getValue();
+      }
+      if (minRing < 1 || minRing > MAX_RING_SIZE) {
+        throw new InvalidConfigException(
+            "ring_hash_lb_config.minimum_ring_size", "must be in [1, 8388608]");
+      }
+      if (maxRing < 1 || maxRing > MAX_RING_SIZE) {
+        throw new InvalidConfigException(
+            "ring_hash_lb_config.maximum_ring_size", "must be in [1, 8388608]");
+      }
+      if (minRing > maxRing) {
+        throw new InvalidConfigException(
+            "ring_hash_lb_config.minimum_ring_size", "must not exceed maximum_ring_size");
+      }
+    }
+    if (c.hasMaglevLbConfig()) {
+      only(policy, Cluster.LbPolicy.MAGLEV, "maglev_lb_config");
+      SupportedFields.check(c.getMaglevLbConfig(), "maglev_lb_config", MAGLEV);
+      if (c.getMaglevLbConfig().hasTableSize()) {
+        long size = c.getMaglevLbConfig().getTableSize().getValue();
+        // A table whose size is not prime never fills: some permutations repeat slots.
+        if (size < 2 || size > MAX_MAGLEV_TABLE_SIZE || !isPrime(size)) {
+          throw new InvalidConfigException(
+              "maglev_lb_config.table_size", "must be a prime no larger than 5000011");
+        }
+        maglev = (int) size;
+      }
+    }
+    if (c.hasLeastRequestLbConfig()) {
+      only(policy, Cluster.LbPolicy.LEAST_REQUEST, "least_request_lb_config");
+      Cluster.LeastRequestLbConfig l = c.getLeastRequestLbConfig();
+      SupportedFields.check(l, "least_request_lb_config", LEAST_REQUEST);
+      if (l.hasChoiceCount()) {
+        choices = l.getChoiceCount().getValue();
+        if (choices < 2) {
+          throw new InvalidConfigException(
+              "least_request_lb_config.choice_count", "must be at least 2");
+        }
+      }
+      if (l.hasActiveRequestBias()) {
+        SupportedFields.check(
+            l.getActiveRequestBias(), "least_request_lb_config.active_request_bias", RUNTIME_DOUBLE);
+        bias = l.getActiveRequestBias().getDefaultValue();
+        if (!(bias >= 0.0) || Double.isInfinite(bias)) {
+          throw new InvalidConfigException(
+              "least_request_lb_config.active_request_bias", "must be a finite number >= 0");
+        }
+      }
+      if (l.hasSlowStartConfig()) {
+        slowStart =
+            slowStart(l.getSlowStartConfig(), "least_request_lb_config.slow_start_config");
+      }
+    }
+    if (c.hasRoundRobinLbConfig()) {
+      only(policy, Cluster.LbPolicy.ROUND_ROBIN, "round_robin_lb_config");
+      SupportedFields.check(c.getRoundRobinLbConfig(), "round_robin_lb_config", ROUND_ROBIN);
+      if (c.getRoundRobinLbConfig().hasSlowStartConfig()) {
+        slowStart =
+            slowStart(
+                c.getRoundRobinLbConfig().getSlowStartConfig(),
+                "round_robin_lb_config.slow_start_config");
+      }
+    }
+    if (c.hasCommonLbConfig()) {
+      Cluster.CommonLbConfig common = c.getCommonLbConfig();
+      SupportedFields.check(common, "common_lb_config", COMMON_LB);
+      if (common.hasHealthyPanicThreshold()) {
+        panic = common.getHealthyPanicThreshold().getValue();
+        if (!(panic >= 0.0 && panic <= 100.0)) {
+          throw new InvalidConfigException(
+              "common_lb_config.healthy_panic_threshold", "must be in [0, 100]");
+        }
+      }
+      if (common.hasLocalityWeightedLbConfig()) {
+        SupportedFields.check(
+            common.getLocalityWeightedLbConfig(),
+            "common_lb_config.locality_weighted_lb_config",
+            Set.of());
+        localityWeighted = true;
+      }
+    }
+    return new LoadBalancingConfig(
+        minRing, maxRing, maglev, choices, bias, slowStart, panic, localityWeighted);
+  }
+
+  /** Envoy ignores another policy's config; we reject it so a mistake cannot pass unnoticed. */
+  private static void only(Cluster.LbPolicy actual, Cluster.LbPolicy wanted, String field)
+      throws InvalidConfigException {
+    if (actual != wanted) {
+      throw new InvalidConfigException(field, "only applies to lb_policy " + wanted);
+    }
+  }
+
+  private static SlowStartConfig slowStart(Cluster.SlowStartConfig s, String at)
+      throws InvalidConfigException {
+    SupportedFields.check(s, at, SLOW_START);
+    if (!s.hasSlowStartWindow()) {
+      throw new InvalidConfigException(at + ".slow_start_window", "is required");
+    }
+    long window = Policies.nanos(s.getSlowStartWindow(), at + ".slow_start_window");
+    double aggression = 1.0;
+    if (s.hasAggression()) {
+      SupportedFields.check(s.getAggression(), at + ".aggression", RUNTIME_DOUBLE);
+      aggression = s.getAggression().getDefaultValue();
+      if (!(aggression > 0.0) || Double.isInfinite(aggression)) {
+        throw new InvalidConfigException(at + ".aggression", "must be a finite number > 0");
+      }
+    }
+    double minWeight = 10.0;
+    if (s.hasMinWeightPercent()) {
+      minWeight = s.getMinWeightPercent().getValue();
+      if (!(minWeight >= 0.0 && minWeight <= 100.0)) {
+        throw new InvalidConfigException(at + ".min_weight_percent", "must be in [0, 100]");
+      }
+    }
+    if (window == 0) {
+      // Envoy treats a zero window as no slow start.
+      return null;
+    }
+    return new SlowStartConfig(window, aggression, minWeight);
+  }
+
+  static OutlierDetectionConfig outlierDetection(OutlierDetection o)
+      throws InvalidConfigException {
+    SupportedFields.check(o, "outlier_detection", OUTLIER);
+    OutlierDetectionConfig d = OutlierDetectionConfig.DEFAULTS;
+    String at = "outlier_detection.";
+    long interval =
+        o.hasInterval() ? positive(o.getInterval(), at + "interval") : d.intervalNanos();
+    long base =
+        o.hasBaseEjectionTime()
+            ? positive(o.getBaseEjectionTime(), at + "base_ejection_time")
+            : d.baseEjectionTimeNanos();
+    long max =
+        o.hasMaxEjectionTime()
+            ? positive(o.getMaxEjectionTime(), at + "max_ejection_time")
+            : d.maxEjectionTimeNanos();
+    return new OutlierDetectionConfig(
+        o.hasConsecutive5Xx() ? o.getConsecutive5Xx().getValue() : d.consecutive5xx(),
+        percent(
+            o.hasEnforcingConsecutive5Xx(),
+            o.getEnforcingConsecutive5Xx().getValue(),
+            d.enforcingConsecutive5xx(),
+            at + "enforcing_consecutive_5xx"),
+        o.hasConsecutiveGatewayFailure()
+            ? o.getConsecutiveGatewayFailure().getValue()
+            : d.consecutiveGatewayFailure(),
+        percent(
+            o.hasEnforcingConsecutiveGatewayFailure(),
+            o.getEnforcingConsecutiveGatewayFailure().getValue(),
+            d.enforcingConsecutiveGatewayFailure(),
+            at + "enforcing_consecutive_gateway_failure"),
+        o.hasConsecutiveLocalOriginFailure()
+            ? o.getConsecutiveLocalOriginFailure().getValue()
+            : d.consecutiveLocalOriginFailure(),
+        percent(
+            o.hasEnforcingConsecutiveLocalOriginFailure(),
+            o.getEnforcingConsecutiveLocalOriginFailure().getValue(),
+            d.enforcingConsecutiveLocalOriginFailure(),
+            at + "enforcing_consecutive_local_origin_failure"),
+        o.getSplitExternalLocalOriginErrors(),
+        interval,
+        base,
+        max,
+        percent(
+            o.hasMaxEjectionPercent(),
+            o.getMaxEjectionPercent().getValue(),
+            d.maxEjectionPercent(),
+            at + "max_ejection_percent"));
+  }
+
+  private static long positive(com.google.protobuf.Duration d, String at)
+      throws InvalidConfigException {
+    long nanos = Policies.nanos(d, at);
+    if (nanos == 0) {
+      throw new InvalidConfigException(at, "must be greater than 0");
+    }
+    return nanos;
+  }
+
+  private static int percent(boolean set, int value, int otherwise, String at)
+      throws InvalidConfigException {
+    if (!set) {
+      return otherwise;
+    }
+    if (value < 0 || value > 100) {
+      throw new InvalidConfigException(at, "must be in [0, 100]");
+    }
+    return value;
+  }
+
+  static CircuitBreakerThresholds circuitBreakers(CircuitBreakers cb)
+      throws InvalidConfigException {
+    SupportedFields.check(cb, "circuit_breakers", CIRCUIT_BREAKERS);
+    CircuitBreakerThresholds result = CircuitBreakerThresholds.DEFAULTS;
+    boolean seenDefault = false;
+    boolean seenHigh = false;
+    for (int i = 0; i < cb.getThresholdsCount(); i++) {
+      CircuitBreakers.Thresholds t = cb.getThresholds(i);
+      String at = "circuit_breakers.thresholds[" + i + "]";
+      SupportedFields.check(t, at, THRESHOLDS);
+      if (t.getPriority() == RoutingPriority.HIGH) {
+        // Routes cannot ask for HIGH priority yet, so these limits never apply, as in Envoy
+        // for a route without priority; one entry is still all Envoy allows.
+        if (seenHigh) {
+          throw new InvalidConfigException(at + ".priority", "HIGH appears twice");
+        }
+        seenHigh = true;
+        continue;
+      }
+      if (t.getPriority() != RoutingPriority.DEFAULT) {
+        throw new InvalidConfigException(at + ".priority", "unknown value");
+      }
+      if (seenDefault) {
+        throw new InvalidConfigException(at + ".priority", "DEFAULT appears twice");
+      }
+      seenDefault = true;
+      CircuitBreakerThresholds d = CircuitBreakerThresholds.DEFAULTS;
+      result =
+          new CircuitBreakerThresholds(
+              t.hasMaxConnections()
+                  ? Integer.toUnsignedLong(t.getMaxConnections().getValue())
+                  : d.maxConnections(),
+              t.hasMaxPendingRequests()
+                  ? Integer.toUnsignedLong(t.getMaxPendingRequests().getValue())
+                  : d.maxPendingRequests(),
+              t.hasMaxRequests()
+                  ? Integer.toUnsignedLong(t.getMaxRequests().getValue())
+                  : d.maxRequests(),
+              t.hasMaxRetries()
+                  ? Integer.toUnsignedLong(t.getMaxRetries().getValue())
+                  : d.maxRetries());
+    }
+    return result;
+  }
+
+  static HealthCheckConfig healthCheck(List<HealthCheck> checks) throws InvalidConfigException {
+    if (checks.isEmpty()) {
+      return null;
+    }
+    if (checks.size() > 1) {
+      throw new InvalidConfigException("health_checks", "only one health check is supported");
+    }
+    HealthCheck h = checks.get(0);
+    String at = "health_checks[0]";
+    SupportedFields.check(h, at, HEALTH_CHECK);
+    for (String required :
+        List.of("timeout", "interval", "unhealthy_threshold", "healthy_threshold")) {
+      if (!h.hasField(HealthCheck.getDescriptor().findFieldByName(required))) {
+        throw new InvalidConfigException(at + "." + required, "is required");
+      }
+    }
+    long timeout = positive(h.getTimeout(), at + ".timeout");
+    long interval = positive(h.getInterval(), at + ".interval");
+    int unhealthy = h.getUnhealthyThreshold().getValue();
+    int healthy = h.getHealthyThreshold().getValue();
+    if (unhealthy < 1) {
+      throw new InvalidConfigException(at + ".unhealthy_threshold", "must be at least 1");
+    }
+    if (healthy < 1) {
+      throw new InvalidConfigException(at + ".healthy_threshold", "must be at least 1");
+    }
+    if (h.hasHttpHealthCheck()) {
+      HealthCheck.HttpHealthCheck http = h.getHttpHealthCheck();
+      SupportedFields.check(http, at + ".http_health_check", HTTP_HEALTH_CHECK);
+      if (http.getPath().isEmpty()) {
+        throw new InvalidConfigException(at + ".http_health_check.path", "must not be empty");
+      }
+      List<HealthCheckConfig.StatusRange> expected = new ArrayList<>();
+      for (int i = 0; i < http.getExpectedStatusesCount(); i++) {
+        Int64Range r = http.getExpectedStatuses(i);
+        if (r.getStart() < 100 || r.getEnd() > 600 || r.getStart() >= r.getEnd()) {
+          throw new InvalidConfigException(
+              at + ".http_health_check.expected_statuses[" + i + "]",
+              "must be a non-empty range within [100, 600)");
+        }
+        expected.add(new HealthCheckConfig.StatusRange((int) r.getStart(), (int) r.getEnd()));
+      }
+      return new HealthCheckConfig(
+          timeout,
+          interval,
+          unhealthy,
+          healthy,
+          HealthCheckConfig.Kind.HTTP,
+          http.getHost(),
+          http.getPath(),
+          expected.isEmpty() ? HealthCheckConfig.DEFAULT_EXPECTED : expected);
+    }
+    if (h.hasTcpHealthCheck()) {
+      // A connect-only check: payload send/receive is not supported.
+      SupportedFields.check(h.getTcpHealthCheck(), at + ".tcp_health_check", Set.of());
+      return new HealthCheckConfig(
+          timeout, interval, unhealthy, healthy, HealthCheckConfig.Kind.TCP, "", null, List.of());
+    }
+    throw new InvalidConfigException(at, "http_health_check or tcp_health_check is required");
+  }
+
+  static UpstreamTlsContext transportSocket(TransportSocket s) throws InvalidConfigException {
+    SupportedFields.check(s, "transport_socket", TRANSPORT_SOCKET);
+    if (!s.getName().equals(TLS_SOCKET)) {
+      throw new InvalidConfigException(
+          "transport_socket.name", "transport socket " + s.getName() + " not supported");
+    }
+    return unpack(s.getTypedConfig(), UpstreamTlsContext.class, "transport_socket.typed_config");
+  }
+
+  static HttpProtocolOptions protocolOptions(Map<String, Any> options)
+      throws InvalidConfigException {
+    HttpProtocolOptions http = null;
+    for (Map.Entry<String, Any> e : options.entrySet()) {
+      String at = "typed_extension_protocol_options[" + e.getKey() + "]";
+      if (!e.getKey().equals(HTTP_OPTIONS)) {
+        throw new InvalidConfigException(at, "extension " + e.getKey() + " not supported");
+      }
+      http = unpack(e.getValue(), HttpProtocolOptions.class, at);
+    }
+    return http;
+  }
+
+  private static <T extends Message> T unpack(Any any, Class<T> type, String at)
+      throws InvalidConfigException {
+    if (!any.is(type)) {
+      throw new InvalidConfigException(at, "expected " + type.getSimpleName());
+    }
+    try {
+      return any.unpack(type);
+    } catch (InvalidProtocolBufferException ex) {
+      throw new InvalidConfigException(at, "cannot be parsed: " + ex.getMessage());
+    }
+  }
+
+  static boolean isPrime(long n) {
+    if (n < 2) {
+      return false;
+    }
+    for (long d = 2; d * d <= n; d++) {
+      if (n % d == 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

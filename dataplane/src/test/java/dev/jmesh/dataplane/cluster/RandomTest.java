@@ -1,0 +1,37 @@
+package dev.jmesh.dataplane.cluster;
+
+import static dev.jmesh.dataplane.cluster.TestClusters.assertChiSquare;
+import static dev.jmesh.dataplane.cluster.TestClusters.cluster;
+import static dev.jmesh.dataplane.cluster.TestClusters.config;
+import static dev.jmesh.dataplane.cluster.TestClusters.count;
+import static dev.jmesh.dataplane.cluster.TestClusters.endpoint;
+import static dev.jmesh.dataplane.cluster.TestClusters.observed;
+
+import dev.jmesh.dataplane.config.ClusterConfig;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RandomTest {
+
+  @Test
+  void weightedRandomHitsItsTargets() {
+    UpstreamCluster c =
+        cluster(
+            config(
+                ClusterConfig.LbPolicy.RANDOM,
+                List.of(endpoint("a", 1), endpoint("b", 2), endpoint("c", 5))));
+    Map<String, Integer> hits = count(c, 40_000, 3);
+    assertChiSquare(
+        observed(hits, List.of("a:80", "b:80", "c:80")), new double[] {1 / 8.0, 2 / 8.0, 5 / 8.0});
+  }
+
+  @Test
+  void equalWeightsAreUniform() {
+    UpstreamCluster c = cluster(config(ClusterConfig.LbPolicy.RANDOM, TestClusters.hosts(20)));
+    Map<String, Integer> hits = count(c, 40_000, 4);
+    double[] shares = new double[20];
+    java.util.Arrays.fill(shares, 1 / 20.0);
+    assertChiSquare(observed(hits, List.copyOf(hits.keySet())), shares);
+  }
+}
