@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.LongAdder;
  * that are fixed for a route and peer ({@link TrafficLabels}) are interned once into a
  * {@link TrafficSeries}, and the labels that vary per request (protocol, response code, gRPC
  * status, response flags) are packed with the edge's number into a {@code long} that finds the
- * series in a lock-free table.
+ * series in a table that is read without locks.
  *
  * <pre>{@code
  * TrafficSeries edge = metrics.traffic(labels);   // once per route and peer, cached
@@ -82,7 +82,9 @@ public final class IstioMetrics {
       return edge;
     }
     if (edges.size() >= Math.min(maxSeries, MAX_EDGES)) {
-      return overflowEdge;
+      // Another thread may have just added these very labels as the last edge.
+      edge = edges.get(labels);
+      return edge != null ? edge : overflowEdge;
     }
     return edges.computeIfAbsent(labels, l -> TrafficSeries.of(lastEdgeId.incrementAndGet(), l));
   }
@@ -144,7 +146,9 @@ public final class IstioMetrics {
       return series;
     }
     if (requests.isFull()) {
-      return requestOverflow();
+      // The table publishes a series before it counts it: look again before overflowing.
+      series = requests.get(key);
+      return series != null ? series : requestOverflow();
     }
     series = requests.add(new RequestSeries(key, traffic, protocol, code, grpc, flags));
     return series != null ? series : requestOverflow();
@@ -160,7 +164,8 @@ public final class IstioMetrics {
       return series;
     }
     if (connections.isFull()) {
-      return tcpOverflow();
+      series = connections.get(key);
+      return series != null ? series : tcpOverflow();
     }
     series = connections.add(new TcpSeries(key, traffic, flags));
     return series != null ? series : tcpOverflow();

@@ -5,10 +5,11 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
 
 /**
- * A lock-free, insert-only hash table of series keyed by a {@code long} that packs their labels.
+ * An insert-only hash table of series keyed by a {@code long} that packs their labels.
  * Open addressing with linear probing over an array at least twice the size cap, so it is
  * never more than half full and a probe always ends at an empty slot. Finding a series reads
- * array slots and compares longs: no lock, no allocation, no boxing. Series are never removed
+ * array slots and compares longs: no lock, no allocation, no boxing; only adding a new series
+ * locks. Series are never removed
  * (Prometheus counters must not go backwards), which is what makes the probing safe without
  * tombstones.
  */
@@ -52,23 +53,23 @@ final class SeriesTable<S extends SeriesTable.Entry> {
 
   /**
    * Adds {@code candidate} unless a series with its key is there already; returns the one in the
-   * table, or {@code null} when the table holds its cap of series.
+   * table, or {@code null} when the table holds its cap of series. Adding takes a lock: it
+   * happens once per label set, and the lock makes the cap exact, so two threads racing with the
+   * same new key both get the one series and never one of them the overflow.
    */
-  S add(S candidate) {
+  synchronized S add(S candidate) {
     long key = candidate.key;
     int i = index(key);
     while (true) {
       S s = slots.get(i);
       if (s == null) {
-        if (!reserve()) {
+        if (size.get() >= maxSize) {
           return null;
         }
-        if (slots.compareAndSet(i, null, candidate)) {
-          return candidate;
-        }
-        // Another thread took the slot first: give the room back and look at what it put there.
-        size.decrementAndGet();
-        continue;
+        // Publish first, count second: a reader that sees the table full finds it by get().
+        slots.set(i, candidate);
+        size.incrementAndGet();
+        return candidate;
       }
       if (s.key == key) {
         return s;
@@ -90,18 +91,6 @@ final class SeriesTable<S extends SeriesTable.Entry> {
       S s = slots.get(i);
       if (s != null) {
         action.accept(s);
-      }
-    }
-  }
-
-  private boolean reserve() {
-    while (true) {
-      int current = size.get();
-      if (current >= maxSize) {
-        return false;
-      }
-      if (size.compareAndSet(current, current + 1)) {
-        return true;
       }
     }
   }
