@@ -137,7 +137,8 @@ class RequestRecordTest {
     long allocated = threads.getCurrentThreadAllocatedBytes() - before;
 
     assertThat(sum).isEqualTo(500_000);
-    // A few hundred bytes at most come from the measurement itself, not from 100,000 requests.
-    assertThat(allocated).isLessThan(1024);
+    // One 16-byte object per request would be 1,600,000 bytes; what remains is the JIT's and the
+    // measurement's own, a few kilobytes at most.
+    assertThat(allocated).isLessThan(64 * 1024);
   }
 }
