@@ -63,8 +63,8 @@ public final class IstioMetrics {
     this.maxSeries = maxSeries;
     this.requests = new SeriesTable<>(maxSeries);
     this.connections = new SeriesTable<>(maxSeries);
-    this.requestOverflow =
-        new RequestSeries(-1, overflowEdge, RequestProtocol.HTTP, 0, RequestRecord.NO_GRPC_STATUS, 0);
+    this.requestOverflow = new RequestSeries(
+        -1, overflowEdge, RequestProtocol.HTTP, 0, RequestRecord.NO_GRPC_STATUS, 0);
     this.tcpOverflow = new TcpSeries(-1, overflowEdge, 0);
   }
 

@@ -28,7 +28,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <pre>
  * mvn -q -o -f dataplane/pom.xml test-compile dependency:build-classpath \
  *     -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
- * java -cp "dataplane/target/test-classes:dataplane/target/classes:$(cat dataplane/target/cp.txt)" \
+ * cd dataplane
+ * java -cp "target/test-classes:target/classes:$(cat target/cp.txt)" \
  *     org.openjdk.jmh.Main RequestMetricsBenchmark -f1 -wi 2 -i 3 -prof gc
  * </pre>
  */
