@@ -4,7 +4,9 @@ import java.util.Map;
 
 /**
  * What the socket and HTTP-client hooks have seen, per destination: the first proof that traffic
- * reaches the data path, and the admin counters behind {@code /stats/prometheus}.
+ * reaches the data path, and the admin counters behind {@code /stats/prometheus}. It also holds
+ * the workload's {@link IstioMetrics}, which the page writes separately
+ * ({@code requestMetrics().writeTo(text)}) so each stays one idea.
  */
 public final class ConnectionStats {
 
@@ -15,6 +17,21 @@ public final class ConnectionStats {
   private final KeyedCounter inbound = new KeyedCounter(MAX_KEYS);
   private final KeyedCounter binds = new KeyedCounter(MAX_KEYS);
   private final KeyedCounter httpClientRequests = new KeyedCounter(MAX_KEYS);
+  private final IstioMetrics requestMetrics;
+
+  public ConnectionStats() {
+    this(IstioMetrics.DEFAULT_MAX_SERIES);
+  }
+
+  /** @param maxIstioSeries the cap on label sets per Istio metric family */
+  public ConnectionStats(int maxIstioSeries) {
+    this.requestMetrics = new IstioMetrics(maxIstioSeries);
+  }
+
+  /** The Istio standard metrics that request records feed. */
+  public IstioMetrics requestMetrics() {
+    return requestMetrics;
+  }
 
   public void outbound(String destination) {
     outbound.increment(destination);

@@ -78,4 +78,13 @@ class ConnectionStatsTest {
         .contains("jmesh_agent_http_client_requests_total{library=\"jdk\","
             + "authority=\"evil\\\"host\\n\"} 1\n");
   }
+
+  @Test
+  void holdsTheIstioMetricsWithTheirCap() {
+    assertThat(new ConnectionStats().requestMetrics().maxSeries())
+        .isEqualTo(IstioMetrics.DEFAULT_MAX_SERIES);
+    ConnectionStats stats = new ConnectionStats(50);
+    assertThat(stats.requestMetrics()).isSameAs(stats.requestMetrics());
+    assertThat(stats.requestMetrics().maxSeries()).isEqualTo(50);
+  }
 }

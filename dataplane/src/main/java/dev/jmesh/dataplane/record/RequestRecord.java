@@ -1,0 +1,272 @@
+package dev.jmesh.dataplane.record;
+
+/**
+ * What one HTTP request or one TCP connection did, filled in while it runs and read once it
+ * ends: the metrics count it, and later the access log and the journal take it. Mutable on
+ * purpose: a caller keeps one per thread or per connection and {@link #reset}s it for the next
+ * request, so filling it allocates nothing. Whoever needs to keep a record beyond the request
+ * takes a {@link #snapshot}.
+ *
+ * <pre>{@code
+ * RequestRecord record = RECORDS.get().reset();          // one per thread
+ * record.traffic(route.trafficLabels()).protocol(RequestProtocol.HTTP)
+ *     .route("reviews-v2").cluster("outbound|9080|v2|reviews.default.svc.cluster.local")
+ *     .start(System.currentTimeMillis(), System.nanoTime());
+ * ... send the request ...
+ * record.upstreamHost("10.0.0.7:9080").responseCode(200).bytes(0, 512).finish(System.nanoTime());
+ * metrics.record(record);
+ * }</pre>
+ *
+ * <p>Not thread-safe: one request, one thread at a time.
+ */
+public final class RequestRecord {
+
+  /** {@link #grpcStatus()} when the call is not gRPC or carried no status. */
+  public static final int NO_GRPC_STATUS = -1;
+
+  /** {@link #upstreamNanos()} when no upstream was reached. */
+  public static final long NO_UPSTREAM_TIME = -1;
+
+  private TrafficLabels traffic;
+  private RequestProtocol protocol;
+  private String route;
+  private String cluster;
+  private String upstreamHost;
+  private String requestId;
+  private int responseCode;
+  private int grpcStatus;
+  private int responseFlags;
+  private long bytesReceived;
+  private long bytesSent;
+  private long startEpochMillis;
+  private long startNanos;
+  private long upstreamStartNanos;
+  private long upstreamNanos;
+  private long durationNanos;
+
+  public RequestRecord() {
+    reset();
+  }
+
+  /** Clears every field, ready for the next request on this thread or connection. */
+  public RequestRecord reset() {
+    traffic = null;
+    protocol = RequestProtocol.HTTP;
+    route = null;
+    cluster = null;
+    upstreamHost = null;
+    requestId = null;
+    responseCode = 0;
+    grpcStatus = NO_GRPC_STATUS;
+    responseFlags = 0;
+    bytesReceived = 0;
+    bytesSent = 0;
+    startEpochMillis = 0;
+    startNanos = 0;
+    upstreamStartNanos = 0;
+    upstreamNanos = NO_UPSTREAM_TIME;
+    durationNanos = 0;
+    return this;
+  }
+
+  /** The labels that are the same for every request of this route and peer. */
+  public RequestRecord traffic(TrafficLabels value) {
+    traffic = value;
+    return this;
+  }
+
+  public RequestRecord protocol(RequestProtocol value) {
+    protocol = value;
+    return this;
+  }
+
+  /** The route's name ({@code %ROUTE_NAME%}). */
+  public RequestRecord route(String value) {
+    route = value;
+    return this;
+  }
+
+  /** The upstream cluster ({@code %UPSTREAM_CLUSTER%}). */
+  public RequestRecord cluster(String value) {
+    cluster = value;
+    return this;
+  }
+
+  /** The endpoint picked, {@code host:port} ({@code %UPSTREAM_HOST%}). */
+  public RequestRecord upstreamHost(String value) {
+    upstreamHost = value;
+    return this;
+  }
+
+  /** The {@code x-request-id} the request carried or was given. */
+  public RequestRecord requestId(String value) {
+    requestId = value;
+    return this;
+  }
+
+  /** The HTTP status sent downstream; 0 when none was (the downstream went away first). */
+  public RequestRecord responseCode(int value) {
+    responseCode = value;
+    return this;
+  }
+
+  /** The gRPC status (0–16) from trailers or headers; {@link #NO_GRPC_STATUS} when none. */
+  public RequestRecord grpcStatus(int value) {
+    grpcStatus = value;
+    return this;
+  }
+
+  public RequestRecord addFlag(ResponseFlag flag) {
+    responseFlags |= flag.bit();
+    return this;
+  }
+
+  /** Replaces the flags with a bit set built from {@link ResponseFlag#bit()}s. */
+  public RequestRecord responseFlags(int bits) {
+    responseFlags = bits & ResponseFlag.ALL;
+    return this;
+  }
+
+  /**
+   * Body bytes received from downstream (the request, {@code %BYTES_RECEIVED%}) and sent to
+   * downstream (the response, {@code %BYTES_SENT%}). For TCP, the bytes of the connection.
+   */
+  public RequestRecord bytes(long received, long sent) {
+    bytesReceived = received;
+    bytesSent = sent;
+    return this;
+  }
+
+  public RequestRecord addBytesReceived(long count) {
+    bytesReceived += count;
+    return this;
+  }
+
+  public RequestRecord addBytesSent(long count) {
+    bytesSent += count;
+    return this;
+  }
+
+  /**
+   * Marks the start: wall-clock time for the record ({@code %START_TIME%}) and a
+   * {@link System#nanoTime()} reading that durations are measured from, since the wall clock
+   * may step.
+   */
+  public RequestRecord start(long epochMillis, long nanoTime) {
+    startEpochMillis = epochMillis;
+    startNanos = nanoTime;
+    return this;
+  }
+
+  /** The request was handed to the upstream endpoint. */
+  public RequestRecord upstreamStarted(long nanoTime) {
+    upstreamStartNanos = nanoTime;
+    return this;
+  }
+
+  /**
+   * The upstream's response ended; the upstream time is what Envoy reports as
+   * {@code x-envoy-upstream-service-time}.
+   */
+  public RequestRecord upstreamFinished(long nanoTime) {
+    upstreamNanos = Math.max(0, nanoTime - upstreamStartNanos);
+    return this;
+  }
+
+  /** The last byte went downstream (or the connection closed): the record is complete. */
+  public RequestRecord finish(long nanoTime) {
+    durationNanos = Math.max(0, nanoTime - startNanos);
+    return this;
+  }
+
+  /** Sets the duration directly, for callers that timed the request themselves. */
+  public RequestRecord durationNanos(long value) {
+    durationNanos = Math.max(0, value);
+    return this;
+  }
+
+  public RequestRecord upstreamNanos(long value) {
+    upstreamNanos = value;
+    return this;
+  }
+
+  public TrafficLabels traffic() {
+    return traffic;
+  }
+
+  public RequestProtocol protocol() {
+    return protocol;
+  }
+
+  public String route() {
+    return route;
+  }
+
+  public String cluster() {
+    return cluster;
+  }
+
+  public String upstreamHost() {
+    return upstreamHost;
+  }
+
+  public String requestId() {
+    return requestId;
+  }
+
+  public int responseCode() {
+    return responseCode;
+  }
+
+  public int grpcStatus() {
+    return grpcStatus;
+  }
+
+  public int responseFlags() {
+    return responseFlags;
+  }
+
+  public boolean hasFlag(ResponseFlag flag) {
+    return flag.in(responseFlags);
+  }
+
+  public long bytesReceived() {
+    return bytesReceived;
+  }
+
+  public long bytesSent() {
+    return bytesSent;
+  }
+
+  public long startEpochMillis() {
+    return startEpochMillis;
+  }
+
+  public long durationNanos() {
+    return durationNanos;
+  }
+
+  /**
+   * The duration in whole milliseconds, rounded down: what Envoy records into
+   * {@code istio_request_duration_milliseconds}.
+   */
+  public long durationMillis() {
+    return durationNanos / 1_000_000L;
+  }
+
+  public long upstreamNanos() {
+    return upstreamNanos;
+  }
+
+  /** An immutable copy, for whoever keeps the record after the request (the journal). */
+  public RequestRecordSnapshot snapshot() {
+    return new RequestRecordSnapshot(traffic, protocol, route, cluster, upstreamHost, requestId,
+        responseCode, grpcStatus, responseFlags, bytesReceived, bytesSent, startEpochMillis,
+        durationNanos, upstreamNanos);
+  }
+
+  @Override
+  public String toString() {
+    return snapshot().toString();
+  }
+}
