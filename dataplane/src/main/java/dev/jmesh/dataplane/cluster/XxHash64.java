@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
  * on a ring-hash ring and in a Maglev table. Using the same function and the same host keys as
  * Envoy keeps a request's host the same whichever proxy routes it.
  */
-final class XxHash64 {
+public final class XxHash64 {
 
   private static final long P1 = 0x9E3779B185EBCA87L;
   private static final long P2 = 0xC2B2AE3D27D4EB4FL;
@@ -17,12 +17,28 @@ final class XxHash64 {
 
   private XxHash64() {}
 
-  static long hash(String s, long seed) {
-    byte[] b = s.getBytes(StandardCharsets.UTF_8);
-    return hash(b, 0, b.length, seed);
+  /** The hash of {@code s}'s UTF-8 bytes. */
+  public static long hash(String s, long seed) {
+    return hash(s, 0, s.length(), seed);
   }
 
-  static long hash(byte[] b, int off, int len, long seed) {
+  /**
+   * The hash of the UTF-8 bytes of {@code s} from {@code from} to {@code to}, e.g. one cookie of a
+   * {@code Cookie} header. Allocates nothing when the range is ASCII, as header values are.
+   */
+  public static long hash(CharSequence s, int from, int to, long seed) {
+    for (int i = from; i < to; i++) {
+      if (s.charAt(i) >= 0x80) {
+        // The core reads one byte per char: hand it the UTF-8 bytes as Latin-1 chars.
+        byte[] utf8 = s.subSequence(from, to).toString().getBytes(StandardCharsets.UTF_8);
+        return bytes(new String(utf8, StandardCharsets.ISO_8859_1), 0, utf8.length, seed);
+      }
+    }
+    return bytes(s, from, to - from, seed);
+  }
+
+  /** XXH64 of the bytes {@code s.charAt(i) & 0xFF} for i in [off, off + len). */
+  private static long bytes(CharSequence b, int off, int len, long seed) {
     int end = off + len;
     long h;
     if (len >= 32) {
@@ -62,7 +78,7 @@ final class XxHash64 {
       off += 4;
     }
     while (off < end) {
-      h ^= (b[off] & 0xFFL) * P5;
+      h ^= (b.charAt(off) & 0xFFL) * P5;
       h = Long.rotateLeft(h, 11) * P1;
       off++;
     }
@@ -85,18 +101,14 @@ final class XxHash64 {
     return acc * P1 + P4;
   }
 
-  private static long le64(byte[] b, int i) {
-    return (b[i] & 0xFFL)
-        | (b[i + 1] & 0xFFL) << 8
-        | (b[i + 2] & 0xFFL) << 16
-        | (b[i + 3] & 0xFFL) << 24
-        | (b[i + 4] & 0xFFL) << 32
-        | (b[i + 5] & 0xFFL) << 40
-        | (b[i + 6] & 0xFFL) << 48
-        | (b[i + 7] & 0xFFL) << 56;
+  private static long le64(CharSequence b, int i) {
+    return (le32(b, i) & 0xFFFF_FFFFL) | (le32(b, i + 4) & 0xFFFF_FFFFL) << 32;
   }
 
-  private static int le32(byte[] b, int i) {
-    return (b[i] & 0xFF) | (b[i + 1] & 0xFF) << 8 | (b[i + 2] & 0xFF) << 16 | (b[i + 3] & 0xFF) << 24;
+  private static int le32(CharSequence b, int i) {
+    return (b.charAt(i) & 0xFF)
+        | (b.charAt(i + 1) & 0xFF) << 8
+        | (b.charAt(i + 2) & 0xFF) << 16
+        | (b.charAt(i + 3) & 0xFF) << 24;
   }
 }

@@ -19,6 +19,15 @@ class XxHash64Test {
   }
 
   @Test
+  void hashesUtf8BytesAndRanges() {
+    // python-xxhash: xxhash.xxh64("café".encode()).intdigest(), "é" being two UTF-8 bytes.
+    assertThat(XxHash64.hash("caf\u00e9", 0)).isEqualTo(0x9A40A9B974D85A6AL);
+    assertThat(XxHash64.hash("x=abc;y", 2, 5, 0)).isEqualTo(XxHash64.hash("abc", 0));
+    assertThat(XxHash64.hash("Nobody inspects the spammish repetition!", 0, 39, 0))
+        .isEqualTo(0xFBCEA83C8A378BF1L);
+  }
+
+  @Test
   void aSeedChangesTheHash() {
     assertThat(XxHash64.hash("10.0.0.1:80", 0)).isNotEqualTo(XxHash64.hash("10.0.0.1:80", 1));
   }
