@@ -85,7 +85,14 @@ public final class RetryState {
     return true;
   }
 
-  private boolean retriable(int status, int grpcStatus, UpstreamFailure failure) {
+  /**
+   * Whether the policy retries such an outcome, whatever retries are left; {@code false} without
+   * a policy.
+   */
+  public boolean retriable(int status, int grpcStatus, UpstreamFailure failure) {
+    if (policy == null) {
+      return false;
+    }
     switch (failure) {
       case CONNECT_FAILURE:
         return (conditions & (RETRY_5XX | RETRY_GATEWAY | RETRY_RESET | RETRY_CONNECT)) != 0;
