@@ -37,7 +37,7 @@ public final class OutboundRouter {
   /**
    * @param snapshot the configuration in force, read once per request
    * @param clusters the clusters' runtime, kept in step with the snapshot by its owner
-   * @param metrics where finished requests are counted
+   * @param metrics where finished requests are counted; {@code null} counts nothing
    * @param edges the metric labels of each destination cluster
    */
   public OutboundRouter(
@@ -62,7 +62,9 @@ public final class OutboundRouter {
       String listener, RequestView request, String sourceIp, long random, Exchange x) {
     x.begin(random, System.currentTimeMillis(), System.nanoTime());
     x.metrics = metrics;
-    x.series = edges.unknownDestination(metrics);
+    if (metrics != null) {
+      x.series = edges.unknownDestination(metrics);
+    }
     RouteDecision d = snapshot.get().decide(listener, request, random);
     x.decision = d;
     switch (d.kind()) {
@@ -99,7 +101,9 @@ public final class OutboundRouter {
       return;
     }
     x.cluster = cluster;
-    x.series = edges.series(cluster, metrics);
+    if (metrics != null) {
+      x.series = edges.series(cluster, metrics);
+    }
     mirrors(route.mirrorPolicies(), x);
     if (cluster.originalDestination()) {
       x.action = Exchange.Action.PASSTHROUGH;

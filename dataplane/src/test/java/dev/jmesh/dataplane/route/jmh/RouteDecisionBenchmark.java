@@ -65,13 +65,13 @@ public class RouteDecisionBenchmark {
    * A request over arrays, as an HTTP client's own header list would be. Names are lower-cased
    * once, so a lookup (always by a lower-case name) is a plain {@code equals}.
    */
-  static final class ArrayRequest implements RequestView {
+  public static final class ArrayRequest implements RequestView {
     private final String authority;
     private final String path;
     private final String[] names;
     private final String[] values;
 
-    ArrayRequest(String authority, String path, String... namesAndValues) {
+    public ArrayRequest(String authority, String path, String... namesAndValues) {
       this.authority = authority;
       this.path = path;
       names = new String[namesAndValues.length / 2];
@@ -108,7 +108,7 @@ public class RouteDecisionBenchmark {
     }
   }
 
-  static RouteConfiguration routes() {
+  public static RouteConfiguration routes() {
     RouteConfiguration.Builder rc = RouteConfiguration.newBuilder().setName("80");
     for (int h = 0; h < HOSTS; h++) {
       String svc = "svc-" + h;
