@@ -96,6 +96,7 @@ final class AgentRuntime implements AdminEndpoints {
           "module", module.name());
     }
     dataPath.stats().writeTo(text);
+    dataPath.stats().requestMetrics().writeTo(text);
   }
 
   @Override

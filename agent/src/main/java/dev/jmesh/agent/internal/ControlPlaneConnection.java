@@ -1,6 +1,9 @@
 package dev.jmesh.agent.internal;
 
 import dev.jmesh.dataplane.MeshThreads;
+import dev.jmesh.dataplane.cluster.Host;
+import dev.jmesh.dataplane.cluster.UpstreamCluster;
+import dev.jmesh.dataplane.cluster.UpstreamClusters;
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.settings.MeshSettings;
 import dev.jmesh.dataplane.xds.MeshSnapshotFeed;
@@ -9,8 +12,11 @@ import dev.jmesh.dataplane.xds.XdsChannel;
 import dev.jmesh.dataplane.xds.XdsClient;
 import dev.jmesh.dataplane.xds.XdsResourceType;
 import dev.jmesh.dataplane.xds.XdsTypeStatus;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The agent's ADS stream to the control plane named by {@code controlPlane}: the node announces
@@ -24,7 +30,9 @@ final class ControlPlaneConnection implements AutoCloseable {
   private final String target;
   private final XdsChannel channel;
   private final XdsClient client;
-  private final MeshSnapshotFeed feed = new MeshSnapshotFeed();
+  /** The clusters' runtime (hosts, balancers, outlier detection), kept in step with each push. */
+  private final UpstreamClusters clusters = new UpstreamClusters();
+  private final MeshSnapshotFeed feed = new MeshSnapshotFeed(clusters::update);
 
   private ControlPlaneConnection(String target, MeshSettings settings, String nodeId, String ip) {
     this.target = target;
@@ -66,12 +74,35 @@ final class ControlPlaneConnection implements AutoCloseable {
       types.put(e.getKey().toString(), type);
     }
     xds.put("resources", types);
+    xds.put("clusters", clusters());
     return xds;
+  }
+
+  /** Each cluster's hosts and their state, as Envoy's {@code /clusters} shows them. */
+  private Map<String, Object> clusters() {
+    Map<String, Object> out = new TreeMap<>();
+    for (UpstreamCluster c : clusters.clusters()) {
+      List<Object> hosts = new ArrayList<>();
+      for (Host h : c.hosts()) {
+        Map<String, Object> host = new LinkedHashMap<>();
+        host.put("address", h.hostKey());
+        host.put("healthy", h.healthy());
+        host.put("ejected", h.ejected());
+        host.put("activeRequests", h.activeRequests());
+        hosts.add(host);
+      }
+      Map<String, Object> cluster = new LinkedHashMap<>();
+      cluster.put("lbPolicy", c.config().lbPolicy().toString());
+      cluster.put("hosts", hosts);
+      out.put(c.name(), cluster);
+    }
+    return out;
   }
 
   @Override
   public void close() {
     client.close();
     channel.close();
+    clusters.close();
   }
 }
