@@ -21,26 +21,33 @@ class MeshTimerTest {
   }
 
   @Test
-  void thousandDelaysRunOnOneThreadAndNoneFiresEarly() throws Exception {
+  void thousandTasksRunOnOneThreadAndNoneFiresEarly() throws Exception {
     Set<String> threads = ConcurrentHashMap.newKeySet();
-    List<CompletableFuture<Long>> fired = new ArrayList<>();
+    List<CompletableFuture<Long>> lateness = new ArrayList<>();
     long start = System.nanoTime();
     for (int i = 0; i < 1000; i++) {
       long delay = TimeUnit.MILLISECONDS.toNanos(20 + i % 30);
-      fired.add(
-          timer
-              .delay(delay)
-              .thenApply(
-                  v -> {
-                    threads.add(Thread.currentThread().getName());
-                    return System.nanoTime() - start - delay;
-                  }));
+      CompletableFuture<Long> late = new CompletableFuture<>();
+      timer.schedule(
+          () -> {
+            threads.add(Thread.currentThread().getName());
+            late.complete(System.nanoTime() - start - delay);
+          },
+          delay);
+      lateness.add(late);
     }
-    CompletableFuture.allOf(fired.toArray(new CompletableFuture<?>[0])).get(10, TimeUnit.SECONDS);
-    for (CompletableFuture<Long> f : fired) {
+    CompletableFuture.allOf(lateness.toArray(new CompletableFuture<?>[0])).get(10, TimeUnit.SECONDS);
+    for (CompletableFuture<Long> f : lateness) {
       assertThat(f.get()).as("lateness").isGreaterThanOrEqualTo(0);
     }
     assertThat(threads).containsExactly("jmesh-timer-1");
+  }
+
+  @Test
+  void aDelayCompletesNoEarlierThanAsked() throws Exception {
+    long start = System.nanoTime();
+    timer.delay(TimeUnit.MILLISECONDS.toNanos(30)).get(5, TimeUnit.SECONDS);
+    assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(30));
   }
 
   @Test
