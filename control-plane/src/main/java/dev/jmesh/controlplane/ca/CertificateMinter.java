@@ -154,7 +154,8 @@ final class CertificateMinter {
       throws GeneralSecurityException {
     try {
       return CONVERTER.getCertificate(b.build(
-          new JcaContentSignerBuilder(KeyPairs.signatureAlgorithm(key)).build(key)));
+          new JcaContentSignerBuilder(KeyPairs.signatureAlgorithm(key))
+              .setProvider(KeyPairs.PROVIDER).setSecureRandom(RANDOM).build(key)));
     } catch (OperatorCreationException e) {
       throw new GeneralSecurityException("cannot sign: " + e.getMessage(), e);
     }

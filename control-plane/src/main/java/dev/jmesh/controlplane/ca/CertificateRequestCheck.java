@@ -17,7 +17,7 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
  */
 final class CertificateRequestCheck {
   private static final JcaContentVerifierProviderBuilder VERIFIERS =
-      new JcaContentVerifierProviderBuilder();
+      new JcaContentVerifierProviderBuilder().setProvider(KeyPairs.PROVIDER);
 
   private CertificateRequestCheck() {}
 
@@ -45,7 +45,7 @@ final class CertificateRequestCheck {
     }
     boolean valid;
     try {
-      valid = csr.isSignatureValid(VERIFIERS.build(key));
+      valid = csr.isSignatureValid(VERIFIERS.build(csr.getSubjectPublicKeyInfo()));
     } catch (OperatorCreationException | PKCSException | RuntimeException e) {
       valid = false;
     }

@@ -48,7 +48,7 @@ public final class SigningAuthority {
     if (!last.equals(root)) {
       last.verify(root.getPublicKey());
     }
-    this.key = key;
+    this.key = KeyPairs.forSigning(key);
     this.root = root;
     List<X509Certificate> full = new ArrayList<>(chain);
     if (!last.equals(root)) {
