@@ -237,6 +237,45 @@ class SecureServerTest {
   }
 
   @Test
+  void aRootRotationKeepsNewTokensAndOldCertificatesWorking() throws Exception {
+    CertificateAuthority authority = service.authority();
+    String oldToken = token("default", "reviews");
+    KeyPair key = TestPki.ec();
+    List<X509Certificate> oldSvid = Pem.certificates(String.join("", call(
+        IstioCertificateClient.of(pinnedChannel("localhost",
+            JoinToken.parse(oldToken).claims().rootFingerprints(), null, null))
+            .withBearerToken(oldToken), TestPki.csr(key)).certChain()));
+
+    CaDirectory dir = authority.directory();
+    SigningAuthority next = dir.startRotation(CertificateAuthority.ORGANIZATION);
+    assertThat(authority.reloadIfChanged()).isTrue();
+    String newToken = token("default", "ratings");
+    assertThat(JoinToken.parse(newToken).claims().rootFingerprints()).hasSize(2);
+    dir.activateRotation();
+    assertThat(authority.reloadIfChanged()).isTrue();
+
+    // The server now presents a certificate of the new root: a token pinning both verifies it.
+    CertificateReply reply = call(IstioCertificateClient.of(pinnedChannel("localhost",
+        JoinToken.parse(newToken).claims().rootFingerprints(), null, null))
+        .withBearerToken(newToken), TestPki.csr(TestPki.ec()));
+    assertThat(Pem.certificates(reply.certChain().get(1)).get(0)).isEqualTo(next.root());
+    assertThat(reply.trustBundle()).hasSize(2);
+    // A token made before the rotation pins only the old root: it refuses the server.
+    assertThatThrownBy(() -> call(IstioCertificateClient.of(pinnedChannel("localhost",
+        JoinToken.parse(oldToken).claims().rootFingerprints(), null, null))
+        .withBearerToken(oldToken), TestPki.csr(TestPki.ec())))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    // A workload holding a certificate of the old root still renews with it.
+    CertificateReply renewed = call(IstioCertificateClient.of(pinnedChannel("localhost",
+        List.of(next.rootFingerprint()), key, oldSvid)), TestPki.csr(TestPki.ec()));
+    X509Certificate leaf = Pem.certificates(renewed.certChain().get(0)).get(0);
+    leaf.verify(next.root().getPublicKey());
+    assertThat(leaf.getSubjectAlternativeNames().iterator().next().get(1))
+        .isEqualTo("spiffe://cluster.local/ns/default/sa/reviews");
+  }
+
+  @Test
   void theControlPlaneServesTheCaAndItsMetrics() throws Exception {
     Path config = Files.createDirectory(tmp.resolve("mesh-config"));
     try (ControlPlane cp = ControlPlane.builder().configDir(config).xdsPort(0).httpPort(0)
