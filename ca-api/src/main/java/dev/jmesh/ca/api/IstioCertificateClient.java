@@ -62,7 +62,8 @@ public final class IstioCertificateClient {
 
   /**
    * Sends the request; the future fails with a {@link io.grpc.StatusRuntimeException}
-   * (UNAUTHENTICATED for a refused token, INVALID_ARGUMENT for a refused CSR).
+   * (UNAUTHENTICATED for a refused token, INVALID_ARGUMENT for a refused CSR, UNAVAILABLE when
+   * the server's certificate is not trusted). Cancelling the future cancels the call.
    */
   public CompletableFuture<CertificateReply> createCertificate(IstioCertificateRequest request) {
     CompletableFuture<CertificateReply> result = new CompletableFuture<>();
@@ -106,6 +107,12 @@ public final class IstioCertificateClient {
     call.request(1);
     call.sendMessage(request);
     call.halfClose();
+    // Cancelling the future cancels the call, so a caller that gives up frees the stream.
+    result.whenComplete((reply, failure) -> {
+      if (result.isCancelled()) {
+        call.cancel("the caller cancelled", null);
+      }
+    });
     return result;
   }
 
