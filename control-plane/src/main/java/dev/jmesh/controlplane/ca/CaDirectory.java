@@ -43,6 +43,11 @@ public final class CaDirectory {
   public static final String NEXT = "next";
   static final Duration ROOT_VALIDITY = Duration.ofDays(3650);
 
+  private static final java.util.logging.Logger LOGGER =
+      java.util.logging.Logger.getLogger(CaDirectory.class.getName());
+  private static final java.util.Set<String> warnedKeys =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private final Path dir;
 
   public CaDirectory(Path dir) {
@@ -67,6 +72,7 @@ public final class CaDirectory {
   }
 
   public CaState load() throws IOException, GeneralSecurityException {
+    warnIfReadableByOthers(dir.resolve(CA_KEY));
     SigningAuthority signer = readSigner(dir);
     Path nextDir = dir.resolve(NEXT);
     SigningAuthority next = Files.exists(nextDir.resolve(CA_KEY)) ? readSigner(nextDir) : null;
@@ -80,6 +86,29 @@ public final class CaDirectory {
       roots.addAll(Pem.certificates(Files.readString(extra, StandardCharsets.US_ASCII)));
     }
     return new CaState(signer, next, new TrustBundle(roots));
+  }
+
+  /**
+   * An operator-copied {@code ca-key.pem} may be world-readable; say so once per file instead
+   * of refusing it, as Istio accepts a mounted secret whatever its mode.
+   */
+  private void warnIfReadableByOthers(Path key) {
+    try {
+      if (!Files.getFileStore(key).supportsFileAttributeView("posix")) {
+        return;
+      }
+      var mode = Files.getPosixFilePermissions(key);
+      if (mode.contains(java.nio.file.attribute.PosixFilePermission.GROUP_READ)
+          || mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)) {
+        if (warnedKeys.add(key.toAbsolutePath().toString())) {
+          LOGGER.warning(() -> key + " is readable by group or others ("
+              + java.nio.file.attribute.PosixFilePermissions.toString(mode)
+              + "); run chmod 600 on it");
+        }
+      }
+    } catch (IOException | UnsupportedOperationException e) {
+      // Missing or unreadable: readSigner reports it with the file named.
+    }
   }
 
   /**

@@ -15,10 +15,16 @@ public record WorkloadIdentity(String trustDomain, String namespace, String serv
       throw new IllegalArgumentException("trust domain '" + trustDomain
           + "' may hold only lowercase letters, digits, '.', '-' and '_' (SPIFFE)");
     }
-    if (!SEGMENT.matcher(namespace).matches() || !SEGMENT.matcher(serviceAccount).matches()) {
+    if (!SEGMENT.matcher(namespace).matches() || !SEGMENT.matcher(serviceAccount).matches()
+        || dots(namespace) || dots(serviceAccount)) {
       throw new IllegalArgumentException("namespace '" + namespace + "' and service account '"
           + serviceAccount + "' may hold only letters, digits, '.', '-' and '_' (SPIFFE path)");
     }
+  }
+
+  /** SPIFFE forbids the relative path segments {@code .} and {@code ..}. */
+  private static boolean dots(String segment) {
+    return segment.equals(".") || segment.equals("..");
   }
 
   public String spiffeId() {

@@ -250,6 +250,49 @@ class CertificateAuthorityTest {
   }
 
   @Test
+  void aPluggedKeyReadableByOthersIsWarnedAbout() throws Exception {
+    Path cacerts = tmp.resolve("cacerts");
+    Files.createDirectory(cacerts);
+    KeyPair k = TestPki.ec();
+    TestPki.writePem(cacerts.resolve("ca-cert.pem"),
+        List.of(TestPki.caCertificate("CN=R", k, null, null)));
+    Files.writeString(cacerts.resolve("ca-key.pem"), Pem.encode(k.getPrivate()));
+    Files.setPosixFilePermissions(cacerts.resolve("ca-key.pem"),
+        PosixFilePermissions.fromString("rw-r--r--"));
+    List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger(CaDirectory.class.getName());
+    java.util.logging.Handler h = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord r) {
+        warnings.add(r.getMessage());
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    log.addHandler(h);
+    try {
+      CertificateAuthority.open(cacerts,
+          CertificateAuthority.Settings.defaults(() -> "cluster.local"));
+    } finally {
+      log.removeHandler(h);
+    }
+    assertThat(warnings).anySatisfy(w -> assertThat(w).contains("ca-key.pem",
+        "readable by group or others", "chmod 600"));
+  }
+
+  @Test
+  void spiffePathsRefuseDotSegments() {
+    assertThatThrownBy(() -> new WorkloadIdentity("cluster.local", "..", "sa"))
+        .hasMessageContaining("SPIFFE");
+    assertThatThrownBy(() -> new WorkloadIdentity("Cluster.Local", "ns", "sa"))
+        .hasMessageContaining("trust domain");
+  }
+
+  @Test
   void aCaKeyThatIsNotTheCertificatesIsRefusedWithTheFileNamed() throws Exception {
     Path cacerts = tmp.resolve("cacerts");
     Files.createDirectory(cacerts);
