@@ -1,9 +1,9 @@
 package dev.jmesh.controlplane;
 
-import dev.jmesh.controlplane.config.ConfigSource;
-import dev.jmesh.controlplane.config.Diagnostic;
 import dev.jmesh.controlplane.ca.CaService;
 import dev.jmesh.controlplane.ca.CertificateAuthority;
+import dev.jmesh.controlplane.config.ConfigSource;
+import dev.jmesh.controlplane.config.Diagnostic;
 import dev.jmesh.controlplane.internal.ads.AdsServer;
 import dev.jmesh.controlplane.internal.ads.Debouncer;
 import dev.jmesh.controlplane.internal.ads.ProxyLifecycle;
