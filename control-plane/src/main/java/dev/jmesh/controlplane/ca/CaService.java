@@ -36,8 +36,8 @@ public final class CaService implements AutoCloseable {
   /**
    * Opens (or creates) the CA in {@code caDir} and serves it on {@code bindAddress:port}.
    *
-   * @param extraServices services to serve on the same TLS port, behind
-   *     {@link SecureServer#authentication()}'s caller authentication if they add it
+   * @param extraServices services to serve on the same TLS port (xDS, registration), behind
+   *     the same caller authentication: handlers read {@link CallerAuthentication#CALLER}
    */
   public static CaService start(Path caDir, CertificateAuthority.Settings settings,
       String bindAddress, int port, ScheduledExecutorService scheduler,

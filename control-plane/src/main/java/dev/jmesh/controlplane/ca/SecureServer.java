@@ -2,6 +2,7 @@ package dev.jmesh.controlplane.ca;
 
 import dev.jmesh.controlplane.ca.token.Authenticator;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyServerBuilder;
@@ -21,7 +22,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The control plane's TLS gRPC port (Istio's 15012): {@code CreateCertificate} now; xDS can be
- * added to it with {@link #start}'s {@code extraServices}. Its certificate is issued by the CA
+ * added to it with {@link #start}'s {@code extraServices}. No call on this port runs without an
+ * authenticated caller. Its certificate is issued by the CA
  * and carries the root in its chain, so a workload holding only a join token can check it
  * against the token's pinned fingerprint. Client certificates are optional: a workload renewing
  * with its current SVID needs no token.
@@ -43,7 +45,9 @@ public final class SecureServer implements AutoCloseable {
   /**
    * @param port 0 picks a free port
    * @param names DNS names and IPs the certificate is valid for; the bind address is added
-   * @param extraServices more services behind the same TLS and caller authentication
+   * @param extraServices more services (xDS, registration) on the same port; every call to
+   *     them is authenticated too, and handlers read who called from
+   *     {@link CallerAuthentication#CALLER}
    */
   public static SecureServer start(String bindAddress, int port, CertificateAuthority ca,
       Authenticator tokens, List<String> names, List<ServerServiceDefinition> extraServices)
@@ -66,7 +70,7 @@ public final class SecureServer implements AutoCloseable {
         .permitKeepAliveWithoutCalls(true)
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .maxInboundMessageSize(16 * 1024 * 1024);
-    extraServices.forEach(b::addService);
+    extraServices.forEach(s -> b.addService(ServerInterceptors.intercept(s, authentication)));
     return new SecureServer(b.build().start(), authentication);
   }
 

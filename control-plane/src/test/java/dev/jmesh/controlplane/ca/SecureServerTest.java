@@ -276,6 +276,43 @@ class SecureServerTest {
   }
 
   @Test
+  void otherServicesOnThePortSeeTheAuthenticatedCaller() throws Exception {
+    // A stand-in for xDS: answers with the caller's identity in its only message.
+    io.grpc.MethodDescriptor<IstioCertificateRequest, dev.jmesh.ca.api.IstioCertificateResponse>
+        who = dev.jmesh.ca.api.IstioCertificateService.CREATE_CERTIFICATE.toBuilder()
+            .setFullMethodName("test.Identity/Who").build();
+    io.grpc.ServerServiceDefinition identity = io.grpc.ServerServiceDefinition
+        .builder("test.Identity")
+        .addMethod(who, io.grpc.stub.ServerCalls.asyncUnaryCall((request, response) -> {
+          var caller = CallerAuthentication.CALLER.get();
+          response.onNext(dev.jmesh.ca.api.IstioCertificateResponse.of(
+              List.of(caller.namespace() + "/" + caller.serviceAccount())));
+          response.onCompleted();
+        }))
+        .build();
+    try (CaService second = CaService.start(tmp.resolve("ca2"),
+        CertificateAuthority.Settings.defaults(() -> "cluster.local"), "127.0.0.1", 0,
+        scheduler, List.of(identity))) {
+      String token = second.tokens().create("shop", "cart", Duration.ofMinutes(5),
+          second.authority().trustBundle().fingerprints());
+      ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", second.port())
+          .sslContext(GrpcSslContexts.forClient().trustManager(new PinnedRootTrustManager(
+              JoinToken.parse(token).claims().rootFingerprints())).build()).build();
+      channels.add(channel);
+      var answer = io.grpc.stub.ClientCalls.blockingUnaryCall(channel, who,
+          io.grpc.CallOptions.DEFAULT.withCallCredentials(
+                  new dev.jmesh.ca.api.BearerTokenCredentials(token))
+              .withDeadlineAfter(20, TimeUnit.SECONDS), IstioCertificateRequest.of("", 0));
+      assertThat(answer.certChain()).containsExactly("shop/cart");
+      assertThatThrownBy(() -> io.grpc.stub.ClientCalls.blockingUnaryCall(channel, who,
+          io.grpc.CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS),
+          IstioCertificateRequest.of("", 0)))
+          .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(
+              e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+    }
+  }
+
+  @Test
   void theControlPlaneServesTheCaAndItsMetrics() throws Exception {
     Path config = Files.createDirectory(tmp.resolve("mesh-config"));
     try (ControlPlane cp = ControlPlane.builder().configDir(config).xdsPort(0).httpPort(0)
