@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
@@ -11,6 +13,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 /**
@@ -43,10 +48,8 @@ public final class CaDirectory {
   public static final String NEXT = "next";
   static final Duration ROOT_VALIDITY = Duration.ofDays(3650);
 
-  private static final java.util.logging.Logger LOGGER =
-      java.util.logging.Logger.getLogger(CaDirectory.class.getName());
-  private static final java.util.Set<String> warnedKeys =
-      java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private static final Logger LOGGER = Logger.getLogger(CaDirectory.class.getName());
+  private static final Set<String> warnedKeys = ConcurrentHashMap.newKeySet();
 
   private final Path dir;
 
@@ -97,12 +100,12 @@ public final class CaDirectory {
       if (!Files.getFileStore(key).supportsFileAttributeView("posix")) {
         return;
       }
-      var mode = Files.getPosixFilePermissions(key);
-      if (mode.contains(java.nio.file.attribute.PosixFilePermission.GROUP_READ)
-          || mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)) {
+      Set<PosixFilePermission> mode = Files.getPosixFilePermissions(key);
+      if (mode.contains(PosixFilePermission.GROUP_READ)
+          || mode.contains(PosixFilePermission.OTHERS_READ)) {
         if (warnedKeys.add(key.toAbsolutePath().toString())) {
           LOGGER.warning(() -> key + " is readable by group or others ("
-              + java.nio.file.attribute.PosixFilePermissions.toString(mode)
+              + PosixFilePermissions.toString(mode)
               + "); run chmod 600 on it");
         }
       }

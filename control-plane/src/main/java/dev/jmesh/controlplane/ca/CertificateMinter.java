@@ -1,9 +1,12 @@
 package dev.jmesh.controlplane.ca;
 
+import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
+import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -13,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import javax.security.auth.x500.X500Principal;
+import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -73,8 +77,7 @@ final class CertificateMinter {
    */
   static X509Certificate svid(SigningAuthority ca, PublicKey key, WorkloadIdentity identity,
       Duration ttl, Instant now) throws GeneralSecurityException {
-    X509v3CertificateBuilder b = leaf(ca, key, new X500Name(new org.bouncycastle.asn1.x500.RDN[0]),
-        ttl, now);
+    X509v3CertificateBuilder b = leaf(ca, key, new X500Name(new RDN[0]), ttl, now);
     try {
       b.addExtension(Extension.subjectAlternativeName, true, new GeneralNames(
           new GeneralName(GeneralName.uniformResourceIdentifier, identity.spiffeId())));
@@ -143,14 +146,14 @@ final class CertificateMinter {
       try {
         return new AuthorityKeyIdentifier(SubjectKeyIdentifier.getInstance(
             JcaX509ExtensionUtils.parseExtensionValue(ski)).getKeyIdentifier());
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         throw new GeneralSecurityException("the CA's subjectKeyIdentifier is malformed", e);
       }
     }
     return ext.createAuthorityKeyIdentifier(ca.certificate().getPublicKey());
   }
 
-  private static X509Certificate sign(X509v3CertificateBuilder b, java.security.PrivateKey key)
+  private static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey key)
       throws GeneralSecurityException {
     try {
       return CONVERTER.getCertificate(b.build(
@@ -176,7 +179,7 @@ final class CertificateMinter {
     try {
       InetAddress.getByName(name);
       return true;
-    } catch (java.net.UnknownHostException e) {
+    } catch (UnknownHostException e) {
       return false;
     }
   }

@@ -1,15 +1,20 @@
 package dev.jmesh.controlplane.ca;
 
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
+import java.security.Provider;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECGenParameterSpec;
+import java.security.spec.PKCS8EncodedKeySpec;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 
 /**
  * Keys of the CA. jmesh generates EC P-256: signatures cost a few tens of microseconds (so
@@ -24,8 +29,7 @@ final class KeyPairs {
    * with the JVM, so nothing else changes): JDK 17's SunEC verifies and signs P-256 several
    * times slower, which bounded issuance at tens per second on a busy 2-core machine.
    */
-  static final java.security.Provider PROVIDER =
-      new org.bouncycastle.jce.provider.BouncyCastleProvider();
+  static final Provider PROVIDER = new BouncyCastleProvider();
 
   private KeyPairs() {}
 
@@ -45,8 +49,8 @@ final class KeyPairs {
    * precomputed tables for the P-256 base point.
    */
   static PrivateKey forSigning(PrivateKey key) throws GeneralSecurityException {
-    return java.security.KeyFactory.getInstance(key.getAlgorithm(), PROVIDER)
-        .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(key.getEncoded()));
+    return KeyFactory.getInstance(key.getAlgorithm(), PROVIDER)
+        .generatePrivate(new PKCS8EncodedKeySpec(key.getEncoded()));
   }
 
   /** The JCA signature algorithm a CA with {@code key} signs with. */
@@ -65,7 +69,7 @@ final class KeyPairs {
       return false;
     }
     try {
-      byte[] probe = "jmesh key pair check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      byte[] probe = "jmesh key pair check".getBytes(StandardCharsets.US_ASCII);
       Signature s = Signature.getInstance(signatureAlgorithm(key));
       s.initSign(key);
       s.update(probe);
