@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.LongAdder;
  * signing happen before the clock starts.
  *
  * <pre>
- * scripts/bench/ca [--threads 2] [--seconds 10] [--key ec|rsa]
+ * scripts/bench/ca [--threads 2] [--seconds 20] [--key ec|rsa]
  * </pre>
  */
 public final class IssuanceBench {
@@ -23,7 +23,7 @@ public final class IssuanceBench {
 
   public static void main(String[] args) throws Exception {
     int threads = 2;
-    int seconds = 10;
+    int seconds = 20;
     String keyType = "ec";
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
@@ -42,8 +42,8 @@ public final class IssuanceBench {
     }
     System.out.printf("CA: EC P-256 root; workload keys: %s; %d threads; %d s (after %d s"
         + " warm-up)%n", keyType.equals("rsa") ? "RSA 2048" : "EC P-256", threads, seconds,
-        Math.max(2, seconds / 3));
-    run(ca, csrs, threads, Math.max(2, seconds / 3));
+        Math.max(5, seconds / 2));
+    run(ca, csrs, threads, Math.max(5, seconds / 2));
     double[] r = run(ca, csrs, threads, seconds);
     // The CPU time too: on a shared machine the wall-clock rate says as much about the
     // neighbours as about the CA.
