@@ -1,5 +1,7 @@
 package dev.jmesh.controlplane;
 
+import dev.jmesh.controlplane.ca.CaService;
+import dev.jmesh.controlplane.ca.CertificateAuthority;
 import dev.jmesh.controlplane.config.ConfigSource;
 import dev.jmesh.controlplane.config.Diagnostic;
 import dev.jmesh.controlplane.internal.ads.AdsServer;
@@ -48,6 +50,10 @@ public final class ControlPlane implements AutoCloseable {
   private final AdsServer ads;
   private final ScheduledExecutorService scheduler;
   private final Debouncer debouncer;
+  private final Path caDir;
+  private final int requestedSecurePort;
+  private final Duration maxCertificateTtl;
+  private CaService ca;
   private Set<String> reportedDiagnostics = Set.of();
   private Server grpcServer;
   private DebugHttpServer httpServer;
@@ -58,6 +64,9 @@ public final class ControlPlane implements AutoCloseable {
     this.bindAddress = b.bindAddress;
     this.requestedXdsPort = b.xdsPort;
     this.requestedHttpPort = b.httpPort;
+    this.caDir = b.caDir;
+    this.requestedSecurePort = b.securePort;
+    this.maxCertificateTtl = b.maxCertificateTtl;
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "jmesh-config-push");
       t.setDaemon(true);
@@ -92,6 +101,11 @@ public final class ControlPlane implements AutoCloseable {
         .maxInboundMessageSize(16 * 1024 * 1024)
         .build()
         .start();
+    if (caDir != null) {
+      ca = CaService.start(caDir, CertificateAuthority.Settings.withMaxTtl(maxCertificateTtl,
+              () -> store.current().meshConfig().trustDomain()),
+          bindAddress, requestedSecurePort, scheduler, List.of());
+    }
     if (requestedHttpPort >= 0) {
       httpServer = DebugHttpServer.start(new InetSocketAddress(bindAddress, requestedHttpPort),
           this);
@@ -170,6 +184,11 @@ public final class ControlPlane implements AutoCloseable {
     return httpServer == null ? -1 : httpServer.port();
   }
 
+  /** The CA and its TLS port (15012), or null when no CA directory was given. */
+  public CaService certificateAuthority() {
+    return ca;
+  }
+
   @Override
   public synchronized void close() {
     ready = false;
@@ -178,6 +197,9 @@ public final class ControlPlane implements AutoCloseable {
     }
     if (httpServer != null) {
       httpServer.close();
+    }
+    if (ca != null) {
+      ca.close();
     }
     if (grpcServer != null) {
       grpcServer.shutdownNow();
@@ -206,6 +228,9 @@ public final class ControlPlane implements AutoCloseable {
     private Duration registrationGrace = Duration.ofSeconds(5);
     private RegistrationSource.RegistrationPolicy registrationPolicy =
         RegistrationSource.RegistrationPolicy.ACCEPT_ALL;
+    private Path caDir;
+    private int securePort = 15012;
+    private Duration maxCertificateTtl = Duration.ofDays(90);
 
     /** Adds a watched directory of Istio YAML. */
     public Builder configDir(Path dir) {
@@ -254,6 +279,24 @@ public final class ControlPlane implements AutoCloseable {
     /** Who may register as what; everyone by default on the plaintext port. */
     public Builder registrationPolicy(RegistrationSource.RegistrationPolicy policy) {
       this.registrationPolicy = policy;
+      return this;
+    }
+
+    /** Runs the CA from {@code dir} (a root is generated there on first start). */
+    public Builder caDir(Path dir) {
+      this.caDir = dir;
+      return this;
+    }
+
+    /** The TLS port of the CA (Istio's 15012); 0 picks a free port. */
+    public Builder securePort(int port) {
+      this.securePort = port;
+      return this;
+    }
+
+    /** Longest certificate lifetime granted; longer requests are capped (default 90 days). */
+    public Builder maxCertificateTtl(Duration max) {
+      this.maxCertificateTtl = max;
       return this;
     }
 

@@ -1,5 +1,6 @@
 package dev.jmesh.controlplane;
 
+import dev.jmesh.controlplane.ca.CaCommand;
 import dev.jmesh.controlplane.config.Diagnostic;
 import dev.jmesh.controlplane.internal.config.ConfigStore;
 import dev.jmesh.controlplane.internal.config.DirectoryConfigSource;
@@ -9,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -23,6 +25,7 @@ public final class ControlPlaneMain {
       "Usage:",
       "  java -jar control-plane.jar --config-dir DIR [options]   run the control plane",
       "  java -jar control-plane.jar analyze DIR                  check DIR like istioctl analyze",
+      CaCommand.USAGE.stripTrailing(),
       "",
       "Options:",
       "  --config-dir DIR   directory of Istio YAML (and mesh.yaml), watched for changes",
@@ -30,6 +33,10 @@ public final class ControlPlaneMain {
       "  --http-port N      debug HTTP port (/ready, /metrics, /debug/...), default 15014;",
       "                     0 picks a free port",
       "  --bind ADDRESS     address to listen on, default 127.0.0.1",
+      "  --ca-dir DIR       run the certificate authority from DIR (Istio's cacerts layout;",
+      "                     a root is generated on first start) and serve it over TLS",
+      "  --secure-port N    TLS port of the CA, default 15012; 0 picks a free port",
+      "  --max-cert-ttl D   longest certificate lifetime granted (e.g. 90d, 24h), default 90d",
       "  --help             print this help",
       "");
 
@@ -44,7 +51,7 @@ public final class ControlPlaneMain {
 
   /** Parsed command line. */
   record Options(boolean help, boolean analyze, Path configDir, int xdsPort, int httpPort,
-      String bind) {}
+      String bind, Path caDir, int securePort, Duration maxCertTtl) {}
 
   public static void main(String[] args) throws Exception {
     System.exit(run(args, System.out, System.err));
@@ -52,6 +59,9 @@ public final class ControlPlaneMain {
 
   /** Runs the command; returns the exit code (blocks while serving). */
   static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+    if (CaCommand.handles(args)) {
+      return CaCommand.run(args, out, err);
+    }
     Options options;
     try {
       options = parse(args);
@@ -72,6 +82,9 @@ public final class ControlPlaneMain {
         .bindAddress(options.bind())
         .xdsPort(options.xdsPort())
         .httpPort(options.httpPort())
+        .caDir(options.caDir())
+        .securePort(options.securePort())
+        .maxCertificateTtl(options.maxCertTtl())
         .build();
     try {
       cp.start();
@@ -81,7 +94,10 @@ public final class ControlPlaneMain {
       return 1;
     }
     out.println("jmesh control plane: xDS on " + options.bind() + ":" + cp.xdsPort()
-        + ", HTTP on " + options.bind() + ":" + cp.httpPort() + ", config "
+        + ", HTTP on " + options.bind() + ":" + cp.httpPort()
+        + (cp.certificateAuthority() != null ? ", CA (TLS) on " + options.bind() + ":"
+            + cp.certificateAuthority().port() : "")
+        + ", config "
         + options.configDir() + " (version " + cp.snapshot().version() + ")");
     Runtime.getRuntime().addShutdownHook(new Thread(cp::close, "jmesh-shutdown"));
     cp.awaitTermination();
@@ -113,6 +129,9 @@ public final class ControlPlaneMain {
     int xds = 15010;
     int http = 15014;
     String bind = "127.0.0.1";
+    Path caDir = null;
+    int secure = 15012;
+    Duration maxTtl = Duration.ofDays(90);
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       String value = null;
@@ -147,12 +166,27 @@ public final class ControlPlaneMain {
         case "--bind":
           bind = value != null ? value : next(args, ++i, a);
           break;
+        case "--ca-dir":
+          caDir = Paths.get(value != null ? value : next(args, ++i, a));
+          break;
+        case "--secure-port":
+          secure = port(value != null ? value : next(args, ++i, a), a);
+          break;
+        case "--max-cert-ttl": {
+          String text = value != null ? value : next(args, ++i, a);
+          try {
+            maxTtl = CaCommand.duration(text);
+          } catch (IllegalArgumentException e) {
+            throw new UsageException(a + ": " + e.getMessage());
+          }
+          break;
+        }
         default:
           throw new UsageException("unknown option '" + args[i] + "'");
       }
     }
     if (help) {
-      return new Options(true, false, dir, xds, http, bind);
+      return new Options(true, false, dir, xds, http, bind, caDir, secure, maxTtl);
     }
     if (dir == null) {
       throw new UsageException(analyze ? "analyze needs a directory: analyze DIR"
@@ -165,7 +199,10 @@ public final class ControlPlaneMain {
     if (!analyze && xds != 0 && xds == http) {
       throw new UsageException("--xds-port and --http-port are both " + xds);
     }
-    return new Options(false, analyze, dir, xds, http, bind);
+    if (!analyze && caDir != null && secure != 0 && (secure == xds || secure == http)) {
+      throw new UsageException("--secure-port " + secure + " is also the xDS or HTTP port");
+    }
+    return new Options(false, analyze, dir, xds, http, bind, caDir, secure, maxTtl);
   }
 
   private static String next(String[] args, int i, String flag) throws UsageException {

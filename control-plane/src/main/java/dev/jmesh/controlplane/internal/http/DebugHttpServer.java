@@ -239,7 +239,9 @@ public final class DebugHttpServer implements AutoCloseable {
         + "# TYPE jmesh_config_errors gauge\njmesh_config_errors " + errors + "\n"
         + "# TYPE pilot_services gauge\npilot_services "
         + snapshot.registry().services().size() + "\n"
-        + convergence(m);
+        + convergence(m)
+        + (controlPlane.certificateAuthority() != null
+            ? controlPlane.certificateAuthority().metrics() : "");
   }
 
   /** Time from a config version coming into force to each proxy's ACK of it. */
