@@ -104,7 +104,8 @@ public final class ControlPlane implements AutoCloseable {
     if (caDir != null) {
       ca = CaService.start(caDir, CertificateAuthority.Settings.withMaxTtl(maxCertificateTtl,
               () -> store.current().meshConfig().trustDomain()),
-          bindAddress, requestedSecurePort, scheduler, List.of());
+          // xDS rides the TLS port too, behind the same caller authentication.
+          bindAddress, requestedSecurePort, scheduler, List.of(ads.bindService()));
     }
     if (requestedHttpPort >= 0) {
       httpServer = DebugHttpServer.start(new InetSocketAddress(bindAddress, requestedHttpPort),

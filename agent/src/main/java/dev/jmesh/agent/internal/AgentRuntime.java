@@ -9,6 +9,8 @@ import dev.jmesh.dataplane.admin.Json;
 import dev.jmesh.dataplane.engine.NativeTransport;
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.settings.MeshSettings;
+import dev.jmesh.dataplane.identity.CertsView;
+import dev.jmesh.dataplane.identity.WorkloadIdentity;
 import dev.jmesh.dataplane.stats.PrometheusText;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -65,6 +67,9 @@ final class AgentRuntime implements AdminEndpoints {
     if (settings.controlPlane() != null) {
       try {
         controlPlane = ControlPlaneConnection.start(settings, nodeId, NodeId.workloadIp(settings));
+      } catch (IOException e) {
+        // A token that cannot be read or parsed: said plainly, without the token.
+        MeshLog.error(e.getMessage() + "; the data path runs without its config");
       } catch (RuntimeException | LinkageError e) {
         // Without a control plane the data path keeps its (empty) config; routing fails open.
         MeshLog.error("cannot connect to the control plane at " + settings.controlPlane() + " ("
@@ -107,8 +112,14 @@ final class AgentRuntime implements AdminEndpoints {
     node.put("locality", settings.locality());
     Map<String, Object> metadata = new LinkedHashMap<>();
     metadata.put("SERVICE", settings.service());
-    metadata.put("NAMESPACE", settings.namespace());
-    metadata.put("SERVICE_ACCOUNT", settings.serviceAccount());
+    metadata.put("NAMESPACE",
+        controlPlane == null || controlPlane.identity() == null ? settings.namespace()
+            : controlPlane.identity().id().namespace());
+    ControlPlaneConnection connection = controlPlane;
+    WorkloadIdentity identity = connection == null ? null : connection.identity();
+    // With a join token, the token's identity is the workload's, whatever the settings say.
+    metadata.put("SERVICE_ACCOUNT",
+        identity == null ? settings.serviceAccount() : identity.id().serviceAccount());
     metadata.put("LABELS", settings.labels());
     metadata.put("PID", pid);
     node.put("metadata", metadata);
@@ -152,6 +163,15 @@ final class AgentRuntime implements AdminEndpoints {
     dump.put("xds", cp == null ? Map.of("controlPlane", "none") : cp.describe());
     dump.put("ready", notReadyReason == null);
     return Json.write(dump);
+  }
+
+  @Override
+  public String certs() {
+    ControlPlaneConnection cp = controlPlane;
+    WorkloadIdentity identity = cp == null ? null : cp.identity();
+    return Json.write(CertsView.of(identity,
+        settings.hasToken() ? "the control plane connection did not start"
+            : "no join token is configured (tokenFile or token): traffic is not mTLS"));
   }
 
   @Override

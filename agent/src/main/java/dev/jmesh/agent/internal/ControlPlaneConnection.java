@@ -1,6 +1,16 @@
 package dev.jmesh.agent.internal;
 
+import dev.jmesh.ca.api.BearerTokenCredentials;
+import dev.jmesh.ca.api.PinnedRootTrustManager;
 import dev.jmesh.dataplane.MeshThreads;
+import dev.jmesh.dataplane.identity.ControlPlaneCa;
+import dev.jmesh.dataplane.identity.SpiffeId;
+import dev.jmesh.dataplane.identity.TrustBundle;
+import dev.jmesh.dataplane.identity.WorkloadIdentity;
+import io.grpc.netty.GrpcSslContexts;
+import io.netty.handler.ssl.SslContext;
+import java.io.IOException;
+import javax.net.ssl.SSLException;
 import dev.jmesh.dataplane.cluster.Host;
 import dev.jmesh.dataplane.cluster.UpstreamCluster;
 import dev.jmesh.dataplane.cluster.UpstreamClusters;
@@ -19,43 +29,89 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The agent's ADS stream to the control plane named by {@code controlPlane}: the node announces
- * service, namespace, labels and locality, and every push is compiled into the data path's
- * snapshot. Plaintext (the control plane's 15010) until the identity issue brings TLS on 15012
- * with the join token. The stream's sockets are the agent's own: its threads are marked, so the
+ * The agent's connection to the control plane named by {@code controlPlane}. With a join token
+ * (the normal case) it is TLS to port 15012, the server verified against the root the token pins:
+ * the workload gets its certificate there ({@link WorkloadIdentity}) and its ADS stream rides the
+ * same connection, authenticated by the token. Without one it is a plaintext ADS stream to 15010,
+ * for local experiments, and the workload has no identity. The node announces service, namespace
+ * (the token's, when there is one), labels and locality; every push is compiled into the data
+ * path's snapshot. The connection's sockets are the agent's own: its threads are marked, so the
  * hooks never see them.
  */
 final class ControlPlaneConnection implements AutoCloseable {
 
+  /** Istio's default certificate lifetime. */
+  private static final long CERTIFICATE_TTL_SECONDS = 24 * 3600;
+
   private final String target;
   private final XdsChannel channel;
   private final XdsClient client;
+  private final WorkloadIdentity identity;
   /** The clusters' runtime (hosts, balancers, outlier detection), kept in step with each push. */
   private final UpstreamClusters clusters = new UpstreamClusters();
   private final MeshSnapshotFeed feed = new MeshSnapshotFeed(clusters::update);
 
-  private ControlPlaneConnection(String target, MeshSettings settings, String nodeId, String ip) {
+  private ControlPlaneConnection(String target, MeshSettings settings, String nodeId, String ip,
+      WorkloadCredentials credentials) throws SSLException {
     this.target = target;
     int colon = target.lastIndexOf(':');
     String host = target.substring(0, colon);
     int port = Integer.parseInt(target.substring(colon + 1));
+    String namespace = credentials == null ? settings.namespace() : credentials.namespace();
+    String serviceAccount =
+        credentials == null ? settings.serviceAccount() : credentials.serviceAccount();
     String[] locality = (settings.locality() + "//").split("/", -1);
-    NodeInfo node = new NodeInfo(nodeId, settings.service() + "." + settings.namespace(),
-        locality[0], locality[1], locality[2], settings.service(), settings.namespace(),
-        settings.labels(), Map.of("INSTANCE_IPS", ip, "SERVICE_ACCOUNT",
-            settings.serviceAccount()));
-    this.channel = XdsChannel.plaintext(host, port, MeshThreads.factory("xds-net"));
-    this.client = XdsClient.newBuilder(channel.channel(), node, feed, MeshThreads.factory("xds"))
-        .build();
+    NodeInfo node = new NodeInfo(nodeId, settings.service() + "." + namespace,
+        locality[0], locality[1], locality[2], settings.service(), namespace,
+        settings.labels(), Map.of("INSTANCE_IPS", ip, "SERVICE_ACCOUNT", serviceAccount));
+    XdsClient.Builder xds;
+    if (credentials == null) {
+      this.identity = null;
+      this.channel = XdsChannel.plaintext(host, port, MeshThreads.factory("xds-net"));
+      xds = XdsClient.newBuilder(channel.channel(), node, feed, MeshThreads.factory("xds"));
+    } else {
+      SpiffeId id = SpiffeId.workload(settings.trustDomain(), namespace, serviceAccount);
+      XdsChannel[] ca = new XdsChannel[1];
+      this.identity = new WorkloadIdentity(id,
+          (csr, ttl) -> new ControlPlaneCa(ca[0].channel(), credentials.token(),
+              credentials.expiresAt(), settings.trustDomain(), this::trustBundle).sign(csr, ttl),
+          CERTIFICATE_TTL_SECONDS);
+      SslContext tls = GrpcSslContexts.forClient()
+          .trustManager(new PinnedRootTrustManager(credentials.rootFingerprints()))
+          // Presented once the workload has its SVID: renewals then need no token.
+          .keyManager(identity.keyManager())
+          .build();
+      this.channel = XdsChannel.tls(host, port, tls, MeshThreads.factory("xds-net"));
+      ca[0] = channel;
+      xds = XdsClient.newBuilder(channel.channel(), node, feed, MeshThreads.factory("xds"))
+          .credentials(new BearerTokenCredentials(credentials.token()));
+    }
+    this.client = xds.build();
   }
 
-  /** Opens the stream; it reconnects by itself, keeping the last good config meanwhile. */
-  static ControlPlaneConnection start(MeshSettings settings, String nodeId, String ip) {
+  private void trustBundle(TrustBundle bundle) {
+    identity.updateTrustBundle(bundle);
+  }
+
+  /** Opens the connection; it reconnects by itself, keeping the last good config meanwhile. */
+  static ControlPlaneConnection start(MeshSettings settings, String nodeId, String ip)
+      throws IOException {
+    WorkloadCredentials credentials = WorkloadCredentials.load(settings);
     ControlPlaneConnection connection =
-        new ControlPlaneConnection(settings.controlPlane(), settings, nodeId, ip);
+        new ControlPlaneConnection(settings.controlPlane(), settings, nodeId, ip, credentials);
+    if (connection.identity != null) {
+      connection.identity.start();
+    }
     connection.client.start();
-    MeshLog.info("xDS to the control plane at " + settings.controlPlane() + " (plaintext)");
+    MeshLog.info("xDS to the control plane at " + settings.controlPlane()
+        + (credentials == null ? " (plaintext, no identity)"
+            : " (TLS, root pinned by the join token, identity " + connection.identity.id() + ")"));
     return connection;
+  }
+
+  /** The workload's identity, {@code null} on a plaintext connection. */
+  WorkloadIdentity identity() {
+    return identity;
   }
 
   /** For {@code /config_dump}: the stream and, per resource type, what was accepted. */
@@ -104,5 +160,8 @@ final class ControlPlaneConnection implements AutoCloseable {
     client.close();
     channel.close();
     clusters.close();
+    if (identity != null) {
+      identity.close();
+    }
   }
 }

@@ -12,6 +12,12 @@ public interface AdminEndpoints {
   /** The current configuration and state as a JSON document. */
   String configDump();
 
+  /**
+   * The workload's certificate and trust bundle as a JSON document ({@code /certs}): SPIFFE ID,
+   * serial, validity, root fingerprints. Never a key.
+   */
+  String certs();
+
   /** Ends the data path cleanly ({@code POST /quitquitquit}). */
   void quit();
 }

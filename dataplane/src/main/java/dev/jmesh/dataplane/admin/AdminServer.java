@@ -65,6 +65,8 @@ public final class AdminServer implements AutoCloseable {
       });
       server.createContext("/config_dump", exchange ->
           respond(exchange, 200, "application/json", endpoints.configDump()));
+      server.createContext("/certs", exchange ->
+          respond(exchange, 200, "application/json", endpoints.certs()));
       server.createContext("/quitquitquit", exchange -> {
         if (!"POST".equals(exchange.getRequestMethod())) {
           respond(exchange, 405, "text/plain; charset=utf-8", "use POST\n");

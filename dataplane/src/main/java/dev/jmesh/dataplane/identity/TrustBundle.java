@@ -1,13 +1,10 @@
 package dev.jmesh.dataplane.identity;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.cert.CertificateEncodingException;
+import dev.jmesh.ca.api.RootFingerprint;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 
@@ -47,13 +44,8 @@ public record TrustBundle(String trustDomain, List<X509Certificate> roots) {
     return out;
   }
 
-  /** The SHA-256 fingerprint of {@code certificate}'s DER encoding, lower-case hex. */
+  /** The SHA-256 fingerprint of {@code certificate}'s DER encoding, as join tokens pin it. */
   public static String fingerprint(X509Certificate certificate) {
-    try {
-      return HexFormat.of()
-          .formatHex(MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded()));
-    } catch (NoSuchAlgorithmException | CertificateEncodingException e) {
-      throw new IllegalStateException("cannot fingerprint a certificate", e);
-    }
+    return RootFingerprint.of(certificate);
   }
 }

@@ -17,6 +17,7 @@ public record MeshSettings(
     String locality,
     String controlPlane,
     String tokenFile,
+    String token,
     int adminPort,
     int metricsPort,
     String workloadAddress,
@@ -43,8 +44,21 @@ public record MeshSettings(
     failHooks = Set.copyOf(failHooks);
   }
 
-  /** The SPIFFE ID this workload will hold once the identity issue lands. */
+  /** The SPIFFE ID the settings name; a join token's identity takes precedence. */
   public String spiffeId() {
     return "spiffe://" + trustDomain + "/ns/" + namespace + "/sa/" + serviceAccount;
+  }
+
+  /** Whether a join token is configured, inline or in a file. */
+  public boolean hasToken() {
+    return token != null || tokenFile != null;
+  }
+
+  @Override
+  public String toString() {
+    // The record's own toString would print the join token, a secret.
+    return "MeshSettings[service=" + service + ", namespace=" + namespace + ", serviceAccount="
+        + serviceAccount + ", controlPlane=" + controlPlane + ", tokenFile=" + tokenFile
+        + ", token=" + (token == null ? "none" : "(set)") + "]";
   }
 }

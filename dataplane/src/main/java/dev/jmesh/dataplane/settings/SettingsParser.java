@@ -26,6 +26,7 @@ public final class SettingsParser {
           "locality",
           "controlPlane",
           "tokenFile",
+          "token",
           "adminPort",
           "metricsPort",
           "workloadAddress",
@@ -127,6 +128,8 @@ public final class SettingsParser {
         locality(source),
         hostPort(source, "controlPlane"),
         text(source, "tokenFile", null),
+        // A secret: never validated here, so no error message can echo it.
+        text(source, "token", null),
         port(source, "adminPort", MeshSettings.DEFAULT_ADMIN_PORT),
         port(source, "metricsPort", MeshSettings.DEFAULT_METRICS_PORT),
         ipAddress(source, "workloadAddress", "0.0.0.0"),

@@ -6,6 +6,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
@@ -38,23 +39,40 @@ public final class XdsChannel implements AutoCloseable {
 
   /** A plaintext channel, as for Istio's port 15010 (local experiments only). */
   public static XdsChannel plaintext(String host, int port, ThreadFactory threadFactory) {
+    return build(host, port, null, threadFactory);
+  }
+
+  /**
+   * A TLS channel, as for the control plane's port 15012: {@code tls} decides whom to trust (the
+   * root pinned by the join token) and what to present (the workload's SVID once it has one).
+   */
+  public static XdsChannel tls(
+      String host, int port, SslContext tls, ThreadFactory threadFactory) {
+    return build(host, port, tls, threadFactory);
+  }
+
+  private static XdsChannel build(
+      String host, int port, SslContext tls, ThreadFactory threadFactory) {
     EventLoopGroup eventLoop =
         new MultiThreadIoEventLoopGroup(1, threadFactory, NioIoHandler.newFactory());
     ThreadPoolExecutor offload =
         new ThreadPoolExecutor(
             1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threadFactory);
     offload.allowCoreThreadTimeOut(true);
-    ManagedChannel channel =
+    NettyChannelBuilder b =
         NettyChannelBuilder.forAddress(host, port)
             .eventLoopGroup(eventLoop)
             .channelType(NioSocketChannel.class)
             .executor(offload)
             .offloadExecutor(offload)
-            .usePlaintext()
             .keepAliveTime(30, TimeUnit.SECONDS)
-            .userAgent(NodeInfo.USER_AGENT)
-            .build();
-    return new XdsChannel(channel, eventLoop, offload);
+            .userAgent(NodeInfo.USER_AGENT);
+    if (tls == null) {
+      b.usePlaintext();
+    } else {
+      b.sslContext(tls);
+    }
+    return new XdsChannel(b.build(), eventLoop, offload);
   }
 
   public ManagedChannel channel() {

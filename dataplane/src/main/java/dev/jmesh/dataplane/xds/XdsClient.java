@@ -91,10 +91,11 @@ public final class XdsClient implements AutoCloseable {
     executor.setRemoveOnCancelPolicy(true);
     executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     // No size limit, as in Envoy: a large mesh's clusters exceed gRPC's default 4 MiB.
-    this.stub =
+    AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceStub s =
         AggregatedDiscoveryServiceGrpc.newStub(channel)
             .withExecutor(new Callbacks())
             .withMaxInboundMessageSize(Integer.MAX_VALUE);
+    this.stub = builder.credentials == null ? s : s.withCallCredentials(builder.credentials);
     for (XdsResourceType type : XdsResourceType.values()) {
       subscriptions.put(type, new Subscription(type, builder.handler));
     }
@@ -342,6 +343,7 @@ public final class XdsClient implements AutoCloseable {
     private Duration backoffBase = Duration.ofMillis(500);
     private Duration backoffMax = Duration.ofSeconds(30);
     private RandomGenerator random = RandomGenerator.getDefault();
+    private io.grpc.CallCredentials credentials;
 
     private Builder(
         ManagedChannel channel,
@@ -358,6 +360,12 @@ public final class XdsClient implements AutoCloseable {
     public Builder backoff(Duration base, Duration max) {
       this.backoffBase = base;
       this.backoffMax = max;
+      return this;
+    }
+
+    /** Credentials sent on every stream, e.g. the join token until the workload has its SVID. */
+    public Builder credentials(io.grpc.CallCredentials credentials) {
+      this.credentials = credentials;
       return this;
     }
 

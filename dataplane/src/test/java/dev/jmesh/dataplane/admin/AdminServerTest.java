@@ -55,6 +55,11 @@ class AdminServerTest {
     }
 
     @Override
+    public String certs() {
+      return "{\"identity\": \"spiffe://cluster.local/ns/default/sa/reviews\"}\n";
+    }
+
+    @Override
     public void quit() {
       quits.incrementAndGet();
       quit.countDown();
@@ -115,6 +120,15 @@ class AdminServerTest {
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
     assertThat(response.body()).isEqualTo("{\"service\": \"reviews\"}\n");
+  }
+
+  @Test
+  void certsIsJson() throws Exception {
+    startAdmin();
+    HttpResponse<String> response = send("GET", "/certs");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
+    assertThat(response.body()).contains("spiffe://cluster.local/ns/default/sa/reviews");
   }
 
   @Test
