@@ -132,8 +132,9 @@ public final class IstioMetrics {
     if (traffic.isOverflow()) {
       return requestOverflow();
     }
+    // The key has 10 bits for the code and 5 for the gRPC status (0..16 are defined): a code no
+    // HTTP server sends is reported as 0, a status past 30 as 2 (UNKNOWN).
     int code = responseCode >= 0 && responseCode < 1024 ? responseCode : 0;
-    // gRPC statuses are 0..16; anything else that arrives is reported as 2 (UNKNOWN).
     int grpc = grpcStatus < 0 ? RequestRecord.NO_GRPC_STATUS : grpcStatus <= 30 ? grpcStatus : 2;
     int flags = responseFlags & ResponseFlag.ALL;
     long key = ((long) traffic.id() << 45)

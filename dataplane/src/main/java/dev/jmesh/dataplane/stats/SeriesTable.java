@@ -5,13 +5,12 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
 
 /**
- * An insert-only hash table of series keyed by a {@code long} that packs their labels.
- * Open addressing with linear probing over an array at least twice the size cap, so it is
- * never more than half full and a probe always ends at an empty slot. Finding a series reads
- * array slots and compares longs: no lock, no allocation, no boxing; only adding a new series
- * locks. Series are never removed
- * (Prometheus counters must not go backwards), which is what makes the probing safe without
- * tombstones.
+ * An insert-only hash table of series keyed by a {@code long} that packs their labels. Open
+ * addressing with linear probing over an array at least twice the size cap, so it is never more
+ * than half full and a probe always ends at an empty slot. Finding a series reads array slots
+ * and compares longs: no lock, no allocation, no boxing; only adding a new series locks. Series
+ * are never removed (Prometheus counters must not go backwards), which is what makes probing
+ * safe without tombstones.
  */
 final class SeriesTable<S extends SeriesTable.Entry> {
 

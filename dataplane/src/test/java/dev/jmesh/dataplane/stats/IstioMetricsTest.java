@@ -383,4 +383,18 @@ class IstioMetricsTest {
     assertThat(scrape(metrics).value("istio_requests_total", "response_code", "503"))
         .isEqualTo(150_000);
   }
+
+  @Test
+  void codesNoHttpServerSendsReadZeroAndStatusesPastTheKeysRangeReadUnknown() {
+    IstioMetrics metrics = new IstioMetrics();
+    metrics.record(http(INBOUND, 1500, 1, 0, 0));
+    metrics.record(http(INBOUND, -3, 1, 0, 0));
+    metrics.record(http(INBOUND, 200, 1, 0, 0).protocol(RequestProtocol.GRPC).grpcStatus(99));
+    metrics.record(http(INBOUND, 200, 1, 0, 0).protocol(RequestProtocol.GRPC).grpcStatus(16));
+
+    Exposition page = scrape(metrics);
+    assertThat(page.value("istio_requests_total", "response_code", "0")).isEqualTo(2);
+    assertThat(page.value("istio_requests_total", "grpc_response_status", "2")).isEqualTo(1);
+    assertThat(page.value("istio_requests_total", "grpc_response_status", "16")).isEqualTo(1);
+  }
 }
