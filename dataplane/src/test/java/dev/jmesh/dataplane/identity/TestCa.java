@@ -31,14 +31,14 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
  * A certificate authority for tests only (the control plane's CA is the real one), able to
  * issue the defective certificates the verifier must refuse.
  */
-final class TestCa {
+public final class TestCa {
 
   private static final AtomicLong SERIAL = new AtomicLong(1000);
 
   final KeyPair keys;
   final X509Certificate root;
 
-  TestCa(String name) throws Exception {
+  public TestCa(String name) throws Exception {
     keys = ecKeys();
     X509v3CertificateBuilder b =
         new JcaX509v3CertificateBuilder(
@@ -60,7 +60,7 @@ final class TestCa {
     return g.generateKeyPair();
   }
 
-  TrustBundle bundle(String trustDomain) {
+  public TrustBundle bundle(String trustDomain) {
     return new TrustBundle(trustDomain, List.of(root));
   }
 
@@ -132,7 +132,7 @@ final class TestCa {
    * A signer that issues what the caller is, whatever the CSR asks (the CSR's signature is
    * checked, its SAN ignored), for {@code ttlMillis}.
    */
-  CertificateSigner signer(String callerUri, long ttlMillis) {
+  public CertificateSigner signer(String callerUri, long ttlMillis) {
     return (csrPem, ttlSeconds) -> {
       PKCS10CertificationRequest csr;
       try (PEMParser p = new PEMParser(new StringReader(csrPem))) {

@@ -40,6 +40,11 @@ class IstioMetricsScrapeTest {
     }
 
     @Override
+    public String certs() {
+      return "{}\n";
+    }
+
+    @Override
     public void quit() {}
   }
 
