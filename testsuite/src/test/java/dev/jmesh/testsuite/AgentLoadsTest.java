@@ -121,11 +121,13 @@ class AgentLoadsTest {
 
   @ParameterizedTest
   @EnumSource(Jdk.class)
-  void theRelocatedNettyLoadsItsRenamedEpollLibrary(Jdk jdk) {
+  void theRelocatedNettyLoadsItsRenamedEpollAndBoringSslLibraries(Jdk jdk) {
     MeshedJvm app = apps.get(jdk);
     app.awaitReady(Timeouts.STARTUP);
     String dump = app.httpGet("config_dump").body();
     assertThat(dump).as("/config_dump transport").containsPattern("\"epoll\": true");
+    // The relocated BoringSSL native library loads from inside mesh.jar.
+    assertThat(dump).as("/config_dump transport").containsPattern("\"boringssl\": true");
   }
 
   @ParameterizedTest

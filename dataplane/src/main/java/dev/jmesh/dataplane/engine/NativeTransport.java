@@ -21,6 +21,12 @@ public final class NativeTransport {
     if (!available) {
       transport.put("reason", String.valueOf(Epoll.unavailabilityCause()));
     }
+    // BoringSSL through netty-tcnative, for mTLS; its native library is relocated like epoll's.
+    boolean boringSsl = io.netty.handler.ssl.OpenSsl.isAvailable();
+    transport.put("boringssl", boringSsl);
+    if (!boringSsl) {
+      transport.put("boringsslReason", String.valueOf(io.netty.handler.ssl.OpenSsl.unavailabilityCause()));
+    }
     return transport;
   }
 }
