@@ -3,6 +3,8 @@ package dev.jmesh.dataplane.cluster;
 import dev.jmesh.dataplane.config.Endpoint;
 import dev.jmesh.dataplane.config.HealthCheckConfig;
 import dev.jmesh.dataplane.config.SlowStartConfig;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -25,7 +27,20 @@ public final class Host {
   private final String hashKey;
   private volatile Endpoint endpoint;
 
-  private final AtomicInteger activeRequests = new AtomicInteger();
+  /** Read on every least-request pick: a field of the host, not another object to chase. */
+  private static final VarHandle ACTIVE;
+
+  static {
+    try {
+      ACTIVE =
+          MethodHandles.lookup().findVarHandle(Host.class, "activeRequests", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  @SuppressWarnings("unused") // through ACTIVE
+  private volatile int activeRequests;
 
   final AtomicInteger consecutive5xx = new AtomicInteger();
   final AtomicInteger consecutiveGatewayFailure = new AtomicInteger();
@@ -81,12 +96,12 @@ public final class Host {
 
   /** A request to this host begins; it counts as active until it finishes or fails. */
   public void requestStarted() {
-    activeRequests.incrementAndGet();
+    ACTIVE.getAndAdd(this, 1);
   }
 
   /** A request to this host got a response with HTTP {@code status}. */
   public void requestFinished(int status) {
-    activeRequests.decrementAndGet();
+    ACTIVE.getAndAdd(this, -1);
     OutlierDetector detector = cluster.outlierDetector();
     if (detector != null) {
       detector.onResponse(this, status);
@@ -95,7 +110,7 @@ public final class Host {
 
   /** A request to this host ended without a response. */
   public void requestFailed(LocalFailure failure) {
-    activeRequests.decrementAndGet();
+    ACTIVE.getAndAdd(this, -1);
     OutlierDetector detector = cluster.outlierDetector();
     if (detector != null) {
       detector.onLocalFailure(this, failure);
@@ -114,7 +129,7 @@ public final class Host {
   }
 
   public int activeRequests() {
-    return activeRequests.get();
+    return activeRequests;
   }
 
   /** Whether outlier detection currently ejects this host. */
