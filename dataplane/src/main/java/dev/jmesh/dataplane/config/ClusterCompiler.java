@@ -117,7 +117,7 @@ final class ClusterCompiler {
         lb,
         connectTimeout,
         endpoints,
-        ClusterPolicyCompiler.loadBalancing(c),
+        LoadBalancingCompiler.loadBalancing(c),
         c.hasOutlierDetection()
             ? ClusterPolicyCompiler.outlierDetection(c.getOutlierDetection())
             : null,
