@@ -74,7 +74,7 @@ final class ClusterLoadBalancer {
     long seed = Rng.mix(random);
     long key = hashing && hasHash ? hash : Rng.mix(seed += Rng.GOLDEN);
     // Envoy picks the priority with the hash itself for consistent hashing, so a key stays put.
-    int bucket = Rng.below(key, 100);
+    int bucket = (int) Long.remainderUnsigned(key, 100);
     int p = 0;
     boolean useDegraded = false;
     int aggregate = 0;
