@@ -242,10 +242,11 @@ public final class Host {
 
   /**
    * Records one check and returns whether the host's health changed. The first success of a host
-   * marks it healthy at once, as Envoy does at start-up; later, the thresholds apply.
+   * marks it healthy at once, as Envoy does at start-up; later, the thresholds apply, except that
+   * an HTTP status not expected marks the host unhealthy at once, as in Envoy.
    */
-  boolean recordHealthCheck(boolean success, HealthCheckConfig check, long nowNanos) {
-    if (success) {
+  boolean recordHealthCheck(HealthProbe.Result result, HealthCheckConfig check, long nowNanos) {
+    if (result == HealthProbe.Result.PASSED) {
       consecutiveCheckFailures = 0;
       consecutiveCheckSuccesses++;
       boolean first = !checkedOnce;
@@ -261,7 +262,9 @@ public final class Host {
     checkedOnce = true;
     consecutiveCheckSuccesses = 0;
     consecutiveCheckFailures++;
-    if (!failedActiveHealthCheck && consecutiveCheckFailures >= check.unhealthyThreshold()) {
+    boolean immediate = result == HealthProbe.Result.UNEXPECTED_STATUS;
+    if (!failedActiveHealthCheck
+        && (immediate || consecutiveCheckFailures >= check.unhealthyThreshold())) {
       failedActiveHealthCheck = true;
       return true;
     }

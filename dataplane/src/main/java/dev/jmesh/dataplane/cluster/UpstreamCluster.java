@@ -274,8 +274,8 @@ public final class UpstreamCluster {
     }
     boolean changed = false;
     for (Host h : hostArray) {
-      boolean ok = HealthProbe.check(h, check, name);
-      changed |= h.recordHealthCheck(ok, check, clock.getAsLong());
+      HealthProbe.Result result = HealthProbe.check(h, check, name);
+      changed |= h.recordHealthCheck(result, check, clock.getAsLong());
     }
     if (changed) {
       healthChanged();

@@ -90,20 +90,31 @@ class HealthCheckTest {
   }
 
   @Test
-  void unhealthyAndHealthyThresholdsApply() throws IOException {
+  void anUnexpectedStatusFailsAtOnceAndTheHealthyThresholdApplies() throws IOException {
     UpstreamCluster c = cluster(startHttp(), httpCheck(HealthCheckConfig.DEFAULT_EXPECTED));
     Host h = c.hosts().get(0);
     c.runHealthChecks();
     status.set(503);
     c.runHealthChecks();
-    assertThat(h.healthy()).as("one failure of two").isTrue();
-    c.runHealthChecks();
-    assertThat(h.healthy()).isFalse();
+    assertThat(h.healthy()).as("Envoy ignores unhealthy_threshold for a bad status").isFalse();
     status.set(200);
     c.runHealthChecks();
     assertThat(h.healthy()).as("one success of two").isFalse();
     c.runHealthChecks();
     assertThat(h.healthy()).isTrue();
+  }
+
+  @Test
+  void connectionFailuresCountTowardsTheUnhealthyThreshold() throws IOException {
+    UpstreamCluster c = cluster(startHttp(), httpCheck(HealthCheckConfig.DEFAULT_EXPECTED));
+    Host h = c.hosts().get(0);
+    c.runHealthChecks();
+    http.stop(0);
+    http = null;
+    c.runHealthChecks();
+    assertThat(h.healthy()).as("one failure of two").isTrue();
+    c.runHealthChecks();
+    assertThat(h.healthy()).isFalse();
   }
 
   @Test
