@@ -275,7 +275,12 @@ public final class UpstreamCluster {
     boolean changed = false;
     for (Host h : hostArray) {
       HealthProbe.Result result = HealthProbe.check(h, check, name);
-      changed |= h.recordHealthCheck(result, check, clock.getAsLong());
+      long now = clock.getAsLong();
+      changed |= h.recordHealthCheck(result, check, now);
+      OutlierDetector detector = outlierDetector;
+      if (result == HealthProbe.Result.PASSED && detector != null) {
+        changed |= detector.onHealthCheckPassed(h, now);
+      }
     }
     if (changed) {
       healthChanged();

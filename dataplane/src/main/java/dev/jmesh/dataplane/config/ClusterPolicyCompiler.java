@@ -38,7 +38,9 @@ final class ClusterPolicyCompiler {
           "interval",
           "base_ejection_time",
           "max_ejection_time",
-          "max_ejection_percent");
+          "max_ejection_percent",
+          "always_eject_one_host",
+          "successful_active_health_check_uneject_host");
   private static final Set<String> CIRCUIT_BREAKERS = Set.of("thresholds");
   private static final Set<String> THRESHOLDS =
       Set.of("priority", "max_connections", "max_pending_requests", "max_requests", "max_retries");
@@ -101,7 +103,11 @@ final class ClusterPolicyCompiler {
             o.hasMaxEjectionPercent(),
             o.getMaxEjectionPercent().getValue(),
             d.maxEjectionPercent(),
-            at + "max_ejection_percent"));
+            at + "max_ejection_percent"),
+        o.hasAlwaysEjectOneHost() ? o.getAlwaysEjectOneHost().getValue() : d.alwaysEjectOneHost(),
+        o.hasSuccessfulActiveHealthCheckUnejectHost()
+            ? o.getSuccessfulActiveHealthCheckUnejectHost().getValue()
+            : d.successfulActiveHealthCheckUnejectHost());
   }
 
   private static long positive(com.google.protobuf.Duration d, String at)

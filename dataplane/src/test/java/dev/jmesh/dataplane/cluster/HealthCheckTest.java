@@ -131,6 +131,31 @@ class HealthCheckTest {
   }
 
   @Test
+  void aPassedCheckBringsAnEjectedHostBack() throws IOException {
+    int port = startHttp();
+    Endpoint e = new Endpoint("127.0.0.1", port, 1, 0, "", "", "", 0, Endpoint.Health.HEALTHY);
+    ClusterConfig c =
+        TestClusters.withHealthCheck(
+            TestClusters.config(
+                ClusterConfig.LbPolicy.ROUND_ROBIN,
+                dev.jmesh.dataplane.config.LoadBalancingConfig.DEFAULTS,
+                new dev.jmesh.dataplane.config.OutlierDetectionConfig(
+                    1, 100, 5, 0, 5, 100, false, 10_000 * MS, 30_000 * MS, 300_000 * MS, 100,
+                    false, true),
+                List.of(e)),
+            httpCheck(HealthCheckConfig.DEFAULT_EXPECTED));
+    UpstreamCluster cluster = TestClusters.cluster(c);
+    Host h = cluster.hosts().get(0);
+    cluster.runHealthChecks();
+    h.requestStarted();
+    h.requestFinished(500);
+    assertThat(h.ejected()).isTrue();
+    cluster.runHealthChecks();
+    assertThat(h.ejected()).isFalse();
+    assertThat(cluster.ejectedHosts()).isZero();
+  }
+
+  @Test
   void aTcpCheckConnects() throws IOException {
     HealthCheckConfig tcp =
         new HealthCheckConfig(

@@ -26,6 +26,17 @@ class OutlierDetectionTest {
       int local,
       boolean split,
       int maxPercent) {
+    return od(consecutive5xx, gateway, enforcingGateway, local, split, maxPercent, false);
+  }
+
+  private static OutlierDetectionConfig od(
+      int consecutive5xx,
+      int gateway,
+      int enforcingGateway,
+      int local,
+      boolean split,
+      int maxPercent,
+      boolean alwaysEjectOne) {
     return new OutlierDetectionConfig(
         consecutive5xx,
         100,
@@ -37,7 +48,9 @@ class OutlierDetectionTest {
         10 * SECOND,
         30 * SECOND,
         300 * SECOND,
-        maxPercent);
+        maxPercent,
+        alwaysEjectOne,
+        true);
   }
 
   private UpstreamCluster cluster(OutlierDetectionConfig od, int hosts) {
@@ -138,24 +151,32 @@ class OutlierDetectionTest {
   }
 
   @Test
-  void maxEjectionPercentLimitsEjectionsButOneHostCanAlwaysGo() {
+  void maxEjectionPercentLimitsEjections() {
     UpstreamCluster ten = cluster(OutlierDetectionConfig.DEFAULTS, 10);
     fail(ten.hosts().get(0), 5, 500);
     fail(ten.hosts().get(1), 5, 500);
-    assertThat(ten.ejectedHosts()).isEqualTo(1);
+    assertThat(ten.ejectedHosts()).as("1 of 10 is 10%, 2 would be 20%").isEqualTo(1);
     assertThat(ten.hosts().get(1).ejected()).isFalse();
-
-    // 10% of 3 hosts is less than one host; Envoy still ejects one.
-    UpstreamCluster three = cluster(OutlierDetectionConfig.DEFAULTS, 3);
-    fail(three.hosts().get(0), 5, 500);
-    fail(three.hosts().get(1), 5, 500);
-    assertThat(three.ejectedHosts()).isEqualTo(1);
 
     UpstreamCluster half = cluster(od(5, 5, 0, 5, false, 50), 4);
     for (Host h : half.hosts()) {
       fail(h, 5, 500);
     }
     assertThat(half.ejectedHosts()).isEqualTo(2);
+  }
+
+  @Test
+  void oneHostOfAFewIsEjectedOnlyWhenAlwaysEjectOneHostIsSet() {
+    // 1 of 3 hosts is 33%, above the default 10%: Envoy ejects none...
+    UpstreamCluster three = cluster(OutlierDetectionConfig.DEFAULTS, 3);
+    fail(three.hosts().get(0), 5, 500);
+    assertThat(three.ejectedHosts()).isZero();
+    // ...unless always_eject_one_host, and then only the first.
+    UpstreamCluster always = cluster(od(5, 5, 0, 5, false, 10, true), 3);
+    fail(always.hosts().get(0), 5, 500);
+    fail(always.hosts().get(1), 5, 500);
+    assertThat(always.ejectedHosts()).isEqualTo(1);
+    assertThat(always.hosts().get(0).ejected()).isTrue();
   }
 
   @Test

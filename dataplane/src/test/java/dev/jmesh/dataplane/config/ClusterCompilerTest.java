@@ -253,6 +253,23 @@ class ClusterCompilerTest {
     assertThat(od.outlierDetection()).isEqualTo(OutlierDetectionConfig.DEFAULTS);
     assertThat(od.outlierDetection().maxEjectionTimeNanos()).isEqualTo(300_000_000_000L);
     assertThat(od.outlierDetection().enforcingConsecutiveGatewayFailure()).isZero();
+    assertThat(od.outlierDetection().alwaysEjectOneHost()).isFalse();
+    assertThat(od.outlierDetection().successfulActiveHealthCheckUnejectHost()).isTrue();
+
+    OutlierDetectionConfig set =
+        ClusterCompiler.cluster(
+                eds("set")
+                    .setOutlierDetection(
+                        OutlierDetection.newBuilder()
+                            .setAlwaysEjectOneHost(com.google.protobuf.BoolValue.of(true))
+                            .setSuccessfulActiveHealthCheckUnejectHost(
+                                com.google.protobuf.BoolValue.of(false))
+                            .setMaxEjectionTime(seconds(60)))
+                    .build())
+            .outlierDetection();
+    assertThat(set.alwaysEjectOneHost()).isTrue();
+    assertThat(set.successfulActiveHealthCheckUnejectHost()).isFalse();
+    assertThat(set.maxEjectionTimeNanos()).isEqualTo(60_000_000_000L);
   }
 
   @Test
