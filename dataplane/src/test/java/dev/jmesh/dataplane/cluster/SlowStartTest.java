@@ -69,6 +69,26 @@ class SlowStartTest {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(
+      value = ClusterConfig.LbPolicy.class,
+      names = {"ROUND_ROBIN", "LEAST_REQUEST"})
+  void slowStartScalesUnequalWeights(ClusterConfig.LbPolicy policy) {
+    FakeClock clock = new FakeClock();
+    ClusterConfig one =
+        config(
+            policy,
+            lb(new SlowStartConfig(WINDOW, 1.0, 10), 50, false),
+            null,
+            List.of(endpoint("old", 2)));
+    UpstreamCluster c = TestClusters.cluster(one, clock);
+    c.update(TestClusters.withEndpoints(one, List.of(endpoint("old", 2), endpoint("new", 1))));
+    clock.nanos += WINDOW / 2;
+    // new: 1 × 0.5 against old: 2.
+    Map<String, Integer> hits = count(c, 25_000, 200);
+    assertChiSquare(observed(hits, List.of("old:80", "new:80")), new double[] {0.8, 0.2});
+  }
+
   @Test
   void hostsPresentFromTheStartDoNotRamp() {
     FakeClock clock = new FakeClock();
