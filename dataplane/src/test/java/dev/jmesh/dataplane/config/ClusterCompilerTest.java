@@ -540,6 +540,15 @@ class ClusterCompilerTest {
             .build();
     assertThatThrownBy(() -> ClusterCompiler.endpoints(zeroLocality, ""))
         .hasMessage("endpoints[0].load_balancing_weight: must be at least 1");
+    ClusterLoadAssignment farPriority =
+        ClusterLoadAssignment.newBuilder()
+            .addEndpoints(
+                LocalityLbEndpoints.newBuilder()
+                    .setPriority(129)
+                    .addLbEndpoints(lbEndpoint("10.0.0.1", 80)))
+            .build();
+    assertThatThrownBy(() -> ClusterCompiler.endpoints(farPriority, ""))
+        .hasMessage("endpoints[0].priority: must be at most 128");
     ClusterLoadAssignment zeroEndpoint =
         ClusterLoadAssignment.newBuilder()
             .addEndpoints(
