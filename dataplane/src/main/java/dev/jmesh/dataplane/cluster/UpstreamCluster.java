@@ -163,11 +163,21 @@ public final class UpstreamCluster {
     if (next.equals(previous)) {
       return;
     }
-    long now = clock.getAsLong();
     config = next;
     circuitBreaker.limits(next.circuitBreakers());
+    boolean checkChanged =
+        previous == null || !Objects.equals(previous.healthCheck(), next.healthCheck());
+    mergeHosts(next, checkChanged);
+    OutlierDetectionConfig previousOd = previous == null ? null : previous.outlierDetection();
+    applyOutlierDetection(next.outlierDetection(), previousOd);
+    reschedule(!Objects.equals(next.outlierDetection(), previousOd), checkChanged);
+    rebuild();
+  }
+
+  /** The endpoints of {@code next} as hosts: known ones keep their state, new ones start fresh. */
+  private void mergeHosts(ClusterConfig next, boolean checkChanged) {
+    long now = clock.getAsLong();
     HealthCheckConfig check = next.healthCheck();
-    boolean checkChanged = previous == null || !Objects.equals(previous.healthCheck(), check);
     Map<String, Host> kept = new HashMap<>();
     List<Host> ordered = new ArrayList<>();
     for (Endpoint e : next.endpoints()) {
@@ -191,38 +201,35 @@ public final class UpstreamCluster {
       ordered.add(h);
     }
     for (Map.Entry<String, Host> old : hostsByKey.entrySet()) {
-      Host h = old.getValue();
-      if (!kept.containsKey(old.getKey()) && h.ejected()) {
-        synchronized (h) {
-          if (h.ejected()) {
-            h.clearOutlierState();
-            ejectedCount.decrementAndGet();
-          }
-        }
+      if (!kept.containsKey(old.getKey())) {
+        forgetEjection(old.getValue());
       }
     }
     hostsByKey = kept;
     hostArray = ordered.toArray(new Host[0]);
     hadHosts |= !ordered.isEmpty();
-    OutlierDetectionConfig od = next.outlierDetection();
-    OutlierDetectionConfig previousOd = previous == null ? null : previous.outlierDetection();
+  }
+
+  private void applyOutlierDetection(OutlierDetectionConfig od, OutlierDetectionConfig previous) {
     if (od == null) {
       if (outlierDetector != null) {
         outlierDetector = null;
         for (Host h : hostArray) {
-          synchronized (h) {
-            if (h.ejected()) {
-              ejectedCount.decrementAndGet();
-            }
-            h.clearOutlierState();
-          }
+          forgetEjection(h);
         }
       }
-    } else if (!od.equals(previousOd)) {
+    } else if (!od.equals(previous)) {
       outlierDetector = new OutlierDetector(od, this, clock, ejectedCount);
     }
-    reschedule(!Objects.equals(od, previousOd), checkChanged);
-    rebuild();
+  }
+
+  private void forgetEjection(Host h) {
+    synchronized (h) {
+      if (h.ejected()) {
+        ejectedCount.decrementAndGet();
+      }
+      h.clearOutlierState();
+    }
   }
 
   private void reschedule(boolean outlierChanged, boolean checkChanged) {
