@@ -4,6 +4,7 @@ import dev.jmesh.dataplane.config.ClusterConfig;
 import dev.jmesh.dataplane.config.Endpoint;
 import dev.jmesh.dataplane.config.HealthCheckConfig;
 import dev.jmesh.dataplane.config.OutlierDetectionConfig;
+import dev.jmesh.dataplane.log.MeshLog;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -245,7 +246,7 @@ public final class UpstreamCluster {
       if (od != null) {
         sweepTask =
             scheduler.scheduleWithFixedDelay(
-                () -> sweepOutliers(clock.getAsLong()),
+                guarded("outlier sweep", () -> sweepOutliers(clock.getAsLong())),
                 od.intervalNanos(),
                 od.intervalNanos(),
                 TimeUnit.NANOSECONDS);
@@ -260,9 +261,27 @@ public final class UpstreamCluster {
       if (check != null) {
         healthCheckTask =
             scheduler.scheduleWithFixedDelay(
-                this::runHealthChecks, 0, check.intervalNanos(), TimeUnit.NANOSECONDS);
+                guarded("health check", this::runHealthChecks),
+                0,
+                check.intervalNanos(),
+                TimeUnit.NANOSECONDS);
       }
     }
+  }
+
+  /**
+   * {@code task}, logging a failure once per cluster and task instead of letting it end the
+   * schedule: an executor silently stops a periodic task that throws.
+   */
+  private Runnable guarded(String what, Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        MeshLog.warnOnce(
+            "cluster " + name + " " + what, "cluster " + name + ": " + what + " failed: " + e);
+      }
+    };
   }
 
   /** Outlier detection's interval sweep: un-ejects hosts whose time is over. */
