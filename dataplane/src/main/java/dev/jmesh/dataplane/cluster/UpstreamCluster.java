@@ -5,6 +5,7 @@ import dev.jmesh.dataplane.config.Endpoint;
 import dev.jmesh.dataplane.config.HealthCheckConfig;
 import dev.jmesh.dataplane.config.OutlierDetectionConfig;
 import dev.jmesh.dataplane.log.MeshLog;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -75,8 +76,12 @@ public final class UpstreamCluster {
   private Map<String, Host> hostsByKey = Map.of();
 
   private boolean hadHosts;
+  /** For STRICT_DNS: the last good resolution of each named endpoint, by name:port. */
+  private Map<String, List<Endpoint>> resolved = new HashMap<>();
+  private volatile DnsResolution.Lookup lookup = InetAddress::getAllByName;
   private ScheduledFuture<?> sweepTask;
   private ScheduledFuture<?> healthCheckTask;
+  private ScheduledFuture<?> dnsTask;
   private boolean closed;
 
   /**
@@ -181,7 +186,7 @@ public final class UpstreamCluster {
     HealthCheckConfig check = next.healthCheck();
     Map<String, Host> kept = new HashMap<>();
     List<Host> ordered = new ArrayList<>();
-    for (Endpoint e : next.endpoints()) {
+    for (Endpoint e : effectiveEndpoints(next)) {
       String key = Host.key(e.address(), e.port());
       if (kept.containsKey(key)) {
         continue;
@@ -211,6 +216,62 @@ public final class UpstreamCluster {
     hadHosts |= !ordered.isEmpty();
   }
 
+  /**
+   * The endpoints hosts are made of: for STRICT_DNS, each name's last resolution (the name itself
+   * until one succeeds, so the caller can still connect by name); otherwise the endpoints.
+   */
+  private List<Endpoint> effectiveEndpoints(ClusterConfig c) {
+    if (c.discovery() != ClusterConfig.Discovery.STRICT_DNS) {
+      return c.endpoints();
+    }
+    List<Endpoint> out = new ArrayList<>();
+    for (Endpoint e : c.endpoints()) {
+      List<Endpoint> r = resolved.get(Host.key(e.address(), e.port()));
+      if (r == null) {
+        out.add(e);
+      } else {
+        out.addAll(r);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Resolves every name of a STRICT_DNS cluster again and applies what changed; run every {@code
+   * dns_refresh_rate} (Envoy's default, 5 s). A name that fails keeps its last resolution.
+   */
+  public void resolveDns() {
+    ClusterConfig c = config;
+    if (c.discovery() != ClusterConfig.Discovery.STRICT_DNS) {
+      return;
+    }
+    Map<String, List<Endpoint>> next = new HashMap<>();
+    for (Endpoint e : c.endpoints()) {
+      List<Endpoint> r = DnsResolution.resolve(e, c.dnsLookupFamily(), lookup);
+      if (r != null) {
+        next.put(Host.key(e.address(), e.port()), r);
+      }
+    }
+    synchronized (this) {
+      if (config != c) {
+        return;
+      }
+      Map<String, List<Endpoint>> merged = new HashMap<>(resolved);
+      merged.putAll(next);
+      if (merged.equals(resolved)) {
+        return;
+      }
+      resolved = merged;
+      mergeHosts(c, false);
+      rebuild();
+    }
+  }
+
+  /** Test seam: how STRICT_DNS names are resolved. */
+  void lookup(DnsResolution.Lookup l) {
+    lookup = l;
+  }
+
   private void applyOutlierDetection(OutlierDetectionConfig od, OutlierDetectionConfig previous) {
     if (od == null) {
       if (outlierDetector != null) {
@@ -236,6 +297,14 @@ public final class UpstreamCluster {
   private void reschedule(boolean outlierChanged, boolean checkChanged) {
     if (scheduler == null || closed) {
       return;
+    }
+    if (dnsTask == null && config.discovery() == ClusterConfig.Discovery.STRICT_DNS) {
+      dnsTask =
+          scheduler.scheduleWithFixedDelay(
+              guarded("DNS resolution", this::resolveDns),
+              0,
+              DnsResolution.REFRESH_NANOS,
+              TimeUnit.NANOSECONDS);
     }
     if (outlierChanged) {
       if (sweepTask != null) {
@@ -338,6 +407,9 @@ public final class UpstreamCluster {
     }
     if (healthCheckTask != null) {
       healthCheckTask.cancel(false);
+    }
+    if (dnsTask != null) {
+      dnsTask.cancel(false);
     }
   }
 
