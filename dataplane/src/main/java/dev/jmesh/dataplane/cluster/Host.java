@@ -72,7 +72,55 @@ public final class Host {
 
   /** Envoy's host key, {@code 10.0.0.1:80} or {@code [::1]:80}: the input of hash balancing. */
   static String key(String address, int port) {
-    return (address.indexOf(':') >= 0 ? "[" + address + "]" : address) + ":" + port;
+    return (address.indexOf(':') >= 0 ? "[" + ipv6Text(address) + "]" : address) + ":" + port;
+  }
+
+  /**
+   * An IPv6 literal as Envoy prints it (RFC 5952, like {@code inet_ntop}): lower case, no leading
+   * zeros, the longest run of two or more zero groups as {@code ::}. Anything that does not parse
+   * is kept as written.
+   */
+  static String ipv6Text(String literal) {
+    byte[] b;
+    try {
+      // A literal with ':' never goes to DNS.
+      b = java.net.InetAddress.getByName(literal).getAddress();
+    } catch (java.io.IOException | SecurityException e) {
+      return literal;
+    }
+    if (b.length != 16) {
+      return literal;
+    }
+    int[] groups = new int[8];
+    for (int i = 0; i < 8; i++) {
+      groups[i] = (b[2 * i] & 0xFF) << 8 | (b[2 * i + 1] & 0xFF);
+    }
+    int bestStart = -1;
+    int bestLength = 1;
+    for (int i = 0; i < 8; ) {
+      int j = i;
+      while (j < 8 && groups[j] == 0) {
+        j++;
+      }
+      if (j - i > bestLength) {
+        bestStart = i;
+        bestLength = j - i;
+      }
+      i = j == i ? i + 1 : j;
+    }
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < 8; i++) {
+      if (i == bestStart) {
+        out.append("::");
+        i += bestLength - 1;
+        continue;
+      }
+      if (out.length() > 0 && out.charAt(out.length() - 1) != ':') {
+        out.append(':');
+      }
+      out.append(Integer.toHexString(groups[i]));
+    }
+    return out.toString();
   }
 
   /** The IP address or, for a {@code STRICT_DNS} cluster, the host name to connect to. */

@@ -62,7 +62,7 @@ class StrictDnsTest {
     assertThat(addresses(c)).as("the name until it resolves").containsExactly("api.example:443");
     dns.put("api.example", new InetAddress[] {ip("10.0.0.1"), ip("10.0.0.2"), ip("::1")});
     c.resolveDns();
-    assertThat(addresses(c)).containsExactly("10.0.0.1:443", "10.0.0.2:443", "[0:0:0:0:0:0:0:1]:443");
+    assertThat(addresses(c)).containsExactly("10.0.0.1:443", "10.0.0.2:443", "[::1]:443");
     assertThat(c.hosts()).allMatch(h -> h.endpoint().weight() == 3);
   }
 
@@ -89,13 +89,13 @@ class StrictDnsTest {
     dns.put("api.example", new InetAddress[] {ip("10.0.0.1"), ip("::1")});
     UpstreamCluster auto = cluster(ClusterConfig.DnsLookupFamily.AUTO);
     auto.resolveDns();
-    assertThat(addresses(auto)).containsExactly("[0:0:0:0:0:0:0:1]:443");
+    assertThat(addresses(auto)).containsExactly("[::1]:443");
     UpstreamCluster v4Preferred = cluster(ClusterConfig.DnsLookupFamily.V4_PREFERRED);
     v4Preferred.resolveDns();
     assertThat(addresses(v4Preferred)).containsExactly("10.0.0.1:443");
     UpstreamCluster v6 = cluster(ClusterConfig.DnsLookupFamily.V6_ONLY);
     v6.resolveDns();
-    assertThat(addresses(v6)).containsExactly("[0:0:0:0:0:0:0:1]:443");
+    assertThat(addresses(v6)).containsExactly("[::1]:443");
     dns.put("api.example", new InetAddress[] {ip("10.0.0.1")});
     UpstreamCluster autoFallback = cluster(ClusterConfig.DnsLookupFamily.AUTO);
     autoFallback.resolveDns();
