@@ -15,6 +15,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -61,7 +62,8 @@ public final class UpstreamCluster {
   private final LongSupplier clock;
   private final Executor maintenance;
   private final ScheduledExecutorService scheduler;
-  private final AtomicLong roundRobin = new AtomicLong();
+  /** Starts at a random place, as Envoy does, so proxies started together do not move in step. */
+  private final AtomicLong roundRobin = new AtomicLong(ThreadLocalRandom.current().nextInt(1 << 30));
   private final AtomicInteger ejectedCount = new AtomicInteger();
   private final AtomicBoolean rebuildPending = new AtomicBoolean();
   private final CircuitBreaker circuitBreaker;
