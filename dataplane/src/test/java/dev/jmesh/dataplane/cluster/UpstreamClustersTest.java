@@ -139,4 +139,32 @@ class UpstreamClustersTest {
     assertThat(b.originalDestination()).isFalse();
     assertThat(b.pick(0, false, 1)).as("no healthy upstream").isNull();
   }
+
+  @Test
+  void theOutlierSweepRunsOnItsInterval() throws InterruptedException {
+    Cluster withOutliers =
+        eds("o").toBuilder()
+            .setOutlierDetection(
+                io.envoyproxy.envoy.config.cluster.v3.OutlierDetection.newBuilder()
+                    .setConsecutive5Xx(UInt32Value.of(1))
+                    .setMaxEjectionPercent(UInt32Value.of(100))
+                    .setInterval(com.google.protobuf.Duration.newBuilder().setNanos(20_000_000))
+                    .setBaseEjectionTime(
+                        com.google.protobuf.Duration.newBuilder().setNanos(100_000_000)))
+            .build();
+    try (UpstreamClusters real = new UpstreamClusters()) {
+      real.update(snapshot(List.of(withOutliers), List.of(assignment("o", Map.of("10.0.0.1", 1)))));
+      Host h = real.cluster("o").hosts().get(0);
+      long start = System.nanoTime();
+      h.requestStarted();
+      h.requestFinished(500);
+      assertThat(h.ejected()).isTrue();
+      while (h.ejected()) {
+        assertThat(System.nanoTime() - start).as("un-ejected in time").isLessThan(5_000_000_000L);
+        Thread.sleep(10);
+      }
+      assertThat(System.nanoTime() - start).as("not before base_ejection_time")
+          .isGreaterThanOrEqualTo(100_000_000L);
+    }
+  }
 }
