@@ -14,8 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>The caller reports what happened to each request it sends: exactly one of {@link
  * #requestFinished(int)} or {@link #requestFailed(LocalFailure)} after each {@link
- * #requestStarted()}. These feed the least-request balancer and outlier detection; none of them
- * locks or allocates.
+ * #requestStarted()}. These feed the least-request balancer and outlier detection. None of them
+ * allocates; they update atomics, and only the report that ejects a host takes that host's own
+ * monitor for a moment.
  */
 public final class Host {
 
