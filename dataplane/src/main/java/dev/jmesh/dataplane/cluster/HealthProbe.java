@@ -29,8 +29,7 @@ final class HealthProbe {
   static Result check(Host host, HealthCheckConfig check, String clusterName) {
     long deadline = System.nanoTime() + check.timeoutNanos();
     try (Socket socket = new Socket()) {
-      socket.connect(
-          new InetSocketAddress(host.address(), host.port()), millisLeft(deadline));
+      socket.connect(new InetSocketAddress(host.address(), host.port()), millisLeft(deadline));
       if (check.kind() == HealthCheckConfig.Kind.TCP) {
         return Result.PASSED;
       }

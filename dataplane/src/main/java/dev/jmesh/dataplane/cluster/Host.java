@@ -9,8 +9,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One upstream host of an {@link UpstreamCluster}, identified by {@code address:port}. Its state
- * (active requests, outlier ejection, active health, slow start) lives as long as the host stays
- * in the cluster, across EDS and CDS updates.
+ * (active requests, outlier ejection, active health, slow start) lives as long as the host stays in
+ * the cluster, across EDS and CDS updates.
  *
  * <p>The caller reports what happened to each request it sends: exactly one of {@link
  * #requestFinished(int)} or {@link #requestFailed(LocalFailure)} after each {@link
@@ -33,8 +33,7 @@ public final class Host {
 
   static {
     try {
-      ACTIVE =
-          MethodHandles.lookup().findVarHandle(Host.class, "activeRequests", int.class);
+      ACTIVE = MethodHandles.lookup().findVarHandle(Host.class, "activeRequests", int.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -49,6 +48,7 @@ public final class Host {
   private volatile boolean ejected;
   private volatile long ejectedAtNanos;
   private volatile long unejectedAtNanos = Long.MIN_VALUE;
+
   /** Base ejection times this host's next ejection lasts; only touched by ejection and sweeps. */
   private volatile int ejectionBackoff;
 

@@ -4,23 +4,25 @@ import java.util.List;
 import java.util.PriorityQueue;
 
 /**
- * An immutable list of hosts with what the weighted balancers need, computed once when the host
- * set changes: an alias table (Walker and Vose) for a weighted random pick in constant time, and
- * a smooth weighted round-robin schedule.
+ * An immutable list of hosts with what the weighted balancers need, computed once when the host set
+ * changes: an alias table (Walker and Vose) for a weighted random pick in constant time, and a
+ * smooth weighted round-robin schedule.
  */
 final class HostList {
 
   static final HostList EMPTY = new HostList(List.of());
 
   /**
-   * The longest round-robin schedule kept. Larger weight sums are scaled down to fit, which costs
-   * a weight precision of about 1 / 65536 of the total.
+   * The longest round-robin schedule kept. Larger weight sums are scaled down to fit, which costs a
+   * weight precision of about 1 / 65536 of the total.
    */
   static final int MAX_SCHEDULE = 1 << 16;
 
   private final Host[] hosts;
+
   /** Alias table: slot i keeps its own host with probability keep[i], else alias[i]'s. */
   private final double[] keep;
+
   private final int[] alias;
   private final long totalWeight;
   private final boolean equalWeights;
@@ -71,8 +73,8 @@ final class HostList {
   }
 
   /**
-   * Vose's alias method: slots of less than average weight are topped up by one heavier host
-   * each, so every slot holds exactly the average.
+   * Vose's alias method: slots of less than average weight are topped up by one heavier host each,
+   * so every slot holds exactly the average.
    */
   private static void buildAliases(Host[] hosts, long total, double[] keep, int[] alias) {
     int n = hosts.length;

@@ -9,12 +9,12 @@ import java.util.function.LongSupplier;
  * Envoy's consecutive-error outlier detection for one cluster. Outcomes feed per-host counters;
  * when one reaches its threshold the host is ejected at once, as Envoy does inline, if the
  * threshold's enforcement percentage allows and the ejected hosts, this one included, stay within
- * {@code max_ejection_percent} (or none is ejected yet and {@code always_eject_one_host} is set).
- * A passed active health check brings a host back unless {@code
- * successful_active_health_check_uneject_host} is false. {@link #sweep(long)}, run
- * every {@code interval}, brings a host back after {@code base_ejection_time × backoff} (at most
- * {@code max_ejection_time}); the backoff grows with each ejection and shrinks by one for each
- * interval the host then stays in.
+ * {@code max_ejection_percent} (or none is ejected yet and {@code always_eject_one_host} is set). A
+ * passed active health check brings a host back unless {@code
+ * successful_active_health_check_uneject_host} is false. {@link #sweep(long)}, run every {@code
+ * interval}, brings a host back after {@code base_ejection_time × backoff} (at most {@code
+ * max_ejection_time}); the backoff grows with each ejection and shrinks by one for each interval
+ * the host then stays in.
  */
 final class OutlierDetector {
 

@@ -3,8 +3,7 @@ package dev.jmesh.dataplane.cluster;
 /**
  * Envoy's ring hash (ketama): every host gets a number of points on a 64-bit ring proportional to
  * its normalized weight, each point the xxHash64 of {@code address:port_i}; a request goes to the
- * first point at or after its hash. Adding a host moves only the keys that land on its new
- * points.
+ * first point at or after its hash. Adding a host moves only the keys that land on its new points.
  */
 final class RingHashTable implements HashTable {
 

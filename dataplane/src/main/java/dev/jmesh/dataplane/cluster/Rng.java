@@ -23,8 +23,8 @@ final class Rng {
   }
 
   /**
-   * {@code r} reduced to [0, bound) by multiplying its top 32 bits, Lemire's way: no division,
-   * and a bias of at most bound / 2^32.
+   * {@code r} reduced to [0, bound) by multiplying its top 32 bits, Lemire's way: no division, and
+   * a bias of at most bound / 2^32.
    */
   static int below(long r, int bound) {
     return (int) (((r >>> 32) * bound) >>> 32);

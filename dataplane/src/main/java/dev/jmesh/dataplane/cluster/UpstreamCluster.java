@@ -62,8 +62,11 @@ public final class UpstreamCluster {
   private final LongSupplier clock;
   private final Executor maintenance;
   private final ScheduledExecutorService scheduler;
+
   /** Starts at a random place, as Envoy does, so proxies started together do not move in step. */
-  private final AtomicLong roundRobin = new AtomicLong(ThreadLocalRandom.current().nextInt(1 << 30));
+  private final AtomicLong roundRobin =
+      new AtomicLong(ThreadLocalRandom.current().nextInt(1 << 30));
+
   private final AtomicInteger ejectedCount = new AtomicInteger();
   private final AtomicBoolean rebuildPending = new AtomicBoolean();
   private final CircuitBreaker circuitBreaker;
@@ -78,8 +81,10 @@ public final class UpstreamCluster {
   private Map<String, Host> hostsByKey = Map.of();
 
   private boolean hadHosts;
+
   /** For STRICT_DNS: the last good resolution of each named endpoint, by name:port. */
   private Map<String, List<Endpoint>> resolved = new HashMap<>();
+
   private volatile DnsResolution.Lookup lookup = InetAddress::getAllByName;
   private ScheduledFuture<?> sweepTask;
   private ScheduledFuture<?> healthCheckTask;
@@ -114,9 +119,9 @@ public final class UpstreamCluster {
   }
 
   /**
-   * Picks a host for one request, or returns {@code null} when no host can take it (Envoy's
-   * {@code UH}, "no healthy upstream"), which is also the answer for an {@link
-   * #originalDestination()} cluster.
+   * Picks a host for one request, or returns {@code null} when no host can take it (Envoy's {@code
+   * UH}, "no healthy upstream"), which is also the answer for an {@link #originalDestination()}
+   * cluster.
    *
    * @param hash the route's hash policy result, used by RING_HASH and MAGLEV
    * @param hasHash whether the route produced a hash; without one a random host is picked
@@ -242,7 +247,7 @@ public final class UpstreamCluster {
    * Resolves every name of a STRICT_DNS cluster again and applies what changed; run every {@code
    * dns_refresh_rate} (Envoy's default, 5 s). A name that fails keeps its last resolution.
    */
-  public void resolveDns() {
+  void resolveDns() {
     ClusterConfig c = config;
     if (c.discovery() != ClusterConfig.Discovery.STRICT_DNS) {
       return;
@@ -364,7 +369,7 @@ public final class UpstreamCluster {
   }
 
   /** Checks every host once, in turn, and applies the results; run every check interval. */
-  public void runHealthChecks() {
+  void runHealthChecks() {
     HealthCheckConfig check = config.healthCheck();
     if (check == null) {
       return;

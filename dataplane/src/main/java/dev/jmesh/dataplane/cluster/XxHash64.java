@@ -3,9 +3,9 @@ package dev.jmesh.dataplane.cluster;
 import java.nio.charset.StandardCharsets;
 
 /**
- * xxHash64 (the XXH64 algorithm of the xxHash specification), the hash Envoy uses to place hosts
- * on a ring-hash ring and in a Maglev table. Using the same function and the same host keys as
- * Envoy keeps a request's host the same whichever proxy routes it.
+ * xxHash64 (the XXH64 algorithm of the xxHash specification), the hash Envoy uses to place hosts on
+ * a ring-hash ring and in a Maglev table. Using the same function and the same host keys as Envoy
+ * keeps a request's host the same whichever proxy routes it.
  */
 final class XxHash64 {
 
@@ -97,6 +97,9 @@ final class XxHash64 {
   }
 
   private static int le32(byte[] b, int i) {
-    return (b[i] & 0xFF) | (b[i + 1] & 0xFF) << 8 | (b[i + 2] & 0xFF) << 16 | (b[i + 3] & 0xFF) << 24;
+    return (b[i] & 0xFF)
+        | (b[i + 1] & 0xFF) << 8
+        | (b[i + 2] & 0xFF) << 16
+        | (b[i + 3] & 0xFF) << 24;
   }
 }

@@ -57,8 +57,7 @@ final class ClusterPolicyCompiler {
 
   private ClusterPolicyCompiler() {}
 
-  static OutlierDetectionConfig outlierDetection(OutlierDetection o)
-      throws InvalidConfigException {
+  static OutlierDetectionConfig outlierDetection(OutlierDetection o) throws InvalidConfigException {
     SupportedFields.check(o, "outlier_detection", OUTLIER);
     OutlierDetectionConfig d = OutlierDetectionConfig.DEFAULTS;
     String at = "outlier_detection.";

@@ -89,7 +89,9 @@ final class LoadBalancingCompiler {
       }
       if (l.hasActiveRequestBias()) {
         SupportedFields.check(
-            l.getActiveRequestBias(), "least_request_lb_config.active_request_bias", RUNTIME_DOUBLE);
+            l.getActiveRequestBias(),
+            "least_request_lb_config.active_request_bias",
+            RUNTIME_DOUBLE);
         bias = l.getActiveRequestBias().getDefaultValue();
         if (!(bias >= 0.0) || Double.isInfinite(bias)) {
           throw new InvalidConfigException(
@@ -97,8 +99,7 @@ final class LoadBalancingCompiler {
         }
       }
       if (l.hasSlowStartConfig()) {
-        slowStart =
-            slowStart(l.getSlowStartConfig(), "least_request_lb_config.slow_start_config");
+        slowStart = slowStart(l.getSlowStartConfig(), "least_request_lb_config.slow_start_config");
       }
     }
     if (c.hasRoundRobinLbConfig()) {

@@ -11,8 +11,8 @@ package dev.jmesh.dataplane.config;
  *     0
  * @param consecutiveLocalOriginFailure {@code consecutive_local_origin_failure}, default 5; only
  *     counted when {@code splitExternalLocalOriginErrors}
- * @param enforcingConsecutiveLocalOriginFailure {@code
- *     enforcing_consecutive_local_origin_failure}, default 100
+ * @param enforcingConsecutiveLocalOriginFailure {@code enforcing_consecutive_local_origin_failure},
+ *     default 100
  * @param splitExternalLocalOriginErrors whether connect failures, timeouts and resets are counted
  *     apart from responses; when not, they count as gateway errors (5xx)
  * @param intervalNanos {@code interval} between un-ejection sweeps, default 10 s

@@ -70,8 +70,7 @@ class HealthCheckTest {
   }
 
   private static UpstreamCluster cluster(int port, HealthCheckConfig check) {
-    Endpoint e =
-        new Endpoint("127.0.0.1", port, 1, 0, "", "", "", 0, Endpoint.Health.HEALTHY);
+    Endpoint e = new Endpoint("127.0.0.1", port, 1, 0, "", "", "", 0, Endpoint.Health.HEALTHY);
     ClusterConfig c =
         TestClusters.withHealthCheck(
             TestClusters.config(ClusterConfig.LbPolicy.ROUND_ROBIN, List.of(e)), check);
@@ -140,8 +139,19 @@ class HealthCheckTest {
                 ClusterConfig.LbPolicy.ROUND_ROBIN,
                 dev.jmesh.dataplane.config.LoadBalancingConfig.DEFAULTS,
                 new dev.jmesh.dataplane.config.OutlierDetectionConfig(
-                    1, 100, 5, 0, 5, 100, false, 10_000 * MS, 30_000 * MS, 300_000 * MS, 100,
-                    false, true),
+                    1,
+                    100,
+                    5,
+                    0,
+                    5,
+                    100,
+                    false,
+                    10_000 * MS,
+                    30_000 * MS,
+                    300_000 * MS,
+                    100,
+                    false,
+                    true),
                 List.of(e)),
             httpCheck(HealthCheckConfig.DEFAULT_EXPECTED));
     UpstreamCluster cluster = TestClusters.cluster(c);
@@ -210,8 +220,7 @@ class HealthCheckTest {
                             .addLbEndpoints(
                                 io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint.newBuilder()
                                     .setEndpoint(
-                                        io.envoyproxy.envoy.config.endpoint.v3.Endpoint
-                                            .newBuilder()
+                                        io.envoyproxy.envoy.config.endpoint.v3.Endpoint.newBuilder()
                                             .setAddress(
                                                 io.envoyproxy.envoy.config.core.v3.Address
                                                     .newBuilder()

@@ -263,7 +263,8 @@ class OutlierDetectionTest {
     UpstreamCluster c = cluster(OutlierDetectionConfig.DEFAULTS, 10);
     Host h = c.hosts().get(0);
     fail(h, 5, 500);
-    c.update(config(ClusterConfig.LbPolicy.ROUND_ROBIN, LoadBalancingConfig.DEFAULTS, null, hosts(10)));
+    c.update(
+        config(ClusterConfig.LbPolicy.ROUND_ROBIN, LoadBalancingConfig.DEFAULTS, null, hosts(10)));
     assertThat(h.ejected()).isFalse();
     assertThat(c.ejectedHosts()).isZero();
     assertThat(picks(c, 100)).contains(h);
@@ -272,7 +273,8 @@ class OutlierDetectionTest {
   @Test
   void noOutlierDetectionMeansNoEjection() {
     UpstreamCluster c =
-        TestClusters.cluster(config(ClusterConfig.LbPolicy.ROUND_ROBIN, List.of(TestClusters.endpoint("a", 1))));
+        TestClusters.cluster(
+            config(ClusterConfig.LbPolicy.ROUND_ROBIN, List.of(TestClusters.endpoint("a", 1))));
     Host h = c.hosts().get(0);
     fail(h, 50, 500);
     assertThat(h.ejected()).isFalse();

@@ -24,7 +24,8 @@ class PriorityAndLocalityTest {
   private static int next = 1;
 
   /** {@code count} hosts of priority {@code p} in {@code zone}, the first {@code bad} unhealthy. */
-  private static List<Endpoint> group(int p, String zone, int localityWeight, int count, Health... health) {
+  private static List<Endpoint> group(
+      int p, String zone, int localityWeight, int count, Health... health) {
     List<Endpoint> out = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       Health h = i < health.length ? health[i] : Health.HEALTHY;
@@ -79,7 +80,9 @@ class PriorityAndLocalityTest {
         cluster(
             config(
                 ClusterConfig.LbPolicy.ROUND_ROBIN,
-                all(group(0, "a", 0, 10, Health.UNHEALTHY, Health.UNHEALTHY), group(1, "a", 0, 10))));
+                all(
+                    group(0, "a", 0, 10, Health.UNHEALTHY, Health.UNHEALTHY),
+                    group(1, "a", 0, 10))));
     Map<String, Integer> hits = count(c, 5_000, 1, PriorityAndLocalityTest::priority);
     assertThat(hits).containsOnlyKeys("P0");
     assertThat(c.hostSet().healthyLoad).containsExactly(100, 0);
@@ -105,7 +108,8 @@ class PriorityAndLocalityTest {
         all(
             group(0, "a", 0, 10, times(8, Health.UNHEALTHY)),
             group(1, "a", 0, 10, times(7, Health.UNHEALTHY)));
-    UpstreamCluster c = cluster(config(ClusterConfig.LbPolicy.RANDOM, lb(null, 10, false), null, eps));
+    UpstreamCluster c =
+        cluster(config(ClusterConfig.LbPolicy.RANDOM, lb(null, 10, false), null, eps));
     assertThat(c.hostSet().healthyLoad).containsExactly(40, 60);
     assertThat(c.hostSet().panic).containsExactly(false, false);
     Map<String, Integer> hits = count(c, 20_000, 14, h -> h.healthy() ? priority(h) : "unhealthy");
@@ -124,7 +128,9 @@ class PriorityAndLocalityTest {
     assertThat(c.hostSet().healthyLoad).containsExactly(25, 75);
     Map<String, Integer> hits = count(c, 20_000, 15, h -> h.healthy() ? "healthy" : "unhealthy");
     // In panic every host is eligible: 2 + 9 healthy of 40.
-    assertChiSquare(obs(hits, "healthy", "unhealthy"), new double[] {0.25 * 0.2 + 0.75 * 0.3, 0.25 * 0.8 + 0.75 * 0.7});
+    assertChiSquare(
+        obs(hits, "healthy", "unhealthy"),
+        new double[] {0.25 * 0.2 + 0.75 * 0.3, 0.25 * 0.8 + 0.75 * 0.7});
   }
 
   @Test
@@ -159,8 +165,7 @@ class PriorityAndLocalityTest {
 
   @Test
   void drainingAndTimedOutHostsAreNotUsed() {
-    List<Endpoint> eps =
-        group(0, "a", 0, 10, Health.DRAINING, Health.TIMEOUT, Health.UNHEALTHY);
+    List<Endpoint> eps = group(0, "a", 0, 10, Health.DRAINING, Health.TIMEOUT, Health.UNHEALTHY);
     UpstreamCluster c = cluster(config(ClusterConfig.LbPolicy.ROUND_ROBIN, eps));
     Map<String, Integer> hits = count(c, 700, 5, h -> h.endpoint().health().name());
     assertThat(hits).containsOnlyKeys("HEALTHY");
@@ -178,16 +183,14 @@ class PriorityAndLocalityTest {
     // 5 healthy (70) and 5 degraded (70): healthy 70%, degraded the remaining 30%.
     UpstreamCluster half =
         cluster(
-            config(
-                ClusterConfig.LbPolicy.RANDOM, group(0, "a", 0, 10, times(5, Health.DEGRADED))));
+            config(ClusterConfig.LbPolicy.RANDOM, group(0, "a", 0, 10, times(5, Health.DEGRADED))));
     assertThat(half.hostSet().healthyLoad).containsExactly(70);
     assertThat(half.hostSet().degradedLoad).containsExactly(30);
     Map<String, Integer> hits = count(half, 20_000, 7, h -> h.endpoint().health().name());
     assertChiSquare(obs(hits, "HEALTHY", "DEGRADED"), new double[] {0.7, 0.3});
     UpstreamCluster onlyDegraded =
         cluster(
-            config(
-                ClusterConfig.LbPolicy.RANDOM, group(0, "a", 0, 4, times(4, Health.DEGRADED))));
+            config(ClusterConfig.LbPolicy.RANDOM, group(0, "a", 0, 4, times(4, Health.DEGRADED))));
     assertThat(count(onlyDegraded, 500, 8, h -> h.endpoint().health().name()))
         .containsOnlyKeys("DEGRADED");
   }

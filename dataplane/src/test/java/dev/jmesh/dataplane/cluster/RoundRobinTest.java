@@ -57,8 +57,7 @@ class RoundRobinTest {
         cluster(
             config(
                 ClusterConfig.LbPolicy.ROUND_ROBIN,
-                List.of(
-                    endpoint("a", 1), endpoint("b", 3), endpoint("c", 7), endpoint("d", 13))));
+                List.of(endpoint("a", 1), endpoint("b", 3), endpoint("c", 7), endpoint("d", 13))));
     Map<String, Integer> hits = count(c, 24_000 + 7, 1);
     assertChiSquare(
         observed(hits, List.of("a:80", "b:80", "c:80", "d:80")),

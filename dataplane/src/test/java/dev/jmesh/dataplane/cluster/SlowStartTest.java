@@ -14,9 +14,9 @@ import dev.jmesh.dataplane.config.ClusterConfig;
 import dev.jmesh.dataplane.config.SlowStartConfig;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 
 class SlowStartTest {
 

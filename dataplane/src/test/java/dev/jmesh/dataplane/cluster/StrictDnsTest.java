@@ -38,8 +38,7 @@ class StrictDnsTest {
             null,
             ClusterConfig.LbPolicy.ROUND_ROBIN,
             5_000_000_000L,
-            List.of(
-                new Endpoint("api.example", 443, 3, 0, "", "", "", 0, Endpoint.Health.UNKNOWN)),
+            List.of(new Endpoint("api.example", 443, 3, 0, "", "", "", 0, Endpoint.Health.UNKNOWN)),
             LoadBalancingConfig.DEFAULTS,
             null,
             CircuitBreakerThresholds.DEFAULTS,
@@ -67,8 +66,7 @@ class StrictDnsTest {
   }
 
   @Test
-  void hostsKeepTheirStateAcrossRefreshesAndAFailedLookupKeepsThem()
-      throws UnknownHostException {
+  void hostsKeepTheirStateAcrossRefreshesAndAFailedLookupKeepsThem() throws UnknownHostException {
     UpstreamCluster c = cluster(ClusterConfig.DnsLookupFamily.V4_ONLY);
     dns.put("api.example", new InetAddress[] {ip("10.0.0.1"), ip("::1")});
     c.resolveDns();

@@ -83,7 +83,8 @@ class UpstreamClustersTest {
     clusters.update(
         snapshot(
             List.of(eds("a"), eds("b")),
-            List.of(assignment("a", Map.of("10.0.0.1", 1)), assignment("b", Map.of("10.0.1.1", 1)))));
+            List.of(
+                assignment("a", Map.of("10.0.0.1", 1)), assignment("b", Map.of("10.0.1.1", 1)))));
     UpstreamCluster a = clusters.cluster("a");
     assertThat(picks(a)).containsExactly("10.0.0.1");
     Host first = a.hosts().get(0);
@@ -91,8 +92,7 @@ class UpstreamClustersTest {
 
     clusters.update(
         snapshot(
-            List.of(eds("a")),
-            List.of(assignment("a", Map.of("10.0.0.1", 5, "10.0.0.2", 1)))));
+            List.of(eds("a")), List.of(assignment("a", Map.of("10.0.0.1", 5, "10.0.0.2", 1)))));
     assertThat(clusters.cluster("a")).isSameAs(a);
     assertThat(clusters.cluster("b")).isNull();
     assertThat(picks(a)).containsExactlyInAnyOrder("10.0.0.1", "10.0.0.2");
@@ -163,7 +163,8 @@ class UpstreamClustersTest {
         assertThat(System.nanoTime() - start).as("un-ejected in time").isLessThan(5_000_000_000L);
         Thread.sleep(10);
       }
-      assertThat(System.nanoTime() - start).as("not before base_ejection_time")
+      assertThat(System.nanoTime() - start)
+          .as("not before base_ejection_time")
           .isGreaterThanOrEqualTo(100_000_000L);
     }
   }

@@ -144,8 +144,7 @@ class ClusterCompilerTest {
             eds("ring")
                 .setLbPolicy(Cluster.LbPolicy.RING_HASH)
                 .setRingHashLbConfig(
-                    Cluster.RingHashLbConfig.newBuilder()
-                        .setMinimumRingSize(UInt64Value.of(2048)))
+                    Cluster.RingHashLbConfig.newBuilder().setMinimumRingSize(UInt64Value.of(2048)))
                 .build(),
             eds("lr-warmup")
                 .setLbPolicy(Cluster.LbPolicy.LEAST_REQUEST)
@@ -376,7 +375,8 @@ class ClusterCompilerTest {
                 .build());
     assertThat(c.discovery()).isEqualTo(ClusterConfig.Discovery.STRICT_DNS);
     assertThat(c.dnsLookupFamily()).isEqualTo(ClusterConfig.DnsLookupFamily.V4_ONLY);
-    assertThat(c.endpoints()).extracting(dev.jmesh.dataplane.config.Endpoint::address)
+    assertThat(c.endpoints())
+        .extracting(dev.jmesh.dataplane.config.Endpoint::address)
         .containsExactly("example.com");
   }
 
@@ -389,7 +389,8 @@ class ClusterCompilerTest {
                     .setMaglevLbConfig(
                         Cluster.MaglevLbConfig.newBuilder().setTableSize(UInt64Value.of(65536)))
                     .build()))
-        .isEqualTo("Cluster m: maglev_lb_config.table_size: must be a prime no larger than 5000011");
+        .isEqualTo(
+            "Cluster m: maglev_lb_config.table_size: must be a prime no larger than 5000011");
     assertThat(
             rejection(
                 eds("r")
@@ -399,7 +400,8 @@ class ClusterCompilerTest {
                             .setMinimumRingSize(UInt64Value.of(4096))
                             .setMaximumRingSize(UInt64Value.of(1024)))
                     .build()))
-        .isEqualTo("Cluster r: ring_hash_lb_config.minimum_ring_size: must not exceed maximum_ring_size");
+        .isEqualTo(
+            "Cluster r: ring_hash_lb_config.minimum_ring_size: must not exceed maximum_ring_size");
     assertThat(
             rejection(
                 eds("h")
@@ -420,8 +422,7 @@ class ClusterCompilerTest {
                 eds("c")
                     .setLbPolicy(Cluster.LbPolicy.LEAST_REQUEST)
                     .setLeastRequestLbConfig(
-                        Cluster.LeastRequestLbConfig.newBuilder()
-                            .setChoiceCount(UInt32Value.of(1)))
+                        Cluster.LeastRequestLbConfig.newBuilder().setChoiceCount(UInt32Value.of(1)))
                     .build()))
         .isEqualTo("Cluster c: least_request_lb_config.choice_count: must be at least 2");
     assertThat(
@@ -437,8 +438,7 @@ class ClusterCompilerTest {
             rejection(
                 eds("o")
                     .setOutlierDetection(
-                        OutlierDetection.newBuilder()
-                            .setSuccessRateMinimumHosts(UInt32Value.of(3)))
+                        OutlierDetection.newBuilder().setSuccessRateMinimumHosts(UInt32Value.of(3)))
                     .build()))
         .isEqualTo("Cluster o: outlier_detection.success_rate_minimum_hosts: not supported");
     assertThat(
@@ -452,8 +452,7 @@ class ClusterCompilerTest {
             rejection(
                 eds("t")
                     .setTransportSocket(
-                        TransportSocket.newBuilder()
-                            .setName("envoy.transport_sockets.raw_buffer"))
+                        TransportSocket.newBuilder().setName("envoy.transport_sockets.raw_buffer"))
                     .build()))
         .isEqualTo(
             "Cluster t: transport_socket.name: transport socket"
@@ -477,7 +476,9 @@ class ClusterCompilerTest {
                     .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
                     .build()))
         .isEqualTo("Cluster od: lb_policy: an ORIGINAL_DST cluster needs CLUSTER_PROVIDED");
-    assertThat(rejection(eds("s").setLbSubsetConfig(Cluster.LbSubsetConfig.getDefaultInstance()).build()))
+    assertThat(
+            rejection(
+                eds("s").setLbSubsetConfig(Cluster.LbSubsetConfig.getDefaultInstance()).build()))
         .isEqualTo("Cluster s: lb_subset_config: not supported");
   }
 
@@ -501,8 +502,7 @@ class ClusterCompilerTest {
                         ok.clone()
                             .setTcpHealthCheck(
                                 HealthCheck.TcpHealthCheck.newBuilder()
-                                    .setSend(
-                                        HealthCheck.Payload.newBuilder().setText("50494E47"))))
+                                    .setSend(HealthCheck.Payload.newBuilder().setText("50494E47"))))
                     .build()))
         .isEqualTo("Cluster c: health_checks[0].tcp_health_check.send: not supported");
     assertThat(
@@ -523,8 +523,9 @@ class ClusterCompilerTest {
             rejection(
                 eds("e")
                     .addHealthChecks(
-                        ok.clone().clearTcpHealthCheck().setGrpcHealthCheck(
-                            HealthCheck.GrpcHealthCheck.getDefaultInstance()))
+                        ok.clone()
+                            .clearTcpHealthCheck()
+                            .setGrpcHealthCheck(HealthCheck.GrpcHealthCheck.getDefaultInstance()))
                     .build()))
         .isEqualTo("Cluster e: health_checks[0].grpc_health_check: not supported");
   }
@@ -568,6 +569,7 @@ class ClusterCompilerTest {
                         lbEndpoint("10.0.0.2", 80).setLoadBalancingWeight(UInt32Value.of(1))))
             .build();
     assertThatThrownBy(() -> ClusterCompiler.endpoints(overflow, ""))
-        .hasMessage("endpoints[0].lb_endpoints: the sum of load_balancing_weight exceeds 4294967295");
+        .hasMessage(
+            "endpoints[0].lb_endpoints: the sum of load_balancing_weight exceeds 4294967295");
   }
 }
