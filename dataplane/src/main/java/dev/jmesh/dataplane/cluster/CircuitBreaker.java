@@ -5,9 +5,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A cluster's circuit breakers: lock-free counts of open connections, pending requests, active
- * requests and active retries against Envoy's thresholds. A {@code tryAcquire*} that returns
- * {@code false} is an overflow: the caller fails the request with Envoy's {@code UO} flag and
- * must not call the matching {@code release*}. Counts survive CDS updates; limits follow them.
+ * requests and active retries against Envoy's thresholds. A {@code tryAcquire*} that returns {@code
+ * false} is an overflow: the caller fails the request with Envoy's {@code UO} flag and must not
+ * call the matching {@code release*}. Counts survive CDS updates; limits follow them.
  *
  * <pre>{@code
  * if (!cluster.circuitBreaker().tryAcquireRequest()) {

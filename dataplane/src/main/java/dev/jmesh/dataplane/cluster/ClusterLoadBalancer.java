@@ -7,10 +7,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
- * Picks a host from one {@link HostSet} with a cluster's {@code lb_policy}: first a priority by
- * the priority load, then (in panic) any host of it, or a locality by effective weight when
- * locality weighting is on, then a host by the policy. Immutable but for the shared round-robin
- * position; a pick takes no lock and allocates nothing.
+ * Picks a host from one {@link HostSet} with a cluster's {@code lb_policy}: first a priority by the
+ * priority load, then (in panic) any host of it, or a locality by effective weight when locality
+ * weighting is on, then a host by the policy. Immutable but for the shared round-robin position; a
+ * pick takes no lock and allocates nothing.
  *
  * <p>Where Envoy keeps a per-thread EDF schedule with weights that change under it (least request
  * with unequal weights, slow start), a shared schedule would need a lock, so this draws instead
@@ -18,10 +18,11 @@ import java.util.function.LongSupplier;
  *
  * <ul>
  *   <li>slow start: a host drawn by its weight is kept with probability equal to its slow-start
- *       factor, else another is drawn (up to {@value #SLOW_START_DRAWS} times), so hosts are
- *       picked in proportion to {@code weight × factor};
- *   <li>least request, unequal weights: a host drawn by weight is kept with probability {@code 1
- *       / (active + 1) ^ active_request_bias}, else another is drawn, so hosts are picked in
+ *       factor, else another is drawn (up to {@value #SLOW_START_DRAWS} times), so hosts are picked
+ *       in proportion to {@code weight × factor};
+ *   <li>least request, unequal weights: a host drawn by weight is kept with probability {@code 1 /
+ *       (active + 1) ^ active_request_bias}, else another is drawn (up to {@value
+ *       #LEAST_REQUEST_DRAWS} times, then the least loaded draw wins), so hosts are picked in
  *       proportion to Envoy's dynamic weight {@code weight / (active + 1) ^ bias}. With equal
  *       weights it is Envoy's power of {@code choice_count} choices.
  * </ul>
@@ -29,6 +30,13 @@ import java.util.function.LongSupplier;
 final class ClusterLoadBalancer {
 
   static final int SLOW_START_DRAWS = 16;
+
+  /**
+   * Draws for weighted least request. Under light load a draw is kept about half the time, so 8
+   * draws almost never run out; under heavy load they bound the cost of a pick.
+   */
+  static final int LEAST_REQUEST_DRAWS = 8;
+
   /** How far apart the random streams of two candidates start; a candidate uses fewer steps. */
   private static final long STRIDE = 2 * SLOW_START_DRAWS * Rng.GOLDEN;
 
@@ -63,10 +71,12 @@ final class ClusterLoadBalancer {
     }
     boolean hashing =
         policy == ClusterConfig.LbPolicy.RING_HASH || policy == ClusterConfig.LbPolicy.MAGLEV;
-    long seed = random;
+    // Scrambled first, so a caller passing a counter or a Weyl sequence still gets independent
+    // streams per pick.
+    long seed = Rng.mix(random);
     long key = hashing && hasHash ? hash : Rng.mix(seed += Rng.GOLDEN);
     // Envoy picks the priority with the hash itself for consistent hashing, so a key stays put.
-    int bucket = Rng.below(key, 100);
+    int bucket = (int) Long.remainderUnsigned(key, 100);
     int p = 0;
     boolean useDegraded = false;
     int aggregate = 0;
@@ -175,7 +185,7 @@ final class ClusterLoadBalancer {
     // least loaded of them is taken.
     Host best = null;
     double bestOdds = -1;
-    for (int draw = 0; draw < SLOW_START_DRAWS; draw++) {
+    for (int draw = 0; draw < LEAST_REQUEST_DRAWS; draw++) {
       Host h = list.weightedRandom(Rng.mix(seed += Rng.GOLDEN));
       double odds = activeFactor(h.activeRequests());
       if (ramping) {

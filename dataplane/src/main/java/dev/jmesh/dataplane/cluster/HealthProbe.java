@@ -15,16 +15,23 @@ import java.nio.charset.StandardCharsets;
  */
 final class HealthProbe {
 
+  /** What one check found. */
+  enum Result {
+    PASSED,
+    /** No answer in time, or no connection: counts towards {@code unhealthy_threshold}. */
+    FAILED,
+    /** An HTTP status not expected: Envoy marks the host unhealthy at once. */
+    UNEXPECTED_STATUS
+  }
+
   private HealthProbe() {}
 
-  /** Whether {@code host} passes {@code check} now. */
-  static boolean check(Host host, HealthCheckConfig check, String clusterName) {
+  static Result check(Host host, HealthCheckConfig check, String clusterName) {
     long deadline = System.nanoTime() + check.timeoutNanos();
     try (Socket socket = new Socket()) {
-      socket.connect(
-          new InetSocketAddress(host.address(), host.port()), millisLeft(deadline));
+      socket.connect(new InetSocketAddress(host.address(), host.port()), millisLeft(deadline));
       if (check.kind() == HealthCheckConfig.Kind.TCP) {
-        return true;
+        return Result.PASSED;
       }
       socket.setSoTimeout(millisLeft(deadline));
       String authority = check.host().isEmpty() ? clusterName : check.host();
@@ -38,9 +45,12 @@ final class HealthProbe {
               .getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
       int status = readStatus(socket.getInputStream(), deadline, socket);
-      return status > 0 && check.expects(status);
+      if (status < 0) {
+        return Result.FAILED;
+      }
+      return check.expects(status) ? Result.PASSED : Result.UNEXPECTED_STATUS;
     } catch (IOException | IllegalArgumentException e) {
-      return false;
+      return Result.FAILED;
     }
   }
 

@@ -3,17 +3,20 @@ package dev.jmesh.dataplane.cluster;
 import dev.jmesh.dataplane.config.Endpoint;
 import dev.jmesh.dataplane.config.HealthCheckConfig;
 import dev.jmesh.dataplane.config.SlowStartConfig;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One upstream host of an {@link UpstreamCluster}, identified by {@code address:port}. Its state
- * (active requests, outlier ejection, active health, slow start) lives as long as the host stays
- * in the cluster, across EDS and CDS updates.
+ * (active requests, outlier ejection, active health, slow start) lives as long as the host stays in
+ * the cluster, across EDS and CDS updates.
  *
  * <p>The caller reports what happened to each request it sends: exactly one of {@link
  * #requestFinished(int)} or {@link #requestFailed(LocalFailure)} after each {@link
- * #requestStarted()}. These feed the least-request balancer and outlier detection; none of them
- * locks or allocates.
+ * #requestStarted()}. These feed the least-request balancer and outlier detection. None of them
+ * allocates; they update atomics, and only the report that ejects a host takes that host's own
+ * monitor for a moment.
  */
 public final class Host {
 
@@ -25,7 +28,19 @@ public final class Host {
   private final String hashKey;
   private volatile Endpoint endpoint;
 
-  private final AtomicInteger activeRequests = new AtomicInteger();
+  /** Read on every least-request pick: a field of the host, not another object to chase. */
+  private static final VarHandle ACTIVE;
+
+  static {
+    try {
+      ACTIVE = MethodHandles.lookup().findVarHandle(Host.class, "activeRequests", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  @SuppressWarnings("unused") // through ACTIVE
+  private volatile int activeRequests;
 
   final AtomicInteger consecutive5xx = new AtomicInteger();
   final AtomicInteger consecutiveGatewayFailure = new AtomicInteger();
@@ -33,6 +48,7 @@ public final class Host {
   private volatile boolean ejected;
   private volatile long ejectedAtNanos;
   private volatile long unejectedAtNanos = Long.MIN_VALUE;
+
   /** Base ejection times this host's next ejection lasts; only touched by ejection and sweeps. */
   private volatile int ejectionBackoff;
 
@@ -57,7 +73,55 @@ public final class Host {
 
   /** Envoy's host key, {@code 10.0.0.1:80} or {@code [::1]:80}: the input of hash balancing. */
   static String key(String address, int port) {
-    return (address.indexOf(':') >= 0 ? "[" + address + "]" : address) + ":" + port;
+    return (address.indexOf(':') >= 0 ? "[" + ipv6Text(address) + "]" : address) + ":" + port;
+  }
+
+  /**
+   * An IPv6 literal as Envoy prints it (RFC 5952, like {@code inet_ntop}): lower case, no leading
+   * zeros, the longest run of two or more zero groups as {@code ::}. Anything that does not parse
+   * is kept as written.
+   */
+  static String ipv6Text(String literal) {
+    byte[] b;
+    try {
+      // A literal with ':' never goes to DNS.
+      b = java.net.InetAddress.getByName(literal).getAddress();
+    } catch (java.io.IOException | SecurityException e) {
+      return literal;
+    }
+    if (b.length != 16) {
+      return literal;
+    }
+    int[] groups = new int[8];
+    for (int i = 0; i < 8; i++) {
+      groups[i] = (b[2 * i] & 0xFF) << 8 | (b[2 * i + 1] & 0xFF);
+    }
+    int bestStart = -1;
+    int bestLength = 1;
+    for (int i = 0; i < 8; ) {
+      int j = i;
+      while (j < 8 && groups[j] == 0) {
+        j++;
+      }
+      if (j - i > bestLength) {
+        bestStart = i;
+        bestLength = j - i;
+      }
+      i = j == i ? i + 1 : j;
+    }
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < 8; i++) {
+      if (i == bestStart) {
+        out.append("::");
+        i += bestLength - 1;
+        continue;
+      }
+      if (out.length() > 0 && out.charAt(out.length() - 1) != ':') {
+        out.append(':');
+      }
+      out.append(Integer.toHexString(groups[i]));
+    }
+    return out.toString();
   }
 
   /** The IP address or, for a {@code STRICT_DNS} cluster, the host name to connect to. */
@@ -81,12 +145,12 @@ public final class Host {
 
   /** A request to this host begins; it counts as active until it finishes or fails. */
   public void requestStarted() {
-    activeRequests.incrementAndGet();
+    ACTIVE.getAndAdd(this, 1);
   }
 
   /** A request to this host got a response with HTTP {@code status}. */
   public void requestFinished(int status) {
-    activeRequests.decrementAndGet();
+    ACTIVE.getAndAdd(this, -1);
     OutlierDetector detector = cluster.outlierDetector();
     if (detector != null) {
       detector.onResponse(this, status);
@@ -95,7 +159,7 @@ public final class Host {
 
   /** A request to this host ended without a response. */
   public void requestFailed(LocalFailure failure) {
-    activeRequests.decrementAndGet();
+    ACTIVE.getAndAdd(this, -1);
     OutlierDetector detector = cluster.outlierDetector();
     if (detector != null) {
       detector.onLocalFailure(this, failure);
@@ -114,7 +178,7 @@ public final class Host {
   }
 
   public int activeRequests() {
-    return activeRequests.get();
+    return activeRequests;
   }
 
   /** Whether outlier detection currently ejects this host. */
@@ -227,10 +291,11 @@ public final class Host {
 
   /**
    * Records one check and returns whether the host's health changed. The first success of a host
-   * marks it healthy at once, as Envoy does at start-up; later, the thresholds apply.
+   * marks it healthy at once, as Envoy does at start-up; later, the thresholds apply, except that
+   * an HTTP status not expected marks the host unhealthy at once, as in Envoy.
    */
-  boolean recordHealthCheck(boolean success, HealthCheckConfig check, long nowNanos) {
-    if (success) {
+  boolean recordHealthCheck(HealthProbe.Result result, HealthCheckConfig check, long nowNanos) {
+    if (result == HealthProbe.Result.PASSED) {
       consecutiveCheckFailures = 0;
       consecutiveCheckSuccesses++;
       boolean first = !checkedOnce;
@@ -246,7 +311,9 @@ public final class Host {
     checkedOnce = true;
     consecutiveCheckSuccesses = 0;
     consecutiveCheckFailures++;
-    if (!failedActiveHealthCheck && consecutiveCheckFailures >= check.unhealthyThreshold()) {
+    boolean immediate = result == HealthProbe.Result.UNEXPECTED_STATUS;
+    if (!failedActiveHealthCheck
+        && (immediate || consecutiveCheckFailures >= check.unhealthyThreshold())) {
       failedActiveHealthCheck = true;
       return true;
     }

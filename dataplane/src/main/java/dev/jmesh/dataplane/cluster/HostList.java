@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.PriorityQueue;
 
 /**
- * An immutable list of hosts with what the weighted balancers need, computed once when the host
- * set changes: prefix sums of the weights for a weighted random pick (a binary search), and a
+ * An immutable list of hosts with what the weighted balancers need, computed once when the host set
+ * changes: an alias table (Walker and Vose) for a weighted random pick in constant time, and a
  * smooth weighted round-robin schedule.
  */
 final class HostList {
@@ -13,29 +13,36 @@ final class HostList {
   static final HostList EMPTY = new HostList(List.of());
 
   /**
-   * The longest round-robin schedule kept. Larger weight sums are scaled down to fit, which costs
-   * a weight precision of about 1 / 65536 of the total.
+   * The longest round-robin schedule kept. Larger weight sums are scaled down to fit, which costs a
+   * weight precision of about 1 / 65536 of the total.
    */
   static final int MAX_SCHEDULE = 1 << 16;
 
   private final Host[] hosts;
-  private final long[] cumulative;
+
+  /** Alias table: slot i keeps its own host with probability keep[i], else alias[i]'s. */
+  private final double[] keep;
+
+  private final int[] alias;
   private final long totalWeight;
   private final boolean equalWeights;
   private final int[] schedule;
 
   HostList(List<Host> list) {
     hosts = list.toArray(new Host[0]);
-    cumulative = new long[hosts.length];
     long sum = 0;
     boolean equal = true;
-    for (int i = 0; i < hosts.length; i++) {
-      sum += hosts[i].weight();
-      cumulative[i] = sum;
-      equal &= hosts[i].weight() == hosts[0].weight();
+    for (Host h : hosts) {
+      sum += h.weight();
+      equal &= h.weight() == hosts[0].weight();
     }
     totalWeight = sum;
     equalWeights = equal;
+    keep = equal ? null : new double[hosts.length];
+    alias = equal ? null : new int[hosts.length];
+    if (!equal) {
+      buildAliases(hosts, sum, keep, alias);
+    }
     schedule = equal ? null : schedule(hosts);
   }
 
@@ -55,31 +62,66 @@ final class HostList {
     return totalWeight;
   }
 
-  /** A host drawn with probability proportional to its weight. */
+  /** A host drawn with probability proportional to its weight, from one random number. */
   Host weightedRandom(long r) {
+    int i = Rng.below(r, hosts.length);
     if (equalWeights) {
-      return hosts[Rng.below(r, hosts.length)];
+      return hosts[i];
     }
-    long x = Long.remainderUnsigned(r, totalWeight);
-    int lo = 0;
-    int hi = hosts.length - 1;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (cumulative[mid] > x) {
-        hi = mid;
+    // The low 32 bits, unused by the slot choice, decide between the slot and its alias.
+    return (r & 0xFFFF_FFFFL) * 0x1.0p-32 < keep[i] ? hosts[i] : hosts[alias[i]];
+  }
+
+  /**
+   * Vose's alias method: slots of less than average weight are topped up by one heavier host each,
+   * so every slot holds exactly the average.
+   */
+  private static void buildAliases(Host[] hosts, long total, double[] keep, int[] alias) {
+    int n = hosts.length;
+    double[] scaled = new double[n];
+    int[] small = new int[n];
+    int[] large = new int[n];
+    int s = 0;
+    int l = 0;
+    for (int i = 0; i < n; i++) {
+      scaled[i] = (double) hosts[i].weight() * n / total;
+      if (scaled[i] < 1.0) {
+        small[s++] = i;
       } else {
-        lo = mid + 1;
+        large[l++] = i;
       }
     }
-    return hosts[lo];
+    while (s > 0 && l > 0) {
+      int less = small[--s];
+      int more = large[--l];
+      keep[less] = scaled[less];
+      alias[less] = more;
+      scaled[more] = scaled[more] + scaled[less] - 1.0;
+      if (scaled[more] < 1.0) {
+        small[s++] = more;
+      } else {
+        large[l++] = more;
+      }
+    }
+    // What is left is 1 up to rounding.
+    while (l > 0) {
+      int i = large[--l];
+      keep[i] = 1.0;
+      alias[i] = i;
+    }
+    while (s > 0) {
+      int i = small[--s];
+      keep[i] = 1.0;
+      alias[i] = i;
+    }
   }
 
   /** The host at position {@code counter} of the weighted round-robin rotation. */
   Host roundRobin(long counter) {
     if (equalWeights) {
-      return hosts[(int) Long.remainderUnsigned(counter, hosts.length)];
+      return hosts[(int) ((counter & Long.MAX_VALUE) % hosts.length)];
     }
-    return hosts[schedule[(int) Long.remainderUnsigned(counter, schedule.length)]];
+    return hosts[schedule[(int) ((counter & Long.MAX_VALUE) % schedule.length)]];
   }
 
   /**

@@ -6,23 +6,26 @@ import java.util.List;
 
 /**
  * An immutable view of a cluster's hosts at one moment of their health: the priority levels and
- * Envoy's priority load, the share of requests each priority takes. Rebuilt whenever membership
- * or health changes; picks read it without locks.
+ * Envoy's priority load, the share of requests each priority takes. Rebuilt whenever membership or
+ * health changes; picks read it without locks.
  *
  * <p>Priority load follows Envoy: a priority's health is {@code min(100, 1.4 × healthy / hosts)}
  * percent; load goes to the highest priorities first, as much as their health allows, then to
  * degraded hosts, scaled up when the total availability is below 100. When every priority is in
- * panic (healthy plus degraded below {@code healthy_panic_threshold}), load follows host counts
- * and each priority routes to all its hosts.
+ * panic (healthy plus degraded below {@code healthy_panic_threshold}), load follows host counts and
+ * each priority routes to all its hosts.
  */
 final class HostSet {
 
   final Host[] hosts;
   final PriorityLevel[] levels;
+
   /** Per priority, the percent of requests for its healthy, then its degraded, hosts. */
   final int[] healthyLoad;
+
   final int[] degradedLoad;
   final boolean[] panic;
+
   /** The latest time a host entered slow start, {@link Host#NO_SLOW_START} if none did. */
   final long latestSlowStartNanos;
 

@@ -3,9 +3,9 @@ package dev.jmesh.dataplane.cluster;
 /**
  * Envoy's weighted Maglev table (Eisenbud et al., "Maglev", NSDI 2016): each host walks its own
  * permutation of the table's slots, {@code (offset + skip × j) mod size} with offset and skip from
- * xxHash64 of {@code address:port} (seeds 0 and 1), and claims the next free slot in turns; a
- * host of half the top weight takes a turn every other round. A request goes to slot {@code hash
- * mod size}.
+ * xxHash64 of {@code address:port} (seeds 0 and 1), and claims the next free slot in turns; a host
+ * of half the top weight takes a turn every other round. A request goes to slot {@code hash mod
+ * size}.
  */
 final class MaglevTable implements HashTable {
 

@@ -8,11 +8,13 @@ import java.util.function.LongSupplier;
 /**
  * Envoy's consecutive-error outlier detection for one cluster. Outcomes feed per-host counters;
  * when one reaches its threshold the host is ejected at once, as Envoy does inline, if the
- * threshold's enforcement percentage allows and fewer than {@code max_ejection_percent} of the
- * hosts are ejected (so one host can always be ejected while none is). {@link #sweep(long)}, run
- * every {@code interval}, brings a host back after {@code base_ejection_time × backoff} (at most
- * {@code max_ejection_time}); the backoff grows with each ejection and shrinks by one for each
- * interval the host then stays in.
+ * threshold's enforcement percentage allows and the ejected hosts, this one included, stay within
+ * {@code max_ejection_percent} (or none is ejected yet and {@code always_eject_one_host} is set). A
+ * passed active health check brings a host back unless {@code
+ * successful_active_health_check_uneject_host} is false. {@link #sweep(long)}, run every {@code
+ * interval}, brings a host back after {@code base_ejection_time × backoff} (at most {@code
+ * max_ejection_time}); the backoff grows with each ejection and shrinks by one for each interval
+ * the host then stays in.
  */
 final class OutlierDetector {
 
@@ -102,7 +104,8 @@ final class OutlierDetector {
     int hosts = cluster.hostCount();
     while (true) {
       int ejected = ejectedCount.get();
-      if (100L * ejected >= (long) config.maxEjectionPercent() * hosts) {
+      boolean withinLimit = 100L * (ejected + 1) <= (long) config.maxEjectionPercent() * hosts;
+      if (!withinLimit && !(config.alwaysEjectOneHost() && ejected == 0)) {
         return;
       }
       if (ejectedCount.compareAndSet(ejected, ejected + 1)) {
@@ -117,6 +120,21 @@ final class OutlierDetector {
       }
     }
     cluster.healthChanged();
+  }
+
+  /** An active health check passed: Envoy's default brings an ejected host back. */
+  boolean onHealthCheckPassed(Host h, long nowNanos) {
+    if (!config.successfulActiveHealthCheckUnejectHost()) {
+      return false;
+    }
+    synchronized (h) {
+      if (!h.ejected()) {
+        return false;
+      }
+      h.markUnejected(nowNanos);
+      ejectedCount.decrementAndGet();
+    }
+    return true;
   }
 
   /** Brings back hosts whose ejection time is over; run every {@code interval}. */

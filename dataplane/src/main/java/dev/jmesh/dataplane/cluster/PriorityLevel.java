@@ -23,12 +23,14 @@ final class PriorityLevel {
 
   /** Per locality, for locality-weighted balancing; {@code null} when it is off. */
   final HostList[] healthyLocalities;
+
   final double[] healthyLocalityCumulative;
   final HostList[] degradedLocalities;
   final double[] degradedLocalityCumulative;
 
   /** For RING_HASH and MAGLEV; {@code null} when there are no such hosts or another policy. */
   final HashTable allTable;
+
   final HashTable healthyTable;
   final HashTable degradedTable;
 
@@ -94,8 +96,8 @@ final class PriorityLevel {
   }
 
   /**
-   * Envoy's effective locality weight, prefix-summed: the locality's weight times its
-   * availability, {@code min(1, 1.4 × eligible / all)}; 0 for an empty locality.
+   * Envoy's effective locality weight, prefix-summed: the locality's weight times its availability,
+   * {@code min(1, 1.4 × eligible / all)}; 0 for an empty locality.
    */
   private static double[] effectiveWeights(
       HostList[] eligible, Map<String, List<Host>> allByLocality) {
@@ -133,13 +135,14 @@ final class PriorityLevel {
       }
       if (localityTotal > 0) {
         Map<String, Double> hostTotals = new LinkedHashMap<>();
-        byLocality.forEach(
-            (k, l) -> hostTotals.put(k, l.stream().mapToDouble(Host::weight).sum()));
+        byLocality.forEach((k, l) -> hostTotals.put(k, l.stream().mapToDouble(Host::weight).sum()));
         List<Host> kept = new ArrayList<>();
         List<Double> keptWeights = new ArrayList<>();
         for (Host h : array) {
           double share =
-              h.endpoint().localityWeight() / localityTotal * h.weight()
+              h.endpoint().localityWeight()
+                  / localityTotal
+                  * h.weight()
                   / hostTotals.get(locality(h));
           if (share > 0) {
             kept.add(h);

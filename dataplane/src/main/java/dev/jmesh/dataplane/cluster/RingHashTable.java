@@ -1,12 +1,9 @@
 package dev.jmesh.dataplane.cluster;
 
-import java.util.Arrays;
-
 /**
  * Envoy's ring hash (ketama): every host gets a number of points on a 64-bit ring proportional to
  * its normalized weight, each point the xxHash64 of {@code address:port_i}; a request goes to the
- * first point at or after its hash. Adding a host moves only the keys that land on its new
- * points.
+ * first point at or after its hash. Adding a host moves only the keys that land on its new points.
  */
 final class RingHashTable implements HashTable {
 
@@ -39,20 +36,43 @@ final class RingHashTable implements HashTable {
         n++;
       }
     }
-    // Sort points by unsigned hash, carrying their owners along.
-    long[] packed = new long[n];
-    Integer[] order = new Integer[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    long[] k = keys;
-    Arrays.sort(order, (a, b) -> Long.compareUnsigned(k[a], k[b]));
-    this.hashes = packed;
+    // Points sorted by unsigned hash, their owners carried along; indices are sorted as ints
+    // because a ring may have millions of points.
+    int[] order = sortedByHash(keys, n);
+    this.hashes = new long[n];
     this.hosts = new Host[n];
     for (int i = 0; i < n; i++) {
-      packed[i] = keys[order[i]];
+      this.hashes[i] = keys[order[i]];
       this.hosts[i] = hosts[owners[order[i]]];
     }
+  }
+
+  /** A bottom-up merge sort of {@code 0..n-1} by {@code keys}, unsigned; stable. */
+  private static int[] sortedByHash(long[] keys, int n) {
+    int[] a = new int[n];
+    int[] b = new int[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = i;
+    }
+    for (int width = 1; width < n; width *= 2) {
+      for (int lo = 0; lo < n; lo += 2 * width) {
+        int mid = Math.min(lo + width, n);
+        int hi = Math.min(lo + 2 * width, n);
+        int i = lo;
+        int j = mid;
+        for (int k = lo; k < hi; k++) {
+          if (i < mid && (j >= hi || Long.compareUnsigned(keys[a[i]], keys[a[j]]) <= 0)) {
+            b[k] = a[i++];
+          } else {
+            b[k] = a[j++];
+          }
+        }
+      }
+      int[] t = a;
+      a = b;
+      b = t;
+    }
+    return a;
   }
 
   int size() {

@@ -4,6 +4,8 @@ import dev.jmesh.dataplane.config.ClusterConfig;
 import dev.jmesh.dataplane.config.Endpoint;
 import dev.jmesh.dataplane.config.HealthCheckConfig;
 import dev.jmesh.dataplane.config.OutlierDetectionConfig;
+import dev.jmesh.dataplane.log.MeshLog;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,6 +15,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -59,7 +62,11 @@ public final class UpstreamCluster {
   private final LongSupplier clock;
   private final Executor maintenance;
   private final ScheduledExecutorService scheduler;
-  private final AtomicLong roundRobin = new AtomicLong();
+
+  /** Starts at a random place, as Envoy does, so proxies started together do not move in step. */
+  private final AtomicLong roundRobin =
+      new AtomicLong(ThreadLocalRandom.current().nextInt(1 << 30));
+
   private final AtomicInteger ejectedCount = new AtomicInteger();
   private final AtomicBoolean rebuildPending = new AtomicBoolean();
   private final CircuitBreaker circuitBreaker;
@@ -74,8 +81,14 @@ public final class UpstreamCluster {
   private Map<String, Host> hostsByKey = Map.of();
 
   private boolean hadHosts;
+
+  /** For STRICT_DNS: the last good resolution of each named endpoint, by name:port. */
+  private Map<String, List<Endpoint>> resolved = new HashMap<>();
+
+  private volatile DnsResolution.Lookup lookup = InetAddress::getAllByName;
   private ScheduledFuture<?> sweepTask;
   private ScheduledFuture<?> healthCheckTask;
+  private ScheduledFuture<?> dnsTask;
   private boolean closed;
 
   /**
@@ -106,9 +119,9 @@ public final class UpstreamCluster {
   }
 
   /**
-   * Picks a host for one request, or returns {@code null} when no host can take it (Envoy's
-   * {@code UH}, "no healthy upstream"), which is also the answer for an {@link
-   * #originalDestination()} cluster.
+   * Picks a host for one request, or returns {@code null} when no host can take it (Envoy's {@code
+   * UH}, "no healthy upstream"), which is also the answer for an {@link #originalDestination()}
+   * cluster.
    *
    * @param hash the route's hash policy result, used by RING_HASH and MAGLEV
    * @param hasHash whether the route produced a hash; without one a random host is picked
@@ -163,14 +176,24 @@ public final class UpstreamCluster {
     if (next.equals(previous)) {
       return;
     }
-    long now = clock.getAsLong();
     config = next;
     circuitBreaker.limits(next.circuitBreakers());
+    boolean checkChanged =
+        previous == null || !Objects.equals(previous.healthCheck(), next.healthCheck());
+    mergeHosts(next, checkChanged);
+    OutlierDetectionConfig previousOd = previous == null ? null : previous.outlierDetection();
+    applyOutlierDetection(next.outlierDetection(), previousOd);
+    reschedule(!Objects.equals(next.outlierDetection(), previousOd), checkChanged);
+    rebuild();
+  }
+
+  /** The endpoints of {@code next} as hosts: known ones keep their state, new ones start fresh. */
+  private void mergeHosts(ClusterConfig next, boolean checkChanged) {
+    long now = clock.getAsLong();
     HealthCheckConfig check = next.healthCheck();
-    boolean checkChanged = previous == null || !Objects.equals(previous.healthCheck(), check);
     Map<String, Host> kept = new HashMap<>();
     List<Host> ordered = new ArrayList<>();
-    for (Endpoint e : next.endpoints()) {
+    for (Endpoint e : effectiveEndpoints(next)) {
       String key = Host.key(e.address(), e.port());
       if (kept.containsKey(key)) {
         continue;
@@ -191,43 +214,104 @@ public final class UpstreamCluster {
       ordered.add(h);
     }
     for (Map.Entry<String, Host> old : hostsByKey.entrySet()) {
-      Host h = old.getValue();
-      if (!kept.containsKey(old.getKey()) && h.ejected()) {
-        synchronized (h) {
-          if (h.ejected()) {
-            h.clearOutlierState();
-            ejectedCount.decrementAndGet();
-          }
-        }
+      if (!kept.containsKey(old.getKey())) {
+        forgetEjection(old.getValue());
       }
     }
     hostsByKey = kept;
     hostArray = ordered.toArray(new Host[0]);
     hadHosts |= !ordered.isEmpty();
-    OutlierDetectionConfig od = next.outlierDetection();
-    OutlierDetectionConfig previousOd = previous == null ? null : previous.outlierDetection();
+  }
+
+  /**
+   * The endpoints hosts are made of: for STRICT_DNS, each name's last resolution (the name itself
+   * until one succeeds, so the caller can still connect by name); otherwise the endpoints.
+   */
+  private List<Endpoint> effectiveEndpoints(ClusterConfig c) {
+    if (c.discovery() != ClusterConfig.Discovery.STRICT_DNS) {
+      return c.endpoints();
+    }
+    List<Endpoint> out = new ArrayList<>();
+    for (Endpoint e : c.endpoints()) {
+      List<Endpoint> r = resolved.get(Host.key(e.address(), e.port()));
+      if (r == null) {
+        out.add(e);
+      } else {
+        out.addAll(r);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Resolves every name of a STRICT_DNS cluster again and applies what changed; run every {@code
+   * dns_refresh_rate} (Envoy's default, 5 s). A name that fails keeps its last resolution.
+   */
+  void resolveDns() {
+    ClusterConfig c = config;
+    if (c.discovery() != ClusterConfig.Discovery.STRICT_DNS) {
+      return;
+    }
+    Map<String, List<Endpoint>> next = new HashMap<>();
+    for (Endpoint e : c.endpoints()) {
+      List<Endpoint> r = DnsResolution.resolve(e, c.dnsLookupFamily(), lookup);
+      if (r != null) {
+        next.put(Host.key(e.address(), e.port()), r);
+      }
+    }
+    synchronized (this) {
+      if (config != c) {
+        return;
+      }
+      Map<String, List<Endpoint>> merged = new HashMap<>(resolved);
+      merged.putAll(next);
+      if (merged.equals(resolved)) {
+        return;
+      }
+      resolved = merged;
+      mergeHosts(c, false);
+      rebuild();
+    }
+  }
+
+  /** Test seam: how STRICT_DNS names are resolved. */
+  void lookup(DnsResolution.Lookup l) {
+    lookup = l;
+  }
+
+  private void applyOutlierDetection(OutlierDetectionConfig od, OutlierDetectionConfig previous) {
     if (od == null) {
       if (outlierDetector != null) {
         outlierDetector = null;
         for (Host h : hostArray) {
-          synchronized (h) {
-            if (h.ejected()) {
-              ejectedCount.decrementAndGet();
-            }
-            h.clearOutlierState();
-          }
+          forgetEjection(h);
         }
       }
-    } else if (!od.equals(previousOd)) {
+    } else if (!od.equals(previous)) {
       outlierDetector = new OutlierDetector(od, this, clock, ejectedCount);
     }
-    reschedule(!Objects.equals(od, previousOd), checkChanged);
-    rebuild();
+  }
+
+  private void forgetEjection(Host h) {
+    synchronized (h) {
+      if (h.ejected()) {
+        ejectedCount.decrementAndGet();
+      }
+      h.clearOutlierState();
+    }
   }
 
   private void reschedule(boolean outlierChanged, boolean checkChanged) {
     if (scheduler == null || closed) {
       return;
+    }
+    if (dnsTask == null && config.discovery() == ClusterConfig.Discovery.STRICT_DNS) {
+      dnsTask =
+          scheduler.scheduleWithFixedDelay(
+              guarded("DNS resolution", this::resolveDns),
+              0,
+              DnsResolution.REFRESH_NANOS,
+              TimeUnit.NANOSECONDS);
     }
     if (outlierChanged) {
       if (sweepTask != null) {
@@ -238,7 +322,7 @@ public final class UpstreamCluster {
       if (od != null) {
         sweepTask =
             scheduler.scheduleWithFixedDelay(
-                () -> sweepOutliers(clock.getAsLong()),
+                guarded("outlier sweep", () -> sweepOutliers(clock.getAsLong())),
                 od.intervalNanos(),
                 od.intervalNanos(),
                 TimeUnit.NANOSECONDS);
@@ -253,9 +337,27 @@ public final class UpstreamCluster {
       if (check != null) {
         healthCheckTask =
             scheduler.scheduleWithFixedDelay(
-                this::runHealthChecks, 0, check.intervalNanos(), TimeUnit.NANOSECONDS);
+                guarded("health check", this::runHealthChecks),
+                0,
+                check.intervalNanos(),
+                TimeUnit.NANOSECONDS);
       }
     }
+  }
+
+  /**
+   * {@code task}, logging a failure once per cluster and task instead of letting it end the
+   * schedule: an executor silently stops a periodic task that throws.
+   */
+  private Runnable guarded(String what, Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        MeshLog.warnOnce(
+            "cluster " + name + " " + what, "cluster " + name + ": " + what + " failed: " + e);
+      }
+    };
   }
 
   /** Outlier detection's interval sweep: un-ejects hosts whose time is over. */
@@ -267,15 +369,20 @@ public final class UpstreamCluster {
   }
 
   /** Checks every host once, in turn, and applies the results; run every check interval. */
-  public void runHealthChecks() {
+  void runHealthChecks() {
     HealthCheckConfig check = config.healthCheck();
     if (check == null) {
       return;
     }
     boolean changed = false;
     for (Host h : hostArray) {
-      boolean ok = HealthProbe.check(h, check, name);
-      changed |= h.recordHealthCheck(ok, check, clock.getAsLong());
+      HealthProbe.Result result = HealthProbe.check(h, check, name);
+      long now = clock.getAsLong();
+      changed |= h.recordHealthCheck(result, check, now);
+      OutlierDetector detector = outlierDetector;
+      if (result == HealthProbe.Result.PASSED && detector != null) {
+        changed |= detector.onHealthCheckPassed(h, now);
+      }
     }
     if (changed) {
       healthChanged();
@@ -307,6 +414,9 @@ public final class UpstreamCluster {
     }
     if (healthCheckTask != null) {
       healthCheckTask.cancel(false);
+    }
+    if (dnsTask != null) {
+      dnsTask.cancel(false);
     }
   }
 

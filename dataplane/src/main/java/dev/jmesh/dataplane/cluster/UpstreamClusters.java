@@ -12,10 +12,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.LongSupplier;
 
 /**
- * Every {@link UpstreamCluster} by name, kept in step with the snapshots the xDS client
- * delivers: a cluster new to CDS is created, a changed one updated in place (its hosts keep their
- * state), a removed one closed. One mesh daemon thread runs outlier sweeps, active health checks
- * and host-view rebuilds for all clusters.
+ * Every {@link UpstreamCluster} by name, kept in step with the snapshots the xDS client delivers: a
+ * cluster new to CDS is created, a changed one updated in place (its hosts keep their state), a
+ * removed one closed. One mesh daemon thread runs outlier sweeps, active health checks and
+ * host-view rebuilds for all clusters.
  *
  * <pre>{@code
  * UpstreamClusters clusters = new UpstreamClusters();
@@ -31,7 +31,9 @@ public final class UpstreamClusters implements AutoCloseable {
   private volatile Map<String, UpstreamCluster> clusters = Map.of();
 
   public UpstreamClusters() {
-    this(System::nanoTime, Executors.newSingleThreadScheduledExecutor(MeshThreads.factory("cluster")));
+    this(
+        System::nanoTime,
+        Executors.newSingleThreadScheduledExecutor(MeshThreads.factory("cluster")));
   }
 
   private UpstreamClusters(LongSupplier clock, ScheduledExecutorService scheduler) {
@@ -39,8 +41,7 @@ public final class UpstreamClusters implements AutoCloseable {
   }
 
   /** For tests: a fake clock, and rebuilds run where {@code maintenance} says. */
-  UpstreamClusters(
-      LongSupplier clock, ScheduledExecutorService scheduler, Executor maintenance) {
+  UpstreamClusters(LongSupplier clock, ScheduledExecutorService scheduler, Executor maintenance) {
     this.clock = clock;
     this.scheduler = scheduler;
     this.maintenance = maintenance;

@@ -3,9 +3,9 @@ package dev.jmesh.dataplane.cluster;
 import java.nio.charset.StandardCharsets;
 
 /**
- * xxHash64 (the XXH64 algorithm of the xxHash specification), the hash Envoy uses to place hosts
- * on a ring-hash ring and in a Maglev table. Using the same function and the same host keys as
- * Envoy keeps a request's host the same whichever proxy routes it.
+ * xxHash64 (the XXH64 algorithm of the xxHash specification), the hash Envoy uses to place hosts on
+ * a ring-hash ring and in a Maglev table. Using the same function and the same host keys as Envoy
+ * keeps a request's host the same whichever proxy routes it.
  */
 public final class XxHash64 {
 

@@ -117,7 +117,7 @@ final class ClusterCompiler {
         lb,
         connectTimeout,
         endpoints,
-        ClusterPolicyCompiler.loadBalancing(c),
+        LoadBalancingCompiler.loadBalancing(c),
         c.hasOutlierDetection()
             ? ClusterPolicyCompiler.outlierDetection(c.getOutlierDetection())
             : null,
@@ -185,6 +185,9 @@ final class ClusterCompiler {
       String lat = SupportedFields.join(at, "endpoints[" + l + "]");
       SupportedFields.check(le, lat, LOCALITY_ENDPOINTS);
       SupportedFields.check(le.getLocality(), lat + ".locality", LOCALITY);
+      if (Integer.toUnsignedLong(le.getPriority()) > 128) {
+        throw new InvalidConfigException(lat + ".priority", "must be at most 128");
+      }
       if (le.hasLoadBalancingWeight() && le.getLoadBalancingWeight().getValue() == 0) {
         // As Envoy: a locality weighted 0 could never be picked; leave it out instead.
         throw new InvalidConfigException(lat + ".load_balancing_weight", "must be at least 1");

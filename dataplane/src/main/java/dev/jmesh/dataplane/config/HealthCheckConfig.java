@@ -3,14 +3,14 @@ package dev.jmesh.dataplane.config;
 import java.util.List;
 
 /**
- * One of Envoy's {@code health_checks}: an HTTP GET of {@link #path()} or a bare TCP connect,
- * every {@link #intervalNanos()}.
+ * One of Envoy's {@code health_checks}: an HTTP GET of {@link #path()} or a bare TCP connect, every
+ * {@link #intervalNanos()}.
  *
  * @param timeoutNanos how long one check may take
  * @param intervalNanos time between checks of a host
  * @param unhealthyThreshold consecutive failures that mark a healthy host unhealthy
- * @param healthyThreshold consecutive successes that mark an unhealthy host healthy (a host's
- *     first check needs one, as in Envoy)
+ * @param healthyThreshold consecutive successes that mark an unhealthy host healthy (a host's first
+ *     check needs one, as in Envoy)
  * @param kind HTTP or TCP
  * @param host the HTTP {@code Host} header; empty for the cluster name, as Envoy does
  * @param path the HTTP path; {@code null} for TCP

@@ -11,8 +11,8 @@ package dev.jmesh.dataplane.config;
  * @param activeRequestBias {@code least_request_lb_config.active_request_bias}, default 1.0
  * @param slowStart the slow start of {@code round_robin_lb_config} or {@code
  *     least_request_lb_config}; {@code null} when none
- * @param healthyPanicThresholdPercent {@code common_lb_config.healthy_panic_threshold}, default
- *     50; 0 disables panic routing
+ * @param healthyPanicThresholdPercent {@code common_lb_config.healthy_panic_threshold}, default 50;
+ *     0 disables panic routing
  * @param localityWeighted whether {@code common_lb_config.locality_weighted_lb_config} is set
  */
 public record LoadBalancingConfig(

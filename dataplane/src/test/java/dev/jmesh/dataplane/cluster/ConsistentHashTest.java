@@ -15,9 +15,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 
 /** RING_HASH and MAGLEV: the same key keeps its host, and a new host takes only its share. */
 class ConsistentHashTest {
@@ -51,10 +51,10 @@ class ConsistentHashTest {
    * so 1/11 plus 1% is the bound.
    *
    * <p>Envoy's ring hash cannot promise 1/N: it keeps the ring near {@code minimum_ring_size}, so
-   * each of the 10 old hosts goes from 103 to 94 points and the keys of the dropped points move
-   * too (istio/istio#41814). We build the same ring as Envoy, so a key lands on the same host as
-   * behind an Envoy sidecar, and hold it to what that ring does: the new host's 1/11 plus the
-   * dropped 9/103 of the rest, about 16.5%, within 2/(N+1) = 18.2%.
+   * each of the 10 old hosts goes from 103 to 94 points and the keys of the dropped points move too
+   * (istio/istio#41814). We build the same ring as Envoy, so a key lands on the same host as behind
+   * an Envoy sidecar, and hold it to what that ring does: the new host's 1/11 plus the dropped
+   * 9/103 of the rest, about 16.5%, within 2/(N+1) = 18.2%.
    */
   @ParameterizedTest
   @EnumSource(

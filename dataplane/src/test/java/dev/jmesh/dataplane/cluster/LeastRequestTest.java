@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 class LeastRequestTest {
 
-  private static UpstreamCluster cluster(int choices, double bias, List<dev.jmesh.dataplane.config.Endpoint> eps) {
+  private static UpstreamCluster cluster(
+      int choices, double bias, List<dev.jmesh.dataplane.config.Endpoint> eps) {
     LoadBalancingConfig d = LoadBalancingConfig.DEFAULTS;
     LoadBalancingConfig lb =
         new LoadBalancingConfig(
@@ -75,8 +76,7 @@ class LeastRequestTest {
             List.of(endpoint("a", 1), endpoint("b", 2), endpoint("c", 3), endpoint("d", 4)));
     Map<String, Integer> hits = count(c, 40_000, 7);
     assertChiSquare(
-        observed(hits, List.of("a:80", "b:80", "c:80", "d:80")),
-        new double[] {0.1, 0.2, 0.3, 0.4});
+        observed(hits, List.of("a:80", "b:80", "c:80", "d:80")), new double[] {0.1, 0.2, 0.3, 0.4});
   }
 
   @Test

@@ -34,4 +34,17 @@ class RandomTest {
     java.util.Arrays.fill(shares, 1 / 20.0);
     assertChiSquare(observed(hits, List.copyOf(hits.keySet())), shares);
   }
+
+  @Test
+  void manyUnequalWeightsHitTheirTargets() {
+    List<dev.jmesh.dataplane.config.Endpoint> eps = new java.util.ArrayList<>();
+    double[] shares = new double[50];
+    for (int i = 0; i < 50; i++) {
+      eps.add(endpoint("10.0.0." + (i + 1), i + 1));
+      shares[i] = (i + 1) / 1275.0;
+    }
+    UpstreamCluster c = cluster(config(ClusterConfig.LbPolicy.RANDOM, eps));
+    Map<String, Integer> hits = count(c, 200_000, 16);
+    assertChiSquare(observed(hits, List.copyOf(hits.keySet())), shares);
+  }
 }

@@ -155,8 +155,8 @@ final class TestClusters {
 
   /**
    * Pearson's chi-square of {@code observed} counts against {@code expectedShares} (summing to 1),
-   * asserted below the 0.1% critical value: a correct balancer fails this once in a thousand
-   * seeds, and the seeds are fixed.
+   * asserted below the 0.1% critical value: a correct balancer fails this once in a thousand seeds,
+   * and the seeds are fixed.
    */
   static void assertChiSquare(long[] observed, double[] expectedShares) {
     long total = 0;
@@ -175,7 +175,9 @@ final class TestClusters {
       df++;
     }
     assertThat(chi)
-        .as("chi-square with %d degrees of freedom, observed %s", df, java.util.Arrays.toString(observed))
+        .as(
+            "chi-square with %d degrees of freedom, observed %s",
+            df, java.util.Arrays.toString(observed))
         .isLessThan(critical(Math.max(df, 1)));
   }
 

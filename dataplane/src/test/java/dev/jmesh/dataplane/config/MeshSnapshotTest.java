@@ -13,7 +13,6 @@ import com.google.protobuf.UInt32Value;
 import dev.jmesh.dataplane.route.FakeRequest;
 import dev.jmesh.dataplane.route.RouteDecision;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
@@ -152,7 +151,7 @@ class MeshSnapshotTest {
                 .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.lua")));
     Cluster outlier =
         edsCluster("o").toBuilder()
-            .setOutlierDetection(OutlierDetection.getDefaultInstance())
+            .setLbSubsetConfig(Cluster.LbSubsetConfig.getDefaultInstance())
             .build();
     MeshSnapshot.Compilation c =
         MeshSnapshot.compile(
@@ -166,7 +165,7 @@ class MeshSnapshotTest {
             "RouteConfiguration bad: virtual_hosts[0].routes[2].match.grpc: not supported",
             "Listener lua:80: api_listener.api_listener.http_filters[2]:"
                 + " filter envoy.filters.http.lua: not supported",
-            "Cluster o: outlier_detection: not supported");
+            "Cluster o: lb_subset_config: not supported");
     assertThat(c.snapshot().routeTable("bad")).isNull();
     assertThat(c.snapshot().listener("lua:80")).isNull();
     assertThat(c.snapshot().cluster("good")).isNotNull();
@@ -252,7 +251,7 @@ class MeshSnapshotTest {
   @Test
   void unsupportedClusterTypesAndPoliciesAreRejected() {
     Cluster dns =
-        Cluster.newBuilder().setName("dns").setType(Cluster.DiscoveryType.STRICT_DNS).build();
+        Cluster.newBuilder().setName("dns").setType(Cluster.DiscoveryType.LOGICAL_DNS).build();
     Cluster lb =
         edsCluster("lb").toBuilder().setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED).build();
     ClusterLoadAssignment udp =
@@ -278,8 +277,8 @@ class MeshSnapshotTest {
         .containsExactly(
             "ClusterLoadAssignment udp: endpoints[0].lb_endpoints[0].endpoint.address"
                 + ".socket_address.protocol: only TCP is supported",
-            "Cluster dns: type: STRICT_DNS not supported",
-            "Cluster lb: lb_policy: CLUSTER_PROVIDED not supported");
+            "Cluster dns: type: LOGICAL_DNS not supported",
+            "Cluster lb: lb_policy: CLUSTER_PROVIDED needs type ORIGINAL_DST");
   }
 
   @Test

@@ -140,8 +140,9 @@ class WorkloadIdentityTest {
     roundTrip(before, 2);
     try (SSLSocket after = connect()) {
       roundTrip(after, 3);
-      assertThat(serverSerial(after)).isNotEqualTo(firstSerial);
-      assertThat(serverSerial(after)).isEqualTo(server.current().leaf().getSerialNumber());
+      // The test CA's serials only grow: the new connection got a certificate issued after the
+      // first (the current one, or its successor if yet another renewal raced the check).
+      assertThat(serverSerial(after)).isGreaterThan(firstSerial);
     }
     before.close();
     assertThat(server.current().generation()).isGreaterThan(old.generation());
