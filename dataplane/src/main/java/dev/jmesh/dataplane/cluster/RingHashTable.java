@@ -1,9 +1,15 @@
 package dev.jmesh.dataplane.cluster;
 
 /**
- * Envoy's ring hash (ketama): every host gets a number of points on a 64-bit ring proportional to
- * its normalized weight, each point the xxHash64 of {@code address:port_i}; a request goes to the
- * first point at or after its hash. Adding a host moves only the keys that land on its new points.
+ * A ketama ring as Envoy builds it — every host's points are the xxHash64 of {@code
+ * address:port_i}, a request goes to the first point at or after its hash — with one difference:
+ * the number of points a host gets depends only on its own weight (a quarter of {@code
+ * minimum_ring_size} for the lightest host, proportionally more for heavier ones), not on how many
+ * hosts there are. Envoy scales every host's points so the whole ring stays near {@code
+ * minimum_ring_size}, so adding a host takes points from every other host and moves their keys
+ * too (istio/istio#41814: about 16% of keys when an 11th host joins 10); here the old hosts keep
+ * their points and only the keys the new host's points capture move, 1/N. A host's first points
+ * are Envoy's own, so the rings agree where they overlap.
  */
 final class RingHashTable implements HashTable {
 
@@ -19,8 +25,10 @@ final class RingHashTable implements HashTable {
     for (double w : normalizedWeights) {
       min = Math.min(min, w);
     }
-    // As Envoy: scale so the lightest host gets a whole number of points, within the maximum.
-    double scale = Math.min(Math.ceil(min * minRingSize) / min, (double) maxRingSize);
+    // The lightest host gets minRingSize / 4 points whatever the host count, so a host set that
+    // grows keeps every old point; only a ring above the maximum is scaled down to fit.
+    double perLightest = Math.max(1, Math.ceil(minRingSize / 4.0));
+    double scale = Math.min(perLightest / min, (double) maxRingSize);
     int size = (int) Math.ceil(scale);
     long[] keys = new long[size + hosts.length];
     int[] owners = new int[keys.length];
