@@ -16,6 +16,7 @@ public final class CaMetrics {
   private final LongAdder renewed = new LongAdder();
   private final Map<String, LongAdder> rejected = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> tokensRefused = new ConcurrentHashMap<>();
+  private final LongAdder registrationsRefused = new LongAdder();
   /** Identities that got a certificate since start; one more for the same one is a renewal. */
   private final Set<String> seen = ConcurrentHashMap.newKeySet();
 
@@ -37,6 +38,15 @@ public final class CaMetrics {
   /** A credential was refused; {@code reason} is a short label such as {@code expired}. */
   public void tokenRefused(String reason) {
     tokensRefused.computeIfAbsent(reason, k -> new LongAdder()).increment();
+  }
+
+  /** An xDS node claimed an identity its caller did not prove. */
+  public void registrationRefused() {
+    registrationsRefused.increment();
+  }
+
+  public long registrationsRefused() {
+    return registrationsRefused.sum();
   }
 
   public long issued() {
@@ -79,6 +89,9 @@ public final class CaMetrics {
     new TreeMap<>(rejected).forEach((reason, n) -> sb
         .append("jmesh_ca_certificates_rejected_total{reason=\"").append(reason).append("\"} ")
         .append(n.sum()).append('\n'));
+    sb.append("# TYPE jmesh_registrations_refused_total counter\n")
+        .append("jmesh_registrations_refused_total ").append(registrationsRefused.sum())
+        .append('\n');
     sb.append("# TYPE jmesh_ca_tokens_refused_total counter\n");
     if (authFailures == 0) {
       sb.append("jmesh_ca_tokens_refused_total 0\n");

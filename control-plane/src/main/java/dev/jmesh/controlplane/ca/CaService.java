@@ -1,6 +1,7 @@
 package dev.jmesh.controlplane.ca;
 
 import dev.jmesh.controlplane.ca.token.JoinTokens;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -45,8 +46,12 @@ public final class CaService implements AutoCloseable {
     try {
       CertificateAuthority ca = CertificateAuthority.open(caDir, settings);
       JoinTokens tokens = JoinTokens.open(caDir);
+      // xDS nodes register workloads: they may claim only the identity their caller proved.
+      NodeIdentityCheck nodes = new NodeIdentityCheck(ca.metrics());
+      List<ServerServiceDefinition> checked = extraServices.stream()
+          .map(service -> ServerInterceptors.intercept(service, nodes)).toList();
       SecureServer server = SecureServer.start(bindAddress, port, ca, tokens,
-          SecureServer.DEFAULT_NAMES, extraServices);
+          SecureServer.DEFAULT_NAMES, checked);
       ScheduledFuture<?> reload = scheduler.scheduleWithFixedDelay(ca::reloadIfChanged,
           RELOAD_SECONDS, RELOAD_SECONDS, TimeUnit.SECONDS);
       logger.info(() -> "CA " + caDir + " (" + ca.state().phase() + ", root sha256:"
