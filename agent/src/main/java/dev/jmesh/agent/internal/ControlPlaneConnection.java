@@ -8,7 +8,10 @@ import dev.jmesh.dataplane.identity.SpiffeId;
 import dev.jmesh.dataplane.identity.TrustBundle;
 import dev.jmesh.dataplane.identity.WorkloadIdentity;
 import io.grpc.netty.GrpcSslContexts;
+import dev.jmesh.dataplane.identity.MeshTls;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import javax.net.ssl.SSLException;
 import dev.jmesh.dataplane.cluster.Host;
@@ -76,7 +79,9 @@ final class ControlPlaneConnection implements AutoCloseable {
           (csr, ttl) -> new ControlPlaneCa(ca[0].channel(), credentials.token(),
               credentials.expiresAt(), settings.trustDomain(), this::trustBundle).sign(csr, ttl),
           CERTIFICATE_TTL_SECONDS);
-      SslContext tls = GrpcSslContexts.forClient()
+      SslContext tls = GrpcSslContexts.configure(SslContextBuilder.forClient(),
+              MeshTls.effective(settings.tlsProvider()) == MeshTls.Provider.BORINGSSL
+                  ? SslProvider.OPENSSL : SslProvider.JDK)
           .trustManager(new PinnedRootTrustManager(credentials.rootFingerprints()))
           // Presented once the workload has its SVID: renewals then need no token.
           .keyManager(identity.keyManager())

@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.settings;
 
+import dev.jmesh.dataplane.identity.MeshTls;
 import dev.jmesh.dataplane.log.MeshLog;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,7 @@ public record MeshSettings(
     String workloadAddress,
     MeshLog.Level logLevel,
     String trustDomain,
+    MeshTls.Provider tlsProvider,
     Set<Integer> excludeOutboundPorts,
     Set<Integer> excludeInboundPorts,
     List<Cidr> excludeOutboundIPRanges,

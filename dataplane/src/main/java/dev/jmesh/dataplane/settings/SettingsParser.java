@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.settings;
 
+import dev.jmesh.dataplane.identity.MeshTls;
 import dev.jmesh.dataplane.log.MeshLog;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,6 +33,7 @@ public final class SettingsParser {
           "workloadAddress",
           "logLevel",
           "trustDomain",
+          "tlsProvider",
           "excludeOutboundPorts",
           "excludeInboundPorts",
           "excludeOutboundIPRanges",
@@ -135,6 +137,7 @@ public final class SettingsParser {
         ipAddress(source, "workloadAddress", "0.0.0.0"),
         logLevel(source),
         name(source, "trustDomain", "cluster.local", DNS_SUBDOMAIN, "a DNS name (cluster.local)"),
+        tlsProvider(source),
         ports(source, "excludeOutboundPorts"),
         ports(source, "excludeInboundPorts"),
         cidrs(source, "excludeOutboundIPRanges"),
@@ -338,6 +341,21 @@ public final class SettingsParser {
       throw bad(raw, "logLevel", "is not a log level; allowed: error, warn, info, debug");
     }
     return level;
+  }
+
+  private static MeshTls.Provider tlsProvider(SettingSource source) throws BadSettingException {
+    SettingSource.Raw raw = source.get("tlsProvider");
+    if (raw == null || raw.value().isBlank()) {
+      return MeshTls.Provider.BORINGSSL;
+    }
+    switch (raw.value().trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "boringssl":
+        return MeshTls.Provider.BORINGSSL;
+      case "jdk":
+        return MeshTls.Provider.JDK;
+      default:
+        throw bad(raw, "tlsProvider", "is not a TLS provider; allowed: boringssl, jdk");
+    }
   }
 
   /**

@@ -169,6 +169,33 @@ class ConsistentHashTest {
   }
 
   @Test
+  void theBucketIndexFindsTheSameHostAsAWalkAroundTheRing() {
+    Host[] hosts = cluster(config(ClusterConfig.LbPolicy.RING_HASH, hosts(37))).hostArray();
+    double[] equal = new double[hosts.length];
+    java.util.Arrays.fill(equal, 1.0 / hosts.length);
+    RingHashTable ring = new RingHashTable(hosts, equal, 1024, 8_388_608);
+    // The reference: the first point at or after the hash, by a plain walk.
+    long[] points = new long[ring.size()];
+    Host[] owners = new Host[ring.size()];
+    for (int i = 0; i < ring.size(); i++) {
+      points[i] = ring.pointHash(i);
+      owners[i] = ring.pointHost(i);
+    }
+    java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+    for (int k = 0; k < 20_000; k++) {
+      long hash = k < 3 ? new long[] {0, -1, points[points.length - 1]}[k] : random.nextLong();
+      Host expected = owners[0];
+      for (int i = 0; i < points.length; i++) {
+        if (Long.compareUnsigned(points[i], hash) >= 0) {
+          expected = owners[i];
+          break;
+        }
+      }
+      assertThat(ring.pick(hash)).isSameAs(expected);
+    }
+  }
+
+  @Test
   void ringSizeFollowsTheConfiguredBounds() {
     Host[] hosts = cluster(config(ClusterConfig.LbPolicy.RING_HASH, hosts(3))).hostArray();
     double[] third = {1 / 3.0, 1 / 3.0, 1 / 3.0};

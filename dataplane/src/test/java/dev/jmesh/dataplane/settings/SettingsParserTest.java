@@ -201,6 +201,8 @@ class SettingsParserTest {
       assertThat(s.adminPort()).isEqualTo(15000).isEqualTo(MeshSettings.DEFAULT_ADMIN_PORT);
       assertThat(s.metricsPort()).isEqualTo(15020).isEqualTo(MeshSettings.DEFAULT_METRICS_PORT);
       assertThat(s.trustDomain()).isEqualTo("cluster.local");
+      assertThat(s.tlsProvider()).isEqualTo(dev.jmesh.dataplane.identity.MeshTls.Provider.BORINGSSL);
+      assertThat(s.token()).isNull();
       assertThat(s.workloadAddress()).isEqualTo("0.0.0.0");
       assertThat(s.logLevel()).isEqualTo(MeshLog.Level.INFO);
       assertThat(s.locality()).isEmpty();
@@ -286,6 +288,27 @@ class SettingsParserTest {
       assertThat(envError("MESH_TRUST_DOMAIN", "example..org"))
           .hasMessage("bad setting trustDomain: MESH_TRUST_DOMAIN=\"example..org\" is not allowed;"
               + " use a DNS name (cluster.local)");
+    }
+  }
+
+  @Nested
+  class Identity {
+
+    @Test
+    void tlsProviderIsBoringSslOrJdk() throws Exception {
+      assertThat(fromEnv("MESH_TLS_PROVIDER", "JDK").tlsProvider())
+          .isEqualTo(dev.jmesh.dataplane.identity.MeshTls.Provider.JDK);
+      assertThat(envError("MESH_TLS_PROVIDER", "openssl"))
+          .hasMessage("bad setting tlsProvider: MESH_TLS_PROVIDER=\"openssl\" is not a TLS"
+              + " provider; allowed: boringssl, jdk");
+    }
+
+    @Test
+    void theTokenIsASecretTheSettingsNeverPrint() throws Exception {
+      MeshSettings s = fromEnv("MESH_TOKEN", "jmesh1.c2VjcmV0.c2ln");
+      assertThat(s.token()).isEqualTo("jmesh1.c2VjcmV0.c2ln");
+      assertThat(s.hasToken()).isTrue();
+      assertThat(s.toString()).doesNotContain("c2VjcmV0").contains("token=(set)");
     }
   }
 
