@@ -56,9 +56,16 @@ public final class ControlPlaneBench {
     writeMesh(dir, services, endpoints, 0);
     System.out.printf("mesh: %d services, %d endpoints in %s%n", services, endpoints, dir);
 
-    Process cp = new ProcessBuilder("java", "-Xmx" + heap, "-jar", jar, "--config-dir",
-        dir.toString(), "--xds-port", "0", "--http-port", "0")
-        .redirectErrorStream(true).start();
+    List<String> command = new ArrayList<>(List.of("java", "-Xmx" + heap));
+    String jvmArgs = stringArg(args, "--cp-jvm-args", "");
+    for (String a : jvmArgs.split(" ")) {
+      if (!a.isBlank()) {
+        command.add(a);
+      }
+    }
+    command.addAll(List.of("-jar", jar, "--config-dir", dir.toString(), "--xds-port", "0",
+        "--http-port", "0"));
+    Process cp = new ProcessBuilder(command).redirectErrorStream(true).start();
     int port = xdsPort(cp, Boolean.parseBoolean(stringArg(args, "--verbose", "false")));
     List<ManagedChannel> channels = new ArrayList<>();
     List<SimulatedProxy> proxies = new ArrayList<>();
@@ -73,8 +80,10 @@ public final class ControlPlaneBench {
       }
       long version = 1;
       awaitVersion(proxies, version, 600);
-      System.out.printf("initial sync of %d clients: %.1f s; control plane heap after GC: %s%n",
-          clients, (System.nanoTime() - start) / 1e9, heapUsed(cp));
+      double syncSeconds = (System.nanoTime() - start) / 1e9;
+      System.out.printf("initial sync of %d clients: %.1f s (control plane CPU %.1f s);"
+              + " control plane heap after GC: %s%n",
+          clients, syncSeconds, cpuSeconds(cp), heapUsed(cp));
 
       for (int c = 1; c <= changes; c++) {
         boolean endpointChange = c % 2 == 1;
@@ -97,7 +106,8 @@ public final class ControlPlaneBench {
             latencies.get((int) (latencies.size() * 0.99)) / 1e6,
             latencies.get(latencies.size() - 1) / 1e6);
       }
-      System.out.printf("control plane heap after GC: %s%n", heapUsed(cp));
+      System.out.printf("control plane heap after GC: %s; CPU %.1f s in all%n", heapUsed(cp),
+          cpuSeconds(cp));
     } finally {
       proxies.forEach(SimulatedProxy::close);
       channels.forEach(ManagedChannel::shutdownNow);
@@ -279,6 +289,11 @@ public final class ControlPlaneBench {
     String text = new String(info.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     Matcher m = Pattern.compile("used (\\d+)K").matcher(text);
     return m.find() ? (Long.parseLong(m.group(1)) / 1024) + " MB" : "unknown";
+  }
+
+  /** User plus system CPU time of the control-plane process so far. */
+  private static double cpuSeconds(Process cp) {
+    return cp.info().totalCpuDuration().map(d -> d.toMillis() / 1e3).orElse(Double.NaN);
   }
 
   private static int intArg(String[] args, String name, int fallback) {

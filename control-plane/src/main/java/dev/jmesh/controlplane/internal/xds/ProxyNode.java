@@ -65,9 +65,4 @@ public record ProxyNode(String id, String namespace, Map<String, String> labels,
     }
     return "";
   }
-
-  /** The key under which proxies that must see the same configuration share a translation. */
-  public String viewKey() {
-    return namespace + "|" + new java.util.TreeMap<>(labels) + "|" + ips + "|" + locality;
-  }
 }

@@ -10,7 +10,9 @@ import dev.jmesh.controlplane.internal.registry.MeshService;
 import dev.jmesh.controlplane.internal.registry.ServiceEndpoint;
 import dev.jmesh.controlplane.internal.registry.ServiceRegistry;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Translates a {@link MeshSnapshot} into the xDS resources one proxy receives: for every
@@ -29,6 +32,116 @@ public final class XdsTranslator {
   private XdsTranslator() {}
 
   public static ProxyResources translate(MeshSnapshot snapshot, ProxyNode node) {
+    return translate(snapshot, node, outbound(snapshot, node));
+  }
+
+  /**
+   * What a proxy's outbound configuration depends on: its namespace (exportTo, Sidecar,
+   * short names, rule precedence) and labels (Sidecar selectors, {@code sourceLabels}).
+   * Proxies with the same shape share one {@link Outbound}.
+   */
+  public static String shapeKey(ProxyNode node) {
+    return node.namespace() + "|" + new TreeMap<>(node.labels());
+  }
+
+  /**
+   * The resources of a view: its shape's outbound resources, its inbound listeners (by its
+   * addresses) and, for clusters with locality load balancing, the endpoints as seen from
+   * its locality. Only those last two are built per view.
+   */
+  public static ProxyResources translate(MeshSnapshot snapshot, ProxyNode node,
+      Outbound outbound) {
+    SortedMap<String, Message> listeners = outbound.listeners;
+    var inbound = InboundBuilder.build(snapshot, node);
+    if (!inbound.isEmpty()) {
+      listeners = new TreeMap<>(outbound.listeners);
+      listeners.putAll(inbound);
+    }
+    SortedMap<String, Message> endpoints = outbound.endpoints;
+    if (!outbound.byLocality.isEmpty()) {
+      endpoints = new TreeMap<>(outbound.endpoints);
+      for (LocalityCluster lc : outbound.byLocality.values()) {
+        endpoints.put(lc.name, lc.assignment(node));
+      }
+    }
+    Map<String, SortedMap<String, Message>> byType = new LinkedHashMap<>();
+    byType.put(TypeUrls.LISTENER, listeners);
+    byType.put(TypeUrls.ROUTE, outbound.routes);
+    byType.put(TypeUrls.CLUSTER, outbound.clusters);
+    byType.put(TypeUrls.ENDPOINT, endpoints);
+    ServiceRegistry registry = snapshot.registry();
+    SortedMap<String, Message> allListeners = listeners;
+    return new ProxyResources(byType, requested -> {
+      if (requested.startsWith(InboundBuilder.PREFIX)) {
+        return InboundBuilder.forRequestedName(requested, snapshot, node);
+      }
+      String full = alias(requested, registry, node);
+      Message listener = full == null ? null : allListeners.get(full);
+      return listener == null ? null
+          : ((io.envoyproxy.envoy.config.listener.v3.Listener) listener).toBuilder()
+              .setName(requested).build();
+    });
+  }
+
+  /**
+   * The outbound resources of one proxy shape ({@link #shapeKey}), immutable once built.
+   * ClusterLoadAssignments that depend on the proxy's locality are built per locality on
+   * demand and shared by the proxies of that locality.
+   */
+  public static final class Outbound {
+    private final SortedMap<String, Message> listeners;
+    private final SortedMap<String, Message> routes;
+    private final SortedMap<String, Message> clusters;
+    private final SortedMap<String, Message> endpoints;
+    private final Map<String, LocalityCluster> byLocality;
+
+    private Outbound(SortedMap<String, Message> listeners, SortedMap<String, Message> routes,
+        SortedMap<String, Message> clusters, SortedMap<String, Message> endpoints,
+        Map<String, LocalityCluster> byLocality) {
+      this.listeners = Collections.unmodifiableSortedMap(listeners);
+      this.routes = Collections.unmodifiableSortedMap(routes);
+      this.clusters = Collections.unmodifiableSortedMap(clusters);
+      this.endpoints = Collections.unmodifiableSortedMap(endpoints);
+      this.byLocality = Map.copyOf(byLocality);
+    }
+
+    /** What of a proxy beyond its shape and addresses its resources depend on. */
+    public String localityKey(ProxyNode node) {
+      if (byLocality.isEmpty()) {
+        return "";
+      }
+      java.util.Set<String> keys = new java.util.TreeSet<>();
+      for (LocalityCluster lc : byLocality.values()) {
+        keys.add(lc.balancer.proxyKey(node.locality(), node.labels()));
+      }
+      return String.join(",", keys);
+    }
+  }
+
+  /** An EDS cluster whose endpoints each proxy sees from its own locality. */
+  private static final class LocalityCluster {
+    final String name;
+    final int port;
+    final List<ServiceEndpoint> endpoints;
+    final LocalityLoadBalancer balancer;
+    final Map<String, ClusterLoadAssignment> byProxy = new ConcurrentHashMap<>();
+
+    LocalityCluster(String name, int port, List<ServiceEndpoint> endpoints,
+        LocalityLoadBalancer balancer) {
+      this.name = name;
+      this.port = port;
+      this.endpoints = List.copyOf(endpoints);
+      this.balancer = balancer;
+    }
+
+    ClusterLoadAssignment assignment(ProxyNode node) {
+      return byProxy.computeIfAbsent(balancer.proxyKey(node.locality(), node.labels()),
+          k -> balancer.assignment(name, port, endpoints, node.locality(), node.labels()));
+    }
+  }
+
+  /** The outbound resources of the proxy's shape: every service its Sidecar lets it see. */
+  public static Outbound outbound(MeshSnapshot snapshot, ProxyNode node) {
     ServiceRegistry registry = snapshot.registry();
     SidecarScope scope = SidecarScope.of(snapshot, node);
     String root = snapshot.meshConfig().rootNamespace();
@@ -54,6 +167,7 @@ public final class XdsTranslator {
     SortedMap<String, Message> routeConfigs = new TreeMap<>();
     SortedMap<String, Message> clusters = new TreeMap<>();
     SortedMap<String, Message> endpoints = new TreeMap<>();
+    Map<String, LocalityCluster> byLocality = new HashMap<>();
     for (MeshService service : registry.services()) {
       if (!scope.sees(service)) {
         continue;
@@ -61,8 +175,8 @@ public final class XdsTranslator {
       DestinationRule rule = rules.get(service.hostname());
       VirtualService vs = routes.get(service.hostname());
       for (ServicePort port : service.ports()) {
-        addClusters(service, port, rule, clusters, endpoints,
-            snapshot.meshConfig().trustDomain(), node.locality());
+        addClusters(service, port, rule, clusters, endpoints, byLocality,
+            snapshot.meshConfig().trustDomain());
         String name = ClusterNames.listener(service.hostname(), port.number());
         String defaultCluster = ClusterNames.outbound(port.number(), "", service.hostname());
         if (port.isHttp() || port.protocol().equals("TCP") && vs != null && !vs.http().isEmpty()
@@ -87,23 +201,8 @@ public final class XdsTranslator {
         }
       }
     }
-    listeners.putAll(InboundBuilder.build(snapshot, node));
     addOutboundTrafficPolicy(snapshot, scope, listeners, clusters);
-    Map<String, SortedMap<String, Message>> byType = new LinkedHashMap<>();
-    byType.put(TypeUrls.LISTENER, listeners);
-    byType.put(TypeUrls.ROUTE, routeConfigs);
-    byType.put(TypeUrls.CLUSTER, clusters);
-    byType.put(TypeUrls.ENDPOINT, endpoints);
-    return new ProxyResources(byType, requested -> {
-      if (requested.startsWith(InboundBuilder.PREFIX)) {
-        return InboundBuilder.forRequestedName(requested, snapshot, node);
-      }
-      String full = alias(requested, registry, node);
-      Message listener = full == null ? null : listeners.get(full);
-      return listener == null ? null
-          : ((io.envoyproxy.envoy.config.listener.v3.Listener) listener).toBuilder()
-              .setName(requested).build();
-    });
+    return new Outbound(listeners, routeConfigs, clusters, endpoints, byLocality);
   }
 
   /** Istio's names for where traffic to hosts outside the registry goes. */
@@ -175,7 +274,7 @@ public final class XdsTranslator {
 
   private static void addClusters(MeshService service, ServicePort port, DestinationRule rule,
       SortedMap<String, Message> clusters, SortedMap<String, Message> endpoints,
-      String trustDomain, String proxyLocality) {
+      Map<String, LocalityCluster> byLocality, String trustDomain) {
     List<DestinationRule.Subset> subsets = new ArrayList<>();
     subsets.add(null);
     if (rule != null) {
@@ -191,10 +290,15 @@ public final class XdsTranslator {
       Cluster cluster = ClusterBuilder.build(service, port, rule, subset, selected, trustDomain);
       clusters.put(cluster.getName(), cluster);
       if (cluster.getType() == Cluster.DiscoveryType.EDS) {
-        String locality = ClusterBuilder.localityFailover(rule, subset, port.number())
-            ? proxyLocality : "";
-        endpoints.put(cluster.getName(),
-            EndpointBuilder.build(cluster.getName(), port.number(), selected, locality));
+        LocalityLoadBalancer balancer =
+            ClusterBuilder.localityBalancer(rule, subset, port.number());
+        if (balancer == null) {
+          endpoints.put(cluster.getName(),
+              EndpointBuilder.build(cluster.getName(), port.number(), selected));
+        } else {
+          byLocality.put(cluster.getName(),
+              new LocalityCluster(cluster.getName(), port.number(), selected, balancer));
+        }
       }
     }
   }

@@ -355,6 +355,64 @@ class ResourceParserTest {
         .isEqualTo("f.yaml:4: DestinationRule a: host is required");
   }
 
+  private static String localityRule(String... setting) {
+    StringBuilder sb = new StringBuilder(String.join("\n",
+        "apiVersion: networking.istio.io/v1",
+        "kind: DestinationRule",
+        "metadata: {name: geo}",
+        "spec:",
+        "  host: geo.internal",
+        "  trafficPolicy:",
+        "    loadBalancer:",
+        "      localityLbSetting:",
+        ""));
+    for (String line : setting) {
+      sb.append("        ").append(line).append('\n');
+    }
+    return sb.toString();
+  }
+
+  @Test
+  void localityLbSetting() {
+    var dr = (dev.jmesh.controlplane.config.DestinationRule) one(localityRule(
+        "enabled: true",
+        "distribute:",
+        "- from: us-east/a/*",
+        "  to: {\"us-east/a/*\": 70, \"us-east/b\": 30}",
+        "failoverPriority: [topology.istio.io/network, \"topology.kubernetes.io/region=r1\"]"));
+    var lb = dr.trafficPolicy().loadBalancer().localityLbSetting();
+    assertThat(lb.enabled()).isTrue();
+    assertThat(lb.distribute()).singleElement().satisfies(d -> {
+      assertThat(d.from()).isEqualTo("us-east/a/*");
+      assertThat(d.to()).containsExactly(java.util.Map.entry("us-east/a/*", 70),
+          java.util.Map.entry("us-east/b", 30));
+    });
+    assertThat(lb.failoverPriority()).containsExactly("topology.istio.io/network",
+        "topology.kubernetes.io/region=r1");
+    var failover = (dev.jmesh.controlplane.config.DestinationRule) one(localityRule(
+        "enabled: false", "failover: [{from: us-east, to: eu-west}]"));
+    assertThat(failover.trafficPolicy().loadBalancer().localityLbSetting().failover())
+        .containsExactly(new dev.jmesh.controlplane.config.DestinationRule.Failover(
+            "us-east", "eu-west"));
+    assertThat(failover.trafficPolicy().loadBalancer().localityLbSetting().enabled()).isFalse();
+  }
+
+  @Test
+  void localityLbSettingErrors() {
+    assertThat(errors(localityRule("distribute:", "- from: us-east/*",
+        "  to: {us-east/a: 60, us-east/b: 30}"))).singleElement().asString()
+        .contains("f.yaml:10:", "the weights of 'to' add up to 90, not 100");
+    assertThat(errors(localityRule("failover: [{from: us-east, to: us-east}]")))
+        .singleElement().asString().contains("from and to are the same region 'us-east'");
+    assertThat(errors(localityRule("failover: [{from: us-east/a, to: eu-west}]")))
+        .singleElement().asString().contains("from and to are regions");
+    assertThat(errors(localityRule("distribute: [{from: \"*/a\", to: {us-east: 100}}]")))
+        .singleElement().asString().contains("'*/a' is not a locality");
+    assertThat(errors(localityRule("distribute: [{from: us-east, to: {us-east: 100}}]",
+        "failover: [{from: us-east, to: eu-west}]")))
+        .singleElement().asString().contains("give either distribute or failover, not both");
+  }
+
   @Test
   void durations() {
     assertThat(Durations.parse("7s")).hasSeconds(7);
