@@ -84,6 +84,10 @@ public final class ControlPlaneBench {
       System.out.printf("initial sync of %d clients: %.1f s (control plane CPU %.1f s);"
               + " control plane heap after GC: %s%n",
           clients, syncSeconds, cpuSeconds(cp), heapUsed(cp));
+      int histogram = intArg(args, "--histogram", 0);
+      if (histogram > 0) {
+        System.out.print(classHistogram(cp, histogram));
+      }
 
       for (int c = 1; c <= changes; c++) {
         boolean endpointChange = c % 2 == 1;
@@ -289,6 +293,18 @@ public final class ControlPlaneBench {
     String text = new String(info.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     Matcher m = Pattern.compile("used (\\d+)K").matcher(text);
     return m.find() ? (Long.parseLong(m.group(1)) / 1024) + " MB" : "unknown";
+  }
+
+  /** The first lines of the control plane's class histogram (live objects). */
+  private static String classHistogram(Process cp, int lines) throws Exception {
+    Process jcmd = new ProcessBuilder("jcmd", String.valueOf(cp.pid()), "GC.class_histogram")
+        .redirectErrorStream(true).start();
+    StringBuilder out = new StringBuilder();
+    try (BufferedReader r = new BufferedReader(
+        new InputStreamReader(jcmd.getInputStream(), StandardCharsets.UTF_8))) {
+      r.lines().skip(1).limit(lines + 2L).forEach(l -> out.append("  ").append(l).append('\n'));
+    }
+    return out.toString();
   }
 
   /** User plus system CPU time of the control-plane process so far. */

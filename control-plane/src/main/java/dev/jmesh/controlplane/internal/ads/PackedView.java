@@ -19,26 +19,64 @@ final class PackedView {
   private final ProxyResources resources;
   private final Interner interner;
 
-  /** Packed resources of the current and the previous config version, by type and name. */
+  /**
+   * Packed resources of the current and the previous config version, by type and name, and
+   * the subscriptions (sets of names) proxies ask for. Shared by every view of a version.
+   */
   static final class Interner {
-    final Map<String, Any> current = new ConcurrentHashMap<>();
-    private final Map<String, Any> previous;
+    final Map<String, Packed> current = new ConcurrentHashMap<>();
+    private final Map<String, Packed> previous;
+    private final Map<java.util.Set<String>, java.util.Set<String>> names =
+        new ConcurrentHashMap<>();
 
-    Interner(Map<String, Any> previous) {
+    Interner(Map<String, Packed> previous) {
       this.previous = previous;
     }
 
-    /** The earlier instance when its bytes are the same, else {@code fresh}. */
-    Any intern(String key, Any fresh) {
-      Any known = current.get(key);
-      if (known == null) {
-        known = previous.get(key);
+    /**
+     * The resource packed. Views built from one shared translation hold the same message
+     * instance, which is packed only once; a different instance with the same bytes, or the
+     * same bytes as in the previous version, gets the earlier {@link Any}.
+     */
+    Any pack(String key, Message m) {
+      Packed known = current.get(key);
+      if (known != null && known.source == m) {
+        return known.any;
       }
-      Any result = known != null && known.equals(fresh) ? known : fresh;
-      current.putIfAbsent(key, result);
+      Any fresh = pack(m);
+      Packed earlier = known != null ? known : previous.get(key);
+      Any result = earlier != null && same(earlier.any, fresh) ? earlier.any : fresh;
+      current.putIfAbsent(key, new Packed(m, result));
       return result;
     }
+
+    /** One instance per distinct set of names. */
+    java.util.Set<String> names(java.util.Set<String> requested) {
+      java.util.Set<String> copy = java.util.Set.copyOf(requested);
+      java.util.Set<String> known = names.putIfAbsent(copy, copy);
+      return known != null ? known : copy;
+    }
   }
+
+  /** A packed resource and the message it was packed from. */
+  record Packed(Message source, Any any) {}
+
+  private static final Map<String, com.google.protobuf.ByteString> TYPE_URLS =
+      new ConcurrentHashMap<>();
+
+  /**
+   * Like {@link Any#pack}, but the type URL is held as bytes: an {@code Any} is written to
+   * every proxy that receives it, and a {@code String} field would be UTF-8 encoded each time.
+   */
+  static Any pack(Message m) {
+    String typeUrl = "type.googleapis.com/" + m.getDescriptorForType().getFullName();
+    return Any.newBuilder()
+        .setTypeUrlBytes(TYPE_URLS.computeIfAbsent(typeUrl,
+            com.google.protobuf.ByteString::copyFromUtf8))
+        .setValue(m.toByteString())
+        .build();
+  }
+
   private final Map<String, Any> packed = new ConcurrentHashMap<>();
   private final Map<String, SortedMap<String, Any>> all = new ConcurrentHashMap<>();
   private final Map<Subscription, SortedMap<String, Any>> named = new ConcurrentHashMap<>();
@@ -49,6 +87,20 @@ final class PackedView {
   PackedView(ProxyResources resources, Interner interner) {
     this.resources = resources;
     this.interner = interner;
+  }
+
+  /**
+   * Whether two packed resources hold the same bytes. Compared as bytes because
+   * {@link Any#equals} would turn the type URL back into a {@code String}.
+   */
+  static boolean same(Any a, Any b) {
+    return a == b || a.getValue().equals(b.getValue())
+        && a.getTypeUrlBytes().equals(b.getTypeUrlBytes());
+  }
+
+  /** The shared instance of a set of subscribed names. */
+  java.util.Set<String> canonicalNames(java.util.Set<String> names) {
+    return interner.names(names);
   }
 
   ProxyResources resources() {
@@ -64,7 +116,7 @@ final class PackedView {
       if (m == null) {
         return null;
       }
-      any = interner.intern(key, Any.pack(m));
+      any = interner.pack(key, m);
       packed.putIfAbsent(key, any);
     }
     return any;
@@ -111,7 +163,7 @@ final class PackedView {
         p = prev.hasNext() ? prev.next() : null;
       }
       if (p != null && p.getKey().equals(n.getKey())) {
-        if (p.getValue() != n.getValue() && !p.getValue().equals(n.getValue())) {
+        if (!same(p.getValue(), n.getValue())) {
           changed.add(n.getValue());
         }
         p = prev.hasNext() ? prev.next() : null;

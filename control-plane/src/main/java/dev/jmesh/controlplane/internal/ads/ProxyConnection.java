@@ -132,18 +132,44 @@ final class ProxyConnection implements AdsStream {
         metrics.acks.increment();
       }
     }
+    if (st.requested && sameNames(req.getResourceNamesList(), st)) {
+      // An ACK or NACK repeats the subscription; most requests end here.
+      return;
+    }
     Set<String> names = new HashSet<>(req.getResourceNamesList());
     boolean wildcard = (names.isEmpty() && !st.requested
             && (type.equals(TypeUrls.LISTENER) || type.equals(TypeUrls.CLUSTER)))
         || names.remove("*") || (st.wildcard && names.isEmpty());
     boolean changed = !st.requested || wildcard != st.wildcard || !names.equals(st.names);
+    PackedView view = resourcesFor.apply(node);
     st.requested = true;
     st.wildcard = wildcard;
-    st.names = Set.copyOf(names);
+    // One instance per distinct set: thousands of proxies asking for the same names keep one.
+    st.names = view.canonicalNames(names);
     if (changed) {
       this.version = Math.max(this.version, snapshotVersion);
-      send(type, st, resourcesFor.apply(node), true, false);
+      send(type, st, view, true, false);
     }
+  }
+
+  /**
+   * Whether a request names exactly what the type is subscribed to, checked without building
+   * a set: requests of a stream that did not change their subscription (ACKs, NACKs) carry
+   * the same names again, thousands of them for EDS.
+   */
+  private static boolean sameNames(List<String> requested, TypeState st) {
+    if (requested.isEmpty()) {
+      return st.names.isEmpty();
+    }
+    if (st.wildcard || requested.size() != st.names.size()) {
+      return false;
+    }
+    for (String name : requested) {
+      if (!st.names.contains(name)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Sends every subscribed type whose contents changed, in CDS, EDS, LDS, RDS order. */
