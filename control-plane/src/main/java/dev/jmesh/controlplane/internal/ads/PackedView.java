@@ -43,7 +43,7 @@ final class PackedView {
       if (known != null && known.source == m) {
         return known.any;
       }
-      Any fresh = pack(m);
+      Any fresh = PackedView.pack(m);
       Packed earlier = known != null ? known : previous.get(key);
       Any result = earlier != null && same(earlier.any, fresh) ? earlier.any : fresh;
       current.putIfAbsent(key, new Packed(m, result));
