@@ -81,9 +81,9 @@ public final class ControlPlaneBench {
       long version = 1;
       awaitVersion(proxies, version, 600);
       double syncSeconds = (System.nanoTime() - start) / 1e9;
-      System.out.printf("initial sync of %d clients: %.1f s (control plane CPU %.1f s);"
-              + " control plane heap after GC: %s%n",
-          clients, syncSeconds, cpuSeconds(cp), heapUsed(cp));
+      System.out.printf("initial sync of %d clients: %.1f s (control plane CPU %.1f s,"
+              + " benchmark clients CPU %.1f s); control plane heap after GC: %s%n",
+          clients, syncSeconds, cpuSeconds(cp), ownCpuSeconds(), heapUsed(cp));
       int histogram = intArg(args, "--histogram", 0);
       if (histogram > 0) {
         System.out.print(classHistogram(cp, histogram));
@@ -305,6 +305,12 @@ public final class ControlPlaneBench {
       r.lines().skip(1).limit(lines + 2L).forEach(l -> out.append("  ").append(l).append('\n'));
     }
     return out.toString();
+  }
+
+  /** CPU time of this process (the simulated clients) so far. */
+  private static double ownCpuSeconds() {
+    return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toMillis() / 1e3)
+        .orElse(Double.NaN);
   }
 
   /** User plus system CPU time of the control-plane process so far. */

@@ -28,6 +28,7 @@ final class PackedView {
     private final Map<String, Packed> previous;
     private final Map<java.util.Set<String>, java.util.Set<String>> names =
         new ConcurrentHashMap<>();
+    private final Map<String, java.util.Set<String>> recentNames = new ConcurrentHashMap<>();
 
     Interner(Map<String, Packed> previous) {
       this.previous = previous;
@@ -50,11 +51,13 @@ final class PackedView {
       return result;
     }
 
-    /** One instance per distinct set of names. */
-    java.util.Set<String> names(java.util.Set<String> requested) {
+    /** One instance per distinct set of names; the latest per type is kept at hand. */
+    java.util.Set<String> names(String typeUrl, java.util.Set<String> requested) {
       java.util.Set<String> copy = java.util.Set.copyOf(requested);
       java.util.Set<String> known = names.putIfAbsent(copy, copy);
-      return known != null ? known : copy;
+      java.util.Set<String> result = known != null ? known : copy;
+      recentNames.put(typeUrl, result);
+      return result;
     }
   }
 
@@ -99,8 +102,13 @@ final class PackedView {
   }
 
   /** The shared instance of a set of subscribed names. */
-  java.util.Set<String> canonicalNames(java.util.Set<String> names) {
-    return interner.names(names);
+  java.util.Set<String> canonicalNames(String typeUrl, java.util.Set<String> names) {
+    return interner.names(typeUrl, names);
+  }
+
+  /** The set of names last subscribed to for a type, by any proxy; null when none. */
+  java.util.Set<String> recentNames(String typeUrl) {
+    return interner.recentNames.get(typeUrl);
   }
 
   ProxyResources resources() {

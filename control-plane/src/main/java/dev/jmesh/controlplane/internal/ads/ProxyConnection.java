@@ -136,16 +136,20 @@ final class ProxyConnection implements AdsStream {
       // An ACK or NACK repeats the subscription; most requests end here.
       return;
     }
-    Set<String> names = new HashSet<>(req.getResourceNamesList());
+    PackedView view = resourcesFor.apply(node);
+    // Thousands of proxies ask for the same names: most match the set another one asked for.
+    Set<String> recent = view.recentNames(type);
+    boolean known = recent != null && sameNames(req.getResourceNamesList(), recent);
+    Set<String> names = known ? recent : new HashSet<>(req.getResourceNamesList());
+    // A known set is never empty and never holds "*" (it was interned after its removal).
     boolean wildcard = (names.isEmpty() && !st.requested
             && (type.equals(TypeUrls.LISTENER) || type.equals(TypeUrls.CLUSTER)))
-        || names.remove("*") || (st.wildcard && names.isEmpty());
+        || (!known && names.remove("*")) || (st.wildcard && names.isEmpty());
     boolean changed = !st.requested || wildcard != st.wildcard || !names.equals(st.names);
-    PackedView view = resourcesFor.apply(node);
     st.requested = true;
     st.wildcard = wildcard;
     // One instance per distinct set: thousands of proxies asking for the same names keep one.
-    st.names = view.canonicalNames(names);
+    st.names = known ? recent : view.canonicalNames(type, names);
     if (changed) {
       this.version = Math.max(this.version, snapshotVersion);
       send(type, st, view, true, false);
@@ -161,11 +165,16 @@ final class ProxyConnection implements AdsStream {
     if (requested.isEmpty()) {
       return st.names.isEmpty();
     }
-    if (st.wildcard || requested.size() != st.names.size()) {
+    return !st.wildcard && sameNames(requested, st.names);
+  }
+
+  /** Whether a request's list of names is exactly {@code names} (a duplicate fails it). */
+  private static boolean sameNames(List<String> requested, Set<String> names) {
+    if (requested.size() != names.size() || names.isEmpty()) {
       return false;
     }
     for (String name : requested) {
-      if (!st.names.contains(name)) {
+      if (!names.contains(name)) {
         return false;
       }
     }

@@ -49,6 +49,7 @@ class ResourceParserTest {
         ""));
     assertThat(se.namespace()).isEqualTo("shop");
     assertThat(se.resolution()).isEqualTo(ServiceEntry.Resolution.DNS);
+    assertThat(se.location()).isEqualTo(ServiceEntry.Location.MESH_EXTERNAL);
     assertThat(se.ports()).extracting(p -> p.protocol()).containsExactly("TLS", "HTTP");
     assertThat(se.ports().get(1).targetPort()).isEqualTo(8080);
     assertThat(se.endpoints().get(0).ports()).containsEntry("web", 8081);
@@ -162,7 +163,7 @@ class ResourceParserTest {
     assertThat(service.addresses()).containsExactly("10.96.0.10");
     assertThat(service.endpoints()).extracting(e -> e.address() + ":" + e.ports().get(9090)
         + ":" + e.ready() + ":" + e.locality())
-        .containsExactly("10.0.0.5:19090:true:z1", "10.0.0.6:19090:false:");
+        .containsExactly("10.0.0.5:19090:true:/z1", "10.0.0.6:19090:false:");
     assertThat(registry.lookup("ratings", "shop")).isSameAs(service);
     assertThat(registry.lookup("ratings.shop", "default")).isSameAs(service);
     assertThat(registry.lookup("ratings", "default")).isNull();
