@@ -183,6 +183,30 @@ class AdsServerTest {
   }
 
   @Test
+  void endpointOnlyChangePushesOnlyEds() throws Exception {
+    String v2 = "outbound|9080|v2|reviews.default.svc.cluster.local";
+    try (AdsTestClient client = new AdsTestClient(cp.xdsPort(), "a", "default")) {
+      client.subscribe(TypeUrls.CLUSTER);
+      client.ack(client.next(WAIT));
+      client.subscribe(TypeUrls.LISTENER);
+      client.ack(client.next(WAIT));
+      client.subscribe(TypeUrls.ROUTE, REVIEWS);
+      client.ack(client.next(WAIT), REVIEWS);
+      client.subscribe(TypeUrls.ENDPOINT, v2);
+      client.ack(client.next(WAIT), v2);
+      assertThat(client.poll(QUIET)).isNull();
+
+      TestMesh.write(dir, "services.yaml", TestMesh.resource("bookinfo/services.yaml")
+          .replace("127.0.0.14", "127.0.0.41"));
+      DiscoveryResponse pushed = client.next(WAIT);
+      assertThat(pushed.getTypeUrl()).isEqualTo(TypeUrls.ENDPOINT);
+      client.ack(pushed, v2);
+      // Listeners, routes and clusters did not change: nothing else is sent.
+      assertThat(client.poll(QUIET)).isNull();
+    }
+  }
+
+  @Test
   void reconnectingProxyWithANonceFromItsOldStreamIsAnswered() throws Exception {
     try (AdsTestClient client = new AdsTestClient(cp.xdsPort(), "a", "default")) {
       client.ack(DiscoveryResponse.newBuilder().setTypeUrl(TypeUrls.CLUSTER)

@@ -174,4 +174,17 @@ class LocalityLoadBalancingTest {
     assertThat(outbound.localityKey(proxy("us-east/a/1", Map.of())))
         .isEqualTo(outbound.localityKey(proxy("eu-west/a/1", Map.of()))).isEmpty();
   }
+
+  @Test
+  void proxyLocalityComesFromTheNode() {
+    var node = io.envoyproxy.envoy.config.core.v3.Node.newBuilder().setId("p")
+        .setLocality(io.envoyproxy.envoy.config.core.v3.Locality.newBuilder()
+            .setRegion("us-east").setZone("a").setSubZone("1"))
+        .build();
+    assertThat(ProxyNode.from(node).locality()).isEqualTo("us-east/a/1");
+    assertThat(ProxyNode.from(node.toBuilder().setLocality(
+        io.envoyproxy.envoy.config.core.v3.Locality.newBuilder().setZone("a")).build())
+        .locality()).isEqualTo("/a/");
+    assertThat(ProxyNode.from(node.toBuilder().clearLocality().build()).locality()).isEmpty();
+  }
 }
