@@ -60,11 +60,18 @@ final class ProxyConnection implements AdsStream {
   private long version;
   private boolean closed;
   /**
-   * Types whose response waits for the stream to drain, and whether it must be sent even if
-   * unchanged. A waiting type is recomputed when sent, so a slow proxy skips the versions it
+   * Types whose response waits for the stream to drain, whether it must be sent even if
+   * unchanged, and whether a config change caused it (only those count towards convergence
+   * time). A waiting type is recomputed when sent, so a slow proxy skips the versions it
    * missed instead of queueing them: the per-connection queue holds at most one per type.
    */
-  private final Map<String, Boolean> waiting = new LinkedHashMap<>();
+  private final Map<String, Waiting> waiting = new LinkedHashMap<>();
+
+  private record Waiting(boolean always, boolean push) {
+    Waiting or(Waiting other) {
+      return new Waiting(always || other.always, push || other.push);
+    }
+  }
 
   ProxyConnection(long id, StreamObserver<DiscoveryResponse> out,
       Function<ProxyNode, PackedView> resourcesFor, AdsMetrics metrics,
@@ -213,22 +220,22 @@ final class ProxyConnection implements AdsStream {
     List<String> order = new ArrayList<>(TypeUrls.PUSH_ORDER);
     order.addAll(waiting.keySet());
     for (String type : order) {
-      Boolean always = waiting.get(type);
-      if (always == null) {
+      Waiting w = waiting.get(type);
+      if (w == null) {
         continue;
       }
       if (ready != null && !ready.isReady()) {
         return;
       }
       waiting.remove(type);
-      send(type, types.get(type), view, always, true);
+      send(type, types.get(type), view, w.always(), w.push());
     }
   }
 
   private void send(String type, TypeState st, PackedView resources, boolean always,
       boolean push) {
     if (ready != null && !ready.isReady()) {
-      waiting.merge(type, always, Boolean::logicalOr);
+      waiting.merge(type, new Waiting(always, push), Waiting::or);
       return;
     }
     SortedMap<String, Any> contents;
