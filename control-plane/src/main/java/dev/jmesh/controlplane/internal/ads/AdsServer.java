@@ -1,6 +1,7 @@
 package dev.jmesh.controlplane.internal.ads;
 
 import dev.jmesh.controlplane.internal.config.MeshSnapshot;
+import dev.jmesh.controlplane.internal.xds.OutboundResources;
 import dev.jmesh.controlplane.internal.xds.ProxyNode;
 import dev.jmesh.controlplane.internal.xds.ProxyResources;
 import dev.jmesh.controlplane.internal.xds.XdsTranslator;
@@ -52,7 +53,7 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
    */
   private static final class ViewCache {
     final MeshSnapshot snapshot;
-    final Map<String, XdsTranslator.Outbound> outbounds = new ConcurrentHashMap<>();
+    final Map<String, OutboundResources> outbounds = new ConcurrentHashMap<>();
     final Map<String, PackedView> views = new ConcurrentHashMap<>();
     final PackedView.Interner interner;
 
@@ -90,7 +91,7 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
     }
     ViewCache fc = c;
     String shape = XdsTranslator.shapeKey(node);
-    XdsTranslator.Outbound outbound =
+    OutboundResources outbound =
         c.outbounds.computeIfAbsent(shape, k -> XdsTranslator.outbound(snapshot, node));
     String key = shape + "|" + node.ips() + "|" + outbound.localityKey(node);
     return c.views.computeIfAbsent(key, k ->

@@ -71,18 +71,31 @@ final class LocalityLoadBalancer {
     return !setting.distribute().isEmpty();
   }
 
+  /** The names of the labels failoverPriority compares, when it applies. */
+  List<String> priorityLabels() {
+    if (distributes() || setting.failoverPriority().isEmpty()) {
+      return List.of();
+    }
+    List<String> names = new ArrayList<>();
+    for (String entry : setting.failoverPriority()) {
+      names.add(entry.split("=", 2)[0]);
+    }
+    return names;
+  }
+
   /**
    * What of the proxy this balancer looks at, so proxies that agree on it share one answer:
    * the locality, and the values of the failoverPriority labels.
    */
   String proxyKey(String proxyLocality, Map<String, String> proxyLabels) {
-    if (distributes() || setting.failoverPriority().isEmpty()) {
+    List<String> names = priorityLabels();
+    if (names.isEmpty()) {
       return proxyLocality;
     }
     Map<String, String> labels = withTopology(proxyLabels, proxyLocality);
     StringBuilder key = new StringBuilder(proxyLocality);
-    for (String name : setting.failoverPriority()) {
-      key.append('|').append(labels.get(name.split("=", 2)[0]));
+    for (String name : names) {
+      key.append('|').append(labels.get(name));
     }
     return key.toString();
   }

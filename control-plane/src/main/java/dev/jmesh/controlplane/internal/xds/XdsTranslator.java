@@ -10,9 +10,7 @@ import dev.jmesh.controlplane.internal.registry.MeshService;
 import dev.jmesh.controlplane.internal.registry.ServiceEndpoint;
 import dev.jmesh.controlplane.internal.registry.ServiceRegistry;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -20,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Translates a {@link MeshSnapshot} into the xDS resources one proxy receives: for every
@@ -38,7 +35,7 @@ public final class XdsTranslator {
   /**
    * What a proxy's outbound configuration depends on: its namespace (exportTo, Sidecar,
    * short names, rule precedence) and labels (Sidecar selectors, {@code sourceLabels}).
-   * Proxies with the same shape share one {@link Outbound}.
+   * Proxies with the same shape share one {@link OutboundResources}.
    */
   public static String shapeKey(ProxyNode node) {
     return node.namespace() + "|" + new TreeMap<>(node.labels());
@@ -50,25 +47,18 @@ public final class XdsTranslator {
    * its locality. Only those last two are built per view.
    */
   public static ProxyResources translate(MeshSnapshot snapshot, ProxyNode node,
-      Outbound outbound) {
-    SortedMap<String, Message> listeners = outbound.listeners;
+      OutboundResources outbound) {
+    SortedMap<String, Message> listeners = outbound.listeners();
     var inbound = InboundBuilder.build(snapshot, node);
     if (!inbound.isEmpty()) {
-      listeners = new TreeMap<>(outbound.listeners);
+      listeners = new TreeMap<>(outbound.listeners());
       listeners.putAll(inbound);
-    }
-    SortedMap<String, Message> endpoints = outbound.endpoints;
-    if (!outbound.byLocality.isEmpty()) {
-      endpoints = new TreeMap<>(outbound.endpoints);
-      for (LocalityCluster lc : outbound.byLocality.values()) {
-        endpoints.put(lc.name, lc.assignment(node));
-      }
     }
     Map<String, SortedMap<String, Message>> byType = new LinkedHashMap<>();
     byType.put(TypeUrls.LISTENER, listeners);
-    byType.put(TypeUrls.ROUTE, outbound.routes);
-    byType.put(TypeUrls.CLUSTER, outbound.clusters);
-    byType.put(TypeUrls.ENDPOINT, endpoints);
+    byType.put(TypeUrls.ROUTE, outbound.routes());
+    byType.put(TypeUrls.CLUSTER, outbound.clusters());
+    byType.put(TypeUrls.ENDPOINT, outbound.endpoints(node));
     ServiceRegistry registry = snapshot.registry();
     SortedMap<String, Message> allListeners = listeners;
     return new ProxyResources(byType, requested -> {
@@ -83,65 +73,8 @@ public final class XdsTranslator {
     });
   }
 
-  /**
-   * The outbound resources of one proxy shape ({@link #shapeKey}), immutable once built.
-   * ClusterLoadAssignments that depend on the proxy's locality are built per locality on
-   * demand and shared by the proxies of that locality.
-   */
-  public static final class Outbound {
-    private final SortedMap<String, Message> listeners;
-    private final SortedMap<String, Message> routes;
-    private final SortedMap<String, Message> clusters;
-    private final SortedMap<String, Message> endpoints;
-    private final Map<String, LocalityCluster> byLocality;
-
-    private Outbound(SortedMap<String, Message> listeners, SortedMap<String, Message> routes,
-        SortedMap<String, Message> clusters, SortedMap<String, Message> endpoints,
-        Map<String, LocalityCluster> byLocality) {
-      this.listeners = Collections.unmodifiableSortedMap(listeners);
-      this.routes = Collections.unmodifiableSortedMap(routes);
-      this.clusters = Collections.unmodifiableSortedMap(clusters);
-      this.endpoints = Collections.unmodifiableSortedMap(endpoints);
-      this.byLocality = Map.copyOf(byLocality);
-    }
-
-    /** What of a proxy beyond its shape and addresses its resources depend on. */
-    public String localityKey(ProxyNode node) {
-      if (byLocality.isEmpty()) {
-        return "";
-      }
-      java.util.Set<String> keys = new java.util.TreeSet<>();
-      for (LocalityCluster lc : byLocality.values()) {
-        keys.add(lc.balancer.proxyKey(node.locality(), node.labels()));
-      }
-      return String.join(",", keys);
-    }
-  }
-
-  /** An EDS cluster whose endpoints each proxy sees from its own locality. */
-  private static final class LocalityCluster {
-    final String name;
-    final int port;
-    final List<ServiceEndpoint> endpoints;
-    final LocalityLoadBalancer balancer;
-    final Map<String, ClusterLoadAssignment> byProxy = new ConcurrentHashMap<>();
-
-    LocalityCluster(String name, int port, List<ServiceEndpoint> endpoints,
-        LocalityLoadBalancer balancer) {
-      this.name = name;
-      this.port = port;
-      this.endpoints = List.copyOf(endpoints);
-      this.balancer = balancer;
-    }
-
-    ClusterLoadAssignment assignment(ProxyNode node) {
-      return byProxy.computeIfAbsent(balancer.proxyKey(node.locality(), node.labels()),
-          k -> balancer.assignment(name, port, endpoints, node.locality(), node.labels()));
-    }
-  }
-
   /** The outbound resources of the proxy's shape: every service its Sidecar lets it see. */
-  public static Outbound outbound(MeshSnapshot snapshot, ProxyNode node) {
+  public static OutboundResources outbound(MeshSnapshot snapshot, ProxyNode node) {
     ServiceRegistry registry = snapshot.registry();
     SidecarScope scope = SidecarScope.of(snapshot, node);
     String root = snapshot.meshConfig().rootNamespace();
@@ -167,7 +100,7 @@ public final class XdsTranslator {
     SortedMap<String, Message> routeConfigs = new TreeMap<>();
     SortedMap<String, Message> clusters = new TreeMap<>();
     SortedMap<String, Message> endpoints = new TreeMap<>();
-    Map<String, LocalityCluster> byLocality = new HashMap<>();
+    Map<String, OutboundResources.LocalityCluster> byLocality = new HashMap<>();
     for (MeshService service : registry.services()) {
       if (!scope.sees(service)) {
         continue;
@@ -202,7 +135,7 @@ public final class XdsTranslator {
       }
     }
     addOutboundTrafficPolicy(snapshot, scope, listeners, clusters);
-    return new Outbound(listeners, routeConfigs, clusters, endpoints, byLocality);
+    return new OutboundResources(listeners, routeConfigs, clusters, endpoints, byLocality);
   }
 
   /** Istio's names for where traffic to hosts outside the registry goes. */
@@ -274,7 +207,7 @@ public final class XdsTranslator {
 
   private static void addClusters(MeshService service, ServicePort port, DestinationRule rule,
       SortedMap<String, Message> clusters, SortedMap<String, Message> endpoints,
-      Map<String, LocalityCluster> byLocality, String trustDomain) {
+      Map<String, OutboundResources.LocalityCluster> byLocality, String trustDomain) {
     List<DestinationRule.Subset> subsets = new ArrayList<>();
     subsets.add(null);
     if (rule != null) {
@@ -297,7 +230,8 @@ public final class XdsTranslator {
               EndpointBuilder.build(cluster.getName(), port.number(), selected));
         } else {
           byLocality.put(cluster.getName(),
-              new LocalityCluster(cluster.getName(), port.number(), selected, balancer));
+              new OutboundResources.LocalityCluster(cluster.getName(), port.number(), selected,
+                  balancer));
         }
       }
     }

@@ -150,7 +150,7 @@ class LocalityLoadBalancingTest {
     ProxyNode east = proxy("us-east/a/1", Map.of());
     ProxyNode eastToo = new ProxyNode("other", "default", Map.of(), List.of(), "us-east/a/1");
     ProxyNode west = proxy("eu-west/a/1", Map.of());
-    XdsTranslator.Outbound outbound = XdsTranslator.outbound(snapshot, east);
+    OutboundResources outbound = XdsTranslator.outbound(snapshot, east);
     ProxyResources a = XdsTranslator.translate(snapshot, east, outbound);
     ProxyResources b = XdsTranslator.translate(snapshot, west, outbound);
     ProxyResources c = XdsTranslator.translate(snapshot, eastToo, outbound);
@@ -169,7 +169,7 @@ class LocalityLoadBalancingTest {
   void withoutLocalityClustersTheLocalityDoesNotSplitViews() {
     TestMesh.write(dir, "geo.yaml", TestMesh.resource("bookinfo/services.yaml"));
     MeshSnapshot plain = TestMesh.load(dir);
-    XdsTranslator.Outbound outbound =
+    OutboundResources outbound =
         XdsTranslator.outbound(plain, proxy("us-east/a/1", Map.of()));
     assertThat(outbound.localityKey(proxy("us-east/a/1", Map.of())))
         .isEqualTo(outbound.localityKey(proxy("eu-west/a/1", Map.of()))).isEmpty();
