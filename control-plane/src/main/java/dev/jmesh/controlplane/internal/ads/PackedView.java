@@ -5,6 +5,7 @@ import com.google.protobuf.Message;
 import dev.jmesh.controlplane.internal.xds.ProxyResources;
 import java.util.Collections;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,9 +27,9 @@ final class PackedView {
   static final class Interner {
     final Map<String, Packed> current = new ConcurrentHashMap<>();
     private final Map<String, Packed> previous;
-    private final Map<java.util.Set<String>, java.util.Set<String>> names =
+    private final Map<Set<String>, Set<String>> names =
         new ConcurrentHashMap<>();
-    private final Map<String, java.util.Set<String>> recentNames = new ConcurrentHashMap<>();
+    private final Map<String, Set<String>> recentNames = new ConcurrentHashMap<>();
 
     Interner(Map<String, Packed> previous) {
       this.previous = previous;
@@ -52,10 +53,10 @@ final class PackedView {
     }
 
     /** One instance per distinct set of names; the latest per type is kept at hand. */
-    java.util.Set<String> names(String typeUrl, java.util.Set<String> requested) {
-      java.util.Set<String> copy = java.util.Set.copyOf(requested);
-      java.util.Set<String> known = names.putIfAbsent(copy, copy);
-      java.util.Set<String> result = known != null ? known : copy;
+    Set<String> names(String typeUrl, Set<String> requested) {
+      Set<String> copy = Set.copyOf(requested);
+      Set<String> known = names.putIfAbsent(copy, copy);
+      Set<String> result = known != null ? known : copy;
       recentNames.put(typeUrl, result);
       return result;
     }
@@ -85,7 +86,7 @@ final class PackedView {
   private final Map<Subscription, SortedMap<String, Any>> named = new ConcurrentHashMap<>();
 
   /** Proxies of one view usually ask for the same names: their answer is built once. */
-  private record Subscription(String typeUrl, java.util.Set<String> names) {}
+  private record Subscription(String typeUrl, Set<String> names) {}
 
   PackedView(ProxyResources resources, Interner interner) {
     this.resources = resources;
@@ -102,12 +103,12 @@ final class PackedView {
   }
 
   /** The shared instance of a set of subscribed names. */
-  java.util.Set<String> canonicalNames(String typeUrl, java.util.Set<String> names) {
+  Set<String> canonicalNames(String typeUrl, Set<String> names) {
     return interner.names(typeUrl, names);
   }
 
   /** The set of names last subscribed to for a type, by any proxy; null when none. */
-  java.util.Set<String> recentNames(String typeUrl) {
+  Set<String> recentNames(String typeUrl) {
     return interner.recentNames.get(typeUrl);
   }
 
@@ -184,7 +185,7 @@ final class PackedView {
   }
 
   /** The packed resources of these names that exist. */
-  SortedMap<String, Any> named(String typeUrl, java.util.Set<String> names) {
+  SortedMap<String, Any> named(String typeUrl, Set<String> names) {
     return this.named.computeIfAbsent(new Subscription(typeUrl, names), s -> {
       SortedMap<String, Any> out = new TreeMap<>();
       for (String name : names) {
