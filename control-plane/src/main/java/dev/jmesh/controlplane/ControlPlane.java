@@ -22,9 +22,11 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -49,6 +51,7 @@ public final class ControlPlane implements AutoCloseable {
   private final ConfigStore store = new ConfigStore();
   private final AdsServer ads;
   private final ScheduledExecutorService scheduler;
+  private final ExecutorService xdsExecutor;
   private final Debouncer debouncer;
   private final Path caDir;
   private final int requestedSecurePort;
@@ -72,6 +75,16 @@ public final class ControlPlane implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    // Stream handlers never block (each connection is a small synchronised state machine), so
+    // a thread per core serves every proxy; gRPC's default would start a thread per busy
+    // stream, hundreds of them when thousands of proxies connect at once.
+    AtomicInteger xdsThreads = new AtomicInteger();
+    this.xdsExecutor = Executors.newFixedThreadPool(
+        Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+          Thread t = new Thread(r, "jmesh-xds-" + xdsThreads.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
     this.debouncer = new Debouncer(scheduler, b.debounce, b.debounceMax, this::reloadQuietly);
     ProxyLifecycle lifecycle = ProxyLifecycle.NONE;
     if (b.registrationGrace != null) {
@@ -96,6 +109,7 @@ public final class ControlPlane implements AutoCloseable {
     }
     grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, requestedXdsPort))
         .addService(ads)
+        .executor(xdsExecutor)
         .permitKeepAliveWithoutCalls(true)
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .maxInboundMessageSize(16 * 1024 * 1024)
@@ -211,6 +225,7 @@ public final class ControlPlane implements AutoCloseable {
       }
     }
     scheduler.shutdownNow();
+    xdsExecutor.shutdownNow();
   }
 
   /** Blocks until the gRPC server stops. */

@@ -66,14 +66,38 @@ public record DestinationRule(
       boolean maglev,
       long maglevTableSize) {}
 
-  /** localityLbSetting: distribute / failover lists, kept as written for later issues. */
+  /**
+   * localityLbSetting. {@code distribute} and {@code failover} exclude each other;
+   * {@code failoverPriority} may come with {@code failover}.
+   *
+   * @param failover {@code from} region to {@code to} region
+   * @param failoverPriority label names, each optionally {@code name=value}
+   */
   public record LocalityLb(
-      boolean enabled, List<Map<String, String>> failover, List<String> failoverPriority) {
+      boolean enabled,
+      List<Distribute> distribute,
+      List<Failover> failover,
+      List<String> failoverPriority) {
     public LocalityLb {
+      distribute = List.copyOf(distribute);
       failover = List.copyOf(failover);
       failoverPriority = List.copyOf(failoverPriority);
     }
   }
+
+  /**
+   * Traffic from proxies in {@code from} goes to the localities of {@code to} by weight (in
+   * the order written; the weights add up to 100). Localities are {@code region/zone/subzone}
+   * with {@code *} for any.
+   */
+  public record Distribute(String from, Map<String, Integer> to) {
+    public Distribute {
+      to = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(to));
+    }
+  }
+
+  /** When the proxy's region {@code from} has no healthy endpoint, use region {@code to}. */
+  public record Failover(String from, String to) {}
 
   /** ConnectionPoolSettings (tcp and http); 0 means not set. */
   public record ConnectionPool(

@@ -1,6 +1,7 @@
 package dev.jmesh.controlplane.internal.ads;
 
 import dev.jmesh.controlplane.internal.config.MeshSnapshot;
+import dev.jmesh.controlplane.internal.xds.OutboundResources;
 import dev.jmesh.controlplane.internal.xds.ProxyNode;
 import dev.jmesh.controlplane.internal.xds.ProxyResources;
 import dev.jmesh.controlplane.internal.xds.XdsTranslator;
@@ -52,6 +53,7 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
    */
   private static final class ViewCache {
     final MeshSnapshot snapshot;
+    final Map<String, OutboundResources> outbounds = new ConcurrentHashMap<>();
     final Map<String, PackedView> views = new ConcurrentHashMap<>();
     final PackedView.Interner interner;
 
@@ -71,6 +73,12 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
     return viewFor(node).resources();
   }
 
+  /**
+   * The packed view of a proxy. Translation is shared in layers: outbound resources per
+   * proxy shape (namespace and labels), then per view the inbound listeners (by address) and
+   * the endpoints of clusters that depend on the proxy's locality. Proxies whose views are
+   * equal share one {@link PackedView}, so its resources are serialised once.
+   */
   PackedView viewFor(ProxyNode node) {
     MeshSnapshot snapshot = snapshots.get();
     ViewCache c = cache.get();
@@ -82,8 +90,12 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
       }
     }
     ViewCache fc = c;
-    return c.views.computeIfAbsent(node.viewKey(),
-        k -> new PackedView(XdsTranslator.translate(snapshot, node), fc.interner));
+    String shape = XdsTranslator.shapeKey(node);
+    OutboundResources outbound =
+        c.outbounds.computeIfAbsent(shape, k -> XdsTranslator.outbound(snapshot, node));
+    String key = shape + "|" + node.ips() + "|" + outbound.localityKey(node);
+    return c.views.computeIfAbsent(key, k ->
+        new PackedView(XdsTranslator.translate(snapshot, node, outbound), fc.interner));
   }
 
   @Override

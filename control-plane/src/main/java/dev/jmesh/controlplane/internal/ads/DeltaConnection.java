@@ -201,7 +201,7 @@ final class DeltaConnection implements AdsStream {
     List<Resource> resources = new ArrayList<>();
     for (Map.Entry<String, Any> e : desired.entrySet()) {
       Any had = st.sent.get(e.getKey());
-      if (had == null || (had != e.getValue() && !had.equals(e.getValue()))) {
+      if (had == null || !PackedView.same(had, e.getValue())) {
         resources.add(Resource.newBuilder().setName(e.getKey())
             .setVersion(Integer.toHexString(e.getValue().getValue().hashCode()))
             .setResource(e.getValue()).build());

@@ -5,6 +5,7 @@ import com.google.protobuf.Message;
 import dev.jmesh.controlplane.internal.xds.ProxyResources;
 import java.util.Collections;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,36 +20,96 @@ final class PackedView {
   private final ProxyResources resources;
   private final Interner interner;
 
-  /** Packed resources of the current and the previous config version, by type and name. */
+  /**
+   * Packed resources of the current and the previous config version, by type and name, and
+   * the subscriptions (sets of names) proxies ask for. Shared by every view of a version.
+   */
   static final class Interner {
-    final Map<String, Any> current = new ConcurrentHashMap<>();
-    private final Map<String, Any> previous;
+    final Map<String, Packed> current = new ConcurrentHashMap<>();
+    private final Map<String, Packed> previous;
+    private final Map<Set<String>, Set<String>> names =
+        new ConcurrentHashMap<>();
+    private final Map<String, Set<String>> recentNames = new ConcurrentHashMap<>();
 
-    Interner(Map<String, Any> previous) {
+    Interner(Map<String, Packed> previous) {
       this.previous = previous;
     }
 
-    /** The earlier instance when its bytes are the same, else {@code fresh}. */
-    Any intern(String key, Any fresh) {
-      Any known = current.get(key);
-      if (known == null) {
-        known = previous.get(key);
+    /**
+     * The resource packed. Views built from one shared translation hold the same message
+     * instance, which is packed only once; a different instance with the same bytes, or the
+     * same bytes as in the previous version, gets the earlier {@link Any}.
+     */
+    Any pack(String key, Message m) {
+      Packed known = current.get(key);
+      if (known != null && known.source == m) {
+        return known.any;
       }
-      Any result = known != null && known.equals(fresh) ? known : fresh;
-      current.putIfAbsent(key, result);
+      Any fresh = PackedView.pack(m);
+      Packed earlier = known != null ? known : previous.get(key);
+      Any result = earlier != null && same(earlier.any, fresh) ? earlier.any : fresh;
+      current.putIfAbsent(key, new Packed(m, result));
+      return result;
+    }
+
+    /** One instance per distinct set of names; the latest per type is kept at hand. */
+    Set<String> names(String typeUrl, Set<String> requested) {
+      Set<String> copy = Set.copyOf(requested);
+      Set<String> known = names.putIfAbsent(copy, copy);
+      Set<String> result = known != null ? known : copy;
+      recentNames.put(typeUrl, result);
       return result;
     }
   }
+
+  /** A packed resource and the message it was packed from. */
+  record Packed(Message source, Any any) {}
+
+  private static final Map<String, com.google.protobuf.ByteString> TYPE_URLS =
+      new ConcurrentHashMap<>();
+
+  /**
+   * Like {@link Any#pack}, but the type URL is held as bytes: an {@code Any} is written to
+   * every proxy that receives it, and a {@code String} field would be UTF-8 encoded each time.
+   */
+  static Any pack(Message m) {
+    String typeUrl = "type.googleapis.com/" + m.getDescriptorForType().getFullName();
+    return Any.newBuilder()
+        .setTypeUrlBytes(TYPE_URLS.computeIfAbsent(typeUrl,
+            com.google.protobuf.ByteString::copyFromUtf8))
+        .setValue(m.toByteString())
+        .build();
+  }
+
   private final Map<String, Any> packed = new ConcurrentHashMap<>();
   private final Map<String, SortedMap<String, Any>> all = new ConcurrentHashMap<>();
   private final Map<Subscription, SortedMap<String, Any>> named = new ConcurrentHashMap<>();
 
   /** Proxies of one view usually ask for the same names: their answer is built once. */
-  private record Subscription(String typeUrl, java.util.Set<String> names) {}
+  private record Subscription(String typeUrl, Set<String> names) {}
 
   PackedView(ProxyResources resources, Interner interner) {
     this.resources = resources;
     this.interner = interner;
+  }
+
+  /**
+   * Whether two packed resources hold the same bytes. Compared as bytes because
+   * {@link Any#equals} would turn the type URL back into a {@code String}.
+   */
+  static boolean same(Any a, Any b) {
+    return a == b || a.getValue().equals(b.getValue())
+        && a.getTypeUrlBytes().equals(b.getTypeUrlBytes());
+  }
+
+  /** The shared instance of a set of subscribed names. */
+  Set<String> canonicalNames(String typeUrl, Set<String> names) {
+    return interner.names(typeUrl, names);
+  }
+
+  /** The set of names last subscribed to for a type, by any proxy; null when none. */
+  Set<String> recentNames(String typeUrl) {
+    return interner.recentNames.get(typeUrl);
   }
 
   ProxyResources resources() {
@@ -64,7 +125,7 @@ final class PackedView {
       if (m == null) {
         return null;
       }
-      any = interner.intern(key, Any.pack(m));
+      any = interner.pack(key, m);
       packed.putIfAbsent(key, any);
     }
     return any;
@@ -111,7 +172,7 @@ final class PackedView {
         p = prev.hasNext() ? prev.next() : null;
       }
       if (p != null && p.getKey().equals(n.getKey())) {
-        if (p.getValue() != n.getValue() && !p.getValue().equals(n.getValue())) {
+        if (!same(p.getValue(), n.getValue())) {
           changed.add(n.getValue());
         }
         p = prev.hasNext() ? prev.next() : null;
@@ -124,7 +185,7 @@ final class PackedView {
   }
 
   /** The packed resources of these names that exist. */
-  SortedMap<String, Any> named(String typeUrl, java.util.Set<String> names) {
+  SortedMap<String, Any> named(String typeUrl, Set<String> names) {
     return this.named.computeIfAbsent(new Subscription(typeUrl, names), s -> {
       SortedMap<String, Any> out = new TreeMap<>();
       for (String name : names) {

@@ -60,11 +60,18 @@ final class ProxyConnection implements AdsStream {
   private long version;
   private boolean closed;
   /**
-   * Types whose response waits for the stream to drain, and whether it must be sent even if
-   * unchanged. A waiting type is recomputed when sent, so a slow proxy skips the versions it
+   * Types whose response waits for the stream to drain, whether it must be sent even if
+   * unchanged, and whether a config change caused it (only those count towards convergence
+   * time). A waiting type is recomputed when sent, so a slow proxy skips the versions it
    * missed instead of queueing them: the per-connection queue holds at most one per type.
    */
-  private final Map<String, Boolean> waiting = new LinkedHashMap<>();
+  private final Map<String, Waiting> waiting = new LinkedHashMap<>();
+
+  private record Waiting(boolean always, boolean push) {
+    Waiting or(Waiting other) {
+      return new Waiting(always || other.always, push || other.push);
+    }
+  }
 
   ProxyConnection(long id, StreamObserver<DiscoveryResponse> out,
       Function<ProxyNode, PackedView> resourcesFor, AdsMetrics metrics,
@@ -132,18 +139,53 @@ final class ProxyConnection implements AdsStream {
         metrics.acks.increment();
       }
     }
-    Set<String> names = new HashSet<>(req.getResourceNamesList());
+    if (st.requested && sameNames(req.getResourceNamesList(), st)) {
+      // An ACK or NACK repeats the subscription; most requests end here.
+      return;
+    }
+    PackedView view = resourcesFor.apply(node);
+    // Thousands of proxies ask for the same names: most match the set another one asked for.
+    Set<String> recent = view.recentNames(type);
+    boolean known = recent != null && sameNames(req.getResourceNamesList(), recent);
+    Set<String> names = known ? recent : new HashSet<>(req.getResourceNamesList());
+    // A known set is never empty and never holds "*" (it was interned after its removal).
     boolean wildcard = (names.isEmpty() && !st.requested
             && (type.equals(TypeUrls.LISTENER) || type.equals(TypeUrls.CLUSTER)))
-        || names.remove("*") || (st.wildcard && names.isEmpty());
+        || (!known && names.remove("*")) || (st.wildcard && names.isEmpty());
     boolean changed = !st.requested || wildcard != st.wildcard || !names.equals(st.names);
     st.requested = true;
     st.wildcard = wildcard;
-    st.names = Set.copyOf(names);
+    // One instance per distinct set: thousands of proxies asking for the same names keep one.
+    st.names = known ? recent : view.canonicalNames(type, names);
     if (changed) {
       this.version = Math.max(this.version, snapshotVersion);
-      send(type, st, resourcesFor.apply(node), true, false);
+      send(type, st, view, true, false);
     }
+  }
+
+  /**
+   * Whether a request names exactly what the type is subscribed to, checked without building
+   * a set: requests of a stream that did not change their subscription (ACKs, NACKs) carry
+   * the same names again, thousands of them for EDS.
+   */
+  private static boolean sameNames(List<String> requested, TypeState st) {
+    if (requested.isEmpty()) {
+      return st.names.isEmpty();
+    }
+    return !st.wildcard && sameNames(requested, st.names);
+  }
+
+  /** Whether a request's list of names is exactly {@code names} (a duplicate fails it). */
+  private static boolean sameNames(List<String> requested, Set<String> names) {
+    if (requested.size() != names.size() || names.isEmpty()) {
+      return false;
+    }
+    for (String name : requested) {
+      if (!names.contains(name)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Sends every subscribed type whose contents changed, in CDS, EDS, LDS, RDS order. */
@@ -178,22 +220,22 @@ final class ProxyConnection implements AdsStream {
     List<String> order = new ArrayList<>(TypeUrls.PUSH_ORDER);
     order.addAll(waiting.keySet());
     for (String type : order) {
-      Boolean always = waiting.get(type);
-      if (always == null) {
+      Waiting w = waiting.get(type);
+      if (w == null) {
         continue;
       }
       if (ready != null && !ready.isReady()) {
         return;
       }
       waiting.remove(type);
-      send(type, types.get(type), view, always, true);
+      send(type, types.get(type), view, w.always(), w.push());
     }
   }
 
   private void send(String type, TypeState st, PackedView resources, boolean always,
       boolean push) {
     if (ready != null && !ready.isReady()) {
-      waiting.merge(type, always, Boolean::logicalOr);
+      waiting.merge(type, new Waiting(always, push), Waiting::or);
       return;
     }
     SortedMap<String, Any> contents;

@@ -12,16 +12,17 @@ import dev.jmesh.controlplane.config.MeshConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * A directory of Istio YAML, read recursively ({@code *.yaml}, {@code *.yml}), with
@@ -93,20 +94,30 @@ public final class DirectoryConfigSource implements ConfigSource {
     return new Contents(mesh, resources, diagnostics);
   }
 
+  /** The YAML files under the root, sorted; a file that vanishes during the walk is skipped. */
   private List<Path> yamlFiles() throws IOException {
     if (!Files.isDirectory(dir)) {
       throw new IOException(dir + " is not a directory");
     }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      return walk
-          .filter(Files::isRegularFile)
-          .filter(p -> {
-            String n = p.getFileName().toString();
-            return !n.startsWith(".") && (n.endsWith(".yaml") || n.endsWith(".yml"));
-          })
-          .sorted()
-          .collect(Collectors.toList());
-    }
+    List<Path> files = new ArrayList<>();
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path p, BasicFileAttributes attrs) {
+        String n = p.getFileName().toString();
+        if (Files.isRegularFile(p) && !n.startsWith(".")
+            && (n.endsWith(".yaml") || n.endsWith(".yml"))) {
+          files.add(p);
+        }
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFileFailed(Path file, IOException e) {
+        return FileVisitResult.CONTINUE;
+      }
+    });
+    files.sort(null);
+    return files;
   }
 
   @Override
@@ -123,12 +134,28 @@ public final class DirectoryConfigSource implements ConfigSource {
     t.start();
   }
 
+  /**
+   * Watches every directory under the root. Entries that vanish while the tree is walked
+   * (an editor's or {@code kubectl}'s temporary file renamed into place) are skipped: the
+   * walk must not fail, or the watch would end.
+   */
   private void registerAll(WatchService ws) throws IOException {
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path d : (Iterable<Path>) walk.filter(Files::isDirectory)::iterator) {
-        d.register(ws, ENTRY_CREATE, ENTRY_DELETE, ENTRY_MODIFY);
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+        try {
+          d.register(ws, ENTRY_CREATE, ENTRY_DELETE, ENTRY_MODIFY);
+        } catch (IOException e) {
+          return FileVisitResult.SKIP_SUBTREE;
+        }
+        return FileVisitResult.CONTINUE;
       }
-    }
+
+      @Override
+      public FileVisitResult visitFileFailed(Path file, IOException e) {
+        return FileVisitResult.CONTINUE;
+      }
+    });
   }
 
   private void watchLoop(WatchService ws, ChangeListener listener) {
@@ -140,10 +167,15 @@ public final class DirectoryConfigSource implements ConfigSource {
         try {
           // A new subdirectory needs watching too; registering twice is harmless.
           registerAll(ws);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
           logger.log(Level.FINE, "re-registering watches", e);
         }
-        listener.onChange(this);
+        try {
+          listener.onChange(this);
+        } catch (RuntimeException e) {
+          // The watch outlives a failed reaction: later changes must still be seen.
+          logger.log(Level.WARNING, "reacting to a change in " + dir + " failed", e);
+        }
       }
     } catch (InterruptedException | ClosedWatchServiceException e) {
       // closed

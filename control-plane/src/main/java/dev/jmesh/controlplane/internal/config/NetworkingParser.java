@@ -235,21 +235,71 @@ final class NetworkingParser {
               maglev.isPresent() ? maglev.get("tableSize").intValue(w + ".maglev.tableSize", 0) : 0);
     }
     YamlNode locality = node.get("localityLbSetting");
-    DestinationRule.LocalityLb localityLb = null;
-    if (locality.isPresent()) {
-      List<Map<String, String>> failover = new ArrayList<>();
-      for (YamlNode f : locality.get("failover").items(what + ".localityLbSetting.failover")) {
-        failover.add(f.stringMap(what + ".localityLbSetting.failover"));
-      }
-      localityLb =
-          new DestinationRule.LocalityLb(
-              locality.get("enabled").boolValue(what + ".localityLbSetting.enabled", true),
-              failover,
-              locality.get("failoverPriority").texts(what + ".localityLbSetting.failoverPriority"));
-    }
+    DestinationRule.LocalityLb localityLb =
+        locality.isPresent() ? localityLb(locality, what + ".localityLbSetting") : null;
     return new DestinationRule.LoadBalancer(
         simple, hash, Durations.read(node.get("warmupDurationSecs"), what + ".warmupDurationSecs"),
         localityLb);
+  }
+
+  /** Istio's localityLbSetting with the checks of its validation webhook. */
+  private static DestinationRule.LocalityLb localityLb(YamlNode node, String what) {
+    List<DestinationRule.Distribute> distribute = new ArrayList<>();
+    for (YamlNode d : node.get("distribute").items(what + ".distribute")) {
+      String from = d.get("from").requiredText(what + ".distribute.from");
+      checkLocality(d.get("from"), from, what + ".distribute.from");
+      Map<String, Integer> to = new java.util.LinkedHashMap<>();
+      int total = 0;
+      for (Map.Entry<String, YamlNode> e : d.get("to").entries(what + ".distribute.to")
+          .entrySet()) {
+        String w = what + ".distribute.to." + e.getKey();
+        checkLocality(e.getValue(), e.getKey(), w);
+        int weight = e.getValue().intValue(w, 0);
+        if (weight < 1 || weight > 100) {
+          throw fail(e.getValue(), w + ": weight " + weight + " is not in 1-100");
+        }
+        to.put(e.getKey(), weight);
+        total += weight;
+      }
+      if (total != 100) {
+        throw fail(d, what + ".distribute: the weights of 'to' add up to " + total
+            + ", not 100");
+      }
+      distribute.add(new DestinationRule.Distribute(from, to));
+    }
+    List<DestinationRule.Failover> failover = new ArrayList<>();
+    for (YamlNode f : node.get("failover").items(what + ".failover")) {
+      String from = f.get("from").requiredText(what + ".failover.from");
+      String to = f.get("to").requiredText(what + ".failover.to");
+      if (from.contains("/") || to.contains("/") || from.contains("*") || to.contains("*")) {
+        throw fail(f, what + ".failover: from and to are regions, without '/' or '*' ('"
+            + from + "' -> '" + to + "')");
+      }
+      if (from.equals(to)) {
+        throw fail(f, what + ".failover: from and to are the same region '" + from + "'");
+      }
+      failover.add(new DestinationRule.Failover(from, to));
+    }
+    if (!distribute.isEmpty() && !failover.isEmpty()) {
+      throw fail(node, what + ": give either distribute or failover, not both");
+    }
+    return new DestinationRule.LocalityLb(
+        node.get("enabled").boolValue(what + ".enabled", true),
+        distribute,
+        failover,
+        node.get("failoverPriority").texts(what + ".failoverPriority"));
+  }
+
+  /** {@code region/zone/subzone}, where {@code *} may only stand for the last part given. */
+  private static void checkLocality(YamlNode at, String locality, String what) {
+    String[] parts = locality.split("/", -1);
+    for (int i = 0; i < parts.length; i++) {
+      if (parts.length > 3 || parts[i].isEmpty()
+          || parts[i].contains("*") && (!parts[i].equals("*") || i != parts.length - 1)) {
+        throw fail(at, what + ": '" + locality + "' is not a locality (region, region/zone or"
+            + " region/zone/subzone; '*' only as the last part)");
+      }
+    }
   }
 
   private static DestinationRule.ConnectionPool connectionPool(YamlNode node, String what) {

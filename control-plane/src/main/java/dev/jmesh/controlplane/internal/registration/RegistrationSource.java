@@ -102,13 +102,17 @@ public final class RegistrationSource implements ConfigSource, ProxyLifecycle {
     if (r == null) {
       return;
     }
-    pendingRemovals.put(r.proxyId(), scheduler.schedule(() -> {
-      pendingRemovals.remove(r.proxyId());
-      streamOfProxy.remove(r.proxyId(), stream);
-      if (byStream.remove(stream) != null) {
-        changed();
-      }
-    }, grace.toMillis(), TimeUnit.MILLISECONDS));
+    try {
+      pendingRemovals.put(r.proxyId(), scheduler.schedule(() -> {
+        pendingRemovals.remove(r.proxyId());
+        streamOfProxy.remove(r.proxyId(), stream);
+        if (byStream.remove(stream) != null) {
+          changed();
+        }
+      }, grace.toMillis(), TimeUnit.MILLISECONDS));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // The control plane is closing and its streams end with it: nothing to remove later.
+    }
   }
 
   private void changed() {

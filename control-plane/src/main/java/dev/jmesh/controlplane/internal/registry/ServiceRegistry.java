@@ -203,7 +203,9 @@ public final class ServiceRegistry {
       }
       for (EndpointSlice.Endpoint e : slice.endpoints()) {
         for (String address : e.addresses()) {
-          endpoints.add(new ServiceEndpoint(address, ports, Map.of(), e.zone(), 1, "", e.ready(),
+          // A slice knows the zone, not the region: Istio's locality is then "/zone".
+          String locality = e.zone().isEmpty() ? "" : "/" + e.zone();
+          endpoints.add(new ServiceEndpoint(address, ports, Map.of(), locality, 1, "", e.ready(),
               "EndpointSlice " + slice.namespace() + "/" + slice.name()));
         }
       }

@@ -78,22 +78,32 @@ final class ClusterBuilder {
       Integer minHealth = policy.outlierDetection.minHealthPercent();
       if (minHealth != null) {
         // Istio maps minHealthPercent to Envoy's panic threshold.
-        c.setCommonLbConfig(Cluster.CommonLbConfig.newBuilder()
-            .setHealthyPanicThreshold(Percent.newBuilder().setValue(minHealth)));
+        c.getCommonLbConfigBuilder()
+            .setHealthyPanicThreshold(Percent.newBuilder().setValue(minHealth));
       }
+    }
+    LocalityLoadBalancer locality = LocalityLoadBalancer.forCluster(
+        policy.loadBalancer == null ? null : policy.loadBalancer.localityLbSetting(),
+        policy.outlierDetection != null);
+    if (locality != null && locality.distributes()) {
+      // Envoy only honours the locality weights EDS gives with this set.
+      c.getCommonLbConfigBuilder().setLocalityWeightedLbConfig(
+          Cluster.CommonLbConfig.LocalityWeightedLbConfig.getDefaultInstance());
     }
     return c.build();
   }
 
   /**
-   * Whether endpoints get locality failover priorities: as in Istio, when the cluster has
-   * outlier detection (so a failing locality is ejected) and localityLbSetting is not disabled.
+   * The per-proxy locality load balancing of a cluster's endpoints, null when every proxy sees
+   * them alike: Istio's {@code localityLbSetting}, whose failover needs outlier detection (so
+   * a failing locality is ejected).
    */
-  static boolean localityFailover(DestinationRule rule, DestinationRule.Subset subset, int port) {
+  static LocalityLoadBalancer localityBalancer(DestinationRule rule,
+      DestinationRule.Subset subset, int port) {
     Policy p = Policy.resolve(rule, subset, port);
-    return p.outlierDetection != null && (p.loadBalancer == null
-        || p.loadBalancer.localityLbSetting() == null
-        || p.loadBalancer.localityLbSetting().enabled());
+    return LocalityLoadBalancer.forCluster(
+        p.loadBalancer == null ? null : p.loadBalancer.localityLbSetting(),
+        p.outlierDetection != null);
   }
 
   /** The load balancer settings in force for a cluster; null when none is set. */

@@ -18,18 +18,12 @@ import java.util.TreeMap;
 final class EndpointBuilder {
   private EndpointBuilder() {}
 
-  static ClusterLoadAssignment build(String clusterName, int servicePort,
-      List<ServiceEndpoint> endpoints) {
-    return build(clusterName, servicePort, endpoints, "");
-  }
-
   /**
-   * With a proxy locality, endpoints get Istio's failover priorities: same region, zone and
-   * subzone first, then same zone, then same region, then the rest (renumbered from 0, as
-   * Envoy and gRPC want consecutive priorities).
+   * Every endpoint at priority 0, each locality weighted by its endpoints (gRPC ignores
+   * localities without a weight). {@link LocalityLoadBalancer} gives the per-proxy variant.
    */
   static ClusterLoadAssignment build(String clusterName, int servicePort,
-      List<ServiceEndpoint> endpoints, String proxyLocality) {
+      List<ServiceEndpoint> endpoints) {
     Map<String, LocalityLbEndpoints.Builder> byLocality = new TreeMap<>();
     for (ServiceEndpoint e : endpoints) {
       Integer port = e.ports().get(servicePort);
@@ -38,41 +32,27 @@ final class EndpointBuilder {
       }
       LocalityLbEndpoints.Builder group = byLocality.computeIfAbsent(e.locality(),
           EndpointBuilder::locality);
-      group.addLbEndpoints(LbEndpoint.newBuilder()
-          .setEndpoint(Endpoint.newBuilder().setAddress(Address.newBuilder()
-              .setSocketAddress(SocketAddress.newBuilder()
-                  .setAddress(e.address()).setPortValue(port))))
-          .setHealthStatus(e.ready() ? HealthStatus.HEALTHY : HealthStatus.UNHEALTHY)
-          .setLoadBalancingWeight(UInt32Value.of(e.weight())));
-      // gRPC ignores localities without a weight; like Istio, weigh them by their endpoints.
+      group.addLbEndpoints(lbEndpoint(e, port));
       group.setLoadBalancingWeight(UInt32Value.of(
           group.getLoadBalancingWeight().getValue() + e.weight()));
     }
     ClusterLoadAssignment.Builder cla = ClusterLoadAssignment.newBuilder()
         .setClusterName(clusterName);
-    if (!proxyLocality.isEmpty()) {
-      java.util.TreeSet<Integer> used = new java.util.TreeSet<>();
-      byLocality.keySet().forEach(l -> used.add(priority(proxyLocality, l)));
-      List<Integer> order = new java.util.ArrayList<>(used);
-      byLocality.forEach((l, group) -> group.setPriority(order.indexOf(priority(proxyLocality, l))));
-    }
     byLocality.values().forEach(cla::addEndpoints);
     return cla.build();
   }
 
-  static int priority(String proxy, String endpoint) {
-    String[] p = (proxy + "//").split("/", -1);
-    String[] e = (endpoint + "//").split("/", -1);
-    if (endpoint.isEmpty() || !p[0].equals(e[0])) {
-      return 3;
-    }
-    if (!p[1].equals(e[1])) {
-      return 2;
-    }
-    return p[2].equals(e[2]) ? 0 : 1;
+  static LbEndpoint lbEndpoint(ServiceEndpoint e, int port) {
+    return LbEndpoint.newBuilder()
+        .setEndpoint(Endpoint.newBuilder().setAddress(Address.newBuilder()
+            .setSocketAddress(SocketAddress.newBuilder()
+                .setAddress(e.address()).setPortValue(port))))
+        .setHealthStatus(e.ready() ? HealthStatus.HEALTHY : HealthStatus.UNHEALTHY)
+        .setLoadBalancingWeight(UInt32Value.of(e.weight()))
+        .build();
   }
 
-  private static LocalityLbEndpoints.Builder locality(String locality) {
+  static LocalityLbEndpoints.Builder locality(String locality) {
     Locality.Builder l = Locality.newBuilder();
     String[] parts = locality.split("/", 3);
     if (parts.length > 0 && !parts[0].isEmpty()) {

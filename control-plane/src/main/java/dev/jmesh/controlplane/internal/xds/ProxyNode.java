@@ -45,7 +45,8 @@ public record ProxyNode(String id, String namespace, Map<String, String> labels,
       }
     }
     var loc = node.getLocality();
-    String locality = loc.getRegion().isEmpty() ? ""
+    String locality = loc.getRegion().isEmpty() && loc.getZone().isEmpty()
+        && loc.getSubZone().isEmpty() ? ""
         : loc.getRegion() + "/" + loc.getZone() + "/" + loc.getSubZone();
     return new ProxyNode(node.getId(), namespace.isEmpty() ? "default" : namespace, labels, ips,
         locality);
@@ -64,10 +65,5 @@ public record ProxyNode(String id, String namespace, Map<String, String> labels,
       }
     }
     return "";
-  }
-
-  /** The key under which proxies that must see the same configuration share a translation. */
-  public String viewKey() {
-    return namespace + "|" + new java.util.TreeMap<>(labels) + "|" + ips + "|" + locality;
   }
 }

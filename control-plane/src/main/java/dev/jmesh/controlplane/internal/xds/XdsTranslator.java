@@ -29,6 +29,52 @@ public final class XdsTranslator {
   private XdsTranslator() {}
 
   public static ProxyResources translate(MeshSnapshot snapshot, ProxyNode node) {
+    return translate(snapshot, node, outbound(snapshot, node));
+  }
+
+  /**
+   * What a proxy's outbound configuration depends on: its namespace (exportTo, Sidecar,
+   * short names, rule precedence) and labels (Sidecar selectors, {@code sourceLabels}).
+   * Proxies with the same shape share one {@link OutboundResources}.
+   */
+  public static String shapeKey(ProxyNode node) {
+    return node.namespace() + "|" + new TreeMap<>(node.labels());
+  }
+
+  /**
+   * The resources of a view: its shape's outbound resources, its inbound listeners (by its
+   * addresses) and, for clusters with locality load balancing, the endpoints as seen from
+   * its locality. Only those last two are built per view.
+   */
+  public static ProxyResources translate(MeshSnapshot snapshot, ProxyNode node,
+      OutboundResources outbound) {
+    SortedMap<String, Message> listeners = outbound.listeners();
+    var inbound = InboundBuilder.build(snapshot, node);
+    if (!inbound.isEmpty()) {
+      listeners = new TreeMap<>(outbound.listeners());
+      listeners.putAll(inbound);
+    }
+    Map<String, SortedMap<String, Message>> byType = new LinkedHashMap<>();
+    byType.put(TypeUrls.LISTENER, listeners);
+    byType.put(TypeUrls.ROUTE, outbound.routes());
+    byType.put(TypeUrls.CLUSTER, outbound.clusters());
+    byType.put(TypeUrls.ENDPOINT, outbound.endpoints(node));
+    ServiceRegistry registry = snapshot.registry();
+    SortedMap<String, Message> allListeners = listeners;
+    return new ProxyResources(byType, requested -> {
+      if (requested.startsWith(InboundBuilder.PREFIX)) {
+        return InboundBuilder.forRequestedName(requested, snapshot, node);
+      }
+      String full = alias(requested, registry, node);
+      Message listener = full == null ? null : allListeners.get(full);
+      return listener == null ? null
+          : ((io.envoyproxy.envoy.config.listener.v3.Listener) listener).toBuilder()
+              .setName(requested).build();
+    });
+  }
+
+  /** The outbound resources of the proxy's shape: every service its Sidecar lets it see. */
+  public static OutboundResources outbound(MeshSnapshot snapshot, ProxyNode node) {
     ServiceRegistry registry = snapshot.registry();
     SidecarScope scope = SidecarScope.of(snapshot, node);
     String root = snapshot.meshConfig().rootNamespace();
@@ -54,6 +100,7 @@ public final class XdsTranslator {
     SortedMap<String, Message> routeConfigs = new TreeMap<>();
     SortedMap<String, Message> clusters = new TreeMap<>();
     SortedMap<String, Message> endpoints = new TreeMap<>();
+    Map<String, OutboundResources.LocalityCluster> byLocality = new HashMap<>();
     for (MeshService service : registry.services()) {
       if (!scope.sees(service)) {
         continue;
@@ -61,8 +108,8 @@ public final class XdsTranslator {
       DestinationRule rule = rules.get(service.hostname());
       VirtualService vs = routes.get(service.hostname());
       for (ServicePort port : service.ports()) {
-        addClusters(service, port, rule, clusters, endpoints,
-            snapshot.meshConfig().trustDomain(), node.locality());
+        addClusters(service, port, rule, clusters, endpoints, byLocality,
+            snapshot.meshConfig().trustDomain());
         String name = ClusterNames.listener(service.hostname(), port.number());
         String defaultCluster = ClusterNames.outbound(port.number(), "", service.hostname());
         if (port.isHttp() || port.protocol().equals("TCP") && vs != null && !vs.http().isEmpty()
@@ -87,23 +134,8 @@ public final class XdsTranslator {
         }
       }
     }
-    listeners.putAll(InboundBuilder.build(snapshot, node));
     addOutboundTrafficPolicy(snapshot, scope, listeners, clusters);
-    Map<String, SortedMap<String, Message>> byType = new LinkedHashMap<>();
-    byType.put(TypeUrls.LISTENER, listeners);
-    byType.put(TypeUrls.ROUTE, routeConfigs);
-    byType.put(TypeUrls.CLUSTER, clusters);
-    byType.put(TypeUrls.ENDPOINT, endpoints);
-    return new ProxyResources(byType, requested -> {
-      if (requested.startsWith(InboundBuilder.PREFIX)) {
-        return InboundBuilder.forRequestedName(requested, snapshot, node);
-      }
-      String full = alias(requested, registry, node);
-      Message listener = full == null ? null : listeners.get(full);
-      return listener == null ? null
-          : ((io.envoyproxy.envoy.config.listener.v3.Listener) listener).toBuilder()
-              .setName(requested).build();
-    });
+    return new OutboundResources(listeners, routeConfigs, clusters, endpoints, byLocality);
   }
 
   /** Istio's names for where traffic to hosts outside the registry goes. */
@@ -175,7 +207,7 @@ public final class XdsTranslator {
 
   private static void addClusters(MeshService service, ServicePort port, DestinationRule rule,
       SortedMap<String, Message> clusters, SortedMap<String, Message> endpoints,
-      String trustDomain, String proxyLocality) {
+      Map<String, OutboundResources.LocalityCluster> byLocality, String trustDomain) {
     List<DestinationRule.Subset> subsets = new ArrayList<>();
     subsets.add(null);
     if (rule != null) {
@@ -191,10 +223,16 @@ public final class XdsTranslator {
       Cluster cluster = ClusterBuilder.build(service, port, rule, subset, selected, trustDomain);
       clusters.put(cluster.getName(), cluster);
       if (cluster.getType() == Cluster.DiscoveryType.EDS) {
-        String locality = ClusterBuilder.localityFailover(rule, subset, port.number())
-            ? proxyLocality : "";
-        endpoints.put(cluster.getName(),
-            EndpointBuilder.build(cluster.getName(), port.number(), selected, locality));
+        LocalityLoadBalancer balancer =
+            ClusterBuilder.localityBalancer(rule, subset, port.number());
+        if (balancer == null) {
+          endpoints.put(cluster.getName(),
+              EndpointBuilder.build(cluster.getName(), port.number(), selected));
+        } else {
+          byLocality.put(cluster.getName(),
+              new OutboundResources.LocalityCluster(cluster.getName(), port.number(), selected,
+                  balancer));
+        }
       }
     }
   }

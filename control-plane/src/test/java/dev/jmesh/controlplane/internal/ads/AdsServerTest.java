@@ -183,6 +183,76 @@ class AdsServerTest {
   }
 
   @Test
+  void endpointOnlyChangePushesOnlyEds() throws Exception {
+    String v2 = "outbound|9080|v2|reviews.default.svc.cluster.local";
+    try (AdsTestClient client = new AdsTestClient(cp.xdsPort(), "a", "default")) {
+      client.subscribe(TypeUrls.CLUSTER);
+      client.ack(client.next(WAIT));
+      client.subscribe(TypeUrls.LISTENER);
+      client.ack(client.next(WAIT));
+      client.subscribe(TypeUrls.ROUTE, REVIEWS);
+      client.ack(client.next(WAIT), REVIEWS);
+      client.subscribe(TypeUrls.ENDPOINT, v2);
+      client.ack(client.next(WAIT), v2);
+      assertThat(client.poll(QUIET)).isNull();
+
+      TestMesh.write(dir, "services.yaml", TestMesh.resource("bookinfo/services.yaml")
+          .replace("127.0.0.14", "127.0.0.41"));
+      DiscoveryResponse pushed = client.next(WAIT);
+      assertThat(pushed.getTypeUrl()).isEqualTo(TypeUrls.ENDPOINT);
+      client.ack(pushed, v2);
+      // Listeners, routes and clusters did not change: nothing else is sent.
+      assertThat(client.poll(QUIET)).isNull();
+    }
+  }
+
+  /** A proxy announcing {@code node.locality} in namespace default. */
+  private AdsTestClient proxyIn(String id, String region, String zone, String subZone) {
+    return new AdsTestClient(cp.xdsPort(), io.envoyproxy.envoy.config.core.v3.Node.newBuilder()
+        .setId(id)
+        .setLocality(io.envoyproxy.envoy.config.core.v3.Locality.newBuilder()
+            .setRegion(region).setZone(zone).setSubZone(subZone))
+        .setMetadata(com.google.protobuf.Struct.newBuilder().putFields("NAMESPACE",
+            com.google.protobuf.Value.newBuilder().setStringValue("default").build()))
+        .build());
+  }
+
+  private static java.util.Map<String, Integer> priorityByAddress(DiscoveryResponse r)
+      throws Exception {
+    var cla = r.getResources(0)
+        .unpack(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.class);
+    java.util.Map<String, Integer> out = new java.util.TreeMap<>();
+    for (var l : cla.getEndpointsList()) {
+      l.getLbEndpointsList().forEach(e -> out.put(
+          e.getEndpoint().getAddress().getSocketAddress().getAddress(), l.getPriority()));
+    }
+    return out;
+  }
+
+  @Test
+  void eachProxyGetsTheEndpointsOfItsOwnLocality() throws Exception {
+    TestMesh.write(dir, "geo.yaml", TestMesh.resource("translation/locality-lb.yaml"));
+    org.awaitility.Awaitility.await().atMost(WAIT).until(() ->
+        cp.snapshot().registry().service("failover.geo") != null);
+    String failover = "outbound|80||failover.geo";
+    try (AdsTestClient east = proxyIn("east", "us-east", "a", "1");
+        AdsTestClient eastToo = proxyIn("east-2", "us-east", "a", "1");
+        AdsTestClient west = proxyIn("west", "eu-west", "a", "1")) {
+      east.subscribe(TypeUrls.ENDPOINT, failover);
+      eastToo.subscribe(TypeUrls.ENDPOINT, failover);
+      west.subscribe(TypeUrls.ENDPOINT, failover);
+      DiscoveryResponse fromEast = east.next(WAIT);
+      DiscoveryResponse fromWest = west.next(WAIT);
+      assertThat(priorityByAddress(fromEast)).containsEntry("10.0.0.1", 0)
+          .containsEntry("10.0.0.5", 3).containsEntry("10.0.0.6", 4);
+      assertThat(priorityByAddress(fromWest)).containsEntry("10.0.0.5", 0)
+          .containsEntry("10.0.0.1", 1).containsEntry("10.0.0.6", 1);
+      // A second proxy of the same locality gets the same assignment.
+      assertThat(eastToo.next(WAIT).getResources(0)).isEqualTo(fromEast.getResources(0));
+    }
+  }
+
+  @Test
   void reconnectingProxyWithANonceFromItsOldStreamIsAnswered() throws Exception {
     try (AdsTestClient client = new AdsTestClient(cp.xdsPort(), "a", "default")) {
       client.ack(DiscoveryResponse.newBuilder().setTypeUrl(TypeUrls.CLUSTER)

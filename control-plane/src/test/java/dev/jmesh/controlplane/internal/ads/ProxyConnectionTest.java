@@ -94,4 +94,26 @@ class ProxyConnectionTest {
     conn.onReady();
     assertThat(stream.sent).hasSize(1);
   }
+
+  @Test
+  void aFirstAnswerThatWaitedForTheStreamIsNotAConvergenceSample() throws Exception {
+    TestMesh.write(dir, "services.yaml", TestMesh.resource("bookinfo/services.yaml"));
+    AtomicReference<MeshSnapshot> snapshot = new AtomicReference<>(TestMesh.load(dir));
+    AdsServer server = new AdsServer(snapshot::get, ProxyLifecycle.NONE);
+    FakeStream stream = new FakeStream();
+    AdsMetrics metrics = new AdsMetrics();
+    // As at start-up: version 1 came into force, then the proxy connected.
+    metrics.configChanged(1);
+    ProxyConnection conn = new ProxyConnection(1, stream, server::viewFor, metrics,
+        ProxyLifecycle.NONE);
+    conn.onRequest(DiscoveryRequest.newBuilder().setNode(Node.newBuilder().setId("slow"))
+        .setTypeUrl(TypeUrls.CLUSTER).build(), 1);
+    stream.ready = true;
+    conn.onReady();
+    DiscoveryResponse first = stream.sent.get(0);
+    conn.onRequest(DiscoveryRequest.newBuilder().setTypeUrl(TypeUrls.CLUSTER)
+        .setVersionInfo(first.getVersionInfo()).setResponseNonce(first.getNonce()).build(), 1);
+    assertThat(metrics.acks()).isEqualTo(1);
+    assertThat(metrics.convergenceCount()).isZero();
+  }
 }

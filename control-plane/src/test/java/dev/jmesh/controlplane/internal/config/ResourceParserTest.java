@@ -49,6 +49,7 @@ class ResourceParserTest {
         ""));
     assertThat(se.namespace()).isEqualTo("shop");
     assertThat(se.resolution()).isEqualTo(ServiceEntry.Resolution.DNS);
+    assertThat(se.location()).isEqualTo(ServiceEntry.Location.MESH_EXTERNAL);
     assertThat(se.ports()).extracting(p -> p.protocol()).containsExactly("TLS", "HTTP");
     assertThat(se.ports().get(1).targetPort()).isEqualTo(8080);
     assertThat(se.endpoints().get(0).ports()).containsEntry("web", 8081);
@@ -162,7 +163,7 @@ class ResourceParserTest {
     assertThat(service.addresses()).containsExactly("10.96.0.10");
     assertThat(service.endpoints()).extracting(e -> e.address() + ":" + e.ports().get(9090)
         + ":" + e.ready() + ":" + e.locality())
-        .containsExactly("10.0.0.5:19090:true:z1", "10.0.0.6:19090:false:");
+        .containsExactly("10.0.0.5:19090:true:/z1", "10.0.0.6:19090:false:");
     assertThat(registry.lookup("ratings", "shop")).isSameAs(service);
     assertThat(registry.lookup("ratings.shop", "default")).isSameAs(service);
     assertThat(registry.lookup("ratings", "default")).isNull();
@@ -353,6 +354,64 @@ class ResourceParserTest {
     assertThat(c.resources()).extracting(ConfigResource::name).containsExactly("b");
     assertThat(c.diagnostics()).singleElement().asString()
         .isEqualTo("f.yaml:4: DestinationRule a: host is required");
+  }
+
+  private static String localityRule(String... setting) {
+    StringBuilder sb = new StringBuilder(String.join("\n",
+        "apiVersion: networking.istio.io/v1",
+        "kind: DestinationRule",
+        "metadata: {name: geo}",
+        "spec:",
+        "  host: geo.internal",
+        "  trafficPolicy:",
+        "    loadBalancer:",
+        "      localityLbSetting:",
+        ""));
+    for (String line : setting) {
+      sb.append("        ").append(line).append('\n');
+    }
+    return sb.toString();
+  }
+
+  @Test
+  void localityLbSetting() {
+    var dr = (dev.jmesh.controlplane.config.DestinationRule) one(localityRule(
+        "enabled: true",
+        "distribute:",
+        "- from: us-east/a/*",
+        "  to: {\"us-east/a/*\": 70, \"us-east/b\": 30}",
+        "failoverPriority: [topology.istio.io/network, \"topology.kubernetes.io/region=r1\"]"));
+    var lb = dr.trafficPolicy().loadBalancer().localityLbSetting();
+    assertThat(lb.enabled()).isTrue();
+    assertThat(lb.distribute()).singleElement().satisfies(d -> {
+      assertThat(d.from()).isEqualTo("us-east/a/*");
+      assertThat(d.to()).containsExactly(java.util.Map.entry("us-east/a/*", 70),
+          java.util.Map.entry("us-east/b", 30));
+    });
+    assertThat(lb.failoverPriority()).containsExactly("topology.istio.io/network",
+        "topology.kubernetes.io/region=r1");
+    var failover = (dev.jmesh.controlplane.config.DestinationRule) one(localityRule(
+        "enabled: false", "failover: [{from: us-east, to: eu-west}]"));
+    assertThat(failover.trafficPolicy().loadBalancer().localityLbSetting().failover())
+        .containsExactly(new dev.jmesh.controlplane.config.DestinationRule.Failover(
+            "us-east", "eu-west"));
+    assertThat(failover.trafficPolicy().loadBalancer().localityLbSetting().enabled()).isFalse();
+  }
+
+  @Test
+  void localityLbSettingErrors() {
+    assertThat(errors(localityRule("distribute:", "- from: us-east/*",
+        "  to: {us-east/a: 60, us-east/b: 30}"))).singleElement().asString()
+        .contains("f.yaml:10:", "the weights of 'to' add up to 90, not 100");
+    assertThat(errors(localityRule("failover: [{from: us-east, to: us-east}]")))
+        .singleElement().asString().contains("from and to are the same region 'us-east'");
+    assertThat(errors(localityRule("failover: [{from: us-east/a, to: eu-west}]")))
+        .singleElement().asString().contains("from and to are regions");
+    assertThat(errors(localityRule("distribute: [{from: \"*/a\", to: {us-east: 100}}]")))
+        .singleElement().asString().contains("'*/a' is not a locality");
+    assertThat(errors(localityRule("distribute: [{from: us-east, to: {us-east: 100}}]",
+        "failover: [{from: us-east, to: eu-west}]")))
+        .singleElement().asString().contains("give either distribute or failover, not both");
   }
 
   @Test

@@ -6,6 +6,7 @@ import dev.jmesh.controlplane.ControlPlane;
 import dev.jmesh.controlplane.internal.ads.AdsTestClient;
 import dev.jmesh.controlplane.internal.config.TestMesh;
 import dev.jmesh.controlplane.internal.xds.TypeUrls;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import java.net.Proxy;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -75,6 +76,51 @@ class DebugHttpServerTest {
           "\"routeConfigName\": \"reviews.default.svc.cluster.local:9080\"");
     }
     assertThat(get("/debug/config_dump").statusCode()).isEqualTo(400);
+  }
+
+  /** Adds a service, which changes every proxy's clusters, and reloads. */
+  private void addService(String host) throws Exception {
+    TestMesh.write(dir, host + ".yaml", String.join("\n",
+        "apiVersion: networking.istio.io/v1",
+        "kind: ServiceEntry",
+        "metadata: {name: " + host.replace('.', '-') + "}",
+        "spec:",
+        "  hosts: [" + host + "]",
+        "  ports: [{number: 80, name: http}]",
+        "  resolution: STATIC",
+        "  endpoints: [{address: 127.0.0.40}]",
+        ""));
+    cp.reload();
+  }
+
+  @Test
+  void convergenceTimeOnMetricsAndNackOnSyncz() throws Exception {
+    try (AdsTestClient client = new AdsTestClient(cp.xdsPort(), "reviews-v1.default", "default")) {
+      client.subscribe(TypeUrls.CLUSTER);
+      client.ack(client.next(Duration.ofSeconds(15)));
+      // The first answer is not a push: no convergence sample yet.
+      assertThat(get("/metrics").body()).contains("pilot_proxy_convergence_time_count 0");
+
+      addService("one.internal");
+      DiscoveryResponse pushed = client.next(Duration.ofSeconds(15));
+      client.ack(pushed);
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+          assertThat(get("/metrics").body()).contains(
+              "pilot_proxy_convergence_time_count 1",
+              "pilot_proxy_convergence_time_bucket{le=\"+Inf\"} 1"));
+
+      addService("two.internal");
+      DiscoveryResponse rejected = client.next(Duration.ofSeconds(15));
+      client.nack(rejected, pushed.getVersionInfo(), "cluster rejected: pretend");
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+          assertThat(get("/debug/syncz").body()).contains(
+              "\"status\": \"NACKED\"",
+              "\"nacked\": \"" + rejected.getVersionInfo() + "\"",
+              "\"acked\": \"" + pushed.getVersionInfo() + "\"",
+              "\"error\": \"cluster rejected: pretend\""));
+      assertThat(get("/metrics").body()).contains("pilot_total_xds_rejects 1",
+          "pilot_proxy_convergence_time_count 1");
+    }
   }
 
   @Test

@@ -105,7 +105,10 @@ class XdsTranslatorTest {
     Route route = routes(bookinfo(), REVIEWS).getVirtualHosts(0).getRoutes(0);
     assertThat(route.getMatch().getPrefix()).isEqualTo("/");
     assertThat(route.getRoute().getCluster()).isEqualTo("outbound|9080||" + REVIEWS);
+    // Istio's default timeout: 0s, set explicitly (an unset timeout is Envoy's 15 s).
+    assertThat(route.getRoute().hasTimeout()).isTrue();
     assertThat(route.getRoute().getTimeout().getSeconds()).isZero();
+    assertThat(route.getRoute().getTimeout().getNanos()).isZero();
     var retry = route.getRoute().getRetryPolicy();
     assertThat(retry.getNumRetries().getValue()).isEqualTo(2);
     assertThat(retry.getRetryOn())
@@ -233,6 +236,7 @@ class XdsTranslatorTest {
     assertThat(api.getResponseHeadersToRemoveList()).containsExactly("server");
 
     Route legacy = routes.get(2);
+    assertThat(legacy.getMatch().getPath()).isEqualTo("/old");
     assertThat(legacy.getRedirect().getPathRedirect()).isEqualTo("/v2/reviews");
     assertThat(legacy.getRedirect().getResponseCode().name()).isEqualTo("FOUND");
 
@@ -360,6 +364,12 @@ class XdsTranslatorTest {
         .extracting(c -> c.getName() + "=" + c.getWeight())
         .containsExactly("outbound|5432|v1|db.internal=90", "outbound|5432|v2|db.internal=10");
     assertThat(r.all(TypeUrls.ROUTE)).isEmpty();
+    // Subsets select ServiceEntry endpoints by their labels.
+    ClusterLoadAssignment v1 =
+        (ClusterLoadAssignment) r.get(TypeUrls.ENDPOINT, "outbound|5432|v1|db.internal");
+    assertThat(v1.getEndpointsList()).flatExtracting(l -> l.getLbEndpointsList())
+        .extracting(e -> e.getEndpoint().getAddress().getSocketAddress().getAddress())
+        .containsExactly("127.0.0.21");
 
     Listener tls = (Listener) r.get(TypeUrls.LISTENER, "db.internal:6432");
     assertThat(tls.getListenerFilters(0).getName()).isEqualTo("envoy.filters.listener.tls_inspector");
