@@ -59,6 +59,7 @@ public final class ControlPlane implements AutoCloseable {
   private CaService ca;
   private Set<String> reportedDiagnostics = Set.of();
   private Server grpcServer;
+  private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
   private DebugHttpServer httpServer;
   private volatile boolean ready;
 
@@ -107,14 +108,17 @@ public final class ControlPlane implements AutoCloseable {
     for (ConfigSource source : sources) {
       source.watch(s -> debouncer.trigger());
     }
-    grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, requestedXdsPort))
-        .addService(ads)
-        .executor(xdsExecutor)
-        .permitKeepAliveWithoutCalls(true)
-        .permitKeepAliveTime(10, TimeUnit.SECONDS)
-        .maxInboundMessageSize(16 * 1024 * 1024)
-        .build()
-        .start();
+    if (requestedXdsPort >= 0) {
+      grpcServer = NettyServerBuilder.forAddress(
+              new InetSocketAddress(bindAddress, requestedXdsPort))
+          .addService(ads)
+          .executor(xdsExecutor)
+          .permitKeepAliveWithoutCalls(true)
+          .permitKeepAliveTime(10, TimeUnit.SECONDS)
+          .maxInboundMessageSize(16 * 1024 * 1024)
+          .build()
+          .start();
+    }
     if (caDir != null) {
       ca = CaService.start(caDir, CertificateAuthority.Settings.withMaxTtl(maxCertificateTtl,
               () -> store.current().meshConfig().trustDomain()),
@@ -191,8 +195,9 @@ public final class ControlPlane implements AutoCloseable {
     return sources;
   }
 
+  /** The plaintext xDS port, or -1 when it is switched off. */
   public int xdsPort() {
-    return grpcServer.getPort();
+    return grpcServer == null ? -1 : grpcServer.getPort();
   }
 
   public int httpPort() {
@@ -226,11 +231,12 @@ public final class ControlPlane implements AutoCloseable {
     }
     scheduler.shutdownNow();
     xdsExecutor.shutdownNow();
+    closed.countDown();
   }
 
-  /** Blocks until the gRPC server stops. */
+  /** Blocks until the control plane is closed. */
   public void awaitTermination() throws InterruptedException {
-    grpcServer.awaitTermination();
+    closed.await();
   }
 
   /** Settings of a {@link ControlPlane}. */

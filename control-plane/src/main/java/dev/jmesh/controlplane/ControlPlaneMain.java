@@ -29,7 +29,8 @@ public final class ControlPlaneMain {
       "",
       "Options:",
       "  --config-dir DIR   directory of Istio YAML (and mesh.yaml), watched for changes",
-      "  --xds-port N       plaintext xDS (ADS) port, default 15010; 0 picks a free port",
+      "  --xds-port N       plaintext xDS (ADS) port, default 15010; 0 picks a free port;"
+          + " off serves xDS only on the TLS port (needs --ca-dir)",
       "  --http-port N      debug HTTP port (/ready, /metrics, /debug/...), default 15014;",
       "                     0 picks a free port",
       "  --bind ADDRESS     address to listen on, default 127.0.0.1",
@@ -93,7 +94,8 @@ public final class ControlPlaneMain {
       cp.close();
       return 1;
     }
-    out.println("jmesh control plane: xDS on " + options.bind() + ":" + cp.xdsPort()
+    out.println("jmesh control plane: xDS on "
+        + (cp.xdsPort() < 0 ? "TLS only" : options.bind() + ":" + cp.xdsPort())
         + ", HTTP on " + options.bind() + ":" + cp.httpPort()
         + (cp.certificateAuthority() != null ? ", CA (TLS) on " + options.bind() + ":"
             + cp.certificateAuthority().port() : "")
@@ -157,9 +159,11 @@ public final class ControlPlaneMain {
         case "--config-dir":
           dir = Paths.get(value != null ? value : next(args, ++i, a));
           break;
-        case "--xds-port":
-          xds = port(value != null ? value : next(args, ++i, a), a);
+        case "--xds-port": {
+          String v = value != null ? value : next(args, ++i, a);
+          xds = v.equals("off") ? -1 : port(v, a);
           break;
+        }
         case "--http-port":
           http = port(value != null ? value : next(args, ++i, a), a);
           break;
@@ -196,7 +200,11 @@ public final class ControlPlaneMain {
       throw new UsageException("config directory " + dir + " does not exist or is not a"
           + " directory");
     }
-    if (!analyze && xds != 0 && xds == http) {
+    if (!analyze && xds < 0 && caDir == null) {
+      throw new UsageException("--xds-port off leaves no xDS port: add --ca-dir, so xDS is"
+          + " served on the TLS port");
+    }
+    if (!analyze && xds > 0 && xds == http) {
       throw new UsageException("--xds-port and --http-port are both " + xds);
     }
     if (!analyze && caDir != null && secure != 0 && (secure == xds || secure == http)) {

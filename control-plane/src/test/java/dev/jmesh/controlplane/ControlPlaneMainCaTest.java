@@ -63,6 +63,13 @@ class ControlPlaneMainCaTest {
   }
 
   @Test
+  void switchingThePlaintextPortOffNeedsTheCa() throws Exception {
+    Path config = Files.createDirectory(tmp.resolve("config"));
+    assertThat(run("--config-dir", config.toString(), "--xds-port", "off")).isEqualTo(2);
+    assertThat(err()).contains("--xds-port off leaves no xDS port: add --ca-dir");
+  }
+
+  @Test
   void badTokenCommandsSayWhat() throws Exception {
     assertThat(run("token", "create", "--namespace", "default", "--ca-dir",
         tmp.resolve("ca").toString())).isEqualTo(2);

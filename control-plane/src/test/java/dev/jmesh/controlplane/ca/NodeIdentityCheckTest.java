@@ -40,7 +40,8 @@ class NodeIdentityCheckTest {
   @BeforeEach
   void start() throws Exception {
     Path config = Files.createDirectory(tmp.resolve("config"));
-    cp = ControlPlane.builder().configDir(config).xdsPort(0).httpPort(-1)
+    // The plaintext port off: xDS only on the TLS port, behind the proven identity.
+    cp = ControlPlane.builder().configDir(config).xdsPort(-1).httpPort(-1)
         .caDir(tmp.resolve("ca")).securePort(0).build().start();
   }
 
@@ -102,6 +103,7 @@ class NodeIdentityCheckTest {
         .get(20, TimeUnit.SECONDS);
     assertThat(first).isInstanceOf(DiscoveryResponse.class);
     assertThat(cp.certificateAuthority().authority().metrics().registrationsRefused()).isZero();
+    assertThat(cp.xdsPort()).as("no plaintext port").isEqualTo(-1);
   }
 
   @Test
