@@ -50,6 +50,19 @@ public final class PathMatch {
     return value;
   }
 
+  /** Whether literal comparisons respect case ({@code case_sensitive}, default true). */
+  public boolean caseSensitive() {
+    return caseSensitive;
+  }
+
+  /**
+   * Whether every path this specifier matches starts with {@link #value()} exactly: true for
+   * case-sensitive {@code prefix}, {@code path} and {@code path_separated_prefix}.
+   */
+  boolean requiresLiteralStart() {
+    return kind != Kind.REGEX && caseSensitive;
+  }
+
   /** Whether the request target {@code path} matches. */
   public boolean matches(String path) {
     boolean ignoreCase = !caseSensitive;

@@ -19,6 +19,13 @@ public final class RouteTable {
   private final List<VirtualHost> virtualHosts;
   private final DomainIndex domains;
   private final Route[][] routes;
+  /**
+   * Per virtual host and route, the first (up to) eight characters every matching path starts
+   * with, packed one byte each, and the mask of the bytes that count (0 when the route gives no
+   * such start): most routes are rejected by one comparison of longs, without reading the route.
+   */
+  private final long[][] heads;
+  private final long[][] headMasks;
   private final boolean stripAnyHostPort;
 
   /**
@@ -38,13 +45,32 @@ public final class RouteTable {
     if (shared != null) {
       this.domains = shared.domains;
       this.routes = shared.routes;
+      this.heads = shared.heads;
+      this.headMasks = shared.headMasks;
       return;
     }
     List<List<String>> domainLists = new ArrayList<>();
     routes = new Route[virtualHosts.size()][];
+    heads = new long[virtualHosts.size()][];
+    headMasks = new long[virtualHosts.size()][];
     for (int i = 0; i < virtualHosts.size(); i++) {
       domainLists.add(virtualHosts.get(i).domains());
       routes[i] = virtualHosts.get(i).routes().toArray(new Route[0]);
+      heads[i] = new long[routes[i].length];
+      headMasks[i] = new long[routes[i].length];
+      for (int r = 0; r < routes[i].length; r++) {
+        PathMatch path = routes[i][r].path();
+        String start = path.requiresLiteralStart() ? path.value() : "";
+        int n = Math.min(8, start.length());
+        long head = 0;
+        long mask = 0;
+        for (int c = 0; c < n && start.charAt(c) <= 0xFF; c++) {
+          head |= (long) start.charAt(c) << (8 * c);
+          mask |= 0xFFL << (8 * c);
+        }
+        heads[i][r] = head;
+        headMasks[i][r] = mask;
+      }
     }
     domains = new DomainIndex(domainLists);
   }
@@ -89,12 +115,40 @@ public final class RouteTable {
     if (vh < 0) {
       return RouteDecision.NO_ROUTE;
     }
-    for (Route route : routes[vh]) {
-      if (route.matches(request)) {
-        return route.decision(random);
+    Route[] candidates = routes[vh];
+    long[] head = heads[vh];
+    long[] mask = headMasks[vh];
+    long pathHead = head(request.path());
+    boolean filter = pathHead != -1;
+    for (int i = 0; i < candidates.length; i++) {
+      if (filter && (pathHead & mask[i]) != head[i]) {
+        continue;
+      }
+      if (candidates[i].matches(request)) {
+        return candidates[i].decision(random);
       }
     }
     return RouteDecision.NO_ROUTE;
+  }
+
+  /**
+   * The first eight characters of {@code path}, one byte each (0 past its end); -1 when one of
+   * them does not fit a byte, which turns the filter off for that request.
+   */
+  static long head(String path) {
+    if (path == null) {
+      return 0;
+    }
+    int n = Math.min(8, path.length());
+    long head = 0;
+    for (int c = 0; c < n; c++) {
+      char ch = path.charAt(c);
+      if (ch > 0xFF) {
+        return -1;
+      }
+      head |= (long) ch << (8 * c);
+    }
+    return head;
   }
 
   /** The end of the host in {@code host[:port]} or {@code [v6]:port}. */
