@@ -24,6 +24,9 @@ public final class DataPath implements MeshBridge {
   private final MeshSettings settings;
   private final ConnectionStats stats = new ConnectionStats();
   private final Set<String> failHooks;
+  private volatile java.util.function.IntConsumer serverBound = port -> {};
+  /** Every port bound so far, replayed to a listener that comes later. */
+  private final Set<Integer> boundPorts = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public DataPath(MeshSettings settings) {
     this.settings = settings;
@@ -36,6 +39,19 @@ public final class DataPath implements MeshBridge {
 
   public MeshSettings settings() {
     return settings;
+  }
+
+  /**
+   * Tells {@code listener} each port the application's servers bind (excluded inbound ports
+   * aside), so that the workload can register as an endpoint once it serves.
+   */
+  public void onServerBound(java.util.function.IntConsumer listener) {
+    this.serverBound = listener;
+    // Servers the application bound before the listener came (a bound port reported twice is
+    // harmless: the listener keeps a set).
+    for (int port : boundPorts) {
+      listener.accept(port);
+    }
   }
 
   @Override
@@ -51,6 +67,7 @@ public final class DataPath implements MeshBridge {
   public void afterBind(ServerSocket server) {
     injectFailure("bind");
     stats.bind(server.getLocalPort());
+    bound(server.getLocalPort());
   }
 
   @Override
@@ -58,6 +75,7 @@ public final class DataPath implements MeshBridge {
     injectFailure("bind");
     if (server.getLocalAddress() instanceof InetSocketAddress local) {
       stats.bind(local.getPort());
+      bound(local.getPort());
     }
   }
 
@@ -79,6 +97,13 @@ public final class DataPath implements MeshBridge {
   public void beforeHttpRequest(String library, String method, String authority, String path) {
     injectFailure("http-request");
     stats.httpClientRequest(library, authority);
+  }
+
+  private void bound(int port) {
+    if (!settings.excludeInboundPorts().contains(port)) {
+      boundPorts.add(port);
+      serverBound.accept(port);
+    }
   }
 
   private void inbound(int port) {

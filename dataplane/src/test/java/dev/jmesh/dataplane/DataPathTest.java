@@ -90,6 +90,22 @@ class DataPathTest {
   }
 
   @Test
+  void boundServerPortsReachTheListenerEvenWhenItComesLater() throws Exception {
+    DataPath path = dataPath("excludeInboundPorts", "15099");
+    try (ServerSocket early = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        ServerSocket late = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        ServerSocket excluded = new ServerSocket()) {
+      path.afterBind(early);
+      java.util.List<Integer> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+      path.onServerBound(heard::add);
+      path.afterBind(late);
+      excluded.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 15099));
+      path.afterBind(excluded);
+      assertThat(heard).containsExactly(early.getLocalPort(), late.getLocalPort());
+    }
+  }
+
+  @Test
   void bindIsCounted() throws Exception {
     DataPath path = dataPath();
     try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {

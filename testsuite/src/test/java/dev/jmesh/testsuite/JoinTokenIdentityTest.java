@@ -37,6 +37,7 @@ class JoinTokenIdentityTest {
   private static MeshedJvm controlPlane;
   private static Path caDir;
   private static int securePort;
+  private static int httpPort;
 
   @BeforeAll
   static void start() throws IOException {
@@ -51,9 +52,11 @@ class JoinTokenIdentityTest {
         .args("--config-dir", config.toString(), "--xds-port", "0", "--http-port", "0",
             "--ca-dir", caDir.toString(), "--secure-port", "0")
         .withoutAgent());
-    Matcher ports = controlPlane.awaitOutput("CA \\(TLS\\) on 127\\.0\\.0\\.1:(\\d+)",
+    Matcher ports = controlPlane.awaitOutput(
+        "HTTP on 127\\.0\\.0\\.1:(\\d+), CA \\(TLS\\) on 127\\.0\\.0\\.1:(\\d+)",
         Timeouts.STARTUP);
-    securePort = Integer.parseInt(ports.group(1));
+    httpPort = Integer.parseInt(ports.group(1));
+    securePort = Integer.parseInt(ports.group(2));
   }
 
   /** Runs {@code token create} and writes the token to an owner-only file. */
@@ -96,6 +99,10 @@ class JoinTokenIdentityTest {
         .until(() -> reviews.httpGet("config_dump").body().contains("\"connected\": true"));
     Awaitility.await().atMost(Timeouts.WORK).until(() -> reviews.httpGet("config_dump").body()
         .matches("(?s).*\"CLUSTER\": \\{\\s+\"version\": \"1\".*"));
+    // Its server registered it, as the identity the token proved.
+    // (services.yaml's WorkloadEntries for reviews have service account bookinfo-reviews.)
+    Awaitility.await().atMost(Timeouts.WORK)
+        .until(() -> registryz().contains("\"serviceAccount\": \"reviews\""));
     // The token is a secret: neither the output nor the admin pages show it.
     String secret = Files.readString(token).trim();
     assertThat(reviews.output()).doesNotContain(secret);
@@ -115,6 +122,13 @@ class JoinTokenIdentityTest {
     String certs = ratings.httpGet("certs").body();
     assertThat(certs).contains("\"certificate\": null").contains("UNAVAILABLE");
     assertThat(ratings.httpGet("config_dump").body()).contains("\"connected\": false");
+  }
+
+  private static String registryz() throws Exception {
+    return java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + httpPort + "/debug/registryz")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
   }
 
   private static String fingerprint(Path pem) throws Exception {

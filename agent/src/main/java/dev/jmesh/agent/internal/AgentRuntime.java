@@ -67,6 +67,7 @@ final class AgentRuntime implements AdminEndpoints {
     if (settings.controlPlane() != null) {
       try {
         controlPlane = ControlPlaneConnection.start(settings, nodeId, NodeId.workloadIp(settings));
+        dataPath.onServerBound(controlPlane::serverBound);
       } catch (IOException e) {
         // A token that cannot be read or parsed: said plainly, without the token.
         MeshLog.error(e.getMessage() + "; the data path runs without its config");

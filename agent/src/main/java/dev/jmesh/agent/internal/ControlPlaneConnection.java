@@ -43,6 +43,8 @@ import java.util.TreeMap;
  */
 final class ControlPlaneConnection implements AutoCloseable {
 
+  private static final String READY = "MESH_READY";
+
   /** Istio's default certificate lifetime. */
   private static final long CERTIFICATE_TTL_SECONDS = 24 * 3600;
 
@@ -53,6 +55,9 @@ final class ControlPlaneConnection implements AutoCloseable {
   /** The clusters' runtime (hosts, balancers, outlier detection), kept in step with each push. */
   private final UpstreamClusters clusters = new UpstreamClusters();
   private final MeshSnapshotFeed feed = new MeshSnapshotFeed(clusters::update);
+  private final NodeInfo node;
+  /** The ports the application serves, in the order bound; guarded by this. */
+  private final java.util.Set<Integer> servedPorts = new java.util.LinkedHashSet<>();
 
   private ControlPlaneConnection(String target, MeshSettings settings, String nodeId, String ip,
       WorkloadCredentials credentials) throws SSLException {
@@ -64,9 +69,12 @@ final class ControlPlaneConnection implements AutoCloseable {
     String serviceAccount =
         credentials == null ? settings.serviceAccount() : credentials.serviceAccount();
     String[] locality = (settings.locality() + "//").split("/", -1);
+    // Not ready, and no ports, until the application's server is bound (serverBound).
     NodeInfo node = new NodeInfo(nodeId, settings.service() + "." + namespace,
         locality[0], locality[1], locality[2], settings.service(), namespace,
-        settings.labels(), Map.of("INSTANCE_IPS", ip, "SERVICE_ACCOUNT", serviceAccount));
+        settings.labels(), Map.of("INSTANCE_IPS", ip, "SERVICE_ACCOUNT", serviceAccount,
+            READY, "false"));
+    this.node = node;
     XdsClient.Builder xds;
     if (credentials == null) {
       this.identity = null;
@@ -112,6 +120,26 @@ final class ControlPlaneConnection implements AutoCloseable {
         + (credentials == null ? " (plaintext, no identity)"
             : " (TLS, root pinned by the join token, identity " + connection.identity.id() + ")"));
     return connection;
+  }
+
+  /**
+   * The application bound a server port: the node now announces it (as {@code http-PORT}, the
+   * protocol Istio infers from that name) and that the workload is ready, which registers it as
+   * an endpoint of its service.
+   */
+  synchronized void serverBound(int port) {
+    if (!servedPorts.add(port)) {
+      return;
+    }
+    StringBuilder ports = new StringBuilder();
+    for (int p : servedPorts) {
+      ports.append(ports.length() == 0 ? "" : ",").append("http-").append(p).append(':').append(p);
+    }
+    Map<String, String> metadata = new java.util.HashMap<>(node.extraMetadata());
+    metadata.remove(READY);
+    metadata.put("MESH_PORTS", ports.toString());
+    client.updateNode(new NodeInfo(node.id(), node.cluster(), node.region(), node.zone(),
+        node.subZone(), node.service(), node.namespace(), node.labels(), metadata));
   }
 
   /** The workload's identity, {@code null} on a plaintext connection. */

@@ -4,6 +4,7 @@ import dev.jmesh.dataplane.cluster.Host;
 import dev.jmesh.dataplane.cluster.UpstreamCluster;
 import dev.jmesh.dataplane.cluster.UpstreamClusters;
 import dev.jmesh.dataplane.config.MeshSnapshot;
+import dev.jmesh.dataplane.record.RecordClock;
 import dev.jmesh.dataplane.record.ResponseFlag;
 import dev.jmesh.dataplane.route.FaultPolicy;
 import dev.jmesh.dataplane.route.MirrorPolicy;
@@ -60,7 +61,8 @@ public final class OutboundRouter {
    */
   public void decide(
       String listener, RequestView request, String sourceIp, long random, Exchange x) {
-    x.begin(random, System.currentTimeMillis(), System.nanoTime());
+    long now = System.nanoTime();
+    x.begin(random, RecordClock.epochMillis(now), now);
     x.metrics = metrics;
     if (metrics != null) {
       x.series = edges.unknownDestination(metrics);

@@ -206,6 +206,7 @@ public final class DebugHttpServer implements AutoCloseable {
         ep.put("labels", e.labels());
         ep.put("locality", e.locality());
         ep.put("weight", e.weight());
+        ep.put("serviceAccount", e.serviceAccount());
         ep.put("ready", e.ready());
         ep.put("source", e.source());
         endpoints.add(ep);

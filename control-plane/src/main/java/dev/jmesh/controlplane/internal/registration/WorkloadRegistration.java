@@ -66,6 +66,10 @@ public record WorkloadRegistration(
       throw new InvalidRegistration("INSTANCE_IPS is required to register " + service);
     }
     Map<String, Integer> ports = ports(md.getFieldsOrDefault(PORTS, Value.getDefaultInstance()));
+    if (ports.isEmpty() && "false".equalsIgnoreCase(text(md, READY))) {
+      // An agent announces its ports once its server is bound: nothing to register before.
+      return null;
+    }
     if (ports.isEmpty()) {
       throw new InvalidRegistration(PORTS + " is required to register " + service
           + " (e.g. \"http:8080\")");
