@@ -70,18 +70,18 @@ public final class StringMatch {
         if (len != n) {
           return false;
         }
-        if (ignoreCase) {
-          return s.regionMatches(true, from, value, 0, n);
-        }
-        return len == s.length() ? s.equals(value) : s.startsWith(value, from);
+        // With ignore_case the exact spelling is tried first: values usually arrive as
+        // configured, and the case-folding comparison is several times slower.
+        return s.startsWith(value, from)
+            || (ignoreCase && s.regionMatches(true, from, value, 0, n));
       case PREFIX:
         return len >= n
-            && (ignoreCase ? s.regionMatches(true, from, value, 0, n) : s.startsWith(value, from));
+            && (s.startsWith(value, from)
+                || (ignoreCase && s.regionMatches(true, from, value, 0, n)));
       case SUFFIX:
         return len >= n
-            && (ignoreCase
-                ? s.regionMatches(true, to - n, value, 0, n)
-                : s.startsWith(value, to - n));
+            && (s.startsWith(value, to - n)
+                || (ignoreCase && s.regionMatches(true, to - n, value, 0, n)));
       case CONTAINS:
         if (!ignoreCase) {
           int i = s.indexOf(value, from);
