@@ -14,10 +14,10 @@ import java.util.Set;
 
 /**
  * The data path of one workload, as the hooks see it. For now it observes: it counts every
- * connection, bind and accept the hooks report, honouring the capture exclusions
- * ({@code excludeOutboundPorts}, {@code excludeOutboundIPRanges}, {@code excludeInboundPorts}).
- * Routing, mTLS and policy grow here in later issues; the hooks already let it re-target a
- * connection by returning another address from {@link #beforeConnect}.
+ * connection, bind and accept the hooks report, honouring the capture exclusions ({@code
+ * excludeOutboundPorts}, {@code excludeOutboundIPRanges}, {@code excludeInboundPorts}). Routing,
+ * mTLS and policy grow here in later issues; the hooks already let it re-target a connection by
+ * returning another address from {@link #beforeConnect}.
  */
 public final class DataPath implements MeshBridge {
 
@@ -25,6 +25,7 @@ public final class DataPath implements MeshBridge {
   private final ConnectionStats stats = new ConnectionStats();
   private final Set<String> failHooks;
   private volatile java.util.function.IntConsumer serverBound = port -> {};
+
   /** Every port bound so far, replayed to a listener that comes later. */
   private final Set<Integer> boundPorts = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -42,8 +43,8 @@ public final class DataPath implements MeshBridge {
   }
 
   /**
-   * Tells {@code listener} each port the application's servers bind (excluded inbound ports
-   * aside), so that the workload can register as an endpoint once it serves.
+   * Tells {@code listener} each port the application's servers bind (excluded inbound ports aside),
+   * so that the workload can register as an endpoint once it serves.
    */
   public void onServerBound(java.util.function.IntConsumer listener) {
     this.serverBound = listener;

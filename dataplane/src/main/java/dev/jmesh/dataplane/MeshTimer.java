@@ -37,7 +37,8 @@ public final class MeshTimer {
       done.complete(null);
       return done;
     }
-    ScheduledFuture<?> task = executor.schedule(() -> done.complete(null), nanos, TimeUnit.NANOSECONDS);
+    ScheduledFuture<?> task =
+        executor.schedule(() -> done.complete(null), nanos, TimeUnit.NANOSECONDS);
     // Cancelling the delay cancels the task, so an abandoned request leaves nothing queued.
     done.whenComplete(
         (v, e) -> {

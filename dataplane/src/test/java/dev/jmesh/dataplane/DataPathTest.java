@@ -118,8 +118,7 @@ class DataPathTest {
   void acceptIsCountedUnlessTheInboundPortIsExcluded() throws Exception {
     try (ServerSocket excluded = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         ServerSocket captured = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      DataPath path =
-          dataPath("excludeInboundPorts", Integer.toString(excluded.getLocalPort()));
+      DataPath path = dataPath("excludeInboundPorts", Integer.toString(excluded.getLocalPort()));
       acceptOne(path, excluded);
       acceptOne(path, captured);
       assertThat(path.stats().inboundCount(excluded.getLocalPort())).isZero();
@@ -185,13 +184,14 @@ class DataPathTest {
     return switch (hook) {
       case "connect" -> () -> path.beforeConnect(addr("10.0.0.2", 80));
       case "bind" -> () -> path.afterBind(server);
-      case "accept" -> () -> {
-        try (Socket unconnected = new Socket()) {
-          path.afterAccept(unconnected);
-        } catch (java.io.IOException e) {
-          throw new AssertionError(e);
-        }
-      };
+      case "accept" ->
+          () -> {
+            try (Socket unconnected = new Socket()) {
+              path.afterAccept(unconnected);
+            } catch (java.io.IOException e) {
+              throw new AssertionError(e);
+            }
+          };
       case "http-request" -> () -> path.beforeHttpRequest("okhttp", "GET", "a", "/");
       default -> throw new IllegalArgumentException(hook);
     };

@@ -36,7 +36,8 @@ class MeshTimerTest {
           delay);
       lateness.add(late);
     }
-    CompletableFuture.allOf(lateness.toArray(new CompletableFuture<?>[0])).get(10, TimeUnit.SECONDS);
+    CompletableFuture.allOf(lateness.toArray(new CompletableFuture<?>[0]))
+        .get(10, TimeUnit.SECONDS);
     for (CompletableFuture<Long> f : lateness) {
       assertThat(f.get()).as("lateness").isGreaterThanOrEqualTo(0);
     }

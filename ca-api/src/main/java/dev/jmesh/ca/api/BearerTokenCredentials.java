@@ -19,12 +19,13 @@ public final class BearerTokenCredentials extends CallCredentials {
   }
 
   @Override
-  public void applyRequestMetadata(RequestInfo info, Executor executor,
-      MetadataApplier applier) {
+  public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
     if (info.getSecurityLevel() != SecurityLevel.PRIVACY_AND_INTEGRITY) {
-      applier.fail(Status.UNAUTHENTICATED.withDescription(
-          "refusing to send the token over a channel without TLS (security level "
-              + info.getSecurityLevel() + ")"));
+      applier.fail(
+          Status.UNAUTHENTICATED.withDescription(
+              "refusing to send the token over a channel without TLS (security level "
+                  + info.getSecurityLevel()
+                  + ")"));
       return;
     }
     Metadata headers = new Metadata();

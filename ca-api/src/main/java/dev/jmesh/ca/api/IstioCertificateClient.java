@@ -42,14 +42,14 @@ public final class IstioCertificateClient {
 
   /** Authenticates every call with {@code token} (sent only over TLS). */
   public IstioCertificateClient withBearerToken(String token) {
-    return new IstioCertificateClient(channel,
-        options.withCallCredentials(new BearerTokenCredentials(token)));
+    return new IstioCertificateClient(
+        channel, options.withCallCredentials(new BearerTokenCredentials(token)));
   }
 
   /** Each call fails with DEADLINE_EXCEEDED after {@code timeout}. */
   public IstioCertificateClient withDeadline(Duration timeout) {
-    return new IstioCertificateClient(channel,
-        options.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS));
+    return new IstioCertificateClient(
+        channel, options.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS));
   }
 
   /** What the CA answered: the chain and the roots to trust. */
@@ -62,57 +62,61 @@ public final class IstioCertificateClient {
 
   /**
    * Sends the request; the future fails with a {@link io.grpc.StatusRuntimeException}
-   * (UNAUTHENTICATED for a refused token, INVALID_ARGUMENT for a refused CSR, UNAVAILABLE when
-   * the server's certificate is not trusted). Cancelling the future cancels the call.
+   * (UNAUTHENTICATED for a refused token, INVALID_ARGUMENT for a refused CSR, UNAVAILABLE when the
+   * server's certificate is not trusted). Cancelling the future cancels the call.
    */
   public CompletableFuture<CertificateReply> createCertificate(IstioCertificateRequest request) {
     CompletableFuture<CertificateReply> result = new CompletableFuture<>();
     ClientCall<IstioCertificateRequest, IstioCertificateResponse> call =
         channel.newCall(IstioCertificateService.CREATE_CERTIFICATE, options);
-    call.start(new ClientCall.Listener<>() {
-      private List<String> bundle = List.of();
-      private IstioCertificateResponse response;
+    call.start(
+        new ClientCall.Listener<>() {
+          private List<String> bundle = List.of();
+          private IstioCertificateResponse response;
 
-      @Override
-      public void onHeaders(Metadata headers) {
-        byte[] pem = headers.get(IstioCertificateService.TRUST_BUNDLE_HEADER);
-        if (pem != null) {
-          bundle = splitPem(new String(pem, StandardCharsets.US_ASCII));
-        }
-      }
-
-      @Override
-      public void onMessage(IstioCertificateResponse message) {
-        response = message;
-      }
-
-      @Override
-      public void onClose(Status status, Metadata trailers) {
-        if (!status.isOk()) {
-          result.completeExceptionally(status.asRuntimeException(trailers));
-        } else if (response == null) {
-          result.completeExceptionally(Status.INTERNAL
-              .withDescription("CreateCertificate closed without a response")
-              .asRuntimeException());
-        } else {
-          List<String> roots = bundle;
-          if (roots.isEmpty() && !response.certChain().isEmpty()) {
-            // An Istio CA sends no bundle header: its root is the chain's last certificate.
-            roots = List.of(response.certChain().get(response.certChain().size() - 1));
+          @Override
+          public void onHeaders(Metadata headers) {
+            byte[] pem = headers.get(IstioCertificateService.TRUST_BUNDLE_HEADER);
+            if (pem != null) {
+              bundle = splitPem(new String(pem, StandardCharsets.US_ASCII));
+            }
           }
-          result.complete(new CertificateReply(response, roots));
-        }
-      }
-    }, new Metadata());
+
+          @Override
+          public void onMessage(IstioCertificateResponse message) {
+            response = message;
+          }
+
+          @Override
+          public void onClose(Status status, Metadata trailers) {
+            if (!status.isOk()) {
+              result.completeExceptionally(status.asRuntimeException(trailers));
+            } else if (response == null) {
+              result.completeExceptionally(
+                  Status.INTERNAL
+                      .withDescription("CreateCertificate closed without a response")
+                      .asRuntimeException());
+            } else {
+              List<String> roots = bundle;
+              if (roots.isEmpty() && !response.certChain().isEmpty()) {
+                // An Istio CA sends no bundle header: its root is the chain's last certificate.
+                roots = List.of(response.certChain().get(response.certChain().size() - 1));
+              }
+              result.complete(new CertificateReply(response, roots));
+            }
+          }
+        },
+        new Metadata());
     call.request(1);
     call.sendMessage(request);
     call.halfClose();
     // Cancelling the future cancels the call, so a caller that gives up frees the stream.
-    result.whenComplete((reply, failure) -> {
-      if (result.isCancelled()) {
-        call.cancel("the caller cancelled", null);
-      }
-    });
+    result.whenComplete(
+        (reply, failure) -> {
+          if (result.isCancelled()) {
+            call.cancel("the caller cancelled", null);
+          }
+        });
     return result;
   }
 

@@ -21,8 +21,8 @@ import java.util.Objects;
  * </pre>
  *
  * <p>Encoded by hand because the only protoc served here emits code for protobuf 4.x while the
- * runtime is 3.25; the wire format is the same as generated code's (proto3: default values are
- * not written, unknown fields are skipped).
+ * runtime is 3.25; the wire format is the same as generated code's (proto3: default values are not
+ * written, unknown fields are skipped).
  */
 public final class IstioCertificateRequest {
   static final int CSR = 1;
@@ -46,8 +46,8 @@ public final class IstioCertificateRequest {
 
   /** A copy carrying {@code metadata} (Istio sends WorkloadName, WorkloadIP, ClusterID). */
   public IstioCertificateRequest withMetadata(Struct metadata) {
-    return new IstioCertificateRequest(csr, validityDurationSeconds,
-        Objects.requireNonNull(metadata, "metadata"));
+    return new IstioCertificateRequest(
+        csr, validityDurationSeconds, Objects.requireNonNull(metadata, "metadata"));
   }
 
   public String csr() {
@@ -127,13 +127,14 @@ public final class IstioCertificateRequest {
         case (VALIDITY_DURATION << 3) | WireFormat.WIRETYPE_VARINT:
           validity = in.readInt64();
           break;
-        case (METADATA << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED: {
-          // A repeated occurrence of a message field merges into the earlier one.
-          Struct.Builder b = metadata != null ? metadata.toBuilder() : Struct.newBuilder();
-          in.readMessage(b, com.google.protobuf.ExtensionRegistryLite.getEmptyRegistry());
-          metadata = b.build();
-          break;
-        }
+        case (METADATA << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED:
+          {
+            // A repeated occurrence of a message field merges into the earlier one.
+            Struct.Builder b = metadata != null ? metadata.toBuilder() : Struct.newBuilder();
+            in.readMessage(b, com.google.protobuf.ExtensionRegistryLite.getEmptyRegistry());
+            metadata = b.build();
+            break;
+          }
         default:
           if (!in.skipField(tag)) {
             return new IstioCertificateRequest(csr, validity, metadata);
@@ -145,7 +146,8 @@ public final class IstioCertificateRequest {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof IstioCertificateRequest r && r.csr.equals(csr)
+    return o instanceof IstioCertificateRequest r
+        && r.csr.equals(csr)
         && r.validityDurationSeconds == validityDurationSeconds
         && Objects.equals(r.metadata, metadata);
   }
@@ -158,8 +160,12 @@ public final class IstioCertificateRequest {
   /** Leaves the CSR out: it is long and says nothing a log reader needs. */
   @Override
   public String toString() {
-    return "IstioCertificateRequest{csr=" + csr.length() + " chars, validity_duration="
-        + validityDurationSeconds + "s" + (metadata != null ? ", metadata=" 
-        + metadata.getFieldsMap().keySet() : "") + "}";
+    return "IstioCertificateRequest{csr="
+        + csr.length()
+        + " chars, validity_duration="
+        + validityDurationSeconds
+        + "s"
+        + (metadata != null ? ", metadata=" + metadata.getFieldsMap().keySet() : "")
+        + "}";
   }
 }

@@ -9,8 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Istio's {@code istio.v1.auth.IstioCertificateResponse}: the issued certificate chain, PEM,
- * leaf first and the root last (istio-agent takes the last element as the root).
+ * Istio's {@code istio.v1.auth.IstioCertificateResponse}: the issued certificate chain, PEM, leaf
+ * first and the root last (istio-agent takes the last element as the root).
  *
  * <pre>
  * message IstioCertificateResponse {

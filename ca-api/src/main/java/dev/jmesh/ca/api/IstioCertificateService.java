@@ -27,9 +27,9 @@ public final class IstioCertificateService {
   public static final String SERVICE_NAME = "istio.v1.auth.IstioCertificateService";
 
   /**
-   * Response header carrying every root the workload should trust (PEM, concatenated). During
-   * a root rotation it holds the old and the new root; Istio's own clients ignore it and take
-   * the last certificate of the chain.
+   * Response header carrying every root the workload should trust (PEM, concatenated). During a
+   * root rotation it holds the old and the new root; Istio's own clients ignore it and take the
+   * last certificate of the chain.
    */
   public static final Metadata.Key<byte[]> TRUST_BUNDLE_HEADER =
       Metadata.Key.of("jmesh-trust-bundle-bin", Metadata.BINARY_BYTE_MARSHALLER);
@@ -39,26 +39,25 @@ public final class IstioCertificateService {
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   public static final MethodDescriptor<IstioCertificateRequest, IstioCertificateResponse>
-      CREATE_CERTIFICATE = MethodDescriptor
-          .<IstioCertificateRequest, IstioCertificateResponse>newBuilder()
-          .setType(MethodDescriptor.MethodType.UNARY)
-          .setFullMethodName(
-              MethodDescriptor.generateFullMethodName(SERVICE_NAME, "CreateCertificate"))
-          .setRequestMarshaller(new RequestMarshaller())
-          .setResponseMarshaller(new ResponseMarshaller())
-          .build();
+      CREATE_CERTIFICATE =
+          MethodDescriptor.<IstioCertificateRequest, IstioCertificateResponse>newBuilder()
+              .setType(MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(
+                  MethodDescriptor.generateFullMethodName(SERVICE_NAME, "CreateCertificate"))
+              .setRequestMarshaller(new RequestMarshaller())
+              .setResponseMarshaller(new ResponseMarshaller())
+              .build();
 
-  private static final ServiceDescriptor SERVICE = ServiceDescriptor.newBuilder(SERVICE_NAME)
-      .addMethod(CREATE_CERTIFICATE)
-      .build();
+  private static final ServiceDescriptor SERVICE =
+      ServiceDescriptor.newBuilder(SERVICE_NAME).addMethod(CREATE_CERTIFICATE).build();
 
   private IstioCertificateService() {}
 
   /** What a CA implements. */
   @FunctionalInterface
   public interface Handler {
-    void createCertificate(IstioCertificateRequest request,
-        StreamObserver<IstioCertificateResponse> response);
+    void createCertificate(
+        IstioCertificateRequest request, StreamObserver<IstioCertificateResponse> response);
   }
 
   public static ServerServiceDefinition bindService(Handler handler) {
@@ -79,8 +78,10 @@ public final class IstioCertificateService {
       try {
         return IstioCertificateRequest.parseFrom(CodedInputStream.newInstance(stream));
       } catch (IOException e) {
-        throw Status.INTERNAL.withDescription("invalid IstioCertificateRequest: "
-            + e.getMessage()).withCause(e).asRuntimeException();
+        throw Status.INTERNAL
+            .withDescription("invalid IstioCertificateRequest: " + e.getMessage())
+            .withCause(e)
+            .asRuntimeException();
       }
     }
   }
@@ -97,8 +98,10 @@ public final class IstioCertificateService {
       try {
         return IstioCertificateResponse.parseFrom(CodedInputStream.newInstance(stream));
       } catch (IOException e) {
-        throw Status.INTERNAL.withDescription("invalid IstioCertificateResponse: "
-            + e.getMessage()).withCause(e).asRuntimeException();
+        throw Status.INTERNAL
+            .withDescription("invalid IstioCertificateResponse: " + e.getMessage())
+            .withCause(e)
+            .asRuntimeException();
       }
     }
   }

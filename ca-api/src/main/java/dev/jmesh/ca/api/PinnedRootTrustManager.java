@@ -14,10 +14,10 @@ import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * Trusts a server only when its chain contains a self-signed root whose SHA-256 fingerprint is
- * pinned (from a join token), then validates the chain to that root with the JDK's PKIX
- * checks, host name verification included. This is how a workload that knows nothing but its
- * token verifies the control plane on its first connection: the server sends its root in the
- * chain, the token says which root that must be.
+ * pinned (from a join token), then validates the chain to that root with the JDK's PKIX checks,
+ * host name verification included. This is how a workload that knows nothing but its token verifies
+ * the control plane on its first connection: the server sends its root in the chain, the token says
+ * which root that must be.
  */
 public final class PinnedRootTrustManager extends X509ExtendedTrustManager {
   private final Set<String> pins;
@@ -47,8 +47,7 @@ public final class PinnedRootTrustManager extends X509ExtendedTrustManager {
     delegate(chain).checkServerTrusted(chain, authType);
   }
 
-  private X509ExtendedTrustManager delegate(X509Certificate[] chain)
-      throws CertificateException {
+  private X509ExtendedTrustManager delegate(X509Certificate[] chain) throws CertificateException {
     X509Certificate root = null;
     for (X509Certificate c : chain) {
       if (pins.contains(RootFingerprint.of(c)) && isSelfSigned(c)) {
@@ -57,9 +56,11 @@ public final class PinnedRootTrustManager extends X509ExtendedTrustManager {
       }
     }
     if (root == null) {
-      throw new CertificateException("the control plane's certificate chain holds no root with"
-          + " the pinned fingerprint (" + pins.stream().map(p -> p.substring(0, 16) + "…")
-              .toList() + "); the token was made for another CA, or the server is not ours");
+      throw new CertificateException(
+          "the control plane's certificate chain holds no root with"
+              + " the pinned fingerprint ("
+              + pins.stream().map(p -> p.substring(0, 16) + "…").toList()
+              + "); the token was made for another CA, or the server is not ours");
     }
     try {
       KeyStore store = KeyStore.getInstance("PKCS12");

@@ -7,9 +7,8 @@ import java.security.cert.X509Certificate;
 import java.util.HexFormat;
 
 /**
- * SHA-256 of a certificate's DER encoding, lowercase hex — the same value as
- * {@code openssl x509 -noout -fingerprint -sha256} without the colons, so an operator can
- * compare it by eye.
+ * SHA-256 of a certificate's DER encoding, lowercase hex — the same value as {@code openssl x509
+ * -noout -fingerprint -sha256} without the colons, so an operator can compare it by eye.
  */
 public final class RootFingerprint {
   private RootFingerprint() {}
@@ -38,8 +37,8 @@ public final class RootFingerprint {
     }
     s = s.replace(":", "");
     if (!s.matches("[0-9a-f]{64}")) {
-      throw new IllegalArgumentException("not a SHA-256 fingerprint (64 hex digits): '"
-          + fingerprint + "'");
+      throw new IllegalArgumentException(
+          "not a SHA-256 fingerprint (64 hex digits): '" + fingerprint + "'");
     }
     return s;
   }

@@ -27,40 +27,54 @@ class IstioCertificateMessagesTest {
 
   @BeforeAll
   static void descriptors() throws Exception {
-    FileDescriptorProto file = FileDescriptorProto.newBuilder()
-        .setName("security/proto/pki/ca.proto")
-        .setPackage("istio.v1.auth")
-        .setSyntax("proto3")
-        .addDependency("google/protobuf/struct.proto")
-        .addMessageType(DescriptorProto.newBuilder().setName("IstioCertificateRequest")
-            .addField(field("csr", 1, Type.TYPE_STRING, Label.LABEL_OPTIONAL))
-            .addField(field("validity_duration", 3, Type.TYPE_INT64, Label.LABEL_OPTIONAL))
-            .addField(field("metadata", 4, Type.TYPE_MESSAGE, Label.LABEL_OPTIONAL)
-                .setTypeName(".google.protobuf.Struct")))
-        .addMessageType(DescriptorProto.newBuilder().setName("IstioCertificateResponse")
-            .addField(field("cert_chain", 1, Type.TYPE_STRING, Label.LABEL_REPEATED)))
-        .build();
-    FileDescriptor fd = FileDescriptor.buildFrom(file,
-        new FileDescriptor[] {Struct.getDescriptor().getFile()});
+    FileDescriptorProto file =
+        FileDescriptorProto.newBuilder()
+            .setName("security/proto/pki/ca.proto")
+            .setPackage("istio.v1.auth")
+            .setSyntax("proto3")
+            .addDependency("google/protobuf/struct.proto")
+            .addMessageType(
+                DescriptorProto.newBuilder()
+                    .setName("IstioCertificateRequest")
+                    .addField(field("csr", 1, Type.TYPE_STRING, Label.LABEL_OPTIONAL))
+                    .addField(field("validity_duration", 3, Type.TYPE_INT64, Label.LABEL_OPTIONAL))
+                    .addField(
+                        field("metadata", 4, Type.TYPE_MESSAGE, Label.LABEL_OPTIONAL)
+                            .setTypeName(".google.protobuf.Struct")))
+            .addMessageType(
+                DescriptorProto.newBuilder()
+                    .setName("IstioCertificateResponse")
+                    .addField(field("cert_chain", 1, Type.TYPE_STRING, Label.LABEL_REPEATED)))
+            .build();
+    FileDescriptor fd =
+        FileDescriptor.buildFrom(file, new FileDescriptor[] {Struct.getDescriptor().getFile()});
     requestType = fd.findMessageTypeByName("IstioCertificateRequest");
     responseType = fd.findMessageTypeByName("IstioCertificateResponse");
   }
 
-  private static FieldDescriptorProto.Builder field(String name, int number, Type type,
-      Label label) {
-    return FieldDescriptorProto.newBuilder().setName(name).setNumber(number).setType(type)
+  private static FieldDescriptorProto.Builder field(
+      String name, int number, Type type, Label label) {
+    return FieldDescriptorProto.newBuilder()
+        .setName(name)
+        .setNumber(number)
+        .setType(type)
         .setLabel(label);
   }
 
-  private static final Struct METADATA = Struct.newBuilder()
-      .putFields("WorkloadName", Value.newBuilder().setStringValue("reviews-v1").build())
-      .putFields("WorkloadIP", Value.newBuilder().setStringValue("10.0.0.7").build())
-      .build();
+  private static final Struct METADATA =
+      Struct.newBuilder()
+          .putFields("WorkloadName", Value.newBuilder().setStringValue("reviews-v1").build())
+          .putFields("WorkloadIP", Value.newBuilder().setStringValue("10.0.0.7").build())
+          .build();
 
   @Test
   void requestRoundTrips() throws Exception {
-    IstioCertificateRequest r = IstioCertificateRequest.of("-----BEGIN CERTIFICATE REQUEST-----"
-        + "\nMIIB\n-----END CERTIFICATE REQUEST-----\n", 3600).withMetadata(METADATA);
+    IstioCertificateRequest r =
+        IstioCertificateRequest.of(
+                "-----BEGIN CERTIFICATE REQUEST-----"
+                    + "\nMIIB\n-----END CERTIFICATE REQUEST-----\n",
+                3600)
+            .withMetadata(METADATA);
     IstioCertificateRequest back = IstioCertificateRequest.parseFrom(r.toByteArray());
     assertThat(back).isEqualTo(r);
     assertThat(back.metadata().getFieldsOrThrow("WorkloadIP").getStringValue())
@@ -78,17 +92,16 @@ class IstioCertificateMessagesTest {
 
   @Test
   void requestBytesEqualProtobufs() throws Exception {
-    DynamicMessage dynamic = DynamicMessage.newBuilder(requestType)
-        .setField(requestType.findFieldByName("csr"), "CSR")
-        .setField(requestType.findFieldByName("validity_duration"), 86400L)
-        .setField(requestType.findFieldByName("metadata"), METADATA)
-        .build();
-    IstioCertificateRequest ours = IstioCertificateRequest.of("CSR", 86400)
-        .withMetadata(METADATA);
+    DynamicMessage dynamic =
+        DynamicMessage.newBuilder(requestType)
+            .setField(requestType.findFieldByName("csr"), "CSR")
+            .setField(requestType.findFieldByName("validity_duration"), 86400L)
+            .setField(requestType.findFieldByName("metadata"), METADATA)
+            .build();
+    IstioCertificateRequest ours = IstioCertificateRequest.of("CSR", 86400).withMetadata(METADATA);
     assertThat(ours.toByteArray()).isEqualTo(dynamic.toByteArray());
     DynamicMessage parsed = DynamicMessage.parseFrom(requestType, ours.toByteArray());
-    assertThat(parsed.getField(requestType.findFieldByName("validity_duration")))
-        .isEqualTo(86400L);
+    assertThat(parsed.getField(requestType.findFieldByName("validity_duration"))).isEqualTo(86400L);
     assertThat(parsed.getUnknownFields().asMap()).isEmpty();
   }
 
@@ -104,16 +117,20 @@ class IstioCertificateMessagesTest {
 
   @Test
   void unknownFieldsAreSkipped() throws Exception {
-    DynamicMessage withUnknown = DynamicMessage.newBuilder(requestType)
-        .setField(requestType.findFieldByName("csr"), "CSR")
-        .setUnknownFields(UnknownFieldSet.newBuilder()
-            .addField(2, UnknownFieldSet.Field.newBuilder().addFixed64(7).build())
-            .addField(99, UnknownFieldSet.Field.newBuilder()
-                .addLengthDelimited(com.google.protobuf.ByteString.copyFromUtf8("x")).build())
-            .build())
-        .build();
-    assertThat(IstioCertificateRequest.parseFrom(withUnknown.toByteArray()).csr())
-        .isEqualTo("CSR");
+    DynamicMessage withUnknown =
+        DynamicMessage.newBuilder(requestType)
+            .setField(requestType.findFieldByName("csr"), "CSR")
+            .setUnknownFields(
+                UnknownFieldSet.newBuilder()
+                    .addField(2, UnknownFieldSet.Field.newBuilder().addFixed64(7).build())
+                    .addField(
+                        99,
+                        UnknownFieldSet.Field.newBuilder()
+                            .addLengthDelimited(com.google.protobuf.ByteString.copyFromUtf8("x"))
+                            .build())
+                    .build())
+            .build();
+    assertThat(IstioCertificateRequest.parseFrom(withUnknown.toByteArray()).csr()).isEqualTo("CSR");
   }
 
   @Test

@@ -12,8 +12,13 @@ class JoinTokenTest {
 
   @Test
   void claimsRoundTripAndAreReadableWithoutTheKey() {
-    JoinToken.Claims claims = new JoinToken.Claims("0123456789abcdef", "default", "reviews",
-        Instant.ofEpochSecond(1_900_000_000L), List.of(ROOT));
+    JoinToken.Claims claims =
+        new JoinToken.Claims(
+            "0123456789abcdef",
+            "default",
+            "reviews",
+            Instant.ofEpochSecond(1_900_000_000L),
+            List.of(ROOT));
     String text = JoinToken.encode(claims, bytes -> new byte[] {1, 2, 3});
     assertThat(text).startsWith("jmesh1.").matches("[A-Za-z0-9_.-]+");
     JoinToken token = JoinToken.parse(text);
@@ -28,13 +33,19 @@ class JoinTokenTest {
   void malformedTokensSayWhy() {
     assertThatThrownBy(() -> JoinToken.parse("eyJhbGciOi.x.y"))
         .hasMessageContaining("not a jmesh join token");
-    assertThatThrownBy(() -> JoinToken.parse("jmesh1.!!!.AAA"))
-        .hasMessageContaining("base64url");
-    String noRoot = "jmesh1." + java.util.Base64.getUrlEncoder().withoutPadding()
-        .encodeToString("id=0123456789abcdef&ns=a&sa=b&exp=1".getBytes()) + ".AA";
+    assertThatThrownBy(() -> JoinToken.parse("jmesh1.!!!.AAA")).hasMessageContaining("base64url");
+    String noRoot =
+        "jmesh1."
+            + java.util.Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString("id=0123456789abcdef&ns=a&sa=b&exp=1".getBytes())
+            + ".AA";
     assertThatThrownBy(() -> JoinToken.parse(noRoot)).hasMessageContaining("'root'");
-    assertThatThrownBy(() -> new JoinToken.Claims("0123456789abcdef", "Bad_NS", "sa",
-        Instant.EPOCH, List.of(ROOT))).hasMessageContaining("DNS-1123");
+    assertThatThrownBy(
+            () ->
+                new JoinToken.Claims(
+                    "0123456789abcdef", "Bad_NS", "sa", Instant.EPOCH, List.of(ROOT)))
+        .hasMessageContaining("DNS-1123");
   }
 
   @Test

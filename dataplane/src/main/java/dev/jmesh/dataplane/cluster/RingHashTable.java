@@ -6,21 +6,23 @@ package dev.jmesh.dataplane.cluster;
  * the number of points a host gets depends only on its own weight (a quarter of {@code
  * minimum_ring_size} for the lightest host, proportionally more for heavier ones), not on how many
  * hosts there are. Envoy scales every host's points so the whole ring stays near {@code
- * minimum_ring_size}, so adding a host takes points from every other host and moves their keys
- * too (istio/istio#41814: about 16% of keys when an 11th host joins 10); here the old hosts keep
- * their points and only the keys the new host's points capture move, 1/N. A host's first points
- * are Envoy's own, so the rings agree where they overlap.
+ * minimum_ring_size}, so adding a host takes points from every other host and moves their keys too
+ * (istio/istio#41814: about 16% of keys when an 11th host joins 10); here the old hosts keep their
+ * points and only the keys the new host's points capture move, 1/N. A host's first points are
+ * Envoy's own, so the rings agree where they overlap.
  */
 final class RingHashTable implements HashTable {
 
   private final long[] hashes;
   private final Host[] hosts;
+
   /**
    * Where the points whose hash starts with each {@code bucketBits}-bit prefix begin: a pick
    * searches one bucket (a few points) instead of the whole ring, which for 1,000 hosts is a
    * quarter of a million points and would cost a cache miss per binary-search step.
    */
   private final int[] bucketStart;
+
   private final int bucketBits;
 
   /**

@@ -4,8 +4,8 @@ import dev.jmesh.dataplane.route.RouteTable;
 import java.util.List;
 
 /**
- * A compiled inbound listener: one per port the workload serves, with a filter chain per way a
- * peer may connect (mutual TLS, plaintext, or both behind the TLS inspector for PERMISSIVE).
+ * A compiled inbound listener: one per port the workload serves, with a filter chain per way a peer
+ * may connect (mutual TLS, plaintext, or both behind the TLS inspector for PERMISSIVE).
  *
  * @param name Istio's name, e.g. {@code xds.istio.io/grpc/lds/inbound/10.0.0.7:9080}
  * @param address the workload address

@@ -46,7 +46,8 @@ final class ListenerCompiler {
     }
     if (!listener.hasApiListener()) {
       if (!listener.hasAddress()) {
-        throw new InvalidConfigException("api_listener", "an api_listener or an address is required");
+        throw new InvalidConfigException(
+            "api_listener", "an api_listener or an address is required");
       }
       return SocketListenerCompiler.compile(listener);
     }
@@ -85,7 +86,8 @@ final class ListenerCompiler {
         {
           SupportedFields.check(hcm.getRds(), "rds", RDS);
           if (hcm.getRds().hasConfigSource()) {
-            SupportedFields.check(hcm.getRds().getConfigSource(), "rds.config_source", CONFIG_SOURCE);
+            SupportedFields.check(
+                hcm.getRds().getConfigSource(), "rds.config_source", CONFIG_SOURCE);
           }
           String routes = hcm.getRds().getRouteConfigName();
           if (routes.isEmpty()) {

@@ -22,8 +22,7 @@ import java.util.Set;
 /**
  * Compiles Listeners that have an address: outbound TCP proxies (a service's TCP or TLS port, and
  * Istio's {@code virtualOutbound}) and inbound listeners (one per workload port). Neither binds a
- * port of its own: the data path matches connections the application makes or accepts against
- * them.
+ * port of its own: the data path matches connections the application makes or accepts against them.
  */
 final class SocketListenerCompiler {
 
@@ -65,7 +64,8 @@ final class SocketListenerCompiler {
       throw new InvalidConfigException("address.socket_address.address", "must not be empty");
     }
     if (sa.getPortValue() < 1 || sa.getPortValue() > 65535) {
-      throw new InvalidConfigException("address.socket_address.port_value", "must be in [1, 65535]");
+      throw new InvalidConfigException(
+          "address.socket_address.port_value", "must be in [1, 65535]");
     }
     if (listener.getFilterChainsCount() == 0) {
       throw new InvalidConfigException("filter_chains", "must not be empty");
@@ -76,7 +76,9 @@ final class SocketListenerCompiler {
       String at = "listener_filters[" + i + "]";
       SupportedFields.check(f, at, LISTENER_FILTER);
       boolean inspector =
-          f.hasTypedConfig() ? f.getTypedConfig().is(TlsInspector.class) : f.getName().equals(TLS_INSPECTOR);
+          f.hasTypedConfig()
+              ? f.getTypedConfig().is(TlsInspector.class)
+              : f.getName().equals(TLS_INSPECTOR);
       if (!inspector) {
         throw new InvalidConfigException(at, "listener filter " + f.getName() + " not supported");
       }
@@ -165,7 +167,8 @@ final class SocketListenerCompiler {
           throw new InvalidConfigException(
               fat + ".typed_config.rds", "an inbound chain needs an inline route_config");
         }
-        chains.add(new InboundListener.Chain(chain.getName(), protocol, tls, http.routeTable(), null));
+        chains.add(
+            new InboundListener.Chain(chain.getName(), protocol, tls, http.routeTable(), null));
       } else if (f.getTypedConfig().is(TcpProxy.class)) {
         ClusterSplit split = tcpProxy(chain, at);
         if (split.clusters().size() != 1) {
@@ -173,10 +176,16 @@ final class SocketListenerCompiler {
               fat + ".typed_config.weighted_clusters", "an inbound TCP proxy names one cluster");
         }
         chains.add(
-            new InboundListener.Chain(chain.getName(), protocol, tls, null, split.clusters().get(0)));
+            new InboundListener.Chain(
+                chain.getName(), protocol, tls, null, split.clusters().get(0)));
       } else {
         throw new InvalidConfigException(
-            fat, "network filter " + f.getName() + " (" + f.getTypedConfig().getTypeUrl() + ") not supported");
+            fat,
+            "network filter "
+                + f.getName()
+                + " ("
+                + f.getTypedConfig().getTypeUrl()
+                + ") not supported");
       }
     }
     return new InboundListener(
@@ -186,14 +195,20 @@ final class SocketListenerCompiler {
   private static ClusterSplit tcpProxy(FilterChain chain, String at) throws InvalidConfigException {
     if (chain.getFiltersCount() != 1) {
       throw new InvalidConfigException(
-          at + ".filters", "exactly one tcp_proxy filter is supported, got " + chain.getFiltersCount());
+          at + ".filters",
+          "exactly one tcp_proxy filter is supported, got " + chain.getFiltersCount());
     }
     Filter f = chain.getFilters(0);
     String fat = at + ".filters[0]";
     SupportedFields.check(f, fat, FILTER);
     if (!f.getTypedConfig().is(TcpProxy.class)) {
       throw new InvalidConfigException(
-          fat, "network filter " + f.getName() + " (" + f.getTypedConfig().getTypeUrl() + ") not supported");
+          fat,
+          "network filter "
+              + f.getName()
+              + " ("
+              + f.getTypedConfig().getTypeUrl()
+              + ") not supported");
     }
     String cat = fat + ".typed_config";
     TcpProxy proxy = unpack(f.getTypedConfig(), TcpProxy.class, cat, TCP_PROXY_FIELDS);
@@ -219,7 +234,8 @@ final class SocketListenerCompiler {
           }
         }
         if (weighted.isEmpty()) {
-          throw new InvalidConfigException(cat + ".weighted_clusters.clusters", "must not be empty");
+          throw new InvalidConfigException(
+              cat + ".weighted_clusters.clusters", "must not be empty");
         }
         break;
       default:

@@ -56,8 +56,8 @@ public record TcpProxyListener(String name, String address, int port, List<TcpRo
         }
         if (name.startsWith("*.")
             && sni.length() > name.length() - 1
-            && sni.regionMatches(true, sni.length() - (name.length() - 1), name, 1,
-                name.length() - 1)
+            && sni.regionMatches(
+                true, sni.length() - (name.length() - 1), name, 1, name.length() - 1)
             && name.length() > wildcardLength) {
           wildcard = r;
           wildcardLength = name.length();

@@ -19,7 +19,8 @@ final class TlsContexts {
   static final String TLS_TRANSPORT_SOCKET = "envoy.transport_sockets.tls";
 
   private static final Set<String> TRANSPORT_SOCKET = Set.of("name", "typed_config");
-  private static final Set<String> DOWNSTREAM = Set.of("common_tls_context", "require_client_certificate");
+  private static final Set<String> DOWNSTREAM =
+      Set.of("common_tls_context", "require_client_certificate");
   private static final Set<String> COMMON =
       Set.of(
           "tls_certificate_provider_instance",
@@ -38,7 +39,9 @@ final class TlsContexts {
     if (!any.is(DownstreamTlsContext.class)) {
       throw new InvalidConfigException(
           at + ".typed_config",
-          "expected " + DownstreamTlsContext.getDescriptor().getFullName() + ", got "
+          "expected "
+              + DownstreamTlsContext.getDescriptor().getFullName()
+              + ", got "
               + (any.getTypeUrl().isEmpty() ? "nothing" : any.getTypeUrl()));
     }
     DownstreamTlsContext ctx;

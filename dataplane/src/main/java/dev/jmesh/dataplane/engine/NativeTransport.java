@@ -13,7 +13,9 @@ public final class NativeTransport {
 
   private NativeTransport() {}
 
-  /** {@code {"epoll": true}} or {@code {"epoll": false, "reason": "..."}}; loads Netty on first use. */
+  /**
+   * {@code {"epoll": true}} or {@code {"epoll": false, "reason": "..."}}; loads Netty on first use.
+   */
   public static Map<String, Object> describe() {
     Map<String, Object> transport = new LinkedHashMap<>();
     boolean available = Epoll.isAvailable();
@@ -25,7 +27,8 @@ public final class NativeTransport {
     boolean boringSsl = io.netty.handler.ssl.OpenSsl.isAvailable();
     transport.put("boringssl", boringSsl);
     if (!boringSsl) {
-      transport.put("boringsslReason", String.valueOf(io.netty.handler.ssl.OpenSsl.unavailabilityCause()));
+      transport.put(
+          "boringsslReason", String.valueOf(io.netty.handler.ssl.OpenSsl.unavailabilityCause()));
     }
     return transport;
   }

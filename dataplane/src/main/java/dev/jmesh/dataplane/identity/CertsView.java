@@ -34,7 +34,8 @@ public final class CertsView {
       cert.put("generation", svid.generation());
       out.put("certificate", cert);
     }
-    out.put("nextRenewal",
+    out.put(
+        "nextRenewal",
         identity.nextRenewalMillis() == 0
             ? null
             : java.time.Instant.ofEpochMilli(identity.nextRenewalMillis()).toString());

@@ -19,11 +19,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * The control plane's CA as a {@link CertificateSigner}: Istio's {@code CreateCertificate} over
- * the workload's TLS channel to port 15012 (whose server certificate was checked against the root
- * the join token pins). The join token proves who the workload is while it is valid; after that
- * the workload's current SVID, presented as the channel's client certificate, does. The roots the
- * CA sends with each certificate become the workload's trust bundle.
+ * The control plane's CA as a {@link CertificateSigner}: Istio's {@code CreateCertificate} over the
+ * workload's TLS channel to port 15012 (whose server certificate was checked against the root the
+ * join token pins). The join token proves who the workload is while it is valid; after that the
+ * workload's current SVID, presented as the channel's client certificate, does. The roots the CA
+ * sends with each certificate become the workload's trust bundle.
  */
 public final class ControlPlaneCa implements CertificateSigner {
 
@@ -70,8 +70,8 @@ public final class ControlPlaneCa implements CertificateSigner {
     } catch (ExecutionException e) {
       if (e.getCause() instanceof StatusRuntimeException s) {
         // The status says why (e.g. "UNAUTHENTICATED: expired: ..."); never the token itself.
-        throw new CertificateException("the CA refused: " + s.getStatus().getCode() + ": "
-            + s.getStatus().getDescription());
+        throw new CertificateException(
+            "the CA refused: " + s.getStatus().getCode() + ": " + s.getStatus().getDescription());
       }
       throw e;
     }
@@ -92,7 +92,8 @@ public final class ControlPlaneCa implements CertificateSigner {
   static List<X509Certificate> parse(String pem) throws CertificateException {
     Collection<? extends java.security.cert.Certificate> certs =
         CertificateFactory.getInstance("X.509")
-            .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+            .generateCertificates(
+                new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
     List<X509Certificate> out = new ArrayList<>();
     for (java.security.cert.Certificate c : certs) {
       out.add((X509Certificate) c);

@@ -14,8 +14,8 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
 
 /**
- * TLS contexts over a {@link WorkloadIdentity}, for the JDK's own sockets and engines and for
- * Netty with either the JDK provider or BoringSSL. Each handshake reads the identity's current
+ * TLS contexts over a {@link WorkloadIdentity}, for the JDK's own sockets and engines and for Netty
+ * with either the JDK provider or BoringSSL. Each handshake reads the identity's current
  * certificate and trust bundle, so a context is built once and survives rotations. Peers are
  * verified by SPIFFE ID only; there is no host name check to turn off because none is made.
  */

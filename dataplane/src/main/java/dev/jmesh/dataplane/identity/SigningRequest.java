@@ -6,10 +6,10 @@ import java.security.Signature;
 import java.util.Base64;
 
 /**
- * A PKCS#10 certificate signing request for a workload key: an empty subject, the public key,
- * and the SPIFFE ID the workload expects as a critical URI SAN (as Istio's agent sends it). The
- * CA does not take the identity from here — it issues the identity the caller proved — so the SAN
- * is a statement of intent, not a claim.
+ * A PKCS#10 certificate signing request for a workload key: an empty subject, the public key, and
+ * the SPIFFE ID the workload expects as a critical URI SAN (as Istio's agent sends it). The CA does
+ * not take the identity from here — it issues the identity the caller proved — so the SAN is a
+ * statement of intent, not a claim.
  */
 public final class SigningRequest {
 
@@ -27,11 +27,9 @@ public final class SigningRequest {
             Der.bool(true),
             Der.octetString(Der.sequence(Der.uriName(id.toString()))));
     byte[] attributes =
-        Der.tagged(
-            0xa0, Der.sequence(Der.oid(EXTENSION_REQUEST), Der.set(Der.sequence(san))));
+        Der.tagged(0xa0, Der.sequence(Der.oid(EXTENSION_REQUEST), Der.set(Der.sequence(san))));
     byte[] info =
-        Der.sequence(
-            Der.integer(0), Der.sequence(), keys.getPublic().getEncoded(), attributes);
+        Der.sequence(Der.integer(0), Der.sequence(), keys.getPublic().getEncoded(), attributes);
     Signature signer = Signature.getInstance("SHA256withECDSA");
     signer.initSign(keys.getPrivate());
     signer.update(info);

@@ -10,11 +10,11 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * Trusts a TLS peer by its SPIFFE identity: the chain must verify against the trust bundle in
- * force at the handshake (read on every handshake, so a rotated bundle applies to the next
- * connection) and the peer's SPIFFE ID must be one {@code allowed} accepts — for a client, the
- * identities the cluster names; for a server, any identity of the trust domain, leaving the
- * decision to authorization. Never a host name check.
+ * Trusts a TLS peer by its SPIFFE identity: the chain must verify against the trust bundle in force
+ * at the handshake (read on every handshake, so a rotated bundle applies to the next connection)
+ * and the peer's SPIFFE ID must be one {@code allowed} accepts — for a client, the identities the
+ * cluster names; for a server, any identity of the trust domain, leaving the decision to
+ * authorization. Never a host name check.
  */
 public final class SpiffeTrustManager extends X509ExtendedTrustManager {
 
@@ -78,6 +78,8 @@ public final class SpiffeTrustManager extends X509ExtendedTrustManager {
   @Override
   public X509Certificate[] getAcceptedIssuers() {
     TrustBundle current = bundle.get();
-    return current == null ? new X509Certificate[0] : current.roots().toArray(new X509Certificate[0]);
+    return current == null
+        ? new X509Certificate[0]
+        : current.roots().toArray(new X509Certificate[0]);
   }
 }

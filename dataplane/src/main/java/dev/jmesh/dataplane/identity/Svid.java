@@ -5,8 +5,7 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 
 /**
- * A workload's X.509-SVID: its key (in memory only) and the chain the CA issued for it, leaf
- * first.
+ * A workload's X.509-SVID: its key (in memory only) and the chain the CA issued for it, leaf first.
  *
  * @param id the SPIFFE ID the leaf carries
  * @param key the private key
@@ -39,7 +38,12 @@ public record Svid(SpiffeId id, PrivateKey key, List<X509Certificate> chain, lon
   @Override
   public String toString() {
     // Never the key.
-    return "Svid[" + id + ", serial " + leaf().getSerialNumber().toString(16) + ", generation "
-        + generation + "]";
+    return "Svid["
+        + id
+        + ", serial "
+        + leaf().getSerialNumber().toString(16)
+        + ", generation "
+        + generation
+        + "]";
   }
 }

@@ -9,10 +9,10 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
- * Presents the workload's current SVID in every TLS handshake, so a renewed certificate is used
- * by the next connection while established ones keep theirs. A handshake asks for the alias, then
- * the chain and the key in separate calls; the alias names the SVID's generation, and the previous
- * SVID is kept, so a renewal between those calls cannot pair a new chain with an old key.
+ * Presents the workload's current SVID in every TLS handshake, so a renewed certificate is used by
+ * the next connection while established ones keep theirs. A handshake asks for the alias, then the
+ * chain and the key in separate calls; the alias names the SVID's generation, and the previous SVID
+ * is kept, so a renewal between those calls cannot pair a new chain with an old key.
  */
 public final class SvidKeyManager extends X509ExtendedKeyManager {
 

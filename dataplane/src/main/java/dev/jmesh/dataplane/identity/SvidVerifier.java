@@ -43,7 +43,11 @@ public final class SvidVerifier {
     SpiffeId id = spiffeId(leaf);
     if (!id.trustDomain().equals(bundle.trustDomain())) {
       throw new CertificateException(
-          "peer " + id + " is of trust domain " + id.trustDomain() + ", expected "
+          "peer "
+              + id
+              + " is of trust domain "
+              + id.trustDomain()
+              + ", expected "
               + bundle.trustDomain());
     }
     if (leaf.getBasicConstraints() >= 0) {
@@ -51,7 +55,8 @@ public final class SvidVerifier {
     }
     boolean[] usage = leaf.getKeyUsage();
     if (usage == null || !usage[DIGITAL_SIGNATURE]) {
-      throw new CertificateException("peer " + id + ": the SVID lacks the digitalSignature key usage");
+      throw new CertificateException(
+          "peer " + id + ": the SVID lacks the digitalSignature key usage");
     }
     if ((usage.length > KEY_CERT_SIGN && usage[KEY_CERT_SIGN])
         || (usage.length > CRL_SIGN && usage[CRL_SIGN])) {
@@ -66,8 +71,12 @@ public final class SvidVerifier {
       CertPathValidator.getInstance("PKIX").validate(path, params);
     } catch (CertPathValidatorException e) {
       throw new CertificateException(
-          "peer " + id + ": the certificate chain does not verify against the trust bundle of "
-              + bundle.trustDomain() + ": " + reason(e),
+          "peer "
+              + id
+              + ": the certificate chain does not verify against the trust bundle of "
+              + bundle.trustDomain()
+              + ": "
+              + reason(e),
           e);
     } catch (GeneralSecurityException e) {
       throw new CertificateException("peer " + id + ": cannot verify the chain: " + e, e);
@@ -89,7 +98,10 @@ public final class SvidVerifier {
         if ((Integer) name.get(0) == URI_NAME) {
           if (uri != null) {
             throw new CertificateException(
-                "the certificate has more than one URI SAN (" + uri + ", " + name.get(1)
+                "the certificate has more than one URI SAN ("
+                    + uri
+                    + ", "
+                    + name.get(1)
                     + "); an X.509-SVID has exactly one");
           }
           uri = (String) name.get(1);

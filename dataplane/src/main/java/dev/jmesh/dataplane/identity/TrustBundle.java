@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The roots a workload trusts for one trust domain. During a root rotation it holds the old and
- * the new root, so peers with certificates from either verify. Immutable; the workload's identity
- * swaps it atomically when the control plane sends a new one.
+ * The roots a workload trusts for one trust domain. During a root rotation it holds the old and the
+ * new root, so peers with certificates from either verify. Immutable; the workload's identity swaps
+ * it atomically when the control plane sends a new one.
  *
  * @param trustDomain the trust domain whose SVIDs these roots sign
  * @param roots the root certificates

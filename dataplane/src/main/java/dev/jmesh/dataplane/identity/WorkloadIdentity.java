@@ -21,8 +21,8 @@ import java.util.function.Predicate;
 
 /**
  * The workload's identity: an EC P-256 key generated in memory (never written anywhere), a CSR
- * signed by the CA, and renewal at half the certificate's lifetime (less a random share of up to
- * 5 % of it, so workloads started together do not renew together). A new key and certificate serve
+ * signed by the CA, and renewal at half the certificate's lifetime (less a random share of up to 5
+ * % of it, so workloads started together do not renew together). A new key and certificate serve
  * the next handshake; established connections keep theirs. The trust bundle is replaced live when
  * the control plane sends a new one.
  *
@@ -149,9 +149,11 @@ public final class WorkloadIdentity implements AutoCloseable {
       retryMillis = MIN_RETRY_MILLIS;
       first.countDown();
       long lifetime = next.notAfterMillis() - next.notBeforeMillis();
-      long at = next.notBeforeMillis() + lifetime / 2 - (long) (random.nextDouble() * lifetime * 0.05);
+      long at =
+          next.notBeforeMillis() + lifetime / 2 - (long) (random.nextDouble() * lifetime * 0.05);
       nextRenewalMillis = at;
-      thread.schedule(this::renew, Math.max(0, at - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+      thread.schedule(
+          this::renew, Math.max(0, at - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       failures.incrementAndGet();
       String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();

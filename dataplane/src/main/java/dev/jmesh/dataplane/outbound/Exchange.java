@@ -7,19 +7,19 @@ import dev.jmesh.dataplane.record.RequestRecord;
 import dev.jmesh.dataplane.record.ResponseFlag;
 import dev.jmesh.dataplane.route.HeaderMutation;
 import dev.jmesh.dataplane.route.MirrorPolicy;
+import dev.jmesh.dataplane.route.RetryState;
 import dev.jmesh.dataplane.route.Route;
 import dev.jmesh.dataplane.route.RouteDecision;
-import dev.jmesh.dataplane.route.RetryState;
 import dev.jmesh.dataplane.route.UpstreamFailure;
 import dev.jmesh.dataplane.stats.IstioMetrics;
 import dev.jmesh.dataplane.stats.TrafficSeries;
 import java.util.List;
 
 /**
- * One outbound request as the data path sees it, from the decision ({@link
- * OutboundRouter#decide}) through each attempt's outcome to the record. Mutable and reusable: a
- * caller keeps one per in-flight request (a blocking client may keep one per thread), so deciding
- * and recording allocate nothing. Not thread-safe; the caller hands it between its own threads.
+ * One outbound request as the data path sees it, from the decision ({@link OutboundRouter#decide})
+ * through each attempt's outcome to the record. Mutable and reusable: a caller keeps one per
+ * in-flight request (a blocking client may keep one per thread), so deciding and recording allocate
+ * nothing. Not thread-safe; the caller hands it between its own threads.
  *
  * <pre>{@code
  * router.decide(listener, request, sourceIp, x);
@@ -205,10 +205,10 @@ public final class Exchange {
   }
 
   /**
-   * The attempt at {@link #host()} ended with {@code status} (0 for none), {@code grpcStatus}
-   * (-1 for none) and {@code failure}. The outcome feeds the host's least-request count and outlier
-   * detection. Returns whether to retry: then {@link #host()} is the retry's host (another one
-   * when the policy asks for it) and the caller waits {@link #backOffNanos()} first.
+   * The attempt at {@link #host()} ended with {@code status} (0 for none), {@code grpcStatus} (-1
+   * for none) and {@code failure}. The outcome feeds the host's least-request count and outlier
+   * detection. Returns whether to retry: then {@link #host()} is the retry's host (another one when
+   * the policy asks for it) and the caller waits {@link #backOffNanos()} first.
    */
   public boolean attemptEnded(int status, int grpcStatus, UpstreamFailure failure) {
     Host h = host;
@@ -306,7 +306,8 @@ public final class Exchange {
    * The response is complete: fills the record and counts it in the metrics. Releases what the
    * exchange held of the cluster's circuit breaker.
    */
-  public void finish(int status, int grpcStatus, long bytesReceived, long bytesSent, long nanoTime) {
+  public void finish(
+      int status, int grpcStatus, long bytesReceived, long bytesSent, long nanoTime) {
     if (holdsRequest) {
       cluster.circuitBreaker().releaseRequest();
       holdsRequest = false;

@@ -6,9 +6,9 @@ import dev.jmesh.dataplane.route.RequestView;
 import java.util.List;
 
 /**
- * A route's {@code hash_policy} evaluated for one request, as Envoy does it: each policy that
- * finds its value (a header, a cookie, a query parameter, the source IP) hashes it with xxHash64
- * and folds it in ({@code hash = rotl(hash, 1) ^ h}); a terminal policy that found a value ends the
+ * A route's {@code hash_policy} evaluated for one request, as Envoy does it: each policy that finds
+ * its value (a header, a cookie, a query parameter, the source IP) hashes it with xxHash64 and
+ * folds it in ({@code hash = rotl(hash, 1) ^ h}); a terminal policy that found a value ends the
  * evaluation. A cookie policy with a TTL generates the cookie when the request has none, and the
  * caller sets it on the response. Mutable and reused with its {@link Exchange}; evaluating
  * allocates nothing unless a cookie is generated.

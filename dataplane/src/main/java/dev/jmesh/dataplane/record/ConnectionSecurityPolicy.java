@@ -2,8 +2,8 @@ package dev.jmesh.dataplane.record;
 
 /**
  * Istio's {@code connection_security_policy} label. The destination knows whether its peer
- * presented a certificate ({@code mutual_tls} or {@code none}); the source reports
- * {@code unknown}, as Istio's sidecars do.
+ * presented a certificate ({@code mutual_tls} or {@code none}); the source reports {@code unknown},
+ * as Istio's sidecars do.
  */
 public enum ConnectionSecurityPolicy {
   MUTUAL_TLS("mutual_tls"),

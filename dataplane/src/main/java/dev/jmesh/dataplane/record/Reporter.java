@@ -2,8 +2,8 @@ package dev.jmesh.dataplane.record;
 
 /**
  * Istio's {@code reporter} label: which end saw the request. The client side of a call (the
- * outbound data path) reports as {@code source}, the server side (inbound) as
- * {@code destination}, so one call counted by both ends is two series, as in Istio.
+ * outbound data path) reports as {@code source}, the server side (inbound) as {@code destination},
+ * so one call counted by both ends is two series, as in Istio.
  */
 public enum Reporter {
   SOURCE("source"),

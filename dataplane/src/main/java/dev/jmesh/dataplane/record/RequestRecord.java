@@ -1,11 +1,11 @@
 package dev.jmesh.dataplane.record;
 
 /**
- * What one HTTP request or one TCP connection did, filled in while it runs and read once it
- * ends: the metrics count it, and later the access log and the journal take it. Mutable on
- * purpose: a caller keeps one per thread or per connection and {@link #reset}s it for the next
- * request, so filling it allocates nothing. Whoever needs to keep a record beyond the request
- * takes a {@link #snapshot}.
+ * What one HTTP request or one TCP connection did, filled in while it runs and read once it ends:
+ * the metrics count it, and later the access log and the journal take it. Mutable on purpose: a
+ * caller keeps one per thread or per connection and {@link #reset}s it for the next request, so
+ * filling it allocates nothing. Whoever needs to keep a record beyond the request takes a {@link
+ * #snapshot}.
  *
  * <pre>{@code
  * RequestRecord record = RECORDS.get().reset();          // one per thread
@@ -148,9 +148,8 @@ public final class RequestRecord {
   }
 
   /**
-   * Marks the start: wall-clock time for the record ({@code %START_TIME%}) and a
-   * {@link System#nanoTime()} reading that durations are measured from, since the wall clock
-   * may step.
+   * Marks the start: wall-clock time for the record ({@code %START_TIME%}) and a {@link
+   * System#nanoTime()} reading that durations are measured from, since the wall clock may step.
    */
   public RequestRecord start(long epochMillis, long nanoTime) {
     startEpochMillis = epochMillis;
@@ -165,8 +164,8 @@ public final class RequestRecord {
   }
 
   /**
-   * The upstream's response ended; the upstream time is what Envoy reports as
-   * {@code x-envoy-upstream-service-time}.
+   * The upstream's response ended; the upstream time is what Envoy reports as {@code
+   * x-envoy-upstream-service-time}.
    */
   public RequestRecord upstreamFinished(long nanoTime) {
     upstreamNanos = Math.max(0, nanoTime - upstreamStartNanos);
@@ -247,8 +246,8 @@ public final class RequestRecord {
   }
 
   /**
-   * The duration in whole milliseconds, rounded down: what Envoy records into
-   * {@code istio_request_duration_milliseconds}.
+   * The duration in whole milliseconds, rounded down: what Envoy records into {@code
+   * istio_request_duration_milliseconds}.
    */
   public long durationMillis() {
     return durationNanos / 1_000_000L;
@@ -260,9 +259,21 @@ public final class RequestRecord {
 
   /** An immutable copy, for whoever keeps the record after the request (the journal). */
   public RequestRecordSnapshot snapshot() {
-    return new RequestRecordSnapshot(traffic, protocol, route, cluster, upstreamHost, requestId,
-        responseCode, grpcStatus, responseFlags, bytesReceived, bytesSent, startEpochMillis,
-        durationNanos, upstreamNanos);
+    return new RequestRecordSnapshot(
+        traffic,
+        protocol,
+        route,
+        cluster,
+        upstreamHost,
+        requestId,
+        responseCode,
+        grpcStatus,
+        responseFlags,
+        bytesReceived,
+        bytesSent,
+        startEpochMillis,
+        durationNanos,
+        upstreamNanos);
   }
 
   @Override

@@ -1,10 +1,10 @@
 package dev.jmesh.dataplane.record;
 
 /**
- * Envoy's response flags ({@code %RESPONSE_FLAGS%}), with Envoy's bit values and short names.
- * The declaration order is Envoy's own ({@code ResponseFlagUtils::ALL_RESPONSE_STRINGS_FLAGS}),
- * which is also the order in which {@link ResponseFlags#toShortString} lists them, so a jmesh
- * record renders {@code UT,URX} exactly where an Envoy access log would.
+ * Envoy's response flags ({@code %RESPONSE_FLAGS%}), with Envoy's bit values and short names. The
+ * declaration order is Envoy's own ({@code ResponseFlagUtils::ALL_RESPONSE_STRINGS_FLAGS}), which
+ * is also the order in which {@link ResponseFlags#toShortString} lists them, so a jmesh record
+ * renders {@code UT,URX} exactly where an Envoy access log would.
  */
 public enum ResponseFlag {
   LH("FailedLocalHealthCheck"),

@@ -1,9 +1,9 @@
 package dev.jmesh.dataplane.record;
 
 /**
- * Renders and parses a set of {@link ResponseFlag}s held as an {@code int}, the way Envoy's
- * access log does: short names in Envoy's order, comma-separated, {@code -} when none is set.
- * Records keep the bit set; text is made only when someone reads it (a scrape, a log line).
+ * Renders and parses a set of {@link ResponseFlag}s held as an {@code int}, the way Envoy's access
+ * log does: short names in Envoy's order, comma-separated, {@code -} when none is set. Records keep
+ * the bit set; text is made only when someone reads it (a scrape, a log line).
  */
 public final class ResponseFlags {
 

@@ -3,11 +3,11 @@ package dev.jmesh.dataplane.record;
 import java.util.Objects;
 
 /**
- * The labels of every request on one traffic edge that do not change from request to request:
- * who reports, both workloads, the destination service and the connection's security policy.
- * A caller builds one per route and peer (or per inbound connection) and reuses it for all its
- * requests, so the metrics can find their series by this object without building label strings
- * per request. Immutable; equal label sets are equal objects, and the hash is computed once.
+ * The labels of every request on one traffic edge that do not change from request to request: who
+ * reports, both workloads, the destination service and the connection's security policy. A caller
+ * builds one per route and peer (or per inbound connection) and reuses it for all its requests, so
+ * the metrics can find their series by this object without building label strings per request.
+ * Immutable; equal label sets are equal objects, and the hash is computed once.
  */
 public final class TrafficLabels {
 
@@ -27,10 +27,17 @@ public final class TrafficLabels {
     this.destinationService = WorkloadLabels.orUnknown(b.destinationService);
     this.destinationServiceName = WorkloadLabels.orUnknown(b.destinationServiceName);
     this.destinationServiceNamespace = WorkloadLabels.orUnknown(b.destinationServiceNamespace);
-    this.securityPolicy = b.securityPolicy == null
-        ? ConnectionSecurityPolicy.UNKNOWN : b.securityPolicy;
-    this.hash = Objects.hash(reporter, source, destination, destinationService,
-        destinationServiceName, destinationServiceNamespace, securityPolicy);
+    this.securityPolicy =
+        b.securityPolicy == null ? ConnectionSecurityPolicy.UNKNOWN : b.securityPolicy;
+    this.hash =
+        Objects.hash(
+            reporter,
+            source,
+            destination,
+            destinationService,
+            destinationServiceName,
+            destinationServiceNamespace,
+            securityPolicy);
   }
 
   public static Builder builder(Reporter reporter) {
@@ -90,9 +97,20 @@ public final class TrafficLabels {
 
   @Override
   public String toString() {
-    return reporter.label() + " " + source.workload() + "." + source.namespace() + " -> "
-        + destinationService + " (" + destination.workload() + "." + destination.namespace()
-        + ", " + securityPolicy.label() + ")";
+    return reporter.label()
+        + " "
+        + source.workload()
+        + "."
+        + source.namespace()
+        + " -> "
+        + destinationService
+        + " ("
+        + destination.workload()
+        + "."
+        + destination.namespace()
+        + ", "
+        + securityPolicy.label()
+        + ")";
   }
 
   /** Collects the labels; the unset ones become {@code unknown}. */
@@ -119,9 +137,7 @@ public final class TrafficLabels {
       return this;
     }
 
-    /**
-     * The destination service: host ({@code destination_service}), short name and namespace.
-     */
+    /** The destination service: host ({@code destination_service}), short name and namespace. */
     public Builder destinationService(String host, String name, String namespace) {
       destinationService = host;
       destinationServiceName = name;

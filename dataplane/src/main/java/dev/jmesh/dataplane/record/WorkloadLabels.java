@@ -2,8 +2,8 @@ package dev.jmesh.dataplane.record;
 
 /**
  * One end of a call as Istio's metrics name it: the {@code source_*} or {@code destination_*}
- * labels. Missing values read {@code unknown} (a canonical revision {@code latest}), which is
- * what Istio's stats filter writes for a peer it knows nothing about.
+ * labels. Missing values read {@code unknown} (a canonical revision {@code latest}), which is what
+ * Istio's stats filter writes for a peer it knows nothing about.
  *
  * <pre>{@code
  * WorkloadLabels reviews = WorkloadLabels.builder()
@@ -34,8 +34,8 @@ public record WorkloadLabels(
     app = orUnknown(app);
     version = orUnknown(version);
     canonicalService = orUnknown(canonicalService);
-    canonicalRevision = canonicalRevision == null || canonicalRevision.isEmpty()
-        ? LATEST : canonicalRevision;
+    canonicalRevision =
+        canonicalRevision == null || canonicalRevision.isEmpty() ? LATEST : canonicalRevision;
     cluster = orUnknown(cluster);
   }
 
@@ -103,8 +103,15 @@ public record WorkloadLabels(
     }
 
     public WorkloadLabels build() {
-      return new WorkloadLabels(workload, namespace, principal, app, version, canonicalService,
-          canonicalRevision, cluster);
+      return new WorkloadLabels(
+          workload,
+          namespace,
+          principal,
+          app,
+          version,
+          canonicalService,
+          canonicalRevision,
+          cluster);
     }
   }
 }

@@ -11,8 +11,8 @@ import java.util.List;
  * Envoy's fault filter reads it: {@code x-envoy-fault-delay-request} (milliseconds), {@code
  * x-envoy-fault-abort-request} (HTTP status), {@code x-envoy-fault-abort-grpc-request} (gRPC
  * status); {@code x-envoy-fault-delay-request-percentage} and {@code
- * x-envoy-fault-abort-request-percentage} lower the configured share (in units of its
- * denominator), never raise it.
+ * x-envoy-fault-abort-request-percentage} lower the configured share (in units of its denominator),
+ * never raise it.
  *
  * <pre>{@code
  * long delay = fault.delayNanos(request, draw1);          // -1: none; schedule a timer otherwise
@@ -62,8 +62,16 @@ public record FaultPolicy(
       int abortGrpcStatus,
       int abortPerMillion) {
     return new FaultPolicy(
-        delayNanos, false, delayPerMillion, 1, abortHttpStatus, abortGrpcStatus, false,
-        abortPerMillion, 1, List.of());
+        delayNanos,
+        false,
+        delayPerMillion,
+        1,
+        abortHttpStatus,
+        abortGrpcStatus,
+        false,
+        abortPerMillion,
+        1,
+        List.of());
   }
 
   /** Whether the request matches the fault's header matchers. */

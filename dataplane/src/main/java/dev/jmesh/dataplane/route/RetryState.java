@@ -5,16 +5,16 @@ import java.util.Set;
 /**
  * The retries of one request under a {@link RetryPolicy}: whether an attempt's outcome is retried
  * and how long to back off first. Mutable and reusable: a caller keeps one per in-flight request
- * (or per thread for blocking clients) and {@link #reset}s it, so deciding allocates nothing.
- * Not thread-safe.
+ * (or per thread for blocking clients) and {@link #reset}s it, so deciding allocates nothing. Not
+ * thread-safe.
  *
  * <p>The conditions follow Envoy's router: {@code 5xx} covers any 5xx status and every failure
  * without a response (connect failure, reset, refused stream, per-try timeout); {@code
  * gateway-error} covers 502, 503, 504 and the same failures; {@code reset} covers failures without
- * a response; {@code connect-failure} and {@code refused-stream} only theirs; {@code
- * retriable-4xx} is 409; {@code retriable-status-codes} the policy's list; the gRPC conditions read
- * the {@code grpc-status} of the response. The back-off is Envoy's fully jittered exponential one:
- * a uniform draw below {@code base × 2^n}, capped at {@code max}.
+ * a response; {@code connect-failure} and {@code refused-stream} only theirs; {@code retriable-4xx}
+ * is 409; {@code retriable-status-codes} the policy's list; the gRPC conditions read the {@code
+ * grpc-status} of the response. The back-off is Envoy's fully jittered exponential one: a uniform
+ * draw below {@code base × 2^n}, capped at {@code max}.
  *
  * <p>The caller also checks the cluster's {@code max_retries} circuit breaker before retrying, and
  * retries only a request whose body it still holds (buffered up to {@link #BODY_BUFFER_LIMIT}).
@@ -86,8 +86,8 @@ public final class RetryState {
   }
 
   /**
-   * Whether the policy retries such an outcome, whatever retries are left; {@code false} without
-   * a policy.
+   * Whether the policy retries such an outcome, whatever retries are left; {@code false} without a
+   * policy.
    */
   public boolean retriable(int status, int grpcStatus, UpstreamFailure failure) {
     if (policy == null) {

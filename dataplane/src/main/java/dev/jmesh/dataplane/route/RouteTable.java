@@ -19,12 +19,14 @@ public final class RouteTable {
   private final List<VirtualHost> virtualHosts;
   private final DomainIndex domains;
   private final Route[][] routes;
+
   /**
-   * Per virtual host and route, the first (up to) eight characters every matching path starts
-   * with, packed one byte each, and the mask of the bytes that count (0 when the route gives no
-   * such start): most routes are rejected by one comparison of longs, without reading the route.
+   * Per virtual host and route, the first (up to) eight characters every matching path starts with,
+   * packed one byte each, and the mask of the bytes that count (0 when the route gives no such
+   * start): most routes are rejected by one comparison of longs, without reading the route.
    */
   private final long[][] heads;
+
   private final long[][] headMasks;
   private final boolean stripAnyHostPort;
 
@@ -132,8 +134,8 @@ public final class RouteTable {
   }
 
   /**
-   * The first eight characters of {@code path}, one byte each (0 past its end); -1 when one of
-   * them does not fit a byte, which turns the filter off for that request.
+   * The first eight characters of {@code path}, one byte each (0 past its end); -1 when one of them
+   * does not fit a byte, which turns the filter off for that request.
    */
   static long head(String path) {
     if (path == null) {

@@ -1,8 +1,8 @@
 package dev.jmesh.dataplane.route;
 
 /**
- * How an attempt failed before a complete response arrived, in the terms Envoy's retry policy
- * and response flags use.
+ * How an attempt failed before a complete response arrived, in the terms Envoy's retry policy and
+ * response flags use.
  */
 public enum UpstreamFailure {
   /** A response arrived; its status decides. */

@@ -59,8 +59,18 @@ public record MeshSettings(
   @Override
   public String toString() {
     // The record's own toString would print the join token, a secret.
-    return "MeshSettings[service=" + service + ", namespace=" + namespace + ", serviceAccount="
-        + serviceAccount + ", controlPlane=" + controlPlane + ", tokenFile=" + tokenFile
-        + ", token=" + (token == null ? "none" : "(set)") + "]";
+    return "MeshSettings[service="
+        + service
+        + ", namespace="
+        + namespace
+        + ", serviceAccount="
+        + serviceAccount
+        + ", controlPlane="
+        + controlPlane
+        + ", tokenFile="
+        + tokenFile
+        + ", token="
+        + (token == null ? "none" : "(set)")
+        + "]";
   }
 }

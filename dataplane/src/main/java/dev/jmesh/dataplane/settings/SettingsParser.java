@@ -45,8 +45,12 @@ public final class SettingsParser {
 
   /** Settings whose value is a comma-separated list. */
   private static final Set<String> LIST_KEYS =
-      Set.of("excludeOutboundPorts", "excludeInboundPorts", "excludeOutboundIPRanges",
-          "excludeMainClasses", "disabledInstrumentations");
+      Set.of(
+          "excludeOutboundPorts",
+          "excludeInboundPorts",
+          "excludeOutboundIPRanges",
+          "excludeMainClasses",
+          "disabledInstrumentations");
 
   /** Kubernetes' DNS-1123 label: what a service or namespace name may be. */
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
@@ -67,9 +71,9 @@ public final class SettingsParser {
 
   /**
    * Splits {@code -javaagent:mesh.jar=key=value,key=value}. A {@code label.NAME=VALUE} entry adds
-   * one label; an item without {@code =} after a list setting continues that list
-   * ({@code excludeOutboundPorts=5432,6379,service=x}); an unknown key is refused, since a typo
-   * would otherwise be silently ignored.
+   * one label; an item without {@code =} after a list setting continues that list ({@code
+   * excludeOutboundPorts=5432,6379,service=x}); an unknown key is refused, since a typo would
+   * otherwise be silently ignored.
    */
   public static Map<String, String> parseAgentArgs(String args) throws BadSettingException {
     Map<String, String> parsed = new LinkedHashMap<>();
@@ -89,13 +93,16 @@ public final class SettingsParser {
       }
       if (eq <= 0) {
         throw new BadSettingException(
-            "-javaagent argument '" + part + "' is not key=value; write e.g."
+            "-javaagent argument '"
+                + part
+                + "' is not key=value; write e.g."
                 + " -javaagent:mesh.jar=service=reviews,label.version=v2");
       }
       String key = part.substring(0, eq).trim();
       String value = part.substring(eq + 1).trim();
       if (key.startsWith(LABEL_ARG_PREFIX) && key.length() > LABEL_ARG_PREFIX.length()) {
-        labels.append(labels.length() == 0 ? "" : ",")
+        labels
+            .append(labels.length() == 0 ? "" : ",")
             .append(key.substring(LABEL_ARG_PREFIX.length()))
             .append('=')
             .append(value);
@@ -105,8 +112,11 @@ public final class SettingsParser {
         lastKey = key;
       } else {
         throw new BadSettingException(
-            "-javaagent argument '" + key + "' is not a jmesh setting; known settings: "
-                + String.join(", ", KEYS) + ", label.NAME");
+            "-javaagent argument '"
+                + key
+                + "' is not a jmesh setting; known settings: "
+                + String.join(", ", KEYS)
+                + ", label.NAME");
       }
     }
     if (labels.length() > 0) {
@@ -189,8 +199,13 @@ public final class SettingsParser {
       }
       int eq = pair.indexOf('=');
       if (eq <= 0) {
-        throw bad(raw, "labels", "has '" + pair.trim() + "' without a value; write key=value pairs"
-            + " separated by commas (version=v2,app=reviews)");
+        throw bad(
+            raw,
+            "labels",
+            "has '"
+                + pair.trim()
+                + "' without a value; write key=value pairs"
+                + " separated by commas (version=v2,app=reviews)");
       }
       String key = pair.substring(0, eq).trim();
       String value = pair.substring(eq + 1).trim();
@@ -198,8 +213,14 @@ public final class SettingsParser {
         throw bad(raw, "labels", "has the key '" + key + "', which is not a Kubernetes label key");
       }
       if (!LABEL_VALUE.matcher(value).matches()) {
-        throw bad(raw, "labels", "has the value '" + value + "' for " + key
-            + ", which is not a Kubernetes label value (63 characters of [A-Za-z0-9_.-])");
+        throw bad(
+            raw,
+            "labels",
+            "has the value '"
+                + value
+                + "' for "
+                + key
+                + ", which is not a Kubernetes label value (63 characters of [A-Za-z0-9_.-])");
       }
       labels.put(key, value);
     }
@@ -250,8 +271,13 @@ public final class SettingsParser {
       port = -1;
     }
     if (port < min || port > 65535) {
-      throw bad(raw, key, "is not a port number; allowed: " + min + "-65535"
-          + (min == 0 ? " (0 picks a free port)" : ""));
+      throw bad(
+          raw,
+          key,
+          "is not a port number; allowed: "
+              + min
+              + "-65535"
+              + (min == 0 ? " (0 picks a free port)" : ""));
     }
     return port;
   }
@@ -283,8 +309,14 @@ public final class SettingsParser {
       try {
         cidrs.add(Cidr.parse(item));
       } catch (IllegalArgumentException e) {
-        throw bad(raw, key, "has '" + item.trim() + "': " + e.getMessage()
-            + "; write CIDRs separated by commas (10.0.0.0/8,fd00::/8)");
+        throw bad(
+            raw,
+            key,
+            "has '"
+                + item.trim()
+                + "': "
+                + e.getMessage()
+                + "; write CIDRs separated by commas (10.0.0.0/8,fd00::/8)");
       }
     }
     return cidrs;
@@ -375,8 +407,13 @@ public final class SettingsParser {
       } else if (HOOKS.contains(hook)) {
         hooks.add(hook);
       } else if (!hook.isEmpty()) {
-        throw new BadSettingException("bad setting -Djmesh.internal.failHooks=\"" + value
-            + "\": '" + hook + "' is not one of all, " + String.join(", ", HOOKS));
+        throw new BadSettingException(
+            "bad setting -Djmesh.internal.failHooks=\""
+                + value
+                + "\": '"
+                + hook
+                + "' is not one of all, "
+                + String.join(", ", HOOKS));
       }
     }
     return hooks;

@@ -4,9 +4,9 @@ import java.util.Map;
 
 /**
  * What the socket and HTTP-client hooks have seen, per destination: the first proof that traffic
- * reaches the data path, and the admin counters behind {@code /stats/prometheus}. It also holds
- * the workload's {@link IstioMetrics}, which the page writes separately
- * ({@code requestMetrics().writeTo(text)}) so each stays one idea.
+ * reaches the data path, and the admin counters behind {@code /stats/prometheus}. It also holds the
+ * workload's {@link IstioMetrics}, which the page writes separately ({@code
+ * requestMetrics().writeTo(text)}) so each stays one idea.
  */
 public final class ConnectionStats {
 
@@ -23,7 +23,9 @@ public final class ConnectionStats {
     this(IstioMetrics.DEFAULT_MAX_SERIES);
   }
 
-  /** @param maxIstioSeries the cap on label sets per Istio metric family */
+  /**
+   * @param maxIstioSeries the cap on label sets per Istio metric family
+   */
   public ConnectionStats(int maxIstioSeries) {
     this.requestMetrics = new IstioMetrics(maxIstioSeries);
   }
@@ -62,29 +64,48 @@ public final class ConnectionStats {
   }
 
   public void writeTo(PrometheusText text) {
-    text.header("jmesh_agent_connections_total", "counter",
+    text.header(
+        "jmesh_agent_connections_total",
+        "counter",
         "TCP connections seen by the socket hooks, by direction and destination or port.");
     for (Map.Entry<String, Long> e : outbound.snapshot().entrySet()) {
-      text.sample("jmesh_agent_connections_total", e.getValue(),
-          "direction", "outbound", "destination", e.getKey());
+      text.sample(
+          "jmesh_agent_connections_total",
+          e.getValue(),
+          "direction",
+          "outbound",
+          "destination",
+          e.getKey());
     }
     for (Map.Entry<String, Long> e : inbound.snapshot().entrySet()) {
-      text.sample("jmesh_agent_connections_total", e.getValue(),
-          "direction", "inbound", "port", e.getKey());
+      text.sample(
+          "jmesh_agent_connections_total",
+          e.getValue(),
+          "direction",
+          "inbound",
+          "port",
+          e.getKey());
     }
     text.header("jmesh_agent_binds_total", "counter", "Server sockets bound, by port.");
     for (Map.Entry<String, Long> e : binds.snapshot().entrySet()) {
       text.sample("jmesh_agent_binds_total", e.getValue(), "port", e.getKey());
     }
-    text.header("jmesh_agent_http_client_requests_total", "counter",
+    text.header(
+        "jmesh_agent_http_client_requests_total",
+        "counter",
         "Requests seen by HTTP client instrumentations, by library and authority.");
     for (Map.Entry<String, Long> e : httpClientRequests.snapshot().entrySet()) {
       String key = e.getKey();
       int sep = key.indexOf(SEP);
       String library = sep < 0 ? key : key.substring(0, sep);
       String authority = sep < 0 ? "" : key.substring(sep + 1);
-      text.sample("jmesh_agent_http_client_requests_total", e.getValue(),
-          "library", library, "authority", authority);
+      text.sample(
+          "jmesh_agent_http_client_requests_total",
+          e.getValue(),
+          "library",
+          library,
+          "authority",
+          authority);
     }
   }
 }

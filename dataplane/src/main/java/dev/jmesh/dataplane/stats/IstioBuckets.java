@@ -3,12 +3,12 @@ package dev.jmesh.dataplane.stats;
 /**
  * The bucket bounds of Istio's histograms. Istio sets none of its own: its stats filter records
  * into Envoy histograms, which use Envoy's default bounds, so {@code istio_request_bytes} and
- * {@code istio_response_bytes} share the duration's bounds (a real sidecar scrape shows
- * {@code istio_request_bytes_bucket{le="600000"}}).
+ * {@code istio_response_bytes} share the duration's bounds (a real sidecar scrape shows {@code
+ * istio_request_bytes_bucket{le="600000"}}).
  *
- * <p>Envoy records whole numbers (milliseconds, bytes), so {@code value <= 0.5} is
- * {@code value <= 0}: each bound is compared as its floor, and a value equal to a bound falls in
- * that bound's bucket, as Prometheus' inclusive {@code le} says.
+ * <p>Envoy records whole numbers (milliseconds, bytes), so {@code value <= 0.5} is {@code value <=
+ * 0}: each bound is compared as its floor, and a value equal to a bound falls in that bound's
+ * bucket, as Prometheus' inclusive {@code le} says.
  */
 final class IstioBuckets {
 
@@ -29,8 +29,10 @@ final class IstioBuckets {
   static {
     for (int i = 0; i < BOUNDS.length; i++) {
       WHOLE_BOUNDS[i] = (long) Math.floor(BOUNDS[i]);
-      LE[i] = BOUNDS[i] == Math.rint(BOUNDS[i])
-          ? Long.toString((long) BOUNDS[i]) : Double.toString(BOUNDS[i]);
+      LE[i] =
+          BOUNDS[i] == Math.rint(BOUNDS[i])
+              ? Long.toString((long) BOUNDS[i])
+              : Double.toString(BOUNDS[i]);
     }
     LE[BOUNDS.length] = "+Inf";
   }

@@ -11,25 +11,25 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Istio's standard metrics, fed by {@link RequestRecord}s: {@code istio_requests_total}, the
- * {@code istio_request_duration_milliseconds}, {@code istio_request_bytes} and
- * {@code istio_response_bytes} histograms, and the {@code istio_tcp_*} counters, with Istio's
- * names, labels and buckets (see {@code docs/metrics.md}).
+ * Istio's standard metrics, fed by {@link RequestRecord}s: {@code istio_requests_total}, the {@code
+ * istio_request_duration_milliseconds}, {@code istio_request_bytes} and {@code
+ * istio_response_bytes} histograms, and the {@code istio_tcp_*} counters, with Istio's names,
+ * labels and buckets (see {@code docs/metrics.md}).
  *
- * <p>The request path neither locks nor allocates once a label set has been seen: the labels
- * that are fixed for a route and peer ({@link TrafficLabels}) are interned once into a
- * {@link TrafficSeries}, and the labels that vary per request (protocol, response code, gRPC
- * status, response flags) are packed with the edge's number into a {@code long} that finds the
- * series in a table that is read without locks.
+ * <p>The request path neither locks nor allocates once a label set has been seen: the labels that
+ * are fixed for a route and peer ({@link TrafficLabels}) are interned once into a {@link
+ * TrafficSeries}, and the labels that vary per request (protocol, response code, gRPC status,
+ * response flags) are packed with the edge's number into a {@code long} that finds the series in a
+ * table that is read without locks.
  *
  * <pre>{@code
  * TrafficSeries edge = metrics.traffic(labels);   // once per route and peer, cached
  * metrics.record(edge, record);                   // per request
  * }</pre>
  *
- * <p>Each family (HTTP, TCP) holds at most {@code maxSeries} label sets; records past the cap
- * count into one overflow series whose every label reads {@value #OVERFLOW}, the first such
- * record logs a warning, and {@code jmesh_istio_overflow_records_total} counts them all.
+ * <p>Each family (HTTP, TCP) holds at most {@code maxSeries} label sets; records past the cap count
+ * into one overflow series whose every label reads {@value #OVERFLOW}, the first such record logs a
+ * warning, and {@code jmesh_istio_overflow_records_total} counts them all.
  */
 public final class IstioMetrics {
 
@@ -58,13 +58,16 @@ public final class IstioMetrics {
     this(DEFAULT_MAX_SERIES);
   }
 
-  /** @param maxSeries label sets kept per family (HTTP, TCP) before records overflow */
+  /**
+   * @param maxSeries label sets kept per family (HTTP, TCP) before records overflow
+   */
   public IstioMetrics(int maxSeries) {
     this.maxSeries = maxSeries;
     this.requests = new SeriesTable<>(maxSeries);
     this.connections = new SeriesTable<>(maxSeries);
-    this.requestOverflow = new RequestSeries(
-        -1, overflowEdge, RequestProtocol.HTTP, 0, RequestRecord.NO_GRPC_STATUS, 0);
+    this.requestOverflow =
+        new RequestSeries(
+            -1, overflowEdge, RequestProtocol.HTTP, 0, RequestRecord.NO_GRPC_STATUS, 0);
     this.tcpOverflow = new TcpSeries(-1, overflowEdge, 0);
   }
 
@@ -73,8 +76,8 @@ public final class IstioMetrics {
   }
 
   /**
-   * The handle on an edge's series; interned, so equal labels give the same handle. Cheap when
-   * the labels were seen before, but meant to be called once per route and peer and cached.
+   * The handle on an edge's series; interned, so equal labels give the same handle. Cheap when the
+   * labels were seen before, but meant to be called once per route and peer and cached.
    */
   public TrafficSeries traffic(TrafficLabels labels) {
     TrafficSeries edge = edges.get(labels);
@@ -90,14 +93,15 @@ public final class IstioMetrics {
   }
 
   /**
-   * Counts a finished request or connection. HTTP and gRPC records feed the four request
-   * metrics; a TCP record reports its whole connection at once (opened, bytes, closed), for
-   * callers that do not hold a {@link TcpSeries} while the connection lives.
+   * Counts a finished request or connection. HTTP and gRPC records feed the four request metrics; a
+   * TCP record reports its whole connection at once (opened, bytes, closed), for callers that do
+   * not hold a {@link TcpSeries} while the connection lives.
    */
   public void record(RequestRecord record) {
     TrafficLabels labels = record.traffic();
     if (labels == null) {
-      MeshLog.warnOnce("istio-metrics-no-traffic-labels",
+      MeshLog.warnOnce(
+          "istio-metrics-no-traffic-labels",
           "a request record without traffic labels was not counted in the Istio metrics");
       return;
     }
@@ -112,14 +116,14 @@ public final class IstioMetrics {
       tcp.closed(record.bytesSent(), record.bytesReceived());
       return;
     }
-    requestSeries(traffic, protocol, record.responseCode(), record.grpcStatus(),
-        record.responseFlags())
+    requestSeries(
+            traffic, protocol, record.responseCode(), record.grpcStatus(), record.responseFlags())
         .record(record.durationMillis(), record.bytesReceived(), record.bytesSent());
   }
 
   /**
-   * Counts a TCP connection as opened and returns its series, which the caller keeps for
-   * {@link TcpSeries#addBytes} and {@link TcpSeries#closed}.
+   * Counts a TCP connection as opened and returns its series, which the caller keeps for {@link
+   * TcpSeries#addBytes} and {@link TcpSeries#closed}.
    */
   public TcpSeries tcpOpened(TrafficSeries traffic, int responseFlags) {
     TcpSeries series = tcpSeries(traffic, responseFlags & ResponseFlag.ALL);
@@ -127,8 +131,12 @@ public final class IstioMetrics {
     return series;
   }
 
-  RequestSeries requestSeries(TrafficSeries traffic, RequestProtocol protocol, int responseCode,
-      int grpcStatus, int responseFlags) {
+  RequestSeries requestSeries(
+      TrafficSeries traffic,
+      RequestProtocol protocol,
+      int responseCode,
+      int grpcStatus,
+      int responseFlags) {
     if (traffic.isOverflow()) {
       return requestOverflow();
     }
@@ -137,11 +145,12 @@ public final class IstioMetrics {
     int code = responseCode >= 0 && responseCode < 1024 ? responseCode : 0;
     int grpc = grpcStatus < 0 ? RequestRecord.NO_GRPC_STATUS : grpcStatus <= 30 ? grpcStatus : 2;
     int flags = responseFlags & ResponseFlag.ALL;
-    long key = ((long) traffic.id() << 45)
-        | ((long) protocol.ordinal() << 43)
-        | ((long) (grpc + 1) << 38)
-        | ((long) code << 28)
-        | flags;
+    long key =
+        ((long) traffic.id() << 45)
+            | ((long) protocol.ordinal() << 43)
+            | ((long) (grpc + 1) << 38)
+            | ((long) code << 28)
+            | flags;
     RequestSeries series = requests.get(key);
     if (series != null) {
       return series;
@@ -175,8 +184,13 @@ public final class IstioMetrics {
   private RequestSeries requestOverflow() {
     requestOverflowRecords.increment();
     if (!requestOverflowLogged.get() && requestOverflowLogged.compareAndSet(false, true)) {
-      MeshLog.warn("Istio request metrics reached " + maxSeries + " label sets; further label"
-          + " sets are counted in one series labelled \"" + OVERFLOW + "\"");
+      MeshLog.warn(
+          "Istio request metrics reached "
+              + maxSeries
+              + " label sets; further label"
+              + " sets are counted in one series labelled \""
+              + OVERFLOW
+              + "\"");
     }
     return requestOverflow;
   }
@@ -184,8 +198,13 @@ public final class IstioMetrics {
   private TcpSeries tcpOverflow() {
     tcpOverflowRecords.increment();
     if (!tcpOverflowLogged.get() && tcpOverflowLogged.compareAndSet(false, true)) {
-      MeshLog.warn("Istio TCP metrics reached " + maxSeries + " label sets; further label"
-          + " sets are counted in one series labelled \"" + OVERFLOW + "\"");
+      MeshLog.warn(
+          "Istio TCP metrics reached "
+              + maxSeries
+              + " label sets; further label"
+              + " sets are counted in one series labelled \""
+              + OVERFLOW
+              + "\"");
     }
     return tcpOverflow;
   }

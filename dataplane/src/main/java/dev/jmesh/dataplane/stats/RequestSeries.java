@@ -5,12 +5,12 @@ import dev.jmesh.dataplane.record.ResponseFlags;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * The counters behind one label set of the four HTTP metrics: {@code istio_requests_total} and
- * the duration, request-size and response-size histograms. All of it lives in one
- * {@link AtomicLongArray}, one copy per {@link Stripes stripe}; a request adds to six cells of
- * its thread's copy. The request count is not kept apart: every request lands in exactly one
- * duration bucket, so the buckets add up to it, and {@code _count} always equals the
- * {@code +Inf} bucket in a scrape.
+ * The counters behind one label set of the four HTTP metrics: {@code istio_requests_total} and the
+ * duration, request-size and response-size histograms. All of it lives in one {@link
+ * AtomicLongArray}, one copy per {@link Stripes stripe}; a request adds to six cells of its
+ * thread's copy. The request count is not kept apart: every request lands in exactly one duration
+ * bucket, so the buckets add up to it, and {@code _count} always equals the {@code +Inf} bucket in
+ * a scrape.
  */
 final class RequestSeries extends SeriesTable.Entry {
 
@@ -21,6 +21,7 @@ final class RequestSeries extends SeriesTable.Entry {
   static final int REQUEST_BYTES_BUCKETS = DURATION_BUCKETS + IstioBuckets.COUNT;
   static final int RESPONSE_BYTES_BUCKETS = REQUEST_BYTES_BUCKETS + IstioBuckets.COUNT;
   static final int WIDTH = RESPONSE_BYTES_BUCKETS + IstioBuckets.COUNT;
+
   /** WIDTH rounded up with at least one cache line between stripes, against false sharing. */
   private static final int STRIDE = (WIDTH + 8 + 7) & ~7;
 
@@ -30,11 +31,17 @@ final class RequestSeries extends SeriesTable.Entry {
   final int grpcStatus;
   final int responseFlags;
   private final AtomicLongArray cells = new AtomicLongArray(STRIDE * Stripes.COUNT);
+
   /** The labels rendered at the first scrape; a benign race may render them twice. */
   private String rendered;
 
-  RequestSeries(long key, TrafficSeries traffic, RequestProtocol protocol, int responseCode,
-      int grpcStatus, int responseFlags) {
+  RequestSeries(
+      long key,
+      TrafficSeries traffic,
+      RequestProtocol protocol,
+      int responseCode,
+      int grpcStatus,
+      int responseFlags) {
     super(key);
     this.traffic = traffic;
     this.protocol = protocol;
@@ -70,13 +77,17 @@ final class RequestSeries extends SeriesTable.Entry {
   String rendered() {
     String r = rendered;
     if (r == null) {
-      r = traffic.isOverflow() ? IstioMetricsText.OVERFLOW_REQUEST_LABELS : traffic.rendered() + ","
-          + PrometheusText.labels(
-              "request_protocol", protocol.label(),
-              "response_code", Integer.toString(responseCode),
-              "grpc_response_status", grpcStatus < 0 ? "" : Integer.toString(grpcStatus),
-              "response_flags", ResponseFlags.toShortString(responseFlags),
-              "connection_security_policy", traffic.labels().securityPolicy().label());
+      r =
+          traffic.isOverflow()
+              ? IstioMetricsText.OVERFLOW_REQUEST_LABELS
+              : traffic.rendered()
+                  + ","
+                  + PrometheusText.labels(
+                      "request_protocol", protocol.label(),
+                      "response_code", Integer.toString(responseCode),
+                      "grpc_response_status", grpcStatus < 0 ? "" : Integer.toString(grpcStatus),
+                      "response_flags", ResponseFlags.toShortString(responseFlags),
+                      "connection_security_policy", traffic.labels().securityPolicy().label());
       rendered = r;
     }
     return r;

@@ -7,10 +7,10 @@ import java.util.function.Consumer;
 /**
  * An insert-only hash table of series keyed by a {@code long} that packs their labels. Open
  * addressing with linear probing over an array at least twice the size cap, so it is never more
- * than half full and a probe always ends at an empty slot. Finding a series reads array slots
- * and compares longs: no lock, no allocation, no boxing; only adding a new series locks. Series
- * are never removed (Prometheus counters must not go backwards), which is what makes probing
- * safe without tombstones.
+ * than half full and a probe always ends at an empty slot. Finding a series reads array slots and
+ * compares longs: no lock, no allocation, no boxing; only adding a new series locks. Series are
+ * never removed (Prometheus counters must not go backwards), which is what makes probing safe
+ * without tombstones.
  */
 final class SeriesTable<S extends SeriesTable.Entry> {
 
@@ -52,9 +52,9 @@ final class SeriesTable<S extends SeriesTable.Entry> {
 
   /**
    * Adds {@code candidate} unless a series with its key is there already; returns the one in the
-   * table, or {@code null} when the table holds its cap of series. Adding takes a lock: it
-   * happens once per label set, and the lock makes the cap exact, so two threads racing with the
-   * same new key both get the one series and never one of them the overflow.
+   * table, or {@code null} when the table holds its cap of series. Adding takes a lock: it happens
+   * once per label set, and the lock makes the cap exact, so two threads racing with the same new
+   * key both get the one series and never one of them the overflow.
    */
   synchronized S add(S candidate) {
     long key = candidate.key;

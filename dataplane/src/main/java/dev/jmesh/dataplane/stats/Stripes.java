@@ -1,10 +1,10 @@
 package dev.jmesh.dataplane.stats;
 
 /**
- * Spreads the counters of one series over a few copies, picked by thread, so threads recording
- * the same hot series (every 200 of a busy route) do not all fight over one cache line. A scrape
- * adds the copies up. The count is a power of two, at most 4: more would cost memory in every
- * series for little gain on the hosts a JVM workload usually gets.
+ * Spreads the counters of one series over a few copies, picked by thread, so threads recording the
+ * same hot series (every 200 of a busy route) do not all fight over one cache line. A scrape adds
+ * the copies up. The count is a power of two, at most 4: more would cost memory in every series for
+ * little gain on the hosts a JVM workload usually gets.
  */
 final class Stripes {
 

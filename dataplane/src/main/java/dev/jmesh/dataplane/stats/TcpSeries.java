@@ -5,10 +5,10 @@ import dev.jmesh.dataplane.record.ResponseFlags;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * The four TCP counters of one label set ({@code istio_tcp_connections_opened_total},
- * {@code _closed_total}, {@code istio_tcp_sent_bytes_total}, {@code _received_bytes_total}).
- * As in Istio, a connection's labels are fixed when it is reported open, so a proxied connection
- * keeps this handle from {@link IstioMetrics#tcpOpened} to {@link #closed}.
+ * The four TCP counters of one label set ({@code istio_tcp_connections_opened_total}, {@code
+ * _closed_total}, {@code istio_tcp_sent_bytes_total}, {@code _received_bytes_total}). As in Istio,
+ * a connection's labels are fixed when it is reported open, so a proxied connection keeps this
+ * handle from {@link IstioMetrics#tcpOpened} to {@link #closed}.
  */
 public final class TcpSeries extends SeriesTable.Entry {
 
@@ -35,8 +35,8 @@ public final class TcpSeries extends SeriesTable.Entry {
   }
 
   /**
-   * Bytes moved since the last report: {@code sent} to downstream, {@code received} from it.
-   * Long connections report as they go, so the byte counters move before the connection ends.
+   * Bytes moved since the last report: {@code sent} to downstream, {@code received} from it. Long
+   * connections report as they go, so the byte counters move before the connection ends.
    */
   public void addBytes(long sent, long received) {
     int base = Stripes.current() * STRIDE;
@@ -83,11 +83,15 @@ public final class TcpSeries extends SeriesTable.Entry {
   String rendered() {
     String r = rendered;
     if (r == null) {
-      r = traffic.isOverflow() ? IstioMetricsText.OVERFLOW_TCP_LABELS : traffic.rendered() + ","
-          + PrometheusText.labels(
-              "request_protocol", RequestProtocol.TCP.label(),
-              "response_flags", ResponseFlags.toShortString(responseFlags),
-              "connection_security_policy", traffic.labels().securityPolicy().label());
+      r =
+          traffic.isOverflow()
+              ? IstioMetricsText.OVERFLOW_TCP_LABELS
+              : traffic.rendered()
+                  + ","
+                  + PrometheusText.labels(
+                      "request_protocol", RequestProtocol.TCP.label(),
+                      "response_flags", ResponseFlags.toShortString(responseFlags),
+                      "connection_security_policy", traffic.labels().securityPolicy().label());
       rendered = r;
     }
     return r;

@@ -16,9 +16,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The gRPC channel to the control plane. Built with {@link NettyChannelBuilder} directly, never
  * through {@code ManagedChannelBuilder}'s provider lookup, which in {@code mesh.jar}'s isolated
- * class loader (with gRPC relocated) would look in the wrong place. Every thread it uses (the
- * event loop, name resolution) comes from the caller's factory, so the agent's hooks see them as
- * its own.
+ * class loader (with gRPC relocated) would look in the wrong place. Every thread it uses (the event
+ * loop, name resolution) comes from the caller's factory, so the agent's hooks see them as its own.
  *
  * <pre>{@code
  * try (XdsChannel cp = XdsChannel.plaintext("localhost", 15010, MeshThreads.factory("xds"))) {
@@ -46,8 +45,7 @@ public final class XdsChannel implements AutoCloseable {
    * A TLS channel, as for the control plane's port 15012: {@code tls} decides whom to trust (the
    * root pinned by the join token) and what to present (the workload's SVID once it has one).
    */
-  public static XdsChannel tls(
-      String host, int port, SslContext tls, ThreadFactory threadFactory) {
+  public static XdsChannel tls(String host, int port, SslContext tls, ThreadFactory threadFactory) {
     return build(host, port, tls, threadFactory);
   }
 

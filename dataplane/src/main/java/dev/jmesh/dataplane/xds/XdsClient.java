@@ -26,20 +26,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 
 /**
- * The data plane's xDS client: one aggregated (ADS) state-of-the-world stream to the control
- * plane, with Envoy's semantics.
+ * The data plane's xDS client: one aggregated (ADS) state-of-the-world stream to the control plane,
+ * with Envoy's semantics.
  *
  * <ul>
  *   <li>Listeners and Clusters are wildcard subscriptions; RouteConfigurations and
  *       ClusterLoadAssignments are asked for by the names the accepted Listeners (their
  *       HttpConnectionManager's {@code rds}) and EDS Clusters refer to, and follow them.
- *   <li>Every response is answered: an ACK carries the response's {@code version_info} and
- *       {@code nonce}; a NACK carries the nonce, the previously accepted {@code version_info} and
- *       an {@code error_detail} naming each bad resource and why. The good resources of a partly
- *       bad response are still applied; a bad one keeps its last good version.
+ *   <li>Every response is answered: an ACK carries the response's {@code version_info} and {@code
+ *       nonce}; a NACK carries the nonce, the previously accepted {@code version_info} and an
+ *       {@code error_detail} naming each bad resource and why. The good resources of a partly bad
+ *       response are still applied; a bad one keeps its last good version.
  *   <li>When the stream breaks, the {@link XdsResourceHandler} is told nothing, so the last good
- *       config stays in force; the client reconnects after an exponential backoff with full
- *       jitter and re-subscribes with the versions it last accepted.
+ *       config stays in force; the client reconnects after an exponential backoff with full jitter
+ *       and re-subscribes with the versions it last accepted.
  *   <li>Everything (gRPC callbacks, timers, the handler) runs on one thread made by the caller's
  *       {@link ThreadFactory}; gRPC's event loop only hands messages over.
  *   <li>The {@code node} goes on the first request of each stream, and again when {@link
@@ -122,9 +122,8 @@ public final class XdsClient implements AutoCloseable {
   }
 
   /**
-   * Tells the control plane the workload's node has changed (for example it became ready): the
-   * new node goes on the next request, sent at once if the stream is open; and on every stream
-   * after.
+   * Tells the control plane the workload's node has changed (for example it became ready): the new
+   * node goes on the next request, sent at once if the stream is open; and on every stream after.
    */
   public void updateNode(NodeInfo newNode) {
     Node proto = newNode.toNode();
@@ -288,8 +287,13 @@ public final class XdsClient implements AutoCloseable {
               + "); keeping the last good config, reconnecting with backoff");
     } else {
       MeshLog.debug(
-          "xDS reconnect attempt " + retries + " failed (" + why + "), next in "
-              + TimeUnit.NANOSECONDS.toMillis(delay) + " ms");
+          "xDS reconnect attempt "
+              + retries
+              + " failed ("
+              + why
+              + "), next in "
+              + TimeUnit.NANOSECONDS.toMillis(delay)
+              + " ms");
     }
     retries++;
     try {

@@ -31,7 +31,6 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValida
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -187,14 +186,17 @@ class ListenerShapesTest {
         socketListener("api.example.com:443", "10.9.0.2", 443)
             .addListenerFilters(tlsInspector())
             .addFilterChains(
-                tcpChain("wild").setFilterChainMatch(
-                    FilterChainMatch.newBuilder().addServerNames("*.example.com")))
+                tcpChain("wild")
+                    .setFilterChainMatch(
+                        FilterChainMatch.newBuilder().addServerNames("*.example.com")))
             .addFilterChains(
-                tcpChain("wilder").setFilterChainMatch(
-                    FilterChainMatch.newBuilder().addServerNames("*.api.example.com")))
+                tcpChain("wilder")
+                    .setFilterChainMatch(
+                        FilterChainMatch.newBuilder().addServerNames("*.api.example.com")))
             .addFilterChains(
-                tcpChain("exact").setFilterChainMatch(
-                    FilterChainMatch.newBuilder().addServerNames("api.example.com")))
+                tcpChain("exact")
+                    .setFilterChainMatch(
+                        FilterChainMatch.newBuilder().addServerNames("api.example.com")))
             .addFilterChains(tcpChain("default"))
             .build();
     MeshSnapshot.Compilation c = compile(tls);
@@ -212,14 +214,15 @@ class ListenerShapesTest {
     Listener tls =
         socketListener("api.example.com:443", "10.9.0.2", 443)
             .addFilterChains(
-                tcpChain("exact").setFilterChainMatch(
-                    FilterChainMatch.newBuilder().addServerNames("api.example.com")))
+                tcpChain("exact")
+                    .setFilterChainMatch(
+                        FilterChainMatch.newBuilder().addServerNames("api.example.com")))
             .build();
     assertThat(compile(tls).rejections())
         .extracting(ConfigRejection::message)
         .containsExactly(
-            "Listener api.example.com:443: filter_chains[0].filter_chain_match.server_names:"
-                + " needs the envoy.filters.listener.tls_inspector listener filter to read the SNI");
+            "Listener api.example.com:443: filter_chains[0].filter_chain_match.server_names: needs"
+                + " the envoy.filters.listener.tls_inspector listener filter to read the SNI");
   }
 
   @Test
@@ -284,7 +287,15 @@ class ListenerShapesTest {
                     .setName("envoy.filters.http.rbac")
                     .setTypedConfig(
                         Any.pack(
-                            io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.newBuilder()
+                            io.envoyproxy
+                                .envoy
+                                .extensions
+                                .filters
+                                .http
+                                .rbac
+                                .v3
+                                .RBAC
+                                .newBuilder()
                                 .setRules(RBAC.newBuilder().setAction(RBAC.Action.DENY))
                                 .build())));
     Listener inbound =
@@ -297,7 +308,9 @@ class ListenerShapesTest {
         .singleElement()
         .asString()
         .startsWith(
-            "Listener " + INBOUND + ": filter_chains[0].filters[0].typed_config.http_filters[0]:"
+            "Listener "
+                + INBOUND
+                + ": filter_chains[0].filters[0].typed_config.http_filters[0]:"
                 + " filter envoy.filters.http.rbac: authorization policies are not enforced");
   }
 
@@ -314,7 +327,9 @@ class ListenerShapesTest {
     assertThat(compile(inbound).rejections())
         .extracting(ConfigRejection::message)
         .containsExactly(
-            "Listener " + INBOUND + ": filter_chains[0].filter_chain_match.transport_protocol:"
+            "Listener "
+                + INBOUND
+                + ": filter_chains[0].filter_chain_match.transport_protocol:"
                 + " needs the envoy.filters.listener.tls_inspector listener filter to tell TLS"
                 + " from plaintext");
   }
@@ -343,7 +358,9 @@ class ListenerShapesTest {
     assertThat(compile(inbound).rejections())
         .extracting(ConfigRejection::message)
         .containsExactly(
-            "Listener " + INBOUND + ": filter_chains[0].transport_socket.typed_config"
+            "Listener "
+                + INBOUND
+                + ": filter_chains[0].transport_socket.typed_config"
                 + ".require_client_certificate: needs a validation context to verify the client"
                 + " certificate against");
   }

@@ -322,9 +322,10 @@ class RouteActionTest {
         action(RouteAction.newBuilder().setCluster("c"))
             .putTypedPerFilterConfig("envoy.filters.http.fault", Any.pack(fault));
     FaultPolicy f = decide(r, "/", 0).route().fault();
-    assertThat(f).isEqualTo(
-        new FaultPolicy(
-            2_000_000_000L, false, 100_000, 10_000, 503, -1, false, 500, 100, List.of()));
+    assertThat(f)
+        .isEqualTo(
+            new FaultPolicy(
+                2_000_000_000L, false, 100_000, 10_000, 503, -1, false, 500, 100, List.of()));
     FakeRequest request = FakeRequest.get("h", "/");
     assertThat(f.delayNanos(request, 99_999)).isEqualTo(2_000_000_000L);
     assertThat(f.delayNanos(request, 100_000)).isEqualTo(-1);

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A root rotation between two workload identities, as the control plane's CA runs it (start:
  * bundles carry old and new root; activate: new certificates come from the new root; complete:
- * bundles carry the new root only), with mutual-TLS connections made throughout: none fails. The
- * CA here is a test CA ({@link TestCa}); the real one's rotation is tested in the control plane.
+ * bundles carry the new root only), with mutual-TLS connections made throughout: none fails. The CA
+ * here is a test CA ({@link TestCa}); the real one's rotation is tested in the control plane.
  */
 class RootRotationTest {
 
@@ -58,30 +58,38 @@ class RootRotationTest {
   }
 
   private void serve() throws Exception {
-    listener = (SSLServerSocket) MeshTls.jdk(server, id -> true).getServerSocketFactory()
-        .createServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    listener =
+        (SSLServerSocket)
+            MeshTls.jdk(server, id -> true)
+                .getServerSocketFactory()
+                .createServerSocket(0, 50, InetAddress.getLoopbackAddress());
     listener.setNeedClientAuth(true);
-    acceptor = new Thread(() -> {
-      while (!listener.isClosed()) {
-        try (SSLSocket s = (SSLSocket) listener.accept()) {
-          s.setSoTimeout(5_000);
-          int b = s.getInputStream().read();
-          s.getOutputStream().write(b);
-          s.getOutputStream().flush();
-        } catch (java.net.SocketException closed) {
-          return;
-        } catch (Exception handshakeOrIo) {
-          serverFailures.incrementAndGet();
-        }
-      }
-    });
+    acceptor =
+        new Thread(
+            () -> {
+              while (!listener.isClosed()) {
+                try (SSLSocket s = (SSLSocket) listener.accept()) {
+                  s.setSoTimeout(5_000);
+                  int b = s.getInputStream().read();
+                  s.getOutputStream().write(b);
+                  s.getOutputStream().flush();
+                } catch (java.net.SocketException closed) {
+                  return;
+                } catch (Exception handshakeOrIo) {
+                  serverFailures.incrementAndGet();
+                }
+              }
+            });
     acceptor.start();
   }
 
   /** One mutual-TLS round trip; returns the root that signed the server's certificate. */
   private X509Certificate connectOnce(List<X509Certificate> roots) throws Exception {
-    try (SSLSocket s = (SSLSocket) MeshTls.jdk(client, REVIEWS::equals).getSocketFactory()
-        .createSocket(InetAddress.getLoopbackAddress(), listener.getLocalPort())) {
+    try (SSLSocket s =
+        (SSLSocket)
+            MeshTls.jdk(client, REVIEWS::equals)
+                .getSocketFactory()
+                .createSocket(InetAddress.getLoopbackAddress(), listener.getLocalPort())) {
       s.setSoTimeout(5_000);
       OutputStream out = s.getOutputStream();
       out.write(7);
@@ -123,11 +131,14 @@ class RootRotationTest {
     issuing.set(newRoot);
     long serverRenewals = server.renewals();
     long clientRenewals = client.renewals();
-    Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50))
-        .until(() -> {
-          connectOnce(roots);
-          return server.renewals() > serverRenewals && client.renewals() > clientRenewals;
-        });
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(15))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              connectOnce(roots);
+              return server.renewals() > serverRenewals && client.renewals() > clientRenewals;
+            });
     assertThat(connectOnce(roots)).isEqualTo(newRoot.root);
 
     // complete: the old root leaves the bundles.

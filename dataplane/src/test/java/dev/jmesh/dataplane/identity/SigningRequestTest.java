@@ -43,7 +43,8 @@ class SigningRequestTest {
     try (PEMParser p = new PEMParser(new StringReader(SigningRequest.pem(keys, REVIEWS)))) {
       csr = (PKCS10CertificationRequest) p.readObject();
     }
-    assertThat(csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(keys.getPublic())))
+    assertThat(
+            csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(keys.getPublic())))
         .isTrue();
     assertThat(csr.getSubject().getRDNs()).isEmpty();
     Extensions ext =
@@ -52,7 +53,8 @@ class SigningRequestTest {
                 .getAttrValues()
                 .getObjectAt(0));
     assertThat(ext.getExtension(Extension.subjectAlternativeName).isCritical()).isTrue();
-    GeneralName[] names = GeneralNames.fromExtensions(ext, Extension.subjectAlternativeName).getNames();
+    GeneralName[] names =
+        GeneralNames.fromExtensions(ext, Extension.subjectAlternativeName).getNames();
     assertThat(names).hasSize(1);
     assertThat(names[0].getTagNo()).isEqualTo(GeneralName.uniformResourceIdentifier);
     assertThat(names[0].getName().toString()).isEqualTo(REVIEWS.toString());

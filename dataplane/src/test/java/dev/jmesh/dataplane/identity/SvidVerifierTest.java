@@ -114,8 +114,7 @@ class SvidVerifierTest {
   void theTrustManagerAppliesTheAllowedIdentities() throws Exception {
     X509Certificate leaf = ca.issue(keys.getPublic(), new TestCa.Leaf(REVIEWS));
     SpiffeTrustManager onlyRatings =
-        new SpiffeTrustManager(
-            () -> bundle, id -> "ratings".equals(id.serviceAccount()));
+        new SpiffeTrustManager(() -> bundle, id -> "ratings".equals(id.serviceAccount()));
     assertThatThrownBy(() -> onlyRatings.checkServerTrusted(new X509Certificate[] {leaf}, "EC"))
         .hasMessage("peer " + REVIEWS + " is not an identity this connection accepts");
     SpiffeTrustManager noBundle = new SpiffeTrustManager(() -> null, id -> true);

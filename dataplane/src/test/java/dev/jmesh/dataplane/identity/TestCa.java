@@ -28,8 +28,8 @@ import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
 
 /**
- * A certificate authority for tests only (the control plane's CA is the real one), able to
- * issue the defective certificates the verifier must refuse.
+ * A certificate authority for tests only (the control plane's CA is the real one), able to issue
+ * the defective certificates the verifier must refuse.
  */
 public final class TestCa {
 
@@ -49,8 +49,7 @@ public final class TestCa {
             new X500Name("O=" + name),
             keys.getPublic());
     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-    b.addExtension(
-        Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+    b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
     root = sign(b, keys);
   }
 
@@ -123,14 +122,13 @@ public final class TestCa {
             new X500Name("O=intermediate"),
             intermediateKeys.getPublic());
     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
-    b.addExtension(
-        Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+    b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
     return sign(b, keys);
   }
 
   /**
-   * A signer that issues what the caller is, whatever the CSR asks (the CSR's signature is
-   * checked, its SAN ignored), for {@code ttlMillis}.
+   * A signer that issues what the caller is, whatever the CSR asks (the CSR's signature is checked,
+   * its SAN ignored), for {@code ttlMillis}.
    */
   public CertificateSigner signer(String callerUri, long ttlMillis) {
     return (csrPem, ttlSeconds) -> {
@@ -151,9 +149,9 @@ public final class TestCa {
     };
   }
 
-  private static X509Certificate sign(X509v3CertificateBuilder b, KeyPair issuer)
-      throws Exception {
+  private static X509Certificate sign(X509v3CertificateBuilder b, KeyPair issuer) throws Exception {
     return new JcaX509CertificateConverter()
-        .getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuer.getPrivate())));
+        .getCertificate(
+            b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuer.getPrivate())));
   }
 }

@@ -17,7 +17,6 @@ import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
-import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
@@ -69,7 +68,8 @@ class OutboundRouterTest {
   }
 
   private static Route.Builder fault(String prefix, HTTPFault fault) {
-    return route(prefix, REVIEWS).putTypedPerFilterConfig("envoy.filters.http.fault", Any.pack(fault));
+    return route(prefix, REVIEWS)
+        .putTypedPerFilterConfig("envoy.filters.http.fault", Any.pack(fault));
   }
 
   private static Cluster.Builder eds(String name) {
@@ -126,7 +126,8 @@ class OutboundRouterTest {
                         fault(
                             "/abort",
                             HTTPFault.newBuilder()
-                                .setAbort(FaultAbort.newBuilder().setHttpStatus(503).setPercentage(ALL))
+                                .setAbort(
+                                    FaultAbort.newBuilder().setHttpStatus(503).setPercentage(ALL))
                                 .build()))
                     .addRoutes(
                         fault(
@@ -159,7 +160,9 @@ class OutboundRouterTest {
                     .addRoutes(
                         route("/", REVIEWS)
                             .setRoute(
-                                RouteAction.newBuilder().setCluster(REVIEWS).setRetryPolicy(retry))))
+                                RouteAction.newBuilder()
+                                    .setCluster(REVIEWS)
+                                    .setRetryPolicy(retry))))
             .build();
     Listener listener =
         Listener.newBuilder()
@@ -211,7 +214,11 @@ class OutboundRouterTest {
     clusters.update(c.snapshot());
     metrics = new IstioMetrics();
     WorkloadLabels productpage =
-        WorkloadLabels.builder().workload("productpage-v1").namespace("default").app("productpage").build();
+        WorkloadLabels.builder()
+            .workload("productpage-v1")
+            .namespace("default")
+            .app("productpage")
+            .build();
     router = new OutboundRouter(c::snapshot, clusters, metrics, new TrafficEdges(productpage));
   }
 
@@ -313,7 +320,8 @@ class OutboundRouterTest {
 
   @Test
   void noRouteIs404NrAndIsCountedAgainstAnUnknownDestination() {
-    router.decide("ratings.default.svc.cluster.local:9080", FakeRequest.get("ratings", "/"), "", 1, x);
+    router.decide(
+        "ratings.default.svc.cluster.local:9080", FakeRequest.get("ratings", "/"), "", 1, x);
     assertThat(x.action()).isEqualTo(Exchange.Action.NO_ROUTE);
     assertThat(x.localStatus()).isEqualTo(404);
     x.finish(404, -1, 0, 0, System.nanoTime());

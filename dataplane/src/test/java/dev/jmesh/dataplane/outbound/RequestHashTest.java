@@ -18,10 +18,15 @@ class RequestHashTest {
 
   @Test
   void aHeaderHashesItsValue() {
-    assertThat(hash.compute(List.of(header("x-user", false)), FakeRequest.get("h", "/").header("x-user", "jason"), null))
+    assertThat(
+            hash.compute(
+                List.of(header("x-user", false)),
+                FakeRequest.get("h", "/").header("x-user", "jason"),
+                null))
         .isTrue();
     assertThat(hash.value()).isEqualTo(XxHash64.hash("jason", 0));
-    assertThat(hash.compute(List.of(header("x-user", false)), FakeRequest.get("h", "/"), null)).isFalse();
+    assertThat(hash.compute(List.of(header("x-user", false)), FakeRequest.get("h", "/"), null))
+        .isFalse();
   }
 
   @Test
@@ -49,7 +54,8 @@ class RequestHashTest {
     FakeRequest prefixOnly = FakeRequest.get("h", "/").header("cookie", "mysession=zzz");
     assertThat(hash.compute(List.of(session), prefixOnly, null)).isFalse();
 
-    HashPolicy withTtl = new HashPolicy(HashPolicy.Kind.COOKIE, "session", 3_600_000_000_000L, "/", false);
+    HashPolicy withTtl =
+        new HashPolicy(HashPolicy.Kind.COOKIE, "session", 3_600_000_000_000L, "/", false);
     assertThat(hash.compute(List.of(withTtl), FakeRequest.get("h", "/"), "10.0.0.7")).isTrue();
     assertThat(hash.generatedCookie()).isSameAs(withTtl);
     assertThat(hash.value()).isEqualTo(XxHash64.hash(hash.generatedCookieValue(), 0));
@@ -58,7 +64,8 @@ class RequestHashTest {
   @Test
   void aQueryParameterHashesItsFirstValue() {
     HashPolicy q = new HashPolicy(HashPolicy.Kind.QUERY_PARAMETER, "user", -1, "", false);
-    assertThat(hash.compute(List.of(q), FakeRequest.get("h", "/p?a=1&user=kim&user=x#f"), null)).isTrue();
+    assertThat(hash.compute(List.of(q), FakeRequest.get("h", "/p?a=1&user=kim&user=x#f"), null))
+        .isTrue();
     assertThat(hash.value()).isEqualTo(XxHash64.hash("kim", 0));
     assertThat(hash.compute(List.of(q), FakeRequest.get("h", "/p?xuser=kim"), null)).isFalse();
     assertThat(hash.compute(List.of(q), FakeRequest.get("h", "/p#user=kim"), null)).isFalse();

@@ -7,14 +7,16 @@ import org.junit.jupiter.api.Test;
 
 class RequestRecordTest {
 
-  static final TrafficLabels TRAFFIC = TrafficLabels.builder(Reporter.SOURCE)
-      .source(WorkloadLabels.builder().workload("productpage-v1").namespace("default").build())
-      .destination(WorkloadLabels.builder().workload("reviews-v2").namespace("default").build())
-      .destinationService("reviews.default.svc.cluster.local", "reviews", "default")
-      .build();
+  static final TrafficLabels TRAFFIC =
+      TrafficLabels.builder(Reporter.SOURCE)
+          .source(WorkloadLabels.builder().workload("productpage-v1").namespace("default").build())
+          .destination(WorkloadLabels.builder().workload("reviews-v2").namespace("default").build())
+          .destinationService("reviews.default.svc.cluster.local", "reviews", "default")
+          .build();
 
   private static void fill(RequestRecord record, int code) {
-    record.traffic(TRAFFIC)
+    record
+        .traffic(TRAFFIC)
         .protocol(RequestProtocol.GRPC)
         .route("reviews-v2")
         .cluster("outbound|9080|v2|reviews.default.svc.cluster.local")
@@ -72,8 +74,12 @@ class RequestRecordTest {
 
   @Test
   void bytesAccumulate() {
-    RequestRecord record = new RequestRecord().addBytesReceived(10).addBytesReceived(5)
-        .addBytesSent(7).addBytesSent(1);
+    RequestRecord record =
+        new RequestRecord()
+            .addBytesReceived(10)
+            .addBytesReceived(5)
+            .addBytesSent(7)
+            .addBytesSent(1);
     assertThat(record.bytesReceived()).isEqualTo(15);
     assertThat(record.bytesSent()).isEqualTo(8);
   }

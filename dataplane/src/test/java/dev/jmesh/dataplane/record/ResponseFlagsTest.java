@@ -25,8 +25,9 @@ class ResponseFlagsTest {
   void severalFlagsRenderCommaSeparatedInEnvoysOrderWhateverOrderTheyWereSet() {
     assertThat(ResponseFlags.toShortString(ResponseFlags.of(ResponseFlag.URX, ResponseFlag.UT)))
         .isEqualTo("UT,URX");
-    assertThat(ResponseFlags.toShortString(
-        ResponseFlags.of(ResponseFlag.DC, ResponseFlag.UF, ResponseFlag.UH)))
+    assertThat(
+            ResponseFlags.toShortString(
+                ResponseFlags.of(ResponseFlag.DC, ResponseFlag.UF, ResponseFlag.UH)))
         .isEqualTo("UH,UF,DC");
     assertThat(ResponseFlags.toShortString(ResponseFlags.of(ResponseFlag.FI, ResponseFlag.DI)))
         .isEqualTo("DI,FI");
@@ -35,16 +36,19 @@ class ResponseFlagsTest {
   @Test
   void everyFlagInEnvoysOrder() {
     assertThat(ResponseFlags.toShortString(ResponseFlag.ALL))
-        .isEqualTo("LH,UH,UT,LR,UR,UF,UC,UO,NR,DI,FI,RL,UAEX,RLSE,DC,URX,SI,IH,DPE,UMSDR,RFCF,"
-            + "NFCF,DT,UPE,NC,OM,DF,DO");
+        .isEqualTo(
+            "LH,UH,UT,LR,UR,UF,UC,UO,NR,DI,FI,RL,UAEX,RLSE,DC,URX,SI,IH,DPE,UMSDR,RFCF,"
+                + "NFCF,DT,UPE,NC,OM,DF,DO");
   }
 
   @Test
   void everyFlagTheIssueNamesExists() {
-    String names = Arrays.stream(ResponseFlag.values()).map(ResponseFlag::shortName)
-        .collect(Collectors.joining(","));
-    String wanted = "UH,UF,UO,NR,URX,UT,UC,DI,FI,RL,UAEX,LR,UR,DC,DPE,UMSDR,RLSE,IH,SI,DT,UPE,NC,"
-        + "OM,DF";
+    String names =
+        Arrays.stream(ResponseFlag.values())
+            .map(ResponseFlag::shortName)
+            .collect(Collectors.joining(","));
+    String wanted =
+        "UH,UF,UO,NR,URX,UT,UC,DI,FI,RL,UAEX,LR,UR,DC,DPE,UMSDR,RLSE,IH,SI,DT,UPE,NC," + "OM,DF";
     for (String name : wanted.split(",")) {
       assertThat(names.split(",")).contains(name);
     }
@@ -83,8 +87,13 @@ class ResponseFlagsTest {
 
   @Test
   void parseReadsWhatToShortStringWrote() {
-    for (int bits : new int[] {0, ResponseFlag.UO.bit(),
-        ResponseFlags.of(ResponseFlag.UT, ResponseFlag.URX, ResponseFlag.DC), ResponseFlag.ALL}) {
+    for (int bits :
+        new int[] {
+          0,
+          ResponseFlag.UO.bit(),
+          ResponseFlags.of(ResponseFlag.UT, ResponseFlag.URX, ResponseFlag.DC),
+          ResponseFlag.ALL
+        }) {
       assertThat(ResponseFlags.parse(ResponseFlags.toShortString(bits))).isEqualTo(bits);
     }
     assertThat(ResponseFlags.parse("")).isZero();

@@ -36,10 +36,14 @@ class TrafficLabelsTest {
     TrafficLabels b = sample("v1");
     assertThat(a).isNotSameAs(b).isEqualTo(b).hasSameHashCodeAs(b);
     assertThat(a).isNotEqualTo(sample("v2"));
-    assertThat(a).isNotEqualTo(TrafficLabels.builder(Reporter.DESTINATION)
-        .source(a.source()).destination(a.destination())
-        .destinationService("reviews.default.svc.cluster.local", "reviews", "default")
-        .securityPolicy(ConnectionSecurityPolicy.MUTUAL_TLS).build());
+    assertThat(a)
+        .isNotEqualTo(
+            TrafficLabels.builder(Reporter.DESTINATION)
+                .source(a.source())
+                .destination(a.destination())
+                .destinationService("reviews.default.svc.cluster.local", "reviews", "default")
+                .securityPolicy(ConnectionSecurityPolicy.MUTUAL_TLS)
+                .build());
   }
 
   @Test
@@ -57,8 +61,8 @@ class TrafficLabelsTest {
   private static TrafficLabels sample(String version) {
     return TrafficLabels.builder(Reporter.SOURCE)
         .source(WorkloadLabels.builder().workload("productpage-v1").namespace("default").build())
-        .destination(WorkloadLabels.builder().workload("reviews-" + version).version(version)
-            .build())
+        .destination(
+            WorkloadLabels.builder().workload("reviews-" + version).version(version).build())
         .destinationService("reviews.default.svc.cluster.local", "reviews", "default")
         .securityPolicy(ConnectionSecurityPolicy.MUTUAL_TLS)
         .build();

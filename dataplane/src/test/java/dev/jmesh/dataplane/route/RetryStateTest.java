@@ -71,7 +71,9 @@ class RetryStateTest {
 
   @Test
   void grpcConditionsReadTheGrpcStatus() {
-    String[] names = {"cancelled", "deadline-exceeded", "resource-exhausted", "internal", "unavailable"};
+    String[] names = {
+      "cancelled", "deadline-exceeded", "resource-exhausted", "internal", "unavailable"
+    };
     int[] codes = {1, 4, 8, 13, 14};
     for (int i = 0; i < names.length; i++) {
       for (int code = 0; code <= 16; code++) {

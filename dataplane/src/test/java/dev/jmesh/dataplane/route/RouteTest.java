@@ -114,24 +114,34 @@ class RouteTest {
   void theStartFilterNeverHidesAMatchingRoute() {
     // Prefixes longer and shorter than the eight packed characters, a case-insensitive one, an
     // exact path, and paths with characters beyond one byte.
-    List<Route> routes = List.of(
-        Route.builder("vh", "long", PathMatch.literal(PathMatch.Kind.PREFIX, "/api/v18/", true))
-            .clusters(List.of(new WeightedTarget("long", 1))).build(),
-        Route.builder("vh", "short", PathMatch.literal(PathMatch.Kind.PREFIX, "/ap", true))
-            .clusters(List.of(new WeightedTarget("short", 1))).build(),
-        Route.builder("vh", "ci", PathMatch.literal(PathMatch.Kind.PREFIX, "/CASE", false))
-            .clusters(List.of(new WeightedTarget("ci", 1))).build(),
-        Route.builder("vh", "exact", PathMatch.literal(PathMatch.Kind.PATH, "/\u00e9t\u00e9", true))
-            .clusters(List.of(new WeightedTarget("exact", 1))).build(),
-        Route.builder("vh", "unicode", PathMatch.literal(PathMatch.Kind.PREFIX, "/\u4e2d", true))
-            .clusters(List.of(new WeightedTarget("unicode", 1))).build());
+    List<Route> routes =
+        List.of(
+            Route.builder("vh", "long", PathMatch.literal(PathMatch.Kind.PREFIX, "/api/v18/", true))
+                .clusters(List.of(new WeightedTarget("long", 1)))
+                .build(),
+            Route.builder("vh", "short", PathMatch.literal(PathMatch.Kind.PREFIX, "/ap", true))
+                .clusters(List.of(new WeightedTarget("short", 1)))
+                .build(),
+            Route.builder("vh", "ci", PathMatch.literal(PathMatch.Kind.PREFIX, "/CASE", false))
+                .clusters(List.of(new WeightedTarget("ci", 1)))
+                .build(),
+            Route.builder(
+                    "vh", "exact", PathMatch.literal(PathMatch.Kind.PATH, "/\u00e9t\u00e9", true))
+                .clusters(List.of(new WeightedTarget("exact", 1)))
+                .build(),
+            Route.builder(
+                    "vh", "unicode", PathMatch.literal(PathMatch.Kind.PREFIX, "/\u4e2d", true))
+                .clusters(List.of(new WeightedTarget("unicode", 1)))
+                .build());
     RouteTable table = new RouteTable("t", List.of(new VirtualHost("vh", List.of("*"), routes)));
     assertThat(table.decide(FakeRequest.get("h", "/api/v18/x"), 0).cluster()).isEqualTo("long");
     assertThat(table.decide(FakeRequest.get("h", "/api/v1"), 0).cluster()).isEqualTo("short");
     assertThat(table.decide(FakeRequest.get("h", "/apple"), 0).cluster()).isEqualTo("short");
     assertThat(table.decide(FakeRequest.get("h", "/case/x"), 0).cluster()).isEqualTo("ci");
-    assertThat(table.decide(FakeRequest.get("h", "/\u00e9t\u00e9"), 0).cluster()).isEqualTo("exact");
-    assertThat(table.decide(FakeRequest.get("h", "/\u4e2d\u6587"), 0).cluster()).isEqualTo("unicode");
+    assertThat(table.decide(FakeRequest.get("h", "/\u00e9t\u00e9"), 0).cluster())
+        .isEqualTo("exact");
+    assertThat(table.decide(FakeRequest.get("h", "/\u4e2d\u6587"), 0).cluster())
+        .isEqualTo("unicode");
     assertThat(table.decide(FakeRequest.get("h", "/a\u4e2d"), 0)).isSameAs(RouteDecision.NO_ROUTE);
     assertThat(table.decide(FakeRequest.get("h", "/"), 0)).isSameAs(RouteDecision.NO_ROUTE);
   }

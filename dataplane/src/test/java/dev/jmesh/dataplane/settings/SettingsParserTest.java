@@ -50,7 +50,8 @@ class SettingsParserTest {
 
     @Test
     void splitsKeyValuePairsAndTrims() throws Exception {
-      assertThat(SettingsParser.parseAgentArgs("service=reviews, namespace = bookinfo ,,adminPort=0"))
+      assertThat(
+              SettingsParser.parseAgentArgs("service=reviews, namespace = bookinfo ,,adminPort=0"))
           .containsExactly(
               Map.entry("service", "reviews"),
               Map.entry("namespace", "bookinfo"),
@@ -65,7 +66,8 @@ class SettingsParserTest {
 
     @Test
     void labelEntriesMergeIntoLabels() throws Exception {
-      assertThat(SettingsParser.parseAgentArgs("label.version=v2,service=reviews,label.app=reviews"))
+      assertThat(
+              SettingsParser.parseAgentArgs("label.version=v2,service=reviews,label.app=reviews"))
           .containsEntry("labels", "version=v2,app=reviews")
           .containsEntry("service", "reviews");
     }
@@ -81,10 +83,12 @@ class SettingsParserTest {
       MeshSettings settings =
           SettingsParser.parse(
               new SettingSource(
-                  SettingsParser.parseAgentArgs("service=reviews,label.version=v2,label.app=reviews"),
+                  SettingsParser.parseAgentArgs(
+                      "service=reviews,label.version=v2,label.app=reviews"),
                   Map.of(),
                   Map.of()));
-      assertThat(settings.labels()).containsOnly(Map.entry("version", "v2"), Map.entry("app", "reviews"));
+      assertThat(settings.labels())
+          .containsOnly(Map.entry("version", "v2"), Map.entry("app", "reviews"));
     }
 
     @Test
@@ -98,8 +102,9 @@ class SettingsParserTest {
 
     @Test
     void itemsWithoutEqualsContinueTheListSettingBeforeThem() throws Exception {
-      assertThat(SettingsParser.parseAgentArgs(
-              "excludeOutboundPorts=5432,6379,service=reviews,excludeMainClasses=a.*, b.*"))
+      assertThat(
+              SettingsParser.parseAgentArgs(
+                  "excludeOutboundPorts=5432,6379,service=reviews,excludeMainClasses=a.*, b.*"))
           .containsEntry("excludeOutboundPorts", "5432,6379")
           .containsEntry("service", "reviews")
           .containsEntry("excludeMainClasses", "a.*,b.*");
@@ -107,8 +112,9 @@ class SettingsParserTest {
 
     @Test
     void aLabelEndsTheListBeforeIt() {
-      assertThatThrownBy(() -> SettingsParser.parseAgentArgs(
-              "excludeOutboundPorts=5432,label.version=v2,6379"))
+      assertThatThrownBy(
+              () ->
+                  SettingsParser.parseAgentArgs("excludeOutboundPorts=5432,label.version=v2,6379"))
           .isInstanceOf(BadSettingException.class)
           .hasMessageContaining("'6379' is not key=value");
     }
@@ -140,8 +146,13 @@ class SettingsParserTest {
               new SettingSource(
                   map("service", "from-arg"),
                   map("jmesh.service", "from-prop", "jmesh.namespace", "ns-prop"),
-                  map("MESH_SERVICE", "from-env", "MESH_NAMESPACE", "ns-env",
-                      "MESH_SERVICE_ACCOUNT", "sa-env")));
+                  map(
+                      "MESH_SERVICE",
+                      "from-env",
+                      "MESH_NAMESPACE",
+                      "ns-env",
+                      "MESH_SERVICE_ACCOUNT",
+                      "sa-env")));
       assertThat(settings.service()).isEqualTo("from-arg");
       assertThat(settings.namespace()).isEqualTo("ns-prop");
       assertThat(settings.serviceAccount()).isEqualTo("sa-env");
@@ -150,14 +161,17 @@ class SettingsParserTest {
     @Test
     void originOfTheWinningValueIsNamedInErrors() {
       SettingSource fromArg =
-          new SettingSource(map("service", "reviews", "adminPort", "x"),
-              map("jmesh.adminPort", "1"), map("MESH_ADMIN_PORT", "1"));
+          new SettingSource(
+              map("service", "reviews", "adminPort", "x"),
+              map("jmesh.adminPort", "1"),
+              map("MESH_ADMIN_PORT", "1"));
       assertThatThrownBy(() -> SettingsParser.parse(fromArg))
-          .hasMessage("bad setting adminPort: -javaagent argument adminPort=\"x\" is not a port"
-              + " number; allowed: 0-65535 (0 picks a free port)");
+          .hasMessage(
+              "bad setting adminPort: -javaagent argument adminPort=\"x\" is not a port"
+                  + " number; allowed: 0-65535 (0 picks a free port)");
       SettingSource fromProperty =
-          new SettingSource(map("service", "reviews"),
-              map("jmesh.adminPort", "y"), map("MESH_ADMIN_PORT", "1"));
+          new SettingSource(
+              map("service", "reviews"), map("jmesh.adminPort", "y"), map("MESH_ADMIN_PORT", "1"));
       assertThatThrownBy(() -> SettingsParser.parse(fromProperty))
           .hasMessageContaining("bad setting adminPort: -Djmesh.adminPort=\"y\"");
     }
@@ -165,8 +179,9 @@ class SettingsParserTest {
     @Test
     void systemPropertyMapIsKeyedWithTheJmeshPrefix() throws Exception {
       MeshSettings settings =
-          SettingsParser.parse(new SettingSource(Map.of(), map("jmesh.service", "reviews",
-              "service", "not-this"), Map.of()));
+          SettingsParser.parse(
+              new SettingSource(
+                  Map.of(), map("jmesh.service", "reviews", "service", "not-this"), Map.of()));
       assertThat(settings.service()).isEqualTo("reviews");
     }
 
@@ -183,8 +198,9 @@ class SettingsParserTest {
     @Test
     void blankServiceCountsAsNone() {
       assertThatThrownBy(
-              () -> SettingsParser.parse(
-                  new SettingSource(Map.of(), Map.of(), map("MESH_SERVICE", "  "))))
+              () ->
+                  SettingsParser.parse(
+                      new SettingSource(Map.of(), Map.of(), map("MESH_SERVICE", "  "))))
           .hasMessageContaining("no service is configured");
     }
   }
@@ -201,7 +217,8 @@ class SettingsParserTest {
       assertThat(s.adminPort()).isEqualTo(15000).isEqualTo(MeshSettings.DEFAULT_ADMIN_PORT);
       assertThat(s.metricsPort()).isEqualTo(15020).isEqualTo(MeshSettings.DEFAULT_METRICS_PORT);
       assertThat(s.trustDomain()).isEqualTo("cluster.local");
-      assertThat(s.tlsProvider()).isEqualTo(dev.jmesh.dataplane.identity.MeshTls.Provider.BORINGSSL);
+      assertThat(s.tlsProvider())
+          .isEqualTo(dev.jmesh.dataplane.identity.MeshTls.Provider.BORINGSSL);
       assertThat(s.token()).isNull();
       assertThat(s.workloadAddress()).isEqualTo("0.0.0.0");
       assertThat(s.logLevel()).isEqualTo(MeshLog.Level.INFO);
@@ -229,8 +246,15 @@ class SettingsParserTest {
     @Test
     void spiffeIdFromTrustDomainNamespaceAndServiceAccount() throws Exception {
       assertThat(fromEnv().spiffeId()).isEqualTo("spiffe://cluster.local/ns/default/sa/default");
-      assertThat(fromEnv("MESH_TRUST_DOMAIN", "example.org", "MESH_NAMESPACE", "bookinfo",
-              "MESH_SERVICE_ACCOUNT", "bookinfo-reviews").spiffeId())
+      assertThat(
+              fromEnv(
+                      "MESH_TRUST_DOMAIN",
+                      "example.org",
+                      "MESH_NAMESPACE",
+                      "bookinfo",
+                      "MESH_SERVICE_ACCOUNT",
+                      "bookinfo-reviews")
+                  .spiffeId())
           .isEqualTo("spiffe://example.org/ns/bookinfo/sa/bookinfo-reviews");
     }
   }
@@ -250,11 +274,14 @@ class SettingsParserTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"Reviews", "-reviews", "reviews-", "re_views", "reviews.v2", "re views"})
+    @ValueSource(
+        strings = {"Reviews", "-reviews", "reviews-", "re_views", "reviews.v2", "re views"})
     void invalidServiceNamesAreRefused(String name) {
       assertThat(envError("MESH_SERVICE", name))
-          .hasMessage("bad setting service: MESH_SERVICE=\"" + name
-              + "\" is not allowed; use a DNS-1123 label (reviews)");
+          .hasMessage(
+              "bad setting service: MESH_SERVICE=\""
+                  + name
+                  + "\" is not allowed; use a DNS-1123 label (reviews)");
     }
 
     @Test
@@ -267,8 +294,9 @@ class SettingsParserTest {
     @Test
     void invalidNamespaceIsRefused() {
       assertThat(envError("MESH_NAMESPACE", "Book_Info"))
-          .hasMessage("bad setting namespace: MESH_NAMESPACE=\"Book_Info\" is not allowed;"
-              + " use a DNS-1123 label (default)");
+          .hasMessage(
+              "bad setting namespace: MESH_NAMESPACE=\"Book_Info\" is not allowed;"
+                  + " use a DNS-1123 label (default)");
     }
 
     @Test
@@ -276,18 +304,21 @@ class SettingsParserTest {
       assertThat(fromEnv("MESH_SERVICE_ACCOUNT", "reviews.v2").serviceAccount())
           .isEqualTo("reviews.v2");
       assertThat(envError("MESH_SERVICE_ACCOUNT", "Reviews"))
-          .hasMessage("bad setting serviceAccount: MESH_SERVICE_ACCOUNT=\"Reviews\" is not"
-              + " allowed; use a DNS-1123 subdomain (reviews)");
+          .hasMessage(
+              "bad setting serviceAccount: MESH_SERVICE_ACCOUNT=\"Reviews\" is not"
+                  + " allowed; use a DNS-1123 subdomain (reviews)");
       assertThat(envError("MESH_SERVICE_ACCOUNT", "a.".repeat(127) + "a"))
           .hasMessageContaining("bad setting serviceAccount");
     }
 
     @Test
     void trustDomainIsADnsName() throws Exception {
-      assertThat(fromEnv("MESH_TRUST_DOMAIN", "example.org").trustDomain()).isEqualTo("example.org");
+      assertThat(fromEnv("MESH_TRUST_DOMAIN", "example.org").trustDomain())
+          .isEqualTo("example.org");
       assertThat(envError("MESH_TRUST_DOMAIN", "example..org"))
-          .hasMessage("bad setting trustDomain: MESH_TRUST_DOMAIN=\"example..org\" is not allowed;"
-              + " use a DNS name (cluster.local)");
+          .hasMessage(
+              "bad setting trustDomain: MESH_TRUST_DOMAIN=\"example..org\" is not allowed;"
+                  + " use a DNS name (cluster.local)");
     }
   }
 
@@ -299,8 +330,9 @@ class SettingsParserTest {
       assertThat(fromEnv("MESH_TLS_PROVIDER", "JDK").tlsProvider())
           .isEqualTo(dev.jmesh.dataplane.identity.MeshTls.Provider.JDK);
       assertThat(envError("MESH_TLS_PROVIDER", "openssl"))
-          .hasMessage("bad setting tlsProvider: MESH_TLS_PROVIDER=\"openssl\" is not a TLS"
-              + " provider; allowed: boringssl, jdk");
+          .hasMessage(
+              "bad setting tlsProvider: MESH_TLS_PROVIDER=\"openssl\" is not a TLS"
+                  + " provider; allowed: boringssl, jdk");
     }
 
     @Test
@@ -317,8 +349,11 @@ class SettingsParserTest {
 
     @Test
     void parsesPairs() throws Exception {
-      assertThat(fromEnv("MESH_LABELS", "version=v2, app=reviews,,app.kubernetes.io/name=Reviews_1,"
-              + "empty=").labels())
+      assertThat(
+              fromEnv(
+                      "MESH_LABELS",
+                      "version=v2, app=reviews,,app.kubernetes.io/name=Reviews_1," + "empty=")
+                  .labels())
           .containsOnly(
               Map.entry("version", "v2"),
               Map.entry("app", "reviews"),
@@ -329,9 +364,10 @@ class SettingsParserTest {
     @Test
     void pairWithoutValueIsRefused() {
       assertThat(envError("MESH_LABELS", "version=v2,novalue"))
-          .hasMessage("bad setting labels: MESH_LABELS=\"version=v2,novalue\" has 'novalue'"
-              + " without a value; write key=value pairs separated by commas"
-              + " (version=v2,app=reviews)");
+          .hasMessage(
+              "bad setting labels: MESH_LABELS=\"version=v2,novalue\" has 'novalue'"
+                  + " without a value; write key=value pairs separated by commas"
+                  + " (version=v2,app=reviews)");
     }
 
     @Test
@@ -343,8 +379,12 @@ class SettingsParserTest {
     @ValueSource(strings = {"-app", "app-", "a b", "Example.com/app", "a/b/c", "/app"})
     void invalidKeysAreRefused(String key) {
       assertThat(envError("MESH_LABELS", key + "=x"))
-          .hasMessage("bad setting labels: MESH_LABELS=\"" + key + "=x\" has the key '" + key
-              + "', which is not a Kubernetes label key");
+          .hasMessage(
+              "bad setting labels: MESH_LABELS=\""
+                  + key
+                  + "=x\" has the key '"
+                  + key
+                  + "', which is not a Kubernetes label key");
     }
 
     @Test
@@ -358,9 +398,13 @@ class SettingsParserTest {
     @ValueSource(strings = {"-v2", "v2-", "v 2", "v2/x", "v2="})
     void invalidValuesAreRefused(String value) {
       assertThat(envError("MESH_LABELS", "version=" + value))
-          .hasMessage("bad setting labels: MESH_LABELS=\"version=" + value + "\" has the value '"
-              + value + "' for version, which is not a Kubernetes label value (63 characters of"
-              + " [A-Za-z0-9_.-])");
+          .hasMessage(
+              "bad setting labels: MESH_LABELS=\"version="
+                  + value
+                  + "\" has the value '"
+                  + value
+                  + "' for version, which is not a Kubernetes label value (63 characters of"
+                  + " [A-Za-z0-9_.-])");
     }
 
     @Test
@@ -384,8 +428,10 @@ class SettingsParserTest {
     @ValueSource(strings = {"a/b/c/d", "a//c", "/a", "a/", "a/ /c"})
     void malformedLocalityIsRefused(String locality) {
       assertThat(envError("MESH_LOCALITY", locality))
-          .hasMessage("bad setting locality: MESH_LOCALITY=\"" + locality
-              + "\" is not region[/zone[/subzone]] (us-east1/us-east1-b)");
+          .hasMessage(
+              "bad setting locality: MESH_LOCALITY=\""
+                  + locality
+                  + "\" is not region[/zone[/subzone]] (us-east1/us-east1-b)");
     }
   }
 
@@ -402,16 +448,20 @@ class SettingsParserTest {
     @ValueSource(strings = {"istiod", ":15012", "istiod:"})
     void notHostPortIsRefused(String value) {
       assertThat(envError("MESH_CONTROL_PLANE", value))
-          .hasMessage("bad setting controlPlane: MESH_CONTROL_PLANE=\"" + value
-              + "\" is not host:port (istiod.istio-system:15012)");
+          .hasMessage(
+              "bad setting controlPlane: MESH_CONTROL_PLANE=\""
+                  + value
+                  + "\" is not host:port (istiod.istio-system:15012)");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"istiod:0", "istiod:65536", "istiod:http", "istiod:-1"})
     void badPortIsRefused(String value) {
       assertThat(envError("MESH_CONTROL_PLANE", value))
-          .hasMessage("bad setting controlPlane: MESH_CONTROL_PLANE=\"" + value
-              + "\" is not a port number; allowed: 1-65535");
+          .hasMessage(
+              "bad setting controlPlane: MESH_CONTROL_PLANE=\""
+                  + value
+                  + "\" is not a port number; allowed: 1-65535");
     }
   }
 
@@ -430,21 +480,28 @@ class SettingsParserTest {
     @ValueSource(strings = {"-1", "65536", "abc", "15000.0", "99999999999"})
     void outOfRangeAdminPortIsRefused(String value) {
       assertThat(envError("MESH_ADMIN_PORT", value))
-          .hasMessage("bad setting adminPort: MESH_ADMIN_PORT=\"" + value
-              + "\" is not a port number; allowed: 0-65535 (0 picks a free port)");
+          .hasMessage(
+              "bad setting adminPort: MESH_ADMIN_PORT=\""
+                  + value
+                  + "\" is not a port number; allowed: 0-65535 (0 picks a free port)");
     }
 
     @Test
     void metricsPortErrorNamesItsOwnSetting() {
       assertThat(envError("MESH_METRICS_PORT", "70000"))
-          .hasMessage("bad setting metricsPort: MESH_METRICS_PORT=\"70000\" is not a port number;"
-              + " allowed: 0-65535 (0 picks a free port)");
+          .hasMessage(
+              "bad setting metricsPort: MESH_METRICS_PORT=\"70000\" is not a port number;"
+                  + " allowed: 0-65535 (0 picks a free port)");
     }
 
     @Test
     void excludedPortLists() throws Exception {
       MeshSettings s =
-          fromEnv("MESH_EXCLUDE_OUTBOUND_PORTS", "80, 443,,80", "MESH_EXCLUDE_INBOUND_PORTS", "1,65535");
+          fromEnv(
+              "MESH_EXCLUDE_OUTBOUND_PORTS",
+              "80, 443,,80",
+              "MESH_EXCLUDE_INBOUND_PORTS",
+              "1,65535");
       assertThat(s.excludeOutboundPorts()).containsExactlyInAnyOrder(80, 443);
       assertThat(s.excludeInboundPorts()).containsExactlyInAnyOrder(1, 65535);
       assertThat(fromEnv("MESH_EXCLUDE_INBOUND_PORTS", " ").excludeInboundPorts()).isEmpty();
@@ -454,11 +511,13 @@ class SettingsParserTest {
     @ValueSource(strings = {"0", "80,65536", "80,http", "-5"})
     void badExcludedPortIsRefused(String value) {
       assertThat(envError("MESH_EXCLUDE_OUTBOUND_PORTS", value))
-          .hasMessage("bad setting excludeOutboundPorts: MESH_EXCLUDE_OUTBOUND_PORTS=\"" + value
-              + "\" is not a port number; allowed: 1-65535");
+          .hasMessage(
+              "bad setting excludeOutboundPorts: MESH_EXCLUDE_OUTBOUND_PORTS=\""
+                  + value
+                  + "\" is not a port number; allowed: 1-65535");
       assertThat(envError("MESH_EXCLUDE_INBOUND_PORTS", value))
-          .hasMessageStartingWith("bad setting excludeInboundPorts: MESH_EXCLUDE_INBOUND_PORTS=\""
-              + value + "\"");
+          .hasMessageStartingWith(
+              "bad setting excludeInboundPorts: MESH_EXCLUDE_INBOUND_PORTS=\"" + value + "\"");
     }
   }
 
@@ -470,24 +529,28 @@ class SettingsParserTest {
       List<Cidr> ranges =
           fromEnv("MESH_EXCLUDE_OUTBOUND_IP_RANGES", "10.0.0.0/8, fd00::/8,,169.254.169.254")
               .excludeOutboundIPRanges();
-      assertThat(ranges).extracting(Cidr::toString)
+      assertThat(ranges)
+          .extracting(Cidr::toString)
           .containsExactly("10.0.0.0/8", "fd00::/8", "169.254.169.254");
     }
 
     @Test
     void badPrefixIsRefused() {
       assertThat(envError("MESH_EXCLUDE_OUTBOUND_IP_RANGES", "10.0.0.0/8,10.0.0.0/33"))
-          .hasMessage("bad setting excludeOutboundIPRanges: MESH_EXCLUDE_OUTBOUND_IP_RANGES="
-              + "\"10.0.0.0/8,10.0.0.0/33\" has '10.0.0.0/33': prefix length /33 is not in 0..32;"
-              + " write CIDRs separated by commas (10.0.0.0/8,fd00::/8)");
+          .hasMessage(
+              "bad setting excludeOutboundIPRanges:"
+                  + " MESH_EXCLUDE_OUTBOUND_IP_RANGES=\"10.0.0.0/8,10.0.0.0/33\" has '10.0.0.0/33':"
+                  + " prefix length /33 is not in 0..32; write CIDRs separated by commas"
+                  + " (10.0.0.0/8,fd00::/8)");
     }
 
     @Test
     void hostNameIsRefused() {
       assertThat(envError("MESH_EXCLUDE_OUTBOUND_IP_RANGES", "localhost/32"))
-          .hasMessage("bad setting excludeOutboundIPRanges: MESH_EXCLUDE_OUTBOUND_IP_RANGES="
-              + "\"localhost/32\" has 'localhost/32': 'localhost' is not an IP address;"
-              + " write CIDRs separated by commas (10.0.0.0/8,fd00::/8)");
+          .hasMessage(
+              "bad setting excludeOutboundIPRanges: MESH_EXCLUDE_OUTBOUND_IP_RANGES="
+                  + "\"localhost/32\" has 'localhost/32': 'localhost' is not an IP address;"
+                  + " write CIDRs separated by commas (10.0.0.0/8,fd00::/8)");
     }
 
     @ParameterizedTest
@@ -497,12 +560,21 @@ class SettingsParserTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"localhost", "reviews.default.svc", "10.0.0", "10.0.0.256",
-        "10.0.0.5/32", "fe80::1%eth0"})
+    @ValueSource(
+        strings = {
+          "localhost",
+          "reviews.default.svc",
+          "10.0.0",
+          "10.0.0.256",
+          "10.0.0.5/32",
+          "fe80::1%eth0"
+        })
     void workloadAddressMustBeAnIpLiteral(String address) {
       assertThat(envError("MESH_WORKLOAD_ADDRESS", address))
-          .hasMessage("bad setting workloadAddress: MESH_WORKLOAD_ADDRESS=\"" + address
-              + "\" is not an IP address (10.0.0.5, 0.0.0.0 for every interface)");
+          .hasMessage(
+              "bad setting workloadAddress: MESH_WORKLOAD_ADDRESS=\""
+                  + address
+                  + "\" is not an IP address (10.0.0.5, 0.0.0.0 for every interface)");
     }
 
     @Test
@@ -527,8 +599,9 @@ class SettingsParserTest {
     @Test
     void unknownLogLevelIsRefused() {
       assertThat(envError("MESH_LOG_LEVEL", "verbose"))
-          .hasMessage("bad setting logLevel: MESH_LOG_LEVEL=\"verbose\" is not a log level;"
-              + " allowed: error, warn, info, debug");
+          .hasMessage(
+              "bad setting logLevel: MESH_LOG_LEVEL=\"verbose\" is not a log level;"
+                  + " allowed: error, warn, info, debug");
     }
 
     @Test
@@ -542,27 +615,41 @@ class SettingsParserTest {
     @ValueSource(strings = {"yes", "1", "on"})
     void otherBooleanSpellingsAreRefused(String value) {
       assertThat(envError("MESH_START_UNMESHED_ON_ERROR", value))
-          .hasMessage("bad setting startUnmeshedOnError: MESH_START_UNMESHED_ON_ERROR=\"" + value
-              + "\" is not true or false");
+          .hasMessage(
+              "bad setting startUnmeshedOnError: MESH_START_UNMESHED_ON_ERROR=\""
+                  + value
+                  + "\" is not true or false");
     }
 
     @Test
     void startUnmeshedOnErrorIsReadWithoutFullParsing() {
-      assertThat(SettingsParser.startUnmeshedOnError(
-          new SettingSource(Map.of(), Map.of(), map("MESH_START_UNMESHED_ON_ERROR", "True"))))
+      assertThat(
+              SettingsParser.startUnmeshedOnError(
+                  new SettingSource(
+                      Map.of(), Map.of(), map("MESH_START_UNMESHED_ON_ERROR", "True"))))
           .isTrue();
-      assertThat(SettingsParser.startUnmeshedOnError(
-          new SettingSource(map("startUnmeshedOnError", "false"), Map.of(),
-              map("MESH_START_UNMESHED_ON_ERROR", "true"))))
+      assertThat(
+              SettingsParser.startUnmeshedOnError(
+                  new SettingSource(
+                      map("startUnmeshedOnError", "false"),
+                      Map.of(),
+                      map("MESH_START_UNMESHED_ON_ERROR", "true"))))
           .isFalse();
-      assertThat(SettingsParser.startUnmeshedOnError(
-          new SettingSource(Map.of(), Map.of(), Map.of()))).isFalse();
+      assertThat(
+              SettingsParser.startUnmeshedOnError(new SettingSource(Map.of(), Map.of(), Map.of())))
+          .isFalse();
     }
 
     @Test
     void listsAreTrimmedAndSkipBlanks() throws Exception {
-      MeshSettings s = fromEnv("MESH_EXCLUDE_MAIN_CLASSES", "org.apache.maven.*, ,com.example.Tool",
-          "MESH_DISABLED_INSTRUMENTATIONS", "okhttp, jdk-net", "MESH_TOKEN_FILE", " /var/token ");
+      MeshSettings s =
+          fromEnv(
+              "MESH_EXCLUDE_MAIN_CLASSES",
+              "org.apache.maven.*, ,com.example.Tool",
+              "MESH_DISABLED_INSTRUMENTATIONS",
+              "okhttp, jdk-net",
+              "MESH_TOKEN_FILE",
+              " /var/token ");
       assertThat(s.excludeMainClasses()).containsExactly("org.apache.maven.*", "com.example.Tool");
       assertThat(s.disabledInstrumentations()).containsExactlyInAnyOrder("okhttp", "jdk-net");
       assertThat(s.tokenFile()).isEqualTo("/var/token");
@@ -573,13 +660,15 @@ class SettingsParserTest {
   class FailHooks {
 
     private MeshSettings withFailHooks(String value) throws BadSettingException {
-      return SettingsParser.parse(new SettingSource(map("service", "reviews"),
-          map("jmesh.internal.failHooks", value), Map.of()));
+      return SettingsParser.parse(
+          new SettingSource(
+              map("service", "reviews"), map("jmesh.internal.failHooks", value), Map.of()));
     }
 
     @Test
     void namedHooks() throws Exception {
-      assertThat(withFailHooks("connect, bind").failHooks()).containsExactlyInAnyOrder("connect", "bind");
+      assertThat(withFailHooks("connect, bind").failHooks())
+          .containsExactlyInAnyOrder("connect", "bind");
       assertThat(withFailHooks("http-request").failHooks()).containsExactly("http-request");
     }
 
@@ -593,8 +682,9 @@ class SettingsParserTest {
     void unknownHookIsRefused() {
       assertThatThrownBy(() -> withFailHooks("connect,recv"))
           .isInstanceOf(BadSettingException.class)
-          .hasMessageStartingWith("bad setting -Djmesh.internal.failHooks=\"connect,recv\":"
-              + " 'recv' is not one of all, ")
+          .hasMessageStartingWith(
+              "bad setting -Djmesh.internal.failHooks=\"connect,recv\":"
+                  + " 'recv' is not one of all, ")
           .hasMessageContaining("connect")
           .hasMessageContaining("bind")
           .hasMessageContaining("accept")
@@ -603,8 +693,12 @@ class SettingsParserTest {
 
     @Test
     void readOnlyFromTheSystemPropertyMap() throws Exception {
-      MeshSettings s = SettingsParser.parse(new SettingSource(map("service", "reviews"), Map.of(),
-          map("MESH_INTERNAL_FAIL_HOOKS", "all", "jmesh.internal.failHooks", "all")));
+      MeshSettings s =
+          SettingsParser.parse(
+              new SettingSource(
+                  map("service", "reviews"),
+                  Map.of(),
+                  map("MESH_INTERNAL_FAIL_HOOKS", "all", "jmesh.internal.failHooks", "all")));
       assertThat(s.failHooks()).isEmpty();
     }
   }

@@ -42,9 +42,10 @@ class ConnectionStatsTest {
             "# HELP jmesh_agent_connections_total TCP connections seen by the socket hooks, by"
                 + " direction and destination or port.\n"
                 + "# TYPE jmesh_agent_connections_total counter\n"
-                + "jmesh_agent_connections_total{direction=\"outbound\",destination=\"10.0.0.2:9080\"} 2\n"
-                + "jmesh_agent_connections_total{direction=\"outbound\","
-                + "destination=\"[fd00:0:0:0:0:0:0:1]:80\"} 1\n"
+                + "jmesh_agent_connections_total{direction=\"outbound\",destination=\"10.0.0.2:9080\"}"
+                + " 2\n"
+                + "jmesh_agent_connections_total{direction=\"outbound\",destination=\"[fd00:0:0:0:0:0:0:1]:80\"}"
+                + " 1\n"
                 + "jmesh_agent_connections_total{direction=\"inbound\",port=\"8080\"} 1\n"
                 + "# HELP jmesh_agent_binds_total Server sockets bound, by port.\n"
                 + "# TYPE jmesh_agent_binds_total counter\n"
@@ -52,8 +53,8 @@ class ConnectionStatsTest {
                 + "# HELP jmesh_agent_http_client_requests_total Requests seen by HTTP client"
                 + " instrumentations, by library and authority.\n"
                 + "# TYPE jmesh_agent_http_client_requests_total counter\n"
-                + "jmesh_agent_http_client_requests_total{library=\"okhttp\","
-                + "authority=\"reviews:9080\"} 1\n");
+                + "jmesh_agent_http_client_requests_total{library=\"okhttp\",authority=\"reviews:9080\"}"
+                + " 1\n");
   }
 
   @Test
@@ -75,8 +76,9 @@ class ConnectionStatsTest {
     ConnectionStats stats = new ConnectionStats();
     stats.httpClientRequest("jdk", "evil\"host\n");
     assertThat(render(stats))
-        .contains("jmesh_agent_http_client_requests_total{library=\"jdk\","
-            + "authority=\"evil\\\"host\\n\"} 1\n");
+        .contains(
+            "jmesh_agent_http_client_requests_total{library=\"jdk\","
+                + "authority=\"evil\\\"host\\n\"} 1\n");
   }
 
   @Test

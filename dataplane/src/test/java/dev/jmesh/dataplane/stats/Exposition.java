@@ -11,10 +11,10 @@ import java.util.TreeMap;
 
 /**
  * A strict reader of Prometheus' text format for tests, after the one in {@code test-harness}
- * (which dataplane cannot depend on): it parses samples and fails on what a Prometheus server
- * or {@code promtool check metrics} would reject — a sample before its family's TYPE, a TYPE
- * given twice, the same series twice, a label value with a bad escape, histogram buckets that
- * shrink, lack {@code +Inf}, or disagree with {@code _count}.
+ * (which dataplane cannot depend on): it parses samples and fails on what a Prometheus server or
+ * {@code promtool check metrics} would reject — a sample before its family's TYPE, a TYPE given
+ * twice, the same series twice, a label value with a bad escape, histogram buckets that shrink,
+ * lack {@code +Inf}, or disagree with {@code _count}.
  */
 final class Exposition {
 
@@ -47,8 +47,8 @@ final class Exposition {
       }
       if (line.startsWith("# TYPE ")) {
         String[] parts = line.substring(7).split(" ");
-        if (parts.length != 2 || !Set.of("counter", "gauge", "histogram", "summary", "untyped")
-            .contains(parts[1])) {
+        if (parts.length != 2
+            || !Set.of("counter", "gauge", "histogram", "summary", "untyped").contains(parts[1])) {
           throw new AssertionError("bad TYPE line: " + line);
         }
         if (types.put(parts[0], parts[1]) != null) {
@@ -97,8 +97,14 @@ final class Exposition {
   double value(String name, String... labels) {
     List<Sample> matching = samples(name, labels);
     if (matching.size() != 1) {
-      throw new AssertionError(matching.size() + " samples of " + name + " match "
-          + List.of(labels) + ": " + samples(name));
+      throw new AssertionError(
+          matching.size()
+              + " samples of "
+              + name
+              + " match "
+              + List.of(labels)
+              + ": "
+              + samples(name));
     }
     return matching.get(0).value();
   }
@@ -107,8 +113,14 @@ final class Exposition {
   Sample sample(String name, String... labels) {
     List<Sample> matching = samples(name, labels);
     if (matching.size() != 1) {
-      throw new AssertionError(matching.size() + " samples of " + name + " match "
-          + List.of(labels) + ": " + samples(name));
+      throw new AssertionError(
+          matching.size()
+              + " samples of "
+              + name
+              + " match "
+              + List.of(labels)
+              + ": "
+              + samples(name));
     }
     return matching.get(0);
   }

@@ -8,11 +8,14 @@ class IstioBucketsTest {
 
   @Test
   void boundsAreEnvoysDefaults() {
-    assertThat(IstioBuckets.BOUNDS).containsExactly(0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000,
-        2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000);
-    assertThat(IstioBuckets.LE).containsExactly("0.5", "1", "5", "10", "25", "50", "100", "250",
-        "500", "1000", "2500", "5000", "10000", "30000", "60000", "300000", "600000", "1800000",
-        "3600000", "+Inf");
+    assertThat(IstioBuckets.BOUNDS)
+        .containsExactly(
+            0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000,
+            600000, 1800000, 3600000);
+    assertThat(IstioBuckets.LE)
+        .containsExactly(
+            "0.5", "1", "5", "10", "25", "50", "100", "250", "500", "1000", "2500", "5000", "10000",
+            "30000", "60000", "300000", "600000", "1800000", "3600000", "+Inf");
   }
 
   @Test

@@ -31,19 +31,26 @@ class IstioMetricsConcurrencyTest {
     CountDownLatch start = new CountDownLatch(1);
     List<Future<?>> done = new ArrayList<>();
     for (int t = 0; t < THREADS; t++) {
-      done.add(pool.submit(() -> {
-        RequestRecord record = new RequestRecord();   // one per thread, reused
-        start.await();
-        for (int i = 0; i < PER_THREAD; i++) {
-          record.reset().traffic(edges[i & 1]).protocol(RequestProtocol.HTTP)
-              .responseCode(CODES[i % 3]).durationNanos((i % 7) * 1_000_000L).bytes(i % 3, 10);
-          metrics.record(record);
-          if (i % 1000 < 2) {   // a connection on each edge every 1000 requests
-            metrics.tcpOpened(metrics.traffic(edges[i & 1]), 0).closed(3, 4);
-          }
-        }
-        return null;
-      }));
+      done.add(
+          pool.submit(
+              () -> {
+                RequestRecord record = new RequestRecord(); // one per thread, reused
+                start.await();
+                for (int i = 0; i < PER_THREAD; i++) {
+                  record
+                      .reset()
+                      .traffic(edges[i & 1])
+                      .protocol(RequestProtocol.HTTP)
+                      .responseCode(CODES[i % 3])
+                      .durationNanos((i % 7) * 1_000_000L)
+                      .bytes(i % 3, 10);
+                  metrics.record(record);
+                  if (i % 1000 < 2) { // a connection on each edge every 1000 requests
+                    metrics.tcpOpened(metrics.traffic(edges[i & 1]), 0).closed(3, 4);
+                  }
+                }
+                return null;
+              }));
     }
     start.countDown();
     for (Future<?> f : done) {
@@ -65,8 +72,7 @@ class IstioMetricsConcurrencyTest {
     for (int e = 0; e < 2; e++) {
       for (int c = 0; c < 3; c++) {
         String[] labels = {"reporter", reporters[e], "response_code", Integer.toString(CODES[c])};
-        assertThat(page.value("istio_requests_total", labels))
-            .isEqualTo(THREADS * count[e][c]);
+        assertThat(page.value("istio_requests_total", labels)).isEqualTo(THREADS * count[e][c]);
         assertThat(page.value("istio_request_duration_milliseconds_count", labels))
             .isEqualTo(THREADS * count[e][c]);
         assertThat(page.value("istio_request_duration_milliseconds_sum", labels))
@@ -79,8 +85,9 @@ class IstioMetricsConcurrencyTest {
     }
     assertThat(page.samples("istio_requests_total").stream().mapToDouble(s -> s.value()).sum())
         .isEqualTo(THREADS * PER_THREAD);
-    assertThat(page.value("istio_tcp_connections_opened_total", "reporter", "destination")
-        + page.value("istio_tcp_connections_opened_total", "reporter", "source"))
+    assertThat(
+            page.value("istio_tcp_connections_opened_total", "reporter", "destination")
+                + page.value("istio_tcp_connections_opened_total", "reporter", "source"))
         .isEqualTo(THREADS * (PER_THREAD / 1000) * 2);
     assertThat(page.value("istio_tcp_sent_bytes_total", "reporter", "destination"))
         .isEqualTo(THREADS * (PER_THREAD / 1000) * 3);
@@ -94,13 +101,15 @@ class IstioMetricsConcurrencyTest {
       CountDownLatch start = new CountDownLatch(1);
       List<Future<?>> done = new ArrayList<>();
       for (int t = 0; t < THREADS; t++) {
-        done.add(pool.submit(() -> {
-          start.await();
-          for (int code = 200; code < 206; code++) {
-            metrics.record(IstioMetricsTest.http(INBOUND, code, 1, 0, 0));
-          }
-          return null;
-        }));
+        done.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  for (int code = 200; code < 206; code++) {
+                    metrics.record(IstioMetricsTest.http(INBOUND, code, 1, 0, 0));
+                  }
+                  return null;
+                }));
       }
       start.countDown();
       for (Future<?> f : done) {
@@ -108,12 +117,11 @@ class IstioMetricsConcurrencyTest {
       }
       pool.shutdown();
 
-      Exposition page = scrape(metrics);   // fails on a series written twice
+      Exposition page = scrape(metrics); // fails on a series written twice
       assertThat(page.samples("istio_requests_total")).hasSize(5);
       assertThat(page.samples("istio_requests_total").stream().mapToDouble(s -> s.value()).sum())
           .isEqualTo(THREADS * 6);
-      assertThat(page.value("istio_requests_total", "reporter", "overflow"))
-          .isEqualTo(THREADS * 2);
+      assertThat(page.value("istio_requests_total", "reporter", "overflow")).isEqualTo(THREADS * 2);
     }
   }
 }

@@ -31,10 +31,9 @@ class IstioMetricsOverflowTest {
     assertThat(page.value("istio_requests_total", "response_code", "200")).isEqualTo(2);
     assertThat(page.value("istio_requests_total", "response_code", "404")).isEqualTo(1);
     assertThat(page.value("istio_requests_total", "response_code", "overflow")).isEqualTo(2);
-    assertThat(page.value("istio_request_duration_milliseconds_count",
-        "response_code", "overflow")).isEqualTo(2);
-    assertThat(page.value("jmesh_istio_overflow_records_total", "family", "request"))
+    assertThat(page.value("istio_request_duration_milliseconds_count", "response_code", "overflow"))
         .isEqualTo(2);
+    assertThat(page.value("jmesh_istio_overflow_records_total", "family", "request")).isEqualTo(2);
     assertThat(metrics.requestOverflowRecords()).isEqualTo(2);
   }
 
@@ -59,17 +58,19 @@ class IstioMetricsOverflowTest {
 
     Exposition page = scrape(metrics);
     assertThat(page.value("istio_requests_total", "destination_version", "v1")).isEqualTo(1);
-    assertThat(page.value("istio_requests_total", "destination_version", "overflow"))
-        .isEqualTo(2);
+    assertThat(page.value("istio_requests_total", "destination_version", "overflow")).isEqualTo(2);
   }
 
   @Test
   void tcpSeriesHaveTheirOwnCapAndOverflow() {
     IstioMetrics metrics = new IstioMetrics(1);
-    metrics.record(new RequestRecord().traffic(INBOUND).protocol(RequestProtocol.TCP)
-        .bytes(1, 2));
-    metrics.record(new RequestRecord().traffic(INBOUND).protocol(RequestProtocol.TCP)
-        .responseFlags(1).bytes(10, 20));
+    metrics.record(new RequestRecord().traffic(INBOUND).protocol(RequestProtocol.TCP).bytes(1, 2));
+    metrics.record(
+        new RequestRecord()
+            .traffic(INBOUND)
+            .protocol(RequestProtocol.TCP)
+            .responseFlags(1)
+            .bytes(10, 20));
     metrics.record(http(INBOUND, 200, 1, 0, 0));
 
     Exposition page = scrape(metrics);

@@ -57,11 +57,14 @@ class IstioMetricsScrapeTest {
 
     try (AdminServer server =
         AdminServer.start("metrics", InetAddress.getLoopbackAddress(), 0, page, true)) {
-      HttpResponse<String> response = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(
-                  URI.create("http://127.0.0.1:" + server.port() + "/stats/prometheus"))
-              .timeout(Duration.ofSeconds(5)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + server.port() + "/stats/prometheus"))
+                      .timeout(Duration.ofSeconds(5))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
 
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(response.headers().firstValue("Content-Type"))
@@ -69,12 +72,14 @@ class IstioMetricsScrapeTest {
       Exposition scraped = Exposition.parse(response.body());
       assertThat(scraped.value("jmesh_agent_binds_total", "port", "9080")).isEqualTo(1);
       assertThat(scraped.value("istio_requests_total", "response_code", "200")).isEqualTo(1);
-      assertThat(scraped.value("istio_requests_total",
-          "response_code", "503", "response_flags", "UF")).isEqualTo(1);
-      assertThat(scraped.value("istio_request_duration_milliseconds_bucket",
-          "response_code", "200", "le", "25")).isEqualTo(1);
-      assertThat(scraped.value("istio_response_bytes_sum", "response_code", "200"))
-          .isEqualTo(2000);
+      assertThat(
+              scraped.value("istio_requests_total", "response_code", "503", "response_flags", "UF"))
+          .isEqualTo(1);
+      assertThat(
+              scraped.value(
+                  "istio_request_duration_milliseconds_bucket", "response_code", "200", "le", "25"))
+          .isEqualTo(1);
+      assertThat(scraped.value("istio_response_bytes_sum", "response_code", "200")).isEqualTo(2000);
     }
   }
 }

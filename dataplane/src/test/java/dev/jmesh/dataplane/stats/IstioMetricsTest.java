@@ -17,35 +17,53 @@ import org.junit.jupiter.api.Test;
 
 class IstioMetricsTest {
 
-  static final TrafficLabels INBOUND = TrafficLabels.builder(Reporter.DESTINATION)
-      .source(WorkloadLabels.builder()
-          .workload("productpage-v1").namespace("bookinfo")
-          .principal("spiffe://cluster.local/ns/bookinfo/sa/bookinfo-productpage")
-          .app("productpage").version("v1")
-          .canonicalService("productpage").canonicalRevision("v1")
-          .cluster("Kubernetes").build())
-      .destination(WorkloadLabels.builder()
-          .workload("reviews-v2").namespace("default")
-          .principal("spiffe://cluster.local/ns/default/sa/bookinfo-reviews")
-          .app("reviews").version("v2")
-          .canonicalService("reviews").canonicalRevision("v2")
-          .cluster("east").build())
-      .destinationService("reviews.default.svc.cluster.local", "reviews", "default")
-      .securityPolicy(ConnectionSecurityPolicy.MUTUAL_TLS)
-      .build();
+  static final TrafficLabels INBOUND =
+      TrafficLabels.builder(Reporter.DESTINATION)
+          .source(
+              WorkloadLabels.builder()
+                  .workload("productpage-v1")
+                  .namespace("bookinfo")
+                  .principal("spiffe://cluster.local/ns/bookinfo/sa/bookinfo-productpage")
+                  .app("productpage")
+                  .version("v1")
+                  .canonicalService("productpage")
+                  .canonicalRevision("v1")
+                  .cluster("Kubernetes")
+                  .build())
+          .destination(
+              WorkloadLabels.builder()
+                  .workload("reviews-v2")
+                  .namespace("default")
+                  .principal("spiffe://cluster.local/ns/default/sa/bookinfo-reviews")
+                  .app("reviews")
+                  .version("v2")
+                  .canonicalService("reviews")
+                  .canonicalRevision("v2")
+                  .cluster("east")
+                  .build())
+          .destinationService("reviews.default.svc.cluster.local", "reviews", "default")
+          .securityPolicy(ConnectionSecurityPolicy.MUTUAL_TLS)
+          .build();
 
   static TrafficLabels outbound(String destinationVersion) {
     return TrafficLabels.builder(Reporter.SOURCE)
         .source(WorkloadLabels.builder().workload("productpage-v1").namespace("bookinfo").build())
-        .destination(WorkloadLabels.builder().workload("reviews-" + destinationVersion)
-            .version(destinationVersion).build())
+        .destination(
+            WorkloadLabels.builder()
+                .workload("reviews-" + destinationVersion)
+                .version(destinationVersion)
+                .build())
         .destinationService("reviews.default.svc.cluster.local", "reviews", "default")
         .build();
   }
 
   static RequestRecord http(TrafficLabels traffic, int code, long millis, long in, long out) {
-    return new RequestRecord().traffic(traffic).protocol(RequestProtocol.HTTP)
-        .responseCode(code).durationNanos(millis * 1_000_000L).bytes(in, out);
+    return new RequestRecord()
+        .traffic(traffic)
+        .protocol(RequestProtocol.HTTP)
+        .responseCode(code)
+        .durationNanos(millis * 1_000_000L)
+        .bytes(in, out);
   }
 
   static Exposition scrape(IstioMetrics metrics) {
@@ -61,32 +79,33 @@ class IstioMetricsTest {
 
     Map<String, String> labels = scrape(metrics).sample("istio_requests_total").labels();
 
-    assertThat(labels).containsOnly(
-        entry("reporter", "destination"),
-        entry("source_workload", "productpage-v1"),
-        entry("source_workload_namespace", "bookinfo"),
-        entry("source_principal", "spiffe://cluster.local/ns/bookinfo/sa/bookinfo-productpage"),
-        entry("source_app", "productpage"),
-        entry("source_version", "v1"),
-        entry("source_canonical_service", "productpage"),
-        entry("source_canonical_revision", "v1"),
-        entry("source_cluster", "Kubernetes"),
-        entry("destination_workload", "reviews-v2"),
-        entry("destination_workload_namespace", "default"),
-        entry("destination_principal", "spiffe://cluster.local/ns/default/sa/bookinfo-reviews"),
-        entry("destination_app", "reviews"),
-        entry("destination_version", "v2"),
-        entry("destination_service", "reviews.default.svc.cluster.local"),
-        entry("destination_service_name", "reviews"),
-        entry("destination_service_namespace", "default"),
-        entry("destination_canonical_service", "reviews"),
-        entry("destination_canonical_revision", "v2"),
-        entry("destination_cluster", "east"),
-        entry("request_protocol", "http"),
-        entry("response_code", "200"),
-        entry("grpc_response_status", ""),
-        entry("response_flags", "-"),
-        entry("connection_security_policy", "mutual_tls"));
+    assertThat(labels)
+        .containsOnly(
+            entry("reporter", "destination"),
+            entry("source_workload", "productpage-v1"),
+            entry("source_workload_namespace", "bookinfo"),
+            entry("source_principal", "spiffe://cluster.local/ns/bookinfo/sa/bookinfo-productpage"),
+            entry("source_app", "productpage"),
+            entry("source_version", "v1"),
+            entry("source_canonical_service", "productpage"),
+            entry("source_canonical_revision", "v1"),
+            entry("source_cluster", "Kubernetes"),
+            entry("destination_workload", "reviews-v2"),
+            entry("destination_workload_namespace", "default"),
+            entry("destination_principal", "spiffe://cluster.local/ns/default/sa/bookinfo-reviews"),
+            entry("destination_app", "reviews"),
+            entry("destination_version", "v2"),
+            entry("destination_service", "reviews.default.svc.cluster.local"),
+            entry("destination_service_name", "reviews"),
+            entry("destination_service_namespace", "default"),
+            entry("destination_canonical_service", "reviews"),
+            entry("destination_canonical_revision", "v2"),
+            entry("destination_cluster", "east"),
+            entry("request_protocol", "http"),
+            entry("response_code", "200"),
+            entry("grpc_response_status", ""),
+            entry("response_flags", "-"),
+            entry("connection_security_policy", "mutual_tls"));
   }
 
   @Test
@@ -96,14 +115,19 @@ class IstioMetricsTest {
     Exposition page = scrape(metrics);
     Map<String, String> counter = page.sample("istio_requests_total").labels();
 
-    for (String histogram : new String[] {"istio_request_duration_milliseconds",
-        "istio_request_bytes", "istio_response_bytes"}) {
+    for (String histogram :
+        new String[] {
+          "istio_request_duration_milliseconds", "istio_request_bytes", "istio_response_bytes"
+        }) {
       assertThat(page.sample(histogram + "_count").labels()).isEqualTo(counter);
       assertThat(page.sample(histogram + "_sum").labels()).isEqualTo(counter);
-      assertThat(page.samples(histogram + "_bucket")).hasSize(20).allSatisfy(bucket -> {
-        assertThat(bucket.labels()).containsKey("le").hasSize(counter.size() + 1);
-        assertThat(bucket.labels()).containsAllEntriesOf(counter);
-      });
+      assertThat(page.samples(histogram + "_bucket"))
+          .hasSize(20)
+          .allSatisfy(
+              bucket -> {
+                assertThat(bucket.labels()).containsKey("le").hasSize(counter.size() + 1);
+                assertThat(bucket.labels()).containsAllEntriesOf(counter);
+              });
     }
   }
 
@@ -115,19 +139,24 @@ class IstioMetricsTest {
     metrics.record(http(INBOUND, 200, 3, 10, 10).protocol(RequestProtocol.GRPC));
 
     Exposition page = scrape(metrics);
-    assertThat(page.value("istio_requests_total",
-        "request_protocol", "grpc", "grpc_response_status", "0")).isEqualTo(1);
-    assertThat(page.value("istio_requests_total",
-        "request_protocol", "grpc", "grpc_response_status", "14")).isEqualTo(1);
-    assertThat(page.value("istio_requests_total",
-        "request_protocol", "grpc", "grpc_response_status", "")).isEqualTo(1);
+    assertThat(
+            page.value(
+                "istio_requests_total", "request_protocol", "grpc", "grpc_response_status", "0"))
+        .isEqualTo(1);
+    assertThat(
+            page.value(
+                "istio_requests_total", "request_protocol", "grpc", "grpc_response_status", "14"))
+        .isEqualTo(1);
+    assertThat(
+            page.value(
+                "istio_requests_total", "request_protocol", "grpc", "grpc_response_status", ""))
+        .isEqualTo(1);
   }
 
   @Test
   void responseFlagsAreRenderedAsEnvoyPrintsThem() {
     IstioMetrics metrics = new IstioMetrics();
-    metrics.record(http(INBOUND, 504, 3, 10, 0)
-        .addFlag(ResponseFlag.URX).addFlag(ResponseFlag.UT));
+    metrics.record(http(INBOUND, 504, 3, 10, 0).addFlag(ResponseFlag.URX).addFlag(ResponseFlag.UT));
     metrics.record(http(INBOUND, 503, 3, 10, 0).addFlag(ResponseFlag.UH));
     metrics.record(http(INBOUND, 404, 1, 10, 0).addFlag(ResponseFlag.NR));
     metrics.record(http(INBOUND, 200, 1, 10, 0).responseFlags(ResponseFlag.DO.bit()));
@@ -156,12 +185,20 @@ class IstioMetricsTest {
 
     Exposition page = scrape(metrics);
     assertThat(page.samples("istio_requests_total")).hasSize(5);
-    assertThat(page.value("istio_requests_total", "response_code", "200",
-        "request_protocol", "http", "response_flags", "-")).isEqualTo(2);
-    assertThat(page.value("istio_requests_total", "response_code", "0",
-        "response_flags", "DC")).isEqualTo(1);
-    assertThat(page.value("istio_requests_total", "response_code", "200",
-        "response_flags", "DI")).isEqualTo(1);
+    assertThat(
+            page.value(
+                "istio_requests_total",
+                "response_code",
+                "200",
+                "request_protocol",
+                "http",
+                "response_flags",
+                "-"))
+        .isEqualTo(2);
+    assertThat(page.value("istio_requests_total", "response_code", "0", "response_flags", "DC"))
+        .isEqualTo(1);
+    assertThat(page.value("istio_requests_total", "response_code", "200", "response_flags", "DI"))
+        .isEqualTo(1);
   }
 
   @Test
@@ -206,17 +243,19 @@ class IstioMetricsTest {
     TrafficSeries edge = metrics.traffic(INBOUND);
     // 0.9 ms is 0 whole milliseconds, as Envoy records it: the 0.5 bucket.
     metrics.record(edge, http(null, 200, 0, 0, 0).durationNanos(900_000L));
-    metrics.record(edge, http(null, 200, 1, 0, 0));      // exactly on the 1 bound
-    metrics.record(edge, http(null, 200, 5, 0, 0));      // exactly on the 5 bound
-    metrics.record(edge, http(null, 200, 6, 0, 0));      // just past it: the 10 bucket
+    metrics.record(edge, http(null, 200, 1, 0, 0)); // exactly on the 1 bound
+    metrics.record(edge, http(null, 200, 5, 0, 0)); // exactly on the 5 bound
+    metrics.record(edge, http(null, 200, 6, 0, 0)); // just past it: the 10 bucket
     metrics.record(edge, http(null, 200, 3_600_000, 0, 0));
     metrics.record(edge, http(null, 200, 3_600_001, 0, 0)); // only +Inf
 
     Exposition page = scrape(metrics);
     String name = "istio_request_duration_milliseconds_bucket";
-    assertThat(page.samples(name)).extracting(s -> s.labels().get("le")).containsExactly(
-        "0.5", "1", "5", "10", "25", "50", "100", "250", "500", "1000", "2500", "5000", "10000",
-        "30000", "60000", "300000", "600000", "1800000", "3600000", "+Inf");
+    assertThat(page.samples(name))
+        .extracting(s -> s.labels().get("le"))
+        .containsExactly(
+            "0.5", "1", "5", "10", "25", "50", "100", "250", "500", "1000", "2500", "5000", "10000",
+            "30000", "60000", "300000", "600000", "1800000", "3600000", "+Inf");
     assertThat(page.value(name, "le", "0.5")).isEqualTo(1);
     assertThat(page.value(name, "le", "1")).isEqualTo(2);
     assertThat(page.value(name, "le", "5")).isEqualTo(3);
@@ -274,8 +313,12 @@ class IstioMetricsTest {
         .containsEntry("destination_service", "reviews.default.svc.cluster.local")
         .doesNotContainKeys("response_code", "grpc_response_status")
         .hasSize(23);
-    for (String metric : new String[] {"istio_tcp_received_bytes_total",
-        "istio_tcp_connections_opened_total", "istio_tcp_connections_closed_total"}) {
+    for (String metric :
+        new String[] {
+          "istio_tcp_received_bytes_total",
+          "istio_tcp_connections_opened_total",
+          "istio_tcp_connections_closed_total"
+        }) {
       assertThat(page.sample(metric).labels()).isEqualTo(labels);
     }
     assertThat(page.samples("istio_requests_total")).isEmpty();
@@ -284,18 +327,20 @@ class IstioMetricsTest {
   @Test
   void aTcpRecordReportsItsWholeConnection() {
     IstioMetrics metrics = new IstioMetrics();
-    metrics.record(new RequestRecord().traffic(INBOUND).protocol(RequestProtocol.TCP)
-        .bytes(300, 700));
-    metrics.record(new RequestRecord().traffic(INBOUND).protocol(RequestProtocol.TCP)
-        .addFlag(ResponseFlag.UF));
+    metrics.record(
+        new RequestRecord().traffic(INBOUND).protocol(RequestProtocol.TCP).bytes(300, 700));
+    metrics.record(
+        new RequestRecord()
+            .traffic(INBOUND)
+            .protocol(RequestProtocol.TCP)
+            .addFlag(ResponseFlag.UF));
 
     Exposition page = scrape(metrics);
     assertThat(page.value("istio_tcp_connections_opened_total", "response_flags", "-"))
         .isEqualTo(1);
     assertThat(page.value("istio_tcp_connections_closed_total", "response_flags", "-"))
         .isEqualTo(1);
-    assertThat(page.value("istio_tcp_received_bytes_total", "response_flags", "-"))
-        .isEqualTo(300);
+    assertThat(page.value("istio_tcp_received_bytes_total", "response_flags", "-")).isEqualTo(300);
     assertThat(page.value("istio_tcp_sent_bytes_total", "response_flags", "-")).isEqualTo(700);
     assertThat(page.value("istio_tcp_connections_opened_total", "response_flags", "UF"))
         .isEqualTo(1);
@@ -305,15 +350,19 @@ class IstioMetricsTest {
   @Test
   void labelValuesAreEscaped() {
     IstioMetrics metrics = new IstioMetrics();
-    TrafficLabels odd = TrafficLabels.builder(Reporter.SOURCE)
-        .source(WorkloadLabels.builder().workload("a\"b\\c\nd").build()).build();
+    TrafficLabels odd =
+        TrafficLabels.builder(Reporter.SOURCE)
+            .source(WorkloadLabels.builder().workload("a\"b\\c\nd").build())
+            .build();
     metrics.record(http(odd, 200, 1, 0, 0));
 
     StringBuilder out = new StringBuilder();
     metrics.writeTo(new PrometheusText(out));
     assertThat(out.toString()).contains("source_workload=\"a\\\"b\\\\c\\nd\"");
-    assertThat(Exposition.parse(out.toString()).value("istio_requests_total",
-        "source_workload", "a\"b\\c\nd")).isEqualTo(1);
+    assertThat(
+            Exposition.parse(out.toString())
+                .value("istio_requests_total", "source_workload", "a\"b\\c\nd"))
+        .isEqualTo(1);
   }
 
   @Test
@@ -321,16 +370,18 @@ class IstioMetricsTest {
     StringBuilder out = new StringBuilder();
     new IstioMetrics().writeTo(new PrometheusText(out));
     String text = out.toString();
-    for (String declaration : new String[] {
-        "# TYPE istio_requests_total counter",
-        "# TYPE istio_request_duration_milliseconds histogram",
-        "# TYPE istio_request_bytes histogram",
-        "# TYPE istio_response_bytes histogram",
-        "# TYPE istio_tcp_sent_bytes_total counter",
-        "# TYPE istio_tcp_received_bytes_total counter",
-        "# TYPE istio_tcp_connections_opened_total counter",
-        "# TYPE istio_tcp_connections_closed_total counter",
-        "# TYPE jmesh_istio_overflow_records_total counter"}) {
+    for (String declaration :
+        new String[] {
+          "# TYPE istio_requests_total counter",
+          "# TYPE istio_request_duration_milliseconds histogram",
+          "# TYPE istio_request_bytes histogram",
+          "# TYPE istio_response_bytes histogram",
+          "# TYPE istio_tcp_sent_bytes_total counter",
+          "# TYPE istio_tcp_received_bytes_total counter",
+          "# TYPE istio_tcp_connections_opened_total counter",
+          "# TYPE istio_tcp_connections_closed_total counter",
+          "# TYPE jmesh_istio_overflow_records_total counter"
+        }) {
       assertThat(text).contains(declaration + "\n");
     }
     Exposition.parse(text);

@@ -62,7 +62,6 @@ class SeriesTableTest {
 
   @Test
   void rejectsAnImpossibleCap() {
-    assertThatThrownBy(() -> new SeriesTable<Item>(0))
-        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new SeriesTable<Item>(0)).isInstanceOf(IllegalArgumentException.class);
   }
 }

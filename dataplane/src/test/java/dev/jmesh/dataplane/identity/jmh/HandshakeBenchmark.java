@@ -98,8 +98,8 @@ public class HandshakeBenchmark {
           break;
         }
       }
-      throw new IllegalStateException("handshake did not finish: " + c.getHandshakeStatus()
-          + " / " + s.getHandshakeStatus());
+      throw new IllegalStateException(
+          "handshake did not finish: " + c.getHandshakeStatus() + " / " + s.getHandshakeStatus());
     } finally {
       io.netty.util.ReferenceCountUtil.release(c);
       io.netty.util.ReferenceCountUtil.release(s);

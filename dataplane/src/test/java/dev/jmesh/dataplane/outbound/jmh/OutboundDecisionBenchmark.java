@@ -22,9 +22,9 @@ import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.config.listener.v3.ApiListener;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
-import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
 import java.util.ArrayList;
@@ -45,9 +45,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The whole outbound decision — route (50 virtual hosts × 20 routes with two header matchers
- * each), circuit breaker, host pick among 10 endpoints, outcome — through {@link OutboundRouter},
- * with and without recording into the Istio metrics. Run by hand (see {@code docs/benchmarks.md}):
+ * The whole outbound decision — route (50 virtual hosts × 20 routes with two header matchers each),
+ * circuit breaker, host pick among 10 endpoints, outcome — through {@link OutboundRouter}, with and
+ * without recording into the Istio metrics. Run by hand (see {@code docs/benchmarks.md}):
  *
  * <pre>
  * java -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
@@ -79,13 +79,17 @@ public class OutboundDecisionBenchmark {
     for (VirtualHost vh : routes.getVirtualHostsList()) {
       for (Route r : vh.getRoutesList()) {
         if (r.getRoute().hasWeightedClusters()) {
-          r.getRoute().getWeightedClusters().getClustersList().forEach(c -> clusterNames.add(c.getName()));
+          r.getRoute()
+              .getWeightedClusters()
+              .getClustersList()
+              .forEach(c -> clusterNames.add(c.getName()));
         } else {
           clusterNames.add(r.getRoute().getCluster());
         }
       }
     }
-    ConfigSource ads = ConfigSource.newBuilder().setAds(AggregatedConfigSource.getDefaultInstance()).build();
+    ConfigSource ads =
+        ConfigSource.newBuilder().setAds(AggregatedConfigSource.getDefaultInstance()).build();
     List<Cluster> cs = new ArrayList<>();
     List<ClusterLoadAssignment> assignments = new ArrayList<>();
     for (String name : clusterNames) {
@@ -109,7 +113,8 @@ public class OutboundDecisionBenchmark {
                                         .setAddress("10.0.0." + i)
                                         .setPortValue(80)))));
       }
-      assignments.add(ClusterLoadAssignment.newBuilder().setClusterName(name).addEndpoints(l).build());
+      assignments.add(
+          ClusterLoadAssignment.newBuilder().setClusterName(name).addEndpoints(l).build());
     }
     Listener listener =
         Listener.newBuilder()
@@ -119,10 +124,12 @@ public class OutboundDecisionBenchmark {
                     .setApiListener(
                         Any.pack(
                             HttpConnectionManager.newBuilder()
-                                .setRds(Rds.newBuilder().setRouteConfigName("80").setConfigSource(ads))
+                                .setRds(
+                                    Rds.newBuilder().setRouteConfigName("80").setConfigSource(ads))
                                 .build())))
             .build();
-    MeshSnapshot.Compilation c = MeshSnapshot.compile(List.of(listener), List.of(routes), cs, assignments);
+    MeshSnapshot.Compilation c =
+        MeshSnapshot.compile(List.of(listener), List.of(routes), cs, assignments);
     if (!c.rejections().isEmpty()) {
       throw new IllegalStateException(c.rejections().toString());
     }
@@ -137,7 +144,14 @@ public class OutboundDecisionBenchmark {
             "svc-49:80", "/api/v18/items", "accept", "*/*", "x-version", "v18", "x-user", "user-7");
     weighted =
         new RouteDecisionBenchmark.ArrayRequest(
-            "svc-7.default", "/api/v19/items", "accept", "*/*", "x-version", "v19", "x-user", "user-7");
+            "svc-7.default",
+            "/api/v19/items",
+            "accept",
+            "*/*",
+            "x-version",
+            "v19",
+            "x-user",
+            "user-7");
     decideOnly.decide(LISTENER, lastRoute, "10.9.0.1", 1, exchange);
     if (exchange.action() != Exchange.Action.FORWARD) {
       throw new IllegalStateException("expected FORWARD, got " + exchange.action());

@@ -72,20 +72,36 @@ public class RequestMetricsBenchmark {
 
   private static TrafficLabels labels(String version) {
     return TrafficLabels.builder(Reporter.SOURCE)
-        .source(WorkloadLabels.builder().workload("productpage-v1").namespace("default")
-            .principal("spiffe://cluster.local/ns/default/sa/productpage").app("productpage")
-            .version("v1").build())
-        .destination(WorkloadLabels.builder().workload("reviews-" + version).namespace("default")
-            .app("reviews").version(version).build())
+        .source(
+            WorkloadLabels.builder()
+                .workload("productpage-v1")
+                .namespace("default")
+                .principal("spiffe://cluster.local/ns/default/sa/productpage")
+                .app("productpage")
+                .version("v1")
+                .build())
+        .destination(
+            WorkloadLabels.builder()
+                .workload("reviews-" + version)
+                .namespace("default")
+                .app("reviews")
+                .version(version)
+                .build())
         .destinationService("reviews.default.svc.cluster.local", "reviews", "default")
         .securityPolicy(ConnectionSecurityPolicy.UNKNOWN)
         .build();
   }
 
   private static RequestRecord filled(RequestRecord record, TrafficLabels labels, int code) {
-    return record.reset().traffic(labels).protocol(RequestProtocol.HTTP)
-        .route("reviews-v2").cluster("outbound|9080|v2|reviews.default.svc.cluster.local")
-        .upstreamHost("10.0.0.7:9080").responseCode(code).bytes(180, 5230)
+    return record
+        .reset()
+        .traffic(labels)
+        .protocol(RequestProtocol.HTTP)
+        .route("reviews-v2")
+        .cluster("outbound|9080|v2|reviews.default.svc.cluster.local")
+        .upstreamHost("10.0.0.7:9080")
+        .responseCode(code)
+        .bytes(180, 5230)
         .durationNanos(7_300_000L);
   }
 
@@ -97,8 +113,8 @@ public class RequestMetricsBenchmark {
   }
 
   /**
-   * Another status code than the last request on a known route: the series is found in the
-   * table by its packed key rather than being the one just used.
+   * Another status code than the last request on a known route: the series is found in the table by
+   * its packed key rather than being the one just used.
    */
   @Benchmark
   public void otherStatusOnKnownRoute() {
@@ -107,8 +123,8 @@ public class RequestMetricsBenchmark {
   }
 
   /**
-   * A caller that did not cache the handle but keeps one labels object per route: the edge is
-   * found by those labels (a hash lookup that ends on an identity check).
+   * A caller that did not cache the handle but keeps one labels object per route: the edge is found
+   * by those labels (a hash lookup that ends on an identity check).
    */
   @Benchmark
   public void byTrafficLabels() {
@@ -117,8 +133,8 @@ public class RequestMetricsBenchmark {
   }
 
   /**
-   * Labels equal to the interned ones but another object (two routes that built the same
-   * labels): the lookup ends on a field-by-field comparison. Caching the handle avoids it.
+   * Labels equal to the interned ones but another object (two routes that built the same labels):
+   * the lookup ends on a field-by-field comparison. Caching the handle avoids it.
    */
   @Benchmark
   public void byEqualTrafficLabels() {
@@ -127,8 +143,8 @@ public class RequestMetricsBenchmark {
   }
 
   /**
-   * The floor on this machine: the six atomic adds a request makes (three sums, three buckets)
-   * and nothing else. Compare the others with it when the cores are shared and noisy.
+   * The floor on this machine: the six atomic adds a request makes (three sums, three buckets) and
+   * nothing else. Compare the others with it when the cores are shared and noisy.
    */
   @Benchmark
   public void floorSixAtomicAdds() {
