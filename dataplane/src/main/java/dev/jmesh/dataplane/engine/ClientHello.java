@@ -5,10 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The parts of a TLS ClientHello the mesh routes by, read without terminating TLS: the server
- * name (SNI), which picks a TLS pass-through filter chain, and the ALPN protocols. Parsing is
- * defensive — every length is checked against what is there — and incomplete input asks for more
- * bytes rather than failing, up to one full TLS record.
+ * The parts of a TLS ClientHello the mesh routes by, read without terminating TLS: the server name
+ * (SNI), which picks a TLS pass-through filter chain, and the ALPN protocols. Parsing is defensive
+ * — every length is checked against what is there — and incomplete input asks for more bytes rather
+ * than failing, up to one full TLS record.
  *
  * <pre>{@code
  * ClientHello.Result r = ClientHello.parse(buffer, 0, readSoFar);
@@ -63,7 +63,7 @@ public final class ClientHello {
     if ((data[offset] & 0xff) != HANDSHAKE || data[offset + 1] != 0x03) {
       return INVALID;
     }
-    int recordLength = u16(data, offset + 3);
+    int recordLength = readU16(data, offset + 3);
     if (recordLength > MAX_RECORD - 5 || recordLength < 4) {
       return INVALID;
     }
@@ -90,7 +90,8 @@ public final class ClientHello {
     if (r.remaining() == 0) {
       return new Result(Status.OK, null, List.of()); // no extensions at all
     }
-    int extensionsEnd = r.position() + r.u16();
+    int extensionsLength = r.u16();
+    int extensionsEnd = r.position() + extensionsLength;
     if (r.failed() || extensionsEnd > r.limit()) {
       return INVALID;
     }
@@ -104,7 +105,8 @@ public final class ClientHello {
       }
       int next = r.position() + size;
       if (type == SERVER_NAME) {
-        int listEnd = r.position() + r.u16();
+        int listLength = r.u16();
+        int listEnd = r.position() + listLength;
         while (!r.failed() && r.position() < listEnd && listEnd <= next) {
           int nameType = r.u8();
           int nameLength = r.u16();
@@ -115,7 +117,8 @@ public final class ClientHello {
           }
         }
       } else if (type == ALPN) {
-        int listEnd = r.position() + r.u16();
+        int listLength = r.u16();
+        int listEnd = r.position() + listLength;
         while (!r.failed() && r.position() < listEnd && listEnd <= next) {
           int protocolLength = r.u8();
           if (r.position() + protocolLength > listEnd) {
@@ -132,7 +135,7 @@ public final class ClientHello {
     return new Result(Status.OK, serverName, alpn);
   }
 
-  private static int u16(byte[] b, int i) {
+  private static int readU16(byte[] b, int i) {
     return (b[i] & 0xff) << 8 | (b[i + 1] & 0xff);
   }
 
@@ -165,7 +168,7 @@ public final class ClientHello {
       if (!has(2)) {
         return 0;
       }
-      int v = u16(data, position);
+      int v = readU16(data, position);
       position += 2;
       return v;
     }
@@ -174,7 +177,7 @@ public final class ClientHello {
       if (!has(3)) {
         return 0;
       }
-      int v = (data[position] & 0xff) << 16 | u16(data, position + 1);
+      int v = (data[position] & 0xff) << 16 | readU16(data, position + 1);
       position += 3;
       return v;
     }

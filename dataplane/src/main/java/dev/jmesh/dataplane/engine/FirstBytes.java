@@ -3,12 +3,11 @@ package dev.jmesh.dataplane.engine;
 import java.nio.charset.StandardCharsets;
 
 /**
- * What a connection speaks, told from its first bytes as Envoy's TLS and HTTP inspectors tell it:
- * a TLS handshake record, the HTTP/2 connection preface (h2c with prior knowledge), an HTTP/1
- * request line, or something else (raw TCP). Reads only what it is given and never blocks: with
- * too few bytes to tell, it says so and the caller reads more — the engine sniffs after the
- * accept, on the first read, never in {@code accept()}, so server-speaks-first protocols are not
- * stalled.
+ * What a connection speaks, told from its first bytes as Envoy's TLS and HTTP inspectors tell it: a
+ * TLS handshake record, the HTTP/2 connection preface (h2c with prior knowledge), an HTTP/1 request
+ * line, or something else (raw TCP). Reads only what it is given and never blocks: with too few
+ * bytes to tell, it says so and the caller reads more — the engine sniffs after the accept, on the
+ * first read, never in {@code accept()}, so server-speaks-first protocols are not stalled.
  */
 public final class FirstBytes {
 
@@ -29,8 +28,15 @@ public final class FirstBytes {
   static final byte[] HTTP2_PREFACE = ascii("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
   private static final byte[][] METHODS = {
-    ascii("GET "), ascii("POST "), ascii("PUT "), ascii("DELETE "), ascii("HEAD "),
-    ascii("OPTIONS "), ascii("PATCH "), ascii("TRACE "), ascii("CONNECT ")
+    ascii("GET "),
+    ascii("POST "),
+    ascii("PUT "),
+    ascii("DELETE "),
+    ascii("HEAD "),
+    ascii("OPTIONS "),
+    ascii("PATCH "),
+    ascii("TRACE "),
+    ascii("CONNECT ")
   };
 
   private FirstBytes() {}

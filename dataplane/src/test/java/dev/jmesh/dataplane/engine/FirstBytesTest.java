@@ -20,7 +20,8 @@ class FirstBytesTest {
     assertThat(classify("GET /reviews/1 HTTP/1.1\r\n")).isEqualTo(Protocol.HTTP1);
     assertThat(classify("CONNECT reviews:9080 HTTP/1.1\r\n")).isEqualTo(Protocol.HTTP1);
     // A PostgreSQL startup message and an SSH banner are raw TCP.
-    assertThat(classify("\u0000\u0000\u0000\u0008\u0004\u00d2\u0016\u002f")).isEqualTo(Protocol.OTHER);
+    assertThat(classify("\u0000\u0000\u0000\u0008\u0004\u00d2\u0016\u002f"))
+        .isEqualTo(Protocol.OTHER);
     assertThat(classify("SSH-2.0-OpenSSH_9.2\r\n")).isEqualTo(Protocol.OTHER);
     assertThat(classify("\u0016\u0001")).isEqualTo(Protocol.OTHER);
   }
