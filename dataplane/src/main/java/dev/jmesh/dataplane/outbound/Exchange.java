@@ -238,6 +238,8 @@ public final class Exchange {
         previousHost = h;
         host = next;
         next.requestStarted();
+        // The record names the host of the last attempt, as Envoy's %UPSTREAM_HOST%.
+        record.upstreamHost(next.hostKey());
         attempts++;
         backOffNanos = retry.backOffNanos(nextRandom());
         return true;

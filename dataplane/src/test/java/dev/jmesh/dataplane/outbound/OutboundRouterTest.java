@@ -275,6 +275,7 @@ class OutboundRouterTest {
     assertThat(x.attemptEnded(503, -1, UpstreamFailure.NONE)).isFalse();
     assertThat(x.attempts()).isEqualTo(3);
     x.finish(503, -1, 0, 0, System.nanoTime());
+    assertThat(x.record().upstreamHost()).isEqualTo(x.host().hostKey());
     assertThat(flags()).isEqualTo("URX");
     assertThat(clusters.cluster(REVIEWS).circuitBreaker().activeRetries()).isZero();
     assertThat(clusters.cluster(REVIEWS).circuitBreaker().activeRequests()).isZero();
