@@ -284,7 +284,8 @@ public final class Exchange {
 
   private long nextRandom() {
     // xorshift: a cheap, allocation-free sequence seeded by the caller's random number.
-    long x = random;
+    // (Zero would stay zero: start from a fixed odd constant instead.)
+    long x = random == 0 ? 0x9E3779B97F4A7C15L : random;
     x ^= x << 13;
     x ^= x >>> 7;
     x ^= x << 17;
