@@ -282,14 +282,14 @@ public final class MeshedJvm implements AutoCloseable {
     }
   }
 
-  /** A fresh scrape of {@code /stats/prometheus}. */
+  /** A fresh scrape of {@code /stats/prometheus}, held to the exposition format's rules. */
   public PrometheusText metrics() {
     HttpResult result = httpGet("stats/prometheus");
     if (result.status() != 200) {
       throw new AssertionError(
           name + ": /stats/prometheus answered " + result.status() + ": " + result.body());
     }
-    return PrometheusText.parse(result.body());
+    return PrometheusText.parseStrict(result.body());
   }
 
   /**

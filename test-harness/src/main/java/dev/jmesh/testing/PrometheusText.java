@@ -49,6 +49,28 @@ public final class PrometheusText {
     return new PrometheusText(List.copyOf(samples), text);
   }
 
+  /**
+   * Parses {@code text} and holds it to what a Prometheus server or {@code promtool check
+   * metrics} would reject besides bad lines: a sample before its family's TYPE, HELP or TYPE given
+   * twice, a series written twice, histogram buckets that are not cumulative, lack {@code +Inf}
+   * or disagree with {@code _count}, and text not ending in a newline.
+   */
+  public static PrometheusText parseStrict(String text) {
+    PrometheusText page = parse(text);
+    ExpositionRules.check(text, page.samples);
+    return page;
+  }
+
+  /** The one sample that matches; fails if none or several do. */
+  public Sample sample(String name, String... labels) {
+    List<Sample> matching = samples(name, labels);
+    if (matching.size() != 1) {
+      throw new AssertionError(
+          matching.size() + " samples match " + describe(name, labels) + ": " + samples(name));
+    }
+    return matching.get(0);
+  }
+
   /** The samples of a metric whose labels include all the given {@code key, value} pairs. */
   public List<Sample> samples(String name, String... labels) {
     Map<String, String> wanted = pairs(labels);
@@ -123,6 +145,9 @@ public final class PrometheusText {
       name = line.substring(0, space);
       rest = space;
     }
+    if (!name.matches("[a-zA-Z_:][a-zA-Z0-9_:]*")) {
+      throw new IllegalArgumentException("bad metric name in: " + line);
+    }
     String[] valueAndTime = line.substring(rest).strip().split("\\s+");
     return new Sample(name, Map.copyOf(labels), parseValue(valueAndTime[0], line));
   }
@@ -142,6 +167,9 @@ public final class PrometheusText {
       }
       int eq = line.indexOf('=', i);
       String key = line.substring(i, eq).strip();
+      if (!key.matches("[a-zA-Z_][a-zA-Z0-9_]*")) {
+        throw new IllegalArgumentException("bad label name '" + key + "' in: " + line);
+      }
       i = eq + 1;
       if (line.charAt(i) != '"') {
         throw new IllegalArgumentException("label value not quoted: " + line);
@@ -151,12 +179,18 @@ public final class PrometheusText {
         char c = line.charAt(i);
         if (c == '\\') {
           char next = line.charAt(++i);
-          value.append(next == 'n' ? '\n' : next);
+          switch (next) {
+            case 'n' -> value.append('\n');
+            case '\\', '"' -> value.append(next);
+            default -> throw new IllegalArgumentException("bad escape \\" + next + " in: " + line);
+          }
         } else {
           value.append(c);
         }
       }
-      labels.put(key, value.toString());
+      if (labels.put(key, value.toString()) != null) {
+        throw new IllegalArgumentException("label " + key + " given twice in: " + line);
+      }
       i++;
     }
   }

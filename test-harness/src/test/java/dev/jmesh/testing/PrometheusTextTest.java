@@ -36,4 +36,24 @@ class PrometheusTextTest {
     assertThatThrownBy(() -> metrics.value("jmesh_agent_connections_total"))
         .hasMessageContaining("several samples");
   }
+
+  @Test
+  void theStrictReaderRefusesWhatPrometheusWouldRefuse() {
+    String histogram =
+        "# TYPE d histogram\n"
+            + "d_bucket{le=\"1\"} 2\nd_bucket{le=\"+Inf\"} 3\nd_sum 4\nd_count 3\n";
+    assertThat(PrometheusText.parseStrict(histogram).value("d_count")).isEqualTo(3);
+    assertThatThrownBy(() -> PrometheusText.parseStrict("c 1\n"))
+        .hasMessageContaining("sample before its TYPE");
+    assertThatThrownBy(() -> PrometheusText.parseStrict("# TYPE c counter\nc 1\nc 2\n"))
+        .hasMessageContaining("series written twice");
+    assertThatThrownBy(() -> PrometheusText.parseStrict(histogram.replace("} 3\nd_sum", "} 1\nd_sum")))
+        .hasMessageContaining("not cumulative");
+    assertThatThrownBy(() -> PrometheusText.parseStrict(histogram.replace("d_count 3", "d_count 5")))
+        .hasMessageContaining("differs from +Inf");
+    assertThatThrownBy(() -> PrometheusText.parseStrict("# TYPE c counter\nc{a=\"\\x\"} 1\n"))
+        .hasMessageContaining("bad escape");
+    assertThatThrownBy(() -> PrometheusText.parseStrict("# TYPE c counter\nc 1"))
+        .hasMessageContaining("newline");
+  }
 }

@@ -28,40 +28,28 @@ class FaultInjectionTest {
   private static final FractionalPercent ALL =
       percent(100, FractionalPercent.DenominatorType.HUNDRED);
 
-  private static FaultPolicy compile(HTTPFault fault) {
-    MeshSnapshot.Compilation c =
-        MeshSnapshot.EMPTY.withRouteConfigurations(
-            Map.of(
+  /** A route configuration whose one route carries {@code fault}, compiled. */
+  private static MeshSnapshot.Compilation compilation(HTTPFault fault) {
+    return MeshSnapshot.EMPTY.withRouteConfigurations(
+        Map.of(
+            "r",
+            config(
                 "r",
-                config(
-                    "r",
-                    vhost(
-                        "vh",
-                        List.of("*"),
-                        route("x", prefix("/"), "c")
-                            .putTypedPerFilterConfig(
-                                "envoy.filters.http.fault", Any.pack(fault))))));
+                vhost(
+                    "vh",
+                    List.of("*"),
+                    route("x", prefix("/"), "c")
+                        .putTypedPerFilterConfig("envoy.filters.http.fault", Any.pack(fault))))));
+  }
+
+  private static FaultPolicy compile(HTTPFault fault) {
+    MeshSnapshot.Compilation c = compilation(fault);
     assertThat(c.rejections()).isEmpty();
     return c.snapshot().routeTable("r").virtualHosts().get(0).routes().get(0).fault();
   }
 
   private static List<String> rejections(HTTPFault fault) {
-    return MeshSnapshot.EMPTY
-        .withRouteConfigurations(
-            Map.of(
-                "r",
-                config(
-                    "r",
-                    vhost(
-                        "vh",
-                        List.of("*"),
-                        route("x", prefix("/"), "c")
-                            .putTypedPerFilterConfig(
-                                "envoy.filters.http.fault", Any.pack(fault))))))
-        .rejections()
-        .stream()
-        .map(ConfigRejection::message)
-        .toList();
+    return compilation(fault).rejections().stream().map(ConfigRejection::message).toList();
   }
 
   @Test

@@ -67,7 +67,7 @@ class IstioMetricsConcurrencyTest {
       durationSum[i & 1][i % 3] += i % 7;
       requestBytesSum[i & 1][i % 3] += i % 3;
     }
-    Exposition page = scrape(metrics);
+    dev.jmesh.testing.PrometheusText page = scrape(metrics);
     String[] reporters = {"destination", "source"};
     for (int e = 0; e < 2; e++) {
       for (int c = 0; c < 3; c++) {
@@ -117,7 +117,7 @@ class IstioMetricsConcurrencyTest {
       }
       pool.shutdown();
 
-      Exposition page = scrape(metrics); // fails on a series written twice
+      dev.jmesh.testing.PrometheusText page = scrape(metrics); // fails on a series written twice
       assertThat(page.samples("istio_requests_total")).hasSize(5);
       assertThat(page.samples("istio_requests_total").stream().mapToDouble(s -> s.value()).sum())
           .isEqualTo(THREADS * 6);

@@ -26,7 +26,7 @@ class IstioMetricsOverflowTest {
     metrics.record(edge, http(null, 503, 1, 0, 0));
     metrics.record(edge, http(null, 200, 1, 0, 0));
 
-    Exposition page = scrape(metrics);
+    dev.jmesh.testing.PrometheusText page = scrape(metrics);
     assertThat(page.samples("istio_requests_total")).hasSize(3);
     assertThat(page.value("istio_requests_total", "response_code", "200")).isEqualTo(2);
     assertThat(page.value("istio_requests_total", "response_code", "404")).isEqualTo(1);
@@ -56,7 +56,7 @@ class IstioMetricsOverflowTest {
     metrics.record(http(outbound("v2"), 200, 1, 0, 0));
     metrics.record(http(outbound("v3"), 200, 1, 0, 0));
 
-    Exposition page = scrape(metrics);
+    dev.jmesh.testing.PrometheusText page = scrape(metrics);
     assertThat(page.value("istio_requests_total", "destination_version", "v1")).isEqualTo(1);
     assertThat(page.value("istio_requests_total", "destination_version", "overflow")).isEqualTo(2);
   }
@@ -73,7 +73,7 @@ class IstioMetricsOverflowTest {
             .bytes(10, 20));
     metrics.record(http(INBOUND, 200, 1, 0, 0));
 
-    Exposition page = scrape(metrics);
+    dev.jmesh.testing.PrometheusText page = scrape(metrics);
     Map<String, String> overflow =
         page.sample("istio_tcp_sent_bytes_total", "reporter", "overflow").labels();
     assertThat(overflow).hasSize(23);
@@ -90,7 +90,7 @@ class IstioMetricsOverflowTest {
   void theOverflowSeriesIsAbsentUntilSomethingOverflows() {
     IstioMetrics metrics = new IstioMetrics(5);
     metrics.record(http(INBOUND, 200, 1, 0, 0));
-    Exposition page = scrape(metrics);
+    dev.jmesh.testing.PrometheusText page = scrape(metrics);
     assertThat(page.samples("istio_requests_total", "reporter", "overflow")).isEmpty();
     assertThat(page.value("jmesh_istio_overflow_records_total", "family", "request")).isZero();
   }

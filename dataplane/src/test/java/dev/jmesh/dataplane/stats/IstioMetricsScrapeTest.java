@@ -69,7 +69,7 @@ class IstioMetricsScrapeTest {
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(response.headers().firstValue("Content-Type"))
           .hasValue("text/plain; version=0.0.4; charset=utf-8");
-      Exposition scraped = Exposition.parse(response.body());
+      dev.jmesh.testing.PrometheusText scraped = dev.jmesh.testing.PrometheusText.parseStrict(response.body());
       assertThat(scraped.value("jmesh_agent_binds_total", "port", "9080")).isEqualTo(1);
       assertThat(scraped.value("istio_requests_total", "response_code", "200")).isEqualTo(1);
       assertThat(

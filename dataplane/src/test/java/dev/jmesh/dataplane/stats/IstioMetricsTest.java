@@ -66,10 +66,10 @@ class IstioMetricsTest {
         .bytes(in, out);
   }
 
-  static Exposition scrape(IstioMetrics metrics) {
+  static dev.jmesh.testing.PrometheusText scrape(IstioMetrics metrics) {
     StringBuilder out = new StringBuilder();
     metrics.writeTo(new PrometheusText(out));
-    return Exposition.parse(out.toString());
+    return dev.jmesh.testing.PrometheusText.parseStrict(out.toString());
   }
 
   @Test
@@ -112,7 +112,7 @@ class IstioMetricsTest {
   void theHistogramsCarryTheSameLabelsAsTheCounterPlusLe() {
     IstioMetrics metrics = new IstioMetrics();
     metrics.record(http(INBOUND, 200, 12, 100, 2000));
-    Exposition page = scrape(metrics);
+    dev.jmesh.testing.PrometheusText page = scrape(metrics);
     Map<String, String> counter = page.sample("istio_requests_total").labels();
 
     for (String histogram :
@@ -138,7 +138,7 @@ class IstioMetricsTest {
     metrics.record(http(INBOUND, 200, 3, 10, 10).protocol(RequestProtocol.GRPC).grpcStatus(14));
     metrics.record(http(INBOUND, 200, 3, 10, 10).protocol(RequestProtocol.GRPC));
 
-    Exposition page = scrape(metrics);
+    dev.jmesh.testing.PrometheusText page = scrape(metrics);
     assertThat(
             page.value(
                 "istio_requests_total", "request_protocol", "grpc", "grpc_response_status", "0"))
@@ -161,7 +161,7 @@ class IstioMetricsTest {
     metrics.record(http(INBOUND, 404, 1, 10, 0).addFlag(ResponseFlag.NR));
     metrics.record(http(INBOUND, 200, 1, 10, 0).responseFlags(ResponseFlag.DO.bit()));
 
-    Exposition page = scrape(metrics);
+    dev.jmesh.testing.PrometheusText page = scrape(metrics);
     assertThat(page.value("istio_requests_total", "response_code", "504")).isEqualTo(1);
     assertThat(page.sample("istio_requests_total", "response_code", "504").labels())
         .containsEntry("response_flags", "UT,URX");
@@ -183,7 +183,7 @@ class IstioMetricsTest {
     metrics.record(http(INBOUND, 200, 1, 0, 0).addFlag(ResponseFlag.DI));
     metrics.record(http(INBOUND, 503, 1, 0, 0).addFlag(ResponseFlag.UF));
 
-    Exposition page = scrape(metrics);
+    dev.jmesh.testing.PrometheusText page = scrape(metrics);
     assertThat(page.samples("istio_requests_total")).hasSize(5);
     assertThat(
             page.value(
@@ -209,7 +209,7 @@ class IstioMetricsTest {
     metrics.record(http(outbound("v2"), 200, 1, 0, 0));
 
     assertThat(metrics.traffic(outbound("v1"))).isSameAs(metrics.traffic(outbound("v1")));
-    Exposition page = scrape(metrics);
+    dev.jmesh.testing.PrometheusText page = scrape(metrics);
     assertThat(page.value("istio_requests_total", "destination_version", "v1")).isEqualTo(2);
     assertThat(page.value("istio_requests_total", "destination_version", "v2")).isEqualTo(1);
     assertThat(page.sample("istio_requests_total", "destination_version", "v1").labels())
@@ -249,7 +249,7 @@ class IstioMetricsTest {
     metrics.record(edge, http(null, 200, 3_600_000, 0, 0));
     metrics.record(edge, http(null, 200, 3_600_001, 0, 0)); // only +Inf
 
-    Exposition page = scrape(metrics);
+    dev.jmesh.testing.PrometheusText page = scrape(metrics);
     String name = "istio_request_duration_milliseconds_bucket";
     assertThat(page.samples(name))
         .extracting(s -> s.labels().get("le"))
@@ -276,7 +276,7 @@ class IstioMetricsTest {
     metrics.record(edge, http(null, 200, 1, 1, 1000));
     metrics.record(edge, http(null, 200, 1, 1000, 1001));
 
-    Exposition page = scrape(metrics);
+    dev.jmesh.testing.PrometheusText page = scrape(metrics);
     assertThat(page.value("istio_request_bytes_bucket", "le", "0.5")).isEqualTo(1);
     assertThat(page.value("istio_request_bytes_bucket", "le", "1")).isEqualTo(2);
     assertThat(page.value("istio_request_bytes_bucket", "le", "500")).isEqualTo(2);
@@ -295,13 +295,13 @@ class IstioMetricsTest {
     IstioMetrics metrics = new IstioMetrics();
     TcpSeries connection = metrics.tcpOpened(metrics.traffic(INBOUND), 0);
     connection.addBytes(100, 40);
-    Exposition whileOpen = scrape(metrics);
+    dev.jmesh.testing.PrometheusText whileOpen = scrape(metrics);
     assertThat(whileOpen.value("istio_tcp_connections_opened_total")).isEqualTo(1);
     assertThat(whileOpen.value("istio_tcp_connections_closed_total")).isZero();
     assertThat(whileOpen.value("istio_tcp_sent_bytes_total")).isEqualTo(100);
 
     connection.closed(5, 2);
-    Exposition page = scrape(metrics);
+    dev.jmesh.testing.PrometheusText page = scrape(metrics);
     assertThat(page.value("istio_tcp_connections_closed_total")).isEqualTo(1);
     assertThat(page.value("istio_tcp_sent_bytes_total")).isEqualTo(105);
     assertThat(page.value("istio_tcp_received_bytes_total")).isEqualTo(42);
@@ -335,7 +335,7 @@ class IstioMetricsTest {
             .protocol(RequestProtocol.TCP)
             .addFlag(ResponseFlag.UF));
 
-    Exposition page = scrape(metrics);
+    dev.jmesh.testing.PrometheusText page = scrape(metrics);
     assertThat(page.value("istio_tcp_connections_opened_total", "response_flags", "-"))
         .isEqualTo(1);
     assertThat(page.value("istio_tcp_connections_closed_total", "response_flags", "-"))
@@ -360,7 +360,7 @@ class IstioMetricsTest {
     metrics.writeTo(new PrometheusText(out));
     assertThat(out.toString()).contains("source_workload=\"a\\\"b\\\\c\\nd\"");
     assertThat(
-            Exposition.parse(out.toString())
+            dev.jmesh.testing.PrometheusText.parseStrict(out.toString())
                 .value("istio_requests_total", "source_workload", "a\"b\\c\nd"))
         .isEqualTo(1);
   }
@@ -384,7 +384,7 @@ class IstioMetricsTest {
         }) {
       assertThat(text).contains(declaration + "\n");
     }
-    Exposition.parse(text);
+    dev.jmesh.testing.PrometheusText.parseStrict(text);
   }
 
   @Test
@@ -401,7 +401,7 @@ class IstioMetricsTest {
     connections.writeTo(text);
     metrics.writeTo(text);
 
-    Exposition page = Exposition.parse(out.toString());
+    dev.jmesh.testing.PrometheusText page = dev.jmesh.testing.PrometheusText.parseStrict(out.toString());
     assertThat(page.value("jmesh_agent_connections_total", "destination", "10.0.0.2:9080"))
         .isEqualTo(1);
     assertThat(page.value("istio_requests_total", "response_code", "503")).isEqualTo(1);
@@ -443,7 +443,7 @@ class IstioMetricsTest {
     metrics.record(http(INBOUND, 200, 1, 0, 0).protocol(RequestProtocol.GRPC).grpcStatus(99));
     metrics.record(http(INBOUND, 200, 1, 0, 0).protocol(RequestProtocol.GRPC).grpcStatus(16));
 
-    Exposition page = scrape(metrics);
+    dev.jmesh.testing.PrometheusText page = scrape(metrics);
     assertThat(page.value("istio_requests_total", "response_code", "0")).isEqualTo(2);
     assertThat(page.value("istio_requests_total", "grpc_response_status", "2")).isEqualTo(1);
     assertThat(page.value("istio_requests_total", "grpc_response_status", "16")).isEqualTo(1);
