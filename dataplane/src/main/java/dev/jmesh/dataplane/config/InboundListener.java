@@ -1,5 +1,7 @@
 package dev.jmesh.dataplane.config;
 
+import dev.jmesh.dataplane.policy.ConnectionPolicy;
+import dev.jmesh.dataplane.policy.HttpPolicy;
 import dev.jmesh.dataplane.route.RouteTable;
 import java.util.List;
 
@@ -38,13 +40,17 @@ public record InboundListener(
    * @param routes for an HTTP port, its route table (whose routes are non-forwarding: the request
    *     goes to the application); {@code null} for a TCP port
    * @param tcpCluster for a TCP port, the cluster the TCP proxy names; {@code null} for HTTP
+   * @param httpPolicy for an HTTP port, its HTTP filters (JWT, RBAC, rate limit) in order
+   * @param connectionPolicy for a TCP port, its network RBAC filters
    */
   public record Chain(
       String name,
       TransportProtocol transportProtocol,
       DownstreamTls tls,
       RouteTable routes,
-      String tcpCluster) {}
+      String tcpCluster,
+      HttpPolicy httpPolicy,
+      ConnectionPolicy connectionPolicy) {}
 
   /**
    * The first chain for a connection whose first bytes are TLS ({@code tls}) or not, as Envoy's

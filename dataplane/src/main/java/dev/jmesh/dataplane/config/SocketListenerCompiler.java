@@ -3,6 +3,8 @@ package dev.jmesh.dataplane.config;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import dev.jmesh.dataplane.policy.ConnectionPolicy;
+import dev.jmesh.dataplane.policy.HttpPolicy;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
@@ -168,7 +170,14 @@ final class SocketListenerCompiler {
               fat + ".typed_config.rds", "an inbound chain needs an inline route_config");
         }
         chains.add(
-            new InboundListener.Chain(chain.getName(), protocol, tls, http.routeTable(), null));
+            new InboundListener.Chain(
+                chain.getName(),
+                protocol,
+                tls,
+                http.routeTable(),
+                null,
+                HttpPolicy.ALLOW_ALL,
+                ConnectionPolicy.ALLOW_ALL));
       } else if (f.getTypedConfig().is(TcpProxy.class)) {
         ClusterSplit split = tcpProxy(chain, at);
         if (split.clusters().size() != 1) {
@@ -177,7 +186,13 @@ final class SocketListenerCompiler {
         }
         chains.add(
             new InboundListener.Chain(
-                chain.getName(), protocol, tls, null, split.clusters().get(0)));
+                chain.getName(),
+                protocol,
+                tls,
+                null,
+                split.clusters().get(0),
+                HttpPolicy.ALLOW_ALL,
+                ConnectionPolicy.ALLOW_ALL));
       } else {
         throw new InvalidConfigException(
             fat,
