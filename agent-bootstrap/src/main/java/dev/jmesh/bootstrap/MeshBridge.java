@@ -1,5 +1,6 @@
 package dev.jmesh.bootstrap;
 
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketAddress;
@@ -29,4 +30,40 @@ public interface MeshBridge {
   /** An HTTP client library is about to send a request (seen by its injected helper). */
   void beforeHttpRequest(String library, String method, String authority, String path)
       throws Exception;
+
+  /**
+   * A server is about to bind {@code requested}: the address to bind instead (the engine takes
+   * {@code requested} and the application's server moves to a hidden loopback port), or {@code
+   * requested} itself to leave the bind alone. {@code server} is a {@link ServerSocket} or a
+   * {@link ServerSocketChannel}.
+   */
+  default SocketAddress beforeBind(Object server, SocketAddress requested) throws Exception {
+    return requested;
+  }
+
+  /** The local address {@code server} reports: what the application asked for if taken over. */
+  default SocketAddress reportedAddress(Object server, SocketAddress actual) {
+    return actual;
+  }
+
+  /** The local port {@code server} reports. */
+  default int reportedPort(Object server, int actual) {
+    return actual;
+  }
+
+  /** The local address (without port) {@code server} reports. */
+  default InetAddress reportedInetAddress(Object server, InetAddress actual) {
+    return actual;
+  }
+
+  /** {@code server} was closed: the engine gives its port back. */
+  default void afterClose(Object server) throws Exception {}
+
+  /**
+   * Resolves a name the mesh knows ({@code reviews}, {@code reviews.default}, …) before DNS does;
+   * {@code null} to let the JDK resolve it as usual.
+   */
+  default InetAddress[] resolve(String host) throws Exception {
+    return null;
+  }
 }

@@ -1,5 +1,6 @@
 package dev.jmesh.bootstrap;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -151,6 +152,120 @@ public final class MeshHooks {
       b.beforeHttpRequest(library, method, authority, path);
     } catch (Throwable t) {
       failed("http-request:" + library, t);
+    }
+  }
+
+  /** {@code ServerSocket.bind} entry: the address the application's server really binds. */
+  public static SocketAddress beforeBind(ServerSocket server, SocketAddress requested) {
+    return bind(server, requested);
+  }
+
+  /** {@code ServerSocketChannelImpl.bind} entry. */
+  public static SocketAddress beforeBind(ServerSocketChannel server, SocketAddress requested) {
+    return bind(server, requested);
+  }
+
+  private static SocketAddress bind(Object server, SocketAddress requested) {
+    MeshBridge b = bridge;
+    if (b == null || server == null || isAgentThread()) {
+      return requested;
+    }
+    try {
+      SocketAddress replacement = b.beforeBind(server, requested);
+      return replacement != null ? replacement : requested;
+    } catch (Throwable t) {
+      failed("bind", t);
+      return requested;
+    }
+  }
+
+  /** {@code ServerSocket.getLocalPort} exit. Any thread: a lookup by identity, never a socket. */
+  public static int reportedPort(ServerSocket server, int actual) {
+    MeshBridge b = bridge;
+    if (b == null) {
+      return actual;
+    }
+    try {
+      return b.reportedPort(server, actual);
+    } catch (Throwable t) {
+      failed("local-address", t);
+      return actual;
+    }
+  }
+
+  /** {@code ServerSocket.getInetAddress} exit. */
+  public static InetAddress reportedInetAddress(ServerSocket server, InetAddress actual) {
+    MeshBridge b = bridge;
+    if (b == null) {
+      return actual;
+    }
+    try {
+      return b.reportedInetAddress(server, actual);
+    } catch (Throwable t) {
+      failed("local-address", t);
+      return actual;
+    }
+  }
+
+  /** {@code ServerSocketChannelImpl.getLocalAddress} and {@code localAddress} exits. */
+  public static SocketAddress reportedAddress(ServerSocketChannel server, SocketAddress actual) {
+    MeshBridge b = bridge;
+    if (b == null) {
+      return actual;
+    }
+    try {
+      return b.reportedAddress(server, actual);
+    } catch (Throwable t) {
+      failed("local-address", t);
+      return actual;
+    }
+  }
+
+  public static void afterClose(ServerSocket server) {
+    closed(server);
+  }
+
+  public static void afterClose(ServerSocketChannel server) {
+    closed(server);
+  }
+
+  private static void closed(Object server) {
+    MeshBridge b = bridge;
+    if (b == null || server == null) {
+      return;
+    }
+    try {
+      b.afterClose(server);
+    } catch (Throwable t) {
+      failed("close", t);
+    }
+  }
+
+  /**
+   * {@code ServerSocketChannelImpl.accept} exit: reports the connection and returns it, unless the
+   * data path refused it (a local process dialling an application's hidden port). A refused
+   * connection is closed; a non-blocking server then sees {@code null}, "nothing to accept", which
+   * every selector loop handles, and a blocking one gets the closed channel.
+   */
+  public static SocketChannel accepted(ServerSocketChannel server, SocketChannel accepted) {
+    afterAccept(accepted);
+    if (accepted != null && !accepted.isOpen() && server != null && !server.isBlocking()) {
+      return null;
+    }
+    return accepted;
+  }
+
+  /** {@code InetAddress.getAllByName} entry: the mesh's answer for a name it knows, else null. */
+  public static InetAddress[] resolve(String host) {
+    MeshBridge b = bridge;
+    if (b == null || host == null || isAgentThread()) {
+      return null;
+    }
+    try {
+      return b.resolve(host);
+    } catch (Throwable t) {
+      failed("resolve", t);
+      return null;
     }
   }
 

@@ -1,5 +1,10 @@
 package dev.jmesh.dataplane;
 
+import dev.jmesh.dataplane.capture.MeshCapture;
+import java.net.InetAddress;
+import java.net.StandardSocketOptions;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import dev.jmesh.bootstrap.MeshBridge;
 import dev.jmesh.dataplane.settings.Cidr;
 import dev.jmesh.dataplane.settings.MeshSettings;
@@ -21,10 +26,19 @@ import java.util.Set;
  */
 public final class DataPath implements MeshBridge {
 
+  /** How long an early hook waits for the agent to start (or give up on) the engine. */
+  private static final long ENGINE_DECISION_TIMEOUT_SECONDS = 10;
+
   private final MeshSettings settings;
   private final ConnectionStats stats = new ConnectionStats();
   private final Set<String> failHooks;
   private volatile java.util.function.IntConsumer serverBound = port -> {};
+
+  /** Set once the engine runs; until then (and without a control plane) nothing is captured. */
+  private volatile MeshCapture capture;
+
+  /** Counted down when the agent attaches the engine or gives up on it. */
+  private final CountDownLatch engineDecided = new CountDownLatch(1);
 
   /** Every port bound so far, replayed to a listener that comes later. */
   private final Set<Integer> boundPorts = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -55,18 +69,64 @@ public final class DataPath implements MeshBridge {
     }
   }
 
+  /** The engine runs: from now on the hooks capture what {@code meshCapture} decides. */
+  public void attach(MeshCapture meshCapture) {
+    this.capture = meshCapture;
+    engineDecided.countDown();
+  }
+
+  /** The engine will not run (no control plane, or it failed to start): nothing is captured. */
+  public void runWithoutEngine() {
+    engineDecided.countDown();
+  }
+
+  /**
+   * The capture in force. A hook that comes before the agent has decided on the engine (the
+   * application binding while the agent still starts) waits for that decision, bounded.
+   */
+  private MeshCapture capture() {
+    MeshCapture c = capture;
+    if (c != null || settings.controlPlane() == null || engineDecided.getCount() == 0) {
+      return c;
+    }
+    try {
+      engineDecided.await(ENGINE_DECISION_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return capture;
+  }
+
   @Override
-  public SocketAddress beforeConnect(SocketAddress target) {
+  public SocketAddress beforeConnect(SocketAddress target) throws java.io.IOException {
     injectFailure("connect");
     if (target instanceof InetSocketAddress address && isCapturedOutbound(address)) {
       stats.outbound(destination(address));
+      MeshCapture c = capture();
+      if (c != null) {
+        return c.beforeConnect(address);
+      }
     }
     return target;
   }
 
   @Override
+  public SocketAddress beforeBind(Object server, SocketAddress requested) {
+    MeshCapture c = capture();
+    return c == null ? requested : c.beforeBind(server, requested);
+  }
+
+  @Override
   public void afterBind(ServerSocket server) {
     injectFailure("bind");
+    if (MeshCapture.probing()) {
+      return;
+    }
+    MeshCapture c = capture;
+    if (c != null) {
+      c.afterBind(server, new InetSocketAddress(server.getInetAddress(), server.getLocalPort()));
+    }
+    // Reported after the takeover: the port the application asked for, not the hidden one.
     stats.bind(server.getLocalPort());
     bound(server.getLocalPort());
   }
@@ -74,6 +134,13 @@ public final class DataPath implements MeshBridge {
   @Override
   public void afterBind(ServerSocketChannel server) throws java.io.IOException {
     injectFailure("bind");
+    if (MeshCapture.probing()) {
+      return;
+    }
+    MeshCapture c = capture;
+    if (c != null) {
+      c.afterBind(server, server.getLocalAddress());
+    }
     if (server.getLocalAddress() instanceof InetSocketAddress local) {
       stats.bind(local.getPort());
       bound(local.getPort());
@@ -81,17 +148,67 @@ public final class DataPath implements MeshBridge {
   }
 
   @Override
-  public void afterAccept(Socket accepted) {
+  public void afterClose(Object server) {
+    MeshCapture c = capture;
+    if (c != null) {
+      c.afterClose(server);
+    }
+  }
+
+  @Override
+  public SocketAddress reportedAddress(Object server, SocketAddress actual) {
+    MeshCapture c = capture;
+    return c == null ? actual : c.reportedAddress(server, actual);
+  }
+
+  @Override
+  public int reportedPort(Object server, int actual) {
+    MeshCapture c = capture;
+    return c == null ? actual : c.reportedPort(server, actual);
+  }
+
+  @Override
+  public InetAddress reportedInetAddress(Object server, InetAddress actual) {
+    MeshCapture c = capture;
+    return c == null ? actual : c.reportedInetAddress(server, actual);
+  }
+
+  @Override
+  public InetAddress[] resolve(String host) {
+    MeshCapture c = capture();
+    return c == null ? null : c.resolve(host);
+  }
+
+  @Override
+  public void afterAccept(Socket accepted) throws java.io.IOException {
     injectFailure("accept");
+    MeshCapture c = capture;
+    if (c != null
+        && accepted.getRemoteSocketAddress() instanceof InetSocketAddress remote
+        && !c.admits(accepted.getLocalPort(), remote)) {
+      // Reset rather than close: the peer learns at once, and no TIME_WAIT is left behind.
+      accepted.setSoLinger(true, 0);
+      accepted.close();
+      return;
+    }
     inbound(accepted.getLocalPort());
   }
 
   @Override
   public void afterAccept(SocketChannel accepted) throws java.io.IOException {
     injectFailure("accept");
-    if (accepted.getLocalAddress() instanceof InetSocketAddress local) {
-      inbound(local.getPort());
+    if (!(accepted.getLocalAddress() instanceof InetSocketAddress local)) {
+      return;
     }
+    MeshCapture c = capture;
+    if (c != null
+        && accepted.getRemoteAddress() instanceof InetSocketAddress remote
+        && !c.admits(local.getPort(), remote)) {
+      accepted.setOption(StandardSocketOptions.SO_LINGER, 0);
+      accepted.close();
+      return;
+    }
+    inbound(local.getPort());
   }
 
   @Override

@@ -182,7 +182,14 @@ class DataPathTest {
 
   private static Runnable hookCall(DataPath path, String hook, ServerSocket server) {
     return switch (hook) {
-      case "connect" -> () -> path.beforeConnect(addr("10.0.0.2", 80));
+      case "connect" ->
+          () -> {
+            try {
+              path.beforeConnect(addr("10.0.0.2", 80));
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          };
       case "bind" -> () -> path.afterBind(server);
       case "accept" ->
           () -> {

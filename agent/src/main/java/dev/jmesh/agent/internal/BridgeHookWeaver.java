@@ -7,6 +7,7 @@ import java.util.Set;
 import net.bytebuddy.jar.asm.ClassReader;
 import net.bytebuddy.jar.asm.ClassVisitor;
 import net.bytebuddy.jar.asm.ClassWriter;
+import net.bytebuddy.jar.asm.Label;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 import net.bytebuddy.jar.asm.Type;
@@ -59,10 +60,12 @@ final class BridgeHookWeaver {
     private final BridgeHook hook;
     private final int argumentSlot;
     private final Type argumentType;
+    private final Type returnType;
 
     HookedMethod(MethodVisitor delegate, int access, String descriptor, BridgeHook hook) {
       super(Opcodes.ASM9, delegate);
       this.hook = hook;
+      this.returnType = Type.getReturnType(descriptor);
       Type[] arguments = Type.getArgumentTypes(descriptor);
       int slot = (access & Opcodes.ACC_STATIC) == 0 ? 1 : 0;
       Type type = null;
@@ -80,11 +83,37 @@ final class BridgeHookWeaver {
     @Override
     public void visitCode() {
       super.visitCode();
-      if (hook.kind() == BridgeHook.Kind.REPLACE_ARGUMENT_ON_ENTER) {
-        // arg = MeshHooks.hook(arg)
-        super.visitVarInsn(argumentType.getOpcode(Opcodes.ILOAD), argumentSlot);
-        callBridge();
-        super.visitVarInsn(argumentType.getOpcode(Opcodes.ISTORE), argumentSlot);
+      switch (hook.kind()) {
+        case REPLACE_ARGUMENT_ON_ENTER -> {
+          // arg = MeshHooks.hook(arg)
+          super.visitVarInsn(argumentType.getOpcode(Opcodes.ILOAD), argumentSlot);
+          callBridge();
+          super.visitVarInsn(argumentType.getOpcode(Opcodes.ISTORE), argumentSlot);
+        }
+        case REPLACE_ARGUMENT_WITH_THIS_ON_ENTER -> {
+          // arg = MeshHooks.hook(this, arg)
+          super.visitVarInsn(Opcodes.ALOAD, 0);
+          super.visitVarInsn(argumentType.getOpcode(Opcodes.ILOAD), argumentSlot);
+          callBridge();
+          super.visitVarInsn(argumentType.getOpcode(Opcodes.ISTORE), argumentSlot);
+        }
+        case ANSWER_ON_ENTER -> {
+          // r = MeshHooks.hook(arg); if (r != null) return r;
+          // The branch needs one stack map frame: the method's entry frame plus r on the stack,
+          // which is what SAME1 says, so the method's own frames stay valid.
+          Label carryOn = new Label();
+          super.visitVarInsn(argumentType.getOpcode(Opcodes.ILOAD), argumentSlot);
+          callBridge();
+          super.visitInsn(Opcodes.DUP);
+          super.visitJumpInsn(Opcodes.IFNULL, carryOn);
+          super.visitInsn(Opcodes.ARETURN);
+          super.visitLabel(carryOn);
+          super.visitFrame(Opcodes.F_SAME1, 0, null, 1, new Object[] {returnType.getInternalName()});
+          super.visitInsn(Opcodes.POP);
+        }
+        default -> {
+          // exit hooks add nothing at the entry
+        }
       }
     }
 
@@ -102,6 +131,12 @@ final class BridgeHookWeaver {
           }
           case PASS_RETURN_VALUE_ON_EXIT -> {
             super.visitInsn(Opcodes.DUP);
+            callBridge();
+          }
+          case REPLACE_RETURN_VALUE_WITH_THIS_ON_EXIT -> {
+            // value = MeshHooks.hook(this, value)
+            super.visitVarInsn(Opcodes.ALOAD, 0);
+            super.visitInsn(Opcodes.SWAP);
             callBridge();
           }
           default -> {

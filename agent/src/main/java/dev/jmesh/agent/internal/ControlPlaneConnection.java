@@ -49,6 +49,7 @@ final class ControlPlaneConnection implements AutoCloseable {
   private static final long CERTIFICATE_TTL_SECONDS = 24 * 3600;
 
   private final String target;
+  private final MeshSettings settings;
   private final XdsChannel channel;
   private final XdsClient client;
   private final WorkloadIdentity identity;
@@ -62,6 +63,7 @@ final class ControlPlaneConnection implements AutoCloseable {
   private ControlPlaneConnection(String target, MeshSettings settings, String nodeId, String ip,
       WorkloadCredentials credentials) throws SSLException {
     this.target = target;
+    this.settings = settings;
     int colon = target.lastIndexOf(':');
     String host = target.substring(0, colon);
     int port = Integer.parseInt(target.substring(colon + 1));
@@ -133,7 +135,8 @@ final class ControlPlaneConnection implements AutoCloseable {
     }
     StringBuilder ports = new StringBuilder();
     for (int p : servedPorts) {
-      ports.append(ports.length() == 0 ? "" : ",").append("http-").append(p).append(':').append(p);
+      ports.append(ports.length() == 0 ? "" : ",").append(settings.engine().portName(p))
+          .append(':').append(p);
     }
     Map<String, String> metadata = new java.util.HashMap<>(node.extraMetadata());
     metadata.remove(READY);
@@ -146,6 +149,17 @@ final class ControlPlaneConnection implements AutoCloseable {
   WorkloadIdentity identity() {
     return identity;
   }
+
+  /** The compiled config as the control plane last sent it. */
+  MeshSnapshotFeed feed() {
+    return feed;
+  }
+
+  /** The live upstream clusters of that config. */
+  UpstreamClusters upstreamClusters() {
+    return clusters;
+  }
+
 
   /** For {@code /config_dump}: the stream and, per resource type, what was accepted. */
   Map<String, Object> describe() {

@@ -7,10 +7,12 @@ import dev.jmesh.bootstrap.MeshHooks;
 import dev.jmesh.instrumentation.api.BridgeHook;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketAddress;
+import java.net.UnknownHostException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
@@ -48,6 +50,60 @@ class BridgeHookWeaverTest {
 
     public SocketChannel pick(SocketChannel channel) {
       return channel;
+    }
+
+    public SocketAddress bound;
+
+    public void bindTo(SocketAddress endpoint, int backlog) {
+      bound = endpoint;
+    }
+
+    public int port() {
+      return 1111;
+    }
+
+    /** A loop, so the method has stack map frames of its own after the woven branch. */
+    public static InetAddress[] lookup(String host) throws UnknownHostException {
+      InetAddress[] out = new InetAddress[2];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = InetAddress.getByAddress(host, new byte[] {10, 0, 0, (byte) i});
+      }
+      return out;
+    }
+  }
+
+  @Test
+  void passesThisWithAnArgumentOrReturnValueAndCanAnswerForAMethod() throws Exception {
+    MeshHooks.install(new RecordingBridge());
+    String name = FakeServer.class.getName();
+    String server = "Ljava/net/ServerSocket;";
+    List<BridgeHook> hooks = List.of(
+        BridgeHook.replaceArgumentWithThisOnEnter(name, "bindTo", "(" + ADDRESS + "I)V", 0,
+            "beforeBind", "(" + server + ADDRESS + ")" + ADDRESS),
+        BridgeHook.replaceReturnValueWithThisOnExit(name, "port", "()I",
+            "reportedPort", "(" + server + "I)I"),
+        BridgeHook.answerOnEnter(name, "lookup", "(Ljava/lang/String;)[Ljava/net/InetAddress;", 0,
+            "resolve", "(Ljava/lang/String;)[Ljava/net/InetAddress;"));
+
+    BridgeHookWeaver.Result result = BridgeHookWeaver.weave(bytesOf(FakeServer.class), hooks);
+    assertThat(result.applied()).containsExactlyInAnyOrderElementsOf(hooks);
+    Class<?> woven = new WovenLoader(name, result.classfile()).loadClass(name);
+    Object fake = woven.getConstructor().newInstance();
+    try {
+      woven.getMethod("bindTo", SocketAddress.class, int.class).invoke(fake, ASKED, 5);
+      assertThat(woven.getField("bound").get(fake)).isEqualTo(REPLACED);
+      assertThat(woven.getMethod("port").invoke(fake)).isEqualTo(2222);
+
+      InetAddress[] answered = (InetAddress[]) woven.getMethod("lookup", String.class)
+          .invoke(null, "reviews");
+      assertThat(answered).hasSize(1);
+      assertThat(answered[0].getHostAddress()).isEqualTo("240.240.0.1");
+      InetAddress[] asUsual = (InetAddress[]) woven.getMethod("lookup", String.class)
+          .invoke(null, "elsewhere");
+      assertThat(asUsual).as("a null answer lets the method run").hasSize(2);
+      assertThat(seen).containsExactly(fake, ASKED, fake, 1111, "reviews", "elsewhere");
+    } finally {
+      ((ServerSocket) fake).close();
     }
   }
 
@@ -152,5 +208,27 @@ class BridgeHookWeaverTest {
 
     @Override
     public void beforeHttpRequest(String library, String method, String authority, String path) {}
+
+    @Override
+    public SocketAddress beforeBind(Object server, SocketAddress requested) {
+      seen.add(server);
+      seen.add(requested);
+      return REPLACED;
+    }
+
+    @Override
+    public int reportedPort(Object server, int actual) {
+      seen.add(server);
+      seen.add(actual);
+      return 2222;
+    }
+
+    @Override
+    public InetAddress[] resolve(String host) throws UnknownHostException {
+      seen.add(host);
+      return host.equals("reviews")
+          ? new InetAddress[] {InetAddress.getByAddress(host, new byte[] {(byte) 240, (byte) 240, 0, 1})}
+          : null;
+    }
   }
 }

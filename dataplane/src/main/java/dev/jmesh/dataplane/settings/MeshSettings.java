@@ -31,7 +31,8 @@ public record MeshSettings(
     List<String> excludeMainClasses,
     Set<String> disabledInstrumentations,
     boolean startUnmeshedOnError,
-    Set<String> failHooks) {
+    Set<String> failHooks,
+    EngineSettings engine) {
 
   public static final int DEFAULT_ADMIN_PORT = 15000;
   public static final int DEFAULT_METRICS_PORT = 15020;

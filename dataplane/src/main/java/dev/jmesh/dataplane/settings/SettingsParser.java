@@ -2,12 +2,14 @@ package dev.jmesh.dataplane.settings;
 
 import dev.jmesh.dataplane.identity.MeshTls;
 import dev.jmesh.dataplane.log.MeshLog;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -39,7 +41,14 @@ public final class SettingsParser {
           "excludeOutboundIPRanges",
           "excludeMainClasses",
           "disabledInstrumentations",
-          "startUnmeshedOnError");
+          "startUnmeshedOnError",
+          "servicePorts",
+          "firstConfigTimeout",
+          "protocolDetectionTimeout",
+          "requestHeadersTimeout",
+          "idleTimeout",
+          "maxRequestBodyBytes",
+          "drainTimeout");
 
   private static final String LABEL_ARG_PREFIX = "label.";
 
@@ -50,7 +59,8 @@ public final class SettingsParser {
           "excludeInboundPorts",
           "excludeOutboundIPRanges",
           "excludeMainClasses",
-          "disabledInstrumentations");
+          "disabledInstrumentations",
+          "servicePorts");
 
   /** Kubernetes' DNS-1123 label: what a service or namespace name may be. */
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
@@ -64,6 +74,8 @@ public final class SettingsParser {
 
   private static final Pattern LABEL_VALUE =
       Pattern.compile("([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?");
+
+  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
 
   private static final Set<String> HOOKS = Set.of("connect", "bind", "accept", "http-request");
 
@@ -154,7 +166,80 @@ public final class SettingsParser {
         list(source, "excludeMainClasses"),
         new LinkedHashSet<>(list(source, "disabledInstrumentations")),
         bool(source, "startUnmeshedOnError", false),
-        failHooks(source));
+        failHooks(source),
+        engine(source));
+  }
+
+  private static EngineSettings engine(SettingSource source) throws BadSettingException {
+    EngineSettings d = EngineSettings.DEFAULTS;
+    return new EngineSettings(
+        servicePorts(source),
+        duration(source, "firstConfigTimeout", d.firstConfigTimeout()),
+        duration(source, "protocolDetectionTimeout", d.protocolDetectionTimeout()),
+        duration(source, "requestHeadersTimeout", d.requestHeadersTimeout()),
+        duration(source, "idleTimeout", d.idleTimeout()),
+        bytes(source, "maxRequestBodyBytes", d.maxRequestBodyBytes()),
+        duration(source, "drainTimeout", d.drainTimeout()));
+  }
+
+  /** {@code tcp-echo:7000,grpc:9090}: Istio port names, whose prefix says the protocol. */
+  private static Map<Integer, String> servicePorts(SettingSource source)
+      throws BadSettingException {
+    Map<Integer, String> ports = new LinkedHashMap<>();
+    SettingSource.Raw raw = source.get("servicePorts");
+    if (raw == null) {
+      return ports;
+    }
+    for (String item : raw.value().split(",")) {
+      if (item.isBlank()) {
+        continue;
+      }
+      int colon = item.lastIndexOf(':');
+      String name = colon < 0 ? "" : item.substring(0, colon).trim();
+      if (colon < 0 || !DNS_LABEL.matcher(name).matches()) {
+        throw bad(raw, "servicePorts", "is not a list of NAME:PORT (tcp-echo:7000,http:8080)");
+      }
+      ports.put(parsePort(raw, "servicePorts", item.substring(colon + 1).trim(), 1), name);
+    }
+    return ports;
+  }
+
+  /** {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}. */
+  private static Duration duration(SettingSource source, String key, Duration fallback)
+      throws BadSettingException {
+    SettingSource.Raw raw = source.get(key);
+    if (raw == null || raw.value().isBlank()) {
+      return fallback;
+    }
+    String value = raw.value().trim();
+    Matcher m = DURATION.matcher(value);
+    if (!m.matches()) {
+      throw bad(raw, key, "is not a duration; use 500ms, 10s, 2m or 1h");
+    }
+    long amount = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "ms" -> Duration.ofMillis(amount);
+      case "s" -> Duration.ofSeconds(amount);
+      case "m" -> Duration.ofMinutes(amount);
+      default -> Duration.ofHours(amount);
+    };
+  }
+
+  private static long bytes(SettingSource source, String key, long fallback)
+      throws BadSettingException {
+    SettingSource.Raw raw = source.get(key);
+    if (raw == null || raw.value().isBlank()) {
+      return fallback;
+    }
+    try {
+      long value = Long.parseLong(raw.value().trim());
+      if (value >= 0) {
+        return value;
+      }
+    } catch (NumberFormatException e) {
+      // said below
+    }
+    throw bad(raw, key, "is not a number of bytes (0 for no limit)");
   }
 
   /** Whether the settings ask to start unmeshed rather than exit when one is bad. */

@@ -28,7 +28,19 @@ public record BridgeHook(
     /** Before each normal return, {@code hook(arg)}. */
     PASS_ARGUMENT_ON_EXIT,
     /** Before each normal return, {@code hook(returnValue)}; the value is returned unchanged. */
-    PASS_RETURN_VALUE_ON_EXIT
+    PASS_RETURN_VALUE_ON_EXIT,
+    /** On entry, {@code arg = hook(this, arg)}: the bridge may replace the argument. */
+    REPLACE_ARGUMENT_WITH_THIS_ON_ENTER,
+    /**
+     * Before each normal return, {@code returnValue = hook(this, returnValue)}: the bridge may
+     * replace what the method returns (a one-slot value: a reference or an int).
+     */
+    REPLACE_RETURN_VALUE_WITH_THIS_ON_EXIT,
+    /**
+     * On entry, {@code r = hook(arg); if (r != null) return r;}: the bridge may answer instead of
+     * the method, whose return type must be a reference.
+     */
+    ANSWER_ON_ENTER
   }
 
   public static BridgeHook replaceArgumentOnEnter(String className, String methodName,
@@ -53,5 +65,23 @@ public record BridgeHook(
       String methodDescriptor, String hookName, String hookDescriptor) {
     return new BridgeHook(className, methodName, methodDescriptor,
         Kind.PASS_RETURN_VALUE_ON_EXIT, -1, hookName, hookDescriptor);
+  }
+
+  public static BridgeHook replaceArgumentWithThisOnEnter(String className, String methodName,
+      String methodDescriptor, int argument, String hookName, String hookDescriptor) {
+    return new BridgeHook(className, methodName, methodDescriptor,
+        Kind.REPLACE_ARGUMENT_WITH_THIS_ON_ENTER, argument, hookName, hookDescriptor);
+  }
+
+  public static BridgeHook replaceReturnValueWithThisOnExit(String className, String methodName,
+      String methodDescriptor, String hookName, String hookDescriptor) {
+    return new BridgeHook(className, methodName, methodDescriptor,
+        Kind.REPLACE_RETURN_VALUE_WITH_THIS_ON_EXIT, -1, hookName, hookDescriptor);
+  }
+
+  public static BridgeHook answerOnEnter(String className, String methodName,
+      String methodDescriptor, int argument, String hookName, String hookDescriptor) {
+    return new BridgeHook(className, methodName, methodDescriptor, Kind.ANSWER_ON_ENTER,
+        argument, hookName, hookDescriptor);
   }
 }

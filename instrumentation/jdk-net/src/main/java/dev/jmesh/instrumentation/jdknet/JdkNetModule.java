@@ -1,9 +1,11 @@
 package dev.jmesh.instrumentation.jdknet;
 
+import static dev.jmesh.instrumentation.api.BridgeHook.answerOnEnter;
 import static dev.jmesh.instrumentation.api.BridgeHook.passArgumentOnExit;
-import static dev.jmesh.instrumentation.api.BridgeHook.passReturnValueOnExit;
 import static dev.jmesh.instrumentation.api.BridgeHook.passThisOnExit;
 import static dev.jmesh.instrumentation.api.BridgeHook.replaceArgumentOnEnter;
+import static dev.jmesh.instrumentation.api.BridgeHook.replaceArgumentWithThisOnEnter;
+import static dev.jmesh.instrumentation.api.BridgeHook.replaceReturnValueWithThisOnExit;
 
 import dev.jmesh.instrumentation.api.BridgeHook;
 import dev.jmesh.instrumentation.api.InstrumentationModule;
@@ -30,6 +32,9 @@ import java.util.List;
 public final class JdkNetModule implements InstrumentationModule {
 
   private static final String ADDRESS = "Ljava/net/SocketAddress;";
+  private static final String INET_ADDRESS = "Ljava/net/InetAddress;";
+  private static final String SERVER_SOCKET = "Ljava/net/ServerSocket;";
+  private static final String SERVER_CHANNEL = "Ljava/nio/channels/ServerSocketChannel;";
 
   @Override
   public String name() {
@@ -41,17 +46,38 @@ public final class JdkNetModule implements InstrumentationModule {
     return List.of(
         replaceArgumentOnEnter("java.net.Socket", "connect", "(" + ADDRESS + "I)V", 0,
             "beforeConnect", "(" + ADDRESS + ")" + ADDRESS),
+        replaceArgumentWithThisOnEnter("java.net.ServerSocket", "bind", "(" + ADDRESS + "I)V", 0,
+            "beforeBind", "(" + SERVER_SOCKET + ADDRESS + ")" + ADDRESS),
         passThisOnExit("java.net.ServerSocket", "bind", "(" + ADDRESS + "I)V",
-            "afterBind", "(Ljava/net/ServerSocket;)V"),
+            "afterBind", "(" + SERVER_SOCKET + ")V"),
+        replaceReturnValueWithThisOnExit("java.net.ServerSocket", "getLocalPort", "()I",
+            "reportedPort", "(" + SERVER_SOCKET + "I)I"),
+        replaceReturnValueWithThisOnExit("java.net.ServerSocket", "getInetAddress",
+            "()" + INET_ADDRESS, "reportedInetAddress",
+            "(" + SERVER_SOCKET + INET_ADDRESS + ")" + INET_ADDRESS),
+        passThisOnExit("java.net.ServerSocket", "close", "()V",
+            "afterClose", "(" + SERVER_SOCKET + ")V"),
         passArgumentOnExit("java.net.ServerSocket", "implAccept", "(Ljava/net/Socket;)V", 0,
             "afterAccept", "(Ljava/net/Socket;)V"),
         replaceArgumentOnEnter("sun.nio.ch.SocketChannelImpl", "connect", "(" + ADDRESS + ")Z", 0,
             "beforeConnect", "(" + ADDRESS + ")" + ADDRESS),
+        replaceArgumentWithThisOnEnter("sun.nio.ch.ServerSocketChannelImpl", "bind",
+            "(" + ADDRESS + "I)" + SERVER_CHANNEL, 0,
+            "beforeBind", "(" + SERVER_CHANNEL + ADDRESS + ")" + ADDRESS),
         passThisOnExit("sun.nio.ch.ServerSocketChannelImpl", "bind",
-            "(" + ADDRESS + "I)Ljava/nio/channels/ServerSocketChannel;",
-            "afterBind", "(Ljava/nio/channels/ServerSocketChannel;)V"),
-        passReturnValueOnExit("sun.nio.ch.ServerSocketChannelImpl", "accept",
-            "()Ljava/nio/channels/SocketChannel;",
-            "afterAccept", "(Ljava/nio/channels/SocketChannel;)V"));
+            "(" + ADDRESS + "I)" + SERVER_CHANNEL, "afterBind", "(" + SERVER_CHANNEL + ")V"),
+        replaceReturnValueWithThisOnExit("sun.nio.ch.ServerSocketChannelImpl", "getLocalAddress",
+            "()" + ADDRESS, "reportedAddress", "(" + SERVER_CHANNEL + ADDRESS + ")" + ADDRESS),
+        replaceReturnValueWithThisOnExit("sun.nio.ch.ServerSocketChannelImpl", "localAddress",
+            "()" + ADDRESS, "reportedAddress", "(" + SERVER_CHANNEL + ADDRESS + ")" + ADDRESS),
+        passThisOnExit("sun.nio.ch.ServerSocketChannelImpl", "implCloseSelectableChannel", "()V",
+            "afterClose", "(" + SERVER_CHANNEL + ")V"),
+        replaceReturnValueWithThisOnExit("sun.nio.ch.ServerSocketChannelImpl", "accept",
+            "()Ljava/nio/channels/SocketChannel;", "accepted",
+            "(" + SERVER_CHANNEL + "Ljava/nio/channels/SocketChannel;)"
+                + "Ljava/nio/channels/SocketChannel;"),
+        answerOnEnter("java.net.InetAddress", "getAllByName",
+            "(Ljava/lang/String;)[" + INET_ADDRESS, 0, "resolve",
+            "(Ljava/lang/String;)[" + INET_ADDRESS));
   }
 }

@@ -1,0 +1,50 @@
+package dev.jmesh.dataplane.settings;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The settings of the embedded engine: how the workload's ports are named to the mesh, how long
+ * the first mesh connection waits for config, and Envoy-like limits and timeouts. See
+ * docs/configuration.md.
+ *
+ * @param servicePorts port to its Istio port name ({@code tcp-echo}, {@code grpc}, {@code http}),
+ *     whose prefix gives the protocol; a bound port not listed is announced as {@code http-PORT}
+ * @param firstConfigTimeout how long the first mesh connect, bind or lookup waits for the first
+ *     config and certificate
+ * @param protocolDetectionTimeout how long PERMISSIVE waits for a client's first bytes before
+ *     taking it for plaintext (server-speaks-first protocols wait this long)
+ * @param requestHeadersTimeout how long a client may take to send a request's headers (slowloris)
+ * @param idleTimeout how long a connection may carry nothing before it is closed
+ * @param maxRequestBodyBytes larger request bodies are refused with 413; 0 for no limit
+ * @param drainTimeout how long shutdown waits for in-flight requests
+ */
+public record EngineSettings(
+    Map<Integer, String> servicePorts,
+    Duration firstConfigTimeout,
+    Duration protocolDetectionTimeout,
+    Duration requestHeadersTimeout,
+    Duration idleTimeout,
+    long maxRequestBodyBytes,
+    Duration drainTimeout) {
+
+  public static final EngineSettings DEFAULTS =
+      new EngineSettings(
+          Map.of(),
+          Duration.ofSeconds(10),
+          Duration.ofSeconds(5),
+          Duration.ofSeconds(10),
+          Duration.ofHours(1),
+          1L << 30,
+          Duration.ofSeconds(5));
+
+  public EngineSettings {
+    servicePorts = Map.copyOf(servicePorts);
+  }
+
+  /** The Istio port name a bound port is announced with. */
+  public String portName(int port) {
+    String name = servicePorts.get(port);
+    return name != null ? name : "http-" + port;
+  }
+}
