@@ -201,11 +201,15 @@ public final class ServiceRegistry {
           }
         }
       }
+      // Pods are not read, so a slice carries Istio's tlsMode label for the pods it lists.
+      Map<String, String> labels = "istio".equals(
+          slice.meta().labels().get(ServiceEndpoint.TLS_MODE_LABEL))
+          ? Map.of(ServiceEndpoint.TLS_MODE_LABEL, "istio") : Map.of();
       for (EndpointSlice.Endpoint e : slice.endpoints()) {
         for (String address : e.addresses()) {
           // A slice knows the zone, not the region: Istio's locality is then "/zone".
           String locality = e.zone().isEmpty() ? "" : "/" + e.zone();
-          endpoints.add(new ServiceEndpoint(address, ports, Map.of(), locality, 1, "", e.ready(),
+          endpoints.add(new ServiceEndpoint(address, ports, labels, locality, 1, "", e.ready(),
               "EndpointSlice " + slice.namespace() + "/" + slice.name()));
         }
       }

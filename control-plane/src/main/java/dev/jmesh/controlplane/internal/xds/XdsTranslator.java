@@ -34,11 +34,13 @@ public final class XdsTranslator {
 
   /**
    * What a proxy's outbound configuration depends on: its namespace (exportTo, Sidecar,
-   * short names, rule precedence) and labels (Sidecar selectors, {@code sourceLabels}).
+   * short names, rule precedence), labels (Sidecar selectors, {@code sourceLabels}) and
+   * whether it takes auto mTLS's {@code transport_socket_matches}.
    * Proxies with the same shape share one {@link OutboundResources}.
    */
   public static String shapeKey(ProxyNode node) {
-    return node.namespace() + "|" + new TreeMap<>(node.labels());
+    return node.namespace() + "|" + new TreeMap<>(node.labels())
+        + (node.takesTransportSocketMatches() ? "|matches" : "");
   }
 
   /**
@@ -101,6 +103,8 @@ public final class XdsTranslator {
     SortedMap<String, Message> clusters = new TreeMap<>();
     SortedMap<String, Message> endpoints = new TreeMap<>();
     Map<String, OutboundResources.LocalityCluster> byLocality = new HashMap<>();
+    boolean autoMtls = snapshot.meshConfig().enableAutoMtls()
+        && node.takesTransportSocketMatches();
     for (MeshService service : registry.services()) {
       if (!scope.sees(service)) {
         continue;
@@ -109,7 +113,7 @@ public final class XdsTranslator {
       VirtualService vs = routes.get(service.hostname());
       for (ServicePort port : service.ports()) {
         addClusters(service, port, rule, clusters, endpoints, byLocality,
-            snapshot.meshConfig().trustDomain());
+            snapshot.meshConfig().trustDomain(), autoMtls);
         String name = ClusterNames.listener(service.hostname(), port.number());
         String defaultCluster = ClusterNames.outbound(port.number(), "", service.hostname());
         if (port.isHttp() || port.protocol().equals("TCP") && vs != null && !vs.http().isEmpty()
@@ -207,7 +211,8 @@ public final class XdsTranslator {
 
   private static void addClusters(MeshService service, ServicePort port, DestinationRule rule,
       SortedMap<String, Message> clusters, SortedMap<String, Message> endpoints,
-      Map<String, OutboundResources.LocalityCluster> byLocality, String trustDomain) {
+      Map<String, OutboundResources.LocalityCluster> byLocality, String trustDomain,
+      boolean autoMtls) {
     List<DestinationRule.Subset> subsets = new ArrayList<>();
     subsets.add(null);
     if (rule != null) {
@@ -220,7 +225,8 @@ public final class XdsTranslator {
           selected.add(e);
         }
       }
-      Cluster cluster = ClusterBuilder.build(service, port, rule, subset, selected, trustDomain);
+      Cluster cluster = ClusterBuilder.build(service, port, rule, subset, selected, trustDomain,
+          autoMtls);
       clusters.put(cluster.getName(), cluster);
       if (cluster.getType() == Cluster.DiscoveryType.EDS) {
         LocalityLoadBalancer balancer =
