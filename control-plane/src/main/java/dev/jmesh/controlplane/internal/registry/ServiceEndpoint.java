@@ -29,11 +29,11 @@ public record ServiceEndpoint(
 
   /**
    * Whether a mesh proxy serves this endpoint, so auto mTLS may use ISTIO_MUTUAL: a workload
-   * labelled {@code security.istio.io/tlsMode: istio} or one registered by jmesh's agent.
+   * labelled {@code security.istio.io/tlsMode: istio} (the registry gives that label to
+   * workloads registered by jmesh's agent).
    */
   public boolean meshed() {
-    return "istio".equals(labels.get(TLS_MODE_LABEL))
-        || labels.containsKey(ServiceRegistry.REGISTERED_SERVICE_LABEL);
+    return "istio".equals(labels.get(TLS_MODE_LABEL));
   }
 
   /** Whether this endpoint carries every label of {@code selector} (a DestinationRule subset). */

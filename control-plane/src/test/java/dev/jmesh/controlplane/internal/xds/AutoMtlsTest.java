@@ -38,8 +38,7 @@ class AutoMtlsTest {
     TestMesh.write(dir, "services.yaml", TestMesh.resource("bookinfo/services.yaml")
         .replace("labels: {app: reviews, version: v1}",
             "labels: {app: reviews, version: v1, security.istio.io/tlsMode: istio}")
-        .replace("labels: {app: reviews, version: v2}",
-            "labels: {app: reviews, version: v2, jmesh.dev/service: reviews}"));
+        .replace("  name: reviews-v2\n", "  name: reviews-v2\n  labels: {jmesh.dev/service: reviews}\n"));
     TestMesh.write(dir, "legacy.yaml", String.join("\n",
         "apiVersion: networking.istio.io/v1",
         "kind: ServiceEntry",
@@ -119,6 +118,34 @@ class AutoMtlsTest {
     }
     assertThat(meshed).containsExactly(Map.entry("127.0.0.13", true),
         Map.entry("127.0.0.14", true), Map.entry("127.0.0.15", false));
+  }
+
+  @Test
+  void kubernetesSliceMarkedAsMeshedGivesTlsModeIstio() {
+    String slice = String.join("\n",
+        "apiVersion: v1",
+        "kind: Service",
+        "metadata: {name: web}",
+        "spec: {ports: [{name: http, port: 80, targetPort: 8080}]}",
+        "---",
+        "apiVersion: discovery.k8s.io/v1",
+        "kind: EndpointSlice",
+        "metadata:",
+        "  name: web-abc",
+        "  labels: {kubernetes.io/service-name: web, security.istio.io/tlsMode: istio}",
+        "addressType: IPv4",
+        "ports: [{name: http, port: 8080}]",
+        "endpoints: [{addresses: [10.1.0.5]}]",
+        "");
+    ClusterLoadAssignment cla = (ClusterLoadAssignment) translate(AGENT, "web.yaml", slice)
+        .get(TypeUrls.ENDPOINT, "outbound|80||web.default.svc.cluster.local");
+    assertThat(cla.getEndpoints(0).getLbEndpoints(0).getMetadata()
+        .getFilterMetadataOrThrow("envoy.transport_socket_match").getFieldsOrThrow("tlsMode")
+        .getStringValue()).isEqualTo("istio");
+    ClusterLoadAssignment plain = (ClusterLoadAssignment) translate(AGENT, "web.yaml",
+        slice.replace(", security.istio.io/tlsMode: istio", ""))
+        .get(TypeUrls.ENDPOINT, "outbound|80||web.default.svc.cluster.local");
+    assertThat(plain.getEndpoints(0).getLbEndpoints(0).hasMetadata()).isFalse();
   }
 
   @Test
