@@ -246,7 +246,8 @@ final class ClusterBuilder {
         c.setLbPolicy(Cluster.LbPolicy.RANDOM);
         break;
       case "PASSTHROUGH":
-        c.clearEdsClusterConfig().clearLoadAssignment()
+        // An original-destination cluster has no endpoints to match sockets on (Istio's too).
+        c.clearEdsClusterConfig().clearLoadAssignment().clearTransportSocketMatches()
             .setType(Cluster.DiscoveryType.ORIGINAL_DST)
             .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED);
         return;

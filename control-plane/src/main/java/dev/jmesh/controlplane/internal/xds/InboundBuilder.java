@@ -320,6 +320,32 @@ final class InboundBuilder {
     return MtlsMode.PERMISSIVE;
   }
 
+  /**
+   * The mTLS mode a namespace's servers are known to have without looking at workloads: its
+   * namespace-wide PeerAuthentication, else the mesh-wide one, else PERMISSIVE (istiod's best
+   * effort inference for auto mTLS).
+   */
+  static MtlsMode namespaceMtlsMode(MeshSnapshot snapshot, String namespace) {
+    String root = snapshot.meshConfig().rootNamespace();
+    MtlsMode mesh = MtlsMode.UNSET;
+    for (ConfigResource r : snapshot.resources()) {
+      if (!(r instanceof PeerAuthentication)) {
+        continue;
+      }
+      PeerAuthentication pa = (PeerAuthentication) r;
+      if (!pa.selector().isEmpty() || pa.mode() == MtlsMode.UNSET) {
+        continue;
+      }
+      if (pa.namespace().equals(namespace)) {
+        return pa.mode();
+      }
+      if (pa.namespace().equals(root) && mesh == MtlsMode.UNSET) {
+        mesh = pa.mode();
+      }
+    }
+    return mesh == MtlsMode.UNSET ? MtlsMode.PERMISSIVE : mesh;
+  }
+
   /** Policies selecting the workload: its namespace's (by selector) and the root namespace's. */
   static List<AuthorizationPolicy> policies(MeshSnapshot snapshot, ProxyNode node) {
     List<AuthorizationPolicy> out = new ArrayList<>();

@@ -2,6 +2,7 @@ package dev.jmesh.controlplane.internal.xds;
 
 import com.google.protobuf.Message;
 import dev.jmesh.controlplane.config.DestinationRule;
+import dev.jmesh.controlplane.config.PeerAuthentication.MtlsMode;
 import dev.jmesh.controlplane.config.ServicePort;
 import dev.jmesh.controlplane.config.Sidecar;
 import dev.jmesh.controlplane.config.VirtualService;
@@ -111,9 +112,13 @@ public final class XdsTranslator {
       }
       DestinationRule rule = rules.get(service.hostname());
       VirtualService vs = routes.get(service.hostname());
+      // Like istiod, auto mTLS stays plaintext towards a namespace (or mesh) whose
+      // PeerAuthentication disables mTLS: its servers would not take it.
+      boolean serviceAutoMtls = autoMtls
+          && InboundBuilder.namespaceMtlsMode(snapshot, service.namespace()) != MtlsMode.DISABLE;
       for (ServicePort port : service.ports()) {
         addClusters(service, port, rule, clusters, endpoints, byLocality,
-            snapshot.meshConfig().trustDomain(), autoMtls);
+            snapshot.meshConfig().trustDomain(), serviceAutoMtls);
         String name = ClusterNames.listener(service.hostname(), port.number());
         String defaultCluster = ClusterNames.outbound(port.number(), "", service.hostname());
         if (port.isHttp() || port.protocol().equals("TCP") && vs != null && !vs.http().isEmpty()

@@ -198,6 +198,22 @@ class AutoMtlsTest {
   }
 
   @Test
+  void namespaceThatDisablesMtlsGetsPlaintext() {
+    String pa = String.join("\n",
+        "apiVersion: security.istio.io/v1",
+        "kind: PeerAuthentication",
+        "metadata: {name: off, namespace: NS}",
+        "spec: {mtls: {mode: DISABLE}}",
+        "");
+    assertThat(((Cluster) translate(AGENT, "pa.yaml", pa.replace("NS", "default"))
+        .get(TypeUrls.CLUSTER, REVIEWS)).getTransportSocketMatchesCount()).isZero();
+    assertThat(((Cluster) translate(AGENT, "pa.yaml", pa.replace("NS", "istio-system"))
+        .get(TypeUrls.CLUSTER, REVIEWS)).getTransportSocketMatchesCount()).isZero();
+    assertThat(((Cluster) translate(AGENT, "pa.yaml", pa.replace("NS", "other"))
+        .get(TypeUrls.CLUSTER, REVIEWS)).getTransportSocketMatchesCount()).isEqualTo(2);
+  }
+
+  @Test
   void allowAnyGoesToPassthroughCluster() throws Exception {
     Listener l = (Listener) translate(AGENT).get(TypeUrls.LISTENER, "virtualOutbound");
     assertThat(l.getFilterChains(0).getFilters(0).getTypedConfig().unpack(TcpProxy.class)
