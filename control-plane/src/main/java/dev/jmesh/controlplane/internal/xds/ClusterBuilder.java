@@ -202,7 +202,8 @@ final class ClusterBuilder {
     c.addTransportSocketMatches(Cluster.TransportSocketMatch.newBuilder()
         .setName("tlsMode-disabled")
         .setMatch(Struct.getDefaultInstance())
-        .setTransportSocket(TransportSocket.newBuilder().setName("envoy.transport_sockets.raw_buffer")
+        .setTransportSocket(TransportSocket.newBuilder()
+            .setName("envoy.transport_sockets.raw_buffer")
             .setTypedConfig(Any.pack(RawBuffer.getDefaultInstance()))));
   }
 

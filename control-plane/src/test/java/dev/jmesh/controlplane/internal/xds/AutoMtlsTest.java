@@ -38,7 +38,8 @@ class AutoMtlsTest {
     TestMesh.write(dir, "services.yaml", TestMesh.resource("bookinfo/services.yaml")
         .replace("labels: {app: reviews, version: v1}",
             "labels: {app: reviews, version: v1, security.istio.io/tlsMode: istio}")
-        .replace("  name: reviews-v2\n", "  name: reviews-v2\n  labels: {jmesh.dev/service: reviews}\n"));
+        .replace("  name: reviews-v2\n",
+            "  name: reviews-v2\n  labels: {jmesh.dev/service: reviews}\n"));
     TestMesh.write(dir, "legacy.yaml", String.join("\n",
         "apiVersion: networking.istio.io/v1",
         "kind: ServiceEntry",
