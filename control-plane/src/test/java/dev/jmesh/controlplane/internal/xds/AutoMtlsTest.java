@@ -155,6 +155,12 @@ class AutoMtlsTest {
     assertThat(c.getTransportSocketMatchesCount()).isZero();
     assertThat(c.hasTransportSocket()).isFalse();
     assertThat(XdsTranslator.shapeKey(GRPC)).isNotEqualTo(XdsTranslator.shapeKey(AGENT));
+    // Who the client is comes from the node's user_agent_name.
+    assertThat(ProxyNode.from(io.envoyproxy.envoy.config.core.v3.Node.newBuilder()
+        .setId("a").setUserAgentName("jmesh").build()).takesTransportSocketMatches()).isTrue();
+    assertThat(ProxyNode.from(io.envoyproxy.envoy.config.core.v3.Node.newBuilder()
+        .setId("g").setUserAgentName("gRPC Java").build()).takesTransportSocketMatches())
+        .isFalse();
   }
 
   @Test
