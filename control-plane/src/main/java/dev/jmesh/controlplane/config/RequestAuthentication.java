@@ -14,7 +14,7 @@ public record RequestAuthentication(
       List<String> audiences,
       String jwksUri,
       String jwks,
-      List<String> fromHeaders,
+      List<JwtHeader> fromHeaders,
       List<String> fromParams,
       String outputPayloadToHeader,
       boolean forwardOriginalToken,
@@ -25,6 +25,9 @@ public record RequestAuthentication(
       fromParams = List.copyOf(fromParams);
     }
   }
+
+  /** A header a token may come in, with the prefix before it ({@code "Bearer "}) or empty. */
+  public record JwtHeader(String name, String prefix) {}
 
   public RequestAuthentication {
     selector = Map.copyOf(selector);

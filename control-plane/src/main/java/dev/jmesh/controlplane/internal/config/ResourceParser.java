@@ -31,7 +31,7 @@ public final class ResourceParser {
   private static final Set<String> TELEMETRY =
       Set.of("telemetry.istio.io/v1", "telemetry.istio.io/v1alpha1");
   private static final Set<String> LATER_KINDS =
-      Set.of("Gateway", "EnvoyFilter", "ProxyConfig",
+      Set.of("Gateway", "ProxyConfig",
           "WorkloadGroup", "WasmPlugin");
 
   /** Identity under which problems of {@code mesh.yaml} are reported. */
@@ -135,6 +135,8 @@ public final class ResourceParser {
           return NetworkingParser.destinationRule(meta, spec);
         case "Sidecar":
           return NetworkingParser.sidecar(meta, spec);
+        case "EnvoyFilter":
+          return EnvoyFilterParser.parse(meta, spec);
         default:
           return null;
       }

@@ -58,8 +58,12 @@ final class SecurityParser {
         Fields.enumValue(spec.get("action"), "action", AuthorizationPolicy.Action.class,
             AuthorizationPolicy.Action.ALLOW);
     String provider = spec.path("provider", "name").text("provider.name", "");
-    if (action == AuthorizationPolicy.Action.CUSTOM && provider.isEmpty()) {
-      throw fail(spec, "action CUSTOM needs provider.name (an extensionProvider in mesh.yaml)");
+    if (action == AuthorizationPolicy.Action.CUSTOM) {
+      // Refused rather than ignored: skipping a policy meant to deny would open the workload.
+      throw fail(spec.get("action"), "action CUSTOM needs an external authorizer"
+          + (provider.isEmpty() ? "" : " (provider " + provider + ")")
+          + ", which jmesh does not have yet; use ALLOW/DENY rules (with requestPrincipals or"
+          + " request.auth.claims for JWT checks) instead");
     }
     List<AuthorizationPolicy.Rule> rules = new ArrayList<>();
     for (YamlNode r : spec.get("rules").items("rules")) {

@@ -31,12 +31,28 @@ final class TelemetryParser {
       if (!jwksUri.isEmpty() && !jwks.isEmpty()) {
         throw fail(r, "jwtRules: give jwksUri or jwks, not both");
       }
-      if (!jwksUri.isEmpty() && !jwksUri.startsWith("https://") && !jwksUri.startsWith("http://")) {
-        throw fail(r.get("jwksUri"), "jwtRules.jwksUri: '" + jwksUri + "' is not an http(s) URL");
+      if (jwksUri.startsWith("https://") || jwksUri.startsWith("http://")) {
+        // The data path reads keys it is given; it has no fetcher (and no cache or refresh).
+        throw fail(r.get("jwksUri"), "jwtRules.jwksUri: '" + jwksUri + "': fetching a remote"
+            + " JWKS is not supported yet; put the key set inline (jwks: '{\"keys\": [...]}',"
+            + " e.g. the output of curl " + jwksUri + ") or in a local file"
+            + " (jwksUri: file:///etc/jmesh/jwks.json)");
       }
-      List<String> headers = new ArrayList<>();
+      if (!jwksUri.isEmpty() && !jwksUri.startsWith("file:///")) {
+        throw fail(r.get("jwksUri"), "jwtRules.jwksUri: '" + jwksUri + "' is neither a local"
+            + " file (file:///path/jwks.json) nor an http(s) URL");
+      }
+      if (jwksUri.isEmpty() && jwks.isEmpty()) {
+        // Istio would discover the keys from the issuer's OpenID configuration, remotely.
+        throw fail(r, "jwtRules: issuer " + issuer + " needs jwks (the key set inline) or"
+            + " jwksUri: file:///path/jwks.json; discovering keys from the issuer is not"
+            + " supported yet");
+      }
+      List<RequestAuthentication.JwtHeader> headers = new ArrayList<>();
       for (YamlNode h : r.get("fromHeaders").items("jwtRules.fromHeaders")) {
-        headers.add(h.get("name").requiredText("jwtRules.fromHeaders.name"));
+        headers.add(new RequestAuthentication.JwtHeader(
+            h.get("name").requiredText("jwtRules.fromHeaders.name"),
+            h.get("prefix").text("jwtRules.fromHeaders.prefix", "")));
       }
       rules.add(new RequestAuthentication.JwtRule(issuer,
           r.get("audiences").texts("jwtRules.audiences"), jwksUri, jwks, headers,

@@ -24,6 +24,18 @@ public record ServiceEndpoint(
     labels = Map.copyOf(labels);
   }
 
+  /** Istio's label of a workload with a sidecar, whose value {@code istio} means it takes mTLS. */
+  public static final String TLS_MODE_LABEL = "security.istio.io/tlsMode";
+
+  /**
+   * Whether a mesh proxy serves this endpoint, so auto mTLS may use ISTIO_MUTUAL: a workload
+   * labelled {@code security.istio.io/tlsMode: istio} (the registry gives that label to
+   * workloads registered by jmesh's agent).
+   */
+  public boolean meshed() {
+    return "istio".equals(labels.get(TLS_MODE_LABEL));
+  }
+
   /** Whether this endpoint carries every label of {@code selector} (a DestinationRule subset). */
   public boolean matches(Map<String, String> selector) {
     for (Map.Entry<String, String> e : selector.entrySet()) {

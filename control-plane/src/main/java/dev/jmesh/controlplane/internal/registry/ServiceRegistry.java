@@ -132,7 +132,7 @@ public final class ServiceRegistry {
       List<ServicePort> portList = List.copyOf(ports.values());
       List<ServiceEndpoint> endpoints = new ArrayList<>();
       for (WorkloadEntry we : entries) {
-        endpoints.add(endpoint(we.spec(), portList,
+        endpoints.add(endpoint(we, portList,
             "registered " + we.meta().location().file().replace("registration ", "")));
       }
       services.put(host, new MeshService(host, entries.get(0).namespace(), portList, List.of(),
@@ -149,7 +149,7 @@ public final class ServiceRegistry {
     if (!se.workloadSelector().isEmpty()) {
       for (WorkloadEntry we : all) {
         if (we.namespace().equals(se.namespace()) && selects(se.workloadSelector(), we)) {
-          endpoints.add(endpoint(we.spec(), se.ports(),
+          endpoints.add(endpoint(we, se.ports(),
               "WorkloadEntry " + we.namespace() + "/" + we.name()));
         }
       }
@@ -201,11 +201,15 @@ public final class ServiceRegistry {
           }
         }
       }
+      // Pods are not read, so a slice carries Istio's tlsMode label for the pods it lists.
+      Map<String, String> labels = "istio".equals(
+          slice.meta().labels().get(ServiceEndpoint.TLS_MODE_LABEL))
+          ? Map.of(ServiceEndpoint.TLS_MODE_LABEL, "istio") : Map.of();
       for (EndpointSlice.Endpoint e : slice.endpoints()) {
         for (String address : e.addresses()) {
           // A slice knows the zone, not the region: Istio's locality is then "/zone".
           String locality = e.zone().isEmpty() ? "" : "/" + e.zone();
-          endpoints.add(new ServiceEndpoint(address, ports, Map.of(), locality, 1, "", e.ready(),
+          endpoints.add(new ServiceEndpoint(address, ports, labels, locality, 1, "", e.ready(),
               "EndpointSlice " + slice.namespace() + "/" + slice.name()));
         }
       }
@@ -213,7 +217,7 @@ public final class ServiceRegistry {
     if (!svc.selector().isEmpty()) {
       for (WorkloadEntry we : all) {
         if (we.namespace().equals(svc.namespace()) && selects(svc.selector(), we)) {
-          endpoints.add(endpoint(we.spec(), svc.ports(),
+          endpoints.add(endpoint(we, svc.ports(),
               "WorkloadEntry " + we.namespace() + "/" + we.name()));
         }
       }
@@ -231,6 +235,24 @@ public final class ServiceRegistry {
       }
     }
     return true;
+  }
+
+  /**
+   * A WorkloadEntry's endpoint. One registered by jmesh's agent runs a mesh proxy, so it gets
+   * the label Istio's injector gives a pod with a sidecar ({@code tlsMode: istio}), which is
+   * what auto mTLS looks for.
+   */
+  private static ServiceEndpoint endpoint(WorkloadEntry we, List<ServicePort> servicePorts,
+      String source) {
+    ServiceEndpoint e = endpoint(we.spec(), servicePorts, source);
+    if (!we.meta().labels().containsKey(REGISTERED_SERVICE_LABEL)
+        || e.labels().containsKey(ServiceEndpoint.TLS_MODE_LABEL)) {
+      return e;
+    }
+    Map<String, String> labels = new LinkedHashMap<>(e.labels());
+    labels.put(ServiceEndpoint.TLS_MODE_LABEL, "istio");
+    return new ServiceEndpoint(e.address(), e.ports(), labels, e.locality(), e.weight(),
+        e.serviceAccount(), e.ready(), e.source());
   }
 
   private static ServiceEndpoint endpoint(WorkloadEntry.Workload w, List<ServicePort> servicePorts,

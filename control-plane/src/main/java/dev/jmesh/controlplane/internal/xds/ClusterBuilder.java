@@ -1,6 +1,8 @@
 package dev.jmesh.controlplane.internal.xds;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import com.google.protobuf.UInt32Value;
 import dev.jmesh.controlplane.config.DestinationRule;
 import dev.jmesh.controlplane.config.ServicePort;
@@ -17,6 +19,7 @@ import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.type.v3.Percent;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateProviderPluginInstance;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
@@ -49,6 +52,17 @@ final class ClusterBuilder {
 
   static Cluster build(MeshService service, ServicePort port, DestinationRule rule,
       DestinationRule.Subset subset, List<ServiceEndpoint> dnsEndpoints, String trustDomain) {
+    return build(service, port, rule, subset, dnsEndpoints, trustDomain, false);
+  }
+
+  /**
+   * The cluster; with {@code autoMtls} (Istio's {@code enableAutoMtls}, for clients that take
+   * {@code transport_socket_matches}) a cluster whose rule sets no {@code tls} uses ISTIO_MUTUAL
+   * towards endpoints labelled as meshed and plaintext towards the rest.
+   */
+  static Cluster build(MeshService service, ServicePort port, DestinationRule rule,
+      DestinationRule.Subset subset, List<ServiceEndpoint> dnsEndpoints, String trustDomain,
+      boolean autoMtls) {
     String name = ClusterNames.outbound(port.number(), subset == null ? "" : subset.name(),
         service.hostname());
     Policy policy = Policy.resolve(rule, subset, port.number());
@@ -70,7 +84,15 @@ final class ClusterBuilder {
             .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED);
         return c.build();
     }
-    applyTls(c, policy.tls, service, port, subset, dnsEndpoints, trustDomain);
+    if (policy.tls != null) {
+      TransportSocket socket = tlsSocket(policy.tls, service, port, subset, dnsEndpoints,
+          trustDomain);
+      if (socket != null) {
+        c.setTransportSocket(socket);
+      }
+    } else if (autoMtls && !service.external()) {
+      addAutoMtls(c, service, port, subset, dnsEndpoints, trustDomain);
+    }
     applyLoadBalancer(c, policy.loadBalancer);
     applyConnectionPool(c, policy.connectionPool, port);
     if (policy.outlierDetection != null) {
@@ -119,11 +141,11 @@ final class ClusterBuilder {
    * from {@code credentialName} or files, is not configured yet).
    * Certificates are referenced by provider instance, as in Istio's proxyless bootstrap.
    */
-  private static void applyTls(Cluster.Builder c, DestinationRule.ClientTls tls,
+  private static TransportSocket tlsSocket(DestinationRule.ClientTls tls,
       MeshService service, ServicePort port, DestinationRule.Subset subset,
       List<ServiceEndpoint> endpoints, String trustDomain) {
-    if (tls == null || tls.mode().equals("DISABLE")) {
-      return;
+    if (tls.mode().equals("DISABLE")) {
+      return null;
     }
     CommonTlsContext.Builder common = CommonTlsContext.newBuilder();
     CertificateValidationContext.Builder validation = CertificateValidationContext.newBuilder();
@@ -156,8 +178,33 @@ final class ClusterBuilder {
     if (!sni.isEmpty()) {
       upstream.setSni(sni);
     }
-    c.setTransportSocket(TransportSocket.newBuilder().setName("envoy.transport_sockets.tls")
-        .setTypedConfig(Any.pack(upstream.build())));
+    return TransportSocket.newBuilder().setName("envoy.transport_sockets.tls")
+        .setTypedConfig(Any.pack(upstream.build())).build();
+  }
+
+  /** Endpoint metadata that auto mTLS's matches look for, on endpoints of meshed workloads. */
+  static final String TRANSPORT_SOCKET_MATCH = "envoy.transport_socket_match";
+
+  /**
+   * Istio's auto mTLS: {@code tlsMode-istio} (ISTIO_MUTUAL, as an explicit rule would build it)
+   * for endpoints whose metadata says {@code tlsMode: istio}, {@code tlsMode-disabled}
+   * (plaintext) for every other.
+   */
+  private static void addAutoMtls(Cluster.Builder c, MeshService service, ServicePort port,
+      DestinationRule.Subset subset, List<ServiceEndpoint> endpoints, String trustDomain) {
+    TransportSocket mtls = tlsSocket(new DestinationRule.ClientTls("ISTIO_MUTUAL", "", List.of()),
+        service, port, subset, endpoints, trustDomain);
+    c.addTransportSocketMatches(Cluster.TransportSocketMatch.newBuilder()
+        .setName("tlsMode-istio")
+        .setMatch(Struct.newBuilder().putFields("tlsMode",
+            Value.newBuilder().setStringValue("istio").build()))
+        .setTransportSocket(mtls));
+    c.addTransportSocketMatches(Cluster.TransportSocketMatch.newBuilder()
+        .setName("tlsMode-disabled")
+        .setMatch(Struct.getDefaultInstance())
+        .setTransportSocket(TransportSocket.newBuilder()
+            .setName("envoy.transport_sockets.raw_buffer")
+            .setTypedConfig(Any.pack(RawBuffer.getDefaultInstance()))));
   }
 
   private static CertificateProviderPluginInstance provider(String certificate) {
@@ -200,7 +247,8 @@ final class ClusterBuilder {
         c.setLbPolicy(Cluster.LbPolicy.RANDOM);
         break;
       case "PASSTHROUGH":
-        c.clearEdsClusterConfig().clearLoadAssignment()
+        // An original-destination cluster has no endpoints to match sockets on (Istio's too).
+        c.clearEdsClusterConfig().clearLoadAssignment().clearTransportSocketMatches()
             .setType(Cluster.DiscoveryType.ORIGINAL_DST)
             .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED);
         return;

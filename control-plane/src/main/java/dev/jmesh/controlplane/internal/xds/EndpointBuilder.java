@@ -1,10 +1,13 @@
 package dev.jmesh.controlplane.internal.xds;
 
+import com.google.protobuf.Struct;
 import com.google.protobuf.UInt32Value;
+import com.google.protobuf.Value;
 import dev.jmesh.controlplane.internal.registry.ServiceEndpoint;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.HealthStatus;
 import io.envoyproxy.envoy.config.core.v3.Locality;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
@@ -43,14 +46,22 @@ final class EndpointBuilder {
   }
 
   static LbEndpoint lbEndpoint(ServiceEndpoint e, int port) {
-    return LbEndpoint.newBuilder()
+    LbEndpoint.Builder lb = LbEndpoint.newBuilder()
         .setEndpoint(Endpoint.newBuilder().setAddress(Address.newBuilder()
             .setSocketAddress(SocketAddress.newBuilder()
                 .setAddress(e.address()).setPortValue(port))))
         .setHealthStatus(e.ready() ? HealthStatus.HEALTHY : HealthStatus.UNHEALTHY)
-        .setLoadBalancingWeight(UInt32Value.of(e.weight()))
-        .build();
+        .setLoadBalancingWeight(UInt32Value.of(e.weight()));
+    if (e.meshed()) {
+      // What auto mTLS's tlsMode-istio transport socket match selects, as istiod writes it.
+      lb.setMetadata(Metadata.newBuilder().putFilterMetadata(
+          ClusterBuilder.TRANSPORT_SOCKET_MATCH, TLS_MODE_ISTIO));
+    }
+    return lb.build();
   }
+
+  private static final Struct TLS_MODE_ISTIO = Struct.newBuilder()
+      .putFields("tlsMode", Value.newBuilder().setStringValue("istio").build()).build();
 
   static LocalityLbEndpoints.Builder locality(String locality) {
     Locality.Builder l = Locality.newBuilder();

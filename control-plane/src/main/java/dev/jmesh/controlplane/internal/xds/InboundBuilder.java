@@ -4,8 +4,10 @@ import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
 import dev.jmesh.controlplane.config.AuthorizationPolicy;
 import dev.jmesh.controlplane.config.ConfigResource;
+import dev.jmesh.controlplane.config.EnvoyFilter;
 import dev.jmesh.controlplane.config.PeerAuthentication;
 import dev.jmesh.controlplane.config.PeerAuthentication.MtlsMode;
+import dev.jmesh.controlplane.config.RequestAuthentication;
 import dev.jmesh.controlplane.config.ServicePort;
 import dev.jmesh.controlplane.internal.config.MeshSnapshot;
 import dev.jmesh.controlplane.internal.registry.MeshService;
@@ -44,8 +46,9 @@ import java.util.TreeMap;
  * among the endpoints of the registry), named like Istio's proxyless inbound listeners
  * ({@code xds.istio.io/grpc/lds/inbound/10.0.0.7:9080}). Each carries the port's mTLS mode from
  * PeerAuthentication (a TLS chain, a plaintext chain, or both behind the TLS inspector for
- * PERMISSIVE) and the AuthorizationPolicies that select the workload as RBAC filters (CUSTOM
- * is left to the data path, then DENY, then ALLOW, as Istio orders them). Certificates are
+ * PERMISSIVE), its RequestAuthentications as the JWT filter, the AuthorizationPolicies that
+ * select the workload as RBAC filters (AUDIT, then DENY, then ALLOW, as istiod orders them;
+ * CUSTOM is refused by validation) and EnvoyFilter local rate limits. Certificates are
  * named, not carried: instance {@code default}, certificates {@code default} and
  * {@code ROOTCA}, as in Istio's proxyless bootstrap.
  */
@@ -116,13 +119,12 @@ final class InboundBuilder {
   private static Listener listener(String name, String address, int port, ServicePort servicePort,
       MeshSnapshot snapshot, ProxyNode node) {
     MtlsMode mode = mtlsMode(snapshot, node, port);
-    List<AuthorizationPolicy> policies = policies(snapshot, node);
     Listener.Builder l = Listener.newBuilder()
         .setName(name)
         .setTrafficDirection(TrafficDirection.INBOUND)
         .setAddress(Address.newBuilder().setSocketAddress(
             SocketAddress.newBuilder().setAddress(address).setPortValue(port)));
-    FilterChain chain = chain(name, port, servicePort, policies);
+    FilterChain chain = chain(port, servicePort, Policies.of(snapshot, node));
     switch (mode) {
       case STRICT:
         l.addFilterChains(chain.toBuilder().setName("inbound-mtls")
@@ -145,11 +147,16 @@ final class InboundBuilder {
     return l.build();
   }
 
-  private static FilterChain chain(String name, int port, ServicePort servicePort,
-      List<AuthorizationPolicy> policies) {
-    RBAC deny = RbacBuilder.build(policies, AuthorizationPolicy.Action.DENY);
-    RBAC allow = RbacBuilder.build(policies, AuthorizationPolicy.Action.ALLOW);
-    if (servicePort.isHttp()) {
+  /**
+   * The policies of the proxy's chains, in istiod's filter order: JWT authentication, then
+   * RBAC for AUDIT (LOG), DENY and ALLOW, then EnvoyFilter local rate limits, then the router.
+   */
+  private static FilterChain chain(int port, ServicePort servicePort, Policies policies) {
+    boolean tcp = !servicePort.isHttp();
+    RBAC audit = RbacBuilder.build(policies.authorization, AuthorizationPolicy.Action.AUDIT, tcp);
+    RBAC deny = RbacBuilder.build(policies.authorization, AuthorizationPolicy.Action.DENY, tcp);
+    RBAC allow = RbacBuilder.build(policies.authorization, AuthorizationPolicy.Action.ALLOW, tcp);
+    if (!tcp) {
       HttpConnectionManager.Builder hcm = HttpConnectionManager.newBuilder()
           .setStatPrefix("inbound_" + port)
           .setCodecType(HttpConnectionManager.CodecType.AUTO)
@@ -158,11 +165,26 @@ final class InboundBuilder {
                   .addDomains("*")
                   .addRoutes(Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/"))
                       .setNonForwardingAction(NonForwardingAction.getDefaultInstance()))));
+      HttpFilter jwt = JwtAuthnBuilder.filter(policies.authentication);
+      if (jwt != null) {
+        hcm.addHttpFilters(jwt);
+      }
+      if (audit != null) {
+        hcm.addHttpFilters(rbacFilter("envoy.filters.http.rbac.audit", audit));
+      }
       if (deny != null) {
         hcm.addHttpFilters(rbacFilter("envoy.filters.http.rbac.deny", deny));
       }
       if (allow != null) {
         hcm.addHttpFilters(rbacFilter("envoy.filters.http.rbac", allow));
+      }
+      for (EnvoyFilter ef : policies.envoyFilters) {
+        for (EnvoyFilter.LocalRateLimitPatch p : ef.patches()) {
+          if (p.portNumber() == 0 || p.portNumber() == port) {
+            hcm.addHttpFilters(HttpFilter.newBuilder().setName(LOCAL_RATE_LIMIT)
+                .setTypedConfig(Any.pack(p.config())));
+          }
+        }
       }
       hcm.addHttpFilters(HttpFilter.newBuilder().setName(RouteBuilder.FAULT_FILTER)
               .setTypedConfig(Any.pack(HTTPFault.getDefaultInstance())))
@@ -173,6 +195,9 @@ final class InboundBuilder {
           .setTypedConfig(Any.pack(hcm.build()))).build();
     }
     FilterChain.Builder chain = FilterChain.newBuilder();
+    if (audit != null) {
+      chain.addFilters(networkRbac("envoy.filters.network.rbac.audit", port, audit));
+    }
     if (deny != null) {
       chain.addFilters(networkRbac("envoy.filters.network.rbac.deny", port, deny));
     }
@@ -185,6 +210,52 @@ final class InboundBuilder {
                 .setStatPrefix("inbound_" + port).setCluster("inbound|" + port + "||")
                 .build())))
         .build();
+  }
+
+  static final String LOCAL_RATE_LIMIT = "envoy.filters.http.local_ratelimit";
+
+  /** The workload policies its inbound chains enforce, selected once per listener. */
+  private static final class Policies {
+    final List<AuthorizationPolicy> authorization;
+    final List<RequestAuthentication> authentication;
+    final List<EnvoyFilter> envoyFilters;
+
+    private Policies(List<AuthorizationPolicy> authorization,
+        List<RequestAuthentication> authentication, List<EnvoyFilter> envoyFilters) {
+      this.authorization = authorization;
+      this.authentication = authentication;
+      this.envoyFilters = envoyFilters;
+    }
+
+    static Policies of(MeshSnapshot snapshot, ProxyNode node) {
+      List<RequestAuthentication> authn = new ArrayList<>();
+      List<EnvoyFilter> filters = new ArrayList<>();
+      for (ConfigResource r : snapshot.resources()) {
+        if (r instanceof RequestAuthentication) {
+          RequestAuthentication ra = (RequestAuthentication) r;
+          if (selects(snapshot, node, ra.namespace(), ra.selector())) {
+            authn.add(ra);
+          }
+        } else if (r instanceof EnvoyFilter) {
+          EnvoyFilter ef = (EnvoyFilter) r;
+          if (selects(snapshot, node, ef.namespace(), ef.workloadSelector())) {
+            filters.add(ef);
+          }
+        }
+      }
+      return new Policies(policies(snapshot, node), authn, filters);
+    }
+  }
+
+  /**
+   * Whether a policy of {@code namespace} with {@code selector} applies to the proxy: policies
+   * of its own namespace and of the root namespace, when their selector matches its labels.
+   */
+  static boolean selects(MeshSnapshot snapshot, ProxyNode node, String namespace,
+      Map<String, String> selector) {
+    boolean scope = namespace.equals(node.namespace())
+        || namespace.equals(snapshot.meshConfig().rootNamespace());
+    return scope && node.labels().entrySet().containsAll(selector.entrySet());
   }
 
   private static HttpFilter rbacFilter(String name, RBAC rules) {
@@ -249,18 +320,41 @@ final class InboundBuilder {
     return MtlsMode.PERMISSIVE;
   }
 
-  /** Policies selecting the workload: its namespace's (by selector) and the root namespace's. */
-  static List<AuthorizationPolicy> policies(MeshSnapshot snapshot, ProxyNode node) {
+  /**
+   * The mTLS mode a namespace's servers are known to have without looking at workloads: its
+   * namespace-wide PeerAuthentication, else the mesh-wide one, else PERMISSIVE (istiod's best
+   * effort inference for auto mTLS).
+   */
+  static MtlsMode namespaceMtlsMode(MeshSnapshot snapshot, String namespace) {
     String root = snapshot.meshConfig().rootNamespace();
-    List<AuthorizationPolicy> out = new ArrayList<>();
+    MtlsMode mesh = MtlsMode.UNSET;
     for (ConfigResource r : snapshot.resources()) {
-      if (!(r instanceof AuthorizationPolicy)) {
+      if (!(r instanceof PeerAuthentication)) {
         continue;
       }
-      AuthorizationPolicy ap = (AuthorizationPolicy) r;
-      boolean scope = ap.namespace().equals(node.namespace()) || ap.namespace().equals(root);
-      if (scope && node.labels().entrySet().containsAll(ap.selector().entrySet())) {
-        out.add(ap);
+      PeerAuthentication pa = (PeerAuthentication) r;
+      if (!pa.selector().isEmpty() || pa.mode() == MtlsMode.UNSET) {
+        continue;
+      }
+      if (pa.namespace().equals(namespace)) {
+        return pa.mode();
+      }
+      if (pa.namespace().equals(root) && mesh == MtlsMode.UNSET) {
+        mesh = pa.mode();
+      }
+    }
+    return mesh == MtlsMode.UNSET ? MtlsMode.PERMISSIVE : mesh;
+  }
+
+  /** Policies selecting the workload: its namespace's (by selector) and the root namespace's. */
+  static List<AuthorizationPolicy> policies(MeshSnapshot snapshot, ProxyNode node) {
+    List<AuthorizationPolicy> out = new ArrayList<>();
+    for (ConfigResource r : snapshot.resources()) {
+      if (r instanceof AuthorizationPolicy) {
+        AuthorizationPolicy ap = (AuthorizationPolicy) r;
+        if (selects(snapshot, node, ap.namespace(), ap.selector())) {
+          out.add(ap);
+        }
       }
     }
     return out;

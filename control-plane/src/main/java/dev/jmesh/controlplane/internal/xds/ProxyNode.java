@@ -10,12 +10,31 @@ import java.util.Map;
  * Who is asking for configuration: the proxy's id, namespace and labels, read from the xDS
  * {@code node} with Istio's metadata keys ({@code NAMESPACE}, {@code LABELS}) or from an Istio
  * node id ({@code sidecar~10.0.0.1~reviews-v1.default~default.svc.cluster.local}).
+ * {@code userAgent} is the node's {@code user_agent_name}: {@code jmesh} for jmesh's agent,
+ * {@code envoy} for Envoy, {@code gRPC Java} (and the like) for proxyless gRPC.
  */
 public record ProxyNode(String id, String namespace, Map<String, String> labels,
-    java.util.List<String> ips, String locality) {
+    java.util.List<String> ips, String locality, String userAgent) {
+  /** The {@code user_agent_name} of jmesh's agent. */
+  public static final String JMESH_AGENT = "jmesh";
+
   public ProxyNode {
     labels = Map.copyOf(labels);
     ips = java.util.List.copyOf(ips);
+  }
+
+  public ProxyNode(String id, String namespace, Map<String, String> labels,
+      java.util.List<String> ips, String locality) {
+    this(id, namespace, labels, ips, locality, "");
+  }
+
+  /**
+   * Whether the client takes clusters with {@code transport_socket_matches} (Istio's auto
+   * mTLS): jmesh's agent and Envoy do; grpc-xds NACKs such a cluster ("transport-socket-matches
+   * not supported"), and a client that does not say who it is is treated like grpc.
+   */
+  public boolean takesTransportSocketMatches() {
+    return userAgent.equals(JMESH_AGENT) || userAgent.equals("envoy");
   }
 
   public ProxyNode(String id, String namespace, Map<String, String> labels) {
@@ -49,7 +68,7 @@ public record ProxyNode(String id, String namespace, Map<String, String> labels,
         && loc.getSubZone().isEmpty() ? ""
         : loc.getRegion() + "/" + loc.getZone() + "/" + loc.getSubZone();
     return new ProxyNode(node.getId(), namespace.isEmpty() ? "default" : namespace, labels, ips,
-        locality);
+        locality, node.getUserAgentName());
   }
 
   private static String text(Struct md, String key) {

@@ -2,6 +2,7 @@ package dev.jmesh.controlplane.internal.xds;
 
 import com.google.protobuf.Message;
 import dev.jmesh.controlplane.config.DestinationRule;
+import dev.jmesh.controlplane.config.PeerAuthentication.MtlsMode;
 import dev.jmesh.controlplane.config.ServicePort;
 import dev.jmesh.controlplane.config.Sidecar;
 import dev.jmesh.controlplane.config.VirtualService;
@@ -34,11 +35,13 @@ public final class XdsTranslator {
 
   /**
    * What a proxy's outbound configuration depends on: its namespace (exportTo, Sidecar,
-   * short names, rule precedence) and labels (Sidecar selectors, {@code sourceLabels}).
+   * short names, rule precedence), labels (Sidecar selectors, {@code sourceLabels}) and
+   * whether it takes auto mTLS's {@code transport_socket_matches}.
    * Proxies with the same shape share one {@link OutboundResources}.
    */
   public static String shapeKey(ProxyNode node) {
-    return node.namespace() + "|" + new TreeMap<>(node.labels());
+    return node.namespace() + "|" + new TreeMap<>(node.labels())
+        + (node.takesTransportSocketMatches() ? "|matches" : "");
   }
 
   /**
@@ -101,15 +104,21 @@ public final class XdsTranslator {
     SortedMap<String, Message> clusters = new TreeMap<>();
     SortedMap<String, Message> endpoints = new TreeMap<>();
     Map<String, OutboundResources.LocalityCluster> byLocality = new HashMap<>();
+    boolean autoMtls = snapshot.meshConfig().enableAutoMtls()
+        && node.takesTransportSocketMatches();
     for (MeshService service : registry.services()) {
       if (!scope.sees(service)) {
         continue;
       }
       DestinationRule rule = rules.get(service.hostname());
       VirtualService vs = routes.get(service.hostname());
+      // Like istiod, auto mTLS stays plaintext towards a namespace (or mesh) whose
+      // PeerAuthentication disables mTLS: its servers would not take it.
+      boolean serviceAutoMtls = autoMtls
+          && InboundBuilder.namespaceMtlsMode(snapshot, service.namespace()) != MtlsMode.DISABLE;
       for (ServicePort port : service.ports()) {
         addClusters(service, port, rule, clusters, endpoints, byLocality,
-            snapshot.meshConfig().trustDomain());
+            snapshot.meshConfig().trustDomain(), serviceAutoMtls);
         String name = ClusterNames.listener(service.hostname(), port.number());
         String defaultCluster = ClusterNames.outbound(port.number(), "", service.hostname());
         if (port.isHttp() || port.protocol().equals("TCP") && vs != null && !vs.http().isEmpty()
@@ -207,7 +216,8 @@ public final class XdsTranslator {
 
   private static void addClusters(MeshService service, ServicePort port, DestinationRule rule,
       SortedMap<String, Message> clusters, SortedMap<String, Message> endpoints,
-      Map<String, OutboundResources.LocalityCluster> byLocality, String trustDomain) {
+      Map<String, OutboundResources.LocalityCluster> byLocality, String trustDomain,
+      boolean autoMtls) {
     List<DestinationRule.Subset> subsets = new ArrayList<>();
     subsets.add(null);
     if (rule != null) {
@@ -220,7 +230,8 @@ public final class XdsTranslator {
           selected.add(e);
         }
       }
-      Cluster cluster = ClusterBuilder.build(service, port, rule, subset, selected, trustDomain);
+      Cluster cluster = ClusterBuilder.build(service, port, rule, subset, selected, trustDomain,
+          autoMtls);
       clusters.put(cluster.getName(), cluster);
       if (cluster.getType() == Cluster.DiscoveryType.EDS) {
         LocalityLoadBalancer balancer =

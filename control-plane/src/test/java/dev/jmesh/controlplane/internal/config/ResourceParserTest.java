@@ -268,12 +268,15 @@ class ResourceParserTest {
         "  selector: {matchLabels: {app: productpage}}",
         "  jwtRules:",
         "  - issuer: https://accounts.example.com",
-        "    jwksUri: https://accounts.example.com/jwks.json",
+        "    jwksUri: file:///etc/jmesh/jwks.json",
         "    audiences: [bookinfo]",
-        "    fromHeaders: [{name: x-jwt}]",
+        "    fromHeaders: [{name: x-jwt}, {name: authorization, prefix: 'Bearer '}]",
         "    forwardOriginalToken: true",
         ""));
-    assertThat(ra.jwtRules().get(0).fromHeaders()).containsExactly("x-jwt");
+    assertThat(ra.jwtRules().get(0).fromHeaders()).containsExactly(
+        new dev.jmesh.controlplane.config.RequestAuthentication.JwtHeader("x-jwt", ""),
+        new dev.jmesh.controlplane.config.RequestAuthentication.JwtHeader("authorization",
+            "Bearer "));
     assertThat(ra.jwtRules().get(0).forwardOriginalToken()).isTrue();
 
     var t = (dev.jmesh.controlplane.config.Telemetry) one(String.join("\n",

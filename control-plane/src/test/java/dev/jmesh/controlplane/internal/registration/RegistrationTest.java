@@ -112,7 +112,9 @@ class RegistrationTest {
       var service = cp.snapshot().registry().service("inventory.default.svc.cluster.local");
       assertThat(service.ports().get(0).protocol()).isEqualTo("GRPC");
       assertThat(service.endpoints()).singleElement()
-          .satisfies(e -> assertThat(e.labels()).containsEntry("app", "inventory"));
+          .satisfies(e -> assertThat(e.labels()).containsEntry("app", "inventory"))
+          // A registered agent runs a mesh proxy: auto mTLS may use ISTIO_MUTUAL towards it.
+          .satisfies(e -> assertThat(e.meshed()).isTrue());
     }
   }
 
