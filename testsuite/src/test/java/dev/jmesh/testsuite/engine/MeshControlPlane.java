@@ -1,0 +1,114 @@
+package dev.jmesh.testsuite.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jmesh.testing.ForkedJvms;
+import dev.jmesh.testing.MeshPaths;
+import dev.jmesh.testing.MeshedJvm;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.regex.Matcher;
+
+/**
+ * The real control plane with its CA, serving a config directory that tests rewrite, and the join
+ * tokens that give meshed JVMs their identities. One per test class.
+ */
+final class MeshControlPlane {
+
+  static final Duration STARTUP = Duration.ofSeconds(45);
+
+  private final ForkedJvms jvms;
+  private final Path work;
+  private final Path configDir;
+  private final Path caDir;
+  private final int securePort;
+  private final int httpPort;
+
+  private MeshControlPlane(
+      ForkedJvms jvms, Path work, Path configDir, Path caDir, int securePort, int httpPort) {
+    this.jvms = jvms;
+    this.work = work;
+    this.configDir = configDir;
+    this.caDir = caDir;
+    this.securePort = securePort;
+    this.httpPort = httpPort;
+  }
+
+  static MeshControlPlane start(ForkedJvms jvms, Path work) throws IOException {
+    Path config = Files.createDirectories(work.resolve("config"));
+    Path ca = work.resolve("ca");
+    MeshedJvm controlPlane =
+        jvms.start(
+            MeshedJvm.java("control-plane")
+                .jar(MeshPaths.controlPlaneJar())
+                .args(
+                    "--config-dir", config.toString(),
+                    "--xds-port", "off",
+                    "--http-port", "0",
+                    "--ca-dir", ca.toString(),
+                    "--secure-port", "0")
+                .withoutAgent());
+    Matcher ports =
+        controlPlane.awaitOutput(
+            "HTTP on 127\\.0\\.0\\.1:(\\d+), CA \\(TLS\\) on 127\\.0\\.0\\.1:(\\d+)", STARTUP);
+    return new MeshControlPlane(
+        jvms,
+        work,
+        config,
+        ca,
+        Integer.parseInt(ports.group(2)),
+        Integer.parseInt(ports.group(1)));
+  }
+
+  /** {@code host:port} of the TLS port meshed JVMs connect to. */
+  String address() {
+    return "127.0.0.1:" + securePort;
+  }
+
+  int httpPort() {
+    return httpPort;
+  }
+
+  /** A join token for the identity, in an owner-only file. */
+  Path token(String namespace, String serviceAccount) throws IOException {
+    MeshedJvm create =
+        jvms.start(
+            MeshedJvm.java("token-create")
+                .jar(MeshPaths.controlPlaneJar())
+                .args(
+                    "token", "create",
+                    "--namespace", namespace,
+                    "--service-account", serviceAccount,
+                    "--ttl", "1h",
+                    "--ca-dir", caDir.toString())
+                .withoutAgent());
+    assertThat(create.awaitExit(STARTUP)).as(create.output()).isZero();
+    Path file =
+        Files.createTempFile(
+            work,
+            serviceAccount,
+            ".token",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(file, create.stdout().trim());
+    return file;
+  }
+
+  /** Writes (or replaces) one config file, atomically, as an operator's tooling would. */
+  void apply(String name, String yaml) throws IOException {
+    Path tmp = Files.createTempFile(work, name, ".tmp");
+    Files.writeString(tmp, yaml);
+    Files.move(
+        tmp,
+        configDir.resolve(name + ".yaml"),
+        StandardCopyOption.REPLACE_EXISTING,
+        StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  void delete(String name) throws IOException {
+    Files.deleteIfExists(configDir.resolve(name + ".yaml"));
+  }
+}
