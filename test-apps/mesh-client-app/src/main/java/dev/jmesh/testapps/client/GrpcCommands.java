@@ -1,9 +1,13 @@
 package dev.jmesh.testapps.client;
 
 import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -28,13 +32,31 @@ final class GrpcCommands {
 
   private GrpcCommands() {}
 
-  /** {@code grpc-unary <host:port> <text>}. */
+  /**
+   * {@code grpc-unary <host:port> <text> [key:value ...]}: the optional pairs are sent as request
+   * metadata (ASCII), e.g. to check what the mesh does with a caller's x-forwarded-client-cert.
+   */
   static String unary(String[] args) throws Exception {
-    ClientCommand.expect(args, 2, "grpc-unary <host:port> <text>");
+    ClientCommand.expect(args, 2, "grpc-unary <host:port> <text> [key:value ...]");
+    Metadata metadata = new Metadata();
+    for (int i = 2; i < args.length; i++) {
+      int colon = args[i].indexOf(':');
+      if (colon <= 0) {
+        throw new IllegalArgumentException("metadata must be key:value, got " + args[i]);
+      }
+      metadata.put(
+          Metadata.Key.of(args[i].substring(0, colon), Metadata.ASCII_STRING_MARSHALLER),
+          args[i].substring(colon + 1));
+    }
     return withChannel(
         args[0],
-        channel ->
-            "replies=" + ClientCalls.blockingUnaryCall(channel, EchoMethods.ECHO, options(), args[1]));
+        channel -> {
+          Channel withMetadata =
+              ClientInterceptors.intercept(
+                  channel, MetadataUtils.newAttachHeadersInterceptor(metadata));
+          return "replies="
+              + ClientCalls.blockingUnaryCall(withMetadata, EchoMethods.ECHO, options(), args[1]);
+        });
   }
 
   /** {@code grpc-stream <host:port> <n>}: asks {@code Count} for n messages. */

@@ -21,6 +21,10 @@ final class InFlight {
     count.decrementAndGet();
   }
 
+  boolean isIdle() {
+    return count.get() == 0;
+  }
+
   /** Waits until nothing is in flight or the grace period has passed. */
   void awaitIdle() throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GRACE_MILLIS);

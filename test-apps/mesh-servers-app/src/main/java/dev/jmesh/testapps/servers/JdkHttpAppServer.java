@@ -22,6 +22,7 @@ final class JdkHttpAppServer implements AppServer {
 
   // Without an executor the one dispatcher thread runs every handler, so /slow would stall all.
   private final ExecutorService workers = Executors.newCachedThreadPool();
+  private final InFlight inFlight = new InFlight();
   private HttpServer server;
 
   @Override
@@ -35,13 +36,16 @@ final class JdkHttpAppServer implements AppServer {
 
   @Override
   public void stopGracefully() throws InterruptedException {
-    // stop(delay) closes the listener, then waits up to delay seconds for open exchanges.
-    server.stop((int) TimeUnit.MILLISECONDS.toSeconds(InFlight.GRACE_MILLIS));
+    // stop(delay) closes the listener and returns when the last running exchange ends, but on
+    // Java 17 it waits the whole delay when none is running (JDK-8304065), hence the check.
+    int graceSeconds = (int) TimeUnit.MILLISECONDS.toSeconds(InFlight.GRACE_MILLIS);
+    server.stop(inFlight.isIdle() ? 0 : graceSeconds);
     workers.shutdown();
     workers.awaitTermination(5, TimeUnit.SECONDS);
   }
 
   private void handle(HttpExchange exchange) throws IOException {
+    inFlight.begin();
     // HttpExchange is AutoCloseable only from Java 18 on.
     try {
       URI uri = exchange.getRequestURI();
@@ -71,6 +75,7 @@ final class JdkHttpAppServer implements AppServer {
       }
     } finally {
       exchange.close();
+      inFlight.end();
     }
   }
 
