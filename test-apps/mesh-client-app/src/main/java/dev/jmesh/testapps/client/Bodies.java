@@ -11,11 +11,15 @@ final class Bodies {
   /** How much of a response body a result line shows. */
   static final int SHOWN = 64 * 1024;
 
-  private static final byte[] PATTERN = "0123456789abcdefghijklmnopqrstuvwxyz\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] PATTERN =
+      "0123456789abcdefghijklmnopqrstuvwxyz\n".getBytes(StandardCharsets.US_ASCII);
 
   private Bodies() {}
 
-  /** Reads the first {@link #SHOWN} bytes as UTF-8 and drains the rest so the connection can be reused. */
+  /**
+   * Reads the first {@link #SHOWN} bytes as UTF-8 and drains the rest so the connection can be
+   * reused.
+   */
   static String readShown(InputStream body) throws IOException {
     if (body == null) {
       return "";

@@ -13,13 +13,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A long-lived client the forked-JVM suite drives through standard input, one command a line:
- * {@code <id> <command> <args...>}. Each command runs on its own pool thread and prints exactly
- * one line, {@code RESULT <id> ok <details>} or {@code RESULT <id> error <class>: <message>}.
- * {@code quit} exits at once; end of input exits once running commands have answered.
+ * {@code <id> <command> <args...>}. Each command runs on its own pool thread and prints exactly one
+ * line, {@code RESULT <id> ok <details>} or {@code RESULT <id> error <class>: <message>}. {@code
+ * quit} or the end of input exits 0 once the commands already started have answered (at most 30 s).
  */
 public final class ClientApp {
 
   private static final Map<String, ClientCommand> COMMANDS = commands();
+  private static final long QUIT_GRACE_SECONDS = 30;
 
   private ClientApp() {}
 
@@ -28,19 +29,21 @@ public final class ClientApp {
     ExecutorService pool = Executors.newCachedThreadPool();
     System.out.println("READY client");
     System.out.flush();
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     for (String line; (line = in.readLine()) != null; ) {
       String[] words = line.trim().split("\\s+");
       if (words[0].isEmpty()) {
         continue;
       }
       if (words[0].equals("quit")) {
-        System.exit(0);
+        break;
       }
       pool.execute(() -> run(words));
     }
+    // Commands already started still answer (bounded), so "send commands, then quit" loses none.
     pool.shutdown();
-    pool.awaitTermination(10, TimeUnit.MINUTES);
+    pool.awaitTermination(QUIT_GRACE_SECONDS, TimeUnit.SECONDS);
     System.exit(0);
   }
 
@@ -58,7 +61,11 @@ public final class ClientApp {
       print("RESULT " + id + " ok " + escape(details));
     } catch (Throwable failure) {
       Throwable cause = unwrap(failure);
-      print("RESULT " + id + " error " + escape(cause.getClass().getName() + ": " + cause.getMessage()));
+      print(
+          "RESULT "
+              + id
+              + " error "
+              + escape(cause.getClass().getName() + ": " + cause.getMessage()));
     }
   }
 

@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code grpc-unary}, {@code grpc-stream} and {@code grpc-bidi} against {@code mesh.Echo}, through
- * grpc-java on unshaded Netty with an explicit NIO event loop and channel type: the combination
- * the agent must recognise as "Netty underneath gRPC".
+ * grpc-java on unshaded Netty with an explicit NIO event loop and channel type: the combination the
+ * agent must recognise as "Netty underneath gRPC".
  */
 final class GrpcCommands {
 
@@ -67,7 +67,8 @@ final class GrpcCommands {
         channel -> {
           List<String> replies = new ArrayList<>();
           Iterator<String> stream =
-              ClientCalls.blockingServerStreamingCall(channel, EchoMethods.COUNT, options(), args[1]);
+              ClientCalls.blockingServerStreamingCall(
+                  channel, EchoMethods.COUNT, options(), args[1]);
           stream.forEachRemaining(replies::add);
           return "replies=" + String.join("|", replies);
         });

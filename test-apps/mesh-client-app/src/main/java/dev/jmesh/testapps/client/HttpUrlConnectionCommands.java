@@ -7,8 +7,8 @@ import java.net.HttpURLConnection;
 import java.net.URI;
 
 /**
- * {@code http}, {@code upload} and {@code download} through {@link HttpURLConnection}, the
- * HTTP/1.1 client most legacy JVM code still uses.
+ * {@code http}, {@code upload} and {@code download} through {@link HttpURLConnection}, the HTTP/1.1
+ * client most legacy JVM code still uses.
  */
 final class HttpUrlConnectionCommands {
 

@@ -1,5 +1,6 @@
 package dev.jmesh.testapps.client;
 
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -9,7 +10,6 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import java.io.InputStream;
 
 /**
  * {@code http2} and {@code ws} through the JDK's {@link HttpClient}. One client is shared, as an
@@ -31,7 +31,8 @@ final class JdkHttpClientCommands {
   /** {@code http2 <url>}: a GET preferring HTTP/2 (h2c upgrade for {@code http://}). */
   static String http2(String[] args) throws Exception {
     ClientCommand.expect(args, 1, "http2 <url>");
-    HttpRequest request = HttpRequest.newBuilder(URI.create(args[0])).timeout(TIMEOUT).GET().build();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(args[0])).timeout(TIMEOUT).GET().build();
     HttpResponse<InputStream> response =
         CLIENT.send(request, HttpResponse.BodyHandlers.ofInputStream());
     return "status="

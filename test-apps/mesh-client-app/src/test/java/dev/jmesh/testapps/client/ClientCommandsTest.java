@@ -33,7 +33,8 @@ class ClientCommandsTest {
           long received = exchange.getRequestBody().transferTo(OutputStream.nullOutputStream());
           String header = exchange.getRequestHeaders().getFirst("X-Test");
           byte[] body =
-              ("got " + received + " x-test=" + header + "\nline2").getBytes(StandardCharsets.UTF_8);
+              ("got " + received + " x-test=" + header + "\nline2")
+                  .getBytes(StandardCharsets.UTF_8);
           exchange.sendResponseHeaders(
               exchange.getRequestURI().getPath().equals("/missing") ? 404 : 200, body.length);
           try (OutputStream out = exchange.getResponseBody()) {

@@ -4,8 +4,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Counts requests being served, so a graceful stop can wait for them on servers whose own stop
- * does not (Netty, Tomcat).
+ * Counts requests being served, so a graceful stop can wait for them on servers whose own stop does
+ * not (Netty, Tomcat).
  */
 final class InFlight {
 

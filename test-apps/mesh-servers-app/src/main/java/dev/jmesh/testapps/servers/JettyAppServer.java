@@ -10,8 +10,8 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 
 /**
- * {@code jetty}: Jetty 12 with an ee10 servlet context. One connector speaks HTTP/1.1 and h2c
- * (both the Upgrade dance and prior knowledge); {@code /ws} is a Jetty-API WebSocket echo.
+ * {@code jetty}: Jetty 12 with an ee10 servlet context. One connector speaks HTTP/1.1 and h2c (both
+ * the Upgrade dance and prior knowledge); {@code /ws} is a Jetty-API WebSocket echo.
  */
 final class JettyAppServer implements AppServer {
 
@@ -31,7 +31,8 @@ final class JettyAppServer implements AppServer {
     ServletContextHandler context = new ServletContextHandler("/");
     context.addServlet(new ReportServlet("jetty", new InFlight()), "/");
     JettyWebSocketServletContainerInitializer.configure(
-        context, (servletContext, ws) -> ws.addMapping("/ws", (req, resp) -> new JettyEchoSocket()));
+        context,
+        (servletContext, ws) -> ws.addMapping("/ws", (req, resp) -> new JettyEchoSocket()));
     // GracefulHandler lets stop() wait (up to the stop timeout) for requests already being served.
     server.setHandler(new GracefulHandler(context));
     server.setStopTimeout(InFlight.GRACE_MILLIS);

@@ -38,8 +38,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Serves the shared endpoints from HTTP objects, for one HTTP/1.1 connection or one HTTP/2
- * stream. Request bodies are counted chunk by chunk and released; nothing here blocks the loop.
+ * Serves the shared endpoints from HTTP objects, for one HTTP/1.1 connection or one HTTP/2 stream.
+ * Request bodies are counted chunk by chunk and released; nothing here blocks the loop.
  */
 final class NettyRequestHandler extends ChannelInboundHandlerAdapter {
 
@@ -94,7 +94,9 @@ final class NettyRequestHandler extends ChannelInboundHandlerAdapter {
   private boolean isWebSocketUpgrade(HttpRequest started) {
     return protocol.equals("HTTP/1.1")
         && new QueryStringDecoder(started.uri()).path().equals("/ws")
-        && started.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
+        && started
+            .headers()
+            .containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
   }
 
   /** Hands the connection to Netty's WebSocket handlers, replaying the upgrade request to them. */
@@ -134,7 +136,9 @@ final class NettyRequestHandler extends ChannelInboundHandlerAdapter {
       // Scheduled on the loop rather than slept on it: other requests keep flowing meanwhile.
       ctx.executor()
           .schedule(
-              () -> sendText(ctx, "slow=" + millis + "\n", keepAlive), millis, TimeUnit.MILLISECONDS);
+              () -> sendText(ctx, "slow=" + millis + "\n", keepAlive),
+              millis,
+              TimeUnit.MILLISECONDS);
     } else {
       sendText(ctx, report(ctx, complete), keepAlive);
     }
@@ -163,6 +167,7 @@ final class NettyRequestHandler extends ChannelInboundHandlerAdapter {
         new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
     HttpUtil.setContentLength(response, body.readableBytes());
+    HttpUtil.setKeepAlive(response, keepAlive);
     finish(ctx.writeAndFlush(response), keepAlive);
   }
 
@@ -170,6 +175,7 @@ final class NettyRequestHandler extends ChannelInboundHandlerAdapter {
     HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM);
     HttpUtil.setContentLength(response, bytes);
+    HttpUtil.setKeepAlive(response, keepAlive);
     ctx.write(response);
     // ChunkedWriteHandler pulls chunks only while the channel is writable: no full buffer.
     finish(ctx.writeAndFlush(new HttpChunkedInput(new PatternInput(bytes))), keepAlive);

@@ -16,8 +16,8 @@ import java.util.Map;
 
 /**
  * The shared endpoints of the servlet kinds (Jetty, Tomcat): {@code /upload}, {@code /download},
- * {@code /slow} and the request report for everything else. Runs on the container's worker
- * threads, so blocking here blocks no event loop.
+ * {@code /slow} and the request report for everything else. Runs on the container's worker threads,
+ * so blocking here blocks no event loop.
  */
 final class ReportServlet extends HttpServlet {
 
@@ -42,8 +42,7 @@ final class ReportServlet extends HttpServlet {
     }
   }
 
-  private void route(HttpServletRequest request, HttpServletResponse response)
-      throws IOException {
+  private void route(HttpServletRequest request, HttpServletResponse response) throws IOException {
     String method = request.getMethod();
     String path = request.getRequestURI();
     if (method.equals("POST") && path.equals("/upload")) {

@@ -8,8 +8,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The body every HTTP kind answers for an ordinary request: what the server saw, one fact per
- * line, so a test can assert what the mesh changed on the way (host, forwarded headers, peer).
+ * The body every HTTP kind answers for an ordinary request: what the server saw, one fact per line,
+ * so a test can assert what the mesh changed on the way (host, forwarded headers, peer).
  */
 final class RequestReport {
 

@@ -48,7 +48,8 @@ public final class ServersApp {
    * with standard input closed, and it must then run until killed.
    */
   private static void awaitQuit() throws Exception {
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     for (String line; (line = in.readLine()) != null; ) {
       if (line.trim().equals("quit")) {
         System.exit(0);

@@ -57,8 +57,7 @@ final class TomcatAppServer implements AppServer {
     @Override
     public void contextInitialized(ServletContextEvent event) {
       ServerContainer container =
-          (ServerContainer)
-              event.getServletContext().getAttribute(ServerContainer.class.getName());
+          (ServerContainer) event.getServletContext().getAttribute(ServerContainer.class.getName());
       try {
         container.addEndpoint(
             ServerEndpointConfig.Builder.create(TomcatEchoEndpoint.class, "/ws").build());

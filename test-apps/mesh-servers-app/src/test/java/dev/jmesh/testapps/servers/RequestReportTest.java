@@ -28,7 +28,6 @@ class RequestReportTest {
 
   @Test
   void peerIsIpAndPortWithoutSlash() {
-    assertThat(RequestReport.peer(new InetSocketAddress("127.0.0.1", 5)))
-        .isEqualTo("127.0.0.1:5");
+    assertThat(RequestReport.peer(new InetSocketAddress("127.0.0.1", 5))).isEqualTo("127.0.0.1:5");
   }
 }

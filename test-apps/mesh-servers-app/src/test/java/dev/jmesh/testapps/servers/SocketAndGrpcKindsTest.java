@@ -60,7 +60,8 @@ class SocketAndGrpcKindsTest {
   void grpcServesUnaryStreamingAndBidiAndReportsXfcc() throws Exception {
     GrpcAppServer server = new GrpcAppServer();
     int port = server.start("127.0.0.1", 0);
-    MultiThreadIoEventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    MultiThreadIoEventLoopGroup loops =
+        new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     ManagedChannel channel =
         NettyChannelBuilder.forAddress("127.0.0.1", port)
             .usePlaintext()
