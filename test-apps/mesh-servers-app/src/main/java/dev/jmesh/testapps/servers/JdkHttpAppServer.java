@@ -71,6 +71,7 @@ final class JdkHttpAppServer implements AppServer {
                 pathWithQuery,
                 exchange.getProtocol(),
                 RequestReport.peer(exchange.getRemoteAddress()),
+                null,
                 headers(exchange.getRequestHeaders())));
       }
     } finally {

@@ -158,6 +158,8 @@ final class NettyRequestHandler extends ChannelInboundHandlerAdapter {
         complete.uri(),
         protocol,
         RequestReport.peer((InetSocketAddress) ctx.channel().remoteAddress()),
+        // Netty's HTTP/2 conversion already turns :authority into a Host header.
+        null,
         headers);
   }
 

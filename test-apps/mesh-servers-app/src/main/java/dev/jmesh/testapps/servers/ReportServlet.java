@@ -64,27 +64,30 @@ final class ReportServlet extends HttpServlet {
               query == null ? path : path + "?" + query,
               request.getProtocol(),
               request.getRemoteAddr() + ":" + request.getRemotePort(),
+              authority(request),
               headers(request)));
     }
   }
 
   private static List<Map.Entry<String, String>> headers(HttpServletRequest request) {
     List<Map.Entry<String, String>> pairs = new ArrayList<>();
-    boolean sawHost = false;
     for (String name : Collections.list(request.getHeaderNames())) {
-      sawHost |= name.equalsIgnoreCase("host");
       for (String value : Collections.list(request.getHeaders(name))) {
         pairs.add(new AbstractMap.SimpleEntry<>(name, value));
       }
     }
-    if (!sawHost) {
-      // HTTP/2 carries the host as :authority; containers differ on mapping it to Host.
-      String authority = URI.create(request.getRequestURL().toString()).getRawAuthority();
-      if (authority != null) {
-        pairs.add(new AbstractMap.SimpleEntry<>("host", authority));
-      }
-    }
     return pairs;
+  }
+
+  /**
+   * HTTP/2 carries the host as {@code :authority}, which Jetty and Tomcat do not list as a Host
+   * header (with prior knowledge); the request URL is built from it.
+   */
+  private static String authority(HttpServletRequest request) {
+    if (!request.getProtocol().equals("HTTP/2.0")) {
+      return null;
+    }
+    return URI.create(request.getRequestURL().toString()).getRawAuthority();
   }
 
   private static long drain(ServletInputStream body) throws IOException {

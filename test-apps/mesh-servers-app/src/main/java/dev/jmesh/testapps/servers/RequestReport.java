@@ -16,8 +16,9 @@ final class RequestReport {
   private RequestReport() {}
 
   /**
-   * Renders the report. {@code headers} holds (name, value) pairs in any order and case; they are
-   * listed lower-cased and sorted by name, then value.
+   * Renders the report. {@code headers} holds the request's (name, value) pairs in any order and
+   * case; they are listed lower-cased and sorted by name, then value. {@code authority} (or null)
+   * is the HTTP/2 {@code :authority}, shown as the host when no Host header came.
    */
   static String render(
       String kind,
@@ -25,6 +26,7 @@ final class RequestReport {
       String pathWithQuery,
       String protocol,
       String peer,
+      String authority,
       List<Map.Entry<String, String>> headers) {
     List<String> headerLines = new ArrayList<>(headers.size());
     String host = null;
@@ -46,7 +48,7 @@ final class RequestReport {
     line(body, "kind", kind);
     line(body, "method", method);
     line(body, "path", pathWithQuery);
-    line(body, "host", orDash(host));
+    line(body, "host", orDash(host != null ? host : authority));
     line(body, "xff", orDash(xff));
     line(body, "xfcc", orDash(xfcc));
     line(body, "peer", peer);

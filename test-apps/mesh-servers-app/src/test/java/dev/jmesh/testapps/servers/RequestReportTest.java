@@ -18,12 +18,21 @@ class RequestReportTest {
             "/p?q=1",
             "HTTP/1.1",
             "10.0.0.1:4000",
+            null,
             List.of(Map.entry("User-Agent", "t"), Map.entry("Host", "svc:80")));
     assertThat(report)
         .isEqualTo(
             "kind=jdk\nmethod=GET\npath=/p?q=1\nhost=svc:80\nxff=-\nxfcc=-\n"
                 + "peer=10.0.0.1:4000\nprotocol=HTTP/1.1\n"
                 + "header:host=svc:80\nheader:user-agent=t\n");
+  }
+
+  @Test
+  void hostFallsBackToTheHttp2AuthorityWithoutInventingAHeader() {
+    String report =
+        RequestReport.render(
+            "jetty", "GET", "/", "HTTP/2.0", "10.0.0.1:4000", "svc:8080", List.of());
+    assertThat(report).contains("\nhost=svc:8080\n").doesNotContain("header:");
   }
 
   @Test
