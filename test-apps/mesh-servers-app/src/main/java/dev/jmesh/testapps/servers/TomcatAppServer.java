@@ -6,6 +6,9 @@ import jakarta.websocket.DeploymentException;
 import jakarta.websocket.server.ServerContainer;
 import jakarta.websocket.server.ServerEndpointConfig;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import org.apache.catalina.Context;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
@@ -19,13 +22,15 @@ import org.apache.tomcat.websocket.server.WsSci;
 final class TomcatAppServer implements AppServer {
 
   private final InFlight inFlight = new InFlight();
+  private Path baseDir;
   private Tomcat tomcat;
   private Connector connector;
 
   @Override
   public int start(String bindHost, int port) throws Exception {
     tomcat = new Tomcat();
-    tomcat.setBaseDir(Files.createTempDirectory("mesh-tomcat").toString());
+    baseDir = Files.createTempDirectory("mesh-tomcat");
+    tomcat.setBaseDir(baseDir.toString());
     connector = new Connector();
     connector.setProperty("address", bindHost);
     connector.setPort(port);
@@ -49,6 +54,10 @@ final class TomcatAppServer implements AppServer {
     inFlight.awaitIdle();
     tomcat.stop();
     tomcat.destroy();
+    // Tomcat's work directory is scratch; many forked runs should not pile them up in /tmp.
+    try (Stream<Path> files = Files.walk(baseDir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    }
   }
 
   /** Registers {@link TomcatEchoEndpoint} once the WebSocket container exists. */
