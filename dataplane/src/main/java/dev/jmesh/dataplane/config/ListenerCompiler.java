@@ -2,11 +2,13 @@ package dev.jmesh.dataplane.config;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.jmesh.dataplane.policy.InboundHttpFilter;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -77,9 +79,28 @@ final class ListenerCompiler {
    */
   static OutboundListener connectionManager(String name, HttpConnectionManager hcm)
       throws InvalidConfigException {
+    return connectionManager(name, hcm, null);
+  }
+
+  /**
+   * Compiles an HTTP connection manager; an inbound one ({@code inboundPolicy} not {@code null})
+   * also has its policy filters compiled, in order, into {@code inboundPolicy}.
+   */
+  static OutboundListener connectionManager(
+      String name, HttpConnectionManager hcm, List<InboundHttpFilter> inboundPolicy)
+      throws InvalidConfigException {
     SupportedFields.check(hcm, "", HCM);
+    boolean routed = false;
     for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
-      filter(hcm.getHttpFilters(i), "http_filters[" + i + "]");
+      String at = "http_filters[" + i + "]";
+      if (routed) {
+        throw new InvalidConfigException(
+            at,
+            "filter "
+                + hcm.getHttpFilters(i).getName()
+                + " comes after the router, which ends the chain");
+      }
+      routed = filter(hcm.getHttpFilters(i), at, inboundPolicy);
     }
     switch (hcm.getRouteSpecifierCase()) {
       case RDS:
@@ -107,11 +128,30 @@ final class ListenerCompiler {
     }
   }
 
-  private static void filter(HttpFilter f, String at) throws InvalidConfigException {
+  /**
+   * Checks one HTTP filter, compiling a policy filter of an inbound chain into {@code
+   * inboundPolicy}; whether it is the router.
+   */
+  private static boolean filter(HttpFilter f, String at, List<InboundHttpFilter> inboundPolicy)
+      throws InvalidConfigException {
     SupportedFields.check(f, at, HTTP_FILTER);
     Any config = f.getTypedConfig();
     boolean known;
+    boolean router = false;
+    if (InboundFilterCompiler.isHttpPolicy(f)) {
+      if (inboundPolicy == null) {
+        // Outbound traffic has no inbound policy; Istio never puts these filters there.
+        throw new InvalidConfigException(
+            at, "filter " + f.getName() + ": only enforced on inbound listeners");
+      }
+      InboundHttpFilter compiled = InboundFilterCompiler.http(f, at);
+      if (compiled != null) {
+        inboundPolicy.add(compiled);
+      }
+      return false;
+    }
     if (f.getName().equals(ROUTER_FILTER) || config.is(Router.class)) {
+      router = true;
       known = !f.hasTypedConfig() || config.is(Router.class);
       // Router options (e.g. suppress_envoy_headers) are not implemented.
       known &= !f.hasTypedConfig() || config.getValue().isEmpty();
@@ -123,11 +163,11 @@ final class ListenerCompiler {
     }
     if (!known && !f.getIsOptional()) {
       String why =
-          f.getName().startsWith("envoy.filters.http.rbac")
-              ? "authorization policies are not enforced by this data path yet, so it refuses"
-                  + " them rather than letting requests through"
-              : "not supported";
+          f.hasTypedConfig()
+              ? "type " + config.getTypeUrl() + " not supported"
+              : "not supported (a policy filter needs its typed_config)";
       throw new InvalidConfigException(at, "filter " + f.getName() + ": " + why);
     }
+    return router && known;
   }
 }

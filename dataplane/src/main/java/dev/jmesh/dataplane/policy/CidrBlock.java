@@ -85,6 +85,10 @@ public final class CidrBlock {
 
   @Override
   public String toString() {
-    return (v4 ? "v4:" : "v6:") + Long.toHexString(high) + Long.toHexString(low) + "/" + prefixLength;
+    return (v4 ? "v4:" : "v6:")
+        + Long.toHexString(high)
+        + Long.toHexString(low)
+        + "/"
+        + prefixLength;
   }
 }

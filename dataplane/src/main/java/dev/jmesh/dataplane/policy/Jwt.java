@@ -18,6 +18,7 @@ final class Jwt {
   final String alg;
   final String kid;
   final Struct payload;
+
   /** The payload segment as sent: base64url, what {@code forward_payload_header} forwards. */
   final String payloadSegment;
 

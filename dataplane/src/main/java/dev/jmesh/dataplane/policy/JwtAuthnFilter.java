@@ -10,8 +10,8 @@ import java.util.function.LongSupplier;
 
 /**
  * Envoy's {@code jwt_authn} filter: the first rule whose match fits the request names the
- * requirement its tokens must meet. A failed requirement is answered with 401 and Envoy's reason;
- * a met one records {@code iss/sub} and the claims for the RBAC filters after it, forwards the
+ * requirement its tokens must meet. A failed requirement is answered with 401 and Envoy's reason; a
+ * met one records {@code iss/sub} and the claims for the RBAC filters after it, forwards the
  * payload header and strips a token that is not to be forwarded.
  */
 public final class JwtAuthnFilter implements InboundHttpFilter {
@@ -56,7 +56,8 @@ public final class JwtAuthnFilter implements InboundHttpFilter {
     this.epochSeconds = epochSeconds;
   }
 
-  public JwtAuthnFilter(List<JwtProvider> providers, List<Rule> rules, boolean bypassCorsPreflight) {
+  public JwtAuthnFilter(
+      List<JwtProvider> providers, List<Rule> rules, boolean bypassCorsPreflight) {
     this(providers, rules, bypassCorsPreflight, () -> System.currentTimeMillis() / 1000);
   }
 
@@ -93,7 +94,8 @@ public final class JwtAuthnFilter implements InboundHttpFilter {
     String path = request.path() == null ? "/" : request.path();
     int q = path.indexOf('?');
     String realm =
-        "http://" + (request.authority() == null ? "" : request.authority())
+        "http://"
+            + (request.authority() == null ? "" : request.authority())
             + (q < 0 ? path : path.substring(0, q));
     String value =
         "Bearer realm=\""
@@ -163,10 +165,7 @@ public final class JwtAuthnFilter implements InboundHttpFilter {
         Jwt jwt = tokens.get(i);
         context.authenticated(
             new RequestAuth(
-                jwt.issuer() + "/" + jwt.subject(),
-                jwt.audiences(),
-                jwt.presenter(),
-                jwt.payload));
+                jwt.issuer() + "/" + jwt.subject(), jwt.audiences(), jwt.presenter(), jwt.payload));
         if (!p.payloadHeader().isEmpty()) {
           context.setRequestHeader(p.payloadHeader(), jwt.payloadSegment);
         }

@@ -11,8 +11,8 @@ import java.security.spec.PSSParameterSpec;
 import java.util.Arrays;
 
 /**
- * One key of a JWKS and the JOSE algorithms it verifies, with the JDK's own providers: RS256/384/512,
- * PS256/384/512 and ES256/384/512.
+ * One key of a JWKS and the JOSE algorithms it verifies, with the JDK's own providers:
+ * RS256/384/512, PS256/384/512 and ES256/384/512.
  */
 final class JwtKey {
 
@@ -80,8 +80,7 @@ final class JwtKey {
             int saltLength = Integer.parseInt(tokenAlg.substring(2)) / 8;
             s = Signature.getInstance("RSASSA-PSS");
             s.setParameter(
-                new PSSParameterSpec(
-                    hash, "MGF1", new MGF1ParameterSpec(hash), saltLength, 1));
+                new PSSParameterSpec(hash, "MGF1", new MGF1ParameterSpec(hash), saltLength, 1));
             break;
           }
         case "ES256":

@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The state one request (or one connection, for network filters) builds up while the filters of
- * its chain run: the JWT it proved, the headers filters want set, removed or added. Created per
- * check by {@link HttpFilterChain} and confined to that call, so it needs no synchronization and
- * no ThreadLocal.
+ * The state one request (or one connection, for network filters) builds up while the filters of its
+ * chain run: the JWT it proved, the headers filters want set, removed or added. Created per check
+ * by {@link HttpFilterChain} and confined to that call, so it needs no synchronization and no
+ * ThreadLocal.
  */
 public final class PolicyContext {
 

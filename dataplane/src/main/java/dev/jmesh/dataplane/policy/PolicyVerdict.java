@@ -45,7 +45,8 @@ public record PolicyVerdict(
       List<Map.Entry<String, String>> requestHeaders,
       List<Map.Entry<String, String>> responseHeaders,
       String requestPrincipal) {
-    this(allowed, status, body, requestHeaders, responseHeaders, requestPrincipal, List.of(), false);
+    this(
+        allowed, status, body, requestHeaders, responseHeaders, requestPrincipal, List.of(), false);
   }
 
   /** A local reply; {@code responseHeaders} go with it. */

@@ -3,8 +3,8 @@ package dev.jmesh.dataplane.policy;
 import java.util.List;
 
 /**
- * One compiled RBAC filter (HTTP or network): a set of named policies and what a match means.
- * A policy matches when one of its permissions and one of its principals match.
+ * One compiled RBAC filter (HTTP or network): a set of named policies and what a match means. A
+ * policy matches when one of its permissions and one of its principals match.
  *
  * <ul>
  *   <li>ALLOW: a request no policy matches is denied; no policies at all denies everything.

@@ -91,7 +91,8 @@ public final class RbacMatchers {
 
   /** {@code destination_ip}. */
   public static RbacMatcher destinationIp(CidrBlock block) {
-    return c -> c.connection().local() != null && block.contains(c.connection().local().getAddress());
+    return c ->
+        c.connection().local() != null && block.contains(c.connection().local().getAddress());
   }
 
   /**

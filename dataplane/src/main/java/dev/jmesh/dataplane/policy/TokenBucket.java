@@ -14,6 +14,7 @@ import java.util.function.LongSupplier;
 public final class TokenBucket {
 
   public static final long MAX_TOKENS = (1L << 24) - 1;
+
   /** Envoy refuses shorter fill intervals. */
   public static final long MIN_FILL_INTERVAL_NANOS = 50_000_000L;
 
