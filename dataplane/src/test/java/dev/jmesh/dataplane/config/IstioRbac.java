@@ -69,9 +69,7 @@ final class IstioRbac {
   static Principal ipBlock(String address, int prefix) {
     return Principal.newBuilder()
         .setDirectRemoteIp(
-            CidrRange.newBuilder()
-                .setAddressPrefix(address)
-                .setPrefixLen(UInt32Value.of(prefix)))
+            CidrRange.newBuilder().setAddressPrefix(address).setPrefixLen(UInt32Value.of(prefix)))
         .build();
   }
 
@@ -190,7 +188,15 @@ final class IstioRbac {
         .setName(name)
         .setTypedConfig(
             Any.pack(
-                io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.newBuilder()
+                io.envoyproxy
+                    .envoy
+                    .extensions
+                    .filters
+                    .http
+                    .rbac
+                    .v3
+                    .RBAC
+                    .newBuilder()
                     .setRules(rules)
                     .build()))
         .build();

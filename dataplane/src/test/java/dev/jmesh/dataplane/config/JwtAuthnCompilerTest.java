@@ -101,7 +101,8 @@ class JwtAuthnCompilerTest {
     String token = valid("RS256");
     String other = sign("RS256", payload(ISSUER, "mallory", AUDIENCE, now() + 600));
     // Alice's header and payload under a signature made for another payload.
-    String forged = token.substring(0, token.lastIndexOf('.')) + other.substring(other.lastIndexOf('.'));
+    String forged =
+        token.substring(0, token.lastIndexOf('.')) + other.substring(other.lastIndexOf('.'));
     PolicyVerdict v = policy(istiod(provider())).check(bearer(forged));
     assertThat(v.allowed()).isFalse();
     assertThat(v.status()).isEqualTo(401);
@@ -116,11 +117,14 @@ class JwtAuthnCompilerTest {
   @Test
   void anExpiredTokenIsRefusedBeyondTheClockSkew() throws Exception {
     HttpPolicy p = policy(istiod(provider()));
-    PolicyVerdict expired = p.check(bearer(sign("ES256", payload(ISSUER, "alice", AUDIENCE, now() - 120))));
+    PolicyVerdict expired =
+        p.check(bearer(sign("ES256", payload(ISSUER, "alice", AUDIENCE, now() - 120))));
     assertThat(expired.status()).isEqualTo(401);
     assertThat(expired.body()).isEqualTo("Jwt is expired");
     // Within the default 60 s of skew.
-    assertThat(p.check(bearer(sign("ES256", payload(ISSUER, "alice", AUDIENCE, now() - 20)))).allowed())
+    assertThat(
+            p.check(bearer(sign("ES256", payload(ISSUER, "alice", AUDIENCE, now() - 20))))
+                .allowed())
         .isTrue();
   }
 
@@ -137,7 +141,10 @@ class JwtAuthnCompilerTest {
   void aWrongIssuerIsRefused() throws Exception {
     PolicyVerdict v =
         policy(istiod(provider()))
-            .check(bearer(sign("RS256", payload("https://evil.example", "alice", AUDIENCE, now() + 600))));
+            .check(
+                bearer(
+                    sign(
+                        "RS256", payload("https://evil.example", "alice", AUDIENCE, now() + 600))));
     assertThat(v.status()).isEqualTo(401);
     assertThat(v.body()).isEqualTo("Jwt issuer is not configured");
   }
@@ -211,17 +218,16 @@ class JwtAuthnCompilerTest {
             "envoy.filters.http.rbac",
             IstioRbac.rules(
                 RBAC.Action.ALLOW,
-                IstioRbac.policy(IstioRbac.everything(), IstioRbac.requestPrincipal(ISSUER + "/*"))),
+                IstioRbac.policy(
+                    IstioRbac.everything(), IstioRbac.requestPrincipal(ISSUER + "/*"))),
             "rules");
     InboundHttpFilter admins =
         RbacCompiler.rules(
             "envoy.filters.http.rbac.admin",
             IstioRbac.rules(
                 RBAC.Action.ALLOW,
-                IstioRbac.policy(
-                    IstioRbac.path("/admin*"), IstioRbac.claim("groups", "admin")),
-                IstioRbac.policy(
-                    IstioRbac.notRule(IstioRbac.path("/admin*")), IstioRbac.anyone())),
+                IstioRbac.policy(IstioRbac.path("/admin*"), IstioRbac.claim("groups", "admin")),
+                IstioRbac.policy(IstioRbac.notRule(IstioRbac.path("/admin*")), IstioRbac.anyone())),
             "rules");
     HttpPolicy p = policy(istiod(provider()), allow, admins);
     assertThat(p.check(bearer(valid("RS256"))).allowed()).isTrue();
@@ -236,7 +242,11 @@ class JwtAuthnCompilerTest {
     String dev =
         sign(
             "RS256",
-            "{\"iss\":\"" + ISSUER + "\",\"sub\":\"bob\",\"aud\":\"" + AUDIENCE + "\",\"groups\":[\"dev\"]}");
+            "{\"iss\":\""
+                + ISSUER
+                + "\",\"sub\":\"bob\",\"aud\":\""
+                + AUDIENCE
+                + "\",\"groups\":[\"dev\"]}");
     assertThat(
             p.check(FakePolicyRequest.get("/admin/x").header("authorization", "Bearer " + dev))
                 .status())
@@ -261,9 +271,7 @@ class JwtAuthnCompilerTest {
     Files.writeString(file, JwtTokens.jwks());
     HttpPolicy p =
         policy(
-            istiod(
-                provider()
-                    .setLocalJwks(DataSource.newBuilder().setFilename(file.toString()))));
+            istiod(provider().setLocalJwks(DataSource.newBuilder().setFilename(file.toString()))));
     assertThat(p.check(bearer(valid("ES256"))).requestPrincipal()).isEqualTo(ISSUER + "/alice");
   }
 
@@ -272,7 +280,8 @@ class JwtAuthnCompilerTest {
     JwtAuthentication.Builder bad =
         istiod(
             provider()
-                .setLocalJwks(DataSource.newBuilder().setInlineString("{\"keys\":[{\"kty\":\"oct\"}]}")));
+                .setLocalJwks(
+                    DataSource.newBuilder().setInlineString("{\"keys\":[{\"kty\":\"oct\"}]}")));
     assertThatThrownBy(() -> policy(bad))
         .isInstanceOf(InvalidConfigException.class)
         .hasMessage(

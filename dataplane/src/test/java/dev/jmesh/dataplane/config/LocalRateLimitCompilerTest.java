@@ -75,7 +75,9 @@ class LocalRateLimitCompilerTest {
                 LocalRateLimitCompiler.compile(
                     istioExample()
                         .setTokenBucket(
-                            TokenBucket.newBuilder().setMaxTokens(1).setFillInterval(Protos.seconds(60)))
+                            TokenBucket.newBuilder()
+                                .setMaxTokens(1)
+                                .setFillInterval(Protos.seconds(60)))
                         .setStatus(HttpStatus.newBuilder().setCode(StatusCode.ServiceUnavailable))
                         .build(),
                     "typed_config")));
@@ -110,7 +112,9 @@ class LocalRateLimitCompilerTest {
                 LocalRateLimitCompiler.compile(
                     istioExample()
                         .setTokenBucket(
-                            TokenBucket.newBuilder().setMaxTokens(1).setFillInterval(Protos.millis(10)))
+                            TokenBucket.newBuilder()
+                                .setMaxTokens(1)
+                                .setFillInterval(Protos.millis(10)))
                         .build(),
                     "typed_config"))
         .hasMessage("typed_config.token_bucket: fill_interval must be at least 50ms");

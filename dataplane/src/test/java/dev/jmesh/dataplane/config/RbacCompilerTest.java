@@ -72,7 +72,9 @@ class RbacCompilerTest {
     assertThat(allowed(everything(), principal(SLEEP), get("/"))).isFalse();
     assertThat(
             allowed(
-                everything(), principal("cluster.local/ns/default/*"), get("/").from("spiffe://" + SLEEP)))
+                everything(),
+                principal("cluster.local/ns/default/*"),
+                get("/").from("spiffe://" + SLEEP)))
         .isTrue();
   }
 
@@ -152,7 +154,8 @@ class RbacCompilerTest {
   void andOrNesting() throws Exception {
     // to: [{methods: [GET, HEAD], paths: [/public/*]}] from: [{principals: [sleep], ipBlocks}]
     Permission op = andRules(orRules(method("GET"), method("HEAD")), path("/public/*"));
-    Principal src = andIds(principal(SLEEP), orIds(ipBlock("10.0.0.0", 8), ipBlock("192.168.0.0", 16)));
+    Principal src =
+        andIds(principal(SLEEP), orIds(ipBlock("10.0.0.0", 8), ipBlock("192.168.0.0", 16)));
     FakePolicyRequest ok = get("/public/x").from("spiffe://" + SLEEP).fromIp("192.168.1.1");
     assertThat(allowed(op, src, ok)).isTrue();
     assertThat(allowed(op, src, get("/private").from("spiffe://" + SLEEP))).isFalse();
@@ -188,7 +191,9 @@ class RbacCompilerTest {
     filters.add(
         RbacCompiler.http(
             "envoy.filters.http.rbac",
-            unpackHttp(httpFilter("a", rules(RBAC.Action.ALLOW, policy(everything(), namespace("default"))))),
+            unpackHttp(
+                httpFilter(
+                    "a", rules(RBAC.Action.ALLOW, policy(everything(), namespace("default"))))),
             "allow"));
     HttpPolicy policy = HttpFilterChain.of(filters);
     assertThat(policy.check(get("/").from("spiffe://" + SLEEP)).allowed()).isTrue();
@@ -220,9 +225,18 @@ class RbacCompilerTest {
             .setName("envoy.filters.network.rbac.deny")
             .setTypedConfig(
                 Any.pack(
-                    io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.newBuilder()
+                    io.envoyproxy
+                        .envoy
+                        .extensions
+                        .filters
+                        .network
+                        .rbac
+                        .v3
+                        .RBAC
+                        .newBuilder()
                         .setStatPrefix("inbound_5432")
-                        .setRules(rules(RBAC.Action.DENY, policy(everything(), ipBlock("10.9.0.0", 16))))
+                        .setRules(
+                            rules(RBAC.Action.DENY, policy(everything(), ipBlock("10.9.0.0", 16))))
                         .build()))
             .build();
     Filter allow =
@@ -230,9 +244,18 @@ class RbacCompilerTest {
             .setName("envoy.filters.network.rbac")
             .setTypedConfig(
                 Any.pack(
-                    io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.newBuilder()
+                    io.envoyproxy
+                        .envoy
+                        .extensions
+                        .filters
+                        .network
+                        .rbac
+                        .v3
+                        .RBAC
+                        .newBuilder()
                         .setStatPrefix("inbound_5432")
-                        .setRules(rules(RBAC.Action.ALLOW, policy(port(5432), namespace("default"))))
+                        .setRules(
+                            rules(RBAC.Action.ALLOW, policy(port(5432), namespace("default"))))
                         .build()))
             .build();
     ConnectionPolicy p =
@@ -240,13 +263,19 @@ class RbacCompilerTest {
             List.of(
                 InboundFilterCompiler.network(deny, "filters[0]"),
                 InboundFilterCompiler.network(allow, "filters[1]")));
-    assertThat(p.allows(FakePolicyRequest.connection("10.1.0.1", 1, "10.0.0.7", 5432, "spiffe://" + SLEEP)))
+    assertThat(
+            p.allows(
+                FakePolicyRequest.connection("10.1.0.1", 1, "10.0.0.7", 5432, "spiffe://" + SLEEP)))
         .isTrue();
-    assertThat(p.allows(FakePolicyRequest.connection("10.9.0.1", 1, "10.0.0.7", 5432, "spiffe://" + SLEEP)))
+    assertThat(
+            p.allows(
+                FakePolicyRequest.connection("10.9.0.1", 1, "10.0.0.7", 5432, "spiffe://" + SLEEP)))
         .isFalse();
     assertThat(p.allows(FakePolicyRequest.connection("10.1.0.1", 1, "10.0.0.7", 5432, null)))
         .isFalse();
-    assertThat(p.allows(FakePolicyRequest.connection("10.1.0.1", 1, "10.0.0.7", 5433, "spiffe://" + SLEEP)))
+    assertThat(
+            p.allows(
+                FakePolicyRequest.connection("10.1.0.1", 1, "10.0.0.7", 5433, "spiffe://" + SLEEP)))
         .isFalse();
   }
 
@@ -305,6 +334,7 @@ class RbacCompilerTest {
   private static io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC unpackHttp(
       io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter f)
       throws Exception {
-    return f.getTypedConfig().unpack(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class);
+    return f.getTypedConfig()
+        .unpack(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class);
   }
 }

@@ -12,8 +12,7 @@ public final class FakePolicyRequest implements PolicyRequest {
   private final String authority;
   private final String path;
   private final Map<String, String> headers = new HashMap<>();
-  private PeerConnection connection =
-      connection("10.1.2.3", 40000, "10.0.0.7", 9080, null);
+  private PeerConnection connection = connection("10.1.2.3", 40000, "10.0.0.7", 9080, null);
 
   private FakePolicyRequest(String method, String authority, String path) {
     this.method = method;
@@ -52,7 +51,8 @@ public final class FakePolicyRequest implements PolicyRequest {
   /** The request arrives from {@code ip}. */
   public FakePolicyRequest fromIp(String ip) {
     connection =
-        new PeerConnection(new InetSocketAddress(ip, 40000), connection.local(), connection.peerPrincipal());
+        new PeerConnection(
+            new InetSocketAddress(ip, 40000), connection.local(), connection.peerPrincipal());
     return this;
   }
 
