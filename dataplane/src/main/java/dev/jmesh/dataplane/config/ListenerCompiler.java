@@ -93,14 +93,15 @@ final class ListenerCompiler {
     boolean routed = false;
     for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
       String at = "http_filters[" + i + "]";
-      if (routed) {
+      FilterKind kind = filter(hcm.getHttpFilters(i), at, inboundPolicy);
+      if (routed && kind != FilterKind.SKIPPED) {
         throw new InvalidConfigException(
             at,
             "filter "
                 + hcm.getHttpFilters(i).getName()
                 + " comes after the router, which ends the chain");
       }
-      routed = filter(hcm.getHttpFilters(i), at, inboundPolicy);
+      routed |= kind == FilterKind.ROUTER;
     }
     switch (hcm.getRouteSpecifierCase()) {
       case RDS:
@@ -130,9 +131,16 @@ final class ListenerCompiler {
 
   /**
    * Checks one HTTP filter, compiling a policy filter of an inbound chain into {@code
-   * inboundPolicy}; whether it is the router.
+   * inboundPolicy}.
    */
-  private static boolean filter(HttpFilter f, String at, List<InboundHttpFilter> inboundPolicy)
+  private enum FilterKind {
+    ROUTER,
+    OTHER,
+    /** An optional filter this data path does not know, left out as Envoy leaves it out. */
+    SKIPPED
+  }
+
+  private static FilterKind filter(HttpFilter f, String at, List<InboundHttpFilter> inboundPolicy)
       throws InvalidConfigException {
     SupportedFields.check(f, at, HTTP_FILTER);
     Any config = f.getTypedConfig();
@@ -148,7 +156,7 @@ final class ListenerCompiler {
       if (compiled != null) {
         inboundPolicy.add(compiled);
       }
-      return false;
+      return FilterKind.OTHER;
     }
     if (f.getName().equals(ROUTER_FILTER) || config.is(Router.class)) {
       router = true;
@@ -161,13 +169,14 @@ final class ListenerCompiler {
     } else {
       known = false;
     }
-    if (!known && !f.getIsOptional()) {
+    if (!known) {
+      if (f.getIsOptional()) {
+        return FilterKind.SKIPPED;
+      }
       String why =
-          f.hasTypedConfig()
-              ? "type " + config.getTypeUrl() + " not supported"
-              : "not supported (a policy filter needs its typed_config)";
+          f.hasTypedConfig() ? "type " + config.getTypeUrl() + " not supported" : "not supported";
       throw new InvalidConfigException(at, "filter " + f.getName() + ": " + why);
     }
-    return router && known;
+    return router ? FilterKind.ROUTER : FilterKind.OTHER;
   }
 }
