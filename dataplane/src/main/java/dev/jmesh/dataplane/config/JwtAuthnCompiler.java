@@ -5,6 +5,7 @@ import dev.jmesh.dataplane.policy.JwtProvider;
 import dev.jmesh.dataplane.policy.JwtRequirement;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtClaimToHeader;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtHeader;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.RequirementRule;
 import java.io.IOException;
@@ -39,7 +40,9 @@ final class JwtAuthnCompiler {
           "forward",
           "from_headers",
           "from_params",
+          "from_cookies",
           "forward_payload_header",
+          "claim_to_headers",
           "payload_in_metadata",
           "clock_skew_seconds");
   private static final Set<String> DATA_SOURCE =
@@ -133,6 +136,18 @@ final class JwtAuthnCompiler {
       headers.add(
           new JwtProvider.HeaderLocation(h.getName().toLowerCase(Locale.ROOT), h.getValuePrefix()));
     }
+    List<JwtProvider.ClaimHeader> claimHeaders = new ArrayList<>();
+    for (int i = 0; i < p.getClaimToHeadersCount(); i++) {
+      JwtClaimToHeader c = p.getClaimToHeaders(i);
+      String cat = at + ".claim_to_headers[" + i + "]";
+      SupportedFields.check(c, cat, Set.of("header_name", "claim_name"));
+      if (c.getHeaderName().isEmpty() || c.getClaimName().isEmpty()) {
+        throw new InvalidConfigException(cat, "header_name and claim_name are required");
+      }
+      claimHeaders.add(
+          new JwtProvider.ClaimHeader(
+              c.getHeaderName().toLowerCase(Locale.ROOT), c.getClaimName()));
+    }
     if (p.getClockSkewSeconds() < 0) {
       throw new InvalidConfigException(at + ".clock_skew_seconds", "must not be negative");
     }
@@ -142,10 +157,8 @@ final class JwtAuthnCompiler {
           p.getIssuer(),
           p.getAudiencesList(),
           jwks,
-          headers,
-          p.getFromParamsList(),
-          p.getForward(),
-          p.getForwardPayloadHeader(),
+          new JwtProvider.Locations(headers, p.getFromParamsList(), p.getFromCookiesList()),
+          new JwtProvider.Forwarding(p.getForward(), p.getForwardPayloadHeader(), claimHeaders),
           p.getClockSkewSeconds() == 0 ? DEFAULT_CLOCK_SKEW_SECONDS : p.getClockSkewSeconds());
     } catch (IllegalArgumentException e) {
       throw new InvalidConfigException(

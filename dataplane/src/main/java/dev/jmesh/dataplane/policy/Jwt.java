@@ -122,6 +122,52 @@ final class Jwt {
     return v != null && v.hasNumberValue() ? (long) v.getNumberValue() : -1;
   }
 
+  /**
+   * A claim as header text, {@code claim_to_headers} style: a string as is, a number or boolean
+   * printed, a list of those joined with commas; dots in {@code path} reach nested claims. {@code
+   * null} when absent or an object.
+   */
+  String claimText(String path) {
+    Struct s = payload;
+    Value v = null;
+    for (String key : path.split("\\.", -1)) {
+      if (s == null) {
+        return null;
+      }
+      v = s.getFieldsMap().get(key);
+      if (v == null) {
+        return null;
+      }
+      s = v.hasStructValue() ? v.getStructValue() : null;
+    }
+    if (v.hasListValue()) {
+      StringBuilder b = new StringBuilder();
+      for (Value e : v.getListValue().getValuesList()) {
+        String t = scalar(e);
+        if (t == null) {
+          return null;
+        }
+        b.append(b.length() == 0 ? "" : ",").append(t);
+      }
+      return b.toString();
+    }
+    return scalar(v);
+  }
+
+  private static String scalar(Value v) {
+    if (v.hasStringValue()) {
+      return v.getStringValue();
+    }
+    if (v.hasBoolValue()) {
+      return Boolean.toString(v.getBoolValue());
+    }
+    if (v.hasNumberValue()) {
+      double d = v.getNumberValue();
+      return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+    }
+    return null;
+  }
+
   private static String string(Struct s, String field) {
     Value v = s.getFieldsMap().get(field);
     return v != null && v.hasStringValue() ? v.getStringValue() : "";

@@ -166,10 +166,17 @@ public final class JwtAuthnFilter implements InboundHttpFilter {
         context.authenticated(
             new RequestAuth(
                 jwt.issuer() + "/" + jwt.subject(), jwt.audiences(), jwt.presenter(), jwt.payload));
-        if (!p.payloadHeader().isEmpty()) {
-          context.setRequestHeader(p.payloadHeader(), jwt.payloadSegment);
+        JwtProvider.Forwarding f = p.forwarding();
+        if (!f.payloadHeader().isEmpty()) {
+          context.setRequestHeader(f.payloadHeader(), jwt.payloadSegment);
         }
-        if (!p.forward() && found.get(i).header() != null) {
+        for (JwtProvider.ClaimHeader c : f.claimHeaders()) {
+          String value = jwt.claimText(c.claim());
+          if (value != null) {
+            context.setRequestHeader(c.lowerCaseHeader(), value);
+          }
+        }
+        if (!f.forward() && found.get(i).header() != null) {
           context.removeRequestHeader(found.get(i).header());
         }
       }

@@ -12,6 +12,39 @@ public final class JwtProvider {
   /** A header a token is read from, after {@code valuePrefix} (e.g. {@code Bearer }). */
   public record HeaderLocation(String lowerCaseName, String valuePrefix) {}
 
+  /**
+   * Where a request carries tokens; with none at all, {@code Authorization: Bearer} and the {@code
+   * access_token} parameter, as in Envoy.
+   */
+  public record Locations(List<HeaderLocation> headers, List<String> params, List<String> cookies) {
+    public Locations {
+      headers = List.copyOf(headers);
+      params = List.copyOf(params);
+      cookies = List.copyOf(cookies);
+      if (headers.isEmpty() && params.isEmpty() && cookies.isEmpty()) {
+        headers = List.of(new HeaderLocation("authorization", "Bearer "));
+        params = List.of("access_token");
+      }
+    }
+  }
+
+  /** A claim copied into a request header ({@code claim_to_headers}); dots reach nested claims. */
+  public record ClaimHeader(String lowerCaseHeader, String claim) {}
+
+  /**
+   * What a verified token leaves on the request.
+   *
+   * @param forward whether the token itself stays ({@code false}: its header is removed)
+   * @param payloadHeader the header that carries the payload, {@code ""} for none
+   * @param claimHeaders claims copied into headers
+   */
+  public record Forwarding(boolean forward, String payloadHeader, List<ClaimHeader> claimHeaders) {
+    public Forwarding {
+      payloadHeader = payloadHeader.toLowerCase(Locale.ROOT);
+      claimHeaders = List.copyOf(claimHeaders);
+    }
+  }
+
   /** A token found in a request. */
   record Found(String token, String header) {}
 
@@ -19,10 +52,8 @@ public final class JwtProvider {
   private final String issuer;
   private final List<String> audiences;
   private final List<JwtKey> keys;
-  private final List<HeaderLocation> headers;
-  private final List<String> params;
-  private final boolean forward;
-  private final String payloadHeader;
+  private final Locations locations;
+  private final Forwarding forwarding;
   private final long clockSkewSeconds;
 
   private JwtProvider(
@@ -30,19 +61,15 @@ public final class JwtProvider {
       String issuer,
       List<String> audiences,
       List<JwtKey> keys,
-      List<HeaderLocation> headers,
-      List<String> params,
-      boolean forward,
-      String payloadHeader,
+      Locations locations,
+      Forwarding forwarding,
       long clockSkewSeconds) {
     this.name = name;
     this.issuer = issuer;
     this.audiences = List.copyOf(audiences);
     this.keys = List.copyOf(keys);
-    this.headers = List.copyOf(headers);
-    this.params = List.copyOf(params);
-    this.forward = forward;
-    this.payloadHeader = payloadHeader;
+    this.locations = locations;
+    this.forwarding = forwarding;
     this.clockSkewSeconds = clockSkewSeconds;
   }
 
@@ -50,9 +77,6 @@ public final class JwtProvider {
    * A provider.
    *
    * @param jwks the JSON Web Key Set, read once here
-   * @param headers where tokens are read; with no header and no parameter, {@code Authorization:
-   *     Bearer} and the {@code access_token} parameter, as in Envoy
-   * @param payloadHeader the header that carries the verified payload, {@code ""} for none
    * @throws IllegalArgumentException when the key set cannot be used
    */
   public static JwtProvider of(
@@ -60,25 +84,11 @@ public final class JwtProvider {
       String issuer,
       List<String> audiences,
       String jwks,
-      List<HeaderLocation> headers,
-      List<String> params,
-      boolean forward,
-      String payloadHeader,
+      Locations locations,
+      Forwarding forwarding,
       long clockSkewSeconds) {
-    if (headers.isEmpty() && params.isEmpty()) {
-      headers = List.of(new HeaderLocation("authorization", "Bearer "));
-      params = List.of("access_token");
-    }
     return new JwtProvider(
-        name,
-        issuer,
-        audiences,
-        Jwks.parse(jwks),
-        headers,
-        params,
-        forward,
-        payloadHeader.toLowerCase(Locale.ROOT),
-        clockSkewSeconds);
+        name, issuer, audiences, Jwks.parse(jwks), locations, forwarding, clockSkewSeconds);
   }
 
   public String name() {
@@ -89,17 +99,13 @@ public final class JwtProvider {
     return issuer;
   }
 
-  boolean forward() {
-    return forward;
-  }
-
-  String payloadHeader() {
-    return payloadHeader;
+  Forwarding forwarding() {
+    return forwarding;
   }
 
   /** The first token in one of this provider's locations, {@code null} if none. */
   Found find(PolicyRequest request) {
-    for (HeaderLocation h : headers) {
+    for (HeaderLocation h : locations.headers()) {
       String value = request.header(h.lowerCaseName());
       if (value == null) {
         continue;
@@ -109,16 +115,36 @@ public final class JwtProvider {
         return new Found(token, h.lowerCaseName());
       }
     }
-    if (!params.isEmpty()) {
+    if (!locations.params().isEmpty()) {
       String path = request.path();
       int q = path == null ? -1 : path.indexOf('?');
       if (q >= 0) {
-        for (String p : params) {
+        for (String p : locations.params()) {
           String token = queryParameter(path, q + 1, p);
           if (token != null) {
             return new Found(token, null);
           }
         }
+      }
+    }
+    String cookies = locations.cookies().isEmpty() ? null : request.header("cookie");
+    if (cookies != null) {
+      for (String c : locations.cookies()) {
+        String token = cookie(cookies, c);
+        if (token != null) {
+          return new Found(token, null);
+        }
+      }
+    }
+    return null;
+  }
+
+  private static String cookie(String header, String name) {
+    for (String pair : header.split(";")) {
+      String p = pair.trim();
+      if (p.length() > name.length() && p.startsWith(name) && p.charAt(name.length()) == '=') {
+        String v = p.substring(name.length() + 1);
+        return v.isEmpty() ? null : v;
       }
     }
     return null;

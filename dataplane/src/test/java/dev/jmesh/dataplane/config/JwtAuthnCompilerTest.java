@@ -297,4 +297,89 @@ class JwtAuthnCompilerTest {
     assertThatThrownBy(() -> policy(remote))
         .hasMessage("typed_config.providers[origins-0].remote_jwks: not supported");
   }
+
+  /**
+   * istiod with two RequestAuthentication rules: OR{P1, P2, AND{OR{P1, missing}, OR{P2, missing}}}.
+   */
+  private static JwtAuthentication.Builder istiodTwoProviders() {
+    JwtRequirement p0 = JwtRequirement.newBuilder().setProviderName("origins-0").build();
+    JwtRequirement p1 = JwtRequirement.newBuilder().setProviderName("origins-1").build();
+    JwtRequirement missing =
+        JwtRequirement.newBuilder().setAllowMissing(Empty.getDefaultInstance()).build();
+    JwtRequirement inner =
+        JwtRequirement.newBuilder()
+            .setRequiresAll(
+                io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtRequirementAndList
+                    .newBuilder()
+                    .addRequirements(
+                        JwtRequirement.newBuilder()
+                            .setRequiresAny(
+                                JwtRequirementOrList.newBuilder()
+                                    .addRequirements(p0)
+                                    .addRequirements(missing)))
+                    .addRequirements(
+                        JwtRequirement.newBuilder()
+                            .setRequiresAny(
+                                JwtRequirementOrList.newBuilder()
+                                    .addRequirements(p1)
+                                    .addRequirements(missing))))
+            .build();
+    return JwtAuthentication.newBuilder()
+        .putProviders("origins-0", provider().build())
+        .putProviders(
+            "origins-1", provider().setIssuer("https://other.example").clearAudiences().build())
+        .addRules(
+            RequirementRule.newBuilder()
+                .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                .setRequires(
+                    JwtRequirement.newBuilder()
+                        .setRequiresAny(
+                            JwtRequirementOrList.newBuilder()
+                                .addRequirements(p0)
+                                .addRequirements(p1)
+                                .addRequirements(inner))))
+        .setBypassCorsPreflight(true);
+  }
+
+  @Test
+  void twoProvidersSharingTheAuthorizationHeaderEachAcceptTheirTokens() throws Exception {
+    HttpPolicy p = policy(istiodTwoProviders());
+    assertThat(p.check(bearer(valid("RS256"))).requestPrincipal()).isEqualTo(ISSUER + "/alice");
+    String other = sign("ES256", payload("https://other.example", "bob", "x", now() + 600));
+    assertThat(p.check(bearer(other)).requestPrincipal()).isEqualTo("https://other.example/bob");
+    assertThat(p.check(FakePolicyRequest.get("/"))).isSameAs(PolicyVerdict.CONTINUE);
+    PolicyVerdict unknown =
+        p.check(
+            bearer(sign("RS256", payload("https://evil.example", "eve", AUDIENCE, now() + 600))));
+    assertThat(unknown.body()).isEqualTo("Jwt issuer is not configured");
+    PolicyVerdict expired =
+        p.check(bearer(sign("RS256", payload(ISSUER, "alice", AUDIENCE, now() - 3600))));
+    assertThat(expired.body()).isEqualTo("Jwt is expired");
+  }
+
+  @Test
+  void cookiesCarryTokensAndClaimsCanBecomeHeaders() throws Exception {
+    HttpPolicy p =
+        policy(
+            istiod(
+                provider()
+                    .addFromCookies("session")
+                    .addClaimToHeaders(
+                        io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtClaimToHeader
+                            .newBuilder()
+                            .setHeaderName("X-Groups")
+                            .setClaimName("groups"))
+                    .addClaimToHeaders(
+                        io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtClaimToHeader
+                            .newBuilder()
+                            .setHeaderName("x-sub")
+                            .setClaimName("sub"))));
+    PolicyVerdict v =
+        p.check(FakePolicyRequest.get("/").header("cookie", "a=b; session=" + valid("ES256")));
+    assertThat(v.requestPrincipal()).isEqualTo(ISSUER + "/alice");
+    assertThat(v.requestHeaders())
+        .containsExactly(Map.entry("x-groups", "admin,dev"), Map.entry("x-sub", "alice"));
+    // A cookie is not removed: the header holds other cookies too.
+    assertThat(v.requestHeadersToRemove()).isEmpty();
+  }
 }

@@ -18,8 +18,12 @@ import java.util.Base64;
 /** Keys, JWKS and signed JWTs made in the test, with nothing but the JDK. */
 final class JwtTokens {
 
-  static final KeyPair RSA = generate("RSA", null);
   static final KeyPair EC = generate("EC", "secp256r1");
+
+  /** RSA keys take a while to make: only a test that signs with one waits for it. */
+  private static final class Rsa {
+    static final KeyPair KEYS = generate("RSA", null);
+  }
 
   private JwtTokens() {}
 
@@ -55,7 +59,7 @@ final class JwtTokens {
 
   /** A JWKS with the RSA key as {@code rsa-1} and the EC key as {@code ec-1}. */
   static String jwks() {
-    RSAPublicKey rsa = (RSAPublicKey) RSA.getPublic();
+    RSAPublicKey rsa = (RSAPublicKey) Rsa.KEYS.getPublic();
     ECPublicKey ec = (ECPublicKey) EC.getPublic();
     return "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"rsa-1\",\"n\":\""
         + b64(rsa.getModulus(), 256)
@@ -82,12 +86,12 @@ final class JwtTokens {
       switch (alg) {
         case "RS256":
           s = Signature.getInstance("SHA256withRSA");
-          key = RSA.getPrivate();
+          key = Rsa.KEYS.getPrivate();
           break;
         case "PS256":
           s = Signature.getInstance("RSASSA-PSS");
           s.setParameter(new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1));
-          key = RSA.getPrivate();
+          key = Rsa.KEYS.getPrivate();
           break;
         case "ES256":
           s = Signature.getInstance("SHA256withECDSA");
