@@ -53,9 +53,13 @@ public final class HttpFilterChain implements HttpPolicy {
         context.audited());
   }
 
-  /** A local reply also carries response headers earlier filters added (x-ratelimit-*). */
+  /**
+   * A local reply also carries what earlier filters established: response headers (x-ratelimit-*),
+   * the audit mark and the JWT principal, which the request record reports even for a 403.
+   */
   private static PolicyVerdict withContextHeaders(PolicyVerdict local, PolicyContext context) {
-    if (context.responseHeaders().isEmpty() && !context.audited()) {
+    RequestAuth auth = context.auth();
+    if (context.responseHeaders().isEmpty() && !context.audited() && auth == null) {
       return local;
     }
     List<Map.Entry<String, String>> headers = new ArrayList<>(context.responseHeaders());
@@ -66,7 +70,7 @@ public final class HttpFilterChain implements HttpPolicy {
         local.body(),
         List.of(),
         headers,
-        null,
+        auth == null ? null : auth.principal(),
         List.of(),
         local.audited() || context.audited());
   }

@@ -247,10 +247,11 @@ class JwtAuthnCompilerTest {
                 + "\",\"sub\":\"bob\",\"aud\":\""
                 + AUDIENCE
                 + "\",\"groups\":[\"dev\"]}");
-    assertThat(
-            p.check(FakePolicyRequest.get("/admin/x").header("authorization", "Bearer " + dev))
-                .status())
-        .isEqualTo(403);
+    PolicyVerdict devDenied =
+        p.check(FakePolicyRequest.get("/admin/x").header("authorization", "Bearer " + dev));
+    assertThat(devDenied.status()).isEqualTo(403);
+    // The record still learns who was refused.
+    assertThat(devDenied.requestPrincipal()).isEqualTo(ISSUER + "/bob");
   }
 
   @Test
