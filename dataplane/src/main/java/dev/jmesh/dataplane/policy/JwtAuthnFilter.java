@@ -146,13 +146,17 @@ public final class JwtAuthnFilter implements InboundHttpFilter {
     }
 
     @Override
-    public boolean anyToken() {
+    public JwtStatus checkAll() {
+      JwtStatus result = JwtStatus.MISSING;
       for (JwtProvider p : providers) {
-        if (p.find(request) != null) {
-          return true;
+        JwtStatus s = check(p);
+        if (s == JwtStatus.OK) {
+          result = s;
+        } else if (result != JwtStatus.OK) {
+          result = JwtRequirement.moreTelling(result, s);
         }
       }
-      return false;
+      return result;
     }
 
     /** Records what the verified tokens prove, in the filter's provider order. */

@@ -15,8 +15,25 @@ public abstract class JwtRequirement {
     /** The outcome of {@code provider} for this request (verified once, then remembered). */
     JwtStatus check(JwtProvider provider);
 
-    /** Whether any provider of the filter found a token in the request. */
-    boolean anyToken();
+    /**
+     * Every provider of the filter on this request: {@link JwtStatus#OK} when one verified its
+     * token, {@link JwtStatus#MISSING} when none found a token, else the most telling failure.
+     */
+    JwtStatus checkAll();
+  }
+
+  /**
+   * Of two failures, the one to report, as Envoy ranks them: a real verification failure over an
+   * unknown issuer (another provider's token) over a missing token.
+   */
+  static JwtStatus moreTelling(JwtStatus current, JwtStatus next) {
+    if (current == JwtStatus.MISSING || current == JwtStatus.UNKNOWN_ISSUER) {
+      return next == JwtStatus.MISSING
+              || (next == JwtStatus.UNKNOWN_ISSUER && current == JwtStatus.UNKNOWN_ISSUER)
+          ? current
+          : next;
+    }
+    return current;
   }
 
   abstract JwtStatus evaluate(Verification v);
@@ -32,23 +49,25 @@ public abstract class JwtRequirement {
   }
 
   /**
-   * {@code allow_missing}: satisfied when the request carries no token at all; a token that is
-   * present still has to satisfy a sibling requirement.
+   * {@code allow_missing}: satisfied when the request carries no token at all, or when a token it
+   * carries verifies with one of the filter's providers; a token that verifies with none fails.
    */
   public static JwtRequirement allowMissing() {
     return new JwtRequirement() {
       @Override
       JwtStatus evaluate(Verification v) {
-        return v.anyToken() ? JwtStatus.MISSING : JwtStatus.OK;
+        JwtStatus s = v.checkAll();
+        return s == JwtStatus.MISSING ? JwtStatus.OK : s;
       }
     };
   }
 
-  /** {@code allow_missing_or_failed}: always satisfied; a valid token still counts. */
+  /** {@code allow_missing_or_failed}: always satisfied; tokens are still verified and count. */
   public static JwtRequirement allowMissingOrFailed() {
     return new JwtRequirement() {
       @Override
       JwtStatus evaluate(Verification v) {
+        v.checkAll();
         return JwtStatus.OK;
       }
     };
@@ -70,9 +89,7 @@ public abstract class JwtRequirement {
           if (s == JwtStatus.OK) {
             return s;
           }
-          if (result == JwtStatus.MISSING || result == JwtStatus.UNKNOWN_ISSUER) {
-            result = s == JwtStatus.MISSING ? result : s;
-          }
+          result = moreTelling(result, s);
         }
         return result;
       }

@@ -383,4 +383,33 @@ class JwtAuthnCompilerTest {
     // A cookie is not removed: the header holds other cookies too.
     assertThat(v.requestHeadersToRemove()).isEmpty();
   }
+
+  private static JwtAuthentication.Builder only(JwtRequirement.Builder requirement) {
+    return JwtAuthentication.newBuilder()
+        .putProviders("origins-0", provider().build())
+        .addRules(
+            RequirementRule.newBuilder()
+                .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                .setRequires(requirement));
+  }
+
+  @Test
+  void allowMissingAloneStillVerifiesATokenThatIsThere() throws Exception {
+    HttpPolicy p =
+        policy(only(JwtRequirement.newBuilder().setAllowMissing(Empty.getDefaultInstance())));
+    assertThat(p.check(FakePolicyRequest.get("/"))).isSameAs(PolicyVerdict.CONTINUE);
+    assertThat(p.check(bearer(valid("PS256"))).requestPrincipal()).isEqualTo(ISSUER + "/alice");
+    assertThat(p.check(bearer(valid("PS256") + "x")).body()).isEqualTo("Jwt verification fails");
+  }
+
+  @Test
+  void allowMissingOrFailedLetsEverythingThroughButKeepsAValidPrincipal() throws Exception {
+    HttpPolicy p =
+        policy(
+            only(JwtRequirement.newBuilder().setAllowMissingOrFailed(Empty.getDefaultInstance())));
+    PolicyVerdict bad = p.check(bearer("a.b.c"));
+    assertThat(bad.allowed()).isTrue();
+    assertThat(bad.requestPrincipal()).isNull();
+    assertThat(p.check(bearer(valid("ES256"))).requestPrincipal()).isEqualTo(ISSUER + "/alice");
+  }
 }
