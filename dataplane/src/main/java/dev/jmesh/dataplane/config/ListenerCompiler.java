@@ -129,10 +129,7 @@ final class ListenerCompiler {
     }
   }
 
-  /**
-   * Checks one HTTP filter, compiling a policy filter of an inbound chain into {@code
-   * inboundPolicy}.
-   */
+  /** What one HTTP filter is to the chain it sits in. */
   private enum FilterKind {
     ROUTER,
     OTHER,
@@ -140,6 +137,10 @@ final class ListenerCompiler {
     SKIPPED
   }
 
+  /**
+   * Checks one HTTP filter, compiling a policy filter of an inbound chain into {@code
+   * inboundPolicy}.
+   */
   private static FilterKind filter(HttpFilter f, String at, List<InboundHttpFilter> inboundPolicy)
       throws InvalidConfigException {
     SupportedFields.check(f, at, HTTP_FILTER);
