@@ -6,6 +6,7 @@ import dev.jmesh.dataplane.policy.RbacMatcher;
 import dev.jmesh.dataplane.policy.RbacMatchers;
 import dev.jmesh.dataplane.policy.RequestAuth;
 import dev.jmesh.dataplane.policy.ValueMatch;
+import dev.jmesh.dataplane.route.StringMatch;
 import io.envoyproxy.envoy.config.core.v3.CidrRange;
 import io.envoyproxy.envoy.config.rbac.v3.Permission;
 import io.envoyproxy.envoy.config.rbac.v3.Policy;
@@ -14,6 +15,7 @@ import io.envoyproxy.envoy.config.rbac.v3.RBAC;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.PathMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
 import java.util.ArrayList;
 import java.util.List;
@@ -258,7 +260,63 @@ final class RbacCompiler {
     if (!p.hasPath()) {
       throw new InvalidConfigException(at + ".path", "is required");
     }
-    return RbacMatchers.urlPath(MatcherCompiler.string(p.getPath(), at + ".path"));
+    return RbacMatchers.urlPath(string(p.getPath(), at + ".path"));
+  }
+
+  /**
+   * A string matcher; istiod's regexes that only wrap a literal ({@code .*\/ns/prod/.*} for a
+   * namespace, {@code .*} for {@code *}) become literal matchers, which compare without the
+   * allocation and cost of running a regex on every request. (RE2's {@code .} stops at a newline,
+   * which no header, path or SPIFFE ID holds.)
+   */
+  static StringMatch string(StringMatcher m, String at) throws InvalidConfigException {
+    StringMatch compiled = MatcherCompiler.string(m, at);
+    if (m.hasSafeRegex()) {
+      StringMatch literal = literalRegex(m.getSafeRegex().getRegex());
+      if (literal != null) {
+        return literal;
+      }
+    }
+    return compiled;
+  }
+
+  /** The literal matcher equal to {@code regex}, or {@code null} when it is not that simple. */
+  static StringMatch literalRegex(String regex) {
+    boolean leading = regex.startsWith(".*");
+    String rest = leading ? regex.substring(2) : regex;
+    boolean trailing = rest.endsWith(".*") && !rest.endsWith("\\.*");
+    if (trailing) {
+      rest = rest.substring(0, rest.length() - 2);
+    }
+    StringBuilder literal = new StringBuilder(rest.length());
+    for (int i = 0; i < rest.length(); i++) {
+      char c = rest.charAt(i);
+      if (c == '\\') {
+        if (i + 1 == rest.length() || Character.isLetterOrDigit(rest.charAt(i + 1))) {
+          return null; // \d, \Q and friends are not literals
+        }
+        literal.append(rest.charAt(++i));
+      } else if (".^$*+?()[]{}|\n".indexOf(c) >= 0) {
+        return null;
+      } else {
+        literal.append(c);
+      }
+    }
+    String value = literal.toString();
+    if ((leading || trailing) && value.isEmpty()) {
+      // ".*": everything, which an empty prefix also matches.
+      return StringMatch.literal(StringMatch.Kind.PREFIX, "", false);
+    }
+    if (leading && trailing) {
+      return StringMatch.literal(StringMatch.Kind.CONTAINS, value, false);
+    }
+    if (leading) {
+      return StringMatch.literal(StringMatch.Kind.SUFFIX, value, false);
+    }
+    if (trailing) {
+      return StringMatch.literal(StringMatch.Kind.PREFIX, value, false);
+    }
+    return StringMatch.literal(StringMatch.Kind.EXACT, value, false);
   }
 
   private static CidrBlock cidr(CidrRange r, String at) throws InvalidConfigException {
@@ -304,7 +362,7 @@ final class RbacCompiler {
     SupportedFields.check(v, at, VALUE);
     switch (v.getMatchPatternCase()) {
       case STRING_MATCH:
-        return ValueMatch.string(MatcherCompiler.string(v.getStringMatch(), at + ".string_match"));
+        return ValueMatch.string(string(v.getStringMatch(), at + ".string_match"));
       case BOOL_MATCH:
         return ValueMatch.bool(v.getBoolMatch());
       case PRESENT_MATCH:

@@ -40,9 +40,28 @@ public final class CidrBlock {
         word(bytes, 8) & mask(prefixLength - 64));
   }
 
+  /**
+   * Whether {@code Inet4Address.hashCode()} is the address as an int, as OpenJDK has always made
+   * it: then an IPv4 check reads it without {@code getAddress()} copying the bytes.
+   */
+  private static final boolean V4_HASH_IS_ADDRESS = v4HashIsAddress();
+
+  private static boolean v4HashIsAddress() {
+    try {
+      return InetAddress.getByAddress(new byte[] {10, (byte) 200, 3, (byte) 254}).hashCode()
+          == 0x0AC803FE;
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
   public boolean contains(InetAddress address) {
     if (address == null || (address instanceof Inet4Address) != v4) {
       return false;
+    }
+    if (v4 && V4_HASH_IS_ADDRESS) {
+      long word = (address.hashCode() & 0xFFFFFFFFL) << 32;
+      return (word & mask(prefixLength)) == high;
     }
     byte[] b = address.getAddress();
     return (word(b, 0) & mask(prefixLength)) == high

@@ -331,6 +331,19 @@ class RbacCompilerTest {
         .hasMessage("rules.policies[p].principals: must not be empty");
   }
 
+  @Test
+  void istiodsLiteralRegexesBecomeLiteralMatchers() {
+    assertThat(RbacCompiler.literalRegex(".*/ns/prod/.*")).hasToString("contains:/ns/prod/");
+    assertThat(RbacCompiler.literalRegex(".*")).hasToString("prefix:");
+    assertThat(RbacCompiler.literalRegex("spiffe://td/.*")).hasToString("prefix:spiffe://td/");
+    assertThat(RbacCompiler.literalRegex(".*\\.example\\.com")).hasToString("suffix:.example.com");
+    assertThat(RbacCompiler.literalRegex("/exact")).hasToString("exact:/exact");
+    for (String regex :
+        List.of(".+", ".*/ns/(a|b)/.*", "\\d+", ".*/ns/\\Qx\\E/.*", "a\\.*", "a\\")) {
+      assertThat(RbacCompiler.literalRegex(regex)).as(regex).isNull();
+    }
+  }
+
   private static io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC unpackHttp(
       io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter f)
       throws Exception {
