@@ -2,11 +2,13 @@ package dev.jmesh.dataplane.config;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.jmesh.dataplane.policy.InboundHttpFilter;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -77,9 +79,29 @@ final class ListenerCompiler {
    */
   static OutboundListener connectionManager(String name, HttpConnectionManager hcm)
       throws InvalidConfigException {
+    return connectionManager(name, hcm, null);
+  }
+
+  /**
+   * Compiles an HTTP connection manager; an inbound one ({@code inboundPolicy} not {@code null})
+   * also has its policy filters compiled, in order, into {@code inboundPolicy}.
+   */
+  static OutboundListener connectionManager(
+      String name, HttpConnectionManager hcm, List<InboundHttpFilter> inboundPolicy)
+      throws InvalidConfigException {
     SupportedFields.check(hcm, "", HCM);
+    boolean routed = false;
     for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
-      filter(hcm.getHttpFilters(i), "http_filters[" + i + "]");
+      String at = "http_filters[" + i + "]";
+      FilterKind kind = filter(hcm.getHttpFilters(i), at, inboundPolicy);
+      if (routed && kind != FilterKind.SKIPPED) {
+        throw new InvalidConfigException(
+            at,
+            "filter "
+                + hcm.getHttpFilters(i).getName()
+                + " comes after the router, which ends the chain");
+      }
+      routed |= kind == FilterKind.ROUTER;
     }
     switch (hcm.getRouteSpecifierCase()) {
       case RDS:
@@ -107,11 +129,38 @@ final class ListenerCompiler {
     }
   }
 
-  private static void filter(HttpFilter f, String at) throws InvalidConfigException {
+  /** What one HTTP filter is to the chain it sits in. */
+  private enum FilterKind {
+    ROUTER,
+    OTHER,
+    /** An optional filter this data path does not know, left out as Envoy leaves it out. */
+    SKIPPED
+  }
+
+  /**
+   * Checks one HTTP filter, compiling a policy filter of an inbound chain into {@code
+   * inboundPolicy}.
+   */
+  private static FilterKind filter(HttpFilter f, String at, List<InboundHttpFilter> inboundPolicy)
+      throws InvalidConfigException {
     SupportedFields.check(f, at, HTTP_FILTER);
     Any config = f.getTypedConfig();
     boolean known;
+    boolean router = false;
+    if (InboundFilterCompiler.isHttpPolicy(f)) {
+      if (inboundPolicy == null) {
+        // Outbound traffic has no inbound policy; Istio never puts these filters there.
+        throw new InvalidConfigException(
+            at, "filter " + f.getName() + ": only enforced on inbound listeners");
+      }
+      InboundHttpFilter compiled = InboundFilterCompiler.http(f, at);
+      if (compiled != null) {
+        inboundPolicy.add(compiled);
+      }
+      return FilterKind.OTHER;
+    }
     if (f.getName().equals(ROUTER_FILTER) || config.is(Router.class)) {
+      router = true;
       known = !f.hasTypedConfig() || config.is(Router.class);
       // Router options (e.g. suppress_envoy_headers) are not implemented.
       known &= !f.hasTypedConfig() || config.getValue().isEmpty();
@@ -121,13 +170,14 @@ final class ListenerCompiler {
     } else {
       known = false;
     }
-    if (!known && !f.getIsOptional()) {
+    if (!known) {
+      if (f.getIsOptional()) {
+        return FilterKind.SKIPPED;
+      }
       String why =
-          f.getName().startsWith("envoy.filters.http.rbac")
-              ? "authorization policies are not enforced by this data path yet, so it refuses"
-                  + " them rather than letting requests through"
-              : "not supported";
+          f.hasTypedConfig() ? "type " + config.getTypeUrl() + " not supported" : "not supported";
       throw new InvalidConfigException(at, "filter " + f.getName() + ": " + why);
     }
+    return router ? FilterKind.ROUTER : FilterKind.OTHER;
   }
 }

@@ -4,7 +4,11 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import dev.jmesh.dataplane.policy.ConnectionPolicy;
+import dev.jmesh.dataplane.policy.ConnectionRbac;
+import dev.jmesh.dataplane.policy.HttpFilterChain;
 import dev.jmesh.dataplane.policy.HttpPolicy;
+import dev.jmesh.dataplane.policy.InboundHttpFilter;
+import dev.jmesh.dataplane.policy.RbacFilter;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
@@ -147,21 +151,42 @@ final class SocketListenerCompiler {
           chain.hasTransportSocket()
               ? TlsContexts.downstream(chain.getTransportSocket(), at + ".transport_socket")
               : null;
-      if (chain.getFiltersCount() != 1) {
+      if (chain.getFiltersCount() == 0) {
         throw new InvalidConfigException(
-            at + ".filters",
-            "exactly one network filter (http_connection_manager or tcp_proxy) is supported, got "
-                + chain.getFiltersCount());
+            at + ".filters", "an http_connection_manager or tcp_proxy filter is required");
       }
-      Filter f = chain.getFilters(0);
-      String fat = at + ".filters[0]";
+      // Network RBAC filters (Istio's DENY, then ALLOW) come first; the last filter serves.
+      int last = chain.getFiltersCount() - 1;
+      List<RbacFilter> connectionRbac = new ArrayList<>();
+      for (int j = 0; j < last; j++) {
+        Filter rf = chain.getFilters(j);
+        String rat = at + ".filters[" + j + "]";
+        SupportedFields.check(rf, rat, FILTER);
+        if (!InboundFilterCompiler.isNetworkRbac(rf)) {
+          throw new InvalidConfigException(
+              rat,
+              "network filter "
+                  + rf.getName()
+                  + " ("
+                  + rf.getTypedConfig().getTypeUrl()
+                  + ") not supported before the last filter; only RBAC is");
+        }
+        RbacFilter compiled = InboundFilterCompiler.network(rf, rat);
+        if (compiled != null) {
+          connectionRbac.add(compiled);
+        }
+      }
+      ConnectionPolicy connectionPolicy = ConnectionRbac.of(connectionRbac);
+      Filter f = chain.getFilters(last);
+      String fat = at + ".filters[" + last + "]";
       SupportedFields.check(f, fat, FILTER);
       if (f.getTypedConfig().is(HttpConnectionManager.class)) {
         HttpConnectionManager hcm =
             unpack(f.getTypedConfig(), HttpConnectionManager.class, fat + ".typed_config", null);
         OutboundListener http;
+        List<InboundHttpFilter> httpFilters = new ArrayList<>();
         try {
-          http = ListenerCompiler.connectionManager(listener.getName(), hcm);
+          http = ListenerCompiler.connectionManager(listener.getName(), hcm, httpFilters);
         } catch (InvalidConfigException e) {
           throw e.under(fat + ".typed_config");
         }
@@ -176,10 +201,10 @@ final class SocketListenerCompiler {
                 tls,
                 http.routeTable(),
                 null,
-                HttpPolicy.ALLOW_ALL,
-                ConnectionPolicy.ALLOW_ALL));
+                HttpFilterChain.of(httpFilters),
+                connectionPolicy));
       } else if (f.getTypedConfig().is(TcpProxy.class)) {
-        ClusterSplit split = tcpProxy(chain, at);
+        ClusterSplit split = tcpProxy(f, fat);
         if (split.clusters().size() != 1) {
           throw new InvalidConfigException(
               fat + ".typed_config.weighted_clusters", "an inbound TCP proxy names one cluster");
@@ -192,7 +217,7 @@ final class SocketListenerCompiler {
                 null,
                 split.clusters().get(0),
                 HttpPolicy.ALLOW_ALL,
-                ConnectionPolicy.ALLOW_ALL));
+                connectionPolicy));
       } else {
         throw new InvalidConfigException(
             fat,
@@ -213,8 +238,10 @@ final class SocketListenerCompiler {
           at + ".filters",
           "exactly one tcp_proxy filter is supported, got " + chain.getFiltersCount());
     }
-    Filter f = chain.getFilters(0);
-    String fat = at + ".filters[0]";
+    return tcpProxy(chain.getFilters(0), at + ".filters[0]");
+  }
+
+  private static ClusterSplit tcpProxy(Filter f, String fat) throws InvalidConfigException {
     SupportedFields.check(f, fat, FILTER);
     if (!f.getTypedConfig().is(TcpProxy.class)) {
       throw new InvalidConfigException(

@@ -14,6 +14,9 @@ import java.util.Map;
  *     header); replaces any the client sent with the same name
  * @param responseHeaders headers to add to the response, local or not ({@code x-ratelimit-*})
  * @param requestPrincipal the verified JWT's {@code iss/sub}, {@code null} without one
+ * @param requestHeadersToRemove lower-case names of headers to remove from the request before the
+ *     application sees it (a verified JWT that is not forwarded)
+ * @param audited whether an RBAC filter with action LOG (Istio's AUDIT) matched the request
  */
 public record PolicyVerdict(
     boolean allowed,
@@ -21,14 +24,29 @@ public record PolicyVerdict(
     String body,
     List<Map.Entry<String, String>> requestHeaders,
     List<Map.Entry<String, String>> responseHeaders,
-    String requestPrincipal) {
+    String requestPrincipal,
+    List<String> requestHeadersToRemove,
+    boolean audited) {
 
   public static final PolicyVerdict CONTINUE =
-      new PolicyVerdict(true, 0, null, List.of(), List.of(), null);
+      new PolicyVerdict(true, 0, null, List.of(), List.of(), null, List.of(), false);
 
   public PolicyVerdict {
     requestHeaders = List.copyOf(requestHeaders);
     responseHeaders = List.copyOf(responseHeaders);
+    requestHeadersToRemove = List.copyOf(requestHeadersToRemove);
+  }
+
+  /** The verdict without header removal or audit mark, as the first contract had it. */
+  public PolicyVerdict(
+      boolean allowed,
+      int status,
+      String body,
+      List<Map.Entry<String, String>> requestHeaders,
+      List<Map.Entry<String, String>> responseHeaders,
+      String requestPrincipal) {
+    this(
+        allowed, status, body, requestHeaders, responseHeaders, requestPrincipal, List.of(), false);
   }
 
   /** A local reply; {@code responseHeaders} go with it. */

@@ -15,7 +15,6 @@ import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
-import io.envoyproxy.envoy.config.rbac.v3.RBAC;
 import io.envoyproxy.envoy.config.route.v3.NonForwardingAction;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
@@ -275,43 +274,6 @@ class ListenerShapesTest {
     assertThat(l.chain(false)).isSameAs(l.chain(true));
     assertThat(l.chain(false).tcpCluster()).isEqualTo("inbound|5432||");
     assertThat(l.chain(false).tls().requireClientCertificate()).isTrue();
-  }
-
-  @Test
-  void anAuthorizationPolicyIsRefusedNotIgnored() {
-    HttpConnectionManager.Builder hcm =
-        inboundHttp()
-            .addHttpFilters(
-                0,
-                HttpFilter.newBuilder()
-                    .setName("envoy.filters.http.rbac")
-                    .setTypedConfig(
-                        Any.pack(
-                            io.envoyproxy
-                                .envoy
-                                .extensions
-                                .filters
-                                .http
-                                .rbac
-                                .v3
-                                .RBAC
-                                .newBuilder()
-                                .setRules(RBAC.newBuilder().setAction(RBAC.Action.DENY))
-                                .build())));
-    Listener inbound =
-        socketListener(INBOUND, "10.0.0.7", 9080)
-            .setTrafficDirection(TrafficDirection.INBOUND)
-            .addFilterChains(httpChain(hcm).setName("inbound-plaintext"))
-            .build();
-    assertThat(compile(inbound).rejections())
-        .extracting(ConfigRejection::message)
-        .singleElement()
-        .asString()
-        .startsWith(
-            "Listener "
-                + INBOUND
-                + ": filter_chains[0].filters[0].typed_config.http_filters[0]:"
-                + " filter envoy.filters.http.rbac: authorization policies are not enforced");
   }
 
   @Test
