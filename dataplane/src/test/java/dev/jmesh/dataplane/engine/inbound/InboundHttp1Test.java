@@ -1,0 +1,254 @@
+package dev.jmesh.dataplane.engine.inbound;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jmesh.dataplane.engine.PeerMetadata;
+import dev.jmesh.dataplane.engine.inbound.InboundFixture.Mode;
+import dev.jmesh.dataplane.policy.HttpPolicy;
+import dev.jmesh.dataplane.policy.PolicyVerdict;
+import dev.jmesh.dataplane.record.WorkloadLabels;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** HTTP/1.1 through the inbound engine to a JDK HTTP server as the application. */
+class InboundHttp1Test {
+
+  private static final HttpPolicy DENY_ADMIN =
+      request ->
+          request.path().startsWith("/admin")
+              ? PolicyVerdict.deny(403, "RBAC: access denied", List.of())
+              : PolicyVerdict.CONTINUE;
+
+  private EchoApp app;
+  private InboundFixture fixture;
+  private InboundPort port;
+
+  @BeforeEach
+  void start() throws Exception {
+    app = new EchoApp();
+    fixture =
+        new InboundFixture(
+            InboundLimits.DEFAULTS
+                .withRequestHeadersTimeout(Duration.ofMillis(300))
+                .withMaxRequestBodyBytes(64L << 20));
+    port = fixture.serve(app.address(), InboundFixture.http(Mode.DISABLE, DENY_ADMIN));
+  }
+
+  @AfterEach
+  void stop() {
+    fixture.close();
+    app.close();
+  }
+
+  private static String get(String path, String... headers) {
+    return "GET " + path + " HTTP/1.1\r\nHost: reviews\r\n" + String.join("", headers) + "\r\n";
+  }
+
+  @Test
+  void plaintextKeepAlivePassesThroughWithForwardedForAndWithoutTheClientsCertHeader()
+      throws Exception {
+    String caller =
+        PeerMetadata.encode(
+            WorkloadLabels.builder().workload("productpage-v1").namespace("default").build());
+    try (Socket s = InboundFixture.plainClient(port.declared())) {
+      RawHttp.Response first =
+          RawHttp.exchange(
+              s,
+              get(
+                  "/",
+                  "X-Forwarded-Client-Cert: By=spiffe://evil;URI=spiffe://evil\r\n",
+                  "X-Forwarded-For: 10.1.1.1\r\n",
+                  "x-envoy-peer-metadata: " + caller + "\r\n"));
+      RawHttp.Response second = RawHttp.exchange(s, get("/"));
+
+      assertThat(first.status()).isEqualTo(200);
+      assertThat(first.body()).isEqualTo("ok");
+      assertThat(first.header("seen-xfcc")).isEqualTo("null");
+      assertThat(first.header("seen-xff")).isEqualTo("10.1.1.1, 127.0.0.1");
+      assertThat(first.header("seen-proto")).isEqualTo("http");
+      assertThat(first.header("seen-peer-metadata")).isEqualTo("null");
+      assertThat(first.header(PeerMetadata.HEADER)).isEqualTo(PeerMetadata.encode(InboundFixture.SELF));
+      assertThat(second.status()).isEqualTo(200);
+      assertThat(second.header("seen-xff")).isEqualTo("127.0.0.1");
+      // Both requests rode one pooled keep-alive connection to the application.
+      assertThat(second.header("seen-remote-port")).isEqualTo(first.header("seen-remote-port"));
+    }
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                fixture
+                    .scrape()
+                    .find(
+                        "istio_requests_total",
+                        "reporter",
+                        "destination",
+                        "response_code",
+                        "200",
+                        "source_workload",
+                        "productpage-v1")
+                    .orElse(0.0)
+                == 1.0);
+    assertThat(
+            fixture
+                .scrape()
+                .value(
+                    "istio_requests_total",
+                    "reporter",
+                    "destination",
+                    "response_code",
+                    "200",
+                    "source_workload",
+                    "unknown",
+                    "destination_workload",
+                    "reviews-v1",
+                    "connection_security_policy",
+                    "none"))
+        .isEqualTo(1.0);
+  }
+
+  @Test
+  void aDeniedRequestGetsTheVerdictAndNeverReachesTheApplication() throws Exception {
+    try (Socket s = InboundFixture.plainClient(port.declared())) {
+      RawHttp.Response denied = RawHttp.exchange(s, get("/admin/users"));
+      assertThat(denied.status()).isEqualTo(403);
+      assertThat(denied.body()).isEqualTo("RBAC: access denied");
+      assertThat(app.requests.get()).isZero();
+      // The connection stays usable, as Envoy's does after a local reply.
+      assertThat(RawHttp.exchange(s, get("/")).status()).isEqualTo(200);
+      assertThat(app.requests.get()).isEqualTo(1);
+    }
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                fixture.scrape().find("istio_requests_total", "response_code", "403").orElse(0.0)
+                    == 1.0);
+  }
+
+  @Test
+  void contentLengthWithTransferEncodingIsRefusedAndClosed() throws Exception {
+    try (Socket s = InboundFixture.plainClient(port.declared())) {
+      RawHttp.Response r =
+          RawHttp.exchange(
+              s,
+              "POST / HTTP/1.1\r\nHost: reviews\r\nContent-Length: 5\r\n"
+                  + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n");
+      assertThat(r.status()).isEqualTo(400);
+      assertThat(RawHttp.closed(s)).isTrue();
+    }
+    assertThat(app.requests.get()).isZero();
+  }
+
+  @Test
+  void conflictingContentLengthsAreRefused() throws Exception {
+    try (Socket s = InboundFixture.plainClient(port.declared())) {
+      RawHttp.Response r =
+          RawHttp.exchange(
+              s,
+              "POST / HTTP/1.1\r\nHost: reviews\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"
+                  + "hello!");
+      assertThat(r.status()).isEqualTo(400);
+      assertThat(RawHttp.closed(s)).isTrue();
+    }
+    assertThat(app.requests.get()).isZero();
+  }
+
+  @Test
+  void obsoleteLineFoldingIsRefused() throws Exception {
+    try (Socket s = InboundFixture.plainClient(port.declared())) {
+      RawHttp.Response r = RawHttp.exchange(s, get("/", "X-Folded: a\r\n", " b\r\n"));
+      assertThat(r.status()).isEqualTo(400);
+      assertThat(RawHttp.closed(s)).isTrue();
+    }
+    assertThat(app.requests.get()).isZero();
+  }
+
+  @Test
+  void tooManyHeadersAre431() throws Exception {
+    StringBuilder headers = new StringBuilder();
+    for (int i = 0; i < 101; i++) {
+      headers.append("X-H").append(i).append(": v\r\n");
+    }
+    try (Socket s = InboundFixture.plainClient(port.declared())) {
+      assertThat(RawHttp.exchange(s, get("/", headers.toString())).status()).isEqualTo(431);
+    }
+    assertThat(app.requests.get()).isZero();
+  }
+
+  @Test
+  void headersLargerThanTheLimitAre431() throws Exception {
+    try (Socket s = InboundFixture.plainClient(port.declared())) {
+      String big = "X-Big: " + "a".repeat(61 * 1024) + "\r\n";
+      assertThat(RawHttp.exchange(s, get("/", big)).status()).isEqualTo(431);
+    }
+  }
+
+  @Test
+  void aSlowlorisClientIsTimedOutAndClosed() throws Exception {
+    try (Socket s = InboundFixture.plainClient(port.declared())) {
+      RawHttp.send(s, "GET / HTTP/1.1\r\nHost: reviews\r\n");
+      long started = System.nanoTime();
+      RawHttp.Response r = RawHttp.read(s.getInputStream());
+      assertThat(r.status()).isEqualTo(408);
+      assertThat(RawHttp.closed(s)).isTrue();
+      assertThat(System.nanoTime() - started).isLessThan(TimeUnit.SECONDS.toNanos(3));
+    }
+    assertThat(app.requests.get()).isZero();
+  }
+
+  @Test
+  void aDeclaredBodyOverTheLimitIs413() throws Exception {
+    try (Socket s = InboundFixture.plainClient(port.declared())) {
+      RawHttp.Response r =
+          RawHttp.exchange(
+              s, "POST /upload HTTP/1.1\r\nHost: reviews\r\nContent-Length: " + (65L << 20) + "\r\n\r\n");
+      assertThat(r.status()).isEqualTo(413);
+    }
+    assertThat(app.requests.get()).isZero();
+  }
+
+  @Test
+  void onlyTheEnginesOwnConnectionsAreEngineConnections() throws Exception {
+    try (Socket s = InboundFixture.plainClient(port.declared())) {
+      assertThat(RawHttp.exchange(s, get("/")).status()).isEqualTo(200);
+      assertThat(fixture.engine.isEngineConnection(app.remotes.get(0))).isTrue();
+    }
+    try (Socket direct = InboundFixture.plainClient(app.address())) {
+      RawHttp.Response r = RawHttp.exchange(direct, get("/"));
+      assertThat(r.status()).isEqualTo(200);
+      InetSocketAddress bypass = (InetSocketAddress) direct.getLocalSocketAddress();
+      assertThat(app.remotes).contains(bypass);
+      assertThat(fixture.engine.isEngineConnection(bypass)).isFalse();
+    }
+  }
+
+  @Test
+  void drainLetsAnInFlightRequestFinishAndRefusesNewConnections() throws Exception {
+    Socket s = InboundFixture.plainClient(port.declared());
+    RawHttp.send(s, get("/slow"));
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> app.requests.get() == 1);
+
+    CompletableFuture<Void> drained = fixture.engine.drain(Duration.ofSeconds(5));
+
+    RawHttp.Response r = RawHttp.read(s.getInputStream());
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("slow done");
+    assertThat(r.header("connection")).isEqualToIgnoringCase("close");
+    assertThat(RawHttp.closed(s)).isTrue();
+    drained.get(5, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> InboundFixture.plainClient(port.declared()).close())
+        .isInstanceOf(IOException.class);
+    s.close();
+  }
+}
