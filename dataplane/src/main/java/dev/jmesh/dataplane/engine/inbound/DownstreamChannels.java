@@ -164,6 +164,13 @@ final class DownstreamChannels {
     }
 
     @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      // A plaintext client on a STRICT port ends here (not a TLS record): closed, once logged.
+      MeshLog.debug("inbound " + port.declared() + ": TLS from " + remote + " failed: " + cause);
+      ctx.close();
+    }
+
+    @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
       // Held until the handshake completes; this handler is then removed and passes them on.
     }
