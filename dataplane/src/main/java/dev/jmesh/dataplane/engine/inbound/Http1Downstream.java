@@ -61,7 +61,7 @@ final class Http1Downstream extends ChannelInboundHandlerAdapter {
     this.peer = peer;
     this.guard = guard;
     this.traffic = new InboundTraffic(port.engine().context(), peer);
-    this.selfMetadata = PeerMetadata.encode(port.engine().context().self());
+    this.selfMetadata = port.engine().selfMetadata();
   }
 
   @Override
@@ -455,9 +455,14 @@ final class Http1Downstream extends ChannelInboundHandlerAdapter {
         upstream.config().setAutoRead(true);
         port.pool(app.eventLoop()).release(app);
       } else {
-        // The application answered before the whole request was read: the connection is unusable.
+        // The application answered before the whole request was read: the connection is unusable,
+        // and the rest of the request is read only to be dropped.
         closeAfter = true;
         app.close();
+        if (!requestDone) {
+          ctx.channel().config().setAutoRead(true);
+          ctx.read();
+        }
       }
       upstream = null;
       finishRecord();

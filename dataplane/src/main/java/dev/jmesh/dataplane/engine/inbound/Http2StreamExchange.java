@@ -65,7 +65,7 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
     if (msg instanceof Http2HeadersFrame headers) {
       if (!started) {
         start(headers);
-      } else {
+      } else if (!local) {
         requestDone |= headers.isEndStream();
         forward(new DefaultHttp2HeadersFrame(headers.headers(), headers.isEndStream()));
       }
@@ -259,7 +259,7 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
     for (Map.Entry<String, String> e : reply.headers()) {
       h.add(InboundHeaders.lower(e.getKey()), e.getValue());
     }
-    h.set(PeerMetadata.HEADER, PeerMetadata.encode(connection.port().engine().context().self()));
+    h.set(PeerMetadata.HEADER, connection.port().engine().selfMetadata());
     io.netty.buffer.ByteBuf body = reply.content(ctx.alloc());
     record.addBytesSent(body.readableBytes());
     ctx.write(new DefaultHttp2HeadersFrame(h, false));
@@ -317,7 +317,7 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
           }
           h.set(
               PeerMetadata.HEADER,
-              PeerMetadata.encode(connection.port().engine().context().self()));
+              connection.port().engine().selfMetadata());
         }
         if (frame.isEndStream()) {
           grpcStatus(h);

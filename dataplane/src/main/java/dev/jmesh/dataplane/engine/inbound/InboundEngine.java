@@ -3,6 +3,7 @@ package dev.jmesh.dataplane.engine.inbound;
 import dev.jmesh.dataplane.config.InboundListener;
 import dev.jmesh.dataplane.config.MeshSnapshot;
 import dev.jmesh.dataplane.engine.EngineContext;
+import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.log.MeshLog;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -45,6 +46,7 @@ public final class InboundEngine implements AutoCloseable {
   private final Set<Channel> downstreams = ConcurrentHashMap.newKeySet();
   private final List<ServedPort> ports = new CopyOnWriteArrayList<>();
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final String selfMetadata;
   private volatile boolean draining;
 
   public InboundEngine(EngineContext context, InboundLimits limits) {
@@ -57,6 +59,7 @@ public final class InboundEngine implements AutoCloseable {
     this.context = context;
     this.limits = limits;
     this.listeners = listeners;
+    this.selfMetadata = PeerMetadata.encode(context.self());
     this.tls = new InboundTls(context.settings() == null ? null : context.settings().tlsProvider());
   }
 
@@ -98,7 +101,8 @@ public final class InboundEngine implements AutoCloseable {
               .bind(declared)
               .syncUninterruptibly()
               .channel();
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // Netty rethrows the bind's checked exception (BindException) undeclared.
       throw new IOException("cannot listen on " + declared + ": " + e.getMessage(), e);
     }
     port.listening(server);
@@ -136,8 +140,18 @@ public final class InboundEngine implements AutoCloseable {
     return tls;
   }
 
+  /** This workload's {@code x-envoy-peer-metadata}, encoded once. */
+  String selfMetadata() {
+    return selfMetadata;
+  }
+
   boolean draining() {
     return draining;
+  }
+
+  /** Downstream connections open now. */
+  int openConnections() {
+    return downstreams.size();
   }
 
   /** A request (or TCP connection) began; a drain waits for it. */

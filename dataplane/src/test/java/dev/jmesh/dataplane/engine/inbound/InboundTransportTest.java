@@ -149,6 +149,41 @@ class InboundTransportTest {
   }
 
   @Test
+  void aPausedEventLoopReadsTheClientsTlsBeforeTheOverdueDetectionTimer() throws Exception {
+    InboundPort port = http(Mode.PERMISSIVE);
+    javax.net.ssl.SSLContext tls =
+        dev.jmesh.dataplane.identity.MeshTls.jdk(InboundFixture.clientIdentity(), id -> true);
+    try (SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket()) {
+      s.connect(port.declared(), 5_000);
+      s.setSoTimeout(5_000);
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> fixture.engine.openConnections() == 1);
+      // A GC pause, as the event loop sees it: nothing runs for three detection timeouts.
+      java.util.concurrent.CountDownLatch paused = new java.util.concurrent.CountDownLatch(1);
+      fixture
+          .loops
+          .group()
+          .next()
+          .execute(
+              () -> {
+                paused.countDown();
+                try {
+                  Thread.sleep(600);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              });
+      assertThat(paused.await(5, TimeUnit.SECONDS)).isTrue();
+      // The ClientHello arrives during the pause; the handshake completes after it.
+      s.startHandshake();
+      RawHttp.Response r = RawHttp.exchange(s, GET);
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.header("seen-xfcc")).isEqualTo(expectedClientCert());
+    }
+  }
+
+  @Test
   void tcpRelayCountsExactlyTheBytesEachWay() throws Exception {
     tcpApp = new TcpApp(false);
     InboundPort port =
