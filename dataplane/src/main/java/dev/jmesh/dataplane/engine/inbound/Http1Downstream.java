@@ -75,7 +75,8 @@ final class Http1Downstream extends ChannelInboundHandlerAdapter {
       ctx.fireChannelRead(msg);
       return;
     }
-    if (closing) {
+    if (closing && (current == null || current.requestDone)) {
+      // Closing (drain, or a refused request): the body in flight still flows, nothing new starts.
       ReferenceCountUtil.release(msg);
       return;
     }

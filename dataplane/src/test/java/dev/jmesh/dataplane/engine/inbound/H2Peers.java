@@ -19,6 +19,7 @@ import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -97,6 +98,12 @@ final class H2Peers implements AutoCloseable {
 
   /** Opens an HTTP/2 connection (TLS with ALPN when {@code tls} is given, else h2c). */
   Channel connect(InetSocketAddress to, SslContext tls) throws InterruptedException {
+    return connect(to, tls, new CompletableFuture<>());
+  }
+
+  /** As {@link #connect(InetSocketAddress, SslContext)}, completing {@code goAway} on a GOAWAY. */
+  Channel connect(InetSocketAddress to, SslContext tls, CompletableFuture<Long> goAway)
+      throws InterruptedException {
     return new Bootstrap()
         .group(group)
         .channel(NioSocketChannel.class)
@@ -109,6 +116,17 @@ final class H2Peers implements AutoCloseable {
                 }
                 ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().build());
                 ch.pipeline().addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+                ch.pipeline()
+                    .addLast(
+                        new ChannelInboundHandlerAdapter() {
+                          @Override
+                          public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                            if (msg instanceof Http2GoAwayFrame g) {
+                              goAway.complete(g.errorCode());
+                            }
+                            io.netty.util.ReferenceCountUtil.release(msg);
+                          }
+                        });
               }
             })
         .connect(to)

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.jmesh.dataplane.engine.inbound.InboundFixture.Mode;
 import dev.jmesh.dataplane.policy.ConnectionPolicy;
 import dev.jmesh.dataplane.policy.HttpPolicy;
+import dev.jmesh.dataplane.policy.PolicyVerdict;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -19,6 +20,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLSocket;
 import org.awaitility.Awaitility;
@@ -287,6 +290,35 @@ class InboundTransportTest {
     assertThat(r.headers().get("seen-xfcc").toString()).isEqualTo(expectedClientCert());
     assertThat(r.trailers().get("grpc-status").toString()).isEqualTo("0");
     connection.close();
+  }
+
+  @Test
+  void h2RequestsMeetTheHttpPolicyToo() throws Exception {
+    HttpPolicy denyAll = request -> PolicyVerdict.deny(403, "RBAC: access denied", List.of());
+    InboundPort port = fixture.serve(h2.startApp(), InboundFixture.http(Mode.DISABLE, denyAll));
+    Channel connection = h2.connect(port.declared(), null);
+    H2Peers.Response r =
+        H2Peers.request(connection, grpcHeaders(), "hello").get(5, TimeUnit.SECONDS);
+    assertThat(r.headers().status().toString()).isEqualTo("403");
+    assertThat(r.body()).isEqualTo("RBAC: access denied");
+    connection.close();
+  }
+
+  @Test
+  void drainSendsGoAwayToHttp2Clients() throws Exception {
+    InboundPort port =
+        fixture.serve(h2.startApp(), InboundFixture.http(Mode.DISABLE, HttpPolicy.ALLOW_ALL));
+    CompletableFuture<Long> goAway = new CompletableFuture<>();
+    Channel connection = h2.connect(port.declared(), null, goAway);
+    assertThat(H2Peers.request(connection, grpcHeaders(), "before").get(5, TimeUnit.SECONDS).body())
+        .isEqualTo("before");
+
+    CompletableFuture<Void> drained = fixture.engine.drain(Duration.ofSeconds(2));
+
+    assertThat(goAway.get(5, TimeUnit.SECONDS)).isZero(); // NO_ERROR
+    drained.get(5, TimeUnit.SECONDS);
+    connection.closeFuture().await(5, TimeUnit.SECONDS);
+    assertThat(connection.isActive()).isFalse();
   }
 
   private static Http2Headers grpcHeaders() {
