@@ -17,9 +17,9 @@ import java.util.Set;
  * loop, and keeps the local address of each in the engine's set while it is open, so the agent can
  * tell the engine's connections from a local process trying to bypass policy.
  *
- * <p>Each connection is bound before it connects and its address is registered between the two:
- * the application may accept (and the agent check) the connection before the connect completes
- * here, so registering after the connect would race.
+ * <p>Each connection is bound before it connects and its address is registered between the two: the
+ * application may accept (and the agent check) the connection before the connect completes here, so
+ * registering after the connect would race.
  */
 final class ApplicationDialer {
 

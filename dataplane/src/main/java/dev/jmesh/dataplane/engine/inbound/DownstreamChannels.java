@@ -1,6 +1,7 @@
 package dev.jmesh.dataplane.engine.inbound;
 
 import dev.jmesh.dataplane.engine.FirstBytes;
+import dev.jmesh.dataplane.identity.SvidVerifier;
 import dev.jmesh.dataplane.identity.WorkloadIdentity;
 import dev.jmesh.dataplane.log.MeshLog;
 import io.netty.buffer.ByteBuf;
@@ -20,6 +21,7 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
  * Builds a downstream pipeline once its chain is chosen: the idle timeout, mutual TLS when the
@@ -49,7 +51,9 @@ final class DownstreamChannels {
     if (identity == null || identity.current() == null) {
       MeshLog.warnOnce(
           "inbound-no-certificate",
-          "inbound " + port.declared() + ": mutual TLS asked for before the workload has a"
+          "inbound "
+              + port.declared()
+              + ": mutual TLS asked for before the workload has a"
               + " certificate; connections are refused until it has one");
       ctx.close();
       return;
@@ -57,7 +61,7 @@ final class DownstreamChannels {
     SslHandler ssl;
     try {
       ssl = port.engine().tls().context(identity, chain.http()).newHandler(ctx.alloc());
-    } catch (javax.net.ssl.SSLException e) {
+    } catch (SSLException e) {
       MeshLog.warnOnce("inbound-tls-context", "inbound TLS context failed: " + e.getMessage());
       ctx.close();
       return;
@@ -183,7 +187,11 @@ final class DownstreamChannels {
       }
       if (!done.isSuccess()) {
         MeshLog.debug(
-            "inbound " + port.declared() + ": TLS handshake with " + remote + " failed: "
+            "inbound "
+                + port.declared()
+                + ": TLS handshake with "
+                + remote
+                + " failed: "
                 + done.cause());
         ctx.close();
         return;
@@ -193,8 +201,7 @@ final class DownstreamChannels {
       try {
         Certificate[] chainCerts = ssl.engine().getSession().getPeerCertificates();
         X509Certificate leaf = (X509Certificate) chainCerts[0];
-        String principal =
-            dev.jmesh.dataplane.identity.SvidVerifier.spiffeId(leaf).toString();
+        String principal = SvidVerifier.spiffeId(leaf).toString();
         peer = DownstreamPeer.mutualTls(remote, local, principal, leaf, identity.id().toString());
       } catch (Exception e) {
         MeshLog.debug("inbound " + port.declared() + ": peer " + remote + " has no SPIFFE ID");

@@ -11,8 +11,8 @@ import java.util.HexFormat;
 
 /**
  * What the engine knows of a downstream once its transport is settled: its addresses, whether it
- * came over mutual TLS and with which SPIFFE ID, and the {@code x-forwarded-client-cert} value Envoy
- * would give the application for it. Immutable, one per connection.
+ * came over mutual TLS and with which SPIFFE ID, and the {@code x-forwarded-client-cert} value
+ * Envoy would give the application for it. Immutable, one per connection.
  *
  * @param connection what policy sees
  * @param tls whether mutual TLS was terminated
@@ -46,7 +46,9 @@ record DownstreamPeer(PeerConnection connection, boolean tls, String clientCert)
   /** The address {@code x-forwarded-for} gains. */
   String remoteAddress() {
     InetSocketAddress remote = connection.remote();
-    return remote.getAddress() != null ? remote.getAddress().getHostAddress() : remote.getHostString();
+    return remote.getAddress() != null
+        ? remote.getAddress().getHostAddress()
+        : remote.getHostString();
   }
 
   String scheme() {

@@ -1,18 +1,9 @@
 package dev.jmesh.dataplane.engine.inbound;
 
-import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.log.MeshLog;
-import dev.jmesh.dataplane.policy.PolicyVerdict;
-import dev.jmesh.dataplane.record.RequestProtocol;
-import dev.jmesh.dataplane.record.RequestRecord;
-import dev.jmesh.dataplane.record.ResponseFlag;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -21,25 +12,17 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.Future;
 import java.util.ArrayDeque;
-import java.util.List;
 import java.util.Map;
 
 /**
- * The downstream end of HTTP/1.1 on one connection: checks each request (hardening, then the
- * chain's HTTP policy), forwards it to the application over a pooled keep-alive connection and
- * streams the response back, one exchange at a time (pipelined requests wait their turn). Bodies
- * stream with backpressure both ways; nothing is aggregated. A {@code 101} to an upgrade request
- * turns both connections into a byte relay (WebSocket).
+ * The downstream end of HTTP/1.1 on one connection: runs its requests one {@link Http1Exchange} at
+ * a time (a pipelined request waits, with reading paused, for the response before it), answers a
+ * request head that trickles in too slowly with 408, and on a drain lets the exchange in flight
+ * finish with {@code Connection: close}.
  */
 final class Http1Downstream extends ChannelInboundHandlerAdapter {
 
@@ -48,10 +31,9 @@ final class Http1Downstream extends ChannelInboundHandlerAdapter {
   private final DownstreamPeer peer;
   private final RequestHeadersGuard guard;
   private final InboundTraffic traffic;
-  private final String selfMetadata;
   private final ArrayDeque<HttpObject> queued = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
-  private Exchange current;
+  private Http1Exchange current;
   private boolean closing;
 
   Http1Downstream(
@@ -61,12 +43,59 @@ final class Http1Downstream extends ChannelInboundHandlerAdapter {
     this.peer = peer;
     this.guard = guard;
     this.traffic = new InboundTraffic(port.engine().context(), peer);
-    this.selfMetadata = port.engine().selfMetadata();
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+  }
+
+  ChannelHandlerContext ctx() {
+    return ctx;
+  }
+
+  ServedPort port() {
+    return port;
+  }
+
+  InboundChain chain() {
+    return chain;
+  }
+
+  DownstreamPeer peer() {
+    return peer;
+  }
+
+  RequestHeadersGuard guard() {
+    return guard;
+  }
+
+  InboundTraffic traffic() {
+    return traffic;
+  }
+
+  boolean isCurrent(Http1Exchange exchange) {
+    return current == exchange;
+  }
+
+  /** The exchange ended without a next one to wait for (the connection is closing). */
+  void forget(Http1Exchange exchange) {
+    if (current == exchange) {
+      current = null;
+    }
+  }
+
+  boolean isClosing() {
+    return closing;
+  }
+
+  /** No new request starts on this connection. */
+  void closing() {
+    closing = true;
+  }
+
+  boolean hasQueued() {
+    return !queued.isEmpty();
   }
 
   @Override
@@ -75,12 +104,12 @@ final class Http1Downstream extends ChannelInboundHandlerAdapter {
       ctx.fireChannelRead(msg);
       return;
     }
-    if (closing && (current == null || current.requestDone)) {
+    if (closing && (current == null || current.requestDone())) {
       // Closing (drain, or a refused request): the body in flight still flows, nothing new starts.
       ReferenceCountUtil.release(msg);
       return;
     }
-    if (!queued.isEmpty() || (current != null && current.requestDone)) {
+    if (!queued.isEmpty() || (current != null && current.requestDone())) {
       // A pipelined request: it waits for the response before it, reading pauses meanwhile.
       queued.add(object);
       ctx.channel().config().setAutoRead(false);
@@ -91,7 +120,7 @@ final class Http1Downstream extends ChannelInboundHandlerAdapter {
 
   private void dispatch(HttpObject msg) {
     if (msg instanceof HttpRequest request) {
-      current = new Exchange(request);
+      current = new Http1Exchange(this, request);
       current.start();
     }
     if (msg instanceof HttpContent content) {
@@ -107,17 +136,17 @@ final class Http1Downstream extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    if (current != null && current.upstream != null) {
-      current.upstream.flush();
+    if (current != null && current.upstream() != null) {
+      current.upstream().flush();
     }
     ctx.fireChannelReadComplete();
   }
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    if (ctx.channel().isWritable() && current != null && current.upstream != null) {
-      current.upstream.config().setAutoRead(true);
-      current.upstream.read();
+    if (ctx.channel().isWritable() && current != null && current.upstream() != null) {
+      current.upstream().config().setAutoRead(true);
+      current.upstream().read();
     }
     ctx.fireChannelWritabilityChanged();
   }
@@ -125,10 +154,9 @@ final class Http1Downstream extends ChannelInboundHandlerAdapter {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
     if (evt == RequestHeadersGuard.TIMEOUT) {
-      if (current == null || !current.headDecoded) {
+      if (current == null || !current.headDecoded()) {
         closing = true;
-        FullHttpResponse timeout =
-            reply(LocalReply.of(408, "request header timeout", 0), true);
+        FullHttpResponse timeout = reply(LocalReply.of(408, "request header timeout", 0), true);
         ctx.writeAndFlush(timeout).addListener(ChannelFutureListener.CLOSE);
       }
     } else if (evt == InboundEngine.DRAIN) {
@@ -161,13 +189,13 @@ final class Http1Downstream extends ChannelInboundHandlerAdapter {
   }
 
   /** The exchange ended both ways: the next pipelined request, or more reading. */
-  private void exchangeDone(Exchange done) {
+  void exchangeDone(Http1Exchange done) {
     if (current != done) {
       return;
     }
     current = null;
     guard.nextRequest();
-    if (closing || done.closeAfter) {
+    if (closing || done.closeAfter()) {
       ctx.flush();
       ctx.close();
       return;
@@ -175,7 +203,7 @@ final class Http1Downstream extends ChannelInboundHandlerAdapter {
     while (current == null && !queued.isEmpty()) {
       dispatch(queued.poll());
     }
-    while (current != null && !current.requestDone && !queued.isEmpty()) {
+    while (current != null && !current.requestDone() && !queued.isEmpty()) {
       dispatch(queued.poll());
     }
     if (queued.isEmpty()) {
@@ -184,7 +212,7 @@ final class Http1Downstream extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private FullHttpResponse reply(LocalReply local, boolean close) {
+  FullHttpResponse reply(LocalReply local, boolean close) {
     FullHttpResponse response =
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1,
@@ -200,367 +228,5 @@ final class Http1Downstream extends ChannelInboundHandlerAdapter {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     }
     return response;
-  }
-
-  /** One request and its response. */
-  final class Exchange {
-    private final HttpRequest request;
-    private final RequestRecord record = new RequestRecord();
-    private InboundTraffic.Edge edge;
-    private PolicyVerdict verdict = PolicyVerdict.CONTINUE;
-    private final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>();
-    private Channel upstream;
-    private Http1Upstream upstreamHandler;
-    private boolean headDecoded;
-    private boolean requestDone;
-    private boolean responseStarted;
-    private boolean responseDone;
-    private boolean informational;
-    private boolean local;
-    private boolean upgrade;
-    private boolean closeAfter;
-    private boolean recorded;
-    private long requestBodyBytes;
-
-    Exchange(HttpRequest request) {
-      this.request = request;
-    }
-
-    void start() {
-      port.engine().begin();
-      record.start(System.currentTimeMillis(), System.nanoTime());
-      record.cluster("inbound|" + port.declared().getPort() + "||");
-      HttpHeaders h = request.headers();
-      DecoderResult result = request.decoderResult();
-      guard.headDecoded();
-      headDecoded = true;
-      edge = traffic.edge(result.isSuccess() ? InboundHeaders.takeClientOwned(h) : null);
-      record.traffic(edge.labels());
-      if (result.isFailure()) {
-        Throwable cause = result.cause();
-        int status =
-            cause instanceof TooLongHttpHeaderException
-                ? 431
-                : cause instanceof TooLongHttpLineException
-                    ? 414
-                    : cause instanceof TooLongFrameException ? 431 : 400;
-        refuse(status, status == 400 ? "Bad Request" : "Request Header Fields Too Large");
-        return;
-      }
-      if (h.size() > port.engine().limits().maxRequestHeaders()) {
-        refuse(431, "Request Header Fields Too Large");
-        return;
-      }
-      if (guard.obsFold()) {
-        refuse(400, "Bad Request");
-        return;
-      }
-      long declaredLength = HttpUtil.getContentLength(request, -1L);
-      if (port.engine().limits().bodyTooLarge(declaredLength)) {
-        requestDone = true;
-        localReply(LocalReply.of(413, "Payload Too Large", 0), true);
-        return;
-      }
-      String contentType = h.get(HttpHeaderNames.CONTENT_TYPE);
-      if (contentType != null && contentType.startsWith("application/grpc")) {
-        record.protocol(RequestProtocol.GRPC);
-      }
-      try {
-        verdict = chain.httpPolicy().check(new InboundHeaders.Http1Request(request, peer.connection()));
-      } catch (RuntimeException e) {
-        MeshLog.warnOnce("inbound-policy-failure", "inbound HTTP policy failed: " + e);
-        verdict = PolicyVerdict.deny(500, "policy failure", List.of());
-      }
-      if (!verdict.allowed()) {
-        int flags = verdict.status() == 429 ? ResponseFlag.RL.bit() : 0;
-        localReply(new LocalReply(verdict.status(), verdict.body(), verdict.responseHeaders(), flags), false);
-        return;
-      }
-      InboundHeaders.forward(h, peer, verdict.requestHeaders());
-      upgrade = h.contains(HttpHeaderNames.UPGRADE);
-      closeAfter = !HttpUtil.isKeepAlive(request);
-      ctx.channel().config().setAutoRead(false);
-      Future<Channel> leased = port.pool(ctx.channel().eventLoop()).acquire();
-      if (leased.isDone()) {
-        attach(leased);
-      } else {
-        leased.addListener(f -> attach(leased));
-      }
-    }
-
-    /** A request the decoder or the limits refuse: answered and the connection closed. */
-    private void refuse(int status, String body) {
-      requestDone = true;
-      closing = true;
-      localReply(LocalReply.of(status, body, ResponseFlag.DPE.bit()), true);
-    }
-
-    private void attach(Future<Channel> leased) {
-      if (!leased.isSuccess()) {
-        localReply(
-            LocalReply.of(
-                503,
-                "upstream connect error or disconnect/reset before headers. reset reason:"
-                    + " connection failure",
-                ResponseFlag.UF.bit()),
-            true);
-        resumeReading();
-        return;
-      }
-      Channel ch = leased.getNow();
-      if (current != this || responseDone || !ctx.channel().isActive()) {
-        port.pool(ch.eventLoop()).release(ch);
-        return;
-      }
-      upstream = ch;
-      upstreamHandler = ch.pipeline().get(Http1Upstream.class);
-      upstreamHandler.lease(this);
-      record.upstreamHost(port.application().getHostString() + ":" + port.application().getPort());
-      record.upstreamStarted(System.nanoTime());
-      upstream.write(request);
-      while (!pendingBody.isEmpty()) {
-        upstream.write(pendingBody.poll());
-      }
-      upstream.flush();
-      resumeReading();
-    }
-
-    private void resumeReading() {
-      if (!requestDone && (upstream == null || upstream.isWritable())) {
-        ctx.channel().config().setAutoRead(true);
-        ctx.read();
-      } else if (requestDone && queued.isEmpty()) {
-        // Reading on notices a client that goes away while the application works.
-        ctx.channel().config().setAutoRead(true);
-      }
-    }
-
-    void requestContent(HttpContent content) {
-      boolean last = content instanceof LastHttpContent;
-      if (local || responseDone) {
-        content.release();
-        if (last) {
-          requestDone = true;
-          maybeDone();
-        }
-        return;
-      }
-      int n = content.content().readableBytes();
-      requestBodyBytes += n;
-      record.addBytesReceived(n);
-      if (port.engine().limits().bodyTooLarge(requestBodyBytes)) {
-        content.release();
-        requestDone = true;
-        if (!responseStarted) {
-          localReply(LocalReply.of(413, "Payload Too Large", 0), true);
-        } else {
-          ctx.close();
-        }
-        if (upstream != null) {
-          upstream.close();
-        }
-        return;
-      }
-      if (last) {
-        requestDone = true;
-      }
-      if (upstream == null) {
-        pendingBody.add(content);
-        return;
-      }
-      upstream.write(content, upstream.voidPromise());
-      if (!upstream.isWritable()) {
-        ctx.channel().config().setAutoRead(false);
-      }
-      if (last) {
-        upstream.flush();
-      }
-    }
-
-    void upstreamWritable() {
-      if (!requestDone && current == this) {
-        ctx.channel().config().setAutoRead(true);
-        ctx.read();
-      }
-    }
-
-    void onResponse(HttpResponse response) {
-      int code = response.status().code();
-      if (code >= 100 && code < 200 && code != 101) {
-        informational = true;
-        ctx.write(response);
-        return;
-      }
-      responseStarted = true;
-      record.responseCode(code);
-      HttpHeaders h = response.headers();
-      grpcStatus(h.get("grpc-status"));
-      for (Map.Entry<String, String> e : verdict.responseHeaders()) {
-        h.add(e.getKey(), e.getValue());
-      }
-      h.set(PeerMetadata.HEADER, selfMetadata);
-      if (closing || port.engine().draining() || closeAfter) {
-        closeAfter = true;
-        h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-      }
-      ctx.write(response);
-    }
-
-    void onResponseContent(HttpContent content) {
-      boolean last = content instanceof LastHttpContent;
-      if (informational) {
-        ctx.write(content);
-        informational = !last;
-        return;
-      }
-      int n = content.content().readableBytes();
-      record.addBytesSent(n);
-      if (last) {
-        LastHttpContent trailers = (LastHttpContent) content;
-        grpcStatus(trailers.trailingHeaders().get("grpc-status"));
-        ctx.writeAndFlush(content);
-        responseEnded();
-        return;
-      }
-      ctx.write(content, ctx.voidPromise());
-      if (!ctx.channel().isWritable()) {
-        upstream.config().setAutoRead(false);
-      }
-    }
-
-    void flushDownstream() {
-      ctx.flush();
-    }
-
-    private void grpcStatus(String value) {
-      if (value != null) {
-        try {
-          record.grpcStatus(Integer.parseInt(value.trim()));
-        } catch (NumberFormatException e) {
-          record.grpcStatus(2);
-        }
-      }
-    }
-
-    private void responseEnded() {
-      responseDone = true;
-      record.upstreamFinished(System.nanoTime());
-      upstreamHandler.unlease();
-      Channel app = upstream;
-      if (upgrade && record.responseCode() == 101) {
-        finishRecord();
-        switchToRelay(app);
-        return;
-      }
-      if (requestDone && !closeAfter && app.isActive()) {
-        upstream.config().setAutoRead(true);
-        port.pool(app.eventLoop()).release(app);
-      } else {
-        // The application answered before the whole request was read: the connection is unusable,
-        // and the rest of the request is read only to be dropped.
-        closeAfter = true;
-        app.close();
-        if (!requestDone) {
-          ctx.channel().config().setAutoRead(true);
-          ctx.read();
-        }
-      }
-      upstream = null;
-      finishRecord();
-      maybeDone();
-    }
-
-    private void switchToRelay(Channel app) {
-      ChannelPipeline down = ctx.pipeline();
-      ChannelPipeline up = app.pipeline();
-      current = null;
-      up.addLast("relay", new ByteRelay(ctx.channel(), n -> {}));
-      up.remove(Http1Upstream.class);
-      up.remove("codec");
-      down.addAfter(ctx.name(), "relay", new ByteRelay(app, n -> {}));
-      down.remove(RequestHeadersGuard.class);
-      down.remove("http1");
-      down.remove(Http1Downstream.this);
-      app.config().setAutoRead(true);
-      ctx.channel().config().setAutoRead(true);
-      ctx.channel().read();
-    }
-
-    private void maybeDone() {
-      if (responseDone && requestDone) {
-        exchangeDone(this);
-      }
-    }
-
-    private void localReply(LocalReply reply, boolean close) {
-      local = true;
-      responseStarted = true;
-      responseDone = true;
-      if (close) {
-        closeAfter = true;
-      }
-      record.responseCode(reply.status()).responseFlags(reply.flags());
-      FullHttpResponse response = reply(reply, close || closing);
-      response.headers().set(PeerMetadata.HEADER, selfMetadata);
-      record.addBytesSent(response.content().readableBytes());
-      if (close) {
-        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-      } else {
-        ctx.writeAndFlush(response);
-      }
-      finishRecord();
-      if (close) {
-        current = null;
-        closing = true;
-      } else {
-        ctx.channel().config().setAutoRead(true);
-        maybeDone();
-      }
-    }
-
-    private void finishRecord() {
-      if (recorded) {
-        return;
-      }
-      recorded = true;
-      record.finish(System.nanoTime());
-      port.engine().context().metrics().record(edge.series(), record);
-      port.engine().end();
-    }
-
-    void upstreamClosed() {
-      if (responseDone || current != this) {
-        return;
-      }
-      upstream = null;
-      if (!responseStarted) {
-        localReply(
-            LocalReply.of(
-                503,
-                "upstream connect error or disconnect/reset before headers. reset reason:"
-                    + " connection termination",
-                ResponseFlag.UC.bit()),
-            true);
-      } else {
-        record.addFlag(ResponseFlag.UC);
-        finishRecord();
-        ctx.close();
-      }
-    }
-
-    void downstreamClosed() {
-      while (!pendingBody.isEmpty()) {
-        pendingBody.poll().release();
-      }
-      if (upstream != null) {
-        upstreamHandler.unlease();
-        upstream.close();
-        upstream = null;
-      }
-      if (!responseDone) {
-        record.addFlag(ResponseFlag.DC);
-      }
-      finishRecord();
-    }
   }
 }

@@ -12,9 +12,9 @@ import io.netty.util.ReferenceCountUtil;
  */
 final class Http1Upstream extends ChannelInboundHandlerAdapter {
 
-  private Http1Downstream.Exchange exchange;
+  private Http1Exchange exchange;
 
-  void lease(Http1Downstream.Exchange e) {
+  void lease(Http1Exchange e) {
     exchange = e;
   }
 
@@ -24,7 +24,7 @@ final class Http1Upstream extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    Http1Downstream.Exchange e = exchange;
+    Http1Exchange e = exchange;
     if (e == null) {
       ReferenceCountUtil.release(msg);
       ctx.close();
@@ -40,7 +40,7 @@ final class Http1Upstream extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    Http1Downstream.Exchange e = exchange;
+    Http1Exchange e = exchange;
     if (e != null) {
       e.flushDownstream();
     }
@@ -48,7 +48,7 @@ final class Http1Upstream extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    Http1Downstream.Exchange e = exchange;
+    Http1Exchange e = exchange;
     if (e != null && ctx.channel().isWritable()) {
       e.upstreamWritable();
     }
@@ -56,7 +56,7 @@ final class Http1Upstream extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    Http1Downstream.Exchange e = exchange;
+    Http1Exchange e = exchange;
     exchange = null;
     if (e != null) {
       e.upstreamClosed();

@@ -6,6 +6,7 @@ import dev.jmesh.dataplane.policy.PolicyVerdict;
 import dev.jmesh.dataplane.record.RequestProtocol;
 import dev.jmesh.dataplane.record.RequestRecord;
 import dev.jmesh.dataplane.record.ResponseFlag;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -260,7 +261,7 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
       h.add(InboundHeaders.lower(e.getKey()), e.getValue());
     }
     h.set(PeerMetadata.HEADER, connection.port().engine().selfMetadata());
-    io.netty.buffer.ByteBuf body = reply.content(ctx.alloc());
+    ByteBuf body = reply.content(ctx.alloc());
     record.addBytesSent(body.readableBytes());
     ctx.write(new DefaultHttp2HeadersFrame(h, false));
     ctx.writeAndFlush(new DefaultHttp2DataFrame(body, true));
@@ -315,9 +316,7 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
           for (Map.Entry<String, String> e : verdict.responseHeaders()) {
             h.add(InboundHeaders.lower(e.getKey()), e.getValue());
           }
-          h.set(
-              PeerMetadata.HEADER,
-              connection.port().engine().selfMetadata());
+          h.set(PeerMetadata.HEADER, connection.port().engine().selfMetadata());
         }
         if (frame.isEndStream()) {
           grpcStatus(h);

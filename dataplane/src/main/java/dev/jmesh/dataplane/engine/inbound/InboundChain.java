@@ -23,7 +23,8 @@ record InboundChain(
 
   /** A port without a listener: bytes pass unchecked, over mutual TLS when the peer starts it. */
   static final InboundChain UNCONFIGURED_TLS =
-      new InboundChain("unconfigured-tls", true, false, HttpPolicy.ALLOW_ALL, ConnectionPolicy.ALLOW_ALL);
+      new InboundChain(
+          "unconfigured-tls", true, false, HttpPolicy.ALLOW_ALL, ConnectionPolicy.ALLOW_ALL);
 
   static final InboundChain UNCONFIGURED_PLAINTEXT =
       new InboundChain(

@@ -80,9 +80,7 @@ public final class InboundEngine implements AutoCloseable {
     }
     ServedPort port =
         new ServedPort(
-            this,
-            declared,
-            new ApplicationDialer(context.loops(), application, engineConnections));
+            this, declared, new ApplicationDialer(context.loops(), application, engineConnections));
     Channel server;
     try {
       server =

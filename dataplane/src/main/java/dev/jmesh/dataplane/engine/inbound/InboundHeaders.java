@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.Http2Headers;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -50,11 +51,14 @@ final class InboundHeaders {
       h.set(XFCC, peer.clientCert());
     }
     String xff = h.get(XFF);
-    h.set(XFF, xff == null || xff.isEmpty() ? peer.remoteAddress() : xff + ", " + peer.remoteAddress());
+    h.set(
+        XFF,
+        xff == null || xff.isEmpty() ? peer.remoteAddress() : xff + ", " + peer.remoteAddress());
     h.set(XFP, peer.scheme());
   }
 
-  static void forward(Http2Headers h, DownstreamPeer peer, Iterable<Map.Entry<String, String>> set) {
+  static void forward(
+      Http2Headers h, DownstreamPeer peer, Iterable<Map.Entry<String, String>> set) {
     for (Map.Entry<String, String> e : set) {
       h.set(lower(e.getKey()), e.getValue());
     }
@@ -64,12 +68,14 @@ final class InboundHeaders {
     CharSequence xff = h.get(XFF);
     h.set(
         XFF,
-        xff == null || xff.length() == 0 ? peer.remoteAddress() : xff + ", " + peer.remoteAddress());
+        xff == null || xff.length() == 0
+            ? peer.remoteAddress()
+            : xff + ", " + peer.remoteAddress());
     h.set(XFP, peer.scheme());
   }
 
   static String lower(String name) {
-    return name.toLowerCase(java.util.Locale.ROOT);
+    return name.toLowerCase(Locale.ROOT);
   }
 
   /** What policy sees of an HTTP/1 request. */

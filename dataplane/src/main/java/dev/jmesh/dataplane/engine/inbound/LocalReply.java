@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.engine.inbound;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import java.util.List;
@@ -20,7 +21,7 @@ record LocalReply(int status, String body, List<Map.Entry<String, String>> heade
     return new LocalReply(status, body, List.of(), flags);
   }
 
-  io.netty.buffer.ByteBuf content(ByteBufAllocator alloc) {
+  ByteBuf content(ByteBufAllocator alloc) {
     return ByteBufUtil.writeUtf8(alloc, body);
   }
 }

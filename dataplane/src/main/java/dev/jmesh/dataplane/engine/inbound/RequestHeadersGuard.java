@@ -9,8 +9,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Sits before the HTTP/1 decoder and watches the raw bytes of each request's head, for what the
- * decoder does not refuse on its own: obsolete line folding (a header line starting with a space
- * or tab, which Netty would silently join) and a head that trickles in too slowly (slowloris). The
+ * decoder does not refuse on its own: obsolete line folding (a header line starting with a space or
+ * tab, which Netty would silently join) and a head that trickles in too slowly (slowloris). The
  * timer starts at a request's first byte; when it fires, {@link #TIMEOUT} goes down the pipeline.
  *
  * <p>Only the head of the request being read is scanned: a request pipelined in the same read as

@@ -2,7 +2,9 @@ package dev.jmesh.dataplane.engine.inbound;
 
 import dev.jmesh.dataplane.record.ResponseFlag;
 import dev.jmesh.dataplane.stats.TcpSeries;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -40,10 +42,7 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
             new ChannelInitializer<>() {
               @Override
               protected void initChannel(Channel ch) {
-                ch.pipeline()
-                    .addLast(
-                        new ByteRelay(
-                            downstream, n -> series().addBytes(n, 0)));
+                ch.pipeline().addLast(new ByteRelay(downstream, n -> series().addBytes(n, 0)));
               }
             })
         .addListener(
@@ -53,7 +52,7 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
                 downstream.close();
                 return;
               }
-              upstream = ((io.netty.channel.ChannelFuture) f).channel();
+              upstream = ((ChannelFuture) f).channel();
               if (!downstream.isActive()) {
                 upstream.close();
                 return;
@@ -64,7 +63,8 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
               }
               upstream.flush();
               ctx.pipeline()
-                  .replace(this, "tcp-relay", new ByteRelay(upstream, n -> series().addBytes(0, n)));
+                  .replace(
+                      this, "tcp-relay", new ByteRelay(upstream, n -> series().addBytes(0, n)));
               downstream.config().setAutoRead(true);
               downstream.read();
             });
@@ -102,7 +102,7 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
       pending.add(msg);
       return;
     }
-    if (msg instanceof io.netty.buffer.ByteBuf buf) {
+    if (msg instanceof ByteBuf buf) {
       series().addBytes(0, buf.readableBytes());
     }
     upstream.write(msg, upstream.voidPromise());

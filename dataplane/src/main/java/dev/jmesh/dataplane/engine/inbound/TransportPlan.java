@@ -29,9 +29,7 @@ record TransportPlan(boolean sniff, InboundChain tlsChain, InboundChain plaintex
           plain == null || plain.tls() != null ? null : InboundChain.of(plain));
     }
     InboundChain only = InboundChain.of(listener.chains().get(0));
-    return only.tls()
-        ? new TransportPlan(false, only, null)
-        : new TransportPlan(false, null, only);
+    return only.tls() ? new TransportPlan(false, only, null) : new TransportPlan(false, null, only);
   }
 
   /** The chain a connection takes without sniffing. */

@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
  * when the protocol-detection timeout fires is taken as plaintext, so that a protocol where the
  * server speaks first (MySQL, SMTP) reaches the application. A GC pause longer than the timeout
  * does not misfire it when the client did send in time: after the pause the event loop first
- * processes ready I/O (this handler reads and decides, cancelling the timer) and only then runs
- * the scheduled tasks that have become due, in the same loop iteration.
+ * processes ready I/O (this handler reads and decides, cancelling the timer) and only then runs the
+ * scheduled tasks that have become due, in the same loop iteration.
  */
 final class TransportSelector extends ByteToMessageDecoder {
 

@@ -14,8 +14,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * "The application" for HTTP/1 tests: a JDK HTTP server on a loopback port that reports, in
- * {@code seen-*} response headers, what reached it.
+ * "The application" for HTTP/1 tests: a JDK HTTP server on a loopback port that reports, in {@code
+ * seen-*} response headers, what reached it.
  */
 final class EchoApp implements AutoCloseable {
 

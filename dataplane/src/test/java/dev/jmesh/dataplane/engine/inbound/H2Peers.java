@@ -36,7 +36,8 @@ final class H2Peers implements AutoCloseable {
 
   record Response(Http2Headers headers, String body, Http2Headers trailers) {}
 
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
 
   /**
    * Starts the application: each stream answers its request headers with {@code seen-xfcc} and
@@ -90,7 +91,8 @@ final class H2Peers implements AutoCloseable {
         return;
       }
       if (end) {
-        ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().set("grpc-status", "0"), true));
+        ctx.write(
+            new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().set("grpc-status", "0"), true));
       }
       ctx.flush();
     }
@@ -115,7 +117,8 @@ final class H2Peers implements AutoCloseable {
                   ch.pipeline().addLast(tls.newHandler(ch.alloc()));
                 }
                 ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().build());
-                ch.pipeline().addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+                ch.pipeline()
+                    .addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
                 ch.pipeline()
                     .addLast(
                         new ChannelInboundHandlerAdapter() {
@@ -135,7 +138,8 @@ final class H2Peers implements AutoCloseable {
   }
 
   /** Sends one request on a new stream and collects its response. */
-  static CompletableFuture<Response> request(Channel connection, Http2Headers headers, String body) {
+  static CompletableFuture<Response> request(
+      Channel connection, Http2Headers headers, String body) {
     CompletableFuture<Response> result = new CompletableFuture<>();
     ByteArrayOutputStream received = new ByteArrayOutputStream();
     Http2Headers[] responseHeaders = new Http2Headers[1];

@@ -77,7 +77,8 @@ class InboundHttp1Test {
       assertThat(first.header("seen-xff")).isEqualTo("10.1.1.1, 127.0.0.1");
       assertThat(first.header("seen-proto")).isEqualTo("http");
       assertThat(first.header("seen-peer-metadata")).isEqualTo("null");
-      assertThat(first.header(PeerMetadata.HEADER)).isEqualTo(PeerMetadata.encode(InboundFixture.SELF));
+      assertThat(first.header(PeerMetadata.HEADER))
+          .isEqualTo(PeerMetadata.encode(InboundFixture.SELF));
       assertThat(second.status()).isEqualTo(200);
       assertThat(second.header("seen-xff")).isEqualTo("127.0.0.1");
       // Both requests rode one pooled keep-alive connection to the application.
@@ -88,17 +89,17 @@ class InboundHttp1Test {
         .until(
             () ->
                 fixture
-                    .scrape()
-                    .find(
-                        "istio_requests_total",
-                        "reporter",
-                        "destination",
-                        "response_code",
-                        "200",
-                        "source_workload",
-                        "productpage-v1")
-                    .orElse(0.0)
-                == 1.0);
+                        .scrape()
+                        .find(
+                            "istio_requests_total",
+                            "reporter",
+                            "destination",
+                            "response_code",
+                            "200",
+                            "source_workload",
+                            "productpage-v1")
+                        .orElse(0.0)
+                    == 1.0);
     assertThat(
             fixture
                 .scrape()
@@ -212,7 +213,10 @@ class InboundHttp1Test {
     try (Socket s = InboundFixture.plainClient(port.declared())) {
       RawHttp.Response r =
           RawHttp.exchange(
-              s, "POST /upload HTTP/1.1\r\nHost: reviews\r\nContent-Length: " + (65L << 20) + "\r\n\r\n");
+              s,
+              "POST /upload HTTP/1.1\r\nHost: reviews\r\nContent-Length: "
+                  + (65L << 20)
+                  + "\r\n\r\n");
       assertThat(r.status()).isEqualTo(413);
     }
     assertThat(app.requests.get()).isZero();

@@ -147,7 +147,8 @@ class InboundStreamingTest {
   @Test
   void aWebSocketUpgradeBecomesARelay() throws Exception {
     InboundPort port =
-        fixture.serve(startWebSocketEcho(), InboundFixture.http(Mode.DISABLE, HttpPolicy.ALLOW_ALL));
+        fixture.serve(
+            startWebSocketEcho(), InboundFixture.http(Mode.DISABLE, HttpPolicy.ALLOW_ALL));
     CompletableFuture<String> echoed = new CompletableFuture<>();
     WebSocket ws =
         client

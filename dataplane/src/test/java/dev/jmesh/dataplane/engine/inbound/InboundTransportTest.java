@@ -85,15 +85,15 @@ class InboundTransportTest {
         .until(
             () ->
                 fixture
-                    .scrape()
-                    .find(
-                        "istio_requests_total",
-                        "connection_security_policy",
-                        "mutual_tls",
-                        "source_principal",
-                        InboundFixture.CLIENT_ID.toString())
-                    .orElse(0.0)
-                == 1.0);
+                        .scrape()
+                        .find(
+                            "istio_requests_total",
+                            "connection_security_policy",
+                            "mutual_tls",
+                            "source_principal",
+                            InboundFixture.CLIENT_ID.toString())
+                        .orElse(0.0)
+                    == 1.0);
   }
 
   @Test
@@ -126,7 +126,8 @@ class InboundTransportTest {
   void disableServesPlaintextAndAServerThatSpeaksFirst() throws Exception {
     tcpApp = new TcpApp(true);
     InboundPort port =
-        fixture.serve(tcpApp.address(), InboundFixture.tcp(Mode.DISABLE, ConnectionPolicy.ALLOW_ALL));
+        fixture.serve(
+            tcpApp.address(), InboundFixture.tcp(Mode.DISABLE, ConnectionPolicy.ALLOW_ALL));
     try (Socket s = InboundFixture.plainClient(port.declared())) {
       assertThat(readAscii(s.getInputStream(), TcpApp.GREETING.length()))
           .isEqualTo(TcpApp.GREETING);
@@ -190,7 +191,8 @@ class InboundTransportTest {
   void tcpRelayCountsExactlyTheBytesEachWay() throws Exception {
     tcpApp = new TcpApp(false);
     InboundPort port =
-        fixture.serve(tcpApp.address(), InboundFixture.tcp(Mode.DISABLE, ConnectionPolicy.ALLOW_ALL));
+        fixture.serve(
+            tcpApp.address(), InboundFixture.tcp(Mode.DISABLE, ConnectionPolicy.ALLOW_ALL));
     int size = 300_000;
     byte[] payload = new byte[size];
     for (int i = 0; i < size; i++) {
@@ -215,7 +217,8 @@ class InboundTransportTest {
     }
     Awaitility.await()
         .atMost(Duration.ofSeconds(5))
-        .until(() -> fixture.scrape().find("istio_tcp_connections_closed_total").orElse(0.0) == 1.0);
+        .until(
+            () -> fixture.scrape().find("istio_tcp_connections_closed_total").orElse(0.0) == 1.0);
     var page = fixture.scrape();
     assertThat(page.value("istio_tcp_connections_opened_total", "reporter", "destination"))
         .isEqualTo(1.0);
@@ -255,15 +258,15 @@ class InboundTransportTest {
         .until(
             () ->
                 fixture
-                    .scrape()
-                    .find(
-                        "istio_requests_total",
-                        "request_protocol",
-                        "grpc",
-                        "grpc_response_status",
-                        "0")
-                    .orElse(0.0)
-                == 1.0);
+                        .scrape()
+                        .find(
+                            "istio_requests_total",
+                            "request_protocol",
+                            "grpc",
+                            "grpc_response_status",
+                            "0")
+                        .orElse(0.0)
+                    == 1.0);
   }
 
   @Test

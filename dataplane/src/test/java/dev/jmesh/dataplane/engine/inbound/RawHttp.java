@@ -40,14 +40,16 @@ final class RawHttp {
     for (String line = line(in); line != null && !line.isEmpty(); line = line(in)) {
       int colon = line.indexOf(':');
       headers.put(
-          line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+          line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+          line.substring(colon + 1).trim());
     }
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     if (headers.containsKey("content-length")) {
       int n = Integer.parseInt(headers.get("content-length"));
       body.write(in.readNBytes(n));
     } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-      for (int size = Integer.parseInt(line(in).trim(), 16); size > 0;
+      for (int size = Integer.parseInt(line(in).trim(), 16);
+          size > 0;
           size = Integer.parseInt(line(in).trim(), 16)) {
         body.write(in.readNBytes(size));
         line(in);
