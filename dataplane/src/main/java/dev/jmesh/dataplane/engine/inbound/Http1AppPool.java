@@ -63,6 +63,16 @@ final class Http1AppPool {
     }
   }
 
+  /** Closes the idle connections; on any thread. */
+  void close() {
+    loop.execute(
+        () -> {
+          for (Channel ch; (ch = idle.pollFirst()) != null; ) {
+            ch.close();
+          }
+        });
+  }
+
   int idleCount() {
     return idle.size();
   }

@@ -198,6 +198,9 @@ public final class InboundEngine implements AutoCloseable {
             "inbound drain: grace over with " + inFlight.get() + " requests in flight; closing");
       }
       closeDownstreams();
+      for (ServedPort port : ports) {
+        port.closeIdleApplicationConnections();
+      }
       done.complete(null);
       return;
     }

@@ -53,6 +53,17 @@ public record InboundLimits(
         drainGrace);
   }
 
+  public InboundLimits withIdleTimeout(Duration value) {
+    return new InboundLimits(
+        maxRequestHeadersBytes,
+        maxRequestHeaders,
+        requestHeadersTimeout,
+        value,
+        maxRequestBodyBytes,
+        protocolDetectionTimeout,
+        drainGrace);
+  }
+
   public InboundLimits withMaxRequestBodyBytes(long value) {
     return new InboundLimits(
         maxRequestHeadersBytes,

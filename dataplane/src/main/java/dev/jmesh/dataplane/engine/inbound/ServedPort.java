@@ -59,9 +59,15 @@ final class ServedPort implements InboundPort {
     }
   }
 
+  /** Closes the idle pooled connections to the application. */
+  void closeIdleApplicationConnections() {
+    pools.values().forEach(Http1AppPool::close);
+  }
+
   @Override
   public void close() {
     stopListening();
+    closeIdleApplicationConnections();
     engine.removed(this);
   }
 }

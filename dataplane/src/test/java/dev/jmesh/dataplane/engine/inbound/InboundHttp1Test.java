@@ -223,6 +223,82 @@ class InboundHttp1Test {
   }
 
   @Test
+  void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+    try (Socket s = InboundFixture.plainClient(port.declared())) {
+      RawHttp.send(s, get("/first") + get("/admin") + get("/third"));
+      assertThat(RawHttp.read(s.getInputStream()).status()).isEqualTo(200);
+      assertThat(RawHttp.read(s.getInputStream()).status()).isEqualTo(403);
+      assertThat(RawHttp.read(s.getInputStream()).status()).isEqualTo(200);
+    }
+    assertThat(app.requests.get()).isEqualTo(2);
+  }
+
+  @Test
+  void aStreamedBodyOverTheLimitIs413() throws Exception {
+    try (InboundFixture small =
+            new InboundFixture(InboundLimits.DEFAULTS.withMaxRequestBodyBytes(1024));
+        Socket s =
+            InboundFixture.plainClient(
+                small
+                    .serve(app.address(), InboundFixture.http(Mode.DISABLE, HttpPolicy.ALLOW_ALL))
+                    .declared())) {
+      String chunk = "a".repeat(600);
+      RawHttp.Response r =
+          RawHttp.exchange(
+              s,
+              "POST /upload HTTP/1.1\r\nHost: reviews\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  + "258\r\n"
+                  + chunk
+                  + "\r\n258\r\n"
+                  + chunk
+                  + "\r\n0\r\n\r\n");
+      assertThat(r.status()).isEqualTo(413);
+      assertThat(RawHttp.closed(s)).isTrue();
+    }
+  }
+
+  @Test
+  void anApplicationThatIsNotListeningIs503WithTheUpstreamFailureFlag() throws Exception {
+    InetSocketAddress nobody;
+    try (java.net.ServerSocket probe =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      nobody = (InetSocketAddress) probe.getLocalSocketAddress();
+    }
+    InboundPort gone =
+        fixture.serve(nobody, InboundFixture.http(Mode.DISABLE, HttpPolicy.ALLOW_ALL));
+    try (Socket s = InboundFixture.plainClient(gone.declared())) {
+      RawHttp.Response r = RawHttp.exchange(s, get("/"));
+      assertThat(r.status()).isEqualTo(503);
+      assertThat(r.body()).startsWith("upstream connect error");
+    }
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                fixture
+                        .scrape()
+                        .find(
+                            "istio_requests_total", "response_code", "503", "response_flags", "UF")
+                        .orElse(0.0)
+                    == 1.0);
+  }
+
+  @Test
+  void anIdleConnectionIsClosed() throws Exception {
+    try (InboundFixture idle =
+            new InboundFixture(InboundLimits.DEFAULTS.withIdleTimeout(Duration.ofMillis(300)));
+        Socket s =
+            InboundFixture.plainClient(
+                idle.serve(app.address(), InboundFixture.http(Mode.DISABLE, HttpPolicy.ALLOW_ALL))
+                    .declared())) {
+      assertThat(RawHttp.exchange(s, get("/")).status()).isEqualTo(200);
+      long started = System.nanoTime();
+      assertThat(RawHttp.closed(s)).isTrue();
+      assertThat(System.nanoTime() - started).isLessThan(TimeUnit.SECONDS.toNanos(3));
+    }
+  }
+
+  @Test
   void onlyTheEnginesOwnConnectionsAreEngineConnections() throws Exception {
     try (Socket s = InboundFixture.plainClient(port.declared())) {
       assertThat(RawHttp.exchange(s, get("/")).status()).isEqualTo(200);
