@@ -364,6 +364,9 @@ final class Http1Exchange {
     local = true;
     responseStarted = true;
     responseDone = true;
+    while (!pendingBody.isEmpty()) {
+      pendingBody.poll().release();
+    }
     if (close) {
       closeAfter = true;
     }

@@ -308,6 +308,30 @@ class InboundTransportTest {
   }
 
   @Test
+  void h2RequestsMeetTheHardeningLimits() throws Exception {
+    try (InboundFixture small =
+        new InboundFixture(InboundLimits.DEFAULTS.withMaxRequestBodyBytes(1024))) {
+      InboundPort port =
+          small.serve(h2.startApp(), InboundFixture.http(Mode.DISABLE, HttpPolicy.ALLOW_ALL));
+      Channel connection = h2.connect(port.declared(), null);
+      String body = "b".repeat(2000);
+      Http2Headers large = grpcHeaders().set("content-length", "2000");
+      // Refused on the headers, before any of the body.
+      assertThat(
+              H2Peers.request(connection, large, body).get(5, TimeUnit.SECONDS).headers().status())
+          .hasToString("413");
+      Http2Headers many = grpcHeaders();
+      for (int i = 0; i < 101; i++) {
+        many.set("x-h" + i, "v");
+      }
+      assertThat(
+              H2Peers.request(connection, many, null).get(5, TimeUnit.SECONDS).headers().status())
+          .hasToString("431");
+      connection.close();
+    }
+  }
+
+  @Test
   void drainSendsGoAwayToHttp2Clients() throws Exception {
     InboundPort port =
         fixture.serve(h2.startApp(), InboundFixture.http(Mode.DISABLE, HttpPolicy.ALLOW_ALL));
