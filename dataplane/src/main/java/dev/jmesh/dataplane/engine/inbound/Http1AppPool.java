@@ -27,9 +27,14 @@ final class Http1AppPool {
 
   /** An idle connection, or a new one; completes on the pool's loop. */
   Future<Channel> acquire() {
+    return acquire(false);
+  }
+
+  /** A new connection when {@code fresh}, else as {@link #acquire()}. */
+  Future<Channel> acquire(boolean fresh) {
     Promise<Channel> promise = loop.newPromise();
     Channel ch;
-    while ((ch = idle.pollFirst()) != null) {
+    while (!fresh && (ch = idle.pollFirst()) != null) {
       if (ch.isActive()) {
         return promise.setSuccess(ch);
       }

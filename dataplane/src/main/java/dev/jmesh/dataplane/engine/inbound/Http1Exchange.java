@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -61,6 +62,8 @@ final class Http1Exchange {
   private boolean closeAfter;
   private boolean recorded;
   private long requestBodyBytes;
+  private boolean reusedUpstream;
+  private boolean retried;
 
   Http1Exchange(Http1Downstream connection, HttpRequest request) {
     this.connection = connection;
@@ -183,11 +186,16 @@ final class Http1Exchange {
     upstream = ch;
     upstreamHandler = ch.pipeline().get(Http1Upstream.class);
     upstreamHandler.lease(this);
+    reusedUpstream = upstreamHandler.reused();
     record.upstreamHost(port.application().getHostString() + ":" + port.application().getPort());
     record.upstreamStarted(System.nanoTime());
     upstream.write(request);
     while (!pendingBody.isEmpty()) {
       upstream.write(pendingBody.poll());
+    }
+    if (retried) {
+      // The request's end went to the connection that failed; a retried request has no body.
+      upstream.write(LastHttpContent.EMPTY_LAST_CONTENT);
     }
     upstream.flush();
     resumeReading();
@@ -404,6 +412,14 @@ final class Http1Exchange {
       return;
     }
     upstream = null;
+    if (retriable()) {
+      // A pooled connection the application closed just as it was reused (its keep-alive
+      // timeout): Envoy resends such an idempotent, bodiless request once, on a new connection.
+      retried = true;
+      Future<Channel> leased = port.pool(ctx.channel().eventLoop()).acquire(true);
+      leased.addListener(f -> attach(leased));
+      return;
+    }
     if (!responseStarted) {
       localReply(
           LocalReply.of(
@@ -417,6 +433,19 @@ final class Http1Exchange {
       finishRecord();
       ctx.close();
     }
+  }
+
+  private boolean retriable() {
+    HttpMethod method = request.method();
+    return !responseStarted
+        && !informational
+        && reusedUpstream
+        && !retried
+        && requestDone
+        && requestBodyBytes == 0
+        && (HttpMethod.GET.equals(method)
+            || HttpMethod.HEAD.equals(method)
+            || HttpMethod.OPTIONS.equals(method));
   }
 
   void downstreamClosed() {

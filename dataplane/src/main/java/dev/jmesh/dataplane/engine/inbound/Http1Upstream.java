@@ -13,9 +13,16 @@ import io.netty.util.ReferenceCountUtil;
 final class Http1Upstream extends ChannelInboundHandlerAdapter {
 
   private Http1Exchange exchange;
+  private int leases;
 
   void lease(Http1Exchange e) {
     exchange = e;
+    leases++;
+  }
+
+  /** Whether the connection served an exchange before the current one. */
+  boolean reused() {
+    return leases > 1;
   }
 
   void unlease() {

@@ -284,6 +284,57 @@ class InboundHttp1Test {
   }
 
   @Test
+  void aGetOnAPooledConnectionTheApplicationDroppedIsSentAgainOnANewOne() throws Exception {
+    // An application whose keep-alive ends just as the second request arrives: it closes the
+    // connection without answering.
+    java.net.ServerSocket stale =
+        new java.net.ServerSocket(0, 10, java.net.InetAddress.getLoopbackAddress());
+    java.util.concurrent.atomic.AtomicInteger accepted =
+        new java.util.concurrent.atomic.AtomicInteger();
+    Thread server =
+        new Thread(
+            () -> {
+              while (!stale.isClosed()) {
+                try (Socket c = stale.accept()) {
+                  accepted.incrementAndGet();
+                  java.io.InputStream in = c.getInputStream();
+                  readHead(in);
+                  c.getOutputStream()
+                      .write(
+                          "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                              .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                  readHead(in);
+                } catch (IOException e) {
+                  // closed by the test
+                }
+              }
+            });
+    server.setDaemon(true);
+    server.start();
+    try (stale) {
+      InboundPort flaky =
+          fixture.serve(
+              (InetSocketAddress) stale.getLocalSocketAddress(),
+              InboundFixture.http(Mode.DISABLE, HttpPolicy.ALLOW_ALL));
+      try (Socket s = InboundFixture.plainClient(flaky.declared())) {
+        assertThat(RawHttp.exchange(s, get("/")).body()).isEqualTo("ok");
+        assertThat(RawHttp.exchange(s, get("/")).body()).isEqualTo("ok");
+      }
+      assertThat(accepted.get()).isEqualTo(2);
+    }
+  }
+
+  private static void readHead(java.io.InputStream in) throws IOException {
+    int matched = 0;
+    for (int c = in.read(); c != -1; c = in.read()) {
+      matched = (c == '\r' || c == '\n') ? matched + 1 : 0;
+      if (matched == 4) {
+        return;
+      }
+    }
+  }
+
+  @Test
   void anIdleConnectionIsClosed() throws Exception {
     try (InboundFixture idle =
             new InboundFixture(InboundLimits.DEFAULTS.withIdleTimeout(Duration.ofMillis(300)));
