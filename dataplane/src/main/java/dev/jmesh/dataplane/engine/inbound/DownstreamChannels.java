@@ -1,0 +1,224 @@
+package dev.jmesh.dataplane.engine.inbound;
+
+import dev.jmesh.dataplane.engine.FirstBytes;
+import dev.jmesh.dataplane.identity.SvidVerifier;
+import dev.jmesh.dataplane.identity.WorkloadIdentity;
+import dev.jmesh.dataplane.log.MeshLog;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.net.InetSocketAddress;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+
+/**
+ * Builds a downstream pipeline once its chain is chosen: the idle timeout, mutual TLS when the
+ * chain terminates it, then HTTP/1.1, HTTP/2 or a TCP relay.
+ */
+final class DownstreamChannels {
+
+  private DownstreamChannels() {}
+
+  static void install(ServedPort port, ChannelHandlerContext ctx, InboundChain chain) {
+    ChannelPipeline p = ctx.pipeline();
+    long idle = port.engine().limits().idleTimeout().toNanos();
+    p.addLast("idle", new IdleStateHandler(0, 0, idle, TimeUnit.NANOSECONDS));
+    p.addLast("idle-close", new IdleClose());
+    InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+    InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
+    if (!chain.tls()) {
+      DownstreamPeer peer = DownstreamPeer.plaintext(remote, local);
+      if (chain.http()) {
+        p.addLast("http-version", new HttpVersionSniffer(port, chain, peer));
+      } else {
+        installTcp(port, p, chain, peer);
+      }
+      return;
+    }
+    WorkloadIdentity identity = port.engine().context().identity().get();
+    if (identity == null || identity.current() == null) {
+      MeshLog.warnOnce(
+          "inbound-no-certificate",
+          "inbound "
+              + port.declared()
+              + ": mutual TLS asked for before the workload has a"
+              + " certificate; connections are refused until it has one");
+      ctx.close();
+      return;
+    }
+    SslHandler ssl;
+    try {
+      ssl = port.engine().tls().context(identity, chain.http()).newHandler(ctx.alloc());
+    } catch (SSLException e) {
+      MeshLog.warnOnce("inbound-tls-context", "inbound TLS context failed: " + e.getMessage());
+      ctx.close();
+      return;
+    }
+    p.addLast("tls", ssl);
+    p.addLast("tls-established", new TlsEstablished(port, chain, identity, remote, local));
+  }
+
+  static void installTcp(
+      ServedPort port, ChannelPipeline p, InboundChain chain, DownstreamPeer peer) {
+    if (!chain.connectionPolicy().allows(peer.connection())) {
+      MeshLog.debug("inbound " + port.declared() + ": connection policy refused " + peer);
+      p.channel().close();
+      return;
+    }
+    p.addLast("tcp", new TcpProxy(port, peer));
+  }
+
+  static void installHttp1(
+      ServedPort port, ChannelPipeline p, InboundChain chain, DownstreamPeer peer) {
+    InboundLimits limits = port.engine().limits();
+    RequestHeadersGuard guard = new RequestHeadersGuard(limits.requestHeadersTimeout());
+    p.addLast("request-guard", guard);
+    p.addLast(
+        "http1",
+        new HttpServerCodec(
+            new HttpDecoderConfig()
+                .setMaxHeaderSize(limits.maxRequestHeadersBytes())
+                .setMaxInitialLineLength(Math.min(limits.maxRequestHeadersBytes(), 16 * 1024))
+                .setStrictLineParsing(true)
+                .setUseRfc9112TransferEncoding(true)));
+    p.addLast("http1-exchange", new Http1Downstream(port, chain, peer, guard));
+  }
+
+  static void installHttp2(
+      ServedPort port, ChannelPipeline p, InboundChain chain, DownstreamPeer peer) {
+    Http2Downstream.install(port, p, chain, peer);
+  }
+
+  /** Closes a connection with no traffic either way for the idle timeout. */
+  private static final class IdleClose extends ChannelInboundHandlerAdapter {
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+      if (evt instanceof IdleStateEvent) {
+        ctx.close();
+      } else {
+        super.userEventTriggered(ctx, evt);
+      }
+    }
+  }
+
+  /** Plaintext HTTP: tells HTTP/2 with prior knowledge (its preface) from HTTP/1.x. */
+  private static final class HttpVersionSniffer extends ByteToMessageDecoder {
+    private final ServedPort port;
+    private final InboundChain chain;
+    private final DownstreamPeer peer;
+
+    HttpVersionSniffer(ServedPort port, InboundChain chain, DownstreamPeer peer) {
+      this.port = port;
+      this.chain = chain;
+      this.peer = peer;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+      int n = Math.min(in.readableBytes(), 24);
+      byte[] first = new byte[n];
+      in.getBytes(in.readerIndex(), first);
+      FirstBytes.Protocol protocol = FirstBytes.classify(first, 0, n);
+      if (protocol == FirstBytes.Protocol.NEED_MORE && n < 24) {
+        return;
+      }
+      if (protocol == FirstBytes.Protocol.HTTP2) {
+        installHttp2(port, ctx.pipeline(), chain, peer);
+      } else {
+        installHttp1(port, ctx.pipeline(), chain, peer);
+      }
+      ctx.pipeline().remove(this);
+    }
+  }
+
+  /**
+   * Waits for the TLS handshake, then learns the peer's SPIFFE ID from its verified certificate and
+   * installs the protocol ALPN chose. Bytes decrypted meanwhile are held and passed on.
+   */
+  private static final class TlsEstablished extends ByteToMessageDecoder {
+    private final ServedPort port;
+    private final InboundChain chain;
+    private final WorkloadIdentity identity;
+    private final InetSocketAddress remote;
+    private final InetSocketAddress local;
+
+    TlsEstablished(
+        ServedPort port,
+        InboundChain chain,
+        WorkloadIdentity identity,
+        InetSocketAddress remote,
+        InetSocketAddress local) {
+      this.port = port;
+      this.chain = chain;
+      this.identity = identity;
+      this.remote = remote;
+      this.local = local;
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      // A plaintext client on a STRICT port ends here (not a TLS record): closed, once logged.
+      MeshLog.debug("inbound " + port.declared() + ": TLS from " + remote + " failed: " + cause);
+      ctx.close();
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+      // Held until the handshake completes; this handler is then removed and passes them on.
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+      if (!(evt instanceof SslHandshakeCompletionEvent done)) {
+        super.userEventTriggered(ctx, evt);
+        return;
+      }
+      if (!done.isSuccess()) {
+        MeshLog.debug(
+            "inbound "
+                + port.declared()
+                + ": TLS handshake with "
+                + remote
+                + " failed: "
+                + done.cause());
+        ctx.close();
+        return;
+      }
+      SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+      DownstreamPeer peer;
+      try {
+        Certificate[] chainCerts = ssl.engine().getSession().getPeerCertificates();
+        X509Certificate leaf = (X509Certificate) chainCerts[0];
+        String principal = SvidVerifier.spiffeId(leaf).toString();
+        peer = DownstreamPeer.mutualTls(remote, local, principal, leaf, identity.id().toString());
+      } catch (Exception e) {
+        MeshLog.debug("inbound " + port.declared() + ": peer " + remote + " has no SPIFFE ID");
+        ctx.close();
+        return;
+      }
+      ChannelPipeline p = ctx.pipeline();
+      if (!chain.http()) {
+        installTcp(port, p, chain, peer);
+      } else if (ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
+        installHttp2(port, p, chain, peer);
+      } else {
+        installHttp1(port, p, chain, peer);
+      }
+      if (ctx.channel().isActive()) {
+        p.remove(this);
+      }
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package dev.jmesh.dataplane.engine.inbound;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.util.ArrayDeque;
+
+/**
+ * Keep-alive HTTP/1.1 connections to the application, one pool per event loop and used only on it,
+ * so leasing a connection takes no lock. A connection goes back to the pool when its response ended
+ * cleanly and is dropped when it closes.
+ */
+final class Http1AppPool {
+
+  private final ApplicationDialer dialer;
+  private final EventLoop loop;
+  private final ArrayDeque<Channel> idle = new ArrayDeque<>();
+
+  Http1AppPool(ApplicationDialer dialer, EventLoop loop) {
+    this.dialer = dialer;
+    this.loop = loop;
+  }
+
+  /** An idle connection, or a new one; completes on the pool's loop. */
+  Future<Channel> acquire() {
+    return acquire(false);
+  }
+
+  /** A new connection when {@code fresh}, else as {@link #acquire()}. */
+  Future<Channel> acquire(boolean fresh) {
+    Promise<Channel> promise = loop.newPromise();
+    Channel ch;
+    while (!fresh && (ch = idle.pollFirst()) != null) {
+      if (ch.isActive()) {
+        return promise.setSuccess(ch);
+      }
+    }
+    ChannelFuture connecting =
+        dialer.dial(
+            loop,
+            new ChannelInitializer<>() {
+              @Override
+              protected void initChannel(Channel c) {
+                c.pipeline().addLast("codec", new HttpClientCodec());
+                c.pipeline().addLast("exchange", new Http1Upstream());
+              }
+            });
+    connecting.addListener(
+        f -> {
+          if (f.isSuccess()) {
+            promise.setSuccess(connecting.channel());
+          } else {
+            promise.setFailure(f.cause());
+          }
+        });
+    return promise;
+  }
+
+  /** Takes back a connection whose exchange ended cleanly. */
+  void release(Channel ch) {
+    if (ch.isActive()) {
+      idle.addFirst(ch);
+      ch.closeFuture().addListener(f -> loop.execute(() -> idle.remove(ch)));
+    }
+  }
+
+  /** Closes the idle connections; on any thread. */
+  void close() {
+    loop.execute(
+        () -> {
+          for (Channel ch; (ch = idle.pollFirst()) != null; ) {
+            ch.close();
+          }
+        });
+  }
+
+  int idleCount() {
+    return idle.size();
+  }
+}

@@ -1,0 +1,465 @@
+package dev.jmesh.dataplane.engine.inbound;
+
+import dev.jmesh.dataplane.engine.PeerMetadata;
+import dev.jmesh.dataplane.log.MeshLog;
+import dev.jmesh.dataplane.policy.PolicyVerdict;
+import dev.jmesh.dataplane.record.RequestProtocol;
+import dev.jmesh.dataplane.record.RequestRecord;
+import dev.jmesh.dataplane.record.ResponseFlag;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.concurrent.Future;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One HTTP/1.1 request on a downstream connection and its response: hardening and policy first,
+ * then the request to the application over a pooled keep-alive connection, both bodies streamed
+ * with backpressure, and the record once the response ends. A {@code 101} to an upgrade request
+ * turns both connections into a byte relay (WebSocket). Used on the connection's event loop only.
+ */
+final class Http1Exchange {
+  private final Http1Downstream connection;
+  private final ChannelHandlerContext ctx;
+  private final ServedPort port;
+  private final InboundChain chain;
+  private final DownstreamPeer peer;
+  private final RequestHeadersGuard guard;
+  private final InboundTraffic traffic;
+  private final String selfMetadata;
+
+  private final HttpRequest request;
+  private final RequestRecord record = new RequestRecord();
+  private InboundTraffic.Edge edge;
+  private PolicyVerdict verdict = PolicyVerdict.CONTINUE;
+  private final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>();
+  private Channel upstream;
+  private Http1Upstream upstreamHandler;
+  private boolean headDecoded;
+  private boolean requestDone;
+  private boolean responseStarted;
+  private boolean responseDone;
+  private boolean informational;
+  private boolean local;
+  private boolean upgrade;
+  private boolean closeAfter;
+  private boolean recorded;
+  private long requestBodyBytes;
+  private boolean reusedUpstream;
+  private boolean retried;
+
+  Http1Exchange(Http1Downstream connection, HttpRequest request) {
+    this.connection = connection;
+    this.request = request;
+    this.ctx = connection.ctx();
+    this.port = connection.port();
+    this.chain = connection.chain();
+    this.peer = connection.peer();
+    this.guard = connection.guard();
+    this.traffic = connection.traffic();
+    this.selfMetadata = port.engine().selfMetadata();
+  }
+
+  boolean requestDone() {
+    return requestDone;
+  }
+
+  /** Whether the connection closes once this exchange ends. */
+  boolean closeAfter() {
+    return closeAfter;
+  }
+
+  boolean headDecoded() {
+    return headDecoded;
+  }
+
+  Channel upstream() {
+    return upstream;
+  }
+
+  void start() {
+    port.engine().begin();
+    record.start(System.currentTimeMillis(), System.nanoTime());
+    record.cluster("inbound|" + port.declared().getPort() + "||");
+    HttpHeaders h = request.headers();
+    DecoderResult result = request.decoderResult();
+    guard.headDecoded();
+    headDecoded = true;
+    edge = traffic.edge(result.isSuccess() ? InboundHeaders.takeClientOwned(h) : null);
+    record.traffic(edge.labels());
+    if (result.isFailure()) {
+      Throwable cause = result.cause();
+      int status =
+          cause instanceof TooLongHttpHeaderException
+              ? 431
+              : cause instanceof TooLongHttpLineException
+                  ? 414
+                  : cause instanceof TooLongFrameException ? 431 : 400;
+      refuse(status, status == 400 ? "Bad Request" : "Request Header Fields Too Large");
+      return;
+    }
+    if (h.size() > port.engine().limits().maxRequestHeaders()) {
+      refuse(431, "Request Header Fields Too Large");
+      return;
+    }
+    if (guard.obsFold()) {
+      refuse(400, "Bad Request");
+      return;
+    }
+    long declaredLength = HttpUtil.getContentLength(request, -1L);
+    if (port.engine().limits().bodyTooLarge(declaredLength)) {
+      requestDone = true;
+      localReply(LocalReply.of(413, "Payload Too Large", 0), true);
+      return;
+    }
+    String contentType = h.get(HttpHeaderNames.CONTENT_TYPE);
+    if (contentType != null && contentType.startsWith("application/grpc")) {
+      record.protocol(RequestProtocol.GRPC);
+    }
+    try {
+      verdict =
+          chain.httpPolicy().check(new InboundHeaders.Http1Request(request, peer.connection()));
+    } catch (RuntimeException e) {
+      MeshLog.warnOnce("inbound-policy-failure", "inbound HTTP policy failed: " + e);
+      verdict = PolicyVerdict.deny(500, "policy failure", List.of());
+    }
+    if (!verdict.allowed()) {
+      int flags = verdict.status() == 429 ? ResponseFlag.RL.bit() : 0;
+      localReply(
+          new LocalReply(verdict.status(), verdict.body(), verdict.responseHeaders(), flags),
+          false);
+      return;
+    }
+    InboundHeaders.forward(h, peer, verdict.requestHeaders());
+    upgrade = h.contains(HttpHeaderNames.UPGRADE);
+    closeAfter = !HttpUtil.isKeepAlive(request);
+    ctx.channel().config().setAutoRead(false);
+    Future<Channel> leased = port.pool(ctx.channel().eventLoop()).acquire();
+    if (leased.isDone()) {
+      attach(leased);
+    } else {
+      leased.addListener(f -> attach(leased));
+    }
+  }
+
+  /** A request the decoder or the limits refuse: answered and the connection closed. */
+  private void refuse(int status, String body) {
+    requestDone = true;
+    connection.closing();
+    localReply(LocalReply.of(status, body, ResponseFlag.DPE.bit()), true);
+  }
+
+  private void attach(Future<Channel> leased) {
+    if (!leased.isSuccess()) {
+      localReply(
+          LocalReply.of(
+              503,
+              "upstream connect error or disconnect/reset before headers. reset reason:"
+                  + " connection failure",
+              ResponseFlag.UF.bit()),
+          true);
+      resumeReading();
+      return;
+    }
+    Channel ch = leased.getNow();
+    if (!connection.isCurrent(this) || responseDone || !ctx.channel().isActive()) {
+      port.pool(ch.eventLoop()).release(ch);
+      return;
+    }
+    upstream = ch;
+    upstreamHandler = ch.pipeline().get(Http1Upstream.class);
+    upstreamHandler.lease(this);
+    reusedUpstream = upstreamHandler.reused();
+    record.upstreamHost(port.application().getHostString() + ":" + port.application().getPort());
+    record.upstreamStarted(System.nanoTime());
+    upstream.write(request);
+    while (!pendingBody.isEmpty()) {
+      upstream.write(pendingBody.poll());
+    }
+    if (retried) {
+      // The request's end went to the connection that failed; a retried request has no body.
+      upstream.write(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+    upstream.flush();
+    resumeReading();
+  }
+
+  private void resumeReading() {
+    if (!requestDone && (upstream == null || upstream.isWritable())) {
+      ctx.channel().config().setAutoRead(true);
+      ctx.read();
+    } else if (requestDone && !connection.hasQueued()) {
+      // Reading on notices a client that goes away while the application works.
+      ctx.channel().config().setAutoRead(true);
+    }
+  }
+
+  void requestContent(HttpContent content) {
+    boolean last = content instanceof LastHttpContent;
+    if (local || responseDone) {
+      content.release();
+      if (last) {
+        requestDone = true;
+        maybeDone();
+      }
+      return;
+    }
+    int n = content.content().readableBytes();
+    requestBodyBytes += n;
+    record.addBytesReceived(n);
+    if (port.engine().limits().bodyTooLarge(requestBodyBytes)) {
+      content.release();
+      requestDone = true;
+      if (!responseStarted) {
+        localReply(LocalReply.of(413, "Payload Too Large", 0), true);
+      } else {
+        ctx.close();
+      }
+      if (upstream != null) {
+        upstream.close();
+      }
+      return;
+    }
+    if (last) {
+      requestDone = true;
+    }
+    if (upstream == null) {
+      pendingBody.add(content);
+      return;
+    }
+    upstream.write(content, upstream.voidPromise());
+    if (!upstream.isWritable()) {
+      ctx.channel().config().setAutoRead(false);
+    }
+    if (last) {
+      upstream.flush();
+    }
+  }
+
+  void upstreamWritable() {
+    if (!requestDone && connection.isCurrent(this)) {
+      ctx.channel().config().setAutoRead(true);
+      ctx.read();
+    }
+  }
+
+  void onResponse(HttpResponse response) {
+    int code = response.status().code();
+    if (code >= 100 && code < 200 && code != 101) {
+      informational = true;
+      ctx.write(response);
+      return;
+    }
+    responseStarted = true;
+    record.responseCode(code);
+    HttpHeaders h = response.headers();
+    grpcStatus(h.get("grpc-status"));
+    for (Map.Entry<String, String> e : verdict.responseHeaders()) {
+      h.add(e.getKey(), e.getValue());
+    }
+    h.set(PeerMetadata.HEADER, selfMetadata);
+    if (connection.isClosing() || port.engine().draining() || closeAfter) {
+      closeAfter = true;
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    ctx.write(response);
+  }
+
+  void onResponseContent(HttpContent content) {
+    boolean last = content instanceof LastHttpContent;
+    if (informational) {
+      ctx.write(content);
+      informational = !last;
+      return;
+    }
+    int n = content.content().readableBytes();
+    record.addBytesSent(n);
+    if (last) {
+      LastHttpContent trailers = (LastHttpContent) content;
+      grpcStatus(trailers.trailingHeaders().get("grpc-status"));
+      ctx.writeAndFlush(content);
+      responseEnded();
+      return;
+    }
+    ctx.write(content, ctx.voidPromise());
+    if (!ctx.channel().isWritable()) {
+      upstream.config().setAutoRead(false);
+    }
+  }
+
+  void flushDownstream() {
+    ctx.flush();
+  }
+
+  private void grpcStatus(String value) {
+    if (value != null) {
+      try {
+        record.grpcStatus(Integer.parseInt(value.trim()));
+      } catch (NumberFormatException e) {
+        record.grpcStatus(2);
+      }
+    }
+  }
+
+  private void responseEnded() {
+    responseDone = true;
+    record.upstreamFinished(System.nanoTime());
+    upstreamHandler.unlease();
+    Channel app = upstream;
+    if (upgrade && record.responseCode() == 101) {
+      finishRecord();
+      switchToRelay(app);
+      return;
+    }
+    if (requestDone && !closeAfter && app.isActive()) {
+      upstream.config().setAutoRead(true);
+      port.pool(app.eventLoop()).release(app);
+    } else {
+      // The application answered before the whole request was read: the connection is unusable,
+      // and the rest of the request is read only to be dropped.
+      closeAfter = true;
+      app.close();
+      if (!requestDone) {
+        ctx.channel().config().setAutoRead(true);
+        ctx.read();
+      }
+    }
+    upstream = null;
+    finishRecord();
+    maybeDone();
+  }
+
+  private void switchToRelay(Channel app) {
+    ChannelPipeline down = ctx.pipeline();
+    ChannelPipeline up = app.pipeline();
+    connection.forget(this);
+    up.addLast("relay", new ByteRelay(ctx.channel(), n -> {}));
+    up.remove(Http1Upstream.class);
+    up.remove("codec");
+    down.addAfter(ctx.name(), "relay", new ByteRelay(app, n -> {}));
+    down.remove(RequestHeadersGuard.class);
+    down.remove("http1");
+    down.remove(connection);
+    app.config().setAutoRead(true);
+    ctx.channel().config().setAutoRead(true);
+    ctx.channel().read();
+  }
+
+  private void maybeDone() {
+    if (responseDone && requestDone) {
+      connection.exchangeDone(this);
+    }
+  }
+
+  private void localReply(LocalReply reply, boolean close) {
+    local = true;
+    responseStarted = true;
+    responseDone = true;
+    while (!pendingBody.isEmpty()) {
+      pendingBody.poll().release();
+    }
+    if (close) {
+      closeAfter = true;
+    }
+    record.responseCode(reply.status()).responseFlags(reply.flags());
+    FullHttpResponse response = connection.reply(reply, close || connection.isClosing());
+    response.headers().set(PeerMetadata.HEADER, selfMetadata);
+    record.addBytesSent(response.content().readableBytes());
+    if (close) {
+      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    } else {
+      ctx.writeAndFlush(response);
+    }
+    finishRecord();
+    if (close) {
+      connection.forget(this);
+      connection.closing();
+    } else {
+      ctx.channel().config().setAutoRead(true);
+      maybeDone();
+    }
+  }
+
+  private void finishRecord() {
+    if (recorded) {
+      return;
+    }
+    recorded = true;
+    record.finish(System.nanoTime());
+    port.engine().context().metrics().record(edge.series(), record);
+    port.engine().end();
+  }
+
+  void upstreamClosed() {
+    if (responseDone || !connection.isCurrent(this)) {
+      return;
+    }
+    upstream = null;
+    if (retriable()) {
+      // A pooled connection the application closed just as it was reused (its keep-alive
+      // timeout): Envoy resends such an idempotent, bodiless request once, on a new connection.
+      retried = true;
+      Future<Channel> leased = port.pool(ctx.channel().eventLoop()).acquire(true);
+      leased.addListener(f -> attach(leased));
+      return;
+    }
+    if (!responseStarted) {
+      localReply(
+          LocalReply.of(
+              503,
+              "upstream connect error or disconnect/reset before headers. reset reason:"
+                  + " connection termination",
+              ResponseFlag.UC.bit()),
+          true);
+    } else {
+      record.addFlag(ResponseFlag.UC);
+      finishRecord();
+      ctx.close();
+    }
+  }
+
+  private boolean retriable() {
+    HttpMethod method = request.method();
+    return !responseStarted
+        && !informational
+        && reusedUpstream
+        && !retried
+        && requestDone
+        && requestBodyBytes == 0
+        && (HttpMethod.GET.equals(method)
+            || HttpMethod.HEAD.equals(method)
+            || HttpMethod.OPTIONS.equals(method));
+  }
+
+  void downstreamClosed() {
+    while (!pendingBody.isEmpty()) {
+      pendingBody.poll().release();
+    }
+    if (upstream != null) {
+      upstreamHandler.unlease();
+      upstream.close();
+      upstream = null;
+    }
+    if (!responseDone) {
+      record.addFlag(ResponseFlag.DC);
+    }
+    finishRecord();
+  }
+}

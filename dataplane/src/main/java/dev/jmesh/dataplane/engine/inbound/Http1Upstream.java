@@ -1,0 +1,77 @@
+package dev.jmesh.dataplane.engine.inbound;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * The application end of an HTTP/1.1 exchange: hands the response it reads to the downstream
+ * exchange that leased the connection. A pooled connection that speaks unasked is closed.
+ */
+final class Http1Upstream extends ChannelInboundHandlerAdapter {
+
+  private Http1Exchange exchange;
+  private int leases;
+
+  void lease(Http1Exchange e) {
+    exchange = e;
+    leases++;
+  }
+
+  /** Whether the connection served an exchange before the current one. */
+  boolean reused() {
+    return leases > 1;
+  }
+
+  void unlease() {
+    exchange = null;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    Http1Exchange e = exchange;
+    if (e == null) {
+      ReferenceCountUtil.release(msg);
+      ctx.close();
+      return;
+    }
+    if (msg instanceof HttpResponse response) {
+      e.onResponse(response);
+    }
+    if (msg instanceof HttpContent content) {
+      e.onResponseContent(content);
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    Http1Exchange e = exchange;
+    if (e != null) {
+      e.flushDownstream();
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    Http1Exchange e = exchange;
+    if (e != null && ctx.channel().isWritable()) {
+      e.upstreamWritable();
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    Http1Exchange e = exchange;
+    exchange = null;
+    if (e != null) {
+      e.upstreamClosed();
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close();
+  }
+}

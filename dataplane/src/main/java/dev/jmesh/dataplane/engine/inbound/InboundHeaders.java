@@ -1,0 +1,130 @@
+package dev.jmesh.dataplane.engine.inbound;
+
+import dev.jmesh.dataplane.engine.PeerMetadata;
+import dev.jmesh.dataplane.policy.PeerConnection;
+import dev.jmesh.dataplane.policy.PolicyRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http2.Http2Headers;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The request headers the engine owns, as Envoy's inbound sidecar treats them: {@code
+ * x-forwarded-client-cert} is never taken from the client and is set from mutual TLS, the
+ * downstream address is appended to {@code x-forwarded-for}, {@code x-forwarded-proto} tells the
+ * downstream scheme, and the peer-metadata headers are read and removed. For HTTP/1 ({@link
+ * HttpHeaders}) and HTTP/2 ({@link Http2Headers}) alike.
+ */
+final class InboundHeaders {
+
+  static final String XFCC = "x-forwarded-client-cert";
+  static final String XFF = "x-forwarded-for";
+  static final String XFP = "x-forwarded-proto";
+
+  private InboundHeaders() {}
+
+  /** Strips what the client may not set; returns the peer-metadata header it sent, or null. */
+  static String takeClientOwned(HttpHeaders h) {
+    h.remove(XFCC);
+    String metadata = h.get(PeerMetadata.HEADER);
+    h.remove(PeerMetadata.HEADER);
+    h.remove(PeerMetadata.ID_HEADER);
+    return metadata;
+  }
+
+  static String takeClientOwned(Http2Headers h) {
+    h.remove(XFCC);
+    CharSequence metadata = h.get(PeerMetadata.HEADER);
+    h.remove(PeerMetadata.HEADER);
+    h.remove(PeerMetadata.ID_HEADER);
+    return metadata == null ? null : metadata.toString();
+  }
+
+  /** Adds what the engine vouches for, and the headers policy set. */
+  static void forward(HttpHeaders h, DownstreamPeer peer, Iterable<Map.Entry<String, String>> set) {
+    for (Map.Entry<String, String> e : set) {
+      h.set(e.getKey(), e.getValue());
+    }
+    if (peer.clientCert() != null) {
+      h.set(XFCC, peer.clientCert());
+    }
+    String xff = h.get(XFF);
+    h.set(
+        XFF,
+        xff == null || xff.isEmpty() ? peer.remoteAddress() : xff + ", " + peer.remoteAddress());
+    h.set(XFP, peer.scheme());
+  }
+
+  static void forward(
+      Http2Headers h, DownstreamPeer peer, Iterable<Map.Entry<String, String>> set) {
+    for (Map.Entry<String, String> e : set) {
+      h.set(lower(e.getKey()), e.getValue());
+    }
+    if (peer.clientCert() != null) {
+      h.set(XFCC, peer.clientCert());
+    }
+    CharSequence xff = h.get(XFF);
+    h.set(
+        XFF,
+        xff == null || xff.length() == 0
+            ? peer.remoteAddress()
+            : xff + ", " + peer.remoteAddress());
+    h.set(XFP, peer.scheme());
+  }
+
+  static String lower(String name) {
+    return name.toLowerCase(Locale.ROOT);
+  }
+
+  /** What policy sees of an HTTP/1 request. */
+  record Http1Request(HttpRequest request, PeerConnection connection) implements PolicyRequest {
+    @Override
+    public String method() {
+      return request.method().name();
+    }
+
+    @Override
+    public String path() {
+      return request.uri();
+    }
+
+    @Override
+    public String authority() {
+      return request.headers().get(HttpHeaderNames.HOST);
+    }
+
+    @Override
+    public String header(String lowerCaseName) {
+      return request.headers().get(lowerCaseName);
+    }
+  }
+
+  /** What policy sees of an HTTP/2 request. */
+  record Http2Request(Http2Headers headers, PeerConnection connection) implements PolicyRequest {
+    @Override
+    public String method() {
+      return text(headers.method());
+    }
+
+    @Override
+    public String path() {
+      return text(headers.path());
+    }
+
+    @Override
+    public String authority() {
+      return text(headers.authority());
+    }
+
+    @Override
+    public String header(String lowerCaseName) {
+      return text(headers.get(lowerCaseName));
+    }
+
+    private static String text(CharSequence s) {
+      return s == null ? null : s.toString();
+    }
+  }
+}

@@ -1,0 +1,70 @@
+package dev.jmesh.dataplane.engine.inbound;
+
+import dev.jmesh.dataplane.identity.MeshTls;
+import dev.jmesh.dataplane.identity.Svid;
+import dev.jmesh.dataplane.identity.WorkloadIdentity;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import javax.net.ssl.SSLException;
+
+/**
+ * The server TLS contexts of the inbound side, built once per certificate and rebuilt when the
+ * identity rotates to a new {@link Svid}: one offering ALPN {@code h2} and {@code http/1.1} for
+ * HTTP ports, one without ALPN for TCP ports. Lock-free: a racing rebuild costs one spare context.
+ *
+ * <p>The settings are {@link MeshTls#server}'s (client certificate required, SPIFFE verification,
+ * TLS 1.3 and 1.2); that method offers no ALPN, hence the builder here.
+ */
+final class InboundTls {
+
+  private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+
+  private static final ApplicationProtocolConfig HTTP_ALPN =
+      new ApplicationProtocolConfig(
+          ApplicationProtocolConfig.Protocol.ALPN,
+          ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+          ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+          ApplicationProtocolNames.HTTP_2,
+          ApplicationProtocolNames.HTTP_1_1);
+
+  private record Contexts(WorkloadIdentity identity, Svid svid, SslContext http, SslContext tcp) {}
+
+  private final MeshTls.Provider provider;
+  private volatile Contexts contexts;
+
+  InboundTls(MeshTls.Provider provider) {
+    this.provider = provider == null ? MeshTls.Provider.JDK : provider;
+  }
+
+  /** The context for a chain of an HTTP or TCP port; the identity must have its certificate. */
+  SslContext context(WorkloadIdentity identity, boolean http) throws SSLException {
+    Svid svid = identity.current();
+    Contexts c = contexts;
+    if (c == null || c.identity != identity || c.svid != svid) {
+      c = new Contexts(identity, svid, build(identity, HTTP_ALPN), build(identity, null));
+      contexts = c;
+    }
+    return http ? c.http : c.tcp;
+  }
+
+  private SslContext build(WorkloadIdentity identity, ApplicationProtocolConfig alpn)
+      throws SSLException {
+    SslContextBuilder b =
+        SslContextBuilder.forServer(identity.keyManager())
+            .trustManager(identity.trustManager(id -> true))
+            .clientAuth(ClientAuth.REQUIRE)
+            .sslProvider(
+                MeshTls.effective(provider) == MeshTls.Provider.BORINGSSL
+                    ? SslProvider.OPENSSL
+                    : SslProvider.JDK)
+            .protocols(PROTOCOLS);
+    if (alpn != null) {
+      b.applicationProtocolConfig(alpn);
+    }
+    return b.build();
+  }
+}

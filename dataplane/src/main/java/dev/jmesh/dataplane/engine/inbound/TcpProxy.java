@@ -1,0 +1,122 @@
+package dev.jmesh.dataplane.engine.inbound;
+
+import dev.jmesh.dataplane.record.ResponseFlag;
+import dev.jmesh.dataplane.stats.TcpSeries;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+
+/**
+ * A TCP port's connection: connects to the application at once (so a server-speaks-first protocol
+ * works), holds what the client sends meanwhile, then becomes a {@link ByteRelay} both ways and
+ * counts the connection and its bytes in the Istio TCP metrics.
+ */
+final class TcpProxy extends ChannelInboundHandlerAdapter {
+
+  private final ServedPort port;
+  private final DownstreamPeer peer;
+  private final ArrayDeque<Object> pending = new ArrayDeque<>();
+  private Channel upstream;
+  private TcpSeries series;
+  private boolean ended;
+
+  TcpProxy(ServedPort port, DownstreamPeer peer) {
+    this.port = port;
+    this.peer = peer;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    Channel downstream = ctx.channel();
+    port.engine().begin();
+    downstream.closeFuture().addListener(f -> end());
+    downstream.config().setAutoRead(false);
+    port.dialer()
+        .dial(
+            downstream.eventLoop(),
+            new ChannelInitializer<>() {
+              @Override
+              protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(new ByteRelay(downstream, n -> series().addBytes(n, 0)));
+              }
+            })
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                series = opened(ResponseFlag.UF.bit());
+                downstream.close();
+                return;
+              }
+              upstream = ((ChannelFuture) f).channel();
+              if (!downstream.isActive()) {
+                upstream.close();
+                return;
+              }
+              series();
+              while (!pending.isEmpty()) {
+                channelRead(ctx, pending.poll());
+              }
+              upstream.flush();
+              ctx.pipeline()
+                  .replace(
+                      this, "tcp-relay", new ByteRelay(upstream, n -> series().addBytes(0, n)));
+              downstream.config().setAutoRead(true);
+              downstream.read();
+            });
+  }
+
+  private TcpSeries series() {
+    if (series == null) {
+      series = opened(0);
+    }
+    return series;
+  }
+
+  private TcpSeries opened(int flags) {
+    InboundTraffic traffic = new InboundTraffic(port.engine().context(), peer);
+    return port.engine().context().metrics().tcpOpened(traffic.edge(null).series(), flags);
+  }
+
+  private void end() {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    port.engine().end();
+    if (series != null) {
+      series.closed(0, 0);
+    }
+    while (!pending.isEmpty()) {
+      ReferenceCountUtil.release(pending.poll());
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (upstream == null) {
+      pending.add(msg);
+      return;
+    }
+    if (msg instanceof ByteBuf buf) {
+      series().addBytes(0, buf.readableBytes());
+    }
+    upstream.write(msg, upstream.voidPromise());
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (upstream != null) {
+      ByteRelay.closeOnFlush(upstream);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close();
+  }
+}

@@ -1,0 +1,76 @@
+package dev.jmesh.dataplane.engine.inbound;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class RequestHeadersGuardTest {
+
+  private static ByteBuf ascii(String s) {
+    return Unpooled.copiedBuffer(s, StandardCharsets.US_ASCII);
+  }
+
+  @Test
+  void aHeaderLineStartingWithWhitespaceIsObsoleteFolding() {
+    RequestHeadersGuard guard = new RequestHeadersGuard(Duration.ofSeconds(10));
+    EmbeddedChannel ch = new EmbeddedChannel(guard);
+    ch.writeInbound(ascii("GET / HTTP/1.1\r\nX-A: a\r\n"));
+    ch.writeInbound(ascii("\tb\r\n\r\n"));
+    assertThat(guard.obsFold()).isTrue();
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void leadingEmptyLinesAndABodyAfterTheHeadAreNotFolding() {
+    RequestHeadersGuard guard = new RequestHeadersGuard(Duration.ofSeconds(10));
+    EmbeddedChannel ch = new EmbeddedChannel(guard);
+    ch.writeInbound(ascii("\r\nPOST / HTTP/1.1\r\nContent-Length: 7\r\n\r\n\r\n body"));
+    assertThat(guard.obsFold()).isFalse();
+    guard.nextRequest();
+    ch.writeInbound(ascii("GET / HTTP/1.1\r\n b: c\r\n\r\n"));
+    assertThat(guard.obsFold()).isTrue();
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void theTimerStartsAtTheFirstByteAndStopsWhenTheHeadIsDecoded() {
+    RequestHeadersGuard guard = new RequestHeadersGuard(Duration.ofMillis(100));
+    AtomicInteger timeouts = new AtomicInteger();
+    EmbeddedChannel ch =
+        new EmbeddedChannel(
+            guard,
+            new ChannelInboundHandlerAdapter() {
+              @Override
+              public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                if (evt == RequestHeadersGuard.TIMEOUT) {
+                  timeouts.incrementAndGet();
+                }
+              }
+            });
+    ch.advanceTimeBy(1, TimeUnit.SECONDS);
+    ch.runScheduledPendingTasks();
+    assertThat(timeouts).hasValue(0); // an idle keep-alive connection is not timed out here
+
+    ch.writeInbound(ascii("GET / HTTP/1.1\r\n"));
+    guard.headDecoded();
+    ch.advanceTimeBy(1, TimeUnit.SECONDS);
+    ch.runScheduledPendingTasks();
+    assertThat(timeouts).hasValue(0);
+
+    guard.nextRequest();
+    ch.writeInbound(ascii("GET / HTTP/1.1\r\nHost: "));
+    ch.advanceTimeBy(1, TimeUnit.SECONDS);
+    ch.runScheduledPendingTasks();
+    assertThat(timeouts).hasValue(1);
+    ch.finishAndReleaseAll();
+  }
+}
