@@ -30,6 +30,7 @@ final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
 
   private final OutboundRuntime rt;
   private final String destination;
+  private boolean started;
 
   TcpProxyConnection(OutboundRuntime rt, String destination) {
     this.rt = rt;
@@ -55,6 +56,10 @@ final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void start(ChannelHandlerContext ctx) {
+    if (started) {
+      return;
+    }
+    started = true;
     TcpProxyListener listener = rt.snapshot().tcpListener(destination);
     TcpProxyListener.TcpRoute route = listener == null ? null : listener.route(null);
     if (route == null) {
