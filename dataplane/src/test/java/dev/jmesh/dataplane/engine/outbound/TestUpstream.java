@@ -42,6 +42,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A small upstream service on a loopback ephemeral port: HTTP/1.1 or h2c (prior knowledge), plain
@@ -56,6 +57,8 @@ final class TestUpstream implements AutoCloseable {
   final AtomicInteger connections = new AtomicInteger();
   final ConcurrentLinkedQueue<HttpHeaders> seen = new ConcurrentLinkedQueue<>();
   final ConcurrentLinkedQueue<String> peers = new ConcurrentLinkedQueue<>();
+  /** Body bytes {@code /big} has handed to its connections so far. */
+  final AtomicLong produced = new AtomicLong();
   volatile boolean failAll;
   private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Channel server;
@@ -139,7 +142,7 @@ final class TestUpstream implements AutoCloseable {
         HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         HttpUtil.setContentLength(r, bytes);
         ctx.write(r);
-        ctx.writeAndFlush(new HttpChunkedInput(new Zeros(bytes)));
+        ctx.writeAndFlush(new HttpChunkedInput(new Zeros(bytes, produced)));
       } else if (path.startsWith("/grpc")) {
         HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/grpc");
@@ -170,10 +173,12 @@ final class TestUpstream implements AutoCloseable {
   /** N zero bytes in 16 KiB chunks, produced only as the connection takes them. */
   private static final class Zeros implements ChunkedInput<ByteBuf> {
     private final long total;
+    private final AtomicLong counted;
     private long produced;
 
-    Zeros(long total) {
+    Zeros(long total, AtomicLong counted) {
       this.total = total;
+      this.counted = counted;
     }
 
     @Override
@@ -194,6 +199,7 @@ final class TestUpstream implements AutoCloseable {
     public ByteBuf readChunk(ByteBufAllocator allocator) {
       int n = (int) Math.min(16 * 1024, total - produced);
       produced += n;
+      counted.addAndGet(n);
       return allocator.buffer(n).writeZero(n);
     }
 
