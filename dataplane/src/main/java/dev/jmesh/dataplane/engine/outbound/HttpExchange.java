@@ -615,18 +615,21 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
         ReferenceCountUtil.release(msg);
         return;
       }
-      if (last) {
-        String g = ((LastHttpContent) c).trailingHeaders().get("grpc-status");
-        if (g != null) {
-          grpcStatus = parseGrpcStatus(g);
+      if (!last) {
+        lastWrite = ctx.writeAndFlush(msg);
+        if (!ctx.channel().isWritable() && upstream != null) {
+          upstream.config().setAutoRead(false);
         }
+        return;
       }
+      String g = ((LastHttpContent) c).trailingHeaders().get("grpc-status");
+      if (g != null) {
+        grpcStatus = parseGrpcStatus(g);
+      }
+      // Recorded before the application can see the end: its next look at the metrics finds it.
+      recordEnd();
       lastWrite = ctx.writeAndFlush(msg);
-      if (last) {
-        responseEnded();
-      } else if (!ctx.channel().isWritable() && upstream != null) {
-        upstream.config().setAutoRead(false);
-      }
+      responseEnded();
     } else if (msg instanceof HttpResponse) {
       lastWrite = ctx.writeAndFlush(msg);
     } else {
@@ -691,11 +694,15 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     }
   }
 
-  private void responseEnded() {
+  private void recordEnd() {
     cancelTimers();
     responseComplete = true;
     x.record().upstreamFinished(System.nanoTime());
     x.finish(status, grpcStatus, requestBytes, responseBytes, System.nanoTime());
+  }
+
+  /** After the last of the response went out: the upstream back to the pool, the next request. */
+  private void responseEnded() {
     Channel c = upstream;
     if (c != null) {
       upstreamHandler.detach();
@@ -811,8 +818,8 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     status = recordedStatus;
     grpcStatus = recordedGrpc;
     responseBytes = r.content().readableBytes();
-    lastWrite = ctx.writeAndFlush(r);
     x.finish(status, grpcStatus, requestBytes, responseBytes, System.nanoTime());
+    lastWrite = ctx.writeAndFlush(r);
     if (!keepAlive) {
       lastWrite.addListener(ChannelFutureListener.CLOSE);
     }

@@ -60,9 +60,12 @@ final class OutboundRuntime {
     return p != null ? p : pools.computeIfAbsent(loop, l -> new UpstreamPool(l, context.loops()));
   }
 
-  /** The TLS a connection to {@code host} of {@code cluster} uses. */
+  /**
+   * The TLS a connection to {@code host} of {@code cluster} uses: by the host's endpoint metadata
+   * when the cluster has {@code transport_socket_matches} (Istio's auto-mTLS), else the cluster's.
+   */
   UpstreamTls.Choice tlsFor(UpstreamCluster cluster, Host host) {
-    return tls.choose(cluster.config().tls());
+    return tls.choose(cluster.config().tlsFor(host.endpoint().transportSocketMatch()));
   }
 
   void closePools() {

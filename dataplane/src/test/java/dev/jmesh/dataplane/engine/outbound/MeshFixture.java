@@ -106,6 +106,14 @@ final class MeshFixture implements AutoCloseable {
 
   /** An EDS cluster of loopback endpoints on {@code ports}. */
   MeshFixture cluster(Cluster.Builder cluster, int... ports) {
+    return cluster(cluster, java.util.Set.of(), ports);
+  }
+
+  /**
+   * An EDS cluster of loopback endpoints on {@code ports}; those in {@code istioPorts} carry
+   * Istio's {@code envoy.transport_socket_match: {tlsMode: istio}} metadata.
+   */
+  MeshFixture cluster(Cluster.Builder cluster, java.util.Set<Integer> istioPorts, int... ports) {
     Cluster c =
         cluster
             .setType(Cluster.DiscoveryType.EDS)
@@ -120,9 +128,20 @@ final class MeshFixture implements AutoCloseable {
     clusters.add(c);
     LocalityLbEndpoints.Builder l = LocalityLbEndpoints.newBuilder();
     for (int port : ports) {
+      LbEndpoint.Builder e = LbEndpoint.newBuilder();
+      if (istioPorts.contains(port)) {
+        e.setMetadata(
+            io.envoyproxy.envoy.config.core.v3.Metadata.newBuilder()
+                .putFilterMetadata(
+                    "envoy.transport_socket_match",
+                    com.google.protobuf.Struct.newBuilder()
+                        .putFields(
+                            "tlsMode",
+                            com.google.protobuf.Value.newBuilder().setStringValue("istio").build())
+                        .build()));
+      }
       l.addLbEndpoints(
-          LbEndpoint.newBuilder()
-              .setEndpoint(
+          e.setEndpoint(
                   Endpoint.newBuilder()
                       .setAddress(
                           Address.newBuilder()

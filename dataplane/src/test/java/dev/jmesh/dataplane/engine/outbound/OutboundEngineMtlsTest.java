@@ -194,6 +194,54 @@ class OutboundEngineMtlsTest {
   }
 
   @Test
+  void autoMtlsPicksEachHostsTransportByItsEndpointMetadata() throws Exception {
+    String auto = "auto.default.svc.cluster.local:9080";
+    String autoCluster = "outbound|9080||auto.default.svc.cluster.local";
+    try (TestUpstream plain = new TestUpstream("plain", false, null);
+        MeshFixture mesh = mesh(productpage)) {
+      int tlsRequests = reviewsServer.requests.get();
+      mesh.httpListener(auto, routes(auto, autoCluster))
+          .cluster(
+              Cluster.newBuilder()
+                  .setName(autoCluster)
+                  .addTransportSocketMatches(
+                      Cluster.TransportSocketMatch.newBuilder()
+                          .setName("tlsMode-istio")
+                          .setMatch(
+                              com.google.protobuf.Struct.newBuilder()
+                                  .putFields(
+                                      "tlsMode",
+                                      com.google.protobuf.Value.newBuilder()
+                                          .setStringValue("istio")
+                                          .build()))
+                          .setTransportSocket(MeshFixture.istioMutual(REVIEWS.toString(), "")))
+                  .addTransportSocketMatches(
+                      Cluster.TransportSocketMatch.newBuilder()
+                          .setName("tlsMode-disabled")
+                          .setTransportSocket(
+                              io.envoyproxy.envoy.config.core.v3.TransportSocket.newBuilder()
+                                  .setName("envoy.transport_sockets.raw_buffer")
+                                  .setTypedConfig(
+                                      com.google.protobuf.Any.pack(
+                                          io.envoyproxy.envoy.extensions.transport_sockets
+                                              .raw_buffer.v3.RawBuffer.getDefaultInstance())))),
+              java.util.Set.of(reviewsServer.port()),
+              reviewsServer.port(),
+              plain.port());
+      try (Http1Client app = new Http1Client(mesh.start().listenerFor(auto))) {
+        for (int i = 0; i < 4; i++) {
+          Http1Client.Response r = app.get("/reviews/" + i);
+          assertThat(r.status()).isEqualTo(200);
+          assertThat(r.body()).isIn("reviews ", "plain ");
+        }
+      }
+      // Round robin over both: the istio endpoint over mTLS, the other in plaintext.
+      assertThat(reviewsServer.requests.get() - tlsRequests).isEqualTo(2);
+      assertThat(plain.requests.get()).isEqualTo(2);
+    }
+  }
+
+  @Test
   void aServerWithTheWrongSpiffeIdFailsTheRequest() throws Exception {
     int before = impostorServer.requests.get();
     try (MeshFixture mesh = mesh(productpage);
