@@ -67,6 +67,8 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
 
   // One request.
   private boolean active;
+  /** The router decided this request, so the exchange has a record to finish. */
+  private boolean decided;
   private boolean forwarding;
   private boolean grpc;
   private boolean keepAlive;
@@ -130,6 +132,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
 
   private void onRequest(HttpRequest req) {
     active = true;
+    decided = false;
     forwarding = false;
     replayable = false;
     requestComplete = false;
@@ -164,6 +167,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     }
     rt.router.decide(
         destination, view.of(head), sourceIp(), ThreadLocalRandom.current().nextLong(), x);
+    decided = true;
     x.record().protocol(grpc ? RequestProtocol.GRPC : RequestProtocol.HTTP);
     switch (x.action()) {
       case FORWARD:
@@ -231,6 +235,10 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
   }
 
   private boolean fitsForReplay(HttpRequest req) {
+    if (HttpUtil.is100ContinueExpected(req)) {
+      // The application waits for the upstream's 100 before sending the body: stream it.
+      return false;
+    }
     if (req instanceof FullHttpRequest full) {
       return full.content().readableBytes() <= rt.limits.maxBufferedRequestBody();
     }
@@ -344,9 +352,11 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
         x.host().requestFinished(0);
         attemptOpen = false;
       }
-      x.record().addFlag(ResponseFlag.DC);
       responseComplete = true;
-      x.finish(status, grpcStatus, requestBytes, responseBytes, System.nanoTime());
+      if (decided) {
+        x.record().addFlag(ResponseFlag.DC);
+        x.finish(status, grpcStatus, requestBytes, responseBytes, System.nanoTime());
+      }
     }
     releaseBody();
     ctx.fireChannelInactive();
@@ -818,7 +828,9 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     status = recordedStatus;
     grpcStatus = recordedGrpc;
     responseBytes = r.content().readableBytes();
-    x.finish(status, grpcStatus, requestBytes, responseBytes, System.nanoTime());
+    if (decided) {
+      x.finish(status, grpcStatus, requestBytes, responseBytes, System.nanoTime());
+    }
     lastWrite = ctx.writeAndFlush(r);
     if (!keepAlive) {
       lastWrite.addListener(ChannelFutureListener.CLOSE);

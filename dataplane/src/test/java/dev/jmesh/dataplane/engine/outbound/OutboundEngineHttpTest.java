@@ -225,4 +225,39 @@ class OutboundEngineHttpTest {
       assertThat(read).isEqualTo(-1);
     }
   }
+
+  @Test
+  void aLargeUploadStreamsWithoutRetryBuffering() throws Exception {
+    int size = 8 * 1024 * 1024;
+    try (Http1Client app = new Http1Client(engine.listenerFor(LISTENER))) {
+      String body = "x".repeat(size);
+      Http1Client.Response r = app.send("POST", "/count", body);
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo(Integer.toString(size));
+    }
+    assertThat(mesh.prometheus()).contains("istio_request_bytes_sum{");
+  }
+
+  @Test
+  void drainClosesIdleConnectionsAndStopsAccepting() throws Exception {
+    InetSocketAddress local = engine.listenerFor(LISTENER);
+    try (Http1Client app = new Http1Client(local)) {
+      assertThat(app.get("/ok").status()).isEqualTo(200);
+      engine.drain(java.time.Duration.ofSeconds(5)).get(5, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(app.input().read()).isEqualTo(-1);
+    }
+    try (Socket s = new Socket()) {
+      s.connect(local, 1000);
+      s.setSoTimeout(2000);
+      int read;
+      try {
+        read = s.getInputStream().read();
+      } catch (IOException refusedOrReset) {
+        read = -1;
+      }
+      assertThat(read).isEqualTo(-1);
+    } catch (java.net.ConnectException refused) {
+      // The listener is gone: as good as closed.
+    }
+  }
 }

@@ -88,7 +88,7 @@ final class TestUpstream implements AutoCloseable {
                                       s.pipeline()
                                           .addLast(
                                               new Http2StreamFrameToHttpObjectCodec(true),
-                                              new HttpObjectAggregator(1 << 20),
+                                              new HttpObjectAggregator(32 << 20),
                                               new ChunkedWriteHandler(),
                                               new Service(ch));
                                     }
@@ -97,7 +97,7 @@ final class TestUpstream implements AutoCloseable {
                       ch.pipeline()
                           .addLast(
                               new HttpServerCodec(),
-                              new HttpObjectAggregator(1 << 20),
+                              new HttpObjectAggregator(32 << 20),
                               new ChunkedWriteHandler(),
                               new Service(ch));
                     }
@@ -137,6 +137,8 @@ final class TestUpstream implements AutoCloseable {
         ctx.executor().schedule(() -> reply(ctx, 200, name), 2, TimeUnit.SECONDS);
       } else if (path.startsWith("/fail") || failAll) {
         reply(ctx, 503, name + " failed");
+      } else if (path.startsWith("/count")) {
+        reply(ctx, 200, Integer.toString(req.content().readableBytes()));
       } else if (path.startsWith("/big")) {
         long bytes = Long.parseLong(path.substring(path.indexOf('=') + 1));
         HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
@@ -155,6 +157,12 @@ final class TestUpstream implements AutoCloseable {
       } else {
         reply(ctx, 200, name + " " + req.content().toString(StandardCharsets.UTF_8));
       }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      // E.g. a client refusing this server's certificate: the test on the client side says so.
+      ctx.close();
     }
 
     private void reply(ChannelHandlerContext ctx, int status, String body) {
