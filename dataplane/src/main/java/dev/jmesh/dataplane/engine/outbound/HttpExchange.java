@@ -442,7 +442,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
                     TimeUnit.NANOSECONDS.toMillis(cluster.connectTimeoutNanos()),
                     rt.limits.connectTimeout().toMillis()));
     UpstreamPool pool = rt.pool(ctx.channel().eventLoop());
-    if (h2) {
+    if (OutboundRuntime.upstreamHttp2(cluster, h2)) {
       pool.openStream(key, connectMillis).addListener(f -> connected(seq, f));
     } else {
       Channel idle = pool.pollIdle(key);

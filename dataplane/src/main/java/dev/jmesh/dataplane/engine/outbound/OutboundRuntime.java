@@ -9,6 +9,7 @@ import dev.jmesh.dataplane.identity.MeshTls;
 import dev.jmesh.dataplane.outbound.OutboundRouter;
 import dev.jmesh.dataplane.outbound.TrafficEdges;
 import dev.jmesh.dataplane.record.WorkloadLabels;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.netty.channel.EventLoop;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -66,6 +67,20 @@ final class OutboundRuntime {
    */
   UpstreamTls.Choice tlsFor(UpstreamCluster cluster, Host host) {
     return tls.choose(cluster.config().tlsFor(host.endpoint().transportSocketMatch()));
+  }
+
+  /**
+   * Whether requests to {@code cluster} go upstream over HTTP/2: as its {@code HttpProtocolOptions}
+   * say explicitly (Istio sets HTTP/2 for gRPC and h2 ports), otherwise in the downstream's
+   * protocol ({@code use_downstream_protocol}, also when the options are unset, so gRPC works
+   * whatever the control plane sends).
+   */
+  static boolean upstreamHttp2(UpstreamCluster cluster, boolean downstreamHttp2) {
+    HttpProtocolOptions options = cluster.config().httpProtocolOptions();
+    if (options != null && options.hasExplicitHttpConfig()) {
+      return options.getExplicitHttpConfig().hasHttp2ProtocolOptions();
+    }
+    return downstreamHttp2;
   }
 
   void closePools() {

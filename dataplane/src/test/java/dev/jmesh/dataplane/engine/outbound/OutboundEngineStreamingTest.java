@@ -52,6 +52,9 @@ class OutboundEngineStreamingTest {
   private static final String FILES = "files.default.svc.cluster.local:8080";
   private static final String FILES_CLUSTER = "outbound|8080||files.default.svc.cluster.local";
 
+  private static final String H2_ONLY = "h2only.default.svc.cluster.local:7070";
+  private static final String H2_ONLY_CLUSTER = "outbound|7070||h2only.default.svc.cluster.local";
+
   private TestUpstream h2Upstream;
   private TestUpstream h1Upstream;
   private MeshFixture mesh;
@@ -81,7 +84,24 @@ class OutboundEngineStreamingTest {
             .httpListener(GRPC, routes(GRPC, GRPC_CLUSTER))
             .httpListener(FILES, routes(FILES, FILES_CLUSTER))
             .cluster(Cluster.newBuilder().setName(GRPC_CLUSTER), h2Upstream.port())
-            .cluster(Cluster.newBuilder().setName(FILES_CLUSTER), h1Upstream.port());
+            .httpListener(H2_ONLY, routes(H2_ONLY, H2_ONLY_CLUSTER))
+            .cluster(Cluster.newBuilder().setName(FILES_CLUSTER), h1Upstream.port())
+            .cluster(
+                Cluster.newBuilder()
+                    .setName(H2_ONLY_CLUSTER)
+                    .putTypedExtensionProtocolOptions(
+                        "envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+                        com.google.protobuf.Any.pack(
+                            io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                                .newBuilder()
+                                .setExplicitHttpConfig(
+                                    io.envoyproxy.envoy.extensions.upstreams.http.v3
+                                        .HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+                                        .setHttp2ProtocolOptions(
+                                            io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions
+                                                .getDefaultInstance()))
+                                .build())),
+                h2Upstream.port());
     engine = mesh.start();
     clientGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   }
@@ -185,6 +205,20 @@ class OutboundEngineStreamingTest {
     assertThat(mesh.prometheus())
         .contains("request_protocol=\"grpc\"")
         .contains("grpc_response_status=\"7\"");
+  }
+
+  @Test
+  void anHttp1ApplicationReachesAnHttp2OnlyUpstream() throws Exception {
+    try (Http1Client app = new Http1Client(engine.listenerFor(H2_ONLY))) {
+      for (int i = 0; i < 3; i++) {
+        Http1Client.Response r = app.send("POST", "/echo", "call " + i);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("h2 call " + i);
+      }
+    }
+    // One HTTP/2 connection carried the three requests as streams.
+    assertThat(h2Upstream.connections.get()).isEqualTo(1);
+    assertThat(h2Upstream.seen.peek().get("host")).isEqualTo("reviews:9080");
   }
 
   @Test
