@@ -46,8 +46,10 @@ final class ClusterCompiler {
   private static final Set<String> LOCALITY = Set.of("region", "zone", "sub_zone");
   private static final Set<String> LB_ENDPOINT =
       Set.of("endpoint", "health_status", "load_balancing_weight", "metadata");
+
   /** The endpoint metadata namespace {@code transport_socket_matches} match against. */
   static final String TRANSPORT_SOCKET_MATCH = "envoy.transport_socket_match";
+
   private static final Set<String> ENDPOINT = Set.of("address");
   private static final Set<String> ADDRESS = Set.of("socket_address");
   private static final Set<String> SOCKET_ADDRESS = Set.of("address", "port_value", "protocol");

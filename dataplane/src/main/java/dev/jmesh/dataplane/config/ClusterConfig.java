@@ -54,7 +54,8 @@ public record ClusterConfig(
    *     envoy.transport_socket_match} metadata; empty matches every endpoint
    * @param tls the TLS context to use, {@code null} for plaintext ({@code raw_buffer})
    */
-  public record TransportSocketMatch(String name, Map<String, String> match, UpstreamTlsContext tls) {
+  public record TransportSocketMatch(
+      String name, Map<String, String> match, UpstreamTlsContext tls) {
     public TransportSocketMatch {
       match = Map.copyOf(match);
     }

@@ -288,8 +288,7 @@ final class ClusterPolicyCompiler {
     Map<String, String> out = new LinkedHashMap<>();
     for (Map.Entry<String, Value> e : struct.getFieldsMap().entrySet()) {
       if (e.getValue().getKindCase() != Value.KindCase.STRING_VALUE) {
-        throw new InvalidConfigException(
-            at + "." + e.getKey(), "only string values are supported");
+        throw new InvalidConfigException(at + "." + e.getKey(), "only string values are supported");
       }
       out.put(e.getKey(), e.getValue().getStringValue());
     }

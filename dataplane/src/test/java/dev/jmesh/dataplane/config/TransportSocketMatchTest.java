@@ -27,7 +27,9 @@ import org.junit.jupiter.api.Test;
 class TransportSocketMatchTest {
 
   private static final Struct ISTIO =
-      Struct.newBuilder().putFields("tlsMode", Value.newBuilder().setStringValue("istio").build()).build();
+      Struct.newBuilder()
+          .putFields("tlsMode", Value.newBuilder().setStringValue("istio").build())
+          .build();
 
   private static TransportSocket tls(String sni) {
     return TransportSocket.newBuilder()
@@ -110,7 +112,8 @@ class TransportSocketMatchTest {
                 .setTransportSocket(tls("cluster-default"))
                 .build());
     assertThat(c.tlsFor(Map.of()).getSni()).isEqualTo("cluster-default");
-    assertThat(c.tlsFor(Map.of("tlsMode", "istio")).getSni()).isEqualTo("outbound_.9080_._.reviews");
+    assertThat(c.tlsFor(Map.of("tlsMode", "istio")).getSni())
+        .isEqualTo("outbound_.9080_._.reviews");
   }
 
   @Test
@@ -129,13 +132,16 @@ class TransportSocketMatchTest {
   @Test
   void nonStringCriteriaAndUnknownSocketsAreRejected() {
     Struct numeric =
-        Struct.newBuilder().putFields("tlsMode", Value.newBuilder().setNumberValue(1).build()).build();
+        Struct.newBuilder()
+            .putFields("tlsMode", Value.newBuilder().setNumberValue(1).build())
+            .build();
     assertThatThrownBy(
             () ->
                 ClusterCompiler.cluster(
                     autoMtls().toBuilder()
                         .setTransportSocketMatches(
-                            0, autoMtls().getTransportSocketMatches(0).toBuilder().setMatch(numeric))
+                            0,
+                            autoMtls().getTransportSocketMatches(0).toBuilder().setMatch(numeric))
                         .build()))
         .isInstanceOf(InvalidConfigException.class)
         .hasMessageContaining("transport_socket_matches[0].match.tlsMode");
@@ -146,7 +152,8 @@ class TransportSocketMatchTest {
                         .setTransportSocketMatches(
                             1,
                             autoMtls().getTransportSocketMatches(1).toBuilder()
-                                .setTransportSocket(RAW.toBuilder().setName("envoy.transport_sockets.alts")))
+                                .setTransportSocket(
+                                    RAW.toBuilder().setName("envoy.transport_sockets.alts")))
                         .build()))
         .isInstanceOf(InvalidConfigException.class)
         .hasMessageContaining("transport_socket_matches[1].transport_socket.name");

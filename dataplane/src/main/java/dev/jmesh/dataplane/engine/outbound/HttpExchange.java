@@ -1,6 +1,7 @@
 package dev.jmesh.dataplane.engine.outbound;
 
 import dev.jmesh.dataplane.cluster.Host;
+import dev.jmesh.dataplane.cluster.LocalFailure;
 import dev.jmesh.dataplane.cluster.UpstreamCluster;
 import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.outbound.Exchange;
@@ -12,12 +13,13 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -67,8 +69,10 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
 
   // One request.
   private boolean active;
+
   /** The router decided this request, so the exchange has a record to finish. */
   private boolean decided;
+
   private boolean forwarding;
   private boolean grpc;
   private boolean keepAlive;
@@ -146,9 +150,10 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     status = 0;
     grpcStatus = -1;
     trailers = null;
-    head = req instanceof FullHttpRequest
-        ? new DefaultHttpRequest(req.protocolVersion(), req.method(), req.uri(), req.headers())
-        : req;
+    head =
+        req instanceof FullHttpRequest
+            ? new DefaultHttpRequest(req.protocolVersion(), req.method(), req.uri(), req.headers())
+            : req;
     keepAlive = h2 || HttpUtil.isKeepAlive(req);
     String contentType = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
     grpc = contentType != null && contentType.startsWith("application/grpc");
@@ -420,12 +425,12 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     responseStarted = false;
     informational = false;
     if (overall == null && x.timeoutNanos() > 0) {
-      overall = ctx.executor().schedule(this::overallTimeout, x.timeoutNanos(), TimeUnit.NANOSECONDS);
+      overall =
+          ctx.executor().schedule(this::overallTimeout, x.timeoutNanos(), TimeUnit.NANOSECONDS);
     }
     long perTryNanos = x.perTryTimeoutNanos();
     if (perTryNanos > 0 && perTryNanos != x.timeoutNanos()) {
-      perTry =
-          ctx.executor().schedule(() -> perTryTimeout(seq), perTryNanos, TimeUnit.NANOSECONDS);
+      perTry = ctx.executor().schedule(() -> perTryTimeout(seq), perTryNanos, TimeUnit.NANOSECONDS);
     }
     UpstreamTls.Choice tls = rt.tlsFor(cluster, host);
     if (tls != UpstreamTls.PLAINTEXT && !tls.secure()) {
@@ -479,10 +484,12 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     x.record().upstreamStarted(System.nanoTime());
     c.write(head);
     if (replayable) {
-      HttpHeaders t = trailers == null ? io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE : trailers;
+      HttpHeaders t = trailers == null ? EmptyHttpHeaders.INSTANCE : trailers;
       if (body == null || !body.isReadable()) {
-        c.write(t.isEmpty() ? LastHttpContent.EMPTY_LAST_CONTENT : new DefaultLastHttpContent(
-            ctx.alloc().buffer(0, 0), t));
+        c.write(
+            t.isEmpty()
+                ? LastHttpContent.EMPTY_LAST_CONTENT
+                : new DefaultLastHttpContent(ctx.alloc().buffer(0, 0), t));
       } else {
         c.write(new DefaultLastHttpContent(body.retainedDuplicate(), t));
       }
@@ -546,15 +553,15 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
         h.requestFinished(status);
         return;
       case CONNECT_FAILURE:
-        h.requestFailed(dev.jmesh.dataplane.cluster.LocalFailure.CONNECT_FAILED);
+        h.requestFailed(LocalFailure.CONNECT_FAILED);
         x.record().addFlag(ResponseFlag.UF);
         return;
       case PER_TRY_TIMEOUT:
-        h.requestFailed(dev.jmesh.dataplane.cluster.LocalFailure.TIMEOUT);
+        h.requestFailed(LocalFailure.TIMEOUT);
         x.record().addFlag(ResponseFlag.UT);
         return;
       default:
-        h.requestFailed(dev.jmesh.dataplane.cluster.LocalFailure.RESET);
+        h.requestFailed(LocalFailure.RESET);
         x.record().addFlag(ResponseFlag.UR);
     }
   }

@@ -20,8 +20,8 @@ final class LocalReply {
   static final String NO_ROUTE = "";
   static final String FAULT = "fault filter abort";
   static final String NO_HEALTHY = "no healthy upstream";
-  static final String OVERFLOW = "upstream connect error or disconnect/reset before headers."
-      + " reset reason: overflow";
+  static final String OVERFLOW =
+      "upstream connect error or disconnect/reset before headers." + " reset reason: overflow";
   static final String CONNECT_FAILURE =
       "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
   static final String RESET =

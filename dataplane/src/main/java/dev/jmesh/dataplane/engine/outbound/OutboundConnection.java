@@ -17,11 +17,10 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * The first handler of a connection the application made to a mesh destination: reads the
- * snapshot once, then hands the connection to the TCP proxy (at once, so server-speaks-first
- * protocols work) or, for an HTTP destination, reads the first bytes to tell HTTP/1.1 from h2c
- * prior knowledge and installs that codec before {@link HttpExchange}. An unknown destination is
- * closed.
+ * The first handler of a connection the application made to a mesh destination: reads the snapshot
+ * once, then hands the connection to the TCP proxy (at once, so server-speaks-first protocols work)
+ * or, for an HTTP destination, reads the first bytes to tell HTTP/1.1 from h2c prior knowledge and
+ * installs that codec before {@link HttpExchange}. An unknown destination is closed.
  */
 final class OutboundConnection extends ChannelInboundHandlerAdapter {
 
@@ -115,7 +114,8 @@ final class OutboundConnection extends ChannelInboundHandlerAdapter {
     p.addLast(
         Http2FrameCodecBuilder.forServer()
             .initialSettings(
-                Http2Settings.defaultSettings().maxHeaderListSize(rt.limits.maxRequestHeadersBytes()))
+                Http2Settings.defaultSettings()
+                    .maxHeaderListSize(rt.limits.maxRequestHeadersBytes()))
             .build());
     p.addLast(
         new Http2MultiplexHandler(

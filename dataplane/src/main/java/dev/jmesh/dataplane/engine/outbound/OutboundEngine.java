@@ -51,10 +51,9 @@ public final class OutboundEngine implements AutoCloseable {
   }
 
   /**
-   * The loopback address (bound on first use, then cached) that connections for {@code
-   * destination} are redirected to: an HTTP outbound listener's {@code host:port} or a TCP proxy
-   * listener's name. Binding blocks briefly: call it from the application's thread, never from an
-   * event loop.
+   * The loopback address (bound on first use, then cached) that connections for {@code destination}
+   * are redirected to: an HTTP outbound listener's {@code host:port} or a TCP proxy listener's
+   * name. Binding blocks briefly: call it from the application's thread, never from an event loop.
    */
   public InetSocketAddress listenerFor(String destination) throws IOException {
     Channel c = listeners.get(destination);

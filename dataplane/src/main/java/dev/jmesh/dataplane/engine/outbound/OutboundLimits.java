@@ -8,8 +8,8 @@ import java.time.Duration;
  * @param connectTimeout how long an upstream connect may take when the cluster does not say
  * @param idleTimeout a downstream connection with no traffic this long is closed (Envoy's {@code
  *     idle_timeout}, 1 h)
- * @param maxBufferedRequestBody a request body up to this size is kept to be replayed on a retry;
- *     a larger one streams and is not retried
+ * @param maxBufferedRequestBody a request body up to this size is kept to be replayed on a retry; a
+ *     larger one streams and is not retried
  * @param maxRequestHeadersBytes the request line and headers together (Envoy's {@code
  *     max_request_headers_kb}, 60 KiB)
  * @param maxRequestHeaders how many request headers (Envoy's {@code max_headers_count}, 100)

@@ -21,6 +21,7 @@ final class OutboundRuntime {
   final OutboundRouter router;
   final UpstreamTls tls;
   final TcpEdges tcpEdges;
+
   /** Istio's peer metadata of this workload, encoded once. */
   final String peerMetadata;
 
@@ -48,7 +49,15 @@ final class OutboundRuntime {
   private static String peerId(WorkloadLabels self) {
     // Istio's node ID shape: sidecar~<ip>~<pod>.<namespace>~<namespace>.svc.cluster.local
     String ns = self.namespace();
-    return "sidecar~" + "127.0.0.1" + "~" + self.workload() + "." + ns + "~" + ns + ".svc.cluster.local";
+    return "sidecar~"
+        + "127.0.0.1"
+        + "~"
+        + self.workload()
+        + "."
+        + ns
+        + "~"
+        + ns
+        + ".svc.cluster.local";
   }
 
   MeshSnapshot snapshot() {

@@ -1,9 +1,11 @@
 package dev.jmesh.dataplane.engine.outbound;
 
 import dev.jmesh.dataplane.cluster.Host;
+import dev.jmesh.dataplane.cluster.LocalFailure;
 import dev.jmesh.dataplane.cluster.UpstreamCluster;
 import dev.jmesh.dataplane.config.TcpProxyListener;
 import dev.jmesh.dataplane.log.MeshLog;
+import dev.jmesh.dataplane.record.ResponseFlag;
 import dev.jmesh.dataplane.stats.IstioMetrics;
 import dev.jmesh.dataplane.stats.TcpSeries;
 import io.netty.bootstrap.Bootstrap;
@@ -84,7 +86,8 @@ final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
     connect(ctx, cluster, host, true);
   }
 
-  private void connect(ChannelHandlerContext ctx, UpstreamCluster cluster, Host host, boolean first) {
+  private void connect(
+      ChannelHandlerContext ctx, UpstreamCluster cluster, Host host, boolean first) {
     Channel down = ctx.channel();
     UpstreamTls.Choice tls = rt.tlsFor(cluster, host);
     if (tls != UpstreamTls.PLAINTEXT && !tls.secure()) {
@@ -143,9 +146,10 @@ final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
         });
   }
 
-  private void failed(ChannelHandlerContext ctx, UpstreamCluster cluster, Host host, boolean first) {
+  private void failed(
+      ChannelHandlerContext ctx, UpstreamCluster cluster, Host host, boolean first) {
     host.requestStarted();
-    host.requestFailed(dev.jmesh.dataplane.cluster.LocalFailure.CONNECT_FAILED);
+    host.requestFailed(LocalFailure.CONNECT_FAILED);
     if (!ctx.channel().isActive()) {
       return;
     }
@@ -156,10 +160,7 @@ final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
     }
     IstioMetrics metrics = rt.context.metrics();
     if (metrics != null) {
-      metrics
-          .tcpOpened(
-              rt.tcpEdges.series(cluster, metrics), dev.jmesh.dataplane.record.ResponseFlag.UF.bit())
-          .closed(0, 0);
+      metrics.tcpOpened(rt.tcpEdges.series(cluster, metrics), ResponseFlag.UF.bit()).closed(0, 0);
     }
     ctx.close();
   }

@@ -4,6 +4,7 @@ import dev.jmesh.dataplane.engine.EngineLoops;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
@@ -15,7 +16,6 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.util.ArrayDeque;
@@ -24,8 +24,8 @@ import java.util.HashMap;
 /**
  * The upstream connections of one event loop, keyed by host and TLS: idle HTTP/1.1 keep-alive
  * connections, and one shared HTTP/2 connection per key that each request opens a stream on. Only
- * its own event loop touches it, so it needs no locks; connections are made on that loop too, so
- * a downstream and its upstream never cross threads.
+ * its own event loop touches it, so it needs no locks; connections are made on that loop too, so a
+ * downstream and its upstream never cross threads.
  */
 final class UpstreamPool {
 
@@ -79,7 +79,8 @@ final class UpstreamPool {
   Future<Http2StreamChannel> openStream(Key key, int connectTimeoutMillis) {
     Promise<Http2StreamChannel> stream = loop.newPromise();
     Future<Channel> parent = h2.get(key);
-    if (parent == null || (parent.isDone() && (!parent.isSuccess() || !parent.getNow().isActive()))) {
+    if (parent == null
+        || (parent.isDone() && (!parent.isSuccess() || !parent.getNow().isActive()))) {
       parent =
           connect(
               key,
@@ -111,7 +112,8 @@ final class UpstreamPool {
                     @Override
                     protected void initChannel(Http2StreamChannel ch) {
                       ch.pipeline()
-                          .addLast(new Http2StreamFrameToHttpObjectCodec(false), new UpstreamStream());
+                          .addLast(
+                              new Http2StreamFrameToHttpObjectCodec(false), new UpstreamStream());
                     }
                   })
               .open()

@@ -73,7 +73,8 @@ final class MeshFixture implements AutoCloseable {
                         Any.pack(
                             HttpConnectionManager.newBuilder()
                                 .setRouteConfig(routes)
-                                .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.fault"))
+                                .addHttpFilters(
+                                    HttpFilter.newBuilder().setName("envoy.filters.http.fault"))
                                 .addHttpFilters(
                                     HttpFilter.newBuilder().setName("envoy.filters.http.router"))
                                 .build())))
@@ -142,13 +143,13 @@ final class MeshFixture implements AutoCloseable {
       }
       l.addLbEndpoints(
           e.setEndpoint(
-                  Endpoint.newBuilder()
-                      .setAddress(
-                          Address.newBuilder()
-                              .setSocketAddress(
-                                  SocketAddress.newBuilder()
-                                      .setAddress("127.0.0.1")
-                                      .setPortValue(port)))));
+              Endpoint.newBuilder()
+                  .setAddress(
+                      Address.newBuilder()
+                          .setSocketAddress(
+                              SocketAddress.newBuilder()
+                                  .setAddress("127.0.0.1")
+                                  .setPortValue(port)))));
     }
     assignments.add(
         ClusterLoadAssignment.newBuilder().setClusterName(c.getName()).addEndpoints(l).build());
@@ -174,7 +175,8 @@ final class MeshFixture implements AutoCloseable {
     return TransportSocket.newBuilder()
         .setName("envoy.transport_sockets.tls")
         .setTypedConfig(
-            Any.pack(UpstreamTlsContext.newBuilder().setCommonTlsContext(common).setSni(sni).build()))
+            Any.pack(
+                UpstreamTlsContext.newBuilder().setCommonTlsContext(common).setSni(sni).build()))
         .build();
   }
 
@@ -185,7 +187,8 @@ final class MeshFixture implements AutoCloseable {
     live.update(snapshot);
     MeshSnapshot s = snapshot;
     EngineContext context =
-        new EngineContext(null, () -> s, live, () -> identity.get(), metrics, PRODUCTPAGE, timer, loops);
+        new EngineContext(
+            null, () -> s, live, () -> identity.get(), metrics, PRODUCTPAGE, timer, loops);
     engine = new OutboundEngine(context, limits);
     return engine;
   }

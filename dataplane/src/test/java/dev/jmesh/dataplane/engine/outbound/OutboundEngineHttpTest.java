@@ -171,7 +171,9 @@ class OutboundEngineHttpTest {
       assertThat(app.get("/ok").status()).isEqualTo(200);
     }
     assertThat(a.requests.get() + b.requests.get()).isEqualTo(1);
-    assertThat(mesh.prometheus()).contains("response_code=\"429\"").contains("response_flags=\"FI\"");
+    assertThat(mesh.prometheus())
+        .contains("response_code=\"429\"")
+        .contains("response_flags=\"FI\"");
   }
 
   @Test
@@ -197,7 +199,9 @@ class OutboundEngineHttpTest {
       assertThat(millis).isBetween(190L, 1_500L);
       assertThat(app.get("/ok").status()).isEqualTo(200);
     }
-    assertThat(mesh.prometheus()).contains("response_code=\"504\"").contains("response_flags=\"UT\"");
+    assertThat(mesh.prometheus())
+        .contains("response_code=\"504\"")
+        .contains("response_flags=\"UT\"");
   }
 
   @Test

@@ -39,7 +39,8 @@ class OutboundEngineWebSocketTest {
 
   @Test
   void anUpgradedConnectionRelaysRawBytes() throws Exception {
-    try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (ServerSocket upstream =
+        new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       Thread server =
           new Thread(
               () -> {

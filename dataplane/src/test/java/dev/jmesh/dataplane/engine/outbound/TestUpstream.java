@@ -3,6 +3,7 @@ package dev.jmesh.dataplane.engine.outbound;
 import dev.jmesh.dataplane.identity.SpiffeId;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -35,7 +36,6 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.stream.ChunkedInput;
 import io.netty.handler.stream.ChunkedWriteHandler;
-import io.netty.buffer.ByteBufAllocator;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -57,10 +57,13 @@ final class TestUpstream implements AutoCloseable {
   final AtomicInteger connections = new AtomicInteger();
   final ConcurrentLinkedQueue<HttpHeaders> seen = new ConcurrentLinkedQueue<>();
   final ConcurrentLinkedQueue<String> peers = new ConcurrentLinkedQueue<>();
+
   /** Body bytes {@code /big} has handed to its connections so far. */
   final AtomicLong produced = new AtomicLong();
+
   volatile boolean failAll;
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Channel server;
 
   TestUpstream(String name, boolean h2, SslContext tls) throws InterruptedException {
@@ -149,8 +152,9 @@ final class TestUpstream implements AutoCloseable {
         HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/grpc");
         ctx.write(r);
-        ctx.write(new io.netty.handler.codec.http.DefaultHttpContent(
-            Unpooled.wrappedBuffer(new byte[] {0, 0, 0, 0, 1, 42})));
+        ctx.write(
+            new io.netty.handler.codec.http.DefaultHttpContent(
+                Unpooled.wrappedBuffer(new byte[] {0, 0, 0, 0, 1, 42})));
         LastHttpContent end = new DefaultLastHttpContent();
         end.trailingHeaders().set("grpc-status", "7").set("grpc-message", "denied by " + name);
         ctx.writeAndFlush(end);
