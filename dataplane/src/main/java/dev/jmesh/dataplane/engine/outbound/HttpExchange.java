@@ -568,6 +568,8 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
 
   private void retryAfterBackOff() {
     started = false;
+    // Whatever the ended attempt still has in flight (a connect, a timer) is now stale.
+    attemptSeq++;
     delayThen(
         x.backOffNanos(),
         () -> {

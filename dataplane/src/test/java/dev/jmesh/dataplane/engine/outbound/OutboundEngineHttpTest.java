@@ -96,6 +96,15 @@ class OutboundEngineHttpTest {
                                         .setPercentage(ALL))
                                 .build()))
                     .addRoutes(
+                        route("/slow/retry")
+                            .setRoute(
+                                RouteAction.newBuilder()
+                                    .setCluster(REVIEWS)
+                                    .setRetryPolicy(
+                                        retry.toBuilder()
+                                            .setPerTryTimeout(
+                                                Duration.newBuilder().setNanos(300_000_000)))))
+                    .addRoutes(
                         route("/slow")
                             .setRoute(
                                 RouteAction.newBuilder()
@@ -263,5 +272,21 @@ class OutboundEngineHttpTest {
     } catch (java.net.ConnectException refused) {
       // The listener is gone: as good as closed.
     }
+  }
+
+  @Test
+  void eachTryTimesOutAndIsRetriedOnAnotherHost() throws Exception {
+    try (Http1Client app = new Http1Client(engine.listenerFor(LISTENER))) {
+      long start = System.nanoTime();
+      Http1Client.Response r = app.get("/slow/retry");
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      assertThat(r.status()).isEqualTo(504);
+      // Three tries of 300 ms (two retries), well before the upstream's 2 s answer.
+      assertThat(millis).isBetween(880L, 1_900L);
+    }
+    assertThat(a.requests.get() + b.requests.get()).isEqualTo(3);
+    assertThat(a.requests.get()).isPositive();
+    assertThat(b.requests.get()).isPositive();
+    assertThat(mesh.prometheus()).contains("response_code=\"504\"");
   }
 }
