@@ -8,6 +8,7 @@ import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** Compiles {@code Cluster} and {@code ClusterLoadAssignment} resources. */
@@ -34,6 +35,7 @@ final class ClusterCompiler {
           "health_checks",
           "dns_lookup_family",
           "transport_socket",
+          "transport_socket_matches",
           "typed_extension_protocol_options");
   private static final Set<String> EDS_CONFIG = Set.of("eds_config", "service_name");
   private static final Set<String> CONFIG_SOURCE =
@@ -43,7 +45,11 @@ final class ClusterCompiler {
       Set.of("locality", "lb_endpoints", "load_balancing_weight", "priority");
   private static final Set<String> LOCALITY = Set.of("region", "zone", "sub_zone");
   private static final Set<String> LB_ENDPOINT =
-      Set.of("endpoint", "health_status", "load_balancing_weight");
+      Set.of("endpoint", "health_status", "load_balancing_weight", "metadata");
+
+  /** The endpoint metadata namespace {@code transport_socket_matches} match against. */
+  static final String TRANSPORT_SOCKET_MATCH = "envoy.transport_socket_match";
+
   private static final Set<String> ENDPOINT = Set.of("address");
   private static final Set<String> ADDRESS = Set.of("socket_address");
   private static final Set<String> SOCKET_ADDRESS = Set.of("address", "port_value", "protocol");
@@ -129,7 +135,8 @@ final class ClusterCompiler {
         c.hasTransportSocket()
             ? ClusterPolicyCompiler.transportSocket(c.getTransportSocket())
             : null,
-        ClusterPolicyCompiler.protocolOptions(c.getTypedExtensionProtocolOptionsMap()));
+        ClusterPolicyCompiler.protocolOptions(c.getTypedExtensionProtocolOptionsMap()),
+        ClusterPolicyCompiler.transportSocketMatches(c.getTransportSocketMatchesList()));
   }
 
   private static ClusterConfig.LbPolicy lbPolicy(Cluster c) throws InvalidConfigException {
@@ -257,7 +264,12 @@ final class ClusterCompiler {
                 le.getLocality().getZone(),
                 le.getLocality().getSubZone(),
                 le.hasLoadBalancingWeight() ? le.getLoadBalancingWeight().getValue() : 0,
-                health));
+                health,
+                lbe.getMetadata().containsFilterMetadata(TRANSPORT_SOCKET_MATCH)
+                    ? ClusterPolicyCompiler.strings(
+                        lbe.getMetadata().getFilterMetadataOrThrow(TRANSPORT_SOCKET_MATCH),
+                        eat + ".metadata.filter_metadata." + TRANSPORT_SOCKET_MATCH)
+                    : Map.of()));
       }
     }
     return out;

@@ -3,7 +3,10 @@ package dev.jmesh.dataplane.config;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.core.v3.HealthCheck;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
@@ -12,6 +15,7 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContex
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.type.v3.Int64Range;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,6 +28,7 @@ import java.util.Set;
 final class ClusterPolicyCompiler {
 
   static final String TLS_SOCKET = "envoy.transport_sockets.tls";
+  static final String RAW_BUFFER_SOCKET = "envoy.transport_sockets.raw_buffer";
   static final String HTTP_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
 
   private static final Set<String> OUTLIER =
@@ -54,6 +59,8 @@ final class ClusterPolicyCompiler {
           "tcp_health_check");
   private static final Set<String> HTTP_HEALTH_CHECK = Set.of("host", "path", "expected_statuses");
   private static final Set<String> TRANSPORT_SOCKET = Set.of("name", "typed_config");
+  private static final Set<String> TRANSPORT_SOCKET_MATCH =
+      Set.of("name", "match", "transport_socket");
 
   private ClusterPolicyCompiler() {}
 
@@ -236,12 +243,56 @@ final class ClusterPolicyCompiler {
   }
 
   static UpstreamTlsContext transportSocket(TransportSocket s) throws InvalidConfigException {
-    SupportedFields.check(s, "transport_socket", TRANSPORT_SOCKET);
+    return transportSocket(s, "transport_socket");
+  }
+
+  /** The upstream TLS of a transport socket; {@code null} for {@code raw_buffer} (plaintext). */
+  static UpstreamTlsContext transportSocket(TransportSocket s, String at)
+      throws InvalidConfigException {
+    SupportedFields.check(s, at, TRANSPORT_SOCKET);
+    if (s.getName().equals(RAW_BUFFER_SOCKET)) {
+      return null;
+    }
     if (!s.getName().equals(TLS_SOCKET)) {
       throw new InvalidConfigException(
-          "transport_socket.name", "transport socket " + s.getName() + " not supported");
+          at + ".name", "transport socket " + s.getName() + " not supported");
     }
-    return unpack(s.getTypedConfig(), UpstreamTlsContext.class, "transport_socket.typed_config");
+    return unpack(s.getTypedConfig(), UpstreamTlsContext.class, at + ".typed_config");
+  }
+
+  /**
+   * Envoy's {@code transport_socket_matches}, as Istio's auto-mTLS sends them: criteria on the
+   * endpoint's {@code envoy.transport_socket_match} metadata (string values) and the socket to use.
+   */
+  static List<ClusterConfig.TransportSocketMatch> transportSocketMatches(
+      List<Cluster.TransportSocketMatch> matches) throws InvalidConfigException {
+    List<ClusterConfig.TransportSocketMatch> out = new ArrayList<>();
+    for (int i = 0; i < matches.size(); i++) {
+      Cluster.TransportSocketMatch m = matches.get(i);
+      String at = "transport_socket_matches[" + i + "]";
+      SupportedFields.check(m, at, TRANSPORT_SOCKET_MATCH);
+      if (!m.hasTransportSocket()) {
+        throw new InvalidConfigException(at + ".transport_socket", "is required");
+      }
+      out.add(
+          new ClusterConfig.TransportSocketMatch(
+              m.getName(),
+              strings(m.getMatch(), at + ".match"),
+              transportSocket(m.getTransportSocket(), at + ".transport_socket")));
+    }
+    return out;
+  }
+
+  /** A metadata struct whose values must all be strings. */
+  static Map<String, String> strings(Struct struct, String at) throws InvalidConfigException {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Value> e : struct.getFieldsMap().entrySet()) {
+      if (e.getValue().getKindCase() != Value.KindCase.STRING_VALUE) {
+        throw new InvalidConfigException(at + "." + e.getKey(), "only string values are supported");
+      }
+      out.put(e.getKey(), e.getValue().getStringValue());
+    }
+    return out;
   }
 
   static HttpProtocolOptions protocolOptions(Map<String, Any> options)

@@ -1,5 +1,7 @@
 package dev.jmesh.dataplane.config;
 
+import java.util.Map;
+
 /**
  * One upstream endpoint of a cluster, from its {@code ClusterLoadAssignment}.
  *
@@ -12,6 +14,8 @@ package dev.jmesh.dataplane.config;
  * @param subZone the locality's sub-zone
  * @param localityWeight the locality's {@code load_balancing_weight}, 0 when unset
  * @param health Envoy's health status
+ * @param transportSocketMatch the endpoint's {@code envoy.transport_socket_match} metadata (Istio's
+ *     {@code tlsMode: istio} for a sidecar-capable endpoint), string values only; empty when none
  */
 public record Endpoint(
     String address,
@@ -22,7 +26,26 @@ public record Endpoint(
     String zone,
     String subZone,
     int localityWeight,
-    Health health) {
+    Health health,
+    Map<String, String> transportSocketMatch) {
+
+  public Endpoint {
+    transportSocketMatch = Map.copyOf(transportSocketMatch);
+  }
+
+  /** An endpoint without transport socket match metadata. */
+  public Endpoint(
+      String address,
+      int port,
+      int weight,
+      int priority,
+      String region,
+      String zone,
+      String subZone,
+      int localityWeight,
+      Health health) {
+    this(address, port, weight, priority, region, zone, subZone, localityWeight, health, Map.of());
+  }
 
   /** Envoy's {@code HealthStatus}. */
   public enum Health {

@@ -452,11 +452,11 @@ class ClusterCompilerTest {
             rejection(
                 eds("t")
                     .setTransportSocket(
-                        TransportSocket.newBuilder().setName("envoy.transport_sockets.raw_buffer"))
+                        TransportSocket.newBuilder().setName("envoy.transport_sockets.alts"))
                     .build()))
         .isEqualTo(
             "Cluster t: transport_socket.name: transport socket"
-                + " envoy.transport_sockets.raw_buffer not supported");
+                + " envoy.transport_sockets.alts not supported");
     assertThat(
             rejection(
                 eds("u")

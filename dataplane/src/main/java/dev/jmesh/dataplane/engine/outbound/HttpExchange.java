@@ -1,0 +1,898 @@
+package dev.jmesh.dataplane.engine.outbound;
+
+import dev.jmesh.dataplane.cluster.Host;
+import dev.jmesh.dataplane.cluster.LocalFailure;
+import dev.jmesh.dataplane.cluster.UpstreamCluster;
+import dev.jmesh.dataplane.engine.PeerMetadata;
+import dev.jmesh.dataplane.outbound.Exchange;
+import dev.jmesh.dataplane.record.RequestProtocol;
+import dev.jmesh.dataplane.record.ResponseFlag;
+import dev.jmesh.dataplane.route.UpstreamFailure;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The HTTP side of the outbound engine for one downstream HTTP/1.1 connection (its requests one
+ * after the other) or one HTTP/2 stream: routes each request with {@link
+ * dev.jmesh.dataplane.outbound.OutboundRouter}, answers locally or forwards it to the picked host
+ * over a pooled upstream connection (HTTP/2 streams go to HTTP/2 upstreams, so gRPC trailers pass),
+ * and drives retries, timeouts and the record through the {@link Exchange}. Bodies stream with
+ * backpressure both ways; a request body is kept for replay only when a retry policy applies and it
+ * fits {@link OutboundLimits#maxBufferedRequestBody()}. Everything runs on the downstream channel's
+ * event loop; waits are timer tasks.
+ */
+final class HttpExchange extends ChannelInboundHandlerAdapter implements UpstreamStream.Listener {
+
+  /** Fired through the pipeline when the engine drains. */
+  static final Object DRAIN = new Object();
+
+  private static final int PENDING_HIGH_WATER = 64 * 1024;
+
+  private final OutboundRuntime rt;
+  private final String destination;
+  private final boolean h2;
+  private final Exchange x = new Exchange();
+  private final RequestHeadersView view = new RequestHeadersView();
+  private final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
+  private ChannelHandlerContext ctx;
+
+  // One request.
+  private boolean active;
+
+  /** The router decided this request, so the exchange has a record to finish. */
+  private boolean decided;
+
+  private boolean forwarding;
+  private boolean grpc;
+  private boolean keepAlive;
+  private boolean replayable;
+  private HttpRequest head;
+  private CompositeByteBuf body;
+  private HttpHeaders trailers;
+  private long pendingBytes;
+  private boolean requestComplete;
+  private boolean responseComplete;
+  private boolean started;
+  private boolean waiting;
+  private boolean attemptOpen;
+  private long requestBytes;
+  private long responseBytes;
+  private int status;
+  private int grpcStatus;
+  private ScheduledFuture<?> overall;
+  private ChannelFuture lastWrite;
+
+  // One attempt.
+  private int attemptSeq;
+  private Channel upstream;
+  private UpstreamStream upstreamHandler;
+  private UpstreamPool.Key key;
+  private boolean responseStarted;
+  private boolean upstreamKeepAlive;
+  private boolean informational;
+  private ScheduledFuture<?> perTry;
+
+  HttpExchange(OutboundRuntime rt, String destination, boolean h2) {
+    this.rt = rt;
+    this.destination = destination;
+    this.h2 = h2;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  // ---- downstream ----
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof HttpRequest) {
+      if (active) {
+        // A pipelined request: the engine answers one at a time and never reads ahead.
+        ReferenceCountUtil.release(msg);
+        ctx.close();
+        return;
+      }
+      onRequest((HttpRequest) msg);
+    }
+    if (msg instanceof HttpContent) {
+      onContent((HttpContent) msg);
+    } else if (!(msg instanceof HttpRequest)) {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void onRequest(HttpRequest req) {
+    active = true;
+    decided = false;
+    forwarding = false;
+    replayable = false;
+    requestComplete = false;
+    responseComplete = false;
+    responseStarted = false;
+    started = false;
+    waiting = false;
+    attemptOpen = false;
+    requestBytes = 0;
+    responseBytes = 0;
+    status = 0;
+    grpcStatus = -1;
+    trailers = null;
+    head =
+        req instanceof FullHttpRequest
+            ? new DefaultHttpRequest(req.protocolVersion(), req.method(), req.uri(), req.headers())
+            : req;
+    keepAlive = h2 || HttpUtil.isKeepAlive(req);
+    String contentType = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
+    grpc = contentType != null && contentType.startsWith("application/grpc");
+    if (req.decoderResult().isFailure()) {
+      keepAlive = false;
+      boolean tooLong = req.decoderResult().cause() instanceof TooLongFrameException;
+      beginLocal();
+      reply(tooLong ? 431 : 400, tooLong ? "request headers too large" : "bad request", -1);
+      return;
+    }
+    if (req.headers().size() > rt.limits.maxRequestHeaders()) {
+      keepAlive = false;
+      beginLocal();
+      reply(431, "too many request headers", -1);
+      return;
+    }
+    rt.router.decide(
+        destination, view.of(head), sourceIp(), ThreadLocalRandom.current().nextLong(), x);
+    decided = true;
+    x.record().protocol(grpc ? RequestProtocol.GRPC : RequestProtocol.HTTP);
+    switch (x.action()) {
+      case FORWARD:
+        forwarding = true;
+        attemptOpen = true;
+        replayable = x.route().retryPolicy() != null && fitsForReplay(req);
+        prepareHead();
+        if (x.delayNanos() > 0) {
+          delayThen(x.delayNanos(), this::maybeStart);
+        } else {
+          maybeStart();
+        }
+        break;
+      case REDIRECT:
+        beginLocal();
+        replyRedirect();
+        break;
+      case DIRECT_RESPONSE:
+        beginLocal();
+        String text = x.route().directResponse().body();
+        reply(x.localStatus(), text == null ? "" : text, -1);
+        break;
+      case FAULT_ABORT:
+        beginLocal();
+        if (x.delayNanos() > 0) {
+          delayThen(
+              x.delayNanos(), () -> reply(x.localStatus(), LocalReply.FAULT, x.localGrpcStatus()));
+        } else {
+          reply(x.localStatus(), LocalReply.FAULT, x.localGrpcStatus());
+        }
+        break;
+      case NO_ROUTE:
+        beginLocal();
+        reply(x.localStatus(), LocalReply.NO_ROUTE, -1);
+        break;
+      case NO_HEALTHY_UPSTREAM:
+        beginLocal();
+        reply(x.localStatus(), LocalReply.NO_HEALTHY, -1);
+        break;
+      case OVERFLOW:
+        beginLocal();
+        reply(x.localStatus(), LocalReply.OVERFLOW, -1);
+        break;
+      case PASSTHROUGH:
+        // The application addressed the mesh destination itself; there is no other address.
+        beginLocal();
+        x.record().addFlag(ResponseFlag.NR);
+        reply(502, "passthrough is not supported by the outbound engine", -1);
+        break;
+      default:
+        beginLocal();
+        reply(x.localStatus() == 0 ? 503 : x.localStatus(), "", -1);
+        break;
+    }
+  }
+
+  private void beginLocal() {
+    forwarding = false;
+  }
+
+  private String sourceIp() {
+    return ctx.channel().remoteAddress() instanceof InetSocketAddress a
+        ? a.getAddress().getHostAddress()
+        : "127.0.0.1";
+  }
+
+  private boolean fitsForReplay(HttpRequest req) {
+    if (HttpUtil.is100ContinueExpected(req)) {
+      // The application waits for the upstream's 100 before sending the body: stream it.
+      return false;
+    }
+    if (req instanceof FullHttpRequest full) {
+      return full.content().readableBytes() <= rt.limits.maxBufferedRequestBody();
+    }
+    if (HttpUtil.isTransferEncodingChunked(req)) {
+      return false;
+    }
+    String length = req.headers().get(HttpHeaderNames.CONTENT_LENGTH);
+    if (length == null) {
+      // HTTP/1.1 without a length has no body; an HTTP/2 stream without one may be endless.
+      return !h2;
+    }
+    try {
+      return Long.parseLong(length.trim()) <= rt.limits.maxBufferedRequestBody();
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  /** The upstream request: the route's header changes, peer metadata, the original authority. */
+  private void prepareHead() {
+    HttpHeaders h = head.headers();
+    HeaderEdits.apply(x.requestHeaders(), h);
+    h.set(PeerMetadata.HEADER, rt.peerMetadata);
+    h.set(PeerMetadata.ID_HEADER, rt.peerMetadataId);
+    if (!h2) {
+      h.remove("proxy-connection");
+      h.remove(HttpHeaderNames.KEEP_ALIVE);
+      if (!isUpgrade(head)) {
+        h.remove(HttpHeaderNames.CONNECTION);
+      }
+    }
+  }
+
+  private static boolean isUpgrade(HttpMessage m) {
+    return m.headers().contains(HttpHeaderNames.UPGRADE)
+        && m.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
+  }
+
+  private void onContent(HttpContent c) {
+    HttpContent part = c;
+    if (c instanceof HttpMessage) {
+      // A full message: its content travels on as a content part of its own.
+      part =
+          c instanceof LastHttpContent l
+              ? new DefaultLastHttpContent(c.content(), l.trailingHeaders())
+              : new DefaultHttpContent(c.content());
+    }
+    boolean last = part instanceof LastHttpContent;
+    requestBytes += part.content().readableBytes();
+    if (!forwarding || responseComplete) {
+      part.release();
+    } else if (replayable) {
+      if (part.content().isReadable()) {
+        if (body == null) {
+          body = ctx.alloc().compositeBuffer(64);
+        }
+        body.addComponent(true, part.content());
+      } else {
+        part.release();
+      }
+      if (last) {
+        trailers = ((LastHttpContent) part).trailingHeaders();
+      }
+    } else if (upstream != null && !waiting) {
+      upstream.writeAndFlush(part);
+    } else {
+      pending.add(part);
+      pendingBytes += part.content().readableBytes();
+    }
+    if (last) {
+      requestComplete = true;
+      if (forwarding && !started && !waiting && !responseComplete) {
+        maybeStart();
+      }
+      if (responseComplete) {
+        endRequest();
+        return;
+      }
+    }
+    updateDownstreamRead();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (ctx.channel().isWritable() && upstream != null && responseStarted) {
+      upstream.config().setAutoRead(true);
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt == DRAIN) {
+      keepAlive = false;
+      if (!active) {
+        ctx.close();
+      }
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (active && !responseComplete) {
+      attemptSeq++;
+      cancelTimers();
+      discardUpstream();
+      if (attemptOpen && x.host() != null) {
+        // The application went away: the host is not to blame, so no failure is counted.
+        x.host().requestFinished(0);
+        attemptOpen = false;
+      }
+      responseComplete = true;
+      if (decided) {
+        x.record().addFlag(ResponseFlag.DC);
+        x.finish(status, grpcStatus, requestBytes, responseBytes, System.nanoTime());
+      }
+    }
+    releaseBody();
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close();
+  }
+
+  private void updateDownstreamRead() {
+    boolean read;
+    if (!active) {
+      read = !rt.draining || h2;
+    } else if (requestComplete) {
+      read = h2;
+    } else if (!forwarding || replayable) {
+      read = true;
+    } else if (upstream == null || waiting) {
+      read = pendingBytes < PENDING_HIGH_WATER;
+    } else {
+      read = upstream.isWritable();
+    }
+    ctx.channel().config().setAutoRead(read);
+  }
+
+  // ---- attempts ----
+
+  private void delayThen(long nanos, Runnable then) {
+    waiting = true;
+    Channel ch = ctx.channel();
+    int seq = attemptSeq;
+    rt.context
+        .timer()
+        .schedule(
+            () ->
+                ch.eventLoop()
+                    .execute(
+                        () -> {
+                          if (seq != attemptSeq || responseComplete || !ch.isActive()) {
+                            return;
+                          }
+                          waiting = false;
+                          then.run();
+                        }),
+            nanos);
+  }
+
+  private void maybeStart() {
+    if (replayable && !requestComplete) {
+      return; // the body is kept whole first, to replay it on a retry
+    }
+    startAttempt();
+  }
+
+  private void startAttempt() {
+    started = true;
+    Host host = x.host();
+    UpstreamCluster cluster = x.cluster();
+    int seq = ++attemptSeq;
+    responseStarted = false;
+    informational = false;
+    if (overall == null && x.timeoutNanos() > 0) {
+      overall =
+          ctx.executor().schedule(this::overallTimeout, x.timeoutNanos(), TimeUnit.NANOSECONDS);
+    }
+    long perTryNanos = x.perTryTimeoutNanos();
+    if (perTryNanos > 0 && perTryNanos != x.timeoutNanos()) {
+      perTry = ctx.executor().schedule(() -> perTryTimeout(seq), perTryNanos, TimeUnit.NANOSECONDS);
+    }
+    UpstreamTls.Choice tls = rt.tlsFor(cluster, host);
+    if (tls != UpstreamTls.PLAINTEXT && !tls.secure()) {
+      // mTLS is configured but cannot be done: never fall back to plaintext.
+      attemptFailed(seq, UpstreamFailure.CONNECT_FAILURE);
+      return;
+    }
+    key = new UpstreamPool.Key(host.address(), host.port(), tls);
+    int connectMillis =
+        (int)
+            Math.max(
+                1,
+                Math.min(
+                    TimeUnit.NANOSECONDS.toMillis(cluster.connectTimeoutNanos()),
+                    rt.limits.connectTimeout().toMillis()));
+    UpstreamPool pool = rt.pool(ctx.channel().eventLoop());
+    if (OutboundRuntime.upstreamHttp2(cluster, h2)) {
+      pool.openStream(key, connectMillis).addListener(f -> connected(seq, f));
+    } else {
+      Channel idle = pool.pollIdle(key);
+      if (idle != null) {
+        attach(seq, idle);
+      } else {
+        pool.connectHttp1(key, connectMillis).addListener(f -> connected(seq, f));
+      }
+    }
+  }
+
+  private void connected(int seq, Future<?> f) {
+    if (!f.isSuccess()) {
+      attemptFailed(seq, UpstreamFailure.CONNECT_FAILURE);
+      return;
+    }
+    Channel c = (Channel) f.getNow();
+    if (seq != attemptSeq || responseComplete) {
+      if (c instanceof Http2StreamChannel) {
+        c.close();
+      } else {
+        rt.pool(c.eventLoop()).release(key, c);
+      }
+      return;
+    }
+    attach(seq, c);
+  }
+
+  private void attach(int seq, Channel c) {
+    upstream = c;
+    upstreamHandler = c.pipeline().get(UpstreamStream.class);
+    upstreamHandler.attach(this);
+    c.config().setAutoRead(true);
+    x.record().upstreamStarted(System.nanoTime());
+    c.write(head);
+    if (replayable) {
+      HttpHeaders t = trailers == null ? EmptyHttpHeaders.INSTANCE : trailers;
+      if (body == null || !body.isReadable()) {
+        c.write(
+            t.isEmpty()
+                ? LastHttpContent.EMPTY_LAST_CONTENT
+                : new DefaultLastHttpContent(ctx.alloc().buffer(0, 0), t));
+      } else {
+        c.write(new DefaultLastHttpContent(body.retainedDuplicate(), t));
+      }
+    } else {
+      HttpContent p;
+      while ((p = pending.poll()) != null) {
+        c.write(p);
+      }
+      pendingBytes = 0;
+    }
+    c.flush();
+    updateDownstreamRead();
+  }
+
+  private void attemptFailed(int seq, UpstreamFailure failure) {
+    if (seq != attemptSeq || responseComplete || responseStarted) {
+      return;
+    }
+    cancel(perTry);
+    perTry = null;
+    discardUpstream();
+    boolean retry = attemptEnded(0, -1, failure);
+    if (retry) {
+      retryAfterBackOff();
+      return;
+    }
+    switch (failure) {
+      case PER_TRY_TIMEOUT:
+        reply(504, LocalReply.TIMEOUT, -1);
+        break;
+      case CONNECT_FAILURE:
+        reply(503, LocalReply.CONNECT_FAILURE, -1);
+        break;
+      default:
+        reply(503, LocalReply.RESET, -1);
+        break;
+    }
+  }
+
+  /** Ends the attempt at the host; whether another one is to be made. */
+  private boolean attemptEnded(int status, int grpcStatus, UpstreamFailure failure) {
+    if (!attemptOpen) {
+      return false;
+    }
+    boolean retry;
+    if (replayable) {
+      retry = x.attemptEnded(status, grpcStatus, failure);
+    } else {
+      // A streamed body cannot be sent again: end the attempt as the last one.
+      retry = false;
+      endWithoutRetry(status, failure);
+    }
+    attemptOpen = retry;
+    return retry;
+  }
+
+  private void endWithoutRetry(int status, UpstreamFailure failure) {
+    Host h = x.host();
+    switch (failure) {
+      case NONE:
+        h.requestFinished(status);
+        return;
+      case CONNECT_FAILURE:
+        h.requestFailed(LocalFailure.CONNECT_FAILED);
+        x.record().addFlag(ResponseFlag.UF);
+        return;
+      case PER_TRY_TIMEOUT:
+        h.requestFailed(LocalFailure.TIMEOUT);
+        x.record().addFlag(ResponseFlag.UT);
+        return;
+      default:
+        h.requestFailed(LocalFailure.RESET);
+        x.record().addFlag(ResponseFlag.UR);
+    }
+  }
+
+  private void retryAfterBackOff() {
+    started = false;
+    // Whatever the ended attempt still has in flight (a connect, a timer) is now stale.
+    attemptSeq++;
+    delayThen(
+        x.backOffNanos(),
+        () -> {
+          if (!responseComplete) {
+            startAttempt();
+          }
+        });
+  }
+
+  private void perTryTimeout(int seq) {
+    if (seq == attemptSeq && !responseStarted && !responseComplete) {
+      attemptFailed(seq, UpstreamFailure.PER_TRY_TIMEOUT);
+    }
+  }
+
+  private void overallTimeout() {
+    overall = null;
+    if (!active || responseComplete) {
+      return;
+    }
+    attemptSeq++;
+    waiting = false;
+    if (!responseStarted) {
+      discardUpstream();
+      if (attemptOpen) {
+        x.timedOut();
+        attemptOpen = false;
+      } else {
+        x.record().addFlag(ResponseFlag.UT);
+      }
+      reply(504, LocalReply.TIMEOUT, -1);
+    } else {
+      x.record().addFlag(ResponseFlag.UT);
+      abortMidResponse();
+    }
+  }
+
+  /** Lets go of the current upstream without reusing it. */
+  private void discardUpstream() {
+    Channel c = upstream;
+    if (c != null) {
+      upstreamHandler.detach();
+      upstream = null;
+      upstreamHandler = null;
+      c.close();
+    }
+  }
+
+  // ---- upstream ----
+
+  @Override
+  public void upstreamRead(Object msg) {
+    if (msg instanceof HttpResponse r && !onResponseHead(r)) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (msg instanceof HttpContent c) {
+      boolean last = c instanceof LastHttpContent;
+      responseBytes += c.content().readableBytes();
+      if (last && informational) {
+        informational = false;
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+      if (!last) {
+        lastWrite = ctx.writeAndFlush(msg);
+        if (!ctx.channel().isWritable() && upstream != null) {
+          upstream.config().setAutoRead(false);
+        }
+        return;
+      }
+      String g = ((LastHttpContent) c).trailingHeaders().get("grpc-status");
+      if (g != null) {
+        grpcStatus = parseGrpcStatus(g);
+      }
+      // Recorded before the application can see the end: its next look at the metrics finds it.
+      recordEnd();
+      lastWrite = ctx.writeAndFlush(msg);
+      responseEnded();
+    } else if (msg instanceof HttpResponse) {
+      lastWrite = ctx.writeAndFlush(msg);
+    } else {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  /** Whether the response head is relayed; false when it is dropped (a retry follows). */
+  private boolean onResponseHead(HttpResponse r) {
+    int code = r.status().code();
+    if (code >= 100 && code < 200 && code != 101) {
+      informational = !(r instanceof LastHttpContent);
+      r.headers().remove(PeerMetadata.HEADER).remove(PeerMetadata.ID_HEADER);
+      return true;
+    }
+    int g = parseGrpcStatus(r.headers().get("grpc-status"));
+    cancel(perTry);
+    perTry = null;
+    if (attemptEnded(code, g, UpstreamFailure.NONE)) {
+      discardUpstream();
+      retryAfterBackOff();
+      return false;
+    }
+    status = code;
+    grpcStatus = g;
+    HttpHeaders h = r.headers();
+    h.remove(PeerMetadata.HEADER).remove(PeerMetadata.ID_HEADER).remove("x-http2-stream-id");
+    HeaderEdits.apply(x.responseHeaders(), h);
+    upstreamKeepAlive = h2 || HttpUtil.isKeepAlive(r);
+    if (!h2) {
+      if (code == 101) {
+        upgrade(r);
+        return false;
+      }
+      h.remove(HttpHeaderNames.KEEP_ALIVE);
+      h.remove(HttpHeaderNames.CONNECTION);
+      if (!keepAlive) {
+        h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      }
+      if (!(r instanceof FullHttpResponse)
+          && !HttpUtil.isContentLengthSet(r)
+          && !HttpUtil.isTransferEncodingChunked(r)
+          && code != 204
+          && code != 304
+          && !head.method().name().equals("HEAD")) {
+        // Read-until-close upstream: chunk it, so the application's connection stays reusable.
+        HttpUtil.setTransferEncodingChunked(r, true);
+      }
+    }
+    responseStarted = true;
+    return true;
+  }
+
+  private static int parseGrpcStatus(String s) {
+    if (s == null) {
+      return -1;
+    }
+    try {
+      return Integer.parseInt(s.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private void recordEnd() {
+    cancelTimers();
+    responseComplete = true;
+    x.record().upstreamFinished(System.nanoTime());
+    x.finish(status, grpcStatus, requestBytes, responseBytes, System.nanoTime());
+  }
+
+  /** After the last of the response went out: the upstream back to the pool, the next request. */
+  private void responseEnded() {
+    Channel c = upstream;
+    if (c != null) {
+      upstreamHandler.detach();
+      upstream = null;
+      upstreamHandler = null;
+      if (c instanceof Http2StreamChannel) {
+        if (!requestComplete) {
+          c.close();
+        }
+      } else if (requestComplete && upstreamKeepAlive) {
+        rt.pool(c.eventLoop()).release(key, c);
+      } else {
+        c.close();
+      }
+    }
+    if (!keepAlive && lastWrite != null) {
+      lastWrite.addListener(ChannelFutureListener.CLOSE);
+    }
+    if (requestComplete) {
+      endRequest();
+    } else {
+      forwarding = false; // the rest of the request body is read and dropped
+      releasePending();
+      updateDownstreamRead();
+    }
+  }
+
+  @Override
+  public void upstreamInactive() {
+    upstream = null;
+    upstreamHandler = null;
+    if (responseComplete || !active) {
+      return;
+    }
+    if (!responseStarted) {
+      attemptFailed(attemptSeq, UpstreamFailure.RESET);
+    } else {
+      x.record().addFlag(ResponseFlag.UR);
+      abortMidResponse();
+    }
+  }
+
+  @Override
+  public void upstreamWritabilityChanged() {
+    if (active && !requestComplete) {
+      updateDownstreamRead();
+    }
+  }
+
+  /** The response broke after its head went out: the application sees its connection reset. */
+  private void abortMidResponse() {
+    cancelTimers();
+    discardUpstream();
+    responseComplete = true;
+    x.finish(status, grpcStatus, requestBytes, responseBytes, System.nanoTime());
+    ctx.close();
+  }
+
+  /** WebSocket and other upgrades: after the 101, both connections carry raw bytes. */
+  private void upgrade(HttpResponse r) {
+    responseStarted = true;
+    cancelTimers();
+    Channel up = upstream;
+    upstreamHandler.detach();
+    upstream = null;
+    upstreamHandler = null;
+    responseComplete = true;
+    active = false;
+    x.finish(101, -1, requestBytes, responseBytes, System.nanoTime());
+    Channel down = ctx.channel();
+    // The encoders run on write: once the 101 is written, the codecs can go.
+    ctx.writeAndFlush(r);
+    ChannelPipeline dp = down.pipeline();
+    dp.replace(this, "relay", new Relay(up, null, false));
+    dp.remove(HttpServerCodec.class);
+    ChannelPipeline upp = up.pipeline();
+    upp.replace(UpstreamStream.class, "relay", new Relay(down, null, true));
+    upp.remove(HttpClientCodec.class);
+    down.config().setAutoRead(true);
+    up.config().setAutoRead(true);
+  }
+
+  // ---- local replies and the end of a request ----
+
+  private void replyRedirect() {
+    String location = x.route().redirect().location(view.of(head), "http");
+    FullHttpResponse r = LocalReply.http(ctx.alloc(), x.localStatus(), "", false, -1);
+    r.headers().set(HttpHeaderNames.LOCATION, location);
+    send(r, x.localStatus(), -1);
+  }
+
+  /** Answers locally with {@code code} (a gRPC request gets it as a gRPC status). */
+  private void reply(int code, String text, int grpcOverride) {
+    waiting = false;
+    FullHttpResponse r = LocalReply.http(ctx.alloc(), code, text, grpc, grpcOverride);
+    if (grpc) {
+      send(r, 200, Integer.parseInt(r.headers().get("grpc-status")));
+    } else {
+      send(r, code, -1);
+    }
+  }
+
+  private void send(FullHttpResponse r, int recordedStatus, int recordedGrpc) {
+    cancelTimers();
+    discardUpstream();
+    forwarding = false;
+    releasePending();
+    if (!h2 && !keepAlive) {
+      r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    responseStarted = true;
+    responseComplete = true;
+    status = recordedStatus;
+    grpcStatus = recordedGrpc;
+    responseBytes = r.content().readableBytes();
+    if (decided) {
+      x.finish(status, grpcStatus, requestBytes, responseBytes, System.nanoTime());
+    }
+    lastWrite = ctx.writeAndFlush(r);
+    if (!keepAlive) {
+      lastWrite.addListener(ChannelFutureListener.CLOSE);
+    }
+    if (requestComplete) {
+      endRequest();
+    } else {
+      updateDownstreamRead();
+    }
+  }
+
+  private void endRequest() {
+    active = false;
+    head = null;
+    trailers = null;
+    releaseBody();
+    if (!h2 && rt.draining && ctx.channel().isActive()) {
+      if (lastWrite != null) {
+        lastWrite.addListener(ChannelFutureListener.CLOSE);
+      } else {
+        ctx.close();
+      }
+      return;
+    }
+    updateDownstreamRead();
+  }
+
+  private void releaseBody() {
+    if (body != null) {
+      body.release();
+      body = null;
+    }
+    releasePending();
+  }
+
+  private void releasePending() {
+    HttpContent p;
+    while ((p = pending.poll()) != null) {
+      p.release();
+    }
+    pendingBytes = 0;
+  }
+
+  private void cancelTimers() {
+    cancel(perTry);
+    perTry = null;
+    cancel(overall);
+    overall = null;
+  }
+
+  private static void cancel(ScheduledFuture<?> f) {
+    if (f != null) {
+      f.cancel(false);
+    }
+  }
+}

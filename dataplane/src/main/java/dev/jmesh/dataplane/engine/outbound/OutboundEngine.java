@@ -1,0 +1,179 @@
+package dev.jmesh.dataplane.engine.outbound;
+
+import dev.jmesh.dataplane.engine.EngineContext;
+import dev.jmesh.dataplane.engine.EngineLoops;
+import dev.jmesh.dataplane.log.MeshLog;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The engine's outbound side: one loopback listener per mesh destination, to which the agent
+ * redirects the application's plain {@code connect()}. Each accepted connection is routed over the
+ * configuration in force when it (for HTTP: each request) starts — HTTP/1.1 and h2c requests
+ * through {@link dev.jmesh.dataplane.outbound.OutboundRouter} to pooled upstream connections, TCP
+ * destinations through a byte relay — with mTLS to upstreams whose cluster asks for it.
+ *
+ * <pre>{@code
+ * OutboundEngine engine = new OutboundEngine(context, OutboundLimits.DEFAULTS);
+ * InetSocketAddress local = engine.listenerFor("reviews.default.svc.cluster.local:9080");
+ * socket.connect(local);   // what the hook does instead of connecting to reviews
+ * }</pre>
+ */
+public final class OutboundEngine implements AutoCloseable {
+
+  private final OutboundRuntime rt;
+  private final EngineLoops loops;
+  private final ConcurrentHashMap<String, Channel> listeners = new ConcurrentHashMap<>();
+  private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
+  private final CompletableFuture<Void> drained = new CompletableFuture<>();
+  private volatile boolean closed;
+
+  public OutboundEngine(EngineContext context, OutboundLimits limits) {
+    this.rt = new OutboundRuntime(context, limits);
+    this.loops = context.loops();
+  }
+
+  /**
+   * The loopback address (bound on first use, then cached) that connections for {@code destination}
+   * are redirected to: an HTTP outbound listener's {@code host:port} or a TCP proxy listener's
+   * name. Binding blocks briefly: call it from the application's thread, never from an event loop.
+   */
+  public InetSocketAddress listenerFor(String destination) throws IOException {
+    Channel c = listeners.get(destination);
+    if (c == null) {
+      if (closed || rt.draining) {
+        throw new IOException("the outbound engine is shut down");
+      }
+      try {
+        c = listeners.computeIfAbsent(destination, this::bind);
+      } catch (UncheckedIOException e) {
+        throw e.getCause();
+      }
+    }
+    return (InetSocketAddress) c.localAddress();
+  }
+
+  private Channel bind(String destination) {
+    long idleNanos = rt.limits.idleTimeout().toNanos();
+    ChannelFuture f =
+        new ServerBootstrap()
+            .group(loops.group())
+            .channel(loops.serverChannel())
+            .childOption(ChannelOption.AUTO_READ, false)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    if (rt.draining || closed) {
+                      ch.close();
+                      return;
+                    }
+                    connections.add(ch);
+                    ch.closeFuture().addListener(x -> closedConnection(ch));
+                    if (idleNanos > 0) {
+                      ch.pipeline()
+                          .addLast(
+                              new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS),
+                              new CloseWhenIdle());
+                    }
+                    ch.pipeline().addLast(new OutboundConnection(rt, destination));
+                  }
+                })
+            .bind(new InetSocketAddress("127.0.0.1", 0));
+    try {
+      f.sync();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UncheckedIOException(new InterruptedIOException("interrupted binding"));
+    } catch (Exception e) {
+      throw new UncheckedIOException(
+          new IOException("cannot bind the outbound listener of " + destination, e));
+    }
+    return f.channel();
+  }
+
+  private void closedConnection(Channel ch) {
+    connections.remove(ch);
+    if (rt.draining && connections.isEmpty()) {
+      drained.complete(null);
+    }
+  }
+
+  /**
+   * Stops accepting, lets requests in flight finish (idle keep-alive connections close, busy ones
+   * after their response) and closes what is left after {@code grace}.
+   */
+  public CompletableFuture<Void> drain(Duration grace) {
+    rt.draining = true;
+    for (Channel l : listeners.values()) {
+      l.close();
+    }
+    for (Channel c : connections) {
+      if (c.pipeline().get(Http2MultiplexHandler.class) != null) {
+        // HTTP/2's close is graceful: GOAWAY, then the streams in flight finish.
+        c.close();
+      } else {
+        c.eventLoop().execute(() -> c.pipeline().fireUserEventTriggered(HttpExchange.DRAIN));
+      }
+    }
+    if (connections.isEmpty()) {
+      drained.complete(null);
+    }
+    rt.context
+        .timer()
+        .schedule(
+            () -> {
+              if (!drained.isDone()) {
+                MeshLog.info(
+                    "outbound drain: closing " + connections.size() + " connections still open");
+                connections.forEach(Channel::close);
+              }
+            },
+            grace.toNanos());
+    return drained;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    rt.draining = true;
+    for (Channel l : listeners.values()) {
+      l.close();
+    }
+    listeners.clear();
+    for (Channel c : connections) {
+      c.close();
+    }
+    rt.closePools();
+  }
+
+  /** Closes a connection that has moved no bytes for the idle timeout. */
+  private static final class CloseWhenIdle extends ChannelInboundHandlerAdapter {
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof IdleStateEvent) {
+        ctx.close();
+        return;
+      }
+      ctx.fireUserEventTriggered(evt);
+    }
+  }
+}

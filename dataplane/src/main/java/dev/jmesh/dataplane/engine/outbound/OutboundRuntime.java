@@ -1,0 +1,98 @@
+package dev.jmesh.dataplane.engine.outbound;
+
+import dev.jmesh.dataplane.cluster.Host;
+import dev.jmesh.dataplane.cluster.UpstreamCluster;
+import dev.jmesh.dataplane.config.MeshSnapshot;
+import dev.jmesh.dataplane.engine.EngineContext;
+import dev.jmesh.dataplane.engine.PeerMetadata;
+import dev.jmesh.dataplane.identity.MeshTls;
+import dev.jmesh.dataplane.outbound.OutboundRouter;
+import dev.jmesh.dataplane.outbound.TrafficEdges;
+import dev.jmesh.dataplane.record.WorkloadLabels;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.netty.channel.EventLoop;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** What every outbound connection of one engine shares; immutable but for the per-loop pools. */
+final class OutboundRuntime {
+
+  final EngineContext context;
+  final OutboundLimits limits;
+  final OutboundRouter router;
+  final UpstreamTls tls;
+  final TcpEdges tcpEdges;
+
+  /** Istio's peer metadata of this workload, encoded once. */
+  final String peerMetadata;
+
+  final String peerMetadataId;
+  private final ConcurrentHashMap<EventLoop, UpstreamPool> pools = new ConcurrentHashMap<>();
+  volatile boolean draining;
+
+  OutboundRuntime(EngineContext context, OutboundLimits limits) {
+    this.context = context;
+    this.limits = limits;
+    this.router =
+        new OutboundRouter(
+            context.snapshot(),
+            context.clusters(),
+            context.metrics(),
+            new TrafficEdges(context.self()));
+    MeshTls.Provider provider =
+        context.settings() == null ? MeshTls.Provider.JDK : context.settings().tlsProvider();
+    this.tls = new UpstreamTls(context.identity(), provider);
+    this.tcpEdges = new TcpEdges(context.self());
+    this.peerMetadata = PeerMetadata.encode(context.self());
+    this.peerMetadataId = peerId(context.self());
+  }
+
+  private static String peerId(WorkloadLabels self) {
+    // Istio's node ID shape: sidecar~<ip>~<pod>.<namespace>~<namespace>.svc.cluster.local
+    String ns = self.namespace();
+    return "sidecar~"
+        + "127.0.0.1"
+        + "~"
+        + self.workload()
+        + "."
+        + ns
+        + "~"
+        + ns
+        + ".svc.cluster.local";
+  }
+
+  MeshSnapshot snapshot() {
+    return context.snapshot().get();
+  }
+
+  /** The pool of {@code loop}; call on that loop only. */
+  UpstreamPool pool(EventLoop loop) {
+    UpstreamPool p = pools.get(loop);
+    return p != null ? p : pools.computeIfAbsent(loop, l -> new UpstreamPool(l, context.loops()));
+  }
+
+  /**
+   * The TLS a connection to {@code host} of {@code cluster} uses: by the host's endpoint metadata
+   * when the cluster has {@code transport_socket_matches} (Istio's auto-mTLS), else the cluster's.
+   */
+  UpstreamTls.Choice tlsFor(UpstreamCluster cluster, Host host) {
+    return tls.choose(cluster.config().tlsFor(host.endpoint().transportSocketMatch()));
+  }
+
+  /**
+   * Whether requests to {@code cluster} go upstream over HTTP/2: as its {@code HttpProtocolOptions}
+   * say explicitly (Istio sets HTTP/2 for gRPC and h2 ports), otherwise in the downstream's
+   * protocol ({@code use_downstream_protocol}, also when the options are unset, so gRPC works
+   * whatever the control plane sends).
+   */
+  static boolean upstreamHttp2(UpstreamCluster cluster, boolean downstreamHttp2) {
+    HttpProtocolOptions options = cluster.config().httpProtocolOptions();
+    if (options != null && options.hasExplicitHttpConfig()) {
+      return options.getExplicitHttpConfig().hasHttp2ProtocolOptions();
+    }
+    return downstreamHttp2;
+  }
+
+  void closePools() {
+    pools.forEach((loop, pool) -> loop.execute(pool::closeAll));
+  }
+}

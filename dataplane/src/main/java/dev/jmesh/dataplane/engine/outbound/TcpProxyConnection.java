@@ -1,0 +1,211 @@
+package dev.jmesh.dataplane.engine.outbound;
+
+import dev.jmesh.dataplane.cluster.Host;
+import dev.jmesh.dataplane.cluster.LocalFailure;
+import dev.jmesh.dataplane.cluster.UpstreamCluster;
+import dev.jmesh.dataplane.config.TcpProxyListener;
+import dev.jmesh.dataplane.log.MeshLog;
+import dev.jmesh.dataplane.record.ResponseFlag;
+import dev.jmesh.dataplane.stats.IstioMetrics;
+import dev.jmesh.dataplane.stats.TcpSeries;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An outbound TCP proxy connection, as Envoy's {@code tcp_proxy}: picks the cluster by weight and a
+ * host with the cluster's balancer, connects (with mTLS when the cluster says so), trying one other
+ * host when the connect fails, then relays bytes both ways with backpressure. The downstream is not
+ * read until the upstream is connected, so nothing is buffered. Counts Istio's TCP metrics with
+ * exact byte counts as bytes move.
+ */
+final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
+
+  private final OutboundRuntime rt;
+  private final String destination;
+  private boolean started;
+
+  TcpProxyConnection(OutboundRuntime rt, String destination) {
+    this.rt = rt;
+    this.destination = destination;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    if (ctx.channel().isActive()) {
+      start(ctx);
+    }
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    start(ctx);
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    // Nothing is read before the upstream is there; stray bytes are not ours to keep.
+    ReferenceCountUtil.release(msg);
+  }
+
+  private void start(ChannelHandlerContext ctx) {
+    if (started) {
+      return;
+    }
+    started = true;
+    TcpProxyListener listener = rt.snapshot().tcpListener(destination);
+    TcpProxyListener.TcpRoute route = listener == null ? null : listener.route(null);
+    if (route == null) {
+      ctx.close();
+      return;
+    }
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    String name = route.clusters().pick(random.nextLong());
+    UpstreamCluster cluster = rt.context.clusters().cluster(name);
+    Host host = cluster == null ? null : cluster.pick(0, false, random.nextLong());
+    if (host == null) {
+      MeshLog.warnOnce(
+          "outbound-tcp-no-host:" + name,
+          "TCP connections to "
+              + destination
+              + " are closed: cluster "
+              + name
+              + (cluster == null ? " does not exist" : " has no healthy host"));
+      ctx.close();
+      return;
+    }
+    connect(ctx, cluster, host, true);
+  }
+
+  private void connect(
+      ChannelHandlerContext ctx, UpstreamCluster cluster, Host host, boolean first) {
+    Channel down = ctx.channel();
+    UpstreamTls.Choice tls = rt.tlsFor(cluster, host);
+    if (tls != UpstreamTls.PLAINTEXT && !tls.secure()) {
+      ctx.close(); // never plaintext where mTLS is configured; UpstreamTls said why, once
+      return;
+    }
+    long timeoutMillis =
+        Math.min(
+            TimeUnit.NANOSECONDS.toMillis(cluster.connectTimeoutNanos()),
+            rt.limits.connectTimeout().toMillis());
+    ChannelFuture f =
+        new Bootstrap()
+            .group(down.eventLoop())
+            .channel(rt.context.loops().channel())
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, timeoutMillis))
+            .option(ChannelOption.AUTO_READ, false)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .handler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    if (tls.secure()) {
+                      ch.pipeline()
+                          .addLast(
+                              tls.sni != null
+                                  ? tls.context.newHandler(ch.alloc(), tls.sni, host.port())
+                                  : tls.context.newHandler(ch.alloc()));
+                    }
+                  }
+                })
+            .connect(host.address(), host.port());
+    f.addListener(
+        (ChannelFuture c) -> {
+          if (c.isSuccess()) {
+            SslHandler ssl = c.channel().pipeline().get(SslHandler.class);
+            if (ssl == null) {
+              relay(ctx, cluster, host, c.channel());
+            } else {
+              // The handshake needs reads: on while it runs.
+              c.channel().config().setAutoRead(true);
+              ssl.handshakeFuture()
+                  .addListener(
+                      h -> {
+                        if (h.isSuccess()) {
+                          c.channel().config().setAutoRead(false);
+                          relay(ctx, cluster, host, c.channel());
+                        } else {
+                          c.channel().close();
+                          failed(ctx, cluster, host, first);
+                        }
+                      });
+            }
+          } else {
+            failed(ctx, cluster, host, first);
+          }
+        });
+  }
+
+  private void failed(
+      ChannelHandlerContext ctx, UpstreamCluster cluster, Host host, boolean first) {
+    host.requestStarted();
+    host.requestFailed(LocalFailure.CONNECT_FAILED);
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    Host other = first ? cluster.pick(0, false, ThreadLocalRandom.current().nextLong()) : null;
+    if (other != null) {
+      connect(ctx, cluster, other, false);
+      return;
+    }
+    IstioMetrics metrics = rt.context.metrics();
+    if (metrics != null) {
+      metrics.tcpOpened(rt.tcpEdges.series(cluster, metrics), ResponseFlag.UF.bit()).closed(0, 0);
+    }
+    ctx.close();
+  }
+
+  private void relay(ChannelHandlerContext ctx, UpstreamCluster cluster, Host host, Channel up) {
+    Channel down = ctx.channel();
+    if (!down.isActive()) {
+      up.close();
+      return;
+    }
+    host.connectionSucceeded();
+    IstioMetrics metrics = rt.context.metrics();
+    TcpSeries series =
+        metrics == null ? null : metrics.tcpOpened(rt.tcpEdges.series(cluster, metrics), 0);
+    Relay.Counter counter = series == null ? null : new Bytes(series);
+    up.pipeline().addLast(new Relay(down, counter, true));
+    ctx.pipeline().replace(this, "relay", new Relay(up, counter, false));
+    up.config().setAutoRead(true);
+    down.config().setAutoRead(true);
+  }
+
+  /** Reports bytes to the connection's series as they move; closed once both sides are. */
+  private static final class Bytes implements Relay.Counter {
+    private final TcpSeries series;
+    private final AtomicInteger closes = new AtomicInteger();
+
+    Bytes(TcpSeries series) {
+      this.series = series;
+    }
+
+    @Override
+    public void moved(boolean fromUpstream, int bytes) {
+      // TcpSeries: "sent" is what went to the downstream, "received" what came from it.
+      if (fromUpstream) {
+        series.addBytes(bytes, 0);
+      } else {
+        series.addBytes(0, bytes);
+      }
+    }
+
+    @Override
+    public void closed() {
+      if (closes.incrementAndGet() == 2) {
+        series.closed(0, 0);
+      }
+    }
+  }
+}
