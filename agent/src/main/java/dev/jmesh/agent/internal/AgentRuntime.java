@@ -6,6 +6,7 @@ import dev.jmesh.dataplane.MeshThreads;
 import dev.jmesh.dataplane.admin.AdminEndpoints;
 import dev.jmesh.dataplane.admin.AdminServer;
 import dev.jmesh.dataplane.admin.Json;
+import dev.jmesh.dataplane.engine.EngineMemory;
 import dev.jmesh.dataplane.engine.NativeTransport;
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.settings.MeshSettings;
@@ -34,6 +35,7 @@ final class AgentRuntime implements AdminEndpoints {
   private volatile AdminServer admin;
   private volatile AdminServer metrics;
   private volatile ControlPlaneConnection controlPlane;
+  private volatile MeshEngine engine;
 
   AgentRuntime(MeshSettings settings, DataPath dataPath) {
     this.settings = settings;
@@ -68,6 +70,7 @@ final class AgentRuntime implements AdminEndpoints {
       try {
         controlPlane = ControlPlaneConnection.start(settings, nodeId, NodeId.workloadIp(settings));
         dataPath.onServerBound(controlPlane::serverBound);
+        startEngine(controlPlane);
       } catch (IOException e) {
         // A token that cannot be read or parsed: said plainly, without the token.
         MeshLog.error(e.getMessage() + "; the data path runs without its config");
@@ -77,9 +80,28 @@ final class AgentRuntime implements AdminEndpoints {
             + e + "); the data path runs without its config");
       }
     }
+    if (engine == null) {
+      // Nothing will be captured: hooks waiting for the engine go on unmeshed.
+      dataPath.runWithoutEngine();
+    }
     MeshLog.info("meshed " + settings.service() + "." + settings.namespace() + " as " + nodeId
         + " (" + settings.spiffeId() + ")");
     notReadyReason = null;
+  }
+
+  /**
+   * Starts the engine over the control plane's config and identity, and the shutdown hook that
+   * deregisters, drains and closes it. An engine that cannot start leaves the application
+   * unmeshed (routing fails open), said once.
+   */
+  private void startEngine(ControlPlaneConnection connection) {
+    try {
+      engine = MeshEngine.start(settings, connection, dataPath);
+      Runtime.getRuntime().addShutdownHook(MeshEngine.shutdownHook(connection, engine));
+    } catch (RuntimeException | LinkageError e) {
+      MeshLog.error("cannot start the engine (" + e + "); the application's traffic is not"
+          + " captured");
+    }
   }
 
   @Override
@@ -103,6 +125,9 @@ final class AgentRuntime implements AdminEndpoints {
     }
     dataPath.stats().writeTo(text);
     dataPath.stats().requestMetrics().writeTo(text);
+    if (engine != null) {
+      EngineMemory.writeTo(text);
+    }
   }
 
   @Override
@@ -181,9 +206,14 @@ final class AgentRuntime implements AdminEndpoints {
     MeshHooks.uninstall();
     MeshLog.info("data path ended by /quitquitquit; the application continues unmeshed");
     ControlPlaneConnection cp = controlPlane;
+    MeshEngine meshEngine = engine;
     MeshThreads.start("quit", () -> {
       if (cp != null) {
         cp.close();
+      }
+      if (meshEngine != null) {
+        meshEngine.drain();
+        meshEngine.close();
       }
       if (metrics != null) {
         metrics.close();
