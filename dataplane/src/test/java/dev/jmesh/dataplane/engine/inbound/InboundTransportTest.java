@@ -227,6 +227,21 @@ class InboundTransportTest {
   }
 
   @Test
+  void aClientThatShutsItsSendingSideStillReadsTheWholeAnswer() throws Exception {
+    tcpApp = new TcpApp(false);
+    InboundPort port =
+        fixture.serve(
+            tcpApp.address(), InboundFixture.tcp(Mode.DISABLE, ConnectionPolicy.ALLOW_ALL));
+    byte[] request = "x".repeat(50_000).getBytes(StandardCharsets.US_ASCII);
+    try (Socket s = InboundFixture.plainClient(port.declared())) {
+      s.getOutputStream().write(request);
+      s.shutdownOutput();
+      // The echo ends when the application sees the end of input and closes.
+      assertThat(s.getInputStream().readAllBytes()).isEqualTo(request);
+    }
+  }
+
+  @Test
   void aTcpConnectionPolicyCanRefuseTheConnection() throws Exception {
     tcpApp = new TcpApp(true);
     InboundPort port =
