@@ -163,7 +163,7 @@ class InboundTransportTest {
       Awaitility.await()
           .atMost(Duration.ofSeconds(5))
           .until(() -> fixture.engine.openConnections() == 1);
-      // A GC pause, as the event loop sees it: nothing runs for three detection timeouts.
+      // A GC pause, as the event loop sees it: nothing runs for seven detection timeouts.
       java.util.concurrent.CountDownLatch paused = new java.util.concurrent.CountDownLatch(1);
       fixture
           .loops
@@ -173,7 +173,7 @@ class InboundTransportTest {
               () -> {
                 paused.countDown();
                 try {
-                  Thread.sleep(600);
+                  Thread.sleep(1_500);
                 } catch (InterruptedException e) {
                   Thread.currentThread().interrupt();
                 }
