@@ -175,6 +175,11 @@ public final class InboundEngine implements AutoCloseable {
     return remote != null && engineConnections.contains(remote);
   }
 
+  /** {@link #drain(Duration)} with the limits' drain grace. */
+  public CompletableFuture<Void> drain() {
+    return drain(limits.drainGrace());
+  }
+
   /**
    * Graceful drain: stop accepting on every port, HTTP/1 responses get {@code Connection: close},
    * HTTP/2 gets GOAWAY, wait for in-flight requests up to grace, then close everything.
