@@ -8,6 +8,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -35,7 +37,7 @@ final class DownstreamChannels {
     ChannelPipeline p = ctx.pipeline();
     long idle = port.engine().limits().idleTimeout().toNanos();
     p.addLast("idle", new IdleStateHandler(0, 0, idle, TimeUnit.NANOSECONDS));
-    p.addLast("idle-close", new IdleClose());
+    p.addLast("idle-close", new IdleClose(!chain.tls() && !chain.http()));
     InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
     InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
     if (!chain.tls()) {
@@ -101,11 +103,24 @@ final class DownstreamChannels {
     Http2Downstream.install(port, p, chain, peer);
   }
 
-  /** Closes a connection with no traffic either way for the idle timeout. */
+  /**
+   * Closes a connection with no traffic either way for the idle timeout, and one whose client ended
+   * its input when only a plaintext TCP relay passes half-closes on (every downstream channel
+   * allows half-closure, so that the relay can).
+   */
   private static final class IdleClose extends ChannelInboundHandlerAdapter {
+    private final boolean halfCloses;
+
+    IdleClose(boolean halfCloses) {
+      this.halfCloses = halfCloses;
+    }
+
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-      if (evt instanceof IdleStateEvent) {
+      if (evt instanceof IdleStateEvent
+          || (!halfCloses
+              && (evt instanceof ChannelInputShutdownEvent
+                  || evt == ChannelInputShutdownReadComplete.INSTANCE))) {
         ctx.close();
       } else {
         super.userEventTriggered(ctx, evt);

@@ -148,6 +148,7 @@ final class Http1Exchange {
       return;
     }
     InboundHeaders.forward(h, peer, verdict.requestHeaders());
+    record.requestId(InboundHeaders.requestId(h));
     upgrade = h.contains(HttpHeaderNames.UPGRADE);
     closeAfter = !HttpUtil.isKeepAlive(request);
     ctx.channel().config().setAutoRead(false);

@@ -119,6 +119,7 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
       return;
     }
     InboundHeaders.forward(h, connection.peer(), verdict.requestHeaders());
+    record.requestId(InboundHeaders.requestId(h));
     pending.add(new DefaultHttp2HeadersFrame(h, frame.isEndStream()));
     ctx.channel().config().setAutoRead(false);
     Future<Channel> app = connection.application();

@@ -113,6 +113,8 @@ public final class InboundEngine implements AutoCloseable {
       ch.close();
       return;
     }
+    // A plaintext TCP relay passes a client's half-close on; every other chain closes on it.
+    ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
     downstreams.add(ch);
     ch.closeFuture().addListener(f -> downstreams.remove(ch));
     InboundListener listener = listeners.apply(port.declared().getPort());
@@ -171,6 +173,11 @@ public final class InboundEngine implements AutoCloseable {
    */
   public boolean isEngineConnection(InetSocketAddress remote) {
     return remote != null && engineConnections.contains(remote);
+  }
+
+  /** {@link #drain(Duration)} with the limits' drain grace. */
+  public CompletableFuture<Void> drain() {
+    return drain(limits.drainGrace());
   }
 
   /**

@@ -9,6 +9,8 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.Http2Headers;
 import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The request headers the engine owns, as Envoy's inbound sidecar treats them: {@code
@@ -22,6 +24,7 @@ final class InboundHeaders {
   static final String XFCC = "x-forwarded-client-cert";
   static final String XFF = "x-forwarded-for";
   static final String XFP = "x-forwarded-proto";
+  static final String REQUEST_ID = "x-request-id";
 
   private InboundHeaders() {}
 
@@ -72,6 +75,37 @@ final class InboundHeaders {
             ? peer.remoteAddress()
             : xff + ", " + peer.remoteAddress());
     h.set(XFP, peer.scheme());
+  }
+
+  /**
+   * The request's {@code x-request-id}, given one (a random version-4 UUID, as Envoy makes) when
+   * the client sent none.
+   */
+  static String requestId(HttpHeaders h) {
+    String id = h.get(REQUEST_ID);
+    if (id == null || id.isEmpty()) {
+      id = newRequestId();
+      h.set(REQUEST_ID, id);
+    }
+    return id;
+  }
+
+  static String requestId(Http2Headers h) {
+    CharSequence id = h.get(REQUEST_ID);
+    if (id == null || id.length() == 0) {
+      String fresh = newRequestId();
+      h.set(REQUEST_ID, fresh);
+      return fresh;
+    }
+    return id.toString();
+  }
+
+  /** Without {@code UUID.randomUUID()}'s shared, locked SecureRandom: ids need not be secret. */
+  private static String newRequestId() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+    long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+    return new UUID(high, low).toString();
   }
 
   static String lower(String name) {

@@ -8,6 +8,9 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 
@@ -24,6 +27,7 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
   private Channel upstream;
   private TcpSeries series;
   private boolean ended;
+  private boolean inputEnded;
 
   TcpProxy(ServedPort port, DownstreamPeer peer) {
     this.port = port;
@@ -36,13 +40,17 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
     port.engine().begin();
     downstream.closeFuture().addListener(f -> end());
     downstream.config().setAutoRead(false);
+    // Half-close passes through plaintext; over TLS the end of a stream is TLS's own business.
+    boolean halfClose = !peer.tls();
     port.dialer()
         .dial(
             downstream.eventLoop(),
             new ChannelInitializer<>() {
               @Override
               protected void initChannel(Channel ch) {
-                ch.pipeline().addLast(new ByteRelay(downstream, n -> series().addBytes(n, 0)));
+                ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+                ch.pipeline()
+                    .addLast(new ByteRelay(downstream, n -> series().addBytes(n, 0), halfClose));
               }
             })
         .addListener(
@@ -64,9 +72,13 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
               upstream.flush();
               ctx.pipeline()
                   .replace(
-                      this, "tcp-relay", new ByteRelay(upstream, n -> series().addBytes(0, n)));
-              downstream.config().setAutoRead(true);
-              downstream.read();
+                      this,
+                      "tcp-relay",
+                      new ByteRelay(upstream, n -> series().addBytes(0, n), true));
+              if (inputEnded || (downstream instanceof DuplexChannel d && d.isInputShutdown())) {
+                ByteRelay.inputEnded(downstream, upstream, true);
+              }
+              ByteRelay.resumeReading(downstream);
             });
   }
 
@@ -106,6 +118,15 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
       series().addBytes(0, buf.readableBytes());
     }
     upstream.write(msg, upstream.voidPromise());
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof ChannelInputShutdownEvent) {
+      // The client finished sending before the application answered the connect.
+      inputEnded = true;
+    }
+    super.userEventTriggered(ctx, evt);
   }
 
   @Override

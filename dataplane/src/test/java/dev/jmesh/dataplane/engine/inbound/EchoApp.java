@@ -48,6 +48,7 @@ final class EchoApp implements AutoCloseable {
     h.set(
         "seen-peer-metadata",
         String.valueOf(e.getRequestHeaders().getFirst("x-envoy-peer-metadata")));
+    h.set("seen-request-id", String.valueOf(e.getRequestHeaders().getFirst("x-request-id")));
     h.set("seen-remote-port", Integer.toString(e.getRemoteAddress().getPort()));
   }
 

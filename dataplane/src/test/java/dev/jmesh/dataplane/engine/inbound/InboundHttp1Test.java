@@ -81,6 +81,10 @@ class InboundHttp1Test {
           .isEqualTo(PeerMetadata.encode(InboundFixture.SELF));
       assertThat(second.status()).isEqualTo(200);
       assertThat(second.header("seen-xff")).isEqualTo("127.0.0.1");
+      // Each request without an id is given its own, a version-4 UUID.
+      assertThat(first.header("seen-request-id"))
+          .matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+          .isNotEqualTo(second.header("seen-request-id"));
       // Both requests rode one pooled keep-alive connection to the application.
       assertThat(second.header("seen-remote-port")).isEqualTo(first.header("seen-remote-port"));
     }
@@ -116,6 +120,14 @@ class InboundHttp1Test {
                     "connection_security_policy",
                     "none"))
         .isEqualTo(1.0);
+  }
+
+  @Test
+  void aClientsRequestIdIsKept() throws Exception {
+    try (Socket s = InboundFixture.plainClient(port.declared())) {
+      RawHttp.Response r = RawHttp.exchange(s, get("/", "X-Request-Id: abc-123\r\n"));
+      assertThat(r.header("seen-request-id")).isEqualTo("abc-123");
+    }
   }
 
   @Test

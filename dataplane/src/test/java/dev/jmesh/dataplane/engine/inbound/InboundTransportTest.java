@@ -163,7 +163,7 @@ class InboundTransportTest {
       Awaitility.await()
           .atMost(Duration.ofSeconds(5))
           .until(() -> fixture.engine.openConnections() == 1);
-      // A GC pause, as the event loop sees it: nothing runs for three detection timeouts.
+      // A GC pause, as the event loop sees it: nothing runs for seven detection timeouts.
       java.util.concurrent.CountDownLatch paused = new java.util.concurrent.CountDownLatch(1);
       fixture
           .loops
@@ -173,7 +173,7 @@ class InboundTransportTest {
               () -> {
                 paused.countDown();
                 try {
-                  Thread.sleep(600);
+                  Thread.sleep(1_500);
                 } catch (InterruptedException e) {
                   Thread.currentThread().interrupt();
                 }
@@ -224,6 +224,21 @@ class InboundTransportTest {
         .isEqualTo(1.0);
     assertThat(page.value("istio_tcp_received_bytes_total")).isEqualTo((double) size);
     assertThat(page.value("istio_tcp_sent_bytes_total")).isEqualTo((double) size);
+  }
+
+  @Test
+  void aClientThatShutsItsSendingSideStillReadsTheWholeAnswer() throws Exception {
+    tcpApp = new TcpApp(false);
+    InboundPort port =
+        fixture.serve(
+            tcpApp.address(), InboundFixture.tcp(Mode.DISABLE, ConnectionPolicy.ALLOW_ALL));
+    byte[] request = "x".repeat(50_000).getBytes(StandardCharsets.US_ASCII);
+    try (Socket s = InboundFixture.plainClient(port.declared())) {
+      s.getOutputStream().write(request);
+      s.shutdownOutput();
+      // The echo ends when the application sees the end of input and closes.
+      assertThat(s.getInputStream().readAllBytes()).isEqualTo(request);
+    }
   }
 
   @Test
