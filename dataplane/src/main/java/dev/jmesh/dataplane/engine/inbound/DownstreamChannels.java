@@ -229,7 +229,9 @@ final class DownstreamChannels {
       } else if (ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
         installHttp2(port, p, chain, peer);
       } else {
-        installHttp1(port, p, chain, peer);
+        // No ALPN (a client that offers none, such as a TLS origination without it) says
+        // nothing about the protocol: HTTP/2 with prior knowledge is told by its preface.
+        p.addLast("http-version", new HttpVersionSniffer(port, chain, peer));
       }
       if (ctx.channel().isActive()) {
         p.remove(this);

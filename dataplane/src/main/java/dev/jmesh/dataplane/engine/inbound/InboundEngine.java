@@ -117,8 +117,9 @@ public final class InboundEngine implements AutoCloseable {
     ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
     downstreams.add(ch);
     ch.closeFuture().addListener(f -> downstreams.remove(ch));
-    InboundListener listener = listeners.apply(port.declared().getPort());
-    TransportPlan plan = TransportPlan.of(listener, identityReady());
+    int number = port.declared().getPort();
+    InboundListener listener = listeners.apply(number);
+    TransportPlan plan = TransportPlan.of(listener, identityReady(), () -> listeners.apply(number));
     ch.pipeline().addLast(new TransportSelector(port, plan));
   }
 

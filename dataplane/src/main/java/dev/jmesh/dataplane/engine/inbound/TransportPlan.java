@@ -1,6 +1,7 @@
 package dev.jmesh.dataplane.engine.inbound;
 
 import dev.jmesh.dataplane.config.InboundListener;
+import java.util.function.Supplier;
 
 /**
  * How a new connection's transport is settled, from the port's listener as the connection found it:
@@ -14,6 +15,12 @@ import dev.jmesh.dataplane.config.InboundListener;
 record TransportPlan(boolean sniff, InboundChain tlsChain, InboundChain plaintextChain) {
 
   static TransportPlan of(InboundListener listener, boolean hasIdentity) {
+    return of(listener, hasIdentity, null);
+  }
+
+  /** {@code live} gives the port's listener as it is now, for the policy of later requests. */
+  static TransportPlan of(
+      InboundListener listener, boolean hasIdentity, Supplier<InboundListener> live) {
     if (listener == null || listener.chains().isEmpty()) {
       return hasIdentity
           ? new TransportPlan(
@@ -25,10 +32,10 @@ record TransportPlan(boolean sniff, InboundChain tlsChain, InboundChain plaintex
       InboundListener.Chain plain = listener.chain(false);
       return new TransportPlan(
           true,
-          tls == null || tls.tls() == null ? null : InboundChain.of(tls),
-          plain == null || plain.tls() != null ? null : InboundChain.of(plain));
+          tls == null || tls.tls() == null ? null : InboundChain.of(tls, live),
+          plain == null || plain.tls() != null ? null : InboundChain.of(plain, live));
     }
-    InboundChain only = InboundChain.of(listener.chains().get(0));
+    InboundChain only = InboundChain.of(listener.chains().get(0), live);
     return only.tls() ? new TransportPlan(false, only, null) : new TransportPlan(false, null, only);
   }
 
