@@ -7,6 +7,8 @@ import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.outbound.Exchange;
 import dev.jmesh.dataplane.record.RequestProtocol;
 import dev.jmesh.dataplane.record.ResponseFlag;
+import dev.jmesh.dataplane.route.HashPolicy;
+import dev.jmesh.dataplane.route.Route;
 import dev.jmesh.dataplane.route.UpstreamFailure;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
@@ -99,6 +101,13 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
   private UpstreamStream upstreamHandler;
   private UpstreamPool.Key key;
   private boolean responseStarted;
+
+  /** The attempt went out on a pooled keep-alive connection, which the host may have closed. */
+  private boolean reused;
+
+  /** The next try must open a new connection (the pooled one was found dead). */
+  private boolean fresh;
+
   private boolean upstreamKeepAlive;
   private boolean informational;
   private ScheduledFuture<?> perTry;
@@ -265,6 +274,14 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
   /** The upstream request: the route's header changes, peer metadata, the original authority. */
   private void prepareHead() {
     HttpHeaders h = head.headers();
+    Route route = x.route();
+    if (route.pathRewrite() != null) {
+      head.setUri(route.pathRewrite().rewrite(head.uri()));
+    }
+    if (route.hostRewrite() != null) {
+      // An explicit host_rewrite_literal; otherwise the application's authority goes on as is.
+      h.set(HttpHeaderNames.HOST, route.hostRewrite());
+    }
     HeaderEdits.apply(x.requestHeaders(), h);
     h.set(PeerMetadata.HEADER, rt.peerMetadata);
     h.set(PeerMetadata.ID_HEADER, rt.peerMetadataId);
@@ -423,6 +440,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     UpstreamCluster cluster = x.cluster();
     int seq = ++attemptSeq;
     responseStarted = false;
+    reused = false;
     informational = false;
     if (overall == null && x.timeoutNanos() > 0) {
       overall =
@@ -450,8 +468,10 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     if (OutboundRuntime.upstreamHttp2(cluster, h2)) {
       pool.openStream(key, connectMillis).addListener(f -> connected(seq, f));
     } else {
-      Channel idle = pool.pollIdle(key);
+      Channel idle = fresh ? null : pool.pollIdle(key);
+      fresh = false;
       if (idle != null) {
+        reused = true;
         attach(seq, idle);
       } else {
         pool.connectHttp1(key, connectMillis).addListener(f -> connected(seq, f));
@@ -677,6 +697,11 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     HttpHeaders h = r.headers();
     h.remove(PeerMetadata.HEADER).remove(PeerMetadata.ID_HEADER).remove("x-http2-stream-id");
     HeaderEdits.apply(x.responseHeaders(), h);
+    HashPolicy cookie = x.hash().generatedCookie();
+    if (cookie != null) {
+      // Envoy's generated hash cookie, so the application's next requests stick to this host.
+      h.add(HttpHeaderNames.SET_COOKIE, setCookie(cookie, x.hash().generatedCookieValue()));
+    }
     upstreamKeepAlive = h2 || HttpUtil.isKeepAlive(r);
     if (!h2) {
       if (code == 101) {
@@ -700,6 +725,17 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     }
     responseStarted = true;
     return true;
+  }
+
+  private static String setCookie(HashPolicy cookie, String value) {
+    StringBuilder b = new StringBuilder(cookie.name()).append("=\"").append(value).append('"');
+    if (cookie.cookieTtlNanos() > 0) {
+      b.append("; Max-Age=").append(TimeUnit.NANOSECONDS.toSeconds(cookie.cookieTtlNanos()));
+    }
+    if (!cookie.cookiePath().isEmpty()) {
+      b.append("; Path=").append(cookie.cookiePath());
+    }
+    return b.append("; HttpOnly").toString();
   }
 
   private static int parseGrpcStatus(String s) {
@@ -756,7 +792,14 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     if (responseComplete || !active) {
       return;
     }
-    if (!responseStarted) {
+    if (!responseStarted && reused && replayable) {
+      // A keep-alive connection the host closed as it was reused: not the host's failure, and
+      // nothing of the request was processed; send it again on a new connection.
+      cancel(perTry);
+      perTry = null;
+      fresh = true;
+      startAttempt();
+    } else if (!responseStarted) {
       attemptFailed(attemptSeq, UpstreamFailure.RESET);
     } else {
       x.record().addFlag(ResponseFlag.UR);

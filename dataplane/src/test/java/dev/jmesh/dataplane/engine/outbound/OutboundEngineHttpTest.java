@@ -96,6 +96,13 @@ class OutboundEngineHttpTest {
                                         .setPercentage(ALL))
                                 .build()))
                     .addRoutes(
+                        route("/old/")
+                            .setRoute(
+                                RouteAction.newBuilder()
+                                    .setCluster(REVIEWS)
+                                    .setPrefixRewrite("/new/")
+                                    .setHostRewriteLiteral("reviews-v2.internal")))
+                    .addRoutes(
                         route("/slow/retry")
                             .setRoute(
                                 RouteAction.newBuilder()
@@ -288,5 +295,15 @@ class OutboundEngineHttpTest {
     assertThat(a.requests.get()).isPositive();
     assertThat(b.requests.get()).isPositive();
     assertThat(mesh.prometheus()).contains("response_code=\"504\"");
+  }
+
+  @Test
+  void theRoutesRewritesApplyUpstream() throws Exception {
+    try (Http1Client app = new Http1Client(engine.listenerFor(LISTENER))) {
+      assertThat(app.get("/old/page?x=1").status()).isEqualTo(200);
+    }
+    TestUpstream served = a.requests.get() == 1 ? a : b;
+    assertThat(served.uris.peek()).isEqualTo("/new/page?x=1");
+    assertThat(served.seen.peek().get("host")).isEqualTo("reviews-v2.internal");
   }
 }
