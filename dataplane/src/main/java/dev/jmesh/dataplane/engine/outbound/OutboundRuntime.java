@@ -43,14 +43,18 @@ final class OutboundRuntime {
     this.tls = new UpstreamTls(context.identity(), provider);
     this.tcpEdges = new TcpEdges(context.self());
     this.peerMetadata = PeerMetadata.encode(context.self());
-    this.peerMetadataId = peerId(context.self());
+    String address =
+        context.settings() == null || context.settings().workloadAddress() == null
+            ? "127.0.0.1"
+            : context.settings().workloadAddress();
+    this.peerMetadataId = peerId(context.self(), address);
   }
 
-  private static String peerId(WorkloadLabels self) {
+  private static String peerId(WorkloadLabels self, String address) {
     // Istio's node ID shape: sidecar~<ip>~<pod>.<namespace>~<namespace>.svc.cluster.local
     String ns = self.namespace();
     return "sidecar~"
-        + "127.0.0.1"
+        + address
         + "~"
         + self.workload()
         + "."
