@@ -10,7 +10,6 @@ import dev.jmesh.dataplane.record.ResponseFlag;
 import dev.jmesh.dataplane.route.HashPolicy;
 import dev.jmesh.dataplane.route.Route;
 import dev.jmesh.dataplane.route.UpstreamFailure;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -21,7 +20,6 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -39,7 +37,6 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
-import java.util.ArrayDeque;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -66,7 +63,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
   private final boolean h2;
   private final Exchange x = new Exchange();
   private final RequestHeadersView view = new RequestHeadersView();
-  private final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
+  private final RequestBody body = new RequestBody();
   private ChannelHandlerContext ctx;
 
   // One request.
@@ -78,11 +75,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
   private boolean forwarding;
   private boolean grpc;
   private boolean keepAlive;
-  private boolean replayable;
   private HttpRequest head;
-  private CompositeByteBuf body;
-  private HttpHeaders trailers;
-  private long pendingBytes;
   private boolean requestComplete;
   private boolean responseComplete;
   private boolean started;
@@ -147,7 +140,6 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     active = true;
     decided = false;
     forwarding = false;
-    replayable = false;
     requestComplete = false;
     responseComplete = false;
     responseStarted = false;
@@ -158,7 +150,6 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     responseBytes = 0;
     status = 0;
     grpcStatus = -1;
-    trailers = null;
     head =
         req instanceof FullHttpRequest
             ? new DefaultHttpRequest(req.protocolVersion(), req.method(), req.uri(), req.headers())
@@ -187,7 +178,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       case FORWARD:
         forwarding = true;
         attemptOpen = true;
-        replayable = x.route().retryPolicy() != null && fitsForReplay(req);
+        body.reset(x.route().retryPolicy() != null && fitsForReplay(req));
         prepareHead();
         if (x.delayNanos() > 0) {
           delayThen(x.delayNanos(), this::maybeStart);
@@ -312,23 +303,8 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     requestBytes += part.content().readableBytes();
     if (!forwarding || responseComplete) {
       part.release();
-    } else if (replayable) {
-      if (part.content().isReadable()) {
-        if (body == null) {
-          body = ctx.alloc().compositeBuffer(64);
-        }
-        body.addComponent(true, part.content());
-      } else {
-        part.release();
-      }
-      if (last) {
-        trailers = ((LastHttpContent) part).trailingHeaders();
-      }
-    } else if (upstream != null && !waiting) {
-      upstream.writeAndFlush(part);
     } else {
-      pending.add(part);
-      pendingBytes += part.content().readableBytes();
+      body.add(part, ctx.alloc(), waiting ? null : upstream);
     }
     if (last) {
       requestComplete = true;
@@ -380,7 +356,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
         x.finish(status, grpcStatus, requestBytes, responseBytes, System.nanoTime());
       }
     }
-    releaseBody();
+    body.release();
     ctx.fireChannelInactive();
   }
 
@@ -395,10 +371,10 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       read = !rt.draining || h2;
     } else if (requestComplete) {
       read = h2;
-    } else if (!forwarding || replayable) {
+    } else if (!forwarding || body.replayable()) {
       read = true;
     } else if (upstream == null || waiting) {
-      read = pendingBytes < PENDING_HIGH_WATER;
+      read = body.pendingBytes() < PENDING_HIGH_WATER;
     } else {
       read = upstream.isWritable();
     }
@@ -428,7 +404,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
   }
 
   private void maybeStart() {
-    if (replayable && !requestComplete) {
+    if (body.replayable() && !requestComplete) {
       return; // the body is kept whole first, to replay it on a retry
     }
     startAttempt();
@@ -503,23 +479,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     c.config().setAutoRead(true);
     x.record().upstreamStarted(System.nanoTime());
     c.write(head);
-    if (replayable) {
-      HttpHeaders t = trailers == null ? EmptyHttpHeaders.INSTANCE : trailers;
-      if (body == null || !body.isReadable()) {
-        c.write(
-            t.isEmpty()
-                ? LastHttpContent.EMPTY_LAST_CONTENT
-                : new DefaultLastHttpContent(ctx.alloc().buffer(0, 0), t));
-      } else {
-        c.write(new DefaultLastHttpContent(body.retainedDuplicate(), t));
-      }
-    } else {
-      HttpContent p;
-      while ((p = pending.poll()) != null) {
-        c.write(p);
-      }
-      pendingBytes = 0;
-    }
+    body.writeTo(c, ctx.alloc());
     c.flush();
     updateDownstreamRead();
   }
@@ -555,7 +515,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       return false;
     }
     boolean retry;
-    if (replayable) {
+    if (body.replayable()) {
       retry = x.attemptEnded(status, grpcStatus, failure);
     } else {
       // A streamed body cannot be sent again: end the attempt as the last one.
@@ -780,7 +740,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       endRequest();
     } else {
       forwarding = false; // the rest of the request body is read and dropped
-      releasePending();
+      body.dropPending();
       updateDownstreamRead();
     }
   }
@@ -792,7 +752,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     if (responseComplete || !active) {
       return;
     }
-    if (!responseStarted && reused && replayable) {
+    if (!responseStarted && reused && body.replayable()) {
       // A keep-alive connection the host closed as it was reused: not the host's failure, and
       // nothing of the request was processed; send it again on a new connection.
       cancel(perTry);
@@ -871,7 +831,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     cancelTimers();
     discardUpstream();
     forwarding = false;
-    releasePending();
+    body.dropPending();
     if (!h2 && !keepAlive) {
       r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     }
@@ -897,8 +857,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
   private void endRequest() {
     active = false;
     head = null;
-    trailers = null;
-    releaseBody();
+    body.release();
     if (!h2 && rt.draining && ctx.channel().isActive()) {
       if (lastWrite != null) {
         lastWrite.addListener(ChannelFutureListener.CLOSE);
@@ -908,22 +867,6 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       return;
     }
     updateDownstreamRead();
-  }
-
-  private void releaseBody() {
-    if (body != null) {
-      body.release();
-      body = null;
-    }
-    releasePending();
-  }
-
-  private void releasePending() {
-    HttpContent p;
-    while ((p = pending.poll()) != null) {
-      p.release();
-    }
-    pendingBytes = 0;
   }
 
   private void cancelTimers() {
