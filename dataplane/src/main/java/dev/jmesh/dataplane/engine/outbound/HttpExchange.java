@@ -7,7 +7,6 @@ import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.outbound.Exchange;
 import dev.jmesh.dataplane.record.RequestProtocol;
 import dev.jmesh.dataplane.record.ResponseFlag;
-import dev.jmesh.dataplane.route.HashPolicy;
 import dev.jmesh.dataplane.route.Route;
 import dev.jmesh.dataplane.route.UpstreamFailure;
 import io.netty.channel.Channel;
@@ -623,7 +622,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       }
       String g = ((LastHttpContent) c).trailingHeaders().get("grpc-status");
       if (g != null) {
-        grpcStatus = parseGrpcStatus(g);
+        grpcStatus = ResponseHeads.grpcStatus(g);
       }
       // Recorded before the application can see the end: its next look at the metrics finds it.
       recordEnd();
@@ -644,7 +643,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       r.headers().remove(PeerMetadata.HEADER).remove(PeerMetadata.ID_HEADER);
       return true;
     }
-    int g = parseGrpcStatus(r.headers().get("grpc-status"));
+    int g = ResponseHeads.grpcStatus(r.headers().get("grpc-status"));
     cancel(perTry);
     perTry = null;
     if (attemptEnded(code, g, UpstreamFailure.NONE)) {
@@ -654,59 +653,17 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     }
     status = code;
     grpcStatus = g;
-    HttpHeaders h = r.headers();
-    h.remove(PeerMetadata.HEADER).remove(PeerMetadata.ID_HEADER).remove("x-http2-stream-id");
-    HeaderEdits.apply(x.responseHeaders(), h);
-    HashPolicy cookie = x.hash().generatedCookie();
-    if (cookie != null) {
-      // Envoy's generated hash cookie, so the application's next requests stick to this host.
-      h.add(HttpHeaderNames.SET_COOKIE, setCookie(cookie, x.hash().generatedCookieValue()));
-    }
+    ResponseHeads.forApplication(r, x);
     upstreamKeepAlive = h2 || HttpUtil.isKeepAlive(r);
     if (!h2) {
       if (code == 101) {
         upgrade(r);
         return false;
       }
-      h.remove(HttpHeaderNames.KEEP_ALIVE);
-      h.remove(HttpHeaderNames.CONNECTION);
-      if (!keepAlive) {
-        h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-      }
-      if (!(r instanceof FullHttpResponse)
-          && !HttpUtil.isContentLengthSet(r)
-          && !HttpUtil.isTransferEncodingChunked(r)
-          && code != 204
-          && code != 304
-          && !head.method().name().equals("HEAD")) {
-        // Read-until-close upstream: chunk it, so the application's connection stays reusable.
-        HttpUtil.setTransferEncodingChunked(r, true);
-      }
+      ResponseHeads.forHttp1(r, keepAlive, head.method());
     }
     responseStarted = true;
     return true;
-  }
-
-  private static String setCookie(HashPolicy cookie, String value) {
-    StringBuilder b = new StringBuilder(cookie.name()).append("=\"").append(value).append('"');
-    if (cookie.cookieTtlNanos() > 0) {
-      b.append("; Max-Age=").append(TimeUnit.NANOSECONDS.toSeconds(cookie.cookieTtlNanos()));
-    }
-    if (!cookie.cookiePath().isEmpty()) {
-      b.append("; Path=").append(cookie.cookiePath());
-    }
-    return b.append("; HttpOnly").toString();
-  }
-
-  private static int parseGrpcStatus(String s) {
-    if (s == null) {
-      return -1;
-    }
-    try {
-      return Integer.parseInt(s.trim());
-    } catch (NumberFormatException e) {
-      return -1;
-    }
   }
 
   private void recordEnd() {
