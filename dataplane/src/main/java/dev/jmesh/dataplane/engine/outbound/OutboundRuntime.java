@@ -12,6 +12,7 @@ import dev.jmesh.dataplane.record.WorkloadLabels;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.netty.channel.EventLoop;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 
 /** What every outbound connection of one engine shares; immutable but for the per-loop pools. */
 final class OutboundRuntime {
@@ -97,6 +98,13 @@ final class OutboundRuntime {
   }
 
   void closePools() {
-    pools.forEach((loop, pool) -> loop.execute(pool::closeAll));
+    pools.forEach(
+        (loop, pool) -> {
+          try {
+            loop.execute(pool::closeAll);
+          } catch (RejectedExecutionException e) {
+            // The loops are already shut down, and their connections with them.
+          }
+        });
   }
 }
