@@ -7,8 +7,8 @@ import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.outbound.Exchange;
 import dev.jmesh.dataplane.record.RequestProtocol;
 import dev.jmesh.dataplane.record.ResponseFlag;
+import dev.jmesh.dataplane.route.Route;
 import dev.jmesh.dataplane.route.UpstreamFailure;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -19,7 +19,6 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -37,7 +36,6 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
-import java.util.ArrayDeque;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -64,7 +62,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
   private final boolean h2;
   private final Exchange x = new Exchange();
   private final RequestHeadersView view = new RequestHeadersView();
-  private final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
+  private final RequestBody body = new RequestBody();
   private ChannelHandlerContext ctx;
 
   // One request.
@@ -76,11 +74,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
   private boolean forwarding;
   private boolean grpc;
   private boolean keepAlive;
-  private boolean replayable;
   private HttpRequest head;
-  private CompositeByteBuf body;
-  private HttpHeaders trailers;
-  private long pendingBytes;
   private boolean requestComplete;
   private boolean responseComplete;
   private boolean started;
@@ -99,6 +93,13 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
   private UpstreamStream upstreamHandler;
   private UpstreamPool.Key key;
   private boolean responseStarted;
+
+  /** The attempt went out on a pooled keep-alive connection, which the host may have closed. */
+  private boolean reused;
+
+  /** The next try must open a new connection (the pooled one was found dead). */
+  private boolean fresh;
+
   private boolean upstreamKeepAlive;
   private boolean informational;
   private ScheduledFuture<?> perTry;
@@ -138,7 +139,6 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     active = true;
     decided = false;
     forwarding = false;
-    replayable = false;
     requestComplete = false;
     responseComplete = false;
     responseStarted = false;
@@ -149,7 +149,6 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     responseBytes = 0;
     status = 0;
     grpcStatus = -1;
-    trailers = null;
     head =
         req instanceof FullHttpRequest
             ? new DefaultHttpRequest(req.protocolVersion(), req.method(), req.uri(), req.headers())
@@ -178,7 +177,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       case FORWARD:
         forwarding = true;
         attemptOpen = true;
-        replayable = x.route().retryPolicy() != null && fitsForReplay(req);
+        body.reset(x.route().retryPolicy() != null && fitsForReplay(req));
         prepareHead();
         if (x.delayNanos() > 0) {
           delayThen(x.delayNanos(), this::maybeStart);
@@ -265,6 +264,14 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
   /** The upstream request: the route's header changes, peer metadata, the original authority. */
   private void prepareHead() {
     HttpHeaders h = head.headers();
+    Route route = x.route();
+    if (route.pathRewrite() != null) {
+      head.setUri(route.pathRewrite().rewrite(head.uri()));
+    }
+    if (route.hostRewrite() != null) {
+      // An explicit host_rewrite_literal; otherwise the application's authority goes on as is.
+      h.set(HttpHeaderNames.HOST, route.hostRewrite());
+    }
     HeaderEdits.apply(x.requestHeaders(), h);
     h.set(PeerMetadata.HEADER, rt.peerMetadata);
     h.set(PeerMetadata.ID_HEADER, rt.peerMetadataId);
@@ -295,23 +302,8 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     requestBytes += part.content().readableBytes();
     if (!forwarding || responseComplete) {
       part.release();
-    } else if (replayable) {
-      if (part.content().isReadable()) {
-        if (body == null) {
-          body = ctx.alloc().compositeBuffer(64);
-        }
-        body.addComponent(true, part.content());
-      } else {
-        part.release();
-      }
-      if (last) {
-        trailers = ((LastHttpContent) part).trailingHeaders();
-      }
-    } else if (upstream != null && !waiting) {
-      upstream.writeAndFlush(part);
     } else {
-      pending.add(part);
-      pendingBytes += part.content().readableBytes();
+      body.add(part, ctx.alloc(), waiting ? null : upstream);
     }
     if (last) {
       requestComplete = true;
@@ -363,7 +355,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
         x.finish(status, grpcStatus, requestBytes, responseBytes, System.nanoTime());
       }
     }
-    releaseBody();
+    body.release();
     ctx.fireChannelInactive();
   }
 
@@ -378,10 +370,10 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       read = !rt.draining || h2;
     } else if (requestComplete) {
       read = h2;
-    } else if (!forwarding || replayable) {
+    } else if (!forwarding || body.replayable()) {
       read = true;
     } else if (upstream == null || waiting) {
-      read = pendingBytes < PENDING_HIGH_WATER;
+      read = body.pendingBytes() < PENDING_HIGH_WATER;
     } else {
       read = upstream.isWritable();
     }
@@ -411,7 +403,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
   }
 
   private void maybeStart() {
-    if (replayable && !requestComplete) {
+    if (body.replayable() && !requestComplete) {
       return; // the body is kept whole first, to replay it on a retry
     }
     startAttempt();
@@ -423,6 +415,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     UpstreamCluster cluster = x.cluster();
     int seq = ++attemptSeq;
     responseStarted = false;
+    reused = false;
     informational = false;
     if (overall == null && x.timeoutNanos() > 0) {
       overall =
@@ -450,8 +443,10 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     if (OutboundRuntime.upstreamHttp2(cluster, h2)) {
       pool.openStream(key, connectMillis).addListener(f -> connected(seq, f));
     } else {
-      Channel idle = pool.pollIdle(key);
+      Channel idle = fresh ? null : pool.pollIdle(key);
+      fresh = false;
       if (idle != null) {
+        reused = true;
         attach(seq, idle);
       } else {
         pool.connectHttp1(key, connectMillis).addListener(f -> connected(seq, f));
@@ -483,23 +478,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     c.config().setAutoRead(true);
     x.record().upstreamStarted(System.nanoTime());
     c.write(head);
-    if (replayable) {
-      HttpHeaders t = trailers == null ? EmptyHttpHeaders.INSTANCE : trailers;
-      if (body == null || !body.isReadable()) {
-        c.write(
-            t.isEmpty()
-                ? LastHttpContent.EMPTY_LAST_CONTENT
-                : new DefaultLastHttpContent(ctx.alloc().buffer(0, 0), t));
-      } else {
-        c.write(new DefaultLastHttpContent(body.retainedDuplicate(), t));
-      }
-    } else {
-      HttpContent p;
-      while ((p = pending.poll()) != null) {
-        c.write(p);
-      }
-      pendingBytes = 0;
-    }
+    body.writeTo(c, ctx.alloc());
     c.flush();
     updateDownstreamRead();
   }
@@ -535,7 +514,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       return false;
     }
     boolean retry;
-    if (replayable) {
+    if (body.replayable()) {
       retry = x.attemptEnded(status, grpcStatus, failure);
     } else {
       // A streamed body cannot be sent again: end the attempt as the last one.
@@ -643,7 +622,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       }
       String g = ((LastHttpContent) c).trailingHeaders().get("grpc-status");
       if (g != null) {
-        grpcStatus = parseGrpcStatus(g);
+        grpcStatus = ResponseHeads.grpcStatus(g);
       }
       // Recorded before the application can see the end: its next look at the metrics finds it.
       recordEnd();
@@ -664,7 +643,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       r.headers().remove(PeerMetadata.HEADER).remove(PeerMetadata.ID_HEADER);
       return true;
     }
-    int g = parseGrpcStatus(r.headers().get("grpc-status"));
+    int g = ResponseHeads.grpcStatus(r.headers().get("grpc-status"));
     cancel(perTry);
     perTry = null;
     if (attemptEnded(code, g, UpstreamFailure.NONE)) {
@@ -674,43 +653,17 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     }
     status = code;
     grpcStatus = g;
-    HttpHeaders h = r.headers();
-    h.remove(PeerMetadata.HEADER).remove(PeerMetadata.ID_HEADER).remove("x-http2-stream-id");
-    HeaderEdits.apply(x.responseHeaders(), h);
+    ResponseHeads.forApplication(r, x);
     upstreamKeepAlive = h2 || HttpUtil.isKeepAlive(r);
     if (!h2) {
       if (code == 101) {
         upgrade(r);
         return false;
       }
-      h.remove(HttpHeaderNames.KEEP_ALIVE);
-      h.remove(HttpHeaderNames.CONNECTION);
-      if (!keepAlive) {
-        h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-      }
-      if (!(r instanceof FullHttpResponse)
-          && !HttpUtil.isContentLengthSet(r)
-          && !HttpUtil.isTransferEncodingChunked(r)
-          && code != 204
-          && code != 304
-          && !head.method().name().equals("HEAD")) {
-        // Read-until-close upstream: chunk it, so the application's connection stays reusable.
-        HttpUtil.setTransferEncodingChunked(r, true);
-      }
+      ResponseHeads.forHttp1(r, keepAlive, head.method());
     }
     responseStarted = true;
     return true;
-  }
-
-  private static int parseGrpcStatus(String s) {
-    if (s == null) {
-      return -1;
-    }
-    try {
-      return Integer.parseInt(s.trim());
-    } catch (NumberFormatException e) {
-      return -1;
-    }
   }
 
   private void recordEnd() {
@@ -744,7 +697,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       endRequest();
     } else {
       forwarding = false; // the rest of the request body is read and dropped
-      releasePending();
+      body.dropPending();
       updateDownstreamRead();
     }
   }
@@ -756,7 +709,14 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     if (responseComplete || !active) {
       return;
     }
-    if (!responseStarted) {
+    if (!responseStarted && reused && body.replayable()) {
+      // A keep-alive connection the host closed as it was reused: not the host's failure, and
+      // nothing of the request was processed; send it again on a new connection.
+      cancel(perTry);
+      perTry = null;
+      fresh = true;
+      startAttempt();
+    } else if (!responseStarted) {
       attemptFailed(attemptSeq, UpstreamFailure.RESET);
     } else {
       x.record().addFlag(ResponseFlag.UR);
@@ -828,7 +788,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     cancelTimers();
     discardUpstream();
     forwarding = false;
-    releasePending();
+    body.dropPending();
     if (!h2 && !keepAlive) {
       r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     }
@@ -854,8 +814,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
   private void endRequest() {
     active = false;
     head = null;
-    trailers = null;
-    releaseBody();
+    body.release();
     if (!h2 && rt.draining && ctx.channel().isActive()) {
       if (lastWrite != null) {
         lastWrite.addListener(ChannelFutureListener.CLOSE);
@@ -865,22 +824,6 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       return;
     }
     updateDownstreamRead();
-  }
-
-  private void releaseBody() {
-    if (body != null) {
-      body.release();
-      body = null;
-    }
-    releasePending();
-  }
-
-  private void releasePending() {
-    HttpContent p;
-    while ((p = pending.poll()) != null) {
-      p.release();
-    }
-    pendingBytes = 0;
   }
 
   private void cancelTimers() {

@@ -12,6 +12,7 @@ import dev.jmesh.dataplane.record.WorkloadLabels;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.netty.channel.EventLoop;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 
 /** What every outbound connection of one engine shares; immutable but for the per-loop pools. */
 final class OutboundRuntime {
@@ -43,14 +44,18 @@ final class OutboundRuntime {
     this.tls = new UpstreamTls(context.identity(), provider);
     this.tcpEdges = new TcpEdges(context.self());
     this.peerMetadata = PeerMetadata.encode(context.self());
-    this.peerMetadataId = peerId(context.self());
+    String address =
+        context.settings() == null || context.settings().workloadAddress() == null
+            ? "127.0.0.1"
+            : context.settings().workloadAddress();
+    this.peerMetadataId = peerId(context.self(), address);
   }
 
-  private static String peerId(WorkloadLabels self) {
+  private static String peerId(WorkloadLabels self, String address) {
     // Istio's node ID shape: sidecar~<ip>~<pod>.<namespace>~<namespace>.svc.cluster.local
     String ns = self.namespace();
     return "sidecar~"
-        + "127.0.0.1"
+        + address
         + "~"
         + self.workload()
         + "."
@@ -93,6 +98,13 @@ final class OutboundRuntime {
   }
 
   void closePools() {
-    pools.forEach((loop, pool) -> loop.execute(pool::closeAll));
+    pools.forEach(
+        (loop, pool) -> {
+          try {
+            loop.execute(pool::closeAll);
+          } catch (RejectedExecutionException e) {
+            // The loops are already shut down, and their connections with them.
+          }
+        });
   }
 }

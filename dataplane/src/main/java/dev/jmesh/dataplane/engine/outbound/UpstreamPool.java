@@ -62,17 +62,32 @@ final class UpstreamPool {
     if (!c.isActive()) {
       return;
     }
-    ArrayDeque<Channel> q = idle.computeIfAbsent(key, k -> new ArrayDeque<>());
-    q.addLast(c);
-    c.closeFuture().addListener(f -> q.remove(c));
+    idle.computeIfAbsent(key, k -> new ArrayDeque<>()).addLast(c);
   }
 
   /** A new HTTP/1.1 connection, complete when connected and (for TLS) handshaken. */
   Future<Channel> connectHttp1(Key key, int connectTimeoutMillis) {
-    return connect(
-        key,
-        connectTimeoutMillis,
-        p -> p.addLast(new HttpClientCodec(4096, 64 * 1024, 64 * 1024), new UpstreamStream()));
+    Future<Channel> ready =
+        connect(
+            key,
+            connectTimeoutMillis,
+            p -> p.addLast(new HttpClientCodec(4096, 64 * 1024, 64 * 1024), new UpstreamStream()));
+    ready.addListener(
+        f -> {
+          if (f.isSuccess()) {
+            Channel c = (Channel) f.getNow();
+            // Once per connection: a closed one leaves the idle queue (if it sits there).
+            c.closeFuture()
+                .addListener(
+                    closed -> {
+                      ArrayDeque<Channel> q = idle.get(key);
+                      if (q != null) {
+                        q.remove(c);
+                      }
+                    });
+          }
+        });
+    return ready;
   }
 
   /** A new HTTP/2 stream to {@code key}, over the loop's shared connection to it. */

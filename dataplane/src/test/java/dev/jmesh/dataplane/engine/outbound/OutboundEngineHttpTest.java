@@ -96,6 +96,13 @@ class OutboundEngineHttpTest {
                                         .setPercentage(ALL))
                                 .build()))
                     .addRoutes(
+                        route("/old/")
+                            .setRoute(
+                                RouteAction.newBuilder()
+                                    .setCluster(REVIEWS)
+                                    .setPrefixRewrite("/new/")
+                                    .setHostRewriteLiteral("reviews-v2.internal")))
+                    .addRoutes(
                         route("/slow/retry")
                             .setRoute(
                                 RouteAction.newBuilder()
@@ -288,5 +295,60 @@ class OutboundEngineHttpTest {
     assertThat(a.requests.get()).isPositive();
     assertThat(b.requests.get()).isPositive();
     assertThat(mesh.prometheus()).contains("response_code=\"504\"");
+  }
+
+  @Test
+  void theRoutesRewritesApplyUpstream() throws Exception {
+    try (Http1Client app = new Http1Client(engine.listenerFor(LISTENER))) {
+      assertThat(app.get("/old/page?x=1").status()).isEqualTo(200);
+    }
+    TestUpstream served = a.requests.get() == 1 ? a : b;
+    assertThat(served.uris.peek()).isEqualTo("/new/page?x=1");
+    assertThat(served.seen.peek().get("host")).isEqualTo("reviews-v2.internal");
+  }
+
+  @Test
+  void aGeneratedHashCookieIsSetOnTheResponse() throws Exception {
+    String sticky = "sticky.default.svc.cluster.local:9080";
+    String ring = "outbound|9080||sticky.default.svc.cluster.local";
+    try (MeshFixture m =
+        new MeshFixture()
+            .httpListener(
+                sticky,
+                RouteConfiguration.newBuilder()
+                    .setName(sticky)
+                    .addVirtualHosts(
+                        VirtualHost.newBuilder()
+                            .setName(sticky)
+                            .addDomains("*")
+                            .addRoutes(
+                                Route.newBuilder()
+                                    .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                                    .setRoute(
+                                        RouteAction.newBuilder()
+                                            .setCluster(ring)
+                                            .addHashPolicy(
+                                                RouteAction.HashPolicy.newBuilder()
+                                                    .setCookie(
+                                                        RouteAction.HashPolicy.Cookie.newBuilder()
+                                                            .setName("mesh-affinity")
+                                                            .setTtl(
+                                                                Duration.newBuilder()
+                                                                    .setSeconds(60))
+                                                            .setPath("/"))))))
+                    .build())
+            .cluster(
+                Cluster.newBuilder().setName(ring).setLbPolicy(Cluster.LbPolicy.RING_HASH),
+                a.port(),
+                b.port())) {
+      try (Http1Client app = new Http1Client(m.start().listenerFor(sticky))) {
+        Http1Client.Response r = app.get("/");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.headers().get("set-cookie"))
+            .startsWith("mesh-affinity=\"")
+            .contains("; Max-Age=60")
+            .contains("; Path=/");
+      }
+    }
   }
 }

@@ -308,4 +308,38 @@ class OutboundEngineMtlsTest {
     assertThat(m.find()).as("one series of " + metric).isFalse();
     return v;
   }
+
+  @Test
+  void aTcpUpstreamThatCannotBeReachedIsCountedWithUf() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket gone = new java.net.ServerSocket(0)) {
+      closedPort = gone.getLocalPort();
+    }
+    String nowhere = "nowhere.default.svc.cluster.local:5432";
+    String cluster = "outbound|5432||nowhere.default.svc.cluster.local";
+    try (MeshFixture mesh =
+        new MeshFixture()
+            .tcpListener(nowhere, 5432, cluster)
+            .cluster(Cluster.newBuilder().setName(cluster), closedPort)) {
+      try (Socket s = new Socket()) {
+        s.connect(mesh.start().listenerFor(nowhere), 2000);
+        s.setSoTimeout(10_000);
+        int read;
+        try {
+          read = s.getInputStream().read();
+        } catch (java.io.IOException reset) {
+          read = -1;
+        }
+        assertThat(read).isEqualTo(-1);
+      }
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () -> {
+                String text = mesh.prometheus();
+                assertThat(sample(text, "istio_tcp_connections_opened_total")).isEqualTo(1);
+                assertThat(text).contains("response_flags=\"UF\"");
+              });
+    }
+  }
 }

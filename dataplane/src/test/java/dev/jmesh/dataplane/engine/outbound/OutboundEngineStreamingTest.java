@@ -70,6 +70,24 @@ class OutboundEngineStreamingTest {
                 .addDomains("*")
                 .addRoutes(
                     Route.newBuilder()
+                        .setMatch(RouteMatch.newBuilder().setPrefix("/grpc.Unavailable/"))
+                        .setRoute(RouteAction.newBuilder().setCluster(cluster))
+                        .putTypedPerFilterConfig(
+                            "envoy.filters.http.fault",
+                            com.google.protobuf.Any.pack(
+                                io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault
+                                    .newBuilder()
+                                    .setAbort(
+                                        io.envoyproxy.envoy.extensions.filters.http.fault.v3
+                                            .FaultAbort.newBuilder()
+                                            .setGrpcStatus(14)
+                                            .setPercentage(
+                                                io.envoyproxy.envoy.type.v3.FractionalPercent
+                                                    .newBuilder()
+                                                    .setNumerator(100)))
+                                    .build())))
+                .addRoutes(
+                    Route.newBuilder()
                         .setMatch(RouteMatch.newBuilder().setPrefix("/"))
                         .setRoute(RouteAction.newBuilder().setCluster(cluster))))
         .build();
@@ -219,6 +237,27 @@ class OutboundEngineStreamingTest {
     // One HTTP/2 connection carried the three requests as streams.
     assertThat(h2Upstream.connections.get()).isEqualTo(1);
     assertThat(h2Upstream.seen.peek().get("host")).isEqualTo("reviews:9080");
+  }
+
+  @Test
+  void aGrpcAbortFaultAnswersWithTheGrpcStatus() throws Exception {
+    FullHttpRequest call =
+        new DefaultFullHttpRequest(
+            HttpVersion.HTTP_1_1,
+            HttpMethod.POST,
+            "/grpc.Unavailable/Get",
+            Unpooled.wrappedBuffer(new byte[] {0, 0, 0, 0, 0}));
+    call.headers()
+        .set(HttpHeaderNames.HOST, "grpc:7070")
+        .set(HttpHeaderNames.CONTENT_TYPE, "application/grpc");
+    Received r = h2c(engine.listenerFor(GRPC), call);
+    assertThat(r.head.status().code()).isEqualTo(200);
+    // Trailers-only: the status travels in the one HEADERS frame.
+    assertThat(r.head.headers().get("grpc-status")).isEqualTo("14");
+    assertThat(h2Upstream.requests.get()).isZero();
+    assertThat(mesh.prometheus())
+        .contains("grpc_response_status=\"14\"")
+        .contains("response_flags=\"FI\"");
   }
 
   @Test

@@ -56,6 +56,7 @@ final class TestUpstream implements AutoCloseable {
   final AtomicInteger requests = new AtomicInteger();
   final AtomicInteger connections = new AtomicInteger();
   final ConcurrentLinkedQueue<HttpHeaders> seen = new ConcurrentLinkedQueue<>();
+  final ConcurrentLinkedQueue<String> uris = new ConcurrentLinkedQueue<>();
   final ConcurrentLinkedQueue<String> peers = new ConcurrentLinkedQueue<>();
 
   /** Body bytes {@code /big} has handed to its connections so far. */
@@ -126,6 +127,7 @@ final class TestUpstream implements AutoCloseable {
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) throws Exception {
       requests.incrementAndGet();
       seen.add(req.headers().copy());
+      uris.add(req.uri());
       SslHandler ssl = connection.pipeline().get(SslHandler.class);
       if (ssl != null) {
         X509Certificate peer = (X509Certificate) ssl.engine().getSession().getPeerCertificates()[0];

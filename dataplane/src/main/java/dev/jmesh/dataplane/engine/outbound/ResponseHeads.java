@@ -1,0 +1,79 @@
+package dev.jmesh.dataplane.engine.outbound;
+
+import dev.jmesh.dataplane.engine.PeerMetadata;
+import dev.jmesh.dataplane.outbound.Exchange;
+import dev.jmesh.dataplane.route.HashPolicy;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import java.util.concurrent.TimeUnit;
+
+/** How an upstream response head is shaped before the application sees it. */
+final class ResponseHeads {
+
+  private ResponseHeads() {}
+
+  /**
+   * The mesh's part: the callee's peer metadata is the engine's, not the application's; the route's
+   * response header changes; Envoy's generated hash cookie, so the application's next requests
+   * stick to the host.
+   */
+  static void forApplication(HttpResponse r, Exchange x) {
+    HttpHeaders h = r.headers();
+    h.remove(PeerMetadata.HEADER).remove(PeerMetadata.ID_HEADER).remove("x-http2-stream-id");
+    HeaderEdits.apply(x.responseHeaders(), h);
+    HashPolicy cookie = x.hash().generatedCookie();
+    if (cookie != null) {
+      h.add(HttpHeaderNames.SET_COOKIE, setCookie(cookie, x.hash().generatedCookieValue()));
+    }
+  }
+
+  /**
+   * For an HTTP/1.1 application: its own connection's keep-alive, and chunking for a response the
+   * upstream delimits by closing, so the application's connection stays reusable.
+   */
+  static void forHttp1(HttpResponse r, boolean keepAlive, HttpMethod method) {
+    HttpHeaders h = r.headers();
+    h.remove(HttpHeaderNames.KEEP_ALIVE);
+    h.remove(HttpHeaderNames.CONNECTION);
+    if (!keepAlive) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    int code = r.status().code();
+    if (!(r instanceof FullHttpResponse)
+        && !HttpUtil.isContentLengthSet(r)
+        && !HttpUtil.isTransferEncodingChunked(r)
+        && code != 204
+        && code != 304
+        && !HttpMethod.HEAD.equals(method)) {
+      HttpUtil.setTransferEncodingChunked(r, true);
+    }
+  }
+
+  static String setCookie(HashPolicy cookie, String value) {
+    StringBuilder b = new StringBuilder(cookie.name()).append("=\"").append(value).append('"');
+    if (cookie.cookieTtlNanos() > 0) {
+      b.append("; Max-Age=").append(TimeUnit.NANOSECONDS.toSeconds(cookie.cookieTtlNanos()));
+    }
+    if (!cookie.cookiePath().isEmpty()) {
+      b.append("; Path=").append(cookie.cookiePath());
+    }
+    return b.append("; HttpOnly").toString();
+  }
+
+  /** A {@code grpc-status} value, -1 when absent or not a number. */
+  static int grpcStatus(String s) {
+    if (s == null) {
+      return -1;
+    }
+    try {
+      return Integer.parseInt(s.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+}
