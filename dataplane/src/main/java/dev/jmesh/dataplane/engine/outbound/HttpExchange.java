@@ -218,7 +218,6 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       case PASSTHROUGH:
         // The application addressed the mesh destination itself; there is no other address.
         beginLocal();
-        x.record().addFlag(ResponseFlag.NR);
         reply(502, "passthrough is not supported by the outbound engine", -1);
         break;
       default:
@@ -776,8 +775,10 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
   /** Answers locally with {@code code} (a gRPC request gets it as a gRPC status). */
   private void reply(int code, String text, int grpcOverride) {
     waiting = false;
-    FullHttpResponse r = LocalReply.http(ctx.alloc(), code, text, grpc, grpcOverride);
-    if (grpc) {
+    // A gRPC-status abort answers in gRPC's form even when the request did not look like gRPC.
+    boolean asGrpc = grpc || (code == 0 && grpcOverride >= 0);
+    FullHttpResponse r = LocalReply.http(ctx.alloc(), code, text, asGrpc, grpcOverride);
+    if (asGrpc) {
       send(r, 200, Integer.parseInt(r.headers().get("grpc-status")));
     } else {
       send(r, code, -1);

@@ -4,11 +4,13 @@ import dev.jmesh.dataplane.cluster.Host;
 import dev.jmesh.dataplane.cluster.LocalFailure;
 import dev.jmesh.dataplane.cluster.UpstreamCluster;
 import dev.jmesh.dataplane.config.TcpProxyListener;
+import dev.jmesh.dataplane.engine.ClientHello;
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.record.ResponseFlag;
 import dev.jmesh.dataplane.stats.IstioMetrics;
 import dev.jmesh.dataplane.stats.TcpSeries;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -34,6 +36,11 @@ final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
   private final String destination;
   private boolean started;
 
+  /** The ClientHello read so far, when chains are chosen by SNI; sent upstream first. */
+  private ByteBuf hello;
+
+  private TcpProxyListener listener;
+
   TcpProxyConnection(OutboundRuntime rt, String destination) {
     this.rt = rt;
     this.destination = destination;
@@ -53,8 +60,31 @@ final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    // Nothing is read before the upstream is there; stray bytes are not ours to keep.
-    ReferenceCountUtil.release(msg);
+    if (listener == null || !(msg instanceof ByteBuf in)) {
+      // Nothing else is read before the upstream is there.
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    hello = hello == null ? in : ctx.alloc().compositeBuffer().addComponents(true, hello, in);
+    int n = Math.min(hello.readableBytes(), ClientHello.MAX_RECORD);
+    byte[] bytes = new byte[n];
+    hello.getBytes(hello.readerIndex(), bytes);
+    ClientHello.Result r = ClientHello.parse(bytes, 0, n);
+    if (r.status() == ClientHello.Status.NEED_MORE && n < ClientHello.MAX_RECORD) {
+      ctx.read();
+      return;
+    }
+    TcpProxyListener l = listener;
+    listener = null;
+    route(ctx, l.route(r.status() == ClientHello.Status.OK ? r.serverName() : null));
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    if (hello != null) {
+      hello.release();
+      hello = null;
+    }
   }
 
   private void start(ChannelHandlerContext ctx) {
@@ -62,8 +92,23 @@ final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     started = true;
-    TcpProxyListener listener = rt.snapshot().tcpListener(destination);
-    TcpProxyListener.TcpRoute route = listener == null ? null : listener.route(null);
+    TcpProxyListener l = rt.snapshot().tcpListener(destination);
+    if (l == null) {
+      ctx.close();
+      return;
+    }
+    for (TcpProxyListener.TcpRoute chain : l.chains()) {
+      if (!chain.serverNames().isEmpty()) {
+        // Chains by SNI (a TLS service the application speaks TLS to): read its ClientHello.
+        listener = l;
+        ctx.read();
+        return;
+      }
+    }
+    route(ctx, l.route(null));
+  }
+
+  private void route(ChannelHandlerContext ctx, TcpProxyListener.TcpRoute route) {
     if (route == null) {
       ctx.close();
       return;
@@ -176,6 +221,14 @@ final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
     TcpSeries series =
         metrics == null ? null : metrics.tcpOpened(rt.tcpEdges.series(cluster, metrics), 0);
     Relay.Counter counter = series == null ? null : new Bytes(series);
+    if (hello != null) {
+      ByteBuf first = hello;
+      hello = null;
+      if (counter != null) {
+        counter.moved(false, first.readableBytes());
+      }
+      up.writeAndFlush(first);
+    }
     up.pipeline().addLast(new Relay(down, counter, true));
     ctx.pipeline().replace(this, "relay", new Relay(up, counter, false));
     up.config().setAutoRead(true);

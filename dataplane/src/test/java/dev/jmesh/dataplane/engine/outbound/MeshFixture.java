@@ -105,6 +105,42 @@ final class MeshFixture implements AutoCloseable {
     return this;
   }
 
+  /** A TCP listener for a TLS service whose chains are chosen by SNI, as Istio builds them. */
+  MeshFixture tcpSniListener(String name, int port, String sni, String cluster, String fallback) {
+    listeners.add(
+        Listener.newBuilder()
+            .setName(name)
+            .setAddress(
+                Address.newBuilder()
+                    .setSocketAddress(
+                        SocketAddress.newBuilder().setAddress("10.9.0.2").setPortValue(port)))
+            .addListenerFilters(
+                io.envoyproxy.envoy.config.listener.v3.ListenerFilter.newBuilder()
+                    .setName("envoy.filters.listener.tls_inspector")
+                    .setTypedConfig(
+                        Any.pack(
+                            io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3
+                                .TlsInspector.getDefaultInstance())))
+            .addFilterChains(
+                tcpChain(cluster)
+                    .setFilterChainMatch(
+                        io.envoyproxy.envoy.config.listener.v3.FilterChainMatch.newBuilder()
+                            .addServerNames(sni)))
+            .addFilterChains(tcpChain(fallback))
+            .build());
+    return this;
+  }
+
+  private static FilterChain.Builder tcpChain(String cluster) {
+    return FilterChain.newBuilder()
+        .addFilters(
+            Filter.newBuilder()
+                .setName("envoy.filters.network.tcp_proxy")
+                .setTypedConfig(
+                    Any.pack(
+                        TcpProxy.newBuilder().setStatPrefix("tcp").setCluster(cluster).build())));
+  }
+
   /** An EDS cluster of loopback endpoints on {@code ports}. */
   MeshFixture cluster(Cluster.Builder cluster, int... ports) {
     return cluster(cluster, java.util.Set.of(), ports);

@@ -96,6 +96,14 @@ class OutboundEngineHttpTest {
                                         .setPercentage(ALL))
                                 .build()))
                     .addRoutes(
+                        route("/stale/")
+                            .setRoute(
+                                RouteAction.newBuilder()
+                                    .setCluster(REVIEWS)
+                                    // Retries only a 409: a reset is not the policy's to retry.
+                                    .setRetryPolicy(
+                                        RetryPolicy.newBuilder().setRetryOn("retriable-4xx"))))
+                    .addRoutes(
                         route("/old/")
                             .setRoute(
                                 RouteAction.newBuilder()
@@ -350,5 +358,19 @@ class OutboundEngineHttpTest {
             .contains("; Path=/");
       }
     }
+  }
+
+  @Test
+  void aPooledConnectionTheHostDroppedIsReplacedTransparently() throws Exception {
+    a.oneRequestPerConnection = true;
+    b.oneRequestPerConnection = true;
+    try (Http1Client app = new Http1Client(engine.listenerFor(LISTENER))) {
+      for (int i = 0; i < 4; i++) {
+        assertThat(app.get("/stale/" + i).status()).isEqualTo(200);
+      }
+    }
+    assertThat(a.requests.get() + b.requests.get()).isEqualTo(4);
+    assertThat(a.connections.get() + b.connections.get()).isEqualTo(4);
+    assertThat(mesh.prometheus()).doesNotContain("response_code=\"503\"");
   }
 }

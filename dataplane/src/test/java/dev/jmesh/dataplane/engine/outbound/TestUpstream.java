@@ -63,6 +63,10 @@ final class TestUpstream implements AutoCloseable {
   final AtomicLong produced = new AtomicLong();
 
   volatile boolean failAll;
+
+  /** Answer one request per connection and drop the connection at the next, unanswered. */
+  volatile boolean oneRequestPerConnection;
+
   private final EventLoopGroup group =
       new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Channel server;
@@ -118,6 +122,7 @@ final class TestUpstream implements AutoCloseable {
 
   private final class Service extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final Channel connection;
+    private int served;
 
     Service(Channel connection) {
       this.connection = connection;
@@ -125,6 +130,10 @@ final class TestUpstream implements AutoCloseable {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) throws Exception {
+      if (oneRequestPerConnection && served++ > 0) {
+        connection.close();
+        return;
+      }
       requests.incrementAndGet();
       seen.add(req.headers().copy());
       uris.add(req.uri());
