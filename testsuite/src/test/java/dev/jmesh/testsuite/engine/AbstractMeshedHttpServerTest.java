@@ -140,8 +140,9 @@ abstract class AbstractMeshedHttpServerTest extends AbstractMeshedServerTest {
               - source:
                   requestPrincipals: ["https://issuer.example/alice"]
             """));
-    await().until(() -> get("/hello", "x-jwt:" + jwt.valid()).status() == 200);
-    assertThat(get("/hello").status()).as("no token: no request principal").isEqualTo(403);
+    // No token, no request principal: refused once the policy is in force.
+    await().until(() -> get("/hello").status() == 403);
+    assertThat(get("/hello", "x-jwt:" + jwt.valid()).status()).isEqualTo(200);
     assertThat(get("/hello", "x-jwt:" + jwt.forged()).status()).isEqualTo(401);
     assertThat(get("/hello", "x-jwt:" + jwt.expired()).status()).isEqualTo(401);
   }

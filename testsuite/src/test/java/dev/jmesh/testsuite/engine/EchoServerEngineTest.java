@@ -88,7 +88,15 @@ class EchoServerEngineTest extends AbstractMeshedServerTest {
   }
 
   private double tcp(dev.jmesh.testing.MeshedJvm jvm, String metric, String reporter) {
-    return jvm.findMetric(metric, "reporter", reporter, "destination_service_name", service())
-        .orElse(0.0);
+    // The server also counts the plaintext peers of other tests: only the meshed client's.
+    return reporter.equals("destination")
+        ? jvm.findMetric(
+                metric,
+                "reporter", reporter,
+                "destination_service_name", service(),
+                "source_principal", CLIENT_PRINCIPAL)
+            .orElse(0.0)
+        : jvm.findMetric(metric, "reporter", reporter, "destination_service_name", service())
+            .orElse(0.0);
   }
 }

@@ -3,9 +3,9 @@ package dev.jmesh.testsuite.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -53,20 +53,35 @@ class GrpcServerEngineTest extends AbstractMeshedServerTest {
     return "echo:" + MARKER;
   }
 
-  /** The h2c preface and an empty SETTINGS frame; an HTTP/2 server answers with its SETTINGS. */
+  /**
+   * A unary call by curl, HTTP/2 with prior knowledge: one gRPC frame, answered 200 by the
+   * application, 403 by policy, not at all when the port wants TLS.
+   */
   @Override
   boolean plaintextAnswered(int port) throws IOException {
-    try (Socket s = connect(port)) {
-      OutputStream out = s.getOutputStream();
-      out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-      out.write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0});
-      out.flush();
-      InputStream in = s.getInputStream();
-      byte[] header = in.readNBytes(9);
-      return header.length == 9 && header[3] == 4;
-    } catch (IOException e) {
-      return false;
+    Path frame = Files.createTempFile(work, "grpc", ".bin");
+    byte[] text = "plain".getBytes(StandardCharsets.UTF_8);
+    byte[] message = new byte[5 + text.length];
+    message[4] = (byte) text.length;
+    System.arraycopy(text, 0, message, 5, text.length);
+    Files.write(frame, message);
+    Process curl =
+        new ProcessBuilder(
+                "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-m", "10",
+                "--http2-prior-knowledge",
+                "-H", "content-type: application/grpc",
+                "-H", "te: trailers",
+                "--data-binary", "@" + frame,
+                "http://127.0.0.1:" + port + "/mesh.Echo/Echo")
+            .redirectErrorStream(true)
+            .start();
+    String code = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    try {
+      curl.waitFor(20, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
+    return code.equals("200");
   }
 
   @Test

@@ -81,7 +81,8 @@ public final class ClientApp {
         Map.entry("grpc-bidi", GrpcCommands::bidi),
         Map.entry("tcp", SocketCommands::echo),
         Map.entry("tcp-greeting", SocketCommands::greeting),
-        Map.entry("resolve", SocketCommands::resolve));
+        Map.entry("resolve", SocketCommands::resolve),
+        Map.entry("load", LoadCommand::run));
   }
 
   private static Throwable unwrap(Throwable failure) {
