@@ -28,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The real control-plane.jar and an application with mesh.jar: the agent's xDS client, running
  * on the relocated gRPC and protobuf inside mesh.jar, opens an ADS stream, announces its node and
- * applies all of bookinfo's configuration; what it cannot apply (RBAC, until the engine enforces
- * it) it NACKs by name, and the control plane records that.
+ * applies all of bookinfo's configuration; what it cannot apply (a rate limit with one bucket per
+ * connection) it NACKs by name, and the control plane records that.
  */
 // The last test breaks the configuration on purpose; the others need it whole.
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -108,22 +108,37 @@ class ControlPlaneConnectionTest {
   @Order(3)
   void aResourceTheDataPathCannotApplyIsNackedByNameAndTheControlPlaneShowsIt()
       throws Exception {
-    // An AuthorizationPolicy puts RBAC on the inbound listeners; the data path does not enforce
-    // RBAC yet, so it must refuse those listeners by name rather than pretend.
-    Files.writeString(configDir.resolve("deny.yaml"), String.join("\n",
-        "apiVersion: security.istio.io/v1",
-        "kind: AuthorizationPolicy",
-        "metadata: {name: deny-all, namespace: default}",
-        "spec: {action: DENY, rules: [{from: [{source: {namespaces: [\"evil\"]}}]}]}",
+    // A rate limit with one bucket per downstream connection: the control plane passes Envoy's
+    // filter on, the data path keeps one bucket per chain, so it must refuse that listener by
+    // name rather than pretend.
+    Files.writeString(configDir.resolve("ratelimit.yaml"), String.join("\n",
+        "apiVersion: networking.istio.io/v1alpha3",
+        "kind: EnvoyFilter",
+        "metadata: {name: per-connection, namespace: default}",
+        "spec:",
+        "  configPatches:",
+        "  - applyTo: HTTP_FILTER",
+        "    match:",
+        "      context: SIDECAR_INBOUND",
+        "      listener: {filterChain: {filter: {name: envoy.filters.network.http_connection_manager}}}",
+        "    patch:",
+        "      operation: INSERT_BEFORE",
+        "      value:",
+        "        name: envoy.filters.http.local_ratelimit",
+        "        typed_config:",
+        "          \"@type\": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
+        "          stat_prefix: per_connection",
+        "          token_bucket: {max_tokens: 5, tokens_per_fill: 5, fill_interval: 1s}",
+        "          local_rate_limit_per_downstream_connection: true",
         ""));
     Pattern rejected = Pattern.compile("\"lastRejection\": \"(LDS resource '[^']+': [^\"]+)\"");
     Awaitility.await().atMost(Timeouts.WORK)
         .until(() -> rejected.matcher(app.httpGet("config_dump").body()).find());
     Matcher rejection = rejected.matcher(app.httpGet("config_dump").body());
     assertThat(rejection.find()).isTrue();
-    assertThat(rejection.group(1)).contains("envoy.filters.http.rbac");
+    assertThat(rejection.group(1)).contains("local_rate_limit_per_downstream_connection");
     Awaitility.await().atMost(Timeouts.WORK)
-        .until(() -> syncz().contains("envoy.filters.http.rbac"));
+        .until(() -> syncz().contains("local_rate_limit_per_downstream_connection"));
   }
 
   private static String syncz() throws IOException, InterruptedException {
