@@ -3,6 +3,7 @@ package dev.jmesh.testsuite.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jmesh.testing.ForkedJvms;
+import dev.jmesh.testing.Jdk;
 import dev.jmesh.testing.MeshedJvm;
 import java.io.File;
 import java.io.IOException;
@@ -80,6 +81,11 @@ abstract class AbstractMeshedServerTest {
   /** Bytes of the call that must never cross the network in the clear under mTLS. */
   abstract String plaintextMarker();
 
+  /** The JDK the server and client JVMs run on. */
+  Jdk jdk() {
+    return Jdk.JDK17;
+  }
+
   /** Extra settings or flags of the server JVM. */
   MeshedJvm.Builder serverOptions(MeshedJvm.Builder server) {
     return server;
@@ -113,6 +119,7 @@ abstract class AbstractMeshedServerTest {
         jvms.start(
             serverOptions(
                 MeshedJvm.java(service())
+                    .jdk(jdk())
                     .testApp("mesh-servers-app")
                     .args(kind(), "127.0.0.1", Integer.toString(port))
                     .withAgent()
@@ -126,6 +133,7 @@ abstract class AbstractMeshedServerTest {
         new ClientDriver(
             jvms.start(
                 MeshedJvm.java("client")
+                    .jdk(jdk())
                     .testApp("mesh-client-app")
                     .withAgent()
                     .env("MESH_CONTROL_PLANE", controlPlane.address())
