@@ -1,21 +1,21 @@
 package dev.jmesh.dataplane;
 
-import dev.jmesh.dataplane.capture.MeshCapture;
-import java.net.InetAddress;
-import java.net.StandardSocketOptions;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import dev.jmesh.bootstrap.MeshBridge;
+import dev.jmesh.dataplane.capture.MeshCapture;
 import dev.jmesh.dataplane.settings.Cidr;
 import dev.jmesh.dataplane.settings.MeshSettings;
 import dev.jmesh.dataplane.stats.ConnectionStats;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The data path of one workload, as the hooks see it. For now it observes: it counts every

@@ -24,10 +24,11 @@ import java.util.function.Supplier;
  *       before DNS is asked, as Istio's DNS proxy answers; other names resolve as before.
  *   <li><b>Outbound</b>: a connection to a service's virtual address or to one of its endpoints
  *       goes to the engine's listener for that service port; with REGISTRY_ONLY, a connection to
- *       anything else but 127.0.0.1 (which Istio's capture leaves alone too) goes to the black hole.
- *   <li><b>Inbound</b>: a server binding a port moves to a hidden loopback port and the engine takes
- *       the port it asked for, unless the port is 0, excluded, or a JMX/RMI port; the server still
- *       reports the address it asked for, and only the engine may connect to the hidden port.
+ *       anything else but 127.0.0.1 (which Istio's capture leaves alone too) goes to the black
+ *       hole.
+ *   <li><b>Inbound</b>: a server binding a port moves to a hidden loopback port and the engine
+ *       takes the port it asked for, unless the port is 0, excluded, or a JMX/RMI port; the server
+ *       still reports the address it asked for, and only the engine may connect to the hidden port.
  * </ul>
  *
  * The first decision that needs config waits for it (bounded), so an application starting faster
@@ -113,7 +114,9 @@ public final class MeshCapture {
     return outbound.listenerFor(listener != null ? listener : MeshDestinations.BLACK_HOLE);
   }
 
-  /** Istio's capture leaves 127.0.0.1 alone: local sidecars, databases and agents stay reachable. */
+  /**
+   * Istio's capture leaves 127.0.0.1 alone: local sidecars, databases and agents stay reachable.
+   */
   private static boolean blockable(InetAddress address) {
     if (!address.isLoopbackAddress()) {
       return true;

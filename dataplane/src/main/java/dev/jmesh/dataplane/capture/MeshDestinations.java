@@ -22,12 +22,16 @@ final class MeshDestinations {
   private static final String KUBERNETES_SUFFIX = ".svc.cluster.local";
 
   private final MeshSnapshot snapshot;
+
   /** Every name a service answers to, in the workload's own namespace first, to its FQDN. */
   private final Map<String, String> names;
+
   /** {@code host:port} of each outbound listener (HTTP and TCP) to its name. */
   private final Map<String, String> listeners;
+
   /** {@code ip:port} of each endpoint of a service's cluster to that service's listener. */
   private final Map<String, String> endpoints;
+
   private final boolean registryOnly;
 
   private MeshDestinations(
@@ -52,8 +56,7 @@ final class MeshDestinations {
     for (TcpProxyListener t : snapshot.tcpListeners()) {
       if (t.name().equals("virtualOutbound")) {
         TcpProxyListener.TcpRoute fallback = t.route(null);
-        registryOnly =
-            fallback != null && fallback.clusters().clusters().contains(BLACK_HOLE);
+        registryOnly = fallback != null && fallback.clusters().clusters().contains(BLACK_HOLE);
       } else {
         listeners.put(t.name(), t.name());
       }
@@ -123,8 +126,8 @@ final class MeshDestinations {
   }
 
   /**
-   * The listener of an Istio outbound cluster ({@code outbound|9080|v1|reviews.default.svc...}),
-   * or {@code null} for any other cluster.
+   * The listener of an Istio outbound cluster ({@code outbound|9080|v1|reviews.default.svc...}), or
+   * {@code null} for any other cluster.
    */
   private static String serviceListener(String cluster, Map<String, String> listeners) {
     if (!cluster.startsWith("outbound|")) {

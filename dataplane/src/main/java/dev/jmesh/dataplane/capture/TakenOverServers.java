@@ -7,9 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The application's servers whose ports the engine took over. Looked up by identity on every
- * {@code getLocalPort()} of any server, so reads are a scan of a small copy-on-write array, without
- * locks; servers are weakly held, so one the application drops without closing is forgotten.
+ * The application's servers whose ports the engine took over. Looked up by identity on every {@code
+ * getLocalPort()} of any server, so reads are a scan of a small copy-on-write array, without locks;
+ * servers are weakly held, so one the application drops without closing is forgotten.
  */
 final class TakenOverServers {
 

@@ -6,10 +6,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The addresses the mesh answers for service names, like Istio's DNS proxy auto-allocation:
- * {@code 240.240.0.0/16}, reserved address space that no network routes, so a connection that
- * somehow escapes capture fails rather than leaving the host. An address, once given to a name,
- * keeps it for the life of the JVM (applications cache resolved addresses).
+ * The addresses the mesh answers for service names, like Istio's DNS proxy auto-allocation: {@code
+ * 240.240.0.0/16}, reserved address space that no network routes, so a connection that somehow
+ * escapes capture fails rather than leaving the host. An address, once given to a name, keeps it
+ * for the life of the JVM (applications cache resolved addresses).
  */
 final class VirtualAddresses {
 
@@ -18,6 +18,7 @@ final class VirtualAddresses {
 
   private final ConcurrentHashMap<String, InetAddress> byHost = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Integer, String> byAddress = new ConcurrentHashMap<>();
+
   /** Starts at 1: 240.240.0.0 itself is never handed out. */
   private final AtomicInteger next = new AtomicInteger(1);
 

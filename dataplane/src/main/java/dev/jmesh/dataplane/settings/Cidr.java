@@ -30,8 +30,10 @@ public final class Cidr {
     int prefix = max;
     if (slash >= 0) {
       String digits = trimmed.substring(slash + 1);
-      prefix = digits.isEmpty() || digits.length() > 3 || !digits.chars().allMatch(Character::isDigit)
-          ? -1 : Integer.parseInt(digits);
+      prefix =
+          digits.isEmpty() || digits.length() > 3 || !digits.chars().allMatch(Character::isDigit)
+              ? -1
+              : Integer.parseInt(digits);
       if (prefix < 0 || prefix > max) {
         throw new IllegalArgumentException(
             "prefix length /" + trimmed.substring(slash + 1) + " is not in 0.." + max);
@@ -77,7 +79,9 @@ public final class Cidr {
       }
       byte[] out = new byte[4];
       for (int i = 0; i < 4; i++) {
-        if (parts[i].isEmpty() || parts[i].length() > 3 || !parts[i].chars().allMatch(Character::isDigit)) {
+        if (parts[i].isEmpty()
+            || parts[i].length() > 3
+            || !parts[i].chars().allMatch(Character::isDigit)) {
           return null;
         }
         int v = Integer.parseInt(parts[i]);

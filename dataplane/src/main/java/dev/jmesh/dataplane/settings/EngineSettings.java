@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * The settings of the embedded engine: how the workload's ports are named to the mesh, how long
- * the first mesh connection waits for config, and Envoy-like limits and timeouts. See
+ * The settings of the embedded engine: how the workload's ports are named to the mesh, how long the
+ * first mesh connection waits for config, and Envoy-like limits and timeouts. See
  * docs/configuration.md.
  *
  * @param servicePorts port to its Istio port name ({@code tcp-echo}, {@code grpc}, {@code http}),

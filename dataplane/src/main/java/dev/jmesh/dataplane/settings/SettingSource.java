@@ -4,10 +4,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Where settings come from, in the documented precedence: agent arguments
- * ({@code -javaagent:mesh.jar=service=reviews,label.version=v2}), then system properties
- * ({@code -Djmesh.service=reviews}), then environment variables ({@code MESH_SERVICE=reviews}).
- * Each value carries the place it came from, so an error can name it.
+ * Where settings come from, in the documented precedence: agent arguments ({@code
+ * -javaagent:mesh.jar=service=reviews,label.version=v2}), then system properties ({@code
+ * -Djmesh.service=reviews}), then environment variables ({@code MESH_SERVICE=reviews}). Each value
+ * carries the place it came from, so an error can name it.
  */
 public final class SettingSource {
 
@@ -51,8 +51,8 @@ public final class SettingSource {
   }
 
   /**
-   * {@code excludeMainClasses} → {@code MESH_EXCLUDE_MAIN_CLASSES}, {@code
-   * excludeOutboundIPRanges} → {@code MESH_EXCLUDE_OUTBOUND_IP_RANGES}.
+   * {@code excludeMainClasses} → {@code MESH_EXCLUDE_MAIN_CLASSES}, {@code excludeOutboundIPRanges}
+   * → {@code MESH_EXCLUDE_OUTBOUND_IP_RANGES}.
    */
   public static String envName(String key) {
     StringBuilder env = new StringBuilder("MESH_");

@@ -107,7 +107,8 @@ class MeshCaptureTest {
 
     assertThat(capture.beforeConnect(new InetSocketAddress("10.1.1.1", 80))).isEqualTo(ENGINE);
     assertThat(capture.beforeConnect(new InetSocketAddress("127.0.0.2", 80))).isEqualTo(ENGINE);
-    assertThat(redirected).containsExactly(MeshDestinations.BLACK_HOLE, MeshDestinations.BLACK_HOLE);
+    assertThat(redirected)
+        .containsExactly(MeshDestinations.BLACK_HOLE, MeshDestinations.BLACK_HOLE);
     InetSocketAddress local = new InetSocketAddress("127.0.0.1", 5432);
     assertThat(capture.beforeConnect(local)).isSameAs(local);
   }
@@ -241,14 +242,19 @@ class MeshCaptureTest {
         .setName(name)
         .setAddress(
             Address.newBuilder()
-                .setSocketAddress(SocketAddress.newBuilder().setAddress(address).setPortValue(port)))
+                .setSocketAddress(
+                    SocketAddress.newBuilder().setAddress(address).setPortValue(port)))
         .addFilterChains(
             FilterChain.newBuilder()
                 .addFilters(
                     Filter.newBuilder()
                         .setName("envoy.filters.network.tcp_proxy")
                         .setTypedConfig(
-                            Any.pack(TcpProxy.newBuilder().setStatPrefix(name).setCluster(to).build()))));
+                            Any.pack(
+                                TcpProxy.newBuilder()
+                                    .setStatPrefix(name)
+                                    .setCluster(to)
+                                    .build()))));
   }
 
   private static Cluster eds(String name) {

@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
 
 /**
@@ -41,6 +42,7 @@ public final class InboundEngine implements AutoCloseable {
   private final EngineContext context;
   private final InboundLimits limits;
   private final IntFunction<InboundListener> listeners;
+  private final BooleanSupplier configured;
   private final InboundTls tls;
   private final Set<InetSocketAddress> engineConnections = ConcurrentHashMap.newKeySet();
   private final Set<Channel> downstreams = ConcurrentHashMap.newKeySet();
@@ -50,12 +52,26 @@ public final class InboundEngine implements AutoCloseable {
   private volatile boolean draining;
 
   public InboundEngine(EngineContext context, InboundLimits limits) {
-    this(context, limits, port -> listenerFor(context.snapshot().get(), port));
+    this(
+        context,
+        limits,
+        port -> listenerFor(context.snapshot().get(), port),
+        () -> context.snapshot().get() != MeshSnapshot.EMPTY);
   }
 
   /** With another source of listeners: a test seam, since snapshots come only from xDS. */
   InboundEngine(
       EngineContext context, InboundLimits limits, IntFunction<InboundListener> listeners) {
+    this(context, limits, listeners, () -> true);
+  }
+
+  /** {@code configured}: whether any config has arrived; until then connections are refused. */
+  InboundEngine(
+      EngineContext context,
+      InboundLimits limits,
+      IntFunction<InboundListener> listeners,
+      BooleanSupplier configured) {
+    this.configured = configured;
     this.context = context;
     this.limits = limits;
     this.listeners = listeners;
@@ -117,6 +133,18 @@ public final class InboundEngine implements AutoCloseable {
     ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
     downstreams.add(ch);
     ch.closeFuture().addListener(f -> downstreams.remove(ch));
+    if (!configured.getAsBoolean()) {
+      // No config has ever arrived: whether STRICT covers this port is unknown, so the
+      // connection is refused rather than served in the clear.
+      MeshLog.warnOnce(
+          "inbound-no-config",
+          "inbound "
+              + port.declared()
+              + ": no config from the control plane yet; connections are refused until it"
+              + " arrives rather than served without mTLS or policy (see /ready)");
+      ch.close();
+      return;
+    }
     int number = port.declared().getPort();
     InboundListener listener = listeners.apply(number);
     TransportPlan plan = TransportPlan.of(listener, identityReady(), () -> listeners.apply(number));
