@@ -28,7 +28,7 @@ public final class TrafficEdges {
   }
 
   /** The series of requests to {@code cluster}. */
-  TrafficSeries series(UpstreamCluster cluster, IstioMetrics metrics) {
+  public TrafficSeries series(UpstreamCluster cluster, IstioMetrics metrics) {
     TrafficSeries s = byCluster.get(cluster);
     if (s == null) {
       s = byCluster.computeIfAbsent(cluster, c -> metrics.traffic(labels(c.name())));
@@ -37,7 +37,7 @@ public final class TrafficEdges {
   }
 
   /** The series of requests answered before a cluster was known (no route, no cluster). */
-  TrafficSeries unknownDestination(IstioMetrics metrics) {
+  public TrafficSeries unknownDestination(IstioMetrics metrics) {
     TrafficSeries s = unknown;
     if (s == null) {
       s =
@@ -53,7 +53,7 @@ public final class TrafficEdges {
   }
 
   /** The labels for a cluster named as Istio names them, or only the cluster for other names. */
-  TrafficLabels labels(String clusterName) {
+  public TrafficLabels labels(String clusterName) {
     String[] parts = clusterName.split("\\|", -1);
     TrafficLabels.Builder b =
         TrafficLabels.builder(Reporter.SOURCE)

@@ -21,7 +21,9 @@ final class OutboundRuntime {
   final OutboundLimits limits;
   final OutboundRouter router;
   final UpstreamTls tls;
-  final TcpEdges tcpEdges;
+
+  /** The source-reported labels of TCP connections per cluster, as requests have them. */
+  final TrafficEdges tcpEdges;
 
   /** Istio's peer metadata of this workload, encoded once. */
   final String peerMetadata;
@@ -42,7 +44,7 @@ final class OutboundRuntime {
     MeshTls.Provider provider =
         context.settings() == null ? MeshTls.Provider.JDK : context.settings().tlsProvider();
     this.tls = new UpstreamTls(context.identity(), provider);
-    this.tcpEdges = new TcpEdges(context.self());
+    this.tcpEdges = new TrafficEdges(context.self());
     this.peerMetadata = PeerMetadata.encode(context.self());
     String address =
         context.settings() == null || context.settings().workloadAddress() == null
