@@ -1,6 +1,7 @@
 package dev.jmesh.dataplane.identity;
 
 import dev.jmesh.dataplane.log.MeshLog;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
@@ -47,12 +48,26 @@ public final class MeshTls {
   /** A Netty server context requiring a client certificate (mutual TLS). */
   public static SslContext server(WorkloadIdentity identity, Provider provider)
       throws SSLException {
-    return SslContextBuilder.forServer(identity.keyManager())
-        .trustManager(identity.trustManager(id -> true))
-        .clientAuth(ClientAuth.REQUIRE)
-        .sslProvider(sslProvider(provider))
-        .protocols(PROTOCOLS)
-        .build();
+    return server(identity, provider, null);
+  }
+
+  /**
+   * A Netty server context requiring a client certificate, negotiating {@code alpn} ({@code null}
+   * for no ALPN).
+   */
+  public static SslContext server(
+      WorkloadIdentity identity, Provider provider, ApplicationProtocolConfig alpn)
+      throws SSLException {
+    SslContextBuilder builder =
+        SslContextBuilder.forServer(identity.keyManager())
+            .trustManager(identity.trustManager(id -> true))
+            .clientAuth(ClientAuth.REQUIRE)
+            .sslProvider(sslProvider(provider))
+            .protocols(PROTOCOLS);
+    if (alpn != null) {
+      builder.applicationProtocolConfig(alpn);
+    }
+    return builder.build();
   }
 
   /** A Netty client context presenting the SVID and accepting the servers {@code allowed} takes. */

@@ -5,23 +5,17 @@ import dev.jmesh.dataplane.identity.Svid;
 import dev.jmesh.dataplane.identity.WorkloadIdentity;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
-import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
 import javax.net.ssl.SSLException;
 
 /**
  * The server TLS contexts of the inbound side, built once per certificate and rebuilt when the
  * identity rotates to a new {@link Svid}: one offering ALPN {@code h2} and {@code http/1.1} for
- * HTTP ports, one without ALPN for TCP ports. Lock-free: a racing rebuild costs one spare context.
- *
- * <p>The settings are {@link MeshTls#server}'s (client certificate required, SPIFFE verification,
- * TLS 1.3 and 1.2); that method offers no ALPN, hence the builder here.
+ * HTTP ports, one without ALPN for TCP ports, both {@link MeshTls#server}'s (client certificate
+ * required, SPIFFE verification, TLS 1.3 and 1.2). Lock-free: a racing rebuild costs one spare
+ * context.
  */
 final class InboundTls {
-
-  private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
   private static final ApplicationProtocolConfig HTTP_ALPN =
       new ApplicationProtocolConfig(
@@ -53,18 +47,6 @@ final class InboundTls {
 
   private SslContext build(WorkloadIdentity identity, ApplicationProtocolConfig alpn)
       throws SSLException {
-    SslContextBuilder b =
-        SslContextBuilder.forServer(identity.keyManager())
-            .trustManager(identity.trustManager(id -> true))
-            .clientAuth(ClientAuth.REQUIRE)
-            .sslProvider(
-                MeshTls.effective(provider) == MeshTls.Provider.BORINGSSL
-                    ? SslProvider.OPENSSL
-                    : SslProvider.JDK)
-            .protocols(PROTOCOLS);
-    if (alpn != null) {
-      b.applicationProtocolConfig(alpn);
-    }
-    return b.build();
+    return MeshTls.server(identity, provider, alpn);
   }
 }
