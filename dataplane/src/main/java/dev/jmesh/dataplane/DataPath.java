@@ -2,6 +2,7 @@ package dev.jmesh.dataplane;
 
 import dev.jmesh.bootstrap.MeshBridge;
 import dev.jmesh.dataplane.capture.MeshCapture;
+import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.settings.Cidr;
 import dev.jmesh.dataplane.settings.MeshSettings;
 import dev.jmesh.dataplane.stats.ConnectionStats;
@@ -90,7 +91,14 @@ public final class DataPath implements MeshBridge {
       return c;
     }
     try {
-      engineDecided.await(ENGINE_DECISION_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      if (!engineDecided.await(ENGINE_DECISION_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+        // The agent's start-up never decided: wait once, not on every later hook.
+        engineDecided.countDown();
+        MeshLog.error(
+            "the engine did not start within "
+                + ENGINE_DECISION_TIMEOUT_SECONDS
+                + " s; sockets go on unmeshed until it does");
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
