@@ -19,14 +19,20 @@ import java.util.List;
  * <ul>
  *   <li>{@code Socket.connect(SocketAddress, int)}: every other connect path of a plain or SSL
  *       socket (constructors, {@code connect(SocketAddress)}) ends here; the bridge may replace
- *       the address.
- *   <li>{@code ServerSocket.bind(SocketAddress, int)}, which its constructors call, and {@code
- *       implAccept(Socket)}, the final method that {@code accept()} and every subclass's accept
- *       (SSL server sockets among them) end in.
+ *       the address (an engine listener for a mesh destination).
+ *   <li>{@code ServerSocket.bind(SocketAddress, int)}, which its constructors call: on entry the
+ *       bridge may move the bind to a hidden loopback port (the engine takes the asked one), on
+ *       exit it learns the bound port; {@code getLocalPort()} and {@code getInetAddress()} report
+ *       the asked address; {@code close()} gives the engine's port back; {@code
+ *       implAccept(Socket)}, the final method every accept ends in, lets the bridge refuse a
+ *       connection to a hidden port.
  *   <li>{@code sun.nio.ch.SocketChannelImpl.connect(SocketAddress)}: NIO clients, Netty's NIO
  *       transport.
- *   <li>{@code sun.nio.ch.ServerSocketChannelImpl.bind(SocketAddress, int)} and {@code accept()}:
- *       NIO servers, Netty's NIO transport, the JDK's HttpServer.
+ *   <li>{@code sun.nio.ch.ServerSocketChannelImpl}: {@code bind} (entry and exit as above), {@code
+ *       getLocalAddress()} and {@code localAddress()} (which NIO's socket adaptor, and so Netty,
+ *       Jetty, Tomcat and the JDK's HttpServer, read), {@code implCloseSelectableChannel()}, and
+ *       {@code accept()}, whose result the bridge may turn into "nothing to accept".
+ *   <li>{@code InetAddress.getAllByName(String)}: the bridge may answer a mesh service name.
  * </ul>
  */
 public final class JdkNetModule implements InstrumentationModule {
