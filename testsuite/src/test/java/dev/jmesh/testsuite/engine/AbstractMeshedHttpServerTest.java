@@ -191,6 +191,7 @@ abstract class AbstractMeshedHttpServerTest extends AbstractMeshedServerTest {
                             "istio_requests_total",
                             "reporter", "destination",
                             "source_principal", CLIENT_PRINCIPAL,
+                            "source_workload", "client",
                             "source_app", "client",
                             "destination_principal", SERVER_PRINCIPAL,
                             "response_code", "200",
