@@ -54,6 +54,10 @@ public final class MeshSnapshot {
   private final Map<String, OutboundListener> listeners;
   private final Map<String, TcpProxyListener> tcpListeners;
   private final Map<String, InboundListener> inboundListeners;
+
+  /** The same listeners by the port they serve, for the engine's per-request lookup. */
+  private final Map<Integer, InboundListener> inboundByPort;
+
   private final Map<String, RouteTable> routeTables;
   private final Map<String, ClusterConfig> clusters;
 
@@ -90,6 +94,11 @@ public final class MeshSnapshot {
     this.listeners = Map.copyOf(ls);
     this.tcpListeners = Map.copyOf(tcp);
     this.inboundListeners = Map.copyOf(inbound);
+    Map<Integer, InboundListener> byPort = new HashMap<>();
+    for (InboundListener l : inbound.values()) {
+      byPort.putIfAbsent(l.port(), l);
+    }
+    this.inboundByPort = Map.copyOf(byPort);
     Map<String, ClusterConfig> cs = new HashMap<>();
     clusterSources.forEach(
         (name, c) -> {
@@ -247,6 +256,11 @@ public final class MeshSnapshot {
   /** The inbound listener by name, or {@code null}. */
   public InboundListener inboundListener(String name) {
     return inboundListeners.get(name);
+  }
+
+  /** The inbound listener for the workload port {@code port}, or {@code null}. */
+  public InboundListener inboundListener(int port) {
+    return inboundByPort.get(port);
   }
 
   public Collection<InboundListener> inboundListeners() {

@@ -245,6 +245,9 @@ class ListenerShapesTest {
     assertThat(c.rejections()).isEmpty();
     InboundListener l = c.snapshot().inboundListener(INBOUND);
     assertThat(l.port()).isEqualTo(9080);
+    // The engine finds it by the port it serves, once per request.
+    assertThat(c.snapshot().inboundListener(9080)).isSameAs(l);
+    assertThat(c.snapshot().inboundListener(9081)).isNull();
     assertThat(l.tlsInspector()).isTrue();
     InboundListener.Chain tls = l.chain(true);
     assertThat(tls.name()).isEqualTo("inbound-mtls");

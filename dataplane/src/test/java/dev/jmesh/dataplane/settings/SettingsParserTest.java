@@ -702,4 +702,46 @@ class SettingsParserTest {
       assertThat(s.failHooks()).isEmpty();
     }
   }
+
+  @Nested
+  class Engine {
+
+    @Test
+    void defaultsAreEnvoysAndIstios() throws Exception {
+      assertThat(fromEnv().engine()).isEqualTo(EngineSettings.DEFAULTS);
+      assertThat(fromEnv().engine().portName(9080)).isEqualTo("http-9080");
+    }
+
+    @Test
+    void servicePortsDurationsAndBytesAreRead() throws Exception {
+      EngineSettings e =
+          fromEnv(
+                  "MESH_SERVICE_PORTS", "tcp-echo:7000, grpc:9090",
+                  "MESH_FIRST_CONFIG_TIMEOUT", "500ms",
+                  "MESH_REQUEST_HEADERS_TIMEOUT", "2s",
+                  "MESH_IDLE_TIMEOUT", "3m",
+                  "MESH_DRAIN_TIMEOUT", "1h",
+                  "MESH_MAX_REQUEST_BODY_BYTES", "0")
+              .engine();
+      assertThat(e.portName(7000)).isEqualTo("tcp-echo");
+      assertThat(e.portName(9090)).isEqualTo("grpc");
+      assertThat(e.firstConfigTimeout()).isEqualTo(java.time.Duration.ofMillis(500));
+      assertThat(e.requestHeadersTimeout()).isEqualTo(java.time.Duration.ofSeconds(2));
+      assertThat(e.idleTimeout()).isEqualTo(java.time.Duration.ofMinutes(3));
+      assertThat(e.drainTimeout()).isEqualTo(java.time.Duration.ofHours(1));
+      assertThat(e.maxRequestBodyBytes()).isZero();
+    }
+
+    @Test
+    void badValuesNameTheSettingAndWhatIsAllowed() {
+      assertThat(envError("MESH_DRAIN_TIMEOUT", "5 seconds").getMessage())
+          .contains("drainTimeout", "MESH_DRAIN_TIMEOUT", "5 seconds", "500ms, 10s, 2m or 1h");
+      assertThat(envError("MESH_MAX_REQUEST_BODY_BYTES", "-1").getMessage())
+          .contains("maxRequestBodyBytes", "0 for no limit");
+      assertThat(envError("MESH_SERVICE_PORTS", "7000").getMessage())
+          .contains("servicePorts", "NAME:PORT");
+      assertThat(envError("MESH_SERVICE_PORTS", "echo:70000").getMessage())
+          .contains("servicePorts");
+    }
+  }
 }

@@ -55,7 +55,7 @@ public final class InboundEngine implements AutoCloseable {
     this(
         context,
         limits,
-        port -> listenerFor(context.snapshot().get(), port),
+        port -> context.snapshot().get().inboundListener(port),
         () -> context.snapshot().get() != MeshSnapshot.EMPTY);
   }
 
@@ -77,15 +77,6 @@ public final class InboundEngine implements AutoCloseable {
     this.listeners = listeners;
     this.selfMetadata = PeerMetadata.encode(context.self());
     this.tls = new InboundTls(context.settings() == null ? null : context.settings().tlsProvider());
-  }
-
-  private static InboundListener listenerFor(MeshSnapshot snapshot, int port) {
-    for (InboundListener l : snapshot.inboundListeners()) {
-      if (l.port() == port) {
-        return l;
-      }
-    }
-    return null;
   }
 
   /** Listens on declared; forwards what policy lets through to the application at `application`. */
