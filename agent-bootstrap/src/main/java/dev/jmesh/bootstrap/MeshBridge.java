@@ -1,11 +1,14 @@
 package dev.jmesh.bootstrap;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.Future;
+import javax.net.ssl.SSLContext;
 
 /**
  * What the data path offers to rewritten classes. Implemented by the data path in the agent's
@@ -64,6 +67,30 @@ public interface MeshBridge {
    * {@code null} to let the JDK resolve it as usual.
    */
   default InetAddress[] resolve(String host) throws Exception {
+    return null;
+  }
+
+  /**
+   * Decides an outbound HTTP request on a direct path: {@code null} to let the library send it
+   * untouched — not a mesh destination (passthrough), or one whose route needs what the library
+   * cannot do ({@code capabilities}, {@link MeshCall#CAN_TLS} …), which the engine then handles
+   * when the library's connection reaches it.
+   */
+  default MeshCall outbound(String library, int capabilities, MeshRequest request)
+      throws Exception {
+    return null;
+  }
+
+  /**
+   * The TLS for a direct connection to {@code endpoint} (a socket factory sees only the address),
+   * as the last direct decision for it chose; {@code null} for plaintext.
+   */
+  default SSLContext tlsFor(InetSocketAddress endpoint) throws Exception {
+    return null;
+  }
+
+  /** Runs {@code task} after {@code nanos} on the mesh's timer; {@code null} if it cannot. */
+  default Future<?> schedule(Runnable task, long nanos) throws Exception {
     return null;
   }
 }

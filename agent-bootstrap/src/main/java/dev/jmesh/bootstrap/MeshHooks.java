@@ -7,7 +7,11 @@ import java.net.Socket;
 import java.net.SocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import javax.net.ssl.SSLContext;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -28,6 +32,9 @@ public final class MeshHooks {
   private static volatile int[] agentPorts = new int[0];
 
   private static final ThreadLocal<Boolean> AGENT_THREAD = new ThreadLocal<>();
+
+  /** Set while a direct path connects to the endpoint it picked; see {@link #enterDirectConnect}. */
+  private static final ThreadLocal<Boolean> DIRECT_CONNECT = new ThreadLocal<>();
 
   private static final LongAdder FAILURES = new LongAdder();
 
@@ -79,7 +86,12 @@ public final class MeshHooks {
 
   public static SocketAddress beforeConnect(SocketAddress target) {
     MeshBridge b = bridge;
-    if (b == null || target == null || isAgentThread()) {
+    if (b == null
+        || target == null
+        || target instanceof MeshEndpointAddress
+        || isAgentThread()
+        || DIRECT_CONNECT.get() != null) {
+      // A direct path's own connect to the endpoint it routed to goes straight there.
       return target;
     }
     try {
@@ -153,6 +165,87 @@ public final class MeshHooks {
     } catch (Throwable t) {
       failed("http-request:" + library, t);
     }
+  }
+
+  /**
+   * Decides an outbound HTTP request for a direct-path instrumentation: the call to drive, or
+   * {@code null} to send the request untouched (not a mesh request, a route the library cannot
+   * follow by itself, or a data-path failure — counted and logged once).
+   */
+  public static MeshCall outbound(String library, int capabilities, MeshRequest request) {
+    MeshBridge b = bridge;
+    if (b == null || request == null || isAgentThread()) {
+      return null;
+    }
+    try {
+      return b.outbound(library, capabilities, request);
+    } catch (Throwable t) {
+      failed("http-request:" + library, t);
+      return null;
+    }
+  }
+
+  /**
+   * The TLS a direct path puts on its connection to {@code endpoint}, {@code null} for plaintext.
+   * A failure here must not leave a connection the mesh secures in plaintext: the caller fails the
+   * connect instead (this throws).
+   */
+  public static SSLContext tlsFor(InetSocketAddress endpoint) throws java.io.IOException {
+    MeshBridge b = bridge;
+    if (b == null || endpoint == null) {
+      return null;
+    }
+    try {
+      return b.tlsFor(endpoint);
+    } catch (Throwable t) {
+      failed("tls", t);
+      throw new java.net.ConnectException(
+          "jmesh: cannot choose the TLS for " + endpoint + " (" + t + ")");
+    }
+  }
+
+  /**
+   * Runs {@code task} after {@code nanos} on the mesh's timer thread: how direct paths wait for a
+   * fault delay, a retry's back-off or a timeout without holding a thread. The task must only hand
+   * work on (complete a future, enqueue a call), never do I/O on the timer thread. Cancel the
+   * returned future to drop the task.
+   */
+  public static Future<?> schedule(Runnable task, long nanos) {
+    MeshBridge b = bridge;
+    if (b != null) {
+      try {
+        Future<?> f = b.schedule(task, nanos);
+        if (f != null) {
+          return f;
+        }
+      } catch (Throwable t) {
+        failed("timer", t);
+      }
+    }
+    // Without the mesh's timer the JDK's shared delayer still waits without holding a thread.
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    CompletableFuture.delayedExecutor(Math.max(0, nanos), TimeUnit.NANOSECONDS)
+        .execute(
+            () -> {
+              if (!f.isDone()) {
+                f.complete(null);
+                task.run();
+              }
+            });
+    return f;
+  }
+
+  /**
+   * Marks the calling thread as connecting a direct path's chosen endpoint until {@link
+   * #exitDirectConnect()}: the socket hooks then let the connect through instead of sending it to
+   * the engine. Use it around the library's own connect call, in a {@code try/finally}.
+   */
+  public static void enterDirectConnect() {
+    DIRECT_CONNECT.set(Boolean.TRUE);
+  }
+
+  public static void exitDirectConnect() {
+    DIRECT_CONNECT.remove();
   }
 
   /** {@code ServerSocket.bind} entry: the address the application's server really binds. */
