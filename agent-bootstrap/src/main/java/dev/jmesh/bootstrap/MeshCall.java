@@ -40,7 +40,10 @@ public interface MeshCall {
   /** A capability: the library can put TLS on its own connection ({@link #tls()}). */
   int CAN_TLS = 1;
 
-  /** A capability: the library can send the request again after a retriable outcome. */
+  /**
+   * A capability: the library can send a request again after a retriable outcome. Without it, a
+   * route with a retry policy goes through the engine, which can.
+   */
   int CAN_RETRY = 2;
 
   /** A capability: the library can answer the application with a local response. */
@@ -48,6 +51,13 @@ public interface MeshCall {
 
   /** A capability: the library can wait for a fault delay (on a timer when it is asynchronous). */
   int CAN_DELAY = 8;
+
+  /**
+   * About this request: its body cannot be sent twice (a stream, or larger than {@link
+   * #replayLimit()}). It goes direct with retries off, as Envoy does for a body that outgrows its
+   * retry buffer.
+   */
+  int ONE_SHOT_BODY = 16;
 
   /** {@link #attemptEnded} failure: a response arrived (its status says how it went). */
   int NO_FAILURE = 0;
