@@ -1,11 +1,15 @@
 package dev.jmesh.dataplane;
 
 import dev.jmesh.bootstrap.MeshBridge;
+import dev.jmesh.bootstrap.MeshCall;
+import dev.jmesh.bootstrap.MeshRequest;
 import dev.jmesh.dataplane.capture.MeshCapture;
+import dev.jmesh.dataplane.direct.DirectCalls;
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.settings.Cidr;
 import dev.jmesh.dataplane.settings.MeshSettings;
 import dev.jmesh.dataplane.stats.ConnectionStats;
+import dev.jmesh.dataplane.stats.RequestPaths;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -16,7 +20,9 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 
 /**
  * The data path of one workload, as the hooks see it. For now it observes: it counts every
@@ -37,6 +43,9 @@ public final class DataPath implements MeshBridge {
 
   /** Set once the engine runs; until then (and without a control plane) nothing is captured. */
   private volatile MeshCapture capture;
+
+  /** The direct paths' decisions; set with the capture. */
+  private volatile DirectCalls direct;
 
   /** Counted down when the agent attaches the engine or gives up on it. */
   private final CountDownLatch engineDecided = new CountDownLatch(1);
@@ -72,6 +81,16 @@ public final class DataPath implements MeshBridge {
 
   /** The engine runs: from now on the hooks capture what {@code meshCapture} decides. */
   public void attach(MeshCapture meshCapture) {
+    attach(meshCapture, null);
+  }
+
+  /**
+   * The engine runs: the hooks capture what {@code meshCapture} decides, and HTTP-client
+   * instrumentations route their requests themselves through {@code directCalls} ({@code null}:
+   * they leave every request to the engine).
+   */
+  public void attach(MeshCapture meshCapture, DirectCalls directCalls) {
+    this.direct = directCalls;
     this.capture = meshCapture;
     engineDecided.countDown();
   }
@@ -221,8 +240,35 @@ public final class DataPath implements MeshBridge {
 
   @Override
   public void beforeHttpRequest(String library, String method, String authority, String path) {
+    // Superseded by outbound(), which decides and counts; kept until no module calls it.
+  }
+
+  @Override
+  public MeshCall outbound(String library, int capabilities, MeshRequest request) {
     injectFailure("http-request");
-    stats.httpClientRequest(library, authority);
+    if (capture() == null) {
+      // No mesh (no control plane, or the engine did not start): nothing is a mesh destination.
+      stats.requestPaths().count(library, RequestPaths.Path.PASSTHROUGH);
+      return null;
+    }
+    DirectCalls d = direct;
+    if (d == null) {
+      stats.requestPaths().count(library, RequestPaths.Path.ENGINE);
+      return null;
+    }
+    return d.outbound(library, capabilities, request);
+  }
+
+  @Override
+  public SSLContext tlsFor(InetSocketAddress endpoint) throws java.net.ConnectException {
+    DirectCalls d = direct;
+    return d == null ? null : d.tlsFor(endpoint);
+  }
+
+  @Override
+  public Future<?> schedule(Runnable task, long nanos) {
+    DirectCalls d = direct;
+    return d == null ? null : d.schedule(task, nanos);
   }
 
   private void bound(int port) {

@@ -135,12 +135,42 @@ class DataPathTest {
   }
 
   @Test
-  void httpRequestIsCounted() throws Exception {
+  void withoutAMeshAnHttpRequestGoesOutUntouchedAndIsCountedAsPassthrough() throws Exception {
     DataPath path = dataPath();
-    path.beforeHttpRequest("okhttp", "GET", "reviews:9080", "/");
+    assertThat(path.outbound("okhttp", 0, request("reviews", 9080))).isNull();
     StringBuilder out = new StringBuilder();
     path.stats().writeTo(new dev.jmesh.dataplane.stats.PrometheusText(out));
-    assertThat(out).contains("{library=\"okhttp\",authority=\"reviews:9080\"} 1");
+    assertThat(out)
+        .contains("jmesh_agent_requests_total{library=\"okhttp\",path=\"passthrough\"} 1");
+  }
+
+  private static dev.jmesh.bootstrap.MeshRequest request(String host, int port) {
+    return new dev.jmesh.bootstrap.MeshRequest() {
+      @Override
+      public String method() {
+        return "GET";
+      }
+
+      @Override
+      public String host() {
+        return host;
+      }
+
+      @Override
+      public int port() {
+        return port;
+      }
+
+      @Override
+      public String path() {
+        return "/";
+      }
+
+      @Override
+      public String header(String lowerCaseName) {
+        return null;
+      }
+    };
   }
 
   @ParameterizedTest
@@ -162,7 +192,7 @@ class DataPathTest {
     DataPath path = dataPath(Map.of("jmesh.internal.failHooks", "connect"));
     try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       path.afterBind(server);
-      path.beforeHttpRequest("okhttp", "GET", "a", "/");
+      path.outbound("okhttp", 0, request("a", 80));
       assertThat(path.stats().bindCount(server.getLocalPort())).isEqualTo(1);
       assertThatThrownBy(() -> path.beforeConnect(addr("10.0.0.2", 80)))
           .hasMessageContaining("-Djmesh.internal.failHooks");
@@ -199,7 +229,7 @@ class DataPathTest {
               throw new AssertionError(e);
             }
           };
-      case "http-request" -> () -> path.beforeHttpRequest("okhttp", "GET", "a", "/");
+      case "http-request" -> () -> path.outbound("okhttp", 0, request("a", 80));
       default -> throw new IllegalArgumentException(hook);
     };
   }

@@ -5,6 +5,7 @@ import dev.jmesh.dataplane.MeshThreads;
 import dev.jmesh.dataplane.MeshTimer;
 import dev.jmesh.dataplane.capture.InboundTakeover;
 import dev.jmesh.dataplane.capture.MeshCapture;
+import dev.jmesh.dataplane.direct.DirectCalls;
 import dev.jmesh.dataplane.engine.EngineContext;
 import dev.jmesh.dataplane.engine.EngineLoops;
 import dev.jmesh.dataplane.engine.inbound.InboundEngine;
@@ -62,9 +63,10 @@ final class MeshEngine {
         OutboundLimits.DEFAULTS.maxBufferedRequestBody(),
         OutboundLimits.DEFAULTS.maxRequestHeadersBytes(),
         OutboundLimits.DEFAULTS.maxRequestHeaders()));
-    dataPath.attach(new MeshCapture(settings, controlPlane.feed()::current,
+    MeshCapture capture = new MeshCapture(settings, controlPlane.feed()::current,
         timeout -> ready(controlPlane, identity, timeout), e.firstConfigTimeout(),
-        new Takeover(inbound), outbound::listenerFor));
+        new Takeover(inbound), outbound::listenerFor);
+    dataPath.attach(capture, new DirectCalls(context, capture, dataPath.stats().requestPaths()));
     return new MeshEngine(loops, timer, inbound, outbound, e.drainTimeout());
   }
 

@@ -115,6 +115,45 @@ public final class MeshCapture {
   }
 
   /**
+   * The outbound listener a request addressed to {@code host:port} belongs to, as a direct path
+   * asks before routing it: a service name in any of its forms, a service's virtual address or a
+   * mesh endpoint's IP. {@code null} for a destination the mesh does not know (passthrough), or
+   * {@link #BLACK_HOLE} when {@code REGISTRY_ONLY} blocks it. The first call may wait for the first
+   * config, as a connect does.
+   */
+  public String outboundListener(String host, int port) {
+    MeshDestinations d = destinations();
+    if (!isLiteral(host)) {
+      String fqdn = d.fqdn(host);
+      if (fqdn == null) {
+        return null;
+      }
+      String listener = d.listener(fqdn, port);
+      return listener != null ? listener : MeshDestinations.BLACK_HOLE;
+    }
+    InetAddress address;
+    try {
+      // A literal: parsed, never looked up.
+      address = InetAddress.getByName(host);
+    } catch (java.net.UnknownHostException e) {
+      return null;
+    }
+    if (VirtualAddresses.isVirtual(address)) {
+      String name = virtualAddresses.hostOf(address);
+      String listener = name == null ? null : d.listener(name, port);
+      return listener != null ? listener : MeshDestinations.BLACK_HOLE;
+    }
+    String listener = d.listenerOfEndpoint(address.getHostAddress(), port);
+    if (listener == null && d.registryOnly() && blockable(address)) {
+      return MeshDestinations.BLACK_HOLE;
+    }
+    return listener;
+  }
+
+  /** The listener name of destinations {@code outboundTrafficPolicy: REGISTRY_ONLY} blocks. */
+  public static final String BLACK_HOLE = MeshDestinations.BLACK_HOLE;
+
+  /**
    * Istio's capture leaves 127.0.0.1 alone: local sidecars, databases and agents stay reachable.
    */
   private static boolean blockable(InetAddress address) {

@@ -157,6 +157,11 @@ public final class Host {
     }
   }
 
+  /** A request counted by {@link #requestStarted()} was never sent: no outcome to learn from. */
+  public void requestAbandoned() {
+    ACTIVE.getAndAdd(this, -1);
+  }
+
   /** A request to this host ended without a response. */
   public void requestFailed(LocalFailure failure) {
     ACTIVE.getAndAdd(this, -1);

@@ -7,11 +7,11 @@ import dev.jmesh.dataplane.record.WorkloadLabels;
 import java.util.Base64;
 
 /**
- * Istio's HTTP metadata exchange: the caller sends its workload in {@code x-envoy-peer-metadata}
- * (a base64 {@code google.protobuf.Struct} with Istio's keys) and {@code
- * x-envoy-peer-metadata-id}, the callee answers with its own in the response, and each side labels
- * its records with what the other sent. Istio sidecars and jmesh can so label each other's traffic.
- * The engine strips both headers before the application sees them. See docs/protocol.md.
+ * Istio's HTTP metadata exchange: the caller sends its workload in {@code x-envoy-peer-metadata} (a
+ * base64 {@code google.protobuf.Struct} with Istio's keys) and {@code x-envoy-peer-metadata-id},
+ * the callee answers with its own in the response, and each side labels its records with what the
+ * other sent. Istio sidecars and jmesh can so label each other's traffic. The engine strips both
+ * headers before the application sees them. See docs/protocol.md.
  *
  * <pre>{@code
  * String value = PeerMetadata.encode(self);          // on an outbound request or inbound response
@@ -30,6 +30,23 @@ public final class PeerMetadata {
   private static final String CANONICAL_REVISION = "service.istio.io/canonical-revision";
 
   private PeerMetadata() {}
+
+  /**
+   * The {@code x-envoy-peer-metadata-id} value: Istio's node ID shape, {@code
+   * sidecar~<ip>~<pod>.<namespace>~<namespace>.svc.cluster.local}.
+   */
+  public static String id(WorkloadLabels self, String address) {
+    String ns = self.namespace();
+    return "sidecar~"
+        + address
+        + "~"
+        + self.workload()
+        + "."
+        + ns
+        + "~"
+        + ns
+        + ".svc.cluster.local";
+  }
 
   /** The header value describing {@code self}; computed once per workload and reused. */
   public static String encode(WorkloadLabels self) {
@@ -62,7 +79,8 @@ public final class PeerMetadata {
     } catch (IllegalArgumentException | InvalidProtocolBufferException e) {
       return unknown(principal);
     }
-    Struct labels = struct.getFieldsOrDefault("LABELS", Value.getDefaultInstance()).getStructValue();
+    Struct labels =
+        struct.getFieldsOrDefault("LABELS", Value.getDefaultInstance()).getStructValue();
     String workload = text(struct, "WORKLOAD_NAME");
     return WorkloadLabels.builder()
         .workload(workload.isEmpty() ? text(struct, "NAME") : workload)

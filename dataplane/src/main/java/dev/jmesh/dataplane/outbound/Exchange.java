@@ -59,7 +59,12 @@ public final class Exchange {
     /** The cluster's circuit breaker is open: 503, flag UO. */
     OVERFLOW,
     /** No healthy host: 503, flag UH. */
-    NO_HEALTHY_UPSTREAM
+    NO_HEALTHY_UPSTREAM,
+    /**
+     * The caller refused to send: the host needs mTLS and the workload has no certificate. 503,
+     * flag UF: the request fails rather than leave in plaintext.
+     */
+    REFUSED
   }
 
   final RequestRecord record = new RequestRecord();
@@ -291,6 +296,62 @@ public final class Exchange {
     x ^= x << 17;
     random = x;
     return x;
+  }
+
+  /**
+   * Turns retries off for this request: its body cannot be sent twice (Envoy does the same when a
+   * body outgrows its retry buffer).
+   */
+  public void disableRetries() {
+    retry.reset(null);
+  }
+
+  /**
+   * Takes back the retry {@link #attemptEnded} just granted: the caller cannot reach the retry's
+   * host (it needs TLS the caller cannot give). The request ends with the last attempt's outcome.
+   */
+  public void forgoRetry() {
+    if (host != null) {
+      host.requestAbandoned();
+      host = null;
+    }
+    if (holdsRetry) {
+      cluster.circuitBreaker().releaseRetry();
+      holdsRetry = false;
+    }
+    record.addFlag(ResponseFlag.URX);
+  }
+
+  /**
+   * Ends a {@link Action#FORWARD} locally with {@code status} and {@code flag} before anything was
+   * sent (see {@link Action#REFUSED}); the host learns nothing from it. Call {@link #finish} next.
+   */
+  public void refuse(int status, ResponseFlag flag) {
+    if (host != null) {
+      host.requestAbandoned();
+      host = null;
+    }
+    local(Action.REFUSED, status, flag);
+  }
+
+  /**
+   * Gives up the decision without sending or recording anything: the request goes another way (the
+   * engine) that decides it again. Releases what the decision held of the cluster and the host.
+   */
+  public void abandon() {
+    if (holdsRequest) {
+      cluster.circuitBreaker().releaseRequest();
+      holdsRequest = false;
+    }
+    if (holdsRetry) {
+      cluster.circuitBreaker().releaseRetry();
+      holdsRetry = false;
+    }
+    if (host != null && action == Action.FORWARD) {
+      host.requestAbandoned();
+      host = null;
+    }
+    series = null;
   }
 
   /**

@@ -21,4 +21,19 @@ public record HashPolicy(
     SOURCE_IP,
     QUERY_PARAMETER
   }
+
+  /**
+   * The {@code Set-Cookie} value that hands a generated cookie with {@code value} to the client.
+   */
+  public String setCookieHeader(String value) {
+    StringBuilder b = new StringBuilder(name).append("=\"").append(value).append('"');
+    if (cookieTtlNanos > 0) {
+      b.append("; Max-Age=")
+          .append(java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(cookieTtlNanos));
+    }
+    if (!cookiePath.isEmpty()) {
+      b.append("; Path=").append(cookiePath);
+    }
+    return b.append("; HttpOnly").toString();
+  }
 }

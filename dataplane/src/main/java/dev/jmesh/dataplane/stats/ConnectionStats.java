@@ -11,12 +11,11 @@ import java.util.Map;
 public final class ConnectionStats {
 
   private static final int MAX_KEYS = 1000;
-  private static final char SEP = '\u0000';
 
   private final KeyedCounter outbound = new KeyedCounter(MAX_KEYS);
   private final KeyedCounter inbound = new KeyedCounter(MAX_KEYS);
   private final KeyedCounter binds = new KeyedCounter(MAX_KEYS);
-  private final KeyedCounter httpClientRequests = new KeyedCounter(MAX_KEYS);
+  private final RequestPaths requestPaths = new RequestPaths();
   private final IstioMetrics requestMetrics;
 
   public ConnectionStats() {
@@ -28,6 +27,11 @@ public final class ConnectionStats {
    */
   public ConnectionStats(int maxIstioSeries) {
     this.requestMetrics = new IstioMetrics(maxIstioSeries);
+  }
+
+  /** Client requests by library and the path they took (direct, engine, passthrough). */
+  public RequestPaths requestPaths() {
+    return requestPaths;
   }
 
   /** The Istio standard metrics that request records feed. */
@@ -45,10 +49,6 @@ public final class ConnectionStats {
 
   public void bind(int port) {
     binds.increment(Integer.toString(port));
-  }
-
-  public void httpClientRequest(String library, String authority) {
-    httpClientRequests.increment(library + SEP + authority);
   }
 
   public long outboundCount(String destination) {
@@ -90,22 +90,6 @@ public final class ConnectionStats {
     for (Map.Entry<String, Long> e : binds.snapshot().entrySet()) {
       text.sample("jmesh_agent_binds_total", e.getValue(), "port", e.getKey());
     }
-    text.header(
-        "jmesh_agent_http_client_requests_total",
-        "counter",
-        "Requests seen by HTTP client instrumentations, by library and authority.");
-    for (Map.Entry<String, Long> e : httpClientRequests.snapshot().entrySet()) {
-      String key = e.getKey();
-      int sep = key.indexOf(SEP);
-      String library = sep < 0 ? key : key.substring(0, sep);
-      String authority = sep < 0 ? "" : key.substring(sep + 1);
-      text.sample(
-          "jmesh_agent_http_client_requests_total",
-          e.getValue(),
-          "library",
-          library,
-          "authority",
-          authority);
-    }
+    requestPaths.writeTo(text);
   }
 }

@@ -21,9 +21,10 @@ class ConnectionStatsTest {
                 + "# TYPE jmesh_agent_connections_total counter\n"
                 + "# HELP jmesh_agent_binds_total Server sockets bound, by port.\n"
                 + "# TYPE jmesh_agent_binds_total counter\n"
-                + "# HELP jmesh_agent_http_client_requests_total Requests seen by HTTP client"
-                + " instrumentations, by library and authority.\n"
-                + "# TYPE jmesh_agent_http_client_requests_total counter\n");
+                + "# HELP jmesh_agent_requests_total HTTP requests seen by client"
+                + " instrumentations, by library and the path they took (direct, engine,"
+                + " passthrough).\n"
+                + "# TYPE jmesh_agent_requests_total counter\n");
   }
 
   @Test
@@ -35,7 +36,9 @@ class ConnectionStatsTest {
     stats.inbound(8080);
     stats.bind(8080);
     stats.bind(8080);
-    stats.httpClientRequest("okhttp", "reviews:9080");
+    stats.requestPaths().count("okhttp", RequestPaths.Path.DIRECT);
+    stats.requestPaths().count("okhttp", RequestPaths.Path.DIRECT);
+    stats.requestPaths().count("okhttp", RequestPaths.Path.PASSTHROUGH);
 
     assertThat(render(stats))
         .isEqualTo(
@@ -50,11 +53,12 @@ class ConnectionStatsTest {
                 + "# HELP jmesh_agent_binds_total Server sockets bound, by port.\n"
                 + "# TYPE jmesh_agent_binds_total counter\n"
                 + "jmesh_agent_binds_total{port=\"8080\"} 2\n"
-                + "# HELP jmesh_agent_http_client_requests_total Requests seen by HTTP client"
-                + " instrumentations, by library and authority.\n"
-                + "# TYPE jmesh_agent_http_client_requests_total counter\n"
-                + "jmesh_agent_http_client_requests_total{library=\"okhttp\",authority=\"reviews:9080\"}"
-                + " 1\n");
+                + "# HELP jmesh_agent_requests_total HTTP requests seen by client"
+                + " instrumentations, by library and the path they took (direct, engine,"
+                + " passthrough).\n"
+                + "# TYPE jmesh_agent_requests_total counter\n"
+                + "jmesh_agent_requests_total{library=\"okhttp\",path=\"direct\"} 2\n"
+                + "jmesh_agent_requests_total{library=\"okhttp\",path=\"passthrough\"} 1\n");
   }
 
   @Test
@@ -72,13 +76,12 @@ class ConnectionStatsTest {
   }
 
   @Test
-  void httpAuthorityIsEscaped() {
+  void requestPathsAreReadableByLibraryAndPath() {
     ConnectionStats stats = new ConnectionStats();
-    stats.httpClientRequest("jdk", "evil\"host\n");
-    assertThat(render(stats))
-        .contains(
-            "jmesh_agent_http_client_requests_total{library=\"jdk\","
-                + "authority=\"evil\\\"host\\n\"} 1\n");
+    stats.requestPaths().count("jdk-httpclient", RequestPaths.Path.ENGINE);
+    assertThat(stats.requestPaths().get("jdk-httpclient", RequestPaths.Path.ENGINE)).isEqualTo(1);
+    assertThat(stats.requestPaths().get("jdk-httpclient", RequestPaths.Path.DIRECT)).isZero();
+    assertThat(stats.requestPaths().get("okhttp", RequestPaths.Path.ENGINE)).isZero();
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.engine.outbound;
 
+import dev.jmesh.dataplane.outbound.EnvoyReplies;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -17,17 +18,13 @@ import java.nio.charset.StandardCharsets;
  */
 final class LocalReply {
 
-  static final String NO_ROUTE = "";
-  static final String FAULT = "fault filter abort";
-  static final String NO_HEALTHY = "no healthy upstream";
-  static final String OVERFLOW =
-      "upstream connect error or disconnect/reset before headers." + " reset reason: overflow";
-  static final String CONNECT_FAILURE =
-      "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
-  static final String RESET =
-      "upstream connect error or disconnect/reset before headers. reset reason: connection"
-          + " termination";
-  static final String TIMEOUT = "upstream request timeout";
+  static final String NO_ROUTE = EnvoyReplies.NO_ROUTE;
+  static final String FAULT = EnvoyReplies.FAULT;
+  static final String NO_HEALTHY = EnvoyReplies.NO_HEALTHY;
+  static final String OVERFLOW = EnvoyReplies.OVERFLOW;
+  static final String CONNECT_FAILURE = EnvoyReplies.CONNECT_FAILURE;
+  static final String RESET = EnvoyReplies.RESET;
+  static final String TIMEOUT = EnvoyReplies.TIMEOUT;
 
   private LocalReply() {}
 

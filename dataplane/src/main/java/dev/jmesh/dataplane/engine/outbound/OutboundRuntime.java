@@ -8,7 +8,6 @@ import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.identity.MeshTls;
 import dev.jmesh.dataplane.outbound.OutboundRouter;
 import dev.jmesh.dataplane.outbound.TrafficEdges;
-import dev.jmesh.dataplane.record.WorkloadLabels;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.netty.channel.EventLoop;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,21 +49,7 @@ final class OutboundRuntime {
         context.settings() == null || context.settings().workloadAddress() == null
             ? "127.0.0.1"
             : context.settings().workloadAddress();
-    this.peerMetadataId = peerId(context.self(), address);
-  }
-
-  private static String peerId(WorkloadLabels self, String address) {
-    // Istio's node ID shape: sidecar~<ip>~<pod>.<namespace>~<namespace>.svc.cluster.local
-    String ns = self.namespace();
-    return "sidecar~"
-        + address
-        + "~"
-        + self.workload()
-        + "."
-        + ns
-        + "~"
-        + ns
-        + ".svc.cluster.local";
+    this.peerMetadataId = PeerMetadata.id(context.self(), address);
   }
 
   MeshSnapshot snapshot() {

@@ -10,7 +10,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
-import java.util.concurrent.TimeUnit;
 
 /** How an upstream response head is shaped before the application sees it. */
 final class ResponseHeads {
@@ -28,7 +27,7 @@ final class ResponseHeads {
     HeaderEdits.apply(x.responseHeaders(), h);
     HashPolicy cookie = x.hash().generatedCookie();
     if (cookie != null) {
-      h.add(HttpHeaderNames.SET_COOKIE, setCookie(cookie, x.hash().generatedCookieValue()));
+      h.add(HttpHeaderNames.SET_COOKIE, cookie.setCookieHeader(x.hash().generatedCookieValue()));
     }
   }
 
@@ -52,17 +51,6 @@ final class ResponseHeads {
         && !HttpMethod.HEAD.equals(method)) {
       HttpUtil.setTransferEncodingChunked(r, true);
     }
-  }
-
-  static String setCookie(HashPolicy cookie, String value) {
-    StringBuilder b = new StringBuilder(cookie.name()).append("=\"").append(value).append('"');
-    if (cookie.cookieTtlNanos() > 0) {
-      b.append("; Max-Age=").append(TimeUnit.NANOSECONDS.toSeconds(cookie.cookieTtlNanos()));
-    }
-    if (!cookie.cookiePath().isEmpty()) {
-      b.append("; Path=").append(cookie.cookiePath());
-    }
-    return b.append("; HttpOnly").toString();
   }
 
   /** A {@code grpc-status} value, -1 when absent or not a number. */

@@ -1,17 +1,12 @@
 package dev.jmesh.dataplane.engine.outbound;
 
 import dev.jmesh.dataplane.identity.MeshTls;
-import dev.jmesh.dataplane.identity.SpiffeId;
+import dev.jmesh.dataplane.identity.ServerIdentities;
 import dev.jmesh.dataplane.identity.WorkloadIdentity;
 import dev.jmesh.dataplane.log.MeshLog;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
-import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.netty.handler.ssl.SslContext;
-import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 
@@ -82,51 +77,14 @@ final class UpstreamTls {
 
   private Choice build(UpstreamTlsContext tls, WorkloadIdentity id) {
     try {
-      SslContext context = MeshTls.client(id, allowed(tls.getCommonTlsContext()), provider);
+      SslContext context =
+          MeshTls.client(id, ServerIdentities.allowed(tls.getCommonTlsContext()), provider);
       return new Choice(context, tls.getSni().isEmpty() ? null : tls.getSni());
     } catch (SSLException | RuntimeException e) {
       MeshLog.warnOnce(
           "outbound-tls-context:" + e.getMessage(),
           "cannot build the upstream TLS context (" + e + "): requests needing it fail (503 UF)");
       return BROKEN;
-    }
-  }
-
-  /** The server identities the SAN matchers accept; any (verified) identity when there is none. */
-  static Predicate<SpiffeId> allowed(CommonTlsContext common) {
-    CertificateValidationContext v =
-        common.hasCombinedValidationContext()
-            ? common.getCombinedValidationContext().getDefaultValidationContext()
-            : common.getValidationContext();
-    List<StringMatcher> sans = List.copyOf(v.getMatchSubjectAltNamesList());
-    if (sans.isEmpty()) {
-      return id -> true;
-    }
-    return id -> {
-      String uri = id.toString();
-      for (StringMatcher m : sans) {
-        if (matches(m, uri)) {
-          return true;
-        }
-      }
-      return false;
-    };
-  }
-
-  private static boolean matches(StringMatcher m, String uri) {
-    switch (m.getMatchPatternCase()) {
-      case EXACT:
-        return m.getIgnoreCase() ? m.getExact().equalsIgnoreCase(uri) : m.getExact().equals(uri);
-      case PREFIX:
-        return uri.startsWith(m.getPrefix());
-      case SUFFIX:
-        return uri.endsWith(m.getSuffix());
-      case CONTAINS:
-        return uri.contains(m.getContains());
-      case SAFE_REGEX:
-        return uri.matches(m.getSafeRegex().getRegex());
-      default:
-        return false;
     }
   }
 }

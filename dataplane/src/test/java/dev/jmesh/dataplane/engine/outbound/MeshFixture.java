@@ -41,9 +41,9 @@ import java.util.function.Supplier;
  * A mesh for engine tests: xDS resources compiled into a snapshot as the control plane sends them,
  * live clusters, metrics, a timer and one event loop, and the engine over them.
  */
-final class MeshFixture implements AutoCloseable {
+public final class MeshFixture implements AutoCloseable {
 
-  static final WorkloadLabels PRODUCTPAGE =
+  public static final WorkloadLabels PRODUCTPAGE =
       WorkloadLabels.builder()
           .workload("productpage-v1")
           .namespace("default")
@@ -54,16 +54,17 @@ final class MeshFixture implements AutoCloseable {
   final List<Listener> listeners = new ArrayList<>();
   final List<Cluster> clusters = new ArrayList<>();
   final List<ClusterLoadAssignment> assignments = new ArrayList<>();
-  final IstioMetrics metrics = new IstioMetrics();
-  final MeshTimer timer = new MeshTimer();
+  public final IstioMetrics metrics = new IstioMetrics();
+  public final MeshTimer timer = new MeshTimer();
   final EngineLoops loops = new EngineLoops(1);
   final UpstreamClusters live = new UpstreamClusters();
-  Supplier<WorkloadIdentity> identity = () -> null;
+  public Supplier<WorkloadIdentity> identity = () -> null;
   OutboundLimits limits = OutboundLimits.DEFAULTS;
-  MeshSnapshot snapshot;
+  public MeshSnapshot snapshot;
+  public EngineContext context;
   OutboundEngine engine;
 
-  MeshFixture httpListener(String name, RouteConfiguration routes) {
+  public MeshFixture httpListener(String name, RouteConfiguration routes) {
     listeners.add(
         Listener.newBuilder()
             .setName(name)
@@ -142,7 +143,7 @@ final class MeshFixture implements AutoCloseable {
   }
 
   /** An EDS cluster of loopback endpoints on {@code ports}. */
-  MeshFixture cluster(Cluster.Builder cluster, int... ports) {
+  public MeshFixture cluster(Cluster.Builder cluster, int... ports) {
     return cluster(cluster, java.util.Set.of(), ports);
   }
 
@@ -150,7 +151,8 @@ final class MeshFixture implements AutoCloseable {
    * An EDS cluster of loopback endpoints on {@code ports}; those in {@code istioPorts} carry
    * Istio's {@code envoy.transport_socket_match: {tlsMode: istio}} metadata.
    */
-  MeshFixture cluster(Cluster.Builder cluster, java.util.Set<Integer> istioPorts, int... ports) {
+  public MeshFixture cluster(
+      Cluster.Builder cluster, java.util.Set<Integer> istioPorts, int... ports) {
     Cluster c =
         cluster
             .setType(Cluster.DiscoveryType.EDS)
@@ -193,7 +195,7 @@ final class MeshFixture implements AutoCloseable {
   }
 
   /** Istio's ISTIO_MUTUAL transport socket, accepting servers with the SPIFFE ID {@code san}. */
-  static TransportSocket istioMutual(String san, String sni) {
+  public static TransportSocket istioMutual(String san, String sni) {
     CertificateProviderPluginInstance.Builder provider =
         CertificateProviderPluginInstance.newBuilder().setInstanceName("default");
     CommonTlsContext common =
@@ -216,20 +218,20 @@ final class MeshFixture implements AutoCloseable {
         .build();
   }
 
-  OutboundEngine start() {
+  public OutboundEngine start() {
     MeshSnapshot.Compilation c = MeshSnapshot.compile(listeners, List.of(), clusters, assignments);
     assertThat(c.rejections()).isEmpty();
     snapshot = c.snapshot();
     live.update(snapshot);
     MeshSnapshot s = snapshot;
-    EngineContext context =
+    context =
         new EngineContext(
             null, () -> s, live, () -> identity.get(), metrics, PRODUCTPAGE, timer, loops);
     engine = new OutboundEngine(context, limits);
     return engine;
   }
 
-  String prometheus() {
+  public String prometheus() {
     StringBuilder out = new StringBuilder();
     metrics.writeTo(new PrometheusText(out));
     return out.toString();

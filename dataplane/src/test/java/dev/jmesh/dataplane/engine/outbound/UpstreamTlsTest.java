@@ -3,6 +3,7 @@ package dev.jmesh.dataplane.engine.outbound;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jmesh.dataplane.identity.MeshTls;
+import dev.jmesh.dataplane.identity.ServerIdentities;
 import dev.jmesh.dataplane.identity.SpiffeId;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
@@ -32,11 +33,12 @@ class UpstreamTlsTest {
   @Test
   void sanMatchersNameTheServersAccepted() {
     Predicate<SpiffeId> exact =
-        UpstreamTls.allowed(sans(StringMatcher.newBuilder().setExact(REVIEWS.toString()).build()));
+        ServerIdentities.allowed(
+            sans(StringMatcher.newBuilder().setExact(REVIEWS.toString()).build()));
     assertThat(exact.test(REVIEWS)).isTrue();
     assertThat(exact.test(RATINGS)).isFalse();
     Predicate<SpiffeId> prefix =
-        UpstreamTls.allowed(
+        ServerIdentities.allowed(
             sans(
                 StringMatcher.newBuilder()
                     .setPrefix("spiffe://cluster.local/ns/default/")
@@ -47,7 +49,8 @@ class UpstreamTlsTest {
 
   @Test
   void withoutSanMatchersAnyVerifiedServerIsAccepted() {
-    assertThat(UpstreamTls.allowed(CommonTlsContext.getDefaultInstance()).test(RATINGS)).isTrue();
+    assertThat(ServerIdentities.allowed(CommonTlsContext.getDefaultInstance()).test(RATINGS))
+        .isTrue();
   }
 
   @Test

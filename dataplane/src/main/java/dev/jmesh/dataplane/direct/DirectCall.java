@@ -1,0 +1,317 @@
+package dev.jmesh.dataplane.direct;
+
+import dev.jmesh.bootstrap.MeshCall;
+import dev.jmesh.bootstrap.MeshEndpointAddress;
+import dev.jmesh.bootstrap.MeshHeaders;
+import dev.jmesh.dataplane.cluster.Host;
+import dev.jmesh.dataplane.cluster.UpstreamCluster;
+import dev.jmesh.dataplane.config.CircuitBreakerThresholds;
+import dev.jmesh.dataplane.engine.PeerMetadata;
+import dev.jmesh.dataplane.outbound.EnvoyReplies;
+import dev.jmesh.dataplane.outbound.Exchange;
+import dev.jmesh.dataplane.record.ResponseFlag;
+import dev.jmesh.dataplane.route.HashPolicy;
+import dev.jmesh.dataplane.route.HeaderMutation;
+import dev.jmesh.dataplane.route.Route;
+import dev.jmesh.dataplane.route.UpstreamFailure;
+import dev.jmesh.dataplane.stats.RequestPaths;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+
+/**
+ * One request on a direct path: the {@link Exchange} the router decided, the endpoint and TLS of
+ * its current attempt, and what the instrumentation can do ({@code capabilities}). Steps come one
+ * after another, on whichever threads the library runs them.
+ */
+final class DirectCall implements MeshCall {
+
+  final Exchange x = new Exchange();
+  private final DirectCalls owner;
+  private final int capabilities;
+  private MeshEndpointAddress endpoint;
+  private SSLContext tls;
+  private boolean retries;
+  private String location;
+  private boolean finished;
+
+  DirectCall(DirectCalls owner, int capabilities) {
+    this.owner = owner;
+    this.capabilities = capabilities;
+  }
+
+  private boolean can(int capability) {
+    return (capabilities & capability) != 0;
+  }
+
+  /**
+   * After the router decided: whether the library can carry this request itself ({@code DIRECT}),
+   * must leave it to the engine ({@code ENGINE}: a route feature it lacks), or must leave it alone
+   * ({@code PASSTHROUGH}: the route goes to the original destination).
+   */
+  RequestPaths.Path settle(MeshRequestView request) {
+    switch (x.action()) {
+      case FORWARD:
+        return settleForward();
+      case PASSTHROUGH:
+        return RequestPaths.Path.PASSTHROUGH;
+      case REDIRECT:
+        location = x.route().redirect().location(request, "http");
+        return can(CAN_REPLY) ? RequestPaths.Path.DIRECT : RequestPaths.Path.ENGINE;
+      default:
+        if (!can(CAN_REPLY) || (x.delayNanos() > 0 && !can(CAN_DELAY))) {
+          return RequestPaths.Path.ENGINE;
+        }
+        return RequestPaths.Path.DIRECT;
+    }
+  }
+
+  private RequestPaths.Path settleForward() {
+    Route route = x.route();
+    if (route.pathRewrite() != null || route.hostRewrite() != null || mirrors(route)) {
+      // The request itself would change, or copies of it go elsewhere: the engine does that.
+      return RequestPaths.Path.ENGINE;
+    }
+    if (x.cluster().circuitBreaker().limits().maxConnections()
+        != CircuitBreakerThresholds.DEFAULTS.maxConnections()) {
+      // A connection limit: the application's pool owns the connections, the engine can count them.
+      return RequestPaths.Path.ENGINE;
+    }
+    if (x.delayNanos() > 0 && !can(CAN_DELAY)) {
+      return RequestPaths.Path.ENGINE;
+    }
+    retries = route.retryPolicy() != null && route.retryPolicy().numRetries() > 0;
+    if (retries && !can(CAN_RETRY)) {
+      return RequestPaths.Path.ENGINE;
+    }
+    if (can(ONE_SHOT_BODY)) {
+      x.disableRetries();
+      retries = false;
+    }
+    SSLContext chosen = tlsOf(x.cluster(), x.host());
+    if (chosen != null && !can(CAN_TLS)) {
+      return RequestPaths.Path.ENGINE;
+    }
+    if (chosen == DirectTls.UNAVAILABLE) {
+      if (!can(CAN_REPLY)) {
+        return RequestPaths.Path.ENGINE;
+      }
+      x.refuse(503, ResponseFlag.UF);
+      return RequestPaths.Path.DIRECT;
+    }
+    target(x.host(), chosen);
+    x.record().upstreamStarted(System.nanoTime());
+    return RequestPaths.Path.DIRECT;
+  }
+
+  private boolean mirrors(Route route) {
+    for (int i = 0; i < route.mirrorPolicies().size(); i++) {
+      if (x.mirrors(i)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private SSLContext tlsOf(UpstreamCluster cluster, Host host) {
+    return owner.tls.choose(cluster.config().tlsFor(host.endpoint().transportSocketMatch()));
+  }
+
+  private void target(Host host, SSLContext chosen) {
+    endpoint = owner.endpoint(host);
+    tls = chosen;
+    owner.tls.remember(endpoint, chosen);
+  }
+
+  @Override
+  public int action() {
+    return x.action() == Exchange.Action.FORWARD ? SEND : REPLY;
+  }
+
+  @Override
+  public MeshEndpointAddress endpoint() {
+    return endpoint;
+  }
+
+  @Override
+  public SSLContext tls() {
+    return tls;
+  }
+
+  @Override
+  public long delayNanos() {
+    return Math.max(0, x.delayNanos());
+  }
+
+  @Override
+  public long perTryTimeoutNanos() {
+    return x.route() == null ? 0 : x.perTryTimeoutNanos();
+  }
+
+  @Override
+  public long timeoutNanos() {
+    return x.route() == null ? 0 : x.timeoutNanos();
+  }
+
+  @Override
+  public boolean mayRetry() {
+    return retries;
+  }
+
+  @Override
+  public int replayLimit() {
+    return owner.replayLimit;
+  }
+
+  @Override
+  public void requestHeaders(MeshHeaders headers) {
+    if (x.decision() != null && x.route() != null) {
+      apply(x.requestHeaders(), headers);
+    }
+    headers.set(PeerMetadata.HEADER, owner.peerMetadata);
+    headers.set(PeerMetadata.ID_HEADER, owner.peerMetadataId);
+  }
+
+  @Override
+  public void responseHeaders(MeshHeaders headers) {
+    // The callee's peer metadata is for the mesh, not the application.
+    headers.remove(PeerMetadata.HEADER);
+    headers.remove(PeerMetadata.ID_HEADER);
+    if (x.route() == null) {
+      return;
+    }
+    apply(x.responseHeaders(), headers);
+    HashPolicy cookie = x.hash().generatedCookie();
+    if (cookie != null) {
+      headers.add("set-cookie", cookie.setCookieHeader(x.hash().generatedCookieValue()));
+    }
+  }
+
+  /** A route's header changes, in Envoy's order: removals, then additions. */
+  private static void apply(List<HeaderMutation> mutations, MeshHeaders headers) {
+    for (int i = 0; i < mutations.size(); i++) {
+      HeaderMutation m = mutations.get(i);
+      for (int r = 0; r < m.remove().size(); r++) {
+        headers.remove(m.remove().get(r));
+      }
+      for (int a = 0; a < m.add().size(); a++) {
+        HeaderMutation.Addition add = m.add().get(a);
+        if (add.value().isEmpty() && !add.keepEmptyValue()) {
+          continue;
+        }
+        switch (add.action()) {
+          case APPEND_IF_EXISTS_OR_ADD:
+            headers.add(add.name(), add.value());
+            break;
+          case ADD_IF_ABSENT:
+            if (!headers.contains(add.name())) {
+              headers.set(add.name(), add.value());
+            }
+            break;
+          case OVERWRITE_IF_EXISTS_OR_ADD:
+            headers.set(add.name(), add.value());
+            break;
+          case OVERWRITE_IF_EXISTS:
+            if (headers.contains(add.name())) {
+              headers.set(add.name(), add.value());
+            }
+            break;
+          default:
+            break;
+        }
+      }
+    }
+  }
+
+  @Override
+  public int replyStatus() {
+    return x.localStatus();
+  }
+
+  @Override
+  public int replyGrpcStatus() {
+    return x.localGrpcStatus();
+  }
+
+  @Override
+  public String replyBody() {
+    switch (x.action()) {
+      case FAULT_ABORT:
+        return EnvoyReplies.FAULT;
+      case NO_HEALTHY_UPSTREAM:
+        return EnvoyReplies.NO_HEALTHY;
+      case OVERFLOW:
+        return EnvoyReplies.OVERFLOW;
+      case REFUSED:
+        return EnvoyReplies.CONNECT_FAILURE;
+      case DIRECT_RESPONSE:
+        String body = x.route().directResponse().body();
+        return body == null ? "" : body;
+      default:
+        return EnvoyReplies.NO_ROUTE;
+    }
+  }
+
+  @Override
+  public String replyLocation() {
+    return location;
+  }
+
+  @Override
+  public boolean attemptEnded(int status, int grpcStatus, int failure) {
+    if (x.action() != Exchange.Action.FORWARD || x.host() == null) {
+      return false;
+    }
+    if (!x.attemptEnded(status, grpcStatus, failure(failure))) {
+      return false;
+    }
+    SSLContext chosen = tlsOf(x.cluster(), x.host());
+    if (chosen == DirectTls.UNAVAILABLE || (chosen != null && !can(CAN_TLS))) {
+      // The retry's host needs what this library cannot give it: no retry then.
+      x.forgoRetry();
+      return false;
+    }
+    target(x.host(), chosen);
+    return true;
+  }
+
+  private static UpstreamFailure failure(int failure) {
+    switch (failure) {
+      case NO_FAILURE:
+        return UpstreamFailure.NONE;
+      case CONNECT_FAILURE:
+        return UpstreamFailure.CONNECT_FAILURE;
+      case TIMEOUT:
+        return UpstreamFailure.PER_TRY_TIMEOUT;
+      default:
+        return UpstreamFailure.RESET;
+    }
+  }
+
+  @Override
+  public long backOffNanos() {
+    return x.backOffNanos();
+  }
+
+  @Override
+  public void timedOut() {
+    x.timedOut();
+  }
+
+  @Override
+  public void cancelled() {
+    x.record().addFlag(ResponseFlag.DC);
+  }
+
+  @Override
+  public void finish(int status, int grpcStatus, long bytesReceived, long bytesSent) {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    long now = System.nanoTime();
+    if (x.action() == Exchange.Action.FORWARD) {
+      x.record().upstreamFinished(now);
+    }
+    x.finish(status, grpcStatus, Math.max(0, bytesReceived), Math.max(0, bytesSent), now);
+  }
+}
