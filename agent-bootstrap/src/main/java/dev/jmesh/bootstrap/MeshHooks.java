@@ -33,6 +33,9 @@ public final class MeshHooks {
 
   private static final ThreadLocal<Boolean> AGENT_THREAD = new ThreadLocal<>();
 
+  /** The trace headers of the inbound request the thread serves; see {@link #enterInbound}. */
+  private static final ThreadLocal<MeshTraceContext> INBOUND = new ThreadLocal<>();
+
   /** Set while a direct path connects to the endpoint it picked; see {@link #enterDirectConnect}. */
   private static final ThreadLocal<Boolean> DIRECT_CONNECT = new ThreadLocal<>();
 
@@ -246,6 +249,41 @@ public final class MeshHooks {
 
   public static void exitDirectConnect() {
     DIRECT_CONNECT.remove();
+  }
+
+  /**
+   * A thread-per-request server's handler starts serving a request with these trace headers (each
+   * {@code null} when absent): the direct paths continue its trace on the outbound calls made on
+   * this thread until {@link #exitInbound()}. Returns whether the thread took the context — {@code
+   * false} when it already serves one (a filter chain calls nested handlers) or there is none — so
+   * only the hook that entered exits.
+   */
+  public static boolean enterInbound(
+      String traceparent,
+      String tracestate,
+      String b3,
+      String b3TraceId,
+      String b3SpanId,
+      String b3Sampled,
+      String requestId) {
+    if (INBOUND.get() != null
+        || (traceparent == null && b3 == null && b3TraceId == null && requestId == null)) {
+      return false;
+    }
+    INBOUND.set(
+        new MeshTraceContext(
+            traceparent, tracestate, b3, b3TraceId, b3SpanId, b3Sampled, requestId));
+    return true;
+  }
+
+  /** The handler that {@link #enterInbound entered} is done with its request. */
+  public static void exitInbound() {
+    INBOUND.remove();
+  }
+
+  /** The trace headers of the inbound request this thread serves, or {@code null}. */
+  public static MeshTraceContext inboundContext() {
+    return INBOUND.get();
   }
 
   /** {@code ServerSocket.bind} entry: the address the application's server really binds. */

@@ -3,6 +3,7 @@ package dev.jmesh.dataplane.direct;
 import dev.jmesh.bootstrap.MeshCall;
 import dev.jmesh.bootstrap.MeshEndpointAddress;
 import dev.jmesh.bootstrap.MeshHeaders;
+import dev.jmesh.bootstrap.MeshTraceContext;
 import dev.jmesh.dataplane.cluster.Host;
 import dev.jmesh.dataplane.cluster.UpstreamCluster;
 import dev.jmesh.dataplane.config.CircuitBreakerThresholds;
@@ -34,9 +35,22 @@ final class DirectCall implements MeshCall {
   private String location;
   private boolean finished;
 
+  /** The inbound request's trace the calling thread serves, continued on this request. */
+  private MeshTraceContext trace;
+
+  private String spanId;
+
   DirectCall(DirectCalls owner, int capabilities) {
     this.owner = owner;
     this.capabilities = capabilities;
+  }
+
+  /** Continues {@code inbound} (the calling thread's inbound trace, or {@code null}). */
+  void continueTrace(MeshTraceContext inbound, long random) {
+    trace = inbound;
+    if (inbound != null) {
+      spanId = TraceContinuation.spanId(random);
+    }
   }
 
   private boolean can(int capability) {
@@ -169,6 +183,9 @@ final class DirectCall implements MeshCall {
     }
     headers.set(PeerMetadata.HEADER, owner.peerMetadata);
     headers.set(PeerMetadata.ID_HEADER, owner.peerMetadataId);
+    if (trace != null) {
+      TraceContinuation.apply(trace, spanId, headers);
+    }
   }
 
   @Override

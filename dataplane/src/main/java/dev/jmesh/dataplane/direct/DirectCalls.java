@@ -2,6 +2,7 @@ package dev.jmesh.dataplane.direct;
 
 import dev.jmesh.bootstrap.MeshCall;
 import dev.jmesh.bootstrap.MeshEndpointAddress;
+import dev.jmesh.bootstrap.MeshHooks;
 import dev.jmesh.bootstrap.MeshRequest;
 import dev.jmesh.dataplane.MeshTimer;
 import dev.jmesh.dataplane.capture.MeshCapture;
@@ -89,7 +90,9 @@ public final class DirectCalls {
     }
     DirectCall call = new DirectCall(this, capabilities);
     MeshRequestView view = new MeshRequestView(request);
-    router.decide(listener, view, sourceIp, ThreadLocalRandom.current().nextLong(), call.x);
+    long random = ThreadLocalRandom.current().nextLong();
+    router.decide(listener, view, sourceIp, random, call.x);
+    call.continueTrace(MeshHooks.inboundContext(), ThreadLocalRandom.current().nextLong());
     call.x.record().protocol(RequestProtocol.HTTP);
     RequestPaths.Path path = call.settle(view);
     paths.count(library, path);

@@ -8,6 +8,7 @@ import com.google.protobuf.UInt32Value;
 import dev.jmesh.bootstrap.MeshCall;
 import dev.jmesh.bootstrap.MeshEndpointAddress;
 import dev.jmesh.bootstrap.MeshHeaders;
+import dev.jmesh.bootstrap.MeshHooks;
 import dev.jmesh.bootstrap.MeshRequest;
 import dev.jmesh.dataplane.capture.InboundTakeover;
 import dev.jmesh.dataplane.capture.MeshCapture;
@@ -300,6 +301,27 @@ class DirectCallsTest {
     response.values.put("x-envoy-peer-metadata", "theirs");
     call.responseHeaders(response);
     assertThat(response.values).doesNotContainKey("x-envoy-peer-metadata");
+    call.finish(200, -1, 0, 0);
+  }
+
+  @Test
+  void theInboundTraceOfTheCallingThreadContinuesOnTheRequest() throws Exception {
+    start();
+    String trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    MeshHooks.enterInbound(
+        "00-" + trace + "-00f067aa0ba902b7-01", null, null, null, null, null, "req-1");
+    MeshCall call;
+    try {
+      call = direct.outbound("test", ALL, get("reviews", "/plain"));
+    } finally {
+      MeshHooks.exitInbound();
+    }
+    // Headers are written later, maybe on another thread: the call kept the context.
+    Headers headers = new Headers();
+    call.requestHeaders(headers);
+    assertThat(headers.values.get("traceparent")).startsWith("00-" + trace + "-").endsWith("-01");
+    assertThat(headers.values.get("traceparent")).doesNotContain("00f067aa0ba902b7");
+    assertThat(headers.values).containsEntry("x-request-id", "req-1");
     call.finish(200, -1, 0, 0);
   }
 
