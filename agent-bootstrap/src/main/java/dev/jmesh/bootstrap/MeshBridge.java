@@ -93,4 +93,11 @@ public interface MeshBridge {
   default Future<?> schedule(Runnable task, long nanos) throws Exception {
     return null;
   }
+
+  /**
+   * The JDK's HTTP server is about to run a filter or handler for {@code exchange} (a {@code
+   * com.sun.net.httpserver.HttpExchange}): the bridge records its trace headers for the thread
+   * with {@link MeshHooks#enterInbound}.
+   */
+  default void serverExchange(Object exchange) throws Exception {}
 }

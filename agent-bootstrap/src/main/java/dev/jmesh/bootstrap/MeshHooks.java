@@ -252,13 +252,12 @@ public final class MeshHooks {
   }
 
   /**
-   * A thread-per-request server's handler starts serving a request with these trace headers (each
-   * {@code null} when absent): the direct paths continue its trace on the outbound calls made on
-   * this thread until {@link #exitInbound()}. Returns whether the thread took the context — {@code
-   * false} when it already serves one (a filter chain calls nested handlers) or there is none — so
-   * only the hook that entered exits.
+   * A thread-per-request server starts serving a request with these trace headers (each {@code
+   * null} when absent) on this thread: the direct paths continue its trace on the outbound calls
+   * made here until {@link #exitInbound()}. It replaces whatever the thread held, so a context a
+   * failed handler left behind never outlives the next request.
    */
-  public static boolean enterInbound(
+  public static void enterInbound(
       String traceparent,
       String tracestate,
       String b3,
@@ -266,17 +265,38 @@ public final class MeshHooks {
       String b3SpanId,
       String b3Sampled,
       String requestId) {
-    if (INBOUND.get() != null
-        || (traceparent == null && b3 == null && b3TraceId == null && requestId == null)) {
-      return false;
+    if (traceparent == null && b3 == null && b3TraceId == null && requestId == null) {
+      INBOUND.remove();
+      return;
     }
     INBOUND.set(
         new MeshTraceContext(
             traceparent, tracestate, b3, b3TraceId, b3SpanId, b3Sampled, requestId));
-    return true;
   }
 
-  /** The handler that {@link #enterInbound entered} is done with its request. */
+  /**
+   * {@code com.sun.net.httpserver.Filter.Chain.doFilter} entry: the JDK's HTTP server hands an
+   * exchange ({@code Object}: the bridge cannot name the server's types) to the next filter or
+   * the handler; its trace headers become the thread's inbound context.
+   */
+  public static void serverExchange(Object exchange) {
+    MeshBridge b = bridge;
+    if (b == null || exchange == null) {
+      return;
+    }
+    try {
+      b.serverExchange(exchange);
+    } catch (Throwable t) {
+      failed("server-exchange", t);
+    }
+  }
+
+  /** {@code Filter.Chain.doFilter} exit: the exchange is handled. */
+  public static void serverExchangeDone(Object exchange) {
+    INBOUND.remove();
+  }
+
+  /** The handler is done with the request {@link #enterInbound} began. */
   public static void exitInbound() {
     INBOUND.remove();
   }

@@ -2,6 +2,7 @@ package dev.jmesh.dataplane;
 
 import dev.jmesh.bootstrap.MeshBridge;
 import dev.jmesh.bootstrap.MeshCall;
+import dev.jmesh.bootstrap.MeshHooks;
 import dev.jmesh.bootstrap.MeshRequest;
 import dev.jmesh.dataplane.capture.MeshCapture;
 import dev.jmesh.dataplane.direct.DirectCalls;
@@ -269,6 +270,25 @@ public final class DataPath implements MeshBridge {
   public Future<?> schedule(Runnable task, long nanos) {
     DirectCalls d = direct;
     return d == null ? null : d.schedule(task, nanos);
+  }
+
+  /**
+   * The JDK's HTTP server runs a filter or handler for {@code exchange}: its trace headers become
+   * the thread's inbound context, which direct requests made on the thread continue.
+   */
+  @Override
+  public void serverExchange(Object exchange) {
+    if (exchange instanceof com.sun.net.httpserver.HttpExchange e) {
+      com.sun.net.httpserver.Headers h = e.getRequestHeaders();
+      MeshHooks.enterInbound(
+          h.getFirst("traceparent"),
+          h.getFirst("tracestate"),
+          h.getFirst("b3"),
+          h.getFirst("x-b3-traceid"),
+          h.getFirst("x-b3-spanid"),
+          h.getFirst("x-b3-sampled"),
+          h.getFirst("x-request-id"));
+    }
   }
 
   private void bound(int port) {

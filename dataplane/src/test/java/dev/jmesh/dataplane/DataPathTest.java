@@ -173,6 +173,41 @@ class DataPathTest {
     };
   }
 
+  @Test
+  void aJdkServerExchangeMakesItsTraceHeadersTheThreadsInboundContext() throws Exception {
+    DataPath path = dataPath();
+    com.sun.net.httpserver.HttpServer server =
+        com.sun.net.httpserver.HttpServer.create(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    java.util.concurrent.atomic.AtomicReference<String> seen =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    server.createContext(
+        "/",
+        exchange -> {
+          path.serverExchange(exchange);
+          dev.jmesh.bootstrap.MeshTraceContext c = dev.jmesh.bootstrap.MeshHooks.inboundContext();
+          seen.set(c == null ? "none" : c.traceparent() + " " + c.requestId());
+          dev.jmesh.bootstrap.MeshHooks.exitInbound();
+          exchange.sendResponseHeaders(204, -1);
+          exchange.close();
+        });
+    server.start();
+    try {
+      java.net.HttpURLConnection c =
+          (java.net.HttpURLConnection)
+              new java.net.URL("http://127.0.0.1:" + server.getAddress().getPort() + "/")
+                  .openConnection();
+      c.setRequestProperty(
+          "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+      c.setRequestProperty("X-Request-Id", "abc");
+      assertThat(c.getResponseCode()).isEqualTo(204);
+      assertThat(seen.get())
+          .isEqualTo("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01 abc");
+    } finally {
+      server.stop(0);
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"connect", "bind", "accept", "http-request"})
   void failHookThrowsNamingTheSwitch(String hook) throws Exception {

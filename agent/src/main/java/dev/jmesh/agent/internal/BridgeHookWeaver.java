@@ -90,6 +90,11 @@ final class BridgeHookWeaver {
           callBridge();
           super.visitVarInsn(argumentType.getOpcode(Opcodes.ISTORE), argumentSlot);
         }
+        case PASS_ARGUMENT_ON_ENTER -> {
+          // MeshHooks.hook(arg)
+          super.visitVarInsn(argumentType.getOpcode(Opcodes.ILOAD), argumentSlot);
+          callBridge();
+        }
         case REPLACE_ARGUMENT_WITH_THIS_ON_ENTER -> {
           // arg = MeshHooks.hook(this, arg)
           super.visitVarInsn(Opcodes.ALOAD, 0);

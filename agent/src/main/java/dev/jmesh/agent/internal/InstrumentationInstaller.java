@@ -89,6 +89,7 @@ final class InstrumentationInstaller {
       enabledStates.add(state);
     }
     long t0 = System.nanoTime();
+    JdkModules.readBridge(inst, hooks.targets());
     gate.openHooks(hooks);
     retransformLoaded(hooks.targets());
     MeshLog.debug("bridge hooks in place in " + (System.nanoTime() - t0) / 1_000_000 + " ms");

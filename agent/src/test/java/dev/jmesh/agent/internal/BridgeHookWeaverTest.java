@@ -140,6 +140,29 @@ class BridgeHookWeaverTest {
   }
 
   @Test
+  void passesAnArgumentOnEnterAsAnyOfItsSupertypes() throws Exception {
+    MeshHooks.install(new RecordingBridge());
+    String name = FakeServer.class.getName();
+    // The bridge cannot name the JDK server's exchange type: it takes it as an Object.
+    List<BridgeHook> hooks = List.of(
+        BridgeHook.passArgumentOnEnter(name, "pick",
+            "(Ljava/nio/channels/SocketChannel;)Ljava/nio/channels/SocketChannel;", 0,
+            "serverExchange", "(Ljava/lang/Object;)V"));
+
+    BridgeHookWeaver.Result result = BridgeHookWeaver.weave(bytesOf(FakeServer.class), hooks);
+    assertThat(result.applied()).containsExactlyElementsOf(hooks);
+    Class<?> woven = new WovenLoader(name, result.classfile()).loadClass(name);
+    Object server = woven.getConstructor().newInstance();
+    try (SocketChannel channel = SocketChannel.open()) {
+      Object returned = woven.getMethod("pick", SocketChannel.class).invoke(server, channel);
+      assertThat(returned).isSameAs(channel);
+      assertThat(seen).containsExactly(channel);
+    } finally {
+      ((ServerSocket) server).close();
+    }
+  }
+
+  @Test
   void aHookWhoseMethodIsMissingIsNotApplied() throws Exception {
     BridgeHook missing = BridgeHook.passThisOnExit(FakeServer.class.getName(), "bind",
         "(" + ADDRESS + "J)V", "afterBind", "(Ljava/net/ServerSocket;)V");
@@ -180,6 +203,11 @@ class BridgeHookWeaverTest {
   }
 
   private final class RecordingBridge implements MeshBridge {
+    @Override
+    public void serverExchange(Object exchange) {
+      seen.add(exchange);
+    }
+
     @Override
     public SocketAddress beforeConnect(SocketAddress target) {
       seen.add(target);

@@ -23,8 +23,7 @@ class TraceContinuationTest {
 
   private static Map<String, String> continued(
       String traceparent, String b3, String b3Trace, String b3Span, String requestId) {
-    assertThat(MeshHooks.enterInbound(traceparent, "vendor=1", b3, b3Trace, b3Span, "1", requestId))
-        .isTrue();
+    MeshHooks.enterInbound(traceparent, "vendor=1", b3, b3Trace, b3Span, "1", requestId);
     MeshTraceContext in = MeshHooks.inboundContext();
     Headers out = new Headers();
     TraceContinuation.apply(in, NEW_SPAN, out);
@@ -64,16 +63,17 @@ class TraceContinuationTest {
   }
 
   @Test
-  void onlyTheFirstHandlerOnAThreadTakesTheContext() {
-    assertThat(
-            MeshHooks.enterInbound(
-                "00-" + TRACE + "-" + SPAN + "-01", null, null, null, null, null, null))
-        .isTrue();
-    assertThat(MeshHooks.enterInbound(null, null, null, null, null, null, "other")).isFalse();
-    assertThat(MeshHooks.inboundContext().requestId()).isNull();
+  void aNewRequestReplacesWhateverTheThreadHeld() {
+    MeshHooks.enterInbound("00-" + TRACE + "-" + SPAN + "-01", null, null, null, null, null, null);
+    MeshHooks.enterInbound(null, null, null, null, null, null, "other");
+    assertThat(MeshHooks.inboundContext().traceparent()).isNull();
+    assertThat(MeshHooks.inboundContext().requestId()).isEqualTo("other");
+    // A request without trace headers leaves no context, whatever came before it.
+    MeshHooks.enterInbound(null, null, null, null, null, null, null);
+    assertThat(MeshHooks.inboundContext()).isNull();
+    MeshHooks.enterInbound(null, null, null, null, null, null, "r");
     MeshHooks.exitInbound();
     assertThat(MeshHooks.inboundContext()).isNull();
-    assertThat(MeshHooks.enterInbound(null, null, null, null, null, null, null)).isFalse();
   }
 
   @Test

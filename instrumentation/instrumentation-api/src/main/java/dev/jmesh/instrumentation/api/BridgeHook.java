@@ -23,6 +23,8 @@ public record BridgeHook(
   public enum Kind {
     /** On entry, {@code arg = hook(arg)}: the bridge may replace the argument. */
     REPLACE_ARGUMENT_ON_ENTER,
+    /** On entry, {@code hook(arg)}: the bridge sees the argument (as any supertype, e.g. Object). */
+    PASS_ARGUMENT_ON_ENTER,
     /** Before each normal return, {@code hook(this)}. */
     PASS_THIS_ON_EXIT,
     /** Before each normal return, {@code hook(arg)}. */
@@ -47,6 +49,12 @@ public record BridgeHook(
       String methodDescriptor, int argument, String hookName, String hookDescriptor) {
     return new BridgeHook(className, methodName, methodDescriptor,
         Kind.REPLACE_ARGUMENT_ON_ENTER, argument, hookName, hookDescriptor);
+  }
+
+  public static BridgeHook passArgumentOnEnter(String className, String methodName,
+      String methodDescriptor, int argument, String hookName, String hookDescriptor) {
+    return new BridgeHook(className, methodName, methodDescriptor, Kind.PASS_ARGUMENT_ON_ENTER,
+        argument, hookName, hookDescriptor);
   }
 
   public static BridgeHook passThisOnExit(String className, String methodName,
