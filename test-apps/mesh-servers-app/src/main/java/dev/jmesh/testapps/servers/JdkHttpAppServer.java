@@ -44,6 +44,15 @@ final class JdkHttpAppServer implements AppServer {
     workers.awaitTermination(5, TimeUnit.SECONDS);
   }
 
+  private static String forward(String rawQuery) throws IOException {
+    try {
+      return Forward.call(rawQuery);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted forwarding", e);
+    }
+  }
+
   private void handle(HttpExchange exchange) throws IOException {
     inFlight.begin();
     // HttpExchange is AutoCloseable only from Java 18 on.
@@ -56,6 +65,9 @@ final class JdkHttpAppServer implements AppServer {
         respond(exchange, "received=" + received + "\n");
       } else if (method.equals("GET") && path.equals("/download")) {
         download(exchange, Payload.queryLong(uri.getRawQuery(), "bytes", 0));
+      } else if (path.equals("/forward")) {
+        drain(exchange.getRequestBody());
+        respond(exchange, forward(uri.getRawQuery()));
       } else if (path.equals("/slow")) {
         long millis = Payload.queryLong(uri.getRawQuery(), "ms", 0);
         sleep(millis);

@@ -49,6 +49,14 @@ final class ReportServlet extends HttpServlet {
       respond(response, "received=" + drain(request.getInputStream()) + "\n");
     } else if (method.equals("GET") && path.equals("/download")) {
       download(response, Payload.queryLong(request.getQueryString(), "bytes", 0));
+    } else if (path.equals("/forward")) {
+      drain(request.getInputStream());
+      try {
+        respond(response, Forward.call(request.getQueryString()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted forwarding", e);
+      }
     } else if (path.equals("/slow")) {
       long millis = Payload.queryLong(request.getQueryString(), "ms", 0);
       sleep(millis);
