@@ -263,12 +263,9 @@ class DirectPathTest {
   void delayedAsynchronousCallsWaitOnTheTimerNotOnDispatcherSlots() throws Exception {
     long delay = 600 * MS;
     mesh.route("reviews", 9080, r -> new ScriptedCall().endpoints(a.address()).delay(delay));
-    // Warm the dispatcher and the connection first: the measure is of waiting, not of start-up.
-    try (Response warm = get(MESH_URL + "/warm-up")) {
-      assertThat(warm.code()).isEqualTo(200);
-    }
     int calls = 30;
     CountDownLatch done = new CountDownLatch(calls);
+    CountDownLatch warm = new CountDownLatch(1);
     List<Integer> statuses = new CopyOnWriteArrayList<>();
     Callback callback =
         new Callback() {
@@ -284,6 +281,23 @@ class DirectPathTest {
             done.countDown();
           }
         };
+
+    // Warm the dispatcher and a connection first: the measure is of waiting, not of start-up.
+    mesh.route("ratings", 9080, r -> new ScriptedCall().endpoints(a.address()));
+    client.newCall(new Request.Builder().url("http://ratings:9080/warm-up").build())
+        .enqueue(new Callback() {
+          @Override
+          public void onFailure(Call call, IOException e) {
+            warm.countDown();
+          }
+
+          @Override
+          public void onResponse(Call call, Response response) {
+            response.close();
+            warm.countDown();
+          }
+        });
+    assertThat(warm.await(5, TimeUnit.SECONDS)).isTrue();
 
     long start = System.nanoTime();
     for (int i = 0; i < calls; i++) {
@@ -422,5 +436,36 @@ class DirectPathTest {
         .containsExactly(MeshCall.CONNECT_FAILURE, MeshCall.CONNECT_FAILURE);
     assertThat(call.finishedStatus()).isEqualTo(503);
     assertThat(call.finishes()).isEqualTo(1);
+  }
+
+  @Test
+  void aCallTheApplicationCancelsIsRecordedAsCancelled() throws Exception {
+    a.delay(3_000);
+    mesh.route("reviews", 9080, r -> new ScriptedCall().endpoints(a.address()));
+    Call call = client.newCall(new Request.Builder().url(MESH_URL + "/slow").build());
+    CountDownLatch failed = new CountDownLatch(1);
+    call.enqueue(new Callback() {
+      @Override
+      public void onFailure(Call c, IOException e) {
+        failed.countDown();
+      }
+
+      @Override
+      public void onResponse(Call c, Response response) {
+        response.close();
+      }
+    });
+    for (int i = 0; i < 100 && a.seen().isEmpty(); i++) {
+      Thread.sleep(20);
+    }
+
+    call.cancel();
+
+    assertThat(failed.await(2, TimeUnit.SECONDS)).isTrue();
+    ScriptedCall decided = mesh.calls().get(0);
+    assertThat(decided.awaitFinish(2_000)).isTrue();
+    assertThat(decided.wasCancelled()).isTrue();
+    assertThat(decided.wasTimedOut()).isFalse();
+    assertThat(decided.finishes()).isEqualTo(1);
   }
 }
