@@ -30,10 +30,11 @@ final class DirectExchange {
 
   /**
    * Runs {@code call} for the chain's request. {@code delayDone}: the fault delay was already
-   * waited for on a timer, before the call was enqueued.
+   * waited for on a timer, before the call was enqueued. {@code followRedirects}: the client's
+   * setting, for a redirect the mesh answers.
    */
-  static Response run(Interceptor.Chain chain, MeshCall call, boolean delayDone)
-      throws IOException {
+  static Response run(Interceptor.Chain chain, MeshCall call, boolean delayDone,
+      boolean followRedirects) throws IOException {
     Request original = chain.request();
     Call okCall = chain.call();
     long sent = Math.max(0, RequestBodies.length(original.body()));
@@ -53,7 +54,10 @@ final class DirectExchange {
         throw e;
       }
       call.finish(call.replyStatus(), call.replyGrpcStatus(), call.replyBody().length(), 0);
-      return reply;
+      Request followUp = followRedirects ? RedirectFollowUp.of(original, reply) : null;
+      // The follow-up is OkHttp's own, as behind a sidecar: not decided again; the engine
+      // carries it if it goes to a mesh name.
+      return followUp == null ? reply : chain.proceed(followUp);
     }
     return attempts(chain, okCall, original, call, sent);
   }

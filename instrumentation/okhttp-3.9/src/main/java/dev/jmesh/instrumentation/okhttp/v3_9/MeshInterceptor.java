@@ -28,18 +28,27 @@ public final class MeshInterceptor implements Interceptor {
   private static final int ALWAYS = MeshCall.CAN_RETRY | MeshCall.CAN_REPLY | MeshCall.CAN_DELAY;
 
   private final int capabilities;
+  private final boolean followRedirects;
 
-  public MeshInterceptor(boolean ownTransport) {
+  public MeshInterceptor(boolean ownTransport, boolean followRedirects) {
     this.capabilities = ownTransport ? ALWAYS | MeshCall.CAN_TLS : ALWAYS;
+    this.followRedirects = followRedirects;
+  }
+
+  /** For a client that follows redirects, OkHttp's default. */
+  public MeshInterceptor(boolean ownTransport) {
+    this(ownTransport, true);
   }
 
   /**
    * Makes the mesh's interceptor the first of {@code interceptors}, the only one of its kind, and
-   * bound to the client's transport; idempotent.
+   * bound to the client's transport and redirect setting; idempotent.
    */
-  public static void install(List<Interceptor> interceptors, boolean ownTransport) {
+  public static void install(List<Interceptor> interceptors, boolean ownTransport,
+      boolean followRedirects) {
     if (!interceptors.isEmpty() && interceptors.get(0) instanceof MeshInterceptor
         && ((MeshInterceptor) interceptors.get(0)).ownsTransport() == ownTransport
+        && ((MeshInterceptor) interceptors.get(0)).followsRedirects() == followRedirects
         && of(interceptors.subList(1, interceptors.size())) == null) {
       return;
     }
@@ -48,7 +57,7 @@ public final class MeshInterceptor implements Interceptor {
         interceptors.remove(i);
       }
     }
-    interceptors.add(0, new MeshInterceptor(ownTransport));
+    interceptors.add(0, new MeshInterceptor(ownTransport, followRedirects));
   }
 
   /**
@@ -78,6 +87,10 @@ public final class MeshInterceptor implements Interceptor {
     return (capabilities & MeshCall.CAN_TLS) != 0;
   }
 
+  boolean followsRedirects() {
+    return followRedirects;
+  }
+
   /** The data path's decision for {@code request}; {@code null}: send it untouched. */
   MeshCall decide(Request request) {
     int caps = RequestBodies.isOneShot(request.body())
@@ -97,6 +110,6 @@ public final class MeshInterceptor implements Interceptor {
     if (call == null) {
       return chain.proceed(chain.request());
     }
-    return DirectExchange.run(chain, call, early != null);
+    return DirectExchange.run(chain, call, early != null, followRedirects);
   }
 }

@@ -25,10 +25,11 @@ import okhttp3.OkHttpClient;
  *   <li>{@code Builder.socketFactory(f)} gets {@code f} under the mesh factory.
  *   <li>{@code Builder.build()} puts the interceptor back first if the application cleared or
  *       reordered the list, and binds it to the client's transport (a proxy takes mTLS off the
- *       direct path).
+ *       direct path) and to its {@code followRedirects}, for the redirects the mesh answers.
  * </ul>
  *
- * <p>The fields are read by name ({@code socketFactory}, {@code proxy}, {@code proxySelector}):
+ * <p>The fields are read by name ({@code socketFactory}, {@code proxy}, {@code proxySelector},
+ * {@code followRedirects}):
  * the same in OkHttp 3 (Java, package-private) and 4/5 (Kotlin, private); advice runs inside the
  * builder, so either is reachable.
  */
@@ -57,7 +58,7 @@ final class OkHttpClientBuilderInstrumentation implements TypeInstrumentation {
         @Advice.This OkHttpClient.Builder builder,
         @Advice.FieldValue(value = "socketFactory", readOnly = false) SocketFactory socketFactory) {
       socketFactory = MeshSocketFactory.wrap(socketFactory);
-      MeshInterceptor.install(builder.interceptors(), true);
+      MeshInterceptor.install(builder.interceptors(), true, true);
     }
   }
 
@@ -77,10 +78,12 @@ final class OkHttpClientBuilderInstrumentation implements TypeInstrumentation {
         @Advice.This OkHttpClient.Builder builder,
         @Advice.FieldValue("socketFactory") SocketFactory socketFactory,
         @Advice.FieldValue("proxy") Proxy proxy,
-        @Advice.FieldValue("proxySelector") ProxySelector proxySelector) {
+        @Advice.FieldValue("proxySelector") ProxySelector proxySelector,
+        @Advice.FieldValue("followRedirects") boolean followRedirects) {
       MeshInterceptor.install(
           builder.interceptors(),
-          MeshInterceptor.ownsTransport(socketFactory, proxy, proxySelector));
+          MeshInterceptor.ownsTransport(socketFactory, proxy, proxySelector),
+          followRedirects);
     }
   }
 }

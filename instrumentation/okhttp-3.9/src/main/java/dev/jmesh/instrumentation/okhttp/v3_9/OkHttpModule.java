@@ -38,6 +38,7 @@ public final class OkHttpModule implements InstrumentationModule {
         p + "HeadersView",
         p + "RequestBodies",
         p + "LocalReply",
+        p + "RedirectFollowUp",
         p + "CallDeadline",
         p + "DirectEndpoints",
         p + "MeshSocket",

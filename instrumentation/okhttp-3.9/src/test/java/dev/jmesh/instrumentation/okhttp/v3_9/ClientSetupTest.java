@@ -21,7 +21,7 @@ class ClientSetupTest {
   void theMeshInterceptorIsPutFirstOnceAndBoundToTheTransport() {
     List<Interceptor> interceptors = new ArrayList<>(List.of(app, new MeshInterceptor(true)));
 
-    MeshInterceptor.install(interceptors, false);
+    MeshInterceptor.install(interceptors, false, true);
 
     assertThat(interceptors).hasSize(2);
     assertThat(interceptors.get(0)).isInstanceOf(MeshInterceptor.class);
@@ -29,7 +29,7 @@ class ClientSetupTest {
     assertThat(interceptors.get(1)).isSameAs(app);
 
     Interceptor first = interceptors.get(0);
-    MeshInterceptor.install(interceptors, false);
+    MeshInterceptor.install(interceptors, false, true);
     assertThat(interceptors).hasSize(2);
     assertThat(interceptors.get(0)).isSameAs(first);
   }

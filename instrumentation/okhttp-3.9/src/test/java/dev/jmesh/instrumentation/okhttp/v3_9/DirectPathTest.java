@@ -235,11 +235,33 @@ class DirectPathTest {
   }
 
   @Test
-  void aRedirectReplyCarriesItsLocation() throws Exception {
-    mesh.route("reviews", 9080,
-        r -> new ScriptedCall().redirect(301, "http://reviews:9080/v2/x"));
+  void aRedirectReplyIsFollowedAsOkHttpFollowsASidecarsRedirect() throws Exception {
+    String location = "http://127.0.0.2:" + a.address().getPort() + "/v2/x";
+    mesh.route("reviews", 9080, r -> new ScriptedCall().redirect(301, location));
 
     try (Response response = get(MESH_URL + "/x")) {
+      assertThat(response.code()).isEqualTo(200);
+      assertThat(response.request().url().toString()).isEqualTo(location);
+    }
+
+    assertThat(a.seen()).extracting(Backend.Seen::target).containsExactly("/v2/x");
+    // OkHttp's own follow-up: not a second mesh decision.
+    assertThat(mesh.calls()).hasSize(1);
+    assertThat(mesh.untouched()).isEmpty();
+    assertThat(mesh.calls().get(0).finishedStatus()).isEqualTo(301);
+  }
+
+  @Test
+  void aRedirectReplyReachesAClientThatDoesNotFollowRedirects() throws Exception {
+    mesh.route("reviews", 9080,
+        r -> new ScriptedCall().redirect(301, "http://reviews:9080/v2/x"));
+    OkHttpClient noFollow = new OkHttpClient.Builder()
+        .addInterceptor(new MeshInterceptor(true, false))
+        .followRedirects(false)
+        .build();
+
+    try (Response response =
+        noFollow.newCall(new Request.Builder().url(MESH_URL + "/x").build()).execute()) {
       assertThat(response.code()).isEqualTo(301);
       assertThat(response.header("Location")).isEqualTo("http://reviews:9080/v2/x");
     }

@@ -90,6 +90,16 @@ class WovenClientTest {
   }
 
   @Test
+  void theClientsRedirectSettingReachesTheInterceptor() {
+    OkHttpClient client = new OkHttpClient.Builder().followRedirects(false).build();
+
+    assertThat(client.interceptors()).hasSize(1);
+    assertThat(((MeshInterceptor) client.interceptors().get(0)).followsRedirects()).isFalse();
+    assertThat(((MeshInterceptor) new OkHttpClient().interceptors().get(0)).followsRedirects())
+        .isTrue();
+  }
+
+  @Test
   void aProxiedClientLeavesMutualTlsToTheEngine() {
     OkHttpClient client = new OkHttpClient.Builder()
         .proxy(new Proxy(Proxy.Type.HTTP, new InetSocketAddress("127.0.0.1", 3128)))
