@@ -7,8 +7,8 @@ import okhttp3.Call;
 
 /**
  * The route's timeout for a whole request, retries included: a timer on the mesh's clock that
- * cancels the OkHttp call when it passes, as OkHttp's own call timeout does. Whichever comes
- * first, the response or the timer, wins; the loser sees it did.
+ * cancels the OkHttp call when it passes, as OkHttp's own call timeout does. Whichever comes first,
+ * the response or the timer, wins; the loser sees it did.
  */
 final class CallDeadline implements Runnable {
 

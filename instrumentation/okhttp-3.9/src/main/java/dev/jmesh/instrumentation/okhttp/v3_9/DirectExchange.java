@@ -21,8 +21,8 @@ import okhttp3.ResponseBody;
 /**
  * One direct request's attempts through OkHttp: each goes to the endpoint the data path picked,
  * with the application's {@code Host} kept, so OkHttp's pool holds connections per endpoint; a
- * retriable outcome is dropped and sent again to the next endpoint; a local reply never touches
- * the network. The call is finished exactly once, with the status the application saw.
+ * retriable outcome is dropped and sent again to the next endpoint; a local reply never touches the
+ * network. The call is finished exactly once, with the status the application saw.
  */
 final class DirectExchange {
 
@@ -33,8 +33,9 @@ final class DirectExchange {
    * waited for on a timer, before the call was enqueued. {@code followRedirects}: the client's
    * setting, for a redirect the mesh answers.
    */
-  static Response run(Interceptor.Chain chain, MeshCall call, boolean delayDone,
-      boolean followRedirects) throws IOException {
+  static Response run(
+      Interceptor.Chain chain, MeshCall call, boolean delayDone, boolean followRedirects)
+      throws IOException {
     Request original = chain.request();
     Call okCall = chain.call();
     long sent = Math.max(0, RequestBodies.length(original.body()));
@@ -66,8 +67,9 @@ final class DirectExchange {
    * The attempt loop. Every way out finishes the call first: {@code finish} never throws, so the
    * catch of unchecked failures below cannot see a finished call.
    */
-  private static Response attempts(Interceptor.Chain chain, Call okCall, Request original,
-      MeshCall call, long sent) throws IOException {
+  private static Response attempts(
+      Interceptor.Chain chain, Call okCall, Request original, MeshCall call, long sent)
+      throws IOException {
     String authority = authority(original.url());
     Interceptor.Chain attempts = perTry(chain, call.perTryTimeoutNanos());
     CallDeadline deadline = CallDeadline.start(okCall, call.timeoutNanos());
@@ -126,8 +128,8 @@ final class DirectExchange {
     Request.Builder attempt = original.newBuilder().headers(headers.build());
     if (endpoint != null) {
       DirectEndpoints.remember(endpoint);
-      attempt.url(original.url().newBuilder().host(endpoint.literal())
-          .port(endpoint.getPort()).build());
+      attempt.url(
+          original.url().newBuilder().host(endpoint.literal()).port(endpoint.getPort()).build());
     }
     return attempt.build();
   }
@@ -146,8 +148,10 @@ final class DirectExchange {
     if (nanos <= 0) {
       return chain;
     }
-    int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, TimeUnit.NANOSECONDS.toMillis(
-        nanos + 999_999)));
+    int millis =
+        (int)
+            Math.min(
+                Integer.MAX_VALUE, Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos + 999_999)));
     return chain
         .withConnectTimeout(shorter(millis, chain.connectTimeoutMillis()), TimeUnit.MILLISECONDS)
         .withReadTimeout(shorter(millis, chain.readTimeoutMillis()), TimeUnit.MILLISECONDS)

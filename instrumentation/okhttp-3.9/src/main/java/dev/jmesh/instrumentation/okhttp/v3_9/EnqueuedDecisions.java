@@ -8,11 +8,11 @@ import okhttp3.Callback;
 import okhttp3.OkHttpClient;
 
 /**
- * Asynchronous calls are decided when the application enqueues them, not on the dispatcher: a
- * fault delay waited for inside the interceptor would hold one of the dispatcher's few slots per
- * host (5 by default), so 50 delayed calls would take ten delays. A delayed call is enqueued for
- * real when the mesh's timer fires; the decision waits here for the interceptor, which must not
- * ask the data path again (that would count the request twice) nor wait again.
+ * Asynchronous calls are decided when the application enqueues them, not on the dispatcher: a fault
+ * delay waited for inside the interceptor would hold one of the dispatcher's few slots per host (5
+ * by default), so 50 delayed calls would take ten delays. A delayed call is enqueued for real when
+ * the mesh's timer fires; the decision waits here for the interceptor, which must not ask the data
+ * path again (that would count the request twice) nor wait again.
  */
 public final class EnqueuedDecisions {
 
@@ -21,8 +21,8 @@ public final class EnqueuedDecisions {
 
   /**
    * Decided calls not yet at the interceptor, by identity (calls do not override {@code equals}).
-   * An entry lives from enqueue to the interceptor's first step; only a call the dispatcher
-   * refuses outright (shut down) leaves one behind.
+   * An entry lives from enqueue to the interceptor's first step; only a call the dispatcher refuses
+   * outright (shut down) leaves one behind.
    */
   private static final ConcurrentHashMap<Call, Object> DECIDED = new ConcurrentHashMap<>();
 

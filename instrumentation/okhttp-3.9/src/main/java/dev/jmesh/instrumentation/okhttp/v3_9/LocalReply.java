@@ -9,9 +9,9 @@ import okhttp3.Response;
 import okhttp3.ResponseBody;
 
 /**
- * The response the mesh gives without touching the network: a fault abort, no route (404), an
- * open circuit or no healthy upstream (503), a direct response or a redirect — what Envoy would
- * have answered in a sidecar, with its body text.
+ * The response the mesh gives without touching the network: a fault abort, no route (404), an open
+ * circuit or no healthy upstream (503), a direct response or a redirect — what Envoy would have
+ * answered in a sidecar, with its body text.
  */
 final class LocalReply {
 

@@ -14,9 +14,8 @@ import okhttp3.Response;
 /**
  * Injected into the application class loader that loads OkHttp, first among each client's
  * application interceptors, so it sees each call once, before OkHttp's own retries, redirects and
- * auth follow-ups: hands the request to the data path and, for a mesh destination, drives it on
- * the direct path ({@link DirectExchange}); anything else proceeds exactly as the application
- * wrote it.
+ * auth follow-ups: hands the request to the data path and, for a mesh destination, drives it on the
+ * direct path ({@link DirectExchange}); anything else proceeds exactly as the application wrote it.
  *
  * <p>A client's interceptor knows whether the mesh owns that client's transport: connections made
  * by the mesh socket factory, with no proxy in between. Only then can a route with mTLS go direct.
@@ -44,9 +43,10 @@ public final class MeshInterceptor implements Interceptor {
    * Makes the mesh's interceptor the first of {@code interceptors}, the only one of its kind, and
    * bound to the client's transport and redirect setting; idempotent.
    */
-  public static void install(List<Interceptor> interceptors, boolean ownTransport,
-      boolean followRedirects) {
-    if (!interceptors.isEmpty() && interceptors.get(0) instanceof MeshInterceptor
+  public static void install(
+      List<Interceptor> interceptors, boolean ownTransport, boolean followRedirects) {
+    if (!interceptors.isEmpty()
+        && interceptors.get(0) instanceof MeshInterceptor
         && ((MeshInterceptor) interceptors.get(0)).ownsTransport() == ownTransport
         && ((MeshInterceptor) interceptors.get(0)).followsRedirects() == followRedirects
         && of(interceptors.subList(1, interceptors.size())) == null) {
@@ -61,9 +61,9 @@ public final class MeshInterceptor implements Interceptor {
   }
 
   /**
-   * Whether a client with these settings connects through the mesh socket factory straight to
-   * the endpoint: a proxy (set, selected or from the system properties) would carry the TLS-less
-   * HTTP past the mesh, and a SOCKS proxy does not use the factory at all.
+   * Whether a client with these settings connects through the mesh socket factory straight to the
+   * endpoint: a proxy (set, selected or from the system properties) would carry the TLS-less HTTP
+   * past the mesh, and a SOCKS proxy does not use the factory at all.
    */
   public static boolean ownsTransport(SocketFactory factory, Proxy proxy, ProxySelector selector) {
     return factory instanceof MeshSocketFactory
@@ -93,8 +93,10 @@ public final class MeshInterceptor implements Interceptor {
 
   /** The data path's decision for {@code request}; {@code null}: send it untouched. */
   MeshCall decide(Request request) {
-    int caps = RequestBodies.isOneShot(request.body())
-        ? capabilities | MeshCall.ONE_SHOT_BODY : capabilities;
+    int caps =
+        RequestBodies.isOneShot(request.body())
+            ? capabilities | MeshCall.ONE_SHOT_BODY
+            : capabilities;
     return MeshHooks.outbound(LIBRARY, caps, new OkHttpMeshRequest(request));
   }
 

@@ -70,8 +70,8 @@ final class MeshSocket extends Socket {
     SSLSocket ssl =
         (SSLSocket)
             tls.getSocketFactory()
-                .createSocket(plain, address.getAddress().getHostAddress(), address.getPort(),
-                    true);
+                .createSocket(
+                    plain, address.getAddress().getHostAddress(), address.getPort(), true);
     try {
       ssl.setUseClientMode(true);
       SSLParameters parameters = ssl.getSSLParameters();

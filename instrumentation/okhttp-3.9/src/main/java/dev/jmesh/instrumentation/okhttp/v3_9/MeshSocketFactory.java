@@ -9,8 +9,8 @@ import javax.net.ssl.SSLSocketFactory;
 /**
  * Every OkHttp client's socket factory under the mesh: the application's (or the default one),
  * whose unconnected sockets become {@link MeshSocket}s so that a connect to a direct path's
- * endpoint gets the mesh's TLS under OkHttp's cleartext HTTP. OkHttp only ever asks for
- * unconnected sockets; the connected variants go straight to the application's factory.
+ * endpoint gets the mesh's TLS under OkHttp's cleartext HTTP. OkHttp only ever asks for unconnected
+ * sockets; the connected variants go straight to the application's factory.
  *
  * <p>Equal when the wrapped factories are: OkHttp's connection pool keys on the factory, and two
  * clients sharing a pool must keep sharing connections.
@@ -24,11 +24,12 @@ public final class MeshSocketFactory extends SocketFactory {
   }
 
   /**
-   * {@code factory} under the mesh. An {@link SSLSocketFactory} is left as it is, so OkHttp 4's
-   * own check rejects it as the application's mistake it is.
+   * {@code factory} under the mesh. An {@link SSLSocketFactory} is left as it is, so OkHttp 4's own
+   * check rejects it as the application's mistake it is.
    */
   public static SocketFactory wrap(SocketFactory factory) {
-    if (factory == null || factory instanceof MeshSocketFactory
+    if (factory == null
+        || factory instanceof MeshSocketFactory
         || factory instanceof SSLSocketFactory) {
       return factory;
     }
@@ -57,8 +58,8 @@ public final class MeshSocketFactory extends SocketFactory {
   }
 
   @Override
-  public Socket createSocket(InetAddress address, int port, InetAddress localAddress,
-      int localPort) throws IOException {
+  public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+      throws IOException {
     return delegate.createSocket(address, port, localAddress, localPort);
   }
 

@@ -29,9 +29,8 @@ import okhttp3.OkHttpClient;
  * </ul>
  *
  * <p>The fields are read by name ({@code socketFactory}, {@code proxy}, {@code proxySelector},
- * {@code followRedirects}):
- * the same in OkHttp 3 (Java, package-private) and 4/5 (Kotlin, private); advice runs inside the
- * builder, so either is reachable.
+ * {@code followRedirects}): the same in OkHttp 3 (Java, package-private) and 4/5 (Kotlin, private);
+ * advice runs inside the builder, so either is reachable.
  */
 final class OkHttpClientBuilderInstrumentation implements TypeInstrumentation {
 
@@ -45,7 +44,8 @@ final class OkHttpClientBuilderInstrumentation implements TypeInstrumentation {
     String name = OkHttpClientBuilderInstrumentation.class.getName();
     target.applyAdvice(isConstructor().and(takesArguments(0)), name + "$ConstructorAdvice");
     target.applyAdvice(
-        named("socketFactory").and(takesArguments(1))
+        named("socketFactory")
+            .and(takesArguments(1))
             .and(takesArgument(0, named("javax.net.SocketFactory"))),
         name + "$SocketFactoryAdvice");
     target.applyAdvice(named("build").and(takesArguments(0)), name + "$BuildAdvice");

@@ -5,11 +5,11 @@ import dev.jmesh.instrumentation.api.TypeInstrumentation;
 import java.util.List;
 
 /**
- * OkHttp 3.9 and later (4.x, 5.x) on the direct path: every client's requests to mesh
- * destinations are routed, retried, timed and answered by the mesh in its own interceptor, sent
- * to the chosen endpoint over the client's own pool, and secured by the mesh socket factory. 3.9
- * is the floor because the interceptor needs {@code Interceptor.Chain.call()} and the per-chain
- * timeouts that arrived with it; on an older OkHttp the reference check keeps the module out.
+ * OkHttp 3.9 and later (4.x, 5.x) on the direct path: every client's requests to mesh destinations
+ * are routed, retried, timed and answered by the mesh in its own interceptor, sent to the chosen
+ * endpoint over the client's own pool, and secured by the mesh socket factory. 3.9 is the floor
+ * because the interceptor needs {@code Interceptor.Chain.call()} and the per-chain timeouts that
+ * arrived with it; on an older OkHttp the reference check keeps the module out.
  */
 public final class OkHttpModule implements InstrumentationModule {
 

@@ -7,9 +7,9 @@ import okhttp3.Response;
 /**
  * The request OkHttp would follow a mesh redirect with. Behind a sidecar, a route's redirect
  * reaches OkHttp as a response, which follows it when the client follows redirects; a local reply
- * returned from the first interceptor would skip that, so the mesh follows it the same way: GET
- * for 300–303, method and body kept for 307/308 on GET and HEAD only, {@code Authorization}
- * dropped when the host changes.
+ * returned from the first interceptor would skip that, so the mesh follows it the same way: GET for
+ * 300–303, method and body kept for 307/308 on GET and HEAD only, {@code Authorization} dropped
+ * when the host changes.
  */
 final class RedirectFollowUp {
 

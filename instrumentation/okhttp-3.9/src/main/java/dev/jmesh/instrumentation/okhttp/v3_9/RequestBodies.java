@@ -7,15 +7,15 @@ import java.lang.invoke.MethodType;
 import okhttp3.RequestBody;
 
 /**
- * Whether a request body can be sent twice. OkHttp writes a body again for each attempt, so a
- * body of known length that does not call itself one-shot or duplex replays by itself; anything
- * else (a stream of unknown length, a large upload) is sent once, with retries off.
+ * Whether a request body can be sent twice. OkHttp writes a body again for each attempt, so a body
+ * of known length that does not call itself one-shot or duplex replays by itself; anything else (a
+ * stream of unknown length, a large upload) is sent once, with retries off.
  */
 final class RequestBodies {
 
   /**
-   * The largest body worth retrying, known before the data path decides: the engine's retry
-   * buffer. A smaller {@code MeshCall.replayLimit()} then only ends retries early.
+   * The largest body worth retrying, known before the data path decides: the engine's retry buffer.
+   * A smaller {@code MeshCall.replayLimit()} then only ends retries early.
    */
   static final int REPLAY_LIMIT = 64 * 1024;
 

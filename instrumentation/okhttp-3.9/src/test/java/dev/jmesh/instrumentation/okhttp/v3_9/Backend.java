@@ -25,8 +25,14 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 final class Backend implements AutoCloseable {
 
   /** One request as the server saw it. */
-  record Seen(String method, String target, String host, int remotePort, String body,
-      String meshHeader, String peer) {}
+  record Seen(
+      String method,
+      String target,
+      String host,
+      int remotePort,
+      String body,
+      String meshHeader,
+      String peer) {}
 
   private final HttpServer server;
   private final ExecutorService executor = Executors.newCachedThreadPool();

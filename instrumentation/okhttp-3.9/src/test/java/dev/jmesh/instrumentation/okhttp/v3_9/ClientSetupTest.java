@@ -53,7 +53,8 @@ class ClientSetupTest {
     assertThat(once).isInstanceOf(MeshSocketFactory.class);
     assertThat(MeshSocketFactory.wrap(once)).isSameAs(once);
     // Two builders wrapping the same factory must still share pooled connections.
-    assertThat(MeshSocketFactory.wrap(SocketFactory.getDefault())).isEqualTo(once)
+    assertThat(MeshSocketFactory.wrap(SocketFactory.getDefault()))
+        .isEqualTo(once)
         .hasSameHashCodeAs(once);
     SocketFactory tls = SSLSocketFactory.getDefault();
     assertThat(MeshSocketFactory.wrap(tls)).isSameAs(tls);

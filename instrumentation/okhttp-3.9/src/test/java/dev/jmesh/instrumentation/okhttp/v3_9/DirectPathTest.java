@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The direct path through a real OkHttp client (the version under test) against real loopback
  * servers, with the scripted data path: the client is assembled as the builder advice leaves it
- * (mesh interceptor first, mesh socket factory), and asynchronous calls are enqueued through
- * {@link EnqueuedDecisions} as the enqueue advice does.
+ * (mesh interceptor first, mesh socket factory), and asynchronous calls are enqueued through {@link
+ * EnqueuedDecisions} as the enqueue advice does.
  */
 class DirectPathTest {
 
@@ -74,7 +74,9 @@ class DirectPathTest {
 
   @Test
   void retargetsToTheEndpointKeepingTheApplicationsHost() throws Exception {
-    mesh.route("reviews", 9080,
+    mesh.route(
+        "reviews",
+        9080,
         r -> new ScriptedCall().endpoints(a.address()).setRequestHeader("x-mesh", "routed"));
 
     try (Response response = get(MESH_URL + "/a/b?x=1")) {
@@ -90,9 +92,10 @@ class DirectPathTest {
     ScriptedCall call = mesh.calls().get(0);
     assertThat(call.library()).isEqualTo("okhttp");
     assertThat(call.path()).isEqualTo("/a/b?x=1");
-    assertThat(call.capabilities() & (MeshCall.CAN_TLS | MeshCall.CAN_RETRY | MeshCall.CAN_REPLY
-        | MeshCall.CAN_DELAY)).isEqualTo(MeshCall.CAN_TLS | MeshCall.CAN_RETRY
-        | MeshCall.CAN_REPLY | MeshCall.CAN_DELAY);
+    assertThat(
+            call.capabilities()
+                & (MeshCall.CAN_TLS | MeshCall.CAN_RETRY | MeshCall.CAN_REPLY | MeshCall.CAN_DELAY))
+        .isEqualTo(MeshCall.CAN_TLS | MeshCall.CAN_RETRY | MeshCall.CAN_REPLY | MeshCall.CAN_DELAY);
     assertThat(call.capabilities() & MeshCall.ONE_SHOT_BODY).isZero();
     assertThat(call.finishedStatus()).isEqualTo(200);
     assertThat(call.finishes()).isEqualTo(1);
@@ -112,9 +115,11 @@ class DirectPathTest {
   @Test
   void thePoolHoldsOneConnectionPerEndpoint() throws Exception {
     AtomicInteger n = new AtomicInteger();
-    mesh.route("reviews", 9080,
-        r -> new ScriptedCall().endpoints(n.getAndIncrement() % 2 == 0 ? a.address()
-            : b.address()));
+    mesh.route(
+        "reviews",
+        9080,
+        r ->
+            new ScriptedCall().endpoints(n.getAndIncrement() % 2 == 0 ? a.address() : b.address()));
 
     for (int i = 0; i < 6; i++) {
       try (Response response = get(MESH_URL + "/" + i)) {
@@ -132,11 +137,17 @@ class DirectPathTest {
   @Test
   void aRetriableStatusIsRetriedOnTheNextEndpoint() throws Exception {
     a.status(503);
-    mesh.route("reviews", 9080,
-        r -> new ScriptedCall().endpoints(a.address(), b.address()).retry(2, 503));
+    mesh.route(
+        "reviews", 9080, r -> new ScriptedCall().endpoints(a.address(), b.address()).retry(2, 503));
 
-    try (Response response = client.newCall(new Request.Builder().url(MESH_URL + "/r")
-        .post(RequestBody.create(MediaType.parse("text/plain"), "payload")).build()).execute()) {
+    try (Response response =
+        client
+            .newCall(
+                new Request.Builder()
+                    .url(MESH_URL + "/r")
+                    .post(RequestBody.create(MediaType.parse("text/plain"), "payload"))
+                    .build())
+            .execute()) {
       assertThat(response.code()).isEqualTo(200);
       assertThat(response.body().string()).contains("127.0.0.3");
     }
@@ -166,27 +177,34 @@ class DirectPathTest {
             sink.writeUtf8("streamed");
           }
         };
-    RequestBody large = RequestBody.create(MediaType.parse("text/plain"),
-        new byte[RequestBodies.REPLAY_LIMIT + 1]);
+    RequestBody large =
+        RequestBody.create(MediaType.parse("text/plain"), new byte[RequestBodies.REPLAY_LIMIT + 1]);
 
     for (RequestBody body : List.of(streaming, large)) {
-      try (Response response = client.newCall(
-          new Request.Builder().url(MESH_URL + "/upload").post(body).build()).execute()) {
+      try (Response response =
+          client
+              .newCall(new Request.Builder().url(MESH_URL + "/upload").post(body).build())
+              .execute()) {
         assertThat(response.code()).isEqualTo(200);
       }
     }
 
-    assertThat(mesh.calls()).allSatisfy(
-        call -> assertThat(call.capabilities() & MeshCall.ONE_SHOT_BODY).isNotZero());
+    assertThat(mesh.calls())
+        .allSatisfy(call -> assertThat(call.capabilities() & MeshCall.ONE_SHOT_BODY).isNotZero());
     assertThat(a.seen().get(0).body()).isEqualTo("streamed");
   }
 
   @Test
   void aPerTryTimeoutEndsTheAttemptAndTheRetryGoesElsewhere() throws Exception {
     a.delay(3_000);
-    mesh.route("reviews", 9080,
-        r -> new ScriptedCall().endpoints(a.address(), b.address()).retry(1)
-            .perTryTimeout(300 * MS));
+    mesh.route(
+        "reviews",
+        9080,
+        r ->
+            new ScriptedCall()
+                .endpoints(a.address(), b.address())
+                .retry(1)
+                .perTryTimeout(300 * MS));
 
     long start = System.nanoTime();
     try (Response response = get(MESH_URL + "/slow")) {
@@ -196,15 +214,15 @@ class DirectPathTest {
 
     assertThat(System.nanoTime() - start).isLessThan(2_000 * MS);
     ScriptedCall call = mesh.calls().get(0);
-    assertThat(call.attempts()).extracting(ScriptedCall.Attempt::failure)
+    assertThat(call.attempts())
+        .extracting(ScriptedCall.Attempt::failure)
         .containsExactly(MeshCall.TIMEOUT, MeshCall.NO_FAILURE);
   }
 
   @Test
   void theRouteTimeoutFailsTheCallAsOkHttpsOwnTimeoutDoes() throws Exception {
     a.delay(5_000);
-    mesh.route("reviews", 9080, r -> new ScriptedCall().endpoints(a.address())
-        .timeout(400 * MS));
+    mesh.route("reviews", 9080, r -> new ScriptedCall().endpoints(a.address()).timeout(400 * MS));
 
     long start = System.nanoTime();
     assertThatThrownBy(() -> get(MESH_URL + "/slow"))
@@ -220,8 +238,14 @@ class DirectPathTest {
 
   @Test
   void aLocalReplyNeverTouchesTheNetwork() throws Exception {
-    mesh.route("reviews", 9080, r -> new ScriptedCall().endpoints(a.address())
-        .reply(503, "no healthy upstream").setResponseHeader("x-mesh-reply", "yes"));
+    mesh.route(
+        "reviews",
+        9080,
+        r ->
+            new ScriptedCall()
+                .endpoints(a.address())
+                .reply(503, "no healthy upstream")
+                .setResponseHeader("x-mesh-reply", "yes"));
 
     try (Response response = get(MESH_URL + "/x")) {
       assertThat(response.code()).isEqualTo(503);
@@ -253,12 +277,12 @@ class DirectPathTest {
 
   @Test
   void aRedirectReplyReachesAClientThatDoesNotFollowRedirects() throws Exception {
-    mesh.route("reviews", 9080,
-        r -> new ScriptedCall().redirect(301, "http://reviews:9080/v2/x"));
-    OkHttpClient noFollow = new OkHttpClient.Builder()
-        .addInterceptor(new MeshInterceptor(true, false))
-        .followRedirects(false)
-        .build();
+    mesh.route("reviews", 9080, r -> new ScriptedCall().redirect(301, "http://reviews:9080/v2/x"));
+    OkHttpClient noFollow =
+        new OkHttpClient.Builder()
+            .addInterceptor(new MeshInterceptor(true, false))
+            .followRedirects(false)
+            .build();
 
     try (Response response =
         noFollow.newCall(new Request.Builder().url(MESH_URL + "/x").build()).execute()) {
@@ -306,19 +330,21 @@ class DirectPathTest {
 
     // Warm the dispatcher and a connection first: the measure is of waiting, not of start-up.
     mesh.route("ratings", 9080, r -> new ScriptedCall().endpoints(a.address()));
-    client.newCall(new Request.Builder().url("http://ratings:9080/warm-up").build())
-        .enqueue(new Callback() {
-          @Override
-          public void onFailure(Call call, IOException e) {
-            warm.countDown();
-          }
+    client
+        .newCall(new Request.Builder().url("http://ratings:9080/warm-up").build())
+        .enqueue(
+            new Callback() {
+              @Override
+              public void onFailure(Call call, IOException e) {
+                warm.countDown();
+              }
 
-          @Override
-          public void onResponse(Call call, Response response) {
-            response.close();
-            warm.countDown();
-          }
-        });
+              @Override
+              public void onResponse(Call call, Response response) {
+                response.close();
+                warm.countDown();
+              }
+            });
     assertThat(warm.await(5, TimeUnit.SECONDS)).isTrue();
 
     long start = System.nanoTime();
@@ -335,7 +361,8 @@ class DirectPathTest {
     // Five per host in the dispatcher: waiting in slots would take six delays.
     assertThat(elapsed).isBetween(delay, 2 * delay);
     assertThat(statuses).hasSize(calls).containsOnly(200);
-    assertThat(mesh.calls()).hasSize(calls + 1)
+    assertThat(mesh.calls())
+        .hasSize(calls + 1)
         .allSatisfy(call -> assertThat(call.finishes()).isEqualTo(1));
   }
 
@@ -374,8 +401,8 @@ class DirectPathTest {
     SSLContext clientTls = TestTls.context(workload, server);
     try (Backend secure = Backend.mutualTls("127.0.0.4", TestTls.context(server, workload))) {
       mesh.tls(secure.address(), clientTls);
-      mesh.route("reviews", 9080,
-          r -> new ScriptedCall().endpoints(secure.address()).tls(clientTls));
+      mesh.route(
+          "reviews", 9080, r -> new ScriptedCall().endpoints(secure.address()).tls(clientTls));
 
       for (int i = 0; i < 2; i++) {
         try (Response response = get(MESH_URL + "/secure")) {
@@ -384,10 +411,13 @@ class DirectPathTest {
         }
       }
 
-      assertThat(secure.seen()).hasSize(2).allSatisfy(seen -> {
-        assertThat(seen.peer()).isEqualTo("CN=workload");
-        assertThat(seen.host()).isEqualTo("reviews:9080");
-      });
+      assertThat(secure.seen())
+          .hasSize(2)
+          .allSatisfy(
+              seen -> {
+                assertThat(seen.peer()).isEqualTo("CN=workload");
+                assertThat(seen.host()).isEqualTo("reviews:9080");
+              });
       assertThat(secure.connections()).isEqualTo(1);
     }
   }
@@ -397,11 +427,11 @@ class DirectPathTest {
     TestTls.Identity server = TestTls.SERVER;
     TestTls.Identity stranger = TestTls.STRANGER;
     SSLContext untrusted = TestTls.context(stranger, stranger);
-    try (Backend secure = Backend.mutualTls("127.0.0.4",
-        TestTls.context(server, TestTls.WORKLOAD))) {
+    try (Backend secure =
+        Backend.mutualTls("127.0.0.4", TestTls.context(server, TestTls.WORKLOAD))) {
       mesh.tls(secure.address(), untrusted);
-      mesh.route("reviews", 9080,
-          r -> new ScriptedCall().endpoints(secure.address()).tls(untrusted));
+      mesh.route(
+          "reviews", 9080, r -> new ScriptedCall().endpoints(secure.address()).tls(untrusted));
 
       assertThatThrownBy(() -> get(MESH_URL + "/secure")).isInstanceOf(IOException.class);
 
@@ -428,9 +458,12 @@ class DirectPathTest {
 
   @Test
   void aFailingDataPathLeavesCallsWorking() throws Exception {
-    mesh.route("127.0.0.2", a.address().getPort(), r -> {
-      throw new IllegalStateException("data path broken");
-    });
+    mesh.route(
+        "127.0.0.2",
+        a.address().getPort(),
+        r -> {
+          throw new IllegalStateException("data path broken");
+        });
     long failures = MeshHooks.failureCount();
 
     try (Response response = get("http://127.0.0.2:" + a.address().getPort() + "/")) {
@@ -444,8 +477,8 @@ class DirectPathTest {
   @Test
   void allAttemptsFailingToConnectEndsAs503WithTheLastFailure() throws Exception {
     java.net.InetSocketAddress closed;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1,
-        java.net.InetAddress.getByName("127.0.0.5"))) {
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.5"))) {
       closed = new java.net.InetSocketAddress(s.getInetAddress(), s.getLocalPort());
     }
     java.net.InetSocketAddress refused = closed;
@@ -454,7 +487,8 @@ class DirectPathTest {
     assertThatThrownBy(() -> get(MESH_URL + "/")).isInstanceOf(java.net.ConnectException.class);
 
     ScriptedCall call = mesh.calls().get(0);
-    assertThat(call.attempts()).extracting(ScriptedCall.Attempt::failure)
+    assertThat(call.attempts())
+        .extracting(ScriptedCall.Attempt::failure)
         .containsExactly(MeshCall.CONNECT_FAILURE, MeshCall.CONNECT_FAILURE);
     assertThat(call.finishedStatus()).isEqualTo(503);
     assertThat(call.finishes()).isEqualTo(1);
@@ -466,17 +500,18 @@ class DirectPathTest {
     mesh.route("reviews", 9080, r -> new ScriptedCall().endpoints(a.address()));
     Call call = client.newCall(new Request.Builder().url(MESH_URL + "/slow").build());
     CountDownLatch failed = new CountDownLatch(1);
-    call.enqueue(new Callback() {
-      @Override
-      public void onFailure(Call c, IOException e) {
-        failed.countDown();
-      }
+    call.enqueue(
+        new Callback() {
+          @Override
+          public void onFailure(Call c, IOException e) {
+            failed.countDown();
+          }
 
-      @Override
-      public void onResponse(Call c, Response response) {
-        response.close();
-      }
-    });
+          @Override
+          public void onResponse(Call c, Response response) {
+            response.close();
+          }
+        });
     for (int i = 0; i < 100 && a.seen().isEmpty(); i++) {
       Thread.sleep(20);
     }

@@ -27,8 +27,8 @@ import net.bytebuddy.pool.TypePool;
 /**
  * The module's advice woven into the OkHttp under test, in this JVM, the way the agent's {@code
  * AdviceWeaver} does it (ByteBuddy advice straight through ASM, no frames recomputed), so the
- * advice is tested against each OkHttp version's real bytecode: Java fields in 3.x, Kotlin's in
- * 4.x and 5.x.
+ * advice is tested against each OkHttp version's real bytecode: Java fields in 3.x, Kotlin's in 4.x
+ * and 5.x.
  */
 final class InstalledAdvice {
 
@@ -72,8 +72,12 @@ final class InstalledAdvice {
     }
 
     @Override
-    public byte[] transform(ClassLoader loader, String name, Class<?> redefined,
-        ProtectionDomain domain, byte[] classfile) {
+    public byte[] transform(
+        ClassLoader loader,
+        String name,
+        Class<?> redefined,
+        ProtectionDomain domain,
+        byte[] classfile) {
       if (name == null || !name.startsWith("okhttp3/")) {
         return null;
       }
@@ -114,8 +118,8 @@ final class InstalledAdvice {
   }
 
   /** The agent's {@code AdviceWeaver.weave}, line for line. */
-  private static byte[] weave(TypeDescription type, byte[] classfile, TypePool pool,
-      List<MethodAdvice> advices) {
+  private static byte[] weave(
+      TypeDescription type, byte[] classfile, TypePool pool, List<MethodAdvice> advices) {
     ClassReader reader = new ClassReader(classfile);
     ClassWriter writer = new ClassWriter(reader, 0);
     ClassFileVersion version = ClassFileVersion.ofClassFile(classfile);
@@ -132,8 +136,8 @@ final class InstalledAdvice {
     reader.accept(
         new ClassVisitor(Opcodes.ASM9, writer) {
           @Override
-          public MethodVisitor visitMethod(int access, String name, String descriptor,
-              String signature, String[] exceptions) {
+          public MethodVisitor visitMethod(
+              int access, String name, String descriptor, String signature, String[] exceptions) {
             MethodVisitor visitor =
                 super.visitMethod(access, name, descriptor, signature, exceptions);
             if (visitor == null) {

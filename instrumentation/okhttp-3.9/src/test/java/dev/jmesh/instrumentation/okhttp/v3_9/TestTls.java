@@ -49,8 +49,8 @@ final class TestTls {
                         new Date(now + 3_600_000),
                         name,
                         keys.getPublic())
-                    .build(new JcaContentSignerBuilder("SHA256withECDSA")
-                        .build(keys.getPrivate())));
+                    .build(
+                        new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
     return new Identity(keys, certificate);
   }
 
@@ -59,8 +59,8 @@ final class TestTls {
     char[] password = "test".toCharArray();
     KeyStore keys = KeyStore.getInstance("PKCS12");
     keys.load(null, null);
-    keys.setKeyEntry("own", own.keys().getPrivate(), password,
-        new X509Certificate[] {own.certificate()});
+    keys.setKeyEntry(
+        "own", own.keys().getPrivate(), password, new X509Certificate[] {own.certificate()});
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     kmf.init(keys, password);
     KeyStore trust = KeyStore.getInstance("PKCS12");

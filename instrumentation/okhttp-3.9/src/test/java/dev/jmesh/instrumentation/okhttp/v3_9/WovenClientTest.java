@@ -30,7 +30,8 @@ class WovenClientTest {
 
   @BeforeAll
   static void weave() throws Exception {
-    assertThat(InstalledAdvice.install()).contains("okhttp3.OkHttpClient$Builder")
+    assertThat(InstalledAdvice.install())
+        .contains("okhttp3.OkHttpClient$Builder")
         .containsAnyOf("okhttp3.RealCall", "okhttp3.internal.connection.RealCall");
   }
 
@@ -50,34 +51,35 @@ class WovenClientTest {
 
   @Test
   void theApplicationsSocketFactoryIsWrappedAndItsInterceptorListRepaired() {
-    SocketFactory own = new SocketFactory() {
-      @Override
-      public java.net.Socket createSocket() {
-        return new java.net.Socket();
-      }
+    SocketFactory own =
+        new SocketFactory() {
+          @Override
+          public java.net.Socket createSocket() {
+            return new java.net.Socket();
+          }
 
-      @Override
-      public java.net.Socket createSocket(String host, int port) {
-        throw new UnsupportedOperationException();
-      }
+          @Override
+          public java.net.Socket createSocket(String host, int port) {
+            throw new UnsupportedOperationException();
+          }
 
-      @Override
-      public java.net.Socket createSocket(String host, int port, java.net.InetAddress local,
-          int localPort) {
-        throw new UnsupportedOperationException();
-      }
+          @Override
+          public java.net.Socket createSocket(
+              String host, int port, java.net.InetAddress local, int localPort) {
+            throw new UnsupportedOperationException();
+          }
 
-      @Override
-      public java.net.Socket createSocket(java.net.InetAddress host, int port) {
-        throw new UnsupportedOperationException();
-      }
+          @Override
+          public java.net.Socket createSocket(java.net.InetAddress host, int port) {
+            throw new UnsupportedOperationException();
+          }
 
-      @Override
-      public java.net.Socket createSocket(java.net.InetAddress host, int port,
-          java.net.InetAddress local, int localPort) {
-        throw new UnsupportedOperationException();
-      }
-    };
+          @Override
+          public java.net.Socket createSocket(
+              java.net.InetAddress host, int port, java.net.InetAddress local, int localPort) {
+            throw new UnsupportedOperationException();
+          }
+        };
     OkHttpClient.Builder builder = new OkHttpClient.Builder().socketFactory(own);
     builder.interceptors().clear();
     builder.addInterceptor(chain -> chain.proceed(chain.request()));
@@ -101,9 +103,10 @@ class WovenClientTest {
 
   @Test
   void aProxiedClientLeavesMutualTlsToTheEngine() {
-    OkHttpClient client = new OkHttpClient.Builder()
-        .proxy(new Proxy(Proxy.Type.HTTP, new InetSocketAddress("127.0.0.1", 3128)))
-        .build();
+    OkHttpClient client =
+        new OkHttpClient.Builder()
+            .proxy(new Proxy(Proxy.Type.HTTP, new InetSocketAddress("127.0.0.1", 3128)))
+            .build();
 
     assertThat(((MeshInterceptor) client.interceptors().get(0)).ownsTransport()).isFalse();
   }
@@ -116,10 +119,11 @@ class WovenClientTest {
         Backend backend = Backend.plain("127.0.0.2")) {
       OkHttpClient client = new OkHttpClient();
       mesh.route("ratings", 9080, r -> new ScriptedCall().endpoints(backend.address()));
-      mesh.route("reviews", 9080,
-          r -> new ScriptedCall().endpoints(backend.address()).delay(delay));
+      mesh.route(
+          "reviews", 9080, r -> new ScriptedCall().endpoints(backend.address()).delay(delay));
       CountDownLatch warm = new CountDownLatch(1);
-      client.newCall(new Request.Builder().url("http://ratings:9080/warm-up").build())
+      client
+          .newCall(new Request.Builder().url("http://ratings:9080/warm-up").build())
           .enqueue(counting(warm, new CopyOnWriteArrayList<>()));
       assertThat(warm.await(5, TimeUnit.SECONDS)).isTrue();
       CountDownLatch done = new CountDownLatch(calls);
@@ -127,7 +131,8 @@ class WovenClientTest {
 
       long start = System.nanoTime();
       for (int i = 0; i < calls; i++) {
-        client.newCall(new Request.Builder().url("http://reviews:9080/" + i).build())
+        client
+            .newCall(new Request.Builder().url("http://reviews:9080/" + i).build())
             .enqueue(counting(done, statuses));
       }
       assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
@@ -137,7 +142,8 @@ class WovenClientTest {
       assertThat(statuses).hasSize(calls).containsOnly(200);
       // Decided once each, at enqueue; the interceptor took the decision instead of asking again.
       assertThat(mesh.calls()).hasSize(calls + 1);
-      assertThat(backend.seen()).hasSize(calls + 1)
+      assertThat(backend.seen())
+          .hasSize(calls + 1)
           .allSatisfy(seen -> assertThat(seen.host()).isIn("reviews:9080", "ratings:9080"));
       client.dispatcher().executorService().shutdownNow();
     }
