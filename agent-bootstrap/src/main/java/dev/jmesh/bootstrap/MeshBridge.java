@@ -30,10 +30,6 @@ public interface MeshBridge {
 
   void afterAccept(SocketChannel accepted) throws Exception;
 
-  /** An HTTP client library is about to send a request (seen by its injected helper). */
-  void beforeHttpRequest(String library, String method, String authority, String path)
-      throws Exception;
-
   /**
    * A server is about to bind {@code requested}: the address to bind instead (the engine takes
    * {@code requested} and the application's server moves to a hidden loopback port), or {@code

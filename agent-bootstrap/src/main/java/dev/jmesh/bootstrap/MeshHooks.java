@@ -157,19 +157,6 @@ public final class MeshHooks {
     }
   }
 
-  public static void beforeHttpRequest(
-      String library, String method, String authority, String path) {
-    MeshBridge b = bridge;
-    if (b == null || isAgentThread()) {
-      return;
-    }
-    try {
-      b.beforeHttpRequest(library, method, authority, path);
-    } catch (Throwable t) {
-      failed("http-request:" + library, t);
-    }
-  }
-
   /**
    * Decides an outbound HTTP request for a direct-path instrumentation: the call to drive, or
    * {@code null} to send the request untouched (not a mesh request, a route the library cannot

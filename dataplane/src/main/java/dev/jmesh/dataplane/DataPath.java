@@ -240,11 +240,6 @@ public final class DataPath implements MeshBridge {
   }
 
   @Override
-  public void beforeHttpRequest(String library, String method, String authority, String path) {
-    // Superseded by outbound(), which decides and counts; kept until no module calls it.
-  }
-
-  @Override
   public MeshCall outbound(String library, int capabilities, MeshRequest request) {
     injectFailure("http-request");
     if (capture() == null) {

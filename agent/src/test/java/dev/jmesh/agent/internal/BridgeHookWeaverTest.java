@@ -235,9 +235,6 @@ class BridgeHookWeaverTest {
     }
 
     @Override
-    public void beforeHttpRequest(String library, String method, String authority, String path) {}
-
-    @Override
     public SocketAddress beforeBind(Object server, SocketAddress requested) {
       seen.add(server);
       seen.add(requested);

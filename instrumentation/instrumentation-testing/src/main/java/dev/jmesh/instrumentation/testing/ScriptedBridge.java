@@ -129,9 +129,6 @@ public final class ScriptedBridge implements MeshBridge, AutoCloseable {
   public void afterAccept(SocketChannel accepted) {}
 
   @Override
-  public void beforeHttpRequest(String library, String method, String authority, String path) {}
-
-  @Override
   public void close() {
     MeshHooks.uninstall();
     timer.shutdownNow();
