@@ -1,0 +1,45 @@
+package dev.jmesh.instrumentation.apache.v5_0;
+
+import dev.jmesh.instrumentation.api.InstrumentationModule;
+import dev.jmesh.instrumentation.api.TypeInstrumentation;
+import java.util.List;
+
+/**
+ * Apache HttpClient 5 on the direct path: the classic client's calls are decided once each and
+ * re-targeted to the mesh's endpoint on the client's own pool, with the mesh's retries,
+ * timeouts, local replies and mTLS.
+ */
+public final class ApacheHttpClient5Module implements InstrumentationModule {
+
+  private static final String PACKAGE = "dev.jmesh.instrumentation.apache.v5_0.";
+
+  @Override
+  public String name() {
+    return "apache-httpclient-5.0";
+  }
+
+  @Override
+  public List<String> knownTargetNames() {
+    return List.of(
+        "org.apache.hc.client5.http.impl.classic.InternalHttpClient",
+        "org.apache.hc.client5.http.impl.classic.MinimalHttpClient",
+        "org.apache.hc.client5.http.impl.io.DefaultHttpClientConnectionOperator");
+  }
+
+  @Override
+  public List<TypeInstrumentation> typeInstrumentations() {
+    return List.of(new ClassicClientInstrumentation(), new ClassicConnectInstrumentation());
+  }
+
+  @Override
+  public List<String> helperClassNames() {
+    // By name: loading them here, in the agent's class loader, would need HttpClient.
+    return List.of(
+        PACKAGE + "ApacheRequestView",
+        PACKAGE + "ApacheHeaders",
+        PACKAGE + "AttemptFailures",
+        PACKAGE + "ClassicLocalReply",
+        PACKAGE + "ClassicConnectionTls",
+        PACKAGE + "ClassicDirectCall");
+  }
+}
