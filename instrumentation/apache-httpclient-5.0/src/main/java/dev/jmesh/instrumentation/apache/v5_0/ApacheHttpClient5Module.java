@@ -5,9 +5,10 @@ import dev.jmesh.instrumentation.api.TypeInstrumentation;
 import java.util.List;
 
 /**
- * Apache HttpClient 5 on the direct path: the classic client's calls are decided once each and
- * re-targeted to the mesh's endpoint on the client's own pool, with the mesh's retries,
- * timeouts, local replies and mTLS.
+ * Apache HttpClient 5 on the direct path: each call of the classic client and of the asynchronous
+ * ones (HTTP/1.1 and HTTP/2) is decided once and re-targeted to the mesh's endpoint on the
+ * client's own pool, with the mesh's retries, timeouts, fault delays and local replies, and the
+ * mesh's mTLS on classic connections (asynchronous mTLS routes go through the engine).
  */
 public final class ApacheHttpClient5Module implements InstrumentationModule {
 
@@ -23,12 +24,18 @@ public final class ApacheHttpClient5Module implements InstrumentationModule {
     return List.of(
         "org.apache.hc.client5.http.impl.classic.InternalHttpClient",
         "org.apache.hc.client5.http.impl.classic.MinimalHttpClient",
-        "org.apache.hc.client5.http.impl.io.DefaultHttpClientConnectionOperator");
+        "org.apache.hc.client5.http.impl.io.DefaultHttpClientConnectionOperator",
+        "org.apache.hc.client5.http.impl.async.InternalAbstractHttpAsyncClient",
+        "org.apache.hc.core5.reactor.SingleCoreIOReactor");
   }
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new ClassicClientInstrumentation(), new ClassicConnectInstrumentation());
+    return List.of(
+        new ClassicClientInstrumentation(),
+        new ClassicConnectInstrumentation(),
+        new AsyncClientInstrumentation(),
+        new ReactorConnectInstrumentation());
   }
 
   @Override
@@ -40,6 +47,15 @@ public final class ApacheHttpClient5Module implements InstrumentationModule {
         PACKAGE + "AttemptFailures",
         PACKAGE + "ClassicLocalReply",
         PACKAGE + "ClassicConnectionTls",
-        PACKAGE + "ClassicDirectCall");
+        PACKAGE + "AttemptContext",
+        PACKAGE + "ClassicDirectCall",
+        PACKAGE + "DirectEndpoints",
+        PACKAGE + "CapturedRequest",
+        PACKAGE + "AttemptRequestProducer",
+        PACKAGE + "AttemptResponseConsumer",
+        PACKAGE + "AsyncLocalReply",
+        PACKAGE + "AsyncDirectCall$AttemptCallback",
+        PACKAGE + "AsyncDirectCall$1",
+        PACKAGE + "AsyncDirectCall");
   }
 }

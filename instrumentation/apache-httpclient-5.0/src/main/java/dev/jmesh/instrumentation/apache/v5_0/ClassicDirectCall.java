@@ -20,7 +20,6 @@ import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
-import org.apache.hc.core5.http.protocol.BasicHttpContext;
 import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.net.URIAuthority;
 import org.apache.hc.core5.util.Timeout;
@@ -44,9 +43,6 @@ public final class ClassicDirectCall {
   /** Set just before an attempt re-enters {@code doExecute}: that one call proceeds untouched. */
   private static final ThreadLocal<Boolean> OWN_ATTEMPT = new ThreadLocal<>();
 
-  /** The pool state of the mesh's connections: one workload identity, whoever calls. */
-  private static final String MESH_POOL_STATE = "jmesh-workload";
-
   private static final URI ROOT = URI.create("/");
 
   private final CloseableHttpClient client;
@@ -69,7 +65,7 @@ public final class ClassicDirectCall {
     this.client = client;
     this.request = request;
     this.context = context;
-    this.attemptContext = attemptContext(context);
+    this.attemptContext = AttemptContext.of(context);
     this.call = call;
     this.view = view;
   }
@@ -172,20 +168,6 @@ public final class ClassicDirectCall {
         finish(0, 0, 0);
       }
     }
-  }
-
-  /**
-   * The context of every attempt: the application's, seen through a child, with the pool state
-   * (Apache's user token) fixed when the application set none. Otherwise Apache would make the
-   * mesh certificate's principal the state of an mTLS connection, and the next call, asking with
-   * none, could never reuse it.
-   */
-  private static HttpContext attemptContext(HttpContext context) {
-    BasicHttpContext child = new BasicHttpContext(context);
-    if (child.getAttribute(HttpClientContext.USER_TOKEN) == null) {
-      child.setAttribute(HttpClientContext.USER_TOKEN, MESH_POOL_STATE);
-    }
-    return child;
   }
 
   /** One attempt: a copy of the application's request, re-targeted to the current endpoint. */
