@@ -8,7 +8,8 @@ import java.util.List;
  * Apache HttpClient 5 on the direct path: each call of the classic client and of the asynchronous
  * ones (HTTP/1.1 and HTTP/2) is decided once and re-targeted to the mesh's endpoint on the
  * client's own pool, with the mesh's retries, timeouts, fault delays and local replies, and the
- * mesh's mTLS on classic connections (asynchronous mTLS routes go through the engine).
+ * mesh's mTLS on classic and asynchronous HTTP/1.1 connections (HTTP/2 mTLS routes go through
+ * the engine).
  */
 public final class ApacheHttpClient5Module implements InstrumentationModule {
 
@@ -26,7 +27,8 @@ public final class ApacheHttpClient5Module implements InstrumentationModule {
         "org.apache.hc.client5.http.impl.classic.MinimalHttpClient",
         "org.apache.hc.client5.http.impl.io.DefaultHttpClientConnectionOperator",
         "org.apache.hc.client5.http.impl.async.InternalAbstractHttpAsyncClient",
-        "org.apache.hc.core5.reactor.SingleCoreIOReactor");
+        "org.apache.hc.core5.reactor.SingleCoreIOReactor",
+        "org.apache.hc.client5.http.impl.nio.DefaultManagedAsyncClientConnection");
   }
 
   @Override
@@ -35,7 +37,8 @@ public final class ApacheHttpClient5Module implements InstrumentationModule {
         new ClassicClientInstrumentation(),
         new ClassicConnectInstrumentation(),
         new AsyncClientInstrumentation(),
-        new ReactorConnectInstrumentation());
+        new ReactorConnectInstrumentation(),
+        new AsyncConnectionInstrumentation());
   }
 
   @Override
@@ -50,6 +53,7 @@ public final class ApacheHttpClient5Module implements InstrumentationModule {
         PACKAGE + "AttemptContext",
         PACKAGE + "ClassicDirectCall",
         PACKAGE + "DirectEndpoints",
+        PACKAGE + "AsyncConnectionTls",
         PACKAGE + "CapturedRequest",
         PACKAGE + "AttemptRequestProducer",
         PACKAGE + "AttemptResponseConsumer",

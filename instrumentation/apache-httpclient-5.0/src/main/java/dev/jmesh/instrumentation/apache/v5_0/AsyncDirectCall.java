@@ -107,8 +107,12 @@ public final class AsyncDirectCall<T> {
     if (view == null) {
       return null;
     }
-    // No CAN_TLS: the mesh's TLS under an asynchronous connection is the engine's for now.
     int capabilities = MeshCall.CAN_RETRY | MeshCall.CAN_REPLY | MeshCall.CAN_DELAY;
+    if ("http".equalsIgnoreCase(view.scheme()) && speaksHttp1(client)) {
+      // The mesh's TLS goes under a cleartext HTTP/1.1 connection (AsyncConnectionTls); HTTP/2
+      // would need ALPN under a prior-knowledge client, so its mTLS routes stay on the engine.
+      capabilities |= MeshCall.CAN_TLS;
+    }
     if (captured.entity != null && !producer.isRepeatable()) {
       capabilities |= MeshCall.ONE_SHOT_BODY;
     }
@@ -121,6 +125,10 @@ public final class AsyncDirectCall<T> {
             client, view, captured, producer, consumer, pushHandlers, context, call, callback);
     direct.start();
     return direct.future;
+  }
+
+  private static boolean speaksHttp1(CloseableHttpAsyncClient client) {
+    return client.getClass().getName().endsWith(".InternalHttpAsyncClient");
   }
 
   private void start() {

@@ -20,13 +20,25 @@ public final class DirectEndpoints {
 
   private static final Set<HttpHost> HOSTS = ConcurrentHashMap.newKeySet();
 
+  /** Endpoints that direct attempts reach with cleartext {@code http}: the mesh's TLS goes under. */
+  private static final Set<InetSocketAddress> CLEARTEXT = ConcurrentHashMap.newKeySet();
+
   private DirectEndpoints() {}
 
   static void mark(HttpHost host) {
     if (HOSTS.size() >= MAX) {
       HOSTS.clear();
+      CLEARTEXT.clear();
     }
     HOSTS.add(host);
+    if ("http".equalsIgnoreCase(host.getSchemeName())) {
+      CLEARTEXT.add(new InetSocketAddress(host.getAddress(), host.getPort()));
+    }
+  }
+
+  /** Whether a direct attempt reaches {@code remote} with cleartext {@code http}. */
+  static boolean cleartext(InetSocketAddress remote) {
+    return CLEARTEXT.contains(remote);
   }
 
   /** Reactor {@code connect} entry: the address to connect for {@code endpoint}. */

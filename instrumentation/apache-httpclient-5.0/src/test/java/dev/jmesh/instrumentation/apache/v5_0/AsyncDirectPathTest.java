@@ -80,6 +80,14 @@ class AsyncDirectPathTest {
     return client.execute(SimpleRequestBuilder.get(url).build(), null).get(5, TimeUnit.SECONDS);
   }
 
+  /**
+   * Apache's async client completes the application's future before it returns the connection to
+   * its pool; a request sent at once may find it still leased and open another one.
+   */
+  private static void settle() throws InterruptedException {
+    TimeUnit.MILLISECONDS.sleep(100);
+  }
+
   @Test
   void retargetsToTheEndpointAndKeepsTheApplicationsHost() throws Exception {
     ScriptedCall call = new ScriptedCall().endpoints(a.address()).setRequestHeader("x-mesh", "v1");
@@ -106,6 +114,7 @@ class AsyncDirectPathTest {
         r -> new ScriptedCall().endpoints(turn[0]++ % 2 == 0 ? a.address() : b.address()));
     for (int i = 0; i < 6; i++) {
       assertThat(get("http://reviews:9080/").getCode()).isEqualTo(200);
+      settle();
     }
     assertThat(a.requests()).isEqualTo(3);
     assertThat(b.requests()).isEqualTo(3);
@@ -262,6 +271,38 @@ class AsyncDirectPathTest {
       }
       assertThat(h2a.authorities()).containsExactly("localhost:9080", "localhost:9080");
       assertThat(h2b.authorities()).containsExactly("localhost:9080", "localhost:9080");
+    }
+  }
+
+  @Test
+  void mutualTlsGoesUnderTheApplicationsCleartextHttp1() throws Exception {
+    TestTls tls = new TestTls();
+    try (Backend secure = Backend.mutualTls("127.0.0.4", tls.server)) {
+      mesh.tls(secure.address(), tls.client);
+      ScriptedCall call = new ScriptedCall().endpoints(secure.address()).tls(tls.client);
+      mesh.route("reviews", 9080, r -> call);
+
+      assertThat(get("http://reviews:9080/secure").getBodyText()).isEqualTo("127.0.0.4-tls 200");
+      settle();
+      settle();
+      assertThat(get("http://reviews:9080/again").getBodyText()).isEqualTo("127.0.0.4-tls 200");
+
+      assertThat(call.capabilities() & MeshCall.CAN_TLS).isNotZero();
+      assertThat(secure.seen()).extracting(Backend.Seen::peer).containsOnly("CN=productpage");
+      assertThat(secure.seen().get(0).host()).isEqualTo("reviews:9080");
+      assertThat(secure.connections()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void http2DoesNotOfferTheMeshTls() throws Exception {
+    try (CloseableHttpAsyncClient http2 = HttpAsyncClients.createHttp2Default()) {
+      http2.start();
+      ScriptedCall call = new ScriptedCall().reply(204, "");
+      mesh.route("reviews", 9080, r -> call);
+      assertThat(http2.execute(SimpleRequestBuilder.get("http://reviews:9080/").build(), null)
+          .get(5, TimeUnit.SECONDS).getCode()).isEqualTo(204);
+      assertThat(call.capabilities() & MeshCall.CAN_TLS).isZero();
     }
   }
 
