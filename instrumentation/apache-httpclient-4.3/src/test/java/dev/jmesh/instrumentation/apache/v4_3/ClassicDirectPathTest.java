@@ -19,7 +19,10 @@ import org.apache.http.client.methods.HttpGet;
 import org.apache.http.client.methods.HttpPost;
 import org.apache.http.impl.client.CloseableHttpClient;
 import org.apache.http.client.methods.CloseableHttpResponse;
+import org.apache.http.config.RegistryBuilder;
+import org.apache.http.conn.socket.ConnectionSocketFactory;
 import org.apache.http.impl.client.HttpClients;
+import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
 import org.apache.http.entity.ContentType;
 import org.apache.http.util.EntityUtils;
 import org.apache.http.entity.InputStreamEntity;
@@ -92,6 +95,32 @@ class ClassicDirectPathTest {
     assertThat(call.finishedStatus()).isEqualTo(200);
     assertThat(call.finishes()).isEqualTo(1);
     assertThat(mesh.calls()).hasSize(1);
+  }
+
+  @Test
+  void theDirectConnectIsLetThroughBySocketHooks() throws Exception {
+    ScriptedCall call = new ScriptedCall().endpoints(a.address());
+    mesh.route("reviews", 9080, r -> call);
+    try (CloseableHttpClient hooked =
+        HttpClients.custom()
+            .setConnectionManager(
+                new PoolingHttpClientConnectionManager(
+                    RegistryBuilder.<ConnectionSocketFactory>create()
+                        .register("http", new HookedSocketFactory())
+                        .build()))
+            .build()) {
+      try (CloseableHttpResponse r = hooked.execute(new HttpGet("http://reviews:9080/"))) {
+        assertThat(r.getStatusLine().getStatusCode()).isEqualTo(200);
+      }
+      assertThat(mesh.connects()).isEmpty();
+
+      // A connection the application makes itself still meets the hook.
+      try (CloseableHttpResponse r = hooked.execute(
+          new HttpGet("http://127.0.0.3:" + b.address().getPort() + "/"))) {
+        assertThat(r.getStatusLine().getStatusCode()).isEqualTo(200);
+      }
+      assertThat(mesh.connects()).hasSize(1);
+    }
   }
 
   @Test

@@ -20,6 +20,9 @@ import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpResponse;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
+import org.apache.hc.client5.http.socket.ConnectionSocketFactory;
+import org.apache.hc.core5.http.config.RegistryBuilder;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.io.entity.InputStreamEntity;
@@ -94,6 +97,32 @@ class ClassicDirectPathTest {
     assertThat(call.finishedStatus()).isEqualTo(200);
     assertThat(call.finishes()).isEqualTo(1);
     assertThat(mesh.calls()).hasSize(1);
+  }
+
+  @Test
+  void theDirectConnectIsLetThroughBySocketHooks() throws Exception {
+    ScriptedCall call = new ScriptedCall().endpoints(a.address());
+    mesh.route("reviews", 9080, r -> call);
+    try (CloseableHttpClient hooked =
+        HttpClients.custom()
+            .setConnectionManager(
+                new PoolingHttpClientConnectionManager(
+                    RegistryBuilder.<ConnectionSocketFactory>create()
+                        .register("http", new HookedSocketFactory())
+                        .build()))
+            .build()) {
+      try (CloseableHttpResponse r = hooked.execute(new HttpGet("http://reviews:9080/"))) {
+        assertThat(r.getCode()).isEqualTo(200);
+      }
+      assertThat(mesh.connects()).isEmpty();
+
+      // A connection the application makes itself still meets the hook.
+      try (CloseableHttpResponse r = hooked.execute(
+          new HttpGet("http://127.0.0.3:" + b.address().getPort() + "/"))) {
+        assertThat(r.getCode()).isEqualTo(200);
+      }
+      assertThat(mesh.connects()).hasSize(1);
+    }
   }
 
   @Test
