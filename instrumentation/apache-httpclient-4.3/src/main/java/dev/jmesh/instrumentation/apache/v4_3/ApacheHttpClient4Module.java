@@ -43,6 +43,7 @@ public final class ApacheHttpClient4Module implements InstrumentationModule {
         PACKAGE + "AttemptRequest",
         PACKAGE + "AttemptEntityRequest",
         PACKAGE + "AttemptContext",
+        PACKAGE + "DirectHosts",
         PACKAGE + "LocalReply",
         PACKAGE + "ConnectionTls",
         PACKAGE + "ClassicDirectCall");

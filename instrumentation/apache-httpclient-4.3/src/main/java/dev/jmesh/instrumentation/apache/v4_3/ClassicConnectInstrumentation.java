@@ -13,8 +13,8 @@ import org.apache.http.HttpHost;
 import org.apache.http.conn.ManagedHttpClientConnection;
 
 /**
- * The connection operator's {@code connect}: the mesh's mTLS goes on the new connection before the
- * first request is written.
+ * The connection operator's {@code connect}: a direct attempt's connect is marked for the socket
+ * hooks, and the mesh's mTLS goes on the new connection before the first request is written.
  */
 final class ClassicConnectInstrumentation implements TypeInstrumentation {
 
@@ -35,12 +35,22 @@ final class ClassicConnectInstrumentation implements TypeInstrumentation {
   @SuppressWarnings("unused")
   public static final class ConnectAdvice {
 
-    @Advice.OnMethodExit
+    @Advice.OnMethodEnter
+    public static boolean enter(@Advice.Argument(1) HttpHost host) {
+      return DirectHosts.enterConnect(host);
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class)
     public static void exit(
+        @Advice.Enter boolean direct,
         @Advice.Argument(0) ManagedHttpClientConnection connection,
-        @Advice.Argument(1) HttpHost host)
+        @Advice.Argument(1) HttpHost host,
+        @Advice.Thrown Throwable thrown)
         throws IOException {
-      ConnectionTls.secure(connection, host);
+      DirectHosts.exitConnect(direct);
+      if (thrown == null) {
+        ConnectionTls.secure(connection, host);
+      }
     }
   }
 }

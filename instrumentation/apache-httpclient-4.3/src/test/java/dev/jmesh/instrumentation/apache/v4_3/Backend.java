@@ -34,6 +34,7 @@ final class Backend implements AutoCloseable {
   private final AtomicInteger requests = new AtomicInteger();
   private volatile int status = 200;
   private volatile long delayMillis;
+  private volatile String location;
   private final String name;
 
   private Backend(HttpServer server, String name) {
@@ -74,11 +75,19 @@ final class Backend implements AutoCloseable {
     requests.set(0);
     status = 200;
     delayMillis = 0;
+    location = null;
     return this;
   }
 
   Backend status(int status) {
     this.status = status;
+    return this;
+  }
+
+  /** Answers 302 to {@code location}. */
+  Backend redirect(String location) {
+    this.location = location;
+    this.status = 302;
     return this;
   }
 
@@ -134,6 +143,9 @@ final class Backend implements AutoCloseable {
       }
     }
     byte[] answer = (name + " " + status).getBytes(StandardCharsets.UTF_8);
+    if (location != null) {
+      exchange.getResponseHeaders().set("Location", location);
+    }
     try {
       exchange.sendResponseHeaders(status, answer.length);
       exchange.getResponseBody().write(answer);

@@ -114,11 +114,14 @@ class ClassicDirectPathTest {
       }
       assertThat(mesh.connects()).isEmpty();
 
-      // A connection the application makes itself still meets the hook.
-      try (CloseableHttpResponse r = hooked.execute(
-          new HttpGet("http://127.0.0.3:" + b.address().getPort() + "/"))) {
+      // A redirect Apache follows to another host inside an attempt is not the mesh's decision:
+      // its connect meets the hook (and so the engine), as the application's own connects do.
+      a.redirect("http://127.0.0.3:" + b.address().getPort() + "/moved");
+      try (CloseableHttpResponse r = hooked.execute(new HttpGet("http://reviews:9080/old"))) {
         assertThat(r.getStatusLine().getStatusCode()).isEqualTo(200);
       }
+      assertThat(b.seen().get(b.seen().size() - 1).path()).isEqualTo("/moved");
+      assertThat(mesh.calls()).hasSize(2);
       assertThat(mesh.connects()).hasSize(1);
     }
   }

@@ -13,8 +13,9 @@ import org.apache.hc.client5.http.io.ManagedHttpClientConnection;
 import org.apache.hc.core5.http.HttpHost;
 
 /**
- * The classic connection operator's {@code connect}: the mesh's mTLS goes on the new connection
- * before the first request is written. Every overload (5.3 added one that the old one delegates
+ * The classic connection operator's {@code connect}: a direct attempt's connect is marked for the
+ * socket hooks, and the mesh's mTLS goes on the new connection before the first request is
+ * written. Every overload (5.3 added one that the old one delegates
  * to); the second exit finds the socket already secured and leaves it.
  */
 final class ClassicConnectInstrumentation implements TypeInstrumentation {
@@ -36,12 +37,22 @@ final class ClassicConnectInstrumentation implements TypeInstrumentation {
   @SuppressWarnings("unused")
   public static final class ConnectAdvice {
 
-    @Advice.OnMethodExit
+    @Advice.OnMethodEnter
+    public static boolean enter(@Advice.Argument(1) HttpHost host) {
+      return DirectEndpoints.enterConnect(host);
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class)
     public static void exit(
+        @Advice.Enter boolean direct,
         @Advice.Argument(0) ManagedHttpClientConnection connection,
-        @Advice.Argument(1) HttpHost host)
+        @Advice.Argument(1) HttpHost host,
+        @Advice.Thrown Throwable thrown)
         throws IOException {
-      ClassicConnectionTls.secure(connection, host);
+      DirectEndpoints.exitConnect(direct);
+      if (thrown == null) {
+        ClassicConnectionTls.secure(connection, host);
+      }
     }
   }
 }

@@ -181,14 +181,13 @@ public final class ClassicDirectCall {
     if (timedOut || applicationCancelled()) {
       copy.cancel();
     }
+    // Apache connects with an address of its own making: the operator's connect is marked.
+    DirectEndpoints.mark(target);
     OWN_ATTEMPT.set(Boolean.TRUE);
-    // Apache connects on this thread with an address of its own making: mark the connect.
-    MeshHooks.enterDirectConnect();
     try {
       return client.execute(target, copy, attemptContext);
     } finally {
       OWN_ATTEMPT.remove();
-      MeshHooks.exitDirectConnect();
       inFlight = null;
     }
   }
