@@ -55,6 +55,7 @@ public final class AsyncDirectCall<T> {
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile boolean timedOut;
   private volatile Future<T> inFlight;
+  private volatile AttemptResponseConsumer<T> current;
   private volatile Future<?> timer;
 
   private AsyncDirectCall(
@@ -196,6 +197,7 @@ public final class AsyncDirectCall<T> {
     ConfigurableHttpRequest copy = copyOfRequest();
     call.requestHeaders(new ApacheHeaders(copy));
     AttemptResponseConsumer<T> attempt = new AttemptResponseConsumer<>(consumer, call);
+    current = attempt;
     Future<T> sent;
     OWN_ATTEMPT.set(Boolean.TRUE);
     try {
@@ -312,8 +314,16 @@ public final class AsyncDirectCall<T> {
     if (end()) {
       cancelTimer();
       call.finish(status, -1, 0, sent());
-      consumer.failed(cause);
+      tellConsumer(cause);
       future.failed(cause);
+    }
+  }
+
+  /** The application's consumer hears of a failure once: from Apache after it had the head. */
+  private void tellConsumer(Exception cause) {
+    AttemptResponseConsumer<T> attempt = current;
+    if (attempt == null || !attempt.headKept()) {
+      consumer.failed(cause);
     }
   }
 
@@ -338,7 +348,7 @@ public final class AsyncDirectCall<T> {
                 + " timed out after "
                 + TimeUnit.NANOSECONDS.toMillis(call.timeoutNanos())
                 + " ms (route timeout)");
-    consumer.failed(e);
+    tellConsumer(e);
     future.failed(e);
   }
 

@@ -224,6 +224,27 @@ class AsyncDirectPathTest {
   }
 
   @Test
+  void theApplicationsCancelEndsTheCall() throws Exception {
+    a.delayMillis(3_000);
+    ScriptedCall inFlight = new ScriptedCall().endpoints(a.address());
+    mesh.route("reviews", 9080, r -> inFlight);
+    Future<SimpleHttpResponse> f =
+        client.execute(SimpleRequestBuilder.get("http://reviews:9080/").build(), null);
+    TimeUnit.MILLISECONDS.sleep(300);
+    f.cancel(true);
+    assertThat(inFlight.awaitFinish(2_000)).isTrue();
+    assertThat(inFlight.wasCancelled()).isTrue();
+
+    ScriptedCall delayed = new ScriptedCall().endpoints(b.address()).delay(300 * MS);
+    mesh.route("reviews", 9080, r -> delayed);
+    client.execute(SimpleRequestBuilder.get("http://reviews:9080/").build(), null).cancel(true);
+    assertThat(delayed.awaitFinish(2_000)).isTrue();
+    assertThat(delayed.wasCancelled()).isTrue();
+    assertThat(delayed.finishes()).isEqualTo(1);
+    assertThat(b.requests()).isZero();
+  }
+
+  @Test
   void aLocalReplyNeverTouchesTheNetwork() throws Exception {
     ScriptedCall call = new ScriptedCall().reply(503, "no healthy upstream").delay(100 * MS)
         .setResponseHeader("x-mesh-reply", "uh");
@@ -269,8 +290,13 @@ class AsyncDirectPathTest {
             .get(5, TimeUnit.SECONDS);
         assertThat(r.getCode()).isEqualTo(200);
       }
-      assertThat(h2a.authorities()).containsExactly("localhost:9080", "localhost:9080");
-      assertThat(h2b.authorities()).containsExactly("localhost:9080", "localhost:9080");
+      // Each endpoint served its half (Apache's HTTP/2 client may resend a request it reckons
+      // unprocessed on a new connection, so a count can be one higher), always under the
+      // application's authority.
+      assertThat(h2a.authorities()).hasSizeGreaterThanOrEqualTo(2).containsOnly("localhost:9080");
+      assertThat(h2b.authorities()).hasSizeGreaterThanOrEqualTo(2).containsOnly("localhost:9080");
+      assertThat(mesh.calls()).extracting(c -> c.attempts().get(0).endpoint())
+          .containsExactly(h2a.address(), h2b.address(), h2a.address(), h2b.address());
     }
   }
 
