@@ -7,9 +7,9 @@ import java.util.List;
 /**
  * Apache HttpClient 4.3 and later on the direct path: each call of the classic client is decided
  * once and re-targeted to the mesh's endpoint on the client's own pool, with the mesh's retries,
- * timeouts, fault delays, local replies and mTLS. The re-targeted host needs httpcore 4.4's
- * {@code HttpHost(InetAddress, String, int, String)}; with an older core the reference check keeps
- * the module out. The asynchronous 4.x client (httpasyncclient) stays on the engine.
+ * timeouts, fault delays, local replies and mTLS. The re-targeted host needs httpcore 4.4's {@code
+ * HttpHost(InetAddress, String, int, String)}; with an older core the reference check keeps the
+ * module out. The asynchronous 4.x client (httpasyncclient) stays on the engine.
  */
 public final class ApacheHttpClient4Module implements InstrumentationModule {
 

@@ -29,14 +29,14 @@ import org.apache.http.util.EntityUtils;
  * One application call of the 4.x client on the direct path: the data path's decision, then
  * attempts on the caller's thread, each a copy of the application's request sent through the
  * client's own {@code execute} to the endpoint the mesh picked. The copy's target carries the
- * endpoint's address under the application's host name, so the pool keeps a route per endpoint
- * and DNS is skipped; its URI stays absolute with the application's host and port, which Apache 4
+ * endpoint's address under the application's host name, so the pool keeps a route per endpoint and
+ * DNS is skipped; its URI stays absolute with the application's host and port, which Apache 4
  * writes as {@code Host: reviews:9080}.
  *
  * <p>Waits (fault delay, back-off) park the caller's thread: the API blocks it anyway, and it holds
  * no library lock here. The whole request's timeout is a timer that aborts the attempt in flight;
- * the application then gets a {@link SocketTimeoutException}, what Apache throws for its own
- * socket timeout.
+ * the application then gets a {@link SocketTimeoutException}, what Apache throws for its own socket
+ * timeout.
  */
 public final class ClassicDirectCall {
 
@@ -84,7 +84,7 @@ public final class ClassicDirectCall {
       OWN_ATTEMPT.remove();
       return null;
     }
-    if (request == null) {
+    if (request == null || !MeshHooks.isInstalled()) {
       return null;
     }
     ApacheRequestView view = ApacheRequestView.of(target, request);
@@ -93,7 +93,8 @@ public final class ClassicDirectCall {
     }
     URI absolute;
     try {
-      absolute = URIUtils.rewriteURI(view.uri(), new HttpHost(view.host(), view.port(), view.scheme()));
+      absolute =
+          URIUtils.rewriteURI(view.uri(), new HttpHost(view.host(), view.port(), view.scheme()));
     } catch (URISyntaxException e) {
       return null;
     }

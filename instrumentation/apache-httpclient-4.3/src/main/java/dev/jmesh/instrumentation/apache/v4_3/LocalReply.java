@@ -9,8 +9,8 @@ import org.apache.http.entity.StringEntity;
 import org.apache.http.message.BasicHttpResponse;
 
 /**
- * The response the mesh gives in place of the network (a fault abort, no route, an open circuit,
- * a direct response or a redirect).
+ * The response the mesh gives in place of the network (a fault abort, no route, an open circuit, a
+ * direct response or a redirect).
  */
 final class LocalReply extends BasicHttpResponse implements CloseableHttpResponse {
 

@@ -25,8 +25,14 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 final class Backend implements AutoCloseable {
 
   /** One request as the endpoint saw it. */
-  record Seen(String method, String host, String path, String body, int clientPort,
-      String meshHeader, String peer) {}
+  record Seen(
+      String method,
+      String host,
+      String path,
+      String body,
+      int clientPort,
+      String meshHeader,
+      String peer) {}
 
   private final HttpServer server;
   private final List<Seen> seen = new CopyOnWriteArrayList<>();
@@ -41,30 +47,33 @@ final class Backend implements AutoCloseable {
     this.server = server;
     this.name = name;
     server.createContext("/", this::handle);
-    server.setExecutor(Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "backend-" + name);
-      t.setDaemon(true);
-      return t;
-    }));
+    server.setExecutor(
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "backend-" + name);
+              t.setDaemon(true);
+              return t;
+            }));
     server.start();
   }
 
   static Backend plain(String ip) throws IOException {
-    return new Backend(HttpServer.create(new InetSocketAddress(InetAddress.getByName(ip), 0), 50),
-        ip);
+    return new Backend(
+        HttpServer.create(new InetSocketAddress(InetAddress.getByName(ip), 0), 50), ip);
   }
 
   /** A TLS endpoint that requires a client certificate, as a meshed server in STRICT mode. */
   static Backend mutualTls(String ip, SSLContext context) throws IOException {
     HttpsServer s = HttpsServer.create(new InetSocketAddress(InetAddress.getByName(ip), 0), 50);
-    s.setHttpsConfigurator(new HttpsConfigurator(context) {
-      @Override
-      public void configure(HttpsParameters params) {
-        SSLParameters p = context.getDefaultSSLParameters();
-        p.setNeedClientAuth(true);
-        params.setSSLParameters(p);
-      }
-    });
+    s.setHttpsConfigurator(
+        new HttpsConfigurator(context) {
+          @Override
+          public void configure(HttpsParameters params) {
+            SSLParameters p = context.getDefaultSSLParameters();
+            p.setNeedClientAuth(true);
+            params.setSSLParameters(p);
+          }
+        });
     return new Backend(s, ip + "-tls");
   }
 
@@ -122,18 +131,26 @@ final class Backend implements AutoCloseable {
     String peer = null;
     if (exchange instanceof HttpsExchange) {
       try {
-        peer = ((java.security.cert.X509Certificate)
-            ((HttpsExchange) exchange).getSSLSession().getPeerCertificates()[0])
-            .getSubjectX500Principal().getName();
+        peer =
+            ((java.security.cert.X509Certificate)
+                    ((HttpsExchange) exchange).getSSLSession().getPeerCertificates()[0])
+                .getSubjectX500Principal()
+                .getName();
       } catch (SSLPeerUnverifiedException e) {
         peer = "none";
       }
     }
     int port = exchange.getRemoteAddress().getPort();
     connections.add(port);
-    seen.add(new Seen(exchange.getRequestMethod(), exchange.getRequestHeaders().getFirst("Host"),
-        exchange.getRequestURI().toString(), body, port,
-        exchange.getRequestHeaders().getFirst("x-mesh"), peer));
+    seen.add(
+        new Seen(
+            exchange.getRequestMethod(),
+            exchange.getRequestHeaders().getFirst("Host"),
+            exchange.getRequestURI().toString(),
+            body,
+            port,
+            exchange.getRequestHeaders().getFirst("x-mesh"),
+            peer));
     long delay = delayMillis;
     if (delay > 0) {
       try {

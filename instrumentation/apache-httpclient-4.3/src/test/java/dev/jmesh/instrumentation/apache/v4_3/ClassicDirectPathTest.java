@@ -15,18 +15,18 @@ import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import org.apache.http.client.methods.CloseableHttpResponse;
 import org.apache.http.client.methods.HttpGet;
 import org.apache.http.client.methods.HttpPost;
-import org.apache.http.impl.client.CloseableHttpClient;
-import org.apache.http.client.methods.CloseableHttpResponse;
 import org.apache.http.config.RegistryBuilder;
 import org.apache.http.conn.socket.ConnectionSocketFactory;
-import org.apache.http.impl.client.HttpClients;
-import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
 import org.apache.http.entity.ContentType;
-import org.apache.http.util.EntityUtils;
 import org.apache.http.entity.InputStreamEntity;
 import org.apache.http.entity.StringEntity;
+import org.apache.http.impl.client.CloseableHttpClient;
+import org.apache.http.impl.client.HttpClients;
+import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
+import org.apache.http.util.EntityUtils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -142,7 +142,9 @@ class ClassicDirectPathTest {
   @Test
   void thePoolKeepsAConnectionPerEndpoint() throws Exception {
     int[] turn = {0};
-    mesh.route("reviews", 9080,
+    mesh.route(
+        "reviews",
+        9080,
         r -> new ScriptedCall().endpoints(turn[0]++ % 2 == 0 ? a.address() : b.address()));
 
     for (int i = 0; i < 6; i++) {
@@ -195,9 +197,11 @@ class ClassicDirectPathTest {
     ScriptedCall call = new ScriptedCall().endpoints(a.address());
     mesh.route("reviews", 9080, r -> call);
     HttpPost post = new HttpPost("http://reviews:9080/upload");
-    post.setEntity(new InputStreamEntity(
-        new ByteArrayInputStream("stream".getBytes(StandardCharsets.UTF_8)), 6,
-        ContentType.TEXT_PLAIN));
+    post.setEntity(
+        new InputStreamEntity(
+            new ByteArrayInputStream("stream".getBytes(StandardCharsets.UTF_8)),
+            6,
+            ContentType.TEXT_PLAIN));
 
     try (CloseableHttpResponse r = client.execute(post)) {
       assertThat(r.getStatusLine().getStatusCode()).isEqualTo(200);
@@ -210,8 +214,8 @@ class ClassicDirectPathTest {
   @Test
   void aSlowAttemptTimesOutAndTheRetryGoesElsewhere() throws Exception {
     a.delayMillis(3_000);
-    ScriptedCall call = new ScriptedCall().endpoints(a.address(), b.address()).retry(1)
-        .perTryTimeout(300 * MS);
+    ScriptedCall call =
+        new ScriptedCall().endpoints(a.address(), b.address()).retry(1).perTryTimeout(300 * MS);
     mesh.route("reviews", 9080, r -> call);
 
     long start = System.nanoTime();
@@ -219,7 +223,8 @@ class ClassicDirectPathTest {
     long tookMs = (System.nanoTime() - start) / MS;
 
     assertThat(tookMs).isBetween(250L, 2_000L);
-    assertThat(call.attempts()).extracting(ScriptedCall.Attempt::failure)
+    assertThat(call.attempts())
+        .extracting(ScriptedCall.Attempt::failure)
         .containsExactly(MeshCall.TIMEOUT, MeshCall.NO_FAILURE);
   }
 
@@ -253,8 +258,10 @@ class ClassicDirectPathTest {
 
   @Test
   void aLocalReplyNeverTouchesTheNetwork() throws Exception {
-    ScriptedCall call = new ScriptedCall().reply(503, "no healthy upstream")
-        .setResponseHeader("x-mesh-reply", "uh");
+    ScriptedCall call =
+        new ScriptedCall()
+            .reply(503, "no healthy upstream")
+            .setResponseHeader("x-mesh-reply", "uh");
     mesh.route("reviews", 9080, r -> call);
 
     try (CloseableHttpResponse r = client.execute(new HttpGet("http://reviews:9080/"))) {
@@ -270,8 +277,8 @@ class ClassicDirectPathTest {
   void aRedirectReplyCarriesItsLocation() throws Exception {
     mesh.route("reviews", 9080, r -> new ScriptedCall().redirect(301, "http://ratings:9080/x"));
     HttpGet get = new HttpGet("http://reviews:9080/");
-    get.setConfig(org.apache.http.client.config.RequestConfig.custom()
-        .setRedirectsEnabled(false).build());
+    get.setConfig(
+        org.apache.http.client.config.RequestConfig.custom().setRedirectsEnabled(false).build());
     try (CloseableHttpResponse r = client.execute(get)) {
       assertThat(r.getStatusLine().getStatusCode()).isEqualTo(301);
       assertThat(r.getFirstHeader("Location").getValue()).isEqualTo("http://ratings:9080/x");
@@ -288,7 +295,8 @@ class ClassicDirectPathTest {
     mesh.route("reviews", 9080, r -> call);
 
     assertThatThrownBy(() -> get("http://reviews:9080/")).isInstanceOf(ConnectException.class);
-    assertThat(call.attempts()).extracting(ScriptedCall.Attempt::failure)
+    assertThat(call.attempts())
+        .extracting(ScriptedCall.Attempt::failure)
         .containsExactly(MeshCall.CONNECT_FAILURE, MeshCall.CONNECT_FAILURE);
     assertThat(call.finishedStatus()).isEqualTo(503);
   }
@@ -297,16 +305,19 @@ class ClassicDirectPathTest {
   void hostsTheMeshDoesNotKnowAreLeftUntouched() throws Exception {
     String url = "http://127.0.0.2:" + a.address().getPort() + "/plain";
     assertThat(get(url)).startsWith("200");
-    assertThat(mesh.untouched()).containsExactly(
-        "apache-httpclient-4 GET 127.0.0.2:" + a.address().getPort() + " /plain");
+    assertThat(mesh.untouched())
+        .containsExactly("apache-httpclient-4 GET 127.0.0.2:" + a.address().getPort() + " /plain");
     assertThat(mesh.calls()).isEmpty();
   }
 
   @Test
   void aFailingDataPathLeavesCallsWorking() throws Exception {
-    mesh.route("127.0.0.3", b.address().getPort(), r -> {
-      throw new IllegalStateException("data path broken");
-    });
+    mesh.route(
+        "127.0.0.3",
+        b.address().getPort(),
+        r -> {
+          throw new IllegalStateException("data path broken");
+        });
     assertThat(get("http://127.0.0.3:" + b.address().getPort() + "/")).startsWith("200");
   }
 
@@ -321,8 +332,7 @@ class ClassicDirectPathTest {
       assertThat(get("http://reviews:9080/secure")).isEqualTo("200 127.0.0.4-tls 200");
       assertThat(get("http://reviews:9080/again")).isEqualTo("200 127.0.0.4-tls 200");
 
-      assertThat(secure.seen()).extracting(Backend.Seen::peer)
-          .containsOnly("CN=productpage");
+      assertThat(secure.seen()).extracting(Backend.Seen::peer).containsOnly("CN=productpage");
       assertThat(secure.seen().get(0).host()).isEqualTo("reviews:9080");
       assertThat(secure.connections()).isEqualTo(1);
     }
@@ -334,14 +344,16 @@ class ClassicDirectPathTest {
     ScriptedCall call = new ScriptedCall().endpoints(a.address());
     mesh.route("reviews", 9080, r -> call);
     HttpGet get = new HttpGet("http://reviews:9080/");
-    Thread canceller = new Thread(() -> {
-      try {
-        TimeUnit.MILLISECONDS.sleep(300);
-      } catch (InterruptedException ignored) {
-        return;
-      }
-      get.abort();
-    });
+    Thread canceller =
+        new Thread(
+            () -> {
+              try {
+                TimeUnit.MILLISECONDS.sleep(300);
+              } catch (InterruptedException ignored) {
+                return;
+              }
+              get.abort();
+            });
     canceller.start();
     assertThatThrownBy(() -> client.execute(get).close()).isInstanceOf(IOException.class);
     canceller.join(2_000);

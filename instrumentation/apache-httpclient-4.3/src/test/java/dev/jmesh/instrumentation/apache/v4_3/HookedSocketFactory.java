@@ -9,8 +9,8 @@ import org.apache.http.protocol.HttpContext;
 
 /**
  * Plain sockets whose connect asks {@link MeshHooks#beforeConnect} first, as the agent's socket
- * hook does in {@code Socket.connect}: what the scripted bridge records is what the hook would
- * have sent to the engine.
+ * hook does in {@code Socket.connect}: what the scripted bridge records is what the hook would have
+ * sent to the engine.
  */
 final class HookedSocketFactory extends PlainConnectionSocketFactory {
 

@@ -12,8 +12,8 @@ import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 
 /**
- * Weaves the module's advice into this test JVM as the agent would: inline, no class-format
- * change. The helpers are already on the test class path, where the agent would inject them.
+ * Weaves the module's advice into this test JVM as the agent would: inline, no class-format change.
+ * The helpers are already on the test class path, where the agent would inject them.
  */
 final class MeshAdvice {
 

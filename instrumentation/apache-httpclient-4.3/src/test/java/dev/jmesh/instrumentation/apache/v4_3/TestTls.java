@@ -40,11 +40,17 @@ final class TestTls {
   }
 
   private static X509Certificate selfSigned(String name, KeyPair keys) throws Exception {
-    JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(new X500Name(name),
-        BigInteger.valueOf(System.nanoTime()), new Date(System.currentTimeMillis() - 60_000),
-        new Date(System.currentTimeMillis() + 3_600_000), new X500Name(name), keys.getPublic());
-    return new JcaX509CertificateConverter().getCertificate(
-        b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+    JcaX509v3CertificateBuilder b =
+        new JcaX509v3CertificateBuilder(
+            new X500Name(name),
+            BigInteger.valueOf(System.nanoTime()),
+            new Date(System.currentTimeMillis() - 60_000),
+            new Date(System.currentTimeMillis() + 3_600_000),
+            new X500Name(name),
+            keys.getPublic());
+    return new JcaX509CertificateConverter()
+        .getCertificate(
+            b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
   }
 
   private static SSLContext context(KeyPair keys, X509Certificate own, X509Certificate peer)

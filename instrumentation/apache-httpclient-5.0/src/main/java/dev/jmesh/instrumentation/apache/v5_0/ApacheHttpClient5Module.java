@@ -6,10 +6,9 @@ import java.util.List;
 
 /**
  * Apache HttpClient 5 on the direct path: each call of the classic client and of the asynchronous
- * ones (HTTP/1.1 and HTTP/2) is decided once and re-targeted to the mesh's endpoint on the
- * client's own pool, with the mesh's retries, timeouts, fault delays and local replies, and the
- * mesh's mTLS on classic and asynchronous HTTP/1.1 connections (HTTP/2 mTLS routes go through
- * the engine).
+ * ones (HTTP/1.1 and HTTP/2) is decided once and re-targeted to the mesh's endpoint on the client's
+ * own pool, with the mesh's retries, timeouts, fault delays and local replies, and the mesh's mTLS
+ * on classic and asynchronous HTTP/1.1 connections (HTTP/2 mTLS routes go through the engine).
  */
 public final class ApacheHttpClient5Module implements InstrumentationModule {
 

@@ -8,9 +8,9 @@ import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.net.URIAuthority;
 
 /**
- * An Apache request as the data path reads it: the host and port the application addressed
- * (the execute call's target, else the request's own authority) and the request's headers, read
- * in place.
+ * An Apache request as the data path reads it: the host and port the application addressed (the
+ * execute call's target, else the request's own authority) and the request's headers, read in
+ * place.
  */
 final class ApacheRequestView implements MeshRequest {
 

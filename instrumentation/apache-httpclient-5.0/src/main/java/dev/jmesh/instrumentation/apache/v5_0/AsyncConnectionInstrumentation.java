@@ -11,8 +11,8 @@ import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 
 /**
- * A new asynchronous HTTP/1.1 client connection, made right after its connect completes and
- * before Apache's own {@code https} upgrade: the mesh's mTLS starts here for direct attempts.
+ * A new asynchronous HTTP/1.1 client connection, made right after its connect completes and before
+ * Apache's own {@code https} upgrade: the mesh's mTLS starts here for direct attempts.
  */
 final class AsyncConnectionInstrumentation implements TypeInstrumentation {
 
@@ -31,8 +31,7 @@ final class AsyncConnectionInstrumentation implements TypeInstrumentation {
   public static final class ConstructorAdvice {
 
     @Advice.OnMethodExit
-    public static void exit(@Advice.This Object connection)
-        throws IOException {
+    public static void exit(@Advice.This Object connection) throws IOException {
       AsyncConnectionTls.secure(connection);
     }
   }

@@ -27,10 +27,10 @@ import org.apache.hc.core5.util.Timeout;
 
 /**
  * One application call of the asynchronous client (HTTP/1.1 or HTTP/2) on the direct path. The
- * application gets a future at once; the attempts are the client's own executions of a
- * re-targeted copy of the request, chained by their callbacks. Every wait (fault delay, back-off,
- * the route's timeout) is a task on {@link MeshHooks#schedule}: no thread sleeps, least of all an
- * I/O reactor's. The route's timeout fails the future with a {@link SocketTimeoutException}, as
+ * application gets a future at once; the attempts are the client's own executions of a re-targeted
+ * copy of the request, chained by their callbacks. Every wait (fault delay, back-off, the route's
+ * timeout) is a task on {@link MeshHooks#schedule}: no thread sleeps, least of all an I/O
+ * reactor's. The route's timeout fails the future with a {@link SocketTimeoutException}, as
  * Apache's own response timeout does ({@code future.get()} throws an {@code ExecutionException}
  * caused by it).
  */

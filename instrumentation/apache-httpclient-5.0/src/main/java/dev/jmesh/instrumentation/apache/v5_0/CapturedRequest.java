@@ -6,9 +6,9 @@ import org.apache.hc.core5.http.nio.AsyncRequestProducer;
 import org.apache.hc.core5.http.protocol.HttpContext;
 
 /**
- * The head of an asynchronous request, read from the application's producer before the client
- * sends it. Apache's producers hand their request to the channel they are given and nothing else,
- * so asking once more is harmless; a producer that does not answer at once is left to the client.
+ * The head of an asynchronous request, read from the application's producer before the client sends
+ * it. Apache's producers hand their request to the channel they are given and nothing else, so
+ * asking once more is harmless; a producer that does not answer at once is left to the client.
  */
 final class CapturedRequest {
 

@@ -18,8 +18,8 @@ import org.apache.hc.core5.http.protocol.HttpContext;
 
 /**
  * {@code doExecute}, the funnel of every classic {@code execute} overload, of the two concrete
- * clients the builders make. Not {@code CloseableHttpClient} itself: applications subclass it as
- * a delegating wrapper, which would decide the same call twice.
+ * clients the builders make. Not {@code CloseableHttpClient} itself: applications subclass it as a
+ * delegating wrapper, which would decide the same call twice.
  */
 final class ClassicClientInstrumentation implements TypeInstrumentation {
 

@@ -14,9 +14,9 @@ import org.apache.hc.core5.http.HttpHost;
 
 /**
  * The classic connection operator's {@code connect}: a direct attempt's connect is marked for the
- * socket hooks, and the mesh's mTLS goes on the new connection before the first request is
- * written. Every overload (5.3 added one that the old one delegates
- * to); the second exit finds the socket already secured and leaves it.
+ * socket hooks, and the mesh's mTLS goes on the new connection before the first request is written.
+ * Every overload (5.3 added one that the old one delegates to); the second exit finds the socket
+ * already secured and leaves it.
  */
 final class ClassicConnectInstrumentation implements TypeInstrumentation {
 
@@ -29,7 +29,9 @@ final class ClassicConnectInstrumentation implements TypeInstrumentation {
   public void transform(AdviceTarget target) {
     target.applyAdvice(
         named("connect")
-            .and(takesArgument(0, named("org.apache.hc.client5.http.io.ManagedHttpClientConnection")))
+            .and(
+                takesArgument(
+                    0, named("org.apache.hc.client5.http.io.ManagedHttpClientConnection")))
             .and(takesArgument(1, named("org.apache.hc.core5.http.HttpHost"))),
         ClassicConnectInstrumentation.class.getName() + "$ConnectAdvice");
   }

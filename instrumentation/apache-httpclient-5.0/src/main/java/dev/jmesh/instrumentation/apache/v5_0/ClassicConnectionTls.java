@@ -11,11 +11,11 @@ import org.apache.hc.client5.http.io.ManagedHttpClientConnection;
 import org.apache.hc.core5.http.HttpHost;
 
 /**
- * The mesh's mTLS under a classic connection the application opened as cleartext {@code http}:
- * when the socket the connection operator just connected reaches a mesh endpoint that the mesh
- * secures, TLS with the mesh's context is layered over it and the connection rebound to it, as
- * Apache's own {@code upgrade} does for a tunnel. The context's trust manager checks the server's
- * SPIFFE ID, so no host name is verified; SNI is the endpoint's IP literal (that is, none).
+ * The mesh's mTLS under a classic connection the application opened as cleartext {@code http}: when
+ * the socket the connection operator just connected reaches a mesh endpoint that the mesh secures,
+ * TLS with the mesh's context is layered over it and the connection rebound to it, as Apache's own
+ * {@code upgrade} does for a tunnel. The context's trust manager checks the server's SPIFFE ID, so
+ * no host name is verified; SNI is the endpoint's IP literal (that is, none).
  */
 public final class ClassicConnectionTls {
 

@@ -28,8 +28,8 @@ import org.apache.hc.core5.util.Timeout;
  * One application call of the classic client on the direct path: the data path's decision, then
  * attempts on the caller's thread, each a copy of the application's request sent through the
  * client's own {@code execute} to the endpoint the mesh picked. The copy's target carries the
- * endpoint's address under the application's host name, so the pool keeps a route per endpoint,
- * DNS is skipped and the {@code Host} header stays {@code reviews:9080}.
+ * endpoint's address under the application's host name, so the pool keeps a route per endpoint, DNS
+ * is skipped and the {@code Host} header stays {@code reviews:9080}.
  *
  * <p>Waits (fault delay, back-off) park the caller's thread: the classic API blocks it anyway, and
  * it holds no library lock here. The whole request's timeout is a timer that cancels the attempt in
@@ -81,7 +81,7 @@ public final class ClassicDirectCall {
       OWN_ATTEMPT.remove();
       return null;
     }
-    if (request == null) {
+    if (request == null || !MeshHooks.isInstalled()) {
       return null;
     }
     ApacheRequestView view = ApacheRequestView.of(target, request);
@@ -212,7 +212,8 @@ public final class ClassicDirectCall {
       config =
           RequestConfig.copy(base)
               .setResponseTimeout(
-                  Timeout.of(Math.max(1, TimeUnit.NANOSECONDS.toMillis(perTry)), TimeUnit.MILLISECONDS))
+                  Timeout.of(
+                      Math.max(1, TimeUnit.NANOSECONDS.toMillis(perTry)), TimeUnit.MILLISECONDS))
               .build();
     }
     if (config != null) {

@@ -12,8 +12,8 @@ import org.apache.hc.core5.http.io.entity.StringEntity;
 import org.apache.hc.core5.http.message.BasicClassicHttpResponse;
 
 /**
- * The response the mesh gives in place of the network (a fault abort, no route, an open circuit,
- * a direct response or a redirect), as the classic client's {@link CloseableHttpResponse}.
+ * The response the mesh gives in place of the network (a fault abort, no route, an open circuit, a
+ * direct response or a redirect), as the classic client's {@link CloseableHttpResponse}.
  */
 final class ClassicLocalReply {
 
@@ -44,8 +44,7 @@ final class ClassicLocalReply {
 
   private static MethodHandle adapt() {
     try {
-      Method m =
-          CloseableHttpResponse.class.getDeclaredMethod("adapt", ClassicHttpResponse.class);
+      Method m = CloseableHttpResponse.class.getDeclaredMethod("adapt", ClassicHttpResponse.class);
       m.setAccessible(true);
       return MethodHandles.lookup().unreflect(m);
     } catch (ReflectiveOperationException | RuntimeException e) {

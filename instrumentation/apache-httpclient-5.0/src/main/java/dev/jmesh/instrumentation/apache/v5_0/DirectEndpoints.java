@@ -10,12 +10,12 @@ import org.apache.hc.core5.http.HttpHost;
 
 /**
  * The re-targeted hosts of direct attempts, so that only their connects are let through the socket
- * hooks (a redirect Apache follows to another host inside an attempt is not the mesh's decision
- * and still meets them). Classic connects happen on the caller's thread, marked around the
- * connection operator's {@code connect}; asynchronous ones later, on an I/O reactor thread, to an
- * address Apache mints itself, which the reactor's {@code connect} swaps for a {@link
- * MeshEndpointAddress} of the endpoint the host carries (which also overrides a name lookup: the
- * HTTP/2 pool resolves the host's name).
+ * hooks (a redirect Apache follows to another host inside an attempt is not the mesh's decision and
+ * still meets them). Classic connects happen on the caller's thread, marked around the connection
+ * operator's {@code connect}; asynchronous ones later, on an I/O reactor thread, to an address
+ * Apache mints itself, which the reactor's {@code connect} swaps for a {@link MeshEndpointAddress}
+ * of the endpoint the host carries (which also overrides a name lookup: the HTTP/2 pool resolves
+ * the host's name).
  */
 public final class DirectEndpoints {
 
@@ -24,7 +24,9 @@ public final class DirectEndpoints {
 
   private static final Set<HttpHost> HOSTS = ConcurrentHashMap.newKeySet();
 
-  /** Endpoints that direct attempts reach with cleartext {@code http}: the mesh's TLS goes under. */
+  /**
+   * Endpoints that direct attempts reach with cleartext {@code http}: the mesh's TLS goes under.
+   */
   private static final Set<InetSocketAddress> CLEARTEXT = ConcurrentHashMap.newKeySet();
 
   private DirectEndpoints() {}

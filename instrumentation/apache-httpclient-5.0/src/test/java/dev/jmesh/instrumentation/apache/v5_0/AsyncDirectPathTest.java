@@ -10,8 +10,6 @@ import dev.jmesh.instrumentation.testing.ScriptedCall;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -21,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.hc.client5.http.async.methods.SimpleHttpRequest;
 import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
 import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
-import org.apache.hc.client5.http.async.methods.SimpleRequestProducer;
 import org.apache.hc.client5.http.async.methods.SimpleResponseConsumer;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
@@ -110,7 +107,9 @@ class AsyncDirectPathTest {
   @Test
   void thePoolKeepsAConnectionPerEndpoint() throws Exception {
     int[] turn = {0};
-    mesh.route("reviews", 9080,
+    mesh.route(
+        "reviews",
+        9080,
         r -> new ScriptedCall().endpoints(turn[0]++ % 2 == 0 ? a.address() : b.address()));
     for (int i = 0; i < 6; i++) {
       assertThat(get("http://reviews:9080/").getCode()).isEqualTo(200);
@@ -125,8 +124,8 @@ class AsyncDirectPathTest {
   @Test
   void retriesA503OnTheOtherEndpointAndTheApplicationSeesOnlyTheLast() throws Exception {
     a.status(503);
-    ScriptedCall call = new ScriptedCall().endpoints(a.address(), b.address()).retry(2, 503)
-        .backOff(50 * MS);
+    ScriptedCall call =
+        new ScriptedCall().endpoints(a.address(), b.address()).retry(2, 503).backOff(50 * MS);
     mesh.route("reviews", 9080, r -> call);
 
     SimpleHttpResponse r = get("http://reviews:9080/");
@@ -143,8 +142,10 @@ class AsyncDirectPathTest {
     a.status(503);
     ScriptedCall retried = new ScriptedCall().endpoints(a.address(), b.address()).retry(1, 503);
     mesh.route("reviews", 9080, r -> retried);
-    SimpleHttpRequest post = SimpleRequestBuilder.post("http://reviews:9080/rate")
-        .setBody("five stars", ContentType.TEXT_PLAIN).build();
+    SimpleHttpRequest post =
+        SimpleRequestBuilder.post("http://reviews:9080/rate")
+            .setBody("five stars", ContentType.TEXT_PLAIN)
+            .build();
     assertThat(client.execute(post, null).get(5, TimeUnit.SECONDS).getCode()).isEqualTo(200);
     assertThat(retried.capabilities() & MeshCall.ONE_SHOT_BODY).isZero();
     assertThat(a.seen().get(0).body()).isEqualTo("five stars");
@@ -152,10 +153,13 @@ class AsyncDirectPathTest {
 
     ScriptedCall oneShot = new ScriptedCall().endpoints(b.address());
     mesh.route("reviews", 9080, r -> oneShot);
-    Future<SimpleHttpResponse> f = client.execute(
-        AsyncRequestBuilder.post("http://reviews:9080/upload")
-            .setEntity(new OneShotEntity("stream")).build(),
-        SimpleResponseConsumer.create(), null);
+    Future<SimpleHttpResponse> f =
+        client.execute(
+            AsyncRequestBuilder.post("http://reviews:9080/upload")
+                .setEntity(new OneShotEntity("stream"))
+                .build(),
+            SimpleResponseConsumer.create(),
+            null);
     assertThat(f.get(5, TimeUnit.SECONDS).getCode()).isEqualTo(200);
     assertThat(oneShot.capabilities() & MeshCall.ONE_SHOT_BODY).isNotZero();
     assertThat(b.seen().get(1).body()).isEqualTo("stream");
@@ -164,8 +168,8 @@ class AsyncDirectPathTest {
   @Test
   void aSlowAttemptTimesOutAndTheRetryGoesElsewhere() throws Exception {
     a.delayMillis(3_000);
-    ScriptedCall call = new ScriptedCall().endpoints(a.address(), b.address()).retry(1)
-        .perTryTimeout(300 * MS);
+    ScriptedCall call =
+        new ScriptedCall().endpoints(a.address(), b.address()).retry(1).perTryTimeout(300 * MS);
     mesh.route("reviews", 9080, r -> call);
 
     long start = System.nanoTime();
@@ -174,7 +178,8 @@ class AsyncDirectPathTest {
 
     assertThat(r.getBodyText()).isEqualTo("127.0.0.3 200");
     assertThat(tookMs).isBetween(250L, 2_000L);
-    assertThat(call.attempts()).extracting(ScriptedCall.Attempt::failure)
+    assertThat(call.attempts())
+        .extracting(ScriptedCall.Attempt::failure)
         .containsExactly(MeshCall.TIMEOUT, MeshCall.NO_FAILURE);
   }
 
@@ -199,13 +204,16 @@ class AsyncDirectPathTest {
   @Test
   void thirtyDelayedCallsWaitTogetherWithoutHoldingThreads() throws Exception {
     List<ScriptedCall> calls = new ArrayList<>();
-    mesh.route("reviews", 9080, r -> {
-      ScriptedCall c = new ScriptedCall().endpoints(a.address()).delay(500 * MS);
-      synchronized (calls) {
-        calls.add(c);
-      }
-      return c;
-    });
+    mesh.route(
+        "reviews",
+        9080,
+        r -> {
+          ScriptedCall c = new ScriptedCall().endpoints(a.address()).delay(500 * MS);
+          synchronized (calls) {
+            calls.add(c);
+          }
+          return c;
+        });
 
     long start = System.nanoTime();
     List<Future<SimpleHttpResponse>> futures = new ArrayList<>();
@@ -246,8 +254,11 @@ class AsyncDirectPathTest {
 
   @Test
   void aLocalReplyNeverTouchesTheNetwork() throws Exception {
-    ScriptedCall call = new ScriptedCall().reply(503, "no healthy upstream").delay(100 * MS)
-        .setResponseHeader("x-mesh-reply", "uh");
+    ScriptedCall call =
+        new ScriptedCall()
+            .reply(503, "no healthy upstream")
+            .delay(100 * MS)
+            .setResponseHeader("x-mesh-reply", "uh");
     mesh.route("reviews", 9080, r -> call);
 
     SimpleHttpResponse r = get("http://reviews:9080/");
@@ -263,12 +274,16 @@ class AsyncDirectPathTest {
   void unknownHostsAndAFailingDataPathLeaveCallsUntouched() throws Exception {
     String url = "http://127.0.0.2:" + a.address().getPort() + "/plain";
     assertThat(get(url).getCode()).isEqualTo(200);
-    assertThat(mesh.untouched()).containsExactly(
-        "apache-httpclient-5-async GET 127.0.0.2:" + a.address().getPort() + " /plain");
+    assertThat(mesh.untouched())
+        .containsExactly(
+            "apache-httpclient-5-async GET 127.0.0.2:" + a.address().getPort() + " /plain");
 
-    mesh.route("127.0.0.3", b.address().getPort(), r -> {
-      throw new IllegalStateException("data path broken");
-    });
+    mesh.route(
+        "127.0.0.3",
+        b.address().getPort(),
+        r -> {
+          throw new IllegalStateException("data path broken");
+        });
     assertThat(get("http://127.0.0.3:" + b.address().getPort() + "/").getCode()).isEqualTo(200);
     assertThat(mesh.calls()).isEmpty();
   }
@@ -282,12 +297,15 @@ class AsyncDirectPathTest {
       int[] turn = {0};
       // localhost: the HTTP/2 pool looks the name up before connecting; the mesh's own name
       // resolution answers for service names in a meshed JVM.
-      mesh.route("localhost", 9080,
+      mesh.route(
+          "localhost",
+          9080,
           r -> new ScriptedCall().endpoints(turn[0]++ % 2 == 0 ? h2a.address() : h2b.address()));
       for (int i = 0; i < 4; i++) {
-        SimpleHttpResponse r = http2.execute(
-            SimpleRequestBuilder.get("http://localhost:9080/h2").build(), null)
-            .get(5, TimeUnit.SECONDS);
+        SimpleHttpResponse r =
+            http2
+                .execute(SimpleRequestBuilder.get("http://localhost:9080/h2").build(), null)
+                .get(5, TimeUnit.SECONDS);
         assertThat(r.getCode()).isEqualTo(200);
       }
       // Each endpoint served its half (Apache's HTTP/2 client may resend a request it reckons
@@ -295,7 +313,8 @@ class AsyncDirectPathTest {
       // application's authority.
       assertThat(h2a.authorities()).hasSizeGreaterThanOrEqualTo(2).containsOnly("localhost:9080");
       assertThat(h2b.authorities()).hasSizeGreaterThanOrEqualTo(2).containsOnly("localhost:9080");
-      assertThat(mesh.calls()).extracting(c -> c.attempts().get(0).endpoint())
+      assertThat(mesh.calls())
+          .extracting(c -> c.attempts().get(0).endpoint())
           .containsExactly(h2a.address(), h2b.address(), h2a.address(), h2b.address());
     }
   }
@@ -326,8 +345,12 @@ class AsyncDirectPathTest {
       http2.start();
       ScriptedCall call = new ScriptedCall().reply(204, "");
       mesh.route("reviews", 9080, r -> call);
-      assertThat(http2.execute(SimpleRequestBuilder.get("http://reviews:9080/").build(), null)
-          .get(5, TimeUnit.SECONDS).getCode()).isEqualTo(204);
+      assertThat(
+              http2
+                  .execute(SimpleRequestBuilder.get("http://reviews:9080/").build(), null)
+                  .get(5, TimeUnit.SECONDS)
+                  .getCode())
+          .isEqualTo(204);
       assertThat(call.capabilities() & MeshCall.CAN_TLS).isZero();
     }
   }
@@ -335,12 +358,14 @@ class AsyncDirectPathTest {
   @Test
   void aDirectAttemptsConnectIsMarkedForTheSocketHooks() throws Exception {
     InetSocketAddress endpoint = a.address();
-    HttpHost retargeted = new HttpHost("http", endpoint.getAddress(), "reviews", endpoint.getPort());
+    HttpHost retargeted =
+        new HttpHost("http", endpoint.getAddress(), "reviews", endpoint.getPort());
     DirectEndpoints.mark(retargeted);
     InetSocketAddress minted = new InetSocketAddress(endpoint.getAddress(), endpoint.getPort());
 
     assertThat(DirectEndpoints.remoteAddress(retargeted, minted))
-        .isInstanceOf(MeshEndpointAddress.class).isEqualTo(minted);
+        .isInstanceOf(MeshEndpointAddress.class)
+        .isEqualTo(minted);
     HttpHost applications = new HttpHost("http", endpoint.getAddress(), "other", 1234);
     assertThat(DirectEndpoints.remoteAddress(applications, minted)).isSameAs(minted);
     assertThat(Set.of(DirectEndpoints.remoteAddress("not a host", minted))).containsOnly(minted);
@@ -403,15 +428,5 @@ class AsyncDirectPathTest {
     public void releaseResources() {
       delegate.releaseResources();
     }
-  }
-
-  @SuppressWarnings("unused")
-  private static ByteBuffer utf8(String s) {
-    return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
-  }
-
-  @SuppressWarnings("unused")
-  private static SimpleRequestProducer producer(SimpleHttpRequest r) {
-    return SimpleRequestProducer.create(r);
   }
 }

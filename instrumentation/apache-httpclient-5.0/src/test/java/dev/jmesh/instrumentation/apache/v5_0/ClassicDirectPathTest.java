@@ -22,8 +22,8 @@ import org.apache.hc.client5.http.impl.classic.CloseableHttpResponse;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.socket.ConnectionSocketFactory;
-import org.apache.hc.core5.http.config.RegistryBuilder;
 import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.config.RegistryBuilder;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.io.entity.InputStreamEntity;
 import org.apache.hc.core5.http.io.entity.StringEntity;
@@ -144,7 +144,9 @@ class ClassicDirectPathTest {
   @Test
   void thePoolKeepsAConnectionPerEndpoint() throws Exception {
     int[] turn = {0};
-    mesh.route("reviews", 9080,
+    mesh.route(
+        "reviews",
+        9080,
         r -> new ScriptedCall().endpoints(turn[0]++ % 2 == 0 ? a.address() : b.address()));
 
     for (int i = 0; i < 6; i++) {
@@ -197,9 +199,11 @@ class ClassicDirectPathTest {
     ScriptedCall call = new ScriptedCall().endpoints(a.address());
     mesh.route("reviews", 9080, r -> call);
     HttpPost post = new HttpPost("http://reviews:9080/upload");
-    post.setEntity(new InputStreamEntity(
-        new ByteArrayInputStream("stream".getBytes(StandardCharsets.UTF_8)), 6,
-        ContentType.TEXT_PLAIN));
+    post.setEntity(
+        new InputStreamEntity(
+            new ByteArrayInputStream("stream".getBytes(StandardCharsets.UTF_8)),
+            6,
+            ContentType.TEXT_PLAIN));
 
     try (CloseableHttpResponse r = client.execute(post)) {
       assertThat(r.getCode()).isEqualTo(200);
@@ -212,8 +216,8 @@ class ClassicDirectPathTest {
   @Test
   void aSlowAttemptTimesOutAndTheRetryGoesElsewhere() throws Exception {
     a.delayMillis(3_000);
-    ScriptedCall call = new ScriptedCall().endpoints(a.address(), b.address()).retry(1)
-        .perTryTimeout(300 * MS);
+    ScriptedCall call =
+        new ScriptedCall().endpoints(a.address(), b.address()).retry(1).perTryTimeout(300 * MS);
     mesh.route("reviews", 9080, r -> call);
 
     long start = System.nanoTime();
@@ -221,7 +225,8 @@ class ClassicDirectPathTest {
     long tookMs = (System.nanoTime() - start) / MS;
 
     assertThat(tookMs).isBetween(250L, 2_000L);
-    assertThat(call.attempts()).extracting(ScriptedCall.Attempt::failure)
+    assertThat(call.attempts())
+        .extracting(ScriptedCall.Attempt::failure)
         .containsExactly(MeshCall.TIMEOUT, MeshCall.NO_FAILURE);
   }
 
@@ -255,8 +260,10 @@ class ClassicDirectPathTest {
 
   @Test
   void aLocalReplyNeverTouchesTheNetwork() throws Exception {
-    ScriptedCall call = new ScriptedCall().reply(503, "no healthy upstream")
-        .setResponseHeader("x-mesh-reply", "uh");
+    ScriptedCall call =
+        new ScriptedCall()
+            .reply(503, "no healthy upstream")
+            .setResponseHeader("x-mesh-reply", "uh");
     mesh.route("reviews", 9080, r -> call);
 
     try (CloseableHttpResponse r = client.execute(new HttpGet("http://reviews:9080/"))) {
@@ -272,8 +279,10 @@ class ClassicDirectPathTest {
   void aRedirectReplyCarriesItsLocation() throws Exception {
     mesh.route("reviews", 9080, r -> new ScriptedCall().redirect(301, "http://ratings:9080/x"));
     HttpGet get = new HttpGet("http://reviews:9080/");
-    get.setConfig(org.apache.hc.client5.http.config.RequestConfig.custom()
-        .setRedirectsEnabled(false).build());
+    get.setConfig(
+        org.apache.hc.client5.http.config.RequestConfig.custom()
+            .setRedirectsEnabled(false)
+            .build());
     try (CloseableHttpResponse r = client.execute(get)) {
       assertThat(r.getCode()).isEqualTo(301);
       assertThat(r.getFirstHeader("Location").getValue()).isEqualTo("http://ratings:9080/x");
@@ -290,7 +299,8 @@ class ClassicDirectPathTest {
     mesh.route("reviews", 9080, r -> call);
 
     assertThatThrownBy(() -> get("http://reviews:9080/")).isInstanceOf(ConnectException.class);
-    assertThat(call.attempts()).extracting(ScriptedCall.Attempt::failure)
+    assertThat(call.attempts())
+        .extracting(ScriptedCall.Attempt::failure)
         .containsExactly(MeshCall.CONNECT_FAILURE, MeshCall.CONNECT_FAILURE);
     assertThat(call.finishedStatus()).isEqualTo(503);
   }
@@ -299,16 +309,19 @@ class ClassicDirectPathTest {
   void hostsTheMeshDoesNotKnowAreLeftUntouched() throws Exception {
     String url = "http://127.0.0.2:" + a.address().getPort() + "/plain";
     assertThat(get(url)).startsWith("200");
-    assertThat(mesh.untouched()).containsExactly(
-        "apache-httpclient-5 GET 127.0.0.2:" + a.address().getPort() + " /plain");
+    assertThat(mesh.untouched())
+        .containsExactly("apache-httpclient-5 GET 127.0.0.2:" + a.address().getPort() + " /plain");
     assertThat(mesh.calls()).isEmpty();
   }
 
   @Test
   void aFailingDataPathLeavesCallsWorking() throws Exception {
-    mesh.route("127.0.0.3", b.address().getPort(), r -> {
-      throw new IllegalStateException("data path broken");
-    });
+    mesh.route(
+        "127.0.0.3",
+        b.address().getPort(),
+        r -> {
+          throw new IllegalStateException("data path broken");
+        });
     assertThat(get("http://127.0.0.3:" + b.address().getPort() + "/")).startsWith("200");
   }
 
@@ -323,8 +336,7 @@ class ClassicDirectPathTest {
       assertThat(get("http://reviews:9080/secure")).isEqualTo("200 127.0.0.4-tls 200");
       assertThat(get("http://reviews:9080/again")).isEqualTo("200 127.0.0.4-tls 200");
 
-      assertThat(secure.seen()).extracting(Backend.Seen::peer)
-          .containsOnly("CN=productpage");
+      assertThat(secure.seen()).extracting(Backend.Seen::peer).containsOnly("CN=productpage");
       assertThat(secure.seen().get(0).host()).isEqualTo("reviews:9080");
       assertThat(secure.connections()).isEqualTo(1);
     }
@@ -336,14 +348,16 @@ class ClassicDirectPathTest {
     ScriptedCall call = new ScriptedCall().endpoints(a.address());
     mesh.route("reviews", 9080, r -> call);
     HttpGet get = new HttpGet("http://reviews:9080/");
-    Thread canceller = new Thread(() -> {
-      try {
-        TimeUnit.MILLISECONDS.sleep(300);
-      } catch (InterruptedException ignored) {
-        return;
-      }
-      get.cancel();
-    });
+    Thread canceller =
+        new Thread(
+            () -> {
+              try {
+                TimeUnit.MILLISECONDS.sleep(300);
+              } catch (InterruptedException ignored) {
+                return;
+              }
+              get.cancel();
+            });
     canceller.start();
     assertThatThrownBy(() -> client.execute(get).close()).isInstanceOf(IOException.class);
     canceller.join(2_000);
