@@ -4,6 +4,7 @@ import dev.jmesh.bootstrap.MeshHooks;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.SocketAddress;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.hc.client5.http.socket.PlainConnectionSocketFactory;
 import org.apache.hc.core5.http.protocol.HttpContext;
 
@@ -14,8 +15,16 @@ import org.apache.hc.core5.http.protocol.HttpContext;
  */
 final class HookedSocketFactory extends PlainConnectionSocketFactory {
 
+  private final AtomicInteger created = new AtomicInteger();
+
+  /** How many sockets the client took from here (5.4+ makes its plain sockets elsewhere). */
+  int created() {
+    return created.get();
+  }
+
   @Override
   public Socket createSocket(HttpContext context) {
+    created.incrementAndGet();
     return new Socket() {
       @Override
       public void connect(SocketAddress endpoint, int timeout) throws IOException {
