@@ -1,0 +1,62 @@
+package dev.jmesh.instrumentation.apache.v5_0;
+
+import dev.jmesh.instrumentation.api.AdviceTarget;
+import dev.jmesh.instrumentation.api.TypeInstrumentation;
+import java.lang.instrument.Instrumentation;
+import java.util.ArrayList;
+import java.util.List;
+import net.bytebuddy.agent.ByteBuddyAgent;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+
+/**
+ * Weaves the module's advice into this test JVM as the agent would: inline, no class-format change.
+ * The helpers are already on the test class path, where the agent would inject them.
+ */
+final class MeshAdvice {
+
+  private static boolean installed;
+
+  private MeshAdvice() {}
+
+  static synchronized void install() {
+    if (installed) {
+      return;
+    }
+    Instrumentation instrumentation = ByteBuddyAgent.install();
+    AgentBuilder builder =
+        new AgentBuilder.Default()
+            .disableClassFormatChanges()
+            .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+            .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
+            .with(AgentBuilder.TypeStrategy.Default.DECORATE);
+    for (TypeInstrumentation type : new ApacheHttpClient5Module().typeInstrumentations()) {
+      List<ElementMatcher<? super MethodDescription>> methods = new ArrayList<>();
+      List<String> advice = new ArrayList<>();
+      AdviceTarget target =
+          (m, name) -> {
+            methods.add(m);
+            advice.add(name);
+          };
+      type.transform(target);
+      builder =
+          builder
+              .type(type.typeMatcher())
+              .transform(
+                  (b, typeDescription, loader, module, domain) -> {
+                    for (int i = 0; i < methods.size(); i++) {
+                      try {
+                        b = b.visit(Advice.to(Class.forName(advice.get(i))).on(methods.get(i)));
+                      } catch (ClassNotFoundException e) {
+                        throw new IllegalStateException(e);
+                      }
+                    }
+                    return b;
+                  });
+    }
+    builder.installOn(instrumentation);
+    installed = true;
+  }
+}
