@@ -1,0 +1,106 @@
+package dev.jmesh.instrumentation.jdkurlconnection;
+
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+import dev.jmesh.bootstrap.UrlConnectionHooks;
+import dev.jmesh.instrumentation.api.AdviceTarget;
+import dev.jmesh.instrumentation.api.TypeInstrumentation;
+import java.net.HttpURLConnection;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+
+/**
+ * The JDK's {@code HttpURLConnection} implementation (also behind {@code https://}, which the hooks
+ * leave alone): where a connection object opens its connection, where a response's status is known,
+ * where the application gives up. Same method names in JDK 17 through 25.
+ */
+final class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
+
+  @Override
+  public ElementMatcher<TypeDescription> typeMatcher() {
+    return named(JdkUrlConnectionModule.CONNECTION);
+  }
+
+  @Override
+  public void transform(AdviceTarget target) {
+    String advice = HttpUrlConnectionInstrumentation.class.getName();
+    target.applyAdvice(named("plainConnect0").and(takesArguments(0)), advice + "$ConnectAdvice");
+    target.applyAdvice(
+        named("getInputStream0").and(takesArguments(0)), advice + "$ExchangeEndedAdvice");
+    target.applyAdvice(named("followRedirect").and(takesArguments(0)), advice + "$RespondedAdvice");
+    target.applyAdvice(named("disconnect").and(takesArguments(0)), advice + "$DisconnectAdvice");
+  }
+
+  /**
+   * {@code plainConnect0()} entry, under the connection's own lock and with its {@code connecting}
+   * flag set, which makes the public setters refuse: the flag is lowered while the mesh applies its
+   * header changes and timeouts, then put back. A streaming body can be sent only once.
+   */
+  @SuppressWarnings("unused")
+  public static final class ConnectAdvice {
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static void enter(
+        @Advice.This HttpURLConnection connection,
+        @Advice.FieldValue(value = "connecting", readOnly = false) boolean connecting,
+        @Advice.FieldValue("chunkLength") int chunkLength,
+        @Advice.FieldValue("fixedContentLength") int fixedContentLength,
+        @Advice.FieldValue("fixedContentLengthLong") long fixedContentLengthLong) {
+      boolean wasConnecting = connecting;
+      connecting = false;
+      try {
+        UrlConnectionHooks.connecting(
+            connection,
+            chunkLength != -1 || fixedContentLength != -1 || fixedContentLengthLong != -1);
+      } finally {
+        connecting = wasConnecting;
+      }
+    }
+  }
+
+  /**
+   * {@code getInputStream0()} exit, normal or not: the status the application sees. Only the call
+   * that does the exchange counts; one made while a stream or a failure is already there (the
+   * connection's own {@code getResponseCode()}, {@code getHeaderField()}) answers from it.
+   */
+  @SuppressWarnings("unused")
+  public static final class ExchangeEndedAdvice {
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static boolean enter(
+        @Advice.FieldValue("inputStream") Object stream,
+        @Advice.FieldValue("rememberedException") Object failure) {
+      return stream == null && failure == null;
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    public static void exit(
+        @Advice.Enter boolean exchanging,
+        @Advice.This HttpURLConnection connection,
+        @Advice.FieldValue("responseCode") int status,
+        @Advice.Thrown Throwable thrown) {
+      if (exchanging) {
+        UrlConnectionHooks.exchangeEnded(connection, status, thrown);
+      }
+    }
+  }
+
+  /** {@code followRedirect()} entry: a response's status, before any redirect is followed. */
+  @SuppressWarnings("unused")
+  public static final class RespondedAdvice {
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static void enter(
+        @Advice.This HttpURLConnection connection, @Advice.FieldValue("responseCode") int status) {
+      UrlConnectionHooks.responded(connection, status);
+    }
+  }
+
+  /** {@code disconnect()} entry: a call with no status yet was cancelled. */
+  @SuppressWarnings("unused")
+  public static final class DisconnectAdvice {
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static void enter(@Advice.This HttpURLConnection connection) {
+      UrlConnectionHooks.disconnected(connection);
+    }
+  }
+}

@@ -1,0 +1,329 @@
+package dev.jmesh.instrumentation.jdkurlconnection;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jmesh.bootstrap.MeshCall;
+import dev.jmesh.instrumentation.testing.ScriptedBridge;
+import dev.jmesh.instrumentation.testing.ScriptedCall;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The direct path of {@link HttpURLConnection} against real loopback servers, with the module's
+ * advice woven into this JVM's JDK classes and a scripted data path. The application always asks
+ * for {@code http://reviews:9080/…}, a name no DNS knows: only the mesh can get it anywhere.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class HttpUrlConnectionDirectPathTest {
+
+  private static Backend v1;
+  private static Backend v2;
+
+  /** Not a mesh endpoint: its own IP, so no connection of the direct path is ever cached for it. */
+  private static Backend outside;
+
+  private ScriptedBridge mesh;
+
+  @BeforeAll
+  static void weaveAndStartBackends() throws Exception {
+    InProcessAgent.install();
+    v1 = Backend.http("v1", "127.0.0.2");
+    v2 = Backend.http("v2", "127.0.0.3");
+    outside = Backend.http("outside", "127.0.0.5");
+  }
+
+  @AfterAll
+  static void stopBackends() {
+    v1.close();
+    v2.close();
+    outside.close();
+  }
+
+  @BeforeEach
+  void installMesh() {
+    mesh = ScriptedBridge.install();
+    v1.seen.clear();
+    v2.seen.clear();
+  }
+
+  @AfterEach
+  void uninstallMesh() {
+    mesh.close();
+  }
+
+  @Test
+  void retargetedRequestKeepsTheApplicationsHostAndPath() throws Exception {
+    mesh.route("reviews", 9080, r -> new ScriptedCall().endpoints(v1.address()));
+
+    Response response = get("http://reviews:9080/hello?x=1");
+
+    assertThat(response.status).isEqualTo(200);
+    assertThat(response.body).isEqualTo("v1 /hello?x=1");
+    assertThat(v1.seen)
+        .singleElement()
+        .satisfies(
+            seen -> {
+              assertThat(seen.host()).isEqualTo("reviews:9080");
+              assertThat(seen.path()).isEqualTo("/hello?x=1");
+            });
+    ScriptedCall call = onlyCall();
+    assertThat(call.library()).isEqualTo("jdk-urlconnection");
+    assertThat(call.method()).isEqualTo("GET");
+    assertThat(call.path()).isEqualTo("/hello?x=1");
+    assertThat(call.attempts())
+        .singleElement()
+        .satisfies(a -> assertThat(a.status()).isEqualTo(200));
+    assertThat(call.finishedStatus()).isEqualTo(200);
+    assertThat(call.finishes()).isEqualTo(1);
+    assertThat(call.bytesReceived()).isZero();
+    // The connect to the endpoint was marked direct: the socket hook never saw it.
+    assertThat(mesh.connects()).doesNotContain(v1.address());
+  }
+
+  @Test
+  void routeHeaderChangesReachTheServer() throws Exception {
+    mesh.route(
+        "reviews",
+        9080,
+        r -> new ScriptedCall().endpoints(v1.address()).setRequestHeader("x-mesh-route", "v1"));
+
+    assertThat(get("http://reviews:9080/h").status).isEqualTo(200);
+
+    assertThat(v1.seen)
+        .singleElement()
+        .satisfies(seen -> assertThat(seen.meshHeader()).isEqualTo("v1"));
+  }
+
+  @Test
+  void keepAliveConnectionsArePerEndpoint() throws Exception {
+    ScriptedCall[] script = {
+      new ScriptedCall().endpoints(v1.address()),
+      new ScriptedCall().endpoints(v2.address()),
+      new ScriptedCall().endpoints(v1.address())
+    };
+    int[] next = {0};
+    mesh.route("reviews", 9080, r -> script[next[0]++]);
+
+    assertThat(get("http://reviews:9080/a").body).isEqualTo("v1 /a");
+    assertThat(get("http://reviews:9080/b").body).isEqualTo("v2 /b");
+    assertThat(get("http://reviews:9080/c").body).isEqualTo("v1 /c");
+
+    // The third request reused the first one's connection to v1, never v2's.
+    assertThat(v1.seen).hasSize(2);
+    assertThat(v1.seen.get(1).clientPort()).isEqualTo(v1.seen.get(0).clientPort());
+    assertThat(v2.seen).hasSize(1);
+  }
+
+  @Test
+  void connectFailureMovesOnToTheNextEndpoint() throws Exception {
+    InetSocketAddress dead = deadEndpoint();
+    ScriptedCall call = new ScriptedCall().endpoints(dead, v2.address()).retry(1);
+    mesh.route("reviews", 9080, r -> call);
+
+    Response response = get("http://reviews:9080/r");
+
+    assertThat(response.body).isEqualTo("v2 /r");
+    assertThat(call.attempts()).hasSize(2);
+    assertThat(call.attempts().get(0).endpoint()).isEqualTo(dead);
+    assertThat(call.attempts().get(0).failure()).isEqualTo(MeshCall.CONNECT_FAILURE);
+    assertThat(call.attempts().get(1).status()).isEqualTo(200);
+    assertThat(call.finishedStatus()).isEqualTo(200);
+    assertThat(call.finishes()).isEqualTo(1);
+  }
+
+  @Test
+  void connectFailureWithoutRetryIsTheApplicationsConnectException() throws Exception {
+    ScriptedCall call = new ScriptedCall().endpoints(deadEndpoint());
+    mesh.route("reviews", 9080, r -> call);
+
+    assertThatThrownBy(() -> get("http://reviews:9080/r")).isInstanceOf(ConnectException.class);
+
+    assertThat(call.finishedStatus()).isEqualTo(503);
+    assertThat(call.finishes()).isEqualTo(1);
+  }
+
+  @Test
+  void perTryTimeoutIsASocketTimeoutForTheApplication() throws Exception {
+    ScriptedCall call =
+        new ScriptedCall()
+            .endpoints(v1.address())
+            .perTryTimeout(TimeUnit.MILLISECONDS.toNanos(300));
+    mesh.route("reviews", 9080, r -> call);
+
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> get("http://reviews:9080/slow"))
+        .isInstanceOf(SocketTimeoutException.class);
+
+    assertThat(System.nanoTime() - start).isLessThan(TimeUnit.MILLISECONDS.toNanos(1_500));
+    assertThat(call.wasTimedOut()).isTrue();
+    assertThat(call.finishedStatus()).isEqualTo(504);
+    assertThat(call.attempts())
+        .singleElement()
+        .satisfies(a -> assertThat(a.failure()).isEqualTo(MeshCall.TIMEOUT));
+  }
+
+  @Test
+  void faultDelayWaitsBeforeSending() throws Exception {
+    mesh.route(
+        "reviews",
+        9080,
+        r -> new ScriptedCall().endpoints(v1.address()).delay(TimeUnit.MILLISECONDS.toNanos(300)));
+
+    long start = System.nanoTime();
+    assertThat(get("http://reviews:9080/d").status).isEqualTo(200);
+
+    assertThat(System.nanoTime() - start)
+        .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(300));
+  }
+
+  @Test
+  void redirectToTheSameAuthorityStaysOneCall() throws Exception {
+    mesh.route("reviews", 9080, r -> new ScriptedCall().endpoints(v1.address()));
+
+    Response response = get("http://reviews:9080/redirect");
+
+    assertThat(response.body).isEqualTo("v1 /hello");
+    assertThat(v1.seen).extracting(Backend.Seen::host).containsOnly("reviews:9080");
+    ScriptedCall call = onlyCall();
+    assertThat(call.finishedStatus()).isEqualTo(200);
+    assertThat(call.finishes()).isEqualTo(1);
+  }
+
+  @Test
+  void streamingBodyIsDecidedAsOneShot() throws Exception {
+    mesh.route("reviews", 9080, r -> new ScriptedCall().endpoints(v1.address()));
+
+    assertThat(post("http://reviews:9080/buffered", "abc", false).status).isEqualTo(200);
+    assertThat(post("http://reviews:9080/streamed", "abc", true).status).isEqualTo(200);
+
+    assertThat(mesh.calls()).hasSize(2);
+    assertThat(mesh.calls().get(0).method()).isEqualTo("POST");
+    assertThat(mesh.calls().get(0).capabilities() & MeshCall.ONE_SHOT_BODY).isZero();
+    assertThat(mesh.calls().get(1).capabilities() & MeshCall.ONE_SHOT_BODY).isNotZero();
+    assertThat(mesh.calls()).allSatisfy(c -> assertThat(c.finishedStatus()).isEqualTo(200));
+  }
+
+  @Test
+  void mutualTlsOnTheApplicationsOwnConnection() throws Exception {
+    SSLContext workload = SelfSignedTls.context("workload");
+    try (MutualTlsBackend secured = new MutualTlsBackend("ratings", "127.0.0.3", workload)) {
+      mesh.route(
+          "ratings", 9080, r -> new ScriptedCall().endpoints(secured.address()).tls(workload));
+
+      Response response = get("http://ratings:9080/stars");
+
+      assertThat(response.body).isEqualTo("ratings /stars");
+      assertThat(secured.seen)
+          .singleElement()
+          .satisfies(
+              seen -> {
+                assertThat(seen.host()).isEqualTo("ratings:9080");
+                assertThat(seen.peer()).isEqualTo("CN=workload");
+              });
+      assertThat(onlyCall().finishedStatus()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void hostsTheMeshDoesNotKnowAreUntouched() throws Exception {
+    String url = "http://127.0.0.5:" + outside.port() + "/plain";
+
+    assertThat(get(url).body).isEqualTo("outside /plain");
+
+    assertThat(mesh.calls()).isEmpty();
+    assertThat(mesh.untouched())
+        .containsExactly("jdk-urlconnection GET 127.0.0.5:" + outside.port() + " /plain");
+    // Not marked direct: the socket hook saw it (and would have sent a mesh address to the engine).
+    assertThat(mesh.connects()).contains(outside.address());
+  }
+
+  @Test
+  void dataPathFailureLeavesTheRequestAsWritten() throws Exception {
+    mesh.route(
+        "127.0.0.5",
+        outside.port(),
+        r -> {
+          throw new IllegalStateException("data path broken");
+        });
+
+    assertThat(get("http://127.0.0.5:" + outside.port() + "/p").body).isEqualTo("outside /p");
+    assertThat(mesh.calls()).isEmpty();
+  }
+
+  @Test
+  void httpsIsNeverDecided() throws Exception {
+    mesh.route("127.0.0.2", v1.port(), r -> new ScriptedCall().endpoints(v2.address()));
+
+    HttpURLConnection c =
+        (HttpURLConnection) new URL("https://127.0.0.2:" + v1.port() + "/tls").openConnection();
+    c.setConnectTimeout(1_000);
+    c.setReadTimeout(1_000);
+    // A plain HTTP server: the application's own handshake fails, as it would without the mesh.
+    assertThatThrownBy(c::getResponseCode).isInstanceOf(IOException.class);
+    assertThat(mesh.calls()).isEmpty();
+    assertThat(v2.seen).isEmpty();
+  }
+
+  private ScriptedCall onlyCall() {
+    assertThat(mesh.calls()).hasSize(1);
+    return mesh.calls().get(0);
+  }
+
+  /** An address nothing listens on: a port that was just released, on its own loopback IP. */
+  private static InetSocketAddress deadEndpoint() throws IOException {
+    InetAddress ip = InetAddress.getByName("127.0.0.4");
+    try (ServerSocket s = new ServerSocket(0, 1, ip)) {
+      return new InetSocketAddress(ip, s.getLocalPort());
+    }
+  }
+
+  record Response(int status, String body) {}
+
+  private static Response get(String url) throws IOException {
+    HttpURLConnection c = (HttpURLConnection) new URL(url).openConnection();
+    c.setConnectTimeout(5_000);
+    c.setReadTimeout(5_000);
+    return read(c);
+  }
+
+  private static Response post(String url, String body, boolean streaming) throws IOException {
+    HttpURLConnection c = (HttpURLConnection) new URL(url).openConnection();
+    c.setConnectTimeout(5_000);
+    c.setReadTimeout(5_000);
+    c.setRequestMethod("POST");
+    c.setDoOutput(true);
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    if (streaming) {
+      c.setFixedLengthStreamingMode(bytes.length);
+    }
+    try (OutputStream out = c.getOutputStream()) {
+      out.write(bytes);
+    }
+    return read(c);
+  }
+
+  private static Response read(HttpURLConnection c) throws IOException {
+    int status = c.getResponseCode();
+    try (InputStream in = c.getInputStream()) {
+      return new Response(status, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+}
