@@ -19,10 +19,13 @@ final class UrlConnectionCall implements MeshRequest, MeshHeaders {
   private final String path;
   private final long startNanos;
   private MeshCall call;
+  private final boolean oneShotBody;
   private int lastStatus;
+  private boolean attemptRecorded;
 
-  UrlConnectionCall(HttpURLConnection connection, URL url) {
+  UrlConnectionCall(HttpURLConnection connection, URL url, boolean oneShotBody) {
     this.connection = connection;
+    this.oneShotBody = oneShotBody;
     this.host = url.getHost();
     this.port = url.getPort() < 0 ? url.getDefaultPort() : url.getPort();
     String file = url.getFile();
@@ -62,6 +65,20 @@ final class UrlConnectionCall implements MeshRequest, MeshHeaders {
 
   int lastStatus() {
     return lastStatus;
+  }
+
+  /** Whether the request's body is streamed, so it cannot be sent again. */
+  boolean oneShotBody() {
+    return oneShotBody;
+  }
+
+  /** Whether the current attempt's outcome was already given to the call. */
+  boolean attemptRecorded() {
+    return attemptRecorded;
+  }
+
+  void attemptRecorded(boolean recorded) {
+    this.attemptRecorded = recorded;
   }
 
   /** Nanoseconds since the call was decided. */

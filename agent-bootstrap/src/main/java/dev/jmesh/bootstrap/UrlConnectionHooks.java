@@ -75,9 +75,12 @@ public final class UrlConnectionHooks {
         // Redirected to another authority: the first call ended with the redirect.
         end(current, current.lastStatus(), MeshCall.NO_FAILURE);
       }
-      state = new UrlConnectionCall(connection, url);
+      state = new UrlConnectionCall(connection, url, oneShotBody);
       int capabilities =
-          MeshCall.CAN_TLS | MeshCall.CAN_DELAY | (oneShotBody ? MeshCall.ONE_SHOT_BODY : 0);
+          MeshCall.CAN_TLS
+              | MeshCall.CAN_DELAY
+              | MeshCall.CAN_RETRY
+              | (oneShotBody ? MeshCall.ONE_SHOT_BODY : 0);
       MeshCall call = MeshHooks.outbound(LIBRARY, capabilities, state);
       if (call == null) {
         return;
@@ -91,7 +94,7 @@ public final class UrlConnectionHooks {
       }
       park(call.delayNanos());
       call.requestHeaders(state);
-      limitTimeouts(connection, call);
+      limitTimeouts(connection, shortest(call.perTryTimeoutNanos(), call.timeoutNanos()));
       CALLS.put(connection, state);
     } catch (RuntimeException e) {
       // The connection's own API refused (it is already connected): leave it as written.
@@ -206,6 +209,43 @@ public final class UrlConnectionHooks {
     }
   }
 
+  /**
+   * {@code followRedirect} exit when it follows nothing: the response's status is the attempt's
+   * outcome. Returns whether to send the request again; the advice then discards the response and
+   * lets the connection's own loop (the one that follows redirects) connect again, to the call's
+   * next endpoint, and re-send the request and its buffered body. The back-off is waited here, with
+   * the route's header changes for the next attempt applied (the advice lets the setters work).
+   */
+  public static boolean retryOnStatus(HttpURLConnection connection, int status) {
+    if (connection == null || status <= 0 || !MeshHooks.isInstalled()) {
+      return false;
+    }
+    UrlConnectionCall state = CALLS.get(connection);
+    if (state == null) {
+      return false;
+    }
+    MeshCall call = state.call();
+    state.attemptRecorded(true);
+    if (!call.attemptEnded(status, -1, MeshCall.NO_FAILURE) || state.oneShotBody()) {
+      return false;
+    }
+    long timeout = call.timeoutNanos();
+    long left = timeout == 0 ? 0 : timeout - state.elapsedNanos() - call.backOffNanos();
+    if (timeout > 0 && left <= 0) {
+      // No time for another attempt: the application gets this response.
+      return false;
+    }
+    park(call.backOffNanos());
+    state.attemptRecorded(false);
+    try {
+      call.requestHeaders(state);
+      limitTimeouts(connection, shortest(call.perTryTimeoutNanos(), left));
+    } catch (RuntimeException e) {
+      // The connection refused a header; the attempt goes as it is.
+    }
+    return true;
+  }
+
   /** {@code followRedirect} entry: the status of the response the connection is looking at. */
   public static void responded(HttpURLConnection connection, int status) {
     if (connection == null || !MeshHooks.isInstalled()) {
@@ -264,7 +304,9 @@ public final class UrlConnectionHooks {
       return;
     }
     MeshCall call = state.call();
-    call.attemptEnded(status, -1, failure);
+    if (!state.attemptRecorded()) {
+      call.attemptEnded(status, -1, failure);
+    }
     if (failure == MeshCall.TIMEOUT) {
       call.timedOut();
       call.finish(504, -1, 0, 0);
@@ -291,8 +333,7 @@ public final class UrlConnectionHooks {
    * they are shorter than the application's: the application then gets the {@link
    * SocketTimeoutException} it knows. The overall timeout bounds each wait, not their sum.
    */
-  private static void limitTimeouts(HttpURLConnection connection, MeshCall call) {
-    long nanos = shortest(call.perTryTimeoutNanos(), call.timeoutNanos());
+  private static void limitTimeouts(HttpURLConnection connection, long nanos) {
     if (nanos <= 0) {
       return;
     }

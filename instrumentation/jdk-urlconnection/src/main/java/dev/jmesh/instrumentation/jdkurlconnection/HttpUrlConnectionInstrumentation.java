@@ -6,9 +6,12 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 import dev.jmesh.bootstrap.UrlConnectionHooks;
 import dev.jmesh.instrumentation.api.AdviceTarget;
 import dev.jmesh.instrumentation.api.TypeInstrumentation;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.HttpURLConnection;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.implementation.bytecode.assign.Assigner;
 import net.bytebuddy.matcher.ElementMatcher;
 
 /**
@@ -85,13 +88,61 @@ final class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
     }
   }
 
-  /** {@code followRedirect()} entry: a response's status, before any redirect is followed. */
+  /**
+   * {@code followRedirect()}, which the connection asks after every response it does not answer
+   * itself (authentication): on entry the response's status is noted (a redirect elsewhere ends the
+   * call with it); on exit, when no redirect is followed and the call retries the status, the
+   * response is discarded (closing its stream drains the connection back to the keep-alive cache or
+   * closes it) and {@code true} is returned as for a redirect to the same URL: the connection's
+   * loop then connects again, to the next endpoint, and re-sends the request.
+   */
   @SuppressWarnings("unused")
   public static final class RespondedAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void enter(
         @Advice.This HttpURLConnection connection, @Advice.FieldValue("responseCode") int status) {
       UrlConnectionHooks.responded(connection, status);
+    }
+
+    @Advice.OnMethodExit(suppress = Throwable.class)
+    public static void exit(
+        @Advice.This HttpURLConnection connection,
+        @Advice.Return(readOnly = false) boolean follow,
+        @Advice.FieldValue(value = "responseCode", readOnly = false) int status,
+        @Advice.FieldValue(value = "connecting", readOnly = false) boolean connecting,
+        @Advice.FieldValue(value = "connected", readOnly = false) boolean connected,
+        @Advice.FieldValue(value = "inputStream", readOnly = false) InputStream stream,
+        @Advice.FieldValue(value = "http", readOnly = false, typing = Assigner.Typing.DYNAMIC)
+            Object client) {
+      if (follow) {
+        return;
+      }
+      boolean wasConnecting = connecting;
+      boolean wasConnected = connected;
+      connecting = false;
+      connected = false;
+      boolean retry;
+      try {
+        retry = UrlConnectionHooks.retryOnStatus(connection, status);
+      } finally {
+        connecting = wasConnecting;
+        connected = wasConnected;
+      }
+      if (retry) {
+        InputStream discarded = stream;
+        stream = null;
+        client = null;
+        connected = false;
+        status = -1;
+        try {
+          if (discarded != null) {
+            discarded.close();
+          }
+        } catch (IOException e) {
+          // the response is dropped either way
+        }
+        follow = true;
+      }
     }
   }
 

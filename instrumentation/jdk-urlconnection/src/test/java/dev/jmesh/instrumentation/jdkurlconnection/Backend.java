@@ -19,7 +19,7 @@ import java.util.concurrent.Executors;
  */
 final class Backend implements AutoCloseable {
 
-  record Seen(String host, String path, int clientPort, String meshHeader) {}
+  record Seen(String host, String path, int clientPort, String meshHeader, String body) {}
 
   private final String name;
   private final HttpServer server;
@@ -48,14 +48,16 @@ final class Backend implements AutoCloseable {
   }
 
   private void handle(HttpExchange exchange) throws IOException {
-    exchange.getRequestBody().readAllBytes();
+    String requestBody =
+        new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
     String path = exchange.getRequestURI().toString();
     seen.add(
         new Seen(
             exchange.getRequestHeaders().getFirst("Host"),
             path,
             exchange.getRemoteAddress().getPort(),
-            exchange.getRequestHeaders().getFirst("x-mesh-route")));
+            exchange.getRequestHeaders().getFirst("x-mesh-route"),
+            requestBody));
     if (path.startsWith("/slow")) {
       try {
         Thread.sleep(2_000);
@@ -70,7 +72,8 @@ final class Backend implements AutoCloseable {
       return;
     }
     byte[] body = (name + " " + path).getBytes(StandardCharsets.UTF_8);
-    exchange.sendResponseHeaders(200, body.length);
+    int status = path.startsWith("/unavailable") && name.equals("v1") ? 503 : 200;
+    exchange.sendResponseHeaders(status, body.length);
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(body);
     }

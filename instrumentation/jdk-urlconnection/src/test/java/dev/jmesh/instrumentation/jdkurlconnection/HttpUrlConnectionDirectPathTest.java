@@ -150,6 +150,55 @@ class HttpUrlConnectionDirectPathTest {
   }
 
   @Test
+  void retriableStatusIsSentAgainToTheNextEndpointWithItsBody() throws Exception {
+    ScriptedCall call = new ScriptedCall().endpoints(v1.address(), v2.address()).retry(2, 503);
+    mesh.route("reviews", 9080, r -> call);
+
+    Response response = post("http://reviews:9080/unavailable", "order=1", false);
+
+    assertThat(response.status).isEqualTo(200);
+    assertThat(response.body).isEqualTo("v2 /unavailable");
+    assertThat(v1.seen)
+        .singleElement()
+        .satisfies(seen -> assertThat(seen.body()).isEqualTo("order=1"));
+    assertThat(v2.seen)
+        .singleElement()
+        .satisfies(
+            seen -> {
+              assertThat(seen.body()).isEqualTo("order=1");
+              assertThat(seen.host()).isEqualTo("reviews:9080");
+            });
+    assertThat(call.attempts()).extracting(ScriptedCall.Attempt::status).containsExactly(503, 200);
+    assertThat(call.attempts().get(1).endpoint()).isEqualTo(v2.address());
+    assertThat(call.finishedStatus()).isEqualTo(200);
+    assertThat(call.finishes()).isEqualTo(1);
+    assertThat(mesh.calls()).hasSize(1);
+  }
+
+  @Test
+  void streamedBodyIsNeverSentTwice() throws Exception {
+    ScriptedCall call = new ScriptedCall().endpoints(v1.address(), v2.address()).retry(2, 503);
+    mesh.route("reviews", 9080, r -> call);
+
+    HttpURLConnection c =
+        (HttpURLConnection) new URL("http://reviews:9080/unavailable").openConnection();
+    c.setRequestMethod("POST");
+    c.setDoOutput(true);
+    c.setChunkedStreamingMode(0);
+    try (OutputStream out = c.getOutputStream()) {
+      out.write("streamed".getBytes(StandardCharsets.UTF_8));
+    }
+
+    assertThat(c.getResponseCode()).isEqualTo(503);
+    assertThat(v2.seen).isEmpty();
+    assertThat(call.attempts())
+        .singleElement()
+        .satisfies(a -> assertThat(a.status()).isEqualTo(503));
+    assertThat(call.finishedStatus()).isEqualTo(503);
+    assertThat(call.capabilities() & MeshCall.ONE_SHOT_BODY).isNotZero();
+  }
+
+  @Test
   void connectFailureWithoutRetryIsTheApplicationsConnectException() throws Exception {
     ScriptedCall call = new ScriptedCall().endpoints(deadEndpoint());
     mesh.route("reviews", 9080, r -> call);
