@@ -224,15 +224,41 @@ public final class UrlConnectionHooks {
     if (state == null) {
       return false;
     }
+    return nextAttempt(connection, state, status, MeshCall.NO_FAILURE);
+  }
+
+  /**
+   * {@code getInputStream0} exit with an exception and no response (the connection broke, or a read
+   * timed out): returns whether to run the exchange again, on the call's next endpoint. The advice
+   * then clears the failure the connection remembered and repeats the method.
+   */
+  public static boolean retryOnFailure(HttpURLConnection connection, Throwable thrown) {
+    if (connection == null || !(thrown instanceof IOException) || !MeshHooks.isInstalled()) {
+      return false;
+    }
+    UrlConnectionCall state = CALLS.get(connection);
+    if (state == null) {
+      return false;
+    }
+    int failure = thrown instanceof SocketTimeoutException ? MeshCall.TIMEOUT : MeshCall.RESET;
+    return nextAttempt(connection, state, 0, failure);
+  }
+
+  /**
+   * Gives the call the attempt's outcome; when it grants a retry that time and the body allow,
+   * waits the back-off and readies the connection's headers and timeouts for the next attempt.
+   */
+  private static boolean nextAttempt(
+      HttpURLConnection connection, UrlConnectionCall state, int status, int failure) {
     MeshCall call = state.call();
     state.attemptRecorded(true);
-    if (!call.attemptEnded(status, -1, MeshCall.NO_FAILURE) || state.oneShotBody()) {
+    if (!call.attemptEnded(status, -1, failure) || state.oneShotBody()) {
       return false;
     }
     long timeout = call.timeoutNanos();
     long left = timeout == 0 ? 0 : timeout - state.elapsedNanos() - call.backOffNanos();
     if (timeout > 0 && left <= 0) {
-      // No time for another attempt: the application gets this response.
+      // No time for another attempt: the application gets this outcome.
       return false;
     }
     park(call.backOffNanos());

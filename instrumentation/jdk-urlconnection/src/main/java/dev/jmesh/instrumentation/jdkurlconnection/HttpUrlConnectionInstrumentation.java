@@ -65,7 +65,10 @@ final class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
   /**
    * {@code getInputStream0()} exit, normal or not: the status the application sees. Only the call
    * that does the exchange counts; one made while a stream or a failure is already there (the
-   * connection's own {@code getResponseCode()}, {@code getHeaderField()}) answers from it.
+   * connection's own {@code getResponseCode()}, {@code getHeaderField()}) answers from it. When the
+   * exchange failed without a response and the call retries, the failure the connection remembered
+   * is cleared and the method runs again (ByteBuddy's {@code repeatOn}): it connects to the next
+   * endpoint and re-sends the request.
    */
   @SuppressWarnings("unused")
   public static final class ExchangeEndedAdvice {
@@ -76,15 +79,49 @@ final class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
       return stream == null && failure == null;
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-    public static void exit(
+    @Advice.OnMethodExit(
+        onThrowable = Throwable.class,
+        repeatOn = Advice.OnNonDefaultValue.class,
+        suppress = Throwable.class)
+    public static boolean exit(
         @Advice.Enter boolean exchanging,
         @Advice.This HttpURLConnection connection,
-        @Advice.FieldValue("responseCode") int status,
-        @Advice.Thrown Throwable thrown) {
-      if (exchanging) {
-        UrlConnectionHooks.exchangeEnded(connection, status, thrown);
+        @Advice.FieldValue(value = "responseCode", readOnly = false) int status,
+        @Advice.Thrown(readOnly = false) Throwable thrown,
+        @Advice.FieldValue(value = "rememberedException", readOnly = false) Exception remembered,
+        @Advice.FieldValue(value = "connecting", readOnly = false) boolean connecting,
+        @Advice.FieldValue(value = "connected", readOnly = false) boolean connected,
+        @Advice.FieldValue(value = "inputStream", readOnly = false) InputStream stream,
+        @Advice.FieldValue(value = "http", readOnly = false, typing = Assigner.Typing.DYNAMIC)
+            Object client) {
+      if (!exchanging) {
+        return false;
       }
+      if (thrown != null && status <= 0) {
+        boolean wasConnecting = connecting;
+        boolean wasConnected = connected;
+        connecting = false;
+        connected = false;
+        boolean retry;
+        try {
+          retry = UrlConnectionHooks.retryOnFailure(connection, thrown);
+        } finally {
+          connecting = wasConnecting;
+          connected = wasConnected;
+        }
+        if (retry) {
+          // The broken client already closed its socket; the next turn opens a new one.
+          remembered = null;
+          stream = null;
+          client = null;
+          connected = false;
+          status = -1;
+          thrown = null;
+          return true;
+        }
+      }
+      UrlConnectionHooks.exchangeEnded(connection, status, thrown);
+      return false;
     }
   }
 

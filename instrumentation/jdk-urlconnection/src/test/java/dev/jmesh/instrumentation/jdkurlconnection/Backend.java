@@ -58,7 +58,7 @@ final class Backend implements AutoCloseable {
             exchange.getRemoteAddress().getPort(),
             exchange.getRequestHeaders().getFirst("x-mesh-route"),
             requestBody));
-    if (path.startsWith("/slow")) {
+    if (path.startsWith("/slow") && name.equals("v1")) {
       try {
         Thread.sleep(2_000);
       } catch (InterruptedException e) {

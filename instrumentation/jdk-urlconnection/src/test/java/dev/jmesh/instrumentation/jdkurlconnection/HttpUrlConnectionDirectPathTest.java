@@ -230,6 +230,56 @@ class HttpUrlConnectionDirectPathTest {
   }
 
   @Test
+  void overallTimeoutIsASocketTimeoutAndA504() throws Exception {
+    ScriptedCall call =
+        new ScriptedCall().endpoints(v1.address()).timeout(TimeUnit.MILLISECONDS.toNanos(300));
+    mesh.route("reviews", 9080, r -> call);
+
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> get("http://reviews:9080/slow"))
+        .isInstanceOf(SocketTimeoutException.class);
+
+    assertThat(System.nanoTime() - start).isLessThan(TimeUnit.MILLISECONDS.toNanos(1_500));
+    assertThat(call.wasTimedOut()).isTrue();
+    assertThat(call.finishedStatus()).isEqualTo(504);
+    assertThat(call.finishes()).isEqualTo(1);
+  }
+
+  @Test
+  void perTryTimeoutIsRetriedOnTheNextEndpoint() throws Exception {
+    ScriptedCall call =
+        new ScriptedCall()
+            .endpoints(v1.address(), v2.address())
+            .retry(1)
+            .perTryTimeout(TimeUnit.MILLISECONDS.toNanos(300));
+    mesh.route("reviews", 9080, r -> call);
+
+    long start = System.nanoTime();
+    Response response = get("http://reviews:9080/slow");
+
+    assertThat(response.body).isEqualTo("v2 /slow");
+    assertThat(System.nanoTime() - start).isLessThan(TimeUnit.MILLISECONDS.toNanos(1_500));
+    assertThat(call.attempts())
+        .extracting(ScriptedCall.Attempt::failure)
+        .containsExactly(MeshCall.TIMEOUT, MeshCall.NO_FAILURE);
+    assertThat(call.finishedStatus()).isEqualTo(200);
+    assertThat(call.finishes()).isEqualTo(1);
+  }
+
+  @Test
+  void disconnectBeforeTheResponseIsACancelledCall() throws Exception {
+    ScriptedCall call = new ScriptedCall().endpoints(v1.address());
+    mesh.route("reviews", 9080, r -> call);
+
+    HttpURLConnection c = (HttpURLConnection) new URL("http://reviews:9080/x").openConnection();
+    c.connect();
+    c.disconnect();
+
+    assertThat(call.wasCancelled()).isTrue();
+    assertThat(call.finishes()).isEqualTo(1);
+  }
+
+  @Test
   void faultDelayWaitsBeforeSending() throws Exception {
     mesh.route(
         "reviews",
