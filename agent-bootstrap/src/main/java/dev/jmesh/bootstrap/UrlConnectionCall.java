@@ -1,19 +1,16 @@
 package dev.jmesh.bootstrap;
 
-import java.net.HttpURLConnection;
 import java.net.MalformedURLException;
 import java.net.URL;
 
 /**
  * One {@link HttpURLConnection} on the direct path: its {@link MeshCall}, the authority it was
  * decided for (the connection's own redirects and authentication follow-ups to that authority stay
- * on this call), and the views the data path reads the request through and writes its header
- * changes to. Only the JDK's public API of the connection is used: the classes behind it are
- * internal to {@code java.base}.
+ * on this call) and where its attempts stand. It never holds the connection: the mesh's map from
+ * connections to calls holds its keys weakly, and a value that held its key would keep it.
  */
-final class UrlConnectionCall implements MeshRequest, MeshHeaders {
+final class UrlConnectionCall {
 
-  private final HttpURLConnection connection;
   private final String host;
   private final int port;
   private final String path;
@@ -23,8 +20,9 @@ final class UrlConnectionCall implements MeshRequest, MeshHeaders {
   private int lastStatus;
   private boolean attemptRecorded;
 
-  UrlConnectionCall(HttpURLConnection connection, URL url, boolean oneShotBody) {
-    this.connection = connection;
+  private int connectTimeoutMillis;
+
+  UrlConnectionCall(URL url, boolean oneShotBody) {
     this.oneShotBody = oneShotBody;
     this.host = url.getHost();
     this.port = url.getPort() < 0 ? url.getDefaultPort() : url.getPort();
@@ -41,8 +39,25 @@ final class UrlConnectionCall implements MeshRequest, MeshHeaders {
     return call;
   }
 
-  HttpURLConnection connection() {
-    return connection;
+  String host() {
+    return host;
+  }
+
+  int port() {
+    return port;
+  }
+
+  String path() {
+    return path;
+  }
+
+  /** The connect timeout of the connection being opened, which also bounds a TLS handshake. */
+  int connectTimeoutMillis() {
+    return connectTimeoutMillis;
+  }
+
+  void connectTimeoutMillis(int millis) {
+    this.connectTimeoutMillis = millis;
   }
 
   /** Whether {@code url} still addresses the authority this call was decided for. */
@@ -84,58 +99,5 @@ final class UrlConnectionCall implements MeshRequest, MeshHeaders {
   /** Nanoseconds since the call was decided. */
   long elapsedNanos() {
     return System.nanoTime() - startNanos;
-  }
-
-  // ---- MeshRequest: read in place from the connection ----
-
-  @Override
-  public String method() {
-    return connection.getRequestMethod();
-  }
-
-  @Override
-  public String host() {
-    return host;
-  }
-
-  @Override
-  public int port() {
-    return port;
-  }
-
-  @Override
-  public String path() {
-    return path;
-  }
-
-  @Override
-  public String header(String lowerCaseName) {
-    // One value of a repeated header, and never Authorization: what the public API answers.
-    return connection.getRequestProperty(lowerCaseName);
-  }
-
-  // ---- MeshHeaders: written through the connection's public setters ----
-
-  @Override
-  public boolean contains(String name) {
-    return connection.getRequestProperty(name) != null;
-  }
-
-  @Override
-  public void set(String name, String value) {
-    connection.setRequestProperty(name, value);
-  }
-
-  @Override
-  public void add(String name, String value) {
-    connection.addRequestProperty(name, value);
-  }
-
-  @Override
-  public void remove(String name) {
-    // The public API cannot remove a header; an empty value is the closest it offers.
-    if (contains(name)) {
-      connection.setRequestProperty(name, "");
-    }
   }
 }

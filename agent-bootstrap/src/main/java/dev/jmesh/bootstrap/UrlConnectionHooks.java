@@ -44,8 +44,12 @@ public final class UrlConnectionHooks {
   /** Plain HTTP's client; {@code HttpsClient} (its subclass) layers the application's own TLS. */
   private static final String PLAIN_HTTP_CLIENT = "sun.net.www.http.HttpClient";
 
+  /**
+   * Calls by connection object. A connection the application dropped before its response (it wrote
+   * a body and never asked for the status) ends its call as cancelled when collected.
+   */
   private static final WeakIdentityMap<HttpURLConnection, UrlConnectionCall> CALLS =
-      new WeakIdentityMap<>();
+      new WeakIdentityMap<>(UrlConnectionHooks::abandoned);
 
   /** The call whose client this thread is opening, from {@code New}'s entry to its exit. */
   private static final ThreadLocal<UrlConnectionCall> OPENING = new ThreadLocal<>();
@@ -73,15 +77,16 @@ public final class UrlConnectionHooks {
           return;
         }
         // Redirected to another authority: the first call ended with the redirect.
-        end(current, current.lastStatus(), MeshCall.NO_FAILURE);
+        end(connection, current, current.lastStatus(), MeshCall.NO_FAILURE);
       }
-      state = new UrlConnectionCall(connection, url, oneShotBody);
+      state = new UrlConnectionCall(url, oneShotBody);
       int capabilities =
           MeshCall.CAN_TLS
               | MeshCall.CAN_DELAY
               | MeshCall.CAN_RETRY
               | (oneShotBody ? MeshCall.ONE_SHOT_BODY : 0);
-      MeshCall call = MeshHooks.outbound(LIBRARY, capabilities, state);
+      UrlConnectionRequest request = new UrlConnectionRequest(connection, state);
+      MeshCall call = MeshHooks.outbound(LIBRARY, capabilities, request);
       if (call == null) {
         return;
       }
@@ -93,7 +98,8 @@ public final class UrlConnectionHooks {
         return;
       }
       park(call.delayNanos());
-      call.requestHeaders(state);
+      call.requestHeaders(request);
+      request.detach();
       limitTimeouts(connection, shortest(call.perTryTimeoutNanos(), call.timeoutNanos()));
       CALLS.put(connection, state);
     } catch (RuntimeException e) {
@@ -122,6 +128,7 @@ public final class UrlConnectionHooks {
         return url;
       }
       URL target = state.endpointUrl(url);
+      state.connectTimeoutMillis(connection.getConnectTimeout());
       openingDirect(state);
       return target;
     } catch (MalformedURLException | RuntimeException e) {
@@ -135,7 +142,7 @@ public final class UrlConnectionHooks {
    * the advice to run {@code New} again; otherwise returns {@code null} and the application gets
    * the JDK's exception.
    */
-  public static URL opened(URL url, Throwable thrown) {
+  public static URL opened(URL url, HttpURLConnection connection, Throwable thrown) {
     UrlConnectionCall state = OPENING.get();
     if (state == null) {
       return null;
@@ -162,9 +169,9 @@ public final class UrlConnectionHooks {
     }
     if (retry) {
       call.timedOut();
-      endOnce(state, 504);
+      endOnce(connection, state, 504);
     } else {
-      end(state, 0, failure);
+      end(connection, state, 0, failure);
     }
     return null;
   }
@@ -195,7 +202,7 @@ public final class UrlConnectionHooks {
                   .createSocket(socket, peer.getAddress().getHostAddress(), peer.getPort(), true);
       secured.setUseClientMode(true);
       int readTimeout = socket.getSoTimeout();
-      secured.setSoTimeout(Math.max(0, state.connection().getConnectTimeout()));
+      secured.setSoTimeout(Math.max(0, state.connectTimeoutMillis()));
       secured.startHandshake();
       secured.setSoTimeout(readTimeout);
       return secured;
@@ -264,7 +271,9 @@ public final class UrlConnectionHooks {
     park(call.backOffNanos());
     state.attemptRecorded(false);
     try {
-      call.requestHeaders(state);
+      UrlConnectionRequest request = new UrlConnectionRequest(connection, state);
+      call.requestHeaders(request);
+      request.detach();
       limitTimeouts(connection, shortest(call.perTryTimeoutNanos(), left));
     } catch (RuntimeException e) {
       // The connection refused a header; the attempt goes as it is.
@@ -298,12 +307,16 @@ public final class UrlConnectionHooks {
       return;
     }
     if (status > 0) {
-      end(state, status, MeshCall.NO_FAILURE);
+      end(connection, state, status, MeshCall.NO_FAILURE);
     } else if (thrown != null) {
-      end(state, 0, thrown instanceof SocketTimeoutException ? MeshCall.TIMEOUT : MeshCall.RESET);
+      end(
+          connection,
+          state,
+          0,
+          thrown instanceof SocketTimeoutException ? MeshCall.TIMEOUT : MeshCall.RESET);
     } else {
       // Answered by the application's ResponseCache: no status from the network.
-      endOnce(state, 0);
+      endOnce(connection, state, 0);
     }
   }
 
@@ -319,14 +332,20 @@ public final class UrlConnectionHooks {
     }
   }
 
+  private static void abandoned(UrlConnectionCall state) {
+    state.call().cancelled();
+    state.call().finish(0, -1, 0, 0);
+  }
+
   /** Calls with a decision and no finish yet; for tests. */
   static int openCalls() {
     return CALLS.size();
   }
 
   /** Records the last attempt and finishes the call, once. */
-  private static void end(UrlConnectionCall state, int status, int failure) {
-    if (!CALLS.remove(state.connection(), state)) {
+  private static void end(
+      HttpURLConnection connection, UrlConnectionCall state, int status, int failure) {
+    if (!CALLS.remove(connection, state)) {
       return;
     }
     MeshCall call = state.call();
@@ -343,8 +362,8 @@ public final class UrlConnectionHooks {
   }
 
   /** Finishes the call without another attempt, once. */
-  private static void endOnce(UrlConnectionCall state, int status) {
-    if (CALLS.remove(state.connection(), state)) {
+  private static void endOnce(HttpURLConnection connection, UrlConnectionCall state, int status) {
+    if (CALLS.remove(connection, state)) {
       state.call().finish(status, -1, 0, 0);
     }
   }

@@ -3,17 +3,25 @@ package dev.jmesh.bootstrap;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * A map from objects the mesh does not own (a library's request or connection) to the mesh's state
  * for them, for libraries without a slot of their own: keys compared by identity and held weakly,
  * so an abandoned request is never kept alive by the mesh. Lock-free: a {@link ConcurrentHashMap}
- * of weak keys, cleared of collected ones on every {@link #put}.
+ * of weak keys, cleared of collected ones on every {@link #put}. A value must not hold its key, or
+ * the key is never collected.
  */
 final class WeakIdentityMap<K, V> {
 
   private final ConcurrentHashMap<Object, V> map = new ConcurrentHashMap<>();
   private final ReferenceQueue<K> collected = new ReferenceQueue<>();
+  private final Consumer<V> onCollected;
+
+  /** {@code onCollected} gets the value of each key collected while still in the map. */
+  WeakIdentityMap(Consumer<V> onCollected) {
+    this.onCollected = onCollected;
+  }
 
   V get(K key) {
     return map.get(new Lookup(key));
@@ -40,7 +48,10 @@ final class WeakIdentityMap<K, V> {
 
   private void expunge() {
     for (Object k = collected.poll(); k != null; k = collected.poll()) {
-      map.remove(k);
+      V abandoned = map.remove(k);
+      if (abandoned != null) {
+        onCollected.accept(abandoned);
+      }
     }
   }
 

@@ -61,8 +61,9 @@ final class HttpClientInstrumentation implements TypeInstrumentation {
         suppress = Throwable.class)
     public static boolean exit(
         @Advice.Argument(value = 0, readOnly = false) URL url,
+        @Advice.Argument(4) HttpURLConnection connection,
         @Advice.Thrown(readOnly = false) Throwable thrown) {
-      URL next = UrlConnectionHooks.opened(url, thrown);
+      URL next = UrlConnectionHooks.opened(url, connection, thrown);
       if (next == null) {
         return false;
       }

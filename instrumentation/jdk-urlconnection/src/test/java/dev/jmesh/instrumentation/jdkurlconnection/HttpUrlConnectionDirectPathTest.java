@@ -280,6 +280,29 @@ class HttpUrlConnectionDirectPathTest {
   }
 
   @Test
+  void connectionDroppedBeforeItsResponseEndsItsCallWhenCollected() throws Exception {
+    ScriptedCall dropped = new ScriptedCall().endpoints(v1.address());
+    mesh.route("reviews", 9080, r -> dropped);
+    openAndDrop("http://reviews:9080/never-read");
+    mesh.route("reviews", 9080, r -> new ScriptedCall().endpoints(v1.address()));
+
+    // The mesh notices collected connections when it next records one.
+    for (int i = 0; i < 50 && dropped.finishes() == 0; i++) {
+      System.gc();
+      Thread.sleep(20);
+      get("http://reviews:9080/next");
+    }
+
+    assertThat(dropped.wasCancelled()).isTrue();
+    assertThat(dropped.finishes()).isEqualTo(1);
+  }
+
+  private static void openAndDrop(String url) throws IOException {
+    HttpURLConnection c = (HttpURLConnection) new URL(url).openConnection();
+    c.connect();
+  }
+
+  @Test
   void faultDelayWaitsBeforeSending() throws Exception {
     mesh.route(
         "reviews",
