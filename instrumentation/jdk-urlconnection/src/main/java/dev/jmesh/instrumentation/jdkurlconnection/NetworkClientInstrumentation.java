@@ -31,10 +31,13 @@ final class NetworkClientInstrumentation implements TypeInstrumentation {
         NetworkClientInstrumentation.class.getName() + "$DoConnectAdvice");
   }
 
-  /** A failed handshake is thrown as the connect's failure, as the JDK's own would be. */
+  /**
+   * A failed handshake is thrown as the connect's failure, as the JDK's own would be; only a
+   * missing bridge (a linkage error) is swallowed, leaving the JDK's socket as it is.
+   */
   @SuppressWarnings("unused")
   public static final class DoConnectAdvice {
-    @Advice.OnMethodExit
+    @Advice.OnMethodExit(suppress = LinkageError.class)
     public static void exit(
         @Advice.This Object client, @Advice.Return(readOnly = false) Socket socket)
         throws IOException {

@@ -65,8 +65,10 @@ final class Backend implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    if (path.startsWith("/redirect")) {
-      exchange.getResponseHeaders().set("Location", "/hello");
+    if (path.startsWith("/redirect") || path.startsWith("/away")) {
+      exchange
+          .getResponseHeaders()
+          .set("Location", path.startsWith("/away") ? "http://ratings:9080/landed" : "/hello");
       exchange.sendResponseHeaders(302, -1);
       exchange.close();
       return;

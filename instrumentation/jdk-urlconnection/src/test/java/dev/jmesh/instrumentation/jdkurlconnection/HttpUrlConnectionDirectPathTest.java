@@ -330,6 +330,25 @@ class HttpUrlConnectionDirectPathTest {
   }
 
   @Test
+  void redirectToAnotherAuthorityIsANewCall() throws Exception {
+    ScriptedCall reviews = new ScriptedCall().endpoints(v1.address());
+    ScriptedCall ratings = new ScriptedCall().endpoints(v2.address());
+    mesh.route("reviews", 9080, r -> reviews);
+    mesh.route("ratings", 9080, r -> ratings);
+
+    Response response = get("http://reviews:9080/away");
+
+    assertThat(response.body).isEqualTo("v2 /landed");
+    assertThat(v2.seen)
+        .singleElement()
+        .satisfies(seen -> assertThat(seen.host()).isEqualTo("ratings:9080"));
+    assertThat(mesh.calls()).containsExactly(reviews, ratings);
+    assertThat(reviews.finishedStatus()).isEqualTo(302);
+    assertThat(ratings.finishedStatus()).isEqualTo(200);
+    assertThat(reviews.finishes() + ratings.finishes()).isEqualTo(2);
+  }
+
+  @Test
   void streamingBodyIsDecidedAsOneShot() throws Exception {
     mesh.route("reviews", 9080, r -> new ScriptedCall().endpoints(v1.address()));
 
