@@ -17,7 +17,13 @@ import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -314,6 +320,43 @@ class HttpUrlConnectionDirectPathTest {
 
     assertThat(System.nanoTime() - start)
         .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(300));
+  }
+
+  @Test
+  void faultDelaysOfConcurrentRequestsOverlap() throws Exception {
+    mesh.route(
+        "reviews",
+        9080,
+        r -> new ScriptedCall().endpoints(v1.address()).delay(TimeUnit.MILLISECONDS.toNanos(500)));
+    int requests = 20;
+    // Virtual threads where the JDK has them (21+): parking there must not pin a carrier.
+    ExecutorService pool = virtualThreadsOr(() -> Executors.newFixedThreadPool(requests));
+    try {
+      long start = System.nanoTime();
+      List<Future<Response>> responses = new ArrayList<>();
+      for (int i = 0; i < requests; i++) {
+        responses.add(pool.submit(() -> get("http://reviews:9080/concurrent")));
+      }
+      for (Future<Response> response : responses) {
+        assertThat(response.get(10, TimeUnit.SECONDS).status).isEqualTo(200);
+      }
+
+      assertThat(System.nanoTime() - start).isLessThan(TimeUnit.MILLISECONDS.toNanos(2_500));
+      assertThat(mesh.calls())
+          .hasSize(requests)
+          .allSatisfy(c -> assertThat(c.finishedStatus()).isEqualTo(200));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static ExecutorService virtualThreadsOr(Supplier<ExecutorService> fallback) {
+    try {
+      return (ExecutorService)
+          Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+    } catch (ReflectiveOperationException e) {
+      return fallback.get();
+    }
   }
 
   @Test
