@@ -26,16 +26,23 @@ import javax.net.ssl.SSLSocket;
  *   <li>{@link #endpointUrl} when the JDK looks for a client ({@code HttpClient.New}): its URL is
  *       re-targeted to the endpoint, so the JDK's keep-alive cache is keyed per endpoint and the
  *       socket goes there; the {@code Host} header is still written from the connection's own URL.
- *   <li>{@link #connected} when that client's socket is connected ({@code
- *       NetworkClient.doConnect}): mTLS is layered on it when the call asks for it.
+ *   <li>{@link #openingServer} and {@link #connected} when such a client connects its socket
+ *       ({@code HttpClient.openServer()}, {@code NetworkClient.doConnect}), at first or again after
+ *       a stale keep-alive: the connect is marked direct and mTLS is layered on the socket when the
+ *       call asks for it.
  *   <li>{@link #opened} when {@code HttpClient.New} returns or throws: a failed connect is retried
  *       on the next endpoint before any byte was sent; the advice runs {@code New} again.
- *   <li>{@link #responded} and {@link #exchangeEnded} when a response's status is known: the call
- *       is finished with the status the application sees.
+ *   <li>{@link #retryOnStatus} and {@link #retryOnFailure} when an attempt ended with a status or
+ *       broke: a retry is one more turn of the connection's own redirect loop, or one more run of
+ *       {@code getInputStream0}, on the next endpoint, with the buffered body sent again.
+ *   <li>{@link #exchangeEnded} (or {@link #disconnected}) when the exchange is over: the call is
+ *       finished with the status the application sees.
  * </ol>
  *
  * <p>No hook throws except where the JDK's method would ({@link #connected}'s handshake, as a
- * connect failure); a failure of the mesh leaves the request as the application wrote it.
+ * connect failure); a failure of the mesh leaves the request as the application wrote it. Nothing
+ * here synchronizes; waits park the application's own thread, which holds only the connection's
+ * {@code ReentrantLock} (JDK 17.0.15 and 25 here), never a monitor.
  */
 public final class UrlConnectionHooks {
 
@@ -53,6 +60,17 @@ public final class UrlConnectionHooks {
 
   /** The call whose client this thread is opening, from {@code New}'s entry to its exit. */
   private static final ThreadLocal<UrlConnectionCall> OPENING = new ThreadLocal<>();
+
+  /**
+   * The endpoint URLs handed to {@code New}, and their calls. A client keeps its URL (a cached one
+   * gets the URL of the call reusing it), so when it opens its socket, at first or again after a
+   * kept-alive connection went stale, the URL says it is the direct path's.
+   */
+  private static final WeakIdentityMap<URL, UrlConnectionCall> ENDPOINT_URLS =
+      new WeakIdentityMap<>(state -> {});
+
+  /** The call whose client's socket this thread is connecting, within {@code openServer()}. */
+  private static final ThreadLocal<UrlConnectionCall> CONNECTING = new ThreadLocal<>();
 
   private UrlConnectionHooks() {}
 
@@ -129,7 +147,8 @@ public final class UrlConnectionHooks {
       }
       URL target = state.endpointUrl(url);
       state.connectTimeoutMillis(connection.getConnectTimeout());
-      openingDirect(state);
+      ENDPOINT_URLS.put(target, state);
+      OPENING.set(state);
       return target;
     } catch (MalformedURLException | RuntimeException e) {
       return url;
@@ -148,7 +167,6 @@ public final class UrlConnectionHooks {
       return null;
     }
     OPENING.remove();
-    MeshHooks.exitDirectConnect();
     if (!(thrown instanceof IOException)) {
       return null;
     }
@@ -161,7 +179,8 @@ public final class UrlConnectionHooks {
       park(call.backOffNanos());
       try {
         URL next = state.endpointUrl(url);
-        openingDirect(state);
+        ENDPOINT_URLS.put(next, state);
+        OPENING.set(state);
         return next;
       } catch (MalformedURLException | RuntimeException e) {
         // fall through: the connect's failure stands
@@ -177,12 +196,36 @@ public final class UrlConnectionHooks {
   }
 
   /**
+   * {@code HttpClient.openServer()} entry: a client of the direct path (its URL is an endpoint URL
+   * this class made) connects its socket; the connect is marked direct until {@link
+   * #serverOpened()}.
+   */
+  public static void openingServer(URL url) {
+    if (url == null) {
+      return;
+    }
+    UrlConnectionCall state = ENDPOINT_URLS.get(url);
+    if (state != null) {
+      CONNECTING.set(state);
+      MeshHooks.enterDirectConnect();
+    }
+  }
+
+  /** {@code HttpClient.openServer()} exit, normal or not. */
+  public static void serverOpened() {
+    if (CONNECTING.get() != null) {
+      CONNECTING.remove();
+      MeshHooks.exitDirectConnect();
+    }
+  }
+
+  /**
    * {@code NetworkClient.doConnect} exit: the socket the client will use. A plain HTTP client
    * opened for a call that asks for mTLS gets the socket layered with the call's TLS, handshake
    * done within the connection's connect timeout; a failed handshake is a failed connect.
    */
   public static Socket connected(Object client, Socket socket) throws IOException {
-    UrlConnectionCall state = OPENING.get();
+    UrlConnectionCall state = CONNECTING.get();
     if (state == null
         || socket == null
         || client == null
@@ -366,11 +409,6 @@ public final class UrlConnectionHooks {
     if (CALLS.remove(connection, state)) {
       state.call().finish(status, -1, 0, 0);
     }
-  }
-
-  private static void openingDirect(UrlConnectionCall state) {
-    OPENING.set(state);
-    MeshHooks.enterDirectConnect();
   }
 
   /**

@@ -39,6 +39,27 @@ final class HttpClientInstrumentation implements TypeInstrumentation {
             .and(takesArgument(1, named("java.net.Proxy")))
             .and(takesArgument(4, named(JdkUrlConnectionModule.CONNECTION))),
         HttpClientInstrumentation.class.getName() + "$NewAdvice");
+    target.applyAdvice(
+        named("openServer").and(takesArguments(0)),
+        HttpClientInstrumentation.class.getName() + "$OpenServerAdvice");
+  }
+
+  /**
+   * {@code openServer()}, where a client connects its socket: when it is first made, and again when
+   * a kept-alive connection turned out stale. A client of the direct path marks its connect direct
+   * (else the socket hook would send it to the engine) and gets its mTLS.
+   */
+  @SuppressWarnings("unused")
+  public static final class OpenServerAdvice {
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static void enter(@Advice.FieldValue("url") URL url) {
+      UrlConnectionHooks.openingServer(url);
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    public static void exit() {
+      UrlConnectionHooks.serverOpened();
+    }
   }
 
   /**

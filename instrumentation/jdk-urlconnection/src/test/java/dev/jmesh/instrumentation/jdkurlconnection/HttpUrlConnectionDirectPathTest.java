@@ -139,6 +139,22 @@ class HttpUrlConnectionDirectPathTest {
   }
 
   @Test
+  void reconnectAfterAStaleKeepAliveConnectionStaysDirect() throws Exception {
+    try (OneRequestPerConnectionBackend flaky = new OneRequestPerConnectionBackend("127.0.0.6")) {
+      mesh.route("reviews", 9080, r -> new ScriptedCall().endpoints(flaky.address()));
+
+      assertThat(get("http://reviews:9080/first").body).isEqualTo("ok");
+      Thread.sleep(100);
+      // The cached connection is closed by now: the JDK connects again, within the same request.
+      assertThat(get("http://reviews:9080/second").body).isEqualTo("ok");
+
+      assertThat(flaky.connections.get()).isEqualTo(2);
+      assertThat(mesh.connects()).doesNotContain(flaky.address());
+      assertThat(mesh.calls()).allSatisfy(c -> assertThat(c.finishedStatus()).isEqualTo(200));
+    }
+  }
+
+  @Test
   void connectFailureMovesOnToTheNextEndpoint() throws Exception {
     InetSocketAddress dead = deadEndpoint();
     ScriptedCall call = new ScriptedCall().endpoints(dead, v2.address()).retry(1);
