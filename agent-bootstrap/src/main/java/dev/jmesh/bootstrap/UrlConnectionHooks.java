@@ -173,10 +173,12 @@ public final class UrlConnectionHooks {
     MeshCall call = state.call();
     int failure =
         thrown instanceof SocketTimeoutException ? MeshCall.TIMEOUT : MeshCall.CONNECT_FAILURE;
+    state.attemptRecorded(true);
     boolean retry = call.attemptEnded(0, -1, failure);
     long timeout = call.timeoutNanos();
     if (retry && (timeout == 0 || state.elapsedNanos() + call.backOffNanos() < timeout)) {
       park(call.backOffNanos());
+      state.attemptRecorded(false);
       try {
         URL next = state.endpointUrl(url);
         ENDPOINT_URLS.put(next, state);

@@ -227,6 +227,9 @@ class HttpUrlConnectionDirectPathTest {
 
     assertThatThrownBy(() -> get("http://reviews:9080/r")).isInstanceOf(ConnectException.class);
 
+    assertThat(call.attempts())
+        .singleElement()
+        .satisfies(a -> assertThat(a.failure()).isEqualTo(MeshCall.CONNECT_FAILURE));
     assertThat(call.finishedStatus()).isEqualTo(503);
     assertThat(call.finishes()).isEqualTo(1);
   }
@@ -357,7 +360,8 @@ class HttpUrlConnectionDirectPathTest {
         assertThat(response.get(10, TimeUnit.SECONDS).status).isEqualTo(200);
       }
 
-      assertThat(System.nanoTime() - start).isLessThan(TimeUnit.MILLISECONDS.toNanos(2_500));
+      // One after another they would take 10 s; half of that leaves room for a loaded machine.
+      assertThat(System.nanoTime() - start).isLessThan(TimeUnit.MILLISECONDS.toNanos(5_000));
       assertThat(mesh.calls())
           .hasSize(requests)
           .allSatisfy(c -> assertThat(c.finishedStatus()).isEqualTo(200));
