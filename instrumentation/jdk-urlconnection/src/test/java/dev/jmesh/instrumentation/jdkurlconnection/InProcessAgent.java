@@ -118,9 +118,6 @@ final class InProcessAgent {
             advices.addAll(plan.advices);
           }
         }
-        if (System.getenv("DEBUG_WEAVE") != null) {
-          System.err.println("weave " + typeName + " " + advices.size());
-        }
         return advices.isEmpty() ? null : weave(type, classfile, pool, advices);
       } catch (Throwable t) {
         t.printStackTrace();
