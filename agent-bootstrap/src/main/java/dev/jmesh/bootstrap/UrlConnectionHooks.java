@@ -1,18 +1,13 @@
 package dev.jmesh.bootstrap;
 
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.HttpURLConnection;
-import java.net.InetSocketAddress;
 import java.net.MalformedURLException;
 import java.net.Proxy;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URL;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
 
 /**
  * The direct path of {@link HttpURLConnection} ({@code http://} only), called by the {@code
@@ -39,17 +34,13 @@ import javax.net.ssl.SSLSocket;
  *       finished with the status the application sees.
  * </ol>
  *
- * <p>No hook throws except where the JDK's method would ({@link #connected}'s handshake, as a
- * connect failure); a failure of the mesh leaves the request as the application wrote it. Nothing
+ * <p>No hook throws; a failure of the mesh leaves the request as the application wrote it. Nothing
  * here synchronizes; waits park the application's own thread, which holds only the connection's
  * {@code ReentrantLock} (JDK 17.0.15 and 25 here), never a monitor.
  */
 public final class UrlConnectionHooks {
 
   static final String LIBRARY = "jdk-urlconnection";
-
-  /** Plain HTTP's client; {@code HttpsClient} (its subclass) layers the application's own TLS. */
-  private static final String PLAIN_HTTP_CLIENT = "sun.net.www.http.HttpClient";
 
   /**
    * Calls by connection object. A connection the application dropped before its response (it wrote
@@ -60,17 +51,6 @@ public final class UrlConnectionHooks {
 
   /** The call whose client this thread is opening, from {@code New}'s entry to its exit. */
   private static final ThreadLocal<UrlConnectionCall> OPENING = new ThreadLocal<>();
-
-  /**
-   * The endpoint URLs handed to {@code New}, and their calls. A client keeps its URL (a cached one
-   * gets the URL of the call reusing it), so when it opens its socket, at first or again after a
-   * kept-alive connection went stale, the URL says it is the direct path's.
-   */
-  private static final WeakIdentityMap<URL, UrlConnectionCall> ENDPOINT_URLS =
-      new WeakIdentityMap<>(state -> {});
-
-  /** The call whose client's socket this thread is connecting, within {@code openServer()}. */
-  private static final ThreadLocal<UrlConnectionCall> CONNECTING = new ThreadLocal<>();
 
   private UrlConnectionHooks() {}
 
@@ -147,7 +127,7 @@ public final class UrlConnectionHooks {
       }
       URL target = state.endpointUrl(url);
       state.connectTimeoutMillis(connection.getConnectTimeout());
-      ENDPOINT_URLS.put(target, state);
+      UrlConnectionSockets.endpointUrl(target, state);
       OPENING.set(state);
       return target;
     } catch (MalformedURLException | RuntimeException e) {
@@ -156,10 +136,9 @@ public final class UrlConnectionHooks {
   }
 
   /**
-   * {@code HttpClient.New} exit, normal or not: ends this thread's direct connect. When the connect
-   * failed and the call grants a retry, waits the back-off and returns the next endpoint's URL for
-   * the advice to run {@code New} again; otherwise returns {@code null} and the application gets
-   * the JDK's exception.
+   * {@code HttpClient.New} exit, normal or not. When the connect failed and the call grants a
+   * retry, waits the back-off and returns the next endpoint's URL for the advice to run {@code New}
+   * again; otherwise returns {@code null} and the application gets the JDK's exception.
    */
   public static URL opened(URL url, HttpURLConnection connection, Throwable thrown) {
     UrlConnectionCall state = OPENING.get();
@@ -181,7 +160,7 @@ public final class UrlConnectionHooks {
       state.attemptRecorded(false);
       try {
         URL next = state.endpointUrl(url);
-        ENDPOINT_URLS.put(next, state);
+        UrlConnectionSockets.endpointUrl(next, state);
         OPENING.set(state);
         return next;
       } catch (MalformedURLException | RuntimeException e) {
@@ -195,70 +174,6 @@ public final class UrlConnectionHooks {
       end(connection, state, 0, failure);
     }
     return null;
-  }
-
-  /**
-   * {@code HttpClient.openServer()} entry: a client of the direct path (its URL is an endpoint URL
-   * this class made) connects its socket; the connect is marked direct until {@link
-   * #serverOpened()}.
-   */
-  public static void openingServer(URL url) {
-    if (url == null) {
-      return;
-    }
-    UrlConnectionCall state = ENDPOINT_URLS.get(url);
-    if (state != null) {
-      CONNECTING.set(state);
-      MeshHooks.enterDirectConnect();
-    }
-  }
-
-  /** {@code HttpClient.openServer()} exit, normal or not. */
-  public static void serverOpened() {
-    if (CONNECTING.get() != null) {
-      CONNECTING.remove();
-      MeshHooks.exitDirectConnect();
-    }
-  }
-
-  /**
-   * {@code NetworkClient.doConnect} exit: the socket the client will use. A plain HTTP client
-   * opened for a call that asks for mTLS gets the socket layered with the call's TLS, handshake
-   * done within the connection's connect timeout; a failed handshake is a failed connect.
-   */
-  public static Socket connected(Object client, Socket socket) throws IOException {
-    UrlConnectionCall state = CONNECTING.get();
-    if (state == null
-        || socket == null
-        || client == null
-        || !PLAIN_HTTP_CLIENT.equals(client.getClass().getName())) {
-      return socket;
-    }
-    SSLContext tls = state.call().tls();
-    if (tls == null) {
-      return socket;
-    }
-    try {
-      InetSocketAddress peer = (InetSocketAddress) socket.getRemoteSocketAddress();
-      // An IP literal as the host: no SNI, and the trust manager checks the SPIFFE ID, not a name.
-      SSLSocket secured =
-          (SSLSocket)
-              tls.getSocketFactory()
-                  .createSocket(socket, peer.getAddress().getHostAddress(), peer.getPort(), true);
-      secured.setUseClientMode(true);
-      int readTimeout = socket.getSoTimeout();
-      secured.setSoTimeout(Math.max(0, state.connectTimeoutMillis()));
-      secured.startHandshake();
-      secured.setSoTimeout(readTimeout);
-      return secured;
-    } catch (IOException | RuntimeException e) {
-      socket.close();
-      ConnectException failed =
-          new ConnectException(
-              "jmesh: mTLS handshake with " + socket.getRemoteSocketAddress() + " failed: " + e);
-      failed.initCause(e);
-      throw failed;
-    }
   }
 
   /**

@@ -6,6 +6,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import dev.jmesh.bootstrap.UrlConnectionHooks;
+import dev.jmesh.bootstrap.UrlConnectionSockets;
 import dev.jmesh.instrumentation.api.AdviceTarget;
 import dev.jmesh.instrumentation.api.TypeInstrumentation;
 import java.net.HttpURLConnection;
@@ -53,12 +54,12 @@ final class HttpClientInstrumentation implements TypeInstrumentation {
   public static final class OpenServerAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void enter(@Advice.FieldValue("url") URL url) {
-      UrlConnectionHooks.openingServer(url);
+      UrlConnectionSockets.openingServer(url);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit() {
-      UrlConnectionHooks.serverOpened();
+      UrlConnectionSockets.serverOpened();
     }
   }
 

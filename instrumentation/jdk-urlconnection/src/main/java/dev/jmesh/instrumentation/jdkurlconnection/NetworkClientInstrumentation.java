@@ -3,7 +3,7 @@ package dev.jmesh.instrumentation.jdkurlconnection;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
-import dev.jmesh.bootstrap.UrlConnectionHooks;
+import dev.jmesh.bootstrap.UrlConnectionSockets;
 import dev.jmesh.instrumentation.api.AdviceTarget;
 import dev.jmesh.instrumentation.api.TypeInstrumentation;
 import java.io.IOException;
@@ -41,7 +41,7 @@ final class NetworkClientInstrumentation implements TypeInstrumentation {
     public static void exit(
         @Advice.This Object client, @Advice.Return(readOnly = false) Socket socket)
         throws IOException {
-      socket = UrlConnectionHooks.connected(client, socket);
+      socket = UrlConnectionSockets.connected(client, socket);
     }
   }
 }
