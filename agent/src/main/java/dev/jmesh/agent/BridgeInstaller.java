@@ -34,6 +34,13 @@ public final class BridgeInstaller {
     "dev.jmesh.bootstrap.MeshTraceContext",
     "dev.jmesh.bootstrap.MeshBridge",
     "dev.jmesh.bootstrap.MeshHooks",
+    "dev.jmesh.bootstrap.WeakIdentityMap",
+    "dev.jmesh.bootstrap.WeakIdentityMap$Key",
+    "dev.jmesh.bootstrap.WeakIdentityMap$Lookup",
+    "dev.jmesh.bootstrap.UrlConnectionCall",
+    "dev.jmesh.bootstrap.UrlConnectionRequest",
+    "dev.jmesh.bootstrap.UrlConnectionSockets",
+    "dev.jmesh.bootstrap.UrlConnectionHooks",
   };
 
   private BridgeInstaller() {}
