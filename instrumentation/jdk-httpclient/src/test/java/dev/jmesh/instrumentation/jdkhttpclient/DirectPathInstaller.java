@@ -1,0 +1,55 @@
+package dev.jmesh.instrumentation.jdkhttpclient;
+
+import dev.jmesh.bootstrap.MeshHooks;
+import dev.jmesh.instrumentation.api.TypeInstrumentation;
+import java.lang.instrument.Instrumentation;
+import java.util.Map;
+import java.util.Set;
+import net.bytebuddy.agent.ByteBuddyAgent;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.matcher.ElementMatchers;
+
+/**
+ * Installs the module in this JVM as the agent does: the bridge on the boot class path (surefire's
+ * {@code -Xbootclasspath/a}), {@code java.net.http} reading it, the module's logic behind {@code
+ * JdkHttpClientHooks}, its advice woven inline into the JDK's (re)loaded classes.
+ */
+final class DirectPathInstaller {
+
+  private static boolean installed;
+
+  private DirectPathInstaller() {}
+
+  static synchronized void install() {
+    if (installed) {
+      return;
+    }
+    if (MeshHooks.class.getClassLoader() != null) {
+      throw new IllegalStateException("the bridge must be on the boot class path");
+    }
+    Instrumentation inst = ByteBuddyAgent.install();
+    Module http = ModuleLayer.boot().findModule("java.net.http").orElseThrow();
+    inst.redefineModule(http, Set.of(MeshHooks.class.getModule()), Map.of(), Map.of(), Set.of(),
+        Map.of());
+    JdkHttpClientModule module = new JdkHttpClientModule();
+    module.installed();
+    AgentBuilder builder =
+        new AgentBuilder.Default()
+            .disableClassFormatChanges()
+            .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+            .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
+            .with(AgentBuilder.TypeStrategy.Default.DECORATE)
+            .with(AgentBuilder.Listener.StreamWriting.toSystemError().withErrorsOnly())
+            .ignore(ElementMatchers.none());
+    for (TypeInstrumentation type : module.typeInstrumentations()) {
+      AgentBuilder.Transformer.ForAdvice[] advice = {
+        new AgentBuilder.Transformer.ForAdvice()
+            .include(JdkHttpClientModule.class.getClassLoader())
+      };
+      type.transform((methods, name) -> advice[0] = advice[0].advice(methods, name));
+      builder = builder.type(type.typeMatcher()).transform(advice[0]);
+    }
+    builder.installOn(inst);
+    installed = true;
+  }
+}
