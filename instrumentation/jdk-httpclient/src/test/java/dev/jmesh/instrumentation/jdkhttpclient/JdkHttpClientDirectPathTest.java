@@ -107,8 +107,9 @@ class JdkHttpClientDirectPathTest {
   }
 
   @Test
-  void http2ClientKeepsTheSplitPerEndpoint() throws Exception {
-    // The default client asks for HTTP/2 (h2c upgrade on http://); connections stay per endpoint.
+  void theDefaultClientKeepsTheSplitWhenTheUpgradeIsDeclined() throws Exception {
+    // The default client asks for HTTP/2 (h2c upgrade on http://); this upstream declines it, and
+    // the HTTP/1.1 connections stay per endpoint. JdkHttpClientHttp2Test covers an accepted one.
     HttpClient h2 = HttpClient.newHttpClient();
     int[] turn = {0};
     mesh.route("reviews", 9080,
