@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A real upstream on a loopback address: answers every request with a set status after a set
- * delay, and records what it saw (Host, target, headers, which connection).
+ * delay ({@code /moved} with a redirect to {@code /landed}), and records what it saw (Host,
+ * target, headers, which connection).
  */
 final class Backend implements AutoCloseable {
 
@@ -62,6 +63,12 @@ final class Backend implements AutoCloseable {
       }
     }
     byte[] answer = name.getBytes(StandardCharsets.UTF_8);
+    if (exchange.getRequestURI().getPath().equals("/moved")) {
+      exchange.getResponseHeaders().set("Location", "/landed");
+      exchange.sendResponseHeaders(302, -1);
+      exchange.close();
+      return;
+    }
     exchange.sendResponseHeaders(status.get(), answer.length);
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(answer);

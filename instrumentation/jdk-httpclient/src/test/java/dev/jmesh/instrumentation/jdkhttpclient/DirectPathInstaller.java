@@ -1,5 +1,6 @@
 package dev.jmesh.instrumentation.jdkhttpclient;
 
+import dev.jmesh.bootstrap.JdkHttpClientHooks;
 import dev.jmesh.bootstrap.MeshHooks;
 import dev.jmesh.instrumentation.api.TypeInstrumentation;
 import java.lang.instrument.Instrumentation;
@@ -16,13 +17,14 @@ import net.bytebuddy.matcher.ElementMatchers;
  */
 final class DirectPathInstaller {
 
-  private static boolean installed;
+  private static MeshHttpClient directPath;
 
   private DirectPathInstaller() {}
 
-  static synchronized void install() {
-    if (installed) {
-      return;
+  /** Installs once per JVM; returns the direct path, whose bindings tests check are released. */
+  static synchronized MeshHttpClient install() {
+    if (directPath != null) {
+      return directPath;
     }
     if (MeshHooks.class.getClassLoader() != null) {
       throw new IllegalStateException("the bridge must be on the boot class path");
@@ -32,7 +34,9 @@ final class DirectPathInstaller {
     inst.redefineModule(http, Set.of(MeshHooks.class.getModule()), Map.of(), Map.of(), Set.of(),
         Map.of());
     JdkHttpClientModule module = new JdkHttpClientModule();
-    module.installed();
+    // What module.installed() does, keeping the instance for the tests' leak checks.
+    MeshHttpClient installing = new MeshHttpClient();
+    JdkHttpClientHooks.install(installing);
     AgentBuilder builder =
         new AgentBuilder.Default()
             .disableClassFormatChanges()
@@ -50,6 +54,16 @@ final class DirectPathInstaller {
       builder = builder.type(type.typeMatcher()).transform(advice[0]);
     }
     builder.installOn(inst);
-    installed = true;
+    directPath = installing;
+    return directPath;
+  }
+
+  /** Waits (bounded) until no request is bound to an attempt: every attempt released its own. */
+  static int boundRequestsAfterSettling() throws InterruptedException {
+    long deadline = System.nanoTime() + 2_000_000_000L;
+    while (directPath.boundRequests() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    return directPath.boundRequests();
   }
 }

@@ -51,7 +51,8 @@ class JdkHttpClientDirectPathTest {
   }
 
   @AfterEach
-  void tearDown() {
+  void tearDown() throws InterruptedException {
+    assertThat(DirectPathInstaller.boundRequestsAfterSettling()).isZero();
     mesh.close();
     v1.close();
     v2.close();
@@ -88,6 +89,27 @@ class JdkHttpClientDirectPathTest {
     });
     assertThat(call.finishedStatus()).isEqualTo(200);
     assertThat(call.finishes()).isEqualTo(1);
+  }
+
+  @Test
+  void aRedirectOnTheSameAuthorityFollowsTheAttemptsEndpoint() throws Exception {
+    ScriptedCall call = new ScriptedCall().endpoints(v1.address());
+    mesh.route("reviews", 9080, r -> call);
+    HttpClient following =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build();
+
+    HttpResponse<String> response =
+        following.send(get("http://reviews:9080/moved"), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(v1.seen()).extracting(Backend.Seen::target).containsExactly("/moved", "/landed");
+    assertThat(v1.seen()).extracting(Backend.Seen::host).containsOnly("reviews:9080");
+    assertThat(mesh.calls()).hasSize(1);
+    assertThat(call.attempts()).singleElement().extracting(ScriptedCall.Attempt::status)
+        .isEqualTo(200);
   }
 
   @Test
@@ -246,8 +268,14 @@ class JdkHttpClientDirectPathTest {
 
   @Test
   void aFaultDelayWaitsOnTheTimerNotOnThreads() throws Exception {
+    // Thirty kept-alive connections first: the timed part is the delay, not thirty handshakes.
     mesh.route("warm-up", 9080, r -> new ScriptedCall().endpoints(v1.address()));
-    client.send(get("http://warm-up:9080/"), HttpResponse.BodyHandlers.discarding());
+    List<CompletableFuture<HttpResponse<Void>>> warmUp = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      warmUp.add(client.sendAsync(get("http://warm-up:9080/"),
+          HttpResponse.BodyHandlers.discarding()));
+    }
+    CompletableFuture.allOf(warmUp.toArray(new CompletableFuture<?>[0])).get(5, TimeUnit.SECONDS);
     mesh.route("reviews", 9080,
         r -> new ScriptedCall().endpoints(v1.address()).delay(500 * MS));
     long t0 = System.nanoTime();
@@ -263,7 +291,7 @@ class JdkHttpClientDirectPathTest {
     assertThat(returned).isLessThan(400);
     assertThat(took).isBetween(450L, 1_000L);
     assertThat(all).allSatisfy(f -> assertThat(f.join().statusCode()).isEqualTo(200));
-    assertThat(v1.seen()).hasSize(31);
+    assertThat(v1.seen()).hasSize(60);
   }
 
   @Test

@@ -39,7 +39,8 @@ class JdkHttpClientHttp2Test {
   }
 
   @AfterEach
-  void tearDown() {
+  void tearDown() throws InterruptedException {
+    assertThat(DirectPathInstaller.boundRequestsAfterSettling()).isZero();
     mesh.close();
     v1.close();
     v2.close();

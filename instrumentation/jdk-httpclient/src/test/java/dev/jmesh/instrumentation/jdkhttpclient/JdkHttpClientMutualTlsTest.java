@@ -81,7 +81,8 @@ class JdkHttpClientMutualTlsTest {
   }
 
   @AfterEach
-  void tearDown() {
+  void tearDown() throws InterruptedException {
+    assertThat(DirectPathInstaller.boundRequestsAfterSettling()).isZero();
     mesh.close();
     server.stop(0);
   }
