@@ -16,8 +16,8 @@ public interface JdkHttpClientBridge {
    * CompletableFuture<HttpResponse<T>>} for the request, or {@code null} to let the client send it
    * as the application wrote it.
    */
-  Object sendAsync(Object client, Object request, Object handler, Object pushHandler,
-      Object executor);
+  Object sendAsync(
+      Object client, Object request, Object handler, Object pushHandler, Object executor);
 
   /** A request the client is about to send was built ({@code HttpRequestImpl}). */
   void requestCreated(Object requestImpl);

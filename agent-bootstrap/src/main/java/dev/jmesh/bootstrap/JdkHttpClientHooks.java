@@ -11,8 +11,8 @@ import javax.net.ssl.SSLParameters;
  * fails, the client behaves as if jmesh were absent.
  *
  * <p>The TLS of a direct connection is decided here, in two steps on one thread: the SSL
- * connection's constructor sees the address it connects to ({@link #sslConnection}); when that is
- * a {@link MeshEndpointAddress} with mesh TLS, the engine the constructor creates next gets the
+ * connection's constructor sees the address it connects to ({@link #sslConnection}); when that is a
+ * {@link MeshEndpointAddress} with mesh TLS, the engine the constructor creates next gets the
  * mesh's context and parameters ({@link #engineContext}, {@link #engineParameters}).
  */
 public final class JdkHttpClientHooks {
@@ -36,8 +36,8 @@ public final class JdkHttpClientHooks {
   }
 
   /** {@code HttpClientImpl.sendAsync} entry: the mesh's answer, or {@code null} to carry on. */
-  public static Object sendAsync(Object client, Object request, Object handler,
-      Object pushHandler, Object executor) {
+  public static Object sendAsync(
+      Object client, Object request, Object handler, Object pushHandler, Object executor) {
     JdkHttpClientBridge b = bridge;
     if (b == null || MeshHooks.isAgentThread()) {
       return null;
@@ -139,11 +139,11 @@ public final class JdkHttpClientHooks {
 
   /**
    * {@code AbstractAsyncSSLConnection.createEngine} entry: the parameters, without host name
-   * verification for mesh TLS (the context's trust manager checks the peer's SPIFFE ID; there is
-   * no name to check an IP against) and with no SNI. The client's ALPN stays as it set it.
+   * verification for mesh TLS (the context's trust manager checks the peer's SPIFFE ID; there is no
+   * name to check an IP against) and with no SNI. The client's ALPN stays as it set it.
    */
-  public static SSLParameters engineParameters(SSLParameters parameters, String peerHost,
-      int port) {
+  public static SSLParameters engineParameters(
+      SSLParameters parameters, String peerHost, int port) {
     MeshEngineTls tls = ENGINE_TLS.get();
     if (tls == null || !tls.matches(peerHost, port) || parameters == null) {
       return parameters;
@@ -165,8 +165,8 @@ public final class JdkHttpClientHooks {
 
     /**
      * Whether the engine being created is this connection's. The constructor creates exactly one,
-     * right after the entry that set this; the port guards against a constructor that threw
-     * before and left this behind (the next one on the thread resets it anyway).
+     * right after the entry that set this; the port guards against a constructor that threw before
+     * and left this behind (the next one on the thread resets it anyway).
      */
     boolean matches(String peerHost, int peerPort) {
       return peerPort == port;
@@ -177,9 +177,13 @@ public final class JdkHttpClientHooks {
   private static void failed(String hook, Throwable t) {
     String cause = hook + ':' + t.getClass().getName();
     if (REPORTED_CAUSES.putIfAbsent(cause, Boolean.TRUE) == null) {
-      System.err.println("[jmesh] WARN the JDK HttpClient direct path failed in the " + hook
-          + " hook (" + t + "); that request continues unmeshed. Further failures of this cause"
-          + " are not logged.");
+      System.err.println(
+          "[jmesh] WARN the JDK HttpClient direct path failed in the "
+              + hook
+              + " hook ("
+              + t
+              + "); that request continues unmeshed. Further failures of this cause"
+              + " are not logged.");
     }
   }
 }

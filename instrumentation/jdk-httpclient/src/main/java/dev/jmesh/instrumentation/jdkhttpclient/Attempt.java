@@ -5,13 +5,14 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import javax.net.ssl.SSLContext;
 
 /**
- * One send of a mesh request: the endpoint and TLS the client's requests for it are re-targeted
- * to, and those requests, so that they are unbound when it ends.
+ * One send of a mesh request: the endpoint and TLS the client's requests for it are re-targeted to,
+ * and those requests, so that they are unbound when it ends.
  */
 final class Attempt {
 
   final MeshEndpointAddress endpoint;
   final SSLContext tls;
+
   /** The client's requests bound to this attempt: its copy, then any redirect of it. */
   private final ConcurrentLinkedQueue<Object> requests = new ConcurrentLinkedQueue<>();
 

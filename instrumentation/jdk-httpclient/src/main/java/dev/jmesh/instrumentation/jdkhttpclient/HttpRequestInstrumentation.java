@@ -16,8 +16,8 @@ import net.bytebuddy.matcher.ElementMatcher;
 /**
  * {@code HttpRequestImpl}, the client's own copy of a request: where its connection goes ({@code
  * getAddress()}, which keys the HTTP/1.1 pool and the HTTP/2 connection map) and whether it is TLS
- * ({@code secure()}). A copy made for a mesh attempt is bound to it when constructed; a redirect
- * or authentication copy of it inherits the binding when it stays on the same authority.
+ * ({@code secure()}). A copy made for a mesh attempt is bound to it when constructed; a redirect or
+ * authentication copy of it inherits the binding when it stays on the same authority.
  */
 final class HttpRequestInstrumentation implements TypeInstrumentation {
 
@@ -38,10 +38,8 @@ final class HttpRequestInstrumentation implements TypeInstrumentation {
         advice + "$CreatedAdvice");
     // JDK 17: (URI, String, HttpRequestImpl, boolean); 21+ adds a redirect header filter.
     target.applyAdvice(
-        isConstructor().and(takesArgument(2, named(TARGET))),
-        advice + "$DerivedAdvice");
-    target.applyAdvice(
-        named("getAddress").and(takesArguments(0)), advice + "$AddressAdvice");
+        isConstructor().and(takesArgument(2, named(TARGET))), advice + "$DerivedAdvice");
+    target.applyAdvice(named("getAddress").and(takesArguments(0)), advice + "$AddressAdvice");
     target.applyAdvice(named("secure").and(takesArguments(0)), advice + "$SecureAdvice");
   }
 

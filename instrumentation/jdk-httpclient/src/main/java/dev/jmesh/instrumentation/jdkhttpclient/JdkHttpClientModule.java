@@ -11,10 +11,10 @@ import java.util.List;
  * and answered by the mesh on the client's own connections, one pool entry per endpoint, with the
  * mesh's mTLS on them when the destination wants it.
  *
- * <p>{@code java.net.http} is defined to the platform class loader, where no helper can be
- * injected and which cannot see the bootstrap bridge's types by name; so the woven advice is a few
- * calls to {@link JdkHttpClientHooks} with {@code Object}s, and the logic ({@link MeshHttpClient})
- * stays in the agent's class loader, which sees {@code java.net.http}. Hooks:
+ * <p>{@code java.net.http} is defined to the platform class loader, where no helper can be injected
+ * and which cannot see the bootstrap bridge's types by name; so the woven advice is a few calls to
+ * {@link JdkHttpClientHooks} with {@code Object}s, and the logic ({@link MeshHttpClient}) stays in
+ * the agent's class loader, which sees {@code java.net.http}. Hooks:
  *
  * <ul>
  *   <li>{@code HttpClientImpl.sendAsync(request, handler, pushHandler, executor)}, which every send

@@ -9,8 +9,8 @@ import java.util.Optional;
 import javax.net.ssl.SSLSession;
 
 /**
- * A response the mesh gives without the network (fault abort, no route, overflow, a direct
- * response or redirect), and its {@link ResponseInfo} for the application's body handler.
+ * A response the mesh gives without the network (fault abort, no route, overflow, a direct response
+ * or redirect), and its {@link ResponseInfo} for the application's body handler.
  */
 final class LocalResponse<T> implements HttpResponse<T>, HttpResponse.ResponseInfo {
 

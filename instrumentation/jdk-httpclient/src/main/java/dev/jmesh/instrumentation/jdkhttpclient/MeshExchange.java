@@ -46,15 +46,22 @@ final class MeshExchange<T> {
   private final Executor executor;
   private final CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>();
   private final AtomicBoolean over = new AtomicBoolean();
+
   /** The application's own request timeout as a deadline on {@link System#nanoTime()}; 0: none. */
   private final long appDeadline;
+
   private final long bytesSent;
 
   private volatile CompletableFuture<?> inFlight;
   private volatile Future<?> timer;
 
-  MeshExchange(MeshHttpClient mesh, HttpClient client, HttpRequest request,
-      BodyHandler<T> handler, MeshCall call, Executor executor) {
+  MeshExchange(
+      MeshHttpClient mesh,
+      HttpClient client,
+      HttpRequest request,
+      BodyHandler<T> handler,
+      MeshCall call,
+      Executor executor) {
     this.mesh = mesh;
     this.client = client;
     this.request = request;
@@ -66,11 +73,12 @@ final class MeshExchange<T> {
   }
 
   CompletableFuture<HttpResponse<T>> start() {
-    result.whenComplete((r, t) -> {
-      if (result.isCancelled()) {
-        cancelledByApplication();
-      }
-    });
+    result.whenComplete(
+        (r, t) -> {
+          if (result.isCancelled()) {
+            cancelledByApplication();
+          }
+        });
     long delay = call.delayNanos();
     if (delay > 0) {
       MeshHooks.schedule(() -> executor.execute(this::begin), delay);
@@ -100,7 +108,7 @@ final class MeshExchange<T> {
       return;
     }
     Attempt attempt = new Attempt(call.endpoint(), call.tls());
-    AttemptHandler<T> attemptHandler = new AttemptHandler<>(handler, call);
+    AttemptHandler<T> attemptHandler = new AttemptHandler<>(handler, call, over);
     CompletableFuture<HttpResponse<T>> sent;
     try {
       HttpRequest copy = copyFor(attempt);
@@ -115,10 +123,11 @@ final class MeshExchange<T> {
       return;
     }
     inFlight = sent;
-    sent.whenComplete((response, failure) -> {
-      mesh.ended(attempt);
-      attemptDone(attemptHandler, response, failure);
-    });
+    sent.whenComplete(
+        (response, failure) -> {
+          mesh.ended(attempt);
+          attemptDone(attemptHandler, response, failure);
+        });
     if (over.get()) {
       sent.cancel(true);
     }
@@ -126,8 +135,8 @@ final class MeshExchange<T> {
 
   /**
    * The attempt's request: the application's, with the route's header changes and the attempt's
-   * timeout; the URI (and so the {@code Host} the client writes) stays the application's. Null
-   * when the application's own timeout has passed.
+   * timeout; the URI (and so the {@code Host} the client writes) stays the application's. Null when
+   * the application's own timeout has passed.
    */
   private HttpRequest copyFor(Attempt attempt) {
     HeaderEdits headers = new HeaderEdits(request.headers());
@@ -153,8 +162,7 @@ final class MeshExchange<T> {
     return copy.build();
   }
 
-  private void attemptDone(AttemptHandler<T> attempt, HttpResponse<T> response,
-      Throwable failure) {
+  private void attemptDone(AttemptHandler<T> attempt, HttpResponse<T> response, Throwable failure) {
     if (over.get()) {
       return;
     }
@@ -276,14 +284,17 @@ final class MeshExchange<T> {
     try {
       BodySubscriber<T> subscriber = handler.apply(info);
       ReplyBody.feed(subscriber, body);
-      subscriber.getBody().whenComplete((value, failure) -> {
-        if (failure != null) {
-          fail(unwrap(failure), status);
-        } else if (over.compareAndSet(false, true)) {
-          call.finish(status, call.replyGrpcStatus(), body.length, 0);
-          result.complete(info.withBody(value));
-        }
-      });
+      subscriber
+          .getBody()
+          .whenComplete(
+              (value, failure) -> {
+                if (failure != null) {
+                  fail(unwrap(failure), status);
+                } else if (over.compareAndSet(false, true)) {
+                  call.finish(status, call.replyGrpcStatus(), body.length, 0);
+                  result.complete(info.withBody(value));
+                }
+              });
     } catch (RuntimeException e) {
       fail(e, status);
     }

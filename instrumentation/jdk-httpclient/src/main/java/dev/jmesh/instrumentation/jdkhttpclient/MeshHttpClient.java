@@ -19,9 +19,10 @@ import java.util.concurrent.Executor;
  * client's own requests for the exchange's attempts to their endpoints.
  *
  * <p>Only {@code http://} is meshed here: an {@code https://} request to a mesh name carries the
- * application's own TLS (and its host name check), which the mesh does not open; the socket
- * capture sends it through the engine. A client with a proxy is left alone too: the proxy owns the
- * route.
+ * application's own TLS (and its host name check), which the mesh does not open; the socket capture
+ * sends it through the engine. A client with a proxy is left alone too: the proxy owns the route. A
+ * mesh request's server pushes are declined (its push handler is not passed on): a pushed stream
+ * would bypass the route.
  */
 final class MeshHttpClient implements JdkHttpClientBridge {
 
@@ -40,8 +41,8 @@ final class MeshHttpClient implements JdkHttpClientBridge {
 
   @Override
   @SuppressWarnings("unchecked")
-  public Object sendAsync(Object client, Object request, Object handler, Object pushHandler,
-      Object executor) {
+  public Object sendAsync(
+      Object client, Object request, Object handler, Object pushHandler, Object executor) {
     if (sending.get() != null
         || !(client instanceof HttpClient)
         || !(request instanceof HttpRequest)
@@ -54,7 +55,9 @@ final class MeshHttpClient implements JdkHttpClientBridge {
     if (uri == null
         || !"http".equalsIgnoreCase(uri.getScheme())
         || uri.getHost() == null
-        || http.proxy().isPresent()) {
+        || http.proxy().isPresent()
+        || isHttp3(http.version())
+        || (appRequest.version().isPresent() && isHttp3(appRequest.version().get()))) {
       return null;
     }
     int capabilities =
@@ -64,13 +67,16 @@ final class MeshHttpClient implements JdkHttpClientBridge {
       return null;
     }
     Executor completions = executor instanceof Executor ? (Executor) executor : DEFAULT_EXECUTOR;
-    return new MeshExchange<>(this, http, appRequest, (BodyHandler<Object>) handler, call,
-        completions).start();
+    return new MeshExchange<>(
+            this, http, appRequest, (BodyHandler<Object>) handler, call, completions)
+        .start();
   }
 
-  /** Sends one attempt through the client; its request is bound to {@code attempt} as it is built. */
-  <T> CompletableFuture<HttpResponse<T>> send(HttpClient client, HttpRequest copy,
-      BodyHandler<T> handler, Attempt attempt) {
+  /**
+   * Sends one attempt through the client; its request is bound to {@code attempt} as it is built.
+   */
+  <T> CompletableFuture<HttpResponse<T>> send(
+      HttpClient client, HttpRequest copy, BodyHandler<T> handler, Attempt attempt) {
     sending.set(attempt);
     try {
       return client.sendAsync(copy, handler);
@@ -125,6 +131,11 @@ final class MeshHttpClient implements JdkHttpClientBridge {
     return bindings.size();
   }
 
+  /** HTTP/3 (JDK 26+, over QUIC) is not this path's: the engine's, through the socket capture. */
+  private static boolean isHttp3(HttpClient.Version version) {
+    return version.name().equals("HTTP_3");
+  }
+
   /** A redirect elsewhere leaves the mesh's attempt: it goes where its URI says. */
   private static boolean sameAuthority(Object derived, Object from) {
     if (!(derived instanceof HttpRequest) || !(from instanceof HttpRequest)) {
@@ -132,7 +143,8 @@ final class MeshHttpClient implements JdkHttpClientBridge {
     }
     URI a = ((HttpRequest) derived).uri();
     URI b = ((HttpRequest) from).uri();
-    return a != null && b != null
+    return a != null
+        && b != null
         && a.getScheme().equalsIgnoreCase(b.getScheme())
         && Objects.equals(a.getRawAuthority(), b.getRawAuthority());
   }

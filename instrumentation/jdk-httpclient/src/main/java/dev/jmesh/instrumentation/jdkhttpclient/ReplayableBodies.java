@@ -5,8 +5,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Whether a request's body can be sent again for a retry. The JDK's publishers over a byte array,
- * a string and a file, and no body, publish from the start to every subscriber without buffering
+ * Whether a request's body can be sent again for a retry. The JDK's publishers over a byte array, a
+ * string and a file, and no body, publish from the start to every subscriber without buffering
  * anything, so a retry costs no memory whatever their size; any other publisher (a stream, an
  * iterable, the application's own) may be one-shot and is never buffered by the mesh.
  */

@@ -17,9 +17,9 @@ import net.bytebuddy.matcher.ElementMatcher;
 
 /**
  * {@code AbstractAsyncSSLConnection}, the TLS connection of both HTTP versions: its constructor
- * (JDK 17: five arguments, 21+: six, the address first in both) creates its {@code SSLEngine}
- * with the static {@code createEngine(SSLContext, String, int, SSLParameters)}. For a connection
- * to a mesh endpoint the engine gets the mesh's context, without host name verification.
+ * (JDK 17: five arguments, 21+: six, the address first in both) creates its {@code SSLEngine} with
+ * the static {@code createEngine(SSLContext, String, int, SSLParameters)}. For a connection to a
+ * mesh endpoint the engine gets the mesh's context, without host name verification.
  */
 final class SslConnectionInstrumentation implements TypeInstrumentation {
 
