@@ -17,9 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A real upstream on a loopback address: answers every request with a set status after a set
- * delay ({@code /moved} with a redirect to {@code /landed}), and records what it saw (Host,
- * target, headers, which connection).
+ * A real upstream on a loopback address: answers every request with a set status after a set delay
+ * ({@code /moved} with a redirect to {@code /landed}), and records what it saw (Host, target,
+ * headers, which connection).
  */
 final class Backend implements AutoCloseable {
 
@@ -35,11 +35,13 @@ final class Backend implements AutoCloseable {
   Backend(String ip, String name) throws IOException {
     this.name = name;
     server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(ip), 0), 50);
-    server.setExecutor(Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "backend-" + name);
-      t.setDaemon(true);
-      return t;
-    }));
+    server.setExecutor(
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "backend-" + name);
+              t.setDaemon(true);
+              return t;
+            }));
     server.createContext("/", this::handle);
     server.start();
   }
@@ -51,9 +53,13 @@ final class Backend implements AutoCloseable {
     }
     int remotePort = exchange.getRemoteAddress().getPort();
     connections.add(remotePort);
-    seen.add(new Seen(exchange.getRequestHeaders().getFirst("Host"),
-        exchange.getRequestURI().toString(), exchange.getRequestHeaders().getFirst("x-mesh"), body,
-        remotePort));
+    seen.add(
+        new Seen(
+            exchange.getRequestHeaders().getFirst("Host"),
+            exchange.getRequestURI().toString(),
+            exchange.getRequestHeaders().getFirst("x-mesh"),
+            body,
+            remotePort));
     long delay = delayMillis.get();
     if (delay > 0) {
       try {

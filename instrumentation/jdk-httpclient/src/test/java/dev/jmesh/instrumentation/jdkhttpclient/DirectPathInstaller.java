@@ -31,8 +31,8 @@ final class DirectPathInstaller {
     }
     Instrumentation inst = ByteBuddyAgent.install();
     Module http = ModuleLayer.boot().findModule("java.net.http").orElseThrow();
-    inst.redefineModule(http, Set.of(MeshHooks.class.getModule()), Map.of(), Map.of(), Set.of(),
-        Map.of());
+    inst.redefineModule(
+        http, Set.of(MeshHooks.class.getModule()), Map.of(), Map.of(), Set.of(), Map.of());
     JdkHttpClientModule module = new JdkHttpClientModule();
     // What module.installed() does, keeping the instance for the tests' leak checks.
     MeshHttpClient installing = new MeshHttpClient();
@@ -47,8 +47,7 @@ final class DirectPathInstaller {
             .ignore(ElementMatchers.none());
     for (TypeInstrumentation type : module.typeInstrumentations()) {
       AgentBuilder.Transformer.ForAdvice[] advice = {
-        new AgentBuilder.Transformer.ForAdvice()
-            .include(JdkHttpClientModule.class.getClassLoader())
+        new AgentBuilder.Transformer.ForAdvice().include(JdkHttpClientModule.class.getClassLoader())
       };
       type.transform((methods, name) -> advice[0] = advice[0].advice(methods, name));
       builder = builder.type(type.typeMatcher()).transform(advice[0]);

@@ -37,30 +37,40 @@ final class H2cBackend implements AutoCloseable {
 
   record Stream(String authority, String path, String connection) {}
 
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Channel server;
   private final String name;
   private final List<Stream> streams = new CopyOnWriteArrayList<>();
 
   H2cBackend(String ip, String name) throws InterruptedException, java.io.IOException {
     this.name = name;
-    server = new ServerBootstrap()
-        .group(group)
-        .channel(NioServerSocketChannel.class)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            HttpServerCodec http1 = new HttpServerCodec();
-            ch.pipeline().addLast(http1, new HttpServerUpgradeHandler(http1, protocol ->
-                AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
-                    ? new Http2ServerUpgradeCodec(Http2FrameCodecBuilder.forServer().build(),
-                        new Http2MultiplexHandler(new StreamHandler()))
-                    : null));
-          }
-        })
-        .bind(new InetSocketAddress(InetAddress.getByName(ip), 0))
-        .sync()
-        .channel();
+    server =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    HttpServerCodec http1 = new HttpServerCodec();
+                    ch.pipeline()
+                        .addLast(
+                            http1,
+                            new HttpServerUpgradeHandler(
+                                http1,
+                                protocol ->
+                                    AsciiString.contentEquals(
+                                            Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
+                                        ? new Http2ServerUpgradeCodec(
+                                            Http2FrameCodecBuilder.forServer().build(),
+                                            new Http2MultiplexHandler(new StreamHandler()))
+                                        : null));
+                  }
+                })
+            .bind(new InetSocketAddress(InetAddress.getByName(ip), 0))
+            .sync()
+            .channel();
   }
 
   /** Answers each stream with the backend's name. Shared: it keeps no state of its own. */
@@ -70,12 +80,14 @@ final class H2cBackend implements AutoCloseable {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       try {
         if (msg instanceof Http2HeadersFrame headers && headers.isEndStream()) {
-          streams.add(new Stream(String.valueOf(headers.headers().authority()),
-              String.valueOf(headers.headers().path()),
-              ctx.channel().parent().id().asShortText()));
+          streams.add(
+              new Stream(
+                  String.valueOf(headers.headers().authority()),
+                  String.valueOf(headers.headers().path()),
+                  ctx.channel().parent().id().asShortText()));
           ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")));
-          ctx.writeAndFlush(new DefaultHttp2DataFrame(
-              Unpooled.copiedBuffer(name, StandardCharsets.UTF_8), true));
+          ctx.writeAndFlush(
+              new DefaultHttp2DataFrame(Unpooled.copiedBuffer(name, StandardCharsets.UTF_8), true));
         }
       } finally {
         ReferenceCountUtil.release(msg);

@@ -74,19 +74,25 @@ class JdkHttpClientDirectPathTest {
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body()).isEqualTo("v1");
     assertThat(response.uri()).isEqualTo(URI.create("http://reviews:9080/books?id=1"));
-    assertThat(v1.seen()).singleElement().satisfies(seen -> {
-      assertThat(seen.host()).isEqualTo("reviews:9080");
-      assertThat(seen.target()).isEqualTo("/books?id=1");
-      assertThat(seen.meshHeader()).isEqualTo("routed");
-    });
+    assertThat(v1.seen())
+        .singleElement()
+        .satisfies(
+            seen -> {
+              assertThat(seen.host()).isEqualTo("reviews:9080");
+              assertThat(seen.target()).isEqualTo("/books?id=1");
+              assertThat(seen.meshHeader()).isEqualTo("routed");
+            });
     assertThat(call.library()).isEqualTo("jdk-httpclient");
     assertThat(call.path()).isEqualTo("/books?id=1");
     assertThat(call.capabilities() & MeshCall.ONE_SHOT_BODY).isZero();
     assertThat(call.capabilities() & MeshCall.CAN_RETRY).isNotZero();
-    assertThat(call.attempts()).singleElement().satisfies(a -> {
-      assertThat(a.endpoint()).isEqualTo(v1.address());
-      assertThat(a.status()).isEqualTo(200);
-    });
+    assertThat(call.attempts())
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.endpoint()).isEqualTo(v1.address());
+              assertThat(a.status()).isEqualTo(200);
+            });
     assertThat(call.finishedStatus()).isEqualTo(200);
     assertThat(call.finishes()).isEqualTo(1);
   }
@@ -108,7 +114,9 @@ class JdkHttpClientDirectPathTest {
     assertThat(v1.seen()).extracting(Backend.Seen::target).containsExactly("/moved", "/landed");
     assertThat(v1.seen()).extracting(Backend.Seen::host).containsOnly("reviews:9080");
     assertThat(mesh.calls()).hasSize(1);
-    assertThat(call.attempts()).singleElement().extracting(ScriptedCall.Attempt::status)
+    assertThat(call.attempts())
+        .singleElement()
+        .extracting(ScriptedCall.Attempt::status)
         .isEqualTo(200);
   }
 
@@ -117,7 +125,9 @@ class JdkHttpClientDirectPathTest {
     // A 50/50 split alternates endpoints; with one connection per endpoint in the client's pool, a
     // kept-alive connection to v1 can never carry a request routed to v2.
     int[] turn = {0};
-    mesh.route("reviews", 9080,
+    mesh.route(
+        "reviews",
+        9080,
         r -> new ScriptedCall().endpoints(turn[0]++ % 2 == 0 ? v1.address() : v2.address()));
     for (int i = 0; i < 6; i++) {
       client.send(get("http://reviews:9080/r" + i), HttpResponse.BodyHandlers.ofString());
@@ -134,7 +144,9 @@ class JdkHttpClientDirectPathTest {
     // the HTTP/1.1 connections stay per endpoint. JdkHttpClientHttp2Test covers an accepted one.
     HttpClient h2 = HttpClient.newHttpClient();
     int[] turn = {0};
-    mesh.route("reviews", 9080,
+    mesh.route(
+        "reviews",
+        9080,
         r -> new ScriptedCall().endpoints(turn[0]++ % 2 == 0 ? v1.address() : v2.address()));
     for (int i = 0; i < 4; i++) {
       HttpResponse<String> response =
@@ -169,11 +181,12 @@ class JdkHttpClientDirectPathTest {
     ScriptedCall call = new ScriptedCall().endpoints(v1.address(), v2.address()).retry(1, 503);
     mesh.route("reviews", 9080, r -> call);
 
-    HttpResponse<String> response = client.send(
-        HttpRequest.newBuilder(URI.create("http://reviews:9080/"))
-            .POST(HttpRequest.BodyPublishers.ofString("rating=5"))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        client.send(
+            HttpRequest.newBuilder(URI.create("http://reviews:9080/"))
+                .POST(HttpRequest.BodyPublishers.ofString("rating=5"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(v1.seen()).extracting(Backend.Seen::body).containsExactly("rating=5");
@@ -188,8 +201,9 @@ class JdkHttpClientDirectPathTest {
 
     client.send(
         HttpRequest.newBuilder(URI.create("http://reviews:9080/"))
-            .POST(HttpRequest.BodyPublishers.ofInputStream(
-                () -> new ByteArrayInputStream("stream".getBytes(StandardCharsets.UTF_8))))
+            .POST(
+                HttpRequest.BodyPublishers.ofInputStream(
+                    () -> new ByteArrayInputStream("stream".getBytes(StandardCharsets.UTF_8))))
             .build(),
         HttpResponse.BodyHandlers.ofString());
 
@@ -210,7 +224,8 @@ class JdkHttpClientDirectPathTest {
         client.send(get("http://reviews:9080/"), HttpResponse.BodyHandlers.ofString());
 
     assertThat(response.body()).isEqualTo("v2");
-    assertThat(call.attempts()).extracting(ScriptedCall.Attempt::failure)
+    assertThat(call.attempts())
+        .extracting(ScriptedCall.Attempt::failure)
         .containsExactly(MeshCall.CONNECT_FAILURE, MeshCall.NO_FAILURE);
   }
 
@@ -234,8 +249,8 @@ class JdkHttpClientDirectPathTest {
   @Test
   void aSlowAttemptTimesOutAndTheRetryAnswers() throws Exception {
     v1.delayMillis(3_000);
-    ScriptedCall call = new ScriptedCall().endpoints(v1.address(), v2.address()).retry(1)
-        .perTryTimeout(300 * MS);
+    ScriptedCall call =
+        new ScriptedCall().endpoints(v1.address(), v2.address()).retry(1).perTryTimeout(300 * MS);
     mesh.route("reviews", 9080, r -> call);
 
     long t0 = System.nanoTime();
@@ -244,7 +259,8 @@ class JdkHttpClientDirectPathTest {
 
     assertThat(response.body()).isEqualTo("v2");
     assertThat((System.nanoTime() - t0) / MS).isLessThan(2_000);
-    assertThat(call.attempts()).extracting(ScriptedCall.Attempt::failure)
+    assertThat(call.attempts())
+        .extracting(ScriptedCall.Attempt::failure)
         .containsExactly(MeshCall.TIMEOUT, MeshCall.NO_FAILURE);
   }
 
@@ -272,17 +288,16 @@ class JdkHttpClientDirectPathTest {
     mesh.route("warm-up", 9080, r -> new ScriptedCall().endpoints(v1.address()));
     List<CompletableFuture<HttpResponse<Void>>> warmUp = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
-      warmUp.add(client.sendAsync(get("http://warm-up:9080/"),
-          HttpResponse.BodyHandlers.discarding()));
+      warmUp.add(
+          client.sendAsync(get("http://warm-up:9080/"), HttpResponse.BodyHandlers.discarding()));
     }
     CompletableFuture.allOf(warmUp.toArray(new CompletableFuture<?>[0])).get(5, TimeUnit.SECONDS);
-    mesh.route("reviews", 9080,
-        r -> new ScriptedCall().endpoints(v1.address()).delay(500 * MS));
+    mesh.route("reviews", 9080, r -> new ScriptedCall().endpoints(v1.address()).delay(500 * MS));
     long t0 = System.nanoTime();
     List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
-      all.add(client.sendAsync(get("http://reviews:9080/" + i),
-          HttpResponse.BodyHandlers.ofString()));
+      all.add(
+          client.sendAsync(get("http://reviews:9080/" + i), HttpResponse.BodyHandlers.ofString()));
     }
     long returned = (System.nanoTime() - t0) / MS;
     CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).get(5, TimeUnit.SECONDS);
@@ -296,8 +311,10 @@ class JdkHttpClientDirectPathTest {
 
   @Test
   void aLocalReplyNeverTouchesTheNetwork() throws Exception {
-    ScriptedCall call = new ScriptedCall().reply(503, "fault filter abort")
-        .setResponseHeader("x-mesh-reply", "yes");
+    ScriptedCall call =
+        new ScriptedCall()
+            .reply(503, "fault filter abort")
+            .setResponseHeader("x-mesh-reply", "yes");
     mesh.route("reviews", 9080, r -> call);
 
     HttpResponse<String> response =
@@ -324,7 +341,9 @@ class JdkHttpClientDirectPathTest {
 
   @Test
   void theRoutesResponseHeadersAreAdded() throws Exception {
-    mesh.route("reviews", 9080,
+    mesh.route(
+        "reviews",
+        9080,
         r -> new ScriptedCall().endpoints(v1.address()).setResponseHeader("x-route", "v1"));
 
     HttpResponse<String> response =
@@ -357,10 +376,13 @@ class JdkHttpClientDirectPathTest {
     mesh.route("reviews", 9080, r -> call);
 
     long t0 = System.nanoTime();
-    assertThatThrownBy(() -> client.send(
-            HttpRequest.newBuilder(URI.create("http://reviews:9080/"))
-                .timeout(Duration.ofMillis(300)).build(),
-            HttpResponse.BodyHandlers.ofString()))
+    assertThatThrownBy(
+            () ->
+                client.send(
+                    HttpRequest.newBuilder(URI.create("http://reviews:9080/"))
+                        .timeout(Duration.ofMillis(300))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString()))
         .isInstanceOf(HttpTimeoutException.class);
 
     assertThat((System.nanoTime() - t0) / MS).isLessThan(1_500);
@@ -386,13 +408,17 @@ class JdkHttpClientDirectPathTest {
 
   @Test
   void aFailingDataPathLeavesTheRequestAsWritten() throws Exception {
-    mesh.route("127.0.0.2", v1.address().getPort(), r -> {
-      throw new IllegalStateException("data path down");
-    });
+    mesh.route(
+        "127.0.0.2",
+        v1.address().getPort(),
+        r -> {
+          throw new IllegalStateException("data path down");
+        });
 
-    HttpResponse<String> response = client.send(
-        get("http://127.0.0.2:" + v1.address().getPort() + "/"),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        client.send(
+            get("http://127.0.0.2:" + v1.address().getPort() + "/"),
+            HttpResponse.BodyHandlers.ofString());
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body()).isEqualTo("v1");

@@ -50,13 +50,16 @@ class JdkHttpClientHttp2Test {
   void eachEndpointGetsItsOwnHttp2ConnectionAndTheAuthorityStays() throws Exception {
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
     int[] turn = {0};
-    mesh.route("reviews", 9080,
+    mesh.route(
+        "reviews",
+        9080,
         r -> new ScriptedCall().endpoints(turn[0]++ % 2 == 0 ? v1.address() : v2.address()));
 
     for (int i = 0; i < 6; i++) {
-      HttpResponse<String> response = client.send(
-          HttpRequest.newBuilder(URI.create("http://reviews:9080/s" + i)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response =
+          client.send(
+              HttpRequest.newBuilder(URI.create("http://reviews:9080/s" + i)).build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(response.body()).isEqualTo(i % 2 == 0 ? "v1" : "v2");
       if (i > 1) {
         // The first request to each endpoint upgrades its connection; the rest multiplex on it.
@@ -64,15 +67,19 @@ class JdkHttpClientHttp2Test {
       }
     }
 
-    assertThat(v1.streams()).extracting(H2cBackend.Stream::path)
+    assertThat(v1.streams())
+        .extracting(H2cBackend.Stream::path)
         .containsExactly("/s0", "/s2", "/s4");
-    assertThat(v2.streams()).extracting(H2cBackend.Stream::path)
+    assertThat(v2.streams())
+        .extracting(H2cBackend.Stream::path)
         .containsExactly("/s1", "/s3", "/s5");
-    assertThat(v1.streams()).extracting(H2cBackend.Stream::authority)
-        .containsOnly("reviews:9080");
-    assertThat(v1.streams()).extracting(H2cBackend.Stream::connection).hasSize(3)
+    assertThat(v1.streams()).extracting(H2cBackend.Stream::authority).containsOnly("reviews:9080");
+    assertThat(v1.streams())
+        .extracting(H2cBackend.Stream::connection)
+        .hasSize(3)
         .containsOnly(v1.streams().get(0).connection());
-    assertThat(v2.streams()).extracting(H2cBackend.Stream::connection)
+    assertThat(v2.streams())
+        .extracting(H2cBackend.Stream::connection)
         .containsOnly(v2.streams().get(0).connection());
   }
 }

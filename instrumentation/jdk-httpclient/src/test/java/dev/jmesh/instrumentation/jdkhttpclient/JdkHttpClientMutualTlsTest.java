@@ -33,8 +33,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Mesh mTLS on the client's own connection: the application sends {@code http://reviews:9080},
- * the endpoint only speaks mutual TLS, and the mesh's context (not the client's) makes it.
+ * Mesh mTLS on the client's own connection: the application sends {@code http://reviews:9080}, the
+ * endpoint only speaks mutual TLS, and the mesh's context (not the client's) makes it.
  */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
 class JdkHttpClientMutualTlsTest {
@@ -58,25 +58,30 @@ class JdkHttpClientMutualTlsTest {
     mesh = ScriptedBridge.install();
     SSLContext serverContext = serverIdentity.contextTrusting(workloadIdentity);
     server = HttpsServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.5"), 0), 50);
-    server.setHttpsConfigurator(new HttpsConfigurator(serverContext) {
-      @Override
-      public void configure(HttpsParameters params) {
-        SSLParameters mutual = getSSLContext().getDefaultSSLParameters();
-        mutual.setNeedClientAuth(true);
-        params.setSSLParameters(mutual);
-      }
-    });
-    server.createContext("/", exchange -> {
-      X509Certificate peer =
-          (X509Certificate) ((HttpsExchange) exchange).getSSLSession().getPeerCertificates()[0];
-      seen.add(exchange.getRequestHeaders().getFirst("Host") + " "
-          + peer.getSubjectX500Principal().getName());
-      byte[] body = "secured".getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
+    server.setHttpsConfigurator(
+        new HttpsConfigurator(serverContext) {
+          @Override
+          public void configure(HttpsParameters params) {
+            SSLParameters mutual = getSSLContext().getDefaultSSLParameters();
+            mutual.setNeedClientAuth(true);
+            params.setSSLParameters(mutual);
+          }
+        });
+    server.createContext(
+        "/",
+        exchange -> {
+          X509Certificate peer =
+              (X509Certificate) ((HttpsExchange) exchange).getSSLSession().getPeerCertificates()[0];
+          seen.add(
+              exchange.getRequestHeaders().getFirst("Host")
+                  + " "
+                  + peer.getSubjectX500Principal().getName());
+          byte[] body = "secured".getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
     server.start();
   }
 
@@ -96,9 +101,10 @@ class JdkHttpClientMutualTlsTest {
     mesh.route("reviews", 9080, r -> new ScriptedCall().endpoints(endpoint).tls(meshTls));
     HttpClient client = HttpClient.newBuilder().version(version).build();
 
-    HttpResponse<String> response = client.send(
-        HttpRequest.newBuilder(URI.create("http://reviews:9080/")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        client.send(
+            HttpRequest.newBuilder(URI.create("http://reviews:9080/")).build(),
+            HttpResponse.BodyHandlers.ofString());
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body()).isEqualTo("secured");
@@ -114,9 +120,11 @@ class JdkHttpClientMutualTlsTest {
     mesh.route("reviews", 9080, r -> new ScriptedCall().endpoints(endpoint).tls(meshTls));
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    assertThatThrownBy(() -> client.send(
-            HttpRequest.newBuilder(URI.create("http://reviews:9080/")).build(),
-            HttpResponse.BodyHandlers.ofString()))
+    assertThatThrownBy(
+            () ->
+                client.send(
+                    HttpRequest.newBuilder(URI.create("http://reviews:9080/")).build(),
+                    HttpResponse.BodyHandlers.ofString()))
         .isInstanceOf(SSLHandshakeException.class);
     assertThat(seen).isEmpty();
   }

@@ -26,11 +26,19 @@ final class TestIdentity {
     keys = generator.generateKeyPair();
     X500Name name = new X500Name("CN=" + commonName);
     long now = System.currentTimeMillis();
-    JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name,
-        BigInteger.valueOf(now), new Date(now - 60_000), new Date(now + 3_600_000), name,
-        keys.getPublic());
-    certificate = new JcaX509CertificateConverter().getCertificate(
-        builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+    JcaX509v3CertificateBuilder builder =
+        new JcaX509v3CertificateBuilder(
+            name,
+            BigInteger.valueOf(now),
+            new Date(now - 60_000),
+            new Date(now + 3_600_000),
+            name,
+            keys.getPublic());
+    certificate =
+        new JcaX509CertificateConverter()
+            .getCertificate(
+                builder.build(
+                    new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
   }
 
   /** A context presenting this identity and trusting only {@code peer}. */
