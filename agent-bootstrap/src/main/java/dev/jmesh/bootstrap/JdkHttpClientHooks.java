@@ -20,7 +20,7 @@ public final class JdkHttpClientHooks {
   private static volatile JdkHttpClientBridge bridge;
 
   /** The mesh TLS of the SSL connection this thread is constructing; see {@link #sslConnection}. */
-  private static final ThreadLocal<MeshEngineTls> ENGINE_TLS = new ThreadLocal<>();
+  private static final ThreadLocal<SSLContext> ENGINE_TLS = new ThreadLocal<>();
 
   private static final ConcurrentHashMap<String, Boolean> REPORTED_CAUSES =
       new ConcurrentHashMap<>();
@@ -117,7 +117,7 @@ public final class JdkHttpClientHooks {
     try {
       SSLContext context = MeshHooks.tlsFor(address);
       if (context != null) {
-        ENGINE_TLS.set(new MeshEngineTls(address.getPort(), context));
+        ENGINE_TLS.set(context);
         return;
       }
     } catch (Throwable t) {
@@ -126,15 +126,19 @@ public final class JdkHttpClientHooks {
     ENGINE_TLS.remove();
   }
 
-  /** {@code AbstractAsyncSSLConnection}'s constructor exit. */
+  /**
+   * {@code AbstractAsyncSSLConnection}'s constructor exit. A constructor that threw before it got
+   * here leaves nothing that matters: the next one on the thread sets or clears it on entry, and
+   * only a constructor creates an engine.
+   */
   public static void sslConnectionDone() {
     ENGINE_TLS.remove();
   }
 
   /** {@code AbstractAsyncSSLConnection.createEngine} entry: the context to create it with. */
-  public static SSLContext engineContext(SSLContext context, String peerHost, int port) {
-    MeshEngineTls tls = ENGINE_TLS.get();
-    return tls != null && tls.matches(peerHost, port) ? tls.context : context;
+  public static SSLContext engineContext(SSLContext context) {
+    SSLContext mesh = ENGINE_TLS.get();
+    return mesh != null ? mesh : context;
   }
 
   /**
@@ -142,35 +146,13 @@ public final class JdkHttpClientHooks {
    * verification for mesh TLS (the context's trust manager checks the peer's SPIFFE ID; there is no
    * name to check an IP against) and with no SNI. The client's ALPN stays as it set it.
    */
-  public static SSLParameters engineParameters(
-      SSLParameters parameters, String peerHost, int port) {
-    MeshEngineTls tls = ENGINE_TLS.get();
-    if (tls == null || !tls.matches(peerHost, port) || parameters == null) {
+  public static SSLParameters engineParameters(SSLParameters parameters) {
+    if (ENGINE_TLS.get() == null || parameters == null) {
       return parameters;
     }
     parameters.setEndpointIdentificationAlgorithm(null);
     parameters.setServerNames(java.util.List.of());
     return parameters;
-  }
-
-  /** The mesh TLS for one SSL connection under construction. */
-  private static final class MeshEngineTls {
-    private final int port;
-    private final SSLContext context;
-
-    MeshEngineTls(int port, SSLContext context) {
-      this.port = port;
-      this.context = context;
-    }
-
-    /**
-     * Whether the engine being created is this connection's. The constructor creates exactly one,
-     * right after the entry that set this; the port guards against a constructor that threw before
-     * and left this behind (the next one on the thread resets it anyway).
-     */
-    boolean matches(String peerHost, int peerPort) {
-      return peerPort == port;
-    }
   }
 
   /** Logs the first failure per hook and cause; the application's call goes on unmeshed. */

@@ -27,7 +27,14 @@ public final class BridgeInstaller {
    * class under dev/jmesh/bootstrap/ is missing here.
    */
   public static final String[] BRIDGE_CLASSES = {
-    "dev.jmesh.bootstrap.MeshBridge", "dev.jmesh.bootstrap.MeshHooks",
+    "dev.jmesh.bootstrap.MeshBridge",
+    "dev.jmesh.bootstrap.MeshHooks",
+    "dev.jmesh.bootstrap.MeshCall",
+    "dev.jmesh.bootstrap.MeshRequest",
+    "dev.jmesh.bootstrap.MeshHeaders",
+    "dev.jmesh.bootstrap.MeshEndpointAddress",
+    "dev.jmesh.bootstrap.JdkHttpClientBridge",
+    "dev.jmesh.bootstrap.JdkHttpClientHooks",
   };
 
   private BridgeInstaller() {}

@@ -63,11 +63,9 @@ final class SslConnectionInstrumentation implements TypeInstrumentation {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void enter(
         @Advice.Argument(value = 0, readOnly = false) SSLContext context,
-        @Advice.Argument(1) String peerHost,
-        @Advice.Argument(2) int port,
         @Advice.Argument(value = 3, readOnly = false) SSLParameters parameters) {
-      context = JdkHttpClientHooks.engineContext(context, peerHost, port);
-      parameters = JdkHttpClientHooks.engineParameters(parameters, peerHost, port);
+      context = JdkHttpClientHooks.engineContext(context);
+      parameters = JdkHttpClientHooks.engineParameters(parameters);
     }
   }
 }
