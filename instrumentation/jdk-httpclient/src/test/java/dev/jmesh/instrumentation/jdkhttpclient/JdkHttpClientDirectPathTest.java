@@ -121,6 +121,20 @@ class JdkHttpClientDirectPathTest {
   }
 
   @Test
+  void theDirectConnectIsLetThroughTheSocketCapture() throws Exception {
+    // The endpoint reaches the connect as the MeshEndpointAddress itself, so the socket hook does
+    // not send it through the engine; an unmeshed request's connect is still seen by the capture.
+    mesh.route("reviews", 9080, r -> new ScriptedCall().endpoints(v1.address()));
+
+    client.send(get("http://reviews:9080/"), HttpResponse.BodyHandlers.ofString());
+    client.send(
+        get("http://127.0.0.3:" + v2.address().getPort() + "/"),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertThat(mesh.connects()).contains(v2.address()).doesNotContain(v1.address());
+  }
+
+  @Test
   void eachEndpointGetsItsOwnPooledConnection() throws Exception {
     // A 50/50 split alternates endpoints; with one connection per endpoint in the client's pool, a
     // kept-alive connection to v1 can never carry a request routed to v2.
