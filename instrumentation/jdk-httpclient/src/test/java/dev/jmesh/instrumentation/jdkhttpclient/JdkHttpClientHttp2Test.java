@@ -4,11 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jmesh.instrumentation.testing.ScriptedBridge;
 import dev.jmesh.instrumentation.testing.ScriptedCall;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,8 +29,8 @@ import org.junit.jupiter.api.Timeout;
 class JdkHttpClientHttp2Test {
 
   private ScriptedBridge mesh;
-  private H2cBackend v1;
-  private H2cBackend v2;
+  private Http2Backend v1;
+  private Http2Backend v2;
 
   @BeforeAll
   static void installAgent() {
@@ -34,8 +40,8 @@ class JdkHttpClientHttp2Test {
   @BeforeEach
   void setUp() throws Exception {
     mesh = ScriptedBridge.install();
-    v1 = new H2cBackend("127.0.0.2", "v1");
-    v2 = new H2cBackend("127.0.0.3", "v2");
+    v1 = new Http2Backend("127.0.0.2", "v1");
+    v2 = new Http2Backend("127.0.0.3", "v2");
   }
 
   @AfterEach
@@ -44,6 +50,47 @@ class JdkHttpClientHttp2Test {
     mesh.close();
     v1.close();
     v2.close();
+  }
+
+  @Test
+  void meshMutualTlsNegotiatesHttp2WithAlpn() throws Exception {
+    TestIdentity server = new TestIdentity("reviews-v3");
+    TestIdentity workload = new TestIdentity("productpage");
+    SslContext serverTls =
+        SslContextBuilder.forServer(server.keys.getPrivate(), server.certificate)
+            .trustManager(workload.certificate)
+            .clientAuth(ClientAuth.REQUIRE)
+            .sslProvider(SslProvider.JDK)
+            .applicationProtocolConfig(
+                new ApplicationProtocolConfig(
+                    ApplicationProtocolConfig.Protocol.ALPN,
+                    ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                    "h2"))
+            .build();
+    try (Http2Backend v3 = new Http2Backend("127.0.0.6", "v3", serverTls)) {
+      SSLContext meshTls = workload.contextTrusting(server);
+      mesh.tls(v3.address(), meshTls);
+      mesh.route("reviews", 9080, r -> new ScriptedCall().endpoints(v3.address()).tls(meshTls));
+      HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+
+      for (int i = 0; i < 2; i++) {
+        HttpResponse<String> response =
+            client.send(
+                HttpRequest.newBuilder(URI.create("http://reviews:9080/t" + i)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(response.body()).isEqualTo("v3");
+      }
+
+      assertThat(v3.streams())
+          .extracting(Http2Backend.Stream::authority)
+          .containsExactly("reviews:9080", "reviews:9080");
+      assertThat(v3.streams()).extracting(Http2Backend.Stream::peer).containsOnly("CN=productpage");
+      assertThat(v3.streams())
+          .extracting(Http2Backend.Stream::connection)
+          .containsOnly(v3.streams().get(0).connection());
+    }
   }
 
   @Test
@@ -68,18 +115,20 @@ class JdkHttpClientHttp2Test {
     }
 
     assertThat(v1.streams())
-        .extracting(H2cBackend.Stream::path)
+        .extracting(Http2Backend.Stream::path)
         .containsExactly("/s0", "/s2", "/s4");
     assertThat(v2.streams())
-        .extracting(H2cBackend.Stream::path)
+        .extracting(Http2Backend.Stream::path)
         .containsExactly("/s1", "/s3", "/s5");
-    assertThat(v1.streams()).extracting(H2cBackend.Stream::authority).containsOnly("reviews:9080");
     assertThat(v1.streams())
-        .extracting(H2cBackend.Stream::connection)
+        .extracting(Http2Backend.Stream::authority)
+        .containsOnly("reviews:9080");
+    assertThat(v1.streams())
+        .extracting(Http2Backend.Stream::connection)
         .hasSize(3)
         .containsOnly(v1.streams().get(0).connection());
     assertThat(v2.streams())
-        .extracting(H2cBackend.Stream::connection)
+        .extracting(Http2Backend.Stream::connection)
         .containsOnly(v2.streams().get(0).connection());
   }
 }

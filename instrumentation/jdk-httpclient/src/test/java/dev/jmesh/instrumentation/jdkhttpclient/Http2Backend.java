@@ -21,21 +21,27 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
- * An HTTP/2 upstream that clients reach over h2c (HTTP/1.1 {@code Upgrade}, as the JDK's client
- * does on {@code http://}); records each stream's {@code :authority}, path and connection.
+ * An HTTP/2 upstream, over h2c (HTTP/1.1 {@code Upgrade}, as the JDK's client does on {@code
+ * http://}) or mutual TLS with ALPN; records each stream's {@code :authority}, path, connection and
+ * TLS peer.
  */
-final class H2cBackend implements AutoCloseable {
+final class Http2Backend implements AutoCloseable {
 
-  record Stream(String authority, String path, String connection) {}
+  /** One stream: its {@code :authority}, {@code :path}, connection and TLS peer (or "none"). */
+  record Stream(String authority, String path, String connection, String peer) {}
 
   private final EventLoopGroup group =
       new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -43,7 +49,17 @@ final class H2cBackend implements AutoCloseable {
   private final String name;
   private final List<Stream> streams = new CopyOnWriteArrayList<>();
 
-  H2cBackend(String ip, String name) throws InterruptedException, java.io.IOException {
+  /** An h2c upstream: HTTP/1.1 with {@code Upgrade: h2c}, as the JDK's client asks on http://. */
+  Http2Backend(String ip, String name) throws InterruptedException, java.io.IOException {
+    this(ip, name, null);
+  }
+
+  /**
+   * With {@code tls}: an upstream that speaks only mutual TLS with ALPN {@code h2}, as a meshed
+   * server's inbound does; without: h2c.
+   */
+  Http2Backend(String ip, String name, SslContext tls)
+      throws InterruptedException, java.io.IOException {
     this.name = name;
     server =
         new ServerBootstrap()
@@ -53,6 +69,14 @@ final class H2cBackend implements AutoCloseable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
+                    if (tls != null) {
+                      ch.pipeline()
+                          .addLast(
+                              tls.newHandler(ch.alloc()),
+                              Http2FrameCodecBuilder.forServer().build(),
+                              new Http2MultiplexHandler(new StreamHandler()));
+                      return;
+                    }
                     HttpServerCodec http1 = new HttpServerCodec();
                     ch.pipeline()
                         .addLast(
@@ -84,7 +108,8 @@ final class H2cBackend implements AutoCloseable {
               new Stream(
                   String.valueOf(headers.headers().authority()),
                   String.valueOf(headers.headers().path()),
-                  ctx.channel().parent().id().asShortText()));
+                  ctx.channel().parent().id().asShortText(),
+                  peerOf(ctx.channel().parent())));
           ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")));
           ctx.writeAndFlush(
               new DefaultHttp2DataFrame(Unpooled.copiedBuffer(name, StandardCharsets.UTF_8), true));
@@ -92,6 +117,20 @@ final class H2cBackend implements AutoCloseable {
       } finally {
         ReferenceCountUtil.release(msg);
       }
+    }
+  }
+
+  private static String peerOf(Channel connection) {
+    SslHandler tls = connection.pipeline().get(SslHandler.class);
+    if (tls == null) {
+      return "none";
+    }
+    try {
+      return ((X509Certificate) tls.engine().getSession().getPeerCertificates()[0])
+          .getSubjectX500Principal()
+          .getName();
+    } catch (SSLPeerUnverifiedException e) {
+      return "unverified";
     }
   }
 
