@@ -10,6 +10,7 @@ import java.util.Set;
 import net.bytebuddy.agent.ByteBuddyAgent;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatchers;
 
 /**
@@ -54,7 +55,15 @@ final class DirectPathInstaller {
             .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
             .with(AgentBuilder.TypeStrategy.Default.DECORATE)
             .with(AgentBuilder.Listener.StreamWriting.toSystemError().withErrorsOnly())
-            .ignore(ElementMatchers.none());
+            // Only the classes rewritten here are described: matching every class the tests
+            // load (Netty, the JDK's HTTP/2) would cost seconds on a busy machine.
+            .ignore(
+                ElementMatchers.not(
+                    ElementMatchers.<TypeDescription>namedOneOf(
+                        HttpClientInstrumentation.TARGET,
+                        HttpRequestInstrumentation.TARGET,
+                        SslConnectionInstrumentation.TARGET,
+                        "sun.nio.ch.SocketChannelImpl")));
     for (TypeInstrumentation type : module.typeInstrumentations()) {
       AgentBuilder.Transformer.ForAdvice[] advice = {
         new AgentBuilder.Transformer.ForAdvice().include(JdkHttpClientModule.class.getClassLoader())
