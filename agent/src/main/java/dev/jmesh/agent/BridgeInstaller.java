@@ -41,6 +41,8 @@ public final class BridgeInstaller {
     "dev.jmesh.bootstrap.UrlConnectionRequest",
     "dev.jmesh.bootstrap.UrlConnectionSockets",
     "dev.jmesh.bootstrap.UrlConnectionHooks",
+    "dev.jmesh.bootstrap.JdkHttpClientBridge",
+    "dev.jmesh.bootstrap.JdkHttpClientHooks",
   };
 
   private BridgeInstaller() {}

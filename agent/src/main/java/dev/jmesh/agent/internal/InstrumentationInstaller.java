@@ -113,6 +113,7 @@ final class InstrumentationInstaller {
     for (int i = 0; i < enabledModules.size(); i++) {
       InstrumentationModule module = enabledModules.get(i);
       try {
+        module.installed();
         plans.addAll(plan(module, enabledStates.get(i), defineClass));
       } catch (RuntimeException | LinkageError e) {
         // One broken module must not cost the others; the library it covers runs unmeshed.

@@ -7,7 +7,8 @@ import java.util.Set;
 /**
  * Opens what the agent needs of the JDK through {@link Instrumentation#redefineModule}, so the
  * user never has to add {@code --add-opens} flags: {@code java.base} must read the bootstrap
- * class path's unnamed module, where the bridge lives that rewritten JDK classes call, and the
+ * class path's unnamed module, where the bridge lives that rewritten JDK classes call (and so must
+ * {@code java.net.http}, whose HTTP client the agent rewrites too), and the
  * agent reaches {@code ClassLoader.defineClass} to inject helpers and NIO internals for Netty.
  */
 final class JdkModules {
@@ -24,6 +25,11 @@ final class JdkModules {
         Map.of("java.lang", Set.of(agent), "java.nio", Set.of(agent)),
         Set.of(),
         Map.of());
+    // The JDK's HTTP client (a platform-loader module) calls the bridge from its woven classes.
+    java.util.Optional<Module> http = ModuleLayer.boot().findModule("java.net.http");
+    if (http.isPresent()) {
+      inst.redefineModule(http.get(), Set.of(bridge), Map.of(), Map.of(), Set.of(), Map.of());
+    }
   }
 
   /**

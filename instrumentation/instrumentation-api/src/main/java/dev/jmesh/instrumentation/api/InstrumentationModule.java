@@ -59,4 +59,11 @@ public interface InstrumentationModule {
   default List<String> helperClassNames() {
     return List.of();
   }
+
+  /**
+   * Called once in the agent's class loader before this module's advice is woven: a module whose
+   * logic cannot be injected beside its library (the JDK's {@code java.net.http}, defined to the
+   * platform class loader) installs it behind a bootstrap entry here. Must not block.
+   */
+  default void installed() {}
 }

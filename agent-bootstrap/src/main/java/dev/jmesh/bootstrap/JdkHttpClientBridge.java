@@ -1,0 +1,36 @@
+package dev.jmesh.bootstrap;
+
+import java.net.InetSocketAddress;
+
+/**
+ * The direct path of the JDK's {@code java.net.http.HttpClient}, implemented in the agent's class
+ * loader. {@code java.net.http} belongs to the platform class loader, which the bootstrap class
+ * path cannot see, so the woven JDK code hands its objects over as {@code Object}s through {@link
+ * JdkHttpClientHooks} and the implementation, which can see {@code java.net.http}, casts them back.
+ * Every method is called from inside the JDK's HTTP client and must not block.
+ */
+public interface JdkHttpClientBridge {
+
+  /**
+   * {@code HttpClientImpl.sendAsync(request, handler, pushHandler, executor)}: the mesh's {@code
+   * CompletableFuture<HttpResponse<T>>} for the request, or {@code null} to let the client send it
+   * as the application wrote it.
+   */
+  Object sendAsync(
+      Object client, Object request, Object handler, Object pushHandler, Object executor);
+
+  /** A request the client is about to send was built ({@code HttpRequestImpl}). */
+  void requestCreated(Object requestImpl);
+
+  /** The client built {@code requestImpl} from {@code from} to follow a redirect or a challenge. */
+  void requestDerived(Object requestImpl, Object from);
+
+  /**
+   * Where the client connects for {@code requestImpl}, {@code null} for where its URI says. A map
+   * lookup: it runs inside the client's locks.
+   */
+  InetSocketAddress address(Object requestImpl);
+
+  /** Whether the client's connection for {@code requestImpl} must be TLS; a map lookup. */
+  boolean secure(Object requestImpl, boolean secure);
+}

@@ -1,0 +1,33 @@
+package dev.jmesh.instrumentation.jdkhttpclient;
+
+import dev.jmesh.bootstrap.MeshEndpointAddress;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import javax.net.ssl.SSLContext;
+
+/**
+ * One send of a mesh request: the endpoint and TLS the client's requests for it are re-targeted to,
+ * and those requests, so that they are unbound when it ends.
+ */
+final class Attempt {
+
+  final MeshEndpointAddress endpoint;
+  final SSLContext tls;
+
+  /** The client's requests bound to this attempt: its copy, then any redirect of it. */
+  private final ConcurrentLinkedQueue<Object> requests = new ConcurrentLinkedQueue<>();
+
+  Attempt(MeshEndpointAddress endpoint, SSLContext tls) {
+    this.endpoint = endpoint;
+    this.tls = tls;
+  }
+
+  void bound(Object request) {
+    requests.add(request);
+  }
+
+  void unbindFrom(AttemptBindings bindings) {
+    for (Object request; (request = requests.poll()) != null; ) {
+      bindings.unbind(request);
+    }
+  }
+}
