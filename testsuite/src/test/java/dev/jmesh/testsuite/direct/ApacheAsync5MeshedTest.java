@@ -14,8 +14,9 @@ class ApacheAsync5MeshedTest extends AbstractMeshedHttpClientTest {
   }
 
   /**
-   * THE CAPABILITY ROW of apache-httpclient-5-async: flip a feature to {@code DIRECT} when the library's direct-path
-   * module lands and handles it. Until then every request goes through the engine.
+   * THE CAPABILITY ROW of apache-httpclient-5-async: flip a feature to {@code DIRECT} when the
+   * library's direct-path module lands and handles it. Until then every request goes through the
+   * engine.
    */
   @Override
   String expectedPath(Feature feature) {

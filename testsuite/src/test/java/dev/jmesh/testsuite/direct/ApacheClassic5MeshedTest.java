@@ -14,8 +14,8 @@ class ApacheClassic5MeshedTest extends AbstractMeshedHttpClientTest {
   }
 
   /**
-   * THE CAPABILITY ROW of apache-httpclient-5: flip a feature to {@code DIRECT} when the library's direct-path
-   * module lands and handles it. Until then every request goes through the engine.
+   * THE CAPABILITY ROW of apache-httpclient-5: flip a feature to {@code DIRECT} when the library's
+   * direct-path module lands and handles it. Until then every request goes through the engine.
    */
   @Override
   String expectedPath(Feature feature) {

@@ -32,8 +32,7 @@ final class Backend implements AutoCloseable {
   private final AtomicLong delayMillis = new AtomicLong();
   private final AtomicInteger requests = new AtomicInteger();
   private final Set<InetSocketAddress> connections = ConcurrentHashMap.newKeySet();
-  private final AtomicReference<Map<String, String>> lastHeaders =
-      new AtomicReference<>(Map.of());
+  private final AtomicReference<Map<String, String>> lastHeaders = new AtomicReference<>(Map.of());
 
   private Backend(String pod, HttpServer server) {
     this.pod = pod;
@@ -70,8 +69,8 @@ final class Backend implements AutoCloseable {
           return;
         }
       }
-      byte[] body = ("pod=" + pod + "\nhost=" + headers.get("Host") + "\n")
-          .getBytes(StandardCharsets.UTF_8);
+      byte[] body =
+          ("pod=" + pod + "\nhost=" + headers.get("Host") + "\n").getBytes(StandardCharsets.UTF_8);
       exchange.sendResponseHeaders(status.get(), body.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(body);

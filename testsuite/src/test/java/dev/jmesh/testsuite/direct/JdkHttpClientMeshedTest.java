@@ -1,6 +1,9 @@
 package dev.jmesh.testsuite.direct;
 
-/** The JDK's {@code java.net.http.HttpClient} (HTTP/2 preferred: h2c upgrade), async via {@code sendAsync}. */
+/**
+ * The JDK's {@code java.net.http.HttpClient} (HTTP/2 preferred: h2c upgrade), async via {@code
+ * sendAsync}.
+ */
 class JdkHttpClientMeshedTest extends AbstractMeshedHttpClientTest {
 
   @Override
@@ -14,8 +17,8 @@ class JdkHttpClientMeshedTest extends AbstractMeshedHttpClientTest {
   }
 
   /**
-   * THE CAPABILITY ROW of jdk-httpclient: flip a feature to {@code DIRECT} when the library's direct-path
-   * module lands and handles it. Until then every request goes through the engine.
+   * THE CAPABILITY ROW of jdk-httpclient: flip a feature to {@code DIRECT} when the library's
+   * direct-path module lands and handles it. Until then every request goes through the engine.
    */
   @Override
   String expectedPath(Feature feature) {

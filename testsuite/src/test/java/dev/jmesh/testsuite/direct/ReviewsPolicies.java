@@ -3,10 +3,10 @@ package dev.jmesh.testsuite.direct;
 import java.util.List;
 
 /**
- * The Istio YAML of the client suite's service {@code reviews}, as an operator would write it:
- * a Kubernetes Service whose pods are {@link Backend}s declared as WorkloadEntries (unmeshed, so
- * the DestinationRule turns mTLS off towards them), subsets v1/v2, and each test's
- * VirtualService. Everything is one file, so a test's routes and traffic policy arrive together.
+ * The Istio YAML of the client suite's service {@code reviews}, as an operator would write it: a
+ * Kubernetes Service whose pods are {@link Backend}s declared as WorkloadEntries (unmeshed, so the
+ * DestinationRule turns mTLS off towards them), subsets v1/v2, and each test's VirtualService.
+ * Everything is one file, so a test's routes and traffic policy arrive together.
  */
 final class ReviewsPolicies {
 
@@ -93,43 +93,43 @@ final class ReviewsPolicies {
    */
   static String withProbe(String test, String routes) {
     return """
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: VirtualService
-        metadata:
-          name: reviews
-          namespace: default
-        spec:
-          hosts:
-          - reviews
-          http:
-          - match:
-            - headers:
-                %s:
-                  exact: %s
-            fault:
-              abort:
-                httpStatus: %d
-                percentage:
-                  value: 100
-            route:
-            - destination:
-                host: reviews
-                subset: v1
-        %s
-        """
+    ---
+    apiVersion: networking.istio.io/v1
+    kind: VirtualService
+    metadata:
+      name: reviews
+      namespace: default
+    spec:
+      hosts:
+      - reviews
+      http:
+      - match:
+        - headers:
+            %s:
+              exact: %s
+        fault:
+          abort:
+            httpStatus: %d
+            percentage:
+              value: 100
+        route:
+        - destination:
+            host: reviews
+            subset: v1
+    %s
+    """
         .formatted(PROBE_HEADER, test, PROBE_STATUS, routes.indent(2).stripTrailing());
   }
 
   /** One route to a subset, with optional extra lines (retries, timeout, fault, match). */
   static String routeTo(String subset, String extra) {
     return """
-        - route:
-          - destination:
-              host: reviews
-              subset: %s
-        %s
-        """
+    - route:
+      - destination:
+          host: reviews
+          subset: %s
+    %s
+    """
         .formatted(subset, extra.indent(2).stripTrailing());
   }
 

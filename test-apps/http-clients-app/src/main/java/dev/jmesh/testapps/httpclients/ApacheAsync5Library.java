@@ -46,7 +46,8 @@ final class ApacheAsync5Library implements ClientLibrary {
 
   @Override
   public CompletableFuture<Outcome> sendAsync(Exchange exchange) {
-    SimpleRequestBuilder request = SimpleRequestBuilder.create(exchange.method()).setUri(exchange.uri());
+    SimpleRequestBuilder request =
+        SimpleRequestBuilder.create(exchange.method()).setUri(exchange.uri());
     for (String[] header : exchange.headers()) {
       request.addHeader(header[0], header[1]);
     }

@@ -45,7 +45,9 @@ final class ApacheClassic4Library implements ClientLibrary {
       request.setEntity(
           exchange.streamBody()
               ? new InputStreamEntity(
-                  new ByteArrayInputStream(bytes), bytes.length, ContentType.APPLICATION_OCTET_STREAM)
+                  new ByteArrayInputStream(bytes),
+                  bytes.length,
+                  ContentType.APPLICATION_OCTET_STREAM)
               : new ByteArrayEntity(bytes, ContentType.APPLICATION_OCTET_STREAM));
     }
     return client.execute(

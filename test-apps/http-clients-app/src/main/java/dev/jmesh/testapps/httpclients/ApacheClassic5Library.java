@@ -48,7 +48,9 @@ final class ApacheClassic5Library implements ClientLibrary {
       request.setEntity(
           exchange.streamBody()
               ? new InputStreamEntity(
-                  new ByteArrayInputStream(bytes), bytes.length, ContentType.APPLICATION_OCTET_STREAM)
+                  new ByteArrayInputStream(bytes),
+                  bytes.length,
+                  ContentType.APPLICATION_OCTET_STREAM)
               : new ByteArrayEntity(bytes, ContentType.APPLICATION_OCTET_STREAM));
     }
     return client.execute(
@@ -61,8 +63,6 @@ final class ApacheClassic5Library implements ClientLibrary {
   }
 
   static String version(ProtocolVersion version) {
-    return version == null
-        ? "HTTP_1_1"
-        : version.format().replace('/', '_').replace('.', '_');
+    return version == null ? "HTTP_1_1" : version.format().replace('/', '_').replace('.', '_');
   }
 }

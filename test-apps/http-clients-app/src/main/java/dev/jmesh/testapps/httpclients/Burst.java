@@ -43,7 +43,8 @@ final class Burst {
   }
 
   private static List<CompletableFuture<Outcome>> inFlight(
-      ClientLibrary library, Exchange exchange, int n, int concurrency) throws InterruptedException {
+      ClientLibrary library, Exchange exchange, int n, int concurrency)
+      throws InterruptedException {
     Semaphore slots = new Semaphore(concurrency);
     List<CompletableFuture<Outcome>> outcomes = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
@@ -128,7 +129,8 @@ final class Burst {
       return "-";
     }
     StringBuilder text = new StringBuilder();
-    counts.forEach((k, v) -> text.append(text.length() == 0 ? "" : ",").append(k).append(':').append(v));
+    counts.forEach(
+        (k, v) -> text.append(text.length() == 0 ? "" : ",").append(k).append(':').append(v));
     return text.toString();
   }
 }

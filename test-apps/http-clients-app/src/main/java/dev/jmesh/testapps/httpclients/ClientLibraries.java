@@ -24,7 +24,8 @@ final class ClientLibraries {
       case "apache-httpclient-5" -> new ApacheClassic5Library();
       case "apache-httpclient-5-async" -> new ApacheAsync5Library();
       case "apache-httpclient-4" -> new ApacheClassic4Library();
-      default -> throw new IllegalArgumentException("unknown library " + name + "; one of " + NAMES);
+      default ->
+          throw new IllegalArgumentException("unknown library " + name + "; one of " + NAMES);
     };
   }
 }

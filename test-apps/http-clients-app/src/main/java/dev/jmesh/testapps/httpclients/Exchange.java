@@ -11,7 +11,12 @@ import java.util.List;
  * {@code --stream-body} is handed over as a stream it can read only once.
  */
 record Exchange(
-    String method, URI uri, boolean async, int bodyBytes, boolean streamBody, List<String[]> headers) {
+    String method,
+    URI uri,
+    boolean async,
+    int bodyBytes,
+    boolean streamBody,
+    List<String[]> headers) {
 
   static Exchange parse(String[] args, int from) {
     if (args.length < from + 2) {

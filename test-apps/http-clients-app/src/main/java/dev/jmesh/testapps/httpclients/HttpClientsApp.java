@@ -11,11 +11,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * An ordinary application with ONE pooled HTTP client of the library named by its argument,
- * created at start and reused by every command, as a real service holds its client. Driven through
- * standard input, one command a line ({@code <id> send|burst ...}); each command runs on its own
- * thread and prints exactly one line, {@code RESULT <id> ok <details>} or {@code RESULT <id> error
- * <class>: <message>} — the protocol of {@code mesh-client-app}.
+ * An ordinary application with ONE pooled HTTP client of the library named by its argument, created
+ * at start and reused by every command, as a real service holds its client. Driven through standard
+ * input, one command a line ({@code <id> send|burst ...}); each command runs on its own thread and
+ * prints exactly one line, {@code RESULT <id> ok <details>} or {@code RESULT <id> error <class>:
+ * <message>} — the protocol of {@code mesh-client-app}.
  *
  * <pre>
  * send  METHOD URL [--async] [--body N] [--stream-body N] [Name:Value ...]
@@ -84,8 +84,7 @@ public final class HttpClientsApp {
   private static String send(ClientLibrary library, String[] args) throws Exception {
     Exchange exchange = Exchange.parse(args, 0);
     long start = System.nanoTime();
-    Outcome outcome =
-        exchange.async() ? library.sendAsync(exchange).get() : library.send(exchange);
+    Outcome outcome = exchange.async() ? library.sendAsync(exchange).get() : library.send(exchange);
     long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     // The body goes last: it may hold spaces, and the driver reads it to the end of the line.
     return "status="
