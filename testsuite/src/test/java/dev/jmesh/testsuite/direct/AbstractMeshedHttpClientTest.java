@@ -118,6 +118,11 @@ abstract class AbstractMeshedHttpClientTest {
                 .env("MESH_TOKEN_FILE", controlPlane.token("default", "ratings").toString())
                 .env("MESH_LABELS", "app=ratings,version=v1")
                 .env("MESH_SERVICE_PORTS", "http:" + ratingsPort));
+    // One JVM starting at a time: on two shared cores, two agents starting together can miss the
+    // engine's start-up deadline, and a server whose port the engine did not take is not meshed.
+    ratings.awaitOutput("READY kind=jdk port=\\d+", MeshControlPlane.STARTUP);
+    ratings.awaitOutput(
+        "the engine took over 127\\.0\\.0\\.1:" + ratingsPort, Duration.ofSeconds(5));
     client =
         new ClientDriver(
             jvms.start(
@@ -129,7 +134,6 @@ abstract class AbstractMeshedHttpClientTest {
                     .env("MESH_CONTROL_PLANE", controlPlane.address())
                     .env("MESH_TOKEN_FILE", controlPlane.token("default", "client").toString())
                     .env("MESH_LABELS", "app=client,version=v1")));
-    ratings.awaitOutput("READY kind=jdk port=\\d+", MeshControlPlane.STARTUP);
     client.jvm().awaitOutput("READY http-clients " + library(), MeshControlPlane.STARTUP);
     await().until(() -> send("GET", reviews()).status() == 200);
     await().until(() -> send("GET", ratingsUrl()).status() == 200);
