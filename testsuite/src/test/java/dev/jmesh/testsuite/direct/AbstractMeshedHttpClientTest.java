@@ -260,6 +260,43 @@ abstract class AbstractMeshedHttpClientTest {
   }
 
   @Test
+  void aBodyThatCannotBeSentTwiceIsRetriedOnlyByTheEngine() {
+    v1b.answer(503);
+    configure(
+        "one-shot",
+        "",
+        ReviewsPolicies.routeTo(
+            "v1",
+            """
+            retries:
+              attempts: 3
+              retryOn: 5xx
+            """));
+    Map<String, Integer> statuses = new LinkedHashMap<>();
+    for (int i = 0; i < 10; i++) {
+      ClientDriver.Result r = send("POST", reviews(), "--stream-body", "1000");
+      assertThat(r.ok()).as(r.toString()).isTrue();
+      statuses.merge(Integer.toString(r.status()), 1, Integer::sum);
+      // A 503 is the failing pod's own answer passed on, a 200 the healthy pod's: never a mix.
+      assertThat(r.body())
+          .as(r.toString())
+          .startsWith(r.status() == 503 ? "pod=reviews-v1-b" : "pod=reviews-v1-a");
+    }
+    assertThat(statuses.keySet()).as("statuses").isSubsetOf("200", "503");
+    if (DIRECT.equals(expectedPath(Feature.ONE_SHOT_BODY))) {
+      // Sent straight from the application's stream, with retries off (as Envoy does past its
+      // buffer): the failing pod's 503 reaches the application, once per request it got.
+      assertThat(statuses).as("statuses").containsKey("503");
+      assertThat(v1b.requests()).isEqualTo(statuses.get("503"));
+    } else {
+      // The engine resends a body it received whole (Content-Length) and passes a chunked one
+      // through unretried, so which the application sees depends on how its library frames a
+      // stream; either way the failing pod was tried.
+      assertThat(v1b.requests()).isPositive();
+    }
+  }
+
+  @Test
   void perTryTimeoutMovesOnToAFastEndpoint() {
     v1a.delay(3000);
     configure(

@@ -3,12 +3,16 @@ package dev.jmesh.testapps.httpclients;
 import java.util.concurrent.CompletableFuture;
 import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
 import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
+import org.apache.hc.client5.http.async.methods.SimpleResponseConsumer;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.nio.AsyncEntityProducer;
+import org.apache.hc.core5.http.nio.entity.BasicAsyncEntityProducer;
+import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
 import org.apache.hc.core5.reactor.IOReactorConfig;
 import org.apache.hc.core5.util.Timeout;
 
@@ -51,12 +55,17 @@ final class ApacheAsync5Library implements ClientLibrary {
     for (String[] header : exchange.headers()) {
       request.addHeader(header[0], header[1]);
     }
+    AsyncEntityProducer body = null;
     if (exchange.hasBody()) {
-      request.setBody(exchange.body(), ContentType.APPLICATION_OCTET_STREAM);
+      body =
+          exchange.streamBody()
+              ? new OneShotProducer(exchange.body())
+              : new BasicAsyncEntityProducer(exchange.body(), ContentType.APPLICATION_OCTET_STREAM);
     }
     CompletableFuture<Outcome> outcome = new CompletableFuture<>();
     client.execute(
-        request.build(),
+        new BasicRequestProducer(request.build(), body),
+        SimpleResponseConsumer.create(),
         new FutureCallback<SimpleHttpResponse>() {
           @Override
           public void completed(SimpleHttpResponse response) {
@@ -84,5 +93,18 @@ final class ApacheAsync5Library implements ClientLibrary {
   @Override
   public boolean hasAsync() {
     return true;
+  }
+
+  /** A body the client must not send twice, as a streamed upload would be. */
+  private static final class OneShotProducer extends BasicAsyncEntityProducer {
+
+    OneShotProducer(byte[] bytes) {
+      super(bytes, ContentType.APPLICATION_OCTET_STREAM);
+    }
+
+    @Override
+    public boolean isRepeatable() {
+      return false;
+    }
   }
 }
