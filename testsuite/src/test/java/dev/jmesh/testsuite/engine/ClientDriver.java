@@ -10,24 +10,24 @@ import java.util.regex.Pattern;
  * Drives the meshed {@code mesh-client-app}: each command is a line on its standard input, each
  * answer one {@code RESULT <id> ok|error <details>} line on its output.
  */
-final class ClientDriver {
+public final class ClientDriver {
 
   /** One command's answer. */
-  record Result(boolean ok, String details) {
+  public record Result(boolean ok, String details) {
 
     /** The value of {@code key=} in the details (up to the next space), or {@code null}. */
-    String field(String key) {
+    public String field(String key) {
       Matcher m = Pattern.compile("(?:^| )" + Pattern.quote(key) + "=(\\S*)").matcher(details);
       return m.find() ? m.group(1) : null;
     }
 
-    int status() {
+    public int status() {
       String s = field("status");
       return s == null ? -1 : Integer.parseInt(s);
     }
 
     /** The body, its {@code \n} escapes undone. */
-    String body() {
+    public String body() {
       int at = details.indexOf("body=");
       return at < 0 ? "" : details.substring(at + 5).replace("\\n", "\n");
     }
@@ -41,22 +41,22 @@ final class ClientDriver {
   private final MeshedJvm jvm;
   private final AtomicInteger ids = new AtomicInteger();
 
-  ClientDriver(MeshedJvm jvm) {
+  public ClientDriver(MeshedJvm jvm) {
     this.jvm = jvm;
   }
 
-  MeshedJvm jvm() {
+  public MeshedJvm jvm() {
     return jvm;
   }
 
-  Result run(String command, Duration timeout) {
+  public Result run(String command, Duration timeout) {
     String id = "c" + ids.incrementAndGet();
     jvm.send(id + " " + command);
     Matcher m = jvm.awaitOutput("RESULT " + id + " (ok|error) ?(.*)", timeout);
     return new Result(m.group(1).equals("ok"), m.group(2));
   }
 
-  Result run(String command) {
+  public Result run(String command) {
     return run(command, Duration.ofSeconds(30));
   }
 }

@@ -17,9 +17,9 @@ import java.util.regex.Matcher;
  * The real control plane with its CA, serving a config directory that tests rewrite, and the join
  * tokens that give meshed JVMs their identities. One per test class.
  */
-final class MeshControlPlane {
+public final class MeshControlPlane {
 
-  static final Duration STARTUP = Duration.ofSeconds(45);
+  public static final Duration STARTUP = Duration.ofSeconds(45);
 
   private final ForkedJvms jvms;
   private final Path work;
@@ -38,7 +38,7 @@ final class MeshControlPlane {
     this.httpPort = httpPort;
   }
 
-  static MeshControlPlane start(ForkedJvms jvms, Path work) throws IOException {
+  public static MeshControlPlane start(ForkedJvms jvms, Path work) throws IOException {
     Path config = Files.createDirectories(work.resolve("config"));
     Path ca = work.resolve("ca");
     MeshedJvm controlPlane =
@@ -65,7 +65,7 @@ final class MeshControlPlane {
   }
 
   /** {@code host:port} of the TLS port meshed JVMs connect to. */
-  String address() {
+  public String address() {
     return "127.0.0.1:" + securePort;
   }
 
@@ -74,7 +74,7 @@ final class MeshControlPlane {
   }
 
   /** A join token for the identity, in an owner-only file. */
-  Path token(String namespace, String serviceAccount) throws IOException {
+  public Path token(String namespace, String serviceAccount) throws IOException {
     MeshedJvm create =
         jvms.start(
             MeshedJvm.java("token-create")
@@ -98,7 +98,7 @@ final class MeshControlPlane {
   }
 
   /** Writes (or replaces) one config file, atomically, as an operator's tooling would. */
-  void apply(String name, String yaml) throws IOException {
+  public void apply(String name, String yaml) throws IOException {
     Path tmp = Files.createTempFile(work, name, ".tmp");
     Files.writeString(tmp, yaml);
     Files.move(
@@ -108,7 +108,7 @@ final class MeshControlPlane {
         StandardCopyOption.ATOMIC_MOVE);
   }
 
-  void delete(String name) throws IOException {
+  public void delete(String name) throws IOException {
     Files.deleteIfExists(configDir.resolve(name + ".yaml"));
   }
 }

@@ -1,11 +1,11 @@
 package dev.jmesh.testsuite.engine;
 
 /** Istio YAML the engine tests apply, as an operator would write it. */
-final class MeshPolicies {
+public final class MeshPolicies {
 
   private MeshPolicies() {}
 
-  static String peerAuthentication(String app, String mode) {
+  public static String peerAuthentication(String app, String mode) {
     return """
         apiVersion: security.istio.io/v1
         kind: PeerAuthentication
