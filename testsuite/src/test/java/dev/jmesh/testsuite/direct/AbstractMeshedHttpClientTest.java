@@ -516,6 +516,11 @@ abstract class AbstractMeshedHttpClientTest {
       assertThat(outboundConnectionsTo(ReviewsPolicies.PORT))
           .as("captured connections to reviews:%d", ReviewsPolicies.PORT)
           .isGreaterThanOrEqualTo(Math.max(1, connections));
+    } else {
+      // The direct path: no extra hop, so no connection of the burst went to the engine.
+      assertThat(outboundConnectionsTo(ReviewsPolicies.PORT))
+          .as("connections to reviews:%d captured to the engine", ReviewsPolicies.PORT)
+          .isEqualTo(connections);
     }
   }
 

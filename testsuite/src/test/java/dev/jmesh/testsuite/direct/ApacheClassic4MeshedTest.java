@@ -13,13 +13,10 @@ class ApacheClassic4MeshedTest extends AbstractMeshedHttpClientTest {
     return false;
   }
 
-  /**
-   * THE CAPABILITY ROW of apache-httpclient-4: flip a feature to {@code DIRECT} when the library's
-   * direct-path module lands and handles it. Until then every request goes through the engine.
-   */
+  /** The capability row of apache-httpclient-4 (docs/instrumentation.md): every feature direct. */
   @Override
   String expectedPath(Feature feature) {
-    return ENGINE;
+    return DIRECT;
   }
 
   @Override

@@ -14,12 +14,13 @@ class HttpUrlConnectionMeshedTest extends AbstractMeshedHttpClientTest {
   }
 
   /**
-   * THE CAPABILITY ROW of jdk-urlconnection: flip a feature to {@code DIRECT} when the library's
-   * direct-path module lands and handles it. Until then every request goes through the engine.
+   * The capability row of jdk-urlconnection (docs/instrumentation.md): direct, but for local
+   * replies — a fault abort, the circuit breaker's 503 — which the library cannot hand the
+   * application, so the engine answers them.
    */
   @Override
   String expectedPath(Feature feature) {
-    return ENGINE;
+    return feature == Feature.FAULT_ABORT || feature == Feature.CIRCUIT_BREAKER ? ENGINE : DIRECT;
   }
 
   @Override

@@ -16,13 +16,10 @@ class JdkHttpClientMeshedTest extends AbstractMeshedHttpClientTest {
     return true;
   }
 
-  /**
-   * THE CAPABILITY ROW of jdk-httpclient: flip a feature to {@code DIRECT} when the library's
-   * direct-path module lands and handles it. Until then every request goes through the engine.
-   */
+  /** The capability row of jdk-httpclient (docs/instrumentation.md): every feature direct. */
   @Override
   String expectedPath(Feature feature) {
-    return ENGINE;
+    return DIRECT;
   }
 
   @Override

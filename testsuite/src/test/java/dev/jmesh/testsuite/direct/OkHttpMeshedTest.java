@@ -13,13 +13,10 @@ class OkHttpMeshedTest extends AbstractMeshedHttpClientTest {
     return true;
   }
 
-  /**
-   * THE CAPABILITY ROW of okhttp: flip a feature to {@code DIRECT} when the library's direct-path
-   * module lands and handles it. Until then every request goes through the engine.
-   */
+  /** The capability row of okhttp (docs/instrumentation.md): every feature direct. */
   @Override
   String expectedPath(Feature feature) {
-    return ENGINE;
+    return DIRECT;
   }
 
   @Override
