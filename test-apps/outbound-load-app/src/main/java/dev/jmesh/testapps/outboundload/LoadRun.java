@@ -12,10 +12,16 @@ final class LoadRun {
 
   private final LoadOptions options;
   private final HttpLoadClient client;
+  private final long primeNanos;
 
   LoadRun(LoadOptions options, HttpLoadClient client) {
+    this(options, client, PRIME_NANOS);
+  }
+
+  LoadRun(LoadOptions options, HttpLoadClient client, long primeNanos) {
     this.options = options;
     this.client = client;
+    this.primeNanos = primeNanos;
   }
 
   LoadResult run() throws InterruptedException {
@@ -54,12 +60,12 @@ final class LoadRun {
   }
 
   /**
-   * Requests before the clock starts, until one succeeds (at most {@link #PRIME_NANOS}): a meshed
+   * Requests before the clock starts, until one succeeds (at most a minute): a meshed
    * JVM's first connection waits for the mesh's first config and certificate (seconds on a busy
    * machine), which is start-up, not the cost being measured.
    */
   private void prime() throws InterruptedException {
-    long deadline = System.nanoTime() + PRIME_NANOS;
+    long deadline = System.nanoTime() + primeNanos;
     String last = null;
     while (System.nanoTime() < deadline) {
       try {

@@ -43,7 +43,9 @@ final class LoadWorker implements Runnable {
   public void run() {
     for (long sent = 0; ; sent++) {
       long intended = intervalNanos == 0 ? System.nanoTime() : firstStart + sent * intervalNanos;
-      if (intended >= end) {
+      // Past the end by the clock, too: above capacity a schedule would otherwise run on for as
+      // long as the backlog takes (the requests it never sent are dropped, as wrk2 does).
+      if (intended >= end || System.nanoTime() >= end) {
         return;
       }
       waitUntil(intended);

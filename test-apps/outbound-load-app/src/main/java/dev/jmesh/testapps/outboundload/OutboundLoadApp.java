@@ -45,7 +45,7 @@ public final class OutboundLoadApp {
     System.exit(0);
   }
 
-  private static HttpLoadClient open(LoadOptions options) {
+  static HttpLoadClient open(LoadOptions options) {
     return options.client().equals("okhttp")
         ? new OkHttpLoad(options.url(), options.connections())
         : new JdkHttpClientLoad(options.url());
