@@ -1,0 +1,84 @@
+package dev.jmesh.testapps.outboundload;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.HdrHistogram.Histogram;
+
+/** Starts the workers, waits for them, and merges what they measured. */
+final class LoadRun {
+
+  private static final long SECOND = 1_000_000_000L;
+  private static final long PRIME_NANOS = 60 * SECOND;
+
+  private final LoadOptions options;
+  private final HttpLoadClient client;
+  private final long primeNanos;
+
+  LoadRun(LoadOptions options, HttpLoadClient client) {
+    this(options, client, PRIME_NANOS);
+  }
+
+  LoadRun(LoadOptions options, HttpLoadClient client, long primeNanos) {
+    this.options = options;
+    this.client = client;
+    this.primeNanos = primeNanos;
+  }
+
+  LoadResult run() throws InterruptedException {
+    prime();
+    int workers = options.connections();
+    long start = System.nanoTime();
+    long measureFrom = start + options.warmupSeconds() * SECOND;
+    long end = measureFrom + options.seconds() * SECOND;
+    // Each worker carries an equal share of the rate; staggered so the starts interleave evenly.
+    long interval = options.rate() > 0 ? Math.round(workers * SECOND / options.rate()) : 0;
+    List<LoadWorker> loops = new ArrayList<>(workers);
+    List<Thread> threads = new ArrayList<>(workers);
+    for (int i = 0; i < workers; i++) {
+      LoadWorker worker =
+          new LoadWorker(client, measureFrom, end, start + i * interval / workers, interval);
+      Thread thread = new Thread(worker, "load-" + i);
+      thread.setDaemon(true);
+      loops.add(worker);
+      threads.add(thread);
+    }
+    threads.forEach(Thread::start);
+    for (Thread thread : threads) {
+      thread.join();
+    }
+    Histogram all = new Histogram(LoadWorker.HIGHEST_NANOS, 3);
+    long errors = 0;
+    Exception firstError = null;
+    for (LoadWorker worker : loops) {
+      all.add(worker.latencies());
+      errors += worker.errors();
+      if (firstError == null) {
+        firstError = worker.firstError();
+      }
+    }
+    return new LoadResult(all, errors, options.seconds(), firstError);
+  }
+
+  /**
+   * Requests before the clock starts, until one succeeds (at most a minute): a meshed
+   * JVM's first connection waits for the mesh's first config and certificate (seconds on a busy
+   * machine), which is start-up, not the cost being measured.
+   */
+  private void prime() throws InterruptedException {
+    long deadline = System.nanoTime() + primeNanos;
+    String last = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        int status = client.get();
+        if (status == 200) {
+          return;
+        }
+        last = "status " + status;
+      } catch (Exception e) {
+        last = e.toString();
+      }
+      Thread.sleep(200);
+    }
+    System.err.println("no successful request before the run (last: " + last + ")");
+  }
+}

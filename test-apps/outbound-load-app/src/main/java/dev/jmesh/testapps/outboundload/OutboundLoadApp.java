@@ -1,0 +1,53 @@
+package dev.jmesh.testapps.outboundload;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * An outbound HTTP load generator for {@code scripts/bench/outbound}: N workers share one pooled
+ * client of the chosen library and GET one URL, in a closed loop or at a fixed rate, then print one
+ * {@code RESULT} line (see {@link LoadResult}). It knows nothing of jmesh: the benchmark runs the
+ * same jar with and without the agent.
+ *
+ * <pre>
+ * java -jar outbound-load-app.jar --client okhttp --url http://reviews:9080/download?bytes=1024 \
+ *     --connections 16 --seconds 10 [--warmup 2] [--rate 5000] [--hold]
+ * </pre>
+ *
+ * <p>Exit codes: 0 after a run (even one with errors: they are in the line), 2 for bad flags.
+ */
+public final class OutboundLoadApp {
+
+  private OutboundLoadApp() {}
+
+  public static void main(String[] args) throws Exception {
+    LoadOptions options;
+    try {
+      options = LoadOptions.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    LoadResult result;
+    try (HttpLoadClient client = open(options)) {
+      result = new LoadRun(options, client).run();
+    }
+    if (result.firstError() != null) {
+      System.err.println("first error: " + result.firstError());
+    }
+    System.out.println(result.line(options.client()));
+    System.out.flush();
+    if (options.hold()) {
+      new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+    }
+    System.exit(0);
+  }
+
+  static HttpLoadClient open(LoadOptions options) {
+    return options.client().equals("okhttp")
+        ? new OkHttpLoad(options.url(), options.connections())
+        : new JdkHttpClientLoad(options.url());
+  }
+}
