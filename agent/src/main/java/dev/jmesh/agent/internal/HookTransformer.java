@@ -11,13 +11,15 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Rewrites the classes named by modules' {@link BridgeHook}s (the JDK's sockets) with the
+ * Rewrites the JDK classes named by modules' {@link BridgeHook}s (sockets, the HTTP server) with the
  * {@link BridgeHookWeaver}. A hook whose method the running JDK lacks is reported once, with the
  * module disabled for it; the class runs without that hook.
  */
 final class HookTransformer implements ClassFileTransformer {
 
   private record ModuleHook(ModuleState module, BridgeHook hook) {}
+
+  private static final ClassLoader PLATFORM = ClassLoader.getPlatformClassLoader();
 
   /** Internal class name → its hooks. */
   private final Map<String, List<ModuleHook>> byClass = new HashMap<>();
@@ -37,7 +39,10 @@ final class HookTransformer implements ClassFileTransformer {
   @Override
   public byte[] transform(ClassLoader loader, String className, Class<?> classBeingRedefined,
       ProtectionDomain protectionDomain, byte[] classfile) {
-    List<ModuleHook> hooks = className == null || loader != null ? null : byClass.get(className);
+    // JDK classes only: the bootstrap loader's and the platform loader's (java.net.http,
+    // jdk.httpserver), never an application's class of the same name.
+    boolean jdk = loader == null || loader == PLATFORM;
+    List<ModuleHook> hooks = className == null || !jdk ? null : byClass.get(className);
     if (hooks == null) {
       return null;
     }

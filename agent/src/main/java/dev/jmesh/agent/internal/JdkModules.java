@@ -33,7 +33,7 @@ final class JdkModules {
   }
 
   /**
-   * Lets every JDK module that holds a class in {@code hookedClasses} (binary names) read the
+   * Lets every JDK module that holds a class in {@code hookedClasses} (internal names) read the
    * bridge, as {@link #open} does for {@code java.base}: the woven calls into {@code MeshHooks}
    * would otherwise fail with an {@code IllegalAccessError} from a named module such as {@code
    * jdk.httpserver} or {@code java.net.http}.
@@ -41,8 +41,8 @@ final class JdkModules {
   static void readBridge(Instrumentation inst, Set<String> hookedClasses) {
     Module bridge = dev.jmesh.bootstrap.MeshHooks.class.getModule();
     for (String className : hookedClasses) {
-      int dot = className.lastIndexOf('.');
-      String pkg = dot < 0 ? "" : className.substring(0, dot);
+      int slash = className.lastIndexOf('/');
+      String pkg = slash < 0 ? "" : className.substring(0, slash).replace('/', '.');
       for (Module m : ModuleLayer.boot().modules()) {
         if (m.getPackages().contains(pkg) && !m.canRead(bridge)) {
           inst.redefineModule(m, Set.of(bridge), Map.of(), Map.of(), Set.of(), Map.of());

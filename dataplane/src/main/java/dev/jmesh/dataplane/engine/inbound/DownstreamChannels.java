@@ -62,7 +62,11 @@ final class DownstreamChannels {
     }
     SslHandler ssl;
     try {
-      ssl = port.engine().tls().context(identity, chain.http()).newHandler(ctx.alloc());
+      ssl =
+          port.engine()
+              .tls()
+              .context(identity, chain.http(), port.applicationSpeaksHttp2())
+              .newHandler(ctx.alloc());
     } catch (SSLException e) {
       MeshLog.warnOnce("inbound-tls-context", "inbound TLS context failed: " + e.getMessage());
       ctx.close();

@@ -25,7 +25,16 @@ final class InboundTls {
           ApplicationProtocolNames.HTTP_2,
           ApplicationProtocolNames.HTTP_1_1);
 
-  private record Contexts(WorkloadIdentity identity, Svid svid, SslContext http, SslContext tcp) {}
+  /** For an application that speaks HTTP/1.1 only: h2 from the client would have nowhere to go. */
+  private static final ApplicationProtocolConfig HTTP1_ALPN =
+      new ApplicationProtocolConfig(
+          ApplicationProtocolConfig.Protocol.ALPN,
+          ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+          ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+          ApplicationProtocolNames.HTTP_1_1);
+
+  private record Contexts(
+      WorkloadIdentity identity, Svid svid, SslContext http, SslContext http1, SslContext tcp) {}
 
   private final MeshTls.Provider provider;
   private volatile Contexts contexts;
@@ -34,15 +43,29 @@ final class InboundTls {
     this.provider = provider == null ? MeshTls.Provider.JDK : provider;
   }
 
-  /** The context for a chain of an HTTP or TCP port; the identity must have its certificate. */
-  SslContext context(WorkloadIdentity identity, boolean http) throws SSLException {
+  /**
+   * The context for a chain of an HTTP or TCP port; the identity must have its certificate. An HTTP
+   * port offers {@code h2} by ALPN only when its application speaks HTTP/2 ({@code
+   * http2Application}): the engine hands HTTP/2 streams on as HTTP/2.
+   */
+  SslContext context(WorkloadIdentity identity, boolean http, boolean http2Application)
+      throws SSLException {
     Svid svid = identity.current();
     Contexts c = contexts;
     if (c == null || c.identity != identity || c.svid != svid) {
-      c = new Contexts(identity, svid, build(identity, HTTP_ALPN), build(identity, null));
+      c =
+          new Contexts(
+              identity,
+              svid,
+              build(identity, HTTP_ALPN),
+              build(identity, HTTP1_ALPN),
+              build(identity, null));
       contexts = c;
     }
-    return http ? c.http : c.tcp;
+    if (!http) {
+      return c.tcp;
+    }
+    return http2Application ? c.http : c.http1;
   }
 
   private SslContext build(WorkloadIdentity identity, ApplicationProtocolConfig alpn)

@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.engine.inbound;
 
+import dev.jmesh.dataplane.settings.MeshSettings;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
@@ -27,6 +28,24 @@ final class ServedPort implements InboundPort {
 
   InboundEngine engine() {
     return engine;
+  }
+
+  /**
+   * Whether the application on this port speaks HTTP/2, as its Istio port name says ({@code grpc},
+   * {@code grpc-web}, {@code http2}, {@code h2c}…, Istio's protocol selection by name prefix). An
+   * HTTP/1.1 application is not offered {@code h2} over mTLS: the engine passes HTTP/2 streams on
+   * as HTTP/2, which such an application would refuse.
+   */
+  boolean applicationSpeaksHttp2() {
+    MeshSettings settings = engine.context().settings();
+    if (settings == null) {
+      // An engine without settings (tests, tools) keeps offering both.
+      return true;
+    }
+    // A port not declared in servicePorts is announced as http-PORT: HTTP/1.1.
+    String name = settings.engine().servicePorts().get(declared.getPort());
+    return name != null
+        && (name.startsWith("grpc") || name.startsWith("http2") || name.startsWith("h2"));
   }
 
   ApplicationDialer dialer() {
