@@ -146,9 +146,14 @@ final class ReferenceCheck {
           descriptor(arg.getDescriptor());
         }
         descriptor(t.getReturnType().getDescriptor());
-      } else if (t.getSort() == Type.OBJECT || t.getSort() == Type.ARRAY) {
-        type(t.getSort() == Type.ARRAY ? t.getElementType().getInternalName()
-            : t.getInternalName());
+      } else if (t.getSort() == Type.ARRAY) {
+        // An array of a primitive ({@code [B}) references no class.
+        Type element = t.getElementType();
+        if (element.getSort() == Type.OBJECT) {
+          type(element.getInternalName());
+        }
+      } else if (t.getSort() == Type.OBJECT) {
+        type(t.getInternalName());
       }
     }
 

@@ -72,6 +72,21 @@ class ReferenceCheckTest {
         .intercept(FixedValue.value("hi"));
   }
 
+  /** A helper whose only library is the JDK, with primitive arrays where the check parses types. */
+  static final class PrimitiveArrays {
+    static final java.util.function.IntFunction<byte[]> BUFFERS = byte[]::new;
+
+    static int[][] grid(long[] sizes) {
+      return new int[sizes.length][2];
+    }
+  }
+
+  @Test
+  void primitiveArraysReferenceNoClass() throws Exception {
+    // byte[]::new is an invokedynamic whose descriptor returns [B: no class named "B" is needed.
+    assertThat(check(PrimitiveArrays.class, ClassLoader.getPlatformClassLoader())).isEmpty();
+  }
+
   @Test
   void helperRefsResolveAgainstTheTestClassLoader() throws Exception {
     assertThat(check(GreetingHelper.class, GreetingHelper.class.getClassLoader())).isEmpty();
