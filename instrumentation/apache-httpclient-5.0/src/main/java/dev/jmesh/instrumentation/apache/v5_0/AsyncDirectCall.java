@@ -199,6 +199,7 @@ public final class AsyncDirectCall<T> {
     AttemptResponseConsumer<T> attempt = new AttemptResponseConsumer<>(consumer, call);
     current = attempt;
     Future<T> sent;
+    AttemptCallback callback = new AttemptCallback(attempt);
     OWN_ATTEMPT.set(Boolean.TRUE);
     try {
       sent =
@@ -208,7 +209,7 @@ public final class AsyncDirectCall<T> {
               attempt,
               pushHandlers,
               attemptContext,
-              new AttemptCallback(attempt));
+              callback);
     } catch (RuntimeException e) {
       attemptFailed(e, false);
       return;
@@ -219,6 +220,21 @@ public final class AsyncDirectCall<T> {
     future.setDependency(sent);
     if (timedOut) {
       sent.cancel(true);
+      return;
+    }
+    long perTry = call.perTryTimeoutNanos();
+    if (perTry > 0) {
+      // Apache's response timeout is an idle timeout of the connection, which it does not always
+      // arm for a request in flight: the mesh's own timer bounds the attempt as Envoy's does.
+      callback.perTryTimer =
+          MeshHooks.schedule(
+              () -> {
+                if (!attempt.headKept()) {
+                  callback.perTryExpired = true;
+                  sent.cancel(true);
+                }
+              },
+              perTry);
     }
   }
 
@@ -263,12 +279,26 @@ public final class AsyncDirectCall<T> {
 
     private final AttemptResponseConsumer<T> attempt;
 
+    /** The per-try timer, cancelled when the attempt ends first. */
+    volatile Future<?> perTryTimer;
+
+    /** Set by the per-try timer before it cancels the attempt. */
+    volatile boolean perTryExpired;
+
     AttemptCallback(AttemptResponseConsumer<T> attempt) {
       this.attempt = attempt;
     }
 
+    private void attemptOver() {
+      Future<?> t = perTryTimer;
+      if (t != null) {
+        t.cancel(false);
+      }
+    }
+
     @Override
     public void completed(T result) {
+      attemptOver();
       if (attempt.discarded()) {
         after(call.backOffNanos(), AsyncDirectCall.this::send);
       } else if (end()) {
@@ -280,11 +310,21 @@ public final class AsyncDirectCall<T> {
 
     @Override
     public void failed(Exception cause) {
+      attemptOver();
+      if (perTryExpired) {
+        // Cancelling may surface as a failure too: it is the per-try timeout all the same.
+        cause = new SocketTimeoutException("jmesh: per-try timeout");
+      }
       attemptFailed(cause, attempt.headKept());
     }
 
     @Override
     public void cancelled() {
+      attemptOver();
+      if (perTryExpired) {
+        attemptFailed(new SocketTimeoutException("jmesh: per-try timeout"), false);
+        return;
+      }
       if (!timedOut && end()) {
         cancelTimer();
         call.cancelled();
