@@ -39,6 +39,12 @@ final class MeshHttpClient implements JdkHttpClientBridge {
 
   private final AttemptBindings bindings = new AttemptBindings();
 
+  /**
+   * The JDK's own request type: what the client builds for itself (a WebSocket's opening
+   * handshake); the application's requests come from {@code HttpRequest.newBuilder()}.
+   */
+  private static final String JDK_INTERNAL_REQUEST = "jdk.internal.net.http.HttpRequestImpl";
+
   @Override
   @SuppressWarnings("unchecked")
   public Object sendAsync(
@@ -50,6 +56,11 @@ final class MeshHttpClient implements JdkHttpClientBridge {
       return null;
     }
     HttpRequest appRequest = (HttpRequest) request;
+    if (appRequest.getClass().getName().equals(JDK_INTERNAL_REQUEST)) {
+      // The client's own request, not the application's: a WebSocket opening handshake, whose
+      // response the JDK needs as its own type. The socket capture takes it to the engine.
+      return null;
+    }
     URI uri = appRequest.uri();
     HttpClient http = (HttpClient) client;
     if (uri == null

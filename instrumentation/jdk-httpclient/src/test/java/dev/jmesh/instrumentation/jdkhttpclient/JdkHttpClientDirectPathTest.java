@@ -63,6 +63,61 @@ class JdkHttpClientDirectPathTest {
   }
 
   @Test
+  void aWebSocketsOpeningHandshakeIsLeftToTheSocketCapture() throws Exception {
+    // A minimal WebSocket server: answers the opening handshake with 101, then holds the socket.
+    try (java.net.ServerSocket server =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.4"))) {
+      int port = server.getLocalPort();
+      mesh.route("127.0.0.4", port, request -> new ScriptedCall().endpoints(v1.address()));
+      Thread accept =
+          new Thread(
+              () -> {
+                try (java.net.Socket s = server.accept()) {
+                  java.io.BufferedReader in =
+                      new java.io.BufferedReader(
+                          new java.io.InputStreamReader(
+                              s.getInputStream(), java.nio.charset.StandardCharsets.ISO_8859_1));
+                  String key = null;
+                  for (String line; (line = in.readLine()) != null && !line.isEmpty(); ) {
+                    if (line.toLowerCase(java.util.Locale.ROOT).startsWith("sec-websocket-key:")) {
+                      key = line.substring(line.indexOf(':') + 1).trim();
+                    }
+                  }
+                  String accepted =
+                      java.util.Base64.getEncoder()
+                          .encodeToString(
+                              java.security.MessageDigest.getInstance("SHA-1")
+                                  .digest(
+                                      (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
+                                          .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)));
+                  s.getOutputStream()
+                      .write(
+                          ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                                  + "Connection: Upgrade\r\nSec-WebSocket-Accept: "
+                                  + accepted
+                                  + "\r\n\r\n")
+                              .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                  s.getInputStream().read();
+                } catch (Exception e) {
+                  // The test's assertions say what went wrong.
+                }
+              });
+      accept.start();
+      java.net.http.WebSocket ws =
+          client
+              .newWebSocketBuilder()
+              .buildAsync(
+                  URI.create("ws://127.0.0.4:" + port + "/"),
+                  new java.net.http.WebSocket.Listener() {})
+              .get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(mesh.calls()).as("the handshake was never decided").isEmpty();
+      assertThat(v1.seen()).isEmpty();
+      ws.abort();
+      accept.join(5_000);
+    }
+  }
+
+  @Test
   void sendGoesToTheEndpointAndKeepsTheApplicationsHost() throws Exception {
     ScriptedCall call =
         new ScriptedCall().endpoints(v1.address()).setRequestHeader("x-mesh", "routed");

@@ -1,5 +1,8 @@
 package dev.jmesh.instrumentation.apache.v4_3;
 
+import dev.jmesh.instrumentation.testing.LoopbackBackend;
+import dev.jmesh.instrumentation.testing.InProcessAdvice;
+import dev.jmesh.instrumentation.testing.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -37,17 +40,17 @@ import org.junit.jupiter.api.Test;
 class ClassicDirectPathTest {
 
   private static final long MS = 1_000_000L;
-  private static Backend a;
-  private static Backend b;
+  private static LoopbackBackend a;
+  private static LoopbackBackend b;
 
   private ScriptedBridge mesh;
   private CloseableHttpClient client;
 
   @BeforeAll
   static void weaveAndStart() throws IOException {
-    MeshAdvice.install();
-    a = Backend.plain("127.0.0.2");
-    b = Backend.plain("127.0.0.3");
+    InProcessAdvice.install(new ApacheHttpClient4Module());
+    a = LoopbackBackend.plain("127.0.0.2");
+    b = LoopbackBackend.plain("127.0.0.3");
   }
 
   @AfterAll
@@ -83,7 +86,7 @@ class ClassicDirectPathTest {
 
     assertThat(get("http://reviews:9080/books?id=1")).isEqualTo("200 127.0.0.2 200");
 
-    Backend.Seen seen = a.seen().get(0);
+    LoopbackBackend.Seen seen = a.seen().get(0);
     assertThat(seen.host()).isEqualTo("reviews:9080");
     assertThat(seen.path()).isEqualTo("/books?id=1");
     assertThat(seen.meshHeader()).isEqualTo("v1");
@@ -154,8 +157,8 @@ class ClassicDirectPathTest {
     assertThat(a.requests()).isEqualTo(3);
     assertThat(b.requests()).isEqualTo(3);
     // Keep-alive per endpoint: each endpoint saw all its requests on one connection.
-    assertThat(a.seen().stream().map(Backend.Seen::clientPort).distinct()).hasSize(1);
-    assertThat(b.seen().stream().map(Backend.Seen::clientPort).distinct()).hasSize(1);
+    assertThat(a.seen().stream().map(LoopbackBackend.Seen::clientPort).distinct()).hasSize(1);
+    assertThat(b.seen().stream().map(LoopbackBackend.Seen::clientPort).distinct()).hasSize(1);
   }
 
   @Test
@@ -324,7 +327,7 @@ class ClassicDirectPathTest {
   @Test
   void mutualTlsGoesUnderTheApplicationsCleartext() throws Exception {
     TestTls tls = new TestTls();
-    try (Backend secure = Backend.mutualTls("127.0.0.4", tls.server)) {
+    try (LoopbackBackend secure = LoopbackBackend.mutualTls("127.0.0.4", tls.server)) {
       mesh.tls(secure.address(), tls.client);
       ScriptedCall call = new ScriptedCall().endpoints(secure.address()).tls(tls.client);
       mesh.route("reviews", 9080, r -> call);
@@ -332,7 +335,7 @@ class ClassicDirectPathTest {
       assertThat(get("http://reviews:9080/secure")).isEqualTo("200 127.0.0.4-tls 200");
       assertThat(get("http://reviews:9080/again")).isEqualTo("200 127.0.0.4-tls 200");
 
-      assertThat(secure.seen()).extracting(Backend.Seen::peer).containsOnly("CN=productpage");
+      assertThat(secure.seen()).extracting(LoopbackBackend.Seen::peer).containsOnly("CN=productpage");
       assertThat(secure.seen().get(0).host()).isEqualTo("reviews:9080");
       assertThat(secure.connections()).isEqualTo(1);
     }

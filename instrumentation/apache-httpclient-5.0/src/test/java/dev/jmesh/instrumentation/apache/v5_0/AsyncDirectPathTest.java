@@ -1,5 +1,8 @@
 package dev.jmesh.instrumentation.apache.v5_0;
 
+import dev.jmesh.instrumentation.testing.LoopbackBackend;
+import dev.jmesh.instrumentation.testing.InProcessAdvice;
+import dev.jmesh.instrumentation.testing.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -39,17 +42,17 @@ import org.junit.jupiter.api.Test;
 class AsyncDirectPathTest {
 
   private static final long MS = 1_000_000L;
-  private static Backend a;
-  private static Backend b;
+  private static LoopbackBackend a;
+  private static LoopbackBackend b;
 
   private ScriptedBridge mesh;
   private CloseableHttpAsyncClient client;
 
   @BeforeAll
   static void weaveAndStart() throws IOException {
-    MeshAdvice.install();
-    a = Backend.plain("127.0.0.2");
-    b = Backend.plain("127.0.0.3");
+    InProcessAdvice.install(new ApacheHttpClient5Module());
+    a = LoopbackBackend.plain("127.0.0.2");
+    b = LoopbackBackend.plain("127.0.0.3");
   }
 
   @AfterAll
@@ -94,7 +97,7 @@ class AsyncDirectPathTest {
 
     assertThat(r.getCode()).isEqualTo(200);
     assertThat(r.getBodyText()).isEqualTo("127.0.0.2 200");
-    Backend.Seen seen = a.seen().get(0);
+    LoopbackBackend.Seen seen = a.seen().get(0);
     assertThat(seen.host()).isEqualTo("reviews:9080");
     assertThat(seen.path()).isEqualTo("/books?id=1");
     assertThat(seen.meshHeader()).isEqualTo("v1");
@@ -322,7 +325,7 @@ class AsyncDirectPathTest {
   @Test
   void mutualTlsGoesUnderTheApplicationsCleartextHttp1() throws Exception {
     TestTls tls = new TestTls();
-    try (Backend secure = Backend.mutualTls("127.0.0.4", tls.server)) {
+    try (LoopbackBackend secure = LoopbackBackend.mutualTls("127.0.0.4", tls.server)) {
       mesh.tls(secure.address(), tls.client);
       ScriptedCall call = new ScriptedCall().endpoints(secure.address()).tls(tls.client);
       mesh.route("reviews", 9080, r -> call);
@@ -333,7 +336,7 @@ class AsyncDirectPathTest {
       assertThat(get("http://reviews:9080/again").getBodyText()).isEqualTo("127.0.0.4-tls 200");
 
       assertThat(call.capabilities() & MeshCall.CAN_TLS).isNotZero();
-      assertThat(secure.seen()).extracting(Backend.Seen::peer).containsOnly("CN=productpage");
+      assertThat(secure.seen()).extracting(LoopbackBackend.Seen::peer).containsOnly("CN=productpage");
       assertThat(secure.seen().get(0).host()).isEqualTo("reviews:9080");
       assertThat(secure.connections()).isEqualTo(1);
     }

@@ -1,4 +1,4 @@
-package dev.jmesh.instrumentation.apache.v4_3;
+package dev.jmesh.instrumentation.testing;
 
 import java.math.BigInteger;
 import java.security.KeyPair;
@@ -19,12 +19,12 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * Two workloads' TLS for the mTLS tests: each has a self-signed certificate and trusts only the
  * other's, as the mesh's contexts trust only the mesh's identities.
  */
-final class TestTls {
+public final class TestTls {
 
-  final SSLContext client;
-  final SSLContext server;
+  public final SSLContext client;
+  public final SSLContext server;
 
-  TestTls() throws Exception {
+  public TestTls() throws Exception {
     KeyPair clientKeys = keys();
     KeyPair serverKeys = keys();
     X509Certificate clientCert = selfSigned("CN=productpage", clientKeys);

@@ -1,4 +1,4 @@
-package dev.jmesh.instrumentation.apache.v5_0;
+package dev.jmesh.instrumentation.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -21,11 +21,14 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
-/** A real loopback server standing for one endpoint of a mesh service, recording what it got. */
-final class Backend implements AutoCloseable {
+/**
+ * A real loopback server standing for one endpoint of a mesh service, recording what it got: a
+ * JDK HttpServer on any 127.0.0.0/8 address, plain or requiring a client certificate.
+ */
+public final class LoopbackBackend implements AutoCloseable {
 
   /** One request as the endpoint saw it. */
-  record Seen(
+  public record Seen(
       String method,
       String host,
       String path,
@@ -43,7 +46,7 @@ final class Backend implements AutoCloseable {
   private volatile String location;
   private final String name;
 
-  private Backend(HttpServer server, String name) {
+  private LoopbackBackend(HttpServer server, String name) {
     this.server = server;
     this.name = name;
     server.createContext("/", this::handle);
@@ -57,13 +60,13 @@ final class Backend implements AutoCloseable {
     server.start();
   }
 
-  static Backend plain(String ip) throws IOException {
-    return new Backend(
+  public static LoopbackBackend plain(String ip) throws IOException {
+    return new LoopbackBackend(
         HttpServer.create(new InetSocketAddress(InetAddress.getByName(ip), 0), 50), ip);
   }
 
   /** A TLS endpoint that requires a client certificate, as a meshed server in STRICT mode. */
-  static Backend mutualTls(String ip, SSLContext context) throws IOException {
+  public static LoopbackBackend mutualTls(String ip, SSLContext context) throws IOException {
     HttpsServer s = HttpsServer.create(new InetSocketAddress(InetAddress.getByName(ip), 0), 50);
     s.setHttpsConfigurator(
         new HttpsConfigurator(context) {
@@ -74,11 +77,11 @@ final class Backend implements AutoCloseable {
             params.setSSLParameters(p);
           }
         });
-    return new Backend(s, ip + "-tls");
+    return new LoopbackBackend(s, ip + "-tls");
   }
 
   /** Forgets what it saw and answers 200 at once again. */
-  Backend reset() {
+  public LoopbackBackend reset() {
     seen.clear();
     connections.clear();
     requests.set(0);
@@ -88,37 +91,37 @@ final class Backend implements AutoCloseable {
     return this;
   }
 
-  Backend status(int status) {
+  public LoopbackBackend status(int status) {
     this.status = status;
     return this;
   }
 
   /** Answers 302 to {@code location}. */
-  Backend redirect(String location) {
+  public LoopbackBackend redirect(String location) {
     this.location = location;
     this.status = 302;
     return this;
   }
 
-  Backend delayMillis(long millis) {
+  public LoopbackBackend delayMillis(long millis) {
     this.delayMillis = millis;
     return this;
   }
 
-  InetSocketAddress address() {
+  public InetSocketAddress address() {
     return server.getAddress();
   }
 
-  List<Seen> seen() {
+  public List<Seen> seen() {
     return seen;
   }
 
-  int requests() {
+  public int requests() {
     return requests.get();
   }
 
   /** How many distinct client connections reached this endpoint. */
-  int connections() {
+  public int connections() {
     return connections.size();
   }
 

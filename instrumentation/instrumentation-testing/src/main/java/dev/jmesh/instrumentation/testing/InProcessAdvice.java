@@ -1,6 +1,7 @@
-package dev.jmesh.instrumentation.apache.v5_0;
+package dev.jmesh.instrumentation.testing;
 
 import dev.jmesh.instrumentation.api.AdviceTarget;
+import dev.jmesh.instrumentation.api.InstrumentationModule;
 import dev.jmesh.instrumentation.api.TypeInstrumentation;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
@@ -12,17 +13,18 @@ import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 
 /**
- * Weaves the module's advice into this test JVM as the agent would: inline, no class-format change.
- * The helpers are already on the test class path, where the agent would inject them.
+ * Weaves a module's advice into this test JVM as the agent would: inline, no class-format change.
+ * The helpers are already on the test class path, where the agent would inject them. Once per
+ * module and JVM.
  */
-final class MeshAdvice {
+public final class InProcessAdvice {
 
-  private static boolean installed;
+  private static final java.util.Set<String> INSTALLED = new java.util.HashSet<>();
 
-  private MeshAdvice() {}
+  private InProcessAdvice() {}
 
-  static synchronized void install() {
-    if (installed) {
+  public static synchronized void install(InstrumentationModule module) {
+    if (!INSTALLED.add(module.name())) {
       return;
     }
     Instrumentation instrumentation = ByteBuddyAgent.install();
@@ -32,7 +34,7 @@ final class MeshAdvice {
             .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
             .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
             .with(AgentBuilder.TypeStrategy.Default.DECORATE);
-    for (TypeInstrumentation type : new ApacheHttpClient5Module().typeInstrumentations()) {
+    for (TypeInstrumentation type : module.typeInstrumentations()) {
       List<ElementMatcher<? super MethodDescription>> methods = new ArrayList<>();
       List<String> advice = new ArrayList<>();
       AdviceTarget target =
@@ -45,7 +47,7 @@ final class MeshAdvice {
           builder
               .type(type.typeMatcher())
               .transform(
-                  (b, typeDescription, loader, module, domain) -> {
+                  (b, typeDescription, loader, javaModule, domain) -> {
                     for (int i = 0; i < methods.size(); i++) {
                       try {
                         b = b.visit(Advice.to(Class.forName(advice.get(i))).on(methods.get(i)));
@@ -57,6 +59,5 @@ final class MeshAdvice {
                   });
     }
     builder.installOn(instrumentation);
-    installed = true;
   }
 }
