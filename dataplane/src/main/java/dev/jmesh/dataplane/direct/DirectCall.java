@@ -85,9 +85,11 @@ final class DirectCall implements MeshCall {
       // The request itself would change, or copies of it go elsewhere: the engine does that.
       return RequestPaths.Path.ENGINE;
     }
-    if (x.cluster().circuitBreaker().limits().maxConnections()
-        != CircuitBreakerThresholds.DEFAULTS.maxConnections()) {
-      // A connection limit: the application's pool owns the connections, the engine can count them.
+    long maxConnections = x.cluster().circuitBreaker().limits().maxConnections();
+    if (maxConnections != CircuitBreakerThresholds.DEFAULTS.maxConnections()
+        && maxConnections < Integer.MAX_VALUE) {
+      // A connection limit: the application's pool owns the connections, the engine can count
+      // them. (istiod writes 2^32-1 for "no limit".)
       return RequestPaths.Path.ENGINE;
     }
     if (x.delayNanos() > 0 && !can(CAN_DELAY)) {

@@ -260,6 +260,21 @@ class DirectCallsTest {
   }
 
   @Test
+  void istiodsNoLimitIsNoConnectionLimit() throws Exception {
+    start(
+        Cluster.newBuilder()
+            .setCircuitBreakers(
+                CircuitBreakers.newBuilder()
+                    .addThresholds(
+                        CircuitBreakers.Thresholds.newBuilder()
+                            .setMaxConnections(UInt32Value.of(-1)))));
+    MeshCall call = direct.outbound("test", ALL, get("reviews", "/plain"));
+    assertThat(call).isNotNull();
+    call.finish(200, -1, 0, 0);
+    assertThat(paths.get("test", RequestPaths.Path.DIRECT)).isEqualTo(1);
+  }
+
+  @Test
   void aFaultAbortIsALocalReplyAndADelayIsForTheLibraryToWait() throws Exception {
     start();
     MeshCall abort = direct.outbound("test", ALL, get("reviews", "/abort"));
