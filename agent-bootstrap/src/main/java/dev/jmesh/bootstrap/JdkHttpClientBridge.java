@@ -19,6 +19,15 @@ public interface JdkHttpClientBridge {
   Object sendAsync(
       Object client, Object request, Object handler, Object pushHandler, Object executor);
 
+  /**
+   * The executor the client's {@code sendAsync} completes on: the one the application's own call
+   * gave ({@code null} for {@code send}, which completes without a hop) when the mesh sends an
+   * attempt on its behalf, else {@code given}.
+   */
+  default Object executorFor(Object given) {
+    return given;
+  }
+
   /** A request the client is about to send was built ({@code HttpRequestImpl}). */
   void requestCreated(Object requestImpl);
 

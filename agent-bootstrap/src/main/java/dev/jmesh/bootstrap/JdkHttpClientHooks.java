@@ -50,6 +50,23 @@ public final class JdkHttpClientHooks {
     }
   }
 
+  /**
+   * {@code HttpClientImpl.sendAsync} entry, when the mesh did not answer: the executor to complete
+   * on. An attempt the mesh sends for a {@code send} completes as {@code send} itself would.
+   */
+  public static Object executorFor(Object given) {
+    JdkHttpClientBridge b = bridge;
+    if (b == null) {
+      return given;
+    }
+    try {
+      return b.executorFor(given);
+    } catch (Throwable t) {
+      failed("send", t);
+      return given;
+    }
+  }
+
   /** {@code HttpRequestImpl(HttpRequest, ProxySelector)} exit. */
   public static void requestCreated(Object requestImpl) {
     JdkHttpClientBridge b = bridge;

@@ -43,8 +43,15 @@ final class HttpClientInstrumentation implements TypeInstrumentation {
         @Advice.Argument(0) Object request,
         @Advice.Argument(1) Object handler,
         @Advice.Argument(2) Object pushHandler,
-        @Advice.Argument(3) Object executor) {
-      return JdkHttpClientHooks.sendAsync(client, request, handler, pushHandler, executor);
+        @Advice.Argument(value = 3, readOnly = false, typing = Assigner.Typing.DYNAMIC)
+            Object executor) {
+      Object answer =
+          JdkHttpClientHooks.sendAsync(client, request, handler, pushHandler, executor);
+      if (answer == null) {
+        // The mesh's own attempt completes where the application's call would have: no hop.
+        executor = JdkHttpClientHooks.executorFor(executor);
+      }
+      return answer;
     }
 
     @Advice.OnMethodExit(suppress = Throwable.class)

@@ -44,6 +44,9 @@ final class MeshExchange<T> {
   private final BodyHandler<T> handler;
   private final MeshCall call;
   private final Executor executor;
+
+  /** The executor the application's call gave ({@code null} for {@code send}). */
+  private final Executor applicationExecutor;
   private final CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>();
   private final AtomicBoolean over = new AtomicBoolean();
 
@@ -61,8 +64,10 @@ final class MeshExchange<T> {
       HttpRequest request,
       BodyHandler<T> handler,
       MeshCall call,
-      Executor executor) {
+      Executor executor,
+      Executor applicationExecutor) {
     this.mesh = mesh;
+    this.applicationExecutor = applicationExecutor;
     this.client = client;
     this.request = request;
     this.handler = handler;
@@ -116,7 +121,7 @@ final class MeshExchange<T> {
         applicationTimedOut(new HttpTimeoutException("request timed out"));
         return;
       }
-      sent = mesh.send(client, copy, attemptHandler, attempt);
+      sent = mesh.send(client, copy, attemptHandler, attempt, applicationExecutor);
     } catch (RuntimeException e) {
       mesh.ended(attempt);
       fail(e, 0);

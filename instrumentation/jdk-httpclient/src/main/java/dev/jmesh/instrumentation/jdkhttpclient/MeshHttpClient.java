@@ -37,6 +37,9 @@ final class MeshHttpClient implements JdkHttpClientBridge {
   /** The attempt this thread is sending, around the mesh's own call into the client. */
   private final ThreadLocal<Attempt> sending = new ThreadLocal<>();
 
+  /** The executor of the application's call the attempt this thread is sending belongs to. */
+  private final ThreadLocal<Executor> sendingFor = new ThreadLocal<>();
+
   private final AttemptBindings bindings = new AttemptBindings();
 
   /**
@@ -79,7 +82,13 @@ final class MeshHttpClient implements JdkHttpClientBridge {
     }
     Executor completions = executor instanceof Executor ? (Executor) executor : DEFAULT_EXECUTOR;
     return new MeshExchange<>(
-            this, http, appRequest, (BodyHandler<Object>) handler, call, completions)
+            this,
+            http,
+            appRequest,
+            (BodyHandler<Object>) handler,
+            call,
+            completions,
+            executor instanceof Executor ? (Executor) executor : null)
         .start();
   }
 
@@ -87,13 +96,26 @@ final class MeshHttpClient implements JdkHttpClientBridge {
    * Sends one attempt through the client; its request is bound to {@code attempt} as it is built.
    */
   <T> CompletableFuture<HttpResponse<T>> send(
-      HttpClient client, HttpRequest copy, BodyHandler<T> handler, Attempt attempt) {
+      HttpClient client,
+      HttpRequest copy,
+      BodyHandler<T> handler,
+      Attempt attempt,
+      Executor applicationExecutor) {
     sending.set(attempt);
+    sendingFor.set(applicationExecutor);
     try {
       return client.sendAsync(copy, handler);
     } finally {
       sending.remove();
+      sendingFor.remove();
     }
+  }
+
+  @Override
+  public Object executorFor(Object given) {
+    // Only the mesh's own attempt: its sendAsync would otherwise complete on the client's
+    // executor, a thread hop a plain send does not make.
+    return sending.get() == null ? given : sendingFor.get();
   }
 
   void ended(Attempt attempt) {
