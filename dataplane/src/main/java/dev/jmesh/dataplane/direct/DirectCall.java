@@ -16,7 +16,6 @@ import dev.jmesh.dataplane.route.HeaderMutation;
 import dev.jmesh.dataplane.route.Route;
 import dev.jmesh.dataplane.route.UpstreamFailure;
 import dev.jmesh.dataplane.stats.RequestPaths;
-import java.util.List;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -181,7 +180,7 @@ final class DirectCall implements MeshCall {
   @Override
   public void requestHeaders(MeshHeaders headers) {
     if (x.decision() != null && x.route() != null) {
-      apply(x.requestHeaders(), headers);
+      HeaderMutation.applyAll(x.requestHeaders(), headers);
     }
     headers.set(PeerMetadata.HEADER, owner.peerMetadata);
     headers.set(PeerMetadata.ID_HEADER, owner.peerMetadataId);
@@ -198,46 +197,10 @@ final class DirectCall implements MeshCall {
     if (x.route() == null) {
       return;
     }
-    apply(x.responseHeaders(), headers);
+    HeaderMutation.applyAll(x.responseHeaders(), headers);
     HashPolicy cookie = x.hash().generatedCookie();
     if (cookie != null) {
       headers.add("set-cookie", cookie.setCookieHeader(x.hash().generatedCookieValue()));
-    }
-  }
-
-  /** A route's header changes, in Envoy's order: removals, then additions. */
-  private static void apply(List<HeaderMutation> mutations, MeshHeaders headers) {
-    for (int i = 0; i < mutations.size(); i++) {
-      HeaderMutation m = mutations.get(i);
-      for (int r = 0; r < m.remove().size(); r++) {
-        headers.remove(m.remove().get(r));
-      }
-      for (int a = 0; a < m.add().size(); a++) {
-        HeaderMutation.Addition add = m.add().get(a);
-        if (add.value().isEmpty() && !add.keepEmptyValue()) {
-          continue;
-        }
-        switch (add.action()) {
-          case APPEND_IF_EXISTS_OR_ADD:
-            headers.add(add.name(), add.value());
-            break;
-          case ADD_IF_ABSENT:
-            if (!headers.contains(add.name())) {
-              headers.set(add.name(), add.value());
-            }
-            break;
-          case OVERWRITE_IF_EXISTS_OR_ADD:
-            headers.set(add.name(), add.value());
-            break;
-          case OVERWRITE_IF_EXISTS:
-            if (headers.contains(add.name())) {
-              headers.set(add.name(), add.value());
-            }
-            break;
-          default:
-            break;
-        }
-      }
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.route;
 
+import dev.jmesh.bootstrap.MeshHeaders;
 import java.util.List;
 
 /**
@@ -43,5 +44,45 @@ public record HeaderMutation(List<String> remove, List<Addition> add) {
 
   public boolean isEmpty() {
     return remove.isEmpty() && add.isEmpty();
+  }
+
+  /**
+   * Applies {@code mutations} to {@code headers} in Envoy's order: each level's removals, then its
+   * additions by their append action. One implementation for the engine (over Netty's headers) and
+   * the direct paths (over a library's request).
+   */
+  public static void applyAll(List<HeaderMutation> mutations, MeshHeaders headers) {
+    for (int i = 0; i < mutations.size(); i++) {
+      HeaderMutation m = mutations.get(i);
+      for (int r = 0; r < m.remove().size(); r++) {
+        headers.remove(m.remove().get(r));
+      }
+      for (int a = 0; a < m.add().size(); a++) {
+        Addition add = m.add().get(a);
+        if (add.value().isEmpty() && !add.keepEmptyValue()) {
+          continue;
+        }
+        switch (add.action()) {
+          case APPEND_IF_EXISTS_OR_ADD:
+            headers.add(add.name(), add.value());
+            break;
+          case ADD_IF_ABSENT:
+            if (!headers.contains(add.name())) {
+              headers.set(add.name(), add.value());
+            }
+            break;
+          case OVERWRITE_IF_EXISTS_OR_ADD:
+            headers.set(add.name(), add.value());
+            break;
+          case OVERWRITE_IF_EXISTS:
+            if (headers.contains(add.name())) {
+              headers.set(add.name(), add.value());
+            }
+            break;
+          default:
+            break;
+        }
+      }
+    }
   }
 }

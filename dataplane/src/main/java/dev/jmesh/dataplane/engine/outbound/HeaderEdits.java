@@ -1,46 +1,42 @@
 package dev.jmesh.dataplane.engine.outbound;
 
+import dev.jmesh.bootstrap.MeshHeaders;
 import dev.jmesh.dataplane.route.HeaderMutation;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.List;
 
-/** Applies a route's header mutations to Netty headers, in Envoy's order: removals, then adds. */
-final class HeaderEdits {
+/** Applies a route's header mutations to Netty headers ({@link HeaderMutation#applyAll}). */
+final class HeaderEdits implements MeshHeaders {
 
-  private HeaderEdits() {}
+  private final HttpHeaders headers;
+
+  private HeaderEdits(HttpHeaders headers) {
+    this.headers = headers;
+  }
 
   static void apply(List<HeaderMutation> mutations, HttpHeaders headers) {
-    for (int i = 0; i < mutations.size(); i++) {
-      HeaderMutation m = mutations.get(i);
-      for (int r = 0; r < m.remove().size(); r++) {
-        headers.remove(m.remove().get(r));
-      }
-      for (int a = 0; a < m.add().size(); a++) {
-        HeaderMutation.Addition add = m.add().get(a);
-        if (add.value().isEmpty() && !add.keepEmptyValue()) {
-          continue;
-        }
-        switch (add.action()) {
-          case APPEND_IF_EXISTS_OR_ADD:
-            headers.add(add.name(), add.value());
-            break;
-          case ADD_IF_ABSENT:
-            if (!headers.contains(add.name())) {
-              headers.set(add.name(), add.value());
-            }
-            break;
-          case OVERWRITE_IF_EXISTS_OR_ADD:
-            headers.set(add.name(), add.value());
-            break;
-          case OVERWRITE_IF_EXISTS:
-            if (headers.contains(add.name())) {
-              headers.set(add.name(), add.value());
-            }
-            break;
-          default:
-            break;
-        }
-      }
+    if (!mutations.isEmpty()) {
+      HeaderMutation.applyAll(mutations, new HeaderEdits(headers));
     }
+  }
+
+  @Override
+  public boolean contains(String name) {
+    return headers.contains(name);
+  }
+
+  @Override
+  public void set(String name, String value) {
+    headers.set(name, value);
+  }
+
+  @Override
+  public void add(String name, String value) {
+    headers.add(name, value);
+  }
+
+  @Override
+  public void remove(String name) {
+    headers.remove(name);
   }
 }
