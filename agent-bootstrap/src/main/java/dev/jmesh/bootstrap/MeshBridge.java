@@ -91,6 +91,15 @@ public interface MeshBridge {
   }
 
   /**
+   * A connection accepted on a port a direct-inbound library serves itself: how to serve it, or
+   * {@code null} when the mesh leaves it alone (not a mesh port, or the engine serves the port).
+   */
+  default MeshInbound inbound(String library, InetSocketAddress local, InetSocketAddress remote)
+      throws Exception {
+    return null;
+  }
+
+  /**
    * The JDK's HTTP server is about to run a filter or handler for {@code exchange} (a {@code
    * com.sun.net.httpserver.HttpExchange}): the bridge records its trace headers for the thread
    * with {@link MeshHooks#enterInbound}.

@@ -39,6 +39,9 @@ public final class MeshHooks {
   /** Set while a direct path connects to the endpoint it picked; see {@link #enterDirectConnect}. */
   private static final ThreadLocal<Boolean> DIRECT_CONNECT = new ThreadLocal<>();
 
+  /** Set while a direct-inbound server binds its port; see {@link #enterDirectBind}. */
+  private static final ThreadLocal<Boolean> DIRECT_BIND = new ThreadLocal<>();
+
   private static final LongAdder FAILURES = new LongAdder();
 
   private static final ConcurrentHashMap<String, Boolean> REPORTED_CAUSES =
@@ -237,6 +240,124 @@ public final class MeshHooks {
   public static void exitDirectConnect() {
     DIRECT_CONNECT.remove();
   }
+
+  /**
+   * Marks the calling thread as binding a server whose instrumentation serves mesh connections
+   * itself (direct inbound) until {@link #exitDirectBind()}: the data path then does not hand the
+   * port to the engine when the mesh serves that library's inbound traffic directly, and answers
+   * {@link #inbound} for its connections. Use it around the library's own bind, in a {@code
+   * try/finally}, on the thread that calls the JDK's bind.
+   */
+  public static void enterDirectBind() {
+    DIRECT_BIND.set(Boolean.TRUE);
+  }
+
+  public static void exitDirectBind() {
+    DIRECT_BIND.remove();
+  }
+
+  /** Whether the calling thread is inside {@link #enterDirectBind()}; read by the data path. */
+  public static boolean inDirectBind() {
+    return DIRECT_BIND.get() != null;
+  }
+
+  /**
+   * A server accepted a connection from {@code remote} on {@code local}: how the mesh wants it
+   * served when the data path serves that port directly, or {@code null} to leave the connection
+   * to the application as it is (not a mesh port, or one the engine serves). A data-path failure
+   * answers {@link #REFUSING}: a port the mesh serves directly may be STRICT, and STRICT fails
+   * closed.
+   */
+  public static MeshInbound inbound(
+      String library, InetSocketAddress local, InetSocketAddress remote) {
+    MeshBridge b = bridge;
+    if (b == null || local == null || isAgentThread()) {
+      return null;
+    }
+    try {
+      return b.inbound(library, local, remote);
+    } catch (Throwable t) {
+      failed("inbound:" + library, t);
+      return REFUSING;
+    }
+  }
+
+  /** The answer to a connection when the data path failed: closed. */
+  public static final MeshInbound REFUSING =
+      new MeshInbound() {
+        @Override
+        public boolean sniff() {
+          return false;
+        }
+
+        @Override
+        public long detectionTimeoutMillis() {
+          return 0;
+        }
+
+        @Override
+        public int transport(byte[] first, int length) {
+          return REFUSE;
+        }
+
+        @Override
+        public SSLContext tls() {
+          return null;
+        }
+
+        @Override
+        public javax.net.ssl.SSLParameters tlsParameters() {
+          return null;
+        }
+
+        @Override
+        public boolean secured(javax.net.ssl.SSLSession session) {
+          return false;
+        }
+
+        @Override
+        public boolean admitted() {
+          return false;
+        }
+
+        @Override
+        public boolean http() {
+          return false;
+        }
+
+        @Override
+        public MeshInboundRequest request(MeshRequest request) {
+          return DENIED;
+        }
+      };
+
+  /** A request on a connection the data path failed for: 503, never the application. */
+  private static final MeshInboundRequest DENIED =
+      new MeshInboundRequest() {
+        @Override
+        public boolean allowed() {
+          return false;
+        }
+
+        @Override
+        public int replyStatus() {
+          return 503;
+        }
+
+        @Override
+        public String replyBody() {
+          return "jmesh: the mesh failed to check this request";
+        }
+
+        @Override
+        public void requestHeaders(MeshHeaders headers) {}
+
+        @Override
+        public void responseHeaders(MeshHeaders headers) {}
+
+        @Override
+        public void finish(int status, int grpcStatus, long bytesReceived, long bytesSent) {}
+      };
 
   /**
    * A thread-per-request server starts serving a request with these trace headers (each {@code

@@ -18,6 +18,11 @@ import java.util.Map;
  * @param idleTimeout how long a connection may carry nothing before it is closed
  * @param maxRequestBodyBytes larger request bodies are refused with 413; 0 for no limit
  * @param drainTimeout how long shutdown waits for in-flight requests
+ * @param directInbound whether servers with a direct-inbound instrumentation (the JDK's HttpServer,
+ *     Netty, blocking {@code ServerSocket}) serve their mesh ports themselves, the mesh's TLS,
+ *     policy and records inside them, instead of the engine taking the port over ({@code
+ *     inboundPath: direct}; the default {@code engine} keeps the engine's HTTP hardening in front
+ *     of every server)
  */
 public record EngineSettings(
     Map<Integer, String> servicePorts,
@@ -26,7 +31,8 @@ public record EngineSettings(
     Duration requestHeadersTimeout,
     Duration idleTimeout,
     long maxRequestBodyBytes,
-    Duration drainTimeout) {
+    Duration drainTimeout,
+    boolean directInbound) {
 
   public static final EngineSettings DEFAULTS =
       new EngineSettings(
@@ -36,7 +42,8 @@ public record EngineSettings(
           Duration.ofSeconds(10),
           Duration.ofHours(1),
           1L << 30,
-          Duration.ofSeconds(5));
+          Duration.ofSeconds(5),
+          false);
 
   public EngineSettings {
     servicePorts = Map.copyOf(servicePorts);

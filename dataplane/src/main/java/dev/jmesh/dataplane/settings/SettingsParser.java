@@ -48,7 +48,8 @@ public final class SettingsParser {
           "requestHeadersTimeout",
           "idleTimeout",
           "maxRequestBodyBytes",
-          "drainTimeout");
+          "drainTimeout",
+          "inboundPath");
 
   private static final String LABEL_ARG_PREFIX = "label.";
 
@@ -179,7 +180,24 @@ public final class SettingsParser {
         duration(source, "requestHeadersTimeout", d.requestHeadersTimeout()),
         duration(source, "idleTimeout", d.idleTimeout()),
         bytes(source, "maxRequestBodyBytes", d.maxRequestBodyBytes()),
-        duration(source, "drainTimeout", d.drainTimeout()));
+        duration(source, "drainTimeout", d.drainTimeout()),
+        directInbound(source));
+  }
+
+  /** {@code inboundPath}: {@code engine} (the default) or {@code direct}. */
+  private static boolean directInbound(SettingSource source) throws BadSettingException {
+    SettingSource.Raw raw = source.get("inboundPath");
+    if (raw == null || raw.value().isBlank()) {
+      return false;
+    }
+    switch (raw.value().trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "engine":
+        return false;
+      case "direct":
+        return true;
+      default:
+        throw bad(raw, "inboundPath", "is not an inbound path; allowed: engine, direct");
+    }
   }
 
   /** {@code tcp-echo:7000,grpc:9090}: Istio port names, whose prefix says the protocol. */

@@ -29,8 +29,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What every server gets from the engine, whatever it is: run by one subclass per server, each in
- * forked JVMs with the real mesh.jar and the real control plane. Per class: one control plane,
- * the server under test ({@code mesh-servers-app <kind>}, service {@code server-<kind>}, identity
+ * forked JVMs with the real mesh.jar and the real control plane. Per class: one control plane, the
+ * server under test ({@code mesh-servers-app <kind>}, service {@code server-<kind>}, identity
  * {@code sa/server}) and a meshed client ({@code mesh-client-app}, identity {@code sa/client});
  * tests reconfigure the mesh by writing Istio YAML and wait for the behaviour to follow.
  */
@@ -52,8 +52,10 @@ abstract class AbstractMeshedServerTest {
   MeshedJvm server;
   ClientDriver client;
   RecordingRelay relay;
+
   /** The port the application asked for, which the engine serves. */
   int port;
+
   /** Config files the running test wrote; removed after it. */
   private final List<String> applied = new ArrayList<>();
 
@@ -84,6 +86,15 @@ abstract class AbstractMeshedServerTest {
   /** The JDK the server and client JVMs run on. */
   Jdk jdk() {
     return Jdk.JDK17;
+  }
+
+  /**
+   * The library label of the server's direct-inbound instrumentation when this class runs the
+   * server with {@code MESH_INBOUND_PATH=direct} (the server keeps its port and the mesh works
+   * inside it), or {@code null} for the engine in front of it (the default).
+   */
+  String directInbound() {
+    return null;
   }
 
   /** Extra settings or flags of the server JVM. */
@@ -128,7 +139,8 @@ abstract class AbstractMeshedServerTest {
                     .env("MESH_LABELS", "app=" + service() + ",version=v1")
                     .env("MESH_SERVICE_PORTS", portName() + ":" + port)
                     .env("MESH_REQUEST_HEADERS_TIMEOUT", "2s")
-                    .env("MESH_PROTOCOL_DETECTION_TIMEOUT", "1s")));
+                    .env("MESH_PROTOCOL_DETECTION_TIMEOUT", "1s")
+                    .env("MESH_INBOUND_PATH", directInbound() != null ? "direct" : "engine")));
     client =
         new ClientDriver(
             jvms.start(
@@ -146,8 +158,8 @@ abstract class AbstractMeshedServerTest {
   }
 
   /**
-   * Removes the test's config and waits for the baseline (PERMISSIVE, no policy: the meshed
-   * client and a plaintext peer both served), so no test sees the one before it.
+   * Removes the test's config and waits for the baseline (PERMISSIVE, no policy: the meshed client
+   * and a plaintext peer both served), so no test sees the one before it.
    */
   @AfterEach
   void restoreBaseline() throws IOException {
@@ -222,8 +234,7 @@ abstract class AbstractMeshedServerTest {
   void disableServesPlaintextOnly() throws Exception {
     apply("mtls", MeshPolicies.peerAuthentication(service(), "DISABLE"));
     apply(
-        "relayed",
-        MeshPolicies.relayedService(RELAYED_PORT, portName(), relay.port(), "DISABLE"));
+        "relayed", MeshPolicies.relayedService(RELAYED_PORT, portName(), relay.port(), "DISABLE"));
     try {
       await()
           .until(
@@ -247,8 +258,13 @@ abstract class AbstractMeshedServerTest {
 
   @Test
   void theServerReportsThePortItAskedForAndItsHiddenPortAdmitsOnlyTheEngine() throws Exception {
-    Matcher ready = server.awaitOutput("READY kind=" + kind() + " port=(\\d+)", Duration.ofSeconds(5));
+    Matcher ready =
+        server.awaitOutput("READY kind=" + kind() + " port=(\\d+)", Duration.ofSeconds(5));
     assertThat(Integer.parseInt(ready.group(1))).isEqualTo(port);
+    if (directInbound() != null) {
+      theServerServesItsOwnPortWithTheMeshInside();
+      return;
+    }
     int hidden = hiddenPort();
     assertThat(hidden).isNotEqualTo(port);
 
@@ -257,6 +273,35 @@ abstract class AbstractMeshedServerTest {
         .isFalse();
     // The application's server keeps serving through the engine.
     assertThat(answered(call(service(), port))).isTrue();
+  }
+
+  /**
+   * Direct inbound: no port was taken over (the application listens where it asked), and its
+   * instrumentation counts the mesh connections it served itself.
+   */
+  private void theServerServesItsOwnPortWithTheMeshInside() {
+    assertThat(server.output())
+        .as("no take-over on the direct inbound path")
+        .doesNotContain("took over");
+    double before = directServed();
+    assertThat(answered(call(service(), port))).isTrue();
+    await().until(() -> directServed() > before);
+  }
+
+  /** What the server's direct-inbound instrumentation counted: requests or connections. */
+  double directServed() {
+    return server
+            .metrics()
+            .samples("jmesh_agent_requests_total", "library", directInbound(), "path", "direct")
+            .stream()
+            .mapToDouble(dev.jmesh.testing.PrometheusText.Sample::value)
+            .sum()
+        + server
+            .metrics()
+            .samples("jmesh_agent_inbound_connections_total", "library", directInbound())
+            .stream()
+            .mapToDouble(dev.jmesh.testing.PrometheusText.Sample::value)
+            .sum();
   }
 
   // ---- authorization, the parts every protocol has ----

@@ -3,6 +3,7 @@ package dev.jmesh.instrumentation.testing;
 import dev.jmesh.bootstrap.MeshBridge;
 import dev.jmesh.bootstrap.MeshCall;
 import dev.jmesh.bootstrap.MeshHooks;
+import dev.jmesh.bootstrap.MeshInbound;
 import dev.jmesh.bootstrap.MeshRequest;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -38,6 +39,7 @@ public final class ScriptedBridge implements MeshBridge, AutoCloseable {
 
   private final Map<String, Function<MeshRequest, ScriptedCall>> routes = new ConcurrentHashMap<>();
   private final Map<InetSocketAddress, SSLContext> tls = new ConcurrentHashMap<>();
+  private final Map<Integer, ScriptedInbound> inbound = new ConcurrentHashMap<>();
   private final List<ScriptedCall> calls = new CopyOnWriteArrayList<>();
   private final List<String> untouched = new CopyOnWriteArrayList<>();
   private final List<SocketAddress> connects = new CopyOnWriteArrayList<>();
@@ -68,6 +70,20 @@ public final class ScriptedBridge implements MeshBridge, AutoCloseable {
   public ScriptedBridge tls(InetSocketAddress endpoint, SSLContext context) {
     tls.put(endpoint, context);
     return this;
+  }
+
+  /**
+   * Connections accepted on local port {@code port} by a direct-inbound server get {@code
+   * answers}; other ports are left alone ({@link MeshHooks#inbound} answers {@code null}).
+   */
+  public ScriptedBridge inbound(int port, ScriptedInbound answers) {
+    inbound.put(port, answers);
+    return this;
+  }
+
+  @Override
+  public MeshInbound inbound(String library, InetSocketAddress local, InetSocketAddress remote) {
+    return inbound.get(local.getPort());
   }
 
   /** The calls decided so far, in order. */
