@@ -64,7 +64,7 @@ public final class MeshInboundHandler extends ChannelInboundHandlerAdapter {
         return;
       }
       if (!inbound.sniff()) {
-        choose(ctx, inbound.transport(null, 0));
+        choose(ctx, withoutBytes());
         return;
       }
       detection =
@@ -84,11 +84,20 @@ public final class MeshInboundHandler extends ChannelInboundHandlerAdapter {
   private void timedOut(ChannelHandlerContext ctx) {
     if (!decided && ctx.channel().isActive()) {
       try {
-        choose(ctx, inbound.transport(null, 0));
+        choose(ctx, withoutBytes());
       } catch (Throwable t) {
         fail(ctx, t);
       }
     }
+  }
+
+  /**
+   * The verdict when no (more) first bytes will decide: not sniffing, a silent client, or
+   * {@link MeshInbound#SNIFF_BYTES} read and still undecided. A silent client is plaintext.
+   */
+  private int withoutBytes() {
+    int verdict = inbound.transport(null, 0);
+    return verdict == MeshInbound.NEED_MORE ? MeshInbound.PLAINTEXT : verdict;
   }
 
   @Override
@@ -110,7 +119,7 @@ public final class MeshInboundHandler extends ChannelInboundHandlerAdapter {
       int verdict = inbound.transport(bytes, n);
       if (verdict == MeshInbound.NEED_MORE && n >= MeshInbound.SNIFF_BYTES) {
         // Every verdict needs at most SNIFF_BYTES; a data path still unsure takes the default.
-        verdict = inbound.transport(null, 0);
+        verdict = withoutBytes();
       }
       if (verdict != MeshInbound.NEED_MORE) {
         choose(ctx, verdict);
