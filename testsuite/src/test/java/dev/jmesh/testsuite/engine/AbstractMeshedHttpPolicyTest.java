@@ -147,7 +147,9 @@ abstract class AbstractMeshedHttpPolicyTest extends AbstractMeshedServerTest {
             });
     String limited = RawHttp.get(port, "/hello");
     assertThat(RawHttp.status(limited)).isEqualTo(429);
-    assertThat(limited.toLowerCase()).contains("x-ratelimit-limit: 3").contains("x-ratelimit-remaining: 0");
+    assertThat(limited.toLowerCase())
+        .contains("x-ratelimit-limit: 3")
+        .contains("x-ratelimit-remaining: 0");
   }
 
   // ---- what the application learns ----
@@ -157,7 +159,8 @@ abstract class AbstractMeshedHttpPolicyTest extends AbstractMeshedServerTest {
     ClientDriver.Result meshed = get("/hello");
     assertThat(meshed.body())
         .contains("xff=127.0.0.1")
-        .containsPattern("xfcc=By=" + SERVER_PRINCIPAL + ";Hash=[0-9a-f]{64};URI=" + CLIENT_PRINCIPAL);
+        .containsPattern(
+            "xfcc=By=" + SERVER_PRINCIPAL + ";Hash=[0-9a-f]{64};URI=" + CLIENT_PRINCIPAL);
     // A client cannot claim an identity: its own XFCC never reaches the application.
     String forged = RawHttp.get(port, "/hello", "X-Forwarded-Client-Cert: URI=spiffe://evil/sa/x");
     assertThat(forged).contains("xfcc=-").doesNotContain("spiffe://evil");
@@ -172,13 +175,20 @@ abstract class AbstractMeshedHttpPolicyTest extends AbstractMeshedServerTest {
                 assertThat(
                         server.metric(
                             "istio_requests_total",
-                            "reporter", "destination",
-                            "source_principal", CLIENT_PRINCIPAL,
-                            "source_workload", "client",
-                            "source_app", "client",
-                            "destination_principal", SERVER_PRINCIPAL,
-                            "response_code", "200",
-                            "connection_security_policy", "mutual_tls"))
+                            "reporter",
+                            "destination",
+                            "source_principal",
+                            CLIENT_PRINCIPAL,
+                            "source_workload",
+                            "client",
+                            "source_app",
+                            "client",
+                            "destination_principal",
+                            SERVER_PRINCIPAL,
+                            "response_code",
+                            "200",
+                            "connection_security_policy",
+                            "mutual_tls"))
                     .isPositive());
   }
 }

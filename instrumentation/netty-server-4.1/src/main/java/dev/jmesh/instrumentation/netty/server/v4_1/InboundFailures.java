@@ -28,8 +28,12 @@ final class InboundFailures {
 
   static void note(String what, Object connection) {
     if (REPORTED.putIfAbsent(what, Boolean.TRUE) == null) {
-      System.err.println("[jmesh] WARN netty-server: " + what + " (first seen on " + connection
-          + "); closed. Logged once.");
+      System.err.println(
+          "[jmesh] WARN netty-server: "
+              + what
+              + " (first seen on "
+              + connection
+              + "); closed. Logged once.");
     }
   }
 }

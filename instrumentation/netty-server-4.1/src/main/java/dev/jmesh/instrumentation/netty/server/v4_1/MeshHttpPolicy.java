@@ -30,15 +30,15 @@ import java.util.ArrayDeque;
 import java.util.Map;
 
 /**
- * The mesh's per-request policy on an HTTP port, right behind the application's HTTP/1 codec:
- * each request is checked ({@code MeshInbound.request}) before the application sees it. A denied
- * one is answered here (its body dropped) and never reaches the application; an allowed one gets
- * the mesh's request headers, its response the mesh's response headers, and its record is
- * finished when the response's last content goes out, with the body bytes counted both ways.
+ * The mesh's per-request policy on an HTTP port, right behind the application's HTTP/1 codec: each
+ * request is checked ({@code MeshInbound.request}) before the application sees it. A denied one is
+ * answered here (its body dropped) and never reaches the application; an allowed one gets the
+ * mesh's request headers, its response the mesh's response headers, and its record is finished when
+ * the response's last content goes out, with the body bytes counted both ways.
  *
- * <p>Responses come in request order (HTTP/1.1), so the exchanges waiting for one are a queue.
- * An {@code Upgrade: h2c} request is served as HTTP/1.1 (the header removed, as Envoy does), so
- * no stream escapes the per-request check; a WebSocket upgrade is checked as its request and then
+ * <p>Responses come in request order (HTTP/1.1), so the exchanges waiting for one are a queue. An
+ * {@code Upgrade: h2c} request is served as HTTP/1.1 (the header removed, as Envoy does), so no
+ * stream escapes the per-request check; a WebSocket upgrade is checked as its request and then
  * passed through. Bytes that are not HTTP/1 on an HTTP port (an HTTP/2 prior-knowledge preface)
  * cannot be checked per request here: the connection is closed.
  */

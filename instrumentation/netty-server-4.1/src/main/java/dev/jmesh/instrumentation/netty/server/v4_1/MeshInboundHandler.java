@@ -17,15 +17,15 @@ import javax.net.ssl.SSLEngine;
 
 /**
  * The first handler of every accepted connection: asks the mesh whether it serves the connection
- * ({@code MeshHooks.inbound}), and if so settles its transport before the application sees it —
- * the application's handlers get {@code channelActive} only once the connection is admitted.
+ * ({@code MeshHooks.inbound}), and if so settles its transport before the application sees it — the
+ * application's handlers get {@code channelActive} only once the connection is admitted.
  *
- * <p>Like the engine's transport selector, sniffing never blocks: the connection is read as
- * usual, the first bytes are held here (not consumed for the application), and a client silent
- * for the detection timeout is taken as plaintext (the timer runs on the channel's event loop).
- * Then plaintext opens the connection at once, TLS puts an {@link SslHandler} with the mesh's
- * context in this handler's place, and {@link MeshTlsGate} behind it opens the connection once the
- * peer is secured. The bytes held are passed on to whatever comes next.
+ * <p>Like the engine's transport selector, sniffing never blocks: the connection is read as usual,
+ * the first bytes are held here (not consumed for the application), and a client silent for the
+ * detection timeout is taken as plaintext (the timer runs on the channel's event loop). Then
+ * plaintext opens the connection at once, TLS puts an {@link SslHandler} with the mesh's context in
+ * this handler's place, and {@link MeshTlsGate} behind it opens the connection once the peer is
+ * secured. The bytes held are passed on to whatever comes next.
  */
 public final class MeshInboundHandler extends ChannelInboundHandlerAdapter {
 
@@ -53,8 +53,7 @@ public final class MeshInboundHandler extends ChannelInboundHandlerAdapter {
       SocketAddress local = ctx.channel().localAddress();
       SocketAddress remote = ctx.channel().remoteAddress();
       if (local instanceof InetSocketAddress && remote instanceof InetSocketAddress) {
-        inbound =
-            MeshHooks.inbound(LIBRARY, (InetSocketAddress) local, (InetSocketAddress) remote);
+        inbound = MeshHooks.inbound(LIBRARY, (InetSocketAddress) local, (InetSocketAddress) remote);
       }
       if (inbound == null) {
         // Not a port the mesh serves here (engine path, no mesh, a Unix socket): untouched.
@@ -92,8 +91,8 @@ public final class MeshInboundHandler extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * The verdict when no (more) first bytes will decide: not sniffing, a silent client, or
-   * {@link MeshInbound#SNIFF_BYTES} read and still undecided. A silent client is plaintext.
+   * The verdict when no (more) first bytes will decide: not sniffing, a silent client, or {@link
+   * MeshInbound#SNIFF_BYTES} read and still undecided. A silent client is plaintext.
    */
   private int withoutBytes() {
     int verdict = inbound.transport(null, 0);
@@ -158,9 +157,9 @@ public final class MeshInboundHandler extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * The connection is the application's from here on: HTTP policy behind its codec, then the
-   * {@code channelActive} it has been waiting for. Fired from {@code ctx}, so it reaches only the
-   * handlers behind the mesh's own.
+   * The connection is the application's from here on: HTTP policy behind its codec, then the {@code
+   * channelActive} it has been waiting for. Fired from {@code ctx}, so it reaches only the handlers
+   * behind the mesh's own.
    */
   static void open(ChannelHandlerContext ctx, MeshInbound inbound) {
     if (inbound.http()) {

@@ -5,12 +5,12 @@ import dev.jmesh.instrumentation.api.TypeInstrumentation;
 import java.util.List;
 
 /**
- * Netty 4.1 and 4.2 servers on the direct inbound path: the application's own server keeps its
- * port and the mesh works inside its pipeline. The NIO server channel's bind is marked direct so
- * the engine does not take the port over; every child channel a {@code ServerBootstrap} accepts
- * gets {@link MeshInboundHandler} first in its pipeline, which settles the transport (sniffing,
- * mesh TLS, the peer's identity, connection policy) before the application sees the connection,
- * and then {@link MeshHttpPolicy} after the application's HTTP codec for per-request policy.
+ * Netty 4.1 and 4.2 servers on the direct inbound path: the application's own server keeps its port
+ * and the mesh works inside its pipeline. The NIO server channel's bind is marked direct so the
+ * engine does not take the port over; every child channel a {@code ServerBootstrap} accepts gets
+ * {@link MeshInboundHandler} first in its pipeline, which settles the transport (sniffing, mesh
+ * TLS, the peer's identity, connection policy) before the application sees the connection, and then
+ * {@link MeshHttpPolicy} after the application's HTTP codec for per-request policy.
  *
  * <p>Native transports (epoll, io_uring) bind without the JDK, so the engine never took their
  * ports; the pipeline injection covers them all the same.

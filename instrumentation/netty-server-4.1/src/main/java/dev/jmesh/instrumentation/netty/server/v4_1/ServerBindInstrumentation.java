@@ -11,9 +11,9 @@ import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 
 /**
- * {@code NioServerSocketChannel.doBind(SocketAddress)} (4.1 and 4.2): the JDK bind it makes, on
- * the event loop's thread, is marked direct, so under {@code inboundPath: direct} the data path
- * leaves the port to the application and answers {@code MeshHooks.inbound} for its connections.
+ * {@code NioServerSocketChannel.doBind(SocketAddress)} (4.1 and 4.2): the JDK bind it makes, on the
+ * event loop's thread, is marked direct, so under {@code inboundPath: direct} the data path leaves
+ * the port to the application and answers {@code MeshHooks.inbound} for its connections.
  */
 final class ServerBindInstrumentation implements TypeInstrumentation {
 

@@ -27,15 +27,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * An application's own Netty HTTP server, as an application writes it (codec, aggregator,
- * handler), on the Netty under test: it answers {@code path=<path> inbound=<x-jmesh-inbound>
+ * An application's own Netty HTTP server, as an application writes it (codec, aggregator, handler),
+ * on the Netty under test: it answers {@code path=<path> inbound=<x-jmesh-inbound>
  * xfcc=<x-forwarded-client-cert> body=<body>} and records the paths it saw.
  */
 final class AppServer implements AutoCloseable {
 
   final List<String> seen = new CopyOnWriteArrayList<>();
+
   /** Connections the application saw open ({@code channelActive}). */
   final AtomicInteger opened = new AtomicInteger();
+
   private final EventLoopGroup boss = new NioEventLoopGroup(1);
   private final EventLoopGroup workers = new NioEventLoopGroup(2);
   private final Channel listener;

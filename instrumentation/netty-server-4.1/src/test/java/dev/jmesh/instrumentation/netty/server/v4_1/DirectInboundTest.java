@@ -70,8 +70,7 @@ class DirectInboundTest {
   void permissiveServesPlaintextAndMutualTlsBySniffing() throws Exception {
     ScriptedInbound in = inbound(Mode.PERMISSIVE);
     assertThat(RawClient.get(RawClient.plaintext(app.port()), "/plain")).contains("path=/plain");
-    assertThat(RawClient.get(RawClient.tls(app.port(), tls.client), "/tls"))
-        .contains("path=/tls");
+    assertThat(RawClient.get(RawClient.tls(app.port(), tls.client), "/tls")).contains("path=/tls");
     assertThat(in.transports()).containsExactly(MeshInbound.PLAINTEXT, MeshInbound.TLS);
   }
 
@@ -144,8 +143,7 @@ class DirectInboundTest {
   }
 
   @Test
-  void aSilentClientOnAPermissivePortIsTakenAsPlaintextAfterTheDetectionTimeout()
-      throws Exception {
+  void aSilentClientOnAPermissivePortIsTakenAsPlaintextAfterTheDetectionTimeout() throws Exception {
     inbound(Mode.PERMISSIVE);
     try (RawClient c = RawClient.plaintext(app.port())) {
       long connected = System.nanoTime();
