@@ -39,8 +39,9 @@ import java.util.Map;
  * <p>Responses come in request order (HTTP/1.1), so the exchanges waiting for one are a queue. An
  * {@code Upgrade: h2c} request is served as HTTP/1.1 (the header removed, as Envoy does), so no
  * stream escapes the per-request check; a WebSocket upgrade is checked as its request and then
- * passed through. Bytes that are not HTTP/1 on an HTTP port (an HTTP/2 prior-knowledge preface)
- * cannot be checked per request here: the connection is closed.
+ * passed through. HTTP/2 (prior knowledge) passes on to {@link MeshHttp2Policy} behind the
+ * application's frame codec; other bytes that are not HTTP/1 on an HTTP port cannot be checked per
+ * request: the connection is closed.
  */
 final class MeshHttpPolicy extends ChannelDuplexHandler {
 
@@ -97,7 +98,7 @@ final class MeshHttpPolicy extends ChannelDuplexHandler {
         request(ctx, (HttpRequest) msg);
       } else if (msg instanceof HttpContent) {
         content(ctx, (HttpContent) msg);
-      } else if (msg instanceof ByteBuf && !upgraded) {
+      } else if (msg instanceof ByteBuf && !upgraded && !http2(ctx)) {
         ReferenceCountUtil.release(msg);
         InboundFailures.note(
             "a direct-inbound HTTP port received bytes its HTTP/1 codec did not decode (HTTP/2"
@@ -116,6 +117,12 @@ final class MeshHttpPolicy extends ChannelDuplexHandler {
 
   private void relocate(ChannelHandlerContext ctx, Object msg) {
     String codec = codecName(ctx.pipeline());
+    if (codec == null && http2(ctx)) {
+      // An HTTP/2-only server: its streams are checked behind its frame codec.
+      ctx.fireChannelRead(msg);
+      ctx.pipeline().remove(this);
+      return;
+    }
     if (codec == null) {
       ReferenceCountUtil.release(msg);
       InboundFailures.note(
@@ -129,6 +136,11 @@ final class MeshHttpPolicy extends ChannelDuplexHandler {
     ctx.pipeline().addAfter(codec, null, new MeshHttpPolicy(inbound, localPort, true));
     ctx.fireChannelRead(msg);
     ctx.pipeline().remove(this);
+  }
+
+  /** Whether the connection went HTTP/2 with the mesh's stream policy behind the frame codec. */
+  private static boolean http2(ChannelHandlerContext ctx) {
+    return ctx.pipeline().get(MeshHttp2Policy.NAME) != null;
   }
 
   private void request(ChannelHandlerContext ctx, HttpRequest request) {

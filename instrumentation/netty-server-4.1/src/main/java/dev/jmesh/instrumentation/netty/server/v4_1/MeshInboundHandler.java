@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
@@ -31,6 +32,14 @@ public final class MeshInboundHandler extends ChannelInboundHandlerAdapter {
 
   static final String LIBRARY = "netty-server";
   static final String NAME = "jmesh-inbound";
+
+  /**
+   * The channel attribute that hands an HTTP connection's {@link MeshInbound} to the handlers that
+   * find their place later (behind an HTTP/2 codec added on upgrade or prior knowledge).
+   */
+  static final String ATTRIBUTE = "dev.jmesh.inbound";
+
+  private static final AttributeKey<Object> INBOUND = AttributeKey.valueOf(ATTRIBUTE);
 
   private MeshInbound inbound;
   private ByteBuf first;
@@ -163,6 +172,7 @@ public final class MeshInboundHandler extends ChannelInboundHandlerAdapter {
    */
   static void open(ChannelHandlerContext ctx, MeshInbound inbound) {
     if (inbound.http()) {
+      ctx.channel().attr(INBOUND).set(inbound);
       MeshHttpPolicy.install(ctx, inbound);
     }
     ctx.fireChannelActive();

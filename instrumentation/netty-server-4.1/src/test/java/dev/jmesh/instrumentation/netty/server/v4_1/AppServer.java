@@ -4,6 +4,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
@@ -18,7 +19,15 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -43,6 +52,14 @@ final class AppServer implements AutoCloseable {
   private final Channel listener;
 
   AppServer() throws InterruptedException {
+    this(false);
+  }
+
+  /**
+   * {@code http2}: also HTTP/2 in the clear, by prior knowledge or an h2c upgrade, each stream
+   * turned back into HTTP objects for the same handler (as the mesh-servers-app netty kind does).
+   */
+  AppServer(boolean http2) throws InterruptedException {
     listener =
         new ServerBootstrap()
             .group(boss, workers)
@@ -51,15 +68,57 @@ final class AppServer implements AutoCloseable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
+                    if (http2) {
+                      ch.pipeline().addLast(http2OrHttp1());
+                    } else {
+                      ch.pipeline().addLast(new HttpServerCodec());
+                    }
                     ch.pipeline()
-                        .addLast(new HttpServerCodec())
                         .addLast(new HttpObjectAggregator(1 << 20))
-                        .addLast(new Handler());
+                        .addLast(new Handler("HTTP/1.1"));
                   }
                 })
             .bind("127.0.0.1", 0)
             .sync()
             .channel();
+  }
+
+  private ChannelHandler http2OrHttp1() {
+    HttpServerCodec http1 = new HttpServerCodec();
+    HttpServerUpgradeHandler upgrade =
+        new HttpServerUpgradeHandler(
+            http1,
+            protocol ->
+                AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
+                    ? new Http2ServerUpgradeCodec(
+                        Http2FrameCodecBuilder.forServer().build(),
+                        new Http2MultiplexHandler(streams()))
+                    : null);
+    ChannelInitializer<Channel> priorKnowledge =
+        new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            ch.pipeline()
+                .addLast(
+                    Http2FrameCodecBuilder.forServer().build(),
+                    new Http2MultiplexHandler(streams()));
+          }
+        };
+    return new CleartextHttp2ServerUpgradeHandler(http1, upgrade, priorKnowledge);
+  }
+
+  private ChannelInitializer<Channel> streams() {
+    return new ChannelInitializer<Channel>() {
+      @Override
+      protected void initChannel(Channel stream) {
+        stream
+            .pipeline()
+            .addLast(
+                new Http2StreamFrameToHttpObjectCodec(true),
+                new HttpObjectAggregator(1 << 20),
+                new Handler("HTTP/2"));
+      }
+    };
   }
 
   int port() {
@@ -74,6 +133,12 @@ final class AppServer implements AutoCloseable {
   }
 
   private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private final String protocol;
+
+    Handler(String protocol) {
+      this.protocol = protocol;
+    }
+
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
       opened.incrementAndGet();
@@ -84,7 +149,9 @@ final class AppServer implements AutoCloseable {
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
       seen.add(request.uri());
       String text =
-          "path="
+          "protocol="
+              + protocol
+              + " path="
               + request.uri()
               + " inbound="
               + request.headers().get("x-jmesh-inbound", "-")

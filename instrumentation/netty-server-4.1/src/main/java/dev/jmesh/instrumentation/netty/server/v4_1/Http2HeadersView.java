@@ -1,0 +1,105 @@
+package dev.jmesh.instrumentation.netty.server.v4_1;
+
+import dev.jmesh.bootstrap.MeshHeaders;
+import dev.jmesh.bootstrap.MeshRequest;
+import io.netty.handler.codec.http2.Http2Headers;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * An HTTP/2 stream's headers as the mesh reads and changes them: the request's pseudo-headers
+ * ({@code :method}, {@code :authority}, {@code :path}) for {@link MeshRequest}, and lower-case
+ * names for {@link MeshHeaders}, as HTTP/2 requires.
+ */
+final class Http2HeadersView implements MeshRequest, MeshHeaders {
+
+  private final Http2Headers headers;
+  private final int localPort;
+
+  Http2HeadersView(Http2Headers headers, int localPort) {
+    this.headers = headers;
+    this.localPort = localPort;
+  }
+
+  @Override
+  public String method() {
+    CharSequence m = headers.method();
+    return m == null ? "" : m.toString();
+  }
+
+  @Override
+  public String host() {
+    String a = authority();
+    int colon = portColon(a);
+    return colon < 0 ? a : a.substring(0, colon);
+  }
+
+  @Override
+  public int port() {
+    String a = authority();
+    int colon = portColon(a);
+    if (colon >= 0) {
+      try {
+        return Integer.parseInt(a.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        return localPort;
+      }
+    }
+    return localPort;
+  }
+
+  private String authority() {
+    CharSequence a = headers.authority();
+    if (a == null) {
+      a = headers.get("host");
+    }
+    return a == null ? "" : a.toString();
+  }
+
+  private static int portColon(String host) {
+    int colon = host.lastIndexOf(':');
+    return colon > host.lastIndexOf(']') ? colon : -1;
+  }
+
+  @Override
+  public String path() {
+    CharSequence p = headers.path();
+    return p == null ? "" : p.toString();
+  }
+
+  @Override
+  public String header(String lowerCaseName) {
+    List<CharSequence> values = headers.getAll(lowerCaseName);
+    if (values.isEmpty()) {
+      return null;
+    }
+    if (values.size() == 1) {
+      return values.get(0).toString();
+    }
+    return String.join(",", values);
+  }
+
+  @Override
+  public boolean contains(String name) {
+    return headers.contains(lower(name));
+  }
+
+  @Override
+  public void set(String name, String value) {
+    headers.set(lower(name), value);
+  }
+
+  @Override
+  public void add(String name, String value) {
+    headers.add(lower(name), value);
+  }
+
+  @Override
+  public void remove(String name) {
+    headers.remove(lower(name));
+  }
+
+  private static String lower(String name) {
+    return name.toLowerCase(Locale.ROOT);
+  }
+}

@@ -1,0 +1,103 @@
+package dev.jmesh.instrumentation.netty.server.v4_1;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jmesh.instrumentation.testing.InProcessAdvice;
+import dev.jmesh.instrumentation.testing.ScriptedBridge;
+import dev.jmesh.instrumentation.testing.ScriptedInbound;
+import dev.jmesh.instrumentation.testing.ScriptedInbound.Mode;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A Netty server speaking HTTP/1.1 and h2c on one port, on the direct path: every HTTP/2 stream is
+ * checked, changed and recorded like an HTTP/1 request; an h2c upgrade is served as HTTP/1.1 so no
+ * stream escapes the check. The client is curl (prior knowledge and upgrade).
+ */
+class Http2DirectInboundTest {
+
+  private ScriptedBridge bridge;
+  private AppServer app;
+  private ScriptedInbound inbound;
+
+  @BeforeAll
+  static void weave() {
+    InProcessAdvice.install(new NettyServerModule());
+    InProcessAdvice.install(new NettyServerHttp2Module());
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    bridge = ScriptedBridge.install();
+    app = new AppServer(true);
+    inbound =
+        new ScriptedInbound(Mode.PERMISSIVE, null).allow(r -> !r.path().startsWith("/private"));
+    bridge.inbound(app.port(), inbound);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    app.close();
+    bridge.close();
+  }
+
+  private String curl(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("curl", "-sS", "-i", "-m", "10"));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(15, TimeUnit.SECONDS)).isTrue();
+    return out;
+  }
+
+  @Test
+  void eachStreamIsCheckedChangedAndRecorded() throws Exception {
+    String answer =
+        curl(
+            "--http2-prior-knowledge",
+            "-H",
+            "x-forwarded-client-cert: URI=spiffe://evil/sa/x",
+            "-d",
+            "12345",
+            "http://127.0.0.1:" + app.port() + "/hello");
+    assertThat(answer)
+        .startsWith("HTTP/2 200")
+        .contains("protocol=HTTP/2 path=/hello inbound=direct xfcc=- body=12345")
+        .containsIgnoringCase("x-jmesh-served: direct");
+    assertThat(inbound.requests()).hasSize(1);
+    ScriptedInbound.Request r = inbound.requests().get(0);
+    assertThat(r.method).isEqualTo("POST");
+    assertThat(r.finishes()).hasSize(1);
+    assertThat(r.finishes().get(0)).containsExactly(200, -1);
+    assertThat(r.bytesReceived()).isEqualTo(5);
+    assertThat(r.bytesSent()).isEqualTo(answer.substring(answer.indexOf("\r\n\r\n") + 4).length());
+  }
+
+  @Test
+  void aDeniedStreamIsAnswered403AndNeverReachesTheApplication() throws Exception {
+    String answer =
+        curl("--http2-prior-knowledge", "http://127.0.0.1:" + app.port() + "/private/x");
+    assertThat(answer)
+        .startsWith("HTTP/2 403")
+        .contains("RBAC: access denied")
+        .containsIgnoringCase("x-jmesh-served: direct");
+    assertThat(app.seen).isEmpty();
+    assertThat(inbound.requests().get(0).finishes().get(0)[0]).isEqualTo(403);
+    // The connection stays usable for allowed streams.
+    assertThat(curl("--http2-prior-knowledge", "http://127.0.0.1:" + app.port() + "/ok"))
+        .startsWith("HTTP/2 200");
+  }
+
+  @Test
+  void anH2cUpgradeIsServedAsHttp1SoNoStreamEscapesTheCheck() throws Exception {
+    String answer = curl("--http2", "http://127.0.0.1:" + app.port() + "/hello");
+    assertThat(answer).startsWith("HTTP/1.1 200").contains("protocol=HTTP/1.1 path=/hello");
+    assertThat(inbound.requests()).hasSize(1);
+  }
+}
