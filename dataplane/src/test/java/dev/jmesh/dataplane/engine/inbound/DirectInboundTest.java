@@ -2,11 +2,11 @@ package dev.jmesh.dataplane.engine.inbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jmesh.bootstrap.MeshHeaders;
 import dev.jmesh.bootstrap.MeshHooks;
 import dev.jmesh.bootstrap.MeshInbound;
 import dev.jmesh.bootstrap.MeshInboundRequest;
 import dev.jmesh.bootstrap.MeshRequest;
+import dev.jmesh.dataplane.MapHeaders;
 import dev.jmesh.dataplane.config.InboundListener;
 import dev.jmesh.dataplane.config.MeshSnapshot;
 import dev.jmesh.dataplane.engine.EngineContext;
@@ -135,7 +135,7 @@ class DirectInboundTest {
     String[] requestLine = lines[0].split(" ");
     MeshInboundRequest r = in.request(new Request(requestLine[0], requestLine[1], headers));
     Map<String, String> seen = new LinkedHashMap<>(headers);
-    MeshHeaders view = new Headers(seen);
+    MapHeaders view = new MapHeaders(seen);
     Map<String, String> response = new LinkedHashMap<>();
     int status;
     String body;
@@ -147,7 +147,7 @@ class DirectInboundTest {
       status = r.replyStatus();
       body = r.replyBody();
     }
-    r.responseHeaders(new Headers(response));
+    r.responseHeaders(new MapHeaders(response));
     StringBuilder out = new StringBuilder("HTTP/1.1 " + status + " X\r\n");
     response.forEach((k, v) -> out.append(k).append(": ").append(v).append("\r\n"));
     out.append("content-length: ")
@@ -311,29 +311,6 @@ class DirectInboundTest {
     @Override
     public String header(String lowerCaseName) {
       return headers.get(lowerCaseName);
-    }
-  }
-
-  /** Single-valued headers; {@code add} joins values as a list header would. */
-  private record Headers(Map<String, String> map) implements MeshHeaders {
-    @Override
-    public boolean contains(String name) {
-      return map.containsKey(name);
-    }
-
-    @Override
-    public void set(String name, String value) {
-      map.put(name, value);
-    }
-
-    @Override
-    public void add(String name, String value) {
-      map.merge(name, value, (a, b) -> a + ", " + b);
-    }
-
-    @Override
-    public void remove(String name) {
-      map.remove(name);
     }
   }
 }
