@@ -40,6 +40,8 @@ public final class MeshHttp2Policy extends ChannelDuplexHandler {
 
   static final String NAME = "jmesh-h2";
   static final AttributeKey<Object> INBOUND = AttributeKey.valueOf(MeshInboundHandler.ATTRIBUTE);
+  private static final AttributeKey<Object> STREAMS =
+      AttributeKey.valueOf(MeshInboundHandler.HTTP2_ATTRIBUTE);
 
   private MeshInbound inbound;
   private int localPort;
@@ -50,6 +52,7 @@ public final class MeshHttp2Policy extends ChannelDuplexHandler {
   public static void attach(ChannelHandlerContext codec) {
     if (MeshHooks.isInstalled() && codec.pipeline().get(NAME) == null) {
       codec.pipeline().addAfter(codec.name(), NAME, new MeshHttp2Policy());
+      codec.channel().attr(STREAMS).set(Boolean.TRUE);
     }
   }
 

@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -39,11 +40,14 @@ import java.util.Map;
  * <p>Responses come in request order (HTTP/1.1), so the exchanges waiting for one are a queue. An
  * {@code Upgrade: h2c} request is served as HTTP/1.1 (the header removed, as Envoy does), so no
  * stream escapes the per-request check; a WebSocket upgrade is checked as its request and then
- * passed through. HTTP/2 (prior knowledge) passes on to {@link MeshHttp2Policy} behind the
- * application's frame codec; other bytes that are not HTTP/1 on an HTTP port cannot be checked per
- * request: the connection is closed.
+ * passed through. HTTP/2 (prior knowledge) passes on to the stream policy ({@code MeshHttp2Policy}
+ * behind a frame codec, {@code MeshHttp2Listener} in a connection handler); other bytes that are
+ * not HTTP/1 on an HTTP port cannot be checked per request: the connection is closed.
  */
 final class MeshHttpPolicy extends ChannelDuplexHandler {
+
+  private static final AttributeKey<Object> HTTP2 =
+      AttributeKey.valueOf(MeshInboundHandler.HTTP2_ATTRIBUTE);
 
   private final MeshInbound inbound;
   private final int localPort;
@@ -140,7 +144,7 @@ final class MeshHttpPolicy extends ChannelDuplexHandler {
 
   /** Whether the connection went HTTP/2 with the mesh's stream policy behind the frame codec. */
   private static boolean http2(ChannelHandlerContext ctx) {
-    return ctx.pipeline().get(MeshHttp2Policy.NAME) != null;
+    return ctx.channel().hasAttr(HTTP2) && ctx.channel().attr(HTTP2).get() != null;
   }
 
   private void request(ChannelHandlerContext ctx, HttpRequest request) {

@@ -39,6 +39,9 @@ public final class MeshInboundHandler extends ChannelInboundHandlerAdapter {
    */
   static final String ATTRIBUTE = "dev.jmesh.inbound";
 
+  /** Set on a channel whose HTTP/2 streams the mesh checks (behind a codec or in its listener). */
+  static final String HTTP2_ATTRIBUTE = "dev.jmesh.inbound.http2";
+
   private static final AttributeKey<Object> INBOUND = AttributeKey.valueOf(ATTRIBUTE);
 
   private MeshInbound inbound;

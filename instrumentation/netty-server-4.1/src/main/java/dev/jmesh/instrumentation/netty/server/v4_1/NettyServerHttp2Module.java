@@ -19,12 +19,15 @@ public final class NettyServerHttp2Module implements InstrumentationModule {
 
   @Override
   public List<String> knownTargetNames() {
-    return List.of(Http2FrameCodecInstrumentation.FRAME_CODEC);
+    return List.of(
+        Http2FrameCodecInstrumentation.FRAME_CODEC,
+        Http2ConnectionInstrumentation.HANDLER,
+        Http2ConnectionInstrumentation.ENCODER);
   }
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new Http2FrameCodecInstrumentation());
+    return List.of(new Http2FrameCodecInstrumentation(), new Http2ConnectionInstrumentation());
   }
 
   @Override
@@ -34,6 +37,7 @@ public final class NettyServerHttp2Module implements InstrumentationModule {
         p + "InboundFailures",
         p + "Http2HeadersView",
         p + "MeshHttp2Policy$Exchange",
-        p + "MeshHttp2Policy");
+        p + "MeshHttp2Policy",
+        p + "MeshHttp2Listener");
   }
 }

@@ -32,6 +32,34 @@ class Http2DirectInboundTest {
     InProcessAdvice.install(new NettyServerHttp2Module());
   }
 
+  @Test
+  void aServerOnAConnectionHandlerHasEachStreamCheckedAndRecorded() throws Exception {
+    try (ConnectionHandlerServer server = new ConnectionHandlerServer()) {
+      ScriptedInbound in =
+          new ScriptedInbound(Mode.PERMISSIVE, null).allow(r -> !r.path().startsWith("/private"));
+      bridge.inbound(server.port(), in);
+      String allowed =
+          curl(
+              "--http2-prior-knowledge", "-d", "12345", "http://127.0.0.1:" + server.port() + "/a");
+      assertThat(allowed)
+          .startsWith("HTTP/2 200")
+          .contains("path=/a inbound=direct body=12345")
+          .containsIgnoringCase("x-jmesh-served: direct");
+      String denied =
+          curl("--http2-prior-knowledge", "http://127.0.0.1:" + server.port() + "/private/x");
+      assertThat(denied).startsWith("HTTP/2 403").contains("RBAC: access denied");
+      assertThat(server.seen).containsExactly("/a");
+      assertThat(in.requests()).hasSize(2);
+      ScriptedInbound.Request first = in.requests().get(0);
+      assertThat(first.finishes()).hasSize(1);
+      // The response ended with its trailers, whose grpc-status is recorded.
+      assertThat(first.finishes().get(0)).containsExactly(200, 0);
+      assertThat(first.bytesReceived()).isEqualTo(5);
+      assertThat(first.bytesSent()).isEqualTo("path=/a inbound=direct body=12345".length());
+      assertThat(in.requests().get(1).finishes().get(0)[0]).isEqualTo(403);
+    }
+  }
+
   @BeforeEach
   void start() throws Exception {
     bridge = ScriptedBridge.install();
