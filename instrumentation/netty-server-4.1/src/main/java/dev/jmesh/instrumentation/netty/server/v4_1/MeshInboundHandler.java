@@ -4,9 +4,10 @@ import dev.jmesh.bootstrap.MeshHooks;
 import dev.jmesh.bootstrap.MeshInbound;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
@@ -28,7 +29,7 @@ import javax.net.ssl.SSLEngine;
  * this handler's place, and {@link MeshTlsGate} behind it opens the connection once the peer is
  * secured. The bytes held are passed on to whatever comes next.
  */
-public final class MeshInboundHandler extends ChannelInboundHandlerAdapter {
+public final class MeshInboundHandler extends ChannelDuplexHandler {
 
   static final String LIBRARY = "netty-server";
   static final String NAME = "jmesh-inbound";
@@ -48,6 +49,7 @@ public final class MeshInboundHandler extends ChannelInboundHandlerAdapter {
   private ByteBuf first;
   private ScheduledFuture<?> detection;
   private boolean decided;
+  private final HeldWrites held = new HeldWrites();
 
   /** Advice: {@code child} is a channel a server bootstrap accepted and is about to set up. */
   public static void attach(Object child) {
@@ -70,6 +72,7 @@ public final class MeshInboundHandler extends ChannelInboundHandlerAdapter {
       if (inbound == null) {
         // Not a port the mesh serves here (engine path, no mesh, a Unix socket): untouched.
         decided = true;
+        held.writeFrom(ctx);
         ctx.fireChannelActive();
         ctx.pipeline().remove(this);
         return;
@@ -156,9 +159,13 @@ public final class MeshInboundHandler extends ChannelInboundHandlerAdapter {
       engine.setSSLParameters(inbound.tlsParameters());
       ChannelPipeline pipeline = ctx.pipeline();
       pipeline.addAfter(ctx.name(), MeshTlsGate.TLS_NAME, new SslHandler(engine));
-      pipeline.addAfter(MeshTlsGate.TLS_NAME, MeshTlsGate.NAME, new MeshTlsGate(inbound));
+      MeshTlsGate gate = new MeshTlsGate(inbound);
+      // Whatever the application wrote already goes out through TLS, once the peer is secured.
+      held.moveTo(gate.held());
+      pipeline.addAfter(MeshTlsGate.TLS_NAME, MeshTlsGate.NAME, gate);
       passOn(ctx);
     } else if (verdict == MeshInbound.PLAINTEXT && inbound.admitted()) {
+      held.writeFrom(ctx);
       open(ctx, inbound);
       passOn(ctx);
     } else {
@@ -183,14 +190,32 @@ public final class MeshInboundHandler extends ChannelInboundHandlerAdapter {
 
   /** Hands the bytes held to the handlers behind, then steps out of the pipeline. */
   private void passOn(ChannelHandlerContext ctx) {
-    ByteBuf held = first;
+    ByteBuf bytes = first;
     first = null;
-    if (held != null) {
-      ctx.fireChannelRead(held);
+    if (bytes != null) {
+      ctx.fireChannelRead(bytes);
       ctx.fireChannelReadComplete();
     }
     if (!ctx.isRemoved()) {
       ctx.pipeline().remove(this);
+    }
+  }
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    // Held from the start: an application handler may write as soon as it joins the pipeline,
+    // before channelActive, where the mesh first learns whether it serves the connection.
+    if (decided) {
+      ctx.write(msg, promise);
+    } else {
+      held.add(msg, promise);
+    }
+  }
+
+  @Override
+  public void flush(ChannelHandlerContext ctx) {
+    if (decided) {
+      ctx.flush();
     }
   }
 
@@ -219,11 +244,12 @@ public final class MeshInboundHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void release() {
-    ByteBuf held = first;
+    ByteBuf bytes = first;
     first = null;
-    if (held != null) {
-      ReferenceCountUtil.safeRelease(held);
+    if (bytes != null) {
+      ReferenceCountUtil.safeRelease(bytes);
     }
+    held.discard();
   }
 
   @Override

@@ -1,8 +1,9 @@
 package dev.jmesh.instrumentation.netty.server.v4_1;
 
 import dev.jmesh.bootstrap.MeshInbound;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -14,17 +15,39 @@ import java.util.ArrayDeque;
  * the application; a failed handshake, an unacceptable peer or a refused one closes it before the
  * application has seen anything. Then it steps out of the pipeline.
  */
-final class MeshTlsGate extends ChannelInboundHandlerAdapter {
+final class MeshTlsGate extends ChannelDuplexHandler {
 
   static final String TLS_NAME = "jmesh-tls";
   static final String NAME = "jmesh-tls-gate";
 
   private final MeshInbound inbound;
   private ArrayDeque<Object> early;
+  private final HeldWrites held = new HeldWrites();
   private boolean open;
 
   MeshTlsGate(MeshInbound inbound) {
     this.inbound = inbound;
+  }
+
+  /** Writes the application made before the peer was secured; sent through TLS on opening. */
+  HeldWrites held() {
+    return held;
+  }
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    if (open) {
+      ctx.write(msg, promise);
+    } else {
+      held.add(msg, promise);
+    }
+  }
+
+  @Override
+  public void flush(ChannelHandlerContext ctx) {
+    if (open) {
+      ctx.flush();
+    }
   }
 
   @Override
@@ -45,11 +68,12 @@ final class MeshTlsGate extends ChannelInboundHandlerAdapter {
         return;
       }
       open = true;
+      held.writeFrom(ctx);
       MeshInboundHandler.open(ctx, inbound);
-      ArrayDeque<Object> held = early;
+      ArrayDeque<Object> data = early;
       early = null;
-      if (held != null) {
-        for (Object msg; (msg = held.poll()) != null; ) {
+      if (data != null) {
+        for (Object msg; (msg = data.poll()) != null; ) {
           ctx.fireChannelRead(msg);
         }
         ctx.fireChannelReadComplete();
@@ -102,10 +126,11 @@ final class MeshTlsGate extends ChannelInboundHandlerAdapter {
   }
 
   private void discardEarly() {
-    ArrayDeque<Object> held = early;
+    held.discard();
+    ArrayDeque<Object> data = early;
     early = null;
-    if (held != null) {
-      for (Object msg; (msg = held.poll()) != null; ) {
+    if (data != null) {
+      for (Object msg; (msg = data.poll()) != null; ) {
         ReferenceCountUtil.safeRelease(msg);
       }
     }

@@ -39,6 +39,7 @@ public final class NettyServerModule implements InstrumentationModule {
     String p = "dev.jmesh.instrumentation.netty.server.v4_1.";
     return List.of(
         p + "InboundFailures",
+        p + "HeldWrites",
         p + "NettyHeaders",
         p + "NettyInboundRequest",
         p + "MeshHttpPolicy$Exchange",

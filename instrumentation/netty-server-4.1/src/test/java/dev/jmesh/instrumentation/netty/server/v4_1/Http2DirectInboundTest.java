@@ -6,6 +6,7 @@ import dev.jmesh.instrumentation.testing.InProcessAdvice;
 import dev.jmesh.instrumentation.testing.ScriptedBridge;
 import dev.jmesh.instrumentation.testing.ScriptedInbound;
 import dev.jmesh.instrumentation.testing.ScriptedInbound.Mode;
+import dev.jmesh.instrumentation.testing.TestTls;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +31,20 @@ class Http2DirectInboundTest {
   static void weave() {
     InProcessAdvice.install(new NettyServerModule());
     InProcessAdvice.install(new NettyServerHttp2Module());
+  }
+
+  @Test
+  void aServerThatSpeaksFirstIsHeardOnlyThroughTheMeshTls() throws Exception {
+    // An HTTP/2 connection handler sends its SETTINGS as soon as it joins the (active) channel:
+    // held until the transport is settled, then sent inside TLS, never in the clear.
+    TestTls tls = new TestTls();
+    try (ConnectionHandlerServer server = new ConnectionHandlerServer()) {
+      bridge.inbound(server.port(), new ScriptedInbound(Mode.STRICT, tls.server));
+      try (RawClient c = RawClient.tls(server.port(), tls.client)) {
+        byte[] frameHeader = c.readBytes(9);
+        assertThat(frameHeader[3]).as("a SETTINGS frame").isEqualTo((byte) 0x4);
+      }
+    }
   }
 
   @Test

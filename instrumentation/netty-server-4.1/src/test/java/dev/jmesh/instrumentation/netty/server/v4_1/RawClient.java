@@ -86,6 +86,11 @@ final class RawClient implements AutoCloseable {
     return h + new String(in.readNBytes(length), StandardCharsets.ISO_8859_1);
   }
 
+  /** Exactly {@code n} bytes from the server. */
+  byte[] readBytes(int n) throws IOException {
+    return socket.getInputStream().readNBytes(n);
+  }
+
   /** Everything until the server closes; "" when it closed (or reset) without a byte. */
   String readAll() throws IOException {
     try {
