@@ -3,15 +3,19 @@ package dev.jmesh.instrumentation.netty.server.v4_1;
 import dev.jmesh.bootstrap.MeshHeaders;
 import dev.jmesh.bootstrap.MeshRequest;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * An HTTP/2 stream's headers as the mesh reads and changes them: the request's pseudo-headers
  * ({@code :method}, {@code :authority}, {@code :path}) for {@link MeshRequest}, and lower-case
- * names for {@link MeshHeaders}, as HTTP/2 requires.
+ * names for {@link MeshHeaders}, as HTTP/2 requires. Names are {@code AsciiString}s and a value is
+ * replaced by remove-then-add: grpc-netty's own request headers accept nothing else.
  */
 final class Http2HeadersView implements MeshRequest, MeshHeaders {
+
+  private static final AsciiString HOST = AsciiString.cached("host");
 
   private final Http2Headers headers;
   private final int localPort;
@@ -51,7 +55,7 @@ final class Http2HeadersView implements MeshRequest, MeshHeaders {
   private String authority() {
     CharSequence a = headers.authority();
     if (a == null) {
-      a = headers.get("host");
+      a = headers.get(HOST);
     }
     return a == null ? "" : a.toString();
   }
@@ -69,7 +73,7 @@ final class Http2HeadersView implements MeshRequest, MeshHeaders {
 
   @Override
   public String header(String lowerCaseName) {
-    List<CharSequence> values = headers.getAll(lowerCaseName);
+    List<CharSequence> values = headers.getAll(AsciiString.of(lowerCaseName));
     if (values.isEmpty()) {
       return null;
     }
@@ -86,7 +90,9 @@ final class Http2HeadersView implements MeshRequest, MeshHeaders {
 
   @Override
   public void set(String name, String value) {
-    headers.set(lower(name), value);
+    AsciiString n = lower(name);
+    headers.remove(n);
+    headers.add(n, value);
   }
 
   @Override
@@ -99,7 +105,7 @@ final class Http2HeadersView implements MeshRequest, MeshHeaders {
     headers.remove(lower(name));
   }
 
-  private static String lower(String name) {
-    return name.toLowerCase(Locale.ROOT);
+  private static AsciiString lower(String name) {
+    return AsciiString.of(name.toLowerCase(Locale.ROOT));
   }
 }

@@ -15,6 +15,7 @@ import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameListener;
 import io.netty.handler.codec.http2.Http2FrameListenerDecorator;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
 import io.netty.util.AttributeKey;
 import io.netty.util.collection.IntObjectHashMap;
 import java.net.InetSocketAddress;
@@ -33,6 +34,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class MeshHttp2Listener extends Http2FrameListenerDecorator {
 
+  private static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
   private static final AttributeKey<Object> INBOUND =
       AttributeKey.valueOf(MeshInboundHandler.ATTRIBUTE);
   private static final AttributeKey<Object> STREAMS =
@@ -208,7 +210,7 @@ public final class MeshHttp2Listener extends Http2FrameListenerDecorator {
       }
     }
     if (endStream) {
-      CharSequence grpc = headers.get("grpc-status");
+      CharSequence grpc = headers.get(GRPC_STATUS);
       l.finish(streamId, grpc == null ? -1 : Integer.parseInt(grpc.toString().trim()));
     }
   }

@@ -19,6 +19,7 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamFrame;
+import io.netty.util.AsciiString;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.collection.IntObjectHashMap;
@@ -39,6 +40,7 @@ import java.nio.charset.StandardCharsets;
 public final class MeshHttp2Policy extends ChannelDuplexHandler {
 
   static final String NAME = "jmesh-h2";
+  private static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
   static final AttributeKey<Object> INBOUND = AttributeKey.valueOf(MeshInboundHandler.ATTRIBUTE);
   private static final AttributeKey<Object> STREAMS =
       AttributeKey.valueOf(MeshInboundHandler.HTTP2_ATTRIBUTE);
@@ -207,7 +209,7 @@ public final class MeshHttp2Policy extends ChannelDuplexHandler {
   }
 
   private static int grpcStatus(Http2Headers headers) {
-    CharSequence s = headers.get("grpc-status");
+    CharSequence s = headers.get(GRPC_STATUS);
     try {
       return s == null ? -1 : Integer.parseInt(s.toString().trim());
     } catch (NumberFormatException e) {
