@@ -54,9 +54,9 @@ final class Http2ConnectionInstrumentation implements TypeInstrumentation {
     public static void enter(
         @Advice.Argument(0) ChannelHandlerContext ctx,
         @Advice.Argument(1) int streamId,
-        @Advice.Argument(2) Http2Headers headers,
+        @Advice.Argument(value = 2, readOnly = false) Http2Headers headers,
         @Advice.Argument(8) boolean endStream) {
-      MeshHttp2Listener.headersWritten(ctx, streamId, headers, endStream);
+      headers = MeshHttp2Listener.headersWritten(ctx, streamId, headers, endStream);
     }
   }
 

@@ -10,8 +10,8 @@ import java.util.Locale;
 /**
  * An HTTP/2 stream's headers as the mesh reads and changes them: the request's pseudo-headers
  * ({@code :method}, {@code :authority}, {@code :path}) for {@link MeshRequest}, and lower-case
- * names for {@link MeshHeaders}, as HTTP/2 requires. Names are {@code AsciiString}s and a value is
- * replaced by remove-then-add: grpc-netty's own request headers accept nothing else.
+ * names for {@link MeshHeaders}, as HTTP/2 requires. Names and values are {@code AsciiString}s and
+ * a value is replaced by remove-then-add: grpc-netty's own request headers accept nothing else.
  */
 final class Http2HeadersView implements MeshRequest, MeshHeaders {
 
@@ -92,12 +92,12 @@ final class Http2HeadersView implements MeshRequest, MeshHeaders {
   public void set(String name, String value) {
     AsciiString n = lower(name);
     headers.remove(n);
-    headers.add(n, value);
+    headers.add(n, AsciiString.of(value));
   }
 
   @Override
   public void add(String name, String value) {
-    headers.add(lower(name), value);
+    headers.add(lower(name), AsciiString.of(value));
   }
 
   @Override

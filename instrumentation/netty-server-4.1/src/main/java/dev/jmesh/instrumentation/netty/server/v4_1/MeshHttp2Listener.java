@@ -20,6 +20,7 @@ import io.netty.util.AttributeKey;
 import io.netty.util.collection.IntObjectHashMap;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 
 /**
  * The mesh's per-stream policy on an HTTP/2 server built on {@code Http2ConnectionHandler} with its
@@ -193,26 +194,41 @@ public final class MeshHttp2Listener extends Http2FrameListenerDecorator {
     return l instanceof MeshHttp2Listener ? (MeshHttp2Listener) l : null;
   }
 
-  /** Advice: the encoder writes headers on a stream. */
-  public static void headersWritten(
+  /**
+   * Advice: the encoder writes headers on a stream; returns the headers to write. A response's
+   * headers get the mesh's, in a copy when the application's cannot change (grpc-netty writes
+   * read-only ones).
+   */
+  public static Http2Headers headersWritten(
       ChannelHandlerContext ctx, int streamId, Http2Headers headers, boolean endStream) {
     MeshHttp2Listener l = of(ctx);
     MeshHttp2Policy.Exchange exchange = l == null ? null : l.exchanges.get(streamId);
     if (exchange == null) {
-      return;
+      return headers;
     }
+    Http2Headers written = headers;
     if (exchange.status == 0) {
       CharSequence s = headers.status();
       int status = s == null ? 0 : Integer.parseInt(s.toString());
       if (status >= 200 || status == 0) {
         exchange.status = status;
-        exchange.request.responseHeaders(new Http2HeadersView(headers, l.localPort));
+        written = headers instanceof DefaultHttp2Headers ? headers : copy(headers);
+        exchange.request.responseHeaders(new Http2HeadersView(written, l.localPort));
       }
     }
     if (endStream) {
-      CharSequence grpc = headers.get(GRPC_STATUS);
+      CharSequence grpc = written.get(GRPC_STATUS);
       l.finish(streamId, grpc == null ? -1 : Integer.parseInt(grpc.toString().trim()));
     }
+    return written;
+  }
+
+  private static Http2Headers copy(Http2Headers headers) {
+    Http2Headers copy = new DefaultHttp2Headers(false, headers.size() + 2);
+    for (Map.Entry<CharSequence, CharSequence> h : headers) {
+      copy.add(h.getKey(), h.getValue());
+    }
+    return copy;
   }
 
   /** Advice: the encoder writes data on a stream. */

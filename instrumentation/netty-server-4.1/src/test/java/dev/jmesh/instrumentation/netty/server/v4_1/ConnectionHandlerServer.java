@@ -16,6 +16,8 @@ import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2ConnectionHandlerBuilder;
 import io.netty.handler.codec.http2.Http2FrameAdapter;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.ReadOnlyHttp2Headers;
+import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -116,8 +118,14 @@ final class ConnectionHandlerServer implements AutoCloseable {
               + (inbound == null ? "-" : inbound)
               + " body="
               + bodies.remove(streamId);
+      // Read-only, as grpc-netty's: the mesh adds its response headers to a copy.
       encoder.writeHeaders(
-          ctx, streamId, new DefaultHttp2Headers().status("200"), 0, false, ctx.newPromise());
+          ctx,
+          streamId,
+          ReadOnlyHttp2Headers.serverHeaders(true, AsciiString.of("200")),
+          0,
+          false,
+          ctx.newPromise());
       encoder.writeData(
           ctx,
           streamId,

@@ -11,18 +11,18 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The HTTP/2 view over headers as strict as grpc-netty's request headers, which take only {@code
- * AsciiString} names and no {@code set}.
+ * AsciiString} names and values and no {@code set}.
  */
 class Http2HeadersViewTest {
 
   @Test
   void readsAndChangesHeadersThatTakeOnlyAsciiStringNames() {
     Http2Headers headers = new AsciiOnly();
-    headers.add(PseudoHeaderName.METHOD.value(), "POST");
-    headers.add(PseudoHeaderName.PATH.value(), "/mesh.Echo/Echo?x=1");
-    headers.add(PseudoHeaderName.AUTHORITY.value(), "server-grpc:8080");
-    headers.add(AsciiString.of("x-forwarded-client-cert"), "URI=spiffe://evil");
-    headers.add(AsciiString.of("te"), "trailers");
+    headers.add(PseudoHeaderName.METHOD.value(), AsciiString.of("POST"));
+    headers.add(PseudoHeaderName.PATH.value(), AsciiString.of("/mesh.Echo/Echo?x=1"));
+    headers.add(PseudoHeaderName.AUTHORITY.value(), AsciiString.of("server-grpc:8080"));
+    headers.add(AsciiString.of("x-forwarded-client-cert"), AsciiString.of("URI=spiffe://evil"));
+    headers.add(AsciiString.of("te"), AsciiString.of("trailers"));
     Http2HeadersView view = new Http2HeadersView(headers, 9999);
 
     assertThat(view.method()).isEqualTo("POST");
@@ -78,7 +78,7 @@ class Http2HeadersViewTest {
 
     @Override
     public Http2Headers add(CharSequence name, CharSequence value) {
-      return super.add(ascii(name), value);
+      return super.add(ascii(name), ascii(value));
     }
 
     @Override
