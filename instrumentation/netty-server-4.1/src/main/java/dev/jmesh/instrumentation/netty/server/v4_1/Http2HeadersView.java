@@ -2,10 +2,12 @@ package dev.jmesh.instrumentation.netty.server.v4_1;
 
 import dev.jmesh.bootstrap.MeshHeaders;
 import dev.jmesh.bootstrap.MeshRequest;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * An HTTP/2 stream's headers as the mesh reads and changes them: the request's pseudo-headers
@@ -58,6 +60,22 @@ final class Http2HeadersView implements MeshRequest, MeshHeaders {
       a = headers.get(HOST);
     }
     return a == null ? "" : a.toString();
+  }
+
+  /**
+   * A header's value from headers that may not support lookups (grpc-netty's outbound ones only
+   * iterate); {@code null} when absent.
+   */
+  static CharSequence find(Http2Headers headers, AsciiString name) {
+    if (headers instanceof DefaultHttp2Headers) {
+      return headers.get(name);
+    }
+    for (Map.Entry<CharSequence, CharSequence> h : headers) {
+      if (name.contentEqualsIgnoreCase(h.getKey())) {
+        return h.getValue();
+      }
+    }
+    return null;
   }
 
   private static int portColon(String host) {

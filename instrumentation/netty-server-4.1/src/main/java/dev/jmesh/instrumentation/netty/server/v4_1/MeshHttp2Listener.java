@@ -9,7 +9,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
-import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameListener;
@@ -117,6 +116,9 @@ public final class MeshHttp2Listener extends Http2FrameListenerDecorator {
       return true;
     }
     if (denied.containsKey(streamId)) {
+      if (endStream) {
+        denied.remove(streamId); // the denied request's trailers: its last frame
+      }
       return false;
     }
     if (exchanges.containsKey(streamId)) {
@@ -126,8 +128,10 @@ public final class MeshHttp2Listener extends Http2FrameListenerDecorator {
       Http2HeadersView view = new Http2HeadersView(headers, localPort);
       MeshInboundRequest checked = inbound.request(view);
       if (!checked.allowed()) {
-        denied.put(streamId, Boolean.TRUE);
-        reply(ctx, streamId, checked, !endStream);
+        if (!endStream) {
+          denied.put(streamId, Boolean.TRUE); // the rest of the request is dropped here
+        }
+        reply(ctx, streamId, checked);
         return false;
       }
       checked.requestHeaders(view);
@@ -140,11 +144,11 @@ public final class MeshHttp2Listener extends Http2FrameListenerDecorator {
     }
   }
 
-  private void reply(
-      ChannelHandlerContext ctx,
-      int streamId,
-      MeshInboundRequest checked,
-      boolean clientStillSending) {
+  /**
+   * The mesh's answer, complete; the rest of the request is then read and dropped rather than the
+   * stream reset, which proxies in between may turn into a cancellation of the answer itself.
+   */
+  private void reply(ChannelHandlerContext ctx, int streamId, MeshInboundRequest checked) {
     byte[] body = checked.replyBody().getBytes(StandardCharsets.UTF_8);
     Http2Headers headers = new DefaultHttp2Headers();
     headers.status(Integer.toString(checked.replyStatus()));
@@ -155,9 +159,6 @@ public final class MeshHttp2Listener extends Http2FrameListenerDecorator {
     Http2ConnectionEncoder encoder = handler.encoder();
     encoder.writeHeaders(ctx, streamId, headers, 0, false, ctx.newPromise());
     encoder.writeData(ctx, streamId, Unpooled.wrappedBuffer(body), 0, true, ctx.newPromise());
-    if (clientStillSending) {
-      encoder.writeRstStream(ctx, streamId, Http2Error.NO_ERROR.code(), ctx.newPromise());
-    }
     ctx.flush();
   }
 
@@ -167,6 +168,9 @@ public final class MeshHttp2Listener extends Http2FrameListenerDecorator {
       throws Http2Exception {
     if (meshed(ctx)) {
       if (denied.containsKey(streamId)) {
+        if (endOfStream) {
+          denied.remove(streamId);
+        }
         // Consumed here: the flow-control credit goes back without the application.
         return data.readableBytes() + padding;
       }
@@ -217,7 +221,7 @@ public final class MeshHttp2Listener extends Http2FrameListenerDecorator {
       }
     }
     if (endStream) {
-      CharSequence grpc = written.get(GRPC_STATUS);
+      CharSequence grpc = Http2HeadersView.find(written, GRPC_STATUS);
       l.finish(streamId, grpc == null ? -1 : Integer.parseInt(grpc.toString().trim()));
     }
     return written;

@@ -10,10 +10,8 @@ import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
-import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
-import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameStream;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
@@ -29,7 +27,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * The mesh's per-request policy on an HTTP/2 connection, right behind the application's {@code
  * Http2FrameCodec}: each stream's request headers are checked before the application's stream
- * handlers see them. A denied stream is answered here and reset if the client was still sending; an
+ * handlers see them. A denied stream is answered here and the rest of its request dropped; an
  * allowed one gets the mesh's request headers, its response the mesh's response headers, and its
  * record is finished when the response ends (or either side resets the stream).
  *
@@ -72,6 +70,9 @@ public final class MeshHttp2Policy extends ChannelDuplexHandler {
       Http2FrameStream stream = ((Http2StreamFrame) msg).stream();
       int id = stream.id();
       if (denied.containsKey(id)) {
+        if (endOfStream(msg)) {
+          denied.remove(id);
+        }
         drop(ctx, msg);
         return;
       }
@@ -112,8 +113,10 @@ public final class MeshHttp2Policy extends ChannelDuplexHandler {
     Http2HeadersView view = new Http2HeadersView(frame.headers(), localPort);
     MeshInboundRequest checked = inbound.request(view);
     if (!checked.allowed()) {
-      denied.put(stream.id(), Boolean.TRUE);
-      reply(ctx, stream, checked, !frame.isEndStream());
+      if (!frame.isEndStream()) {
+        denied.put(stream.id(), Boolean.TRUE); // the rest of the request is dropped here
+      }
+      reply(ctx, stream, checked);
       return;
     }
     checked.requestHeaders(view);
@@ -121,12 +124,13 @@ public final class MeshHttp2Policy extends ChannelDuplexHandler {
     ctx.fireChannelRead(frame);
   }
 
-  /** The mesh's own answer on the stream; the application's stream handlers never see it. */
+  /**
+   * The mesh's own answer on the stream, complete; the application's stream handlers never see the
+   * request. The rest of the request is read and dropped rather than the stream reset, which
+   * proxies in between may turn into a cancellation of the answer itself.
+   */
   private static void reply(
-      ChannelHandlerContext ctx,
-      Http2FrameStream stream,
-      MeshInboundRequest checked,
-      boolean clientStillSending) {
+      ChannelHandlerContext ctx, Http2FrameStream stream, MeshInboundRequest checked) {
     byte[] body = checked.replyBody().getBytes(StandardCharsets.UTF_8);
     Http2Headers headers = new DefaultHttp2Headers();
     headers.status(Integer.toString(checked.replyStatus()));
@@ -135,12 +139,12 @@ public final class MeshHttp2Policy extends ChannelDuplexHandler {
     checked.responseHeaders(new Http2HeadersView(headers, 0));
     checked.finish(checked.replyStatus(), -1, 0, body.length);
     ctx.write(new DefaultHttp2HeadersFrame(headers, false).stream(stream));
-    ctx.write(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(body), true).stream(stream));
-    if (clientStillSending) {
-      // As Envoy does: the answer is complete, the rest of the request is not wanted.
-      ctx.write(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR).stream(stream));
-    }
-    ctx.flush();
+    ctx.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(body), true).stream(stream));
+  }
+
+  private static boolean endOfStream(Object frame) {
+    return (frame instanceof Http2HeadersFrame && ((Http2HeadersFrame) frame).isEndStream())
+        || (frame instanceof Http2DataFrame && ((Http2DataFrame) frame).isEndStream());
   }
 
   /** A frame of a denied stream: released, its flow-control credit given back. */
@@ -209,7 +213,7 @@ public final class MeshHttp2Policy extends ChannelDuplexHandler {
   }
 
   private static int grpcStatus(Http2Headers headers) {
-    CharSequence s = headers.get(GRPC_STATUS);
+    CharSequence s = Http2HeadersView.find(headers, GRPC_STATUS);
     try {
       return s == null ? -1 : Integer.parseInt(s.toString().trim());
     } catch (NumberFormatException e) {

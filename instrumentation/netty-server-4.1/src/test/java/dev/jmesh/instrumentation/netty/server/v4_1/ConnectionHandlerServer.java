@@ -10,7 +10,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2ConnectionHandlerBuilder;
@@ -136,7 +135,7 @@ final class ConnectionHandlerServer implements AutoCloseable {
       encoder.writeHeaders(
           ctx,
           streamId,
-          new DefaultHttp2Headers().set("grpc-status", "0"),
+          ReadOnlyHttp2Headers.trailers(true, AsciiString.of("grpc-status"), AsciiString.of("0")),
           0,
           true,
           ctx.newPromise());

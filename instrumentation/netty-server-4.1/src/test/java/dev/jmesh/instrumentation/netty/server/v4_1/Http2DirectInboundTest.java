@@ -60,8 +60,13 @@ class Http2DirectInboundTest {
           .startsWith("HTTP/2 200")
           .contains("path=/a inbound=direct body=12345")
           .containsIgnoringCase("x-jmesh-served: direct");
+      // A denied request with a body: answered whole, the body dropped, no reset.
       String denied =
-          curl("--http2-prior-knowledge", "http://127.0.0.1:" + server.port() + "/private/x");
+          curl(
+              "--http2-prior-knowledge",
+              "-d",
+              "dropped",
+              "http://127.0.0.1:" + server.port() + "/private/x");
       assertThat(denied).startsWith("HTTP/2 403").contains("RBAC: access denied");
       assertThat(server.seen).containsExactly("/a");
       assertThat(in.requests()).hasSize(2);
