@@ -71,6 +71,12 @@ class VirtualThreadRequestsTest {
   private MeshControlPlane controlPlane;
   private List<Backend> pods;
 
+  /**
+   * HttpURLConnection's client, for its direct bursts and the engine's: one JVM start fewer on a
+   * class that must stay within about three minutes.
+   */
+  private MeshedClient urlConnection;
+
   @BeforeAll
   void startMesh() throws Exception {
     work = Files.createTempDirectory("jmesh-vthreads");
@@ -81,6 +87,7 @@ class VirtualThreadRequestsTest {
     pods = List.copyOf(started);
     controlPlane = MeshControlPlane.start(jvms, work);
     controlPlane.apply("reviews", ReviewsPolicies.service(pods, UNLIMITED_REQUESTS));
+    urlConnection = startClient("jdk-urlconnection");
   }
 
   @AfterAll
@@ -97,17 +104,17 @@ class VirtualThreadRequestsTest {
 
   @Test
   void jdkHttpClientSendOnTenThousandVirtualThreads() throws IOException {
-    directBursts("jdk-httpclient");
+    directBursts(startClient("jdk-httpclient"));
   }
 
   @Test
   void okHttpExecuteOnTenThousandVirtualThreads() throws IOException {
-    directBursts("okhttp");
+    directBursts(startClient("okhttp"));
   }
 
   @Test
-  void httpUrlConnectionOnTenThousandVirtualThreads() throws IOException {
-    directBursts("jdk-urlconnection");
+  void httpUrlConnectionOnTenThousandVirtualThreads() {
+    directBursts(urlConnection);
   }
 
   /**
@@ -115,8 +122,8 @@ class VirtualThreadRequestsTest {
    * through the engine's loopback listener, so the engine sees {@value #N} concurrent callers.
    */
   @Test
-  void theEngineTakesTenThousandVirtualThreadCallers() throws IOException {
-    MeshedClient client = startClient("jdk-urlconnection");
+  void theEngineTakesTenThousandVirtualThreadCallers() {
+    MeshedClient client = urlConnection;
     client.configure(
         controlPlane,
         pods,
@@ -147,8 +154,8 @@ class VirtualThreadRequestsTest {
   }
 
   /** One burst undelayed, one with every request delayed; both on the direct path. */
-  private void directBursts(String library) throws IOException {
-    MeshedClient client = startClient(library);
+  private void directBursts(MeshedClient client) {
+    String library = client.library();
     client.configure(
         controlPlane, pods, "all-pods-" + System.nanoTime(), UNLIMITED_REQUESTS, ALL_PODS);
     Figures plain = burst(client, "direct", library + " direct");
@@ -159,9 +166,11 @@ class VirtualThreadRequestsTest {
     assertEveryRequestAnswered(delayed);
     // Served one after another the delays alone would take N x 200 ms = 2,000 s. Parked at once,
     // the burst takes one delay plus the time the machine needs to push N requests through when
-    // nothing waits (the undelayed burst), with the same again as slack for a 2-core machine
-    // shared with other builds.
-    long bound = DELAY_MILLIS + 2 * plain.elapsedMs() + 5_000;
+    // nothing waits (the undelayed burst), twice that again and 10 s as slack for a 2-core machine
+    // shared with other builds (seen: 7-14 s, the undelayed bursts 9-28 s, at load 20). Still 50
+    // times below the serial figure; what shows that no thread pinned its carrier while it waited
+    // is the peak below.
+    long bound = DELAY_MILLIS + 3 * plain.elapsedMs() + 10_000;
     System.out.printf(
         "[vthreads] %s: %d delayed requests in %d ms (bound %d ms; one after another: %d s)%n",
         library, N, delayed.elapsedMs(), bound, N * DELAY_MILLIS / 1000);
