@@ -239,9 +239,9 @@ abstract class AbstractMeshedHttpClientTest {
               retryOn: 5xx
             """));
     double before = countedOnPath(Feature.RETRY);
-    // Two in flight: jmesh's clusters keep Envoy's default of 3 concurrent retries (Istio lifts
-    // it), so more could overflow that breaker and return a 503 unretried.
-    ClientDriver.Result r = burst(40, 2, "GET", reviews());
+    // Eight in flight: more concurrent retries than Envoy's default retry breaker (3) allows, which
+    // the control plane lifts as istiod does, so none comes back a 503 unretried.
+    ClientDriver.Result r = burst(40, 8, "GET", reviews());
     assertThat(counts(r, "statuses")).as(r.toString()).containsExactly(Map.entry("200", 40));
     assertThat(counts(r, "bodies")).containsOnlyKeys("pod=reviews-v1-a");
     assertThat(v1b.requests()).as("the failing pod was tried, then retried away from").isPositive();
@@ -300,8 +300,8 @@ abstract class AbstractMeshedHttpClientTest {
               perTryTimeout: 300ms
               retryOn: 5xx,reset,connect-failure
             """));
-    // Two in flight, so per-try timeouts never need more than Envoy's default 3 concurrent retries.
-    ClientDriver.Result r = burst(10, 2, "GET", reviews());
+    // Four in flight, each retried after its per-try timeout (no limit on concurrent retries).
+    ClientDriver.Result r = burst(10, 4, "GET", reviews());
     assertThat(counts(r, "statuses")).as(r.toString()).containsExactly(Map.entry("200", 10));
     assertThat(counts(r, "bodies")).containsOnlyKeys("pod=reviews-v1-b");
     // Five waves of at most one 300 ms try each; waiting out the slow pod takes 3 s on its own.

@@ -86,7 +86,7 @@ class VirtualThreadRequestsTest {
     }
     pods = List.copyOf(started);
     controlPlane = MeshControlPlane.start(jvms, work);
-    controlPlane.apply("reviews", ReviewsPolicies.service(pods, UNLIMITED_REQUESTS));
+    controlPlane.apply("reviews", ReviewsPolicies.service(pods, NO_POLICY));
     urlConnection = startClient("jdk-urlconnection");
   }
 
@@ -128,7 +128,7 @@ class VirtualThreadRequestsTest {
         controlPlane,
         pods,
         "rewrite-" + System.nanoTime(),
-        UNLIMITED_REQUESTS,
+        NO_POLICY,
         """
         - match:
           - uri:
@@ -157,11 +157,11 @@ class VirtualThreadRequestsTest {
   private void directBursts(MeshedClient client) {
     String library = client.library();
     client.configure(
-        controlPlane, pods, "all-pods-" + System.nanoTime(), UNLIMITED_REQUESTS, ALL_PODS);
+        controlPlane, pods, "all-pods-" + System.nanoTime(), NO_POLICY, ALL_PODS);
     Figures plain = burst(client, "direct", library + " direct");
     assertEveryRequestAnswered(plain);
 
-    client.configure(controlPlane, pods, "delay-" + System.nanoTime(), UNLIMITED_REQUESTS, DELAYED);
+    client.configure(controlPlane, pods, "delay-" + System.nanoTime(), NO_POLICY, DELAYED);
     Figures delayed = burst(client, "direct", library + " direct, " + DELAY_MILLIS + " ms delay");
     assertEveryRequestAnswered(delayed);
     // Served one after another the delays alone would take N x 200 ms = 2,000 s. Parked at once,
@@ -253,20 +253,11 @@ class VirtualThreadRequestsTest {
   }
 
   /**
-   * Istio's circuit-breaker thresholds for a cluster without a connection pool: istiod sets every
-   * one to 2^32-1, while jmesh's control plane leaves them out, so the data path falls back to
-   * Envoy's defaults (1,024 requests in flight per cluster) and answers the rest of a 10,000 burst
-   * 503 UO. Until the control plane sets Istio's defaults, the DestinationRule lifts the request
-   * limits itself, as an operator expecting 10,000 concurrent calls would; not {@code
-   * tcp.maxConnections}, a connection limit only the engine can enforce.
+   * No traffic policy: the control plane gives the cluster Istio's circuit-breaker defaults
+   * (2^32-1 requests in flight), so 10,000 at once pass; with Envoy's defaults (1,024) the rest
+   * of the burst would be 503 UO.
    */
-  private static final String UNLIMITED_REQUESTS =
-      """
-      connectionPool:
-        http:
-          http1MaxPendingRequests: 2147483647
-          http2MaxRequests: 2147483647
-      """;
+  private static final String NO_POLICY = "";
 
   /** Every pod of the service, no subset: the load spreads over three servers. */
   private static final String ALL_PODS =
