@@ -73,8 +73,13 @@ abstract class AbstractMeshedHttpClientTest {
   /** The probe of the config the running test applied, or {@code null}. */
   private String probe;
 
-  /** The library label, also {@code http-clients-app}'s argument. */
+  /** The library label of {@code jmesh_agent_requests_total}. */
   abstract String library();
+
+  /** {@code http-clients-app}'s argument: the library label unless the app names it otherwise. */
+  String app() {
+    return library();
+  }
 
   /** Whether the library has an asynchronous API ({@code --async} bursts use it). */
   abstract boolean hasAsync();
@@ -129,12 +134,12 @@ abstract class AbstractMeshedHttpClientTest {
                 MeshedJvm.java("client")
                     .jdk(jdk())
                     .testApp("http-clients-app")
-                    .args(library())
+                    .args(app())
                     .withAgent()
                     .env("MESH_CONTROL_PLANE", controlPlane.address())
                     .env("MESH_TOKEN_FILE", controlPlane.token("default", "client").toString())
                     .env("MESH_LABELS", "app=client,version=v1")));
-    client.jvm().awaitOutput("READY http-clients " + library(), MeshControlPlane.STARTUP);
+    client.jvm().awaitOutput("READY http-clients " + app(), MeshControlPlane.STARTUP);
     await().until(() -> send("GET", reviews()).status() == 200);
     await().until(() -> send("GET", ratingsUrl()).status() == 200);
     resetPods();

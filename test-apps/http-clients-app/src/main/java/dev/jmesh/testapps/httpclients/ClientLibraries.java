@@ -12,7 +12,8 @@ final class ClientLibraries {
           "okhttp",
           "apache-httpclient-5",
           "apache-httpclient-5-async",
-          "apache-httpclient-4");
+          "apache-httpclient-4",
+          "webclient");
 
   private ClientLibraries() {}
 
@@ -24,6 +25,7 @@ final class ClientLibraries {
       case "apache-httpclient-5" -> new ApacheClassic5Library();
       case "apache-httpclient-5-async" -> new ApacheAsync5Library();
       case "apache-httpclient-4" -> new ApacheClassic4Library();
+      case "webclient" -> new WebClientLibrary();
       default ->
           throw new IllegalArgumentException("unknown library " + name + "; one of " + NAMES);
     };
