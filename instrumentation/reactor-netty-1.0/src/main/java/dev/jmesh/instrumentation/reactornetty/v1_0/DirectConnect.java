@@ -5,7 +5,6 @@ import dev.jmesh.bootstrap.MeshHooks;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.timeout.ReadTimeoutException;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
@@ -21,9 +20,10 @@ import reactor.util.context.Context;
  * {@code Mono}, each re-targeted to the endpoint of its turn ({@link Attempts#remote}), and the
  * first response the mesh does not retry is handed on, as the {@code Mono} would have. Every wait
  * (fault delay, back-off, per-try and route timeouts) is a task on {@link MeshHooks#schedule}; no
- * event loop ever waits. A timeout fails the subscriber with Netty's {@link ReadTimeoutException},
- * as Reactor Netty's own {@code responseTimeout} does ({@code WebClient} wraps it in a {@code
- * WebClientRequestException}).
+ * event loop ever waits. A timeout fails the subscriber with Netty's shared {@link
+ * ReadTimeoutException#INSTANCE}, exactly what Reactor Netty's own {@code responseTimeout} signals
+ * ({@code WebClient} wraps it in a {@code WebClientRequestException}). Netty's constructor with a
+ * message cannot be used: it asserts that the exception is a shared one.
  */
 public final class DirectConnect implements Subscription {
 
@@ -176,12 +176,7 @@ public final class DirectConnect implements Subscription {
       after(call.backOffNanos(), this::send);
       return;
     }
-    fail(
-        new ReadTimeoutException(
-            "jmesh: no response from " + request.host() + ":" + request.port() + " within "
-                + TimeUnit.NANOSECONDS.toMillis(call.perTryTimeoutNanos())
-                + " ms (per-try timeout)"),
-        504);
+    fail(ReadTimeoutException.INSTANCE, 504);
   }
 
   private void fail(Throwable failure, int status) {
@@ -199,10 +194,7 @@ public final class DirectConnect implements Subscription {
     call.timedOut();
     call.finish(504, -1, 0, 0);
     abandonCurrent();
-    actual.onError(
-        new ReadTimeoutException(
-            "jmesh: request to " + request.host() + ":" + request.port() + " timed out after "
-                + TimeUnit.NANOSECONDS.toMillis(call.timeoutNanos()) + " ms (route timeout)"));
+    actual.onError(ReadTimeoutException.INSTANCE);
   }
 
   @Override
