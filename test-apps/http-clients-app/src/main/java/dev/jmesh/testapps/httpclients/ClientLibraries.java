@@ -13,7 +13,8 @@ final class ClientLibraries {
           "apache-httpclient-5",
           "apache-httpclient-5-async",
           "apache-httpclient-4",
-          "webclient");
+          "webclient",
+          "webclient-nio");
 
   private ClientLibraries() {}
 
@@ -25,7 +26,8 @@ final class ClientLibraries {
       case "apache-httpclient-5" -> new ApacheClassic5Library();
       case "apache-httpclient-5-async" -> new ApacheAsync5Library();
       case "apache-httpclient-4" -> new ApacheClassic4Library();
-      case "webclient" -> new WebClientLibrary();
+      case "webclient" -> new WebClientLibrary(true);
+      case "webclient-nio" -> new WebClientLibrary(false);
       default ->
           throw new IllegalArgumentException("unknown library " + name + "; one of " + NAMES);
     };

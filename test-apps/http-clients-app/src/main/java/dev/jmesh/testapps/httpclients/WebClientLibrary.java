@@ -19,7 +19,7 @@ import reactor.netty.resources.ConnectionProvider;
  * Spring WebClient on Reactor Netty: one {@link WebClient} over one {@link HttpClient} and its
  * connection pool (sized like the other libraries' for the suite's bursts). {@code send} blocks on
  * the request's {@code Mono}, {@code sendAsync} is the {@code Mono} as a future. Reactor Netty uses
- * epoll on Linux; {@code HTTP_CLIENTS_NATIVE=false} makes it use NIO. The application catches
+ * epoll on Linux ({@code webclient}); {@code webclient-nio} makes it use NIO. The application catches
  * {@link WebClientRequestException}'s cause, as WebClient users test for a timeout.
  */
 final class WebClientLibrary implements ClientLibrary {
@@ -28,11 +28,9 @@ final class WebClientLibrary implements ClientLibrary {
 
   private final WebClient client;
 
-  WebClientLibrary() {
-    String nativeTransport = System.getenv("HTTP_CLIENTS_NATIVE");
-    if (nativeTransport != null) {
-      System.setProperty("reactor.netty.native", nativeTransport);
-    }
+  WebClientLibrary(boolean nativeTransport) {
+    // Read when Reactor Netty first makes its event loops, which happens below.
+    System.setProperty("reactor.netty.native", Boolean.toString(nativeTransport));
     ConnectionProvider pool =
         ConnectionProvider.builder("http-clients")
             .maxConnections(256)
