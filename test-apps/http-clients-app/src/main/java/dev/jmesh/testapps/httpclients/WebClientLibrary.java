@@ -19,8 +19,8 @@ import reactor.netty.resources.ConnectionProvider;
  * Spring WebClient on Reactor Netty: one {@link WebClient} over one {@link HttpClient} and its
  * connection pool (sized like the other libraries' for the suite's bursts). {@code send} blocks on
  * the request's {@code Mono}, {@code sendAsync} is the {@code Mono} as a future. Reactor Netty uses
- * epoll on Linux ({@code webclient}); {@code webclient-nio} makes it use NIO. The application catches
- * {@link WebClientRequestException}'s cause, as WebClient users test for a timeout.
+ * epoll on Linux ({@code webclient}); {@code webclient-nio} makes it use NIO. The application
+ * catches {@link WebClientRequestException}'s cause, as WebClient users test for a timeout.
  */
 final class WebClientLibrary implements ClientLibrary {
 

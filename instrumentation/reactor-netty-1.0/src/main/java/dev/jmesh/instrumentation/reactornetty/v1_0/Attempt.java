@@ -33,6 +33,10 @@ final class Attempt implements CoreSubscriber<Connection> {
     this.endpoint = endpoint;
   }
 
+  boolean isOver() {
+    return over.get();
+  }
+
   MeshEndpointAddress endpoint() {
     return endpoint;
   }

@@ -51,6 +51,10 @@ public final class Attempts {
     if (attempt != null) {
       attempt.handler = handler;
       BY_HANDLER.put(handler, attempt);
+      if (attempt.isOver()) {
+        // Ended (cancelled, timed out) while subscribing: its release came before this binding.
+        BY_HANDLER.remove(handler, attempt);
+      }
     }
   }
 
@@ -87,7 +91,9 @@ public final class Attempts {
         : address;
   }
 
-  /** {@code HttpClientHandler.requestWithBody} entry: the channel carries this attempt's request. */
+  /**
+   * {@code HttpClientHandler.requestWithBody} entry: the channel carries this attempt's request.
+   */
   public static void writing(Object handler, Object operations) {
     if (!(operations instanceof Connection)) {
       return;

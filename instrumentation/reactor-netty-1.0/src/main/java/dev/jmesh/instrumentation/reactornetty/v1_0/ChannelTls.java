@@ -10,8 +10,8 @@ import javax.net.ssl.SSLEngine;
 
 /**
  * The mesh's mTLS on a direct connection: when a Netty channel connects to an endpoint the direct
- * path picked and the mesh secures it, an {@code SslHandler} made from the mesh's context goes first
- * in the channel's pipeline, under everything the client put there. The client still speaks
+ * path picked and the mesh secures it, an {@code SslHandler} made from the mesh's context goes
+ * first in the channel's pipeline, under everything the client put there. The client still speaks
  * cleartext HTTP ({@code http://}); its own TLS stays off. No host name check: the context's trust
  * manager checks the server's SPIFFE ID.
  */

@@ -11,8 +11,8 @@ import net.bytebuddy.matcher.ElementMatcher;
 
 /**
  * {@code HttpClientOperations.beforeMarkSentHeaders}: the request's headers are final (the
- * application's, {@code WebClient}'s included, are in) and about to be written — where an
- * attempt's header changes go, after everything the application set, as a proxy's would.
+ * application's, {@code WebClient}'s included, are in) and about to be written — where an attempt's
+ * header changes go, after everything the application set, as a proxy's would.
  */
 final class ClientOperationsInstrumentation implements TypeInstrumentation {
 

@@ -15,12 +15,12 @@ import reactor.netty.http.client.HttpClientResponse;
 import reactor.util.context.Context;
 
 /**
- * One subscription of a Reactor Netty request on the direct path. The application's subscriber
- * gets this call as its subscription at once; the attempts are subscriptions of the request's own
- * {@code Mono}, each re-targeted to the endpoint of its turn ({@link Attempts#remote}), and the
- * first response the mesh does not retry is handed on, as the {@code Mono} would have. Every wait
- * (fault delay, back-off, per-try and route timeouts) is a task on {@link MeshHooks#schedule}; no
- * event loop ever waits. A timeout fails the subscriber with Netty's shared {@link
+ * One subscription of a Reactor Netty request on the direct path. The application's subscriber gets
+ * this call as its subscription at once; the attempts are subscriptions of the request's own {@code
+ * Mono}, each re-targeted to the endpoint of its turn ({@link Attempts#remote}), and the first
+ * response the mesh does not retry is handed on, as the {@code Mono} would have. Every wait (fault
+ * delay, back-off, per-try and route timeouts) is a task on {@link MeshHooks#schedule}; no event
+ * loop ever waits. A timeout fails the subscriber with Netty's shared {@link
  * ReadTimeoutException#INSTANCE}, exactly what Reactor Netty's own {@code responseTimeout} signals
  * ({@code WebClient} wraps it in a {@code WebClientRequestException}). Netty's constructor with a
  * message cannot be used: it asserts that the exception is a shared one.

@@ -12,9 +12,9 @@ import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 
 /**
- * {@code HttpClientConnect.HttpClientHandler}, made once per subscription of a request: it
- * supplies the address the pool is keyed by and connects to ({@code get()}), and writes the request
- * on the connection it got ({@code requestWithBody}). See {@link Attempts}.
+ * {@code HttpClientConnect.HttpClientHandler}, made once per subscription of a request: it supplies
+ * the address the pool is keyed by and connects to ({@code get()}), and writes the request on the
+ * connection it got ({@code requestWithBody}). See {@link Attempts}.
  */
 final class HttpClientHandlerInstrumentation implements TypeInstrumentation {
 
@@ -47,7 +47,10 @@ final class HttpClientHandlerInstrumentation implements TypeInstrumentation {
     @Advice.OnMethodExit
     public static void exit(
         @Advice.This Object handler,
-        @Advice.Return(readOnly = false, typing = net.bytebuddy.implementation.bytecode.assign.Assigner.Typing.DYNAMIC) Object address) {
+        @Advice.Return(
+                readOnly = false,
+                typing = net.bytebuddy.implementation.bytecode.assign.Assigner.Typing.DYNAMIC)
+            Object address) {
       if (address instanceof SocketAddress) {
         address = Attempts.remote(handler, (SocketAddress) address);
       }

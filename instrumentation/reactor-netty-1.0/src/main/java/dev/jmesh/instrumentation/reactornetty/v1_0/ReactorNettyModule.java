@@ -7,10 +7,10 @@ import java.util.List;
 /**
  * Reactor Netty's HTTP client (and Spring's {@code WebClient} over it) on the direct path: each
  * subscription of a request is decided once and its attempts are the client's own, re-targeted to
- * the mesh's endpoint so that its pool is keyed per endpoint, with the mesh's retries, timeouts
- * and fault delays on the mesh's timer, and the mesh's mTLS as an {@code SslHandler} on the
- * client's own channel. Local replies (abort, no route, overflow) are left to the engine: Reactor
- * Netty has no response a helper could make without a connection.
+ * the mesh's endpoint so that its pool is keyed per endpoint, with the mesh's retries, timeouts and
+ * fault delays on the mesh's timer, and the mesh's mTLS as an {@code SslHandler} on the client's
+ * own channel. Local replies (abort, no route, overflow) are left to the engine: Reactor Netty has
+ * no response a helper could make without a connection.
  */
 public final class ReactorNettyModule implements InstrumentationModule {
 

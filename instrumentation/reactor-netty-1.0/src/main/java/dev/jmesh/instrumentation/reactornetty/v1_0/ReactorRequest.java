@@ -64,12 +64,12 @@ final class ReactorRequest implements MeshRequest {
       host = host.substring(1, host.length() - 1);
     }
     int port = parsed.getPort() > 0 ? parsed.getPort() : 80;
-    String path = parsed.getRawPath() == null || parsed.getRawPath().isEmpty() ? "/" : parsed.getRawPath();
+    String path =
+        parsed.getRawPath() == null || parsed.getRawPath().isEmpty() ? "/" : parsed.getRawPath();
     if (parsed.getRawQuery() != null) {
       path = path + "?" + parsed.getRawQuery();
     }
-    return new ReactorRequest(
-        config.method().name(), host, port, path, config.headers(), pending);
+    return new ReactorRequest(config.method().name(), host, port, path, config.headers(), pending);
   }
 
   @Override
@@ -122,7 +122,8 @@ final class ReactorRequest implements MeshRequest {
       case "OPTIONS":
       case "TRACE":
       case "DELETE":
-        return headers == null || !headers.contains("content-length")
+        return headers == null
+            || !headers.contains("content-length")
             || "0".equals(headers.get("content-length"));
       default:
         return false;

@@ -124,7 +124,9 @@ class DirectPathTest {
     bridge.route(
         "reviews",
         9080,
-        r -> new ScriptedCall().endpoints("a".equals(r.header("x-pick")) ? a.address() : b.address()));
+        r ->
+            new ScriptedCall()
+                .endpoints("a".equals(r.header("x-pick")) ? a.address() : b.address()));
     for (int i = 0; i < 4; i++) {
       String pick = i % 2 == 0 ? "a" : "b";
       String answer =
@@ -206,8 +208,7 @@ class DirectPathTest {
     bridge.route("reviews", 9080, r -> call);
 
     long start = System.nanoTime();
-    assertThatThrownBy(() -> get(URL))
-        .isSameAs(ReadTimeoutException.INSTANCE);
+    assertThatThrownBy(() -> get(URL)).isSameAs(ReadTimeoutException.INSTANCE);
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2000));
     assertThat(call.awaitFinish(2000)).isTrue();
     assertThat(call.wasTimedOut()).isTrue();
@@ -224,7 +225,9 @@ class DirectPathTest {
         9080,
         r ->
             calls[n.getAndIncrement()] =
-                new ScriptedCall().endpoints(b.address()).delay(TimeUnit.MILLISECONDS.toNanos(500)));
+                new ScriptedCall()
+                    .endpoints(b.address())
+                    .delay(TimeUnit.MILLISECONDS.toNanos(500)));
 
     long start = System.nanoTime();
     // Two event loops, twenty delayed requests: sleeping loops would take five seconds.
@@ -298,7 +301,8 @@ class DirectPathTest {
   void hostsTheMeshDoesNotKnowAreUntouched() {
     String url = "http://127.0.0.2:" + a.address().getPort() + "/plain";
     assertThat(get(url)).isEqualTo("200 127.0.0.2 200");
-    assertThat(bridge.untouched()).containsExactly("reactor-netty GET 127.0.0.2:" + a.address().getPort() + " /plain");
+    assertThat(bridge.untouched())
+        .containsExactly("reactor-netty GET 127.0.0.2:" + a.address().getPort() + " /plain");
     assertThat(a.seen().get(0).meshHeader()).isNull();
   }
 
