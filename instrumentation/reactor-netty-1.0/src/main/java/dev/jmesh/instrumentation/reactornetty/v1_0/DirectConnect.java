@@ -4,6 +4,7 @@ import dev.jmesh.bootstrap.MeshCall;
 import dev.jmesh.bootstrap.MeshHooks;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.timeout.ReadTimeoutException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.reactivestreams.Subscription;
@@ -19,17 +20,18 @@ import reactor.util.context.Context;
  * this call as its subscription at once; the attempts are subscriptions of the request's own {@code
  * Mono}, each re-targeted to the endpoint of its turn ({@link Attempts#remote}), and the first
  * response the mesh does not retry is handed on, as the {@code Mono} would have. Every wait (fault
- * delay, back-off, per-try and route timeouts) is a task on {@link MeshHooks#schedule}; no event
- * loop ever waits. A timeout fails the subscriber with Netty's shared {@link
- * ReadTimeoutException#INSTANCE}, exactly what Reactor Netty's own {@code responseTimeout} signals
- * ({@code WebClient} wraps it in a {@code WebClientRequestException}). Netty's constructor with a
- * message cannot be used: it asserts that the exception is a shared one.
+ * delay, back-off, per-try and route timeouts) is a task on {@link MeshHooks#schedule} that goes on
+ * on one of the client's event loops; no event loop ever waits. A timeout fails the subscriber with
+ * Netty's shared {@link ReadTimeoutException#INSTANCE}, exactly what Reactor Netty's own {@code
+ * responseTimeout} signals ({@code WebClient} wraps it in a {@code WebClientRequestException}).
+ * Netty's constructor with a message cannot be used: it asserts that the exception is a shared one.
  */
 public final class DirectConnect implements Subscription {
 
   static final String LIBRARY = "reactor-netty";
 
   private final Mono<Connection> mono;
+  private final HttpClientConfig config;
   private final MeshCall call;
   private final CoreSubscriber<? super Connection> actual;
   private final ReactorRequest request;
@@ -39,10 +41,12 @@ public final class DirectConnect implements Subscription {
 
   private DirectConnect(
       Mono<Connection> mono,
+      HttpClientConfig config,
       MeshCall call,
       CoreSubscriber<? super Connection> actual,
       ReactorRequest request) {
     this.mono = mono;
+    this.config = config;
     this.call = call;
     this.actual = actual;
     this.request = request;
@@ -74,7 +78,7 @@ public final class DirectConnect implements Subscription {
       call.finish(0, -1, 0, 0);
       return false;
     }
-    new DirectConnect(mono, call, actual, request).start();
+    new DirectConnect(mono, config, call, actual, request).start();
     return true;
   }
 
@@ -82,15 +86,39 @@ public final class DirectConnect implements Subscription {
     actual.onSubscribe(this);
     long timeout = call.timeoutNanos();
     if (timeout > 0) {
-      timer = MeshHooks.schedule(this::timeoutPassed, timeout);
+      timer = later(this::timeoutPassed, timeout);
     }
     after(call.delayNanos(), this::send);
   }
 
   private void after(long nanos, Runnable step) {
     if (nanos > 0) {
-      MeshHooks.schedule(step, nanos);
+      later(step, nanos);
     } else {
+      step.run();
+    }
+  }
+
+  /**
+   * Runs {@code step} after {@code nanos}: the mesh's timer only hands it to one of the client's
+   * event loops, where resubscribing and signalling the application belong.
+   */
+  Future<?> later(Runnable step, long nanos) {
+    return MeshHooks.schedule(() -> onEventLoop(step), nanos);
+  }
+
+  private void onEventLoop(Runnable step) {
+    Executor loop;
+    try {
+      loop = config.loopResources().onClient(config.isPreferNative()).next();
+    } catch (RuntimeException e) {
+      step.run();
+      return;
+    }
+    try {
+      loop.execute(step);
+    } catch (RuntimeException e) {
+      // The client's loops are shutting down: the call still ends, here.
       step.run();
     }
   }
@@ -104,7 +132,7 @@ public final class DirectConnect implements Subscription {
     current = attempt;
     long perTry = call.perTryTimeoutNanos();
     if (perTry > 0) {
-      attempt.timer = MeshHooks.schedule(attempt::perTryExpired, perTry);
+      attempt.timer = later(attempt::perTryExpired, perTry);
     }
     if (ended.get()) {
       attempt.abandon();
