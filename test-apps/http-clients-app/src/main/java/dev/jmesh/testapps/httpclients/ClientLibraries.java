@@ -13,6 +13,7 @@ final class ClientLibraries {
           "apache-httpclient-5",
           "apache-httpclient-5-async",
           "apache-httpclient-4",
+          "reactor-netty",
           "webclient",
           "webclient-nio");
 
@@ -26,6 +27,7 @@ final class ClientLibraries {
       case "apache-httpclient-5" -> new ApacheClassic5Library();
       case "apache-httpclient-5-async" -> new ApacheAsync5Library();
       case "apache-httpclient-4" -> new ApacheClassic4Library();
+      case "reactor-netty" -> new ReactorNettyLibrary();
       case "webclient" -> new WebClientLibrary(true);
       case "webclient-nio" -> new WebClientLibrary(false);
       default ->
