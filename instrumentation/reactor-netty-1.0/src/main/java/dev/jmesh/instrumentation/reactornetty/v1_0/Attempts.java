@@ -49,6 +49,9 @@ public final class Attempts {
   public static void made(Object handler) {
     Attempt attempt = SUBSCRIBING.get();
     if (attempt != null) {
+      // One handler per attempt: a request the application starts further down this same call
+      // (a body function subscribing another request) is its own, decided anew.
+      SUBSCRIBING.remove();
       attempt.handler = handler;
       BY_HANDLER.put(handler, attempt);
       if (attempt.isOver()) {
