@@ -296,6 +296,29 @@ class DirectPathTest {
   }
 
   @Test
+  void aRedirectToAnotherAuthorityGoesWhereItPoints() {
+    b.status(302).redirect("http://127.0.0.2:" + a.address().getPort() + "/moved");
+    ScriptedCall call = new ScriptedCall().endpoints(b.address());
+    bridge.route("reviews", 9080, r -> call);
+
+    String answer =
+        client
+            .followRedirect(true)
+            .get()
+            .uri(URL)
+            .responseSingle(
+                (response, body) -> body.asString().map(t -> response.status().code() + " " + t))
+            .block(BOUND);
+
+    // Reactor Netty follows it inside the same subscription: one decision, one finish.
+    assertThat(answer).isEqualTo("200 127.0.0.2 200");
+    assertThat(b.requests()).isEqualTo(1);
+    assertThat(a.seen().get(0).path()).isEqualTo("/moved");
+    assertThat(call.finishes()).isEqualTo(1);
+    assertThat(call.finishedStatus()).isEqualTo(200);
+  }
+
+  @Test
   void hostsTheMeshDoesNotKnowAreUntouched() {
     String url = "http://127.0.0.2:" + a.address().getPort() + "/plain";
     assertThat(get(url)).isEqualTo("200 127.0.0.2 200");
