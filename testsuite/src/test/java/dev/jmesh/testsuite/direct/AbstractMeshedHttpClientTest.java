@@ -73,8 +73,13 @@ abstract class AbstractMeshedHttpClientTest {
   /** The probe of the config the running test applied, or {@code null}. */
   private String probe;
 
-  /** The library label, also {@code http-clients-app}'s argument. */
+  /** The library label of {@code jmesh_agent_requests_total}. */
   abstract String library();
+
+  /** {@code http-clients-app}'s argument: the library label unless the app names it otherwise. */
+  String app() {
+    return library();
+  }
 
   /** Whether the library has an asynchronous API ({@code --async} bursts use it). */
   abstract boolean hasAsync();
@@ -123,7 +128,7 @@ abstract class AbstractMeshedHttpClientTest {
     ratings.awaitOutput("READY kind=jdk port=\\d+", MeshControlPlane.STARTUP);
     ratings.awaitOutput(
         "the engine took over 127\\.0\\.0\\.1:" + ratingsPort, Duration.ofSeconds(5));
-    client = MeshedClient.start(jvms, controlPlane, library(), jdk());
+    client = MeshedClient.start(jvms, controlPlane, app(), library(), jdk());
     await().until(() -> send("GET", reviews()).status() == 200);
     await().until(() -> send("GET", ratingsUrl()).status() == 200);
     resetPods();

@@ -38,18 +38,33 @@ final class MeshedClient {
   static MeshedClient start(
       ForkedJvms jvms, MeshControlPlane controlPlane, String library, Jdk jdk, String... jvmFlags)
       throws IOException {
+    return start(jvms, controlPlane, library, library, jdk, jvmFlags);
+  }
+
+  /**
+   * {@code http-clients-app <app>} whose requests the agent counts under {@code library} (the
+   * WebClient app's requests are Reactor Netty's).
+   */
+  static MeshedClient start(
+      ForkedJvms jvms,
+      MeshControlPlane controlPlane,
+      String app,
+      String library,
+      Jdk jdk,
+      String... jvmFlags)
+      throws IOException {
     MeshedJvm jvm =
         jvms.start(
             MeshedJvm.java("client")
                 .jdk(jdk)
                 .jvmFlags(jvmFlags)
                 .testApp("http-clients-app")
-                .args(library)
+                .args(app)
                 .withAgent()
                 .env("MESH_CONTROL_PLANE", controlPlane.address())
                 .env("MESH_TOKEN_FILE", controlPlane.token("default", "client").toString())
                 .env("MESH_LABELS", "app=client,version=v1"));
-    jvm.awaitOutput("READY http-clients " + library, MeshControlPlane.STARTUP);
+    jvm.awaitOutput("READY http-clients " + app, MeshControlPlane.STARTUP);
     return new MeshedClient(new ClientDriver(jvm), library);
   }
 

@@ -12,7 +12,10 @@ final class ClientLibraries {
           "okhttp",
           "apache-httpclient-5",
           "apache-httpclient-5-async",
-          "apache-httpclient-4");
+          "apache-httpclient-4",
+          "reactor-netty",
+          "webclient",
+          "webclient-nio");
 
   private ClientLibraries() {}
 
@@ -24,6 +27,9 @@ final class ClientLibraries {
       case "apache-httpclient-5" -> new ApacheClassic5Library();
       case "apache-httpclient-5-async" -> new ApacheAsync5Library();
       case "apache-httpclient-4" -> new ApacheClassic4Library();
+      case "reactor-netty" -> new ReactorNettyLibrary();
+      case "webclient" -> new WebClientLibrary(true);
+      case "webclient-nio" -> new WebClientLibrary(false);
       default ->
           throw new IllegalArgumentException("unknown library " + name + "; one of " + NAMES);
     };
