@@ -3,9 +3,12 @@ package dev.jmesh.dataplane;
 import dev.jmesh.bootstrap.MeshBridge;
 import dev.jmesh.bootstrap.MeshCall;
 import dev.jmesh.bootstrap.MeshHooks;
+import dev.jmesh.bootstrap.MeshInbound;
 import dev.jmesh.bootstrap.MeshRequest;
+import dev.jmesh.dataplane.capture.ManagementPorts;
 import dev.jmesh.dataplane.capture.MeshCapture;
 import dev.jmesh.dataplane.direct.DirectCalls;
+import dev.jmesh.dataplane.engine.inbound.DirectInbound;
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.settings.Cidr;
 import dev.jmesh.dataplane.settings.MeshSettings;
@@ -47,6 +50,9 @@ public final class DataPath implements MeshBridge {
 
   /** The direct paths' decisions; set with the capture. */
   private volatile DirectCalls direct;
+
+  /** The engine's inbound rules for servers that serve their mesh ports themselves. */
+  private volatile DirectInbound directInbound;
 
   /** Counted down when the agent attaches the engine or gives up on it. */
   private final CountDownLatch engineDecided = new CountDownLatch(1);
@@ -91,6 +97,15 @@ public final class DataPath implements MeshBridge {
    * they leave every request to the engine).
    */
   public void attach(MeshCapture meshCapture, DirectCalls directCalls) {
+    attach(meshCapture, directCalls, null);
+  }
+
+  /**
+   * As {@link #attach(MeshCapture, DirectCalls)}, and servers that serve their mesh ports
+   * themselves ({@code inboundPath: direct}) apply {@code inbound}'s rules to their connections.
+   */
+  public void attach(MeshCapture meshCapture, DirectCalls directCalls, DirectInbound inbound) {
+    this.directInbound = inbound;
     this.direct = directCalls;
     this.capture = meshCapture;
     engineDecided.countDown();
@@ -253,6 +268,20 @@ public final class DataPath implements MeshBridge {
       return null;
     }
     return d.outbound(library, capabilities, request);
+  }
+
+  @Override
+  public MeshInbound inbound(String library, InetSocketAddress local, InetSocketAddress remote) {
+    injectFailure("inbound");
+    DirectInbound d = directInbound;
+    if (d == null
+        || capture() == null
+        || !settings.engine().directInbound()
+        || settings.excludeInboundPorts().contains(local.getPort())
+        || ManagementPorts.isManagementBind(local.getPort())) {
+      return null;
+    }
+    return d.accept(library, local, remote);
   }
 
   @Override

@@ -8,6 +8,7 @@ import dev.jmesh.dataplane.capture.MeshCapture;
 import dev.jmesh.dataplane.direct.DirectCalls;
 import dev.jmesh.dataplane.engine.EngineContext;
 import dev.jmesh.dataplane.engine.EngineLoops;
+import dev.jmesh.dataplane.engine.inbound.DirectInbound;
 import dev.jmesh.dataplane.engine.inbound.InboundEngine;
 import dev.jmesh.dataplane.engine.inbound.InboundLimits;
 import dev.jmesh.dataplane.engine.outbound.OutboundEngine;
@@ -66,7 +67,9 @@ final class MeshEngine {
     MeshCapture capture = new MeshCapture(settings, controlPlane.feed()::current,
         timeout -> ready(controlPlane, identity, timeout), e.firstConfigTimeout(),
         new Takeover(inbound), outbound::listenerFor);
-    dataPath.attach(capture, new DirectCalls(context, capture, dataPath.stats().requestPaths()));
+    dataPath.attach(capture, new DirectCalls(context, capture, dataPath.stats().requestPaths()),
+        new DirectInbound(context, dataPath.stats().requestPaths(),
+            dataPath.stats().inboundConnections()));
     return new MeshEngine(loops, timer, inbound, outbound, e.drainTimeout());
   }
 

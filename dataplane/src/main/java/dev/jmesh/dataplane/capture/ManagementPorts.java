@@ -5,11 +5,11 @@ package dev.jmesh.dataplane.capture;
  * capture unless declared, and so does jmesh. A bind is one of them when its port is a configured
  * JMX port or when the JDK's RMI or management code is the one binding.
  */
-final class ManagementPorts {
+public final class ManagementPorts {
 
   private ManagementPorts() {}
 
-  static boolean isManagementBind(int port) {
+  public static boolean isManagementBind(int port) {
     if (port == Integer.getInteger("com.sun.management.jmxremote.port", -1)
         || port == Integer.getInteger("com.sun.management.jmxremote.rmi.port", -1)) {
       return true;

@@ -183,11 +183,26 @@ public final class MeshCapture {
       return requested;
     }
     destinations(); // the first bind waits for config, like the first connect
+    if (servesDirectly(server)) {
+      // The server's instrumentation applies the mesh to each connection it accepts.
+      return requested;
+    }
     if (!portFree(declared)) {
       return requested;
     }
     servers.add(server, declared);
     return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+  }
+
+  /**
+   * Whether {@code server} serves its mesh port itself ({@code inboundPath: direct}): a server
+   * whose instrumentation marked the bind, or a blocking {@link java.net.ServerSocket}, whose
+   * accepted sockets the socket instrumentation wraps.
+   */
+  private boolean servesDirectly(Object server) {
+    return settings.engine().directInbound()
+        && (dev.jmesh.bootstrap.MeshHooks.inDirectBind()
+            || server instanceof java.net.ServerSocket);
   }
 
   /** The server bound its hidden port: the engine now takes the declared one. */

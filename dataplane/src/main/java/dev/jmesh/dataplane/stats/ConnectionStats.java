@@ -16,6 +16,7 @@ public final class ConnectionStats {
   private final KeyedCounter inbound = new KeyedCounter(MAX_KEYS);
   private final KeyedCounter binds = new KeyedCounter(MAX_KEYS);
   private final RequestPaths requestPaths = new RequestPaths();
+  private final InboundConnections inboundConnections = new InboundConnections();
   private final IstioMetrics requestMetrics;
 
   public ConnectionStats() {
@@ -32,6 +33,10 @@ public final class ConnectionStats {
   /** Client requests by library and the path they took (direct, engine, passthrough). */
   public RequestPaths requestPaths() {
     return requestPaths;
+  }
+
+  public InboundConnections inboundConnections() {
+    return inboundConnections;
   }
 
   /** The Istio standard metrics that request records feed. */
@@ -91,5 +96,6 @@ public final class ConnectionStats {
       text.sample("jmesh_agent_binds_total", e.getValue(), "port", e.getKey());
     }
     requestPaths.writeTo(text);
+    inboundConnections.writeTo(text);
   }
 }

@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Requests the HTTP-client instrumentations saw, by library and by the path each took: {@code
- * direct} (routed in the library's own call), {@code engine} (left to the engine, which the
+ * direct} (routed in the library's own call; for a server's direct-inbound instrumentation, checked
+ * and recorded inside the server), {@code engine} (left to the engine, which the
  * library's connection reaches through capture) or {@code passthrough} (not a mesh destination).
  * Libraries are a short list known at build time, so the series stay few.
  */
@@ -52,7 +53,7 @@ public final class RequestPaths {
     text.header(
         "jmesh_agent_requests_total",
         "counter",
-        "HTTP requests seen by client instrumentations, by library and the path they took"
+        "HTTP requests seen by client and server instrumentations, by library and the path they took"
             + " (direct, engine, passthrough).");
     Map<String, LongAdder[]> sorted = new TreeMap<>(counts);
     for (Map.Entry<String, LongAdder[]> e : sorted.entrySet()) {

@@ -7,9 +7,9 @@ import com.google.protobuf.Duration;
 import com.google.protobuf.UInt32Value;
 import dev.jmesh.bootstrap.MeshCall;
 import dev.jmesh.bootstrap.MeshEndpointAddress;
-import dev.jmesh.bootstrap.MeshHeaders;
 import dev.jmesh.bootstrap.MeshHooks;
 import dev.jmesh.bootstrap.MeshRequest;
+import dev.jmesh.dataplane.MapHeaders;
 import dev.jmesh.dataplane.capture.InboundTakeover;
 import dev.jmesh.dataplane.capture.MeshCapture;
 import dev.jmesh.dataplane.engine.outbound.MeshFixture;
@@ -33,7 +33,6 @@ import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import java.net.InetSocketAddress;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -308,11 +307,11 @@ class DirectCallsTest {
   void theRoutesHeaderChangesAndIstiosPeerMetadataGoOnTheRequest() throws Exception {
     start();
     MeshCall call = direct.outbound("test", ALL, get("reviews", "/"));
-    Headers headers = new Headers();
+    MapHeaders headers = new MapHeaders();
     call.requestHeaders(headers);
     assertThat(headers.values).containsEntry("x-route", "default");
     assertThat(headers.values).containsKeys("x-envoy-peer-metadata", "x-envoy-peer-metadata-id");
-    Headers response = new Headers();
+    MapHeaders response = new MapHeaders();
     response.values.put("x-envoy-peer-metadata", "theirs");
     call.responseHeaders(response);
     assertThat(response.values).doesNotContainKey("x-envoy-peer-metadata");
@@ -332,7 +331,7 @@ class DirectCallsTest {
       MeshHooks.exitInbound();
     }
     // Headers are written later, maybe on another thread: the call kept the context.
-    Headers headers = new Headers();
+    MapHeaders headers = new MapHeaders();
     call.requestHeaders(headers);
     assertThat(headers.values.get("traceparent")).startsWith("00-" + trace + "-").endsWith("-01");
     assertThat(headers.values.get("traceparent")).doesNotContain("00f067aa0ba902b7");
@@ -348,30 +347,6 @@ class DirectCallsTest {
     @Override
     public String header(String lowerCaseName) {
       return null;
-    }
-  }
-
-  private static final class Headers implements MeshHeaders {
-    final Map<String, String> values = new LinkedHashMap<>();
-
-    @Override
-    public boolean contains(String name) {
-      return values.containsKey(name);
-    }
-
-    @Override
-    public void set(String name, String value) {
-      values.put(name, value);
-    }
-
-    @Override
-    public void add(String name, String value) {
-      values.merge(name, value, (a, b) -> a + "," + b);
-    }
-
-    @Override
-    public void remove(String name) {
-      values.remove(name);
     }
   }
 

@@ -2,10 +2,9 @@ package dev.jmesh.dataplane.direct;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jmesh.bootstrap.MeshHeaders;
 import dev.jmesh.bootstrap.MeshHooks;
 import dev.jmesh.bootstrap.MeshTraceContext;
-import java.util.LinkedHashMap;
+import dev.jmesh.dataplane.MapHeaders;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -25,7 +24,7 @@ class TraceContinuationTest {
       String traceparent, String b3, String b3Trace, String b3Span, String requestId) {
     MeshHooks.enterInbound(traceparent, "vendor=1", b3, b3Trace, b3Span, "1", requestId);
     MeshTraceContext in = MeshHooks.inboundContext();
-    Headers out = new Headers();
+    MapHeaders out = new MapHeaders();
     TraceContinuation.apply(in, NEW_SPAN, out);
     return out.values;
   }
@@ -56,7 +55,7 @@ class TraceContinuationTest {
     assertThat(out).doesNotContainKeys("traceparent", "b3").containsEntry("x-request-id", "r");
     MeshHooks.exitInbound();
     MeshHooks.enterInbound("00-" + TRACE + "-" + SPAN + "-01", null, null, null, null, null, null);
-    Headers own = new Headers();
+    MapHeaders own = new MapHeaders();
     own.set("traceparent", "00-" + TRACE + "-aaaaaaaaaaaaaaaa-01");
     TraceContinuation.apply(MeshHooks.inboundContext(), NEW_SPAN, own);
     assertThat(own.values).containsEntry("traceparent", "00-" + TRACE + "-aaaaaaaaaaaaaaaa-01");
@@ -81,29 +80,5 @@ class TraceContinuationTest {
     assertThat(TraceContinuation.spanId(0)).isEqualTo("0000000000000001");
     assertThat(TraceContinuation.spanId(-1)).isEqualTo("ffffffffffffffff");
     assertThat(TraceContinuation.spanId(0xabc)).isEqualTo("0000000000000abc");
-  }
-
-  private static final class Headers implements MeshHeaders {
-    final Map<String, String> values = new LinkedHashMap<>();
-
-    @Override
-    public boolean contains(String name) {
-      return values.containsKey(name);
-    }
-
-    @Override
-    public void set(String name, String value) {
-      values.put(name, value);
-    }
-
-    @Override
-    public void add(String name, String value) {
-      values.merge(name, value, (a, b) -> a + "," + b);
-    }
-
-    @Override
-    public void remove(String name) {
-      values.remove(name);
-    }
   }
 }

@@ -21,10 +21,14 @@ class ConnectionStatsTest {
                 + "# TYPE jmesh_agent_connections_total counter\n"
                 + "# HELP jmesh_agent_binds_total Server sockets bound, by port.\n"
                 + "# TYPE jmesh_agent_binds_total counter\n"
-                + "# HELP jmesh_agent_requests_total HTTP requests seen by client"
+                + "# HELP jmesh_agent_requests_total HTTP requests seen by client and server"
                 + " instrumentations, by library and the path they took (direct, engine,"
                 + " passthrough).\n"
-                + "# TYPE jmesh_agent_requests_total counter\n");
+                + "# TYPE jmesh_agent_requests_total counter\n"
+                + "# HELP jmesh_agent_inbound_connections_total Connections served by server"
+                + " instrumentations on the direct inbound path, by library and transport (tls,"
+                + " plaintext, refused).\n"
+                + "# TYPE jmesh_agent_inbound_connections_total counter\n");
   }
 
   @Test
@@ -39,6 +43,7 @@ class ConnectionStatsTest {
     stats.requestPaths().count("okhttp", RequestPaths.Path.DIRECT);
     stats.requestPaths().count("okhttp", RequestPaths.Path.DIRECT);
     stats.requestPaths().count("okhttp", RequestPaths.Path.PASSTHROUGH);
+    stats.inboundConnections().count("jdk-socket", InboundConnections.Transport.TLS);
 
     assertThat(render(stats))
         .isEqualTo(
@@ -53,12 +58,17 @@ class ConnectionStatsTest {
                 + "# HELP jmesh_agent_binds_total Server sockets bound, by port.\n"
                 + "# TYPE jmesh_agent_binds_total counter\n"
                 + "jmesh_agent_binds_total{port=\"8080\"} 2\n"
-                + "# HELP jmesh_agent_requests_total HTTP requests seen by client"
+                + "# HELP jmesh_agent_requests_total HTTP requests seen by client and server"
                 + " instrumentations, by library and the path they took (direct, engine,"
                 + " passthrough).\n"
                 + "# TYPE jmesh_agent_requests_total counter\n"
                 + "jmesh_agent_requests_total{library=\"okhttp\",path=\"direct\"} 2\n"
-                + "jmesh_agent_requests_total{library=\"okhttp\",path=\"passthrough\"} 1\n");
+                + "jmesh_agent_requests_total{library=\"okhttp\",path=\"passthrough\"} 1\n"
+                + "# HELP jmesh_agent_inbound_connections_total Connections served by server"
+                + " instrumentations on the direct inbound path, by library and transport (tls,"
+                + " plaintext, refused).\n"
+                + "# TYPE jmesh_agent_inbound_connections_total counter\n"
+                + "jmesh_agent_inbound_connections_total{library=\"jdk-socket\",transport=\"tls\"} 1\n");
   }
 
   @Test

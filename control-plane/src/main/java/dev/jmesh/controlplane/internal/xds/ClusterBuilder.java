@@ -36,6 +36,10 @@ import java.util.List;
  * port-level one, then the rule's top-level one).
  */
 final class ClusterBuilder {
+
+  /** 2^32-1: Envoy's largest threshold, which istiod uses for "no limit". */
+  private static final UInt32Value NO_LIMIT = UInt32Value.of(-1);
+
   private ClusterBuilder() {}
 
   /** Istio's default connect timeout. */
@@ -272,29 +276,7 @@ final class ClusterBuilder {
       ServicePort port) {
     boolean h2 = port.protocol().equals("GRPC") || port.protocol().equals("HTTP2")
         || (pool != null && "UPGRADE".equals(pool.h2UpgradePolicy()));
-    if (pool != null) {
-      CircuitBreakers.Thresholds.Builder t = CircuitBreakers.Thresholds.newBuilder();
-      boolean any = false;
-      if (pool.maxConnections() > 0) {
-        t.setMaxConnections(UInt32Value.of(pool.maxConnections()));
-        any = true;
-      }
-      if (pool.http1MaxPendingRequests() > 0) {
-        t.setMaxPendingRequests(UInt32Value.of(pool.http1MaxPendingRequests()));
-        any = true;
-      }
-      if (pool.http2MaxRequests() > 0) {
-        t.setMaxRequests(UInt32Value.of(pool.http2MaxRequests()));
-        any = true;
-      }
-      if (pool.maxRetries() > 0) {
-        t.setMaxRetries(UInt32Value.of(pool.maxRetries()));
-        any = true;
-      }
-      if (any) {
-        c.setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(t));
-      }
-    }
+    c.setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(thresholds(pool)));
     boolean common = pool != null
         && (pool.maxRequestsPerConnection() > 0 || pool.idleTimeout() != null);
     if (!port.isHttp() || (!h2 && !common)) {
@@ -318,6 +300,37 @@ final class ClusterBuilder {
             .setCommonHttpProtocolOptions(commonOptions)
             .setExplicitHttpConfig(explicit)
             .build()));
+  }
+
+  /**
+   * Istio's circuit-breaker thresholds: every limit the DestinationRule leaves unset is 2^32-1 (no
+   * limit) rather than Envoy's defaults (1024 connections, pending and requests; 3 concurrent
+   * retries), which istiod overrides because three parallel retries trip during pod churn before
+   * new endpoints arrive.
+   */
+  private static CircuitBreakers.Thresholds thresholds(DestinationRule.ConnectionPool pool) {
+    CircuitBreakers.Thresholds.Builder t = CircuitBreakers.Thresholds.newBuilder()
+        .setMaxConnections(NO_LIMIT)
+        .setMaxPendingRequests(NO_LIMIT)
+        .setMaxRequests(NO_LIMIT)
+        .setMaxRetries(NO_LIMIT)
+        .setTrackRemaining(true);
+    if (pool == null) {
+      return t.build();
+    }
+    if (pool.maxConnections() > 0) {
+      t.setMaxConnections(UInt32Value.of(pool.maxConnections()));
+    }
+    if (pool.http1MaxPendingRequests() > 0) {
+      t.setMaxPendingRequests(UInt32Value.of(pool.http1MaxPendingRequests()));
+    }
+    if (pool.http2MaxRequests() > 0) {
+      t.setMaxRequests(UInt32Value.of(pool.http2MaxRequests()));
+    }
+    if (pool.maxRetries() > 0) {
+      t.setMaxRetries(UInt32Value.of(pool.maxRetries()));
+    }
+    return t.build();
   }
 
   private static OutlierDetection outlierDetection(DestinationRule.OutlierDetection od) {

@@ -290,6 +290,23 @@ class XdsTranslatorTest {
   }
 
   @Test
+  void everyClusterHasIstiosUnlimitedCircuitBreakerDefaults() throws IOException {
+    TestMesh.write(dir, "services.yaml", TestMesh.resource("bookinfo/services.yaml"));
+    MeshSnapshot snapshot = TestMesh.load(dir);
+    ProxyResources r = XdsTranslator.translate(snapshot, PRODUCTPAGE);
+
+    Cluster reviews = (Cluster) r.get(TypeUrls.CLUSTER, "outbound|9080||" + REVIEWS);
+    var t = reviews.getCircuitBreakers().getThresholds(0);
+    // 2^32-1 each, read unsigned: istiod's "no limit", not Envoy's 1024 and 3 retries.
+    assertThat(Integer.toUnsignedLong(t.getMaxConnections().getValue())).isEqualTo(0xFFFF_FFFFL);
+    assertThat(Integer.toUnsignedLong(t.getMaxPendingRequests().getValue()))
+        .isEqualTo(0xFFFF_FFFFL);
+    assertThat(Integer.toUnsignedLong(t.getMaxRequests().getValue())).isEqualTo(0xFFFF_FFFFL);
+    assertThat(Integer.toUnsignedLong(t.getMaxRetries().getValue())).isEqualTo(0xFFFF_FFFFL);
+    assertThat(t.getTrackRemaining()).isTrue();
+  }
+
+  @Test
   void warmupPortLevelSettingsAndMaglev() throws Exception {
     TestMesh.write(dir, "services.yaml", TestMesh.resource("bookinfo/services.yaml"));
     TestMesh.write(dir, "dr.yaml", TestMesh.resource("translation/reviews-warmup-maglev-ports.yaml"));

@@ -101,7 +101,7 @@ final class InboundHeaders {
   }
 
   /** Without {@code UUID.randomUUID()}'s shared, locked SecureRandom: ids need not be secret. */
-  private static String newRequestId() {
+  static String newRequestId() {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     long high = (random.nextLong() & ~0xF000L) | 0x4000L;
     long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;

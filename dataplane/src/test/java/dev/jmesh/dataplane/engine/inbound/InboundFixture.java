@@ -77,6 +77,15 @@ final class InboundFixture implements AutoCloseable {
     return server;
   }
 
+  /** {@link #serverIdentity()} for a supplier, which may not throw. */
+  static WorkloadIdentity serverIdentityQuietly() {
+    try {
+      return serverIdentity();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   static synchronized WorkloadIdentity clientIdentity() throws Exception {
     serverIdentity();
     return client;
