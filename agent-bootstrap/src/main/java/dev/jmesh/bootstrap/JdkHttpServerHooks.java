@@ -149,8 +149,14 @@ public final class JdkHttpServerHooks {
     if (!serving || local == null || remote == null) {
       return null;
     }
-    MeshServerChannel c = CONNECTIONS.get(new Peer(local, remote));
-    return c != null && c.isOpen() ? c : null;
+    Peer peer = new Peer(local, remote);
+    MeshServerChannel c = CONNECTIONS.get(peer);
+    if (c != null && !(c.isOpen() && c.accepted.isOpen())) {
+      // Closed without the mesh's channel knowing (the server closed the accepted one itself).
+      CONNECTIONS.remove(peer, c);
+      return null;
+    }
+    return c;
   }
 
   static void closed(MeshServerChannel channel) {

@@ -150,6 +150,17 @@ class BlockingServerDirectInboundTest {
   }
 
   @Test
+  void aGreetingWrittenBeforeTheHandshakeWaitsForItAndGoesOutEncrypted() throws Exception {
+    server.close();
+    server = new EchoServer("220 hello");
+    mesh.inbound(server.port(), new ScriptedInbound(Mode.STRICT, tls.server));
+    try (SSLSocket client = tlsClient()) {
+      assertThat(readLine(client.getInputStream())).isEqualTo("220 hello");
+      assertThat(echo(client, "then echo")).isEqualTo("then echo");
+    }
+  }
+
+  @Test
   void aSilentClientDoesNotStallTheAcceptLoop() throws Exception {
     mesh.inbound(server.port(), new ScriptedInbound(Mode.PERMISSIVE, tls.server));
     try (Socket silent = plainClient();
@@ -164,7 +175,7 @@ class BlockingServerDirectInboundTest {
   }
 
   @Test
-  void aTlsClientMayHalfCloseAndStillReadTheEcho() throws Exception {
+  void hundredKilobytesCrossMutualTlsIntactWhileTheClientStillWrites() throws Exception {
     mesh.inbound(server.port(), new ScriptedInbound(Mode.STRICT, tls.server));
     try (SSLSocket client = tlsClient()) {
       byte[] payload = new byte[100_000];
