@@ -17,9 +17,9 @@ import javax.net.ssl.SSLSocket;
  * picks plaintext, mutual TLS or a refusal; TLS layered on the accepted socket with the peeked
  * bytes handed to the JDK as already consumed; then the peer's identity and the connection policy.
  *
- * <p>It runs on the thread that first reads or writes the connection, never in {@code accept()}:
- * a slow or silent client (a server-speaks-first protocol) must not stall the accept loop. A
- * refused connection is closed and reads as the end of the stream.
+ * <p>It runs on the thread that first reads or writes the connection, never in {@code accept()}: a
+ * slow or silent client (a server-speaks-first protocol) must not stall the accept loop. A refused
+ * connection is closed and reads as the end of the stream.
  */
 final class InboundTransport {
 
@@ -43,8 +43,8 @@ final class InboundTransport {
   }
 
   /**
-   * Settles {@code raw}'s transport; never throws. Whatever fails, the connection is closed: a
-   * port the mesh serves directly may be STRICT, and STRICT fails closed.
+   * Settles {@code raw}'s transport; never throws. Whatever fails, the connection is closed: a port
+   * the mesh serves directly may be STRICT, and STRICT fails closed.
    */
   static InboundTransport settle(MeshInbound inbound, Socket raw) {
     try {

@@ -8,11 +8,13 @@ package dev.jmesh.bootstrap;
 public interface JdkHttpServerBridge {
 
   /**
-   * The {@code com.sun.net.httpserver.Filter} that runs the mesh's request policy; put first in
-   * the filter chains of every exchange once the server serves a direct-inbound connection.
+   * The {@code com.sun.net.httpserver.Filter} that runs the mesh's request policy; put first in the
+   * filter chains of every exchange once the server serves a direct-inbound connection.
    */
   Object filter();
 
-  /** The connection closed while {@code exchange} (given to {@link MeshServerChannel#begin}) ran. */
+  /**
+   * The connection closed while {@code exchange} (given to {@link MeshServerChannel#begin}) ran.
+   */
   void abandoned(Object exchange);
 }

@@ -159,6 +159,11 @@ public final class JdkHttpServerHooks {
     return c;
   }
 
+  /** The agent side failed on a direct-inbound exchange: counted, logged once per cause. */
+  public static void failed(Throwable t) {
+    MeshHooks.failed("inbound:" + LIBRARY, t);
+  }
+
   static void closed(MeshServerChannel channel) {
     CONNECTIONS.remove(channel.key, channel);
     Object exchange = channel.abandon();
@@ -175,9 +180,9 @@ public final class JdkHttpServerHooks {
   }
 
   /**
-   * The agent-side implementation: the installed one, else the one beside the data path (the
-   * module installs it only when the agent's library-advice stage runs, which a server-only
-   * application may never need).
+   * The agent-side implementation: the installed one, else the one beside the data path (the module
+   * installs it only when the agent's library-advice stage runs, which a server-only application
+   * may never need).
    */
   private static JdkHttpServerBridge implementation() {
     JdkHttpServerBridge s = server;
@@ -220,7 +225,9 @@ public final class JdkHttpServerHooks {
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Peer && ((Peer) o).local.equals(local) && ((Peer) o).remote.equals(remote);
+      return o instanceof Peer
+          && ((Peer) o).local.equals(local)
+          && ((Peer) o).remote.equals(remote);
     }
 
     @Override

@@ -13,20 +13,22 @@ import java.net.SocketImpl;
 import java.net.SocketOption;
 import java.nio.channels.SocketChannel;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * What a blocking {@link ServerSocket#accept()} returns for a connection the mesh serves directly
  * (library {@code jdk-socket}): the accepted socket, whose transport is settled on the first read
- * or write ({@link InboundTransport}: plaintext, the mesh's mutual TLS, or closed), never in
- * {@code accept()}, so a silent client cannot stall the accept loop. Until then a write waits for
- * the decision, so a server that speaks first (a greeting) goes out once the client stayed silent
- * for the detection timeout, in plaintext. Options, addresses and closing are the accepted
- * socket's.
+ * or write ({@link InboundTransport}: plaintext, the mesh's mutual TLS, or closed), never in {@code
+ * accept()}, so a silent client cannot stall the accept loop. Until then a write waits for the
+ * decision, so a server that speaks first (a greeting) goes out once the client stayed silent for
+ * the detection timeout, in plaintext. Options, addresses and closing are the accepted socket's.
  */
 final class MeshAcceptedSocket extends Socket {
 
   static final String LIBRARY = "jdk-socket";
+
+  private static final AtomicBoolean HTTP_PORT_WARNED = new AtomicBoolean();
 
   private final Socket raw;
   private final MeshInbound inbound;
@@ -80,10 +82,28 @@ final class MeshAcceptedSocket extends Socket {
       if (t == null) {
         t = InboundTransport.settle(inbound, raw);
         settled = t;
+        if (!t.refused() && inbound.http()) {
+          httpPortWarning();
+        }
       }
       return t;
     } finally {
       settling.unlock();
+    }
+  }
+
+  /**
+   * A blocking server on a port the mesh takes for HTTP: its bytes are not parsed here, so the
+   * port's request policy (RBAC, JWT, rate limits) cannot run on the direct path. Said once.
+   */
+  private void httpPortWarning() {
+    if (!HTTP_PORT_WARNED.getAndSet(true)) {
+      System.err.println(
+          "[jmesh] WARN inbound "
+              + raw.getLocalSocketAddress()
+              + ": a blocking ServerSocket serves an HTTP port directly; its HTTP policy"
+              + " (AuthorizationPolicy rules on requests, JWT, rate limits) is not applied on the"
+              + " direct path. Name the port tcp-* or use inboundPath: engine for this workload.");
     }
   }
 

@@ -11,11 +11,11 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The mesh's request policy on a direct-inbound connection of the JDK's HTTP server, first in
- * every filter chain of the exchange: a request the mesh denies is answered here (403, 401, 429…)
- * and no application filter or handler sees it; an allowed one goes on as a {@link
- * MeshHttpExchange}, which carries the mesh's header changes and records the request when it ends.
- * Exchanges on other connections pass through untouched.
+ * The mesh's request policy on a direct-inbound connection of the JDK's HTTP server, first in every
+ * filter chain of the exchange: a request the mesh denies is answered here (403, 401, 429…) and no
+ * application filter or handler sees it; an allowed one goes on as a {@link MeshHttpExchange},
+ * which carries the mesh's header changes and records the request when it ends. Exchanges on other
+ * connections pass through untouched.
  */
 final class MeshInboundFilter extends Filter {
 
@@ -36,12 +36,20 @@ final class MeshInboundFilter extends Filter {
       chain.doFilter(exchange);
       return;
     }
-    MeshInboundRequest request = connection.inbound().request(new ExchangeRequest(exchange));
-    if (!request.allowed()) {
+    MeshInboundRequest request;
+    MeshHttpExchange mesh;
+    try {
+      request = connection.inbound().request(new ExchangeRequest(exchange));
+      mesh = request.allowed() ? new MeshHttpExchange(exchange, request, connection) : null;
+    } catch (RuntimeException e) {
+      // Fail closed: the server closes the connection of an exchange whose filter threw.
+      JdkHttpServerHooks.failed(e);
+      throw new IOException("jmesh: the mesh could not check this request", e);
+    }
+    if (mesh == null) {
       reply(exchange, request);
       return;
     }
-    MeshHttpExchange mesh = new MeshHttpExchange(exchange, request, connection);
     connection.begin(mesh);
     running.set(mesh);
     try {

@@ -33,7 +33,10 @@ final class HttpConnection implements AutoCloseable {
   Response send(String method, String path, String body) throws IOException {
     byte[] content = body.getBytes(StandardCharsets.UTF_8);
     String head =
-        method + " " + path + " HTTP/1.1\r\nHost: reviews:9080\r\n"
+        method
+            + " "
+            + path
+            + " HTTP/1.1\r\nHost: reviews:9080\r\n"
             + "X-Forwarded-Client-Cert: forged\r\n"
             + (content.length > 0 || !method.equals("GET")
                 ? "Content-Length: " + content.length + "\r\n"
@@ -54,7 +57,8 @@ final class HttpConnection implements AutoCloseable {
     Map<String, String> headers = new LinkedHashMap<>();
     for (String h = line(); h != null && !h.isEmpty(); h = line()) {
       int colon = h.indexOf(':');
-      headers.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
+      headers.put(
+          h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
     }
     int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
     String body = new String(in.readNBytes(length), StandardCharsets.UTF_8);

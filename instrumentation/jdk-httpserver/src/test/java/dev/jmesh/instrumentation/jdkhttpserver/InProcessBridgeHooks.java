@@ -18,8 +18,8 @@ import net.bytebuddy.jar.asm.Type;
 /**
  * Weaves the module's own {@link BridgeHook}s into this JVM's {@code jdk.httpserver} classes the
  * way the agent's {@code BridgeHookWeaver} does (a static call to {@code MeshHooks} at a method's
- * entry or before its normal returns), so the tests run the real hook declarations against the
- * real JDK classes. The bridge is on the boot class path (see the pom's argLine). Once per JVM.
+ * entry or before its normal returns), so the tests run the real hook declarations against the real
+ * JDK classes. The bridge is on the boot class path (see the pom's argLine). Once per JVM.
  */
 final class InProcessBridgeHooks {
 

@@ -172,8 +172,7 @@ class JdkHttpServerDirectInboundTest {
   @Test
   void aDeniedRequestIsAnsweredByTheMeshAndNoApplicationCodeSeesIt() throws Exception {
     ScriptedInbound inbound =
-        new ScriptedInbound(Mode.PERMISSIVE, tls.server)
-            .allow(r -> !r.path().startsWith("/admin"));
+        new ScriptedInbound(Mode.PERMISSIVE, tls.server).allow(r -> !r.path().startsWith("/admin"));
     mesh.inbound(port(), inbound);
     try (HttpConnection c = new HttpConnection(plainClient())) {
       HttpConnection.Response denied = c.send("POST", "/admin", "secret");

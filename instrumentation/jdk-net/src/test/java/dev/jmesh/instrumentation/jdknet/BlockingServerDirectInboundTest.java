@@ -318,5 +318,4 @@ class BlockingServerDirectInboundTest {
       listener.close();
     }
   }
-
 }
