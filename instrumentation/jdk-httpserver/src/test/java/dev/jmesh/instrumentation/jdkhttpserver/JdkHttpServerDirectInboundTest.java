@@ -93,6 +93,9 @@ class JdkHttpServerDirectInboundTest {
 
   private void handle(HttpExchange exchange) throws IOException {
     handled.incrementAndGet();
+    if (exchange.getRequestURI().getPath().equals("/fail")) {
+      throw new IllegalStateException("the handler failed before answering");
+    }
     byte[] request = exchange.getRequestBody().readAllBytes();
     seen.add(
         exchange.getRequestHeaders().getFirst("X-Jmesh-Inbound")
@@ -209,6 +212,44 @@ class JdkHttpServerDirectInboundTest {
   }
 
   @Test
+  void aRequestWhoseConnectionClosesUnderItIsRecordedOnceWithoutAResponse() throws Exception {
+    ScriptedInbound inbound = new ScriptedInbound(Mode.STRICT, tls.server);
+    mesh.inbound(port(), inbound);
+    try (HttpConnection c = new HttpConnection(tlsClient())) {
+      assertThatThrownBy(() -> c.get("/fail")).isInstanceOf(IOException.class);
+    }
+    awaitFinished(inbound, 1);
+    assertThat(inbound.requests().get(0).finishes()).hasSize(1);
+    assertThat(inbound.requests().get(0).finishes().get(0)).containsExactly(0, -1);
+  }
+
+  @Test
+  void aServerWithoutAnExecutorIsServedOnItsDispatcherThread() throws Exception {
+    HttpServer plain =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+    plain.createContext("/", this::handle);
+    plain.start();
+    try {
+      ScriptedInbound inbound = new ScriptedInbound(Mode.PERMISSIVE, tls.server);
+      mesh.inbound(plain.getAddress().getPort(), inbound);
+      for (int i = 0; i < 2; i++) {
+        try (HttpConnection c = new HttpConnection(tlsClient(plain.getAddress().getPort(), 5_000))) {
+          assertThat(c.get("/tls").status()).isEqualTo(200);
+          assertThat(c.get("/again").status()).isEqualTo(200);
+        }
+      }
+      try (HttpConnection c =
+          new HttpConnection(
+              new Socket(InetAddress.getLoopbackAddress(), plain.getAddress().getPort()))) {
+        assertThat(c.get("/plain").status()).isEqualTo(200);
+      }
+      assertThat(inbound.requests()).hasSize(5);
+    } finally {
+      plain.stop(0);
+    }
+  }
+
+  @Test
   void aClientSlowToSendItsFirstBytesDelaysNoOtherConnection() throws Exception {
     mesh.inbound(port(), new ScriptedInbound(Mode.PERMISSIVE, tls.server));
     try (Socket slow = plainClient()) {
@@ -277,9 +318,13 @@ class JdkHttpServerDirectInboundTest {
   }
 
   private SSLSocket tlsClient(int timeoutMillis) throws IOException {
+    return tlsClient(port(), timeoutMillis);
+  }
+
+  private SSLSocket tlsClient(int port, int timeoutMillis) throws IOException {
     SSLSocket s =
         (SSLSocket)
-            tls.client.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), port());
+            tls.client.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), port);
     s.setSoTimeout(timeoutMillis);
     s.startHandshake();
     return s;
