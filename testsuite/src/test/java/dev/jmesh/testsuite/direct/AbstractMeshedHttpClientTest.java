@@ -55,7 +55,7 @@ abstract class AbstractMeshedHttpClientTest {
   static final String CLIENT_PRINCIPAL = "spiffe://cluster.local/ns/default/sa/client";
   static final String DIRECT = "direct";
   static final String ENGINE = "engine";
-  static final String REQUESTS = "jmesh_agent_requests_total";
+  static final String REQUESTS = MeshedClient.REQUESTS;
 
   @RegisterExtension static final ForkedJvms jvms = new ForkedJvms();
 
@@ -63,7 +63,7 @@ abstract class AbstractMeshedHttpClientTest {
   private MeshControlPlane controlPlane;
   private MeshedJvm ratings;
   private int ratingsPort;
-  ClientDriver client;
+  MeshedClient client;
   Backend v1a;
   Backend v1b;
   Backend v2a;
@@ -123,18 +123,7 @@ abstract class AbstractMeshedHttpClientTest {
     ratings.awaitOutput("READY kind=jdk port=\\d+", MeshControlPlane.STARTUP);
     ratings.awaitOutput(
         "the engine took over 127\\.0\\.0\\.1:" + ratingsPort, Duration.ofSeconds(5));
-    client =
-        new ClientDriver(
-            jvms.start(
-                MeshedJvm.java("client")
-                    .jdk(jdk())
-                    .testApp("http-clients-app")
-                    .args(library())
-                    .withAgent()
-                    .env("MESH_CONTROL_PLANE", controlPlane.address())
-                    .env("MESH_TOKEN_FILE", controlPlane.token("default", "client").toString())
-                    .env("MESH_LABELS", "app=client,version=v1")));
-    client.jvm().awaitOutput("READY http-clients " + library(), MeshControlPlane.STARTUP);
+    client = MeshedClient.start(jvms, controlPlane, library(), jdk());
     await().until(() -> send("GET", reviews()).status() == 200);
     await().until(() -> send("GET", ratingsUrl()).status() == 200);
     resetPods();
@@ -250,9 +239,9 @@ abstract class AbstractMeshedHttpClientTest {
               retryOn: 5xx
             """));
     double before = countedOnPath(Feature.RETRY);
-    // Two in flight: jmesh's clusters keep Envoy's default of 3 concurrent retries (Istio lifts
-    // it), so more could overflow that breaker and return a 503 unretried.
-    ClientDriver.Result r = burst(40, 2, "GET", reviews());
+    // Eight in flight: more concurrent retries than Envoy's default retry breaker (3) allows, which
+    // the control plane lifts as istiod does, so none comes back a 503 unretried.
+    ClientDriver.Result r = burst(40, 8, "GET", reviews());
     assertThat(counts(r, "statuses")).as(r.toString()).containsExactly(Map.entry("200", 40));
     assertThat(counts(r, "bodies")).containsOnlyKeys("pod=reviews-v1-a");
     assertThat(v1b.requests()).as("the failing pod was tried, then retried away from").isPositive();
@@ -311,8 +300,8 @@ abstract class AbstractMeshedHttpClientTest {
               perTryTimeout: 300ms
               retryOn: 5xx,reset,connect-failure
             """));
-    // Two in flight, so per-try timeouts never need more than Envoy's default 3 concurrent retries.
-    ClientDriver.Result r = burst(10, 2, "GET", reviews());
+    // Four in flight, each retried after its per-try timeout (no limit on concurrent retries).
+    ClientDriver.Result r = burst(10, 4, "GET", reviews());
     assertThat(counts(r, "statuses")).as(r.toString()).containsExactly(Map.entry("200", 10));
     assertThat(counts(r, "bodies")).containsOnlyKeys("pod=reviews-v1-b");
     // Five waves of at most one 300 ms try each; waiting out the slow pod takes 3 s on its own.
@@ -551,47 +540,23 @@ abstract class AbstractMeshedHttpClientTest {
   void configure(String test, String trafficPolicy, String routes) {
     String name = test + "-" + System.nanoTime();
     probe = name;
-    try {
-      controlPlane.apply(
-          "reviews",
-          ReviewsPolicies.service(pods, trafficPolicy) + ReviewsPolicies.withProbe(name, routes));
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    }
-    await().until(() -> probeStatus(name) == ReviewsPolicies.PROBE_STATUS);
-    for (Backend b : pods) {
-      b.clearCounts();
-    }
+    client.configure(controlPlane, pods, name, trafficPolicy, routes);
   }
 
   private int probeStatus(String name) {
-    return send("GET", reviews(), ReviewsPolicies.PROBE_HEADER + ":" + name).status();
+    return client.probeStatus(name);
   }
 
   ClientDriver.Result send(String method, String url, String... options) {
-    return client.run("send " + method + " " + url + " " + String.join(" ", options));
+    return client.send(method, url, options);
   }
 
   ClientDriver.Result burst(int n, int concurrency, String method, String url, String... options) {
-    ClientDriver.Result r =
-        client.run(
-            "burst "
-                + n
-                + " "
-                + concurrency
-                + " "
-                + method
-                + " "
-                + url
-                + " "
-                + String.join(" ", options),
-            Duration.ofSeconds(90));
-    assertThat(r.ok()).as(r.toString()).isTrue();
-    return r;
+    return client.burst(Duration.ofSeconds(90), n, concurrency, method, url, options);
   }
 
   static String reviews() {
-    return "http://" + ReviewsPolicies.HOST + ":" + ReviewsPolicies.PORT + "/";
+    return MeshedClient.reviews();
   }
 
   private String ratingsUrl() {
@@ -624,13 +589,11 @@ abstract class AbstractMeshedHttpClientTest {
   }
 
   PrometheusText clientMetrics() {
-    return client.jvm().metrics();
+    return client.metrics();
   }
 
   private double pathRequests(String path) {
-    return clientMetrics().samples(REQUESTS, "library", library(), "path", path).stream()
-        .mapToDouble(PrometheusText.Sample::value)
-        .sum();
+    return client.requests(path);
   }
 
   private double requestsRecorded(String code) {
@@ -699,10 +662,7 @@ abstract class AbstractMeshedHttpClientTest {
   }
 
   static ConditionFactory await() {
-    return Awaitility.await()
-        .atMost(Duration.ofSeconds(30))
-        .pollInterval(Duration.ofMillis(250))
-        .ignoreExceptions();
+    return MeshedClient.await();
   }
 
   static int freePort() throws IOException {

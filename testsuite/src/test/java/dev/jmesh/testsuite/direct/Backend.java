@@ -25,6 +25,13 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class Backend implements AutoCloseable {
 
+  /**
+   * Connections the kernel may queue before the server accepts them. A burst of 10,000 virtual
+   * threads connects thousands at once; a short queue drops their handshakes, and each dropped one
+   * costs the client a one-second SYN retransmission. The kernel caps it at {@code somaxconn}.
+   */
+  private static final int BACKLOG = 4096;
+
   private final String pod;
   private final HttpServer server;
   private final ExecutorService threads = Executors.newCachedThreadPool();
@@ -41,7 +48,7 @@ final class Backend implements AutoCloseable {
 
   /** Starts the pod on {@code ip}, an ephemeral port. */
   static Backend start(String pod, String ip) throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(ip, 0), 200);
+    HttpServer server = HttpServer.create(new InetSocketAddress(ip, 0), BACKLOG);
     Backend backend = new Backend(pod, server);
     server.createContext("/", backend::handle);
     // A delayed answer must not hold back the others: one thread per exchange.
