@@ -34,6 +34,9 @@ public final class JdkHttpServerHooks {
   private static final String IMPLEMENTATION =
       "dev.jmesh.instrumentation.jdkhttpserver.MeshHttpServer";
 
+  /** Set while this thread's direct-bind mark is the JDK HTTP server's. */
+  private static final ThreadLocal<Boolean> MARKED = new ThreadLocal<>();
+
   /** Set while this thread constructs a plain {@code http} server. */
   private static final ThreadLocal<Boolean> CREATING_PLAIN = new ThreadLocal<>();
 
@@ -62,26 +65,50 @@ public final class JdkHttpServerHooks {
   static void creating(Object protocol) {
     if ("http".equalsIgnoreCase(String.valueOf(protocol))) {
       CREATING_PLAIN.set(Boolean.TRUE);
-      MeshHooks.enterDirectBind();
+      mark();
+    } else {
+      // Also forgets a plain server whose construction failed on this thread.
+      CREATING_PLAIN.remove();
     }
   }
 
   static void created(Object httpServer) {
     if (CREATING_PLAIN.get() != null) {
       CREATING_PLAIN.remove();
-      MeshHooks.exitDirectBind();
+      unmark();
       PLAIN_SERVERS.put(httpServer, Boolean.TRUE);
     }
   }
 
   static void binding(Object httpServer) {
     if (httpServer != null && PLAIN_SERVERS.get(httpServer) != null) {
-      MeshHooks.enterDirectBind();
+      mark();
     }
   }
 
   static void bound() {
-    MeshHooks.exitDirectBind();
+    unmark();
+  }
+
+  /**
+   * The socket hooks saw the bind the mark was for. The server's exit hooks run on normal returns
+   * only, so a bind that fails (a port in use) would otherwise leave the mark on the thread for
+   * whatever it binds next.
+   */
+  static void bindEntered() {
+    unmark();
+  }
+
+  private static void mark() {
+    MARKED.set(Boolean.TRUE);
+    MeshHooks.enterDirectBind();
+  }
+
+  private static void unmark() {
+    if (MARKED.get() != null) {
+      MARKED.remove();
+      MeshHooks.exitDirectBind();
+    }
   }
 
   /** A new connection's request stream: the mesh's channel when the mesh serves it directly. */

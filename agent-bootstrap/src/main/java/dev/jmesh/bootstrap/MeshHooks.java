@@ -425,6 +425,15 @@ public final class MeshHooks {
   }
 
   private static SocketAddress bind(Object server, SocketAddress requested) {
+    try {
+      return decideBind(server, requested);
+    } finally {
+      // The JDK HTTP server's mark is for this one bind: also gone if the bind then fails.
+      JdkHttpServerHooks.bindEntered();
+    }
+  }
+
+  private static SocketAddress decideBind(Object server, SocketAddress requested) {
     MeshBridge b = bridge;
     if (b == null || server == null || isAgentThread()) {
       return requested;

@@ -289,6 +289,10 @@ class JdkHttpServerDirectInboundTest {
     try {
       assertThat(recorder.direct).containsExactly(true, true, false);
       assertThat(MeshHooks.inDirectBind()).as("the mark ends with the bind").isFalse();
+      assertThatThrownBy(() -> HttpServer.create(bound.getAddress(), 0))
+          .isInstanceOf(java.net.BindException.class);
+      assertThat(recorder.direct).containsExactly(true, true, false, true);
+      assertThat(MeshHooks.inDirectBind()).as("a failed bind leaves no mark").isFalse();
     } finally {
       bound.stop(0);
       later.stop(0);
