@@ -1,0 +1,64 @@
+package dev.jmesh.instrumentation.grpc.v1_68;
+
+import io.grpc.ClientInterceptor;
+import java.util.List;
+
+/**
+ * What a channel's builder gets from the mesh while it builds: the mesh's interceptor innermost of
+ * its own, and the mesh's policy over its default one. Between the two, the transport's builder
+ * says whether its connections can take the mesh's TLS ({@link #transportBuilt}); the interceptor
+ * being built waits for that answer in a thread local, as both happen inside one {@code build()}.
+ */
+public final class MeshChannels {
+
+  private static final ThreadLocal<MeshClientInterceptor> BUILDING = new ThreadLocal<>();
+
+  private MeshChannels() {}
+
+  /**
+   * {@code ManagedChannelImplBuilder.build()} entry: adds the interceptor (once per builder) and
+   * returns the default policy the channel should use.
+   */
+  public static String building(List<ClientInterceptor> interceptors, String defaultPolicy) {
+    MeshClientInterceptor mesh = null;
+    for (ClientInterceptor i : interceptors) {
+      if (i instanceof MeshClientInterceptor) {
+        mesh = (MeshClientInterceptor) i;
+      }
+    }
+    String policy =
+        MeshLoadBalancerProvider.over(defaultPolicy == null ? "pick_first" : defaultPolicy);
+    if (!policy.startsWith(MeshLoadBalancerProvider.PREFIX)) {
+      // A policy the registry does not know: the channel fails its RPCs as it would unmeshed.
+      return defaultPolicy;
+    }
+    if (mesh == null) {
+      mesh = new MeshClientInterceptor();
+      // First in the list is innermost: the application's interceptors run before the mesh's.
+      interceptors.add(0, mesh);
+    }
+    BUILDING.set(mesh);
+    return policy;
+  }
+
+  /**
+   * A transport's factory was built for the channel being built: {@code negotiator} is its
+   * protocol negotiator factory; only grpc-netty's plaintext one lets the mesh add its TLS.
+   */
+  public static void transportBuilt(Object negotiator) {
+    MeshClientInterceptor mesh = BUILDING.get();
+    if (mesh != null) {
+      mesh.tlsCapable(
+          negotiator != null
+              && negotiator
+                  .getClass()
+                  .getName()
+                  .equals("io.grpc.netty.ProtocolNegotiators$PlaintextProtocolNegotiatorClientFactory"));
+    }
+  }
+
+  /** {@code build()} exit, normal or not. */
+  public static void built() {
+    BUILDING.remove();
+  }
+}

@@ -1,0 +1,228 @@
+package dev.jmesh.instrumentation.grpc.v1_68;
+
+import dev.jmesh.bootstrap.MeshEndpointAddress;
+import io.grpc.Attributes;
+import io.grpc.ConnectivityState;
+import io.grpc.ConnectivityStateInfo;
+import io.grpc.EquivalentAddressGroup;
+import io.grpc.LoadBalancer;
+import io.grpc.LoadBalancerRegistry;
+import io.grpc.Status;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
+
+/**
+ * A channel's load balancing under the mesh. An attempt the mesh routed names its endpoint in its
+ * call options and gets that endpoint's own subchannel (made on first use, one connection each),
+ * so a split, a retry on another host or an ejection is never defeated by one multiplexed
+ * connection. Every other RPC (not a mesh destination, or left to the engine) goes to the
+ * channel's own policy, started only when such an RPC comes: a channel whose RPCs all go direct
+ * never opens the connection its name resolves to.
+ *
+ * <p>Everything but {@link Picker#pickSubchannel} runs in the channel's synchronization context.
+ */
+final class MeshLoadBalancer extends LoadBalancer {
+
+  private final Helper helper;
+  private final String delegatePolicy;
+  private final Map<EndpointKey, DirectSubchannel> endpoints = new ConcurrentHashMap<>();
+  private ResolvedAddresses resolved;
+  private Status resolutionError;
+  private LoadBalancer delegate;
+  private volatile SubchannelPicker delegatePicker;
+  private ConnectivityState delegateState = ConnectivityState.CONNECTING;
+  private boolean shutdown;
+
+  MeshLoadBalancer(Helper helper, String delegatePolicy) {
+    this.helper = helper;
+    this.delegatePolicy = delegatePolicy;
+  }
+
+  @Override
+  public Status acceptResolvedAddresses(ResolvedAddresses addresses) {
+    resolved = addresses;
+    resolutionError = null;
+    if (delegate != null) {
+      return delegate.acceptResolvedAddresses(addresses);
+    }
+    publish();
+    return Status.OK;
+  }
+
+  @Override
+  public void handleResolvedAddresses(ResolvedAddresses addresses) {
+    acceptResolvedAddresses(addresses);
+  }
+
+  @Override
+  public void handleNameResolutionError(Status error) {
+    resolutionError = error;
+    if (delegate != null) {
+      delegate.handleNameResolutionError(error);
+    } else {
+      publish();
+    }
+  }
+
+  @Override
+  public void requestConnection() {
+    if (delegate != null) {
+      delegate.requestConnection();
+    }
+  }
+
+  @Override
+  public void shutdown() {
+    shutdown = true;
+    if (delegate != null) {
+      delegate.shutdown();
+    }
+    for (DirectSubchannel d : endpoints.values()) {
+      d.subchannel.shutdown();
+    }
+    endpoints.clear();
+  }
+
+  /** The channel's own policy, for the first RPC the mesh did not route. */
+  private void startDelegate() {
+    if (delegate != null || shutdown) {
+      return;
+    }
+    delegate =
+        LoadBalancerRegistry.getDefaultRegistry()
+            .getProvider(delegatePolicy)
+            .newLoadBalancer(new DelegateHelper(helper, this));
+    if (resolved != null) {
+      delegate.acceptResolvedAddresses(resolved);
+    } else if (resolutionError != null) {
+      delegate.handleNameResolutionError(resolutionError);
+    }
+  }
+
+  void delegateUpdated(ConnectivityState state, SubchannelPicker picker) {
+    delegateState = state;
+    delegatePicker = picker;
+    publish();
+  }
+
+  private void connect(EndpointKey key) {
+    if (shutdown || endpoints.containsKey(key)) {
+      return;
+    }
+    Attributes attributes =
+        key.tls == null
+            ? Attributes.EMPTY
+            : Attributes.newBuilder().set(MeshCallOptions.TLS_ATTRIBUTE, key.tls).build();
+    Subchannel subchannel =
+        helper.createSubchannel(
+            CreateSubchannelArgs.newBuilder()
+                .setAddresses(new EquivalentAddressGroup(key.endpoint, attributes))
+                .build());
+    DirectSubchannel direct = new DirectSubchannel(subchannel);
+    endpoints.put(key, direct);
+    subchannel.start(
+        state -> {
+          direct.state = state;
+          publish();
+        });
+    subchannel.requestConnection();
+  }
+
+  /** A new picker, so the channel picks again for the RPCs that were waiting. */
+  private void publish() {
+    if (shutdown) {
+      return;
+    }
+    ConnectivityState state = delegate != null ? delegateState : ConnectivityState.CONNECTING;
+    for (DirectSubchannel d : endpoints.values()) {
+      if (d.state.getState() == ConnectivityState.READY) {
+        state = ConnectivityState.READY;
+        break;
+      }
+    }
+    helper.updateBalancingState(state, new Picker(this));
+  }
+
+  private void later(Runnable task) {
+    helper.getSynchronizationContext().execute(task);
+  }
+
+  /** Picks the mesh's endpoint for a routed attempt, the channel's own policy for the rest. */
+  static final class Picker extends SubchannelPicker {
+
+    private final MeshLoadBalancer lb;
+
+    Picker(MeshLoadBalancer lb) {
+      this.lb = lb;
+    }
+
+    @Override
+    public PickResult pickSubchannel(PickSubchannelArgs args) {
+      MeshEndpointAddress endpoint = args.getCallOptions().getOption(MeshCallOptions.ENDPOINT);
+      if (endpoint == null) {
+        SubchannelPicker own = lb.delegatePicker;
+        if (own != null) {
+          return own.pickSubchannel(args);
+        }
+        lb.later(lb::startDelegate);
+        return PickResult.withNoResult();
+      }
+      EndpointKey key = new EndpointKey(endpoint, args.getCallOptions().getOption(MeshCallOptions.TLS));
+      DirectSubchannel direct = lb.endpoints.get(key);
+      if (direct == null) {
+        lb.later(() -> lb.connect(key));
+        return PickResult.withNoResult();
+      }
+      ConnectivityStateInfo state = direct.state;
+      switch (state.getState()) {
+        case READY:
+          return PickResult.withSubchannel(direct.subchannel);
+        case TRANSIENT_FAILURE:
+          // The attempt fails now (even wait-for-ready): the mesh counts a connect failure and
+          // retries elsewhere, as Envoy would.
+          return PickResult.withDrop(state.getStatus());
+        case IDLE:
+          lb.later(direct.subchannel::requestConnection);
+          return PickResult.withNoResult();
+        default:
+          return PickResult.withNoResult();
+      }
+    }
+  }
+
+  /** One endpoint's subchannel and its latest state. */
+  static final class DirectSubchannel {
+
+    final Subchannel subchannel;
+    volatile ConnectivityStateInfo state = ConnectivityStateInfo.forNonError(ConnectivityState.IDLE);
+
+    DirectSubchannel(Subchannel subchannel) {
+      this.subchannel = subchannel;
+    }
+  }
+
+  /** An endpoint and the TLS of its connection: a plaintext and an mTLS connection never mix. */
+  static final class EndpointKey {
+
+    final MeshEndpointAddress endpoint;
+    final SSLContext tls;
+
+    EndpointKey(MeshEndpointAddress endpoint, SSLContext tls) {
+      this.endpoint = endpoint;
+      this.tls = tls;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof EndpointKey
+          && ((EndpointKey) o).endpoint.equals(endpoint)
+          && ((EndpointKey) o).tls == tls;
+    }
+
+    @Override
+    public int hashCode() {
+      return endpoint.hashCode() * 31 + System.identityHashCode(tls);
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package dev.jmesh.instrumentation.grpc.v1_68;
+
+import io.grpc.ChannelLogger;
+import io.grpc.netty.GrpcHttp2ConnectionHandler;
+import io.grpc.netty.InternalProtocolNegotiators;
+import io.netty.channel.ChannelHandler;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.IdentityCipherSuiteFilter;
+import io.netty.handler.ssl.JdkSslContext;
+import io.netty.handler.ssl.SslContext;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The mesh's mTLS on a direct subchannel's connection, in place of grpc-netty's plaintext
+ * negotiation: grpc-netty's own client TLS handler, over the workload's {@link SSLContext} (whose
+ * trust manager checks the server's SPIFFE ID) with ALPN {@code h2}, no host name check and no SNI
+ * (the endpoint is an IP). The channel's authority stays the application's.
+ */
+public final class MeshTlsNegotiation {
+
+  /** The last context converted, and Netty's view of it: contexts are long-lived and shared. */
+  private static volatile Object[] last = new Object[2];
+
+  private MeshTlsNegotiation() {}
+
+  /**
+   * The negotiation for a connection whose address the mesh secures, {@code null} for one it does
+   * not. Never falls back to plaintext: a failure here gives a handler that fails the connection.
+   */
+  public static ChannelHandler handlerFor(GrpcHttp2ConnectionHandler grpcHandler) {
+    SSLContext tls = grpcHandler.getEagAttributes().get(MeshCallOptions.TLS_ATTRIBUTE);
+    if (tls == null) {
+      return null;
+    }
+    try {
+      ChannelLogger logger = grpcHandler.getNegotiationLogger();
+      ChannelHandler tlsHandler =
+          InternalProtocolNegotiators.clientTlsHandler(
+              InternalProtocolNegotiators.grpcNegotiationHandler(grpcHandler),
+              nettyContext(tls),
+              grpcHandler.getAuthority(),
+              logger);
+      return InternalProtocolNegotiators.waitUntilActiveHandler(tlsHandler, logger);
+    } catch (RuntimeException | Error e) {
+      return new RefusedNegotiation(e);
+    }
+  }
+
+  private static SslContext nettyContext(SSLContext tls) {
+    Object[] cached = last;
+    if (cached[0] == tls) {
+      return (SslContext) cached[1];
+    }
+    SslContext context =
+        new MeshSslContext(
+            new JdkSslContext(
+                tls,
+                true,
+                null,
+                IdentityCipherSuiteFilter.INSTANCE,
+                new ApplicationProtocolConfig(
+                    ApplicationProtocolConfig.Protocol.ALPN,
+                    ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                    "h2"),
+                ClientAuth.NONE,
+                null,
+                false));
+    last = new Object[] {tls, context};
+    return context;
+  }
+}

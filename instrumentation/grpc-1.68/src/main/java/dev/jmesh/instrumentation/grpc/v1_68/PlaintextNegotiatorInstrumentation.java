@@ -1,0 +1,49 @@
+package dev.jmesh.instrumentation.grpc.v1_68;
+
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+import dev.jmesh.instrumentation.api.AdviceTarget;
+import dev.jmesh.instrumentation.api.TypeInstrumentation;
+import io.grpc.netty.GrpcHttp2ConnectionHandler;
+import io.netty.channel.ChannelHandler;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+
+/**
+ * grpc-netty's plaintext negotiation, per connection: a direct subchannel whose address carries
+ * the mesh's TLS negotiates that TLS instead ({@link MeshTlsNegotiation}), the way grpc-xds picks
+ * its security per address.
+ */
+final class PlaintextNegotiatorInstrumentation implements TypeInstrumentation {
+
+  @Override
+  public ElementMatcher<TypeDescription> typeMatcher() {
+    return named("io.grpc.netty.ProtocolNegotiators$PlaintextProtocolNegotiator");
+  }
+
+  @Override
+  public void transform(AdviceTarget target) {
+    target.applyAdvice(
+        named("newHandler").and(takesArguments(1)),
+        PlaintextNegotiatorInstrumentation.class.getName() + "$NewHandlerAdvice");
+  }
+
+  @SuppressWarnings("unused")
+  public static final class NewHandlerAdvice {
+    @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class)
+    public static ChannelHandler enter(@Advice.Argument(0) GrpcHttp2ConnectionHandler handler) {
+      return MeshTlsNegotiation.handlerFor(handler);
+    }
+
+    @Advice.OnMethodExit
+    public static void exit(
+        @Advice.Enter ChannelHandler mesh,
+        @Advice.Return(readOnly = false) ChannelHandler handler) {
+      if (mesh != null) {
+        handler = mesh;
+      }
+    }
+  }
+}
