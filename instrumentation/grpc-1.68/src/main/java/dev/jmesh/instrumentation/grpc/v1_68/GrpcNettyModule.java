@@ -19,7 +19,9 @@ public final class GrpcNettyModule implements InstrumentationModule {
 
   @Override
   public List<String> knownTargetNames() {
-    return List.of("io.grpc.netty.NettyChannelBuilder");
+    return List.of(
+        "io.grpc.netty.NettyChannelBuilder$NettyTransportFactory",
+        "io.grpc.netty.ProtocolNegotiators$PlaintextProtocolNegotiator");
   }
 
   @Override

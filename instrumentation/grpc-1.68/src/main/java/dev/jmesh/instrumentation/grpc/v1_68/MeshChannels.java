@@ -43,7 +43,7 @@ public final class MeshChannels {
 
   /**
    * A transport's factory was built for the channel being built: {@code negotiator} is its
-   * protocol negotiator factory; only grpc-netty's plaintext one lets the mesh add its TLS.
+   * protocol negotiator; only grpc-netty's plaintext one lets the mesh add its TLS.
    */
   public static void transportBuilt(Object negotiator) {
     MeshClientInterceptor mesh = BUILDING.get();
@@ -53,7 +53,7 @@ public final class MeshChannels {
               && negotiator
                   .getClass()
                   .getName()
-                  .equals("io.grpc.netty.ProtocolNegotiators$PlaintextProtocolNegotiatorClientFactory"));
+                  .equals("io.grpc.netty.ProtocolNegotiators$PlaintextProtocolNegotiator"));
     }
   }
 

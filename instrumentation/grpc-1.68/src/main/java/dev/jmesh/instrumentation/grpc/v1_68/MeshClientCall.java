@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 
 /**
  * One RPC on the direct path. {@link #start} asks the data path; an RPC it leaves alone is the
@@ -234,15 +235,32 @@ final class MeshClientCall<Q, R> extends ClientCall<Q, R> {
     if (done) {
       return;
     }
+    try {
+      sendAttempt();
+    } catch (RuntimeException e) {
+      // Never leave the application waiting: the attempt failed, and with it the call.
+      ClientCall<Q, R> a = attempt;
+      attempt = null;
+      if (a != null) {
+        a.cancel("jmesh: the attempt could not be sent", e);
+      }
+      attempts++;
+      finish(Status.INTERNAL.withDescription("jmesh: the attempt could not be sent").withCause(e),
+          new Metadata(), 503, Status.Code.INTERNAL.value());
+    }
+  }
+
+  private void sendAttempt() {
     attempts++;
     int number = attempts;
     headersSeen = false;
     heldHeaders = null;
     heldMessages.clear();
-    CallOptions o =
-        options
-            .withOption(MeshCallOptions.ENDPOINT, call.endpoint())
-            .withOption(MeshCallOptions.TLS, call.tls());
+    CallOptions o = options.withOption(MeshCallOptions.ENDPOINT, call.endpoint());
+    SSLContext tls = call.tls();
+    if (tls != null) {
+      o = o.withOption(MeshCallOptions.TLS, tls);
+    }
     perTryDeadline = null;
     long perTry = call.perTryTimeoutNanos();
     if (perTry > 0) {

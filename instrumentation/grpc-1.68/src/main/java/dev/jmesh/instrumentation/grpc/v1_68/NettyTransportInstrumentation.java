@@ -1,7 +1,8 @@
 package dev.jmesh.instrumentation.grpc.v1_68;
 
+import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
 import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 
 import dev.jmesh.instrumentation.api.AdviceTarget;
 import dev.jmesh.instrumentation.api.TypeInstrumentation;
@@ -10,28 +11,28 @@ import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 
 /**
- * {@code NettyChannelBuilder.buildTransportFactory()}, called inside the channel's {@code
- * build()}: tells the mesh whether the channel negotiates plaintext (then the mesh puts its own TLS
- * on direct connections, {@link PlaintextNegotiatorInstrumentation}).
+ * grpc-netty's transport factory, made inside the channel's {@code build()} with the channel's
+ * protocol negotiator: tells the mesh whether the channel negotiates plaintext, on whose
+ * connections the mesh then puts its own TLS ({@link PlaintextNegotiatorInstrumentation}).
  */
 final class NettyTransportInstrumentation implements TypeInstrumentation {
 
   @Override
   public ElementMatcher<TypeDescription> typeMatcher() {
-    return named("io.grpc.netty.NettyChannelBuilder");
+    return named("io.grpc.netty.NettyChannelBuilder$NettyTransportFactory");
   }
 
   @Override
   public void transform(AdviceTarget target) {
     target.applyAdvice(
-        named("buildTransportFactory").and(takesArguments(0)),
-        NettyTransportInstrumentation.class.getName() + "$BuildTransportAdvice");
+        isConstructor().and(takesArgument(0, named("io.grpc.netty.ProtocolNegotiator"))),
+        NettyTransportInstrumentation.class.getName() + "$ConstructorAdvice");
   }
 
   @SuppressWarnings("unused")
-  public static final class BuildTransportAdvice {
+  public static final class ConstructorAdvice {
     @Advice.OnMethodExit(suppress = Throwable.class)
-    public static void exit(@Advice.FieldValue("protocolNegotiatorFactory") Object negotiator) {
+    public static void exit(@Advice.Argument(0) Object negotiator) {
       MeshChannels.transportBuilt(negotiator);
     }
   }
