@@ -96,31 +96,61 @@ abstract class AbstractMeshedHttpClientTest {
     return Jdk.JDK17;
   }
 
+  /** {@code http-clients-app}'s argument: the library, unless one label has several clients. */
+  String clientApp() {
+    return library();
+  }
+
+  /** A pod of {@code reviews} (and the {@code outside} server): HTTP/1.1 unless overridden. */
+  Backend startBackend(String pod, String ip) throws Exception {
+    return Backend.start(pod, ip);
+  }
+
+  /** The name of the service ports (Istio's protocol selection). */
+  String portName() {
+    return "http";
+  }
+
+  /** The status of the probe route's abort, which the client must be able to tell apart. */
+  int probeStatus() {
+    return ReviewsPolicies.PROBE_STATUS;
+  }
+
+  /** {@code mesh-servers-app}'s kind for the meshed STRICT-mTLS server {@code ratings}. */
+  String ratingsKind() {
+    return "jdk";
+  }
+
+  /** Istio's {@code request_protocol} label of the library's requests. */
+  String requestProtocol() {
+    return "http";
+  }
+
   @BeforeAll
   void startMesh() throws Exception {
     work = Files.createTempDirectory("jmesh-client-" + library());
-    v1a = Backend.start("reviews-v1-a", "127.0.0.11");
-    v1b = Backend.start("reviews-v1-b", "127.0.0.12");
-    v2a = Backend.start("reviews-v2-a", "127.0.0.13");
+    v1a = startBackend("reviews-v1-a", "127.0.0.11");
+    v1b = startBackend("reviews-v1-b", "127.0.0.12");
+    v2a = startBackend("reviews-v2-a", "127.0.0.13");
     pods = List.of(v1a, v1b, v2a);
-    outside = Backend.start("outside", "127.0.0.1");
+    outside = startBackend("outside", "127.0.0.1");
     controlPlane = MeshControlPlane.start(jvms, work);
-    controlPlane.apply("reviews", ReviewsPolicies.service(pods, ""));
+    controlPlane.apply("reviews", ReviewsPolicies.service(pods, "", portName()));
     ratingsPort = freePort();
     ratings =
         jvms.start(
             MeshedJvm.java("ratings")
                 .jdk(jdk())
                 .testApp("mesh-servers-app")
-                .args("jdk", "127.0.0.1", Integer.toString(ratingsPort))
+                .args(ratingsKind(), "127.0.0.1", Integer.toString(ratingsPort))
                 .withAgent()
                 .env("MESH_CONTROL_PLANE", controlPlane.address())
                 .env("MESH_TOKEN_FILE", controlPlane.token("default", "ratings").toString())
                 .env("MESH_LABELS", "app=ratings,version=v1")
-                .env("MESH_SERVICE_PORTS", "http:" + ratingsPort));
+                .env("MESH_SERVICE_PORTS", portName() + ":" + ratingsPort));
     // One JVM starting at a time: on two shared cores, two agents starting together can miss the
     // engine's start-up deadline, and a server whose port the engine did not take is not meshed.
-    ratings.awaitOutput("READY kind=jdk port=\\d+", MeshControlPlane.STARTUP);
+    ratings.awaitOutput("READY kind=" + ratingsKind() + " port=\\d+", MeshControlPlane.STARTUP);
     ratings.awaitOutput(
         "the engine took over 127\\.0\\.0\\.1:" + ratingsPort, Duration.ofSeconds(5));
     client =
@@ -129,12 +159,12 @@ abstract class AbstractMeshedHttpClientTest {
                 MeshedJvm.java("client")
                     .jdk(jdk())
                     .testApp("http-clients-app")
-                    .args(library())
+                    .args(clientApp())
                     .withAgent()
                     .env("MESH_CONTROL_PLANE", controlPlane.address())
                     .env("MESH_TOKEN_FILE", controlPlane.token("default", "client").toString())
                     .env("MESH_LABELS", "app=client,version=v1")));
-    client.jvm().awaitOutput("READY http-clients " + library(), MeshControlPlane.STARTUP);
+    client.jvm().awaitOutput("READY http-clients " + clientApp(), MeshControlPlane.STARTUP);
     await().until(() -> send("GET", reviews()).status() == 200);
     await().until(() -> send("GET", ratingsUrl()).status() == 200);
     resetPods();
@@ -146,9 +176,9 @@ abstract class AbstractMeshedHttpClientTest {
     if (probe != null && client.jvm().isAlive()) {
       String applied = probe;
       probe = null;
-      controlPlane.apply("reviews", ReviewsPolicies.service(pods, ""));
+      controlPlane.apply("reviews", ReviewsPolicies.service(pods, "", portName()));
       resetPods();
-      await().until(() -> probeStatus(applied) != ReviewsPolicies.PROBE_STATUS);
+      await().until(() -> probeStatus(applied) != probeStatus());
     }
     controlPlane.delete("ratings-mtls");
     resetPods();
@@ -498,7 +528,7 @@ abstract class AbstractMeshedHttpClientTest {
     assertThat(sample.labels())
         .containsEntry("source_workload", "client")
         .containsEntry("destination_service", ReviewsPolicies.FQDN)
-        .containsEntry("request_protocol", "http")
+        .containsEntry("request_protocol", requestProtocol())
         .containsKey("response_flags")
         .containsKey("connection_security_policy");
   }
@@ -554,11 +584,12 @@ abstract class AbstractMeshedHttpClientTest {
     try {
       controlPlane.apply(
           "reviews",
-          ReviewsPolicies.service(pods, trafficPolicy) + ReviewsPolicies.withProbe(name, routes));
+          ReviewsPolicies.service(pods, trafficPolicy, portName())
+              + ReviewsPolicies.withProbe(name, routes, probeStatus()));
     } catch (IOException e) {
       throw new AssertionError(e);
     }
-    await().until(() -> probeStatus(name) == ReviewsPolicies.PROBE_STATUS);
+    await().until(() -> probeStatus(name) == probeStatus());
     for (Backend b : pods) {
       b.clearCounts();
     }

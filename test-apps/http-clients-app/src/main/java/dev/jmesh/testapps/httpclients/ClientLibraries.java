@@ -12,7 +12,9 @@ final class ClientLibraries {
           "okhttp",
           "apache-httpclient-5",
           "apache-httpclient-5-async",
-          "apache-httpclient-4");
+          "apache-httpclient-4",
+          "grpc",
+          "grpc-netty-shaded");
 
   private ClientLibraries() {}
 
@@ -24,6 +26,8 @@ final class ClientLibraries {
       case "apache-httpclient-5" -> new ApacheClassic5Library();
       case "apache-httpclient-5-async" -> new ApacheAsync5Library();
       case "apache-httpclient-4" -> new ApacheClassic4Library();
+      case "grpc" -> new GrpcNettyLibrary();
+      case "grpc-netty-shaded" -> new GrpcNettyShadedLibrary();
       default ->
           throw new IllegalArgumentException("unknown library " + name + "; one of " + NAMES);
     };

@@ -5,7 +5,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import dev.jmesh.instrumentation.api.AdviceTarget;
 import dev.jmesh.instrumentation.api.TypeInstrumentation;
-import io.grpc.ClientInterceptor;
+import dev.jmesh.instrumentation.grpc.v1_68.helpers.MeshChannels;
 import java.util.List;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
@@ -19,7 +19,7 @@ final class ChannelBuilderInstrumentation implements TypeInstrumentation {
 
   @Override
   public ElementMatcher<TypeDescription> typeMatcher() {
-    return named("io.grpc.internal.ManagedChannelImplBuilder");
+    return named(GrpcNames.grpc("internal.ManagedChannelImplBuilder"));
   }
 
   @Override
@@ -33,7 +33,7 @@ final class ChannelBuilderInstrumentation implements TypeInstrumentation {
   public static final class BuildAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void enter(
-        @Advice.FieldValue("interceptors") List<ClientInterceptor> interceptors,
+        @Advice.FieldValue("interceptors") List<?> interceptors,
         @Advice.FieldValue(value = "defaultLbPolicy", readOnly = false) String defaultLbPolicy) {
       defaultLbPolicy = MeshChannels.building(interceptors, defaultLbPolicy);
     }

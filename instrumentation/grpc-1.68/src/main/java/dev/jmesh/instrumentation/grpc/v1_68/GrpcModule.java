@@ -21,7 +21,7 @@ public final class GrpcModule implements InstrumentationModule {
 
   @Override
   public List<String> knownTargetNames() {
-    return List.of("io.grpc.internal.ManagedChannelImplBuilder");
+    return List.of(GrpcNames.grpc("internal.ManagedChannelImplBuilder"));
   }
 
   @Override
@@ -35,7 +35,7 @@ public final class GrpcModule implements InstrumentationModule {
   }
 
   /** By name: loading them here, in the agent's class loader, would need grpc. */
-  static final List<String> HELPERS = helpers("dev.jmesh.instrumentation.grpc.v1_68.");
+  static final List<String> HELPERS = helpers("dev.jmesh.instrumentation.grpc.v1_68.helpers.");
 
   private static List<String> helpers(String p) {
     return List.of(

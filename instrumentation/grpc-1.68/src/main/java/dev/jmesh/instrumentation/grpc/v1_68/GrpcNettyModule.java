@@ -20,8 +20,8 @@ public final class GrpcNettyModule implements InstrumentationModule {
   @Override
   public List<String> knownTargetNames() {
     return List.of(
-        "io.grpc.netty.NettyChannelBuilder$NettyTransportFactory",
-        "io.grpc.netty.ProtocolNegotiators$PlaintextProtocolNegotiator");
+        GrpcNames.grpc("netty.NettyChannelBuilder$NettyTransportFactory"),
+        GrpcNames.grpc("netty.ProtocolNegotiators$PlaintextProtocolNegotiator"));
   }
 
   @Override
@@ -32,7 +32,7 @@ public final class GrpcNettyModule implements InstrumentationModule {
   @Override
   public List<String> helperClassNames() {
     List<String> helpers = new ArrayList<>(GrpcModule.HELPERS);
-    String p = "dev.jmesh.instrumentation.grpc.v1_68.";
+    String p = "dev.jmesh.instrumentation.grpc.v1_68.helpers.";
     helpers.add(p + "MeshSslContext");
     helpers.add(p + "RefusedNegotiation");
     helpers.add(p + "MeshTlsNegotiation");

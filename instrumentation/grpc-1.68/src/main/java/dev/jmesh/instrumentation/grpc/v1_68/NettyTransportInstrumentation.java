@@ -6,6 +6,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 
 import dev.jmesh.instrumentation.api.AdviceTarget;
 import dev.jmesh.instrumentation.api.TypeInstrumentation;
+import dev.jmesh.instrumentation.grpc.v1_68.helpers.MeshChannels;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
@@ -19,13 +20,13 @@ final class NettyTransportInstrumentation implements TypeInstrumentation {
 
   @Override
   public ElementMatcher<TypeDescription> typeMatcher() {
-    return named("io.grpc.netty.NettyChannelBuilder$NettyTransportFactory");
+    return named(GrpcNames.grpc("netty.NettyChannelBuilder$NettyTransportFactory"));
   }
 
   @Override
   public void transform(AdviceTarget target) {
     target.applyAdvice(
-        isConstructor().and(takesArgument(0, named("io.grpc.netty.ProtocolNegotiator"))),
+        isConstructor().and(takesArgument(0, named(GrpcNames.grpc("netty.ProtocolNegotiator")))),
         NettyTransportInstrumentation.class.getName() + "$ConstructorAdvice");
   }
 

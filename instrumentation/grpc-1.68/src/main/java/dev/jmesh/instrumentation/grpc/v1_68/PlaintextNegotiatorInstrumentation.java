@@ -5,22 +5,23 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import dev.jmesh.instrumentation.api.AdviceTarget;
 import dev.jmesh.instrumentation.api.TypeInstrumentation;
-import io.grpc.netty.GrpcHttp2ConnectionHandler;
-import io.netty.channel.ChannelHandler;
+import dev.jmesh.instrumentation.grpc.v1_68.helpers.MeshTlsNegotiation;
 import net.bytebuddy.asm.Advice;
+import net.bytebuddy.implementation.bytecode.assign.Assigner;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 
 /**
  * grpc-netty's plaintext negotiation, per connection: a direct subchannel whose address carries
  * the mesh's TLS negotiates that TLS instead ({@link MeshTlsNegotiation}), the way grpc-xds picks
- * its security per address.
+ * its security per address. The advice names no grpc or Netty type (mesh.jar relocates the
+ * agent's own).
  */
 final class PlaintextNegotiatorInstrumentation implements TypeInstrumentation {
 
   @Override
   public ElementMatcher<TypeDescription> typeMatcher() {
-    return named("io.grpc.netty.ProtocolNegotiators$PlaintextProtocolNegotiator");
+    return named(GrpcNames.grpc("netty.ProtocolNegotiators$PlaintextProtocolNegotiator"));
   }
 
   @Override
@@ -33,14 +34,14 @@ final class PlaintextNegotiatorInstrumentation implements TypeInstrumentation {
   @SuppressWarnings("unused")
   public static final class NewHandlerAdvice {
     @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class)
-    public static ChannelHandler enter(@Advice.Argument(0) GrpcHttp2ConnectionHandler handler) {
-      return MeshTlsNegotiation.handlerFor(handler);
+    public static Object enter(@Advice.Argument(0) Object connection) {
+      return MeshTlsNegotiation.handlerFor(connection);
     }
 
     @Advice.OnMethodExit
     public static void exit(
-        @Advice.Enter ChannelHandler mesh,
-        @Advice.Return(readOnly = false) ChannelHandler handler) {
+        @Advice.Enter Object mesh,
+        @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object handler) {
       if (mesh != null) {
         handler = mesh;
       }

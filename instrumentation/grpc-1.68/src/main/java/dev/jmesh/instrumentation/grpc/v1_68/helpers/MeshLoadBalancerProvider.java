@@ -1,4 +1,4 @@
-package dev.jmesh.instrumentation.grpc.v1_68;
+package dev.jmesh.instrumentation.grpc.v1_68.helpers;
 
 import io.grpc.LoadBalancer;
 import io.grpc.LoadBalancerProvider;

@@ -1,4 +1,4 @@
-package dev.jmesh.instrumentation.grpc.v1_68;
+package dev.jmesh.instrumentation.grpc.v1_68.helpers;
 
 import dev.jmesh.bootstrap.MeshEndpointAddress;
 import io.grpc.Attributes;

@@ -1,4 +1,4 @@
-package dev.jmesh.instrumentation.grpc.v1_68;
+package dev.jmesh.instrumentation.grpc.v1_68.helpers;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;

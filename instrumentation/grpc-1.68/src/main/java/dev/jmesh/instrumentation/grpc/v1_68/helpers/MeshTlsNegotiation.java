@@ -1,4 +1,4 @@
-package dev.jmesh.instrumentation.grpc.v1_68;
+package dev.jmesh.instrumentation.grpc.v1_68.helpers;
 
 import io.grpc.ChannelLogger;
 import io.grpc.netty.GrpcHttp2ConnectionHandler;
@@ -27,8 +27,11 @@ public final class MeshTlsNegotiation {
   /**
    * The negotiation for a connection whose address the mesh secures, {@code null} for one it does
    * not. Never falls back to plaintext: a failure here gives a handler that fails the connection.
+   * Typed {@code Object} (a {@code GrpcHttp2ConnectionHandler} in, a {@code ChannelHandler} out) so
+   * that the advice calling it names no grpc or Netty type.
    */
-  public static ChannelHandler handlerFor(GrpcHttp2ConnectionHandler grpcHandler) {
+  public static Object handlerFor(Object connection) {
+    GrpcHttp2ConnectionHandler grpcHandler = (GrpcHttp2ConnectionHandler) connection;
     SSLContext tls = grpcHandler.getEagAttributes().get(MeshCallOptions.TLS_ATTRIBUTE);
     if (tls == null) {
       return null;

@@ -1,4 +1,4 @@
-package dev.jmesh.instrumentation.grpc.v1_68;
+package dev.jmesh.instrumentation.grpc.v1_68.helpers;
 
 import io.grpc.ClientInterceptor;
 import java.util.List;
@@ -8,6 +8,10 @@ import java.util.List;
  * its own, and the mesh's policy over its default one. Between the two, the transport's builder
  * says whether its connections can take the mesh's TLS ({@link #transportBuilt}); the interceptor
  * being built waits for that answer in a thread local, as both happen inside one {@code build()}.
+ *
+ * <p>This package holds the classes injected into the application's class loader: mesh.jar keeps
+ * them unrelocated, since they must use the application's grpc and Netty, never the agent's own
+ * relocated copies. The advice that calls them names only JDK types.
  */
 public final class MeshChannels {
 
@@ -19,9 +23,10 @@ public final class MeshChannels {
    * {@code ManagedChannelImplBuilder.build()} entry: adds the interceptor (once per builder) and
    * returns the default policy the channel should use.
    */
-  public static String building(List<ClientInterceptor> interceptors, String defaultPolicy) {
+  @SuppressWarnings("unchecked")
+  public static String building(List<?> interceptors, String defaultPolicy) {
     MeshClientInterceptor mesh = null;
-    for (ClientInterceptor i : interceptors) {
+    for (Object i : interceptors) {
       if (i instanceof MeshClientInterceptor) {
         mesh = (MeshClientInterceptor) i;
       }
@@ -35,7 +40,7 @@ public final class MeshChannels {
     if (mesh == null) {
       mesh = new MeshClientInterceptor();
       // First in the list is innermost: the application's interceptors run before the mesh's.
-      interceptors.add(0, mesh);
+      ((List<ClientInterceptor>) interceptors).add(0, mesh);
     }
     BUILDING.set(mesh);
     return policy;
