@@ -42,14 +42,14 @@ public final class MeshClientInterceptor implements ClientInterceptor {
    * a route that retries it goes to the engine.
    */
   private int capabilities(MethodDescriptor.MethodType type) {
+    // Ifs, not a switch: a switch on an enum compiles to a synthetic class to inject as well.
     int caps = tlsCapable ? ALWAYS | MeshCall.CAN_TLS : ALWAYS;
-    switch (type) {
-      case UNARY:
-        return caps | MeshCall.CAN_RETRY;
-      case SERVER_STREAMING:
-        return caps;
-      default:
-        return caps | MeshCall.CAN_RETRY | MeshCall.ONE_SHOT_BODY;
+    if (type == MethodDescriptor.MethodType.UNARY) {
+      return caps | MeshCall.CAN_RETRY;
     }
+    if (type == MethodDescriptor.MethodType.SERVER_STREAMING) {
+      return caps;
+    }
+    return caps | MeshCall.CAN_RETRY | MeshCall.ONE_SHOT_BODY;
   }
 }
