@@ -121,6 +121,14 @@ abstract class AbstractMeshedHttpClientTest {
     return "jdk";
   }
 
+  /**
+   * Istio's {@code response_code} of a local reply with HTTP status {@code status}: the status
+   * itself, except for gRPC, which Envoy answers with HTTP 200 and a {@code grpc-status}.
+   */
+  String localReplyCode(int status) {
+    return Integer.toString(status);
+  }
+
   /** Istio's {@code request_protocol} label of the library's requests. */
   String requestProtocol() {
     return "http";
@@ -427,7 +435,7 @@ abstract class AbstractMeshedHttpClientTest {
                     "reporter",
                     "source",
                     "response_code",
-                    "503",
+                    localReplyCode(503),
                     "response_flags",
                     "FI"))
         .isNotEmpty();
@@ -487,7 +495,7 @@ abstract class AbstractMeshedHttpClientTest {
                     "reporter",
                     "source",
                     "response_code",
-                    "503",
+                    localReplyCode(503),
                     "response_flags",
                     "UO"))
         .as("an overflow is recorded with flag UO")

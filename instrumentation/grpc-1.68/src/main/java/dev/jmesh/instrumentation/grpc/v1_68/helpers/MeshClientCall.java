@@ -32,6 +32,12 @@ import javax.net.ssl.SSLContext;
  */
 final class MeshClientCall<Q, R> extends ClientCall<Q, R> {
 
+  /**
+   * The HTTP status of a gRPC answer made without the server's (a local reply, a timeout, a failed
+   * connection): a gRPC client always gets {@code :status 200} and a {@code grpc-status}.
+   */
+  private static final int GRPC_LOCAL_REPLY = 200;
+
   private final MethodDescriptor<Q, R> method;
   private final CallOptions options;
   private final Channel next;
@@ -217,7 +223,11 @@ final class MeshClientCall<Q, R> extends ClientCall<Q, R> {
     startAttempt();
   }
 
-  /** A local answer (abort, no route, overflow…) as Envoy gives it to a gRPC client. */
+  /**
+   * A local answer (abort, no route, overflow…) as Envoy gives it to a gRPC client: trailers only,
+   * the HTTP status mapped to a gRPC status, recorded as Envoy and the engine record it (HTTP 200
+   * and that gRPC status).
+   */
   private void reply() {
     done = true;
     int grpc = call.replyGrpcStatus();
@@ -227,7 +237,7 @@ final class MeshClientCall<Q, R> extends ClientCall<Q, R> {
     Status status = Status.fromCode(code).withDescription(body.isEmpty() ? null : body);
     Metadata trailers = new Metadata();
     call.responseHeaders(new MetadataHeaders(trailers));
-    call.finish(call.replyStatus(), code.value(), 0, 0);
+    call.finish(GRPC_LOCAL_REPLY, code.value(), 0, 0);
     app.onClose(status, trailers);
   }
 
@@ -320,8 +330,8 @@ final class MeshClientCall<Q, R> extends ClientCall<Q, R> {
       }
       return;
     }
-    int recorded = http > 0 ? http : failure == MeshCall.TIMEOUT ? 504 : 503;
-    finish(status, trailers, recorded, status.getCode().value());
+    // No response: Envoy would answer a gRPC client locally, recorded as HTTP 200 and the status.
+    finish(status, trailers, http > 0 ? http : GRPC_LOCAL_REPLY, status.getCode().value());
   }
 
   private void finish(Status status, Metadata trailers, int recorded, int grpc) {
@@ -355,7 +365,7 @@ final class MeshClientCall<Q, R> extends ClientCall<Q, R> {
       a.cancel("jmesh: the route's timeout passed", null);
     }
     call.timedOut();
-    call.finish(504, Status.Code.DEADLINE_EXCEEDED.value(), 0, 0);
+    call.finish(GRPC_LOCAL_REPLY, Status.Code.DEADLINE_EXCEEDED.value(), 0, 0);
     app.onClose(
         Status.DEADLINE_EXCEEDED.withDescription(
             "jmesh: the route's timeout of "
