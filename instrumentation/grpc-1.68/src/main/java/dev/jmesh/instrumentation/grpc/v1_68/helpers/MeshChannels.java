@@ -47,18 +47,13 @@ public final class MeshChannels {
   }
 
   /**
-   * A transport's factory was built for the channel being built: {@code negotiator} is its
-   * protocol negotiator; only grpc-netty's plaintext one lets the mesh add its TLS.
+   * Whether the transport of the channel being built lets the mesh put its TLS on a direct
+   * connection (said by the transport's own instrumentation, inside the same {@code build()}).
    */
-  public static void transportBuilt(Object negotiator) {
+  public static void tlsCapable(boolean capable) {
     MeshClientInterceptor mesh = BUILDING.get();
     if (mesh != null) {
-      mesh.tlsCapable(
-          negotiator != null
-              && negotiator
-                  .getClass()
-                  .getName()
-                  .equals("io.grpc.netty.ProtocolNegotiators$PlaintextProtocolNegotiator"));
+      mesh.tlsCapable(capable);
     }
   }
 

@@ -1,5 +1,7 @@
-package dev.jmesh.instrumentation.grpc.v1_68.helpers;
+package dev.jmesh.instrumentation.grpc.v1_68.helpers.netty;
 
+import dev.jmesh.instrumentation.grpc.v1_68.helpers.MeshCallOptions;
+import dev.jmesh.instrumentation.grpc.v1_68.helpers.MeshChannels;
 import io.grpc.ChannelLogger;
 import io.grpc.netty.GrpcHttp2ConnectionHandler;
 import io.grpc.netty.InternalProtocolNegotiators;
@@ -16,13 +18,27 @@ import javax.net.ssl.SSLContext;
  * negotiation: grpc-netty's own client TLS handler, over the workload's {@link SSLContext} (whose
  * trust manager checks the server's SPIFFE ID) with ALPN {@code h2}, no host name check and no SNI
  * (the endpoint is an IP). The channel's authority stays the application's.
+ *
+ * <p>This package is compiled against grpc-netty and copied, relocated to grpc-netty-shaded's
+ * names, into {@code helpers.shadednetty} by the {@code grpc-netty-shaded-1.68} build.
  */
 public final class MeshTlsNegotiation {
 
   /** The last context converted, and Netty's view of it: contexts are long-lived and shared. */
   private static volatile Object[] last = new Object[2];
 
+  /** grpc-netty's plaintext negotiation (relocated with the rest in the shaded copy). */
+  private static final String PLAINTEXT = "io.grpc.netty.ProtocolNegotiators$PlaintextProtocolNegotiator";
+
   private MeshTlsNegotiation() {}
+
+  /**
+   * The transport of the channel being built negotiates with {@code negotiator}: only the
+   * plaintext one lets the mesh put its own TLS on a direct connection.
+   */
+  public static void transportBuilt(Object negotiator) {
+    MeshChannels.tlsCapable(negotiator != null && negotiator.getClass().getName().equals(PLAINTEXT));
+  }
 
   /**
    * The negotiation for a connection whose address the mesh secures, {@code null} for one it does

@@ -1,11 +1,11 @@
-package dev.jmesh.instrumentation.grpc.v1_68;
+package dev.jmesh.instrumentation.grpc.v1_68.netty;
 
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import dev.jmesh.instrumentation.api.AdviceTarget;
 import dev.jmesh.instrumentation.api.TypeInstrumentation;
-import dev.jmesh.instrumentation.grpc.v1_68.helpers.MeshTlsNegotiation;
+import dev.jmesh.instrumentation.grpc.v1_68.helpers.netty.MeshTlsNegotiation;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
 import net.bytebuddy.description.type.TypeDescription;
@@ -17,18 +17,30 @@ import net.bytebuddy.matcher.ElementMatcher;
  * its security per address. The advice names no grpc or Netty type (mesh.jar relocates the
  * agent's own).
  */
-final class PlaintextNegotiatorInstrumentation implements TypeInstrumentation {
+public final class PlaintextNegotiatorInstrumentation implements TypeInstrumentation {
+
+  private final String grpcNetty;
+  private final String advice;
+
+  /**
+   * For grpc-netty's package {@code grpcNetty} ({@code io.grpc.netty}, or grpc-netty-shaded's), with
+   * {@code advice} compiled against it.
+   */
+  public PlaintextNegotiatorInstrumentation(String grpcNetty, String advice) {
+    this.grpcNetty = grpcNetty;
+    this.advice = advice;
+  }
 
   @Override
   public ElementMatcher<TypeDescription> typeMatcher() {
-    return named(GrpcNames.grpc("netty.ProtocolNegotiators$PlaintextProtocolNegotiator"));
+    return named(grpcNetty + ".ProtocolNegotiators$PlaintextProtocolNegotiator");
   }
 
   @Override
   public void transform(AdviceTarget target) {
     target.applyAdvice(
         named("newHandler").and(takesArguments(1)),
-        PlaintextNegotiatorInstrumentation.class.getName() + "$NewHandlerAdvice");
+        advice);
   }
 
   @SuppressWarnings("unused")

@@ -1,4 +1,4 @@
-package dev.jmesh.instrumentation.grpc.v1_68.helpers;
+package dev.jmesh.instrumentation.grpc.v1_68.helpers.netty;
 
 import io.netty.handler.ssl.DelegatingSslContext;
 import io.netty.handler.ssl.SslContext;
