@@ -1,6 +1,7 @@
 package dev.jmesh.instrumentation.grpc.v1_68.helpers;
 
 import dev.jmesh.bootstrap.MeshEndpointAddress;
+import dev.jmesh.bootstrap.MeshHooks;
 import io.grpc.Attributes;
 import io.grpc.ConnectivityState;
 import io.grpc.ConnectivityStateInfo;
@@ -8,6 +9,9 @@ import io.grpc.EquivalentAddressGroup;
 import io.grpc.LoadBalancer;
 import io.grpc.LoadBalancerRegistry;
 import io.grpc.Status;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLContext;
@@ -18,7 +22,8 @@ import javax.net.ssl.SSLContext;
  * so a split, a retry on another host or an ejection is never defeated by one multiplexed
  * connection. Every other RPC (not a mesh destination, or left to the engine) goes to the
  * channel's own policy, started only when such an RPC comes: a channel whose RPCs all go direct
- * never opens the connection its name resolves to.
+ * never opens the connection its name resolves to. That policy connects where the socket hooks
+ * would send its connections (the engine, for a mesh service), whatever sockets the transport uses.
  *
  * <p>Everything but {@link Picker#pickSubchannel} runs in the channel's synchronization context.
  */
@@ -44,7 +49,7 @@ final class MeshLoadBalancer extends LoadBalancer {
     resolved = addresses;
     resolutionError = null;
     if (delegate != null) {
-      return delegate.acceptResolvedAddresses(addresses);
+      return delegate.acceptResolvedAddresses(captured(addresses));
     }
     publish();
     return Status.OK;
@@ -94,10 +99,31 @@ final class MeshLoadBalancer extends LoadBalancer {
             .getProvider(delegatePolicy)
             .newLoadBalancer(new DelegateHelper(helper, this));
     if (resolved != null) {
-      delegate.acceptResolvedAddresses(resolved);
+      delegate.acceptResolvedAddresses(captured(resolved));
     } else if (resolutionError != null) {
       delegate.handleNameResolutionError(resolutionError);
     }
+  }
+
+  /**
+   * The addresses the channel's own policy connects to: each as the socket hooks would capture it
+   * (a mesh service's virtual address becomes the engine's listener for it). Asked here, once per
+   * resolution, because a transport with its own native sockets (grpc-netty-shaded's epoll)
+   * connects without passing the JDK's socket hooks.
+   */
+  private static ResolvedAddresses captured(ResolvedAddresses addresses) {
+    List<EquivalentAddressGroup> groups = new ArrayList<>();
+    boolean changed = false;
+    for (EquivalentAddressGroup group : addresses.getAddresses()) {
+      List<SocketAddress> targets = new ArrayList<>();
+      for (SocketAddress a : group.getAddresses()) {
+        SocketAddress target = MeshHooks.beforeConnect(a);
+        changed |= target != a;
+        targets.add(target);
+      }
+      groups.add(new EquivalentAddressGroup(targets, group.getAttributes()));
+    }
+    return changed ? addresses.toBuilder().setAddresses(groups).build() : addresses;
   }
 
   void delegateUpdated(ConnectivityState state, SubchannelPicker picker) {
