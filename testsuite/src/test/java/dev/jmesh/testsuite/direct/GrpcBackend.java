@@ -35,8 +35,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A gRPC pod (h2c with prior knowledge, as gRPC clients speak it) answering any method: a healthy
- * pod's reply is one message {@code pod=<name>\nhost=<:authority>\n} with {@code grpc-status: 0}.
- * A pod told to {@link #answer} another status answers it as an HTTP {@code :status} with that text
+ * pod's reply is one message {@code pod=<name>\nhost=<:authority>\n} with {@code grpc-status: 0}. A
+ * pod told to {@link #answer} another status answers it as an HTTP {@code :status} with that text
  * as a plain body, which is what a failing pod behind a gRPC-unaware proxy looks like: grpc-java
  * reports it as {@code UNAVAILABLE} (503) or {@code UNKNOWN} (500) naming the HTTP status, and
  * Istio's {@code retryOn: 5xx}, {@code consecutive5xxErrors} and {@code abort.httpStatus} apply to
@@ -46,7 +46,8 @@ import java.util.concurrent.atomic.AtomicReference;
 final class GrpcBackend implements Backend {
 
   private final String pod;
-  private final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+  private final EventLoopGroup loops =
+      new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
   private final AtomicInteger status = new AtomicInteger(200);
   private final AtomicLong delayMillis = new AtomicLong();
   private final AtomicInteger requests = new AtomicInteger();

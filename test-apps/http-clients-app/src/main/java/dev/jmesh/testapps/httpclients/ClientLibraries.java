@@ -5,16 +5,21 @@ import java.util.List;
 /** The libraries this app can be started with, by the label the mesh counts them under. */
 final class ClientLibraries {
 
-  static final List<String> NAMES =
+  /** The HTTP clients: they speak to any HTTP server. */
+  static final List<String> HTTP_NAMES =
       List.of(
           "jdk-httpclient",
           "jdk-urlconnection",
           "okhttp",
           "apache-httpclient-5",
           "apache-httpclient-5-async",
-          "apache-httpclient-4",
-          "grpc",
-          "grpc-netty-shaded");
+          "apache-httpclient-4");
+
+  /** grpc-java on its two Netty transports: they speak to gRPC servers only. */
+  static final List<String> GRPC_NAMES = List.of("grpc", "grpc-netty-shaded");
+
+  static final List<String> NAMES =
+      java.util.stream.Stream.concat(HTTP_NAMES.stream(), GRPC_NAMES.stream()).toList();
 
   private ClientLibraries() {}
 

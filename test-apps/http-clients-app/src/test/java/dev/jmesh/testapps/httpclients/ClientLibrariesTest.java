@@ -64,7 +64,7 @@ class ClientLibrariesTest {
   }
 
   static Iterable<String> libraries() {
-    return ClientLibraries.NAMES;
+    return ClientLibraries.HTTP_NAMES;
   }
 
   @ParameterizedTest

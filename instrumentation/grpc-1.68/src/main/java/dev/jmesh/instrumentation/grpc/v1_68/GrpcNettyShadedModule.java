@@ -9,9 +9,6 @@ package dev.jmesh.instrumentation.grpc.v1_68;
 public final class GrpcNettyShadedModule extends GrpcNettyModule {
 
   public GrpcNettyShadedModule() {
-    super(
-        "grpc-netty-shaded-1.68",
-        GrpcNames.grpc("netty.shaded.io.grpc.netty"),
-        "shadednetty");
+    super("grpc-netty-shaded-1.68", GrpcNames.grpc("netty.shaded.io.grpc.netty"), "shadednetty");
   }
 }

@@ -31,9 +31,9 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The direct path of a grpc-netty channel, woven in this JVM as the agent weaves it: one channel
- * to {@code reviews:9080} (its own name resolves to the pod {@code own} on 127.0.0.1, which only
- * RPCs the mesh leaves alone may reach), pods on 127.0.0.2 and 127.0.0.3, the data path scripted.
+ * The direct path of a grpc-netty channel, woven in this JVM as the agent weaves it: one channel to
+ * {@code reviews:9080} (its own name resolves to the pod {@code own} on 127.0.0.1, which only RPCs
+ * the mesh leaves alone may reach), pods on 127.0.0.2 and 127.0.0.3, the data path scripted.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(30)
@@ -105,7 +105,9 @@ class DirectPathTest {
     assertThat(call.method()).isEqualTo("POST");
     assertThat(call.path()).isEqualTo("/test.Echo/Echo");
     assertThat(call.capabilities() & MeshCall.CAN_RETRY).isNotZero();
-    assertThat(call.capabilities() & MeshCall.CAN_TLS).as("a plaintext grpc-netty channel").isNotZero();
+    assertThat(call.capabilities() & MeshCall.CAN_TLS)
+        .as("a plaintext grpc-netty channel")
+        .isNotZero();
     assertThat(call.awaitFinish(5000)).isTrue();
     assertThat(call.finishedStatus()).isEqualTo(200);
     assertThat(call.finishes()).isEqualTo(1);
@@ -132,7 +134,8 @@ class DirectPathTest {
         "reviews",
         9080,
         r -> {
-          ScriptedCall c = new ScriptedCall().endpoints(n[0]++ % 2 == 0 ? a.address() : b.address());
+          ScriptedCall c =
+              new ScriptedCall().endpoints(n[0]++ % 2 == 0 ? a.address() : b.address());
           calls.add(c);
           return c;
         });
@@ -215,8 +218,7 @@ class DirectPathTest {
     List<com.google.common.util.concurrent.ListenableFuture<String>> replies = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
       replies.add(
-          ClientCalls.futureUnaryCall(
-              channel.newCall(EchoPod.ECHO, CallOptions.DEFAULT), "hi"));
+          ClientCalls.futureUnaryCall(channel.newCall(EchoPod.ECHO, CallOptions.DEFAULT), "hi"));
     }
     for (com.google.common.util.concurrent.ListenableFuture<String> f : replies) {
       assertThat(f.get(5, TimeUnit.SECONDS)).startsWith("pod=a ");

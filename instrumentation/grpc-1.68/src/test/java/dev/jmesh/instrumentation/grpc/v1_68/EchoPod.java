@@ -5,7 +5,6 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.netty.NettyServerBuilder;
@@ -130,8 +129,14 @@ final class EchoPod implements AutoCloseable {
       }
     }
     String reply =
-        "pod=" + name + " authority=" + call.getAuthority() + " x-mesh=" + headers.get(X_MESH)
-            + " peer=" + peer;
+        "pod="
+            + name
+            + " authority="
+            + call.getAuthority()
+            + " x-mesh="
+            + headers.get(X_MESH)
+            + " peer="
+            + peer;
     call.request(Integer.MAX_VALUE);
     return new ServerCall.Listener<>() {
       @Override

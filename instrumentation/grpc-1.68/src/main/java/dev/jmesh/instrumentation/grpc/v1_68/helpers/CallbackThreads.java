@@ -4,8 +4,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * Where the mesh's own events (a delayed reply, a route timeout) reach an application listener
- * when its call names no executor: never the mesh's timer thread, which only hands work on.
+ * Where the mesh's own events (a delayed reply, a route timeout) reach an application listener when
+ * its call names no executor: never the mesh's timer thread, which only hands work on.
  */
 final class CallbackThreads {
 

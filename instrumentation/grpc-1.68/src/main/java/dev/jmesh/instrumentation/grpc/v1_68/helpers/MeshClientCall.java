@@ -255,8 +255,11 @@ final class MeshClientCall<Q, R> extends ClientCall<Q, R> {
         a.cancel("jmesh: the attempt could not be sent", e);
       }
       attempts++;
-      finish(Status.INTERNAL.withDescription("jmesh: the attempt could not be sent").withCause(e),
-          new Metadata(), 503, Status.Code.INTERNAL.value());
+      finish(
+          Status.INTERNAL.withDescription("jmesh: the attempt could not be sent").withCause(e),
+          new Metadata(),
+          503,
+          Status.Code.INTERNAL.value());
     }
   }
 

@@ -8,8 +8,8 @@ import io.grpc.ClientInterceptor;
 import io.grpc.MethodDescriptor;
 
 /**
- * The mesh's interceptor, innermost of a channel's own (after the application's, so routes see
- * the metadata they add): every RPC becomes a {@link MeshClientCall}, decided by the data path.
+ * The mesh's interceptor, innermost of a channel's own (after the application's, so routes see the
+ * metadata they add): every RPC becomes a {@link MeshClientCall}, decided by the data path.
  */
 public final class MeshClientInterceptor implements ClientInterceptor {
 
@@ -20,8 +20,8 @@ public final class MeshClientInterceptor implements ClientInterceptor {
 
   /**
    * Whether the channel's transport puts the mesh's TLS on a direct subchannel's connection: only
-   * grpc-netty's plaintext negotiation does (the application's own TLS, or another transport,
-   * would leave a connection the mesh secures in plaintext, so those routes go to the engine).
+   * grpc-netty's plaintext negotiation does (the application's own TLS, or another transport, would
+   * leave a connection the mesh secures in plaintext, so those routes go to the engine).
    */
   private volatile boolean tlsCapable;
 
@@ -36,10 +36,10 @@ public final class MeshClientInterceptor implements ClientInterceptor {
   }
 
   /**
-   * A unary RPC keeps its one request message and holds its response until the attempt is final,
-   * so it can be retried; a client or bidi stream is sent as it comes (retries off, as Envoy does
-   * for a body past its buffer); a server stream's answer reaches the application as it comes, so
-   * a route that retries it goes to the engine.
+   * A unary RPC keeps its one request message and holds its response until the attempt is final, so
+   * it can be retried; a client or bidi stream is sent as it comes (retries off, as Envoy does for
+   * a body past its buffer); a server stream's answer reaches the application as it comes, so a
+   * route that retries it goes to the engine.
    */
   private int capabilities(MethodDescriptor.MethodType type) {
     // Ifs, not a switch: a switch on an enum compiles to a synthetic class to inject as well.

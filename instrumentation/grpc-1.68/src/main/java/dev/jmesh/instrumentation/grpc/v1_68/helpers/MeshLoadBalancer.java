@@ -18,12 +18,12 @@ import javax.net.ssl.SSLContext;
 
 /**
  * A channel's load balancing under the mesh. An attempt the mesh routed names its endpoint in its
- * call options and gets that endpoint's own subchannel (made on first use, one connection each),
- * so a split, a retry on another host or an ejection is never defeated by one multiplexed
- * connection. Every other RPC (not a mesh destination, or left to the engine) goes to the
- * channel's own policy, started only when such an RPC comes: a channel whose RPCs all go direct
- * never opens the connection its name resolves to. That policy connects where the socket hooks
- * would send its connections (the engine, for a mesh service), whatever sockets the transport uses.
+ * call options and gets that endpoint's own subchannel (made on first use, one connection each), so
+ * a split, a retry on another host or an ejection is never defeated by one multiplexed connection.
+ * Every other RPC (not a mesh destination, or left to the engine) goes to the channel's own policy,
+ * started only when such an RPC comes: a channel whose RPCs all go direct never opens the
+ * connection its name resolves to. That policy connects where the socket hooks would send its
+ * connections (the engine, for a mesh service), whatever sockets the transport uses.
  *
  * <p>Everything but {@link Picker#pickSubchannel} runs in the channel's synchronization context.
  */
@@ -194,7 +194,8 @@ final class MeshLoadBalancer extends LoadBalancer {
         lb.later(lb::startDelegate);
         return PickResult.withNoResult();
       }
-      EndpointKey key = new EndpointKey(endpoint, args.getCallOptions().getOption(MeshCallOptions.TLS));
+      EndpointKey key =
+          new EndpointKey(endpoint, args.getCallOptions().getOption(MeshCallOptions.TLS));
       DirectSubchannel direct = lb.endpoints.get(key);
       if (direct == null) {
         lb.later(() -> lb.connect(key));
@@ -221,7 +222,8 @@ final class MeshLoadBalancer extends LoadBalancer {
   static final class DirectSubchannel {
 
     final Subchannel subchannel;
-    volatile ConnectivityStateInfo state = ConnectivityStateInfo.forNonError(ConnectivityState.IDLE);
+    volatile ConnectivityStateInfo state =
+        ConnectivityStateInfo.forNonError(ConnectivityState.IDLE);
 
     DirectSubchannel(Subchannel subchannel) {
       this.subchannel = subchannel;

@@ -5,8 +5,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs one RPC's events (the application's calls, the attempt's callbacks, the mesh's timers) one
- * at a time, on whichever thread brings the next one when none is running: mutual exclusion
- * without a lock, so no thread ever blocks here (virtual threads stay unpinned).
+ * at a time, on whichever thread brings the next one when none is running: mutual exclusion without
+ * a lock, so no thread ever blocks here (virtual threads stay unpinned).
  */
 final class SerialQueue {
 

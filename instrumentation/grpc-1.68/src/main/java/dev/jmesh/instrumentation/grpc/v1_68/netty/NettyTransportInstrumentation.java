@@ -22,8 +22,8 @@ public final class NettyTransportInstrumentation implements TypeInstrumentation 
   private final String advice;
 
   /**
-   * For grpc-netty's package {@code grpcNetty} ({@code io.grpc.netty}, or grpc-netty-shaded's), with
-   * {@code advice} compiled against it.
+   * For grpc-netty's package {@code grpcNetty} ({@code io.grpc.netty}, or grpc-netty-shaded's),
+   * with {@code advice} compiled against it.
    */
   public NettyTransportInstrumentation(String grpcNetty, String advice) {
     this.grpcNetty = grpcNetty;
@@ -38,8 +38,7 @@ public final class NettyTransportInstrumentation implements TypeInstrumentation 
   @Override
   public void transform(AdviceTarget target) {
     target.applyAdvice(
-        isConstructor().and(takesArgument(0, named(grpcNetty + ".ProtocolNegotiator"))),
-        advice);
+        isConstructor().and(takesArgument(0, named(grpcNetty + ".ProtocolNegotiator"))), advice);
   }
 
   @SuppressWarnings("unused")

@@ -7,15 +7,15 @@ import dev.jmesh.instrumentation.api.AdviceTarget;
 import dev.jmesh.instrumentation.api.TypeInstrumentation;
 import dev.jmesh.instrumentation.grpc.v1_68.helpers.netty.MeshTlsNegotiation;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.implementation.bytecode.assign.Assigner;
 import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.implementation.bytecode.assign.Assigner;
 import net.bytebuddy.matcher.ElementMatcher;
 
 /**
- * grpc-netty's plaintext negotiation, per connection: a direct subchannel whose address carries
- * the mesh's TLS negotiates that TLS instead ({@link MeshTlsNegotiation}), the way grpc-xds picks
- * its security per address. The advice names no grpc or Netty type (mesh.jar relocates the
- * agent's own).
+ * grpc-netty's plaintext negotiation, per connection: a direct subchannel whose address carries the
+ * mesh's TLS negotiates that TLS instead ({@link MeshTlsNegotiation}), the way grpc-xds picks its
+ * security per address. The advice names no grpc or Netty type (mesh.jar relocates the agent's
+ * own).
  */
 public final class PlaintextNegotiatorInstrumentation implements TypeInstrumentation {
 
@@ -23,8 +23,8 @@ public final class PlaintextNegotiatorInstrumentation implements TypeInstrumenta
   private final String advice;
 
   /**
-   * For grpc-netty's package {@code grpcNetty} ({@code io.grpc.netty}, or grpc-netty-shaded's), with
-   * {@code advice} compiled against it.
+   * For grpc-netty's package {@code grpcNetty} ({@code io.grpc.netty}, or grpc-netty-shaded's),
+   * with {@code advice} compiled against it.
    */
   public PlaintextNegotiatorInstrumentation(String grpcNetty, String advice) {
     this.grpcNetty = grpcNetty;
@@ -38,9 +38,7 @@ public final class PlaintextNegotiatorInstrumentation implements TypeInstrumenta
 
   @Override
   public void transform(AdviceTarget target) {
-    target.applyAdvice(
-        named("newHandler").and(takesArguments(1)),
-        advice);
+    target.applyAdvice(named("newHandler").and(takesArguments(1)), advice);
   }
 
   @SuppressWarnings("unused")

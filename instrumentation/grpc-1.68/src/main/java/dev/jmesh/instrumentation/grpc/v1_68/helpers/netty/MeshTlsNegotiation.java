@@ -28,16 +28,18 @@ public final class MeshTlsNegotiation {
   private static volatile Object[] last = new Object[2];
 
   /** grpc-netty's plaintext negotiation (relocated with the rest in the shaded copy). */
-  private static final String PLAINTEXT = "io.grpc.netty.ProtocolNegotiators$PlaintextProtocolNegotiator";
+  private static final String PLAINTEXT =
+      "io.grpc.netty.ProtocolNegotiators$PlaintextProtocolNegotiator";
 
   private MeshTlsNegotiation() {}
 
   /**
-   * The transport of the channel being built negotiates with {@code negotiator}: only the
-   * plaintext one lets the mesh put its own TLS on a direct connection.
+   * The transport of the channel being built negotiates with {@code negotiator}: only the plaintext
+   * one lets the mesh put its own TLS on a direct connection.
    */
   public static void transportBuilt(Object negotiator) {
-    MeshChannels.tlsCapable(negotiator != null && negotiator.getClass().getName().equals(PLAINTEXT));
+    MeshChannels.tlsCapable(
+        negotiator != null && negotiator.getClass().getName().equals(PLAINTEXT));
   }
 
   /**
