@@ -292,6 +292,44 @@ class DirectPathTest {
     assertThat(a.requests()).as("nothing sent after the cancel").isEqualTo(before);
   }
 
+  @Test
+  void aChannelWithItsOwnTlsNeverClaimsToPutTheMeshsTlsOnItsConnections() throws Exception {
+    ScriptedCall call = route(new ScriptedCall().reply(503, "no"));
+    ManagedChannel secure =
+        NettyChannelBuilder.forTarget("127.0.0.1:" + own.address().getPort())
+            .overrideAuthority("reviews:9080")
+            .useTransportSecurity()
+            .build();
+    try {
+      assertThatThrownBy(
+              () ->
+                  ClientCalls.blockingUnaryCall(secure, EchoPod.ECHO, CallOptions.DEFAULT, "hi"))
+          .isInstanceOf(StatusRuntimeException.class);
+      assertThat(call.capabilities() & MeshCall.CAN_TLS).isZero();
+      assertThat(call.capabilities() & MeshCall.CAN_RETRY).isNotZero();
+    } finally {
+      secure.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void anRpcLeftAloneConnectsWhereTheSocketHooksWouldSendIt() throws Exception {
+    ManagedChannel fresh =
+        NettyChannelBuilder.forTarget("127.0.0.1:" + own.address().getPort())
+            .overrideAuthority("reviews:9080")
+            .usePlaintext()
+            .build();
+    try {
+      String reply = ClientCalls.blockingUnaryCall(fresh, EchoPod.ECHO, CallOptions.DEFAULT, "hi");
+      assertThat(reply).startsWith("pod=own ");
+      assertThat(mesh.connects())
+          .as("the channel's own policy got its addresses as the socket hooks answer them")
+          .contains(own.address());
+    } finally {
+      fresh.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
   private static InetSocketAddress closedPort() throws Exception {
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.4"))) {
       return new InetSocketAddress("127.0.0.4", s.getLocalPort());
