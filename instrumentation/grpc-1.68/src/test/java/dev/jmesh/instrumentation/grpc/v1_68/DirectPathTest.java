@@ -302,8 +302,7 @@ class DirectPathTest {
             .build();
     try {
       assertThatThrownBy(
-              () ->
-                  ClientCalls.blockingUnaryCall(secure, EchoPod.ECHO, CallOptions.DEFAULT, "hi"))
+              () -> ClientCalls.blockingUnaryCall(secure, EchoPod.ECHO, CallOptions.DEFAULT, "hi"))
           .isInstanceOf(StatusRuntimeException.class);
       assertThat(call.capabilities() & MeshCall.CAN_TLS).isZero();
       assertThat(call.capabilities() & MeshCall.CAN_RETRY).isNotZero();

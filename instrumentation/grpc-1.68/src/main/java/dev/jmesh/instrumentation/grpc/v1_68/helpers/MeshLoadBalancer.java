@@ -9,11 +9,13 @@ import io.grpc.EquivalentAddressGroup;
 import io.grpc.LoadBalancer;
 import io.grpc.LoadBalancerRegistry;
 import io.grpc.Status;
+import io.grpc.SynchronizationContext;
 import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -38,6 +40,14 @@ final class MeshLoadBalancer extends LoadBalancer {
   private volatile SubchannelPicker delegatePicker;
   private ConnectivityState delegateState = ConnectivityState.CONNECTING;
   private boolean shutdown;
+  private SynchronizationContext.ScheduledHandle sweep;
+
+  /**
+   * How long an endpoint's subchannel stays unused before it is closed: endpoints come and go with
+   * the service's pods, and one the mesh no longer picks (removed, ejected) must not keep a
+   * connection open for the channel's life.
+   */
+  private static final long IDLE_NANOS = TimeUnit.MINUTES.toNanos(2);
 
   MeshLoadBalancer(Helper helper, String delegatePolicy) {
     this.helper = helper;
@@ -83,10 +93,46 @@ final class MeshLoadBalancer extends LoadBalancer {
     if (delegate != null) {
       delegate.shutdown();
     }
+    if (sweep != null) {
+      sweep.cancel();
+    }
     for (DirectSubchannel d : endpoints.values()) {
       d.subchannel.shutdown();
     }
     endpoints.clear();
+  }
+
+  /** Closes the subchannels of endpoints not picked for {@link #IDLE_NANOS}. */
+  private void sweep() {
+    sweep = null;
+    long now = System.nanoTime();
+    boolean removed = false;
+    for (Map.Entry<EndpointKey, DirectSubchannel> e : endpoints.entrySet()) {
+      if (now - e.getValue().lastPicked > IDLE_NANOS) {
+        // In-flight RPCs on it finish; a pick racing with this one is made again on the next
+        // picker, which opens a new subchannel.
+        endpoints.remove(e.getKey());
+        e.getValue().subchannel.shutdown();
+        removed = true;
+      }
+    }
+    if (removed) {
+      publish();
+    }
+    scheduleSweep();
+  }
+
+  private void scheduleSweep() {
+    if (sweep == null && !shutdown && !endpoints.isEmpty()) {
+      sweep =
+          helper
+              .getSynchronizationContext()
+              .schedule(
+                  this::sweep,
+                  IDLE_NANOS,
+                  TimeUnit.NANOSECONDS,
+                  helper.getScheduledExecutorService());
+    }
   }
 
   /** The channel's own policy, for the first RPC the mesh did not route. */
@@ -153,6 +199,7 @@ final class MeshLoadBalancer extends LoadBalancer {
           publish();
         });
     subchannel.requestConnection();
+    scheduleSweep();
   }
 
   /** A new picker, so the channel picks again for the RPCs that were waiting. */
@@ -201,6 +248,7 @@ final class MeshLoadBalancer extends LoadBalancer {
         lb.later(() -> lb.connect(key));
         return PickResult.withNoResult();
       }
+      direct.lastPicked = System.nanoTime();
       ConnectivityStateInfo state = direct.state;
       // Ifs, not a switch: a switch on an enum compiles to a synthetic class to inject as well.
       if (state.getState() == ConnectivityState.READY) {
@@ -224,6 +272,7 @@ final class MeshLoadBalancer extends LoadBalancer {
     final Subchannel subchannel;
     volatile ConnectivityStateInfo state =
         ConnectivityStateInfo.forNonError(ConnectivityState.IDLE);
+    volatile long lastPicked = System.nanoTime();
 
     DirectSubchannel(Subchannel subchannel) {
       this.subchannel = subchannel;
