@@ -101,31 +101,64 @@ abstract class AbstractMeshedHttpClientTest {
     return Jdk.JDK17;
   }
 
+  /** A pod of {@code reviews} (and the {@code outside} server): HTTP/1.1 unless overridden. */
+  Backend startBackend(String pod, String ip) throws Exception {
+    return Backend.start(pod, ip);
+  }
+
+  /** The name of the service ports (Istio's protocol selection). */
+  String portName() {
+    return "http";
+  }
+
+  /** The status of the probe route's abort, which the client must be able to tell apart. */
+  int probeStatus() {
+    return ReviewsPolicies.PROBE_STATUS;
+  }
+
+  /** {@code mesh-servers-app}'s kind for the meshed STRICT-mTLS server {@code ratings}. */
+  String ratingsKind() {
+    return "jdk";
+  }
+
+  /**
+   * Istio's {@code response_code} of a local reply with HTTP status {@code status}: the status
+   * itself, except for gRPC, which Envoy answers with HTTP 200 and a {@code grpc-status}.
+   */
+  String localReplyCode(int status) {
+    return Integer.toString(status);
+  }
+
+  /** Istio's {@code request_protocol} label of the library's requests. */
+  String requestProtocol() {
+    return "http";
+  }
+
   @BeforeAll
   void startMesh() throws Exception {
     work = Files.createTempDirectory("jmesh-client-" + library());
-    v1a = Backend.start("reviews-v1-a", "127.0.0.11");
-    v1b = Backend.start("reviews-v1-b", "127.0.0.12");
-    v2a = Backend.start("reviews-v2-a", "127.0.0.13");
+    v1a = startBackend("reviews-v1-a", "127.0.0.11");
+    v1b = startBackend("reviews-v1-b", "127.0.0.12");
+    v2a = startBackend("reviews-v2-a", "127.0.0.13");
     pods = List.of(v1a, v1b, v2a);
-    outside = Backend.start("outside", "127.0.0.1");
+    outside = startBackend("outside", "127.0.0.1");
     controlPlane = MeshControlPlane.start(jvms, work);
-    controlPlane.apply("reviews", ReviewsPolicies.service(pods, ""));
+    controlPlane.apply("reviews", ReviewsPolicies.service(pods, "", portName()));
     ratingsPort = freePort();
     ratings =
         jvms.start(
             MeshedJvm.java("ratings")
                 .jdk(jdk())
                 .testApp("mesh-servers-app")
-                .args("jdk", "127.0.0.1", Integer.toString(ratingsPort))
+                .args(ratingsKind(), "127.0.0.1", Integer.toString(ratingsPort))
                 .withAgent()
                 .env("MESH_CONTROL_PLANE", controlPlane.address())
                 .env("MESH_TOKEN_FILE", controlPlane.token("default", "ratings").toString())
                 .env("MESH_LABELS", "app=ratings,version=v1")
-                .env("MESH_SERVICE_PORTS", "http:" + ratingsPort));
+                .env("MESH_SERVICE_PORTS", portName() + ":" + ratingsPort));
     // One JVM starting at a time: on two shared cores, two agents starting together can miss the
     // engine's start-up deadline, and a server whose port the engine did not take is not meshed.
-    ratings.awaitOutput("READY kind=jdk port=\\d+", MeshControlPlane.STARTUP);
+    ratings.awaitOutput("READY kind=" + ratingsKind() + " port=\\d+", MeshControlPlane.STARTUP);
     ratings.awaitOutput(
         "the engine took over 127\\.0\\.0\\.1:" + ratingsPort, Duration.ofSeconds(5));
     client = MeshedClient.start(jvms, controlPlane, app(), library(), jdk());
@@ -140,9 +173,9 @@ abstract class AbstractMeshedHttpClientTest {
     if (probe != null && client.jvm().isAlive()) {
       String applied = probe;
       probe = null;
-      controlPlane.apply("reviews", ReviewsPolicies.service(pods, ""));
+      controlPlane.apply("reviews", ReviewsPolicies.service(pods, "", portName()));
       resetPods();
-      await().until(() -> probeStatus(applied) != ReviewsPolicies.PROBE_STATUS);
+      await().until(() -> probeStatus(applied) != probeStatus());
     }
     controlPlane.delete("ratings-mtls");
     resetPods();
@@ -391,7 +424,7 @@ abstract class AbstractMeshedHttpClientTest {
                     "reporter",
                     "source",
                     "response_code",
-                    "503",
+                    localReplyCode(503),
                     "response_flags",
                     "FI"))
         .isNotEmpty();
@@ -451,7 +484,7 @@ abstract class AbstractMeshedHttpClientTest {
                     "reporter",
                     "source",
                     "response_code",
-                    "503",
+                    localReplyCode(503),
                     "response_flags",
                     "UO"))
         .as("an overflow is recorded with flag UO")
@@ -492,7 +525,7 @@ abstract class AbstractMeshedHttpClientTest {
     assertThat(sample.labels())
         .containsEntry("source_workload", "client")
         .containsEntry("destination_service", ReviewsPolicies.FQDN)
-        .containsEntry("request_protocol", "http")
+        .containsEntry("request_protocol", requestProtocol())
         .containsKey("response_flags")
         .containsKey("connection_security_policy");
   }
@@ -545,7 +578,7 @@ abstract class AbstractMeshedHttpClientTest {
   void configure(String test, String trafficPolicy, String routes) {
     String name = test + "-" + System.nanoTime();
     probe = name;
-    client.configure(controlPlane, pods, name, trafficPolicy, routes);
+    client.configure(controlPlane, pods, name, trafficPolicy, routes, portName(), probeStatus());
   }
 
   private int probeStatus(String name) {

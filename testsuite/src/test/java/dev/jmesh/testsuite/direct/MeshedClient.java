@@ -119,14 +119,31 @@ final class MeshedClient {
       String probe,
       String trafficPolicy,
       String routes) {
+    configure(
+        controlPlane, pods, probe, trafficPolicy, routes, "http", ReviewsPolicies.PROBE_STATUS);
+  }
+
+  /**
+   * As above, for a service whose port is named {@code portName} and whose probe answers {@code
+   * probeStatus} (a gRPC client cannot tell 418 from other unknown statuses).
+   */
+  void configure(
+      MeshControlPlane controlPlane,
+      List<Backend> pods,
+      String probe,
+      String trafficPolicy,
+      String routes,
+      String portName,
+      int probeStatus) {
     try {
       controlPlane.apply(
           "reviews",
-          ReviewsPolicies.service(pods, trafficPolicy) + ReviewsPolicies.withProbe(probe, routes));
+          ReviewsPolicies.service(pods, trafficPolicy, portName)
+              + ReviewsPolicies.withProbe(probe, routes, probeStatus));
     } catch (IOException e) {
       throw new AssertionError(e);
     }
-    await().until(() -> probeStatus(probe) == ReviewsPolicies.PROBE_STATUS);
+    await().until(() -> probeStatus(probe) == probeStatus);
     for (Backend b : pods) {
       b.clearCounts();
     }

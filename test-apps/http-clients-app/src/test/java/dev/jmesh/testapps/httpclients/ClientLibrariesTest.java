@@ -85,7 +85,7 @@ class ClientLibrariesTest {
   }
 
   static Iterable<String> libraries() {
-    return ClientLibraries.NAMES;
+    return ClientLibraries.HTTP_NAMES;
   }
 
   @ParameterizedTest
