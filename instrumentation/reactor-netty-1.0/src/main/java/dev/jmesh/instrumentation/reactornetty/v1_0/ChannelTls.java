@@ -23,11 +23,26 @@ public final class ChannelTls {
   private ChannelTls() {}
 
   /**
+   * Whether Reactor Netty made the channel (its initializer, which runs at registration, before
+   * the connect, names its handlers {@code reactor.*}). Other Netty clients that connect to mesh
+   * endpoints bring their own mesh TLS (grpc-netty's negotiator) or none: a second TLS layer here
+   * would break them.
+   */
+  private static boolean isReactorNetty(Channel channel) {
+    for (String name : channel.pipeline().names()) {
+      if (name.startsWith("reactor.")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * A channel's {@code doConnect} entry, on its event loop before the connection exists. Throws
    * (failing the connect) rather than leave an endpoint the mesh secures in plaintext.
    */
   public static void connecting(Channel channel, SocketAddress remote) throws java.io.IOException {
-    if (!(remote instanceof MeshEndpointAddress)) {
+    if (!(remote instanceof MeshEndpointAddress) || !isReactorNetty(channel)) {
       return;
     }
     MeshEndpointAddress endpoint = (MeshEndpointAddress) remote;
