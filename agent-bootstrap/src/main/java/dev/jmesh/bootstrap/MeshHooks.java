@@ -425,6 +425,15 @@ public final class MeshHooks {
   }
 
   private static SocketAddress bind(Object server, SocketAddress requested) {
+    try {
+      return decideBind(server, requested);
+    } finally {
+      // The JDK HTTP server's mark is for this one bind: also gone if the bind then fails.
+      JdkHttpServerHooks.bindEntered();
+    }
+  }
+
+  private static SocketAddress decideBind(Object server, SocketAddress requested) {
     MeshBridge b = bridge;
     if (b == null || server == null || isAgentThread()) {
       return requested;
@@ -514,6 +523,77 @@ public final class MeshHooks {
     return accepted;
   }
 
+  /**
+   * {@code ServerSocket.accept} exit (a plain blocking server; NIO's socket adaptor and SSL server
+   * sockets have their own {@code accept}): the accepted socket, or the one that serves it as the
+   * mesh wants when the mesh serves the port directly (library {@code jdk-socket}).
+   */
+  public static Socket acceptedSocket(ServerSocket server, Socket accepted) {
+    if (bridge == null || accepted == null || isAgentThread()) {
+      return accepted;
+    }
+    try {
+      return MeshAcceptedSocket.accepted(accepted);
+    } catch (Throwable t) {
+      failed("inbound:jdk-socket", t);
+      return accepted;
+    }
+  }
+
+  // ---- the JDK's HTTP server (jdk.httpserver), direct inbound: see JdkHttpServerHooks ----
+
+  /** {@code ServerImpl(HttpServer, String protocol, InetSocketAddress, int)} entry. */
+  public static void httpServerCreating(Object protocol) {
+    JdkHttpServerHooks.creating(protocol);
+  }
+
+  /** {@code ServerImpl(...)} exit. */
+  public static void httpServerCreated(Object server) {
+    JdkHttpServerHooks.created(server);
+  }
+
+  /** {@code ServerImpl.bind(InetSocketAddress, int)} entry. */
+  public static InetSocketAddress httpServerBinding(Object server, InetSocketAddress address) {
+    JdkHttpServerHooks.binding(server);
+    return address;
+  }
+
+  /** {@code ServerImpl.bind(InetSocketAddress, int)} exit. */
+  public static void httpServerBound(Object server) {
+    JdkHttpServerHooks.bound();
+  }
+
+  /**
+   * {@code Request.ReadStream(ServerImpl, SocketChannel)} entry: the channel a new connection's
+   * request stream reads.
+   */
+  public static SocketChannel httpServerChannel(SocketChannel channel) {
+    if (bridge == null || channel == null || isAgentThread()) {
+      return channel;
+    }
+    return JdkHttpServerHooks.channel(channel);
+  }
+
+  /** {@code Request.WriteStream(ServerImpl, SocketChannel)} entry: what its response writes. */
+  public static SocketChannel httpServerWriteChannel(SocketChannel channel) {
+    return JdkHttpServerHooks.writeChannel(channel);
+  }
+
+  /** {@code Filter.Chain(List, HttpHandler)} entry: the filters a chain runs. */
+  @SuppressWarnings("rawtypes")
+  public static java.util.List httpServerFilters(java.util.List filters) {
+    if (bridge == null || filters == null) {
+      return filters;
+    }
+    return JdkHttpServerHooks.filters(filters);
+  }
+
+  /** The data path's class loader (the agent's), where the server-side helpers live. */
+  static ClassLoader bridgeLoader() {
+    MeshBridge b = bridge;
+    return b == null ? null : b.getClass().getClassLoader();
+  }
+
   /** {@code InetAddress.getAllByName} entry: the mesh's answer for a name it knows, else null. */
   public static InetAddress[] resolve(String host) {
     MeshBridge b = bridge;
@@ -546,7 +626,7 @@ public final class MeshHooks {
    * Counts a data-path failure and logs its first occurrence per hook and exception type. The
    * log goes to stderr directly: the bridge may be the thing that is broken.
    */
-  private static void failed(String hook, Throwable t) {
+  static void failed(String hook, Throwable t) {
     FAILURES.increment();
     String cause = hook + ':' + t.getClass().getName();
     if (REPORTED_CAUSES.putIfAbsent(cause, Boolean.TRUE) == null) {

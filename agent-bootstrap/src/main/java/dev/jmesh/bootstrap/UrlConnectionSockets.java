@@ -30,6 +30,13 @@ public final class UrlConnectionSockets {
   private static final WeakIdentityMap<URL, UrlConnectionCall> ENDPOINT_URLS =
       new WeakIdentityMap<>(state -> {});
 
+  /**
+   * The socket each direct-path client connected (plain or layered with the mesh's TLS), so that a
+   * kept-alive client is not reused for a call whose TLS it does not have.
+   */
+  private static final WeakIdentityMap<Object, Socket> CLIENT_SOCKETS =
+      new WeakIdentityMap<>(socket -> {});
+
   /** The call whose client's socket this thread is connecting, within {@code openServer()}. */
   private static final ThreadLocal<UrlConnectionCall> CONNECTING = new ThreadLocal<>();
 
@@ -79,6 +86,7 @@ public final class UrlConnectionSockets {
     }
     SSLContext tls = state.call().tls();
     if (tls == null) {
+      CLIENT_SOCKETS.put(client, socket);
       return socket;
     }
     try {
@@ -93,6 +101,7 @@ public final class UrlConnectionSockets {
       secured.setSoTimeout(Math.max(0, state.connectTimeoutMillis()));
       secured.startHandshake();
       secured.setSoTimeout(readTimeout);
+      CLIENT_SOCKETS.put(client, secured);
       return secured;
     } catch (IOException | RuntimeException e) {
       socket.close();
@@ -102,5 +111,35 @@ public final class UrlConnectionSockets {
       failed.initCause(e);
       throw failed;
     }
+  }
+
+  /**
+   * {@code KeepAliveCache.get(URL, Object)} exit: whether the kept-alive {@code client} the cache
+   * found for {@code url} may carry the call that URL was made for. The cache is keyed by the
+   * endpoint alone, so a client connected in plaintext could otherwise carry a call that now
+   * requires mTLS (or the reverse) after a DestinationRule or PeerAuthentication change; such a
+   * client's socket is closed and the cache answers "none", so a new client connects as the call
+   * wants.
+   */
+  public static boolean reusable(URL url, Object client) {
+    if (url == null || client == null) {
+      return true;
+    }
+    UrlConnectionCall state = ENDPOINT_URLS.get(url);
+    Socket socket = CLIENT_SOCKETS.get(client);
+    if (state == null || socket == null) {
+      return true;
+    }
+    boolean wantsTls = state.call().tls() != null;
+    if (wantsTls == (socket instanceof SSLSocket)) {
+      return true;
+    }
+    CLIENT_SOCKETS.remove(client);
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // Closing is all that was wanted; the client is dropped either way.
+    }
+    return false;
   }
 }

@@ -47,6 +47,15 @@ public final class BridgeInstaller {
     "dev.jmesh.bootstrap.UrlConnectionHooks",
     "dev.jmesh.bootstrap.JdkHttpClientBridge",
     "dev.jmesh.bootstrap.JdkHttpClientHooks",
+    "dev.jmesh.bootstrap.InboundTransport",
+    "dev.jmesh.bootstrap.InboundTransport$Refused",
+    "dev.jmesh.bootstrap.MeshAcceptedSocket",
+    "dev.jmesh.bootstrap.MeshAcceptedSocket$In",
+    "dev.jmesh.bootstrap.MeshAcceptedSocket$Out",
+    "dev.jmesh.bootstrap.MeshServerChannel",
+    "dev.jmesh.bootstrap.JdkHttpServerBridge",
+    "dev.jmesh.bootstrap.JdkHttpServerHooks",
+    "dev.jmesh.bootstrap.JdkHttpServerHooks$Peer",
   };
 
   private BridgeInstaller() {}

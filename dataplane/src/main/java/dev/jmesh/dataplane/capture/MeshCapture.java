@@ -183,7 +183,7 @@ public final class MeshCapture {
       return requested;
     }
     destinations(); // the first bind waits for config, like the first connect
-    if (servesDirectly(server)) {
+    if (servesDirectly(server, port)) {
       // The server's instrumentation applies the mesh to each connection it accepts.
       return requested;
     }
@@ -196,13 +196,19 @@ public final class MeshCapture {
 
   /**
    * Whether {@code server} serves its mesh port itself ({@code inboundPath: direct}): a server
-   * whose instrumentation marked the bind, or a blocking {@link java.net.ServerSocket}, whose
-   * accepted sockets the socket instrumentation wraps.
+   * whose instrumentation marked the bind, or a blocking {@link java.net.ServerSocket} on a port
+   * that does not speak HTTP, whose accepted sockets the socket instrumentation wraps.
    */
-  private boolean servesDirectly(Object server) {
-    return settings.engine().directInbound()
-        && (dev.jmesh.bootstrap.MeshHooks.inDirectBind()
-            || server instanceof java.net.ServerSocket);
+  private boolean servesDirectly(Object server, int port) {
+    if (!settings.engine().directInbound()) {
+      return false;
+    }
+    if (dev.jmesh.bootstrap.MeshHooks.inDirectBind()) {
+      return true;
+    }
+    // A blocking socket carries bytes, not requests: on an HTTP port the mesh's HTTP policy
+    // (RBAC on paths, JWT, rate limits) could not run inside it, so the engine keeps the port.
+    return server instanceof java.net.ServerSocket && !settings.engine().speaksHttp(port);
   }
 
   /** The server bound its hidden port: the engine now takes the declared one. */

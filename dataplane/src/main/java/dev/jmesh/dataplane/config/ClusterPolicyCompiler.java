@@ -47,8 +47,18 @@ final class ClusterPolicyCompiler {
           "always_eject_one_host",
           "successful_active_health_check_uneject_host");
   private static final Set<String> CIRCUIT_BREAKERS = Set.of("thresholds");
+  /**
+   * {@code track_remaining} only adds Envoy's "remaining" gauges; istiod sets it on every cluster,
+   * so it is accepted and has no effect.
+   */
   private static final Set<String> THRESHOLDS =
-      Set.of("priority", "max_connections", "max_pending_requests", "max_requests", "max_retries");
+      Set.of(
+          "priority",
+          "max_connections",
+          "max_pending_requests",
+          "max_requests",
+          "max_retries",
+          "track_remaining");
   private static final Set<String> HEALTH_CHECK =
       Set.of(
           "timeout",

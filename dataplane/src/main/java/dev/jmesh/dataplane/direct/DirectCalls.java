@@ -93,7 +93,12 @@ public final class DirectCalls {
     long random = ThreadLocalRandom.current().nextLong();
     router.decide(listener, view, sourceIp, random, call.x);
     call.continueTrace(MeshHooks.inboundContext(), ThreadLocalRandom.current().nextLong());
-    call.x.record().protocol(RequestProtocol.HTTP);
+    String contentType = request.header("content-type");
+    call.x.record()
+        .protocol(
+            contentType != null && contentType.startsWith("application/grpc")
+                ? RequestProtocol.GRPC
+                : RequestProtocol.HTTP);
     RequestPaths.Path path = call.settle(view);
     paths.count(library, path);
     if (path != RequestPaths.Path.DIRECT) {

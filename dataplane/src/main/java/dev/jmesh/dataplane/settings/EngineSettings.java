@@ -49,6 +49,22 @@ public record EngineSettings(
     servicePorts = Map.copyOf(servicePorts);
   }
 
+  /**
+   * Whether the application on {@code port} speaks HTTP, by the prefix of its Istio port name
+   * ({@code http}, {@code http2}, {@code grpc}, {@code grpc-web}, {@code h2c}); an undeclared port
+   * is announced as {@code http-PORT}, so it does.
+   */
+  public boolean speaksHttp(int port) {
+    String name = portName(port);
+    int dash = name.indexOf('-');
+    String protocol = dash < 0 ? name : name.substring(0, dash);
+    return protocol.equals("http")
+        || protocol.equals("http2")
+        || protocol.equals("grpc")
+        || protocol.equals("h2c")
+        || name.startsWith("grpc-web");
+  }
+
   /** The Istio port name a bound port is announced with. */
   public String portName(int port) {
     String name = servicePorts.get(port);

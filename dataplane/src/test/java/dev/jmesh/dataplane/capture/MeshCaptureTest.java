@@ -163,6 +163,45 @@ class MeshCaptureTest {
     assertThat(inbound.takenOver).isEmpty();
   }
 
+  @Test
+  void onTheDirectInboundPathMarkedBindsAndBlockingTcpServersKeepTheirPorts() throws Exception {
+    int tcp = freePort();
+    int http = freePort();
+    Map<String, String> env =
+        Map.of(
+            "MESH_SERVICE", "productpage",
+            "MESH_NAMESPACE", "default",
+            "MESH_INBOUND_PATH", "direct",
+            "MESH_SERVICE_PORTS", "tcp-echo:" + tcp);
+    MeshSnapshot snapshot = snapshot(false);
+    MeshCapture capture =
+        new MeshCapture(
+            SettingsParser.parse(new SettingSource(Map.of(), Map.of(), env)),
+            () -> snapshot,
+            timeout -> true,
+            Duration.ofSeconds(1),
+            inbound,
+            outbound);
+    InetSocketAddress tcpPort = new InetSocketAddress("127.0.0.1", tcp);
+    InetSocketAddress httpPort = new InetSocketAddress("127.0.0.1", http);
+    try (ServerSocket blocking = new ServerSocket();
+        ServerSocketChannel nio = ServerSocketChannel.open()) {
+      // A blocking server on a TCP port: its accepted sockets get the mesh inside them.
+      assertThat(capture.beforeBind(blocking, tcpPort)).isSameAs(tcpPort);
+      // On an HTTP port its HTTP policy could not run in a byte stream: the engine takes it.
+      assertThat(capture.beforeBind(blocking, httpPort)).isNotEqualTo(httpPort);
+      // A server whose instrumentation marked the bind keeps its port, whatever the protocol.
+      dev.jmesh.bootstrap.MeshHooks.enterDirectBind();
+      try {
+        assertThat(capture.beforeBind(nio, httpPort)).isSameAs(httpPort);
+      } finally {
+        dev.jmesh.bootstrap.MeshHooks.exitDirectBind();
+      }
+      // Unmarked NIO servers (Tomcat, Jetty) stay with the engine.
+      assertThat(capture.beforeBind(nio, tcpPort)).isNotEqualTo(tcpPort);
+    }
+  }
+
   private MeshCapture capture(boolean registryOnly, Set<Integer> excludedInbound) throws Exception {
     MeshSnapshot snapshot = snapshot(registryOnly);
     return new MeshCapture(

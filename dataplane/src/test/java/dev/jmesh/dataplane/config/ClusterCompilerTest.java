@@ -232,6 +232,27 @@ class ClusterCompilerTest {
   }
 
   @Test
+  void istiodsUnlimitedThresholdsAreReadUnsignedAndTrackRemainingIsAccepted()
+      throws InvalidConfigException {
+    UInt32Value noLimit = UInt32Value.of(-1); // 2^32-1 on the wire
+    ClusterConfig c =
+        ClusterCompiler.cluster(
+            eds("istio-defaults")
+                .setCircuitBreakers(
+                    CircuitBreakers.newBuilder()
+                        .addThresholds(
+                            CircuitBreakers.Thresholds.newBuilder()
+                                .setMaxConnections(noLimit)
+                                .setMaxPendingRequests(noLimit)
+                                .setMaxRequests(noLimit)
+                                .setMaxRetries(noLimit)
+                                .setTrackRemaining(true)))
+                .build());
+    long max = 0xFFFF_FFFFL;
+    assertThat(c.circuitBreakers()).isEqualTo(new CircuitBreakerThresholds(max, max, max, max));
+  }
+
+  @Test
   void unsetFieldsTakeEnvoysDefaults() throws InvalidConfigException {
     ClusterConfig c = ClusterCompiler.cluster(eds("plain").build());
     assertThat(c.loadBalancing()).isEqualTo(LoadBalancingConfig.DEFAULTS);

@@ -733,6 +733,27 @@ class SettingsParserTest {
     }
 
     @Test
+    void inboundPathIsTheEngineUnlessDirectIsAsked() throws Exception {
+      assertThat(fromEnv().engine().directInbound()).isFalse();
+      assertThat(fromEnv("MESH_INBOUND_PATH", "direct").engine().directInbound()).isTrue();
+      assertThat(fromEnv("MESH_INBOUND_PATH", "engine").engine().directInbound()).isFalse();
+      assertThat(envError("MESH_INBOUND_PATH", "sidecar").getMessage())
+          .contains("inboundPath", "sidecar", "engine, direct");
+    }
+
+    @Test
+    void aPortSpeaksHttpByItsIstioNameAndAnUndeclaredOneDoes() throws Exception {
+      EngineSettings e =
+          fromEnv("MESH_SERVICE_PORTS", "tcp-echo:7000,grpc:9090,http2-web:8080,mongo:27017")
+              .engine();
+      assertThat(e.speaksHttp(7000)).isFalse();
+      assertThat(e.speaksHttp(27017)).isFalse();
+      assertThat(e.speaksHttp(9090)).isTrue();
+      assertThat(e.speaksHttp(8080)).isTrue();
+      assertThat(e.speaksHttp(9080)).as("announced as http-9080").isTrue();
+    }
+
+    @Test
     void badValuesNameTheSettingAndWhatIsAllowed() {
       assertThat(envError("MESH_DRAIN_TIMEOUT", "5 seconds").getMessage())
           .contains("drainTimeout", "MESH_DRAIN_TIMEOUT", "5 seconds", "500ms, 10s, 2m or 1h");

@@ -55,7 +55,7 @@ abstract class AbstractMeshedHttpClientTest {
   static final String CLIENT_PRINCIPAL = "spiffe://cluster.local/ns/default/sa/client";
   static final String DIRECT = "direct";
   static final String ENGINE = "engine";
-  static final String REQUESTS = "jmesh_agent_requests_total";
+  static final String REQUESTS = MeshedClient.REQUESTS;
 
   @RegisterExtension static final ForkedJvms jvms = new ForkedJvms();
 
@@ -63,7 +63,7 @@ abstract class AbstractMeshedHttpClientTest {
   private MeshControlPlane controlPlane;
   private MeshedJvm ratings;
   private int ratingsPort;
-  ClientDriver client;
+  MeshedClient client;
   Backend v1a;
   Backend v1b;
   Backend v2a;
@@ -73,8 +73,13 @@ abstract class AbstractMeshedHttpClientTest {
   /** The probe of the config the running test applied, or {@code null}. */
   private String probe;
 
-  /** The library label, also {@code http-clients-app}'s argument. */
+  /** The library label of {@code jmesh_agent_requests_total}. */
   abstract String library();
+
+  /** {@code http-clients-app}'s argument: the library label unless the app names it otherwise. */
+  String app() {
+    return library();
+  }
 
   /** Whether the library has an asynchronous API ({@code --async} bursts use it). */
   abstract boolean hasAsync();
@@ -96,45 +101,67 @@ abstract class AbstractMeshedHttpClientTest {
     return Jdk.JDK17;
   }
 
+  /** A pod of {@code reviews} (and the {@code outside} server): HTTP/1.1 unless overridden. */
+  Backend startBackend(String pod, String ip) throws Exception {
+    return Backend.start(pod, ip);
+  }
+
+  /** The name of the service ports (Istio's protocol selection). */
+  String portName() {
+    return "http";
+  }
+
+  /** The status of the probe route's abort, which the client must be able to tell apart. */
+  int probeStatus() {
+    return ReviewsPolicies.PROBE_STATUS;
+  }
+
+  /** {@code mesh-servers-app}'s kind for the meshed STRICT-mTLS server {@code ratings}. */
+  String ratingsKind() {
+    return "jdk";
+  }
+
+  /**
+   * Istio's {@code response_code} of a local reply with HTTP status {@code status}: the status
+   * itself, except for gRPC, which Envoy answers with HTTP 200 and a {@code grpc-status}.
+   */
+  String localReplyCode(int status) {
+    return Integer.toString(status);
+  }
+
+  /** Istio's {@code request_protocol} label of the library's requests. */
+  String requestProtocol() {
+    return "http";
+  }
+
   @BeforeAll
   void startMesh() throws Exception {
     work = Files.createTempDirectory("jmesh-client-" + library());
-    v1a = Backend.start("reviews-v1-a", "127.0.0.11");
-    v1b = Backend.start("reviews-v1-b", "127.0.0.12");
-    v2a = Backend.start("reviews-v2-a", "127.0.0.13");
+    v1a = startBackend("reviews-v1-a", "127.0.0.11");
+    v1b = startBackend("reviews-v1-b", "127.0.0.12");
+    v2a = startBackend("reviews-v2-a", "127.0.0.13");
     pods = List.of(v1a, v1b, v2a);
-    outside = Backend.start("outside", "127.0.0.1");
+    outside = startBackend("outside", "127.0.0.1");
     controlPlane = MeshControlPlane.start(jvms, work);
-    controlPlane.apply("reviews", ReviewsPolicies.service(pods, ""));
+    controlPlane.apply("reviews", ReviewsPolicies.service(pods, "", portName()));
     ratingsPort = freePort();
     ratings =
         jvms.start(
             MeshedJvm.java("ratings")
                 .jdk(jdk())
                 .testApp("mesh-servers-app")
-                .args("jdk", "127.0.0.1", Integer.toString(ratingsPort))
+                .args(ratingsKind(), "127.0.0.1", Integer.toString(ratingsPort))
                 .withAgent()
                 .env("MESH_CONTROL_PLANE", controlPlane.address())
                 .env("MESH_TOKEN_FILE", controlPlane.token("default", "ratings").toString())
                 .env("MESH_LABELS", "app=ratings,version=v1")
-                .env("MESH_SERVICE_PORTS", "http:" + ratingsPort));
+                .env("MESH_SERVICE_PORTS", portName() + ":" + ratingsPort));
     // One JVM starting at a time: on two shared cores, two agents starting together can miss the
     // engine's start-up deadline, and a server whose port the engine did not take is not meshed.
-    ratings.awaitOutput("READY kind=jdk port=\\d+", MeshControlPlane.STARTUP);
+    ratings.awaitOutput("READY kind=" + ratingsKind() + " port=\\d+", MeshControlPlane.STARTUP);
     ratings.awaitOutput(
         "the engine took over 127\\.0\\.0\\.1:" + ratingsPort, Duration.ofSeconds(5));
-    client =
-        new ClientDriver(
-            jvms.start(
-                MeshedJvm.java("client")
-                    .jdk(jdk())
-                    .testApp("http-clients-app")
-                    .args(library())
-                    .withAgent()
-                    .env("MESH_CONTROL_PLANE", controlPlane.address())
-                    .env("MESH_TOKEN_FILE", controlPlane.token("default", "client").toString())
-                    .env("MESH_LABELS", "app=client,version=v1")));
-    client.jvm().awaitOutput("READY http-clients " + library(), MeshControlPlane.STARTUP);
+    client = MeshedClient.start(jvms, controlPlane, app(), library(), jdk());
     await().until(() -> send("GET", reviews()).status() == 200);
     await().until(() -> send("GET", ratingsUrl()).status() == 200);
     resetPods();
@@ -146,9 +173,9 @@ abstract class AbstractMeshedHttpClientTest {
     if (probe != null && client.jvm().isAlive()) {
       String applied = probe;
       probe = null;
-      controlPlane.apply("reviews", ReviewsPolicies.service(pods, ""));
+      controlPlane.apply("reviews", ReviewsPolicies.service(pods, "", portName()));
       resetPods();
-      await().until(() -> probeStatus(applied) != ReviewsPolicies.PROBE_STATUS);
+      await().until(() -> probeStatus(applied) != probeStatus());
     }
     controlPlane.delete("ratings-mtls");
     resetPods();
@@ -250,9 +277,9 @@ abstract class AbstractMeshedHttpClientTest {
               retryOn: 5xx
             """));
     double before = countedOnPath(Feature.RETRY);
-    // Two in flight: jmesh's clusters keep Envoy's default of 3 concurrent retries (Istio lifts
-    // it), so more could overflow that breaker and return a 503 unretried.
-    ClientDriver.Result r = burst(40, 2, "GET", reviews());
+    // Eight in flight: more concurrent retries than Envoy's default retry breaker (3) allows, which
+    // the control plane lifts as istiod does, so none comes back a 503 unretried.
+    ClientDriver.Result r = burst(40, 8, "GET", reviews());
     assertThat(counts(r, "statuses")).as(r.toString()).containsExactly(Map.entry("200", 40));
     assertThat(counts(r, "bodies")).containsOnlyKeys("pod=reviews-v1-a");
     assertThat(v1b.requests()).as("the failing pod was tried, then retried away from").isPositive();
@@ -311,8 +338,8 @@ abstract class AbstractMeshedHttpClientTest {
               perTryTimeout: 300ms
               retryOn: 5xx,reset,connect-failure
             """));
-    // Two in flight, so per-try timeouts never need more than Envoy's default 3 concurrent retries.
-    ClientDriver.Result r = burst(10, 2, "GET", reviews());
+    // Four in flight, each retried after its per-try timeout (no limit on concurrent retries).
+    ClientDriver.Result r = burst(10, 4, "GET", reviews());
     assertThat(counts(r, "statuses")).as(r.toString()).containsExactly(Map.entry("200", 10));
     assertThat(counts(r, "bodies")).containsOnlyKeys("pod=reviews-v1-b");
     // Five waves of at most one 300 ms try each; waiting out the slow pod takes 3 s on its own.
@@ -397,7 +424,7 @@ abstract class AbstractMeshedHttpClientTest {
                     "reporter",
                     "source",
                     "response_code",
-                    "503",
+                    localReplyCode(503),
                     "response_flags",
                     "FI"))
         .isNotEmpty();
@@ -457,7 +484,7 @@ abstract class AbstractMeshedHttpClientTest {
                     "reporter",
                     "source",
                     "response_code",
-                    "503",
+                    localReplyCode(503),
                     "response_flags",
                     "UO"))
         .as("an overflow is recorded with flag UO")
@@ -498,7 +525,7 @@ abstract class AbstractMeshedHttpClientTest {
     assertThat(sample.labels())
         .containsEntry("source_workload", "client")
         .containsEntry("destination_service", ReviewsPolicies.FQDN)
-        .containsEntry("request_protocol", "http")
+        .containsEntry("request_protocol", requestProtocol())
         .containsKey("response_flags")
         .containsKey("connection_security_policy");
   }
@@ -551,47 +578,23 @@ abstract class AbstractMeshedHttpClientTest {
   void configure(String test, String trafficPolicy, String routes) {
     String name = test + "-" + System.nanoTime();
     probe = name;
-    try {
-      controlPlane.apply(
-          "reviews",
-          ReviewsPolicies.service(pods, trafficPolicy) + ReviewsPolicies.withProbe(name, routes));
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    }
-    await().until(() -> probeStatus(name) == ReviewsPolicies.PROBE_STATUS);
-    for (Backend b : pods) {
-      b.clearCounts();
-    }
+    client.configure(controlPlane, pods, name, trafficPolicy, routes, portName(), probeStatus());
   }
 
   private int probeStatus(String name) {
-    return send("GET", reviews(), ReviewsPolicies.PROBE_HEADER + ":" + name).status();
+    return client.probeStatus(name);
   }
 
   ClientDriver.Result send(String method, String url, String... options) {
-    return client.run("send " + method + " " + url + " " + String.join(" ", options));
+    return client.send(method, url, options);
   }
 
   ClientDriver.Result burst(int n, int concurrency, String method, String url, String... options) {
-    ClientDriver.Result r =
-        client.run(
-            "burst "
-                + n
-                + " "
-                + concurrency
-                + " "
-                + method
-                + " "
-                + url
-                + " "
-                + String.join(" ", options),
-            Duration.ofSeconds(90));
-    assertThat(r.ok()).as(r.toString()).isTrue();
-    return r;
+    return client.burst(Duration.ofSeconds(90), n, concurrency, method, url, options);
   }
 
   static String reviews() {
-    return "http://" + ReviewsPolicies.HOST + ":" + ReviewsPolicies.PORT + "/";
+    return MeshedClient.reviews();
   }
 
   private String ratingsUrl() {
@@ -624,13 +627,11 @@ abstract class AbstractMeshedHttpClientTest {
   }
 
   PrometheusText clientMetrics() {
-    return client.jvm().metrics();
+    return client.metrics();
   }
 
   private double pathRequests(String path) {
-    return clientMetrics().samples(REQUESTS, "library", library(), "path", path).stream()
-        .mapToDouble(PrometheusText.Sample::value)
-        .sum();
+    return client.requests(path);
   }
 
   private double requestsRecorded(String code) {
@@ -699,10 +700,7 @@ abstract class AbstractMeshedHttpClientTest {
   }
 
   static ConditionFactory await() {
-    return Awaitility.await()
-        .atMost(Duration.ofSeconds(30))
-        .pollInterval(Duration.ofMillis(250))
-        .ignoreExceptions();
+    return MeshedClient.await();
   }
 
   static int freePort() throws IOException {

@@ -1,135 +1,46 @@
 package dev.jmesh.testsuite.direct;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * One unmeshed pod of a service, a JDK {@link HttpServer} in the test's own JVM on its own loopback
- * address: answers {@code pod=<name>} on the body's first line, and the test flips its behaviour
- * (status, delay) and reads what it saw (requests, distinct client connections, last headers).
+ * One unmeshed pod of a service in the test's own JVM, on its own loopback address: answers {@code
+ * pod=<name>} on the first line of its reply and {@code host=<authority>} on the second; the test
+ * flips its behaviour (status, delay) and reads what it saw. {@link HttpBackend} speaks HTTP/1.1,
+ * {@link GrpcBackend} gRPC over h2c.
  */
-final class Backend implements AutoCloseable {
+interface Backend extends AutoCloseable {
 
-  private final String pod;
-  private final HttpServer server;
-  private final ExecutorService threads = Executors.newCachedThreadPool();
-  private final AtomicInteger status = new AtomicInteger(200);
-  private final AtomicLong delayMillis = new AtomicLong();
-  private final AtomicInteger requests = new AtomicInteger();
-  private final Set<InetSocketAddress> connections = ConcurrentHashMap.newKeySet();
-  private final AtomicReference<Map<String, String>> lastHeaders = new AtomicReference<>(Map.of());
-
-  private Backend(String pod, HttpServer server) {
-    this.pod = pod;
-    this.server = server;
-  }
-
-  /** Starts the pod on {@code ip}, an ephemeral port. */
+  /** An HTTP/1.1 pod on {@code ip}, an ephemeral port. */
   static Backend start(String pod, String ip) throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(ip, 0), 200);
-    Backend backend = new Backend(pod, server);
-    server.createContext("/", backend::handle);
-    // A delayed answer must not hold back the others: one thread per exchange.
-    server.setExecutor(backend.threads);
-    server.start();
-    return backend;
+    return HttpBackend.start(pod, ip);
   }
 
-  private void handle(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      requests.incrementAndGet();
-      connections.add(exchange.getRemoteAddress());
-      Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-      exchange.getRequestHeaders().forEach((k, v) -> headers.put(k, String.join(",", v)));
-      lastHeaders.set(headers);
-      try (InputStream in = exchange.getRequestBody()) {
-        in.readAllBytes();
-      }
-      long delay = delayMillis.get();
-      if (delay > 0) {
-        try {
-          TimeUnit.MILLISECONDS.sleep(delay);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-      }
-      byte[] body =
-          ("pod=" + pod + "\nhost=" + headers.get("Host") + "\n").getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(status.get(), body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    }
-  }
+  String pod();
 
-  String pod() {
-    return pod;
-  }
+  String ip();
 
-  String ip() {
-    return server.getAddress().getAddress().getHostAddress();
-  }
-
-  int port() {
-    return server.getAddress().getPort();
-  }
+  int port();
 
   /** The status every following request is answered with. */
-  void answer(int code) {
-    status.set(code);
-  }
+  void answer(int code);
 
   /** How long every following request waits before its answer. */
-  void delay(long millis) {
-    delayMillis.set(millis);
-  }
+  void delay(long millis);
 
-  int requests() {
-    return requests.get();
-  }
+  int requests();
 
   /** Distinct client connections (remote address and port) seen since the last {@link #reset}. */
-  int connections() {
-    return connections.size();
-  }
+  int connections();
 
-  Map<String, String> lastHeaders() {
-    return lastHeaders.get();
-  }
+  Map<String, String> lastHeaders();
 
   /** Counters at zero; the behaviour the test set stays. */
-  void clearCounts() {
-    requests.set(0);
-    connections.clear();
-    lastHeaders.set(Map.of());
-  }
+  void clearCounts();
 
   /** Healthy and prompt again, counters at zero. */
-  void reset() {
-    status.set(200);
-    delayMillis.set(0);
-    clearCounts();
-  }
+  void reset();
 
   @Override
-  public void close() {
-    server.stop(0);
-    threads.shutdownNow();
-  }
+  void close();
 }

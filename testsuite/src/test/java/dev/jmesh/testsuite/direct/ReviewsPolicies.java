@@ -24,6 +24,14 @@ final class ReviewsPolicies {
 
   /** The service, its pods and the base DestinationRule plus {@code trafficPolicy} lines. */
   static String service(List<Backend> pods, String trafficPolicy) {
+    return service(pods, trafficPolicy, "http");
+  }
+
+  /**
+   * {@link #service(List, String)} with the service port named {@code portName} (Istio's protocol
+   * selection: {@code http}, or {@code grpc} for pods that speak gRPC).
+   */
+  static String service(List<Backend> pods, String trafficPolicy, String portName) {
     StringBuilder yaml =
         new StringBuilder(
             """
@@ -36,11 +44,11 @@ final class ReviewsPolicies {
               selector:
                 app: reviews
               ports:
-              - name: http
+              - name: %s
                 port: %d
                 targetPort: %d
             """
-                .formatted(PORT, PORT));
+                .formatted(portName, PORT, PORT));
     for (Backend pod : pods) {
       yaml.append(
           """
@@ -53,12 +61,12 @@ final class ReviewsPolicies {
           spec:
             address: %s
             ports:
-              http: %d
+              %s: %d
             labels:
               app: reviews
               version: %s
           """
-              .formatted(pod.pod(), pod.ip(), pod.port(), version(pod)));
+              .formatted(pod.pod(), pod.ip(), portName, pod.port(), version(pod)));
     }
     yaml.append(
         """
@@ -92,6 +100,14 @@ final class ReviewsPolicies {
    * 418, which tells the test that this very config is in force on the client.
    */
   static String withProbe(String test, String routes) {
+    return withProbe(test, routes, PROBE_STATUS);
+  }
+
+  /**
+   * {@link #withProbe(String, String)} aborting the probe with {@code probeStatus}: a status the
+   * client can tell apart (a gRPC client sees only the gRPC status the HTTP status maps to).
+   */
+  static String withProbe(String test, String routes, int probeStatus) {
     return """
     ---
     apiVersion: networking.istio.io/v1
@@ -118,7 +134,7 @@ final class ReviewsPolicies {
             subset: v1
     %s
     """
-        .formatted(PROBE_HEADER, test, PROBE_STATUS, routes.indent(2).stripTrailing());
+        .formatted(PROBE_HEADER, test, probeStatus, routes.indent(2).stripTrailing());
   }
 
   /** One route to a subset, with optional extra lines (retries, timeout, fault, match). */

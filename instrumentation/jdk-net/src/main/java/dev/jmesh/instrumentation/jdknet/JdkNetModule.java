@@ -25,7 +25,10 @@ import java.util.List;
  *       exit it learns the bound port; {@code getLocalPort()} and {@code getInetAddress()} report
  *       the asked address; {@code close()} gives the engine's port back; {@code
  *       implAccept(Socket)}, the final method every accept ends in, lets the bridge refuse a
- *       connection to a hidden port.
+ *       connection to a hidden port; {@code accept()} of a plain blocking server (NIO's socket
+ *       adaptor and SSL server sockets override it) hands a connection the mesh serves directly
+ *       (library {@code jdk-socket}, {@code inboundPath: direct}) to a socket that settles its
+ *       transport, plaintext or the mesh's mutual TLS, on the first read.
  *   <li>{@code sun.nio.ch.SocketChannelImpl.connect(SocketAddress)}: NIO clients, Netty's NIO
  *       transport.
  *   <li>{@code sun.nio.ch.ServerSocketChannelImpl}: {@code bind} (entry and exit as above), {@code
@@ -40,6 +43,7 @@ public final class JdkNetModule implements InstrumentationModule {
   private static final String ADDRESS = "Ljava/net/SocketAddress;";
   private static final String INET_ADDRESS = "Ljava/net/InetAddress;";
   private static final String SERVER_SOCKET = "Ljava/net/ServerSocket;";
+  private static final String SOCKET = "Ljava/net/Socket;";
   private static final String SERVER_CHANNEL = "Ljava/nio/channels/ServerSocketChannel;";
 
   @Override
@@ -65,6 +69,8 @@ public final class JdkNetModule implements InstrumentationModule {
             "afterClose", "(" + SERVER_SOCKET + ")V"),
         passArgumentOnExit("java.net.ServerSocket", "implAccept", "(Ljava/net/Socket;)V", 0,
             "afterAccept", "(Ljava/net/Socket;)V"),
+        replaceReturnValueWithThisOnExit("java.net.ServerSocket", "accept", "()" + SOCKET,
+            "acceptedSocket", "(" + SERVER_SOCKET + SOCKET + ")" + SOCKET),
         replaceArgumentOnEnter("sun.nio.ch.SocketChannelImpl", "connect", "(" + ADDRESS + ")Z", 0,
             "beforeConnect", "(" + ADDRESS + ")" + ADDRESS),
         replaceArgumentWithThisOnEnter("sun.nio.ch.ServerSocketChannelImpl", "bind",

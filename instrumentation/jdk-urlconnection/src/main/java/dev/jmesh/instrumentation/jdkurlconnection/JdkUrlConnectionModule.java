@@ -32,6 +32,7 @@ public final class JdkUrlConnectionModule implements InstrumentationModule {
   static final String CONNECTION = "sun.net.www.protocol.http.HttpURLConnection";
   static final String CLIENT = "sun.net.www.http.HttpClient";
   static final String NETWORK_CLIENT = "sun.net.NetworkClient";
+  static final String KEEP_ALIVE_CACHE = "sun.net.www.http.KeepAliveCache";
 
   @Override
   public String name() {
@@ -43,11 +44,12 @@ public final class JdkUrlConnectionModule implements InstrumentationModule {
     return List.of(
         new HttpUrlConnectionInstrumentation(),
         new HttpClientInstrumentation(),
-        new NetworkClientInstrumentation());
+        new NetworkClientInstrumentation(),
+        new KeepAliveCacheInstrumentation());
   }
 
   @Override
   public List<String> knownTargetNames() {
-    return List.of(CONNECTION, CLIENT, NETWORK_CLIENT);
+    return List.of(CONNECTION, CLIENT, NETWORK_CLIENT, KEEP_ALIVE_CACHE);
   }
 }

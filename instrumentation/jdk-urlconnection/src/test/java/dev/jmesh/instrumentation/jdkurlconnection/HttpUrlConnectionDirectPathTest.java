@@ -447,6 +447,24 @@ class HttpUrlConnectionDirectPathTest {
   }
 
   @Test
+  void aKeptAlivePlaintextConnectionNeverCarriesACallTheMeshWantsInMutualTls() throws Exception {
+    SSLContext workload = SelfSignedTls.context("workload");
+    ScriptedCall[] script = {
+      new ScriptedCall().endpoints(v1.address()),
+      new ScriptedCall().endpoints(v1.address()).tls(workload)
+    };
+    int[] next = {0};
+    mesh.route("reviews", 9080, r -> script[next[0]++]);
+    assertThat(get("http://reviews:9080/plain").body).isEqualTo("v1 /plain");
+
+    // The endpoint now requires mTLS (a PeerAuthentication turned STRICT): the kept-alive
+    // plaintext connection is closed rather than reused, and the new one starts a TLS handshake,
+    // which this plaintext server cannot answer.
+    assertThatThrownBy(() -> get("http://reviews:9080/secured")).isInstanceOf(IOException.class);
+    assertThat(v1.seen).as("the secured call never reached the server in plaintext").hasSize(1);
+  }
+
+  @Test
   void hostsTheMeshDoesNotKnowAreUntouched() throws Exception {
     String url = "http://127.0.0.5:" + outside.port() + "/plain";
 

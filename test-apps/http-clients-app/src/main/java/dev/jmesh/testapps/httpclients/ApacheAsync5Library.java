@@ -30,11 +30,12 @@ final class ApacheAsync5Library implements ClientLibrary {
                   .setMaxConnPerRoute(256)
                   .setDefaultConnectionConfig(
                       ConnectionConfig.custom()
-                          .setConnectTimeout(Timeout.ofSeconds(10))
-                          .setSocketTimeout(Timeout.ofSeconds(30))
+                          .setConnectTimeout(Timeout.of(ClientTimeouts.CONNECT))
+                          .setSocketTimeout(Timeout.of(ClientTimeouts.REQUEST))
                           .build())
                   .build())
-          .setIOReactorConfig(IOReactorConfig.custom().setSoTimeout(Timeout.ofSeconds(30)).build())
+          .setIOReactorConfig(
+              IOReactorConfig.custom().setSoTimeout(Timeout.of(ClientTimeouts.REQUEST)).build())
           .disableAutomaticRetries()
           .disableRedirectHandling()
           .build();

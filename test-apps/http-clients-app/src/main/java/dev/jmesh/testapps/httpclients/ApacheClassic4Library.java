@@ -26,8 +26,8 @@ final class ApacheClassic4Library implements ClientLibrary {
             .setConnectionManager(pool)
             .setDefaultRequestConfig(
                 RequestConfig.custom()
-                    .setConnectTimeout(10_000)
-                    .setSocketTimeout(30_000)
+                    .setConnectTimeout((int) ClientTimeouts.CONNECT.toMillis())
+                    .setSocketTimeout((int) ClientTimeouts.REQUEST.toMillis())
                     .setRedirectsEnabled(false)
                     .build())
             .disableAutomaticRetries()

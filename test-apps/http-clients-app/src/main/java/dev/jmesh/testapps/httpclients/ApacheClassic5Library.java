@@ -28,8 +28,8 @@ final class ApacheClassic5Library implements ClientLibrary {
                   .setMaxConnPerRoute(256)
                   .setDefaultConnectionConfig(
                       ConnectionConfig.custom()
-                          .setConnectTimeout(Timeout.ofSeconds(10))
-                          .setSocketTimeout(Timeout.ofSeconds(30))
+                          .setConnectTimeout(Timeout.of(ClientTimeouts.CONNECT))
+                          .setSocketTimeout(Timeout.of(ClientTimeouts.REQUEST))
                           .build())
                   .build())
           .disableAutomaticRetries()

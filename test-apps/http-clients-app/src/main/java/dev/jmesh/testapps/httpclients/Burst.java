@@ -9,16 +9,24 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
- * {@code burst N CONCURRENCY METHOD URL [--async] [Name:Value ...]}: N requests with at most
- * CONCURRENCY in flight, on the one pooled client, answered as one aggregate line. With {@code
- * --async} the library's asynchronous API keeps them in flight from one thread; otherwise as many
+ * {@code burst N CONCURRENCY METHOD URL [--async | --virtual-threads] [--limit SECONDS] [Name:Value
+ * ...]}: N requests with at most CONCURRENCY in flight, on the one pooled client, answered as one
+ * aggregate line. With {@code --async} the library's asynchronous API keeps them in flight from one
+ * thread; with {@code --virtual-threads} (JDK 21+) each request runs the synchronous API on a
+ * virtual thread of its own, all N released at once (CONCURRENCY must be N); otherwise as many
  * platform threads as the concurrency block in the synchronous API.
+ *
+ * <p>A burst gives up after its limit (default {@value #LIMIT_SECONDS} s): it answers with what
+ * finished, counts the rest as {@code inFlight=} and {@code unfinished} errors, and prints a thread
+ * dump on standard error ({@link StuckBurstDump}), so a deadlock shows where it is.
  */
 final class Burst {
 
-  /** A burst never outlives this, whatever the mesh does. */
+  /** A burst never outlives this, whatever the mesh does, unless {@code --limit} says otherwise. */
   private static final long LIMIT_SECONDS = 120;
 
   private Burst() {}
@@ -29,17 +37,52 @@ final class Burst {
     }
     int n = Integer.parseInt(args[0]);
     int concurrency = Integer.parseInt(args[1]);
-    Exchange exchange = Exchange.parse(args, 2);
+    boolean virtualThreads = false;
+    long limitSeconds = LIMIT_SECONDS;
+    List<String> request = new ArrayList<>();
+    for (int i = 2; i < args.length; i++) {
+      switch (args[i]) {
+        case "--virtual-threads" -> virtualThreads = true;
+        case "--limit" -> limitSeconds = Long.parseLong(args[++i]);
+        default -> request.add(args[i]);
+      }
+    }
+    Exchange exchange = Exchange.parse(request.toArray(String[]::new), 0);
     long start = System.nanoTime();
-    List<CompletableFuture<Outcome>> outcomes =
-        exchange.async()
-            ? inFlight(library, exchange, n, concurrency)
-            : onThreads(library, exchange, n, concurrency);
-    CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new))
-        .handle((v, e) -> null)
-        .get(LIMIT_SECONDS, TimeUnit.SECONDS);
+    List<CompletableFuture<Outcome>> outcomes;
+    List<Thread> threads = List.of();
+    // Read once the burst is over: it counts while requests run.
+    Supplier<String> fields = () -> "";
+    if (virtualThreads) {
+      if (exchange.async() || concurrency != n) {
+        throw new IllegalArgumentException(
+            "--virtual-threads sends all N at once on the synchronous API: CONCURRENCY must be N"
+                + " and --async is not allowed");
+      }
+      VirtualThreadBurst burst = VirtualThreadBurst.start(library, exchange, n);
+      outcomes = burst.outcomes();
+      threads = burst.threads();
+      start = burst.releasedNanos();
+      fields = burst::fields;
+    } else if (exchange.async()) {
+      outcomes = inFlight(library, exchange, n, concurrency);
+    } else {
+      outcomes = onThreads(library, exchange, n, concurrency);
+    }
+    try {
+      CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new))
+          .handle((v, e) -> null)
+          .get(Math.max(0, limitSeconds - elapsedSeconds(start)), TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      int stuck = (int) outcomes.stream().filter(o -> !o.isDone()).count();
+      StuckBurstDump.print(threads, stuck, limitSeconds);
+    }
     long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-    return summary(outcomes, elapsedMs);
+    return summary(outcomes, elapsedMs, fields.get());
+  }
+
+  private static long elapsedSeconds(long start) {
+    return TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
   }
 
   private static List<CompletableFuture<Outcome>> inFlight(
@@ -76,16 +119,19 @@ final class Burst {
     return outcomes;
   }
 
-  private static String summary(List<CompletableFuture<Outcome>> outcomes, long elapsedMs) {
+  private static String summary(
+      List<CompletableFuture<Outcome>> outcomes, long elapsedMs, String fields) {
     Map<String, Integer> statuses = new TreeMap<>();
     Map<String, Integer> errors = new TreeMap<>();
     Map<String, Integer> bodies = new TreeMap<>();
     Map<String, Integer> versions = new TreeMap<>();
     String firstError = "-";
     int ok = 0;
+    int inFlight = 0;
     for (CompletableFuture<Outcome> future : outcomes) {
       if (!future.isDone()) {
         errors.merge("unfinished", 1, Integer::sum);
+        inFlight++;
         continue;
       }
       try {
@@ -114,6 +160,9 @@ final class Burst {
         + join(versions)
         + " elapsedMs="
         + elapsedMs
+        + " inFlight="
+        + inFlight
+        + fields
         + " firstError="
         + firstError;
   }

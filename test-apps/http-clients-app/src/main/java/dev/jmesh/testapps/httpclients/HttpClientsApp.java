@@ -20,8 +20,9 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * send  METHOD URL [--async] [--body N] [--stream-body N] [Name:Value ...]
  *   -> status=200 version=HTTP_1_1 elapsedMs=12 body=pod=reviews-v1-a\n...
- * burst N CONCURRENCY METHOD URL [--async] [Name:Value ...]
- *   -> ok=N statuses=200:8,503:2 errors=Class:1 bodies=pod=reviews-v1-a:8 elapsedMs=1012 ...
+ * burst N CONCURRENCY METHOD URL [--async | --virtual-threads] [--limit SECONDS] [Name:Value ...]
+ *   -> ok=N statuses=200:8,503:2 errors=Class:1 bodies=pod=reviews-v1-a:8 elapsedMs=1012 inFlight=0
+ *      [threads=virtual startMs=40 peakInFlight=10] firstError=...
  * </pre>
  */
 public final class HttpClientsApp {

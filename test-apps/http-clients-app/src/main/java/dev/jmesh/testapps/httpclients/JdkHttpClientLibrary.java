@@ -4,18 +4,15 @@ import java.io.ByteArrayInputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /** The JDK's {@link HttpClient}, preferring HTTP/2 (h2c upgrade on {@code http://}). */
 final class JdkHttpClientLibrary implements ClientLibrary {
 
-  private static final Duration TIMEOUT = Duration.ofSeconds(30);
-
   private final HttpClient client =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_2)
-          .connectTimeout(Duration.ofSeconds(10))
+          .connectTimeout(ClientTimeouts.CONNECT)
           .followRedirects(HttpClient.Redirect.NEVER)
           .build();
 
@@ -37,7 +34,8 @@ final class JdkHttpClientLibrary implements ClientLibrary {
   }
 
   private static HttpRequest request(Exchange exchange) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(exchange.uri()).timeout(TIMEOUT);
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(exchange.uri()).timeout(ClientTimeouts.REQUEST);
     for (String[] header : exchange.headers()) {
       request.header(header[0], header[1]);
     }

@@ -2,7 +2,6 @@ package dev.jmesh.testapps.httpclients;
 
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.Dispatcher;
@@ -28,8 +27,8 @@ final class OkHttpLibrary implements ClientLibrary {
     client =
         new OkHttpClient.Builder()
             .dispatcher(dispatcher)
-            .connectTimeout(10, TimeUnit.SECONDS)
-            .readTimeout(30, TimeUnit.SECONDS)
+            .connectTimeout(ClientTimeouts.CONNECT)
+            .readTimeout(ClientTimeouts.REQUEST)
             .followRedirects(false)
             .build();
   }

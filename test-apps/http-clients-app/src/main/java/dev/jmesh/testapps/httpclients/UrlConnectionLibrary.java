@@ -13,8 +13,8 @@ final class UrlConnectionLibrary implements ClientLibrary {
   @Override
   public Outcome send(Exchange exchange) throws Exception {
     HttpURLConnection connection = (HttpURLConnection) exchange.uri().toURL().openConnection();
-    connection.setConnectTimeout(10_000);
-    connection.setReadTimeout(30_000);
+    connection.setConnectTimeout((int) ClientTimeouts.CONNECT.toMillis());
+    connection.setReadTimeout((int) ClientTimeouts.REQUEST.toMillis());
     connection.setInstanceFollowRedirects(false);
     connection.setRequestMethod(exchange.method());
     for (String[] header : exchange.headers()) {
