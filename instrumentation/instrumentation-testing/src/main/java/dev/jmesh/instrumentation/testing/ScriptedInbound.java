@@ -89,8 +89,9 @@ public final class ScriptedInbound extends MeshInbound {
       t = TLS;
     } else if (mode == Mode.DISABLE) {
       t = PLAINTEXT;
-    } else if (length == 0) {
-      t = NEED_MORE;
+    } else if (first == null || length == 0) {
+      // The client said nothing within the detection timeout: plaintext, as the contract says.
+      t = PLAINTEXT;
     } else {
       // A TLS record starts with the handshake type 0x16 and version 3.x.
       t = first[0] == 0x16 ? (length < 2 ? NEED_MORE : first[1] == 3 ? TLS : PLAINTEXT) : PLAINTEXT;
