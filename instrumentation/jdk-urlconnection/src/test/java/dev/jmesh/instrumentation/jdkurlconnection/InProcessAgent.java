@@ -68,6 +68,7 @@ final class InProcessAgent {
             JdkUrlConnectionModule.CONNECTION,
             JdkUrlConnectionModule.CLIENT,
             JdkUrlConnectionModule.NETWORK_CLIENT,
+            JdkUrlConnectionModule.KEEP_ALIVE_CACHE,
             "java.net.Socket")) {
       inst.retransformClasses(Class.forName(name, false, null));
     }
