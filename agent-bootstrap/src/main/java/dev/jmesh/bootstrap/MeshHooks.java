@@ -271,7 +271,8 @@ public final class MeshHooks {
   public static MeshInbound inbound(
       String library, InetSocketAddress local, InetSocketAddress remote) {
     MeshBridge b = bridge;
-    if (b == null || local == null || isAgentThread()) {
+    // The agent's own servers (admin, metrics: a JDK HttpServer) are never the mesh's to serve.
+    if (b == null || local == null || isAgentThread() || isAgentPort(local.getPort())) {
       return null;
     }
     try {
