@@ -126,19 +126,23 @@ public final class UrlConnectionSockets {
       return true;
     }
     UrlConnectionCall state = ENDPOINT_URLS.get(url);
-    Socket socket = CLIENT_SOCKETS.get(client);
-    if (state == null || socket == null) {
+    if (state == null) {
       return true;
     }
     boolean wantsTls = state.call().tls() != null;
+    Socket socket = CLIENT_SOCKETS.get(client);
+    // A client the mesh did not connect (the application called the endpoint's address itself)
+    // is plaintext: the application's own TLS would be an https URL, another cache key.
     if (wantsTls == (socket instanceof SSLSocket)) {
       return true;
     }
-    CLIENT_SOCKETS.remove(client);
-    try {
-      socket.close();
-    } catch (IOException e) {
-      // Closing is all that was wanted; the client is dropped either way.
+    if (socket != null) {
+      CLIENT_SOCKETS.remove(client);
+      try {
+        socket.close();
+      } catch (IOException e) {
+        // Closing is all that was wanted; the client is dropped either way.
+      }
     }
     return false;
   }
