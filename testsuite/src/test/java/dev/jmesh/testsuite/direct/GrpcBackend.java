@@ -22,16 +22,10 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A gRPC pod (h2c with prior knowledge, as gRPC clients speak it) answering any method: a healthy
@@ -43,16 +37,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * it unchanged, as Envoy applies them to the HTTP status of a gRPC response. Delays run on the
  * event loop's timer, so a slow answer holds no thread.
  */
-final class GrpcBackend implements Backend {
+final class GrpcBackend extends CountingBackend {
 
   private final String pod;
   private final EventLoopGroup loops =
       new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-  private final AtomicInteger status = new AtomicInteger(200);
-  private final AtomicLong delayMillis = new AtomicLong();
-  private final AtomicInteger requests = new AtomicInteger();
-  private final Set<SocketAddress> connections = ConcurrentHashMap.newKeySet();
-  private final AtomicReference<Map<String, String>> lastHeaders = new AtomicReference<>(Map.of());
   private Channel server;
 
   private GrpcBackend(String pod) {
@@ -176,45 +165,6 @@ final class GrpcBackend implements Backend {
   @Override
   public int port() {
     return ((InetSocketAddress) server.localAddress()).getPort();
-  }
-
-  @Override
-  public void answer(int code) {
-    status.set(code);
-  }
-
-  @Override
-  public void delay(long millis) {
-    delayMillis.set(millis);
-  }
-
-  @Override
-  public int requests() {
-    return requests.get();
-  }
-
-  @Override
-  public int connections() {
-    return connections.size();
-  }
-
-  @Override
-  public Map<String, String> lastHeaders() {
-    return lastHeaders.get();
-  }
-
-  @Override
-  public void clearCounts() {
-    requests.set(0);
-    connections.clear();
-    lastHeaders.set(Map.of());
-  }
-
-  @Override
-  public void reset() {
-    status.set(200);
-    delayMillis.set(0);
-    clearCounts();
   }
 
   @Override

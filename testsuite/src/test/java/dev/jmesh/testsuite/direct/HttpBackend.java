@@ -8,25 +8,21 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One unmeshed pod of a service, a JDK {@link HttpServer} in the test's own JVM on its own loopback
  * address: answers {@code pod=<name>} on the body's first line, and the test flips its behaviour
  * (status, delay) and reads what it saw (requests, distinct client connections, last headers).
  */
-final class HttpBackend implements Backend {
+final class HttpBackend extends CountingBackend {
 
   private final String pod;
   private final HttpServer server;
+
   /**
    * Connections the kernel may queue before the server accepts them. A burst of 10,000 virtual
    * threads connects thousands at once; a short queue drops their handshakes, and each dropped one
@@ -35,11 +31,6 @@ final class HttpBackend implements Backend {
   private static final int BACKLOG = 4096;
 
   private final ExecutorService threads = Executors.newCachedThreadPool();
-  private final AtomicInteger status = new AtomicInteger(200);
-  private final AtomicLong delayMillis = new AtomicLong();
-  private final AtomicInteger requests = new AtomicInteger();
-  private final Set<InetSocketAddress> connections = ConcurrentHashMap.newKeySet();
-  private final AtomicReference<Map<String, String>> lastHeaders = new AtomicReference<>(Map.of());
 
   private HttpBackend(String pod, HttpServer server) {
     this.pod = pod;
@@ -98,50 +89,6 @@ final class HttpBackend implements Backend {
   @Override
   public int port() {
     return server.getAddress().getPort();
-  }
-
-  /** The status every following request is answered with. */
-  @Override
-  public void answer(int code) {
-    status.set(code);
-  }
-
-  /** How long every following request waits before its answer. */
-  @Override
-  public void delay(long millis) {
-    delayMillis.set(millis);
-  }
-
-  @Override
-  public int requests() {
-    return requests.get();
-  }
-
-  /** Distinct client connections (remote address and port) seen since the last {@link #reset}. */
-  @Override
-  public int connections() {
-    return connections.size();
-  }
-
-  @Override
-  public Map<String, String> lastHeaders() {
-    return lastHeaders.get();
-  }
-
-  /** Counters at zero; the behaviour the test set stays. */
-  @Override
-  public void clearCounts() {
-    requests.set(0);
-    connections.clear();
-    lastHeaders.set(Map.of());
-  }
-
-  /** Healthy and prompt again, counters at zero. */
-  @Override
-  public void reset() {
-    status.set(200);
-    delayMillis.set(0);
-    clearCounts();
   }
 
   @Override
