@@ -12,27 +12,27 @@ import java.util.function.Consumer;
  * of weak keys, cleared of collected ones on every {@link #put}. A value must not hold its key, or
  * the key is never collected.
  */
-final class WeakIdentityMap<K, V> {
+public final class WeakIdentityMap<K, V> {
 
   private final ConcurrentHashMap<Object, V> map = new ConcurrentHashMap<>();
   private final ReferenceQueue<K> collected = new ReferenceQueue<>();
   private final Consumer<V> onCollected;
 
   /** {@code onCollected} gets the value of each key collected while still in the map. */
-  WeakIdentityMap(Consumer<V> onCollected) {
+  public WeakIdentityMap(Consumer<V> onCollected) {
     this.onCollected = onCollected;
   }
 
-  V get(K key) {
+  public V get(K key) {
     return map.get(new Lookup(key));
   }
 
-  void put(K key, V value) {
+  public void put(K key, V value) {
     expunge();
     map.put(new Key<>(key, collected), value);
   }
 
-  V remove(K key) {
+  public V remove(K key) {
     return map.remove(new Lookup(key));
   }
 

@@ -1,5 +1,6 @@
 package dev.jmesh.instrumentation.reactornetty.v1_0;
 
+import dev.jmesh.bootstrap.WeakIdentityMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -15,7 +16,8 @@ public final class PendingHeaders implements BiConsumer<String, List<String>> {
 
   private static final ThreadLocal<PendingHeaders> BUILDING = new ThreadLocal<>();
 
-  private static final WeakKeys<PendingHeaders> BY_MONO = new WeakKeys<>();
+  private static final WeakIdentityMap<Object, PendingHeaders> BY_MONO =
+      new WeakIdentityMap<>(pending -> {});
 
   private final Map<String, String> values = new java.util.HashMap<>();
 

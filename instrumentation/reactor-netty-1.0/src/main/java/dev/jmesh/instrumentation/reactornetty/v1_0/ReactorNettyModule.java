@@ -44,9 +44,6 @@ public final class ReactorNettyModule implements InstrumentationModule {
   public List<String> helperClassNames() {
     // By name: loading them here, in the agent's class loader, would need Reactor Netty.
     return List.of(
-        PACKAGE + "WeakKeys$Key",
-        PACKAGE + "WeakKeys$Lookup",
-        PACKAGE + "WeakKeys",
         PACKAGE + "PendingHeaders",
         PACKAGE + "ReactorRequest",
         PACKAGE + "NettyHeaders",

@@ -32,10 +32,6 @@ public final class WebClientModule implements InstrumentationModule {
   @Override
   public List<String> helperClassNames() {
     // The same classes as ReactorNettyModule's: whichever module links first defines them.
-    return List.of(
-        PACKAGE + "WeakKeys$Key",
-        PACKAGE + "WeakKeys$Lookup",
-        PACKAGE + "WeakKeys",
-        PACKAGE + "PendingHeaders");
+    return List.of(PACKAGE + "PendingHeaders");
   }
 }
