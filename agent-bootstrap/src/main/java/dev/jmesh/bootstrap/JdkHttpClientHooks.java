@@ -159,17 +159,22 @@ public final class JdkHttpClientHooks {
   }
 
   /**
-   * {@code AbstractAsyncSSLConnection.createEngine} entry: the parameters, without host name
-   * verification for mesh TLS (the context's trust manager checks the peer's SPIFFE ID; there is no
-   * name to check an IP against) and with no SNI. The client's ALPN stays as it set it.
+   * {@code AbstractAsyncSSLConnection.createEngine} entry: for mesh TLS, the mesh context's own
+   * parameters (the client's protocols and cipher suites are named for its provider, which may not
+   * be the mesh's), without host name verification (the context's trust manager checks the peer's
+   * SPIFFE ID; there is no name to check an IP against) and with no SNI. The client's ALPN stays as
+   * it set it.
    */
   public static SSLParameters engineParameters(SSLParameters parameters) {
-    if (ENGINE_TLS.get() == null || parameters == null) {
+    SSLContext mesh = ENGINE_TLS.get();
+    if (mesh == null || parameters == null) {
       return parameters;
     }
-    parameters.setEndpointIdentificationAlgorithm(null);
-    parameters.setServerNames(java.util.List.of());
-    return parameters;
+    SSLParameters own = mesh.getDefaultSSLParameters();
+    own.setApplicationProtocols(parameters.getApplicationProtocols());
+    own.setEndpointIdentificationAlgorithm(null);
+    own.setServerNames(java.util.List.of());
+    return own;
   }
 
   /** Logs the first failure per hook and cause; the application's call goes on unmeshed. */

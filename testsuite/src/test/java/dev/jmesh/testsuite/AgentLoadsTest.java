@@ -121,13 +121,15 @@ class AgentLoadsTest {
 
   @ParameterizedTest
   @EnumSource(Jdk.class)
-  void theRelocatedNettyLoadsItsRenamedEpollAndBoringSslLibraries(Jdk jdk) {
+  void theNativeLibrariesLoadFromInsideMeshJar(Jdk jdk) {
     MeshedJvm app = apps.get(jdk);
     app.awaitReady(Timeouts.STARTUP);
     String dump = app.httpGet("config_dump").body();
     assertThat(dump).as("/config_dump transport").containsPattern("\"epoll\": true");
     // The relocated BoringSSL native library loads from inside mesh.jar.
     assertThat(dump).as("/config_dump transport").containsPattern("\"boringssl\": true");
+    // Conscrypt's BoringSSL, for the direct paths' mTLS, loads from inside mesh.jar unrelocated.
+    assertThat(dump).as("/config_dump transport").containsPattern("\"conscrypt\": true");
   }
 
   @ParameterizedTest

@@ -10,6 +10,7 @@ import dev.jmesh.dataplane.cluster.Host;
 import dev.jmesh.dataplane.config.MeshSnapshot;
 import dev.jmesh.dataplane.engine.EngineContext;
 import dev.jmesh.dataplane.engine.PeerMetadata;
+import dev.jmesh.dataplane.identity.MeshTls;
 import dev.jmesh.dataplane.outbound.OutboundRouter;
 import dev.jmesh.dataplane.outbound.TrafficEdges;
 import dev.jmesh.dataplane.record.RequestProtocol;
@@ -68,7 +69,10 @@ public final class DirectCalls {
             ? "127.0.0.1"
             : context.settings().workloadAddress();
     this.sourceIp = address;
-    this.tls = new DirectTls(context.identity());
+    this.tls =
+        new DirectTls(
+            context.identity(),
+            context.settings() == null ? MeshTls.Provider.JDK : context.settings().tlsProvider());
     this.peerMetadata = PeerMetadata.encode(context.self());
     this.peerMetadataId = PeerMetadata.id(context.self(), address);
   }
@@ -94,7 +98,8 @@ public final class DirectCalls {
     router.decide(listener, view, sourceIp, random, call.x);
     call.continueTrace(MeshHooks.inboundContext(), ThreadLocalRandom.current().nextLong());
     String contentType = request.header("content-type");
-    call.x.record()
+    call.x
+        .record()
         .protocol(
             contentType != null && contentType.startsWith("application/grpc")
                 ? RequestProtocol.GRPC

@@ -14,8 +14,9 @@ import javax.net.ssl.SSLContext;
 /**
  * The TLS a direct path puts on the application's own connection, as the engine would on its:
  * Istio's ISTIO_MUTUAL shape (the workload's SVID, the server checked against the cluster's SAN
- * matchers by SPIFFE ID). JDK contexts, built once per TLS config and identity; each handshake
- * reads the identity's current certificate, so rotations need no rebuild.
+ * matchers by SPIFFE ID). BoringSSL (Conscrypt) or JDK contexts, as the {@code tlsProvider} setting
+ * says, built once per TLS config and identity; each handshake reads the identity's current
+ * certificate, so rotations need no rebuild.
  *
  * <p>It also remembers the choice per endpoint, for a socket factory that sees only the address it
  * connects to ({@code MeshHooks.tlsFor}).
@@ -28,14 +29,16 @@ final class DirectTls {
   private static final int MAX_REMEMBERED_ENDPOINTS = 65_536;
 
   private final Supplier<WorkloadIdentity> identity;
+  private final MeshTls.Provider provider;
   private final ConcurrentHashMap<UpstreamTlsContext, Built> built = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<InetSocketAddress, SSLContext> byEndpoint =
       new ConcurrentHashMap<>();
 
   private record Built(WorkloadIdentity identity, SSLContext context) {}
 
-  DirectTls(Supplier<WorkloadIdentity> identity) {
+  DirectTls(Supplier<WorkloadIdentity> identity, MeshTls.Provider provider) {
     this.identity = identity;
+    this.provider = provider;
   }
 
   /** The context for {@code tls}: {@code null} for plaintext, {@link #UNAVAILABLE} if none. */
@@ -57,7 +60,7 @@ final class DirectTls {
     }
     SSLContext c;
     try {
-      c = MeshTls.jdk(id, ServerIdentities.allowed(tls.getCommonTlsContext()));
+      c = MeshTls.forConnections(id, ServerIdentities.allowed(tls.getCommonTlsContext()), provider);
     } catch (GeneralSecurityException | RuntimeException e) {
       MeshLog.warnOnce(
           "direct-tls-context:" + e.getMessage(),

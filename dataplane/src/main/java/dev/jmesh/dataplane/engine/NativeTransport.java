@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.engine;
 
+import dev.jmesh.dataplane.identity.MeshTls;
 import io.netty.channel.epoll.Epoll;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -29,6 +30,13 @@ public final class NativeTransport {
     if (!boringSsl) {
       transport.put(
           "boringsslReason", String.valueOf(io.netty.handler.ssl.OpenSsl.unavailabilityCause()));
+    }
+    // BoringSSL through Conscrypt, for the mTLS the direct paths put on the application's own
+    // connections; not relocated, its library loads under its own name.
+    String conscryptFailure = MeshTls.conscryptFailure();
+    transport.put("conscrypt", conscryptFailure == null);
+    if (conscryptFailure != null) {
+      transport.put("conscryptReason", conscryptFailure);
     }
     return transport;
   }

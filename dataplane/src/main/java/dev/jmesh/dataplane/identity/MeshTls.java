@@ -26,7 +26,10 @@ public final class MeshTls {
   public enum Provider {
     /** The JDK's SunJSSE: always there. */
     JDK,
-    /** BoringSSL through netty-tcnative: 3–6× faster handshakes, Linux x86-64. */
+    /**
+     * BoringSSL, Linux x86-64: through netty-tcnative in the engine, through Conscrypt on the
+     * application's own connections. 3–6× faster handshakes, cheaper records.
+     */
     BORINGSSL
   }
 
@@ -43,6 +46,29 @@ public final class MeshTls {
         new TrustManager[] {identity.trustManager(allowed)},
         null);
     return context;
+  }
+
+  /**
+   * An {@code SSLContext} for the application's own sockets and engines (the direct paths):
+   * BoringSSL through Conscrypt when {@code provider} asks for it and it loads, else the JDK's.
+   */
+  public static SSLContext forConnections(
+      WorkloadIdentity identity, Predicate<SpiffeId> allowed, Provider provider)
+      throws GeneralSecurityException {
+    java.security.Provider conscrypt =
+        provider == Provider.BORINGSSL ? ConscryptProvider.get() : null;
+    if (conscrypt == null) {
+      return jdk(identity, allowed);
+    }
+    return BoringSslContext.create(
+        conscrypt,
+        new KeyManager[] {identity.keyManager()},
+        new TrustManager[] {identity.trustManager(allowed)});
+  }
+
+  /** Why BoringSSL cannot serve the application's own connections here; {@code null} if it can. */
+  public static String conscryptFailure() {
+    return ConscryptProvider.failure();
   }
 
   /** A Netty server context requiring a client certificate (mutual TLS). */

@@ -110,6 +110,10 @@ public final class DirectInbound {
         && (name.startsWith("grpc") || name.startsWith("http2") || name.startsWith("h2"));
   }
 
+  private MeshTls.Provider provider() {
+    return context.settings() == null ? MeshTls.Provider.JDK : context.settings().tlsProvider();
+  }
+
   WorkloadIdentity identity() {
     return context.identity() == null ? null : context.identity().get();
   }
@@ -133,7 +137,7 @@ public final class DirectInbound {
       return t.context;
     }
     try {
-      SSLContext c = MeshTls.jdk(id, any -> true);
+      SSLContext c = MeshTls.forConnections(id, any -> true, provider());
       tls = new Tls(id, c);
       return c;
     } catch (GeneralSecurityException | RuntimeException e) {
