@@ -43,9 +43,11 @@ final class LoadRun {
       threads.add(thread);
     }
     threads.forEach(Thread::start);
+    Thread window = announceWindow(measureFrom, end);
     for (Thread thread : threads) {
       thread.join();
     }
+    window.join();
     Histogram all = new Histogram(LoadWorker.HIGHEST_NANOS, 3);
     long errors = 0;
     Exception firstError = null;
@@ -57,6 +59,36 @@ final class LoadRun {
       }
     }
     return new LoadResult(all, errors, options.seconds(), firstError);
+  }
+
+  /**
+   * Prints {@code MEASURE start} and {@code MEASURE end} as the measured window opens and closes,
+   * so a driver can read the CPU time the processes on the request path spent in it alone.
+   */
+  private static Thread announceWindow(long from, long to) {
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                sleepUntil(from);
+                System.out.println("MEASURE start");
+                sleepUntil(to);
+                System.out.println("MEASURE end");
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "load-window");
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  private static void sleepUntil(long nanoTime) throws InterruptedException {
+    long left;
+    while ((left = nanoTime - System.nanoTime()) > 0) {
+      Thread.sleep(Math.max(1, left / 1_000_000));
+    }
   }
 
   /**
