@@ -36,6 +36,7 @@ final class MeshAcceptedSocket extends Socket {
   private volatile InboundTransport settled;
   private final InputStream in = new In();
   private final OutputStream out = new Out();
+  private final AtomicBoolean closeReported = new AtomicBoolean();
 
   private MeshAcceptedSocket(Socket raw, MeshInbound inbound) throws SocketException {
     super((SocketImpl) null);
@@ -138,11 +139,17 @@ final class MeshAcceptedSocket extends Socket {
   @Override
   public void close() throws IOException {
     InboundTransport t = settled;
-    if (t != null) {
-      t.close();
+    try {
+      if (t != null) {
+        t.close();
+      }
+      // Also unblocks a thread still sniffing or handshaking on the accepted socket.
+      raw.close();
+    } finally {
+      if (!closeReported.getAndSet(true)) {
+        inbound.closed();
+      }
     }
-    // Also unblocks a thread still sniffing or handshaking on the accepted socket.
-    raw.close();
   }
 
   @Override
@@ -355,12 +362,20 @@ final class MeshAcceptedSocket extends Socket {
   private final class In extends InputStream {
     @Override
     public int read() throws IOException {
-      return transport().in.read();
+      int b = transport().in.read();
+      if (b >= 0) {
+        inbound.transferred(0, 1);
+      }
+      return b;
     }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-      return transport().in.read(b, off, len);
+      int n = transport().in.read(b, off, len);
+      if (n > 0) {
+        inbound.transferred(0, n);
+      }
+      return n;
     }
 
     @Override
@@ -380,11 +395,13 @@ final class MeshAcceptedSocket extends Socket {
     @Override
     public void write(int b) throws IOException {
       transport().out.write(b);
+      inbound.transferred(1, 0);
     }
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
       transport().out.write(b, off, len);
+      inbound.transferred(len, 0);
     }
 
     @Override

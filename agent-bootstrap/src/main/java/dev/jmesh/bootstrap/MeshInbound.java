@@ -74,4 +74,14 @@ public abstract class MeshInbound {
 
   /** One request on this connection, before the application sees it; never {@code null}. */
   public abstract MeshInboundRequest request(MeshRequest request);
+
+  /**
+   * Bytes the application read from ({@code received}) and wrote to ({@code sent}) an admitted
+   * connection of a TCP port, as they move, for the mesh's TCP metrics. HTTP ports count per
+   * request instead; an instrumentation that cannot count bytes need not call it.
+   */
+  public void transferred(long sent, long received) {}
+
+  /** An admitted connection ended (at most once per connection); its TCP metrics close. */
+  public void closed() {}
 }

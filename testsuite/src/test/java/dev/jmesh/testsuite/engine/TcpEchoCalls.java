@@ -6,8 +6,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * How the server suite talks to the {@code echo} server (a meshed client's 100 kB echo, a plaintext
- * ping from an unmeshed process), for the classes that run {@link AbstractMeshedServerTest} on it
- * without {@link EchoServerEngineTest}'s engine-only TCP metrics.
+ * ping from an unmeshed process), for {@link AbstractEchoServerTest}.
  */
 final class TcpEchoCalls {
 

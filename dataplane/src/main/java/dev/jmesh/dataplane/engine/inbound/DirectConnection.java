@@ -8,6 +8,7 @@ import dev.jmesh.dataplane.identity.SvidVerifier;
 import dev.jmesh.dataplane.identity.WorkloadIdentity;
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.stats.InboundConnections;
+import dev.jmesh.dataplane.stats.TcpSeries;
 import java.net.InetSocketAddress;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -35,6 +36,9 @@ final class DirectConnection extends MeshInbound {
   private InboundChain chain;
   private DownstreamPeer peer;
   private InboundTraffic traffic;
+
+  /** An admitted TCP connection's metrics; read by the threads that move its bytes. */
+  private volatile TcpSeries tcp;
 
   DirectConnection(
       DirectInbound inbound,
@@ -139,11 +143,34 @@ final class DirectConnection extends MeshInbound {
     if (chain.http()) {
       return true;
     }
+    boolean allowed;
     try {
-      return chain.connectionPolicy().allows(peer.connection());
+      allowed = chain.connectionPolicy().allows(peer.connection());
     } catch (RuntimeException e) {
       MeshLog.warnOnce("direct-inbound-connection-policy", "inbound TCP policy failed: " + e);
       return false;
+    }
+    if (allowed) {
+      // Istio's TCP metrics for the connection, as the engine's relay keeps them.
+      tcp = inbound.context().metrics().tcpOpened(traffic.edge(null).series(), 0);
+    }
+    return allowed;
+  }
+
+  @Override
+  public void transferred(long sent, long received) {
+    TcpSeries series = tcp;
+    if (series != null) {
+      series.addBytes(sent, received);
+    }
+  }
+
+  @Override
+  public void closed() {
+    TcpSeries series = tcp;
+    if (series != null) {
+      tcp = null;
+      series.closed(0, 0);
     }
   }
 
