@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
@@ -27,8 +28,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Full mutual-TLS handshakes (no resumption) between two workload identities, client and server
  * engines talking through memory, with the JDK's TLS and with BoringSSL: the cost of a new mTLS
- * connection without the network. Each handshake verifies the peer's SVID by SPIFFE ID. Run by
- * hand: {@code scripts/bench/dataplane HandshakeBenchmark}.
+ * connection without the network. Each handshake verifies the peer's SVID by SPIFFE ID. {@code
+ * contexts}: {@code engine}, the Netty contexts of the engine (BoringSSL through netty-tcnative);
+ * {@code direct}, the {@code SSLContext}s the direct paths put on the application's connections
+ * (BoringSSL through Conscrypt). Run by hand: {@code scripts/bench/dataplane HandshakeBenchmark}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -41,10 +44,15 @@ public class HandshakeBenchmark {
   @Param({"JDK", "BORINGSSL"})
   public MeshTls.Provider provider;
 
+  @Param({"engine", "direct"})
+  public String contexts;
+
   private WorkloadIdentity server;
   private WorkloadIdentity client;
   private SslContext serverContext;
   private SslContext clientContext;
+  private SSLContext serverDirect;
+  private SSLContext clientDirect;
   private final ByteBuffer empty = ByteBuffer.allocate(0);
   private ByteBuffer toServer;
   private ByteBuffer toClient;
@@ -55,9 +63,14 @@ public class HandshakeBenchmark {
     TestCa ca = new TestCa("bench root");
     server = identity(ca, "reviews");
     client = identity(ca, "productpage");
-    serverContext = MeshTls.server(server, provider);
     SpiffeId reviews = server.id();
-    clientContext = MeshTls.client(client, reviews::equals, provider);
+    if (contexts.equals("engine")) {
+      serverContext = MeshTls.server(server, provider);
+      clientContext = MeshTls.client(client, reviews::equals, provider);
+    } else {
+      serverDirect = MeshTls.forConnections(server, any -> true, provider);
+      clientDirect = MeshTls.forConnections(client, reviews::equals, provider);
+    }
     toServer = ByteBuffer.allocate(1 << 17);
     toClient = ByteBuffer.allocate(1 << 17);
     scratch = ByteBuffer.allocate(1 << 17);
@@ -82,8 +95,8 @@ public class HandshakeBenchmark {
 
   @Benchmark
   public boolean mutualTlsHandshake() throws SSLException {
-    SSLEngine c = clientContext.newEngine(ByteBufAllocator.DEFAULT);
-    SSLEngine s = serverContext.newEngine(ByteBufAllocator.DEFAULT);
+    SSLEngine c = clientEngine();
+    SSLEngine s = serverEngine();
     try {
       c.beginHandshake();
       s.beginHandshake();
@@ -104,6 +117,25 @@ public class HandshakeBenchmark {
       io.netty.util.ReferenceCountUtil.release(c);
       io.netty.util.ReferenceCountUtil.release(s);
     }
+  }
+
+  private SSLEngine clientEngine() {
+    if (clientContext != null) {
+      return clientContext.newEngine(ByteBufAllocator.DEFAULT);
+    }
+    SSLEngine e = clientDirect.createSSLEngine();
+    e.setUseClientMode(true);
+    return e;
+  }
+
+  private SSLEngine serverEngine() {
+    if (serverContext != null) {
+      return serverContext.newEngine(ByteBufAllocator.DEFAULT);
+    }
+    SSLEngine e = serverDirect.createSSLEngine();
+    e.setUseClientMode(false);
+    e.setNeedClientAuth(true);
+    return e;
   }
 
   private static boolean done(SSLEngine e) {
