@@ -44,6 +44,8 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
 
   private final OutboundDestinations destinations;
   private final UpstreamDialer dialer;
+  /** For a {@code --outbound} port: every request goes to this destination, whatever it names. */
+  private final OutboundMapping fixed;
 
   private ChannelHandlerContext ctx;
   private Channel upstream;
@@ -61,8 +63,19 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
   private boolean tunnel;
 
   HttpProxyConnection(OutboundDestinations destinations, UpstreamDialer dialer) {
+    this(destinations, dialer, null);
+  }
+
+  /**
+   * A connection to a {@code --outbound} port whose destination is an HTTP service: requests in
+   * origin form, carrying the local port's address as their {@code Host}, which the mesh's routes
+   * would not match; each goes to {@code fixed} with its {@code Host} set to the service's.
+   */
+  HttpProxyConnection(
+      OutboundDestinations destinations, UpstreamDialer dialer, OutboundMapping fixed) {
     this.destinations = destinations;
     this.dialer = dialer;
+    this.fixed = fixed;
   }
 
   @Override
@@ -101,6 +114,14 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
       replyAndClose(HttpResponseStatus.BAD_REQUEST, "the request is not valid HTTP/1.1");
       return;
     }
+    if (fixed != null) {
+      request.headers().set(HttpHeaderNames.HOST, fixed.destination());
+      if (request.uri().startsWith("http://") || request.uri().startsWith("https://")) {
+        request.setUri(originForm(request.uri()));
+      }
+      send(request, fixed.host(), fixed.port());
+      return;
+    }
     if (request.method().equals(HttpMethod.CONNECT)) {
       ReferenceCountUtil.release(request);
       connect(request.uri());
@@ -120,13 +141,28 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
               + " HTTP/1.1), as clients with HTTP_PROXY do, or CONNECT host:port");
       return;
     }
-    String host = uri.getHost();
-    int port = uri.getPort() < 0 ? 80 : uri.getPort();
-    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-    request.setUri(uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery());
+    request.setUri(originForm(uri));
     if (!request.headers().contains(HttpHeaderNames.HOST)) {
       request.headers().set(HttpHeaderNames.HOST, uri.getRawAuthority());
     }
+    send(request, uri.getHost(), uri.getPort() < 0 ? 80 : uri.getPort());
+  }
+
+  private static String originForm(URI uri) {
+    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+    return uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
+  }
+
+  private static String originForm(String absolute) {
+    try {
+      return originForm(new URI(absolute));
+    } catch (URISyntaxException e) {
+      return absolute;
+    }
+  }
+
+  /** Sends the request over the upstream connection for {@code host:port}, opening one if needed. */
+  private void send(HttpRequest request, String host, int port) {
     // Hop-by-hop headers meant for this proxy, not for the service.
     request.headers().remove("proxy-connection");
     request.headers().remove(HttpHeaderNames.PROXY_AUTHORIZATION);

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.http.HttpServerCodec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 
@@ -110,6 +111,18 @@ final class LocalServiceListener implements AutoCloseable {
         return;
       }
       if (!local.isActive()) {
+        return;
+      }
+      if (upstream.http()) {
+        // Routed per request: the requests' Host must name the service, not this local port.
+        local
+            .pipeline()
+            .replace(
+                this,
+                "http",
+                new HttpProxyConnection(destinations, dialer, mapping));
+        local.pipeline().addBefore("http", "codec", new HttpServerCodec());
+        local.config().setAutoRead(true);
         return;
       }
       dialer

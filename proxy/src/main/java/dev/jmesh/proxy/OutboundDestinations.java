@@ -23,17 +23,22 @@ import java.util.concurrent.Executors;
  */
 final class OutboundDestinations implements AutoCloseable {
 
-  /** A decision: the address to dial, or {@code null} with why the destination is blocked. */
-  record Upstream(InetSocketAddress address, boolean meshed, String blockedReason) {}
+  /**
+   * A decision: the address to dial, or {@code null} with why the destination is blocked; {@code
+   * http} when the mesh routes the destination per HTTP request (its listener is HTTP, not TCP).
+   */
+  record Upstream(InetSocketAddress address, boolean http, String blockedReason) {}
 
   private final MeshCapture capture;
   private final MeshEngine engine;
+  private final ControlPlaneConnection controlPlane;
   private final ExecutorService decisions =
       Executors.newSingleThreadExecutor(MeshThreads.factory("proxy-destinations"));
 
   OutboundDestinations(MeshSettings settings, ControlPlaneConnection controlPlane,
       MeshEngine engine) {
     this.engine = engine;
+    this.controlPlane = controlPlane;
     this.capture =
         new MeshCapture(
             settings,
@@ -61,7 +66,8 @@ final class OutboundDestinations implements AutoCloseable {
               + " REGISTRY_ONLY");
     }
     try {
-      return new Upstream(engine.outbound().listenerFor(listener), true, null);
+      boolean http = controlPlane.feed().current().listener(listener) != null;
+      return new Upstream(engine.outbound().listenerFor(listener), http, null);
     } catch (IOException e) {
       return new Upstream(null, true, "the engine cannot serve " + listener + ": " + e.getMessage());
     }
