@@ -19,6 +19,7 @@ final class ApplicationRegistration implements AutoCloseable {
 
   private static final long PROBE_INTERVAL_MILLIS = 200;
   private static final int PROBE_TIMEOUT_MILLIS = 500;
+
   /** How long before the proxy says, once, that it is still waiting for the application. */
   private static final long PATIENCE_MILLIS = 10_000;
 

@@ -30,20 +30,20 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 
 /**
- * One client connection to the explicit HTTP proxy ({@code HTTP_PROXY=http://127.0.0.1:15001}).
- * An absolute-form request ({@code GET http://reviews:9080/x}) goes out in origin form to where
- * {@link OutboundDestinations} sends {@code reviews:9080}: for a mesh service, the engine's
- * outbound listener, which routes it exactly as it routes the agent's captured calls. The
- * connection keeps one upstream connection and replaces it when a request names another
- * destination; requests are handled one at a time (the client is not read between the end of a
- * request and the end of its response). {@code CONNECT host:port}
- * turns the connection into a byte tunnel to the destination's listener, so TCP services and TLS
- * the client speaks itself get the mesh's TCP route.
+ * One client connection to the explicit HTTP proxy ({@code HTTP_PROXY=http://127.0.0.1:15001}). An
+ * absolute-form request ({@code GET http://reviews:9080/x}) goes out in origin form to where {@link
+ * OutboundDestinations} sends {@code reviews:9080}: for a mesh service, the engine's outbound
+ * listener, which routes it exactly as it routes the agent's captured calls. The connection keeps
+ * one upstream connection and replaces it when a request names another destination; requests are
+ * handled one at a time (the client is not read between the end of a request and the end of its
+ * response). {@code CONNECT host:port} turns the connection into a byte tunnel to the destination's
+ * listener, so TCP services and TLS the client speaks itself get the mesh's TCP route.
  */
 final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
 
   private final OutboundDestinations destinations;
   private final UpstreamDialer dialer;
+
   /** For a {@code --outbound} port: every request goes to this destination, whatever it names. */
   private final OutboundMapping fixed;
 
@@ -55,8 +55,13 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
   private final ArrayDeque<Object> pending = new ArrayDeque<>();
 
   private boolean connecting;
-  /** From a request until its response ends: the client is not read meanwhile, once its request is in. */
+
+  /**
+   * From a request until its response ends: the client is not read meanwhile, once its request is
+   * in.
+   */
   private boolean exchangeActive;
+
   private boolean requestComplete;
   private boolean closeAfterResponse;
   private boolean responseStarted;
@@ -161,7 +166,9 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** Sends the request over the upstream connection for {@code host:port}, opening one if needed. */
+  /**
+   * Sends the request over the upstream connection for {@code host:port}, opening one if needed.
+   */
   private void send(HttpRequest request, String host, int port) {
     // Hop-by-hop headers meant for this proxy, not for the service.
     request.headers().remove("proxy-connection");
@@ -212,7 +219,9 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
       replyAndClose(
           HttpResponseStatus.BAD_GATEWAY,
           "mesh proxy: "
-              + (error != null ? "cannot route " + key + " (" + error + ")" : target.blockedReason()));
+              + (error != null
+                  ? "cannot route " + key + " (" + error + ")"
+                  : target.blockedReason()));
       return;
     }
     dialer
@@ -235,7 +244,12 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
       releasePending();
       replyAndClose(
           HttpResponseStatus.BAD_GATEWAY,
-          "mesh proxy: cannot connect to " + key + " at " + target.address() + " (" + f.cause()
+          "mesh proxy: cannot connect to "
+              + key
+              + " at "
+              + target.address()
+              + " ("
+              + f.cause()
               + ")");
       return;
     }

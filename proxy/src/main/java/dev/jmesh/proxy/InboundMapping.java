@@ -23,7 +23,8 @@ record InboundMapping(int listenPort, InetSocketAddress application) {
     }
     int port = OptionValues.port(v.substring(0, eq), origin, value, "the listen port");
     return new InboundMapping(
-        port, OptionValues.hostPort(v.substring(eq + 1), origin, value, "the application's address"));
+        port,
+        OptionValues.hostPort(v.substring(eq + 1), origin, value, "the application's address"));
   }
 
   /** {@code --app-port 9080}: the application listens on 127.0.0.1:9080, the proxy on 9080. */

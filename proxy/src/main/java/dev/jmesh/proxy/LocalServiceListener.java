@@ -14,8 +14,8 @@ import java.net.InetSocketAddress;
 
 /**
  * {@code --outbound reviews:9080=127.0.0.1:19080}: a local port whose connections go to one mesh
- * destination as if the application had connected to {@code reviews:9080} itself: the engine
- * routes them (HTTP per request, TCP per connection) with mTLS where the destination wants it.
+ * destination as if the application had connected to {@code reviews:9080} itself: the engine routes
+ * them (HTTP per request, TCP per connection) with mTLS where the destination wants it.
  */
 final class LocalServiceListener implements AutoCloseable {
 
@@ -117,10 +117,7 @@ final class LocalServiceListener implements AutoCloseable {
         // Routed per request: the requests' Host must name the service, not this local port.
         local
             .pipeline()
-            .replace(
-                this,
-                "http",
-                new HttpProxyConnection(destinations, dialer, mapping));
+            .replace(this, "http", new HttpProxyConnection(destinations, dialer, mapping));
         local.pipeline().addBefore("http", "codec", new HttpServerCodec());
         local.config().setAutoRead(true);
         return;

@@ -31,8 +31,13 @@ final class OptionValues {
     throw bad(
         origin,
         value,
-        "has no valid port for " + what + " ('" + text.trim() + "'); a port is "
-            + (zeroAllowed ? "0" : "1") + "-65535");
+        "has no valid port for "
+            + what
+            + " ('"
+            + text.trim()
+            + "'); a port is "
+            + (zeroAllowed ? "0" : "1")
+            + "-65535");
   }
 
   static InetSocketAddress hostPort(String text, String origin, String value, String what)

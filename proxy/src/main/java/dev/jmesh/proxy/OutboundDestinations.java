@@ -17,9 +17,9 @@ import java.util.concurrent.Executors;
  * Where a connection the proxy accepted for {@code host:port} goes, decided exactly as the agent's
  * capture decides for a {@code connect()}: a mesh service (in any of its name forms, by virtual
  * address or endpoint IP) goes to the engine's outbound listener for it, a destination the mesh
- * does not know goes straight there (passthrough), and {@code outboundTrafficPolicy:
- * REGISTRY_ONLY} blocks it. Decisions may wait for the first config and bind a listener, so they
- * run on their own thread, never on an event loop.
+ * does not know goes straight there (passthrough), and {@code outboundTrafficPolicy: REGISTRY_ONLY}
+ * blocks it. Decisions may wait for the first config and bind a listener, so they run on their own
+ * thread, never on an event loop.
  */
 final class OutboundDestinations implements AutoCloseable {
 
@@ -35,8 +35,8 @@ final class OutboundDestinations implements AutoCloseable {
   private final ExecutorService decisions =
       Executors.newSingleThreadExecutor(MeshThreads.factory("proxy-destinations"));
 
-  OutboundDestinations(MeshSettings settings, ControlPlaneConnection controlPlane,
-      MeshEngine engine) {
+  OutboundDestinations(
+      MeshSettings settings, ControlPlaneConnection controlPlane, MeshEngine engine) {
     this.engine = engine;
     this.controlPlane = controlPlane;
     this.capture =
@@ -62,14 +62,18 @@ final class OutboundDestinations implements AutoCloseable {
       return new Upstream(
           null,
           false,
-          host + ":" + port + " is not a service of the mesh and outboundTrafficPolicy is"
+          host
+              + ":"
+              + port
+              + " is not a service of the mesh and outboundTrafficPolicy is"
               + " REGISTRY_ONLY");
     }
     try {
       boolean http = controlPlane.feed().current().listener(listener) != null;
       return new Upstream(engine.outbound().listenerFor(listener), http, null);
     } catch (IOException e) {
-      return new Upstream(null, true, "the engine cannot serve " + listener + ": " + e.getMessage());
+      return new Upstream(
+          null, true, "the engine cannot serve " + listener + ": " + e.getMessage());
     }
   }
 

@@ -26,7 +26,8 @@ record OutboundMapping(String host, int port, InetSocketAddress local) {
           origin, value, "names no destination SERVICE:PORT before '='; write e.g. reviews:9080");
     }
     String host = destination.substring(0, colon);
-    int port = OptionValues.port(destination.substring(colon + 1), origin, value, "the service port");
+    int port =
+        OptionValues.port(destination.substring(colon + 1), origin, value, "the service port");
     String local = v.substring(eq + 1).trim();
     InetSocketAddress at =
         local.indexOf(':') < 0

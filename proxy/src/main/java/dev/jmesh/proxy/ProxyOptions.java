@@ -12,10 +12,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What {@code mesh-proxy.jar} is told to do: the workload's mesh settings (the agent's, by the
- * same names: {@code --control-plane} or {@code MESH_CONTROL_PLANE}), the application ports it
- * fronts, and its outbound listeners. An option on the command line wins over its environment
- * variable. Every value is checked before anything starts; a bad one is an error that names it.
+ * What {@code mesh-proxy.jar} is told to do: the workload's mesh settings (the agent's, by the same
+ * names: {@code --control-plane} or {@code MESH_CONTROL_PLANE}), the application ports it fronts,
+ * and its outbound listeners. An option on the command line wins over its environment variable.
+ * Every value is checked before anything starts; a bad one is an error that names it.
  */
 record ProxyOptions(
     MeshSettings settings,

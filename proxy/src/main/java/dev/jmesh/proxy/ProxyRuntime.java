@@ -25,9 +25,9 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The running proxy: the agent's control-plane connection and engine, the engine's inbound side
- * on each application port, the outbound listeners, registration, and the admin endpoint (the
- * agent's classes). Started once; {@link #shutdown()} deregisters, then drains.
+ * The running proxy: the agent's control-plane connection and engine, the engine's inbound side on
+ * each application port, the outbound listeners, registration, and the admin endpoint (the agent's
+ * classes). Started once; {@link #shutdown()} deregisters, then drains.
  */
 final class ProxyRuntime implements AdminEndpoints {
 
@@ -200,8 +200,7 @@ final class ProxyRuntime implements AdminEndpoints {
     WorkloadIdentity identity = controlPlane == null ? null : controlPlane.identity();
     Map<String, Object> metadata = new LinkedHashMap<>();
     metadata.put("SERVICE", settings.service());
-    metadata.put(
-        "NAMESPACE", identity == null ? settings.namespace() : identity.id().namespace());
+    metadata.put("NAMESPACE", identity == null ? settings.namespace() : identity.id().namespace());
     metadata.put(
         "SERVICE_ACCOUNT",
         identity == null ? settings.serviceAccount() : identity.id().serviceAccount());
@@ -226,7 +225,10 @@ final class ProxyRuntime implements AdminEndpoints {
     for (InboundMapping m : options.inbound()) {
       inbound.add(
           Map.of(
-              "listen", workloadIp + ":" + m.listenPort(), "application", hostPort(m.application())));
+              "listen",
+              workloadIp + ":" + m.listenPort(),
+              "application",
+              hostPort(m.application())));
     }
     proxy.put("inbound", inbound);
     proxy.put("outbound", outboundAddresses);
@@ -238,7 +240,8 @@ final class ProxyRuntime implements AdminEndpoints {
     dump.put("settings", config);
     dump.put("proxy", proxy);
     dump.put("transport", NativeTransport.describe());
-    dump.put("xds", controlPlane == null ? Map.of("controlPlane", "none") : controlPlane.describe());
+    dump.put(
+        "xds", controlPlane == null ? Map.of("controlPlane", "none") : controlPlane.describe());
     dump.put("ready", notReadyReason == null);
     return Json.write(dump);
   }

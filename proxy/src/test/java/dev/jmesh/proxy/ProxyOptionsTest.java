@@ -20,11 +20,15 @@ class ProxyOptionsTest {
     ProxyOptions o =
         parse(
             Map.of(),
-            "--service", "ratings",
+            "--service",
+            "ratings",
             "--namespace=shop",
-            "--control-plane", "cp:15012",
-            "--token-file", "/run/ratings.token",
-            "--labels", "app=ratings,version=v1");
+            "--control-plane",
+            "cp:15012",
+            "--token-file",
+            "/run/ratings.token",
+            "--labels",
+            "app=ratings,version=v1");
     assertThat(o.settings().service()).isEqualTo("ratings");
     assertThat(o.settings().namespace()).isEqualTo("shop");
     assertThat(o.settings().controlPlane()).isEqualTo("cp:15012");
@@ -59,9 +63,12 @@ class ProxyOptionsTest {
     ProxyOptions o =
         parse(
             Map.of("MESH_SERVICE", "other", "MESH_INBOUND", "1=127.0.0.1:2"),
-            "--service", "ratings",
-            "--control-plane", "cp:15012",
-            "--inbound", "9080=127.0.0.1:9081");
+            "--service",
+            "ratings",
+            "--control-plane",
+            "cp:15012",
+            "--inbound",
+            "9080=127.0.0.1:9081");
     assertThat(o.settings().service()).isEqualTo("ratings");
     assertThat(o.inbound()).extracting(InboundMapping::listenPort).containsExactly(9080);
   }
@@ -78,10 +85,14 @@ class ProxyOptionsTest {
     ProxyOptions o =
         parse(
             Map.of(),
-            "--service", "ratings",
-            "--outbound", "reviews:9080=19080",
-            "--outbound", "db.data:5432=127.0.0.1:0",
-            "--http-proxy", "0");
+            "--service",
+            "ratings",
+            "--outbound",
+            "reviews:9080=19080",
+            "--outbound",
+            "db.data:5432=127.0.0.1:0",
+            "--http-proxy",
+            "0");
     assertThat(o.outbound())
         .extracting(OutboundMapping::destination)
         .containsExactly("reviews:9080", "db.data:5432");
@@ -122,9 +133,7 @@ class ProxyOptionsTest {
             () -> parse(Map.of(), "--service", "ratings", "--inbound", "9080=app.local:9081"))
         .hasMessageContaining("use an IP address");
     assertThatThrownBy(
-            () ->
-                parse(
-                    Map.of("MESH_SERVICE", "ratings", "MESH_INBOUND", "70000=127.0.0.1:1")))
+            () -> parse(Map.of("MESH_SERVICE", "ratings", "MESH_INBOUND", "70000=127.0.0.1:1")))
         .hasMessageContaining("MESH_INBOUND");
   }
 
@@ -134,9 +143,12 @@ class ProxyOptionsTest {
             () ->
                 parse(
                     Map.of(),
-                    "--service", "ratings",
-                    "--app-port", "9080",
-                    "--inbound", "9080=127.0.0.1:9081"))
+                    "--service",
+                    "ratings",
+                    "--app-port",
+                    "9080",
+                    "--inbound",
+                    "9080=127.0.0.1:9081"))
         .hasMessageContaining("mapped twice");
   }
 
@@ -168,7 +180,6 @@ class ProxyOptionsTest {
         .hasMessageNotContaining("secret\"");
     assertThatThrownBy(() -> parse(Map.of(), "--service"))
         .hasMessageContaining("--service needs a value");
-    assertThatThrownBy(() -> parse(Map.of(), "ratings"))
-        .hasMessageContaining("not an option");
+    assertThatThrownBy(() -> parse(Map.of(), "ratings")).hasMessageContaining("not an option");
   }
 }

@@ -13,22 +13,32 @@ import java.io.Closeable;
 import java.net.InetSocketAddress;
 
 /**
- * The capture that sends the application's sockets through the agent's engine, and the direct
- * paths beside it, attached to the data path behind the bridge once the engine runs.
+ * The capture that sends the application's sockets through the agent's engine, and the direct paths
+ * beside it, attached to the data path behind the bridge once the engine runs.
  */
 final class EngineCapture {
 
   private EngineCapture() {}
 
-  static void attach(MeshSettings settings, ControlPlaneConnection controlPlane,
-      MeshEngine engine, DataPath dataPath) {
-    MeshCapture capture = new MeshCapture(settings, controlPlane.feed()::current,
-        timeout -> MeshEngine.ready(controlPlane, timeout),
-        settings.engine().firstConfigTimeout(), new Takeover(engine.inbound()),
-        engine.outbound()::listenerFor);
-    dataPath.attach(capture,
+  static void attach(
+      MeshSettings settings,
+      ControlPlaneConnection controlPlane,
+      MeshEngine engine,
+      DataPath dataPath) {
+    MeshCapture capture =
+        new MeshCapture(
+            settings,
+            controlPlane.feed()::current,
+            timeout -> MeshEngine.ready(controlPlane, timeout),
+            settings.engine().firstConfigTimeout(),
+            new Takeover(engine.inbound()),
+            engine.outbound()::listenerFor);
+    dataPath.attach(
+        capture,
         new DirectCalls(engine.context(), capture, dataPath.stats().requestPaths()),
-        new DirectInbound(engine.context(), dataPath.stats().requestPaths(),
+        new DirectInbound(
+            engine.context(),
+            dataPath.stats().requestPaths(),
             dataPath.stats().inboundConnections()));
   }
 

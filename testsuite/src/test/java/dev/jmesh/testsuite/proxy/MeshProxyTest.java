@@ -88,8 +88,7 @@ class MeshProxyTest {
     pythonPort = freePort();
     python =
         new ProcessBuilder(
-                "python3", "-m", "http.server", Integer.toString(pythonPort), "--bind",
-                "127.0.0.1")
+                "python3", "-m", "http.server", Integer.toString(pythonPort), "--bind", "127.0.0.1")
             .directory(www.toFile())
             .redirectErrorStream(true)
             .redirectOutput(work.resolve("python.log").toFile())
@@ -158,8 +157,7 @@ class MeshProxyTest {
   }
 
   @Test
-  void aMeshedJvmReachesPythonBehindTheProxyInStrictMtlsAndPlaintextIsRefused()
-      throws IOException {
+  void aMeshedJvmReachesPythonBehindTheProxyInStrictMtlsAndPlaintextIsRefused() throws IOException {
     await()
         .untilAsserted(
             () -> {
@@ -180,7 +178,12 @@ class MeshProxyTest {
               Run curl =
                   run(
                       Map.of("http_proxy", "http://127.0.0.1:" + httpProxyPort),
-                      "curl", "-sS", "-m", "10", "-w", "\nstatus=%{http_code}",
+                      "curl",
+                      "-sS",
+                      "-m",
+                      "10",
+                      "-w",
+                      "\nstatus=%{http_code}",
                       "http://reviews:" + reviewsPort + "/hello");
               assertThat(curl.output()).contains("status=200").contains("path=/hello");
               // The meshed server saw the proxy's workload identity: the call was mTLS.
@@ -196,8 +199,16 @@ class MeshProxyTest {
               Run curl =
                   run(
                       Map.of(),
-                      "curl", "-sS", "-m", "10", "-p", "-x", "http://127.0.0.1:" + httpProxyPort,
-                      "-w", "\nstatus=%{http_code}", "http://reviews:" + reviewsPort + "/hello");
+                      "curl",
+                      "-sS",
+                      "-m",
+                      "10",
+                      "-p",
+                      "-x",
+                      "http://127.0.0.1:" + httpProxyPort,
+                      "-w",
+                      "\nstatus=%{http_code}",
+                      "http://reviews:" + reviewsPort + "/hello");
               assertThat(curl.output())
                   .contains("status=200")
                   .contains("path=/hello")
@@ -215,8 +226,10 @@ class MeshProxyTest {
                       Map.of("HTTP_PROXY", "http://127.0.0.1:" + httpProxyPort),
                       "python3",
                       "-c",
-                      "import requests; r = requests.get('http://reviews:" + reviewsPort
-                          + "/hello', timeout=10); print('status=%d' % r.status_code); print(r.text)");
+                      "import requests; r = requests.get('http://reviews:"
+                          + reviewsPort
+                          + "/hello', timeout=10); print('status=%d' % r.status_code);"
+                          + " print(r.text)");
               assertThat(requests.output()).contains("status=200").contains("path=/hello");
             });
   }
@@ -229,7 +242,12 @@ class MeshProxyTest {
               Run curl =
                   run(
                       Map.of(),
-                      "curl", "-sS", "-m", "10", "-w", "\nstatus=%{http_code}",
+                      "curl",
+                      "-sS",
+                      "-m",
+                      "10",
+                      "-w",
+                      "\nstatus=%{http_code}",
                       "http://127.0.0.1:" + outboundPort + "/hello");
               assertThat(curl.output())
                   .contains("status=200")
@@ -262,8 +280,7 @@ class MeshProxyTest {
   }
 
   @Test
-  void theWorkloadIsRegisteredOnceTheApplicationAnswersAndDeregisteredOnSigterm()
-      throws Exception {
+  void theWorkloadIsRegisteredOnceTheApplicationAnswersAndDeregisteredOnSigterm() throws Exception {
     int detailsPort = freePort();
     int appPort = freePort();
     MeshedJvm details =
@@ -327,8 +344,7 @@ class MeshProxyTest {
         .build()
         .send(
             HttpRequest.newBuilder(
-                    URI.create(
-                        "http://127.0.0.1:" + controlPlane.httpPort() + "/debug/registryz"))
+                    URI.create("http://127.0.0.1:" + controlPlane.httpPort() + "/debug/registryz"))
                 .build(),
             HttpResponse.BodyHandlers.ofString())
         .body();
@@ -385,9 +401,6 @@ class MeshProxyTest {
   }
 
   private static ConditionFactory await() {
-    return Awaitility.await()
-        .atMost(WORK)
-        .pollInterval(Duration.ofMillis(250))
-        .ignoreExceptions();
+    return Awaitility.await().atMost(WORK).pollInterval(Duration.ofMillis(250)).ignoreExceptions();
   }
 }
