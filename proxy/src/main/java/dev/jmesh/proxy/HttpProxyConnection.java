@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -340,6 +341,9 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
     tunnel = true;
     // Removing the codec hands any bytes it buffered to this handler, which keeps them.
     client.pipeline().remove(HttpServerCodec.class);
+    if (client.pipeline().get(HttpServerExpectContinueHandler.class) != null) {
+      client.pipeline().remove(HttpServerExpectContinueHandler.class);
+    }
     client.writeAndFlush(
         Unpooled.copiedBuffer(
             "HTTP/1.1 200 Connection Established\r\n\r\n", StandardCharsets.US_ASCII));

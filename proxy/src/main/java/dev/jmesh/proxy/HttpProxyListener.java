@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 
@@ -44,6 +45,8 @@ final class HttpProxyListener implements AutoCloseable {
                       ch.pipeline()
                           .addLast(
                               new HttpServerCodec(MAX_HEAD_BYTES, MAX_HEAD_BYTES, 64 * 1024),
+                              // Envoy's default: answer Expect: 100-continue here, not upstream.
+                              new HttpServerExpectContinueHandler(),
                               new HttpProxyConnection(destinations, dialer));
                     }
                   })

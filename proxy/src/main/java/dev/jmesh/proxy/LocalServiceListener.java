@@ -9,6 +9,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 
@@ -91,15 +92,11 @@ final class LocalServiceListener implements AutoCloseable {
           .resolve(mapping.host(), mapping.port())
           .whenComplete(
               (upstream, error) ->
-                  local.eventLoop().execute(() -> connect(ctx, local, upstream, error)));
+                  local.eventLoop().execute(() -> connect(local, upstream, error)));
       ctx.fireChannelActive();
     }
 
-    private void connect(
-        ChannelHandlerContext ctx,
-        Channel local,
-        OutboundDestinations.Upstream upstream,
-        Throwable error) {
+    private void connect(Channel local, OutboundDestinations.Upstream upstream, Throwable error) {
       if (error != null || upstream.address() == null) {
         MeshLog.warnOnce(
             "outbound-port:" + mapping.destination(),
@@ -119,6 +116,8 @@ final class LocalServiceListener implements AutoCloseable {
             .pipeline()
             .replace(this, "http", new HttpProxyConnection(destinations, dialer, mapping));
         local.pipeline().addBefore("http", "codec", new HttpServerCodec());
+        // Envoy's default: answer Expect: 100-continue here, not upstream.
+        local.pipeline().addBefore("http", "expect", new HttpServerExpectContinueHandler());
         local.config().setAutoRead(true);
         return;
       }

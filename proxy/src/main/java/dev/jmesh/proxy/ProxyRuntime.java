@@ -1,10 +1,12 @@
 package dev.jmesh.proxy;
 
+import dev.jmesh.dataplane.MeshThreads;
 import dev.jmesh.dataplane.admin.AdminEndpoints;
 import dev.jmesh.dataplane.admin.AdminServer;
 import dev.jmesh.dataplane.admin.Json;
 import dev.jmesh.dataplane.engine.EngineMemory;
 import dev.jmesh.dataplane.engine.NativeTransport;
+import dev.jmesh.dataplane.engine.inbound.InboundPort;
 import dev.jmesh.dataplane.identity.CertsView;
 import dev.jmesh.dataplane.identity.WorkloadIdentity;
 import dev.jmesh.dataplane.log.MeshLog;
@@ -95,7 +97,7 @@ final class ProxyRuntime implements AdminEndpoints {
     }
     registration = new ApplicationRegistration(controlPlane, options.inbound());
     registration.start();
-    dev.jmesh.dataplane.MeshThreads.start("ready", this::awaitReady);
+    MeshThreads.start("ready", this::awaitReady);
   }
 
   private static String hostPort(InetSocketAddress a) {
@@ -152,7 +154,7 @@ final class ProxyRuntime implements AdminEndpoints {
       controlPlane.close();
     }
     for (AutoCloseable l : listeners) {
-      if (!(l instanceof dev.jmesh.dataplane.engine.inbound.InboundPort)) {
+      if (!(l instanceof InboundPort)) {
         try {
           l.close();
         } catch (Exception e) {
@@ -260,7 +262,7 @@ final class ProxyRuntime implements AdminEndpoints {
   @Override
   public void quit() {
     // Envoy's /quitquitquit ends the sidecar; so does this, after draining.
-    dev.jmesh.dataplane.MeshThreads.start(
+    MeshThreads.start(
         "quit",
         () -> {
           shutdown();

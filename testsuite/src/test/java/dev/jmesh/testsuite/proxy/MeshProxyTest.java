@@ -48,6 +48,7 @@ class MeshProxyTest {
 
   private static final Duration WORK = Duration.ofSeconds(30);
   private static final String PYTHON_PAGE = "hello from python behind mesh-proxy";
+  private static final String ECHO_GREETING = "hello-from-echo";
   private static final String RATINGS_PRINCIPAL = "spiffe://cluster.local/ns/default/sa/ratings";
 
   @RegisterExtension static final ForkedJvms jvms = new ForkedJvms();
@@ -61,27 +62,15 @@ class MeshProxyTest {
   private MeshedJvm proxy;
   private int httpProxyPort;
   private int outboundPort;
+  private int echoPort;
+  private int echoOutboundPort;
   private ClientDriver client;
 
   @BeforeAll
   void startMesh() throws Exception {
     work = Files.createTempDirectory("jmesh-proxy");
     controlPlane = MeshControlPlane.start(jvms, work);
-    controlPlane.apply(
-        "ratings-strict",
-        """
-        apiVersion: security.istio.io/v1
-        kind: PeerAuthentication
-        metadata:
-          name: ratings-mtls
-          namespace: default
-        spec:
-          selector:
-            matchLabels:
-              app: ratings
-          mtls:
-            mode: STRICT
-        """);
+    controlPlane.apply("ratings-strict", strict("ratings"));
     // The Python server lists its working directory: give it one with nothing else in it.
     Path www = Files.createDirectories(work.resolve("www"));
     Files.writeString(www.resolve("index.html"), PYTHON_PAGE + "\n");
@@ -93,8 +82,21 @@ class MeshProxyTest {
             .redirectErrorStream(true)
             .redirectOutput(work.resolve("python.log").toFile())
             .start();
+    controlPlane.apply("echo-strict", strict("echo"));
     ratingsPort = freePort();
     reviewsPort = freePort();
+    echoPort = freePort();
+    // A TCP service that speaks first, as databases do: the greeting needs no request.
+    jvms.start(
+        MeshedJvm.java("echo")
+            .testApp("mesh-servers-app")
+            .args("echo", "127.0.0.1", Integer.toString(echoPort))
+            .systemProperty("echo.greeting", ECHO_GREETING)
+            .withAgent()
+            .env("MESH_CONTROL_PLANE", controlPlane.address())
+            .env("MESH_TOKEN_FILE", controlPlane.token("default", "echo").toString())
+            .env("MESH_SERVICE_PORTS", "tcp-echo:" + echoPort)
+            .env("MESH_LABELS", "app=echo,version=v1"));
     jvms.start(
         MeshedJvm.java("reviews")
             .testApp("mesh-servers-app")
@@ -116,7 +118,8 @@ class MeshProxyTest {
                     "--admin-port", "0",
                     "--metrics-port", "0",
                     "--http-proxy", "127.0.0.1:0",
-                    "--outbound", "reviews:" + reviewsPort + "=127.0.0.1:0"));
+                    "--outbound", "reviews:" + reviewsPort + "=127.0.0.1:0",
+                    "--outbound", "echo:" + echoPort + "=127.0.0.1:0"));
     httpProxyPort =
         Integer.parseInt(
             proxy
@@ -128,6 +131,12 @@ class MeshProxyTest {
                 .awaitOutput(
                     "outbound 127\\.0\\.0\\.1:(\\d+) -> reviews:" + reviewsPort,
                     MeshControlPlane.STARTUP)
+                .group(1));
+    echoOutboundPort =
+        Integer.parseInt(
+            proxy
+                .awaitOutput(
+                    "outbound 127\\.0\\.0\\.1:(\\d+) -> echo:" + echoPort, MeshControlPlane.STARTUP)
                 .group(1));
     client =
         new ClientDriver(
@@ -257,6 +266,46 @@ class MeshProxyTest {
   }
 
   @Test
+  void aLargeUploadWithExpectContinueGoesThroughTheHttpProxy() throws IOException {
+    Path body = work.resolve("upload.bin");
+    Files.write(body, new byte[3 * 1024 * 1024]);
+    await()
+        .untilAsserted(
+            () -> {
+              // curl sends Expect: 100-continue for a body this size.
+              Run curl =
+                  run(
+                      Map.of(),
+                      "curl",
+                      "-sS",
+                      "-m",
+                      "10",
+                      "-x",
+                      "http://127.0.0.1:" + httpProxyPort,
+                      "--data-binary",
+                      "@" + body,
+                      "-o",
+                      "/dev/null",
+                      "-w",
+                      "status=%{http_code} uploaded=%{size_upload}",
+                      "http://reviews:" + reviewsPort + "/upload");
+              assertThat(curl.output()).isEqualTo("status=200 uploaded=" + 3 * 1024 * 1024);
+            });
+  }
+
+  @Test
+  void anOutboundLocalPortCarriesRawTcpOverMtlsToAStrictService() {
+    await().untilAsserted(() -> assertThat(echoOnce(echoOutboundPort, false)).isTrue());
+    // The service refuses plaintext, so what answered came over mTLS.
+    await().untilAsserted(() -> assertThat(echoOnce(echoPort, false)).isFalse());
+  }
+
+  @Test
+  void aConnectTunnelCarriesRawTcpToAStrictService() {
+    await().untilAsserted(() -> assertThat(echoOnce(httpProxyPort, true)).isTrue());
+  }
+
+  @Test
   void aMissingServiceStopsTheProxyWithExitCode78NamingTheOption() {
     MeshedJvm bad =
         jvms.start(
@@ -330,6 +379,59 @@ class MeshProxyTest {
   }
 
   // ---- helpers ----
+
+  private static String strict(String app) {
+    return """
+    apiVersion: security.istio.io/v1
+    kind: PeerAuthentication
+    metadata:
+      name: %s-mtls
+      namespace: default
+    spec:
+      selector:
+        matchLabels:
+          app: %s
+      mtls:
+        mode: STRICT
+    """
+        .formatted(app, app);
+  }
+
+  /**
+   * Connects to {@code port} (first asking the HTTP proxy there to {@code CONNECT} to the echo
+   * service), reads the echo server's greeting and has one line echoed: whether all of it worked.
+   */
+  private boolean echoOnce(int port, boolean connect) throws IOException {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+      s.setSoTimeout(5000);
+      OutputStream out = s.getOutputStream();
+      java.io.BufferedReader in =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+      if (connect) {
+        out.write(
+            ("CONNECT echo:" + echoPort + " HTTP/1.1\r\nHost: echo:" + echoPort + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        String status = in.readLine();
+        if (status == null || !status.startsWith("HTTP/1.1 200")) {
+          return false;
+        }
+        while (!in.readLine().isEmpty()) {
+          // the rest of the proxy's response head
+        }
+      }
+      if (!ECHO_GREETING.equals(in.readLine())) {
+        return false;
+      }
+      out.write("ping over the mesh\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      return "ping over the mesh".equals(in.readLine());
+    } catch (java.net.SocketException | java.net.SocketTimeoutException e) {
+      return false;
+    }
+  }
 
   private static MeshedJvm.Builder proxyJvm(String name) {
     return MeshedJvm.java(name)
