@@ -244,6 +244,45 @@ class MeshProxyTest {
   }
 
   @Test
+  void nodeReachesTheMeshThroughAnOutboundPortAndByAbsoluteFormToTheProxy() {
+    // Node's built-in http ignores HTTP_PROXY: the two ways docs/proxy.md shows instead.
+    String print =
+        "r => { let b = ''; r.on('data', d => b += d);"
+            + " r.on('end', () => console.log('status=' + r.statusCode + '\\n' + b)); }";
+    await()
+        .untilAsserted(
+            () -> {
+              Run viaPort =
+                  run(
+                      Map.of(),
+                      "node",
+                      "-e",
+                      "require('http').get('http://127.0.0.1:"
+                          + outboundPort
+                          + "/hello', "
+                          + print
+                          + ")");
+              assertThat(viaPort.output()).contains("status=200").contains("path=/hello");
+              Run viaProxy =
+                  run(
+                      Map.of(),
+                      "node",
+                      "-e",
+                      "require('http').get({host: '127.0.0.1', port: "
+                          + httpProxyPort
+                          + ", path: 'http://reviews:"
+                          + reviewsPort
+                          + "/hello',"
+                          + " headers: {host: 'reviews:"
+                          + reviewsPort
+                          + "'}}, "
+                          + print
+                          + ")");
+              assertThat(viaProxy.output()).contains("status=200").contains("path=/hello");
+            });
+  }
+
+  @Test
   void anOutboundLocalPortReachesTheMeshService() {
     await()
         .untilAsserted(
