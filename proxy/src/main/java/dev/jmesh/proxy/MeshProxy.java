@@ -2,6 +2,7 @@ package dev.jmesh.proxy;
 
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.settings.BadSettingException;
+import dev.jmesh.dataplane.workload.NodeId;
 import java.io.IOException;
 
 /**
@@ -24,6 +25,9 @@ public final class MeshProxy {
     ProxyOptions options;
     try {
       options = ProxyOptions.parse(args, System.getenv());
+      if (!options.help()) {
+        options.checkInboundAgainst(NodeId.workloadIp(options.settings()));
+      }
       if (!options.help() && options.settings().controlPlane() == null) {
         throw new BadSettingException(
             "no control plane is configured; pass --control-plane HOST:15012 (with --token-file)"

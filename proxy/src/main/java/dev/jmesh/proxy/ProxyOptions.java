@@ -122,6 +122,30 @@ record ProxyOptions(
         settings, inbound, outbound, httpProxy(proxyOptions, environment), false);
   }
 
+  /**
+   * Refuses an inbound mapping whose application address is the address the proxy would listen on
+   * ({@code --app-port} with a loopback workload address): the two cannot both bind it.
+   */
+  void checkInboundAgainst(String workloadIp) throws BadSettingException {
+    for (InboundMapping m : inbound) {
+      InetSocketAddress listen = new InetSocketAddress(workloadIp, m.listenPort());
+      if (listen.equals(m.application())) {
+        throw new BadSettingException(
+            "bad setting --inbound/--app-port "
+                + m.listenPort()
+                + ": the proxy would listen on "
+                + workloadIp
+                + ":"
+                + m.listenPort()
+                + ", where the application is; with --workload-address "
+                + workloadIp
+                + " give the application another port: --inbound "
+                + m.listenPort()
+                + "=127.0.0.1:APP_PORT");
+      }
+    }
+  }
+
   private static void checkDistinct(List<InboundMapping> inbound) throws BadSettingException {
     java.util.Set<Integer> seen = new java.util.HashSet<>();
     for (InboundMapping m : inbound) {

@@ -75,7 +75,19 @@ final class ProxyRuntime implements AdminEndpoints {
     Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "jmesh-proxy-shutdown"));
     for (InboundMapping m : options.inbound()) {
       InetSocketAddress listen = new InetSocketAddress(workloadIp, m.listenPort());
-      listeners.add(engine.inbound().takeOver(listen, m.application()));
+      try {
+        listeners.add(engine.inbound().takeOver(listen, m.application()));
+      } catch (IOException e) {
+        throw new IOException(
+            "--inbound "
+                + m.listenPort()
+                + "="
+                + hostPort(m.application())
+                + ": "
+                + e.getMessage()
+                + " (another process has the port: free it or map another one)",
+            e);
+      }
       MeshLog.announce(
           "inbound " + workloadIp + ":" + m.listenPort() + " -> " + hostPort(m.application()));
     }

@@ -138,6 +138,15 @@ class ProxyOptionsTest {
   }
 
   @Test
+  void anAppPortOnTheWorkloadsOwnAddressIsRefused() throws Exception {
+    ProxyOptions o = parse(Map.of(), "--service", "ratings", "--app-port", "9080");
+    assertThatThrownBy(() -> o.checkInboundAgainst("127.0.0.1"))
+        .hasMessageContaining("--app-port 9080")
+        .hasMessageContaining("--inbound 9080=127.0.0.1:APP_PORT");
+    o.checkInboundAgainst("10.1.2.3");
+  }
+
+  @Test
   void aPortMappedTwiceIsRefused() {
     assertThatThrownBy(
             () ->
