@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 
 /**
  * The explicit HTTP proxy the application reaches with {@code HTTP_PROXY} (default {@code
@@ -27,6 +28,7 @@ final class HttpProxyListener implements AutoCloseable {
 
   static HttpProxyListener start(
       InetSocketAddress address,
+      Duration idleTimeout,
       EngineLoops loops,
       OutboundDestinations destinations,
       UpstreamDialer dialer)
@@ -42,6 +44,7 @@ final class HttpProxyListener implements AutoCloseable {
                   new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                      IdleConnections.install(ch.pipeline(), idleTimeout);
                       ch.pipeline()
                           .addLast(
                               new HttpServerCodec(MAX_HEAD_BYTES, MAX_HEAD_BYTES, 64 * 1024),

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 
 /**
  * {@code --outbound reviews:9080=127.0.0.1:19080}: a local port whose connections go to one mesh
@@ -28,6 +29,7 @@ final class LocalServiceListener implements AutoCloseable {
 
   static LocalServiceListener start(
       OutboundMapping mapping,
+      Duration idleTimeout,
       EngineLoops loops,
       OutboundDestinations destinations,
       UpstreamDialer dialer)
@@ -44,6 +46,7 @@ final class LocalServiceListener implements AutoCloseable {
                   new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                      IdleConnections.install(ch.pipeline(), idleTimeout);
                       ch.pipeline().addLast(new Connect(mapping, destinations, dialer));
                     }
                   })

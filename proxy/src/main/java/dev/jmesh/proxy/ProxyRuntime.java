@@ -95,7 +95,8 @@ final class ProxyRuntime implements AdminEndpoints {
     UpstreamDialer dialer = new UpstreamDialer(engine.context().loops());
     for (OutboundMapping m : options.outbound()) {
       LocalServiceListener l =
-          LocalServiceListener.start(m, engine.context().loops(), destinations, dialer);
+          LocalServiceListener.start(
+              m, settings.engine().idleTimeout(), engine.context().loops(), destinations, dialer);
       listeners.add(l);
       outboundAddresses.put(m.destination(), hostPort(l.address()));
       MeshLog.announce("outbound " + hostPort(l.address()) + " -> " + m.destination());
@@ -103,7 +104,11 @@ final class ProxyRuntime implements AdminEndpoints {
     if (options.httpProxy() != null) {
       httpProxy =
           HttpProxyListener.start(
-              options.httpProxy(), engine.context().loops(), destinations, dialer);
+              options.httpProxy(),
+              settings.engine().idleTimeout(),
+              engine.context().loops(),
+              destinations,
+              dialer);
       listeners.add(httpProxy);
       MeshLog.announce("http-proxy http://" + hostPort(httpProxy.address()));
     }
