@@ -134,10 +134,25 @@ final class ProxyRuntime implements AdminEndpoints {
                 + " yet; still waiting");
       }
       notReadyReason = null;
+      long sinceMain = (System.nanoTime() - startedNanos) / 1_000_000;
+      // Since the JVM started too: its own start-up is part of what a pod waits for.
+      String sinceJvm =
+          ProcessHandle.current()
+              .info()
+              .startInstant()
+              .map(
+                  t ->
+                      ", "
+                          + Duration.between(t, java.time.Instant.now()).toMillis()
+                          + " ms"
+                          + " since the JVM started")
+              .orElse("");
       MeshLog.announce(
           "ready in "
-              + (System.nanoTime() - startedNanos) / 1_000_000
-              + " ms: "
+              + sinceMain
+              + " ms"
+              + sinceJvm
+              + ": "
               + settings.service()
               + "."
               + settings.namespace()
