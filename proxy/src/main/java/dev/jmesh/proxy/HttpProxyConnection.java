@@ -1,7 +1,6 @@
 package dev.jmesh.proxy;
 
 import dev.jmesh.dataplane.log.MeshLog;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -19,8 +18,6 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -37,8 +34,7 @@ import java.util.ArrayDeque;
  * listener, which routes it exactly as it routes the agent's captured calls. The connection keeps
  * one upstream connection and replaces it when a request names another destination; requests are
  * handled one at a time (the client is not read between the end of a request and the end of its
- * response). {@code CONNECT host:port} turns the connection into a byte tunnel to the destination's
- * listener, so TCP services and TLS the client speaks itself get the mesh's TCP route.
+ * response). {@code CONNECT host:port} hands the connection to a {@link ConnectTunnel}.
  */
 final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
 
@@ -66,7 +62,6 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
   private boolean requestComplete;
   private boolean closeAfterResponse;
   private boolean responseStarted;
-  private boolean tunnel;
 
   HttpProxyConnection(OutboundDestinations destinations, UpstreamDialer dialer) {
     this(destinations, dialer, null);
@@ -91,15 +86,6 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (tunnel) {
-      // Bytes after CONNECT, before the tunnel is up (the codec hands back what it buffered).
-      if (msg instanceof ByteBuf) {
-        pending.add(msg);
-      } else {
-        ReferenceCountUtil.release(msg);
-      }
-      return;
-    }
     if (msg instanceof HttpRequest request) {
       onRequest(request);
     } else if (msg instanceof HttpContent content) {
@@ -130,7 +116,17 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
     }
     if (request.method().equals(HttpMethod.CONNECT)) {
       ReferenceCountUtil.release(request);
-      connect(request.uri());
+      if (ConnectTunnel.hostAndPort(request.uri()) == null) {
+        replyAndClose(
+            HttpResponseStatus.BAD_REQUEST, "CONNECT needs host:port, not " + request.uri());
+        return;
+      }
+      if (upstream != null) {
+        upstream.close();
+        upstream = null;
+      }
+      ctx.pipeline()
+          .replace(this, "connect", new ConnectTunnel(request.uri(), destinations, dialer));
       return;
     }
     URI uri;
@@ -274,87 +270,6 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
-  // ---- CONNECT ----
-
-  private void connect(String authority) {
-    int colon = authority.lastIndexOf(':');
-    int port = -1;
-    if (colon > 0) {
-      try {
-        port = Integer.parseInt(authority.substring(colon + 1));
-      } catch (NumberFormatException e) {
-        port = -1;
-      }
-    }
-    if (port < 1 || port > 65535) {
-      replyAndClose(HttpResponseStatus.BAD_REQUEST, "CONNECT needs host:port, not " + authority);
-      return;
-    }
-    String host = authority.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    if (upstream != null) {
-      upstream.close();
-      upstream = null;
-    }
-    destinations
-        .resolve(host, port)
-        .whenComplete(
-            (target, error) ->
-                ctx.channel().eventLoop().execute(() -> dialTunnel(authority, target, error)));
-  }
-
-  private void dialTunnel(String authority, OutboundDestinations.Upstream target, Throwable error) {
-    if (!ctx.channel().isActive()) {
-      return;
-    }
-    if (error != null || target.address() == null) {
-      replyAndClose(
-          HttpResponseStatus.BAD_GATEWAY,
-          "mesh proxy: "
-              + (error != null
-                  ? "cannot route " + authority + " (" + error + ")"
-                  : target.blockedReason()));
-      return;
-    }
-    dialer
-        .dial(ctx.channel().eventLoop(), target.address(), UpstreamDialer.empty())
-        .addListener(
-            (ChannelFuture f) -> {
-              if (!f.isSuccess()) {
-                replyAndClose(
-                    HttpResponseStatus.BAD_GATEWAY,
-                    "mesh proxy: cannot connect to " + authority + " (" + f.cause() + ")");
-                return;
-              }
-              if (!ctx.channel().isActive()) {
-                f.channel().close();
-                return;
-              }
-              openTunnel(f.channel());
-            });
-  }
-
-  private void openTunnel(Channel remote) {
-    Channel client = ctx.channel();
-    tunnel = true;
-    // Removing the codec hands any bytes it buffered to this handler, which keeps them.
-    client.pipeline().remove(HttpServerCodec.class);
-    if (client.pipeline().get(HttpServerExpectContinueHandler.class) != null) {
-      client.pipeline().remove(HttpServerExpectContinueHandler.class);
-    }
-    client.writeAndFlush(
-        Unpooled.copiedBuffer(
-            "HTTP/1.1 200 Connection Established\r\n\r\n", StandardCharsets.US_ASCII));
-    while (!pending.isEmpty()) {
-      remote.write(pending.poll());
-    }
-    remote.flush();
-    client.pipeline().remove(this);
-    ByteRelay.join(client, remote);
-  }
-
   // ---- responses ----
 
   /** The upstream side: each response object goes back to the client as it arrives. */
@@ -452,6 +367,11 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void replyAndClose(HttpResponseStatus status, String text) {
+    replyAndClose(ctx.channel(), status, text);
+  }
+
+  /** A plain-text answer of the proxy's own, after which the connection closes. */
+  static void replyAndClose(Channel channel, HttpResponseStatus status, String text) {
     FullHttpResponse response =
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1,
@@ -460,6 +380,6 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
     response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
     response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    ctx.channel().writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    channel.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
   }
 }
