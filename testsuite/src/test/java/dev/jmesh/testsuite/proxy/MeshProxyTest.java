@@ -345,6 +345,49 @@ class MeshProxyTest {
   }
 
   @Test
+  void theAdminEndpointShowsTheProxyAndItsMetricsRecordBothDirections() {
+    await()
+        .untilAsserted(
+            () -> {
+              ClientDriver.Result in = client.run("http GET http://ratings:" + ratingsPort + "/");
+              assertThat(in.status()).as(in.toString()).isEqualTo(200);
+              Run out =
+                  run(
+                      Map.of(),
+                      "curl",
+                      "-sS",
+                      "-m",
+                      "10",
+                      "-o",
+                      "/dev/null",
+                      "-w",
+                      "%{http_code}",
+                      "-x",
+                      "http://127.0.0.1:" + httpProxyPort,
+                      "http://reviews:" + reviewsPort + "/hello");
+              assertThat(out.output()).isEqualTo("200");
+            });
+    proxy.awaitMetric(
+        "istio_requests_total",
+        v -> v >= 1,
+        WORK,
+        "reporter",
+        "destination",
+        "response_code",
+        "200");
+    proxy.awaitMetric(
+        "istio_requests_total", v -> v >= 1, WORK, "reporter", "source", "response_code", "200");
+    assertThat(proxy.metric("jmesh_proxy_ready")).isEqualTo(1.0);
+    String dump = proxy.httpGet("config_dump").body();
+    assertThat(dump)
+        .contains("\"httpProxy\": \"127.0.0.1:" + httpProxyPort + "\"")
+        .contains("\"application\": \"127.0.0.1:" + pythonPort + "\"")
+        .contains("\"registered\": true")
+        .contains("\"connected\": true");
+    assertThat(proxy.httpGet("certs").body()).contains(RATINGS_PRINCIPAL);
+  }
+
+  @Test
   void aMissingServiceStopsTheProxyWithExitCode78NamingTheOption() {
     MeshedJvm bad =
         jvms.start(
