@@ -13,6 +13,9 @@ import dev.jmesh.dataplane.settings.MeshSettings;
 import dev.jmesh.dataplane.identity.CertsView;
 import dev.jmesh.dataplane.identity.WorkloadIdentity;
 import dev.jmesh.dataplane.stats.PrometheusText;
+import dev.jmesh.dataplane.workload.ControlPlaneConnection;
+import dev.jmesh.dataplane.workload.MeshEngine;
+import dev.jmesh.dataplane.workload.NodeId;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -96,7 +99,10 @@ final class AgentRuntime implements AdminEndpoints {
    */
   private void startEngine(ControlPlaneConnection connection) {
     try {
-      engine = MeshEngine.start(settings, connection, dataPath);
+      MeshEngine started =
+          MeshEngine.start(settings, connection, dataPath.stats().requestMetrics());
+      EngineCapture.attach(settings, connection, started, dataPath);
+      engine = started;
       Runtime.getRuntime().addShutdownHook(MeshEngine.shutdownHook(connection, engine));
     } catch (RuntimeException | LinkageError e) {
       MeshLog.error("cannot start the engine (" + e + "); the application's traffic is not"

@@ -18,20 +18,41 @@ public final class SettingSource {
   private final Map<String, String> systemProperties;
   private final Map<String, String> environment;
 
+  /** Whether the first map holds command-line options ({@code --control-plane}), not agent args. */
+  private final boolean commandLine;
+
   public SettingSource(
       Map<String, String> agentArgs,
       Map<String, String> systemProperties,
       Map<String, String> environment) {
-    this.agentArgs = Map.copyOf(agentArgs);
+    this(agentArgs, systemProperties, environment, false);
+  }
+
+  private SettingSource(
+      Map<String, String> first,
+      Map<String, String> systemProperties,
+      Map<String, String> environment,
+      boolean commandLine) {
+    this.agentArgs = Map.copyOf(first);
     this.systemProperties = Map.copyOf(systemProperties);
     this.environment = Map.copyOf(environment);
+    this.commandLine = commandLine;
+  }
+
+  /**
+   * The settings of a program that takes them as options (the proxy: {@code --control-plane
+   * host:15012}, keyed here by setting name), then environment variables. Errors name the option.
+   */
+  public static SettingSource commandLine(
+      Map<String, String> options, Map<String, String> environment) {
+    return new SettingSource(options, Map.of(), environment, true);
   }
 
   /** Returns the highest-precedence value for {@code key}, or {@code null}. */
   public Raw get(String key) {
     String arg = agentArgs.get(key);
     if (arg != null) {
-      return new Raw(arg, "-javaagent argument " + key);
+      return new Raw(arg, commandLine ? "--" + optionName(key) : "-javaagent argument " + key);
     }
     String property = systemProperties.get("jmesh." + key);
     if (property != null) {
@@ -48,6 +69,11 @@ public final class SettingSource {
 
   String systemProperty(String name) {
     return systemProperties.get(name);
+  }
+
+  /** {@code controlPlane} → {@code control-plane}: the setting as a command-line option. */
+  public static String optionName(String key) {
+    return envName(key).substring("MESH_".length()).toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
   /**

@@ -23,6 +23,28 @@ class SettingSourceTest {
     assertThat(SettingSource.envName(key)).isEqualTo(env);
   }
 
+  @ParameterizedTest
+  @CsvSource({
+    "service, service",
+    "controlPlane, control-plane",
+    "tokenFile, token-file",
+    "excludeOutboundIPRanges, exclude-outbound-ip-ranges",
+  })
+  void optionName(String key, String option) {
+    assertThat(SettingSource.optionName(key)).isEqualTo(option);
+  }
+
+  @Test
+  void commandLineOptionsWinOverVariablesAndAreNamedAsOptions() {
+    SettingSource source =
+        SettingSource.commandLine(
+            Map.of("controlPlane", "a:15012"),
+            Map.of("MESH_CONTROL_PLANE", "b:15012", "MESH_SERVICE", "ratings"));
+    assertThat(source.get("controlPlane"))
+        .isEqualTo(new SettingSource.Raw("a:15012", "--control-plane"));
+    assertThat(source.get("service")).isEqualTo(new SettingSource.Raw("ratings", "MESH_SERVICE"));
+  }
+
   @Test
   void everyKeyHasAnEnvironmentVariableAndOrigin() {
     for (String key : SettingsParser.KEYS) {

@@ -69,7 +69,7 @@ public final class MeshControlPlane {
     return "127.0.0.1:" + securePort;
   }
 
-  int httpPort() {
+  public int httpPort() {
     return httpPort;
   }
 

@@ -1,4 +1,4 @@
-package dev.jmesh.agent.internal;
+package dev.jmesh.dataplane.workload;
 
 import dev.jmesh.dataplane.settings.MeshSettings;
 import java.net.Inet4Address;
@@ -12,11 +12,11 @@ import java.util.Collections;
  * ({@code sidecar~10.1.2.3~reviews-4711.default~default.svc.cluster.local}), so every JVM on a
  * host is told apart by its process ID.
  */
-final class NodeId {
+public final class NodeId {
 
   private NodeId() {}
 
-  static String of(MeshSettings settings, String ip, long pid) {
+  public static String of(MeshSettings settings, String ip, long pid) {
     return "sidecar~" + ip + "~" + settings.service() + "-" + pid + "." + settings.namespace()
         + "~" + settings.namespace() + ".svc.cluster.local";
   }
@@ -25,7 +25,7 @@ final class NodeId {
    * The workload's address: the configured one, else the first non-loopback IPv4 address of an
    * interface that is up. No DNS: a slow resolver must not delay the agent.
    */
-  static String workloadIp(MeshSettings settings) {
+  public static String workloadIp(MeshSettings settings) {
     if (!settings.workloadAddress().equals("0.0.0.0")) {
       return settings.workloadAddress();
     }

@@ -1,4 +1,4 @@
-package dev.jmesh.agent.internal;
+package dev.jmesh.dataplane.workload;
 
 import dev.jmesh.ca.api.JoinToken;
 import dev.jmesh.dataplane.log.MeshLog;
@@ -17,7 +17,7 @@ import java.util.Set;
  * certificate must chain to. The token itself is a secret: it goes only into TLS-protected calls
  * and is never logged, shown or put in an error message.
  */
-record WorkloadCredentials(
+public record WorkloadCredentials(
     String token,
     String namespace,
     String serviceAccount,
@@ -25,7 +25,7 @@ record WorkloadCredentials(
     List<String> rootFingerprints) {
 
   /** The credentials the settings name; {@code null} when there is no token. */
-  static WorkloadCredentials load(MeshSettings settings) throws IOException {
+  public static WorkloadCredentials load(MeshSettings settings) throws IOException {
     String text = settings.token();
     if (text == null && settings.tokenFile() != null) {
       Path file = Path.of(settings.tokenFile());

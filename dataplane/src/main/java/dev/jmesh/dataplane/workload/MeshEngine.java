@@ -1,14 +1,9 @@
-package dev.jmesh.agent.internal;
+package dev.jmesh.dataplane.workload;
 
-import dev.jmesh.dataplane.DataPath;
 import dev.jmesh.dataplane.MeshThreads;
 import dev.jmesh.dataplane.MeshTimer;
-import dev.jmesh.dataplane.capture.InboundTakeover;
-import dev.jmesh.dataplane.capture.MeshCapture;
-import dev.jmesh.dataplane.direct.DirectCalls;
 import dev.jmesh.dataplane.engine.EngineContext;
 import dev.jmesh.dataplane.engine.EngineLoops;
-import dev.jmesh.dataplane.engine.inbound.DirectInbound;
 import dev.jmesh.dataplane.engine.inbound.InboundEngine;
 import dev.jmesh.dataplane.engine.inbound.InboundLimits;
 import dev.jmesh.dataplane.engine.outbound.OutboundEngine;
@@ -18,27 +13,29 @@ import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.record.WorkloadLabels;
 import dev.jmesh.dataplane.settings.EngineSettings;
 import dev.jmesh.dataplane.settings.MeshSettings;
-import java.io.Closeable;
-import java.net.InetSocketAddress;
+import dev.jmesh.dataplane.stats.IstioMetrics;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The embedded engine of an agent: its event loops, its inbound and outbound sides over the
- * control-plane connection's config and identity, and the capture that sends the application's
- * sockets through it. Started once the control-plane connection exists; drained on shutdown.
+ * The embedded engine of a workload: its event loops, its inbound and outbound sides over the
+ * control-plane connection's config and identity. Started once the control-plane connection
+ * exists; drained on shutdown. The agent's capture sends the application's sockets through it;
+ * the proxy sends it its own listeners' connections.
  */
-final class MeshEngine {
+public final class MeshEngine {
 
+  private final EngineContext context;
   private final EngineLoops loops;
   private final MeshTimer timer;
   private final InboundEngine inbound;
   private final OutboundEngine outbound;
   private final Duration drainTimeout;
 
-  private MeshEngine(EngineLoops loops, MeshTimer timer, InboundEngine inbound,
-      OutboundEngine outbound, Duration drainTimeout) {
+  private MeshEngine(EngineContext context, EngineLoops loops, MeshTimer timer,
+      InboundEngine inbound, OutboundEngine outbound, Duration drainTimeout) {
+    this.context = context;
     this.loops = loops;
     this.timer = timer;
     this.inbound = inbound;
@@ -46,14 +43,14 @@ final class MeshEngine {
     this.drainTimeout = drainTimeout;
   }
 
-  static MeshEngine start(MeshSettings settings, ControlPlaneConnection controlPlane,
-      DataPath dataPath) {
+  public static MeshEngine start(MeshSettings settings, ControlPlaneConnection controlPlane,
+      IstioMetrics requestMetrics) {
     EngineSettings e = settings.engine();
     EngineLoops loops = new EngineLoops(0);
     MeshTimer timer = new MeshTimer();
     WorkloadIdentity identity = controlPlane.identity();
     EngineContext context = new EngineContext(settings, controlPlane.feed()::current,
-        controlPlane.upstreamClusters(), () -> identity, dataPath.stats().requestMetrics(),
+        controlPlane.upstreamClusters(), () -> identity, requestMetrics,
         self(settings, identity), timer, loops);
     InboundEngine inbound = new InboundEngine(context, new InboundLimits(
         InboundLimits.DEFAULTS.maxRequestHeadersBytes(), InboundLimits.DEFAULTS.maxRequestHeaders(),
@@ -64,18 +61,13 @@ final class MeshEngine {
         OutboundLimits.DEFAULTS.maxBufferedRequestBody(),
         OutboundLimits.DEFAULTS.maxRequestHeadersBytes(),
         OutboundLimits.DEFAULTS.maxRequestHeaders()));
-    MeshCapture capture = new MeshCapture(settings, controlPlane.feed()::current,
-        timeout -> ready(controlPlane, identity, timeout), e.firstConfigTimeout(),
-        new Takeover(inbound), outbound::listenerFor);
-    dataPath.attach(capture, new DirectCalls(context, capture, dataPath.stats().requestPaths()),
-        new DirectInbound(context, dataPath.stats().requestPaths(),
-            dataPath.stats().inboundConnections()));
-    return new MeshEngine(loops, timer, inbound, outbound, e.drainTimeout());
+    return new MeshEngine(context, loops, timer, inbound, outbound, e.drainTimeout());
   }
 
   /** The first config and, for a workload with an identity, its first certificate. */
-  private static boolean ready(ControlPlaneConnection controlPlane, WorkloadIdentity identity,
-      Duration timeout) throws InterruptedException {
+  public static boolean ready(ControlPlaneConnection controlPlane, Duration timeout)
+      throws InterruptedException {
+    WorkloadIdentity identity = controlPlane.identity();
     long deadline = System.nanoTime() + timeout.toNanos();
     if (!controlPlane.feed().awaitReady(timeout)) {
       return false;
@@ -88,7 +80,7 @@ final class MeshEngine {
    * This workload as its records and its peers name it: Istio's labels from the settings, the
    * principal from the certificate's identity when it has one.
    */
-  static WorkloadLabels self(MeshSettings settings, WorkloadIdentity identity) {
+  public static WorkloadLabels self(MeshSettings settings, WorkloadIdentity identity) {
     String app = settings.labels().getOrDefault("app", settings.service());
     String version = settings.labels().get("version");
     return WorkloadLabels.builder()
@@ -104,11 +96,24 @@ final class MeshEngine {
         .build();
   }
 
+  /** What every connection of the engine reads: settings, config, identity, loops, timer. */
+  public EngineContext context() {
+    return context;
+  }
+
+  public InboundEngine inbound() {
+    return inbound;
+  }
+
+  public OutboundEngine outbound() {
+    return outbound;
+  }
+
   /**
    * Refuses new connections and lets in-flight requests finish, up to the drain timeout. Runs
    * on shutdown, after the workload has deregistered, so no new caller is sent here meanwhile.
    */
-  void drain() {
+  public void drain() {
     CompletableFuture<Void> in = inbound.drain(drainTimeout);
     CompletableFuture<Void> out = outbound.drain(drainTimeout);
     try {
@@ -119,7 +124,7 @@ final class MeshEngine {
     }
   }
 
-  void close() {
+  public void close() {
     inbound.close();
     outbound.close();
     timer.close();
@@ -127,31 +132,11 @@ final class MeshEngine {
   }
 
   /** The shutdown hook: deregister first, then drain, then close. */
-  static Thread shutdownHook(ControlPlaneConnection controlPlane, MeshEngine engine) {
+  public static Thread shutdownHook(ControlPlaneConnection controlPlane, MeshEngine engine) {
     return MeshThreads.factory("shutdown").newThread(() -> {
       controlPlane.close();
       engine.drain();
       engine.close();
     });
-  }
-
-  /** The inbound engine as capture sees it. */
-  private static final class Takeover implements InboundTakeover {
-    private final InboundEngine inbound;
-
-    Takeover(InboundEngine inbound) {
-      this.inbound = inbound;
-    }
-
-    @Override
-    public Closeable takeOver(InetSocketAddress declared, InetSocketAddress application)
-        throws java.io.IOException {
-      return inbound.takeOver(declared, application)::close;
-    }
-
-    @Override
-    public boolean isEngineConnection(InetSocketAddress remote) {
-      return inbound.isEngineConnection(remote);
-    }
   }
 }

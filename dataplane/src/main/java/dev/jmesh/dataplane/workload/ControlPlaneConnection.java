@@ -1,4 +1,4 @@
-package dev.jmesh.agent.internal;
+package dev.jmesh.dataplane.workload;
 
 import dev.jmesh.ca.api.BearerTokenCredentials;
 import dev.jmesh.ca.api.PinnedRootTrustManager;
@@ -32,16 +32,17 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The agent's connection to the control plane named by {@code controlPlane}. With a join token
- * (the normal case) it is TLS to port 15012, the server verified against the root the token pins:
+ * A workload's (an agent's or a proxy's) connection to the control plane named by {@code
+ * controlPlane}. With a join token (the normal case) it is TLS to port 15012, the server verified
+ * against the root the token pins:
  * the workload gets its certificate there ({@link WorkloadIdentity}) and its ADS stream rides the
  * same connection, authenticated by the token. Without one it is a plaintext ADS stream to 15010,
  * for local experiments, and the workload has no identity. The node announces service, namespace
  * (the token's, when there is one), labels and locality; every push is compiled into the data
- * path's snapshot. The connection's sockets are the agent's own: its threads are marked, so the
- * hooks never see them.
+ * path's snapshot. In an agent the connection's sockets are the agent's own: its threads are
+ * marked, so the hooks never see them.
  */
-final class ControlPlaneConnection implements AutoCloseable {
+public final class ControlPlaneConnection implements AutoCloseable {
 
   private static final String READY = "MESH_READY";
 
@@ -109,7 +110,7 @@ final class ControlPlaneConnection implements AutoCloseable {
   }
 
   /** Opens the connection; it reconnects by itself, keeping the last good config meanwhile. */
-  static ControlPlaneConnection start(MeshSettings settings, String nodeId, String ip)
+  public static ControlPlaneConnection start(MeshSettings settings, String nodeId, String ip)
       throws IOException {
     WorkloadCredentials credentials = WorkloadCredentials.load(settings);
     ControlPlaneConnection connection =
@@ -129,7 +130,7 @@ final class ControlPlaneConnection implements AutoCloseable {
    * protocol Istio infers from that name) and that the workload is ready, which registers it as
    * an endpoint of its service.
    */
-  synchronized void serverBound(int port) {
+  public synchronized void serverBound(int port) {
     if (!servedPorts.add(port)) {
       return;
     }
@@ -146,23 +147,23 @@ final class ControlPlaneConnection implements AutoCloseable {
   }
 
   /** The workload's identity, {@code null} on a plaintext connection. */
-  WorkloadIdentity identity() {
+  public WorkloadIdentity identity() {
     return identity;
   }
 
   /** The compiled config as the control plane last sent it. */
-  MeshSnapshotFeed feed() {
+  public MeshSnapshotFeed feed() {
     return feed;
   }
 
   /** The live upstream clusters of that config. */
-  UpstreamClusters upstreamClusters() {
+  public UpstreamClusters upstreamClusters() {
     return clusters;
   }
 
 
   /** For {@code /config_dump}: the stream and, per resource type, what was accepted. */
-  Map<String, Object> describe() {
+  public Map<String, Object> describe() {
     Map<String, Object> xds = new LinkedHashMap<>();
     xds.put("controlPlane", target);
     xds.put("connected", client.isConnected());

@@ -1,0 +1,154 @@
+package dev.jmesh.proxy;
+
+import dev.jmesh.dataplane.engine.EngineLoops;
+import dev.jmesh.dataplane.log.MeshLog;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/**
+ * {@code --outbound reviews:9080=127.0.0.1:19080}: a local port whose connections go to one mesh
+ * destination as if the application had connected to {@code reviews:9080} itself: the engine routes
+ * them (HTTP per request, TCP per connection) with mTLS where the destination wants it.
+ */
+final class LocalServiceListener implements AutoCloseable {
+
+  private final Channel server;
+
+  private LocalServiceListener(Channel server) {
+    this.server = server;
+  }
+
+  static LocalServiceListener start(
+      OutboundMapping mapping,
+      Duration idleTimeout,
+      EngineLoops loops,
+      OutboundDestinations destinations,
+      UpstreamDialer dialer)
+      throws IOException {
+    try {
+      Channel server =
+          new ServerBootstrap()
+              .group(loops.group())
+              .channel(loops.serverChannel())
+              .option(ChannelOption.SO_REUSEADDR, true)
+              .childOption(ChannelOption.AUTO_READ, false)
+              .childOption(ChannelOption.TCP_NODELAY, true)
+              .childHandler(
+                  new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                      IdleConnections.install(ch.pipeline(), idleTimeout);
+                      ch.pipeline().addLast(new Connect(mapping, destinations, dialer));
+                    }
+                  })
+              .bind(mapping.local())
+              .syncUninterruptibly()
+              .channel();
+      return new LocalServiceListener(server);
+    } catch (Exception e) {
+      // Netty rethrows the bind's checked exception (BindException) undeclared.
+      throw new IOException(
+          "cannot listen on "
+              + mapping.local()
+              + " for --outbound "
+              + mapping.destination()
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  InetSocketAddress address() {
+    return (InetSocketAddress) server.localAddress();
+  }
+
+  @Override
+  public void close() {
+    server.close().syncUninterruptibly();
+  }
+
+  /** Dials the destination when a connection arrives, then relays the two. */
+  private static final class Connect extends ChannelInboundHandlerAdapter {
+    private final OutboundMapping mapping;
+    private final OutboundDestinations destinations;
+    private final UpstreamDialer dialer;
+
+    Connect(OutboundMapping mapping, OutboundDestinations destinations, UpstreamDialer dialer) {
+      this.mapping = mapping;
+      this.destinations = destinations;
+      this.dialer = dialer;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+      Channel local = ctx.channel();
+      destinations
+          .resolve(mapping.host(), mapping.port())
+          .whenComplete(
+              (upstream, error) ->
+                  local.eventLoop().execute(() -> connect(local, upstream, error)));
+      ctx.fireChannelActive();
+    }
+
+    private void connect(Channel local, OutboundDestinations.Upstream upstream, Throwable error) {
+      if (error != null || upstream.address() == null) {
+        MeshLog.warnOnce(
+            "outbound-port:" + mapping.destination(),
+            "--outbound "
+                + mapping.destination()
+                + ": connection closed, "
+                + (error != null ? error.toString() : upstream.blockedReason()));
+        local.close();
+        return;
+      }
+      if (!local.isActive()) {
+        return;
+      }
+      if (upstream.http()) {
+        // Routed per request: the requests' Host must name the service, not this local port.
+        local
+            .pipeline()
+            .replace(this, "http", new HttpProxyConnection(destinations, dialer, mapping));
+        local.pipeline().addBefore("http", "codec", new HttpServerCodec());
+        // Envoy's default: answer Expect: 100-continue here, not upstream.
+        local.pipeline().addBefore("http", "expect", new HttpServerExpectContinueHandler());
+        local.config().setAutoRead(true);
+        return;
+      }
+      dialer
+          .dial(local.eventLoop(), upstream.address(), UpstreamDialer.empty())
+          .addListener(
+              f -> {
+                Channel remote = ((io.netty.channel.ChannelFuture) f).channel();
+                if (!f.isSuccess()) {
+                  MeshLog.warnOnce(
+                      "outbound-port-connect:" + mapping.destination(),
+                      "--outbound "
+                          + mapping.destination()
+                          + ": cannot connect to "
+                          + upstream.address()
+                          + " ("
+                          + f.cause()
+                          + ")");
+                  local.close();
+                  return;
+                }
+                if (!local.isActive()) {
+                  remote.close();
+                  return;
+                }
+                local.pipeline().remove(this);
+                ByteRelay.join(local, remote);
+              });
+    }
+  }
+}

@@ -1,0 +1,98 @@
+package dev.jmesh.proxy;
+
+import dev.jmesh.dataplane.MeshThreads;
+import dev.jmesh.dataplane.capture.InboundTakeover;
+import dev.jmesh.dataplane.capture.MeshCapture;
+import dev.jmesh.dataplane.settings.MeshSettings;
+import dev.jmesh.dataplane.workload.ControlPlaneConnection;
+import dev.jmesh.dataplane.workload.MeshEngine;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Where a connection the proxy accepted for {@code host:port} goes, decided exactly as the agent's
+ * capture decides for a {@code connect()}: a mesh service (in any of its name forms, by virtual
+ * address or endpoint IP) goes to the engine's outbound listener for it, a destination the mesh
+ * does not know goes straight there (passthrough), and {@code outboundTrafficPolicy: REGISTRY_ONLY}
+ * blocks it. Decisions may wait for the first config and bind a listener, so they run on their own
+ * thread, never on an event loop.
+ */
+final class OutboundDestinations implements AutoCloseable {
+
+  /**
+   * A decision: the address to dial, or {@code null} with why the destination is blocked; {@code
+   * http} when the mesh routes the destination per HTTP request (its listener is HTTP, not TCP).
+   */
+  record Upstream(InetSocketAddress address, boolean http, String blockedReason) {}
+
+  private final MeshCapture capture;
+  private final MeshEngine engine;
+  private final ControlPlaneConnection controlPlane;
+  private final ExecutorService decisions =
+      Executors.newSingleThreadExecutor(MeshThreads.factory("proxy-destinations"));
+
+  OutboundDestinations(
+      MeshSettings settings, ControlPlaneConnection controlPlane, MeshEngine engine) {
+    this.engine = engine;
+    this.controlPlane = controlPlane;
+    this.capture =
+        new MeshCapture(
+            settings,
+            controlPlane.feed()::current,
+            timeout -> MeshEngine.ready(controlPlane, timeout),
+            settings.engine().firstConfigTimeout(),
+            new NoTakeover(),
+            engine.outbound()::listenerFor);
+  }
+
+  CompletableFuture<Upstream> resolve(String host, int port) {
+    return CompletableFuture.supplyAsync(() -> decide(host, port), decisions);
+  }
+
+  private Upstream decide(String host, int port) {
+    String listener = capture.outboundListener(host, port);
+    if (listener == null) {
+      return new Upstream(new InetSocketAddress(host, port), false, null);
+    }
+    if (listener.equals(MeshCapture.BLACK_HOLE)) {
+      return new Upstream(
+          null,
+          false,
+          host
+              + ":"
+              + port
+              + " is not a service of the mesh and outboundTrafficPolicy is"
+              + " REGISTRY_ONLY");
+    }
+    try {
+      boolean http = controlPlane.feed().current().listener(listener) != null;
+      return new Upstream(engine.outbound().listenerFor(listener), http, null);
+    } catch (IOException e) {
+      return new Upstream(
+          null, true, "the engine cannot serve " + listener + ": " + e.getMessage());
+    }
+  }
+
+  @Override
+  public void close() {
+    decisions.shutdownNow();
+  }
+
+  /** The proxy binds no application servers: capture's inbound side is never asked. */
+  private static final class NoTakeover implements InboundTakeover {
+    @Override
+    public Closeable takeOver(InetSocketAddress declared, InetSocketAddress application)
+        throws IOException {
+      throw new IOException("the proxy takes over no application server");
+    }
+
+    @Override
+    public boolean isEngineConnection(InetSocketAddress remote) {
+      return false;
+    }
+  }
+}

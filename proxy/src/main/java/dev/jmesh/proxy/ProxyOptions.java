@@ -1,0 +1,227 @@
+package dev.jmesh.proxy;
+
+import dev.jmesh.dataplane.settings.BadSettingException;
+import dev.jmesh.dataplane.settings.MeshSettings;
+import dev.jmesh.dataplane.settings.SettingSource;
+import dev.jmesh.dataplane.settings.SettingsParser;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What {@code mesh-proxy.jar} is told to do: the workload's mesh settings (the agent's, by the same
+ * names: {@code --control-plane} or {@code MESH_CONTROL_PLANE}), the application ports it fronts,
+ * and its outbound listeners. An option on the command line wins over its environment variable.
+ * Every value is checked before anything starts; a bad one is an error that names it.
+ */
+record ProxyOptions(
+    MeshSettings settings,
+    List<InboundMapping> inbound,
+    List<OutboundMapping> outbound,
+    InetSocketAddress httpProxy,
+    boolean help) {
+
+  static final InetSocketAddress DEFAULT_HTTP_PROXY = new InetSocketAddress("127.0.0.1", 15001);
+
+  /** The agent's settings that mean something to a proxy, in --help's order. */
+  static final List<String> MESH_KEYS =
+      List.of(
+          "service",
+          "namespace",
+          "serviceAccount",
+          "labels",
+          "locality",
+          "controlPlane",
+          "tokenFile",
+          "adminPort",
+          "metricsPort",
+          "workloadAddress",
+          "logLevel",
+          "trustDomain",
+          "tlsProvider",
+          "servicePorts",
+          "firstConfigTimeout",
+          "protocolDetectionTimeout",
+          "requestHeadersTimeout",
+          "idleTimeout",
+          "maxRequestBodyBytes",
+          "drainTimeout");
+
+  /** The proxy's own options; the repeatable ones are comma-separated lists in the environment. */
+  static final List<String> PROXY_KEYS = List.of("appPort", "inbound", "outbound", "httpProxy");
+
+  private static final List<String> REPEATABLE = List.of("appPort", "inbound", "outbound");
+
+  ProxyOptions {
+    inbound = List.copyOf(inbound);
+    outbound = List.copyOf(outbound);
+  }
+
+  static ProxyOptions parse(String[] args, Map<String, String> environment)
+      throws BadSettingException {
+    Map<String, String> meshOptions = new HashMap<>();
+    Map<String, List<String>> proxyOptions = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (arg.equals("--help") || arg.equals("-h")) {
+        return new ProxyOptions(null, List.of(), List.of(), null, true);
+      }
+      if (!arg.startsWith("--") || arg.length() == 2) {
+        throw new BadSettingException(
+            "argument '" + arg + "' is not an option; options are --NAME VALUE, see --help");
+      }
+      int eq = arg.indexOf('=');
+      String name = eq < 0 ? arg.substring(2) : arg.substring(2, eq);
+      String value;
+      if (eq >= 0) {
+        value = arg.substring(eq + 1);
+      } else if (i + 1 < args.length) {
+        value = args[++i];
+      } else {
+        throw new BadSettingException("option --" + name + " needs a value; see --help");
+      }
+      String key = keyOf(name);
+      if (key == null) {
+        throw new BadSettingException(
+            "unknown option --"
+                + name
+                + (name.equals("token")
+                    ? "; a token on the command line is visible to every user of the host: use"
+                        + " --token-file, or MESH_TOKEN"
+                    : "; see --help"));
+      }
+      if (PROXY_KEYS.contains(key)) {
+        proxyOptions.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+      } else {
+        meshOptions.put(key, value);
+      }
+    }
+    SettingSource source = SettingSource.commandLine(meshOptions, environment);
+    if (source.get("service") == null) {
+      throw new BadSettingException(
+          "no service is configured; pass --service NAME (the mesh service the application"
+              + " serves, e.g. ratings) or set MESH_SERVICE");
+    }
+    MeshSettings settings = SettingsParser.parse(source);
+    List<InboundMapping> inbound = new ArrayList<>();
+    for (Value v : values("appPort", proxyOptions, environment)) {
+      inbound.add(InboundMapping.appPort(v.text(), v.origin()));
+    }
+    for (Value v : values("inbound", proxyOptions, environment)) {
+      inbound.add(InboundMapping.parse(v.text(), v.origin()));
+    }
+    checkDistinct(inbound);
+    List<OutboundMapping> outbound = new ArrayList<>();
+    for (Value v : values("outbound", proxyOptions, environment)) {
+      outbound.add(OutboundMapping.parse(v.text(), v.origin()));
+    }
+    return new ProxyOptions(
+        settings, inbound, outbound, httpProxy(proxyOptions, environment), false);
+  }
+
+  /**
+   * Refuses an inbound mapping whose application address is the address the proxy would listen on
+   * ({@code --app-port} with a loopback workload address): the two cannot both bind it.
+   */
+  void checkInboundAgainst(String workloadIp) throws BadSettingException {
+    for (InboundMapping m : inbound) {
+      InetSocketAddress listen = new InetSocketAddress(workloadIp, m.listenPort());
+      if (listen.equals(m.application())) {
+        throw new BadSettingException(
+            "bad setting --inbound/--app-port "
+                + m.listenPort()
+                + ": the proxy would listen on "
+                + workloadIp
+                + ":"
+                + m.listenPort()
+                + ", where the application is; with --workload-address "
+                + workloadIp
+                + " give the application another port: --inbound "
+                + m.listenPort()
+                + "=127.0.0.1:APP_PORT");
+      }
+    }
+  }
+
+  private static void checkDistinct(List<InboundMapping> inbound) throws BadSettingException {
+    java.util.Set<Integer> seen = new java.util.HashSet<>();
+    for (InboundMapping m : inbound) {
+      if (!seen.add(m.listenPort())) {
+        throw new BadSettingException(
+            "bad setting --inbound/--app-port: port "
+                + m.listenPort()
+                + " is mapped twice; give each listen port one application address");
+      }
+    }
+  }
+
+  /** {@code --http-proxy 127.0.0.1:15001} (the default), a bare port, or {@code off}. */
+  private static InetSocketAddress httpProxy(
+      Map<String, List<String>> options, Map<String, String> environment)
+      throws BadSettingException {
+    List<Value> values = values("httpProxy", options, environment);
+    if (values.isEmpty()) {
+      return DEFAULT_HTTP_PROXY;
+    }
+    Value v = values.get(values.size() - 1);
+    String text = v.text().trim();
+    if (text.equals("off")) {
+      return null;
+    }
+    if (text.indexOf(':') < 0) {
+      return new InetSocketAddress(
+          "127.0.0.1", OptionValues.port(text, v.origin(), v.text(), "the HTTP proxy", true));
+    }
+    return OptionValues.hostPort(text, v.origin(), v.text(), "the HTTP proxy", true);
+  }
+
+  private record Value(String text, String origin) {}
+
+  /** The option's values from the command line, else from its environment variable. */
+  private static List<Value> values(
+      String key, Map<String, List<String>> options, Map<String, String> environment) {
+    List<Value> out = new ArrayList<>();
+    List<String> given = options.get(key);
+    if (given != null) {
+      for (String g : given) {
+        if (REPEATABLE.contains(key)) {
+          for (String item : g.split(",")) {
+            if (!item.isBlank()) {
+              out.add(new Value(item, "--" + SettingSource.optionName(key)));
+            }
+          }
+        } else {
+          out.add(new Value(g, "--" + SettingSource.optionName(key)));
+        }
+      }
+      return out;
+    }
+    String env = SettingSource.envName(key);
+    String value = environment.get(env);
+    if (value != null) {
+      for (String item : REPEATABLE.contains(key) ? value.split(",") : new String[] {value}) {
+        if (!item.isBlank()) {
+          out.add(new Value(item, env));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static String keyOf(String optionName) {
+    for (String key : MESH_KEYS) {
+      if (SettingSource.optionName(key).equals(optionName)) {
+        return key;
+      }
+    }
+    for (String key : PROXY_KEYS) {
+      if (SettingSource.optionName(key).equals(optionName)) {
+        return key;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,590 @@
+package dev.jmesh.testsuite.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jmesh.testing.ForkedJvms;
+import dev.jmesh.testing.MeshPaths;
+import dev.jmesh.testing.MeshedJvm;
+import dev.jmesh.testsuite.engine.ClientDriver;
+import dev.jmesh.testsuite.engine.MeshControlPlane;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * mesh-proxy.jar with real programs nobody here wrote: {@code python3 -m http.server} behind the
+ * proxy (service {@code ratings}, STRICT mTLS), reached from a meshed JVM; {@code curl} and Python
+ * {@code requests} going out through the proxy to a meshed JVM server ({@code reviews}). One
+ * control plane and one long-lived proxy for the class; every port ephemeral, all on loopback.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class MeshProxyTest {
+
+  private static final Duration WORK = Duration.ofSeconds(30);
+  private static final String PYTHON_PAGE = "hello from python behind mesh-proxy";
+  private static final String ECHO_GREETING = "hello-from-echo";
+  private static final String RATINGS_PRINCIPAL = "spiffe://cluster.local/ns/default/sa/ratings";
+
+  @RegisterExtension static final ForkedJvms jvms = new ForkedJvms();
+
+  private Path work;
+  private MeshControlPlane controlPlane;
+  private Process python;
+  private int pythonPort;
+  private int ratingsPort;
+  private int reviewsPort;
+  private MeshedJvm proxy;
+  private int httpProxyPort;
+  private int outboundPort;
+  private int echoPort;
+  private int echoOutboundPort;
+  private ClientDriver client;
+
+  @BeforeAll
+  void startMesh() throws Exception {
+    work = Files.createTempDirectory("jmesh-proxy");
+    controlPlane = MeshControlPlane.start(jvms, work);
+    controlPlane.apply("ratings-strict", strict("ratings"));
+    // The Python server lists its working directory: give it one with nothing else in it.
+    Path www = Files.createDirectories(work.resolve("www"));
+    Files.writeString(www.resolve("index.html"), PYTHON_PAGE + "\n");
+    pythonPort = freePort();
+    python =
+        new ProcessBuilder(
+                "python3", "-m", "http.server", Integer.toString(pythonPort), "--bind", "127.0.0.1")
+            .directory(www.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(work.resolve("python.log").toFile())
+            .start();
+    controlPlane.apply("echo-strict", strict("echo"));
+    ratingsPort = freePort();
+    reviewsPort = freePort();
+    echoPort = freePort();
+    // A TCP service that speaks first, as databases do: the greeting needs no request.
+    jvms.start(
+        MeshedJvm.java("echo")
+            .testApp("mesh-servers-app")
+            .args("echo", "127.0.0.1", Integer.toString(echoPort))
+            .systemProperty("echo.greeting", ECHO_GREETING)
+            .withAgent()
+            .env("MESH_CONTROL_PLANE", controlPlane.address())
+            .env("MESH_TOKEN_FILE", controlPlane.token("default", "echo").toString())
+            .env("MESH_SERVICE_PORTS", "tcp-echo:" + echoPort)
+            .env("MESH_LABELS", "app=echo,version=v1"));
+    jvms.start(
+        MeshedJvm.java("reviews")
+            .testApp("mesh-servers-app")
+            .args("jdk", "127.0.0.1", Integer.toString(reviewsPort))
+            .withAgent()
+            .env("MESH_CONTROL_PLANE", controlPlane.address())
+            .env("MESH_TOKEN_FILE", controlPlane.token("default", "reviews").toString())
+            .env("MESH_LABELS", "app=reviews,version=v1"));
+    proxy =
+        jvms.start(
+            proxyJvm("ratings-proxy")
+                .args(
+                    "--service", "ratings",
+                    "--control-plane", controlPlane.address(),
+                    "--token-file", controlPlane.token("default", "ratings").toString(),
+                    "--labels", "app=ratings,version=v1",
+                    "--inbound", ratingsPort + "=127.0.0.1:" + pythonPort,
+                    "--workload-address", "127.0.0.1",
+                    "--admin-port", "0",
+                    "--metrics-port", "0",
+                    "--http-proxy", "127.0.0.1:0",
+                    "--outbound", "reviews:" + reviewsPort + "=127.0.0.1:0",
+                    "--outbound", "echo:" + echoPort + "=127.0.0.1:0"));
+    httpProxyPort =
+        Integer.parseInt(
+            proxy
+                .awaitOutput("http-proxy http://127\\.0\\.0\\.1:(\\d+)", MeshControlPlane.STARTUP)
+                .group(1));
+    outboundPort =
+        Integer.parseInt(
+            proxy
+                .awaitOutput(
+                    "outbound 127\\.0\\.0\\.1:(\\d+) -> reviews:" + reviewsPort,
+                    MeshControlPlane.STARTUP)
+                .group(1));
+    echoOutboundPort =
+        Integer.parseInt(
+            proxy
+                .awaitOutput(
+                    "outbound 127\\.0\\.0\\.1:(\\d+) -> echo:" + echoPort, MeshControlPlane.STARTUP)
+                .group(1));
+    client =
+        new ClientDriver(
+            jvms.start(
+                MeshedJvm.java("client")
+                    .testApp("mesh-client-app")
+                    .withAgent()
+                    .env("MESH_CONTROL_PLANE", controlPlane.address())
+                    .env("MESH_TOKEN_FILE", controlPlane.token("default", "client").toString())
+                    .env("MESH_LABELS", "app=client,version=v1")));
+    client.jvm().awaitOutput("READY client", MeshControlPlane.STARTUP);
+    Matcher ready = proxy.awaitOutput("ready in (\\d+) ms", MeshControlPlane.STARTUP);
+    System.out.println("[proxy-test] ratings-proxy ready in " + ready.group(1) + " ms");
+    proxy.awaitReady(WORK);
+  }
+
+  @AfterAll
+  void stop() throws IOException {
+    if (python != null) {
+      python.destroy();
+    }
+    if (work != null) {
+      try (Stream<Path> files = Files.walk(work)) {
+        files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+      }
+    }
+  }
+
+  @Test
+  void aMeshedJvmReachesPythonBehindTheProxyInStrictMtlsAndPlaintextIsRefused() throws IOException {
+    await()
+        .untilAsserted(
+            () -> {
+              ClientDriver.Result r = client.run("http GET http://ratings:" + ratingsPort + "/");
+              assertThat(r.status()).as(r.toString()).isEqualTo(200);
+              assertThat(r.body()).contains(PYTHON_PAGE);
+            });
+    // The application itself answers plaintext; the proxy's port, under STRICT, does not.
+    assertThat(plaintextGet(pythonPort)).startsWith("HTTP/1.");
+    await().untilAsserted(() -> assertThat(plaintextGet(ratingsPort)).doesNotStartWith("HTTP/"));
+  }
+
+  @Test
+  void curlWithHttpProxyReachesAMeshedJvmOverMtls() {
+    await()
+        .untilAsserted(
+            () -> {
+              Run curl =
+                  run(
+                      Map.of("http_proxy", "http://127.0.0.1:" + httpProxyPort),
+                      "curl",
+                      "-sS",
+                      "-m",
+                      "10",
+                      "-w",
+                      "\nstatus=%{http_code}",
+                      "http://reviews:" + reviewsPort + "/hello");
+              assertThat(curl.output()).contains("status=200").contains("path=/hello");
+              // The meshed server saw the proxy's workload identity: the call was mTLS.
+              assertThat(curl.output()).contains("URI=" + RATINGS_PRINCIPAL);
+            });
+  }
+
+  @Test
+  void curlThroughAConnectTunnelReachesAMeshedJvm() {
+    await()
+        .untilAsserted(
+            () -> {
+              Run curl =
+                  run(
+                      Map.of(),
+                      "curl",
+                      "-sS",
+                      "-m",
+                      "10",
+                      "-p",
+                      "-x",
+                      "http://127.0.0.1:" + httpProxyPort,
+                      "-w",
+                      "\nstatus=%{http_code}",
+                      "http://reviews:" + reviewsPort + "/hello");
+              assertThat(curl.output())
+                  .contains("status=200")
+                  .contains("path=/hello")
+                  .contains("URI=" + RATINGS_PRINCIPAL);
+            });
+  }
+
+  @Test
+  void pythonRequestsHonoursHttpProxy() {
+    await()
+        .untilAsserted(
+            () -> {
+              Run requests =
+                  run(
+                      Map.of("HTTP_PROXY", "http://127.0.0.1:" + httpProxyPort),
+                      "python3",
+                      "-c",
+                      "import requests; r = requests.get('http://reviews:"
+                          + reviewsPort
+                          + "/hello', timeout=10); print('status=%d' % r.status_code);"
+                          + " print(r.text)");
+              assertThat(requests.output()).contains("status=200").contains("path=/hello");
+            });
+  }
+
+  @Test
+  void nodeReachesTheMeshThroughAnOutboundPortAndByAbsoluteFormToTheProxy() {
+    // Node's built-in http ignores HTTP_PROXY: the two ways docs/proxy.md shows instead.
+    String print =
+        "r => { let b = ''; r.on('data', d => b += d);"
+            + " r.on('end', () => console.log('status=' + r.statusCode + '\\n' + b)); }";
+    await()
+        .untilAsserted(
+            () -> {
+              Run viaPort =
+                  run(
+                      Map.of(),
+                      "node",
+                      "-e",
+                      "require('http').get('http://127.0.0.1:"
+                          + outboundPort
+                          + "/hello', "
+                          + print
+                          + ")");
+              assertThat(viaPort.output()).contains("status=200").contains("path=/hello");
+              Run viaProxy =
+                  run(
+                      Map.of(),
+                      "node",
+                      "-e",
+                      "require('http').get({host: '127.0.0.1', port: "
+                          + httpProxyPort
+                          + ", path: 'http://reviews:"
+                          + reviewsPort
+                          + "/hello',"
+                          + " headers: {host: 'reviews:"
+                          + reviewsPort
+                          + "'}}, "
+                          + print
+                          + ")");
+              assertThat(viaProxy.output()).contains("status=200").contains("path=/hello");
+            });
+  }
+
+  @Test
+  void anOutboundLocalPortReachesTheMeshService() {
+    await()
+        .untilAsserted(
+            () -> {
+              Run curl =
+                  run(
+                      Map.of(),
+                      "curl",
+                      "-sS",
+                      "-m",
+                      "10",
+                      "-w",
+                      "\nstatus=%{http_code}",
+                      "http://127.0.0.1:" + outboundPort + "/hello");
+              assertThat(curl.output())
+                  .contains("status=200")
+                  .contains("host=reviews:" + reviewsPort)
+                  .contains("URI=" + RATINGS_PRINCIPAL);
+            });
+  }
+
+  @Test
+  void aLargeUploadWithExpectContinueGoesThroughTheHttpProxy() throws IOException {
+    Path body = work.resolve("upload.bin");
+    Files.write(body, new byte[3 * 1024 * 1024]);
+    await()
+        .untilAsserted(
+            () -> {
+              // curl sends Expect: 100-continue for a body this size.
+              Run curl =
+                  run(
+                      Map.of(),
+                      "curl",
+                      "-sS",
+                      "-m",
+                      "10",
+                      "-x",
+                      "http://127.0.0.1:" + httpProxyPort,
+                      "--data-binary",
+                      "@" + body,
+                      "-o",
+                      "/dev/null",
+                      "-w",
+                      "status=%{http_code} uploaded=%{size_upload}",
+                      "http://reviews:" + reviewsPort + "/upload");
+              assertThat(curl.output()).isEqualTo("status=200 uploaded=" + 3 * 1024 * 1024);
+            });
+  }
+
+  @Test
+  void anOutboundLocalPortCarriesRawTcpOverMtlsToAStrictService() {
+    await().untilAsserted(() -> assertThat(echoOnce(echoOutboundPort, false)).isTrue());
+    // The service refuses plaintext, so what answered came over mTLS.
+    await().untilAsserted(() -> assertThat(echoOnce(echoPort, false)).isFalse());
+  }
+
+  @Test
+  void aConnectTunnelCarriesRawTcpToAStrictService() {
+    await().untilAsserted(() -> assertThat(echoOnce(httpProxyPort, true)).isTrue());
+  }
+
+  @Test
+  void theAdminEndpointShowsTheProxyAndItsMetricsRecordBothDirections() {
+    await()
+        .untilAsserted(
+            () -> {
+              ClientDriver.Result in = client.run("http GET http://ratings:" + ratingsPort + "/");
+              assertThat(in.status()).as(in.toString()).isEqualTo(200);
+              Run out =
+                  run(
+                      Map.of(),
+                      "curl",
+                      "-sS",
+                      "-m",
+                      "10",
+                      "-o",
+                      "/dev/null",
+                      "-w",
+                      "%{http_code}",
+                      "-x",
+                      "http://127.0.0.1:" + httpProxyPort,
+                      "http://reviews:" + reviewsPort + "/hello");
+              assertThat(out.output()).isEqualTo("200");
+            });
+    proxy.awaitMetric(
+        "istio_requests_total",
+        v -> v >= 1,
+        WORK,
+        "reporter",
+        "destination",
+        "response_code",
+        "200");
+    proxy.awaitMetric(
+        "istio_requests_total", v -> v >= 1, WORK, "reporter", "source", "response_code", "200");
+    assertThat(proxy.metric("jmesh_proxy_ready")).isEqualTo(1.0);
+    String dump = proxy.httpGet("config_dump").body();
+    assertThat(dump)
+        .contains("\"httpProxy\": \"127.0.0.1:" + httpProxyPort + "\"")
+        .contains("\"application\": \"127.0.0.1:" + pythonPort + "\"")
+        .contains("\"registered\": true")
+        .contains("\"connected\": true");
+    assertThat(proxy.httpGet("certs").body()).contains(RATINGS_PRINCIPAL);
+  }
+
+  @Test
+  void aMissingServiceStopsTheProxyWithExitCode78NamingTheOption() {
+    MeshedJvm bad =
+        jvms.start(
+            proxyJvm("proxy-no-service")
+                .args("--control-plane", controlPlane.address(), "--app-port", "9080"));
+    assertThat(bad.awaitExit(MeshControlPlane.STARTUP)).isEqualTo(78);
+    assertThat(bad.output()).contains("no service is configured").contains("--service");
+  }
+
+  @Test
+  void aBadInboundStopsTheProxyWithExitCode78NamingTheOption() {
+    MeshedJvm bad =
+        jvms.start(
+            proxyJvm("proxy-bad-inbound")
+                .args(
+                    "--service", "ratings",
+                    "--control-plane", controlPlane.address(),
+                    "--inbound", "9080:127.0.0.1:9081"));
+    assertThat(bad.awaitExit(MeshControlPlane.STARTUP)).isEqualTo(78);
+    assertThat(bad.output()).contains("bad setting --inbound=\"9080:127.0.0.1:9081\"");
+  }
+
+  @Test
+  void theWorkloadIsRegisteredOnceTheApplicationAnswersAndDeregisteredOnSigterm() throws Exception {
+    int detailsPort = freePort();
+    int appPort = freePort();
+    MeshedJvm details =
+        jvms.start(
+            proxyJvm("details-proxy")
+                .args(
+                    "--service", "details",
+                    "--control-plane", controlPlane.address(),
+                    "--token-file", controlPlane.token("default", "details").toString(),
+                    "--inbound", detailsPort + "=127.0.0.1:" + appPort,
+                    "--workload-address", "127.0.0.1",
+                    "--admin-port", "0",
+                    "--metrics-port", "0",
+                    "--http-proxy", "off"));
+    details.awaitOutput("xDS stream to the control plane is up", MeshControlPlane.STARTUP);
+    // Nothing answers at the application's address yet: not registered, not ready.
+    Thread.sleep(1000);
+    assertThat(registryz()).doesNotContain("details.default.svc.cluster.local");
+    assertThat(details.httpGet("ready").status()).isEqualTo(503);
+    try (ServerSocket app = new ServerSocket()) {
+      app.bind(new InetSocketAddress("127.0.0.1", appPort));
+      await()
+          .untilAsserted(
+              () ->
+                  assertThat(registryz())
+                      .contains("details.default.svc.cluster.local")
+                      .contains("\"" + detailsPort + "\": " + detailsPort));
+      details.awaitReady(WORK);
+      details.terminate();
+      assertThat(details.awaitExit(WORK)).isNotEqualTo(78);
+      await()
+          .untilAsserted(
+              () -> assertThat(registryz()).doesNotContain("details.default.svc.cluster.local"));
+    }
+  }
+
+  @Test
+  void idleMemoryIsSmall() throws IOException {
+    long rssKb = 0;
+    for (String line : Files.readAllLines(Path.of("/proc/" + proxy.pid() + "/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        rssKb = Long.parseLong(line.replaceAll("\\D", ""));
+      }
+    }
+    System.out.println("[proxy-test] ratings-proxy idle RSS " + rssKb / 1024 + " MiB");
+    assertThat(rssKb).isPositive().isLessThan(256 * 1024);
+  }
+
+  // ---- helpers ----
+
+  private static String strict(String app) {
+    return """
+    apiVersion: security.istio.io/v1
+    kind: PeerAuthentication
+    metadata:
+      name: %s-mtls
+      namespace: default
+    spec:
+      selector:
+        matchLabels:
+          app: %s
+      mtls:
+        mode: STRICT
+    """
+        .formatted(app, app);
+  }
+
+  /**
+   * Connects to {@code port} (first asking the HTTP proxy there to {@code CONNECT} to the echo
+   * service), reads the echo server's greeting and has one line echoed: whether all of it worked.
+   */
+  private boolean echoOnce(int port, boolean connect) throws IOException {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+      s.setSoTimeout(5000);
+      OutputStream out = s.getOutputStream();
+      java.io.BufferedReader in =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+      if (connect) {
+        out.write(
+            ("CONNECT echo:" + echoPort + " HTTP/1.1\r\nHost: echo:" + echoPort + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        String status = in.readLine();
+        if (status == null || !status.startsWith("HTTP/1.1 200")) {
+          return false;
+        }
+        while (!in.readLine().isEmpty()) {
+          // the rest of the proxy's response head
+        }
+      }
+      if (!ECHO_GREETING.equals(in.readLine())) {
+        return false;
+      }
+      out.write("ping over the mesh\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      return "ping over the mesh".equals(in.readLine());
+    } catch (java.net.SocketException | java.net.SocketTimeoutException e) {
+      return false;
+    }
+  }
+
+  private static MeshedJvm.Builder proxyJvm(String name) {
+    return MeshedJvm.java(name)
+        .jar(MeshPaths.root().resolve("proxy/target/mesh-proxy.jar"))
+        .jvmFlags("-Xmx64m")
+        .withoutAgent();
+  }
+
+  private String registryz() throws Exception {
+    return HttpClient.newBuilder()
+        .proxy(java.net.ProxySelector.of(null))
+        .build()
+        .send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + controlPlane.httpPort() + "/debug/registryz"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
+  /** A plaintext HTTP/1.1 GET straight to the port: the first bytes of the answer, or "". */
+  private static String plaintextGet(int port) throws IOException {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+      s.setSoTimeout(5000);
+      OutputStream out = s.getOutputStream();
+      out.write(
+          "GET / HTTP/1.1\r\nHost: ratings\r\nConnection: close\r\n\r\n"
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = s.getInputStream();
+      byte[] head = in.readNBytes(12);
+      return new String(head, StandardCharsets.US_ASCII);
+    } catch (java.net.SocketException e) {
+      // A reset is a refusal too.
+      return "";
+    }
+  }
+
+  private record Run(int exitCode, String output) {}
+
+  /** Runs a non-JVM program to its end (bounded), with the proxy variables only as given. */
+  private Run run(Map<String, String> env, String... command) throws Exception {
+    ProcessBuilder builder = new ProcessBuilder(List.of(command)).redirectErrorStream(true);
+    Map<String, String> environment = builder.environment();
+    for (String key : new ArrayList<>(environment.keySet())) {
+      if (key.equalsIgnoreCase("http_proxy")
+          || key.equalsIgnoreCase("https_proxy")
+          || key.equalsIgnoreCase("all_proxy")
+          || key.equalsIgnoreCase("no_proxy")) {
+        environment.remove(key);
+      }
+    }
+    environment.putAll(env);
+    Process p = builder.start();
+    byte[] output = p.getInputStream().readAllBytes();
+    if (!p.waitFor(20, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError(String.join(" ", command) + " did not end in 20 s");
+    }
+    return new Run(p.exitValue(), new String(output, StandardCharsets.UTF_8));
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket()) {
+      s.bind(new InetSocketAddress("127.0.0.1", 0));
+      return s.getLocalPort();
+    }
+  }
+
+  private static ConditionFactory await() {
+    return Awaitility.await().atMost(WORK).pollInterval(Duration.ofMillis(250)).ignoreExceptions();
+  }
+}
