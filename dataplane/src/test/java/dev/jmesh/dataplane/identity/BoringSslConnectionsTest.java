@@ -53,8 +53,8 @@ class BoringSslConnectionsTest {
   @BeforeAll
   static void start() throws Exception {
     ca = new TestCa("mesh root");
-    server = identity(REVIEWS);
-    client = identity(PRODUCTPAGE);
+    server = ca.workload(REVIEWS, "cluster.local", 60_000);
+    client = ca.workload(PRODUCTPAGE, "cluster.local", 60_000);
     SSLContext serverTls = MeshTls.forConnections(server, id -> true, MeshTls.Provider.BORINGSSL);
     group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     // The way the Netty server module secures an application's pipeline: an SslHandler over an
@@ -85,14 +85,6 @@ class BoringSslConnectionsTest {
             .bind("127.0.0.1", 0)
             .sync()
             .channel();
-  }
-
-  private static WorkloadIdentity identity(SpiffeId id) throws Exception {
-    WorkloadIdentity identity = new WorkloadIdentity(id, ca.signer(id.toString(), 60_000), 60);
-    identity.updateTrustBundle(ca.bundle("cluster.local"));
-    identity.start();
-    assertThat(identity.awaitFirst(10, TimeUnit.SECONDS)).isTrue();
-    return identity;
   }
 
   @AfterAll

@@ -127,6 +127,23 @@ public final class TestCa {
   }
 
   /**
+   * A started workload identity for {@code id} in {@code trustDomain}, its certificate issued by
+   * this CA for {@code ttlMillis}; throws if none came within 10 s.
+   */
+  public WorkloadIdentity workload(SpiffeId id, String trustDomain, long ttlMillis)
+      throws InterruptedException {
+    WorkloadIdentity identity =
+        new WorkloadIdentity(id, signer(id.toString(), ttlMillis), ttlMillis / 1000);
+    identity.updateTrustBundle(bundle(trustDomain));
+    identity.start();
+    if (!identity.awaitFirst(10, java.util.concurrent.TimeUnit.SECONDS)) {
+      identity.close();
+      throw new IllegalStateException("no certificate for " + id + " within 10 s");
+    }
+    return identity;
+  }
+
+  /**
    * A signer that issues what the caller is, whatever the CSR asks (the CSR's signature is checked,
    * its SAN ignored), for {@code ttlMillis}.
    */

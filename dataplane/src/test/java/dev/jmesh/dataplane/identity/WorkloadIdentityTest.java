@@ -48,8 +48,8 @@ class WorkloadIdentityTest {
   @BeforeAll
   static void start() throws Exception {
     ca = new TestCa("mesh root");
-    server = identity(REVIEWS);
-    client = identity(PRODUCTPAGE);
+    server = ca.workload(REVIEWS, "cluster.local", TTL_MILLIS);
+    client = ca.workload(PRODUCTPAGE, "cluster.local", TTL_MILLIS);
     group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     SslContext tls = MeshTls.server(server, MeshTls.Provider.BORINGSSL);
     listener =
@@ -66,15 +66,6 @@ class WorkloadIdentityTest {
             .bind("127.0.0.1", 0)
             .sync()
             .channel();
-  }
-
-  private static WorkloadIdentity identity(SpiffeId id) throws Exception {
-    WorkloadIdentity identity =
-        new WorkloadIdentity(id, ca.signer(id.toString(), TTL_MILLIS), TTL_MILLIS / 1000);
-    identity.updateTrustBundle(ca.bundle("cluster.local"));
-    identity.start();
-    assertThat(identity.awaitFirst(10, TimeUnit.SECONDS)).isTrue();
-    return identity;
   }
 
   @AfterAll

@@ -72,9 +72,9 @@ class OutboundEngineMtlsTest {
   @BeforeAll
   static void start() throws Exception {
     ca = new TestCa("mesh root");
-    productpage = identity(PRODUCTPAGE);
-    reviews = identity(REVIEWS);
-    ratings = identity(RATINGS);
+    productpage = ca.workload(PRODUCTPAGE, TRUST_DOMAIN, 3_600_000);
+    reviews = ca.workload(REVIEWS, TRUST_DOMAIN, 3_600_000);
+    ratings = ca.workload(RATINGS, TRUST_DOMAIN, 3_600_000);
     reviewsServer =
         new TestUpstream("reviews", false, MeshTls.server(reviews, MeshTls.Provider.JDK));
     impostorServer =
@@ -116,14 +116,6 @@ class OutboundEngineMtlsTest {
             .bind("127.0.0.1", 0)
             .sync()
             .channel();
-  }
-
-  private static WorkloadIdentity identity(SpiffeId id) throws Exception {
-    WorkloadIdentity identity = new WorkloadIdentity(id, ca.signer(id.toString(), 3_600_000), 3600);
-    identity.updateTrustBundle(ca.bundle(TRUST_DOMAIN));
-    identity.start();
-    assertThat(identity.awaitFirst(10, TimeUnit.SECONDS)).isTrue();
-    return identity;
   }
 
   @AfterAll

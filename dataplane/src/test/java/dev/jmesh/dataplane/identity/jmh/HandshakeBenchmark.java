@@ -61,8 +61,14 @@ public class HandshakeBenchmark {
   @Setup
   public void setUp() throws Exception {
     TestCa ca = new TestCa("bench root");
-    server = identity(ca, "reviews");
-    client = identity(ca, "productpage");
+    server =
+        ca.workload(
+            SpiffeId.workload("cluster.local", "default", "reviews"), "cluster.local", 3_600_000);
+    client =
+        ca.workload(
+            SpiffeId.workload("cluster.local", "default", "productpage"),
+            "cluster.local",
+            3_600_000);
     SpiffeId reviews = server.id();
     if (contexts.equals("engine")) {
       serverContext = MeshTls.server(server, provider);
@@ -74,17 +80,6 @@ public class HandshakeBenchmark {
     toServer = ByteBuffer.allocate(1 << 17);
     toClient = ByteBuffer.allocate(1 << 17);
     scratch = ByteBuffer.allocate(1 << 17);
-  }
-
-  private static WorkloadIdentity identity(TestCa ca, String sa) throws Exception {
-    SpiffeId id = SpiffeId.workload("cluster.local", "default", sa);
-    WorkloadIdentity identity = new WorkloadIdentity(id, ca.signer(id.toString(), 3_600_000), 3600);
-    identity.updateTrustBundle(ca.bundle("cluster.local"));
-    identity.start();
-    if (!identity.awaitFirst(10, TimeUnit.SECONDS)) {
-      throw new IllegalStateException("no certificate");
-    }
-    return identity;
   }
 
   @TearDown
