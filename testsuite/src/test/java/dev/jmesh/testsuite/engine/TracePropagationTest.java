@@ -20,11 +20,11 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Trace context crosses a meshed JVM whose code forwards no headers: a meshed client calls a
- * middle service with a W3C {@code traceparent}, B3 and {@code x-request-id}; the middle service's
- * handler calls a third service with a fresh request ({@code /forward}), and the third sees the
- * same trace with the middle's outbound span as parent. Two middles: the JDK's HttpServer calling
- * with the JDK's HttpClient, and Tomcat (a servlet) calling with HttpURLConnection.
+ * Trace context crosses a meshed JVM whose code forwards no headers: a meshed client calls a middle
+ * service with a W3C {@code traceparent}, B3 and {@code x-request-id}; the middle service's handler
+ * calls a third service with a fresh request ({@code /forward}), and the third sees the same trace
+ * with the middle's outbound span as parent. Two middles: the JDK's HttpServer calling with the
+ * JDK's HttpClient, and Tomcat (a servlet) calling with HttpURLConnection.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TracePropagationTest {
@@ -40,6 +40,7 @@ class TracePropagationTest {
   private int lastPort;
   private int jdkPort;
   private int tomcatPort;
+  private MeshedJvm[] servers;
 
   @BeforeAll
   void startMesh() throws Exception {
@@ -60,7 +61,8 @@ class TracePropagationTest {
                     .env("MESH_CONTROL_PLANE", controlPlane.address())
                     .env("MESH_TOKEN_FILE", controlPlane.token("default", "client").toString())
                     .env("MESH_LABELS", "app=client,version=v1")));
-    for (MeshedJvm s : new MeshedJvm[] {last, jdk, tomcat}) {
+    servers = new MeshedJvm[] {last, jdk, tomcat};
+    for (MeshedJvm s : servers) {
       s.awaitOutput("READY kind=\\w+ port=\\d+", MeshControlPlane.STARTUP);
     }
     client.jvm().awaitOutput("READY client", MeshControlPlane.STARTUP);
@@ -99,19 +101,55 @@ class TracePropagationTest {
     assertTraceContinued("trace-tomcat", tomcatPort, "jdk-urlconnection");
   }
 
+  /**
+   * Prometheus's own linter accepts what every meshed JVM serves on {@code /stats/prometheus},
+   * Istio series included. Its one remark is Istio's metric name {@code
+   * istio_request_duration_milliseconds} (promtool wants seconds), which Istio's dashboards need as
+   * it is; anything else, or output it cannot parse, fails.
+   */
+  @Test
+  void everyMeshedJvmsMetricsPassPromtool() throws Exception {
+    for (MeshedJvm jvm : new MeshedJvm[] {client.jvm(), servers[0], servers[1], servers[2]}) {
+      String metrics = jvm.httpGet("stats/prometheus").body();
+      assertThat(metrics).as(jvm.name()).contains("jmesh_agent_");
+      Promtool.Result lint = Promtool.checkMetrics(metrics);
+      assertThat(lint.exitCode()).as("%s: promtool said %s", jvm.name(), lint.output()).isIn(0, 3);
+      assertThat(lint.output().lines())
+          .as(jvm.name())
+          .allMatch(line -> line.equals(Promtool.ISTIO_DURATION_UNIT_REMARK));
+    }
+    // The callers and the called name the series promtool read.
+    assertThat(client.jvm().httpGet("stats/prometheus").body()).contains("istio_requests_total");
+    assertThat(servers[0].httpGet("stats/prometheus").body()).contains("istio_requests_total");
+  }
+
   private void assertTraceContinued(String middle, int port, String library) {
     String last = "http://trace-last:" + lastPort + "/";
     String url =
-        "http://" + middle + ":" + port + "/forward?client=" + library + "&to="
+        "http://"
+            + middle
+            + ":"
+            + port
+            + "/forward?client="
+            + library
+            + "&to="
             + URLEncoder.encode(last, StandardCharsets.UTF_8);
     ClientDriver.Result r =
         client.run(
-            "http GET " + url
-                + " traceparent:00-" + TRACE + "-" + SPAN + "-01"
-                + " x-b3-traceid:" + TRACE
-                + " x-b3-spanid:" + SPAN
+            "http GET "
+                + url
+                + " traceparent:00-"
+                + TRACE
+                + "-"
+                + SPAN
+                + "-01"
+                + " x-b3-traceid:"
+                + TRACE
+                + " x-b3-spanid:"
+                + SPAN
                 + " x-b3-sampled:1"
-                + " x-request-id:trace-test-" + library);
+                + " x-request-id:trace-test-"
+                + library);
     assertThat(r.ok()).as(r.toString()).isTrue();
     String body = r.body();
     assertThat(body).as(r.toString()).contains("forwarded-status=200");
