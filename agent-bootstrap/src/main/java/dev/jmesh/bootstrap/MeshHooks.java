@@ -283,6 +283,30 @@ public final class MeshHooks {
     }
   }
 
+  /**
+   * A servlet container serves a request on a port the engine took over (the request's local
+   * address) from {@code remote} (the engine's loopback connection): the {@link MeshInbound} of the
+   * downstream connection the engine relays over it, whose {@link MeshInbound#request} the request
+   * must pass before the application sees it, or {@code null} to leave the request alone (the
+   * engine's HTTP pipeline already checked it, or the port is not the mesh's). The first request on
+   * a port claims it for the container: the engine then relays new connections instead of parsing
+   * them. A data-path failure answers {@link #REFUSING}: the request is refused, never let through
+   * unchecked.
+   */
+  public static MeshInbound containerInbound(
+      String library, InetSocketAddress local, InetSocketAddress remote) {
+    MeshBridge b = bridge;
+    if (b == null || local == null || isAgentThread() || isAgentPort(local.getPort())) {
+      return null;
+    }
+    try {
+      return b.containerInbound(library, local, remote);
+    } catch (Throwable t) {
+      failed("container-inbound:" + library, t);
+      return REFUSING;
+    }
+  }
+
   /** The answer to a connection when the data path failed: closed. */
   public static final MeshInbound REFUSING =
       new MeshInbound() {

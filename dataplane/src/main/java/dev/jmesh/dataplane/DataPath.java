@@ -285,6 +285,17 @@ public final class DataPath implements MeshBridge {
   }
 
   @Override
+  public MeshInbound containerInbound(
+      String library, InetSocketAddress local, InetSocketAddress remote) {
+    injectFailure("inbound");
+    DirectInbound d = directInbound;
+    if (d == null || capture == null || !settings.engine().directInbound()) {
+      return null;
+    }
+    return d.container(library, local, remote);
+  }
+
+  @Override
   public SSLContext tlsFor(InetSocketAddress endpoint) throws java.net.ConnectException {
     DirectCalls d = direct;
     return d == null ? null : d.tlsFor(endpoint);

@@ -69,7 +69,7 @@ final class MeshEngine {
         new Takeover(inbound), outbound::listenerFor);
     dataPath.attach(capture, new DirectCalls(context, capture, dataPath.stats().requestPaths()),
         new DirectInbound(context, dataPath.stats().requestPaths(),
-            dataPath.stats().inboundConnections()));
+            dataPath.stats().inboundConnections(), inbound));
     return new MeshEngine(loops, timer, inbound, outbound, e.drainTimeout());
   }
 

@@ -32,18 +32,32 @@ public final class DirectInbound {
   private final String selfMetadata;
   private final RequestPaths paths;
   private final InboundConnections connections;
+  private final InboundEngine engine;
   private volatile Tls tls;
 
   /** The server TLS of one identity; its key manager follows the identity's renewals. */
   private record Tls(WorkloadIdentity identity, SSLContext context) {}
 
   public DirectInbound(EngineContext context, RequestPaths paths, InboundConnections connections) {
+    this(context, paths, connections, null);
+  }
+
+  /**
+   * {@code engine}: the inbound engine whose ports servlet containers may claim ({@link
+   * #container}); {@code null} for none.
+   */
+  public DirectInbound(
+      EngineContext context,
+      RequestPaths paths,
+      InboundConnections connections,
+      InboundEngine engine) {
     this(
         context,
         paths,
         connections,
         port -> context.snapshot().get().inboundListener(port),
-        () -> context.snapshot().get() != MeshSnapshot.EMPTY);
+        () -> context.snapshot().get() != MeshSnapshot.EMPTY,
+        engine);
   }
 
   DirectInbound(
@@ -52,6 +66,17 @@ public final class DirectInbound {
       InboundConnections connections,
       IntFunction<InboundListener> listeners,
       BooleanSupplier configured) {
+    this(context, paths, connections, listeners, configured, null);
+  }
+
+  DirectInbound(
+      EngineContext context,
+      RequestPaths paths,
+      InboundConnections connections,
+      IntFunction<InboundListener> listeners,
+      BooleanSupplier configured,
+      InboundEngine engine) {
+    this.engine = engine;
     this.context = context;
     this.paths = paths;
     this.connections = connections;
@@ -76,6 +101,52 @@ public final class DirectInbound {
     TransportPlan plan =
         TransportPlan.of(listeners.apply(port), identityReady(), () -> listeners.apply(port));
     return new DirectConnection(this, library, plan, local, remote);
+  }
+
+  /**
+   * A servlet container serves a request that reached it on {@code local} from {@code remote}: the
+   * {@link MeshInbound} whose policy the request must pass, or {@code null} to leave it alone.
+   *
+   * <ul>
+   *   <li>{@code local} is no port the engine took over: the container is not behind the engine
+   *       (an excluded port, no mesh), {@code null}.
+   *   <li>The first request on a taken-over port claims it ({@link InboundEngine#claimed}); it came
+   *       through the engine's HTTP pipeline, which already checked it: {@code null}.
+   *   <li>{@code remote} is a relayed connection's loopback side: that connection's peer.
+   *   <li>{@code remote} is another open engine connection (HTTP mode, opened before the claim):
+   *       {@code null}, the engine checked the request.
+   *   <li>Otherwise (a relayed connection the engine already closed while the container still
+   *       reads what it had sent): refused, since nothing vouches for the peer any more.
+   * </ul>
+   */
+  public MeshInbound container(String library, InetSocketAddress local, InetSocketAddress remote) {
+    InboundEngine e = engine;
+    if (e == null || local == null) {
+      return null;
+    }
+    ServedPort port = e.servedPort(local.getPort());
+    if (port == null) {
+      return null;
+    }
+    if (port.claim()) {
+      e.claimed(port);
+      return null;
+    }
+    RelayedConnection relayed = e.relayed().find(remote);
+    if (relayed != null) {
+      return relayed.served(this, library);
+    }
+    if (e.isEngineConnection(remote)) {
+      return null;
+    }
+    MeshLog.warnOnce(
+        "container-unknown-connection",
+        "inbound "
+            + port.declared()
+            + ": a request from "
+            + remote
+            + " reached the container on no open engine connection; refused (503)");
+    return MeshHooks.REFUSING;
   }
 
   EngineContext context() {
