@@ -16,8 +16,8 @@ import java.util.ArrayDeque;
  * terminated, or plaintext), and its decrypted bytes go 1:1 to the container over one loopback
  * connection of their own, which the engine registers as carrying this peer ({@link
  * RelayedConnections}) for as long as it is open. The container's instrumentation runs the HTTP
- * policy, the headers and the records per request; the engine parses nothing here, so it counts
- * no request and no TCP bytes (the container's requests are the records).
+ * policy, the headers and the records per request; the engine parses nothing here, so it counts no
+ * request and no TCP bytes (the container's requests are the records).
  */
 final class ContainerRelay extends ChannelInboundHandlerAdapter {
 
@@ -64,7 +64,8 @@ final class ContainerRelay extends ChannelInboundHandlerAdapter {
                 upstream.write(pending.poll(), upstream.voidPromise());
               }
               upstream.flush();
-              ctx.pipeline().replace(this, "container-relay", new ByteRelay(upstream, n -> {}, true));
+              ctx.pipeline()
+                  .replace(this, "container-relay", new ByteRelay(upstream, n -> {}, true));
               if (inputEnded || (downstream instanceof DuplexChannel d && d.isInputShutdown())) {
                 ByteRelay.inputEnded(downstream, upstream, true);
               }

@@ -6,8 +6,8 @@ import dev.jmesh.bootstrap.MeshRequest;
 import dev.jmesh.dataplane.engine.FirstBytes;
 import dev.jmesh.dataplane.identity.SvidVerifier;
 import dev.jmesh.dataplane.identity.WorkloadIdentity;
-import dev.jmesh.dataplane.policy.PeerConnection;
 import dev.jmesh.dataplane.log.MeshLog;
+import dev.jmesh.dataplane.policy.PeerConnection;
 import dev.jmesh.dataplane.stats.InboundConnections;
 import java.net.InetSocketAddress;
 import java.security.cert.Certificate;
@@ -51,8 +51,8 @@ final class DirectConnection extends MeshInbound {
   }
 
   /**
-   * A connection the engine relays to a servlet container: its transport was settled by the
-   * engine, so only the per-request policy remains; counted once as the library's connection.
+   * A connection the engine relays to a servlet container: its transport was settled by the engine,
+   * so only the per-request policy remains; counted once as the library's connection.
    */
   static DirectConnection relayed(
       DirectInbound inbound, String library, InboundChain chain, DownstreamPeer peer) {

@@ -108,15 +108,15 @@ public final class DirectInbound {
    * {@link MeshInbound} whose policy the request must pass, or {@code null} to leave it alone.
    *
    * <ul>
-   *   <li>{@code local} is no port the engine took over: the container is not behind the engine
-   *       (an excluded port, no mesh), {@code null}.
+   *   <li>{@code local} is no port the engine took over: the container is not behind the engine (an
+   *       excluded port, no mesh), {@code null}.
    *   <li>The first request on a taken-over port claims it ({@link InboundEngine#claimed}); it came
    *       through the engine's HTTP pipeline, which already checked it: {@code null}.
    *   <li>{@code remote} is a relayed connection's loopback side: that connection's peer.
    *   <li>{@code remote} is another open engine connection (HTTP mode, opened before the claim):
    *       {@code null}, the engine checked the request.
-   *   <li>Otherwise (a relayed connection the engine already closed while the container still
-   *       reads what it had sent): refused, since nothing vouches for the peer any more.
+   *   <li>Otherwise (a relayed connection the engine already closed while the container still reads
+   *       what it had sent): refused, since nothing vouches for the peer any more.
    * </ul>
    */
   public MeshInbound container(String library, InetSocketAddress local, InetSocketAddress remote) {

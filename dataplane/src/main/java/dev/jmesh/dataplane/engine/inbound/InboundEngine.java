@@ -88,8 +88,9 @@ public final class InboundEngine implements AutoCloseable {
     }
     ServedPort port =
         new ServedPort(
-            this, declared, new ApplicationDialer(
-                context.loops(), application, engineConnections, relayed));
+            this,
+            declared,
+            new ApplicationDialer(context.loops(), application, engineConnections, relayed));
     Channel server;
     try {
       server =

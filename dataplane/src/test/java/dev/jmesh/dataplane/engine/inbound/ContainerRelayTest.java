@@ -27,9 +27,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A port a servlet container claimed, over real loopback sockets: the engine settles mTLS, then
- * relays the decrypted bytes to the application untouched, and registers the loopback connection
- * as carrying the downstream peer for exactly as long as it is open; the container finds the peer
- * by the request's remote address and runs the chain's HTTP policy with it.
+ * relays the decrypted bytes to the application untouched, and registers the loopback connection as
+ * carrying the downstream peer for exactly as long as it is open; the container finds the peer by
+ * the request's remote address and runs the chain's HTTP policy with it.
  */
 class ContainerRelayTest {
 

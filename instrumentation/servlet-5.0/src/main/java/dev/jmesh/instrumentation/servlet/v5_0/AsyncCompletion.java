@@ -6,9 +6,9 @@ import jakarta.servlet.AsyncListener;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * Records an asynchronous request when its response is over: the container calls {@code
- * onComplete} after a timeout or an error too (with the status it answered), so that is the one
- * place that finishes the record.
+ * Records an asynchronous request when its response is over: the container calls {@code onComplete}
+ * after a timeout or an error too (with the status it answered), so that is the one place that
+ * finishes the record.
  */
 public final class AsyncCompletion implements AsyncListener {
 

@@ -32,7 +32,9 @@ public final class MeshServletRequest extends HttpServletRequestWrapper implemen
       while (v != null && v.hasMoreElements()) {
         values.add(v.nextElement());
       }
-      headers.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new ArrayList<>(2)).addAll(values);
+      headers
+          .computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new ArrayList<>(2))
+          .addAll(values);
     }
   }
 
