@@ -10,7 +10,8 @@ import java.util.List;
  * calls it makes continue the trace without the application forwarding the headers. TLS stays with
  * the engine, which stands in front of the container; with {@code inboundPath: direct} the engine
  * relays the connections of a port the container claimed, and the container's entry (Tomcat's
- * filter chain) runs the port's HTTP policy, the mesh's request headers and the records.
+ * filter chain, Jetty's mapped servlet) runs the port's HTTP policy, the mesh's request headers and
+ * the records.
  */
 public final class ServletModule implements InstrumentationModule {
 
@@ -22,12 +23,18 @@ public final class ServletModule implements InstrumentationModule {
   @Override
   public List<String> knownTargetNames() {
     return List.of(
-        "jakarta.servlet.http.HttpServlet", "org.apache.catalina.core.ApplicationFilterChain");
+        "jakarta.servlet.http.HttpServlet",
+        "org.apache.catalina.core.ApplicationFilterChain",
+        JettyMappedServletInstrumentation.EE10,
+        JettyMappedServletInstrumentation.EE11);
   }
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new HttpServletInstrumentation(), new TomcatFilterChainInstrumentation());
+    return List.of(
+        new HttpServletInstrumentation(),
+        new TomcatFilterChainInstrumentation(),
+        new JettyMappedServletInstrumentation());
   }
 
   @Override
