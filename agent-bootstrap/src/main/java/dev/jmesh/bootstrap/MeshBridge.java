@@ -105,7 +105,7 @@ public interface MeshBridge {
    * port is not the mesh's; see {@link MeshHooks#containerInbound}.
    */
   default MeshInbound containerInbound(
-      String library, InetSocketAddress local, InetSocketAddress remote) throws Exception {
+      String library, int localPort, String remoteAddress, int remotePort) throws Exception {
     return null;
   }
 

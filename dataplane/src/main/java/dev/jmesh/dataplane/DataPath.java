@@ -286,13 +286,13 @@ public final class DataPath implements MeshBridge {
 
   @Override
   public MeshInbound containerInbound(
-      String library, InetSocketAddress local, InetSocketAddress remote) {
-    injectFailure("inbound");
+      String library, int localPort, String remoteAddress, int remotePort) {
     DirectInbound d = directInbound;
     if (d == null || capture == null || !settings.engine().directInbound()) {
       return null;
     }
-    return d.container(library, local, remote);
+    injectFailure("container-inbound");
+    return d.container(library, localPort, remoteAddress, remotePort);
   }
 
   @Override

@@ -104,27 +104,29 @@ public final class DirectInbound {
   }
 
   /**
-   * A servlet container serves a request that reached it on {@code local} from {@code remote}: the
-   * {@link MeshInbound} whose policy the request must pass, or {@code null} to leave it alone.
+   * A servlet container serves a request that reached it on {@code localPort} from {@code
+   * remoteAddress:remotePort} (an IP literal, as containers report it): the {@link MeshInbound}
+   * whose policy the request must pass, or {@code null} to leave it alone.
    *
    * <ul>
-   *   <li>{@code local} is no port the engine took over: the container is not behind the engine (an
-   *       excluded port, no mesh), {@code null}.
+   *   <li>{@code localPort} is no port the engine took over: the container is not behind the engine
+   *       (an excluded port, no mesh), {@code null}.
    *   <li>The first request on a taken-over port claims it ({@link InboundEngine#claimed}); it came
    *       through the engine's HTTP pipeline, which already checked it: {@code null}.
-   *   <li>{@code remote} is a relayed connection's loopback side: that connection's peer.
-   *   <li>{@code remote} is another open engine connection (HTTP mode, opened before the claim):
-   *       {@code null}, the engine checked the request.
+   *   <li>The remote address is a relayed connection's loopback side: that connection's peer.
+   *   <li>The remote address is another open engine connection (HTTP mode, opened before the
+   *       claim): {@code null}, the engine checked the request.
    *   <li>Otherwise (a relayed connection the engine already closed while the container still reads
    *       what it had sent): refused, since nothing vouches for the peer any more.
    * </ul>
    */
-  public MeshInbound container(String library, InetSocketAddress local, InetSocketAddress remote) {
+  public MeshInbound container(
+      String library, int localPort, String remoteAddress, int remotePort) {
     InboundEngine e = engine;
-    if (e == null || local == null) {
+    if (e == null) {
       return null;
     }
-    ServedPort port = e.servedPort(local.getPort());
+    ServedPort port = e.servedPort(localPort);
     if (port == null) {
       return null;
     }
@@ -132,6 +134,7 @@ public final class DirectInbound {
       e.claimed(port);
       return null;
     }
+    InetSocketAddress remote = new InetSocketAddress(remoteAddress, remotePort);
     RelayedConnection relayed = e.relayed().find(remote);
     if (relayed != null) {
       return relayed.served(this, library);

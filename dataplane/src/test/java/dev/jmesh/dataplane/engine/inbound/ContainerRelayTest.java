@@ -80,8 +80,14 @@ class ContainerRelayTest {
   private InboundPort claimedPort(Mode mode) throws Exception {
     InboundPort port = fixture.serve(app.address(), InboundFixture.http(mode, NO_ADMIN));
     // The container's first request claims the port; it came through the engine: left alone.
-    assertThat(direct.container("servlet", app.address(), loopback(1))).isNull();
+    assertThat(direct.container("servlet", app.address().getPort(), "127.0.0.1", 1)).isNull();
     return port;
+  }
+
+  /** What the container asks for a request from {@code remote} to the application's port. */
+  private MeshInbound container(InetSocketAddress remote) {
+    return direct.container(
+        "servlet", app.address().getPort(), remote.getAddress().getHostAddress(), remote.getPort());
   }
 
   private static InetSocketAddress loopback(int port) {
@@ -100,7 +106,7 @@ class ContainerRelayTest {
       InetSocketAddress relay = loopback(Integer.parseInt(r.header("seen-remote-port")));
       assertThat(fixture.engine.relayed().size()).isEqualTo(1);
 
-      MeshInbound inbound = direct.container("servlet", app.address(), relay);
+      MeshInbound inbound = container(relay);
       assertThat(inbound).isNotNull().isNotSameAs(MeshHooks.REFUSING);
       assertThat(inbound.http()).isTrue();
 
@@ -135,7 +141,7 @@ class ContainerRelayTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> fixture.engine.relayed().size() == 0);
     assertThat(fixture.engine.isEngineConnection(last)).isFalse();
     // A request the container still reads after the engine closed its connection: refused.
-    assertThat(direct.container("servlet", app.address(), last)).isSameAs(MeshHooks.REFUSING);
+    assertThat(container(last)).isSameAs(MeshHooks.REFUSING);
   }
 
   @Test
@@ -149,8 +155,8 @@ class ContainerRelayTest {
       assertThat(r.header("seen-xfcc")).isEqualTo("null");
       InetSocketAddress pooled = loopback(Integer.parseInt(r.header("seen-remote-port")));
       // The claim; the engine's pooled connection is checked by the engine: left alone.
-      assertThat(direct.container("servlet", app.address(), pooled)).isNull();
-      assertThat(direct.container("servlet", app.address(), pooled)).isNull();
+      assertThat(container(pooled)).isNull();
+      assertThat(container(pooled)).isNull();
       assertThat(fixture.engine.relayed().size()).isZero();
     }
     // A new connection is relayed.
@@ -164,7 +170,7 @@ class ContainerRelayTest {
   @Test
   void aPortNoEngineServesIsLeftAlone() throws Exception {
     fixture.serve(app.address(), InboundFixture.http(Mode.STRICT, NO_ADMIN));
-    assertThat(direct.container("servlet", loopback(1), loopback(2))).isNull();
+    assertThat(direct.container("servlet", 1, "127.0.0.1", 2)).isNull();
   }
 
   @Test

@@ -10,7 +10,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.InetSocketAddress;
 
 /**
  * One request a servlet container serves, as the mesh sees it at the container's entry (before the
@@ -65,9 +64,7 @@ public final class ServletInbound {
     HttpServletResponse out = (HttpServletResponse) res;
     MeshInbound inbound =
         MeshHooks.containerInbound(
-            LIBRARY,
-            new InetSocketAddress(http.getLocalAddr(), http.getLocalPort()),
-            new InetSocketAddress(http.getRemoteAddr(), http.getRemotePort()));
+            LIBRARY, http.getLocalPort(), http.getRemoteAddr(), http.getRemotePort());
     ServletInbound decided = inbound == null ? UNTOUCHED : decide(inbound, http, out);
     OUTERMOST.set(decided);
     return decided;
