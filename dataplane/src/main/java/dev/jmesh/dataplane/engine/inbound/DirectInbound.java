@@ -136,8 +136,14 @@ public final class DirectInbound {
     }
     InetSocketAddress remote = new InetSocketAddress(remoteAddress, remotePort);
     RelayedConnection relayed = e.relayed().find(remote);
-    if (relayed != null) {
+    if (relayed != null && relayed.chain() != null && relayed.chain().http()) {
       return relayed.served(this, library);
+    }
+    if (relayed != null) {
+      // A TCP relay on the container's port (accepted before the port's HTTP listener arrived):
+      // neither the engine nor the container checked its requests. Refused; the container
+      // closes the connection after the reply, and the client's next one is checked.
+      return MeshHooks.REFUSING;
     }
     if (e.isEngineConnection(remote)) {
       return null;

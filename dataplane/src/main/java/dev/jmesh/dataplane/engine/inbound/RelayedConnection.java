@@ -3,8 +3,9 @@ package dev.jmesh.dataplane.engine.inbound;
 /**
  * What the engine knows of one downstream connection whose decrypted bytes it relays 1:1 to a
  * servlet container on a claimed port: the peer the transport proved and the inbound chain it
- * settled on. The container's instrumentation finds it by the relay's loopback address and runs the
- * chain's HTTP policy per request ({@link DirectConnection}, built once on first use).
+ * settled on ({@code null} for a TCP relay, whose bytes nobody checks as HTTP requests). The
+ * container's instrumentation finds it by the relay's loopback address and runs the chain's HTTP
+ * policy per request ({@link DirectConnection}, built once on first use).
  */
 final class RelayedConnection {
 

@@ -11,6 +11,7 @@ import dev.jmesh.bootstrap.MeshRequest;
 import dev.jmesh.dataplane.config.MeshSnapshot;
 import dev.jmesh.dataplane.engine.EngineContext;
 import dev.jmesh.dataplane.engine.inbound.InboundFixture.Mode;
+import dev.jmesh.dataplane.policy.ConnectionPolicy;
 import dev.jmesh.dataplane.policy.HttpPolicy;
 import dev.jmesh.dataplane.policy.PolicyVerdict;
 import dev.jmesh.dataplane.stats.InboundConnections;
@@ -165,6 +166,20 @@ class ContainerRelayTest {
       assertThat(r.status()).as("the container, not the engine, checks it now").isEqualTo(200);
       assertThat(fixture.engine.relayed().size()).isEqualTo(1);
     }
+  }
+
+  @Test
+  void requestsTheEngineRelayedAsOpaqueTcpBytesAreRefusedOnceThePortIsClaimed() throws Exception {
+    // An HTTP port accepted before its listener said so: the engine relays TCP, checking nothing.
+    InboundPort port =
+        fixture.serve(app.address(), InboundFixture.tcp(Mode.DISABLE, ConnectionPolicy.ALLOW_ALL));
+    assertThat(direct.container("servlet", app.address().getPort(), "127.0.0.1", 1)).isNull();
+    try (Socket s = InboundFixture.plainClient(port.declared())) {
+      RawHttp.Response r = RawHttp.exchange(s, GET);
+      InetSocketAddress tcp = loopback(Integer.parseInt(r.header("seen-remote-port")));
+      assertThat(container(tcp)).isSameAs(MeshHooks.REFUSING);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> fixture.engine.relayed().size() == 0);
   }
 
   @Test

@@ -104,6 +104,10 @@ public final class ServletInbound {
   private static int reply(HttpServletResponse out, int status, String body) throws IOException {
     String text = body == null ? "" : body;
     out.setStatus(status);
+    if (status == 503) {
+      // The mesh cannot vouch for this connection: the client's next request comes on a new one.
+      out.setHeader("Connection", "close");
+    }
     out.setContentType("text/plain;charset=utf-8");
     byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     out.setContentLength(bytes.length);
