@@ -100,6 +100,16 @@ public interface MeshBridge {
   }
 
   /**
+   * A servlet container serves a request that reached it on {@code local} from {@code remote}: the
+   * relayed connection's rules, or {@code null} when the engine already checked the request or the
+   * port is not the mesh's; see {@link MeshHooks#containerInbound}.
+   */
+  default MeshInbound containerInbound(
+      String library, int localPort, String remoteAddress, int remotePort) throws Exception {
+    return null;
+  }
+
+  /**
    * The JDK's HTTP server is about to run a filter or handler for {@code exchange} (a {@code
    * com.sun.net.httpserver.HttpExchange}): the bridge records its trace headers for the thread
    * with {@link MeshHooks#enterInbound}.

@@ -283,6 +283,32 @@ public final class MeshHooks {
     }
   }
 
+  /**
+   * A servlet container serves a request on a port the engine took over ({@code localPort}, the
+   * request's) from {@code remoteAddress:remotePort} (an IP literal and port: the engine's loopback
+   * connection), as the container reports them: the {@link MeshInbound} of the
+   * downstream connection the engine relays over it, whose {@link MeshInbound#request} the request
+   * must pass before the application sees it, or {@code null} to leave the request alone (the
+   * engine's HTTP pipeline already checked it, or the port is not the mesh's). The first request on
+   * a port claims it for the container: the engine then relays new connections instead of parsing
+   * them. A data-path failure answers {@link #REFUSING}: the request is refused, never let through
+   * unchecked. Takes what the container reports, unparsed, so that a request the mesh leaves alone
+   * costs no allocation.
+   */
+  public static MeshInbound containerInbound(
+      String library, int localPort, String remoteAddress, int remotePort) {
+    MeshBridge b = bridge;
+    if (b == null || isAgentThread() || isAgentPort(localPort)) {
+      return null;
+    }
+    try {
+      return b.containerInbound(library, localPort, remoteAddress, remotePort);
+    } catch (Throwable t) {
+      failed("container-inbound:" + library, t);
+      return REFUSING;
+    }
+  }
+
   /** The answer to a connection when the data path failed: closed. */
   public static final MeshInbound REFUSING =
       new MeshInbound() {

@@ -285,6 +285,17 @@ public final class DataPath implements MeshBridge {
   }
 
   @Override
+  public MeshInbound containerInbound(
+      String library, int localPort, String remoteAddress, int remotePort) {
+    DirectInbound d = directInbound;
+    if (d == null || capture == null || !settings.engine().directInbound()) {
+      return null;
+    }
+    injectFailure("container-inbound");
+    return d.container(library, localPort, remoteAddress, remotePort);
+  }
+
+  @Override
   public SSLContext tlsFor(InetSocketAddress endpoint) throws java.net.ConnectException {
     DirectCalls d = direct;
     return d == null ? null : d.tlsFor(endpoint);

@@ -39,7 +39,8 @@ final class EngineCapture {
         new DirectInbound(
             engine.context(),
             dataPath.stats().requestPaths(),
-            dataPath.stats().inboundConnections()));
+            dataPath.stats().inboundConnections(),
+            engine.inbound()));
   }
 
   /** The inbound engine as capture sees it. */

@@ -26,12 +26,22 @@ final class ApplicationDialer {
   private final EngineLoops loops;
   private final InetSocketAddress application;
   private final Set<InetSocketAddress> engineConnections;
+  private final RelayedConnections relayed;
 
   ApplicationDialer(
       EngineLoops loops, InetSocketAddress application, Set<InetSocketAddress> engineConnections) {
+    this(loops, application, engineConnections, new RelayedConnections());
+  }
+
+  ApplicationDialer(
+      EngineLoops loops,
+      InetSocketAddress application,
+      Set<InetSocketAddress> engineConnections,
+      RelayedConnections relayed) {
     this.loops = loops;
     this.application = application;
     this.engineConnections = engineConnections;
+    this.relayed = relayed;
   }
 
   InetSocketAddress application() {
@@ -40,6 +50,14 @@ final class ApplicationDialer {
 
   /** Connects a new channel with {@code handler} as its pipeline's initializer. */
   ChannelFuture dial(EventLoop loop, ChannelHandler handler) {
+    return dial(loop, handler, null);
+  }
+
+  /**
+   * As {@link #dial(EventLoop, ChannelHandler)}, and registers the connection as carrying {@code
+   * carried} (when not {@code null}) for as long as it is open, from before its connect.
+   */
+  ChannelFuture dial(EventLoop loop, ChannelHandler handler, RelayedConnection carried) {
     Bootstrap b =
         new Bootstrap()
             .group(loop)
@@ -76,7 +94,18 @@ final class ApplicationDialer {
                     }
                     InetSocketAddress local = (InetSocketAddress) channel.localAddress();
                     engineConnections.add(local);
-                    channel.closeFuture().addListener(c -> engineConnections.remove(local));
+                    if (carried != null) {
+                      relayed.carry(local, carried);
+                    }
+                    channel
+                        .closeFuture()
+                        .addListener(
+                            c -> {
+                              engineConnections.remove(local);
+                              if (carried != null) {
+                                relayed.release(local, carried);
+                              }
+                            });
                     channel
                         .connect(connectTo)
                         .addListener(

@@ -7,6 +7,7 @@ import dev.jmesh.dataplane.engine.FirstBytes;
 import dev.jmesh.dataplane.identity.SvidVerifier;
 import dev.jmesh.dataplane.identity.WorkloadIdentity;
 import dev.jmesh.dataplane.log.MeshLog;
+import dev.jmesh.dataplane.policy.PeerConnection;
 import dev.jmesh.dataplane.stats.InboundConnections;
 import dev.jmesh.dataplane.stats.TcpSeries;
 import java.net.InetSocketAddress;
@@ -51,6 +52,23 @@ final class DirectConnection extends MeshInbound {
     this.plan = plan;
     this.local = local;
     this.remote = remote;
+  }
+
+  /**
+   * A connection the engine relays to a servlet container: its transport was settled by the engine,
+   * so only the per-request policy remains; counted once as the library's connection.
+   */
+  static DirectConnection relayed(
+      DirectInbound inbound, String library, InboundChain chain, DownstreamPeer peer) {
+    PeerConnection c = peer.connection();
+    TransportPlan settled =
+        new TransportPlan(false, peer.tls() ? chain : null, peer.tls() ? null : chain);
+    DirectConnection d = new DirectConnection(inbound, library, settled, c.local(), c.remote());
+    d.chain = chain;
+    d.settled(
+        peer,
+        peer.tls() ? InboundConnections.Transport.TLS : InboundConnections.Transport.PLAINTEXT);
+    return d;
   }
 
   @Override

@@ -32,18 +32,32 @@ public final class DirectInbound {
   private final String selfMetadata;
   private final RequestPaths paths;
   private final InboundConnections connections;
+  private final InboundEngine engine;
   private volatile Tls tls;
 
   /** The server TLS of one identity; its key manager follows the identity's renewals. */
   private record Tls(WorkloadIdentity identity, SSLContext context) {}
 
   public DirectInbound(EngineContext context, RequestPaths paths, InboundConnections connections) {
+    this(context, paths, connections, null);
+  }
+
+  /**
+   * {@code engine}: the inbound engine whose ports servlet containers may claim ({@link
+   * #container}); {@code null} for none.
+   */
+  public DirectInbound(
+      EngineContext context,
+      RequestPaths paths,
+      InboundConnections connections,
+      InboundEngine engine) {
     this(
         context,
         paths,
         connections,
         port -> context.snapshot().get().inboundListener(port),
-        () -> context.snapshot().get() != MeshSnapshot.EMPTY);
+        () -> context.snapshot().get() != MeshSnapshot.EMPTY,
+        engine);
   }
 
   DirectInbound(
@@ -52,6 +66,17 @@ public final class DirectInbound {
       InboundConnections connections,
       IntFunction<InboundListener> listeners,
       BooleanSupplier configured) {
+    this(context, paths, connections, listeners, configured, null);
+  }
+
+  DirectInbound(
+      EngineContext context,
+      RequestPaths paths,
+      InboundConnections connections,
+      IntFunction<InboundListener> listeners,
+      BooleanSupplier configured,
+      InboundEngine engine) {
+    this.engine = engine;
     this.context = context;
     this.paths = paths;
     this.connections = connections;
@@ -76,6 +101,61 @@ public final class DirectInbound {
     TransportPlan plan =
         TransportPlan.of(listeners.apply(port), identityReady(), () -> listeners.apply(port));
     return new DirectConnection(this, library, plan, local, remote);
+  }
+
+  /**
+   * A servlet container serves a request that reached it on {@code localPort} from {@code
+   * remoteAddress:remotePort} (an IP literal, as containers report it): the {@link MeshInbound}
+   * whose policy the request must pass, or {@code null} to leave it alone.
+   *
+   * <ul>
+   *   <li>{@code localPort} is no port the engine took over: the container is not behind the engine
+   *       (an excluded port, no mesh), {@code null}.
+   *   <li>The first request on a taken-over port claims it ({@link InboundEngine#claimed}); it came
+   *       through the engine's HTTP pipeline, which already checked it: {@code null}.
+   *   <li>The remote address is a relayed connection's loopback side: that connection's peer.
+   *   <li>The remote address is another open engine connection (HTTP mode, opened before the
+   *       claim): {@code null}, the engine checked the request.
+   *   <li>Otherwise (a relayed connection the engine already closed while the container still reads
+   *       what it had sent): refused, since nothing vouches for the peer any more.
+   * </ul>
+   */
+  public MeshInbound container(
+      String library, int localPort, String remoteAddress, int remotePort) {
+    InboundEngine e = engine;
+    if (e == null) {
+      return null;
+    }
+    ServedPort port = e.servedPort(localPort);
+    if (port == null) {
+      return null;
+    }
+    if (port.claim()) {
+      e.claimed(port);
+      return null;
+    }
+    InetSocketAddress remote = new InetSocketAddress(remoteAddress, remotePort);
+    RelayedConnection relayed = e.relayed().find(remote);
+    if (relayed != null && relayed.chain() != null && relayed.chain().http()) {
+      return relayed.served(this, library);
+    }
+    if (relayed != null) {
+      // A TCP relay on the container's port (accepted before the port's HTTP listener arrived):
+      // neither the engine nor the container checked its requests. Refused; the container
+      // closes the connection after the reply, and the client's next one is checked.
+      return MeshHooks.REFUSING;
+    }
+    if (e.isEngineConnection(remote)) {
+      return null;
+    }
+    MeshLog.warnOnce(
+        "container-unknown-connection",
+        "inbound "
+            + port.declared()
+            + ": a request from "
+            + remote
+            + " reached the container on no open engine connection; refused (503)");
+    return MeshHooks.REFUSING;
   }
 
   EngineContext context() {

@@ -42,7 +42,9 @@ final class DownstreamChannels {
     InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
     if (!chain.tls()) {
       DownstreamPeer peer = DownstreamPeer.plaintext(remote, local);
-      if (chain.http()) {
+      if (chain.http() && port.claimed()) {
+        p.addLast("container", new ContainerRelay(port, peer, chain));
+      } else if (chain.http()) {
         p.addLast("http-version", new HttpVersionSniffer(port, chain, peer));
       } else {
         installTcp(port, p, chain, peer);
@@ -230,6 +232,8 @@ final class DownstreamChannels {
       ChannelPipeline p = ctx.pipeline();
       if (!chain.http()) {
         installTcp(port, p, chain, peer);
+      } else if (port.claimed()) {
+        p.addLast("container", new ContainerRelay(port, peer, chain));
       } else if (ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
         installHttp2(port, p, chain, peer);
       } else {

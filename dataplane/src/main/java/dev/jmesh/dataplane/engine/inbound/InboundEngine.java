@@ -45,6 +45,7 @@ public final class InboundEngine implements AutoCloseable {
   private final BooleanSupplier configured;
   private final InboundTls tls;
   private final Set<InetSocketAddress> engineConnections = ConcurrentHashMap.newKeySet();
+  private final RelayedConnections relayed = new RelayedConnections();
   private final Set<Channel> downstreams = ConcurrentHashMap.newKeySet();
   private final List<ServedPort> ports = new CopyOnWriteArrayList<>();
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -87,7 +88,9 @@ public final class InboundEngine implements AutoCloseable {
     }
     ServedPort port =
         new ServedPort(
-            this, declared, new ApplicationDialer(context.loops(), application, engineConnections));
+            this,
+            declared,
+            new ApplicationDialer(context.loops(), application, engineConnections, relayed));
     Channel server;
     try {
       server =
@@ -193,6 +196,39 @@ public final class InboundEngine implements AutoCloseable {
    */
   public boolean isEngineConnection(InetSocketAddress remote) {
     return remote != null && engineConnections.contains(remote);
+  }
+
+  /** The port whose application (or declared) port is {@code localPort}, or {@code null}. */
+  ServedPort servedPort(int localPort) {
+    for (ServedPort p : ports) {
+      if (p.serves(localPort)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  RelayedConnections relayed() {
+    return relayed;
+  }
+
+  /**
+   * A servlet container claimed {@code port}: the HTTP connections open on it now end after their
+   * current response (as a drain ends them: {@code Connection: close}, GOAWAY), so their clients
+   * reconnect and every caller reaches the container's policy over the relay within one request.
+   */
+  void claimed(ServedPort port) {
+    int number = port.declared().getPort();
+    for (Channel ch : downstreams) {
+      if (ch.localAddress() instanceof InetSocketAddress local && local.getPort() == number) {
+        ch.pipeline().fireUserEventTriggered(DRAIN);
+      }
+    }
+    MeshLog.info(
+        "inbound "
+            + port.declared()
+            + ": a servlet container serves it; new connections are relayed to it after the"
+            + " engine settles their transport, and the container checks each request");
   }
 
   /** {@link #drain(Duration)} with the limits' drain grace. */

@@ -6,6 +6,7 @@ import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** One port the engine took over: its listening channel and what its connections share. */
 final class ServedPort implements InboundPort {
@@ -14,6 +15,7 @@ final class ServedPort implements InboundPort {
   private final InetSocketAddress declared;
   private final ApplicationDialer dialer;
   private final Map<EventLoop, Http1AppPool> pools = new ConcurrentHashMap<>();
+  private final AtomicBoolean claimed = new AtomicBoolean();
   private volatile Channel server;
 
   ServedPort(InboundEngine engine, InetSocketAddress declared, ApplicationDialer dialer) {
@@ -46,6 +48,24 @@ final class ServedPort implements InboundPort {
     String name = settings.engine().servicePorts().get(declared.getPort());
     return name != null
         && (name.startsWith("grpc") || name.startsWith("http2") || name.startsWith("h2"));
+  }
+
+  /**
+   * Whether a servlet container serving this port's application claimed it: its new HTTP
+   * connections are then relayed to the container, which runs the HTTP policy itself.
+   */
+  boolean claimed() {
+    return claimed.get();
+  }
+
+  /** Claims the port for its container; {@code true} only for the first claim. */
+  boolean claim() {
+    return !claimed.get() && claimed.compareAndSet(false, true);
+  }
+
+  /** Whether the application's own port or the declared one is {@code localPort}. */
+  boolean serves(int localPort) {
+    return application().getPort() == localPort || declared().getPort() == localPort;
   }
 
   ApplicationDialer dialer() {

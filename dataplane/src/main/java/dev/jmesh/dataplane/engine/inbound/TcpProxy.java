@@ -52,7 +52,10 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
                 ch.pipeline()
                     .addLast(new ByteRelay(downstream, n -> series().addBytes(n, 0), halfClose));
               }
-            })
+            },
+            // Registered so that a servlet container that claims the port later can tell these
+            // opaque bytes (an HTTP port accepted before its listener arrived) from checked ones.
+            new RelayedConnection(peer, null))
         .addListener(
             f -> {
               if (!f.isSuccess()) {
