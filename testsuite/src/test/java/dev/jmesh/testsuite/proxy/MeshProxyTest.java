@@ -462,7 +462,7 @@ class MeshProxyTest {
 
   // ---- helpers ----
 
-  private static String strict(String app) {
+  static String strict(String app) {
     return """
     apiVersion: security.istio.io/v1
     kind: PeerAuthentication
@@ -515,7 +515,7 @@ class MeshProxyTest {
     }
   }
 
-  private static MeshedJvm.Builder proxyJvm(String name) {
+  static MeshedJvm.Builder proxyJvm(String name) {
     return MeshedJvm.java(name)
         .jar(MeshPaths.root().resolve("proxy/target/mesh-proxy.jar"))
         .jvmFlags("-Xmx64m")
