@@ -38,7 +38,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MeshProxyBookinfoTest {
 
-  private static final Duration WORK = Duration.ofSeconds(30);
+  private static final Duration WORK = Duration.ofSeconds(60);
+
+  /** Generous: the certificates of four workloads on a busy 2-core machine can take a while. */
+  private static final Duration READY = Duration.ofSeconds(90);
+
+  /** One request's bound, well inside {@link #WORK}, so a stuck one is retried, not waited on. */
+  private static final Duration REQUEST = Duration.ofSeconds(10);
+
   private static final String PROXY_ADDRESS = "127.0.0.2";
   private static final String CLIENT_PRINCIPAL = "spiffe://cluster.local/ns/default/sa/client";
 
@@ -105,6 +112,7 @@ class MeshProxyBookinfoTest {
   private Process node;
   private int nodePort;
   private int ratingsPort;
+  private MeshedJvm ratingsV1;
   private MeshedJvm proxy;
   private ClientDriver client;
 
@@ -121,14 +129,15 @@ class MeshProxyBookinfoTest {
             .redirectOutput(work.resolve("node.log").toFile())
             .start();
     ratingsPort = freePort("127.0.0.1");
-    jvms.start(
-        MeshedJvm.java("ratings")
-            .testApp("mesh-servers-app")
-            .args("jdk", "127.0.0.1", Integer.toString(ratingsPort))
-            .withAgent()
-            .env("MESH_CONTROL_PLANE", controlPlane.address())
-            .env("MESH_TOKEN_FILE", controlPlane.token("default", "ratings").toString())
-            .env("MESH_LABELS", "app=ratings,version=v1"));
+    ratingsV1 =
+        jvms.start(
+            MeshedJvm.java("ratings")
+                .testApp("mesh-servers-app")
+                .args("jdk", "127.0.0.1", Integer.toString(ratingsPort))
+                .withAgent()
+                .env("MESH_CONTROL_PLANE", controlPlane.address())
+                .env("MESH_TOKEN_FILE", controlPlane.token("default", "ratings").toString())
+                .env("MESH_LABELS", "app=ratings,version=v1"));
     proxy =
         jvms.start(
             MeshProxyTest.proxyJvm("ratings-v2-proxy")
@@ -152,7 +161,9 @@ class MeshProxyBookinfoTest {
                     .env("MESH_TOKEN_FILE", controlPlane.token("default", "client").toString())
                     .env("MESH_LABELS", "app=client,version=v1")));
     client.jvm().awaitOutput("READY client", MeshControlPlane.STARTUP);
-    proxy.awaitReady(MeshControlPlane.STARTUP);
+    // Both versions have their certificates before a request may land on either.
+    ratingsV1.awaitReady(READY);
+    proxy.awaitReady(READY);
   }
 
   @AfterAll
@@ -172,9 +183,7 @@ class MeshProxyBookinfoTest {
     await()
         .untilAsserted(
             () -> {
-              ClientDriver.Result r =
-                  client.run(
-                      "http GET http://ratings:" + ratingsPort + "/ratings/0 end-user:jason");
+              ClientDriver.Result r = ratings("end-user:jason");
               assertThat(r.status()).as(r.toString()).isEqualTo(200);
               assertThat(r.body()).contains("kind=node").contains("path=/ratings/0");
               // The proxy's inbound terminated the client's mTLS and named its identity.
@@ -215,7 +224,8 @@ class MeshProxyBookinfoTest {
   }
 
   private ClientDriver.Result ratings(String header) {
-    return client.run(("http GET http://ratings:" + ratingsPort + "/ratings/0 " + header).trim());
+    return client.run(
+        ("http GET http://ratings:" + ratingsPort + "/ratings/0 " + header).trim(), REQUEST);
   }
 
   /** A plaintext HTTP/1.1 GET straight to the address: the first bytes of the answer, or "". */
