@@ -8,7 +8,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -110,9 +109,6 @@ final class ConnectTunnel extends ChannelInboundHandlerAdapter {
     Channel client = ctx.channel();
     // Removing the codec hands any bytes it buffered to this handler, which keeps them.
     client.pipeline().remove(HttpServerCodec.class);
-    if (client.pipeline().get(HttpServerExpectContinueHandler.class) != null) {
-      client.pipeline().remove(HttpServerExpectContinueHandler.class);
-    }
     client.writeAndFlush(
         Unpooled.copiedBuffer(
             "HTTP/1.1 200 Connection Established\r\n\r\n", StandardCharsets.US_ASCII));

@@ -6,7 +6,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -48,8 +47,6 @@ final class HttpProxyListener implements AutoCloseable {
                       ch.pipeline()
                           .addLast(
                               new HttpServerCodec(MAX_HEAD_BYTES, MAX_HEAD_BYTES, 64 * 1024),
-                              // Envoy's default: answer Expect: 100-continue here, not upstream.
-                              new HttpServerExpectContinueHandler(),
                               new HttpProxyConnection(destinations, dialer));
                     }
                   })

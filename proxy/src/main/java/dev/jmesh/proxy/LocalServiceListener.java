@@ -9,7 +9,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -119,8 +118,6 @@ final class LocalServiceListener implements AutoCloseable {
             .pipeline()
             .replace(this, "http", new HttpProxyConnection(destinations, dialer, mapping));
         local.pipeline().addBefore("http", "codec", new HttpServerCodec());
-        // Envoy's default: answer Expect: 100-continue here, not upstream.
-        local.pipeline().addBefore("http", "expect", new HttpServerExpectContinueHandler());
         local.config().setAutoRead(true);
         return;
       }

@@ -305,30 +305,45 @@ class MeshProxyTest {
   }
 
   @Test
-  void aLargeUploadWithExpectContinueGoesThroughTheHttpProxy() throws IOException {
+  void aLargeUploadWithExpectContinueGetsTheDestinationsContinueThroughBothListeners()
+      throws IOException {
+    int size = 5 * 1024 * 1024;
     Path body = work.resolve("upload.bin");
-    Files.write(body, new byte[3 * 1024 * 1024]);
+    Files.write(body, new byte[size]);
     await()
         .untilAsserted(
             () -> {
-              // curl sends Expect: 100-continue for a body this size.
-              Run curl =
-                  run(
-                      Map.of(),
-                      "curl",
-                      "-sS",
-                      "-m",
-                      "10",
-                      "-x",
-                      "http://127.0.0.1:" + httpProxyPort,
-                      "--data-binary",
-                      "@" + body,
-                      "-o",
-                      "/dev/null",
-                      "-w",
-                      "status=%{http_code} uploaded=%{size_upload}",
-                      "http://reviews:" + reviewsPort + "/upload");
-              assertThat(curl.output()).isEqualTo("status=200 uploaded=" + 3 * 1024 * 1024);
+              // curl sends Expect: 100-continue for a body this size. It would send the body
+              // unasked after 1 s; told to wait 30 s (beyond -m 10), it sends it only once the
+              // meshed server's 100 Continue came back through the engines and the proxy.
+              for (String[] via :
+                  List.of(
+                      new String[] {
+                        "-x", "http://127.0.0.1:" + httpProxyPort, "http://reviews:" + reviewsPort
+                      },
+                      new String[] {"-H", "X-Via: outbound", "http://127.0.0.1:" + outboundPort})) {
+                Run curl =
+                    run(
+                        Map.of(),
+                        "curl",
+                        "-sS",
+                        "-m",
+                        "10",
+                        "--expect100-timeout",
+                        "30",
+                        via[0],
+                        via[1],
+                        "--data-binary",
+                        "@" + body,
+                        "-o",
+                        "/dev/null",
+                        "-w",
+                        "status=%{http_code} uploaded=%{size_upload}",
+                        via[2] + "/upload");
+                assertThat(curl.output())
+                    .as(String.join(" ", via))
+                    .isEqualTo("status=200 uploaded=" + size);
+              }
             });
   }
 
@@ -462,7 +477,7 @@ class MeshProxyTest {
 
   // ---- helpers ----
 
-  private static String strict(String app) {
+  static String strict(String app) {
     return """
     apiVersion: security.istio.io/v1
     kind: PeerAuthentication
@@ -515,7 +530,7 @@ class MeshProxyTest {
     }
   }
 
-  private static MeshedJvm.Builder proxyJvm(String name) {
+  static MeshedJvm.Builder proxyJvm(String name) {
     return MeshedJvm.java(name)
         .jar(MeshPaths.root().resolve("proxy/target/mesh-proxy.jar"))
         .jvmFlags("-Xmx64m")

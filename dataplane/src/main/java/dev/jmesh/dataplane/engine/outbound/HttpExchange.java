@@ -9,6 +9,7 @@ import dev.jmesh.dataplane.record.RequestProtocol;
 import dev.jmesh.dataplane.record.ResponseFlag;
 import dev.jmesh.dataplane.route.Route;
 import dev.jmesh.dataplane.route.UpstreamFailure;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -16,9 +17,11 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -600,6 +603,16 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
 
   @Override
   public void upstreamRead(Object msg) {
+    if (msg instanceof HttpResponse r && isInformational(r)) {
+      relayInformational(r);
+      return;
+    }
+    if (informational && msg instanceof HttpContent c) {
+      // The (empty) end of a 1xx that went out whole.
+      informational = !(c instanceof LastHttpContent);
+      ReferenceCountUtil.release(msg);
+      return;
+    }
     if (msg instanceof HttpResponse r && !onResponseHead(r)) {
       ReferenceCountUtil.release(msg);
       return;
@@ -607,11 +620,6 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     if (msg instanceof HttpContent c) {
       boolean last = c instanceof LastHttpContent;
       responseBytes += c.content().readableBytes();
-      if (last && informational) {
-        informational = false;
-        ReferenceCountUtil.release(msg);
-        return;
-      }
       if (!last) {
         lastWrite = ctx.writeAndFlush(msg);
         if (!ctx.channel().isWritable() && upstream != null) {
@@ -634,14 +642,30 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     }
   }
 
+  private static boolean isInformational(HttpResponse r) {
+    int code = r.status().code();
+    return code >= 100 && code < 200 && code != 101;
+  }
+
+  /**
+   * A 1xx ({@code 100 Continue} to an {@code Expect}, {@code 103 Early Hints}) goes to the
+   * application as one whole message before the final response: the HTTP/1.1 encoder must see its
+   * end before the next head, or it refuses the final response and the application waits forever;
+   * the HTTP/2 stream codec takes a 1xx only whole.
+   */
+  private void relayInformational(HttpResponse r) {
+    informational = !(r instanceof LastHttpContent);
+    HttpHeaders h = r.headers().copy();
+    h.remove(PeerMetadata.HEADER).remove(PeerMetadata.ID_HEADER);
+    ctx.writeAndFlush(
+        new DefaultFullHttpResponse(
+            r.protocolVersion(), r.status(), Unpooled.EMPTY_BUFFER, h, EmptyHttpHeaders.INSTANCE));
+    ReferenceCountUtil.release(r);
+  }
+
   /** Whether the response head is relayed; false when it is dropped (a retry follows). */
   private boolean onResponseHead(HttpResponse r) {
     int code = r.status().code();
-    if (code >= 100 && code < 200 && code != 101) {
-      informational = !(r instanceof LastHttpContent);
-      r.headers().remove(PeerMetadata.HEADER).remove(PeerMetadata.ID_HEADER);
-      return true;
-    }
     int g = ResponseHeads.grpcStatus(r.headers().get("grpc-status"));
     cancel(perTry);
     perTry = null;

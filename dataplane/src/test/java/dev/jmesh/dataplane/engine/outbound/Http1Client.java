@@ -50,6 +50,12 @@ final class Http1Client implements AutoCloseable {
     out.flush();
   }
 
+  /** Writes {@code text} as it is: a head or body the test composes itself. */
+  void writeRaw(String text) throws IOException {
+    out.write(text.getBytes(StandardCharsets.UTF_8));
+    out.flush();
+  }
+
   /** The status line and headers of the next response; the body is left to read. */
   Response readHead() throws IOException {
     String status = line();

@@ -267,6 +267,25 @@ class OutboundEngineHttpTest {
   }
 
   @Test
+  void anExpectContinueUploadGetsTheUpstreams100AndThenItsResponse() throws Exception {
+    int size = 5 * 1024 * 1024;
+    try (Http1Client app = new Http1Client(engine.listenerFor(LISTENER))) {
+      app.writeRaw(
+          "POST /count HTTP/1.1\r\nHost: reviews:9080\r\nContent-Length: "
+              + size
+              + "\r\nExpect: 100-continue\r\n\r\n");
+      // The upstream (its aggregator) answers 100; the application sends the body only then.
+      assertThat(app.readHead().status()).isEqualTo(100);
+      app.writeRaw("x".repeat(size));
+      Http1Client.Response r = app.read();
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo(Integer.toString(size));
+      // The connection is still in step: a next request on it is answered too.
+      assertThat(app.get("/after").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
   void drainClosesIdleConnectionsAndStopsAccepting() throws Exception {
     InetSocketAddress local = engine.listenerFor(LISTENER);
     try (Http1Client app = new Http1Client(local)) {

@@ -25,6 +25,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -35,7 +36,9 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.ReferenceCountUtil;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -135,12 +138,20 @@ class OutboundEngineStreamingTest {
   /** What an h2c stream received. */
   private static final class Received extends ChannelInboundHandlerAdapter {
     final CompletableFuture<Received> done = new CompletableFuture<>();
+    final List<Integer> informational = new CopyOnWriteArrayList<>();
     volatile HttpResponse head;
     volatile HttpHeaders trailers;
     volatile long bytes;
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof HttpResponse r
+          && r.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+        // A 1xx before the response (the codec hands it over whole): not the response's end.
+        informational.add(r.status().code());
+        ReferenceCountUtil.release(msg);
+        return;
+      }
       if (msg instanceof HttpResponse r) {
         head = r;
       }
@@ -258,6 +269,27 @@ class OutboundEngineStreamingTest {
     assertThat(mesh.prometheus())
         .contains("grpc_response_status=\"14\"")
         .contains("response_flags=\"FI\"");
+  }
+
+  @Test
+  void anExpectContinueStreamGetsTheUpstreams100AndThenItsResponse() throws Exception {
+    int size = 16 * 1024;
+    FullHttpRequest upload =
+        new DefaultFullHttpRequest(
+            HttpVersion.HTTP_1_1,
+            HttpMethod.POST,
+            "/count",
+            Unpooled.wrappedBuffer(new byte[size]));
+    upload
+        .headers()
+        .set(HttpHeaderNames.HOST, "grpc:7070")
+        .set(HttpHeaderNames.EXPECT, "100-continue")
+        .setInt(HttpHeaderNames.CONTENT_LENGTH, size);
+    Received r = h2c(engine.listenerFor(GRPC), upload);
+    // The upstream's aggregator answered 100; it went to the application as its own HEADERS.
+    assertThat(r.informational).containsExactly(100);
+    assertThat(r.head.status().code()).isEqualTo(200);
+    assertThat(r.bytes).isEqualTo(Integer.toString(size).length());
   }
 
   @Test
