@@ -27,11 +27,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * {@code mesh.jar} exposes nothing but jmesh: the few classes at its root are the bootstrap
- * bridge and what premain needs before the agent's class loader exists (entry point, activation
- * check, class loader, bridge installer), everything else lives under {@code inst/}
- * and is relocated under {@code dev/jmesh/}, so no application ever sees an unrelocated class,
- * native library or service file of ours.
+ * {@code mesh.jar} exposes nothing but jmesh: the few classes at its root are the bootstrap bridge
+ * and what premain needs before the agent's class loader exists (entry point, activation check,
+ * class loader, bridge installer), everything else lives under {@code inst/} and is relocated under
+ * {@code dev/jmesh/}, so no application ever sees an unrelocated class, native library or service
+ * file of ours. One exception, still under {@code inst/} where only the agent's class loader looks:
+ * Conscrypt, whose native library binds its JNI methods to the names {@code org.conscrypt.*}, so
+ * neither its classes nor its library can be renamed.
  */
 class ShadingTest {
 
@@ -44,7 +46,10 @@ class ShadingTest {
               + "(\\$[^/]*)?\\.class$");
   private static final String NATIVE_DIR = INST + "META-INF/native/";
   private static final String NATIVE_PREFIX = "libdev_jmesh_shaded_netty_";
+  private static final String CONSCRYPT_CLASSES = "org/conscrypt/";
+  private static final String CONSCRYPT_LIBRARY = "libconscrypt_openjdk_jni-linux-x86_64.so";
   private static final Pattern NATIVE_LIBRARY = Pattern.compile("\\.(so|jnilib|dylib|dll)$");
+
   /** Service interfaces of the JDK itself may be named; the providers must be ours. */
   private static final Pattern JDK_SERVICE = Pattern.compile("^(java|javax|jdk)\\..+");
 
@@ -94,7 +99,8 @@ class ShadingTest {
         continue;
       }
       agentClasses++;
-      if (!unversioned(name.substring(INST.length())).startsWith("dev/jmesh/")) {
+      String path = unversioned(name.substring(INST.length()));
+      if (!path.startsWith("dev/jmesh/") && !path.startsWith(CONSCRYPT_CLASSES)) {
         outside.add(name);
       }
     }
@@ -111,7 +117,7 @@ class ShadingTest {
       }
       boolean inNativeDir = name.startsWith(NATIVE_DIR);
       String file = name.substring(name.lastIndexOf('/') + 1);
-      if (inNativeDir && !file.startsWith(NATIVE_PREFIX)) {
+      if (inNativeDir && !file.startsWith(NATIVE_PREFIX) && !file.equals(CONSCRYPT_LIBRARY)) {
         violations.add(name + " (not named " + NATIVE_PREFIX + "*)");
       } else if (!inNativeDir && NATIVE_LIBRARY.matcher(file).find()) {
         violations.add(name + " (outside " + NATIVE_DIR + ")");
@@ -156,7 +162,9 @@ class ShadingTest {
     assertThat(jar.getJarEntry(premain.replace('.', '/') + ".class"))
         .as("the Premain-Class %s at the root of the jar", premain)
         .isNotNull();
-    assertThat(main.getValue("Can-Retransform-Classes")).as("Can-Retransform-Classes").isEqualTo("true");
+    assertThat(main.getValue("Can-Retransform-Classes"))
+        .as("Can-Retransform-Classes")
+        .isEqualTo("true");
   }
 
   @Test
@@ -168,10 +176,15 @@ class ShadingTest {
       }
     }
     String[] named;
-    try (java.net.URLClassLoader loader = new java.net.URLClassLoader(
-        new java.net.URL[] {MeshPaths.agentJar().toUri().toURL()}, null)) {
-      named = (String[]) loader.loadClass("dev.jmesh.agent.BridgeInstaller")
-          .getField("BRIDGE_CLASSES").get(null);
+    try (java.net.URLClassLoader loader =
+        new java.net.URLClassLoader(
+            new java.net.URL[] {MeshPaths.agentJar().toUri().toURL()}, null)) {
+      named =
+          (String[])
+              loader
+                  .loadClass("dev.jmesh.agent.BridgeInstaller")
+                  .getField("BRIDGE_CLASSES")
+                  .get(null);
     }
     assertThat(named)
         .as("BridgeInstaller.BRIDGE_CLASSES defines the bridge into the bootstrap loader")
@@ -192,7 +205,8 @@ class ShadingTest {
     assertThat(versions).isNotEmpty();
     for (String version : versions) {
       assertThat(jar.getEntry("inst/META-INF/versions/" + version + "/"))
-          .as("folder entry of version " + version).isNotNull();
+          .as("folder entry of version " + version)
+          .isNotNull();
     }
   }
 
@@ -208,7 +222,8 @@ class ShadingTest {
   private static List<String> providers(JarEntry entry) throws IOException {
     List<String> providers = new ArrayList<>();
     try (BufferedReader in =
-        new BufferedReader(new InputStreamReader(jar.getInputStream(entry), StandardCharsets.UTF_8))) {
+        new BufferedReader(
+            new InputStreamReader(jar.getInputStream(entry), StandardCharsets.UTF_8))) {
       for (String line; (line = in.readLine()) != null; ) {
         int comment = line.indexOf('#');
         String provider = (comment >= 0 ? line.substring(0, comment) : line).strip();
