@@ -3,21 +3,10 @@ package dev.jmesh.dataplane.identity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslHandler;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.security.cert.X509Certificate;
@@ -46,8 +35,7 @@ class BoringSslConnectionsTest {
   private static TestCa ca;
   private static WorkloadIdentity server;
   private static WorkloadIdentity client;
-  private static EventLoopGroup group;
-  private static Channel listener;
+  private static TlsEchoServer echo;
   private static final CompletableFuture<X509Certificate> SEEN_CLIENT = new CompletableFuture<>();
 
   @BeforeAll
@@ -56,55 +44,36 @@ class BoringSslConnectionsTest {
     server = ca.workload(REVIEWS, "cluster.local", 60_000);
     client = ca.workload(PRODUCTPAGE, "cluster.local", 60_000);
     SSLContext serverTls = MeshTls.forConnections(server, id -> true, MeshTls.Provider.BORINGSSL);
-    group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     // The way the Netty server module secures an application's pipeline: an SslHandler over an
     // engine of the context.
-    listener =
-        new ServerBootstrap()
-            .group(group)
-            .channel(NioServerSocketChannel.class)
-            .childHandler(
-                new ChannelInitializer<SocketChannel>() {
-                  @Override
-                  protected void initChannel(SocketChannel ch) {
-                    SSLEngine engine = serverTls.createSSLEngine();
-                    engine.setUseClientMode(false);
-                    engine.setNeedClientAuth(true);
-                    SslHandler tls = new SslHandler(engine);
-                    tls.handshakeFuture()
-                        .addListener(
-                            f -> {
-                              if (f.isSuccess()) {
-                                SEEN_CLIENT.complete(
-                                    (X509Certificate) engine.getSession().getPeerCertificates()[0]);
-                              }
-                            });
-                    ch.pipeline().addLast(tls, new Echo());
-                  }
-                })
-            .bind("127.0.0.1", 0)
-            .sync()
-            .channel();
+    echo =
+        new TlsEchoServer(
+            ch -> {
+              SSLEngine engine = serverTls.createSSLEngine();
+              engine.setUseClientMode(false);
+              engine.setNeedClientAuth(true);
+              SslHandler tls = new SslHandler(engine);
+              tls.handshakeFuture()
+                  .addListener(
+                      f -> {
+                        if (f.isSuccess()) {
+                          SEEN_CLIENT.complete(
+                              (X509Certificate) engine.getSession().getPeerCertificates()[0]);
+                        }
+                      });
+              return tls;
+            });
   }
 
   @AfterAll
   static void stop() {
-    listener.close();
-    group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+    echo.close();
     server.close();
     client.close();
   }
 
-  /** Echoes each byte back. */
-  private static final class Echo extends ChannelInboundHandlerAdapter {
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      ctx.writeAndFlush(msg);
-    }
-  }
-
   private static int port() {
-    return ((InetSocketAddress) listener.localAddress()).getPort();
+    return echo.port();
   }
 
   /** A client connection the way the socket-factory libraries make one: layered on a socket. */

@@ -2,22 +2,11 @@ package dev.jmesh.dataplane.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import java.io.DataInputStream;
 import java.io.OutputStream;
 import java.math.BigInteger;
-import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -42,46 +31,22 @@ class WorkloadIdentityTest {
   private static TestCa ca;
   private static WorkloadIdentity server;
   private static WorkloadIdentity client;
-  private static EventLoopGroup group;
-  private static Channel listener;
+  private static TlsEchoServer echo;
 
   @BeforeAll
   static void start() throws Exception {
     ca = new TestCa("mesh root");
     server = ca.workload(REVIEWS, "cluster.local", TTL_MILLIS);
     client = ca.workload(PRODUCTPAGE, "cluster.local", TTL_MILLIS);
-    group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     SslContext tls = MeshTls.server(server, MeshTls.Provider.BORINGSSL);
-    listener =
-        new ServerBootstrap()
-            .group(group)
-            .channel(NioServerSocketChannel.class)
-            .childHandler(
-                new ChannelInitializer<SocketChannel>() {
-                  @Override
-                  protected void initChannel(SocketChannel ch) {
-                    ch.pipeline().addLast(tls.newHandler(ch.alloc()), new Echo());
-                  }
-                })
-            .bind("127.0.0.1", 0)
-            .sync()
-            .channel();
+    echo = new TlsEchoServer(ch -> tls.newHandler(ch.alloc()));
   }
 
   @AfterAll
   static void stop() {
-    listener.close();
-    group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+    echo.close();
     server.close();
     client.close();
-  }
-
-  /** Echoes each byte back. */
-  private static final class Echo extends ChannelInboundHandlerAdapter {
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      ctx.writeAndFlush(msg);
-    }
   }
 
   private static SSLSocket connect() throws Exception {
@@ -89,7 +54,7 @@ class WorkloadIdentityTest {
         (SSLSocket)
             MeshTls.jdk(client, id -> id.equals(REVIEWS))
                 .getSocketFactory()
-                .createSocket("127.0.0.1", ((InetSocketAddress) listener.localAddress()).getPort());
+                .createSocket("127.0.0.1", echo.port());
     s.setSoTimeout(5_000);
     s.startHandshake();
     return s;
