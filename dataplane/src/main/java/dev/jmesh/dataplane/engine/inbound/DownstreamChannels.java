@@ -43,7 +43,7 @@ final class DownstreamChannels {
     if (!chain.tls()) {
       DownstreamPeer peer = DownstreamPeer.plaintext(remote, local);
       if (chain.http() && port.claimed()) {
-        p.addLast("container", new ContainerRelay(port, peer, chain));
+        p.addLast("container", TcpProxy.forContainer(port, peer, chain));
       } else if (chain.http()) {
         p.addLast("http-version", new HttpVersionSniffer(port, chain, peer));
       } else {
@@ -233,7 +233,7 @@ final class DownstreamChannels {
       if (!chain.http()) {
         installTcp(port, p, chain, peer);
       } else if (port.claimed()) {
-        p.addLast("container", new ContainerRelay(port, peer, chain));
+        p.addLast("container", TcpProxy.forContainer(port, peer, chain));
       } else if (ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
         installHttp2(port, p, chain, peer);
       } else {

@@ -18,11 +18,21 @@ import java.util.ArrayDeque;
  * A TCP port's connection: connects to the application at once (so a server-speaks-first protocol
  * works), holds what the client sends meanwhile, then becomes a {@link ByteRelay} both ways and
  * counts the connection and its bytes in the Istio TCP metrics.
+ *
+ * <p>The same relay carries an HTTP connection on a port a servlet container claimed ({@link
+ * #forContainer}): its transport settled, its decrypted bytes go 1:1 to the container, whose
+ * instrumentation runs the policy and records per request by looking the loopback connection up
+ * ({@link RelayedConnections}). Such a connection counts neither TCP metrics (the requests are the
+ * records) nor as the engine's in-flight work (a drain does not wait for the container).
  */
 final class TcpProxy extends ChannelInboundHandlerAdapter {
 
   private final ServedPort port;
   private final DownstreamPeer peer;
+
+  /** The claimed port's chain for a container's connection; {@code null} for a TCP port's. */
+  private final InboundChain containerChain;
+
   private final ArrayDeque<Object> pending = new ArrayDeque<>();
   private Channel upstream;
   private TcpSeries series;
@@ -30,14 +40,30 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
   private boolean inputEnded;
 
   TcpProxy(ServedPort port, DownstreamPeer peer) {
+    this(port, peer, null);
+  }
+
+  private TcpProxy(ServedPort port, DownstreamPeer peer, InboundChain containerChain) {
     this.port = port;
     this.peer = peer;
+    this.containerChain = containerChain;
+  }
+
+  /** The relay of an HTTP connection on a port a servlet container claimed, on {@code chain}. */
+  static TcpProxy forContainer(ServedPort port, DownstreamPeer peer, InboundChain chain) {
+    return new TcpProxy(port, peer, chain);
+  }
+
+  private boolean counted() {
+    return containerChain == null;
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     Channel downstream = ctx.channel();
-    port.engine().begin();
+    if (counted()) {
+      port.engine().begin();
+    }
     downstream.closeFuture().addListener(f -> end());
     downstream.config().setAutoRead(false);
     // Half-close passes through plaintext; over TLS the end of a stream is TLS's own business.
@@ -49,17 +75,19 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
               @Override
               protected void initChannel(Channel ch) {
                 ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-                ch.pipeline()
-                    .addLast(new ByteRelay(downstream, n -> series().addBytes(n, 0), halfClose));
+                ch.pipeline().addLast(new ByteRelay(downstream, sent(), halfClose));
               }
             },
-            // Registered so that a servlet container that claims the port later can tell these
-            // opaque bytes (an HTTP port accepted before its listener arrived) from checked ones.
-            new RelayedConnection(peer, null))
+            // Registered so that a servlet container finds the peer of its relayed requests, and,
+            // for a TCP relay, can tell these opaque bytes (an HTTP port accepted before its
+            // listener arrived) from checked ones once it claims the port.
+            new RelayedConnection(peer, containerChain))
         .addListener(
             f -> {
               if (!f.isSuccess()) {
-                series = opened(ResponseFlag.UF.bit());
+                if (counted()) {
+                  series = opened(ResponseFlag.UF.bit());
+                }
                 downstream.close();
                 return;
               }
@@ -68,21 +96,28 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
                 upstream.close();
                 return;
               }
-              series();
+              if (counted()) {
+                series();
+              }
               while (!pending.isEmpty()) {
                 channelRead(ctx, pending.poll());
               }
               upstream.flush();
-              ctx.pipeline()
-                  .replace(
-                      this,
-                      "tcp-relay",
-                      new ByteRelay(upstream, n -> series().addBytes(0, n), true));
+              ctx.pipeline().replace(this, "tcp-relay", new ByteRelay(upstream, received(), true));
               if (inputEnded || (downstream instanceof DuplexChannel d && d.isInputShutdown())) {
                 ByteRelay.inputEnded(downstream, upstream, true);
               }
               ByteRelay.resumeReading(downstream);
             });
+  }
+
+  /** What counts bytes sent to the client: the TCP series, or nothing for a container's. */
+  private java.util.function.LongConsumer sent() {
+    return counted() ? n -> series().addBytes(n, 0) : n -> {};
+  }
+
+  private java.util.function.LongConsumer received() {
+    return counted() ? n -> series().addBytes(0, n) : n -> {};
   }
 
   private TcpSeries series() {
@@ -102,7 +137,9 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
       return;
     }
     ended = true;
-    port.engine().end();
+    if (counted()) {
+      port.engine().end();
+    }
     if (series != null) {
       series.closed(0, 0);
     }
@@ -117,7 +154,7 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
       pending.add(msg);
       return;
     }
-    if (msg instanceof ByteBuf buf) {
+    if (counted() && msg instanceof ByteBuf buf) {
       series().addBytes(0, buf.readableBytes());
     }
     upstream.write(msg, upstream.voidPromise());
