@@ -1,6 +1,7 @@
 package dev.jmesh.proxy;
 
 import dev.jmesh.dataplane.engine.EngineLoops;
+import dev.jmesh.dataplane.engine.outbound.OutboundEngine;
 import dev.jmesh.dataplane.log.MeshLog;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -20,10 +21,11 @@ import java.time.Duration;
  * IP_TRANSPARENT}), so an accepted connection's local address is where the application meant to
  * connect: the original destination, with no {@code SO_ORIGINAL_DST} lookup and no native code
  * beyond Netty's epoll. Each connection then goes where the agent's capture sends a {@code
- * connect()} to that address: a service's virtual address or a mesh endpoint's {@code ip:port} to
- * the engine's outbound listener for that service port (which routes HTTP per request, TCP per
- * connection, with mTLS where the destination wants it), anything else straight through (the
- * proxy's own connections are not captured), or nowhere under {@code REGISTRY_ONLY}.
+ * connect()} to that address: a service's virtual address or a mesh endpoint's {@code ip:port} is
+ * served by the engine's outbound side for that service port, this very connection handed over
+ * in-process (HTTP routed per request, TCP per connection, mTLS where the destination wants it);
+ * anything else goes straight through (the proxy's own connections are not captured), or nowhere
+ * under {@code REGISTRY_ONLY}.
  */
 final class CaptureListener implements AutoCloseable {
 
@@ -37,6 +39,7 @@ final class CaptureListener implements AutoCloseable {
       InetSocketAddress address,
       Duration idleTimeout,
       EngineLoops loops,
+      OutboundEngine engine,
       OutboundDestinations destinations,
       UpstreamDialer dialer)
       throws IOException {
@@ -61,8 +64,9 @@ final class CaptureListener implements AutoCloseable {
                   new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                      IdleConnections.install(ch.pipeline(), idleTimeout);
-                      ch.pipeline().addLast(new Captured(address, destinations, dialer));
+                      ch.pipeline()
+                          .addLast(
+                              new Captured(address, idleTimeout, engine, destinations, dialer));
                     }
                   })
               .bind(address)
@@ -94,11 +98,20 @@ final class CaptureListener implements AutoCloseable {
   /** One captured connection: finds its original destination, dials where it goes, relays. */
   private static final class Captured extends ChannelInboundHandlerAdapter {
     private final InetSocketAddress listener;
+    private final Duration idleTimeout;
+    private final OutboundEngine engine;
     private final OutboundDestinations destinations;
     private final UpstreamDialer dialer;
 
-    Captured(InetSocketAddress listener, OutboundDestinations destinations, UpstreamDialer dialer) {
+    Captured(
+        InetSocketAddress listener,
+        Duration idleTimeout,
+        OutboundEngine engine,
+        OutboundDestinations destinations,
+        UpstreamDialer dialer) {
       this.listener = listener;
+      this.idleTimeout = idleTimeout;
+      this.engine = engine;
       this.destinations = destinations;
       this.dialer = dialer;
     }
@@ -147,6 +160,16 @@ final class CaptureListener implements AutoCloseable {
       if (!local.isActive()) {
         return;
       }
+      if (upstream.listener() != null) {
+        // A mesh destination: the engine serves this very connection, as if it had accepted it
+        // on the destination's outbound listener (no second connection over loopback).
+        local.pipeline().remove(this);
+        engine.adopt(local, upstream.listener());
+        return;
+      }
+      // Passthrough: the proxy's own connection to the original destination, which the capture
+      // rules leave alone (the proxy's group), relayed byte for byte.
+      IdleConnections.install(local.pipeline(), idleTimeout);
       dialer
           .dial(local.eventLoop(), upstream.address(), UpstreamDialer.empty())
           .addListener(

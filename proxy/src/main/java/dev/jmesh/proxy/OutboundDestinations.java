@@ -33,10 +33,11 @@ import java.util.concurrent.Executors;
 final class OutboundDestinations implements AutoCloseable {
 
   /**
-   * A decision: the address to dial, or {@code null} with why the destination is blocked; {@code
-   * http} when the mesh routes the destination per HTTP request (its listener is HTTP, not TCP).
+   * A decision: the address to dial, or {@code null} with why the destination is blocked; the
+   * engine's outbound listener serving it ({@code null} for passthrough); {@code http} when the
+   * mesh routes the destination per HTTP request (its listener is HTTP, not TCP).
    */
-  record Upstream(InetSocketAddress address, boolean http, String blockedReason) {}
+  record Upstream(InetSocketAddress address, String listener, boolean http, String blockedReason) {}
 
   private final MeshCapture capture;
   private final MeshEngine engine;
@@ -65,10 +66,11 @@ final class OutboundDestinations implements AutoCloseable {
   private Upstream decide(String host, int port) {
     String listener = capture.outboundListener(host, port);
     if (listener == null) {
-      return new Upstream(new InetSocketAddress(host, port), false, null);
+      return new Upstream(new InetSocketAddress(host, port), null, false, null);
     }
     if (listener.equals(MeshCapture.BLACK_HOLE)) {
       return new Upstream(
+          null,
           null,
           false,
           host
@@ -79,10 +81,10 @@ final class OutboundDestinations implements AutoCloseable {
     }
     try {
       boolean http = controlPlane.feed().current().listener(listener) != null;
-      return new Upstream(engine.outbound().listenerFor(listener), http, null);
+      return new Upstream(engine.outbound().listenerFor(listener), listener, http, null);
     } catch (IOException e) {
       return new Upstream(
-          null, true, "the engine cannot serve " + listener + ": " + e.getMessage());
+          null, null, true, "the engine cannot serve " + listener + ": " + e.getMessage());
     }
   }
 

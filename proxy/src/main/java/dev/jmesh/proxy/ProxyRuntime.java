@@ -120,6 +120,7 @@ final class ProxyRuntime implements AdminEndpoints {
               options.capture(),
               settings.engine().idleTimeout(),
               engine.context().loops(),
+              engine.outbound(),
               destinations,
               dialer);
       listeners.add(capture);
