@@ -298,20 +298,30 @@ class MeshProxyCaptureTest {
     long before = counter("jmesh: capture");
     await()
         .untilAsserted(
-            () -> {
-              NetworkNamespace.Run curl =
-                  ns.exec(
-                      "curl",
-                      "-sS",
-                      "-m",
-                      "10",
-                      "-w",
-                      "\nstatus=%{http_code}",
-                      "http://" + ns.hostAddress() + ":" + plainPort + "/");
-              assertThat(curl.output()).contains("status=200").contains(PLAIN_PAGE);
-            });
+            () ->
+                assertThat(plainThroughCapture().output())
+                    .contains("status=200")
+                    .contains(PLAIN_PAGE));
     // Its packets were captured (and so relayed by the proxy: nothing else listens there).
     assertThat(counter("jmesh: capture")).isGreaterThan(before);
+  }
+
+  @Test
+  void underRegistryOnlyADestinationOutsideTheMeshIsClosedAndTheMeshStillAnswers()
+      throws Exception {
+    try {
+      controlPlane.apply("mesh", "outboundTrafficPolicy:\n  mode: REGISTRY_ONLY\n");
+      await()
+          .untilAsserted(
+              () -> assertThat(plainThroughCapture().output()).doesNotContain("status=200"));
+      NetworkNamespace.Run blocked = plainThroughCapture();
+      // Closed as the agent's black hole closes it: no answer at all.
+      assertThat(blocked.exitCode()).as(blocked.output()).isNotZero();
+      assertThat(reviewsAnswersThroughCapture()).isTrue();
+    } finally {
+      controlPlane.delete("mesh");
+    }
+    await().untilAsserted(() -> assertThat(plainThroughCapture().output()).contains(PLAIN_PAGE));
   }
 
   @Test
@@ -358,6 +368,17 @@ class MeshProxyCaptureTest {
     return ns.exec("curl", "-sS", "-m", "10", "http://reviews:" + reviewsPort + "/reviews/1")
         .output()
         .contains("path=/mesh/reviews/1");
+  }
+
+  private NetworkNamespace.Run plainThroughCapture() {
+    return ns.exec(
+        "curl",
+        "-sS",
+        "-m",
+        "10",
+        "-w",
+        "\nstatus=%{http_code}",
+        "http://" + ns.hostAddress() + ":" + plainPort + "/");
   }
 
   private static NetworkNamespace.Run script(String... args) {
