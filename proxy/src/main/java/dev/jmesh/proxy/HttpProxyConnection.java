@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -34,7 +35,9 @@ import java.util.ArrayDeque;
  * listener, which routes it exactly as it routes the agent's captured calls. The connection keeps
  * one upstream connection and replaces it when a request names another destination; requests are
  * handled one at a time (the client is not read between the end of a request and the end of its
- * response). {@code CONNECT host:port} hands the connection to a {@link ConnectTunnel}.
+ * response). {@code CONNECT host:port} hands the connection to a {@link ConnectTunnel}. On an h2c
+ * connection ({@link ClientHttpVersion}) there is one per stream, the stream seen as one HTTP/1.1
+ * exchange whose destination is its {@code :authority}.
  */
 final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
 
@@ -113,6 +116,19 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
       }
       send(request, fixed.host(), fixed.port());
       return;
+    }
+    boolean h2 = ctx.channel() instanceof Http2StreamChannel;
+    if (request.method().equals(HttpMethod.CONNECT) && h2) {
+      ReferenceCountUtil.release(request);
+      replyAndClose(
+          HttpResponseStatus.NOT_IMPLEMENTED,
+          "CONNECT over HTTP/2 is not supported here; send CONNECT over HTTP/1.1");
+      return;
+    }
+    if (h2 && request.uri().startsWith("/") && request.headers().contains(HttpHeaderNames.HOST)) {
+      // HTTP/2 has no absolute form: a client of a proxy names the destination in :authority,
+      // which arrives here as Host.
+      request.setUri("http://" + request.headers().get(HttpHeaderNames.HOST) + request.uri());
     }
     if (request.method().equals(HttpMethod.CONNECT)) {
       ReferenceCountUtil.release(request);

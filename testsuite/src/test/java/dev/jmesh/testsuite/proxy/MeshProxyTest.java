@@ -283,6 +283,70 @@ class MeshProxyTest {
   }
 
   @Test
+  void curlWithHttp2PriorKnowledgeReachesTheMeshThroughEveryListener() {
+    String[] http2 = {
+      "curl",
+      "-sS",
+      "-m",
+      "10",
+      "--http2-prior-knowledge",
+      "-w",
+      "\nstatus=%{http_code} version=%{http_version}\n"
+    };
+    await()
+        .untilAsserted(
+            () -> {
+              // An --outbound port: two requests, two streams of one h2c connection.
+              Run viaPort =
+                  run(
+                      Map.of(),
+                      concat(
+                          http2,
+                          "http://127.0.0.1:" + outboundPort + "/hello",
+                          "http://127.0.0.1:" + outboundPort + "/again"));
+              assertThat(viaPort.output())
+                  .contains("path=/hello")
+                  .contains("path=/again")
+                  .contains("host=reviews:" + reviewsPort)
+                  .contains("URI=" + RATINGS_PRINCIPAL)
+                  .doesNotContain("version=1.1");
+              assertThat(viaPort.output().split("status=200 version=2", -1)).hasSize(3);
+              // The HTTP proxy listener: HTTP/2 has no absolute form, :authority names the
+              // destination.
+              Run viaProxy =
+                  run(
+                      Map.of(),
+                      concat(
+                          http2,
+                          "-H",
+                          "Host: reviews:" + reviewsPort,
+                          "http://127.0.0.1:" + httpProxyPort + "/hello"));
+              assertThat(viaProxy.output())
+                  .contains("status=200 version=2")
+                  .contains("path=/hello")
+                  .contains("URI=" + RATINGS_PRINCIPAL);
+              // Through a CONNECT tunnel: h2c inside, to the engine's outbound listener.
+              Run viaConnect =
+                  run(
+                      Map.of(),
+                      concat(
+                          http2,
+                          "-p",
+                          "-x",
+                          "http://127.0.0.1:" + httpProxyPort,
+                          "http://reviews:" + reviewsPort + "/hello"));
+              assertThat(viaConnect.output())
+                  .contains("status=200 version=2")
+                  .contains("path=/hello")
+                  .contains("URI=" + RATINGS_PRINCIPAL);
+            });
+  }
+
+  private static String[] concat(String[] first, String... more) {
+    return Stream.concat(Stream.of(first), Stream.of(more)).toArray(String[]::new);
+  }
+
+  @Test
   void anOutboundLocalPortReachesTheMeshService() {
     await()
         .untilAsserted(
