@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -109,6 +110,10 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
       replyAndClose(HttpResponseStatus.BAD_REQUEST, "the request is not valid HTTP/1.1");
       return;
     }
+    boolean h2 = ctx.channel() instanceof Http2StreamChannel;
+    if (h2) {
+      asHttp1(request);
+    }
     if (fixed != null) {
       request.headers().set(HttpHeaderNames.HOST, fixed.destination());
       if (request.uri().startsWith("http://") || request.uri().startsWith("https://")) {
@@ -117,7 +122,6 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
       send(request, fixed.host(), fixed.port());
       return;
     }
-    boolean h2 = ctx.channel() instanceof Http2StreamChannel;
     if (request.method().equals(HttpMethod.CONNECT) && h2) {
       ReferenceCountUtil.release(request);
       replyAndClose(
@@ -164,6 +168,21 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
       request.headers().set(HttpHeaderNames.HOST, uri.getRawAuthority());
     }
     send(request, uri.getHost(), uri.getPort() < 0 ? 80 : uri.getPort());
+  }
+
+  /**
+   * An h2 stream's request as the HTTP/1.1 request it is sent on as: without the HTTP/2 codec's
+   * bookkeeping headers, and chunked when it has a body of unknown length (HTTP/2 frames the body
+   * itself, HTTP/1.1 needs a length or chunks).
+   */
+  static void asHttp1(HttpRequest request) {
+    for (HttpConversionUtil.ExtensionHeaderNames name :
+        HttpConversionUtil.ExtensionHeaderNames.values()) {
+      request.headers().remove(name.text());
+    }
+    if (!(request instanceof LastHttpContent) && !HttpUtil.isContentLengthSet(request)) {
+      HttpUtil.setTransferEncodingChunked(request, true);
+    }
   }
 
   private static String originForm(URI uri) {
