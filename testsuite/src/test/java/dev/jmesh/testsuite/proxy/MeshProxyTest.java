@@ -283,8 +283,8 @@ class MeshProxyTest {
   }
 
   @Test
-  void curlWithHttp2PriorKnowledgeReachesTheMeshThroughEveryListener() {
-    String[] http2 = {
+  void http2PriorKnowledgeReachesTheMeshThroughAnOutboundPortAndTheProxyListener() {
+    String[] curl = {
       "curl",
       "-sS",
       "-m",
@@ -296,28 +296,20 @@ class MeshProxyTest {
     await()
         .untilAsserted(
             () -> {
-              // An --outbound port: two requests, two streams of one h2c connection.
               Run viaPort =
-                  run(
-                      Map.of(),
-                      concat(
-                          http2,
-                          "http://127.0.0.1:" + outboundPort + "/hello",
-                          "http://127.0.0.1:" + outboundPort + "/again"));
+                  run(Map.of(), concat(curl, "http://127.0.0.1:" + outboundPort + "/hello"));
               assertThat(viaPort.output())
+                  .contains("status=200 version=2")
                   .contains("path=/hello")
-                  .contains("path=/again")
                   .contains("host=reviews:" + reviewsPort)
-                  .contains("URI=" + RATINGS_PRINCIPAL)
-                  .doesNotContain("version=1.1");
-              assertThat(viaPort.output().split("status=200 version=2", -1)).hasSize(3);
+                  .contains("URI=" + RATINGS_PRINCIPAL);
               // The HTTP proxy listener: HTTP/2 has no absolute form, :authority names the
               // destination.
               Run viaProxy =
                   run(
                       Map.of(),
                       concat(
-                          http2,
+                          curl,
                           "-H",
                           "Host: reviews:" + reviewsPort,
                           "http://127.0.0.1:" + httpProxyPort + "/hello"));
@@ -325,20 +317,21 @@ class MeshProxyTest {
                   .contains("status=200 version=2")
                   .contains("path=/hello")
                   .contains("URI=" + RATINGS_PRINCIPAL);
-              // Through a CONNECT tunnel: h2c inside, to the engine's outbound listener.
-              Run viaConnect =
+              // Two streams at once on one connection (nghttp: curl 7.88 cannot reuse an h2c
+              // prior-knowledge connection for a second request, whatever the server).
+              Run twoStreams =
                   run(
                       Map.of(),
-                      concat(
-                          http2,
-                          "-p",
-                          "-x",
-                          "http://127.0.0.1:" + httpProxyPort,
-                          "http://reviews:" + reviewsPort + "/hello"));
-              assertThat(viaConnect.output())
-                  .contains("status=200 version=2")
-                  .contains("path=/hello")
-                  .contains("URI=" + RATINGS_PRINCIPAL);
+                      "nghttp",
+                      "-t",
+                      "10",
+                      "http://127.0.0.1:" + outboundPort + "/one",
+                      "http://127.0.0.1:" + outboundPort + "/two");
+              assertThat(twoStreams.exitCode()).as(twoStreams.output()).isZero();
+              assertThat(twoStreams.output())
+                  .contains("path=/one")
+                  .contains("path=/two")
+                  .contains("host=reviews:" + reviewsPort);
             });
   }
 
