@@ -87,24 +87,32 @@ class MeshProxyTest {
     reviewsPort = freePort();
     echoPort = freePort();
     // A TCP service that speaks first, as databases do: the greeting needs no request.
-    jvms.start(
-        MeshedJvm.java("echo")
-            .testApp("mesh-servers-app")
-            .args("echo", "127.0.0.1", Integer.toString(echoPort))
-            .systemProperty("echo.greeting", ECHO_GREETING)
-            .withAgent()
-            .env("MESH_CONTROL_PLANE", controlPlane.address())
-            .env("MESH_TOKEN_FILE", controlPlane.token("default", "echo").toString())
-            .env("MESH_SERVICE_PORTS", "tcp-echo:" + echoPort)
-            .env("MESH_LABELS", "app=echo,version=v1"));
-    jvms.start(
-        MeshedJvm.java("reviews")
-            .testApp("mesh-servers-app")
-            .args("jdk", "127.0.0.1", Integer.toString(reviewsPort))
-            .withAgent()
-            .env("MESH_CONTROL_PLANE", controlPlane.address())
-            .env("MESH_TOKEN_FILE", controlPlane.token("default", "reviews").toString())
-            .env("MESH_LABELS", "app=reviews,version=v1"));
+    Path echoToken = controlPlane.token("default", "echo");
+    Path reviewsToken = controlPlane.token("default", "reviews");
+    // One meshed server at a time: on a loaded 2-core machine, JVMs starting together can take
+    // the agent past its 10 s engine start, and a server bound before it goes on unmeshed.
+    tookOver(
+        jvms.start(
+            MeshedJvm.java("echo")
+                .testApp("mesh-servers-app")
+                .args("echo", "127.0.0.1", Integer.toString(echoPort))
+                .systemProperty("echo.greeting", ECHO_GREETING)
+                .withAgent()
+                .env("MESH_CONTROL_PLANE", controlPlane.address())
+                .env("MESH_TOKEN_FILE", echoToken.toString())
+                .env("MESH_SERVICE_PORTS", "tcp-echo:" + echoPort)
+                .env("MESH_LABELS", "app=echo,version=v1")),
+        echoPort);
+    tookOver(
+        jvms.start(
+            MeshedJvm.java("reviews")
+                .testApp("mesh-servers-app")
+                .args("jdk", "127.0.0.1", Integer.toString(reviewsPort))
+                .withAgent()
+                .env("MESH_CONTROL_PLANE", controlPlane.address())
+                .env("MESH_TOKEN_FILE", reviewsToken.toString())
+                .env("MESH_LABELS", "app=reviews,version=v1")),
+        reviewsPort);
     proxy =
         jvms.start(
             proxyJvm("ratings-proxy")
@@ -533,6 +541,15 @@ class MeshProxyTest {
   }
 
   // ---- helpers ----
+
+  /** Waits until the agent's engine took over the server's port; fails if it went unmeshed. */
+  static void tookOver(MeshedJvm server, int port) {
+    Matcher m =
+        server.awaitOutput(
+            "the engine took over 127\\.0\\.0\\.1:" + port + "|the engine did not start.*",
+            MeshControlPlane.STARTUP);
+    assertThat(m.group()).as(server.name() + " is meshed").startsWith("the engine took over");
+  }
 
   static String strict(String app) {
     return """
