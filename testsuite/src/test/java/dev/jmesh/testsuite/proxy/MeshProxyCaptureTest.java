@@ -103,7 +103,8 @@ class MeshProxyCaptureTest {
     controlPlane.apply("reviews-routes", ROUTES);
     reviewsPort = freePort(host);
     reviews =
-        jvms.start(
+        MeshProxyTest.startMeshed(
+            jvms,
             MeshedJvm.java("reviews")
                 .testApp("mesh-servers-app")
                 .args("jdk", host, Integer.toString(reviewsPort))
@@ -111,7 +112,10 @@ class MeshProxyCaptureTest {
                 .env("MESH_CONTROL_PLANE", controlPlane.address())
                 .env("MESH_TOKEN_FILE", controlPlane.token("default", "reviews").toString())
                 .env("MESH_WORKLOAD_ADDRESS", host)
-                .env("MESH_LABELS", "app=reviews,version=v1"));
+                .env("MESH_LABELS", "app=reviews,version=v1"),
+            "reviews",
+            host,
+            reviewsPort);
     Path www = Files.createDirectories(work.resolve("www"));
     Files.writeString(www.resolve("index.html"), PLAIN_PAGE + "\n");
     plainPort = freePort(host);
