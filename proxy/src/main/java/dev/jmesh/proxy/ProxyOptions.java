@@ -5,6 +5,7 @@ import dev.jmesh.dataplane.settings.MeshSettings;
 import dev.jmesh.dataplane.settings.SettingSource;
 import dev.jmesh.dataplane.settings.SettingsParser;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -22,6 +23,8 @@ record ProxyOptions(
     List<InboundMapping> inbound,
     List<OutboundMapping> outbound,
     InetSocketAddress httpProxy,
+    InetSocketAddress capture,
+    Path hostsFile,
     boolean help) {
 
   static final InetSocketAddress DEFAULT_HTTP_PROXY = new InetSocketAddress("127.0.0.1", 15001);
@@ -51,7 +54,8 @@ record ProxyOptions(
           "drainTimeout");
 
   /** The proxy's own options; the repeatable ones are comma-separated lists in the environment. */
-  static final List<String> PROXY_KEYS = List.of("appPort", "inbound", "outbound", "httpProxy");
+  static final List<String> PROXY_KEYS =
+      List.of("appPort", "inbound", "outbound", "httpProxy", "capturePort", "hostsFile");
 
   private static final List<String> REPEATABLE = List.of("appPort", "inbound", "outbound");
 
@@ -67,7 +71,7 @@ record ProxyOptions(
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       if (arg.equals("--help") || arg.equals("-h")) {
-        return new ProxyOptions(null, List.of(), List.of(), null, true);
+        return new ProxyOptions(null, List.of(), List.of(), null, null, null, true);
       }
       if (!arg.startsWith("--") || arg.length() == 2) {
         throw new BadSettingException(
@@ -119,7 +123,13 @@ record ProxyOptions(
       outbound.add(OutboundMapping.parse(v.text(), v.origin()));
     }
     return new ProxyOptions(
-        settings, inbound, outbound, httpProxy(proxyOptions, environment), false);
+        settings,
+        inbound,
+        outbound,
+        httpProxy(proxyOptions, environment),
+        capture(proxyOptions, environment),
+        hostsFile(proxyOptions, environment),
+        false);
   }
 
   /**
@@ -176,6 +186,49 @@ record ProxyOptions(
           "127.0.0.1", OptionValues.port(text, v.origin(), v.text(), "the HTTP proxy", true));
     }
     return OptionValues.hostPort(text, v.origin(), v.text(), "the HTTP proxy", true);
+  }
+
+  /**
+   * {@code --capture-port 15002} (on 127.0.0.1, where scripts/mesh-capture's TPROXY rule sends
+   * captured connections), {@code IP:PORT}, or {@code off} (the default).
+   */
+  private static InetSocketAddress capture(
+      Map<String, List<String>> options, Map<String, String> environment)
+      throws BadSettingException {
+    List<Value> values = values("capturePort", options, environment);
+    if (values.isEmpty()) {
+      return null;
+    }
+    Value v = values.get(values.size() - 1);
+    String text = v.text().trim();
+    if (text.equals("off")) {
+      return null;
+    }
+    if (text.indexOf(':') < 0) {
+      return new InetSocketAddress(
+          "127.0.0.1", OptionValues.port(text, v.origin(), v.text(), "the capture listener"));
+    }
+    return OptionValues.hostPort(text, v.origin(), v.text(), "the capture listener");
+  }
+
+  /** {@code --hosts-file /etc/netns/NS/hosts}: where the mesh's names are kept, or none. */
+  private static Path hostsFile(Map<String, List<String>> options, Map<String, String> environment)
+      throws BadSettingException {
+    List<Value> values = values("hostsFile", options, environment);
+    if (values.isEmpty()) {
+      return null;
+    }
+    Value v = values.get(values.size() - 1);
+    Path file = Path.of(v.text().trim());
+    Path dir = file.toAbsolutePath().getParent();
+    if (v.text().isBlank() || dir == null || !java.nio.file.Files.isDirectory(dir)) {
+      throw OptionValues.bad(
+          v.origin(),
+          v.text(),
+          "is not a file in an existing directory; write e.g. /etc/netns/NS/hosts (create it"
+              + " with scripts/mesh-capture up --netns NS)");
+    }
+    return file;
   }
 
   private record Value(String text, String origin) {}

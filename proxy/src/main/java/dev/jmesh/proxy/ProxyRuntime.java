@@ -50,6 +50,8 @@ final class ProxyRuntime implements AdminEndpoints {
   private OutboundDestinations destinations;
   private ApplicationRegistration registration;
   private HttpProxyListener httpProxy;
+  private CaptureListener capture;
+  private MeshHostsFile hostsFile;
   private boolean shutDown;
 
   ProxyRuntime(ProxyOptions options, long startedNanos) {
@@ -111,6 +113,22 @@ final class ProxyRuntime implements AdminEndpoints {
               dialer);
       listeners.add(httpProxy);
       MeshLog.announce("http-proxy http://" + hostPort(httpProxy.address()));
+    }
+    if (options.capture() != null) {
+      capture =
+          CaptureListener.start(
+              options.capture(),
+              settings.engine().idleTimeout(),
+              engine.context().loops(),
+              engine.outbound(),
+              destinations,
+              dialer);
+      listeners.add(capture);
+      MeshLog.announce("capture " + hostPort(capture.address()) + " (TPROXY)");
+    }
+    if (options.hostsFile() != null) {
+      hostsFile = MeshHostsFile.start(options.hostsFile(), destinations::serviceNames);
+      MeshLog.announce("hosts-file " + options.hostsFile());
     }
     registration = new ApplicationRegistration(controlPlane, options.inbound());
     registration.start();
@@ -198,6 +216,9 @@ final class ProxyRuntime implements AdminEndpoints {
       engine.drain();
       engine.close();
     }
+    if (hostsFile != null) {
+      hostsFile.close();
+    }
     if (destinations != null) {
       destinations.close();
     }
@@ -267,6 +288,8 @@ final class ProxyRuntime implements AdminEndpoints {
     proxy.put("inbound", inbound);
     proxy.put("outbound", outboundAddresses);
     proxy.put("httpProxy", httpProxy == null ? "off" : hostPort(httpProxy.address()));
+    proxy.put("capture", capture == null ? "off" : hostPort(capture.address()));
+    proxy.put("hostsFile", options.hostsFile() == null ? "none" : options.hostsFile().toString());
     proxy.put("registered", registration != null && registration.registered());
 
     Map<String, Object> dump = new LinkedHashMap<>();

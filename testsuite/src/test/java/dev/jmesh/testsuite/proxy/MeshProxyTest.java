@@ -87,24 +87,36 @@ class MeshProxyTest {
     reviewsPort = freePort();
     echoPort = freePort();
     // A TCP service that speaks first, as databases do: the greeting needs no request.
-    jvms.start(
+    Path echoToken = controlPlane.token("default", "echo");
+    Path reviewsToken = controlPlane.token("default", "reviews");
+    // One meshed server at a time: on a loaded 2-core machine, JVMs starting together can take
+    // the agent past its 10 s engine start, and a server bound before it goes on unmeshed.
+    startMeshed(
+        jvms,
         MeshedJvm.java("echo")
             .testApp("mesh-servers-app")
             .args("echo", "127.0.0.1", Integer.toString(echoPort))
             .systemProperty("echo.greeting", ECHO_GREETING)
             .withAgent()
             .env("MESH_CONTROL_PLANE", controlPlane.address())
-            .env("MESH_TOKEN_FILE", controlPlane.token("default", "echo").toString())
+            .env("MESH_TOKEN_FILE", echoToken.toString())
             .env("MESH_SERVICE_PORTS", "tcp-echo:" + echoPort)
-            .env("MESH_LABELS", "app=echo,version=v1"));
-    jvms.start(
+            .env("MESH_LABELS", "app=echo,version=v1"),
+        "echo",
+        "127.0.0.1",
+        echoPort);
+    startMeshed(
+        jvms,
         MeshedJvm.java("reviews")
             .testApp("mesh-servers-app")
             .args("jdk", "127.0.0.1", Integer.toString(reviewsPort))
             .withAgent()
             .env("MESH_CONTROL_PLANE", controlPlane.address())
-            .env("MESH_TOKEN_FILE", controlPlane.token("default", "reviews").toString())
-            .env("MESH_LABELS", "app=reviews,version=v1"));
+            .env("MESH_TOKEN_FILE", reviewsToken.toString())
+            .env("MESH_LABELS", "app=reviews,version=v1"),
+        "reviews",
+        "127.0.0.1",
+        reviewsPort);
     proxy =
         jvms.start(
             proxyJvm("ratings-proxy")
@@ -280,6 +292,63 @@ class MeshProxyTest {
                           + ")");
               assertThat(viaProxy.output()).contains("status=200").contains("path=/hello");
             });
+  }
+
+  @Test
+  void http2PriorKnowledgeReachesTheMeshThroughAnOutboundPortAndTheProxyListener() {
+    String[] curl = {
+      "curl",
+      "-sS",
+      "-m",
+      "10",
+      "--http2-prior-knowledge",
+      "-w",
+      "\nstatus=%{http_code} version=%{http_version}\n"
+    };
+    await()
+        .untilAsserted(
+            () -> {
+              Run viaPort =
+                  run(Map.of(), concat(curl, "http://127.0.0.1:" + outboundPort + "/hello"));
+              assertThat(viaPort.output())
+                  .contains("status=200 version=2")
+                  .contains("path=/hello")
+                  .contains("host=reviews:" + reviewsPort)
+                  .contains("URI=" + RATINGS_PRINCIPAL);
+              // The HTTP proxy listener: HTTP/2 has no absolute form, :authority names the
+              // destination.
+              Run viaProxy =
+                  run(
+                      Map.of(),
+                      concat(
+                          curl,
+                          "-H",
+                          "Host: reviews:" + reviewsPort,
+                          "http://127.0.0.1:" + httpProxyPort + "/hello"));
+              assertThat(viaProxy.output())
+                  .contains("status=200 version=2")
+                  .contains("path=/hello")
+                  .contains("URI=" + RATINGS_PRINCIPAL);
+              // Two streams at once on one connection (nghttp: curl 7.88 cannot reuse an h2c
+              // prior-knowledge connection for a second request, whatever the server).
+              Run twoStreams =
+                  run(
+                      Map.of(),
+                      "nghttp",
+                      "-t",
+                      "10",
+                      "http://127.0.0.1:" + outboundPort + "/one",
+                      "http://127.0.0.1:" + outboundPort + "/two");
+              assertThat(twoStreams.exitCode()).as(twoStreams.output()).isZero();
+              assertThat(twoStreams.output())
+                  .contains("path=/one")
+                  .contains("path=/two")
+                  .contains("host=reviews:" + reviewsPort);
+            });
+  }
+
+  private static String[] concat(String[] first, String... more) {
+    return Stream.concat(Stream.of(first), Stream.of(more)).toArray(String[]::new);
   }
 
   @Test
@@ -476,6 +545,33 @@ class MeshProxyTest {
   }
 
   // ---- helpers ----
+
+  /**
+   * Starts a meshed server and waits until the agent's engine took over its port at {@code host}.
+   * On a loaded 2-core machine the agent may miss its 10 s engine start, and a server bound before
+   * it goes on unmeshed for good: such a server is stopped and started again (three tries), so the
+   * tests always talk to a meshed one.
+   */
+  static MeshedJvm startMeshed(
+      ForkedJvms jvms, MeshedJvm.Builder server, String name, String host, int port) {
+    String last = "";
+    for (int attempt = 1; attempt <= 3; attempt++) {
+      MeshedJvm jvm = jvms.start(server);
+      Matcher m =
+          jvm.awaitOutput(
+              "the engine took over "
+                  + java.util.regex.Pattern.quote(host + ":" + port)
+                  + "|the engine did not start.*",
+              MeshControlPlane.STARTUP);
+      if (m.group().startsWith("the engine took over")) {
+        return jvm;
+      }
+      last = m.group();
+      System.out.println("[proxy-test] " + name + " came up unmeshed (" + last + "); again");
+      jvm.terminate();
+    }
+    throw new AssertionError(name + " came up unmeshed three times: " + last);
+  }
 
   static String strict(String app) {
     return """
