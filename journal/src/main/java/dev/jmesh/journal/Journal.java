@@ -51,8 +51,18 @@ public final class Journal implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new JournalException("interrupted while opening the journal in " + directory());
     } catch (RuntimeException e) {
+      stopQuietly();
       throw new JournalException(
           "cannot open the journal in " + directory() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void stopQuietly() {
+    closed = true;
+    try {
+      writer.stop(CLOSE_TIMEOUT_MILLIS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -81,13 +81,12 @@ public final class JournalReader implements AutoCloseable {
     SingleChronicleQueue queue;
     try {
       queue = SingleChronicleQueueBuilder.binary(directory).readOnly(true).build();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | AssertionError | LinkageError e) {
       throw new JournalException(
           "journal directory "
               + directory
-              + " cannot be opened as a Chronicle Queue ("
-              + e.getMessage()
-              + "); its metadata.cq4t may be damaged",
+              + " cannot be opened as a Chronicle Queue: "
+              + ChronicleAccess.explain(e),
           e);
     }
     return new JournalReader(directory, queue);
@@ -140,8 +139,8 @@ public final class JournalReader implements AutoCloseable {
       }
     } catch (CorruptEntryException e) {
       throw corrupt(index, e.getMessage(), e);
-    } catch (RuntimeException e) {
-      throw corrupt(index, e.toString(), e);
+    } catch (RuntimeException | AssertionError | LinkageError e) {
+      throw corrupt(index, ChronicleAccess.explain(e), e);
     }
     if (read == 0) {
       throw new JournalException(

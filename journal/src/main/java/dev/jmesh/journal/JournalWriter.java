@@ -25,7 +25,7 @@ final class JournalWriter implements Runnable {
   private final CountDownLatch opened = new CountDownLatch(1);
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean running = true;
-  private volatile RuntimeException openFailure;
+  private volatile Throwable openFailure;
 
   JournalWriter(HandOffRing ring, Supplier<EntrySink> sinkFactory, JournalLog log) {
     this.ring = ring;
@@ -38,7 +38,8 @@ final class JournalWriter implements Runnable {
     EntrySink sink;
     try {
       sink = sinkFactory.get();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // Chronicle reports missing JVM access as an AssertionError: still an open failure.
       openFailure = e;
       opened.countDown();
       stopped.countDown();
@@ -74,7 +75,7 @@ final class JournalWriter implements Runnable {
     try {
       sink.append(record);
       appended.incrementAndGet();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | AssertionError | LinkageError e) {
       failed.incrementAndGet();
       log.once("append:" + e.getClass().getName(), "an entry could not be appended: " + e);
     }
@@ -86,7 +87,7 @@ final class JournalWriter implements Runnable {
       throw new IllegalStateException("the journal writer did not open within " + timeoutMillis);
     }
     if (openFailure != null) {
-      throw openFailure;
+      throw new IllegalStateException(ChronicleAccess.explain(openFailure), openFailure);
     }
   }
 
