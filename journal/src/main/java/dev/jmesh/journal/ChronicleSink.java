@@ -4,6 +4,8 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.zip.CRC32C;
+import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.core.time.TimeProvider;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.impl.StoreFileListener;
@@ -30,6 +32,8 @@ final class ChronicleSink implements EntrySink {
   private final int maxHeaderValueChars;
   private final CycleRetention retention;
   private final JournalLog log;
+  private final Bytes<byte[]> scratch = Bytes.allocateElasticOnHeap(1024);
+  private final CRC32C crc = new CRC32C();
   private ExcerptAppender appender;
   private int cycle = Integer.MIN_VALUE;
   private long lastSweep;
@@ -60,7 +64,8 @@ final class ChronicleSink implements EntrySink {
     }
     try (DocumentContext document = appender.writingDocument()) {
       try {
-        EntryCodec.write(record, document.wire().bytes(), redaction, maxHeaderValueChars);
+        EntryCodec.write(
+            record, document.wire().bytes(), scratch, crc, redaction, maxHeaderValueChars);
       } catch (RuntimeException e) {
         document.rollbackOnClose();
         throw e;

@@ -2,6 +2,8 @@ package dev.jmesh.journal;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.CRC32C;
+import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.bytes.BytesIn;
 import net.openhft.chronicle.bytes.BytesOut;
 
@@ -13,6 +15,7 @@ import net.openhft.chronicle.bytes.BytesOut;
  *
  * <pre>
  * byte    version (1)
+ * int     CRC-32C of everything after it: a torn or flipped entry is an error, not a record
  * byte    reporter code | protocol code &lt;&lt; 2
  * long    start, epoch ms
  * stopbit duration ns, upstream ns + 1 (0 = no upstream)
@@ -33,8 +36,30 @@ final class EntryCodec {
 
   private EntryCodec() {}
 
-  static void write(JournalRecord r, BytesOut<?> out, HeaderRedaction redaction, int maxValue) {
+  /**
+   * Writes one entry to {@code out}. The payload is built in {@code scratch} (the writer thread's
+   * own, reused) so its checksum can precede it.
+   */
+  static void write(
+      JournalRecord r,
+      BytesOut<?> out,
+      Bytes<byte[]> scratch,
+      CRC32C crc,
+      HeaderRedaction redaction,
+      int maxValue) {
+    scratch.clear();
+    writePayload(r, scratch, redaction, maxValue);
+    int length = (int) scratch.writePosition();
+    byte[] payload = scratch.underlyingObject();
+    crc.reset();
+    crc.update(payload, 0, length);
     out.writeByte((byte) FORMAT_VERSION);
+    out.writeInt((int) crc.getValue());
+    out.write(payload, 0, length);
+  }
+
+  private static void writePayload(
+      JournalRecord r, BytesOut<?> out, HeaderRedaction redaction, int maxValue) {
     out.writeByte((byte) (r.reporter().ordinal() | r.protocol().ordinal() << 2));
     out.writeLong(r.startEpochMillis());
     out.writeStopBit(r.durationNanos());
@@ -110,6 +135,21 @@ final class EntryCodec {
               + FORMAT_VERSION
               + "); a newer jmesh wrote it, read it with that version's mesh replay");
     }
+    int expected = in.readInt();
+    byte[] payload = new byte[(int) in.readRemaining()];
+    in.read(payload);
+    CRC32C crc = new CRC32C();
+    crc.update(payload, 0, payload.length);
+    if ((int) crc.getValue() != expected) {
+      throw new CorruptEntryException(
+          "the entry's checksum does not match its "
+              + payload.length
+              + " bytes (torn write or damaged file)");
+    }
+    return readPayload(version, index, Bytes.wrapForRead(payload));
+  }
+
+  private static JournalEntry readPayload(int version, long index, BytesIn<?> in) {
     try {
       int kind = in.readByte() & 0xFF;
       JournalReporter reporter = JournalReporter.ofCode(kind & 3);
