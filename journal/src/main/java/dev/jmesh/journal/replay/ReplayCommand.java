@@ -46,7 +46,9 @@ public final class ReplayCommand {
     // before theirs: this process is ours alone, unlike the agent's.
     System.setProperty("java.awt.headless", "true");
     if (System.getProperty("slf4j.provider") == null) {
-      System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_SLF4JServiceProvider");
+      // Chronicle logs through SLF4J; the CLI has no binding and wants none of its chatter.
+      System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
+      System.setProperty("slf4j.internal.verbosity", "ERROR");
     }
     System.exit(run(args, System.out, System.err, System.getenv()));
   }
