@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.zip.CRC32C;
-import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.core.time.TimeProvider;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.impl.StoreFileListener;
@@ -32,7 +31,7 @@ final class ChronicleSink implements EntrySink {
   private final int maxHeaderValueChars;
   private final CycleRetention retention;
   private final JournalLog log;
-  private final Bytes<byte[]> scratch = Bytes.allocateElasticOnHeap(1024);
+  private final EntryBuffer scratch = new EntryBuffer();
   private final CRC32C crc = new CRC32C();
   private ExcerptAppender appender;
   private int cycle = Integer.MIN_VALUE;
