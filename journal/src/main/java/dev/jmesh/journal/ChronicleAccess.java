@@ -3,8 +3,8 @@ package dev.jmesh.journal;
 import java.util.List;
 
 /**
- * The {@code java.base} packages Chronicle reaches into, found by running the journal on JDK 17
- * and 25 without them: {@code sun.nio.ch} to map its files ({@code FileChannelImpl.map0}, {@code
+ * The {@code java.base} packages Chronicle reaches into, found by running the journal on JDK 17 and
+ * 25 without them: {@code sun.nio.ch} to map its files ({@code FileChannelImpl.map0}, {@code
  * UnixFileDispatcherImpl.map0} on 25), {@code java.lang.reflect} opened for the same reflective
  * call, {@code jdk.internal.ref} to unmap without a fallback warning. The proxy passes them as
  * flags; the agent opens them to its class loader's unnamed module with {@code
@@ -13,7 +13,8 @@ import java.util.List;
 public final class ChronicleAccess {
 
   /** Packages exported to the module that loads Chronicle, as {@code module/package}. */
-  public static final List<String> EXPORTS = List.of("java.base/sun.nio.ch", "java.base/jdk.internal.ref");
+  public static final List<String> EXPORTS =
+      List.of("java.base/sun.nio.ch", "java.base/jdk.internal.ref");
 
   /** Packages opened to it, as {@code module/package}. */
   public static final List<String> OPENS = List.of("java.base/java.lang.reflect");

@@ -13,10 +13,10 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.wire.DocumentContext;
 
 /**
- * Appends entries to a Chronicle Queue, one excerpt per entry in the {@link EntryCodec} format,
- * and keeps the queue's directory within its retention bounds when a new cycle starts and every
- * {@link #SWEEP_MILLIS}. Chronicle locks and rolls files synchronously, which is why only the
- * writer thread ever gets here.
+ * Appends entries to a Chronicle Queue, one excerpt per entry in the {@link EntryCodec} format, and
+ * keeps the queue's directory within its retention bounds when a new cycle starts and every {@link
+ * #SWEEP_MILLIS}. Chronicle locks and rolls files synchronously, which is why only the writer
+ * thread ever gets here.
  */
 final class ChronicleSink implements EntrySink {
 
@@ -41,8 +41,7 @@ final class ChronicleSink implements EntrySink {
     this.directory = settings.directory();
     this.redaction = new HeaderRedaction(settings.redactHeaders());
     this.maxHeaderValueChars = settings.maxHeaderValueChars();
-    this.retention =
-        new CycleRetention(directory, settings.retainBytes(), settings.retainCycles());
+    this.retention = new CycleRetention(directory, settings.retainBytes(), settings.retainCycles());
     this.log = log;
     SingleChronicleQueueBuilder builder =
         SingleChronicleQueueBuilder.binary(directory)

@@ -3,8 +3,8 @@ package dev.jmesh.journal;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Reads {@link EntryBuffer}'s primitives back from one entry's bytes, every read bounds-checked:
- * a damaged entry ends in a {@link CorruptEntryException}, never in a read past the entry.
+ * Reads {@link EntryBuffer}'s primitives back from one entry's bytes, every read bounds-checked: a
+ * damaged entry ends in a {@link CorruptEntryException}, never in a read past the entry.
  */
 final class EntryBytes {
 

@@ -5,11 +5,11 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Consumer;
 
 /**
- * The bounded, lock-free hand-off between request threads (many producers) and the journal's
- * writer thread (one consumer): a ring of preallocated {@link JournalRecord} slots, each with a
- * sequence number saying whose turn it is (Vyukov's bounded queue). A producer claims a slot with
- * one CAS, copies its record in and publishes it; when the ring is full it gives up at once, so a
- * request never waits for the disk.
+ * The bounded, lock-free hand-off between request threads (many producers) and the journal's writer
+ * thread (one consumer): a ring of preallocated {@link JournalRecord} slots, each with a sequence
+ * number saying whose turn it is (Vyukov's bounded queue). A producer claims a slot with one CAS,
+ * copies its record in and publishes it; when the ring is full it gives up at once, so a request
+ * never waits for the disk.
  */
 final class HandOffRing {
 

@@ -11,10 +11,10 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * The journal's files on disk: its directory (owner only, 0700, created before Chronicle runs so
- * no other user can ever open a file in it), the cycle files ({@code *.cq4}) and the queue's
- * metadata ({@code *.cq4t}), tightened to 0600 as they appear. Headers may hold secrets the
- * redaction list does not name; these permissions are the second line of defence.
+ * The journal's files on disk: its directory (owner only, 0700, created before Chronicle runs so no
+ * other user can ever open a file in it), the cycle files ({@code *.cq4}) and the queue's metadata
+ * ({@code *.cq4t}), tightened to 0600 as they appear. Headers may hold secrets the redaction list
+ * does not name; these permissions are the second line of defence.
  */
 final class JournalFiles {
 
@@ -36,8 +36,7 @@ final class JournalFiles {
       }
       if (!Files.exists(directory)) {
         if (posix(directory.toAbsolutePath().getParent())) {
-          Files.createDirectories(
-              directory, PosixFilePermissions.asFileAttribute(DIRECTORY));
+          Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(DIRECTORY));
         } else {
           Files.createDirectories(directory);
         }
@@ -70,7 +69,8 @@ final class JournalFiles {
   static void tightenAll(Path directory) {
     try (Stream<Path> files = Files.list(directory)) {
       files
-          .filter(f -> f.toString().endsWith(CYCLE_SUFFIX) || f.toString().endsWith(METADATA_SUFFIX))
+          .filter(
+              f -> f.toString().endsWith(CYCLE_SUFFIX) || f.toString().endsWith(METADATA_SUFFIX))
           .forEach(JournalFiles::tighten);
     } catch (IOException e) {
       // The next sweep tries again.

@@ -178,7 +178,8 @@ public final class JournalReader implements AutoCloseable {
       RollCycle roll = queue.rollCycle();
       int cycle = roll.toCycle(index);
       long millis = (long) cycle * roll.lengthInMillis();
-      DateTimeFormatter format = DateTimeFormatter.ofPattern(roll.format()).withZone(ZoneOffset.UTC);
+      DateTimeFormatter format =
+          DateTimeFormatter.ofPattern(roll.format()).withZone(ZoneOffset.UTC);
       return format.format(Instant.ofEpochMilli(millis)) + JournalFiles.CYCLE_SUFFIX;
     } catch (RuntimeException e) {
       return "of cycle " + queue.rollCycle().toCycle(index);

@@ -17,8 +17,8 @@ package dev.jmesh.journal;
  * journal.offer(entry);
  * }</pre>
  *
- * <p>Not thread-safe: one request, one thread at a time. Body arrays passed to {@link
- * #requestBody} and {@link #responseBody} must not change until {@link Journal#offer} returns.
+ * <p>Not thread-safe: one request, one thread at a time. Body arrays passed to {@link #requestBody}
+ * and {@link #responseBody} must not change until {@link Journal#offer} returns.
  */
 public final class JournalRecord {
 
@@ -199,7 +199,9 @@ public final class JournalRecord {
     return this;
   }
 
-  /** Istio's {@code connection_security_policy}: {@code mutual_tls}, {@code none}, {@code unknown}. */
+  /**
+   * Istio's {@code connection_security_policy}: {@code mutual_tls}, {@code none}, {@code unknown}.
+   */
   public JournalRecord securityPolicy(String value) {
     securityPolicy = value;
     return this;
@@ -255,8 +257,8 @@ public final class JournalRecord {
   }
 
   /**
-   * Copies this record into {@code target}, the bodies up to {@code maxBodyBytes} into the
-   * target's own buffers (grown once, then reused), so that the caller may reset this record.
+   * Copies this record into {@code target}, the bodies up to {@code maxBodyBytes} into the target's
+   * own buffers (grown once, then reused), so that the caller may reset this record.
    */
   void copyInto(JournalRecord target, int maxBodyBytes) {
     target.reporter = reporter;

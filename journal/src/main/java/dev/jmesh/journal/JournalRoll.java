@@ -19,7 +19,6 @@ public enum JournalRoll {
         return roll;
       }
     }
-    throw new IllegalArgumentException(
-        "journal roll '" + text + "' is not one of: hourly, daily");
+    throw new IllegalArgumentException("journal roll '" + text + "' is not one of: hourly, daily");
   }
 }

@@ -7,8 +7,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
- * The journal's one writer thread: drains the hand-off ring into the sink in batches and parks
- * when there is nothing to do. Producers never wake it (an unpark would cost the request path a
+ * The journal's one writer thread: drains the hand-off ring into the sink in batches and parks when
+ * there is nothing to do. Producers never wake it (an unpark would cost the request path a
  * syscall); instead it polls, backing off to {@link #MAX_PARK_NANOS}, which bounds how long an
  * entry waits in the ring.
  */

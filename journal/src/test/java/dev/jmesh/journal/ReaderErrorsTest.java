@@ -127,8 +127,7 @@ class ReaderErrorsTest {
 
   private static long find(Path file, long value) throws Exception {
     byte[] bytes = Files.readAllBytes(file);
-    byte[] needle =
-        ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value).array();
+    byte[] needle = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value).array();
     outer:
     for (int i = 0; i <= bytes.length - needle.length; i++) {
       for (int j = 0; j < needle.length; j++) {

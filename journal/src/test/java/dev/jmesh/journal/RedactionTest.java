@@ -15,8 +15,11 @@ class RedactionTest {
   @TempDir Path tmp;
 
   private static final String[] SECRETS = {
-    "Bearer s3cr3t-token-AAAA", "session=s3cr3t-cookie-BBBB", "id=s3cr3t-set-cookie-CCCC",
-    "Basic s3cr3t-proxy-DDDD", "s3cr3t-api-key-EEEE"
+    "Bearer s3cr3t-token-AAAA",
+    "session=s3cr3t-cookie-BBBB",
+    "id=s3cr3t-set-cookie-CCCC",
+    "Basic s3cr3t-proxy-DDDD",
+    "s3cr3t-api-key-EEEE"
   };
 
   @Test

@@ -61,7 +61,9 @@ class WriterCrashTest {
           lastAppended = Long.parseLong(line.substring("appended ".length()));
         }
       }
-      assertThat(lastAppended).as("the writer JVM reported appends").isGreaterThanOrEqualTo(AT_LEAST);
+      assertThat(lastAppended)
+          .as("the writer JVM reported appends")
+          .isGreaterThanOrEqualTo(AT_LEAST);
       writer.destroyForcibly();
       assertThat(writer.waitFor(10, TimeUnit.SECONDS)).isTrue();
     }

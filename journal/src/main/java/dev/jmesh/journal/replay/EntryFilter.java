@@ -17,8 +17,17 @@ final class EntryFilter {
   /** The options every subcommand accepts for filtering. */
   static final Set<String> OPTIONS =
       Set.of(
-          "from", "to", "source", "destination", "service", "route", "status", "flags",
-          "min-duration", "reporter", "method");
+          "from",
+          "to",
+          "source",
+          "destination",
+          "service",
+          "route",
+          "status",
+          "flags",
+          "min-duration",
+          "reporter",
+          "method");
 
   static final String HELP =
       """
@@ -153,7 +162,11 @@ final class EntryFilter {
         ranges.add(new int[] {code, code});
       } else {
         throw new UsageException(
-            "--status " + text + ": '" + part + "' is neither a class like 5xx nor a code like 503");
+            "--status "
+                + text
+                + ": '"
+                + part
+                + "' is neither a class like 5xx nor a code like 503");
       }
     }
     return ranges;
@@ -165,7 +178,11 @@ final class EntryFilter {
       int bit = ResponseFlagNames.bit(part.trim());
       if (bit < 0) {
         throw new UsageException(
-            "--flags " + text + ": '" + part + "' is not an Envoy response flag (UH, UT, URX, ...)");
+            "--flags "
+                + text
+                + ": '"
+                + part
+                + "' is not an Envoy response flag (UH, UT, URX, ...)");
       }
       bits |= bit;
     }

@@ -14,8 +14,8 @@ import java.util.Set;
 
 /**
  * {@code mesh replay export}: the entries of a time range as Istio metrics, pushed to a Prometheus
- * remote-write receiver (protobuf + snappy), and as spans to an OTLP/HTTP endpoint — for the
- * outage the collector missed.
+ * remote-write receiver (protobuf + snappy), and as spans to an OTLP/HTTP endpoint — for the outage
+ * the collector missed.
  */
 final class ExportCommand implements ReplaySubcommand {
 
@@ -32,26 +32,26 @@ final class ExportCommand implements ReplaySubcommand {
   @Override
   public String help() {
     return """
-        Usage: mesh replay export --journal DIR [filters]
-                                  (--prometheus-remote-write URL | --otlp URL) [--step 15s]
-                                  [--labels job=mesh-replay] [--batch 500]
+    Usage: mesh replay export --journal DIR [filters]
+                              (--prometheus-remote-write URL | --otlp URL) [--step 15s]
+                              [--labels job=mesh-replay] [--batch 500]
 
-        Turns the matching entries back into the Istio metrics the data path serves
-        (istio_requests_total, istio_request_duration_milliseconds, and for TCP
-        istio_tcp_connections_opened/closed_total and istio_tcp_sent/received_bytes_total),
-        sampled every --step, and pushes them with Prometheus remote write 1.0 (protobuf,
-        snappy). With --otlp, sends every entry as a span to an OTLP/HTTP endpoint
-        (JSON encoding, POST URL/v1/traces).
+    Turns the matching entries back into the Istio metrics the data path serves
+    (istio_requests_total, istio_request_duration_milliseconds, and for TCP
+    istio_tcp_connections_opened/closed_total and istio_tcp_sent/received_bytes_total),
+    sampled every --step, and pushes them with Prometheus remote write 1.0 (protobuf,
+    snappy). With --otlp, sends every entry as a span to an OTLP/HTTP endpoint
+    (JSON encoding, POST URL/v1/traces).
 
-          --prometheus-remote-write URL  e.g. http://prometheus:9090/api/v1/write (Prometheus
-                                   needs --web.enable-remote-write-receiver; it refuses
-                                   samples older than its head block, about 1-3 hours)
-          --otlp URL               an OTLP/HTTP base URL, e.g. http://collector:4318
-          --step D                 sample spacing, default 15s
-          --labels K=V,...         labels added to every series, default job=mesh-replay, so
-                                   exported series never collide with scraped ones
-          --batch N                series per remote-write request, default 500
-        """
+      --prometheus-remote-write URL  e.g. http://prometheus:9090/api/v1/write (Prometheus
+                               needs --web.enable-remote-write-receiver; it refuses
+                               samples older than its head block, about 1-3 hours)
+      --otlp URL               an OTLP/HTTP base URL, e.g. http://collector:4318
+      --step D                 sample spacing, default 15s
+      --labels K=V,...         labels added to every series, default job=mesh-replay, so
+                               exported series never collide with scraped ones
+      --batch N                series per remote-write request, default 500
+    """
         + EntryFilter.HELP;
   }
 
@@ -177,8 +177,7 @@ final class ExportCommand implements ReplaySubcommand {
       }
       return uri;
     } catch (IllegalArgumentException e) {
-      throw new UsageException(
-          "export: --" + option + " " + text + " is not an http(s) URL");
+      throw new UsageException("export: --" + option + " " + text + " is not an http(s) URL");
     }
   }
 
@@ -192,7 +191,11 @@ final class ExportCommand implements ReplaySubcommand {
       String name = eq < 0 ? "" : pair.substring(0, eq).trim();
       if (!name.matches("[a-zA-Z_][a-zA-Z0-9_]*") || name.startsWith("__")) {
         throw new UsageException(
-            "export: --labels " + text + ": '" + pair + "' is not NAME=VALUE with a Prometheus"
+            "export: --labels "
+                + text
+                + ": '"
+                + pair
+                + "' is not NAME=VALUE with a Prometheus"
                 + " label name");
       }
       labels.add(new String[] {name, pair.substring(eq + 1).trim()});

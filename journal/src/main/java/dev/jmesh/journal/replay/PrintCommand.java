@@ -20,16 +20,16 @@ final class PrintCommand implements ReplaySubcommand {
   @Override
   public String help() {
     return """
-        Usage: mesh replay print --journal DIR [filters] [--format text|json] [--headers]
-                                 [--limit N]
+    Usage: mesh replay print --journal DIR [filters] [--format text|json] [--headers]
+                             [--limit N]
 
-        Prints one line per journal entry that matches every filter, oldest first.
+    Prints one line per journal entry that matches every filter, oldest first.
 
-          --format F               text (default, close to Istio's access log) or json
-                                   (one JSON object per line)
-          --headers                also print the kept headers (and, in JSON, bodies)
-          --limit N                stop after N entries
-        """
+      --format F               text (default, close to Istio's access log) or json
+                               (one JSON object per line)
+      --headers                also print the kept headers (and, in JSON, bodies)
+      --limit N                stop after N entries
+    """
         + EntryFilter.HELP;
   }
 
@@ -44,8 +44,7 @@ final class PrintCommand implements ReplaySubcommand {
   }
 
   @Override
-  public int run(ReplayArgs args, ReplayContext context)
-      throws UsageException, JournalException {
+  public int run(ReplayArgs args, ReplayContext context) throws UsageException, JournalException {
     EntryFilter filter = EntryFilter.of(args);
     String format = args.get("format", "text");
     if (!format.equals("text") && !format.equals("json")) {

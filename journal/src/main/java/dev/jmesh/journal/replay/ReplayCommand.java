@@ -115,14 +115,14 @@ public final class ReplayCommand {
   static final String COMMON_HELP =
       """
 
-        Common options:
-          --journal DIR            the journal directory (default: $MESH_JOURNAL)
-          --no-progress            no progress bar on stderr (it is drawn only on a terminal)
-          --help                   this text
+      Common options:
+        --journal DIR            the journal directory (default: $MESH_JOURNAL)
+        --no-progress            no progress bar on stderr (it is drawn only on a terminal)
+        --help                   this text
 
-        Exit codes: 0 done, 1 journal missing/empty/corrupt, 2 bad command line,
-        3 export receiver or traffic target failed, 4 traffic --fail-on-diff found differences.
-        """;
+      Exit codes: 0 done, 1 journal missing/empty/corrupt, 2 bad command line,
+      3 export receiver or traffic target failed, 4 traffic --fail-on-diff found differences.
+      """;
 
   static String help() {
     StringBuilder s =

@@ -1,7 +1,7 @@
 package dev.jmesh.journal.replay;
 
-import dev.jmesh.journal.JournalReader;
 import dev.jmesh.journal.JournalException;
+import dev.jmesh.journal.JournalReader;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Map;

@@ -46,7 +46,8 @@ final class SnappyBlock {
   }
 
   private static int hash(byte[] b, int i) {
-    int v = (b[i] & 0xFF) | (b[i + 1] & 0xFF) << 8 | (b[i + 2] & 0xFF) << 16 | (b[i + 3] & 0xFF) << 24;
+    int v =
+        (b[i] & 0xFF) | (b[i + 1] & 0xFF) << 8 | (b[i + 2] & 0xFF) << 16 | (b[i + 3] & 0xFF) << 24;
     return (v * 0x1E35A7BD) >>> (32 - HASH_BITS);
   }
 

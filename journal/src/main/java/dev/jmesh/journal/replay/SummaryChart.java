@@ -13,9 +13,9 @@ import java.util.Locale;
 import javax.imageio.ImageIO;
 
 /**
- * The summary as a PNG: one group of three horizontal bars (p50, p90, p99) per service and route
- * on a common millisecond scale, with the request count and error rate beside it. Java2D in
- * headless mode, so it runs on a server without a display.
+ * The summary as a PNG: one group of three horizontal bars (p50, p90, p99) per service and route on
+ * a common millisecond scale, with the request count and error rate beside it. Java2D in headless
+ * mode, so it runs on a server without a display.
  */
 final class SummaryChart {
 

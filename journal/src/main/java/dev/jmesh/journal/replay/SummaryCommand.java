@@ -30,16 +30,16 @@ final class SummaryCommand implements ReplaySubcommand {
   @Override
   public String help() {
     return """
-        Usage: mesh replay summary --journal DIR [filters] [--chart OUT.png] [--format table|json]
+    Usage: mesh replay summary --journal DIR [filters] [--chart OUT.png] [--format table|json]
 
-        Counts the matching entries per destination service and route: requests, errors
-        (5xx, no response, a non-OK gRPC status, or a TCP connection with a response flag),
-        error rate, and the p50, p90 and p99 of the request duration in milliseconds
-        (HdrHistogram, 3 significant digits).
+    Counts the matching entries per destination service and route: requests, errors
+    (5xx, no response, a non-OK gRPC status, or a TCP connection with a response flag),
+    error rate, and the p50, p90 and p99 of the request duration in milliseconds
+    (HdrHistogram, 3 significant digits).
 
-          --chart OUT.png          also draw the percentiles and error rates as a PNG
-          --format F               table (default) or json (one line per service and route)
-        """
+      --chart OUT.png          also draw the percentiles and error rates as a PNG
+      --format F               table (default) or json (one line per service and route)
+    """
         + EntryFilter.HELP;
   }
 
@@ -110,8 +110,10 @@ final class SummaryCommand implements ReplaySubcommand {
 
   static String table(List<RouteStats> rows) {
     List<String[]> cells = new ArrayList<>();
-    cells.add(new String[] {"SERVICE", "ROUTE", "REQUESTS", "ERRORS", "ERROR%", "P50ms", "P90ms",
-      "P99ms"});
+    cells.add(
+        new String[] {
+          "SERVICE", "ROUTE", "REQUESTS", "ERRORS", "ERROR%", "P50ms", "P90ms", "P99ms"
+        });
     for (RouteStats r : rows) {
       cells.add(
           new String[] {

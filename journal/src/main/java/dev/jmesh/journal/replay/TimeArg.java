@@ -12,7 +12,8 @@ import java.time.format.DateTimeParseException;
 /**
  * A point in time on the command line: {@code 2026-11-30T10:00:00Z} (or with an offset), {@code
  * 2026-11-30T10:00} (local time), {@code 10:00} or {@code 10:00:30} (today, local time), {@code
- * -15m} / {@code -2h} / {@code -30s} / {@code -1d} (before now), {@code now}, or epoch milliseconds.
+ * -15m} / {@code -2h} / {@code -30s} / {@code -1d} (before now), {@code now}, or epoch
+ * milliseconds.
  */
 final class TimeArg {
 
@@ -49,7 +50,9 @@ final class TimeArg {
     }
   }
 
-  /** Durations: {@code 250ms}, {@code 2s}, {@code 15m}, {@code 1h}, {@code 1d}; a bare number is ms. */
+  /**
+   * Durations: {@code 250ms}, {@code 2s}, {@code 15m}, {@code 1h}, {@code 1d}; a bare number is ms.
+   */
   static final class DurationArg {
     private DurationArg() {}
 
@@ -57,7 +60,8 @@ final class TimeArg {
       String t = text.trim();
       try {
         if (t.endsWith("ms")) {
-          return Duration.ofNanos((long) (Double.parseDouble(t.substring(0, t.length() - 2)) * 1e6));
+          return Duration.ofNanos(
+              (long) (Double.parseDouble(t.substring(0, t.length() - 2)) * 1e6));
         }
         char unit = t.charAt(t.length() - 1);
         double n =

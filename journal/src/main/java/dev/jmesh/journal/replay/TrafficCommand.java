@@ -5,7 +5,6 @@ import dev.jmesh.journal.JournalException;
 import dev.jmesh.journal.JournalHeader;
 import dev.jmesh.journal.JournalProtocol;
 import dev.jmesh.journal.JournalReader;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,8 +15,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code mesh replay traffic}: re-sends the recorded HTTP requests to a target, at the recorded pace
- * or scaled, and reports where the target's status and latency differ from the recording. Only
+ * {@code mesh replay traffic}: re-sends the recorded HTTP requests to a target, at the recorded
+ * pace or scaled, and reports where the target's status and latency differ from the recording. Only
  * safe methods (GET, HEAD, OPTIONS, TRACE) unless {@code --unsafe-methods}: replaying a POST
  * against a real service repeats its side effects.
  */
@@ -28,8 +27,17 @@ final class TrafficCommand implements ReplaySubcommand {
   /** Headers the client sets itself or that describe the recorded hop, not the request. */
   private static final Set<String> HOP_HEADERS =
       Set.of(
-          "connection", "content-length", "expect", "host", "keep-alive", "proxy-connection",
-          "te", "trailer", "transfer-encoding", "upgrade", "http2-settings");
+          "connection",
+          "content-length",
+          "expect",
+          "host",
+          "keep-alive",
+          "proxy-connection",
+          "te",
+          "trailer",
+          "transfer-encoding",
+          "upgrade",
+          "http2-settings");
 
   /** Marks replayed requests, so the target (and its journal) can tell them from real ones. */
   static final String REPLAY_HEADER = "x-jmesh-replay";
@@ -47,25 +55,25 @@ final class TrafficCommand implements ReplaySubcommand {
   @Override
   public String help() {
     return """
-        Usage: mesh replay traffic --journal DIR --target http://HOST:PORT [filters]
-                                   [--rate-scale X] [--unsafe-methods] [--concurrency N]
-                                   [--timeout 10s] [--fail-on-diff]
+    Usage: mesh replay traffic --journal DIR --target http://HOST:PORT [filters]
+                               [--rate-scale X] [--unsafe-methods] [--concurrency N]
+                               [--timeout 10s] [--fail-on-diff]
 
-        Re-sends the matching HTTP entries to the target (the recorded path, method, kept
-        headers and, for unsafe methods, the recorded body), at the recorded pace, and reports
-        per service and route how many answered with another status than recorded and the
-        recorded against the replayed p50/p90/p99. TCP entries are skipped. Each request
-        carries x-jmesh-replay: true. When a journal holds both ends of the same calls, pick
-        one with --reporter destination (what the service received) or source.
+    Re-sends the matching HTTP entries to the target (the recorded path, method, kept
+    headers and, for unsafe methods, the recorded body), at the recorded pace, and reports
+    per service and route how many answered with another status than recorded and the
+    recorded against the replayed p50/p90/p99. TCP entries are skipped. Each request
+    carries x-jmesh-replay: true. When a journal holds both ends of the same calls, pick
+    one with --reporter destination (what the service received) or source.
 
-          --target URL             where to send, e.g. http://127.0.0.1:9080
-          --rate-scale X           X times the recorded pace (2 = twice as fast; default 1)
-          --unsafe-methods         also replay POST, PUT, PATCH, DELETE, ...: their side effects
-                                   happen again; entries whose body was not kept are skipped
-          --concurrency N          requests in flight at most, default 64
-          --timeout D              per request, default 10s
-          --fail-on-diff           exit 4 when any status differs from the recording
-        """
+      --target URL             where to send, e.g. http://127.0.0.1:9080
+      --rate-scale X           X times the recorded pace (2 = twice as fast; default 1)
+      --unsafe-methods         also replay POST, PUT, PATCH, DELETE, ...: their side effects
+                               happen again; entries whose body was not kept are skipped
+      --concurrency N          requests in flight at most, default 64
+      --timeout D              per request, default 10s
+      --fail-on-diff           exit 4 when any status differs from the recording
+    """
         + EntryFilter.HELP;
   }
 
@@ -135,8 +143,7 @@ final class TrafficCommand implements ReplaySubcommand {
               firstRecorded[0] = entry.startEpochMillis();
             }
             long dueNanos =
-                startedNanos
-                    + (long) ((entry.startEpochMillis() - firstRecorded[0]) * 1e6 / scale);
+                startedNanos + (long) ((entry.startEpochMillis() - firstRecorded[0]) * 1e6 / scale);
             try {
               long wait = dueNanos - System.nanoTime();
               if (wait > 0) {

@@ -9,9 +9,8 @@ import org.HdrHistogram.Histogram;
 
 /**
  * What {@code traffic} found: per service and route, how many requests were sent, how many came
- * back with another status than recorded (and which), and recorded against replayed latency.
- * Filled from the HTTP client's threads, so every method is synchronized; it is not on any
- * request path.
+ * back with another status than recorded (and which), and recorded against replayed latency. Filled
+ * from the HTTP client's threads, so every method is synchronized; it is not on any request path.
  */
 final class TrafficReport {
 
@@ -95,8 +94,8 @@ final class TrafficReport {
     List<String[]> rows = new ArrayList<>();
     rows.add(
         new String[] {
-          "SERVICE", "ROUTE", "SENT", "DIFF", "REC_P50", "NOW_P50", "REC_P90", "NOW_P90",
-          "REC_P99", "NOW_P99"
+          "SERVICE", "ROUTE", "SENT", "DIFF", "REC_P50", "NOW_P50", "REC_P90", "NOW_P90", "REC_P99",
+          "NOW_P99"
         });
     for (Route r : routes.values()) {
       rows.add(r.row());

@@ -71,12 +71,12 @@ class ExportTest {
         .isEqualTo(110);
     // Durations <= 10 ms: GET /reviews/0..9 (1..10 ms) and the ten 5 ms POSTs.
     assertThat(
-            single(
-                prometheus.query("sum(istio_request_duration_milliseconds_bucket{le=\"10\"})")))
+            single(prometheus.query("sum(istio_request_duration_milliseconds_bucket{le=\"10\"})")))
         .isEqualTo(20);
     assertThat(single(prometheus.query("sum(istio_tcp_sent_bytes_total)"))).isEqualTo(5000);
     assertThat(
-            single(prometheus.query("sum(istio_tcp_connections_closed_total{job=\"mesh-replay\"})")))
+            single(
+                prometheus.query("sum(istio_tcp_connections_closed_total{job=\"mesh-replay\"})")))
         .isEqualTo(5);
   }
 
@@ -124,7 +124,8 @@ class ExportTest {
     assertThat(bodies).hasSize(1);
     String body = bodies.get(0);
     assertThat(count(body, "\"spanId\"")).isEqualTo(RecordedJournal.RATINGS_GET);
-    assertThat(body).contains("{\"key\":\"service.name\",\"value\":{\"stringValue\":\"ratings-v1\"}}");
+    assertThat(body)
+        .contains("{\"key\":\"service.name\",\"value\":{\"stringValue\":\"ratings-v1\"}}");
     assertThat(body).contains("\"kind\":2").contains("\"istio.route\"");
   }
 
@@ -139,7 +140,11 @@ class ExportTest {
   private static double valueFor(String json, String label, String value) {
     Matcher m =
         Pattern.compile(
-                "\\{\"" + label + "\":\"" + Pattern.quote(value) + "\"\\},\"value\":\\[[0-9.]+,\"([^\"]+)\"\\]")
+                "\\{\""
+                    + label
+                    + "\":\""
+                    + Pattern.quote(value)
+                    + "\"\\},\"value\":\\[[0-9.]+,\"([^\"]+)\"\\]")
             .matcher(json);
     assertThat(m.find()).as(label + "=" + value + " in " + json).isTrue();
     return Double.parseDouble(m.group(1));

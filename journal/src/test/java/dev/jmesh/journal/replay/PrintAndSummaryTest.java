@@ -43,8 +43,7 @@ class PrintAndSummaryTest {
 
   @Test
   void printFiltersCombine() {
-    assertThat(
-            ReplayRun.of("print", "--journal", journal.toString(), "--status", "5xx").lines())
+    assertThat(ReplayRun.of("print", "--journal", journal.toString(), "--status", "5xx").lines())
         .isEqualTo(6);
     assertThat(ReplayRun.of("print", "--journal", journal.toString(), "--flags", "UH").lines())
         .isEqualTo(6);
@@ -57,25 +56,33 @@ class PrintAndSummaryTest {
                 .lines())
         .isEqualTo(RecordedJournal.RATINGS_GET);
     assertThat(
-            ReplayRun.of("print", "--journal", journal.toString(), "--route", "reviews-v1")
-                .lines())
+            ReplayRun.of("print", "--journal", journal.toString(), "--route", "reviews-v1").lines())
         .isEqualTo(RecordedJournal.REVIEWS_GET + RecordedJournal.REVIEWS_POST);
     assertThat(
             ReplayRun.of(
-                    "print", "--journal", journal.toString(), "--route", "reviews-v1",
-                    "--min-duration", "50ms")
+                    "print",
+                    "--journal",
+                    journal.toString(),
+                    "--route",
+                    "reviews-v1",
+                    "--min-duration",
+                    "50ms")
                 .lines())
         .isEqualTo(11);
     assertThat(
-            ReplayRun.of(
-                    "print", "--journal", journal.toString(), "--source", "reviews-v1.default")
+            ReplayRun.of("print", "--journal", journal.toString(), "--source", "reviews-v1.default")
                 .lines())
         .isEqualTo(RecordedJournal.TCP);
     // Entries start at base+1s, +2s, ...: [base+1s, base+11s) holds the first ten.
     assertThat(
             ReplayRun.of(
-                    "print", "--journal", journal.toString(), "--from",
-                    "2026-11-30T10:00:01Z", "--to", "2026-11-30T10:00:11Z")
+                    "print",
+                    "--journal",
+                    journal.toString(),
+                    "--from",
+                    "2026-11-30T10:00:01Z",
+                    "--to",
+                    "2026-11-30T10:00:11Z")
                 .lines())
         .isEqualTo(10);
   }
@@ -84,8 +91,16 @@ class PrintAndSummaryTest {
   void printJsonIsOneObjectPerLineWithHeadersOnRequest() {
     ReplayRun run =
         ReplayRun.of(
-            "print", "--journal", journal.toString(), "--format", "json", "--headers",
-            "--method", "POST", "--limit", "1");
+            "print",
+            "--journal",
+            journal.toString(),
+            "--format",
+            "json",
+            "--headers",
+            "--method",
+            "POST",
+            "--limit",
+            "1");
     assertThat(run.exit()).isEqualTo(ReplayCommand.OK);
     assertThat(run.lines()).isEqualTo(1);
     assertThat(run.out())

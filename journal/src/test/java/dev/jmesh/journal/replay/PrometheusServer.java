@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real Prometheus (Debian's package) with its remote-write receiver on, on a loopback port of
- * its own, storing into a temporary directory; {@link #close} ends it.
+ * A real Prometheus (Debian's package) with its remote-write receiver on, on a loopback port of its
+ * own, storing into a temporary directory; {@link #close} ends it.
  */
 final class PrometheusServer implements AutoCloseable {
 
@@ -34,7 +34,8 @@ final class PrometheusServer implements AutoCloseable {
   }
 
   static PrometheusServer start(Path dir) throws Exception {
-    Path config = Files.writeString(dir.resolve("prometheus.yml"), "global:\n  scrape_interval: 1h\n");
+    Path config =
+        Files.writeString(dir.resolve("prometheus.yml"), "global:\n  scrape_interval: 1h\n");
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();

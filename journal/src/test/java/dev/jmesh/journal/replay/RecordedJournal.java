@@ -66,7 +66,12 @@ final class RecordedJournal {
   }
 
   private static void http(
-      JournalRecord r, String service, String route, String method, String path, long start,
+      JournalRecord r,
+      String service,
+      String route,
+      String method,
+      String path,
+      long start,
       long millis) {
     r.reset()
         .reporter(JournalReporter.DESTINATION)

@@ -19,7 +19,12 @@ import org.junit.jupiter.api.io.TempDir;
 class TrafficTest {
 
   /** What the target saw of one request. */
-  record Seen(String method, String path, String replayHeader, String authorization, String accept,
+  record Seen(
+      String method,
+      String path,
+      String replayHeader,
+      String authorization,
+      String accept,
       String body) {}
 
   @TempDir static Path tmp;
@@ -101,8 +106,16 @@ class TrafficTest {
   void unsafeMethodsOnlyWhenAskedAndWithTheirRecordedBodies() {
     ReplayRun run =
         ReplayRun.of(
-            "traffic", "--journal", journal.toString(), "--target", url(), "--rate-scale",
-            "1000", "--method", "POST", "--unsafe-methods");
+            "traffic",
+            "--journal",
+            journal.toString(),
+            "--target",
+            url(),
+            "--rate-scale",
+            "1000",
+            "--method",
+            "POST",
+            "--unsafe-methods");
     assertThat(run.exit()).as(run.err()).isEqualTo(ReplayCommand.OK);
     assertThat(seen).hasSize(RecordedJournal.REVIEWS_POST);
     assertThat(seen).extracting(Seen::body).contains("{\"n\":0}", "{\"n\":9}");
@@ -115,8 +128,18 @@ class TrafficTest {
     long started = System.nanoTime();
     ReplayRun run =
         ReplayRun.of(
-            "traffic", "--journal", journal.toString(), "--target", url(), "--rate-scale", "10",
-            "--destination", "ratings", "--from", "2026-11-30T10:01:01Z", "--to",
+            "traffic",
+            "--journal",
+            journal.toString(),
+            "--target",
+            url(),
+            "--rate-scale",
+            "10",
+            "--destination",
+            "ratings",
+            "--from",
+            "2026-11-30T10:01:01Z",
+            "--to",
             "2026-11-30T10:01:11Z");
     long tookMillis = (System.nanoTime() - started) / 1_000_000;
     assertThat(run.exit()).as(run.err()).isEqualTo(ReplayCommand.OK);
@@ -128,8 +151,16 @@ class TrafficTest {
   void failOnDiffExitsWithItsOwnCode() {
     ReplayRun run =
         ReplayRun.of(
-            "traffic", "--journal", journal.toString(), "--target", url(), "--rate-scale", "1000",
-            "--status", "5xx", "--fail-on-diff");
+            "traffic",
+            "--journal",
+            journal.toString(),
+            "--target",
+            url(),
+            "--rate-scale",
+            "1000",
+            "--status",
+            "5xx",
+            "--fail-on-diff");
     assertThat(run.exit()).isEqualTo(ReplayCommand.DIFFERENCES);
     assertThat(run.out()).contains("status: 0 same as recorded, 6 different");
   }
@@ -138,8 +169,17 @@ class TrafficTest {
   void aTargetThatIsDownIsATargetError() {
     ReplayRun run =
         ReplayRun.of(
-            "traffic", "--journal", journal.toString(), "--target", "http://127.0.0.1:1",
-            "--rate-scale", "1000", "--destination", "ratings", "--timeout", "2s");
+            "traffic",
+            "--journal",
+            journal.toString(),
+            "--target",
+            "http://127.0.0.1:1",
+            "--rate-scale",
+            "1000",
+            "--destination",
+            "ratings",
+            "--timeout",
+            "2s");
     assertThat(run.exit()).isEqualTo(ReplayCommand.TARGET_ERROR);
     assertThat(run.err()).contains("no request to http://127.0.0.1:1 got a response");
   }
