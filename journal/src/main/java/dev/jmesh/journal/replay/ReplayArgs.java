@@ -58,6 +58,7 @@ final class ReplayArgs {
         List<String> known = new ArrayList<>();
         valued.forEach(v -> known.add("--" + v));
         switches.forEach(s -> known.add("--" + s));
+        known.sort(null);
         throw new UsageException(
             command
                 + ": unknown option --"
