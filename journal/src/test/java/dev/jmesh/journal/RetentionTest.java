@@ -24,6 +24,9 @@ class RetentionTest {
     // The two newest hours, one entry each, are still readable after the older files went.
     List<JournalEntry> left = JournalRoundTripTest.readAll(dir);
     assertThat(left).extracting(JournalEntry::requestId).containsExactly("req-3", "req-4");
+    try (JournalReader reader = JournalReader.open(dir)) {
+      assertThat(reader.count()).isEqualTo(2);
+    }
   }
 
   @Test

@@ -23,7 +23,7 @@ record ReplayContext(PrintStream out, PrintStream err, Map<String, String> env) 
           args.command()
               + ": which journal? Give --journal DIR or set "
               + JOURNAL_ENV
-              + " (the proxy's --journal-dir, the agent's MESH_JOURNAL_DIR)");
+              + " to the directory the proxy or the agent journals into");
     }
     return JournalReader.open(Path.of(dir));
   }

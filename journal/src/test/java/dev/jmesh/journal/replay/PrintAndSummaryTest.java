@@ -3,6 +3,7 @@ package dev.jmesh.journal.replay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.jmesh.journal.JournalReader;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +28,13 @@ class PrintAndSummaryTest {
     journal = tmp.resolve("journal");
     base = Instant.parse("2026-11-30T10:00:00Z").toEpochMilli();
     RecordedJournal.write(journal, base);
+  }
+
+  @Test
+  void theReaderCountsEntriesWithoutReadingThem() throws Exception {
+    try (JournalReader reader = JournalReader.open(journal)) {
+      assertThat(reader.count()).isEqualTo(RecordedJournal.TOTAL);
+    }
   }
 
   @Test
