@@ -113,6 +113,7 @@ public final class Exchange {
   void local(Action a, int status, ResponseFlag flag) {
     action = a;
     localStatus = status;
+    record.responseCodeDetails(ResponseCodeDetails.of(a));
     if (flag != null) {
       record.addFlag(flag);
     }
@@ -254,13 +255,16 @@ public final class Exchange {
     switch (failure) {
       case CONNECT_FAILURE:
         record.addFlag(ResponseFlag.UF);
+        record.responseCodeDetails(ResponseCodeDetails.CONNECTION_FAILURE);
         break;
       case RESET:
       case REFUSED_STREAM:
         record.addFlag(ResponseFlag.UR);
+        record.responseCodeDetails(ResponseCodeDetails.REMOTE_RESET);
         break;
       case PER_TRY_TIMEOUT:
         record.addFlag(ResponseFlag.UT);
+        record.responseCodeDetails(ResponseCodeDetails.PER_TRY_TIMEOUT);
         break;
       default:
         break;
@@ -364,6 +368,7 @@ public final class Exchange {
       host = null;
     }
     record.addFlag(ResponseFlag.UT);
+    record.responseCodeDetails(ResponseCodeDetails.RESPONSE_TIMEOUT);
   }
 
   /**
@@ -381,6 +386,9 @@ public final class Exchange {
       holdsRetry = false;
     }
     record.responseCode(status).grpcStatus(grpcStatus).bytes(bytesReceived, bytesSent);
+    if (record.responseCodeDetails() == null && status > 0) {
+      record.responseCodeDetails(ResponseCodeDetails.VIA_UPSTREAM);
+    }
     record.finish(nanoTime);
     if (series != null) {
       metrics.record(series, record);

@@ -63,6 +63,11 @@ public final class OutboundRouter {
       String listener, RequestView request, String sourceIp, long random, Exchange x) {
     long now = System.nanoTime();
     x.begin(random, RecordClock.epochMillis(now), now);
+    // The request as received, for the access log: references to the caller's own values.
+    x.record
+        .request(request.method(), request.authority(), request.path())
+        .clientHeaders(request.header("user-agent"), request.header("x-forwarded-for"))
+        .requestId(request.header("x-request-id"));
     x.metrics = metrics;
     if (metrics != null) {
       x.series = edges.unknownDestination(metrics);

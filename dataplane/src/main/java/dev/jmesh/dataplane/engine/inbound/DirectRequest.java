@@ -44,6 +44,13 @@ final class DirectRequest extends MeshInboundRequest {
     if (edge != null) {
       record.traffic(edge.labels());
     }
+    DownstreamPeer peer = connection.peer();
+    // The library does not say which HTTP version it served: %PROTOCOL% stays empty.
+    record
+        .request(request.method(), request.header("host"), request.path())
+        .clientHeaders(request.header("user-agent"), request.header(InboundHeaders.XFF))
+        .downstream(connection.local(), peer == null ? null : peer.connection().remote())
+        .peerPrincipal(peer == null ? null : peer.principal());
     String contentType = request.header("content-type");
     if (contentType != null && contentType.startsWith("application/grpc")) {
       record.protocol(RequestProtocol.GRPC);
@@ -139,6 +146,9 @@ final class DirectRequest extends MeshInboundRequest {
       record.addFlag(ResponseFlag.DC);
     }
     record.responseCode(Math.max(0, status));
+    if (status > 0 && verdict.allowed()) {
+      record.responseCodeDetails(Http1Exchange.VIA_UPSTREAM);
+    }
     if (grpcStatus >= 0) {
       record.grpcStatus(grpcStatus);
     }
