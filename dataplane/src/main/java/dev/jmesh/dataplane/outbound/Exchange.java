@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.outbound;
 
+import dev.jmesh.dataplane.accesslog.AccessLog;
 import dev.jmesh.dataplane.cluster.Host;
 import dev.jmesh.dataplane.cluster.LocalFailure;
 import dev.jmesh.dataplane.cluster.UpstreamCluster;
@@ -78,6 +79,7 @@ public final class Exchange {
   Host previousHost;
   IstioMetrics metrics;
   TrafficSeries series;
+  AccessLog accessLog;
   long delayNanos;
   int localStatus;
   int localGrpcStatus;
@@ -98,6 +100,7 @@ public final class Exchange {
     previousHost = null;
     metrics = null;
     series = null;
+    accessLog = null;
     delayNanos = -1;
     localStatus = 0;
     localGrpcStatus = -1;
@@ -356,6 +359,7 @@ public final class Exchange {
       host = null;
     }
     series = null;
+    accessLog = null;
   }
 
   /**
@@ -392,6 +396,9 @@ public final class Exchange {
     record.finish(nanoTime);
     if (series != null) {
       metrics.record(series, record);
+    }
+    if (accessLog != null) {
+      accessLog.record(record);
     }
   }
 }

@@ -4,6 +4,7 @@ import dev.jmesh.dataplane.cluster.Host;
 import dev.jmesh.dataplane.cluster.UpstreamCluster;
 import dev.jmesh.dataplane.cluster.UpstreamClusters;
 import dev.jmesh.dataplane.config.MeshSnapshot;
+import dev.jmesh.dataplane.config.OutboundListener;
 import dev.jmesh.dataplane.record.RecordClock;
 import dev.jmesh.dataplane.record.ResponseFlag;
 import dev.jmesh.dataplane.route.FaultPolicy;
@@ -72,7 +73,12 @@ public final class OutboundRouter {
     if (metrics != null) {
       x.series = edges.unknownDestination(metrics);
     }
-    RouteDecision d = snapshot.get().decide(listener, request, random);
+    OutboundListener l = snapshot.get().listener(listener);
+    x.accessLog = l == null ? null : l.accessLog();
+    RouteDecision d =
+        l == null || l.routeTable() == null
+            ? RouteDecision.NO_ROUTE
+            : l.routeTable().decide(request, random);
     x.decision = d;
     switch (d.kind()) {
       case NO_ROUTE:

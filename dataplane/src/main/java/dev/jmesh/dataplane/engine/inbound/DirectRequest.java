@@ -3,6 +3,7 @@ package dev.jmesh.dataplane.engine.inbound;
 import dev.jmesh.bootstrap.MeshHeaders;
 import dev.jmesh.bootstrap.MeshInboundRequest;
 import dev.jmesh.bootstrap.MeshRequest;
+import dev.jmesh.dataplane.accesslog.AccessLog;
 import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.policy.PeerConnection;
@@ -156,6 +157,10 @@ final class DirectRequest extends MeshInboundRequest {
     record.finish(System.nanoTime());
     if (edge != null) {
       connection.inbound().context().metrics().record(edge.series(), record);
+    }
+    AccessLog log = connection.chain() == null ? null : connection.chain().accessLog();
+    if (log != null) {
+      log.record(record);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.engine.inbound;
 
+import dev.jmesh.dataplane.accesslog.AccessLog;
 import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.policy.PolicyVerdict;
@@ -46,6 +47,7 @@ final class Http1Exchange {
   private final String selfMetadata;
 
   private final HttpRequest request;
+
   /** Envoy's {@code %RESPONSE_CODE_DETAILS%} for a response the application sent. */
   static final String VIA_UPSTREAM = "via_upstream";
 
@@ -414,6 +416,10 @@ final class Http1Exchange {
     recorded = true;
     record.finish(System.nanoTime());
     port.engine().context().metrics().record(edge.series(), record);
+    AccessLog log = chain.accessLog();
+    if (log != null) {
+      log.record(record);
+    }
     port.engine().end();
   }
 

@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.engine.inbound;
 
+import dev.jmesh.dataplane.accesslog.AccessLog;
 import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.policy.PolicyVerdict;
@@ -292,6 +293,10 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
     recorded = true;
     record.finish(System.nanoTime());
     connection.port().engine().context().metrics().record(edge.series(), record);
+    AccessLog log = connection.chain().accessLog();
+    if (log != null) {
+      log.record(record);
+    }
     connection.port().engine().end();
   }
 

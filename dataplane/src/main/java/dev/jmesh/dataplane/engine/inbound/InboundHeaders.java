@@ -1,10 +1,9 @@
 package dev.jmesh.dataplane.engine.inbound;
 
-import dev.jmesh.dataplane.record.RequestIds;
-
 import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.policy.PeerConnection;
 import dev.jmesh.dataplane.policy.PolicyRequest;
+import dev.jmesh.dataplane.record.RequestIds;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
