@@ -101,12 +101,7 @@ record LogOperator(String name, Function<RequestRecordSnapshot, Object> value, i
       throw new IllegalArgumentException(
           "operator "
               + written
-              + " is not supported; supported: "
-              + new TreeSet<>(PLAIN.keySet())
-              + ", REQ(header) for "
-              + new TreeSet<>(REQUEST_HEADERS.keySet())
-              + " and RESP(header) for "
-              + new TreeSet<>(RESPONSE_HEADERS.keySet()));
+              + " is not supported (docs/telemetry.md lists what request records carry)");
     }
     if (argument != null) {
       throw new IllegalArgumentException(
@@ -164,7 +159,7 @@ record LogOperator(String name, Function<RequestRecordSnapshot, Object> value, i
               + side
               + " header "
               + header
-              + " is not kept in request records; supported: "
+              + " is not kept in request records; these are: "
               + new TreeSet<>(known.keySet()));
     }
     return f;

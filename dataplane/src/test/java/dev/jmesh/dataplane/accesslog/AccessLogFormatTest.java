@@ -128,7 +128,7 @@ class AccessLogFormatTest {
     assertThatThrownBy(() -> AccessLogFormat.text("[%START_TIME%] %UPSTREAM_PEER_SUBJECT%"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("%UPSTREAM_PEER_SUBJECT%")
-        .hasMessageContaining("not supported");
+        .hasMessageContaining("is not supported (docs/telemetry.md");
     assertThatThrownBy(() -> AccessLogFormat.text("%REQ(X-CUSTOM)%"))
         .hasMessageContaining("%REQ(X-CUSTOM)%")
         .hasMessageContaining("X-CUSTOM is not kept");
