@@ -209,11 +209,11 @@ class AccessLogTest {
                 + " 127\\.0\\.0\\.1:\\d+ - -$");
     Matcher out = lines[0];
     Matcher in = lines[1];
-    assertThat(in.group(5)).as("the same request id on both sides").isEqualTo(out.group(6));
+    assertThat(in.group(5)).as("the same request id on both sides").isEqualTo(out.group(7));
     assertThat(in.group(4)).as("the server saw the JDK's User-Agent").startsWith("Java/");
     // The direct path sees the headers the application set; HttpURLConnection adds its
     // User-Agent only when it writes the request, so the client does not know it.
-    assertThat(out.group(5)).as("the client's User-Agent").isIn(in.group(4), "-");
+    assertThat(out.group(6)).as("the client's User-Agent").isIn(in.group(4), "-");
     String path = out.group(0).substring(out.group(0).indexOf("\"GET ") + 5);
     path = path.substring(0, path.indexOf(' '));
     assertThat(logLines(client.jvm(), path)).as("one line on the client").hasSize(1);
