@@ -39,6 +39,7 @@ public final class AccessLogWriter {
   private final StringBuilder line = new StringBuilder(512);
   private final Thread thread;
   private volatile boolean idle;
+  private volatile boolean dropWarned;
   private volatile boolean stopped;
   private long lastRotationCheck = System.nanoTime();
   private int sinceCheck;
@@ -66,10 +67,14 @@ public final class AccessLogWriter {
   public boolean offer(AccessLog log, RequestRecordSnapshot record) {
     if (!queue.offer(new Entry(log, record))) {
       dropped.increment();
-      MeshLog.warnOnce(
-          "access-log-dropped",
-          "the access log's queue is full: lines are dropped (and counted) rather than make"
-              + " requests wait for the disk");
+      if (!dropWarned) {
+        // A plain flag first: a saturated writer drops millions of lines, each one cheaply.
+        dropWarned = true;
+        MeshLog.warnOnce(
+            "access-log-dropped",
+            "the access log's queue is full: lines are dropped (and counted) rather than make"
+                + " requests wait for the disk");
+      }
       return false;
     }
     if (idle) {
