@@ -2,6 +2,7 @@ package dev.jmesh.dataplane.accesslog;
 
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.record.RequestRecordSnapshot;
+import dev.jmesh.dataplane.stats.PrometheusText;
 import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.util.HashMap;
@@ -53,11 +54,34 @@ public final class AccessLogWriter {
 
   private static final class Shared {
     static final AccessLogWriter INSTANCE = new AccessLogWriter(DEFAULT_CAPACITY);
+
+    static {
+      started = INSTANCE;
+    }
   }
+
+  /** The shared writer once something used it; {@code null} before, so no thread is started. */
+  private static volatile AccessLogWriter started;
 
   /** The process's writer, started on first use. */
   public static AccessLogWriter shared() {
     return Shared.INSTANCE;
+  }
+
+  /**
+   * Appends the shared writer's counters to a {@code /stats/prometheus} page: lines written and
+   * dropped (zero while no access log was configured).
+   */
+  public static void writeSharedTo(PrometheusText text) {
+    AccessLogWriter w = started;
+    text.header(
+        "jmesh_access_log_lines_total",
+        "counter",
+        "Access log lines: written, dropped because the writer's queue was full, or failed"
+            + " because their file could not be written.");
+    text.sample("jmesh_access_log_lines_total", w == null ? 0 : w.written(), "result", "written");
+    text.sample("jmesh_access_log_lines_total", w == null ? 0 : w.dropped(), "result", "dropped");
+    text.sample("jmesh_access_log_lines_total", w == null ? 0 : w.failed(), "result", "failed");
   }
 
   /**
