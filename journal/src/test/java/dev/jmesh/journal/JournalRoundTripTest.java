@@ -1,6 +1,7 @@
 package dev.jmesh.journal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -122,6 +123,21 @@ class JournalRoundTripTest {
             .isEqualTo("rw-------");
       }
     }
+  }
+
+  @Test
+  void sizesParseAsOperatorsWriteThem() {
+    assertThat(JournalSettings.parseBytes("1073741824")).isEqualTo(1L << 30);
+    assertThat(JournalSettings.parseBytes("512MiB")).isEqualTo(512L << 20);
+    assertThat(JournalSettings.parseBytes("2GiB")).isEqualTo(2L << 30);
+    assertThat(JournalSettings.parseBytes("1.5g")).isEqualTo(3L << 29);
+    assertThat(JournalSettings.parseBytes("500MB")).isEqualTo(500_000_000L);
+    assertThat(JournalSettings.parseBytes("64k")).isEqualTo(65_536L);
+    assertThatThrownBy(() -> JournalSettings.parseBytes("lots"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("journal size 'lots' is not a size");
+    assertThatThrownBy(() -> JournalSettings.parseBytes("5 parsecs"))
+        .hasMessageContaining("is not a size");
   }
 
   static List<JournalEntry> readAll(Path dir) throws JournalException {
