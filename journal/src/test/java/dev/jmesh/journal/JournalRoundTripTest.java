@@ -126,6 +126,37 @@ class JournalRoundTripTest {
   }
 
   @Test
+  void aReusedRecordCarriesNothingOverFromTheRequestBefore() throws Exception {
+    Path dir = tmp.resolve("journal");
+    byte[] body = "first".getBytes(StandardCharsets.UTF_8);
+    try (Journal journal =
+        Journal.open(JournalSettings.builder(dir).ringCapacity(2).maxBodyBytes(64).build())) {
+      JournalRecord r = new JournalRecord();
+      for (int i = 0; i < 6; i++) {
+        SampleRecords.reviews(r, i, 1L);
+        if (i % 2 == 0) {
+          r.addRequestHeader("a", "1").addRequestHeader("b", "2").addRequestHeader("c", "3");
+          r.requestBody(body, 0, body.length).grpcStatus(2);
+        } else {
+          r.addRequestHeader("only", "one");
+        }
+        while (!journal.offer(r)) {
+          Thread.sleep(1);
+        }
+      }
+    }
+    List<JournalEntry> entries = readAll(dir);
+    assertThat(entries).hasSize(6);
+    for (int i = 1; i < 6; i += 2) {
+      JournalEntry e = entries.get(i);
+      assertThat(e.requestHeaders()).containsExactly(new JournalHeader("only", "one"));
+      assertThat(e.requestBody()).isEmpty();
+      assertThat(e.grpcStatus()).isEqualTo(JournalRecord.NO_GRPC_STATUS);
+      assertThat(entries.get(i - 1).requestHeaders()).hasSize(3);
+    }
+  }
+
+  @Test
   void sizesParseAsOperatorsWriteThem() {
     assertThat(JournalSettings.parseBytes("1073741824")).isEqualTo(1L << 30);
     assertThat(JournalSettings.parseBytes("512MiB")).isEqualTo(512L << 20);
