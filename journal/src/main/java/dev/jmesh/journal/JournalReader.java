@@ -98,10 +98,18 @@ public final class JournalReader implements AutoCloseable {
 
   /** Entries in the journal, counted from Chronicle's indexes without reading them. */
   public long count() throws JournalException {
-    try {
-      long first = queue.firstIndex();
+    return count(Long.MIN_VALUE);
+  }
+
+  /** Entries {@link #read(long, EntryVisitor)} would look at from {@code fromMillis} on. */
+  public long count(long fromMillis) throws JournalException {
+    try (ExcerptTailer tailer = queue.createTailer()) {
+      if (!position(tailer, fromMillis)) {
+        return 0;
+      }
+      long first = tailer.index();
       long last = queue.lastIndex();
-      if (first == Long.MAX_VALUE || last < 0) {
+      if (last < 0 || first > last) {
         return 0;
       }
       return queue.countExcerpts(first, last) + 1;
@@ -111,14 +119,51 @@ public final class JournalReader implements AutoCloseable {
   }
 
   /**
+   * Puts the tailer at the start of the first cycle that can hold an entry started at or after
+   * {@code fromMillis}: an entry is appended after it started, so never into an earlier cycle; one
+   * cycle more is kept for a writer clock a little behind the data path's. Returns false when no
+   * such cycle exists.
+   */
+  private boolean position(ExcerptTailer tailer, long fromMillis) {
+    tailer.toStart();
+    if (fromMillis == Long.MIN_VALUE) {
+      return true;
+    }
+    RollCycle roll = queue.rollCycle();
+    long cycle = Math.floorDiv(fromMillis - queue.epoch(), roll.lengthInMillis()) - 1;
+    int first = queue.firstCycle();
+    int last = queue.lastCycle();
+    for (long c = Math.max(first, cycle); c <= last; c++) {
+      if (c == first || tailer.moveToCycle((int) c)) {
+        if (c == first) {
+          tailer.toStart();
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * Reads every entry, oldest first, until the visitor returns false. Throws when the journal has
    * no entry at all, or for the first entry that does not decode, naming its cycle file.
    */
   public long read(EntryVisitor visitor) throws JournalException {
+    return read(Long.MIN_VALUE, visitor);
+  }
+
+  /**
+   * Reads the entries from the cycle that holds {@code fromMillis} on (see {@link #position}),
+   * skipping older cycle files unread; entries before {@code fromMillis} may still be handed out, a
+   * caller filters them. Throws like {@link #read(EntryVisitor)}.
+   */
+  public long read(long fromMillis, EntryVisitor visitor) throws JournalException {
     long read = 0;
     long index = -1;
     try (ExcerptTailer tailer = queue.createTailer()) {
-      tailer.toStart();
+      if (!position(tailer, fromMillis)) {
+        return 0;
+      }
       while (true) {
         JournalEntry entry;
         try (DocumentContext document = tailer.readingDocument()) {
@@ -142,7 +187,7 @@ public final class JournalReader implements AutoCloseable {
     } catch (RuntimeException | AssertionError | LinkageError e) {
       throw corrupt(index, ChronicleAccess.explain(e), e);
     }
-    if (read == 0) {
+    if (read == 0 && fromMillis == Long.MIN_VALUE) {
       throw new JournalException(
           "journal directory "
               + directory

@@ -2,6 +2,7 @@ package dev.jmesh.journal;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -40,6 +41,42 @@ public final class JournalSettings {
 
   public static Builder builder(Path directory) {
     return new Builder(directory);
+  }
+
+  /**
+   * A size as an operator writes it in a flag or variable: {@code 1073741824}, {@code 512MiB},
+   * {@code 2GiB}, {@code 500MB}, {@code 64k}. Binary (KiB, MiB, GiB, TiB, and k/m/g/t) and decimal
+   * (KB, MB, GB, TB) units, any case.
+   */
+  public static long parseBytes(String text) {
+    String t = text.trim();
+    int split = 0;
+    while (split < t.length() && (Character.isDigit(t.charAt(split)) || t.charAt(split) == '.')) {
+      split++;
+    }
+    String unit = t.substring(split).trim().toLowerCase(Locale.ROOT);
+    long multiplier =
+        switch (unit) {
+          case "", "b" -> 1L;
+          case "k", "kib" -> 1L << 10;
+          case "m", "mib" -> 1L << 20;
+          case "g", "gib" -> 1L << 30;
+          case "t", "tib" -> 1L << 40;
+          case "kb" -> 1_000L;
+          case "mb" -> 1_000_000L;
+          case "gb" -> 1_000_000_000L;
+          case "tb" -> 1_000_000_000_000L;
+          default -> -1L;
+        };
+    try {
+      if (split > 0 && multiplier > 0) {
+        return (long) (Double.parseDouble(t.substring(0, split)) * multiplier);
+      }
+    } catch (NumberFormatException e) {
+      // Falls through to the message below.
+    }
+    throw new IllegalArgumentException(
+        "journal size '" + text + "' is not a size; write e.g. 1073741824, 512MiB, 2GiB, 500MB");
   }
 
   public Path directory() {

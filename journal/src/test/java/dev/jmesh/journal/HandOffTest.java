@@ -1,6 +1,7 @@
 package dev.jmesh.journal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -59,6 +60,54 @@ class HandOffTest {
       release.countDown();
     }
     assertThat(appended.get()).isEqualTo(8);
+  }
+
+  @Test
+  void aFailingDiskIsCountedAndTheWriterGoesOn() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    EntrySink flaky =
+        new EntrySink() {
+          @Override
+          public void append(JournalRecord record) {
+            if (calls.incrementAndGet() % 2 == 0) {
+              throw new IllegalStateException("No space left on device");
+            }
+          }
+
+          @Override
+          public void close() {}
+        };
+    try (Journal journal = Journal.openWith(JournalSettings.builder(tmp).build(), () -> flaky)) {
+      JournalRecord record = SampleRecords.reviews(new JournalRecord(), 1, 1L);
+      for (int i = 0; i < 10; i++) {
+        assertThat(journal.offer(record)).isTrue();
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (journal.appended() + journal.failed() < 10 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(journal.appended()).isEqualTo(5);
+      assertThat(journal.failed()).isEqualTo(5);
+      assertThat(journal.dropped()).isZero();
+    }
+  }
+
+  @Test
+  void aJvmWithoutChroniclesAccessFailsToOpenAtOnceNamingTheFlags() {
+    long started = System.nanoTime();
+    assertThatThrownBy(
+            () ->
+                Journal.openWith(
+                    JournalSettings.builder(tmp).build(),
+                    () -> {
+                      // What Chronicle throws when sun.nio.ch is not exported to it.
+                      throw new AssertionError(
+                          new IllegalAccessException("member is private: FileChannelImpl.map0"));
+                    }))
+        .isInstanceOf(JournalException.class)
+        .hasMessageContaining("--add-exports java.base/sun.nio.ch=ALL-UNNAMED")
+        .hasMessageContaining("--add-opens java.base/java.lang.reflect=ALL-UNNAMED");
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isLessThan(5_000);
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.jmesh.journal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -122,6 +123,52 @@ class JournalRoundTripTest {
             .isEqualTo("rw-------");
       }
     }
+  }
+
+  @Test
+  void aReusedRecordCarriesNothingOverFromTheRequestBefore() throws Exception {
+    Path dir = tmp.resolve("journal");
+    byte[] body = "first".getBytes(StandardCharsets.UTF_8);
+    try (Journal journal =
+        Journal.open(JournalSettings.builder(dir).ringCapacity(2).maxBodyBytes(64).build())) {
+      JournalRecord r = new JournalRecord();
+      for (int i = 0; i < 6; i++) {
+        SampleRecords.reviews(r, i, 1L);
+        if (i % 2 == 0) {
+          r.addRequestHeader("a", "1").addRequestHeader("b", "2").addRequestHeader("c", "3");
+          r.requestBody(body, 0, body.length).grpcStatus(2);
+        } else {
+          r.addRequestHeader("only", "one");
+        }
+        while (!journal.offer(r)) {
+          Thread.sleep(1);
+        }
+      }
+    }
+    List<JournalEntry> entries = readAll(dir);
+    assertThat(entries).hasSize(6);
+    for (int i = 1; i < 6; i += 2) {
+      JournalEntry e = entries.get(i);
+      assertThat(e.requestHeaders()).containsExactly(new JournalHeader("only", "one"));
+      assertThat(e.requestBody()).isEmpty();
+      assertThat(e.grpcStatus()).isEqualTo(JournalRecord.NO_GRPC_STATUS);
+      assertThat(entries.get(i - 1).requestHeaders()).hasSize(3);
+    }
+  }
+
+  @Test
+  void sizesParseAsOperatorsWriteThem() {
+    assertThat(JournalSettings.parseBytes("1073741824")).isEqualTo(1L << 30);
+    assertThat(JournalSettings.parseBytes("512MiB")).isEqualTo(512L << 20);
+    assertThat(JournalSettings.parseBytes("2GiB")).isEqualTo(2L << 30);
+    assertThat(JournalSettings.parseBytes("1.5g")).isEqualTo(3L << 29);
+    assertThat(JournalSettings.parseBytes("500MB")).isEqualTo(500_000_000L);
+    assertThat(JournalSettings.parseBytes("64k")).isEqualTo(65_536L);
+    assertThatThrownBy(() -> JournalSettings.parseBytes("lots"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("journal size 'lots' is not a size");
+    assertThatThrownBy(() -> JournalSettings.parseBytes("5 parsecs"))
+        .hasMessageContaining("is not a size");
   }
 
   static List<JournalEntry> readAll(Path dir) throws JournalException {

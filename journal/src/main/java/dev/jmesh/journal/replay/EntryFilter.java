@@ -57,7 +57,8 @@ final class EntryFilter {
   private final Set<String> methods;
 
   private EntryFilter(ReplayArgs args, Instant now, ZoneId zone) throws UsageException {
-    this.from = args.has("from") ? TimeArg.parse("from", args.get("from"), now, zone) : 0;
+    this.from =
+        args.has("from") ? TimeArg.parse("from", args.get("from"), now, zone) : Long.MIN_VALUE;
     this.to = args.has("to") ? TimeArg.parse("to", args.get("to"), now, zone) : Long.MAX_VALUE;
     if (from >= to) {
       throw new UsageException(
@@ -123,6 +124,7 @@ final class EntryFilter {
     return methods.isEmpty() || (e.method() != null && methods.contains(e.method()));
   }
 
+  /** The start of the range, {@code Long.MIN_VALUE} when there is none. */
   long from() {
     return from;
   }

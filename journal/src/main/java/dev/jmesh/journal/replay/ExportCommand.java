@@ -88,9 +88,11 @@ final class ExportCommand implements ReplaySubcommand {
     long[] matched = {0};
     try (JournalReader reader = context.openJournal(args)) {
       ProgressBar progress =
-          new ProgressBar(context.err(), "reading", reader.count(), ProgressBar.wanted(args));
+          new ProgressBar(
+              context.err(), "reading", reader.count(filter.from()), ProgressBar.wanted(args));
       long[] seen = {0};
       reader.read(
+          filter.from(),
           entry -> {
             progress.update(++seen[0]);
             if (filter.matches(entry)) {

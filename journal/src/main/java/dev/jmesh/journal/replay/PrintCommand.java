@@ -56,6 +56,7 @@ final class PrintCommand implements ReplaySubcommand {
     long[] printed = {0};
     try (JournalReader reader = context.openJournal(args)) {
       reader.read(
+          filter.from(),
           entry -> {
             if (!filter.matches(entry)) {
               return true;

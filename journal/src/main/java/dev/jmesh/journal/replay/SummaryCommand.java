@@ -64,9 +64,11 @@ final class SummaryCommand implements ReplaySubcommand {
     Map<String, RouteStats> byRoute = new TreeMap<>();
     try (JournalReader reader = context.openJournal(args)) {
       ProgressBar progress =
-          new ProgressBar(context.err(), "summary", reader.count(), ProgressBar.wanted(args));
+          new ProgressBar(
+              context.err(), "summary", reader.count(filter.from()), ProgressBar.wanted(args));
       long[] seen = {0};
       reader.read(
+          filter.from(),
           entry -> {
             progress.update(++seen[0]);
             if (filter.matches(entry)) {

@@ -126,9 +126,11 @@ final class TrafficCommand implements ReplaySubcommand {
     long startedNanos = System.nanoTime();
     try (JournalReader reader = context.openJournal(args)) {
       ProgressBar progress =
-          new ProgressBar(context.err(), "traffic", reader.count(), ProgressBar.wanted(args));
+          new ProgressBar(
+              context.err(), "traffic", reader.count(filter.from()), ProgressBar.wanted(args));
       long[] seen = {0};
       reader.read(
+          filter.from(),
           entry -> {
             progress.update(++seen[0]);
             if (!filter.matches(entry)) {
