@@ -66,6 +66,11 @@ final class ProxyHelp {
                                                             the mesh, e.g.
                                                             reviews:9080=127.0.0.1:19080
 
+    Telemetry:
+      --journal DIR|off            MESH_JOURNAL             where every request's record is
+                                                            journaled (docs/telemetry-journal.md);
+                                                            default ./jmesh-journal
+
       --help                                                this text
 
     Exit codes: 78 a setting is bad (the message names it), 1 a port cannot be bound.
