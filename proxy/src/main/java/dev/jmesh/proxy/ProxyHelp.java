@@ -75,6 +75,11 @@ final class ProxyHelp {
                                                             back) in this hosts file, e.g.
                                                             /etc/netns/NS/hosts
 
+    Telemetry:
+      --journal DIR|off            MESH_JOURNAL             where every request's record is
+                                                            journaled (docs/telemetry-journal.md);
+                                                            default ./jmesh-journal
+
       --help                                                this text
 
     Exit codes: 78 a setting is bad (the message names it), 1 a port cannot be bound.

@@ -5,6 +5,7 @@ import dev.jmesh.dataplane.settings.MeshSettings;
 import dev.jmesh.dataplane.settings.SettingSource;
 import dev.jmesh.dataplane.settings.SettingsParser;
 import java.net.InetSocketAddress;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,9 +26,13 @@ record ProxyOptions(
     InetSocketAddress httpProxy,
     InetSocketAddress capture,
     Path hostsFile,
+    Path journal,
     boolean help) {
 
   static final InetSocketAddress DEFAULT_HTTP_PROXY = new InetSocketAddress("127.0.0.1", 15001);
+
+  /** Where the journal goes unless told otherwise: beside the proxy, in its working directory. */
+  static final Path DEFAULT_JOURNAL = Path.of("jmesh-journal");
 
   /** The agent's settings that mean something to a proxy, in --help's order. */
   static final List<String> MESH_KEYS =
@@ -55,7 +60,7 @@ record ProxyOptions(
 
   /** The proxy's own options; the repeatable ones are comma-separated lists in the environment. */
   static final List<String> PROXY_KEYS =
-      List.of("appPort", "inbound", "outbound", "httpProxy", "capturePort", "hostsFile");
+      List.of("appPort", "inbound", "outbound", "httpProxy", "capturePort", "hostsFile", "journal");
 
   private static final List<String> REPEATABLE = List.of("appPort", "inbound", "outbound");
 
@@ -71,7 +76,7 @@ record ProxyOptions(
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       if (arg.equals("--help") || arg.equals("-h")) {
-        return new ProxyOptions(null, List.of(), List.of(), null, null, null, true);
+        return new ProxyOptions(null, List.of(), List.of(), null, null, null, null, true);
       }
       if (!arg.startsWith("--") || arg.length() == 2) {
         throw new BadSettingException(
@@ -129,6 +134,7 @@ record ProxyOptions(
         httpProxy(proxyOptions, environment),
         capture(proxyOptions, environment),
         hostsFile(proxyOptions, environment),
+        journal(proxyOptions, environment),
         false);
   }
 
@@ -229,6 +235,32 @@ record ProxyOptions(
               + " with scripts/mesh-capture up --netns NS)");
     }
     return file;
+  }
+
+  /** {@code --journal DIR} ({@link #DEFAULT_JOURNAL} when not given) or {@code off}. */
+  private static Path journal(Map<String, List<String>> options, Map<String, String> environment)
+      throws BadSettingException {
+    List<Value> values = values("journal", options, environment);
+    if (values.isEmpty()) {
+      return DEFAULT_JOURNAL;
+    }
+    Value v = values.get(values.size() - 1);
+    String text = v.text().trim();
+    if (text.equals("off")) {
+      return null;
+    }
+    if (text.isEmpty()) {
+      throw new BadSettingException(
+          "bad setting " + v.origin() + ": empty; give the journal's directory, or off");
+    }
+    try {
+      return Path.of(text);
+    } catch (InvalidPathException e) {
+      throw OptionValues.bad(
+          v.origin(),
+          v.text(),
+          "is not a directory path (" + e.getReason() + "); give the journal's directory, or off");
+    }
   }
 
   private record Value(String text, String origin) {}

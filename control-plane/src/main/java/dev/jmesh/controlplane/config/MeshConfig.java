@@ -12,6 +12,7 @@ import java.util.Map;
  * @param enableAutoMtls whether clients use mTLS automatically when the server can take it
  * @param defaultConfig proxy defaults
  * @param extensionProviders tracing and access-log providers, by name
+ * @param accessLog {@code accessLogFile}, {@code accessLogEncoding} and {@code accessLogFormat}
  */
 public record MeshConfig(
     String trustDomain,
@@ -20,7 +21,25 @@ public record MeshConfig(
     boolean enableAutoMtls,
     ProxyConfig defaultConfig,
     List<ExtensionProvider> extensionProviders,
+    AccessLogSettings accessLog,
     Location location) {
+
+  /** Istio's {@code accessLogEncoding}. */
+  public enum AccessLogEncoding {
+    TEXT,
+    JSON
+  }
+
+  /**
+   * The mesh-wide access log: Istio's {@code accessLogFile} (empty: off; {@code /dev/stdout} or a
+   * file), {@code accessLogEncoding} and {@code accessLogFormat} (empty: Istio's default format for
+   * the encoding; for JSON, a JSON object of keys to Envoy format strings). They are also what the
+   * Telemetry API's built-in {@code envoy} provider writes.
+   */
+  public record AccessLogSettings(String file, AccessLogEncoding encoding, String format) {
+    public static final AccessLogSettings OFF =
+        new AccessLogSettings("", AccessLogEncoding.TEXT, "");
+  }
 
   /** Istio's {@code outboundTrafficPolicy.mode}. */
   public enum OutboundTrafficPolicy {
@@ -43,7 +62,9 @@ public record MeshConfig(
   /**
    * One {@code extensionProviders} entry. {@code type} is the key Istio uses for its kind
    * ({@code zipkin}, {@code opentelemetry}, {@code envoyFileAccessLog}, {@code prometheus}...);
-   * {@code settings} holds that kind's scalar fields as written.
+   * {@code settings} holds that kind's scalar fields as written, and for
+   * {@code envoyFileAccessLog} its {@code logFormat} as {@code logFormat.text} or
+   * {@code logFormat.labels} (the labels as a JSON object, in their order).
    */
   public record ExtensionProvider(String name, String type, Map<String, String> settings) {
     public ExtensionProvider {
@@ -64,6 +85,7 @@ public record MeshConfig(
         true,
         new ProxyConfig("", Map.of(), false, null, null),
         List.of(),
+        AccessLogSettings.OFF,
         Location.UNKNOWN);
   }
 }

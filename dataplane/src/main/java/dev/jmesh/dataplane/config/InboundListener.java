@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.config;
 
+import dev.jmesh.dataplane.accesslog.AccessLog;
 import dev.jmesh.dataplane.policy.ConnectionPolicy;
 import dev.jmesh.dataplane.policy.HttpPolicy;
 import dev.jmesh.dataplane.route.RouteTable;
@@ -42,6 +43,7 @@ public record InboundListener(
    * @param tcpCluster for a TCP port, the cluster the TCP proxy names; {@code null} for HTTP
    * @param httpPolicy for an HTTP port, its HTTP filters (JWT, RBAC, rate limit) in order
    * @param connectionPolicy for a TCP port, its network RBAC filters
+   * @param accessLog for an HTTP port, its connection manager's access logs; {@code null} for none
    */
   public record Chain(
       String name,
@@ -50,7 +52,21 @@ public record InboundListener(
       RouteTable routes,
       String tcpCluster,
       HttpPolicy httpPolicy,
-      ConnectionPolicy connectionPolicy) {}
+      ConnectionPolicy connectionPolicy,
+      AccessLog accessLog) {
+
+    /** A chain that logs nothing. */
+    public Chain(
+        String name,
+        TransportProtocol transportProtocol,
+        DownstreamTls tls,
+        RouteTable routes,
+        String tcpCluster,
+        HttpPolicy httpPolicy,
+        ConnectionPolicy connectionPolicy) {
+      this(name, transportProtocol, tls, routes, tcpCluster, httpPolicy, connectionPolicy, null);
+    }
+  }
 
   /**
    * The first chain for a connection whose first bytes are TLS ({@code tls}) or not, as Envoy's

@@ -2,6 +2,7 @@ package dev.jmesh.dataplane.config;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.jmesh.dataplane.accesslog.AccessLog;
 import dev.jmesh.dataplane.policy.InboundHttpFilter;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
@@ -30,7 +31,8 @@ final class ListenerCompiler {
           "rds",
           "route_config",
           "http_filters",
-          "strip_any_host_port");
+          "strip_any_host_port",
+          "access_log");
   private static final Set<String> RDS = Set.of("config_source", "route_config_name");
   private static final Set<String> CONFIG_SOURCE =
       Set.of("ads", "self", "resource_api_version", "initial_fetch_timeout");
@@ -90,6 +92,7 @@ final class ListenerCompiler {
       String name, HttpConnectionManager hcm, List<InboundHttpFilter> inboundPolicy)
       throws InvalidConfigException {
     SupportedFields.check(hcm, "", HCM);
+    AccessLog accessLog = AccessLogCompiler.compile(hcm.getAccessLogList());
     boolean routed = false;
     for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
       String at = "http_filters[" + i + "]";
@@ -115,11 +118,11 @@ final class ListenerCompiler {
           if (routes.isEmpty()) {
             throw new InvalidConfigException("rds.route_config_name", "must not be empty");
           }
-          return new OutboundListener(name, routes, null, hcm.getStripAnyHostPort());
+          return new OutboundListener(name, routes, null, hcm.getStripAnyHostPort(), accessLog);
         }
       case ROUTE_CONFIG:
         try {
-          return new OutboundListener(name, null, null, hcm.getStripAnyHostPort())
+          return new OutboundListener(name, null, null, hcm.getStripAnyHostPort(), accessLog)
               .withRouteTable(RouteTableCompiler.compile(hcm.getRouteConfig()));
         } catch (InvalidConfigException e) {
           throw e.under("route_config");

@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.config;
 
+import dev.jmesh.dataplane.accesslog.AccessLog;
 import dev.jmesh.dataplane.route.RouteTable;
 
 /**
@@ -10,10 +11,21 @@ import dev.jmesh.dataplane.route.RouteTable;
  * @param routeConfigName the RDS name it routes with, {@code null} for an inline route config
  * @param routeTable the route table in force, {@code null} while RDS has not delivered it
  * @param stripAnyHostPort the connection manager's {@code strip_any_host_port}
+ * @param accessLog the connection manager's access logs, {@code null} for none
  */
 public record OutboundListener(
-    String name, String routeConfigName, RouteTable routeTable, boolean stripAnyHostPort)
+    String name,
+    String routeConfigName,
+    RouteTable routeTable,
+    boolean stripAnyHostPort,
+    AccessLog accessLog)
     implements ListenerConfig {
+
+  /** A listener that logs nothing. */
+  public OutboundListener(
+      String name, String routeConfigName, RouteTable routeTable, boolean stripAnyHostPort) {
+    this(name, routeConfigName, routeTable, stripAnyHostPort, null);
+  }
 
   OutboundListener withRouteTable(RouteTable table) {
     return new OutboundListener(
@@ -22,6 +34,7 @@ public record OutboundListener(
         table == null
             ? null
             : table.withStripAnyHostPort(stripAnyHostPort || table.stripsAnyHostPort()),
-        stripAnyHostPort);
+        stripAnyHostPort,
+        accessLog);
   }
 }

@@ -202,7 +202,8 @@ final class SocketListenerCompiler {
                 http.routeTable(),
                 null,
                 HttpFilterChain.of(httpFilters),
-                connectionPolicy));
+                connectionPolicy,
+                http.accessLog()));
       } else if (f.getTypedConfig().is(TcpProxy.class)) {
         ClusterSplit split = tcpProxy(f, fat);
         if (split.clusters().size() != 1) {

@@ -10,6 +10,7 @@ import dev.jmesh.dataplane.config.CircuitBreakerThresholds;
 import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.outbound.EnvoyReplies;
 import dev.jmesh.dataplane.outbound.Exchange;
+import dev.jmesh.dataplane.record.RequestIds;
 import dev.jmesh.dataplane.record.ResponseFlag;
 import dev.jmesh.dataplane.route.HashPolicy;
 import dev.jmesh.dataplane.route.HeaderMutation;
@@ -186,6 +187,16 @@ final class DirectCall implements MeshCall {
     headers.set(PeerMetadata.ID_HEADER, owner.peerMetadataId);
     if (trace != null) {
       TraceContinuation.apply(trace, spanId, headers);
+    }
+    if (x.record().requestId() == null) {
+      // The inbound request's id when the trace carried one on; else a new one, as Envoy's
+      // connection manager gives a request without one, so both sides log the same id.
+      String id = trace == null ? null : trace.requestId();
+      if (id == null) {
+        id = RequestIds.newId();
+        headers.set("x-request-id", id);
+      }
+      x.record().requestId(id);
     }
   }
 

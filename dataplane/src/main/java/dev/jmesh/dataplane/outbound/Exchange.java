@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.outbound;
 
+import dev.jmesh.dataplane.accesslog.AccessLog;
 import dev.jmesh.dataplane.cluster.Host;
 import dev.jmesh.dataplane.cluster.LocalFailure;
 import dev.jmesh.dataplane.cluster.UpstreamCluster;
@@ -78,6 +79,7 @@ public final class Exchange {
   Host previousHost;
   IstioMetrics metrics;
   TrafficSeries series;
+  AccessLog accessLog;
   long delayNanos;
   int localStatus;
   int localGrpcStatus;
@@ -98,6 +100,7 @@ public final class Exchange {
     previousHost = null;
     metrics = null;
     series = null;
+    accessLog = null;
     delayNanos = -1;
     localStatus = 0;
     localGrpcStatus = -1;
@@ -113,6 +116,7 @@ public final class Exchange {
   void local(Action a, int status, ResponseFlag flag) {
     action = a;
     localStatus = status;
+    record.responseCodeDetails(ResponseCodeDetails.of(a));
     if (flag != null) {
       record.addFlag(flag);
     }
@@ -254,13 +258,16 @@ public final class Exchange {
     switch (failure) {
       case CONNECT_FAILURE:
         record.addFlag(ResponseFlag.UF);
+        record.responseCodeDetails(ResponseCodeDetails.CONNECTION_FAILURE);
         break;
       case RESET:
       case REFUSED_STREAM:
         record.addFlag(ResponseFlag.UR);
+        record.responseCodeDetails(ResponseCodeDetails.REMOTE_RESET);
         break;
       case PER_TRY_TIMEOUT:
         record.addFlag(ResponseFlag.UT);
+        record.responseCodeDetails(ResponseCodeDetails.PER_TRY_TIMEOUT);
         break;
       default:
         break;
@@ -352,6 +359,7 @@ public final class Exchange {
       host = null;
     }
     series = null;
+    accessLog = null;
   }
 
   /**
@@ -364,6 +372,7 @@ public final class Exchange {
       host = null;
     }
     record.addFlag(ResponseFlag.UT);
+    record.responseCodeDetails(ResponseCodeDetails.RESPONSE_TIMEOUT);
   }
 
   /**
@@ -381,9 +390,15 @@ public final class Exchange {
       holdsRetry = false;
     }
     record.responseCode(status).grpcStatus(grpcStatus).bytes(bytesReceived, bytesSent);
+    if (record.responseCodeDetails() == null && status > 0) {
+      record.responseCodeDetails(ResponseCodeDetails.VIA_UPSTREAM);
+    }
     record.finish(nanoTime);
     if (series != null) {
       metrics.record(series, record);
+    }
+    if (accessLog != null) {
+      accessLog.record(record);
     }
   }
 }

@@ -4,6 +4,7 @@ import dev.jmesh.dataplane.cluster.Host;
 import dev.jmesh.dataplane.cluster.UpstreamCluster;
 import dev.jmesh.dataplane.cluster.UpstreamClusters;
 import dev.jmesh.dataplane.config.MeshSnapshot;
+import dev.jmesh.dataplane.config.OutboundListener;
 import dev.jmesh.dataplane.record.RecordClock;
 import dev.jmesh.dataplane.record.ResponseFlag;
 import dev.jmesh.dataplane.route.FaultPolicy;
@@ -63,11 +64,21 @@ public final class OutboundRouter {
       String listener, RequestView request, String sourceIp, long random, Exchange x) {
     long now = System.nanoTime();
     x.begin(random, RecordClock.epochMillis(now), now);
+    // The request as received, for the access log: references to the caller's own values.
+    x.record
+        .request(request.method(), request.authority(), request.path())
+        .clientHeaders(request.header("user-agent"), request.header("x-forwarded-for"))
+        .requestId(request.header("x-request-id"));
     x.metrics = metrics;
     if (metrics != null) {
       x.series = edges.unknownDestination(metrics);
     }
-    RouteDecision d = snapshot.get().decide(listener, request, random);
+    OutboundListener l = snapshot.get().listener(listener);
+    x.accessLog = l == null ? null : l.accessLog();
+    RouteDecision d =
+        l == null || l.routeTable() == null
+            ? RouteDecision.NO_ROUTE
+            : l.routeTable().decide(request, random);
     x.decision = d;
     switch (d.kind()) {
       case NO_ROUTE:

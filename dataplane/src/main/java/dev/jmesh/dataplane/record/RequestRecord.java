@@ -1,5 +1,7 @@
 package dev.jmesh.dataplane.record;
 
+import java.net.SocketAddress;
+
 /**
  * What one HTTP request or one TCP connection did, filled in while it runs and read once it ends:
  * the metrics count it, and later the access log and the journal take it. Mutable on purpose: a
@@ -24,6 +26,12 @@ public final class RequestRecord {
   /** {@link #grpcStatus()} when the call is not gRPC or carried no status. */
   public static final int NO_GRPC_STATUS = -1;
 
+  /** {@link #protocolVersion()} of an HTTP/1.1 request. */
+  public static final String HTTP_1_1 = "HTTP/1.1";
+
+  /** {@link #protocolVersion()} of an HTTP/2 request. */
+  public static final String HTTP_2 = "HTTP/2";
+
   /** {@link #upstreamNanos()} when no upstream was reached. */
   public static final long NO_UPSTREAM_TIME = -1;
 
@@ -33,6 +41,18 @@ public final class RequestRecord {
   private String cluster;
   private String upstreamHost;
   private String requestId;
+  private CharSequence method;
+  private CharSequence authority;
+  private CharSequence path;
+  private String protocolVersion;
+  private CharSequence userAgent;
+  private CharSequence forwardedFor;
+  private String responseCodeDetails;
+  private SocketAddress upstreamLocalAddress;
+  private SocketAddress downstreamLocalAddress;
+  private SocketAddress downstreamRemoteAddress;
+  private String requestedServerName;
+  private String peerPrincipal;
   private int responseCode;
   private int grpcStatus;
   private int responseFlags;
@@ -56,6 +76,18 @@ public final class RequestRecord {
     cluster = null;
     upstreamHost = null;
     requestId = null;
+    method = null;
+    authority = null;
+    path = null;
+    protocolVersion = null;
+    userAgent = null;
+    forwardedFor = null;
+    responseCodeDetails = null;
+    upstreamLocalAddress = null;
+    downstreamLocalAddress = null;
+    downstreamRemoteAddress = null;
+    requestedServerName = null;
+    peerPrincipal = null;
     responseCode = 0;
     grpcStatus = NO_GRPC_STATUS;
     responseFlags = 0;
@@ -101,6 +133,62 @@ public final class RequestRecord {
   /** The {@code x-request-id} the request carried or was given. */
   public RequestRecord requestId(String value) {
     requestId = value;
+    return this;
+  }
+
+  /**
+   * The request line as received, before any rewrite: method, authority ({@code :authority} or
+   * {@code Host}) and path with its query ({@code %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%}). The values
+   * are the request's own (a header value, an HTTP/2 {@code AsciiString}): nothing is copied.
+   */
+  public RequestRecord request(CharSequence method, CharSequence authority, CharSequence path) {
+    this.method = method;
+    this.authority = authority;
+    this.path = path;
+    return this;
+  }
+
+  /** {@code HTTP/1.1} or {@code HTTP/2}, as Envoy's {@code %PROTOCOL%}; see {@link #HTTP_1_1}. */
+  public RequestRecord protocolVersion(String value) {
+    protocolVersion = value;
+    return this;
+  }
+
+  /** The {@code user-agent} and {@code x-forwarded-for} header values, as received. */
+  public RequestRecord clientHeaders(CharSequence userAgent, CharSequence forwardedFor) {
+    this.userAgent = userAgent;
+    this.forwardedFor = forwardedFor;
+    return this;
+  }
+
+  /** Why the response code is what it is ({@code %RESPONSE_CODE_DETAILS%}): a constant. */
+  public RequestRecord responseCodeDetails(String value) {
+    responseCodeDetails = value;
+    return this;
+  }
+
+  /** The downstream connection's addresses: the one it reached and the one it came from. */
+  public RequestRecord downstream(SocketAddress local, SocketAddress remote) {
+    downstreamLocalAddress = local;
+    downstreamRemoteAddress = remote;
+    return this;
+  }
+
+  /** The local address of the connection to the upstream ({@code %UPSTREAM_LOCAL_ADDRESS%}). */
+  public RequestRecord upstreamLocalAddress(SocketAddress value) {
+    upstreamLocalAddress = value;
+    return this;
+  }
+
+  /** The SNI the downstream sent ({@code %REQUESTED_SERVER_NAME%}). */
+  public RequestRecord requestedServerName(String value) {
+    requestedServerName = value;
+    return this;
+  }
+
+  /** The downstream's SPIFFE ID verified by mutual TLS ({@code %DOWNSTREAM_PEER_URI_SAN%}). */
+  public RequestRecord peerPrincipal(String value) {
+    peerPrincipal = value;
     return this;
   }
 
@@ -213,6 +301,54 @@ public final class RequestRecord {
     return requestId;
   }
 
+  public CharSequence method() {
+    return method;
+  }
+
+  public CharSequence authority() {
+    return authority;
+  }
+
+  public CharSequence path() {
+    return path;
+  }
+
+  public String protocolVersion() {
+    return protocolVersion;
+  }
+
+  public CharSequence userAgent() {
+    return userAgent;
+  }
+
+  public CharSequence forwardedFor() {
+    return forwardedFor;
+  }
+
+  public String responseCodeDetails() {
+    return responseCodeDetails;
+  }
+
+  public SocketAddress upstreamLocalAddress() {
+    return upstreamLocalAddress;
+  }
+
+  public SocketAddress downstreamLocalAddress() {
+    return downstreamLocalAddress;
+  }
+
+  public SocketAddress downstreamRemoteAddress() {
+    return downstreamRemoteAddress;
+  }
+
+  public String requestedServerName() {
+    return requestedServerName;
+  }
+
+  public String peerPrincipal() {
+    return peerPrincipal;
+  }
+
   public int responseCode() {
     return responseCode;
   }
@@ -266,6 +402,18 @@ public final class RequestRecord {
         cluster,
         upstreamHost,
         requestId,
+        method,
+        authority,
+        path,
+        protocolVersion,
+        userAgent,
+        forwardedFor,
+        responseCodeDetails,
+        upstreamLocalAddress,
+        downstreamLocalAddress,
+        downstreamRemoteAddress,
+        requestedServerName,
+        peerPrincipal,
         responseCode,
         grpcStatus,
         responseFlags,

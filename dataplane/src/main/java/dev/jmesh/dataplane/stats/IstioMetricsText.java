@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.stats;
 
+import dev.jmesh.dataplane.accesslog.AccessLogWriter;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -110,6 +111,8 @@ final class IstioMetricsText {
         "request");
     text.sample(
         "jmesh_istio_overflow_records_total", metrics.tcpOverflowRecords(), "family", "tcp");
+    // The access log is fed by the same records; its counters sit with theirs.
+    AccessLogWriter.writeSharedTo(text);
   }
 
   private static void writeTcp(IstioMetrics metrics, PrometheusText text) {

@@ -3,6 +3,7 @@ package dev.jmesh.dataplane.record;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
 import org.junit.jupiter.api.Test;
 
 class RequestRecordTest {
@@ -14,6 +15,10 @@ class RequestRecordTest {
           .destinationService("reviews.default.svc.cluster.local", "reviews", "default")
           .build();
 
+  static final InetSocketAddress CLIENT = new InetSocketAddress("10.0.0.5", 41234);
+  static final InetSocketAddress LISTENER = new InetSocketAddress("10.0.0.7", 9080);
+  static final InetSocketAddress ENGINE_SIDE = new InetSocketAddress("127.0.0.1", 50123);
+
   private static void fill(RequestRecord record, int code) {
     record
         .traffic(TRAFFIC)
@@ -22,6 +27,14 @@ class RequestRecordTest {
         .cluster("outbound|9080|v2|reviews.default.svc.cluster.local")
         .upstreamHost("10.0.0.7:9080")
         .requestId("0b5e6f1c-1f0d-4f0a-9d35-62ad1d1f2b7e")
+        .request("POST", "reviews:9080", "/reviews/1?x=2")
+        .protocolVersion(RequestRecord.HTTP_2)
+        .clientHeaders("curl/8.5.0", "10.1.1.1")
+        .responseCodeDetails("via_upstream")
+        .downstream(LISTENER, CLIENT)
+        .upstreamLocalAddress(ENGINE_SIDE)
+        .requestedServerName("outbound_.9080_._.reviews.default.svc.cluster.local")
+        .peerPrincipal("spiffe://cluster.local/ns/default/sa/productpage")
         .start(1_700_000_000_123L, 1_000_000L)
         .upstreamStarted(1_500_000L)
         .upstreamFinished(4_500_000L)
@@ -55,6 +68,28 @@ class RequestRecordTest {
     assertThat(record.startEpochMillis()).isEqualTo(1_700_000_000_123L);
     assertThat(record.upstreamNanos()).isEqualTo(3_000_000L);
     assertThat(record.durationNanos()).isEqualTo(5_999_999L);
+  }
+
+  @Test
+  void holdsTheRequestAttributesAsTheRequestsOwnValues() {
+    RequestRecord record = new RequestRecord();
+    String agent = new String("curl/8.5.0");
+    fill(record, 200);
+    record.clientHeaders(agent, null);
+
+    RequestRecordSnapshot s = record.snapshot();
+    assertThat(s.method()).isEqualTo("POST");
+    assertThat(s.authority()).isEqualTo("reviews:9080");
+    assertThat(s.path()).isEqualTo("/reviews/1?x=2");
+    assertThat(s.protocolVersion()).isEqualTo("HTTP/2");
+    assertThat(s.userAgent()).isSameAs(agent);
+    assertThat(s.forwardedFor()).isNull();
+    assertThat(s.responseCodeDetails()).isEqualTo("via_upstream");
+    assertThat(s.downstreamLocalAddress()).isSameAs(LISTENER);
+    assertThat(s.downstreamRemoteAddress()).isSameAs(CLIENT);
+    assertThat(s.upstreamLocalAddress()).isSameAs(ENGINE_SIDE);
+    assertThat(s.requestedServerName()).startsWith("outbound_.9080_");
+    assertThat(s.peerPrincipal()).isEqualTo("spiffe://cluster.local/ns/default/sa/productpage");
   }
 
   @Test

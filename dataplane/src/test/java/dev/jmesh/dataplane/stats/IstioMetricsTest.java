@@ -380,7 +380,8 @@ class IstioMetricsTest {
           "# TYPE istio_tcp_received_bytes_total counter",
           "# TYPE istio_tcp_connections_opened_total counter",
           "# TYPE istio_tcp_connections_closed_total counter",
-          "# TYPE jmesh_istio_overflow_records_total counter"
+          "# TYPE jmesh_istio_overflow_records_total counter",
+          "# TYPE jmesh_access_log_lines_total counter"
         }) {
       assertThat(text).contains(declaration + "\n");
     }

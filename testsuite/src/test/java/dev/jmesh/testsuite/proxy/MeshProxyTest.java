@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.jmesh.testing.ForkedJvms;
 import dev.jmesh.testing.MeshPaths;
 import dev.jmesh.testing.MeshedJvm;
+import dev.jmesh.testing.PrometheusText;
 import dev.jmesh.testsuite.engine.ClientDriver;
 import dev.jmesh.testsuite.engine.MeshControlPlane;
 import java.io.File;
@@ -121,17 +122,30 @@ class MeshProxyTest {
         jvms.start(
             proxyJvm("ratings-proxy")
                 .args(
-                    "--service", "ratings",
-                    "--control-plane", controlPlane.address(),
-                    "--token-file", controlPlane.token("default", "ratings").toString(),
-                    "--labels", "app=ratings,version=v1",
-                    "--inbound", ratingsPort + "=127.0.0.1:" + pythonPort,
-                    "--workload-address", "127.0.0.1",
-                    "--admin-port", "0",
-                    "--metrics-port", "0",
-                    "--http-proxy", "127.0.0.1:0",
-                    "--outbound", "reviews:" + reviewsPort + "=127.0.0.1:0",
-                    "--outbound", "echo:" + echoPort + "=127.0.0.1:0"));
+                    "--service",
+                    "ratings",
+                    "--control-plane",
+                    controlPlane.address(),
+                    "--token-file",
+                    controlPlane.token("default", "ratings").toString(),
+                    "--labels",
+                    "app=ratings,version=v1",
+                    "--inbound",
+                    ratingsPort + "=127.0.0.1:" + pythonPort,
+                    "--workload-address",
+                    "127.0.0.1",
+                    "--admin-port",
+                    "0",
+                    "--metrics-port",
+                    "0",
+                    "--http-proxy",
+                    "127.0.0.1:0",
+                    "--journal",
+                    work.resolve("journal").toString(),
+                    "--outbound",
+                    "reviews:" + reviewsPort + "=127.0.0.1:0",
+                    "--outbound",
+                    "echo:" + echoPort + "=127.0.0.1:0"));
     httpProxyPort =
         Integer.parseInt(
             proxy
@@ -626,10 +640,82 @@ class MeshProxyTest {
     }
   }
 
+  @Test
+  void theJournalHoldsEveryRequestTheProxyCarriedBothWays() throws Exception {
+    String outPath = "/journaled-out-" + System.nanoTime();
+    String inPath = "/journaled-in-" + System.nanoTime();
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(
+                        run(
+                                Map.of("http_proxy", "http://127.0.0.1:" + httpProxyPort),
+                                "curl",
+                                "-sS",
+                                "-m",
+                                "10",
+                                "-o",
+                                "/dev/null",
+                                "-w",
+                                "status=%{http_code}",
+                                "http://reviews:" + reviewsPort + outPath)
+                            .output())
+                    .contains("status=200"));
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(client.run("http GET http://ratings:" + ratingsPort + inPath).status())
+                    .isEqualTo(404));
+    // Read back as a user would, with the replay tool, while the proxy keeps writing.
+    await()
+        .untilAsserted(
+            () -> {
+              Run print =
+                  run(
+                      Map.of(),
+                      "java",
+                      "-jar",
+                      MeshPaths.root().resolve("journal/target/mesh-replay.jar").toString(),
+                      "print",
+                      "--journal",
+                      work.resolve("journal").toString(),
+                      "--format",
+                      "json",
+                      "--no-progress");
+              assertThat(print.exitCode()).as(print.output()).isZero();
+              String out =
+                  print.output().lines().filter(l -> l.contains(outPath)).findFirst().orElse("");
+              assertThat(out)
+                  .as(print.output())
+                  .contains("\"reporter\":\"source\"")
+                  .contains("\"method\":\"GET\"")
+                  .contains("\"response_code\":200")
+                  .contains("\"source_workload\":\"ratings\"")
+                  .contains("\"destination_service\":\"reviews.default.svc.cluster.local\"");
+              String in =
+                  print.output().lines().filter(l -> l.contains(inPath)).findFirst().orElse("");
+              assertThat(in)
+                  .as(print.output())
+                  .contains("\"reporter\":\"destination\"")
+                  .contains("\"response_code\":404")
+                  .contains("\"source_workload\":\"client\"")
+                  .contains("\"connection_security_policy\":\"mutual_tls\"");
+            });
+    PrometheusText metrics = proxy.metrics();
+    assertThat(metrics.value("jmesh_journal_records_total", "result", "appended"))
+        .isGreaterThanOrEqualTo(2);
+    assertThat(metrics.value("jmesh_journal_records_total", "result", "dropped")).isZero();
+  }
+
+  /**
+   * mesh-proxy's JVM. Its journal is off unless a test asks for one ({@code --journal}, which wins
+   * over the variable): on by default, it would land in the test's working directory.
+   */
   static MeshedJvm.Builder proxyJvm(String name) {
     return MeshedJvm.java(name)
         .jar(MeshPaths.root().resolve("proxy/target/mesh-proxy.jar"))
         .jvmFlags("-Xmx64m")
+        .env("MESH_JOURNAL", "off")
         .withoutAgent();
   }
 

@@ -51,11 +51,43 @@ final class MeshConfigParser {
             settings.put(s.getKey(), s.getValue().text(s.getKey()));
           }
         }
+        YamlNode logFormat = e.getValue().get("logFormat");
+        if (logFormat.isPresent()) {
+          String at = "extensionProviders " + name + ": " + type + ".logFormat";
+          if (logFormat.get("text").isPresent()) {
+            settings.put("logFormat.text", logFormat.get("text").text(at + ".text"));
+          }
+          if (logFormat.get("labels").isPresent()) {
+            settings.put("logFormat.labels",
+                jsonObject(logFormat.get("labels").stringMap(at + ".labels")));
+          }
+        }
       }
       if (type == null) {
         throw Fields.fail(p, "extensionProviders " + name + ": no provider kind given");
       }
       providers.add(new MeshConfig.ExtensionProvider(name, type, settings));
+    }
+    MeshConfig.AccessLogSettings accessLog = new MeshConfig.AccessLogSettings(
+        root.get("accessLogFile").text("accessLogFile", ""),
+        Fields.enumValue(root.get("accessLogEncoding"), "accessLogEncoding",
+            MeshConfig.AccessLogEncoding.class, MeshConfig.AccessLogEncoding.TEXT),
+        root.get("accessLogFormat").text("accessLogFormat", ""));
+    if (accessLog.encoding() == MeshConfig.AccessLogEncoding.JSON
+        && !accessLog.format().isEmpty()) {
+      try {
+        com.google.protobuf.util.JsonFormat.parser().merge(accessLog.format(),
+            com.google.protobuf.Struct.newBuilder());
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw Fields.fail(root.get("accessLogFormat"), "accessLogFormat: with accessLogEncoding"
+            + " JSON it must be a JSON object of keys to Envoy format strings, e.g."
+            + " '{\"code\": \"%RESPONSE_CODE%\"}': " + e.getMessage());
+      }
+    }
+    String file = accessLog.file();
+    if (!file.isEmpty() && !file.startsWith("/")) {
+      throw Fields.fail(root.get("accessLogFile"), "accessLogFile: '" + file + "' must be"
+          + " /dev/stdout or an absolute file path (empty turns the access log off)");
     }
     return new MeshConfig(
         root.get("trustDomain").text("trustDomain", defaults.trustDomain()),
@@ -65,6 +97,35 @@ final class MeshConfigParser {
         root.get("enableAutoMtls").boolValue("enableAutoMtls", true),
         proxyConfig,
         providers,
+        accessLog,
         location);
+  }
+
+  /** A JSON object of string values, in the map's order. */
+  static String jsonObject(Map<String, String> fields) {
+    StringBuilder out = new StringBuilder("{");
+    for (Map.Entry<String, String> e : fields.entrySet()) {
+      if (out.length() > 1) {
+        out.append(',');
+      }
+      quote(out, e.getKey());
+      out.append(':');
+      quote(out, e.getValue());
+    }
+    return out.append('}').toString();
+  }
+
+  private static void quote(StringBuilder out, String s) {
+    out.append('"');
+    for (char c : s.toCharArray()) {
+      if (c == '"' || c == '\\') {
+        out.append('\\').append(c);
+      } else if (c < 0x20) {
+        out.append(String.format("\\u%04x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    out.append('"');
   }
 }

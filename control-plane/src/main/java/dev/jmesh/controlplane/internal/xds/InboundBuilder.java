@@ -124,7 +124,8 @@ final class InboundBuilder {
         .setTrafficDirection(TrafficDirection.INBOUND)
         .setAddress(Address.newBuilder().setSocketAddress(
             SocketAddress.newBuilder().setAddress(address).setPortValue(port)));
-    FilterChain chain = chain(port, servicePort, Policies.of(snapshot, node));
+    FilterChain chain = chain(port, servicePort, Policies.of(snapshot, node),
+        AccessLogBuilder.forProxy(snapshot, node));
     switch (mode) {
       case STRICT:
         l.addFilterChains(chain.toBuilder().setName("inbound-mtls")
@@ -151,7 +152,8 @@ final class InboundBuilder {
    * The policies of the proxy's chains, in istiod's filter order: JWT authentication, then
    * RBAC for AUDIT (LOG), DENY and ALLOW, then EnvoyFilter local rate limits, then the router.
    */
-  private static FilterChain chain(int port, ServicePort servicePort, Policies policies) {
+  private static FilterChain chain(int port, ServicePort servicePort, Policies policies,
+      List<io.envoyproxy.envoy.config.accesslog.v3.AccessLog> accessLogs) {
     boolean tcp = !servicePort.isHttp();
     RBAC audit = RbacBuilder.build(policies.authorization, AuthorizationPolicy.Action.AUDIT, tcp);
     RBAC deny = RbacBuilder.build(policies.authorization, AuthorizationPolicy.Action.DENY, tcp);
@@ -160,6 +162,7 @@ final class InboundBuilder {
       HttpConnectionManager.Builder hcm = HttpConnectionManager.newBuilder()
           .setStatPrefix("inbound_" + port)
           .setCodecType(HttpConnectionManager.CodecType.AUTO)
+          .addAllAccessLog(accessLogs)
           .setRouteConfig(RouteConfiguration.newBuilder().setName("inbound|" + port)
               .addVirtualHosts(VirtualHost.newBuilder().setName("inbound|http|" + port)
                   .addDomains("*")

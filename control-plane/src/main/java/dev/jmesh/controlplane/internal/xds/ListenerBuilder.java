@@ -28,7 +28,14 @@ final class ListenerBuilder {
   private ListenerBuilder() {}
 
   static Listener http(String name, String routeName) {
+    return http(name, routeName, java.util.List.of());
+  }
+
+  /** As {@link #http(String, String)}, its connection manager writing {@code accessLogs}. */
+  static Listener http(String name, String routeName,
+      java.util.List<io.envoyproxy.envoy.config.accesslog.v3.AccessLog> accessLogs) {
     HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
+        .addAllAccessLog(accessLogs)
         .setStatPrefix(name)
         .setCodecType(HttpConnectionManager.CodecType.AUTO)
         .setRds(Rds.newBuilder().setConfigSource(ClusterBuilder.ads())

@@ -104,6 +104,7 @@ public final class XdsTranslator {
     SortedMap<String, Message> clusters = new TreeMap<>();
     SortedMap<String, Message> endpoints = new TreeMap<>();
     Map<String, OutboundResources.LocalityCluster> byLocality = new HashMap<>();
+    var accessLogs = AccessLogBuilder.forProxy(snapshot, node);
     boolean autoMtls = snapshot.meshConfig().enableAutoMtls()
         && node.takesTransportSocketMatches();
     for (MeshService service : registry.services()) {
@@ -123,7 +124,7 @@ public final class XdsTranslator {
         String defaultCluster = ClusterNames.outbound(port.number(), "", service.hostname());
         if (port.isHttp() || port.protocol().equals("TCP") && vs != null && !vs.http().isEmpty()
             && vs.tcp().isEmpty()) {
-          listeners.put(name, ListenerBuilder.http(name, name));
+          listeners.put(name, ListenerBuilder.http(name, name, accessLogs));
           routeConfigs.put(name, RouteBuilder.build(name,
               domains(service, port.number(), node.namespace()), defaultCluster,
               RouteBuilder.hashPolicy(ClusterBuilder.loadBalancer(rule, null, port.number())), vs,

@@ -3,6 +3,7 @@ package dev.jmesh.dataplane.engine.inbound;
 import dev.jmesh.bootstrap.MeshHeaders;
 import dev.jmesh.bootstrap.MeshInboundRequest;
 import dev.jmesh.bootstrap.MeshRequest;
+import dev.jmesh.dataplane.accesslog.AccessLog;
 import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.policy.PeerConnection;
@@ -44,6 +45,13 @@ final class DirectRequest extends MeshInboundRequest {
     if (edge != null) {
       record.traffic(edge.labels());
     }
+    DownstreamPeer peer = connection.peer();
+    // The library does not say which HTTP version it served: %PROTOCOL% stays empty.
+    record
+        .request(request.method(), request.header("host"), request.path())
+        .clientHeaders(request.header("user-agent"), request.header(InboundHeaders.XFF))
+        .downstream(connection.local(), peer == null ? null : peer.connection().remote())
+        .peerPrincipal(peer == null ? null : peer.principal());
     String contentType = request.header("content-type");
     if (contentType != null && contentType.startsWith("application/grpc")) {
       record.protocol(RequestProtocol.GRPC);
@@ -139,6 +147,9 @@ final class DirectRequest extends MeshInboundRequest {
       record.addFlag(ResponseFlag.DC);
     }
     record.responseCode(Math.max(0, status));
+    if (status > 0 && verdict.allowed()) {
+      record.responseCodeDetails(Http1Exchange.VIA_UPSTREAM);
+    }
     if (grpcStatus >= 0) {
       record.grpcStatus(grpcStatus);
     }
@@ -146,6 +157,10 @@ final class DirectRequest extends MeshInboundRequest {
     record.finish(System.nanoTime());
     if (edge != null) {
       connection.inbound().context().metrics().record(edge.series(), record);
+    }
+    AccessLog log = connection.chain() == null ? null : connection.chain().accessLog();
+    if (log != null) {
+      log.record(record);
     }
   }
 

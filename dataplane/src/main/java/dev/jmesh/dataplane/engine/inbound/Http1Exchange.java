@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.engine.inbound;
 
+import dev.jmesh.dataplane.accesslog.AccessLog;
 import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.policy.PolicyVerdict;
@@ -46,6 +47,10 @@ final class Http1Exchange {
   private final String selfMetadata;
 
   private final HttpRequest request;
+
+  /** Envoy's {@code %RESPONSE_CODE_DETAILS%} for a response the application sent. */
+  static final String VIA_UPSTREAM = "via_upstream";
+
   private final RequestRecord record = new RequestRecord();
   private InboundTraffic.Edge edge;
   private PolicyVerdict verdict = PolicyVerdict.CONTINUE;
@@ -103,7 +108,13 @@ final class Http1Exchange {
     guard.headDecoded();
     headDecoded = true;
     edge = traffic.edge(result.isSuccess() ? InboundHeaders.takeClientOwned(h) : null);
-    record.traffic(edge.labels());
+    record
+        .traffic(edge.labels())
+        .request(request.method().name(), h.get(HttpHeaderNames.HOST), request.uri())
+        .protocolVersion(request.protocolVersion().text())
+        .clientHeaders(h.get(HttpHeaderNames.USER_AGENT), h.get(InboundHeaders.XFF))
+        .downstream(peer.connection().local(), peer.connection().remote())
+        .peerPrincipal(peer.principal());
     if (result.isFailure()) {
       Throwable cause = result.cause();
       int status =
@@ -192,7 +203,7 @@ final class Http1Exchange {
     upstreamHandler.lease(this);
     reusedUpstream = upstreamHandler.reused();
     record.upstreamHost(port.application().getHostString() + ":" + port.application().getPort());
-    record.upstreamStarted(System.nanoTime());
+    record.upstreamStarted(System.nanoTime()).upstreamLocalAddress(ch.localAddress());
     upstream.write(request);
     while (!pendingBody.isEmpty()) {
       upstream.write(pendingBody.poll());
@@ -272,7 +283,7 @@ final class Http1Exchange {
       return;
     }
     responseStarted = true;
-    record.responseCode(code);
+    record.responseCode(code).responseCodeDetails(VIA_UPSTREAM);
     HttpHeaders h = response.headers();
     grpcStatus(h.get("grpc-status"));
     for (Map.Entry<String, String> e : verdict.responseHeaders()) {
@@ -408,6 +419,10 @@ final class Http1Exchange {
     recorded = true;
     record.finish(System.nanoTime());
     port.engine().context().metrics().record(edge.series(), record);
+    AccessLog log = chain.accessLog();
+    if (log != null) {
+      log.record(record);
+    }
     port.engine().end();
   }
 

@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.engine.inbound;
 
+import dev.jmesh.dataplane.accesslog.AccessLog;
 import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.policy.PolicyVerdict;
@@ -21,6 +22,7 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
@@ -88,7 +90,14 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
     Http2Headers h = frame.headers();
     requestDone = frame.isEndStream();
     edge = connection.traffic().edge(InboundHeaders.takeClientOwned(h));
-    record.traffic(edge.labels());
+    DownstreamPeer peer = connection.peer();
+    record
+        .traffic(edge.labels())
+        .request(h.method(), h.authority(), h.path())
+        .protocolVersion(RequestRecord.HTTP_2)
+        .clientHeaders(h.get("user-agent"), h.get(InboundHeaders.XFF))
+        .downstream(peer.connection().local(), peer.connection().remote())
+        .peerPrincipal(peer.principal());
     CharSequence contentType = h.get("content-type");
     if (contentType != null && contentType.toString().startsWith("application/grpc")) {
       record.protocol(RequestProtocol.GRPC);
@@ -158,7 +167,11 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
                 return;
               }
               upstream = stream;
-              record.upstreamStarted(System.nanoTime());
+              InetSocketAddress application = connection.port().application();
+              record
+                  .upstreamStarted(System.nanoTime())
+                  .upstreamHost(application.getHostString() + ":" + application.getPort())
+                  .upstreamLocalAddress(stream.localAddress());
               while (!pending.isEmpty()) {
                 upstream.write(pending.poll(), upstream.voidPromise());
               }
@@ -280,6 +293,10 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
     recorded = true;
     record.finish(System.nanoTime());
     connection.port().engine().context().metrics().record(edge.series(), record);
+    AccessLog log = connection.chain().accessLog();
+    if (log != null) {
+      log.record(record);
+    }
     connection.port().engine().end();
   }
 
@@ -313,7 +330,7 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
             return;
           }
           responseStarted = true;
-          record.responseCode(code);
+          record.responseCode(code).responseCodeDetails(Http1Exchange.VIA_UPSTREAM);
           for (Map.Entry<String, String> e : verdict.responseHeaders()) {
             h.add(InboundHeaders.lower(e.getKey()), e.getValue());
           }

@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.engine.inbound;
 
+import dev.jmesh.dataplane.accesslog.AccessLog;
 import dev.jmesh.dataplane.config.InboundListener;
 import dev.jmesh.dataplane.policy.ConnectionPolicy;
 import dev.jmesh.dataplane.policy.HttpPolicy;
@@ -43,6 +44,15 @@ record InboundChain(
     return now == null || now.connectionPolicy() == null
         ? connectionPolicy
         : now.connectionPolicy();
+  }
+
+  /**
+   * The access logs in force now, looked up per request like {@link #httpPolicy()} so that turning
+   * logging on or off reaches connections already open; {@code null} for none.
+   */
+  AccessLog accessLog() {
+    InboundListener.Chain now = current();
+    return now == null ? null : now.accessLog();
   }
 
   private InboundListener.Chain current() {

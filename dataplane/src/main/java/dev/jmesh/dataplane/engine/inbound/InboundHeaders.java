@@ -3,14 +3,13 @@ package dev.jmesh.dataplane.engine.inbound;
 import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.policy.PeerConnection;
 import dev.jmesh.dataplane.policy.PolicyRequest;
+import dev.jmesh.dataplane.record.RequestIds;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.Http2Headers;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The request headers the engine owns, as Envoy's inbound sidecar treats them: {@code
@@ -100,12 +99,8 @@ final class InboundHeaders {
     return id.toString();
   }
 
-  /** Without {@code UUID.randomUUID()}'s shared, locked SecureRandom: ids need not be secret. */
   static String newRequestId() {
-    ThreadLocalRandom random = ThreadLocalRandom.current();
-    long high = (random.nextLong() & ~0xF000L) | 0x4000L;
-    long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
-    return new UUID(high, low).toString();
+    return RequestIds.newId();
   }
 
   static String lower(String name) {

@@ -5,7 +5,9 @@ import dev.jmesh.dataplane.cluster.LocalFailure;
 import dev.jmesh.dataplane.cluster.UpstreamCluster;
 import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.outbound.Exchange;
+import dev.jmesh.dataplane.record.RequestIds;
 import dev.jmesh.dataplane.record.RequestProtocol;
+import dev.jmesh.dataplane.record.RequestRecord;
 import dev.jmesh.dataplane.record.ResponseFlag;
 import dev.jmesh.dataplane.route.Route;
 import dev.jmesh.dataplane.route.UpstreamFailure;
@@ -175,7 +177,10 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     rt.router.decide(
         destination, view.of(head), sourceIp(), ThreadLocalRandom.current().nextLong(), x);
     decided = true;
-    x.record().protocol(grpc ? RequestProtocol.GRPC : RequestProtocol.HTTP);
+    x.record()
+        .protocol(grpc ? RequestProtocol.GRPC : RequestProtocol.HTTP)
+        .protocolVersion(h2 ? RequestRecord.HTTP_2 : req.protocolVersion().text())
+        .downstream(ctx.channel().localAddress(), ctx.channel().remoteAddress());
     switch (x.action()) {
       case FORWARD:
         forwarding = true;
@@ -275,6 +280,12 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       h.set(HttpHeaderNames.HOST, route.hostRewrite());
     }
     HeaderEdits.apply(x.requestHeaders(), h);
+    if (x.record().requestId() == null) {
+      // As Envoy's connection manager does: the request gets an id that both sides log.
+      String id = RequestIds.newId();
+      h.set("x-request-id", id);
+      x.record().requestId(id);
+    }
     h.set(PeerMetadata.HEADER, rt.peerMetadata);
     h.set(PeerMetadata.ID_HEADER, rt.peerMetadataId);
     if (!h2) {
@@ -478,7 +489,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     upstreamHandler = c.pipeline().get(UpstreamStream.class);
     upstreamHandler.attach(this);
     c.config().setAutoRead(true);
-    x.record().upstreamStarted(System.nanoTime());
+    x.record().upstreamStarted(System.nanoTime()).upstreamLocalAddress(c.localAddress());
     c.write(head);
     body.writeTo(c, ctx.alloc());
     c.flush();
