@@ -168,7 +168,9 @@ class MeshProxyCaptureTest {
             "--capture-port",
             CAPTURE_PORT,
             "--hosts-file",
-            "/etc/netns/" + ns.name() + "/hosts"));
+            "/etc/netns/" + ns.name() + "/hosts",
+            "--journal",
+            work.resolve("journal").toString()));
     // In the namespace, in the group the capture rules leave alone, as docs/proxy.md says.
     List<String> inNamespace =
         ns.inside(
