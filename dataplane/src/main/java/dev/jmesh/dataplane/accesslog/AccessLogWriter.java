@@ -60,6 +60,9 @@ public final class AccessLogWriter {
 
     static {
       started = INSTANCE;
+      // Lines still queued when the JVM exits are written first, for two seconds at most.
+      Runtime.getRuntime()
+          .addShutdownHook(new Thread(() -> INSTANCE.stop(2_000), "jmesh-access-log-flush"));
     }
   }
 
@@ -147,6 +150,17 @@ public final class AccessLogWriter {
     stopped = true;
     LockSupport.unpark(thread);
     thread.join(TimeUnit.SECONDS.toMillis(10));
+  }
+
+  /** As {@link #stop()}, waiting at most {@code millis}; for the JVM's shutdown. */
+  private void stop(long millis) {
+    stopped = true;
+    LockSupport.unpark(thread);
+    try {
+      thread.join(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void run() {
