@@ -21,6 +21,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -34,7 +36,9 @@ import java.util.ArrayDeque;
  * listener, which routes it exactly as it routes the agent's captured calls. The connection keeps
  * one upstream connection and replaces it when a request names another destination; requests are
  * handled one at a time (the client is not read between the end of a request and the end of its
- * response). {@code CONNECT host:port} hands the connection to a {@link ConnectTunnel}.
+ * response). {@code CONNECT host:port} hands the connection to a {@link ConnectTunnel}. On an h2c
+ * connection ({@link ClientHttpVersion}) there is one per stream, the stream seen as one HTTP/1.1
+ * exchange whose destination is its {@code :authority}.
  */
 final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
 
@@ -106,6 +110,10 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
       replyAndClose(HttpResponseStatus.BAD_REQUEST, "the request is not valid HTTP/1.1");
       return;
     }
+    boolean h2 = ctx.channel() instanceof Http2StreamChannel;
+    if (h2) {
+      asHttp1(request);
+    }
     if (fixed != null) {
       request.headers().set(HttpHeaderNames.HOST, fixed.destination());
       if (request.uri().startsWith("http://") || request.uri().startsWith("https://")) {
@@ -113,6 +121,18 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
       }
       send(request, fixed.host(), fixed.port());
       return;
+    }
+    if (request.method().equals(HttpMethod.CONNECT) && h2) {
+      ReferenceCountUtil.release(request);
+      replyAndClose(
+          HttpResponseStatus.NOT_IMPLEMENTED,
+          "CONNECT over HTTP/2 is not supported here; send CONNECT over HTTP/1.1");
+      return;
+    }
+    if (h2 && request.uri().startsWith("/") && request.headers().contains(HttpHeaderNames.HOST)) {
+      // HTTP/2 has no absolute form: a client of a proxy names the destination in :authority,
+      // which arrives here as Host.
+      request.setUri("http://" + request.headers().get(HttpHeaderNames.HOST) + request.uri());
     }
     if (request.method().equals(HttpMethod.CONNECT)) {
       ReferenceCountUtil.release(request);
@@ -148,6 +168,21 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
       request.headers().set(HttpHeaderNames.HOST, uri.getRawAuthority());
     }
     send(request, uri.getHost(), uri.getPort() < 0 ? 80 : uri.getPort());
+  }
+
+  /**
+   * An h2 stream's request as the HTTP/1.1 request it is sent on as: without the HTTP/2 codec's
+   * bookkeeping headers, and chunked when it has a body of unknown length (HTTP/2 frames the body
+   * itself, HTTP/1.1 needs a length or chunks).
+   */
+  static void asHttp1(HttpRequest request) {
+    for (HttpConversionUtil.ExtensionHeaderNames name :
+        HttpConversionUtil.ExtensionHeaderNames.values()) {
+      request.headers().remove(name.text());
+    }
+    if (!(request instanceof LastHttpContent) && !HttpUtil.isContentLengthSet(request)) {
+      HttpUtil.setTransferEncodingChunked(request, true);
+    }
   }
 
   private static String originForm(URI uri) {

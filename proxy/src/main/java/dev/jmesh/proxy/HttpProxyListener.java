@@ -5,19 +5,15 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.handler.codec.http.HttpServerCodec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 
 /**
  * The explicit HTTP proxy the application reaches with {@code HTTP_PROXY} (default {@code
- * 127.0.0.1:15001}): each connection is an {@link HttpProxyConnection}.
+ * 127.0.0.1:15001}): each HTTP/1.1 connection, or h2c stream, is an {@link HttpProxyConnection}.
  */
 final class HttpProxyListener implements AutoCloseable {
-
-  /** Istio's limits for a request head, which the engine's outbound side also applies. */
-  private static final int MAX_HEAD_BYTES = 60 * 1024;
 
   private final Channel server;
 
@@ -46,8 +42,8 @@ final class HttpProxyListener implements AutoCloseable {
                       IdleConnections.install(ch.pipeline(), idleTimeout);
                       ch.pipeline()
                           .addLast(
-                              new HttpServerCodec(MAX_HEAD_BYTES, MAX_HEAD_BYTES, 64 * 1024),
-                              new HttpProxyConnection(destinations, dialer));
+                              new ClientHttpVersion(
+                                  () -> new HttpProxyConnection(destinations, dialer)));
                     }
                   })
               .bind(address)

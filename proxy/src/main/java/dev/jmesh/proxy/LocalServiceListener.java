@@ -8,7 +8,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.handler.codec.http.HttpServerCodec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -116,8 +115,11 @@ final class LocalServiceListener implements AutoCloseable {
         // Routed per request: the requests' Host must name the service, not this local port.
         local
             .pipeline()
-            .replace(this, "http", new HttpProxyConnection(destinations, dialer, mapping));
-        local.pipeline().addBefore("http", "codec", new HttpServerCodec());
+            .replace(
+                this,
+                "http-version",
+                new ClientHttpVersion(
+                    () -> new HttpProxyConnection(destinations, dialer, mapping)));
         local.config().setAutoRead(true);
         return;
       }

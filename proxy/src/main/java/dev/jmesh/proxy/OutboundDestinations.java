@@ -3,12 +3,21 @@ package dev.jmesh.proxy;
 import dev.jmesh.dataplane.MeshThreads;
 import dev.jmesh.dataplane.capture.InboundTakeover;
 import dev.jmesh.dataplane.capture.MeshCapture;
+import dev.jmesh.dataplane.config.MeshSnapshot;
+import dev.jmesh.dataplane.config.OutboundListener;
+import dev.jmesh.dataplane.config.TcpProxyListener;
 import dev.jmesh.dataplane.settings.MeshSettings;
 import dev.jmesh.dataplane.workload.ControlPlaneConnection;
 import dev.jmesh.dataplane.workload.MeshEngine;
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,10 +33,11 @@ import java.util.concurrent.Executors;
 final class OutboundDestinations implements AutoCloseable {
 
   /**
-   * A decision: the address to dial, or {@code null} with why the destination is blocked; {@code
-   * http} when the mesh routes the destination per HTTP request (its listener is HTTP, not TCP).
+   * A decision: the address to dial, or {@code null} with why the destination is blocked; the
+   * engine's outbound listener serving it ({@code null} for passthrough); {@code http} when the
+   * mesh routes the destination per HTTP request (its listener is HTTP, not TCP).
    */
-  record Upstream(InetSocketAddress address, boolean http, String blockedReason) {}
+  record Upstream(InetSocketAddress address, String listener, boolean http, String blockedReason) {}
 
   private final MeshCapture capture;
   private final MeshEngine engine;
@@ -56,10 +66,11 @@ final class OutboundDestinations implements AutoCloseable {
   private Upstream decide(String host, int port) {
     String listener = capture.outboundListener(host, port);
     if (listener == null) {
-      return new Upstream(new InetSocketAddress(host, port), false, null);
+      return new Upstream(new InetSocketAddress(host, port), null, false, null);
     }
     if (listener.equals(MeshCapture.BLACK_HOLE)) {
       return new Upstream(
+          null,
           null,
           false,
           host
@@ -70,11 +81,55 @@ final class OutboundDestinations implements AutoCloseable {
     }
     try {
       boolean http = controlPlane.feed().current().listener(listener) != null;
-      return new Upstream(engine.outbound().listenerFor(listener), http, null);
+      return new Upstream(engine.outbound().listenerFor(listener), listener, http, null);
     } catch (IOException e) {
       return new Upstream(
-          null, true, "the engine cannot serve " + listener + ": " + e.getMessage());
+          null, null, true, "the engine cannot serve " + listener + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * Every name the mesh answers for a service, by the virtual address this proxy's capture maps
+   * back to that service: what the agent answers inside a JVM, for a hosts file. Names are the FQDN
+   * and the short forms the capture resolves to the same address ({@code reviews} only in the
+   * proxy's own namespace). The addresses are allocated in name order on first sight, then kept for
+   * the life of the proxy. The first call may wait for the first config.
+   */
+  Map<InetAddress, List<String>> serviceNames() {
+    MeshSnapshot snapshot = controlPlane.feed().current();
+    TreeSet<String> hosts = new TreeSet<>();
+    for (OutboundListener l : snapshot.listeners()) {
+      hosts.add(hostOf(l.name()));
+    }
+    for (TcpProxyListener t : snapshot.tcpListeners()) {
+      hosts.add(hostOf(t.name()));
+    }
+    Map<InetAddress, List<String>> names = new LinkedHashMap<>();
+    for (String host : hosts) {
+      InetAddress[] address = capture.resolve(host);
+      if (address == null) {
+        continue; // an IP literal, or not a service name (the passthrough listener)
+      }
+      List<String> forms = new ArrayList<>();
+      forms.add(host);
+      // Shortest last, as a hosts file lists a canonical name first, then its aliases.
+      int dot = host.lastIndexOf('.');
+      while (dot > 0) {
+        String shorter = host.substring(0, dot);
+        InetAddress[] same = capture.resolve(shorter);
+        if (same != null && same[0].equals(address[0])) {
+          forms.add(shorter);
+        }
+        dot = shorter.lastIndexOf('.');
+      }
+      names.put(address[0], List.copyOf(forms));
+    }
+    return names;
+  }
+
+  private static String hostOf(String listener) {
+    int colon = listener.lastIndexOf(':');
+    return colon < 0 ? listener : listener.substring(0, colon);
   }
 
   @Override

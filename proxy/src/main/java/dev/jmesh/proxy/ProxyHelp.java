@@ -65,6 +65,20 @@ final class ProxyHelp {
                                                             connections go to SVC:PORT through
                                                             the mesh, e.g.
                                                             reviews:9080=127.0.0.1:19080
+      --capture-port PORT|IP:PORT|off  MESH_CAPTURE_PORT    transparent capture: the listener
+                                                            for connections iptables TPROXY
+                                                            captured (scripts/mesh-capture);
+                                                            a bare port is on 127.0.0.1;
+                                                            default off, usually 15002
+      --hosts-file FILE            MESH_HOSTS_FILE          keep the mesh's service names (the
+                                                            virtual addresses capture maps
+                                                            back) in this hosts file, e.g.
+                                                            /etc/netns/NS/hosts
+
+    Telemetry:
+      --journal DIR|off            MESH_JOURNAL             where every request's record is
+                                                            journaled (docs/telemetry-journal.md);
+                                                            default ./jmesh-journal
 
       --help                                                this text
 

@@ -5,6 +5,8 @@ import dev.jmesh.dataplane.settings.MeshSettings;
 import dev.jmesh.dataplane.settings.SettingSource;
 import dev.jmesh.dataplane.settings.SettingsParser;
 import java.net.InetSocketAddress;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -22,9 +24,15 @@ record ProxyOptions(
     List<InboundMapping> inbound,
     List<OutboundMapping> outbound,
     InetSocketAddress httpProxy,
+    InetSocketAddress capture,
+    Path hostsFile,
+    Path journal,
     boolean help) {
 
   static final InetSocketAddress DEFAULT_HTTP_PROXY = new InetSocketAddress("127.0.0.1", 15001);
+
+  /** Where the journal goes unless told otherwise: beside the proxy, in its working directory. */
+  static final Path DEFAULT_JOURNAL = Path.of("jmesh-journal");
 
   /** The agent's settings that mean something to a proxy, in --help's order. */
   static final List<String> MESH_KEYS =
@@ -51,7 +59,8 @@ record ProxyOptions(
           "drainTimeout");
 
   /** The proxy's own options; the repeatable ones are comma-separated lists in the environment. */
-  static final List<String> PROXY_KEYS = List.of("appPort", "inbound", "outbound", "httpProxy");
+  static final List<String> PROXY_KEYS =
+      List.of("appPort", "inbound", "outbound", "httpProxy", "capturePort", "hostsFile", "journal");
 
   private static final List<String> REPEATABLE = List.of("appPort", "inbound", "outbound");
 
@@ -67,7 +76,7 @@ record ProxyOptions(
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       if (arg.equals("--help") || arg.equals("-h")) {
-        return new ProxyOptions(null, List.of(), List.of(), null, true);
+        return new ProxyOptions(null, List.of(), List.of(), null, null, null, null, true);
       }
       if (!arg.startsWith("--") || arg.length() == 2) {
         throw new BadSettingException(
@@ -119,7 +128,14 @@ record ProxyOptions(
       outbound.add(OutboundMapping.parse(v.text(), v.origin()));
     }
     return new ProxyOptions(
-        settings, inbound, outbound, httpProxy(proxyOptions, environment), false);
+        settings,
+        inbound,
+        outbound,
+        httpProxy(proxyOptions, environment),
+        capture(proxyOptions, environment),
+        hostsFile(proxyOptions, environment),
+        journal(proxyOptions, environment),
+        false);
   }
 
   /**
@@ -176,6 +192,75 @@ record ProxyOptions(
           "127.0.0.1", OptionValues.port(text, v.origin(), v.text(), "the HTTP proxy", true));
     }
     return OptionValues.hostPort(text, v.origin(), v.text(), "the HTTP proxy", true);
+  }
+
+  /**
+   * {@code --capture-port 15002} (on 127.0.0.1, where scripts/mesh-capture's TPROXY rule sends
+   * captured connections), {@code IP:PORT}, or {@code off} (the default).
+   */
+  private static InetSocketAddress capture(
+      Map<String, List<String>> options, Map<String, String> environment)
+      throws BadSettingException {
+    List<Value> values = values("capturePort", options, environment);
+    if (values.isEmpty()) {
+      return null;
+    }
+    Value v = values.get(values.size() - 1);
+    String text = v.text().trim();
+    if (text.equals("off")) {
+      return null;
+    }
+    if (text.indexOf(':') < 0) {
+      return new InetSocketAddress(
+          "127.0.0.1", OptionValues.port(text, v.origin(), v.text(), "the capture listener"));
+    }
+    return OptionValues.hostPort(text, v.origin(), v.text(), "the capture listener");
+  }
+
+  /** {@code --hosts-file /etc/netns/NS/hosts}: where the mesh's names are kept, or none. */
+  private static Path hostsFile(Map<String, List<String>> options, Map<String, String> environment)
+      throws BadSettingException {
+    List<Value> values = values("hostsFile", options, environment);
+    if (values.isEmpty()) {
+      return null;
+    }
+    Value v = values.get(values.size() - 1);
+    Path file = Path.of(v.text().trim());
+    Path dir = file.toAbsolutePath().getParent();
+    if (v.text().isBlank() || dir == null || !java.nio.file.Files.isDirectory(dir)) {
+      throw OptionValues.bad(
+          v.origin(),
+          v.text(),
+          "is not a file in an existing directory; write e.g. /etc/netns/NS/hosts (create it"
+              + " with scripts/mesh-capture up --netns NS)");
+    }
+    return file;
+  }
+
+  /** {@code --journal DIR} ({@link #DEFAULT_JOURNAL} when not given) or {@code off}. */
+  private static Path journal(Map<String, List<String>> options, Map<String, String> environment)
+      throws BadSettingException {
+    List<Value> values = values("journal", options, environment);
+    if (values.isEmpty()) {
+      return DEFAULT_JOURNAL;
+    }
+    Value v = values.get(values.size() - 1);
+    String text = v.text().trim();
+    if (text.equals("off")) {
+      return null;
+    }
+    if (text.isEmpty()) {
+      throw new BadSettingException(
+          "bad setting " + v.origin() + ": empty; give the journal's directory, or off");
+    }
+    try {
+      return Path.of(text);
+    } catch (InvalidPathException e) {
+      throw OptionValues.bad(
+          v.origin(),
+          v.text(),
+          "is not a directory path (" + e.getReason() + "); give the journal's directory, or off");
+    }
   }
 
   private record Value(String text, String origin) {}

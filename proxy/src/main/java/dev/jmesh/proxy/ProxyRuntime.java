@@ -16,9 +16,13 @@ import dev.jmesh.dataplane.stats.PrometheusText;
 import dev.jmesh.dataplane.workload.ControlPlaneConnection;
 import dev.jmesh.dataplane.workload.MeshEngine;
 import dev.jmesh.dataplane.workload.NodeId;
+import dev.jmesh.journal.Journal;
+import dev.jmesh.journal.JournalException;
+import dev.jmesh.journal.JournalSettings;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,6 +54,9 @@ final class ProxyRuntime implements AdminEndpoints {
   private OutboundDestinations destinations;
   private ApplicationRegistration registration;
   private HttpProxyListener httpProxy;
+  private CaptureListener capture;
+  private MeshHostsFile hostsFile;
+  private Journal journal;
   private boolean shutDown;
 
   ProxyRuntime(ProxyOptions options, long startedNanos) {
@@ -70,6 +77,7 @@ final class ProxyRuntime implements AdminEndpoints {
         AdminServer.start(
             "metrics", InetAddress.getByName(workloadIp), settings.metricsPort(), this, true);
     MeshLog.announce("metrics http://" + workloadIp + ":" + metrics.port() + "/stats/prometheus");
+    openJournal();
     controlPlane = ControlPlaneConnection.start(settings, nodeId, workloadIp);
     engine = MeshEngine.start(settings, controlPlane, stats.requestMetrics());
     Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "jmesh-proxy-shutdown"));
@@ -112,9 +120,47 @@ final class ProxyRuntime implements AdminEndpoints {
       listeners.add(httpProxy);
       MeshLog.announce("http-proxy http://" + hostPort(httpProxy.address()));
     }
+    if (options.capture() != null) {
+      capture =
+          CaptureListener.start(
+              options.capture(),
+              settings.engine().idleTimeout(),
+              engine.context().loops(),
+              engine.outbound(),
+              destinations,
+              dialer);
+      listeners.add(capture);
+      MeshLog.announce("capture " + hostPort(capture.address()) + " (TPROXY)");
+    }
+    if (options.hostsFile() != null) {
+      hostsFile = MeshHostsFile.start(options.hostsFile(), destinations::serviceNames);
+      MeshLog.announce("hosts-file " + options.hostsFile());
+    }
     registration = new ApplicationRegistration(controlPlane, options.inbound());
     registration.start();
     MeshThreads.start("ready", this::awaitReady);
+  }
+
+  /**
+   * The journal, on unless {@code --journal off}. One that cannot open (a directory it may not
+   * write, a JVM without the access Chronicle needs) is reported and left off: the application's
+   * traffic matters more than its record.
+   */
+  private void openJournal() {
+    if (options.journal() == null) {
+      return;
+    }
+    Path dir = options.journal().toAbsolutePath();
+    try {
+      journal = Journal.open(JournalSettings.builder(dir).build());
+      stats.requestMetrics().journal(new JournalTap(journal));
+      MeshLog.announce("journal " + dir);
+    } catch (JournalException | RuntimeException e) {
+      MeshLog.warn(
+          "the journal is off: "
+              + e.getMessage()
+              + " (give a writable directory with --journal DIR, or --journal off)");
+    }
   }
 
   private static String hostPort(InetSocketAddress a) {
@@ -198,8 +244,16 @@ final class ProxyRuntime implements AdminEndpoints {
       engine.drain();
       engine.close();
     }
+    if (hostsFile != null) {
+      hostsFile.close();
+    }
     if (destinations != null) {
       destinations.close();
+    }
+    if (journal != null) {
+      // After the engine: the records of the requests that drained are in it.
+      stats.requestMetrics().journal(null);
+      journal.close();
     }
     if (metrics != null) {
       metrics.close();
@@ -224,6 +278,17 @@ final class ProxyRuntime implements AdminEndpoints {
     stats.writeTo(text);
     stats.requestMetrics().writeTo(text);
     EngineMemory.writeTo(text);
+    Journal j = journal;
+    if (j != null) {
+      text.header(
+              "jmesh_journal_records_total",
+              "counter",
+              "Records handed to the journal: appended to disk, dropped (its ring was full, the"
+                  + " request did not wait), failed (the disk refused them).")
+          .sample("jmesh_journal_records_total", j.appended(), "result", "appended")
+          .sample("jmesh_journal_records_total", j.dropped(), "result", "dropped")
+          .sample("jmesh_journal_records_total", j.failed(), "result", "failed");
+    }
   }
 
   @Override
@@ -267,6 +332,9 @@ final class ProxyRuntime implements AdminEndpoints {
     proxy.put("inbound", inbound);
     proxy.put("outbound", outboundAddresses);
     proxy.put("httpProxy", httpProxy == null ? "off" : hostPort(httpProxy.address()));
+    proxy.put("capture", capture == null ? "off" : hostPort(capture.address()));
+    proxy.put("hostsFile", options.hostsFile() == null ? "none" : options.hostsFile().toString());
+    proxy.put("journal", journal == null ? "off" : journal.directory().toString());
     proxy.put("registered", registration != null && registration.registered());
 
     Map<String, Object> dump = new LinkedHashMap<>();

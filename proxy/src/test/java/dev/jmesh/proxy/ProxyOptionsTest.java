@@ -191,4 +191,35 @@ class ProxyOptionsTest {
         .hasMessageContaining("--service needs a value");
     assertThatThrownBy(() -> parse(Map.of(), "ratings")).hasMessageContaining("not an option");
   }
+
+  @Test
+  void captureIsOffUnlessAPortIsGivenWhichIsOnLoopback() throws Exception {
+    ProxyOptions off = parse(Map.of(), "--service", "ratings");
+    assertThat(off.capture()).isNull();
+    assertThat(off.hostsFile()).isNull();
+    ProxyOptions on =
+        parse(
+            Map.of("MESH_HOSTS_FILE", "/tmp/hosts"),
+            "--service",
+            "ratings",
+            "--capture-port",
+            "15002");
+    assertThat(on.capture()).isEqualTo(new InetSocketAddress("127.0.0.1", 15002));
+    assertThat(on.hostsFile()).isEqualTo(java.nio.file.Path.of("/tmp/hosts"));
+    assertThat(
+            parse(Map.of("MESH_CAPTURE_PORT", "10.0.0.2:15002"), "--service", "ratings").capture())
+        .isEqualTo(new InetSocketAddress("10.0.0.2", 15002));
+    assertThat(parse(Map.of(), "--service", "ratings", "--capture-port", "off").capture()).isNull();
+  }
+
+  @Test
+  void aBadCapturePortOrHostsFileNamesTheOptionAndTheFix() {
+    assertThatThrownBy(() -> parse(Map.of(), "--service", "ratings", "--capture-port", "0"))
+        .hasMessageContaining("--capture-port")
+        .hasMessageContaining("1-65535");
+    assertThatThrownBy(
+            () -> parse(Map.of(), "--service", "ratings", "--hosts-file", "/no/such/dir/hosts"))
+        .hasMessageContaining("--hosts-file")
+        .hasMessageContaining("scripts/mesh-capture up");
+  }
 }

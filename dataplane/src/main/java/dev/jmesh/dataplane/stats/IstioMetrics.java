@@ -1,6 +1,7 @@
 package dev.jmesh.dataplane.stats;
 
 import dev.jmesh.dataplane.log.MeshLog;
+import dev.jmesh.dataplane.record.RecordJournal;
 import dev.jmesh.dataplane.record.RequestProtocol;
 import dev.jmesh.dataplane.record.RequestRecord;
 import dev.jmesh.dataplane.record.ResponseFlag;
@@ -50,6 +51,7 @@ public final class IstioMetrics {
   private final RequestSeries requestOverflow;
   private final TcpSeries tcpOverflow;
   private final LongAdder requestOverflowRecords = new LongAdder();
+  private volatile RecordJournal journal = RecordJournal.OFF;
   private final LongAdder tcpOverflowRecords = new LongAdder();
   private final AtomicBoolean requestOverflowLogged = new AtomicBoolean();
   private final AtomicBoolean tcpOverflowLogged = new AtomicBoolean();
@@ -108,17 +110,28 @@ public final class IstioMetrics {
     record(traffic(labels), record);
   }
 
-  /** As {@link #record(RequestRecord)}, with the edge's handle already at hand. */
+  /**
+   * As {@link #record(RequestRecord)}, with the edge's handle already at hand. Every finished
+   * request of every path ends here, so this is also where it is handed to the {@link #journal}.
+   */
   public void record(TrafficSeries traffic, RequestRecord record) {
     RequestProtocol protocol = record.protocol();
     if (protocol == RequestProtocol.TCP) {
       TcpSeries tcp = tcpOpened(traffic, record.responseFlags());
       tcp.closed(record.bytesSent(), record.bytesReceived());
-      return;
+    } else {
+      requestSeries(
+              traffic, protocol, record.responseCode(), record.grpcStatus(), record.responseFlags())
+          .record(record.durationMillis(), record.bytesReceived(), record.bytesSent());
     }
-    requestSeries(
-            traffic, protocol, record.responseCode(), record.grpcStatus(), record.responseFlags())
-        .record(record.durationMillis(), record.bytesReceived(), record.bytesSent());
+    // Past the series cap the edge is the overflow one, which has no labels: the record's own.
+    TrafficLabels labels = traffic.labels();
+    journal.offer(labels != null ? labels : record.traffic(), record);
+  }
+
+  /** Sends every finished record on to {@code value} as well ({@link RecordJournal#OFF}: none). */
+  public void journal(RecordJournal value) {
+    journal = value == null ? RecordJournal.OFF : value;
   }
 
   /**

@@ -12,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The real control plane with its CA, serving a config directory that tests rewrite, and the join
@@ -22,6 +23,7 @@ public final class MeshControlPlane {
   public static final Duration STARTUP = Duration.ofSeconds(45);
 
   private final ForkedJvms jvms;
+  private final String host;
   private final Path work;
   private final Path configDir;
   private final Path caDir;
@@ -29,8 +31,15 @@ public final class MeshControlPlane {
   private final int httpPort;
 
   private MeshControlPlane(
-      ForkedJvms jvms, Path work, Path configDir, Path caDir, int securePort, int httpPort) {
+      ForkedJvms jvms,
+      String host,
+      Path work,
+      Path configDir,
+      Path caDir,
+      int securePort,
+      int httpPort) {
     this.jvms = jvms;
+    this.host = host;
     this.work = work;
     this.configDir = configDir;
     this.caDir = caDir;
@@ -39,6 +48,14 @@ public final class MeshControlPlane {
   }
 
   public static MeshControlPlane start(ForkedJvms jvms, Path work) throws IOException {
+    return start(jvms, work, "127.0.0.1");
+  }
+
+  /**
+   * A control plane listening on {@code bind} (an IPv4 address), for workloads that cannot reach
+   * this host's loopback: a proxy in a network namespace of its own.
+   */
+  public static MeshControlPlane start(ForkedJvms jvms, Path work, String bind) throws IOException {
     Path config = Files.createDirectories(work.resolve("config"));
     Path ca = work.resolve("ca");
     MeshedJvm controlPlane =
@@ -50,13 +67,20 @@ public final class MeshControlPlane {
                     "--xds-port", "off",
                     "--http-port", "0",
                     "--ca-dir", ca.toString(),
-                    "--secure-port", "0")
+                    "--secure-port", "0",
+                    "--bind", bind)
                 .withoutAgent());
     Matcher ports =
         controlPlane.awaitOutput(
-            "HTTP on 127\\.0\\.0\\.1:(\\d+), CA \\(TLS\\) on 127\\.0\\.0\\.1:(\\d+)", STARTUP);
+            "HTTP on "
+                + Pattern.quote(bind)
+                + ":(\\d+), CA \\(TLS\\) on "
+                + Pattern.quote(bind)
+                + ":(\\d+)",
+            STARTUP);
     return new MeshControlPlane(
         jvms,
+        bind,
         work,
         config,
         ca,
@@ -66,7 +90,7 @@ public final class MeshControlPlane {
 
   /** {@code host:port} of the TLS port meshed JVMs connect to. */
   public String address() {
-    return "127.0.0.1:" + securePort;
+    return host + ":" + securePort;
   }
 
   public int httpPort() {

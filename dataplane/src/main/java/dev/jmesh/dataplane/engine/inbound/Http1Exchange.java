@@ -163,11 +163,14 @@ final class Http1Exchange {
     record.requestId(InboundHeaders.requestId(h));
     upgrade = h.contains(HttpHeaderNames.UPGRADE);
     closeAfter = !HttpUtil.isKeepAlive(request);
-    ctx.channel().config().setAutoRead(false);
     Future<Channel> leased = port.pool(ctx.channel().eventLoop()).acquire();
     if (leased.isDone()) {
+      // A pooled connection: no pause in reading, whose on-and-off would cost two epoll_ctl
+      // calls per request.
       attach(leased);
     } else {
+      // The body waits in pendingBody while the connection opens; reading pauses meanwhile.
+      ctx.channel().config().setAutoRead(false);
       leased.addListener(f -> attach(leased));
     }
   }

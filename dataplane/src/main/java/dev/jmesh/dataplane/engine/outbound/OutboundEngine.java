@@ -70,8 +70,38 @@ public final class OutboundEngine implements AutoCloseable {
     return (InetSocketAddress) c.localAddress();
   }
 
-  private Channel bind(String destination) {
+  /**
+   * Serves {@code ch}, a connection accepted by a listener of someone else's (mesh-proxy's capture
+   * listener), exactly as a connection to the outbound listener of {@code destination}, without a
+   * second connection over loopback. Call on {@code ch}'s event loop, once it is active, with
+   * auto-read off, nothing read yet and no handler of the caller's left in its pipeline.
+   */
+  public void adopt(Channel ch, String destination) {
+    if (serve(ch, destination)) {
+      // The engine's handlers start on channelActive, which for this channel has passed.
+      ch.pipeline().fireChannelActive();
+    }
+  }
+
+  /** Installs the engine's handlers; {@code false} (and the channel closed) once shut down. */
+  private boolean serve(Channel ch, String destination) {
+    if (rt.draining || closed) {
+      ch.close();
+      return false;
+    }
+    connections.add(ch);
+    ch.closeFuture().addListener(x -> closedConnection(ch));
     long idleNanos = rt.limits.idleTimeout().toNanos();
+    if (idleNanos > 0) {
+      ch.pipeline()
+          .addLast(
+              new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS), new CloseWhenIdle());
+    }
+    ch.pipeline().addLast(new OutboundConnection(rt, destination));
+    return true;
+  }
+
+  private Channel bind(String destination) {
     ChannelFuture f =
         new ServerBootstrap()
             .group(loops.group())
@@ -82,19 +112,7 @@ public final class OutboundEngine implements AutoCloseable {
                 new ChannelInitializer<Channel>() {
                   @Override
                   protected void initChannel(Channel ch) {
-                    if (rt.draining || closed) {
-                      ch.close();
-                      return;
-                    }
-                    connections.add(ch);
-                    ch.closeFuture().addListener(x -> closedConnection(ch));
-                    if (idleNanos > 0) {
-                      ch.pipeline()
-                          .addLast(
-                              new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS),
-                              new CloseWhenIdle());
-                    }
-                    ch.pipeline().addLast(new OutboundConnection(rt, destination));
+                    serve(ch, destination);
                   }
                 })
             .bind(new InetSocketAddress("127.0.0.1", 0));

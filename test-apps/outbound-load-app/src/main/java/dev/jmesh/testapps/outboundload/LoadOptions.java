@@ -4,7 +4,7 @@ import java.net.URI;
 
 /**
  * The command line: {@code --client jdk-httpclient|okhttp --url URL --connections N --seconds S
- * [--warmup S] [--rate R] [--hold]}.
+ * [--warmup S] [--settle S] [--rate R] [--hold]}.
  *
  * @param client which client library sends the requests
  * @param url what every request asks for
@@ -12,6 +12,8 @@ import java.net.URI;
  * @param seconds how long the measured part lasts
  * @param warmupSeconds how long requests run, uncounted, before it (JIT, pools, the mesh's first
  *     config)
+ * @param settleSeconds before the warm-up, at most this long, closed-loop requests until this JVM's
+ *     JIT compiler has (nearly) stopped working; 0 skips it
  * @param rate requests per second for all workers together; 0 for a closed loop
  * @param hold after the result, wait for a line on standard input before exiting, so whoever
  *     started the generator can read its agent's metrics first
@@ -22,12 +24,14 @@ record LoadOptions(
     int connections,
     int seconds,
     int warmupSeconds,
+    int settleSeconds,
     double rate,
     boolean hold) {
 
   static final String USAGE =
       "usage: outbound-load-app --client jdk-httpclient|okhttp --url http://host:port/path"
-          + " --connections N --seconds S [--warmup S] [--rate REQUESTS_PER_SECOND] [--hold]";
+          + " --connections N --seconds S [--warmup S] [--settle MAX_S] [--rate"
+          + " REQUESTS_PER_SECOND] [--hold]";
 
   static LoadOptions parse(String[] args) {
     String client = null;
@@ -35,6 +39,7 @@ record LoadOptions(
     int connections = 16;
     int seconds = 10;
     int warmup = 2;
+    int settle = 0;
     double rate = 0;
     boolean hold = false;
     for (int i = 0; i < args.length; i++) {
@@ -53,6 +58,7 @@ record LoadOptions(
         case "--connections" -> connections = positive(flag, value);
         case "--seconds" -> seconds = positive(flag, value);
         case "--warmup" -> warmup = Integer.parseInt(value);
+        case "--settle" -> settle = Integer.parseInt(value);
         case "--rate" -> rate = Double.parseDouble(value);
         default -> throw new IllegalArgumentException("unknown flag " + flag + "; " + USAGE);
       }
@@ -63,10 +69,11 @@ record LoadOptions(
     if (!client.equals("jdk-httpclient") && !client.equals("okhttp")) {
       throw new IllegalArgumentException("unknown client " + client + "; " + USAGE);
     }
-    if (warmup < 0 || rate < 0) {
-      throw new IllegalArgumentException("--warmup and --rate cannot be negative; " + USAGE);
+    if (warmup < 0 || settle < 0 || rate < 0) {
+      throw new IllegalArgumentException(
+          "--warmup, --settle and --rate cannot be negative; " + USAGE);
     }
-    return new LoadOptions(client, url, connections, seconds, warmup, rate, hold);
+    return new LoadOptions(client, url, connections, seconds, warmup, settle, rate, hold);
   }
 
   private static int positive(String flag, String value) {

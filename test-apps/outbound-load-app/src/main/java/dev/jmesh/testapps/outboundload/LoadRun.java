@@ -1,7 +1,10 @@
 package dev.jmesh.testapps.outboundload;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.HdrHistogram.Histogram;
 
 /** Starts the workers, waits for them, and merges what they measured. */
@@ -9,6 +12,10 @@ final class LoadRun {
 
   private static final long SECOND = 1_000_000_000L;
   private static final long PRIME_NANOS = 60 * SECOND;
+  private static final long SETTLE_WINDOW_NANOS = 2 * SECOND;
+
+  /** Settled: the JIT worked less than this share of a settle window (summed over its threads). */
+  private static final double SETTLED_JIT_SHARE = 0.02;
 
   private final LoadOptions options;
   private final HttpLoadClient client;
@@ -26,6 +33,7 @@ final class LoadRun {
 
   LoadResult run() throws InterruptedException {
     prime();
+    settle();
     int workers = options.connections();
     long start = System.nanoTime();
     long measureFrom = start + options.warmupSeconds() * SECOND;
@@ -92,9 +100,66 @@ final class LoadRun {
   }
 
   /**
-   * Requests before the clock starts, until one succeeds (at most a minute): a meshed
-   * JVM's first connection waits for the mesh's first config and certificate (seconds on a busy
-   * machine), which is start-up, not the cost being measured.
+   * Closed-loop requests until this JVM's JIT has (nearly) stopped compiling, at most {@code
+   * --settle} seconds. The JVM interprets, then compiles with C1, then C2; until C2 is done its
+   * compiler threads take a large, falling share of the CPU, and a run would measure that instead
+   * of the client (a meshed service runs for days). Prints how long it took.
+   */
+  private void settle() throws InterruptedException {
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    if (options.settleSeconds() <= 0
+        || jit == null
+        || !jit.isCompilationTimeMonitoringSupported()) {
+      return;
+    }
+    AtomicBoolean stop = new AtomicBoolean();
+    List<Thread> threads = new ArrayList<>();
+    for (int i = 0; i < options.connections(); i++) {
+      Thread t =
+          new Thread(
+              () -> {
+                while (!stop.get()) {
+                  try {
+                    client.get();
+                  } catch (Exception e) {
+                    // Warm-up only: the measured run counts errors.
+                  }
+                }
+              },
+              "settle-" + i);
+      t.setDaemon(true);
+      threads.add(t);
+    }
+    threads.forEach(Thread::start);
+    long start = System.nanoTime();
+    long deadline = start + options.settleSeconds() * SECOND;
+    long compiled = jit.getTotalCompilationTime();
+    double share = 1;
+    while (System.nanoTime() < deadline) {
+      Thread.sleep(SETTLE_WINDOW_NANOS / 1_000_000);
+      long now = jit.getTotalCompilationTime();
+      share = (now - compiled) * 1_000_000.0 / SETTLE_WINDOW_NANOS;
+      compiled = now;
+      if (share < SETTLED_JIT_SHARE) {
+        break;
+      }
+    }
+    stop.set(true);
+    for (Thread t : threads) {
+      t.join();
+    }
+    System.out.printf(
+        "SETTLED %s after %d s (JIT %.1f%% of the last %d s)%n",
+        share < SETTLED_JIT_SHARE ? "yes" : "no",
+        (System.nanoTime() - start) / SECOND,
+        share * 100,
+        SETTLE_WINDOW_NANOS / SECOND);
+  }
+
+  /**
+   * Requests before the clock starts, until one succeeds (at most a minute): a meshed JVM's first
+   * connection waits for the mesh's first config and certificate (seconds on a busy machine), which
+   * is start-up, not the cost being measured.
    */
   private void prime() throws InterruptedException {
     long deadline = System.nanoTime() + primeNanos;

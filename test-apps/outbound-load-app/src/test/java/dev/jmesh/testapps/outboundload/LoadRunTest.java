@@ -120,14 +120,16 @@ class LoadRunTest {
                   "4",
                   "--warmup",
                   "0",
+                  "--settle",
+                  "30",
                   "--rate",
                   "100",
                   "--hold"
                 }))
-        .isEqualTo(new LoadOptions("okhttp", URI.create("http://a:1/"), 3, 4, 0, 100, true));
+        .isEqualTo(new LoadOptions("okhttp", URI.create("http://a:1/"), 3, 4, 0, 30, 100, true));
   }
 
   private LoadOptions options(String client, int connections, int seconds, double rate) {
-    return new LoadOptions(client, url, connections, seconds, 0, rate, false);
+    return new LoadOptions(client, url, connections, seconds, 0, 0, rate, false);
   }
 }

@@ -1,0 +1,116 @@
+package dev.jmesh.dataplane.engine.outbound;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import java.net.InetSocketAddress;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A connection accepted by someone else's listener (mesh-proxy's capture listener) and handed to
+ * the engine with {@link OutboundEngine#adopt}: served as if the engine's own listener for the
+ * destination had accepted it.
+ */
+class OutboundEngineAdoptTest {
+
+  private static final String LISTENER = OutboundEngineHttpTest.LISTENER;
+  private static final String REVIEWS = OutboundEngineHttpTest.REVIEWS;
+
+  private TestUpstream upstream;
+  private MeshFixture mesh;
+  private OutboundEngine engine;
+  private Channel foreign;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    upstream = new TestUpstream("A", false, null);
+    RouteConfiguration routes =
+        RouteConfiguration.newBuilder()
+            .setName(LISTENER)
+            .addVirtualHosts(
+                VirtualHost.newBuilder()
+                    .setName("reviews")
+                    .addDomains("*")
+                    .addRoutes(
+                        Route.newBuilder()
+                            .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                            .setRoute(RouteAction.newBuilder().setCluster(REVIEWS))))
+            .build();
+    mesh =
+        new MeshFixture()
+            .httpListener(LISTENER, routes)
+            .cluster(Cluster.newBuilder().setName(REVIEWS), upstream.port());
+    engine = mesh.start();
+    // The other listener: it reads nothing itself and hands each connection over once active.
+    foreign =
+        new ServerBootstrap()
+            .group(mesh.context.loops().group())
+            .channel(mesh.context.loops().serverChannel())
+            .childOption(ChannelOption.AUTO_READ, false)
+            .childHandler(
+                new ChannelInboundHandlerAdapter() {
+                  @Override
+                  public void channelActive(ChannelHandlerContext ctx) {
+                    ctx.pipeline().remove(this);
+                    engine.adopt(ctx.channel(), LISTENER);
+                  }
+                })
+            .bind(new InetSocketAddress("127.0.0.1", 0))
+            .sync()
+            .channel();
+  }
+
+  @AfterEach
+  void tearDown() {
+    foreign.close().syncUninterruptibly();
+    mesh.close();
+    upstream.close();
+  }
+
+  @Test
+  void anAdoptedConnectionIsRoutedAndRecordedLikeTheEnginesOwn() throws Exception {
+    try (Http1Client app = new Http1Client((InetSocketAddress) foreign.localAddress())) {
+      for (int i = 0; i < 2; i++) {
+        Http1Client.Response r = app.get("/reviews/" + i);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).startsWith("A");
+      }
+    }
+    assertThat(upstream.requests.get()).isEqualTo(2);
+    assertThat(upstream.seen.peek().get("host")).isEqualTo("reviews:9080");
+    assertThat(mesh.prometheus())
+        .contains("destination_service=\"reviews.default.svc.cluster.local\"")
+        .contains("response_code=\"200\"");
+  }
+
+  /** Closed, cleanly or (with the request unread) by a reset. */
+  private static boolean closedByPeer(Http1Client app) throws java.io.IOException {
+    try {
+      return app.socket.getInputStream().read() == -1;
+    } catch (java.net.SocketException e) {
+      return true;
+    }
+  }
+
+  @Test
+  void aConnectionAdoptedAfterShutdownIsClosed() throws Exception {
+    engine.close();
+    try (Http1Client app = new Http1Client((InetSocketAddress) foreign.localAddress())) {
+      app.writeHead("GET", "/reviews/1", null);
+      assertThat(closedByPeer(app)).isTrue();
+    }
+    assertThat(upstream.requests.get()).isZero();
+  }
+}

@@ -1,0 +1,238 @@
+package dev.jmesh.journal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
+
+/**
+ * Reads a journal directory back, oldest entry first, read-only (a live writer may go on
+ * appending). A missing directory, one without entries and an entry that does not decode each give
+ * a {@link JournalException} that names the directory, the cycle file and what to do.
+ *
+ * <pre>{@code
+ * try (JournalReader reader = JournalReader.open(Path.of("/var/lib/jmesh/journal"))) {
+ *   reader.read(entry -> System.out.println(entry.path()));
+ * }
+ * }</pre>
+ */
+public final class JournalReader implements AutoCloseable {
+
+  static {
+    ChronicleProperties.apply();
+  }
+
+  /** What the reader calls for each entry; may stop the read by returning false. */
+  @FunctionalInterface
+  public interface EntryVisitor {
+    boolean visit(JournalEntry entry) throws JournalException;
+  }
+
+  private final Path directory;
+  private final SingleChronicleQueue queue;
+
+  private JournalReader(Path directory, SingleChronicleQueue queue) {
+    this.directory = directory;
+    this.queue = queue;
+  }
+
+  public static JournalReader open(Path directory) throws JournalException {
+    if (!Files.exists(directory)) {
+      throw new JournalException(
+          "journal directory "
+              + directory
+              + " does not exist; give the directory the proxy or agent journals into"
+              + " (--journal DIR)");
+    }
+    if (!Files.isDirectory(directory)) {
+      throw new JournalException(
+          "journal directory " + directory + " is a file; give the directory that holds it");
+    }
+    if (!Files.isReadable(directory) || !Files.isExecutable(directory)) {
+      throw new JournalException(
+          "journal directory "
+              + directory
+              + " is not readable by this user; the journal is 0700, run mesh replay as the"
+              + " workload's user");
+    }
+    List<Path> cycles;
+    try {
+      cycles = JournalFiles.cycleFiles(directory);
+    } catch (IOException e) {
+      throw new JournalException("cannot list the journal directory " + directory + ": " + e, e);
+    }
+    if (cycles.isEmpty()) {
+      throw new JournalException(
+          "journal directory "
+              + directory
+              + " holds no journal (no *"
+              + JournalFiles.CYCLE_SUFFIX
+              + " cycle files); is the journal enabled and is this its directory?");
+    }
+    SingleChronicleQueue queue;
+    try {
+      queue = SingleChronicleQueueBuilder.binary(directory).readOnly(true).build();
+    } catch (RuntimeException | AssertionError | LinkageError e) {
+      throw new JournalException(
+          "journal directory "
+              + directory
+              + " cannot be opened as a Chronicle Queue: "
+              + ChronicleAccess.explain(e),
+          e);
+    }
+    return new JournalReader(directory, queue);
+  }
+
+  public Path directory() {
+    return directory;
+  }
+
+  /** Entries in the journal, counted from Chronicle's indexes without reading them. */
+  public long count() throws JournalException {
+    return count(Long.MIN_VALUE);
+  }
+
+  /** Entries {@link #read(long, EntryVisitor)} would look at from {@code fromMillis} on. */
+  public long count(long fromMillis) throws JournalException {
+    try (ExcerptTailer tailer = queue.createTailer()) {
+      if (!position(tailer, fromMillis)) {
+        return 0;
+      }
+      long first = tailer.index();
+      long last = queue.lastIndex();
+      if (last < 0 || first > last) {
+        return 0;
+      }
+      return queue.countExcerpts(first, last) + 1;
+    } catch (RuntimeException e) {
+      throw new JournalException("cannot count the entries in " + directory + ": " + e, e);
+    }
+  }
+
+  /**
+   * Puts the tailer at the start of the first cycle that can hold an entry started at or after
+   * {@code fromMillis}: an entry is appended after it started, so never into an earlier cycle; one
+   * cycle more is kept for a writer clock a little behind the data path's. Returns false when no
+   * such cycle exists.
+   */
+  private boolean position(ExcerptTailer tailer, long fromMillis) {
+    tailer.toStart();
+    if (fromMillis == Long.MIN_VALUE) {
+      return true;
+    }
+    RollCycle roll = queue.rollCycle();
+    long cycle = Math.floorDiv(fromMillis - queue.epoch(), roll.lengthInMillis()) - 1;
+    int first = queue.firstCycle();
+    int last = queue.lastCycle();
+    for (long c = Math.max(first, cycle); c <= last; c++) {
+      if (c == first || tailer.moveToCycle((int) c)) {
+        if (c == first) {
+          tailer.toStart();
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Reads every entry, oldest first, until the visitor returns false. Throws when the journal has
+   * no entry at all, or for the first entry that does not decode, naming its cycle file.
+   */
+  public long read(EntryVisitor visitor) throws JournalException {
+    return read(Long.MIN_VALUE, visitor);
+  }
+
+  /**
+   * Reads the entries from the cycle that holds {@code fromMillis} on (see {@link #position}),
+   * skipping older cycle files unread; entries before {@code fromMillis} may still be handed out, a
+   * caller filters them. Throws like {@link #read(EntryVisitor)}.
+   */
+  public long read(long fromMillis, EntryVisitor visitor) throws JournalException {
+    long read = 0;
+    long index = -1;
+    try (ExcerptTailer tailer = queue.createTailer()) {
+      if (!position(tailer, fromMillis)) {
+        return 0;
+      }
+      while (true) {
+        JournalEntry entry;
+        try (DocumentContext document = tailer.readingDocument()) {
+          if (!document.isPresent()) {
+            break;
+          }
+          index = document.index();
+          if (!document.isData()) {
+            continue;
+          }
+          Bytes<?> bytes = document.wire().bytes();
+          entry = EntryCodec.read(index, bytes);
+        }
+        read++;
+        if (!visitor.visit(entry)) {
+          return read;
+        }
+      }
+    } catch (CorruptEntryException e) {
+      throw corrupt(index, e.getMessage(), e);
+    } catch (RuntimeException | AssertionError | LinkageError e) {
+      throw corrupt(index, ChronicleAccess.explain(e), e);
+    }
+    if (read == 0 && fromMillis == Long.MIN_VALUE) {
+      throw new JournalException(
+          "journal directory "
+              + directory
+              + " has cycle files but no entries; nothing was journaled yet, or every entry was"
+              + " removed");
+    }
+    return read;
+  }
+
+  private JournalException corrupt(long lastIndex, String problem, Throwable cause) {
+    String where =
+        lastIndex < 0
+            ? "at its first entry"
+            : "at or just after entry 0x"
+                + Long.toHexString(lastIndex)
+                + " in cycle file "
+                + cycleFile(lastIndex);
+    return new JournalException(
+        "journal "
+            + directory
+            + " is corrupt "
+            + where
+            + ": "
+            + problem
+            + ". Entries before it were read; move the damaged cycle file aside to read the"
+            + " others",
+        cause);
+  }
+
+  /** The file name Chronicle gives the cycle of an index, for messages. */
+  private String cycleFile(long index) {
+    try {
+      RollCycle roll = queue.rollCycle();
+      int cycle = roll.toCycle(index);
+      long millis = (long) cycle * roll.lengthInMillis();
+      DateTimeFormatter format =
+          DateTimeFormatter.ofPattern(roll.format()).withZone(ZoneOffset.UTC);
+      return format.format(Instant.ofEpochMilli(millis)) + JournalFiles.CYCLE_SUFFIX;
+    } catch (RuntimeException e) {
+      return "of cycle " + queue.rollCycle().toCycle(index);
+    }
+  }
+
+  @Override
+  public void close() {
+    queue.close();
+  }
+}

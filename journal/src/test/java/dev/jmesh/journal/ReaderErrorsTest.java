@@ -1,0 +1,145 @@
+package dev.jmesh.journal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReaderErrorsTest {
+
+  /** A start time whose bytes are easy to find in a cycle file. */
+  private static final long MARKER_MILLIS = 0x0A1B2C3D4E5FL;
+
+  @TempDir Path tmp;
+
+  @Test
+  void aMissingDirectorySaysSo() {
+    Path dir = tmp.resolve("nope");
+    assertThatThrownBy(() -> JournalReader.open(dir))
+        .isInstanceOf(JournalException.class)
+        .hasMessageContaining(dir.toString())
+        .hasMessageContaining("does not exist");
+  }
+
+  @Test
+  void aDirectoryWithoutCycleFilesIsNoJournal() throws Exception {
+    Files.writeString(tmp.resolve("notes.txt"), "hello");
+    assertThatThrownBy(() -> JournalReader.open(tmp))
+        .isInstanceOf(JournalException.class)
+        .hasMessageContaining("holds no journal")
+        .hasMessageContaining("*.cq4");
+  }
+
+  @Test
+  void aFileIsNotAJournalDirectory() throws Exception {
+    Path file = Files.writeString(tmp.resolve("journal"), "x");
+    assertThatThrownBy(() -> JournalReader.open(file))
+        .isInstanceOf(JournalException.class)
+        .hasMessageContaining("is a file");
+  }
+
+  @Test
+  void anEntryWithAnUnknownFormatNamesItsCycleFile() throws Exception {
+    Path dir = tmp.resolve("journal");
+    writeThree(dir);
+    Path cycle = JournalFiles.cycleFiles(dir).get(0);
+    long at = find(cycle, MARKER_MILLIS + 1);
+    // The version byte sits before the checksum (4 bytes) and the kind byte.
+    try (RandomAccessFile f = new RandomAccessFile(cycle.toFile(), "rw")) {
+      f.seek(at - 6);
+      f.write(0x7F);
+    }
+    List<JournalEntry> seen = new ArrayList<>();
+    assertThatThrownBy(
+            () -> {
+              try (JournalReader reader = JournalReader.open(dir)) {
+                reader.read(seen::add);
+              }
+            })
+        .isInstanceOf(JournalException.class)
+        .hasMessageContaining("is corrupt")
+        .hasMessageContaining(cycle.getFileName().toString())
+        .hasMessageContaining("format version 127");
+    assertThat(seen).hasSize(1);
+  }
+
+  @Test
+  void aFlippedByteFailsTheEntrysChecksum() throws Exception {
+    Path dir = tmp.resolve("journal");
+    writeThree(dir);
+    Path cycle = JournalFiles.cycleFiles(dir).get(0);
+    long at = find(cycle, MARKER_MILLIS + 2);
+    try (RandomAccessFile f = new RandomAccessFile(cycle.toFile(), "rw")) {
+      f.seek(at + 3);
+      f.write(0x55);
+    }
+    List<JournalEntry> seen = new ArrayList<>();
+    assertThatThrownBy(
+            () -> {
+              try (JournalReader reader = JournalReader.open(dir)) {
+                reader.read(seen::add);
+              }
+            })
+        .isInstanceOf(JournalException.class)
+        .hasMessageContaining("checksum does not match")
+        .hasMessageContaining(cycle.getFileName().toString());
+    assertThat(seen).extracting(JournalEntry::requestId).containsExactly("req-0", "req-1");
+  }
+
+  @Test
+  void aTruncatedCycleFileIsReportedNotHung() throws Exception {
+    Path dir = tmp.resolve("journal");
+    writeThree(dir);
+    Path cycle = JournalFiles.cycleFiles(dir).get(0);
+    long at = find(cycle, MARKER_MILLIS + 1);
+    // Cut the file in the middle of the second entry.
+    try (RandomAccessFile f = new RandomAccessFile(cycle.toFile(), "rw")) {
+      f.setLength(at + 20);
+    }
+    List<JournalEntry> seen = new ArrayList<>();
+    assertThatThrownBy(
+            () -> {
+              try (JournalReader reader = JournalReader.open(dir)) {
+                reader.read(seen::add);
+              }
+            })
+        .isInstanceOf(JournalException.class)
+        .hasMessageContaining(dir.toString())
+        .hasMessageContaining("is corrupt")
+        .hasMessageContaining(cycle.getFileName().toString());
+    // The entry before the cut is read; the one the cut went through is never handed out.
+    assertThat(seen).extracting(JournalEntry::requestId).containsExactly("req-0");
+  }
+
+  private static void writeThree(Path dir) throws JournalException {
+    try (Journal journal = Journal.open(JournalSettings.builder(dir).build())) {
+      JournalRecord r = new JournalRecord();
+      for (int i = 0; i < 3; i++) {
+        journal.offer(SampleRecords.reviews(r, i, MARKER_MILLIS + i));
+      }
+    }
+  }
+
+  private static long find(Path file, long value) throws Exception {
+    byte[] bytes = Files.readAllBytes(file);
+    byte[] needle = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value).array();
+    outer:
+    for (int i = 0; i <= bytes.length - needle.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (bytes[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    throw new AssertionError("start time " + value + " not found in " + file);
+  }
+}
