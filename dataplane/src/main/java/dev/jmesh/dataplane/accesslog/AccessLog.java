@@ -36,7 +36,7 @@ public final class AccessLog {
    * it. Never blocks: when the writer is behind, the line is dropped and counted.
    */
   public void record(RequestRecord record) {
-    writer.offer(this, record.snapshot());
+    writer.offer(this, record);
   }
 
   @Override

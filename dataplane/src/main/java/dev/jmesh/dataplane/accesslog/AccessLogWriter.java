@@ -1,6 +1,7 @@
 package dev.jmesh.dataplane.accesslog;
 
 import dev.jmesh.dataplane.log.MeshLog;
+import dev.jmesh.dataplane.record.RequestRecord;
 import dev.jmesh.dataplane.record.RequestRecordSnapshot;
 import dev.jmesh.dataplane.stats.PrometheusText;
 import io.netty.util.internal.PlatformDependent;
@@ -33,6 +34,7 @@ public final class AccessLogWriter {
   private record Entry(AccessLog log, RequestRecordSnapshot record) {}
 
   private final Queue<Entry> queue;
+  private final int capacity;
   private final LongAdder dropped = new LongAdder();
   private final LongAdder written = new LongAdder();
   private final LongAdder failed = new LongAdder();
@@ -46,6 +48,7 @@ public final class AccessLogWriter {
   private int sinceCheck;
 
   public AccessLogWriter(int capacity) {
+    this.capacity = capacity;
     this.queue = PlatformDependent.newFixedMpscQueue(capacity);
     this.thread = new Thread(this::run, "jmesh-access-log");
     thread.setDaemon(true);
@@ -57,6 +60,9 @@ public final class AccessLogWriter {
 
     static {
       started = INSTANCE;
+      // Lines still queued when the JVM exits are written first, for two seconds at most.
+      Runtime.getRuntime()
+          .addShutdownHook(new Thread(() -> INSTANCE.stop(2_000), "jmesh-access-log-flush"));
     }
   }
 
@@ -85,26 +91,43 @@ public final class AccessLogWriter {
   }
 
   /**
+   * Queues a snapshot of {@code record} for {@code log}'s files; when the queue is already full the
+   * line is dropped before the snapshot is taken, so a writer that cannot keep up costs the request
+   * path no allocation.
+   */
+  public boolean offer(AccessLog log, RequestRecord record) {
+    if (queue.size() >= capacity) {
+      drop();
+      return false;
+    }
+    return offer(log, record.snapshot());
+  }
+
+  /**
    * Queues {@code record} for {@code log}'s files. Lock-free and never blocking; whether the record
    * was queued (false: the queue was full, the line is dropped and counted).
    */
   public boolean offer(AccessLog log, RequestRecordSnapshot record) {
     if (!queue.offer(new Entry(log, record))) {
-      dropped.increment();
-      if (!dropWarned) {
-        // A plain flag first: a saturated writer drops millions of lines, each one cheaply.
-        dropWarned = true;
-        MeshLog.warnOnce(
-            "access-log-dropped",
-            "the access log's queue is full: lines are dropped (and counted) rather than make"
-                + " requests wait for the disk");
-      }
+      drop();
       return false;
     }
     if (idle) {
       LockSupport.unpark(thread);
     }
     return true;
+  }
+
+  private void drop() {
+    dropped.increment();
+    if (!dropWarned) {
+      // A plain flag first: a saturated writer drops millions of lines, each one cheaply.
+      dropWarned = true;
+      MeshLog.warnOnce(
+          "access-log-dropped",
+          "the access log's queue is full: lines are dropped (and counted) rather than make"
+              + " requests wait for the disk");
+    }
   }
 
   /** Lines dropped because the queue was full. */
@@ -127,6 +150,17 @@ public final class AccessLogWriter {
     stopped = true;
     LockSupport.unpark(thread);
     thread.join(TimeUnit.SECONDS.toMillis(10));
+  }
+
+  /** As {@link #stop()}, waiting at most {@code millis}; for the JVM's shutdown. */
+  private void stop(long millis) {
+    stopped = true;
+    LockSupport.unpark(thread);
+    try {
+      thread.join(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void run() {

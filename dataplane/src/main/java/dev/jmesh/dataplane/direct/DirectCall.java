@@ -192,7 +192,7 @@ final class DirectCall implements MeshCall {
       // The inbound request's id when the trace carried one on; else a new one, as Envoy's
       // connection manager gives a request without one, so both sides log the same id.
       String id = trace == null ? null : trace.requestId();
-      if (id == null) {
+      if (id == null && !headers.contains("x-request-id")) {
         id = RequestIds.newId();
         headers.set("x-request-id", id);
       }

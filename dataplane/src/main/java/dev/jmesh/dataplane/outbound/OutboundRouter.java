@@ -64,17 +64,20 @@ public final class OutboundRouter {
       String listener, RequestView request, String sourceIp, long random, Exchange x) {
     long now = System.nanoTime();
     x.begin(random, RecordClock.epochMillis(now), now);
-    // The request as received, for the access log: references to the caller's own values.
-    x.record
-        .request(request.method(), request.authority(), request.path())
-        .clientHeaders(request.header("user-agent"), request.header("x-forwarded-for"))
-        .requestId(request.header("x-request-id"));
     x.metrics = metrics;
     if (metrics != null) {
       x.series = edges.unknownDestination(metrics);
     }
     OutboundListener l = snapshot.get().listener(listener);
     x.accessLog = l == null ? null : l.accessLog();
+    // The request as received: references to the caller's own values. Some libraries build a
+    // list per header lookup, so the headers only the access log prints are read only for it.
+    x.record
+        .request(request.method(), request.authority(), request.path())
+        .requestId(request.header("x-request-id"));
+    if (x.accessLog != null) {
+      x.record.clientHeaders(request.header("user-agent"), request.header("x-forwarded-for"));
+    }
     RouteDecision d =
         l == null || l.routeTable() == null
             ? RouteDecision.NO_ROUTE

@@ -148,4 +148,39 @@ class AccessLogWriterTest {
     List<String> lines = read.get(10, TimeUnit.SECONDS);
     assertThat(lines).hasSize(capacity + 1).startsWith("first", "r0", "r1");
   }
+
+  /**
+   * The request thread's whole cost in memory is the snapshot and its queue entry: formatting and
+   * writing allocate on the writer's thread only.
+   */
+  @Test
+  void aHandOffAllocatesOnlyTheSnapshotOnTheRequestThread() throws Exception {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    writer = new AccessLogWriter(AccessLogWriter.DEFAULT_CAPACITY);
+    AccessLog log =
+        new AccessLog(
+            List.of(
+                new AccessLogSink("/dev/null", AccessLogFormat.text(AccessLogFormat.ISTIO_TEXT))),
+            writer);
+    RequestRecord record =
+        new RequestRecord()
+            .request("GET", "reviews:9080", "/reviews/1")
+            .requestId("0b5e6f1c-1f0d-4f0a-9d35-62ad1d1f2b7e")
+            .responseCode(200);
+    for (int i = 0; i < 5_000; i++) {
+      log.record(record);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> writer.written() == 5_000);
+    int n = 10_000;
+    long before = threads.getCurrentThreadAllocatedBytes();
+    for (int i = 0; i < n; i++) {
+      log.record(record);
+    }
+    long perHandOff = (threads.getCurrentThreadAllocatedBytes() - before) / n;
+
+    assertThat(writer.dropped()).isZero();
+    // A snapshot (18 references, 3 ints, 5 longs: 136 bytes) and an entry (24 bytes).
+    assertThat(perHandOff).isLessThanOrEqualTo(176);
+  }
 }

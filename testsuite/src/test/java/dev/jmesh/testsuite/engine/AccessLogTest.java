@@ -206,7 +206,7 @@ class AccessLogTest {
                 + port
                 + "\\|\\| 127\\.0\\.0\\.1:\\d+ 127\\.0\\.0\\.1:"
                 + port
-                + " 127\\.0\\.0\\.1:\\d+ - -$");
+                + " 127\\.0\\.0\\.1:\\d+ (\\S+) -$");
     Matcher out = lines[0];
     Matcher in = lines[1];
     assertThat(in.group(5)).as("the same request id on both sides").isEqualTo(out.group(7));
@@ -299,7 +299,6 @@ class AccessLogTest {
     assertThat(json.get("response_flags")).isEqualTo("-");
     assertThat(json.get("upstream_cluster")).isEqualTo("inbound|" + port + "||");
     assertThat(json.get("authority")).isEqualTo(SERVICE + ":" + port);
-    assertThat(json.get("requested_server_name")).isNull();
     Map<String, Object> out = FlatJson.parse(lines[0].group(0));
     assertThat(out.get("request_id")).isEqualTo(json.get("request_id"));
     assertThat(out.get("upstream_cluster"))

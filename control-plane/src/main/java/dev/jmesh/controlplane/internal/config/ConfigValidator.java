@@ -54,6 +54,7 @@ final class ConfigValidator {
         var t = (dev.jmesh.controlplane.config.Telemetry) r;
         t.tracing().forEach(x -> checkProviders(t, x.providers(), x.line(), providers, out));
         t.accessLogging().forEach(x -> checkProviders(t, x.providers(), x.line(), providers, out));
+        t.accessLogging().forEach(x -> checkAccessLogging(t, x, mesh, out));
         t.metrics().forEach(x -> checkProviders(t, x.providers(), x.line(), providers, out));
       } else if (r instanceof dev.jmesh.controlplane.config.AuthorizationPolicy) {
         var ap = (dev.jmesh.controlplane.config.AuthorizationPolicy) r;
@@ -77,6 +78,26 @@ final class ConfigValidator {
 
   /** Providers Istio has without any {@code extensionProviders} entry. */
   static final java.util.Set<String> BUILT_IN_PROVIDERS = java.util.Set.of("prometheus", "envoy");
+
+  /**
+   * What of an {@code accessLogging} entry jmesh does not do: providers that write no file log
+   * (only the built-in {@code envoy} and {@code envoyFileAccessLog} do) and a CEL filter.
+   */
+  private static void checkAccessLogging(ConfigResource r,
+      dev.jmesh.controlplane.config.Telemetry.AccessLogging entry,
+      dev.jmesh.controlplane.config.MeshConfig mesh, List<Diagnostic> out) {
+    for (var p : mesh.extensionProviders()) {
+      if (entry.providers().contains(p.name()) && !p.type().equals("envoyFileAccessLog")) {
+        out.add(Diagnostic.warning(r.meta().location().atLine(entry.line()), r.id(),
+            "accessLogging provider " + p.name() + " is an " + p.type() + ", which writes no"
+                + " access log in jmesh; use envoy or an envoyFileAccessLog provider"));
+      }
+    }
+    if (!entry.filter().isEmpty()) {
+      out.add(Diagnostic.warning(r.meta().location().atLine(entry.line()), r.id(),
+          "accessLogging.filter is not applied: every request is logged"));
+    }
+  }
 
   private static void checkProviders(ConfigResource r, List<String> names, int line,
       java.util.Set<String> known, List<Diagnostic> out) {

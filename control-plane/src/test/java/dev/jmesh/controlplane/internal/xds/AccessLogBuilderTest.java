@@ -191,4 +191,20 @@ class AccessLogBuilderTest {
     assertThat(out.get(1).getLogFormat().getTextFormatSource().getInlineString())
         .isEqualTo("%RESPONSE_CODE%\n");
   }
+
+  @Test
+  void whatJmeshDoesNotDoIsAWarning() {
+    TestMesh.write(dir, "mesh.yaml", String.join("\n",
+        "extensionProviders:",
+        "- name: otel",
+        "  envoyOtelAls: {service: otel.istio-system.svc.cluster.local, port: 4317}",
+        ""));
+    TestMesh.write(dir, "telemetry.yaml", telemetry("istio-system", "mesh-default", "",
+        "[{providers: [{name: otel}], filter: {expression: 'response.code >= 400'}}]"));
+    MeshSnapshot s = TestMesh.load(dir);
+    assertThat(s.diagnostics()).extracting(Object::toString)
+        .anySatisfy(d -> assertThat(d).contains("provider otel is an envoyOtelAls, which writes no"
+            + " access log"))
+        .anySatisfy(d -> assertThat(d).contains("accessLogging.filter is not applied"));
+  }
 }

@@ -137,7 +137,8 @@ final class DirectConnection extends MeshInbound {
       X509Certificate leaf = (X509Certificate) certs[0];
       String principal = SvidVerifier.spiffeId(leaf).toString();
       settled(
-          DownstreamPeer.mutualTls(remote, local, principal, leaf, identity.id().toString()),
+          DownstreamPeer.mutualTls(
+              remote, local, principal, leaf, identity.id().toString(), session),
           InboundConnections.Transport.TLS);
       return true;
     } catch (Exception e) {

@@ -51,7 +51,8 @@ final class DirectRequest extends MeshInboundRequest {
         .request(request.method(), request.header("host"), request.path())
         .clientHeaders(request.header("user-agent"), request.header(InboundHeaders.XFF))
         .downstream(connection.local(), peer == null ? null : peer.connection().remote())
-        .peerPrincipal(peer == null ? null : peer.principal());
+        .peerPrincipal(peer == null ? null : peer.principal())
+        .requestedServerName(peer == null ? null : peer.serverName());
     String contentType = request.header("content-type");
     if (contentType != null && contentType.startsWith("application/grpc")) {
       record.protocol(RequestProtocol.GRPC);

@@ -24,6 +24,7 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSession;
 
 /**
  * Builds a downstream pipeline once its chain is chosen: the idle timeout, mutual TLS when the
@@ -220,10 +221,13 @@ final class DownstreamChannels {
       SslHandler ssl = ctx.pipeline().get(SslHandler.class);
       DownstreamPeer peer;
       try {
-        Certificate[] chainCerts = ssl.engine().getSession().getPeerCertificates();
+        SSLSession session = ssl.engine().getSession();
+        Certificate[] chainCerts = session.getPeerCertificates();
         X509Certificate leaf = (X509Certificate) chainCerts[0];
         String principal = SvidVerifier.spiffeId(leaf).toString();
-        peer = DownstreamPeer.mutualTls(remote, local, principal, leaf, identity.id().toString());
+        peer =
+            DownstreamPeer.mutualTls(
+                remote, local, principal, leaf, identity.id().toString(), session);
       } catch (Exception e) {
         MeshLog.debug("inbound " + port.declared() + ": peer " + remote + " has no SPIFFE ID");
         ctx.close();

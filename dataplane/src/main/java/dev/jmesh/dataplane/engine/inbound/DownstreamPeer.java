@@ -8,6 +8,10 @@ import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.util.HexFormat;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLSession;
 
 /**
  * What the engine knows of a downstream once its transport is settled: its addresses, whether it
@@ -17,11 +21,13 @@ import java.util.HexFormat;
  * @param connection what policy sees
  * @param tls whether mutual TLS was terminated
  * @param clientCert the XFCC value, {@code null} for plaintext
+ * @param serverName the SNI the peer sent in its TLS handshake, {@code null} for none
  */
-record DownstreamPeer(PeerConnection connection, boolean tls, String clientCert) {
+record DownstreamPeer(
+    PeerConnection connection, boolean tls, String clientCert, String serverName) {
 
   static DownstreamPeer plaintext(InetSocketAddress remote, InetSocketAddress local) {
-    return new DownstreamPeer(new PeerConnection(remote, local, null), false, null);
+    return new DownstreamPeer(new PeerConnection(remote, local, null), false, null, null);
   }
 
   /** A mutual-TLS peer whose verified leaf is {@code peerLeaf} with SPIFFE ID {@code principal}. */
@@ -30,9 +36,28 @@ record DownstreamPeer(PeerConnection connection, boolean tls, String clientCert)
       InetSocketAddress local,
       String principal,
       X509Certificate peerLeaf,
-      String self) {
+      String self,
+      SSLSession session) {
     String xfcc = "By=" + self + ";Hash=" + sha256Hex(peerLeaf) + ";URI=" + principal;
-    return new DownstreamPeer(new PeerConnection(remote, local, principal), true, xfcc);
+    return new DownstreamPeer(
+        new PeerConnection(remote, local, principal), true, xfcc, serverName(session));
+  }
+
+  /** The host name the client asked for (SNI), read once per connection for the access log. */
+  static String serverName(SSLSession session) {
+    if (!(session instanceof ExtendedSSLSession extended)) {
+      return null;
+    }
+    try {
+      for (SNIServerName name : extended.getRequestedServerNames()) {
+        if (name instanceof SNIHostName host) {
+          return host.getAsciiName();
+        }
+      }
+    } catch (UnsupportedOperationException e) {
+      // A TLS provider that does not keep the requested names: the log shows none.
+    }
+    return null;
   }
 
   String principal() {

@@ -114,7 +114,8 @@ final class Http1Exchange {
         .protocolVersion(request.protocolVersion().text())
         .clientHeaders(h.get(HttpHeaderNames.USER_AGENT), h.get(InboundHeaders.XFF))
         .downstream(peer.connection().local(), peer.connection().remote())
-        .peerPrincipal(peer.principal());
+        .peerPrincipal(peer.principal())
+        .requestedServerName(peer.serverName());
     if (result.isFailure()) {
       Throwable cause = result.cause();
       int status =

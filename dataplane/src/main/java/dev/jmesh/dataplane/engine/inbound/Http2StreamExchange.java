@@ -97,7 +97,8 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
         .protocolVersion(RequestRecord.HTTP_2)
         .clientHeaders(h.get("user-agent"), h.get(InboundHeaders.XFF))
         .downstream(peer.connection().local(), peer.connection().remote())
-        .peerPrincipal(peer.principal());
+        .peerPrincipal(peer.principal())
+        .requestedServerName(peer.serverName());
     CharSequence contentType = h.get("content-type");
     if (contentType != null && contentType.toString().startsWith("application/grpc")) {
       record.protocol(RequestProtocol.GRPC);

@@ -280,7 +280,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       h.set(HttpHeaderNames.HOST, route.hostRewrite());
     }
     HeaderEdits.apply(x.requestHeaders(), h);
-    if (x.record().requestId() == null) {
+    if (x.record().requestId() == null && !h.contains("x-request-id")) {
       // As Envoy's connection manager does: the request gets an id that both sides log.
       String id = RequestIds.newId();
       h.set("x-request-id", id);
