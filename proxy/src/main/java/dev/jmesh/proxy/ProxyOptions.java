@@ -178,20 +178,11 @@ record ProxyOptions(
   private static InetSocketAddress httpProxy(
       Map<String, List<String>> options, Map<String, String> environment)
       throws BadSettingException {
-    List<Value> values = values("httpProxy", options, environment);
-    if (values.isEmpty()) {
+    Value v = last("httpProxy", options, environment);
+    if (v == null) {
       return DEFAULT_HTTP_PROXY;
     }
-    Value v = values.get(values.size() - 1);
-    String text = v.text().trim();
-    if (text.equals("off")) {
-      return null;
-    }
-    if (text.indexOf(':') < 0) {
-      return new InetSocketAddress(
-          "127.0.0.1", OptionValues.port(text, v.origin(), v.text(), "the HTTP proxy", true));
-    }
-    return OptionValues.hostPort(text, v.origin(), v.text(), "the HTTP proxy", true);
+    return v.off() ? null : listenAddress(v, "the HTTP proxy", true);
   }
 
   /**
@@ -201,30 +192,28 @@ record ProxyOptions(
   private static InetSocketAddress capture(
       Map<String, List<String>> options, Map<String, String> environment)
       throws BadSettingException {
-    List<Value> values = values("capturePort", options, environment);
-    if (values.isEmpty()) {
-      return null;
-    }
-    Value v = values.get(values.size() - 1);
+    Value v = last("capturePort", options, environment);
+    return v == null || v.off() ? null : listenAddress(v, "the capture listener", false);
+  }
+
+  /** A bare port (on 127.0.0.1) or {@code IP:PORT}; {@code zeroAllowed}: 0 picks a free one. */
+  private static InetSocketAddress listenAddress(Value v, String what, boolean zeroAllowed)
+      throws BadSettingException {
     String text = v.text().trim();
-    if (text.equals("off")) {
-      return null;
-    }
     if (text.indexOf(':') < 0) {
       return new InetSocketAddress(
-          "127.0.0.1", OptionValues.port(text, v.origin(), v.text(), "the capture listener"));
+          "127.0.0.1", OptionValues.port(text, v.origin(), v.text(), what, zeroAllowed));
     }
-    return OptionValues.hostPort(text, v.origin(), v.text(), "the capture listener");
+    return OptionValues.hostPort(text, v.origin(), v.text(), what, zeroAllowed);
   }
 
   /** {@code --hosts-file /etc/netns/NS/hosts}: where the mesh's names are kept, or none. */
   private static Path hostsFile(Map<String, List<String>> options, Map<String, String> environment)
       throws BadSettingException {
-    List<Value> values = values("hostsFile", options, environment);
-    if (values.isEmpty()) {
+    Value v = last("hostsFile", options, environment);
+    if (v == null) {
       return null;
     }
-    Value v = values.get(values.size() - 1);
     Path file = Path.of(v.text().trim());
     Path dir = file.toAbsolutePath().getParent();
     if (v.text().isBlank() || dir == null || !java.nio.file.Files.isDirectory(dir)) {
@@ -240,15 +229,14 @@ record ProxyOptions(
   /** {@code --journal DIR} ({@link #DEFAULT_JOURNAL} when not given) or {@code off}. */
   private static Path journal(Map<String, List<String>> options, Map<String, String> environment)
       throws BadSettingException {
-    List<Value> values = values("journal", options, environment);
-    if (values.isEmpty()) {
+    Value v = last("journal", options, environment);
+    if (v == null) {
       return DEFAULT_JOURNAL;
     }
-    Value v = values.get(values.size() - 1);
-    String text = v.text().trim();
-    if (text.equals("off")) {
+    if (v.off()) {
       return null;
     }
+    String text = v.text().trim();
     if (text.isEmpty()) {
       throw new BadSettingException(
           "bad setting " + v.origin() + ": empty; give the journal's directory, or off");
@@ -263,7 +251,18 @@ record ProxyOptions(
     }
   }
 
-  private record Value(String text, String origin) {}
+  /** The option's last value (the command line's, else its variable's), or {@code null}. */
+  private static Value last(
+      String key, Map<String, List<String>> options, Map<String, String> environment) {
+    List<Value> values = values(key, options, environment);
+    return values.isEmpty() ? null : values.get(values.size() - 1);
+  }
+
+  private record Value(String text, String origin) {
+    boolean off() {
+      return text.trim().equals("off");
+    }
+  }
 
   /** The option's values from the command line, else from its environment variable. */
   private static List<Value> values(

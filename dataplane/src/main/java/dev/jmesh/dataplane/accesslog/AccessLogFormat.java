@@ -113,7 +113,7 @@ public abstract sealed class AccessLogFormat {
           out.append(',');
         }
         first = false;
-        quote(out, e.getKey());
+        dev.jmesh.dataplane.admin.Json.quote(out, e.getKey());
         out.append(':');
         Object v = e.getValue();
         if (v instanceof Map<?, ?> nested) {
@@ -125,41 +125,18 @@ public abstract sealed class AccessLogFormat {
           } else if (value instanceof Long n) {
             out.append(n.longValue());
           } else {
-            quote(out, value.toString());
+            dev.jmesh.dataplane.admin.Json.quote(out, value.toString());
           }
         } else if (v instanceof List<?> parts) {
           StringBuilder text = new StringBuilder();
           new Text((List<Object>) parts).appendTo(text, record);
-          quote(out, text.toString());
+          dev.jmesh.dataplane.admin.Json.quote(out, text.toString());
         } else {
           out.append(v);
         }
       }
       out.append('}');
     }
-  }
-
-  /** Appends {@code s} as a JSON string. */
-  static void quote(StringBuilder out, String s) {
-    out.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    out.append('"');
   }
 
   private static Map<String, Object> compileJson(Map<String, ?> fields, String at) {

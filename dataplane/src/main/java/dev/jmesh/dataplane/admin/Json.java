@@ -26,7 +26,7 @@ public final class Json {
       for (Map.Entry<?, ?> e : map.entrySet()) {
         out.append(first ? "\n" : ",\n").append("  ".repeat(indent + 1));
         first = false;
-        string(String.valueOf(e.getKey()), out);
+        quote(out, String.valueOf(e.getKey()));
         out.append(": ");
         write(e.getValue(), out, indent + 1);
       }
@@ -41,11 +41,12 @@ public final class Json {
       }
       out.append(']');
     } else {
-      string(value.toString(), out);
+      quote(out, value.toString());
     }
   }
 
-  private static void string(String s, StringBuilder out) {
+  /** Appends {@code s} as a JSON string (the admin endpoint's and the access log's). */
+  public static void quote(StringBuilder out, String s) {
     out.append('"');
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
