@@ -5,7 +5,6 @@ import dev.jmesh.dataplane.engine.outbound.OutboundEngine;
 import dev.jmesh.dataplane.log.MeshLog;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -170,30 +169,19 @@ final class CaptureListener implements AutoCloseable {
       // Passthrough: the proxy's own connection to the original destination, which the capture
       // rules leave alone (the proxy's group), relayed byte for byte.
       IdleConnections.install(local.pipeline(), idleTimeout);
-      dialer
-          .dial(local.eventLoop(), upstream.address(), UpstreamDialer.empty())
-          .addListener(
-              f -> {
-                Channel remote = ((ChannelFuture) f).channel();
-                if (!f.isSuccess()) {
-                  MeshLog.debug(
-                      "captured connection to "
-                          + destination
-                          + ": cannot connect to "
-                          + upstream.address()
-                          + " ("
-                          + f.cause()
-                          + ")");
-                  local.close();
-                  return;
-                }
-                if (!local.isActive()) {
-                  remote.close();
-                  return;
-                }
-                local.pipeline().remove(this);
-                ByteRelay.join(local, remote);
-              });
+      dialer.relay(
+          local,
+          this,
+          upstream.address(),
+          cause ->
+              MeshLog.debug(
+                  "captured connection to "
+                      + destination
+                      + ": cannot connect to "
+                      + upstream.address()
+                      + " ("
+                      + cause
+                      + ")"));
     }
   }
 }

@@ -123,31 +123,20 @@ final class LocalServiceListener implements AutoCloseable {
         local.config().setAutoRead(true);
         return;
       }
-      dialer
-          .dial(local.eventLoop(), upstream.address(), UpstreamDialer.empty())
-          .addListener(
-              f -> {
-                Channel remote = ((io.netty.channel.ChannelFuture) f).channel();
-                if (!f.isSuccess()) {
-                  MeshLog.warnOnce(
-                      "outbound-port-connect:" + mapping.destination(),
-                      "--outbound "
-                          + mapping.destination()
-                          + ": cannot connect to "
-                          + upstream.address()
-                          + " ("
-                          + f.cause()
-                          + ")");
-                  local.close();
-                  return;
-                }
-                if (!local.isActive()) {
-                  remote.close();
-                  return;
-                }
-                local.pipeline().remove(this);
-                ByteRelay.join(local, remote);
-              });
+      dialer.relay(
+          local,
+          this,
+          upstream.address(),
+          cause ->
+              MeshLog.warnOnce(
+                  "outbound-port-connect:" + mapping.destination(),
+                  "--outbound "
+                      + mapping.destination()
+                      + ": cannot connect to "
+                      + upstream.address()
+                      + " ("
+                      + cause
+                      + ")"));
     }
   }
 }

@@ -34,6 +34,35 @@ final class UpstreamDialer {
         .connect(address);
   }
 
+  /**
+   * Dials {@code address} for {@code local} and relays the two byte for byte once connected, taking
+   * {@code waiting} (the handler that waited for the dial) out of {@code local}'s pipeline. A
+   * failed dial closes {@code local} after telling {@code failed} why; a {@code local} gone
+   * meanwhile closes the new connection.
+   */
+  void relay(
+      Channel local,
+      ChannelHandler waiting,
+      InetSocketAddress address,
+      java.util.function.Consumer<Throwable> failed) {
+    dial(local.eventLoop(), address, empty())
+        .addListener(
+            f -> {
+              Channel remote = ((ChannelFuture) f).channel();
+              if (!f.isSuccess()) {
+                failed.accept(f.cause());
+                local.close();
+                return;
+              }
+              if (!local.isActive()) {
+                remote.close();
+                return;
+              }
+              local.pipeline().remove(waiting);
+              ByteRelay.join(local, remote);
+            });
+  }
+
   /** A handler that adds nothing: the caller fills the pipeline once connected. */
   static ChannelHandler empty() {
     return new io.netty.channel.ChannelInboundHandlerAdapter();
