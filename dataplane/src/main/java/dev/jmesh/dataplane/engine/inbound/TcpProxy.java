@@ -1,7 +1,7 @@
 package dev.jmesh.dataplane.engine.inbound;
 
 import dev.jmesh.dataplane.record.ResponseFlag;
-import dev.jmesh.dataplane.stats.TcpSeries;
+import dev.jmesh.dataplane.stats.TcpConnection;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -35,7 +35,7 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
 
   private final ArrayDeque<Object> pending = new ArrayDeque<>();
   private Channel upstream;
-  private TcpSeries series;
+  private TcpConnection series;
   private boolean ended;
   private boolean inputEnded;
 
@@ -120,16 +120,23 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
     return counted() ? n -> series().addBytes(0, n) : n -> {};
   }
 
-  private TcpSeries series() {
+  private TcpConnection series() {
     if (series == null) {
       series = opened(0);
     }
     return series;
   }
 
-  private TcpSeries opened(int flags) {
+  private TcpConnection opened(int flags) {
     InboundTraffic traffic = new InboundTraffic(port.engine().context(), peer);
-    return port.engine().context().metrics().tcpOpened(traffic.edge(null).series(), flags);
+    return port.engine()
+        .context()
+        .metrics()
+        .tcpConnection(
+            traffic.edge(null).series(),
+            flags,
+            "inbound|" + port.declared().getPort() + "||",
+            port.application().getHostString() + ":" + port.application().getPort());
   }
 
   private void end() {

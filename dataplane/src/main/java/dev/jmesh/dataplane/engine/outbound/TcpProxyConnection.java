@@ -8,7 +8,7 @@ import dev.jmesh.dataplane.engine.ClientHello;
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.record.ResponseFlag;
 import dev.jmesh.dataplane.stats.IstioMetrics;
-import dev.jmesh.dataplane.stats.TcpSeries;
+import dev.jmesh.dataplane.stats.TcpConnection;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -205,7 +205,13 @@ final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
     }
     IstioMetrics metrics = rt.context.metrics();
     if (metrics != null) {
-      metrics.tcpOpened(rt.tcpEdges.series(cluster, metrics), ResponseFlag.UF.bit()).closed(0, 0);
+      metrics
+          .tcpConnection(
+              rt.tcpEdges.series(cluster, metrics),
+              ResponseFlag.UF.bit(),
+              cluster.name(),
+              host.hostKey())
+          .closed(0, 0);
     }
     ctx.close();
   }
@@ -218,8 +224,11 @@ final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
     }
     host.connectionSucceeded();
     IstioMetrics metrics = rt.context.metrics();
-    TcpSeries series =
-        metrics == null ? null : metrics.tcpOpened(rt.tcpEdges.series(cluster, metrics), 0);
+    TcpConnection series =
+        metrics == null
+            ? null
+            : metrics.tcpConnection(
+                rt.tcpEdges.series(cluster, metrics), 0, cluster.name(), host.hostKey());
     Relay.Counter counter = series == null ? null : new Bytes(series);
     if (hello != null) {
       ByteBuf first = hello;
@@ -237,10 +246,10 @@ final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
 
   /** Reports bytes to the connection's series as they move; closed once both sides are. */
   private static final class Bytes implements Relay.Counter {
-    private final TcpSeries series;
+    private final TcpConnection series;
     private final AtomicInteger closes = new AtomicInteger();
 
-    Bytes(TcpSeries series) {
+    Bytes(TcpConnection series) {
       this.series = series;
     }
 
