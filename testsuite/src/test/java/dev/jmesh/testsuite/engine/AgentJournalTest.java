@@ -211,6 +211,28 @@ class AgentJournalTest {
         .anyMatch(line -> line.contains("terminally deprecated method in sun.misc.Unsafe"));
   }
 
+  /**
+   * A journal that cannot open (here its directory is a file) is said once and left off; the
+   * application starts and runs as if none had been asked for.
+   */
+  @Test
+  void aJournalThatCannotOpenIsSaidOnceAndTheApplicationRuns() throws Exception {
+    Path notADirectory = Files.writeString(work.resolve("not-a-directory"), "x");
+    MeshedJvm app =
+        jvms.start(
+            MeshedJvm.java("aj-broken")
+                .testApp("mesh-client-app")
+                .withAgent()
+                .env("MESH_JOURNAL", notADirectory.toString()));
+    app.awaitOutput("READY client", MeshControlPlane.STARTUP);
+    app.awaitOutput(
+        "\\[jmesh\\] ERROR the journal is off: .*not-a-directory", Duration.ofSeconds(30));
+    ClientDriver client = new ClientDriver(app);
+    assertThat(client.run("resolve localhost").ok()).as("the application answers").isTrue();
+    assertThat(app.linesMatching("journal is off")).hasSize(1);
+    assertThat(app.output()).doesNotContainPattern(NOISE);
+  }
+
   /** Three GETs to fresh paths and one TCP connection; returns the paths. */
   private List<String> trafficFrom(ClientDriver client, String tag) {
     List<String> paths = new ArrayList<>();
