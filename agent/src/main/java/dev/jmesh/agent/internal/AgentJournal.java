@@ -8,6 +8,7 @@ import dev.jmesh.journal.Journal;
 import dev.jmesh.journal.JournalException;
 import dev.jmesh.journal.JournalSettings;
 import dev.jmesh.journal.tap.JournalTap;
+import java.io.File;
 import java.nio.file.Path;
 
 /**
@@ -45,7 +46,7 @@ final class AgentJournal {
 
   private void open(IstioMetrics metrics) {
     String before = System.getProperty(CHRONICLE_PROPERTIES_FILE);
-    if (before == null && new java.io.File(EMPTY_FILE).exists()) {
+    if (before == null && new File(EMPTY_FILE).exists()) {
       System.setProperty(CHRONICLE_PROPERTIES_FILE, EMPTY_FILE);
     }
     try {

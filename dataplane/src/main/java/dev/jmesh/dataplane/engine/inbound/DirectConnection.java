@@ -186,18 +186,18 @@ final class DirectConnection extends MeshInbound {
 
   @Override
   public void transferred(long sent, long received) {
-    TcpConnection series = tcp;
-    if (series != null) {
-      series.addBytes(sent, received);
+    TcpConnection connection = tcp;
+    if (connection != null) {
+      connection.addBytes(sent, received);
     }
   }
 
   @Override
   public void closed() {
-    TcpConnection series = tcp;
-    if (series != null) {
+    TcpConnection connection = tcp;
+    if (connection != null) {
       tcp = null;
-      series.closed(0, 0);
+      connection.closed(0, 0);
     }
   }
 
