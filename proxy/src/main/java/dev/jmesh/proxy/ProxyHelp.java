@@ -76,8 +76,9 @@ final class ProxyHelp {
                                                             /etc/netns/NS/hosts
 
     Telemetry:
-      --journal DIR|off            MESH_JOURNAL             where every request's record is
-                                                            journaled (docs/telemetry-journal.md);
+      --journal DIR|off            MESH_JOURNAL             where every request and TCP
+                                                            connection is journaled
+                                                            (docs/telemetry-journal.md);
                                                             default ./jmesh-journal
 
       --help                                                this text
