@@ -87,22 +87,7 @@ public final class JournalRecord {
     startEpochMillis = 0;
     durationNanos = 0;
     upstreamNanos = NO_UPSTREAM_TIME;
-    sourceWorkload = null;
-    sourceNamespace = null;
-    sourcePrincipal = null;
-    destinationWorkload = null;
-    destinationNamespace = null;
-    destinationPrincipal = null;
-    destinationService = null;
-    route = null;
-    cluster = null;
-    upstreamHost = null;
-    method = null;
-    authority = null;
-    path = null;
-    requestId = null;
-    traceId = null;
-    securityPolicy = null;
+    clearStrings();
     responseCode = 0;
     grpcStatus = NO_GRPC_STATUS;
     responseFlags = 0;
@@ -261,6 +246,12 @@ public final class JournalRecord {
    * writer is done with it; the slot's own body buffers stay for the next record.
    */
   void forgetReferences() {
+    clearStrings();
+    requestHeaders.forget();
+    responseHeaders.forget();
+  }
+
+  private void clearStrings() {
     sourceWorkload = null;
     sourceNamespace = null;
     sourcePrincipal = null;
@@ -277,8 +268,6 @@ public final class JournalRecord {
     requestId = null;
     traceId = null;
     securityPolicy = null;
-    requestHeaders.forget();
-    responseHeaders.forget();
   }
 
   /**

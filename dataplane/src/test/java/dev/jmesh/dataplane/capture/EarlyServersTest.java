@@ -49,28 +49,8 @@ class EarlyServersTest {
             true,
             chain(TransportProtocol.TLS, MTLS, DENY_SOME),
             chain(TransportProtocol.RAW_BUFFER, null, DENY_SOME));
-    InboundListener tcp =
-        listener(
-            false,
-            new Chain(
-                "inbound-plaintext",
-                TransportProtocol.ANY,
-                null,
-                null,
-                "inbound|tcp||",
-                null,
-                connection -> false));
-    InboundListener tcpOpen =
-        listener(
-            false,
-            new Chain(
-                "inbound-plaintext",
-                TransportProtocol.ANY,
-                null,
-                null,
-                "inbound|tcp||",
-                null,
-                ConnectionPolicy.ALLOW_ALL));
+    InboundListener tcp = tcpListener(connection -> false);
+    InboundListener tcpOpen = tcpListener(ConnectionPolicy.ALLOW_ALL);
     assertThat(EarlyServers.servesUnmeshed(http)).isFalse();
     assertThat(EarlyServers.servesUnmeshed(tcp)).isFalse();
     assertThat(EarlyServers.servesUnmeshed(tcpOpen)).isTrue();
@@ -78,6 +58,13 @@ class EarlyServersTest {
 
   private static Chain chain(TransportProtocol transport, DownstreamTls tls, HttpPolicy policy) {
     return new Chain("inbound-" + transport, transport, tls, ROUTES, null, policy, null);
+  }
+
+  private static InboundListener tcpListener(ConnectionPolicy policy) {
+    return listener(
+        false,
+        new Chain(
+            "inbound-plaintext", TransportProtocol.ANY, null, null, "inbound|tcp||", null, policy));
   }
 
   private static InboundListener listener(boolean tlsInspector, Chain... chains) {
