@@ -52,6 +52,7 @@ public final class TraceHeaders {
   static boolean extract(Reader headers, RequestRecord record) {
     CharSequence tp = headers.get("traceparent");
     if (tp != null && tp.length() >= 55 && parseTraceparent(tp, record)) {
+      alsoIn(headers, record, B3_SINGLE | B3_MULTI);
       return true;
     }
     CharSequence b3 = headers.get("b3");
@@ -62,6 +63,7 @@ public final class TraceHeaders {
         char c = b3.charAt(0);
         decided = DECIDED | (c == '1' || c == 'd' ? SAMPLED : 0);
       } else if (parseB3(b3, record)) {
+        alsoIn(headers, record, B3_MULTI);
         return true;
       }
     }
@@ -74,21 +76,46 @@ public final class TraceHeaders {
           n == 32 ? TraceIds.hex(traceId, 16, 16) : n == 16 ? TraceIds.hex(traceId, 0, 16) : 0;
       long parent = spanId.length() == 16 ? TraceIds.hex(spanId, 0, 16) : 0;
       if ((high | low) != 0 && parent != 0 && (n != 32 || TraceIds.isHex(traceId, 0, 32))) {
-        int flags = B3_MULTI | decided;
-        CharSequence debug = headers.get("x-b3-flags");
-        CharSequence sampled = headers.get("x-b3-sampled");
-        if (debug != null && debug.length() == 1 && debug.charAt(0) == '1') {
-          flags |= DECIDED | SAMPLED;
-        } else if (sampled != null && sampled.length() > 0) {
-          char c = sampled.charAt(0);
-          flags |= DECIDED | (c == '1' || c == 't' ? SAMPLED : 0);
-        }
+        int flags =
+            B3_MULTI | decided | b3Decision(headers.get("x-b3-sampled"), headers.get("x-b3-flags"));
         record.span(null, high, low, 0, parent, flags);
         return true;
       }
     }
+    if (decided == 0) {
+      // B3 lets a caller send its decision alone: "x-b3-sampled: 0" means do not sample.
+      decided = b3Decision(headers.get("x-b3-sampled"), headers.get("x-b3-flags"));
+    }
     record.span(null, 0, 0, 0, 0, decided);
     return false;
+  }
+
+  /**
+   * The context came in more than one format (a W3C {@code traceparent} and B3 headers, say): the
+   * span goes out in each of them, so no format carries a stale parent on.
+   */
+  private static void alsoIn(Reader headers, RequestRecord record, int formats) {
+    int flags = record.traceFlags();
+    if ((formats & B3_SINGLE) != 0) {
+      CharSequence b3 = headers.get("b3");
+      flags |= b3 != null && b3.length() > 1 ? B3_SINGLE : 0;
+    }
+    if ((formats & B3_MULTI) != 0 && headers.get("x-b3-traceid") != null) {
+      flags |= B3_MULTI;
+    }
+    record.span(null, record.traceIdHigh(), record.traceIdLow(), 0, record.parentSpanId(), flags);
+  }
+
+  /** B3's {@code x-b3-flags: 1} (debug: sample) or {@code x-b3-sampled}; 0 when neither. */
+  private static int b3Decision(CharSequence sampled, CharSequence debug) {
+    if (debug != null && debug.length() == 1 && debug.charAt(0) == '1') {
+      return DECIDED | SAMPLED;
+    }
+    if (sampled != null && sampled.length() > 0) {
+      char c = sampled.charAt(0);
+      return DECIDED | (c == '1' || c == 't' ? SAMPLED : 0);
+    }
+    return 0;
   }
 
   /** {@code 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>}; version ff is invalid. */
