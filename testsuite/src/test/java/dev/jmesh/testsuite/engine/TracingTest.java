@@ -3,6 +3,7 @@ package dev.jmesh.testsuite.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jmesh.testing.ForkedJvms;
+import dev.jmesh.testing.MeshPaths;
 import dev.jmesh.testing.MeshedJvm;
 import dev.jmesh.testsuite.engine.OtlpTestReceiver.ReceivedSpan;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -47,6 +48,7 @@ class TracingTest {
   private ClientDriver client;
   private int middlePort;
   private int lastPort;
+  private int proxiedPort;
 
   @BeforeAll
   void startMesh() throws Exception {
@@ -84,6 +86,31 @@ class TracingTest {
     // engine's start-up window.
     server("tr-c", lastPort).awaitOutput("READY kind=\\w+ port=\\d+", MeshControlPlane.STARTUP);
     server("tr-b", middlePort).awaitOutput("READY kind=\\w+ port=\\d+", MeshControlPlane.STARTUP);
+    proxiedPort = AbstractMeshedServerTest.freePort();
+    int appPort = AbstractMeshedServerTest.freePort();
+    jvms.start(
+            MeshedJvm.java("tr-p-app")
+                .testApp("mesh-servers-app")
+                .args("jdk", "127.0.0.1", Integer.toString(appPort))
+                .withoutAgent())
+        .awaitOutput("READY kind=\\w+ port=\\d+", MeshControlPlane.STARTUP);
+    MeshedJvm proxy =
+        jvms.start(
+            MeshedJvm.java("tr-p")
+                .jar(MeshPaths.root().resolve("proxy/target/mesh-proxy.jar"))
+                .jvmFlags("-Xmx64m")
+                .env("MESH_JOURNAL", "off")
+                .withoutAgent()
+                .args(
+                    "--service", "tr-p",
+                    "--control-plane", controlPlane.address(),
+                    "--token-file", controlPlane.token("default", "tr-p").toString(),
+                    "--labels", "app=tr-p,version=v1",
+                    "--inbound", proxiedPort + "=127.0.0.1:" + appPort,
+                    "--workload-address", "127.0.0.1",
+                    "--admin-port", "0",
+                    "--metrics-port", "0"));
+    proxy.awaitOutput("ready in (\\d+) ms", MeshControlPlane.STARTUP);
     client =
         new ClientDriver(
             jvms.start(
@@ -274,6 +301,44 @@ class TracingTest {
         .isEqualTo("b7ad6b7169203331");
     Thread.sleep(500);
     assertThat(receiver.spansOfTrace(unsampledTrace)).isEmpty();
+  }
+
+  /** mesh-proxy's engine traces as the agent's does: its server span, exported from the proxy. */
+  @Test
+  void aServerBehindMeshProxyReportsItsServerSpan() {
+    String trace = "6bf92f3577b34da6a3ce929d0e0e4738";
+    String[] id = new String[1];
+    AbstractMeshedServerTest.await()
+        .atMost(SPANS)
+        .until(
+            () -> {
+              id[0] = freshId("proxy");
+              ClientDriver.Result r =
+                  client.run(
+                      "http GET http://tr-p:"
+                          + proxiedPort
+                          + "/ x-request-id:"
+                          + id[0]
+                          + " traceparent:00-"
+                          + trace
+                          + "-00f067aa0ba902b9-01");
+              assertThat(r.status()).as(r.toString()).isEqualTo(200);
+              for (int i = 0; i < 30; i++) {
+                if (receiver.spansOfRequest(id[0]).size() >= 2) {
+                  return true;
+                }
+                Thread.sleep(100);
+              }
+              return false;
+            });
+    List<ReceivedSpan> spans = receiver.spansOfRequest(id[0]);
+    ReceivedSpan aClient = only(spans, "tr-a.default", Span.SpanKind.SPAN_KIND_CLIENT);
+    ReceivedSpan proxied = only(spans, "tr-p.default", Span.SpanKind.SPAN_KIND_SERVER);
+    assertThat(proxied.traceId()).isEqualTo(trace);
+    assertThat(proxied.parentSpanId()).isEqualTo(aClient.spanId());
+    assertThat(proxied.attribute("istio.canonical_service")).isEqualTo("tr-p");
+    assertThat(proxied.attribute("upstream_cluster")).isEqualTo("inbound|" + proxiedPort + "||");
+    assertThat(proxied.attribute("node_id")).isNotEmpty();
   }
 
   @Test
