@@ -55,16 +55,7 @@ class TracingTest {
     work = Files.createTempDirectory("jmesh-tracing");
     receiver = new OtlpTestReceiver();
     controlPlane = MeshControlPlane.start(jvms, work);
-    controlPlane.apply(
-        "mesh",
-        String.join(
-            "\n",
-            "extensionProviders:",
-            "- name: otel",
-            "  opentelemetry:",
-            "    service: otel-receiver.default.svc.cluster.local",
-            "    port: " + receiver.port(),
-            ""));
+    controlPlane.apply("mesh", mesh(""));
     controlPlane.apply(
         "receiver",
         String.join(
@@ -136,6 +127,19 @@ class TracingTest {
             .env("MESH_TOKEN_FILE", controlPlane.token("default", service).toString())
             .env("MESH_LABELS", "app=" + service + ",version=v1")
             .env("MESH_SERVICE_PORTS", "http:" + port));
+  }
+
+  /** {@code mesh.yaml} with the {@code otel} provider, {@code extra} lines in its settings. */
+  private String mesh(String extra) {
+    return String.join(
+        "\n",
+        "extensionProviders:",
+        "- name: otel",
+        "  opentelemetry:",
+        "    service: otel-receiver.default.svc.cluster.local",
+        "    port: " + receiver.port(),
+        extra,
+        "");
   }
 
   /** Mesh-wide tracing to the {@code otel} provider at {@code percent}. */
@@ -303,6 +307,69 @@ class TracingTest {
     assertThat(receiver.spansOfTrace(unsampledTrace)).isEmpty();
   }
 
+  /**
+   * A route with a rewrite takes A's request through the outbound engine instead of its direct
+   * path: the engine's client span continues the application's own span and goes out as B's parent.
+   */
+  @Test
+  void theOutboundEngineWritesTheClientSpan() throws Exception {
+    fourSpans("engine-warm");
+    String appTrace = "7bf92f3577b34da6a3ce929d0e0e4739";
+    try {
+      controlPlane.apply(
+          "rewrite",
+          String.join(
+              "\n",
+              "apiVersion: networking.istio.io/v1",
+              "kind: VirtualService",
+              "metadata: {name: tr-b-rewrite, namespace: default}",
+              "spec:",
+              "  hosts: [tr-b]",
+              "  http:",
+              "  - name: via-engine",
+              "    match: [{uri: {prefix: /forward}}]",
+              "    rewrite: {uri: /forward}",
+              "    route: [{destination: {host: tr-b}}]",
+              ""));
+      ReceivedSpan[] engineSpan = new ReceivedSpan[1];
+      AbstractMeshedServerTest.await()
+          .atMost(SPANS)
+          .until(
+              () -> {
+                String id = freshId("engine");
+                call(id, "traceparent:00-" + appTrace + "-00f067aa0ba902ba-01");
+                for (int i = 0; i < 30; i++) {
+                  for (ReceivedSpan s : receiver.spansOfRequest(id)) {
+                    if (s.service().equals("tr-a.default")
+                        && "via-engine".equals(s.attribute("route_name"))) {
+                      engineSpan[0] = s;
+                    }
+                  }
+                  if (engineSpan[0] != null && receiver.spansOfRequest(id).size() >= 4) {
+                    return true;
+                  }
+                  Thread.sleep(100);
+                }
+                return false;
+              });
+      ReceivedSpan aClient = engineSpan[0];
+      assertThat(aClient.kind()).isEqualTo(Span.SpanKind.SPAN_KIND_CLIENT);
+      assertThat(aClient.attribute("http.protocol"))
+          .as("the engine knows it")
+          .isEqualTo("HTTP/1.1");
+      assertThat(aClient.traceId()).isEqualTo(appTrace);
+      assertThat(aClient.parentSpanId()).isEqualTo("00f067aa0ba902ba");
+      ReceivedSpan bServer =
+          only(
+              receiver.spansOfRequest(aClient.attribute("guid:x-request-id")),
+              "tr-b.default",
+              Span.SpanKind.SPAN_KIND_SERVER);
+      assertThat(bServer.parentSpanId()).isEqualTo(aClient.spanId());
+    } finally {
+      controlPlane.delete("rewrite");
+    }
+  }
+
   /** mesh-proxy's engine traces as the agent's does: its server span, exported from the proxy. */
   @Test
   void aServerBehindMeshProxyReportsItsServerSpan() {
@@ -339,6 +406,30 @@ class TracingTest {
     assertThat(proxied.attribute("istio.canonical_service")).isEqualTo("tr-p");
     assertThat(proxied.attribute("upstream_cluster")).isEqualTo("inbound|" + proxiedPort + "||");
     assertThat(proxied.attribute("node_id")).isNotEmpty();
+  }
+
+  /**
+   * A tracer the data path cannot run (OTLP over HTTP) is NACKed with the reason, and the last good
+   * one goes on exporting.
+   */
+  @Test
+  void aTracerTheDataPathCannotRunIsRefusedAndTheLastGoodOneStays() throws Exception {
+    fourSpans("nack-warm");
+    try {
+      controlPlane.apply("mesh", mesh("    http: {path: /v1/traces}"));
+      AbstractMeshedServerTest.await()
+          .atMost(SPANS)
+          .until(
+              () ->
+                  client
+                      .jvm()
+                      .httpGet("config_dump")
+                      .body()
+                      .contains("OTLP over HTTP is not supported yet"));
+      assertThat(fourSpans("nack")).hasSize(4);
+    } finally {
+      controlPlane.apply("mesh", mesh(""));
+    }
   }
 
   @Test

@@ -187,6 +187,8 @@ class TracingBuilderTest {
             .getProvider()
             .getTypedConfig()
             .unpack(OpenTelemetryConfig.class);
+    assertThat(s.diagnostics())
+        .anySatisfy(d -> assertThat(d.toString()).contains("asks for OTLP over HTTP"));
     assertThat(otel.hasGrpcService()).isFalse();
     assertThat(otel.getHttpService().getHttpUri().getUri())
         .isEqualTo("http://otel-collector.observability.svc.cluster.local:4318/v1/traces");
