@@ -4,9 +4,13 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.jmesh.dataplane.trace.SpanTarget;
 import dev.jmesh.dataplane.trace.Tracing;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
+import io.envoyproxy.envoy.config.core.v3.HttpService;
+import io.envoyproxy.envoy.config.core.v3.HttpUri;
 import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.type.tracing.v3.CustomTag;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -15,10 +19,10 @@ import java.util.Set;
  * Compiles an HTTP connection manager's {@code tracing}, as istiod writes it for a Telemetry {@code
  * tracing} provider of kind {@code opentelemetry}: Envoy's OpenTelemetry tracer ({@code
  * envoy.tracers.opentelemetry}) exporting OTLP over gRPC to a cluster ({@code envoy_grpc}) or a
- * {@code google_grpc} target, its {@code service_name}, {@code random_sampling} and literal {@code
- * custom_tags}. Anything else — another tracer, OTLP over HTTP, a sampler or resource detector,
- * tags read from headers, environment or metadata — is refused with the field and the reason, so
- * the listener is NACKed and the last good one stays.
+ * {@code google_grpc} target, or OTLP/HTTP ({@code http_service}), its {@code service_name}, {@code
+ * random_sampling} and literal {@code custom_tags}. Anything else — another tracer, a sampler or
+ * resource detector, tags read from headers, environment or metadata — is refused with the field
+ * and the reason, so the listener is NACKed and the last good one stays.
  */
 final class TracingCompiler {
 
@@ -42,6 +46,8 @@ final class TracingCompiler {
   private static final Set<String> ENVOY_GRPC = Set.of("cluster_name", "authority");
   private static final Set<String> GOOGLE_GRPC = Set.of("target_uri", "stat_prefix");
   private static final Set<String> CUSTOM_TAG = Set.of("tag", "literal");
+  private static final Set<String> HTTP_SERVICE = Set.of("http_uri");
+  private static final Set<String> HTTP_URI = Set.of("uri", "cluster", "timeout");
 
   private TracingCompiler() {}
 
@@ -118,16 +124,56 @@ final class TracingCompiler {
     String at = "provider.typed_config";
     SupportedFields.check(otel, at, OTEL);
     if (otel.hasHttpService()) {
-      throw new InvalidConfigException(
-          at + ".http_service",
-          "OTLP over HTTP is not supported yet; export over gRPC (leave out the provider's http"
-              + " block in mesh.yaml)");
+      return new Tracing(
+          percent,
+          httpTarget(otel.getHttpService(), at + ".http_service"),
+          otel.getServiceName(),
+          tags);
     }
     if (!otel.hasGrpcService()) {
-      throw new InvalidConfigException(at + ".grpc_service", "is required");
+      throw new InvalidConfigException(
+          at + ".grpc_service", "grpc_service or http_service is required");
     }
     return new Tracing(
         percent, target(otel.getGrpcService(), at + ".grpc_service"), otel.getServiceName(), tags);
+  }
+
+  /**
+   * OTLP/HTTP, as istiod writes it for a provider with an {@code http} block: {@code http_uri}'s
+   * path, sent to an endpoint of its {@code cluster} (or, without one, to the URI's own {@code
+   * host:port}), with the URI's host as the {@code Host} header.
+   */
+  private static SpanTarget httpTarget(HttpService http, String at) throws InvalidConfigException {
+    SupportedFields.check(http, at, HTTP_SERVICE);
+    HttpUri uri = http.getHttpUri();
+    SupportedFields.check(uri, at + ".http_uri", HTTP_URI);
+    URI parsed;
+    try {
+      parsed = new URI(uri.getUri());
+    } catch (URISyntaxException e) {
+      throw new InvalidConfigException(at + ".http_uri.uri", "'" + uri.getUri() + "' is not a URI");
+    }
+    if (!"http".equals(parsed.getScheme()) || parsed.getHost() == null) {
+      throw new InvalidConfigException(
+          at + ".http_uri.uri",
+          "'" + uri.getUri() + "' is not an http:// URI with a host (https is not supported)");
+    }
+    int port = parsed.getPort() < 0 ? 80 : parsed.getPort();
+    String path =
+        parsed.getRawPath() == null || parsed.getRawPath().isEmpty()
+            ? "/v1/traces"
+            : parsed.getRawPath();
+    long timeout =
+        uri.hasTimeout()
+            ? uri.getTimeout().getSeconds() * 1000 + uri.getTimeout().getNanos() / 1_000_000
+            : DEFAULT_TIMEOUT_MILLIS;
+    String cluster = uri.getCluster().isEmpty() ? null : uri.getCluster();
+    return new SpanTarget(
+        cluster,
+        parsed.getHost(),
+        parsed.getHost() + ":" + port,
+        timeout <= 0 ? DEFAULT_TIMEOUT_MILLIS : timeout,
+        path);
   }
 
   private static SpanTarget target(GrpcService grpc, String at) throws InvalidConfigException {

@@ -19,11 +19,12 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Takes sampled spans off the request path and sends them over OTLP/gRPC: request threads {@link
- * #offer} a frozen span to a bounded lock-free queue and go on; one exporter thread ({@code
- * jmesh-trace-export}) batches them by target (up to {@value #MAX_BATCH}, or what arrived within
- * {@value #FLUSH_MILLIS} ms) and exports each batch. A full queue drops the span and counts it; a
- * failed export is counted and logged once per target and cause. Neither ever reaches a request.
+ * Takes sampled spans off the request path and sends them over OTLP (gRPC, or HTTP with protobuf):
+ * request threads {@link #offer} a frozen span to a bounded lock-free queue and go on; one exporter
+ * thread ({@code jmesh-trace-export}) batches them by target (up to {@value #MAX_BATCH}, or what
+ * arrived within {@value #FLUSH_MILLIS} ms) and exports each batch. A full queue drops the span and
+ * counts it; a failed export is counted and logged once per target and cause. Neither ever reaches
+ * a request.
  *
  * <p>One per process ({@link #shared()}), started on the first sampled span.
  */
@@ -59,7 +60,11 @@ public final class SpanExporter {
 
   private static final class Shared {
     static final SpanExporter INSTANCE =
-        new SpanExporter(DEFAULT_CAPACITY, new GrpcSpanTransport(SpanExporter::resolve));
+        new SpanExporter(
+            DEFAULT_CAPACITY,
+            byProtocol(
+                new GrpcSpanTransport(SpanExporter::resolve),
+                new HttpSpanTransport(SpanExporter::resolve)));
 
     static {
       started = INSTANCE;
@@ -194,6 +199,11 @@ public final class SpanExporter {
                 "spans to " + target + " were not exported: " + e);
           }
         });
+  }
+
+  /** OTLP/HTTP for a target with a path, OTLP/gRPC otherwise. */
+  static SpanTransport byProtocol(SpanTransport grpc, SpanTransport http) {
+    return (target, request) -> (target.httpPath() == null ? grpc : http).export(target, request);
   }
 
   /** {@code host:port} of an endpoint of {@code target}'s cluster, or its fixed target. */

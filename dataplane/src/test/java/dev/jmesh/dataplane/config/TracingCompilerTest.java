@@ -28,6 +28,7 @@ class TracingCompilerTest {
 
   private static final String REVIEWS = "reviews.default.svc.cluster.local:9080";
   private static final String COLLECTOR = "outbound|4317||otel.istio-system.svc.cluster.local";
+  private static final String COLLECTOR_HTTP = "outbound|4318||otel.istio-system.svc.cluster.local";
 
   private static Listener listener(HttpConnectionManager.Tracing tracing) {
     HttpConnectionManager.Builder hcm =
@@ -97,6 +98,35 @@ class TracingCompilerTest {
     assertThat(t.tags()).containsEntry("istio.canonical_service", "reviews");
   }
 
+  private static HttpConnectionManager.Tracing.Builder withHttp(
+      HttpConnectionManager.Tracing.Builder tracing, String uri) throws Exception {
+    OpenTelemetryConfig otel =
+        tracing.getProvider().getTypedConfig().unpack(OpenTelemetryConfig.class).toBuilder()
+            .clearGrpcService()
+            .setHttpService(
+                HttpService.newBuilder()
+                    .setHttpUri(HttpUri.newBuilder().setUri(uri).setCluster(COLLECTOR_HTTP)))
+            .build();
+    return tracing.setProvider(tracing.getProvider().toBuilder().setTypedConfig(Any.pack(otel)));
+  }
+
+  @Test
+  void anHttpServiceExportsOverOtlpHttpToItsCluster() throws Exception {
+    MeshSnapshot.Compilation c =
+        compile(
+            MeshSnapshot.EMPTY,
+            listener(withHttp(istiod(25), "http://otel.istio-system:4318/v1/traces").build()));
+    assertThat(c.rejections()).isEmpty();
+    assertThat(c.snapshot().listener(REVIEWS).tracing().target())
+        .isEqualTo(
+            new SpanTarget(
+                COLLECTOR_HTTP,
+                "otel.istio-system",
+                "otel.istio-system:4318",
+                TracingCompiler.DEFAULT_TIMEOUT_MILLIS,
+                "/v1/traces"));
+  }
+
   @Test
   void noTracingIsNull() {
     MeshSnapshot.Compilation c = compile(MeshSnapshot.EMPTY, listener(null));
@@ -114,24 +144,16 @@ class TracingCompilerTest {
   @Test
   void whatCannotBeDoneIsNackedAndTheLastGoodTracingStays() throws Exception {
     MeshSnapshot good = compile(MeshSnapshot.EMPTY, listener(istiod(25).build())).snapshot();
-    HttpConnectionManager.Tracing.Builder http = istiod(25);
-    OpenTelemetryConfig otel =
-        http.getProvider().getTypedConfig().unpack(OpenTelemetryConfig.class).toBuilder()
-            .clearGrpcService()
-            .setHttpService(
-                HttpService.newBuilder()
-                    .setHttpUri(HttpUri.newBuilder().setUri("http://otel:4318/v1/traces")))
-            .build();
-    http.setProvider(http.getProvider().toBuilder().setTypedConfig(Any.pack(otel)));
-    MeshSnapshot.Compilation bad = compile(good, listener(http.build()));
+    MeshSnapshot.Compilation bad =
+        compile(good, listener(withHttp(istiod(25), "https://otel:4318/v1/traces").build()));
     assertThat(bad.rejections())
         .singleElement()
         .satisfies(
             r ->
                 assertThat(r.toString())
                     .contains(REVIEWS)
-                    .contains("tracing.provider.typed_config.http_service")
-                    .contains("OTLP over HTTP is not supported yet"));
+                    .contains("tracing.provider.typed_config.http_service.http_uri.uri")
+                    .contains("https is not supported"));
     assertThat(bad.snapshot().listener(REVIEWS).tracing().samplingPercent()).isEqualTo(25);
 
     HttpConnectionManager.Tracing zipkin =

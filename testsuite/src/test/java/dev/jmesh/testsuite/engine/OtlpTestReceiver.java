@@ -1,5 +1,6 @@
 package dev.jmesh.testsuite.engine;
 
+import com.sun.net.httpserver.HttpServer;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
@@ -11,6 +12,7 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -29,6 +31,7 @@ final class OtlpTestReceiver implements AutoCloseable {
 
   /** One received span, its ids in hex and its string attributes. */
   record ReceivedSpan(
+      String transport,
       String service,
       String traceId,
       String spanId,
@@ -47,6 +50,7 @@ final class OtlpTestReceiver implements AutoCloseable {
 
   private final List<ReceivedSpan> spans = new CopyOnWriteArrayList<>();
   private final Server server;
+  private final HttpServer http;
 
   OtlpTestReceiver() throws IOException {
     server =
@@ -54,10 +58,36 @@ final class OtlpTestReceiver implements AutoCloseable {
             .addService(new TraceService())
             .build()
             .start();
+    http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    http.createContext(
+        "/v1/traces",
+        exchange -> {
+          try (exchange) {
+            ExportTraceServiceRequest request;
+            try (InputStream in = exchange.getRequestBody()) {
+              request = ExportTraceServiceRequest.parseFrom(in);
+            }
+            boolean protobuf =
+                "application/x-protobuf"
+                    .equals(exchange.getRequestHeaders().getFirst("content-type"));
+            collect(protobuf ? "http" : "http-wrong-content-type", request);
+            byte[] ok = ExportTraceServiceResponse.getDefaultInstance().toByteArray();
+            exchange.getResponseHeaders().set("content-type", "application/x-protobuf");
+            exchange.sendResponseHeaders(200, ok.length == 0 ? -1 : ok.length);
+            exchange.getResponseBody().write(ok);
+          }
+        });
+    http.start();
   }
 
+  /** The OTLP/gRPC port. */
   int port() {
     return server.getPort();
+  }
+
+  /** The OTLP/HTTP port ({@code /v1/traces}). */
+  int httpPort() {
+    return http.getAddress().getPort();
   }
 
   List<ReceivedSpan> spans() {
@@ -77,35 +107,40 @@ final class OtlpTestReceiver implements AutoCloseable {
     @Override
     public void export(
         ExportTraceServiceRequest request, StreamObserver<ExportTraceServiceResponse> response) {
-      for (ResourceSpans rs : request.getResourceSpansList()) {
-        String service = "";
-        for (KeyValue kv : rs.getResource().getAttributesList()) {
-          if (kv.getKey().equals("service.name")) {
-            service = kv.getValue().getStringValue();
-          }
-        }
-        for (ScopeSpans ss : rs.getScopeSpansList()) {
-          for (Span s : ss.getSpansList()) {
-            Map<String, String> attributes = new TreeMap<>();
-            s.getAttributesList()
-                .forEach(kv -> attributes.put(kv.getKey(), kv.getValue().getStringValue()));
-            spans.add(
-                new ReceivedSpan(
-                    service,
-                    hex(s.getTraceId().toByteArray()),
-                    hex(s.getSpanId().toByteArray()),
-                    hex(s.getParentSpanId().toByteArray()),
-                    s.getName(),
-                    s.getKind(),
-                    s.getStatus().getCodeValue(),
-                    s.getStartTimeUnixNano(),
-                    s.getEndTimeUnixNano(),
-                    attributes));
-          }
-        }
-      }
+      collect("grpc", request);
       response.onNext(ExportTraceServiceResponse.getDefaultInstance());
       response.onCompleted();
+    }
+  }
+
+  private void collect(String transport, ExportTraceServiceRequest request) {
+    for (ResourceSpans rs : request.getResourceSpansList()) {
+      String service = "";
+      for (KeyValue kv : rs.getResource().getAttributesList()) {
+        if (kv.getKey().equals("service.name")) {
+          service = kv.getValue().getStringValue();
+        }
+      }
+      for (ScopeSpans ss : rs.getScopeSpansList()) {
+        for (Span s : ss.getSpansList()) {
+          Map<String, String> attributes = new TreeMap<>();
+          s.getAttributesList()
+              .forEach(kv -> attributes.put(kv.getKey(), kv.getValue().getStringValue()));
+          spans.add(
+              new ReceivedSpan(
+                  transport,
+                  service,
+                  hex(s.getTraceId().toByteArray()),
+                  hex(s.getSpanId().toByteArray()),
+                  hex(s.getParentSpanId().toByteArray()),
+                  s.getName(),
+                  s.getKind(),
+                  s.getStatus().getCodeValue(),
+                  s.getStartTimeUnixNano(),
+                  s.getEndTimeUnixNano(),
+                  attributes));
+        }
+      }
     }
   }
 
@@ -115,6 +150,7 @@ final class OtlpTestReceiver implements AutoCloseable {
 
   @Override
   public void close() {
+    http.stop(0);
     server.shutdownNow();
     try {
       server.awaitTermination(5, TimeUnit.SECONDS);

@@ -55,7 +55,7 @@ class TracingTest {
     work = Files.createTempDirectory("jmesh-tracing");
     receiver = new OtlpTestReceiver();
     controlPlane = MeshControlPlane.start(jvms, work);
-    controlPlane.apply("mesh", mesh(""));
+    controlPlane.apply("mesh", mesh(receiver.port(), ""));
     controlPlane.apply(
         "receiver",
         String.join(
@@ -67,7 +67,9 @@ class TracingTest {
             "  hosts: [otel-receiver.default.svc.cluster.local]",
             "  location: MESH_EXTERNAL",
             "  resolution: STATIC",
-            "  ports: [{number: " + receiver.port() + ", name: grpc-otlp, protocol: GRPC}]",
+            "  ports:",
+            "  - {number: " + receiver.port() + ", name: grpc-otlp, protocol: GRPC}",
+            "  - {number: " + receiver.httpPort() + ", name: http-otlp, protocol: HTTP}",
             "  endpoints: [{address: 127.0.0.1}]",
             ""));
     sampling(100);
@@ -129,15 +131,15 @@ class TracingTest {
             .env("MESH_SERVICE_PORTS", "http:" + port));
   }
 
-  /** {@code mesh.yaml} with the {@code otel} provider, {@code extra} lines in its settings. */
-  private String mesh(String extra) {
+  /** {@code mesh.yaml} with the {@code otel} provider on {@code port}, {@code extra} settings. */
+  private String mesh(int port, String extra) {
     return String.join(
         "\n",
         "extensionProviders:",
         "- name: otel",
         "  opentelemetry:",
         "    service: otel-receiver.default.svc.cluster.local",
-        "    port: " + receiver.port(),
+        "    port: " + port,
         extra,
         "");
   }
@@ -408,27 +410,36 @@ class TracingTest {
     assertThat(proxied.attribute("node_id")).isNotEmpty();
   }
 
-  /**
-   * A tracer the data path cannot run (OTLP over HTTP) is NACKed with the reason, and the last good
-   * one goes on exporting.
-   */
+  /** A provider with an {@code http} block: the same spans, over OTLP/HTTP with protobuf. */
   @Test
-  void aTracerTheDataPathCannotRunIsRefusedAndTheLastGoodOneStays() throws Exception {
-    fourSpans("nack-warm");
+  void anHttpProviderExportsOverOtlpHttp() throws Exception {
+    fourSpans("http-warm");
     try {
-      controlPlane.apply("mesh", mesh("    http: {path: /v1/traces}"));
+      controlPlane.apply("mesh", mesh(receiver.httpPort(), "    http: {path: /v1/traces}"));
+      String[] id = new String[1];
       AbstractMeshedServerTest.await()
           .atMost(SPANS)
           .until(
-              () ->
-                  client
-                      .jvm()
-                      .httpGet("config_dump")
-                      .body()
-                      .contains("OTLP over HTTP is not supported yet"));
-      assertThat(fourSpans("nack")).hasSize(4);
+              () -> {
+                id[0] = freshId("http");
+                assertThat(call(id[0]).body()).contains("forwarded-status=200");
+                for (int i = 0; i < 30; i++) {
+                  List<ReceivedSpan> spans = receiver.spansOfRequest(id[0]);
+                  if (spans.size() >= 4
+                      && spans.stream().allMatch(s -> s.transport().equals("http"))) {
+                    return true;
+                  }
+                  Thread.sleep(100);
+                }
+                return false;
+              });
+      List<ReceivedSpan> spans = receiver.spansOfRequest(id[0]);
+      assertThat(spans).hasSize(4);
+      ReceivedSpan bServer = only(spans, "tr-b.default", Span.SpanKind.SPAN_KIND_SERVER);
+      ReceivedSpan bClient = only(spans, "tr-b.default", Span.SpanKind.SPAN_KIND_CLIENT);
+      assertThat(bClient.parentSpanId()).isEqualTo(bServer.spanId());
     } finally {
-      controlPlane.apply("mesh", mesh(""));
+      controlPlane.apply("mesh", mesh(receiver.port(), ""));
     }
   }
 

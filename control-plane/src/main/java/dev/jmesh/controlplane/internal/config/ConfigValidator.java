@@ -113,11 +113,6 @@ final class ConfigValidator {
         out.add(Diagnostic.warning(r.meta().location().atLine(entry.line()), r.id(),
             "tracing provider " + p.name() + " is a " + p.type() + ", which jmesh does not"
                 + " export to; use an opentelemetry provider"));
-      } else if (entry.providers().contains(p.name()) && p.settings().containsKey("http.path")) {
-        out.add(Diagnostic.warning(r.meta().location().atLine(entry.line()), r.id(),
-            "tracing provider " + p.name() + " asks for OTLP over HTTP, which the data path"
-                + " refuses (its listeners keep their last good tracing); leave out its http"
-                + " block to export over gRPC"));
       }
     }
     if (entry.providers().size() > 1) {

@@ -187,11 +187,12 @@ class TracingBuilderTest {
             .getProvider()
             .getTypedConfig()
             .unpack(OpenTelemetryConfig.class);
-    assertThat(s.diagnostics())
-        .anySatisfy(d -> assertThat(d.toString()).contains("asks for OTLP over HTTP"));
+    assertThat(s.diagnostics()).isEmpty();
     assertThat(otel.hasGrpcService()).isFalse();
     assertThat(otel.getHttpService().getHttpUri().getUri())
         .isEqualTo("http://otel-collector.observability.svc.cluster.local:4318/v1/traces");
+    assertThat(otel.getHttpService().getHttpUri().getCluster())
+        .isEqualTo("outbound|4318||otel-collector.observability.svc.cluster.local");
   }
 
   @Test
