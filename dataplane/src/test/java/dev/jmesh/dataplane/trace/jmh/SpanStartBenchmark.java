@@ -45,7 +45,7 @@ public class SpanStartBenchmark {
   private static final SpanTarget NOWHERE =
       new SpanTarget("outbound|4317||nowhere.invalid", null, null, 1000);
 
-  private final Tracing onePercent = new Tracing(0, NOWHERE, "reviews.default", Map.of());
+  private final Tracing neverSampled = new Tracing(0, NOWHERE, "reviews.default", Map.of());
   private final TrafficLabels labels = TrafficLabels.builder(Reporter.DESTINATION).build();
   private final RequestRecord record = new RequestRecord();
   private final TraceHeaders.Reader unsampledCaller =
@@ -56,10 +56,10 @@ public class SpanStartBenchmark {
 
   private void span(TraceHeaders.Reader headers, Blackhole bh) {
     record.reset();
-    if (onePercent.startServer(headers, record, ThreadLocalRandom.current().nextLong())) {
+    if (neverSampled.startServer(headers, record, ThreadLocalRandom.current().nextLong())) {
       TraceHeaders.inject(record, (name, value) -> bh.consume(value));
     }
-    onePercent.report(labels, record);
+    neverSampled.report(labels, record);
   }
 
   /** The caller said "do not sample": the headers go on untouched, nothing is reported. */
