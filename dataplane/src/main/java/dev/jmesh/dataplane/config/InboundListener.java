@@ -4,6 +4,7 @@ import dev.jmesh.dataplane.accesslog.AccessLog;
 import dev.jmesh.dataplane.policy.ConnectionPolicy;
 import dev.jmesh.dataplane.policy.HttpPolicy;
 import dev.jmesh.dataplane.route.RouteTable;
+import dev.jmesh.dataplane.trace.Tracing;
 import java.util.List;
 
 /**
@@ -44,6 +45,7 @@ public record InboundListener(
    * @param httpPolicy for an HTTP port, its HTTP filters (JWT, RBAC, rate limit) in order
    * @param connectionPolicy for a TCP port, its network RBAC filters
    * @param accessLog for an HTTP port, its connection manager's access logs; {@code null} for none
+   * @param tracing for an HTTP port, its connection manager's tracing; {@code null} for none
    */
   public record Chain(
       String name,
@@ -53,7 +55,30 @@ public record InboundListener(
       String tcpCluster,
       HttpPolicy httpPolicy,
       ConnectionPolicy connectionPolicy,
-      AccessLog accessLog) {
+      AccessLog accessLog,
+      Tracing tracing) {
+
+    /** A chain that traces nothing. */
+    public Chain(
+        String name,
+        TransportProtocol transportProtocol,
+        DownstreamTls tls,
+        RouteTable routes,
+        String tcpCluster,
+        HttpPolicy httpPolicy,
+        ConnectionPolicy connectionPolicy,
+        AccessLog accessLog) {
+      this(
+          name,
+          transportProtocol,
+          tls,
+          routes,
+          tcpCluster,
+          httpPolicy,
+          connectionPolicy,
+          accessLog,
+          null);
+    }
 
     /** A chain that logs nothing. */
     public Chain(
@@ -64,7 +89,16 @@ public record InboundListener(
         String tcpCluster,
         HttpPolicy httpPolicy,
         ConnectionPolicy connectionPolicy) {
-      this(name, transportProtocol, tls, routes, tcpCluster, httpPolicy, connectionPolicy, null);
+      this(
+          name,
+          transportProtocol,
+          tls,
+          routes,
+          tcpCluster,
+          httpPolicy,
+          connectionPolicy,
+          null,
+          null);
     }
   }
 

@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.jmesh.dataplane.accesslog.AccessLog;
 import dev.jmesh.dataplane.policy.InboundHttpFilter;
+import dev.jmesh.dataplane.trace.Tracing;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
@@ -32,7 +33,8 @@ final class ListenerCompiler {
           "route_config",
           "http_filters",
           "strip_any_host_port",
-          "access_log");
+          "access_log",
+          "tracing");
   private static final Set<String> RDS = Set.of("config_source", "route_config_name");
   private static final Set<String> CONFIG_SOURCE =
       Set.of("ads", "self", "resource_api_version", "initial_fetch_timeout");
@@ -93,6 +95,7 @@ final class ListenerCompiler {
       throws InvalidConfigException {
     SupportedFields.check(hcm, "", HCM);
     AccessLog accessLog = AccessLogCompiler.compile(hcm.getAccessLogList());
+    Tracing tracing = TracingCompiler.compile(hcm);
     boolean routed = false;
     for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
       String at = "http_filters[" + i + "]";
@@ -118,11 +121,13 @@ final class ListenerCompiler {
           if (routes.isEmpty()) {
             throw new InvalidConfigException("rds.route_config_name", "must not be empty");
           }
-          return new OutboundListener(name, routes, null, hcm.getStripAnyHostPort(), accessLog);
+          return new OutboundListener(
+              name, routes, null, hcm.getStripAnyHostPort(), accessLog, tracing);
         }
       case ROUTE_CONFIG:
         try {
-          return new OutboundListener(name, null, null, hcm.getStripAnyHostPort(), accessLog)
+          return new OutboundListener(
+                  name, null, null, hcm.getStripAnyHostPort(), accessLog, tracing)
               .withRouteTable(RouteTableCompiler.compile(hcm.getRouteConfig()));
         } catch (InvalidConfigException e) {
           throw e.under("route_config");

@@ -203,7 +203,8 @@ final class SocketListenerCompiler {
                 null,
                 HttpFilterChain.of(httpFilters),
                 connectionPolicy,
-                http.accessLog()));
+                http.accessLog(),
+                http.tracing()));
       } else if (f.getTypedConfig().is(TcpProxy.class)) {
         ClusterSplit split = tcpProxy(f, fat);
         if (split.clusters().size() != 1) {

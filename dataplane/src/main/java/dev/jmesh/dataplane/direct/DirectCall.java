@@ -3,6 +3,7 @@ package dev.jmesh.dataplane.direct;
 import dev.jmesh.bootstrap.MeshCall;
 import dev.jmesh.bootstrap.MeshEndpointAddress;
 import dev.jmesh.bootstrap.MeshHeaders;
+import dev.jmesh.bootstrap.MeshRequest;
 import dev.jmesh.bootstrap.MeshTraceContext;
 import dev.jmesh.dataplane.cluster.Host;
 import dev.jmesh.dataplane.cluster.UpstreamCluster;
@@ -17,6 +18,8 @@ import dev.jmesh.dataplane.route.HeaderMutation;
 import dev.jmesh.dataplane.route.Route;
 import dev.jmesh.dataplane.route.UpstreamFailure;
 import dev.jmesh.dataplane.stats.RequestPaths;
+import dev.jmesh.dataplane.trace.TraceHeaders;
+import dev.jmesh.dataplane.trace.Tracing;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -39,16 +42,30 @@ final class DirectCall implements MeshCall {
   private MeshTraceContext trace;
 
   private String spanId;
+  private boolean traceInject;
 
   DirectCall(DirectCalls owner, int capabilities) {
     this.owner = owner;
     this.capabilities = capabilities;
   }
 
-  /** Continues {@code inbound} (the calling thread's inbound trace, or {@code null}). */
-  void continueTrace(MeshTraceContext inbound, long random) {
+  /**
+   * Continues {@code inbound} (the calling thread's inbound trace, or {@code null}). With tracing
+   * on the listener the request gets its client span, whose parent is the application's own
+   * headers' span or else {@code inbound}'s, and that span's id is the one continued.
+   */
+  void continueTrace(MeshRequest request, MeshTraceContext inbound, long random) {
     trace = inbound;
-    if (inbound != null) {
+    Tracing tracing = x.tracing();
+    if (tracing != null) {
+      traceInject =
+          tracing.startClient(
+              request::header,
+              inbound == null ? null : new CallerTrace(inbound),
+              x.record(),
+              random);
+      spanId = TraceContinuation.spanId(x.record().spanId());
+    } else if (inbound != null) {
       spanId = TraceContinuation.spanId(random);
     }
   }
@@ -187,6 +204,10 @@ final class DirectCall implements MeshCall {
     headers.set(PeerMetadata.ID_HEADER, owner.peerMetadataId);
     if (trace != null) {
       TraceContinuation.apply(trace, spanId, headers);
+    }
+    if (traceInject) {
+      // The client span goes out as the parent of the server's, as Envoy's tracer writes it.
+      TraceHeaders.inject(x.record(), headers::set);
     }
     if (x.record().requestId() == null) {
       // The inbound request's id when the trace carried one on; else a new one, as Envoy's

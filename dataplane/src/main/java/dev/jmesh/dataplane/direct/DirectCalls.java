@@ -96,7 +96,7 @@ public final class DirectCalls {
     MeshRequestView view = new MeshRequestView(request);
     long random = ThreadLocalRandom.current().nextLong();
     router.decide(listener, view, sourceIp, random, call.x);
-    call.continueTrace(MeshHooks.inboundContext(), ThreadLocalRandom.current().nextLong());
+    call.continueTrace(request, MeshHooks.inboundContext(), ThreadLocalRandom.current().nextLong());
     String contentType = request.header("content-type");
     call.x
         .record()

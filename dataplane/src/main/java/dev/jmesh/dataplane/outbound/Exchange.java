@@ -14,6 +14,7 @@ import dev.jmesh.dataplane.route.RouteDecision;
 import dev.jmesh.dataplane.route.UpstreamFailure;
 import dev.jmesh.dataplane.stats.IstioMetrics;
 import dev.jmesh.dataplane.stats.TrafficSeries;
+import dev.jmesh.dataplane.trace.Tracing;
 import java.util.List;
 
 /**
@@ -80,6 +81,7 @@ public final class Exchange {
   IstioMetrics metrics;
   TrafficSeries series;
   AccessLog accessLog;
+  Tracing tracing;
   long delayNanos;
   int localStatus;
   int localGrpcStatus;
@@ -101,6 +103,7 @@ public final class Exchange {
     metrics = null;
     series = null;
     accessLog = null;
+    tracing = null;
     delayNanos = -1;
     localStatus = 0;
     localGrpcStatus = -1;
@@ -211,6 +214,11 @@ public final class Exchange {
   /** The record being filled; complete after {@link #finish}. */
   public RequestRecord record() {
     return record;
+  }
+
+  /** The listener's tracing, {@code null} when the request is not traced. */
+  public Tracing tracing() {
+    return tracing;
   }
 
   /**

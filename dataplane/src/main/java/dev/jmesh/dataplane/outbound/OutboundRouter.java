@@ -70,12 +70,13 @@ public final class OutboundRouter {
     }
     OutboundListener l = snapshot.get().listener(listener);
     x.accessLog = l == null ? null : l.accessLog();
+    x.tracing = l == null ? null : l.tracing();
     // The request as received: references to the caller's own values. Some libraries build a
     // list per header lookup, so the headers only the access log prints are read only for it.
     x.record
         .request(request.method(), request.authority(), request.path())
         .requestId(request.header("x-request-id"));
-    if (x.accessLog != null) {
+    if (x.accessLog != null || x.tracing != null) {
       x.record.clientHeaders(request.header("user-agent"), request.header("x-forwarded-for"));
     }
     RouteDecision d =

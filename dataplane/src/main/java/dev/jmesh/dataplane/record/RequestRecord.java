@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.record;
 
+import dev.jmesh.dataplane.trace.Tracing;
 import java.net.SocketAddress;
 
 /**
@@ -63,6 +64,12 @@ public final class RequestRecord {
   private long upstreamStartNanos;
   private long upstreamNanos;
   private long durationNanos;
+  private Tracing tracing;
+  private long traceIdHigh;
+  private long traceIdLow;
+  private long spanId;
+  private long parentSpanId;
+  private int traceFlags;
 
   public RequestRecord() {
     reset();
@@ -98,6 +105,12 @@ public final class RequestRecord {
     upstreamStartNanos = 0;
     upstreamNanos = NO_UPSTREAM_TIME;
     durationNanos = 0;
+    tracing = null;
+    traceIdHigh = 0;
+    traceIdLow = 0;
+    spanId = 0;
+    parentSpanId = 0;
+    traceFlags = 0;
     return this;
   }
 
@@ -275,6 +288,52 @@ public final class RequestRecord {
   public RequestRecord upstreamNanos(long value) {
     upstreamNanos = value;
     return this;
+  }
+
+  /**
+   * The request's span: the tracing of its connection manager (which reports it when it is
+   * sampled), the 128-bit trace id, the span id the mesh put on the wire, the parent's (0 for a
+   * root span) and the {@link Tracing} flags (sampled, which header formats it came in).
+   */
+  public RequestRecord span(
+      Tracing tracing,
+      long traceIdHigh,
+      long traceIdLow,
+      long spanId,
+      long parentSpanId,
+      int flags) {
+    this.tracing = tracing;
+    this.traceIdHigh = traceIdHigh;
+    this.traceIdLow = traceIdLow;
+    this.spanId = spanId;
+    this.parentSpanId = parentSpanId;
+    this.traceFlags = flags;
+    return this;
+  }
+
+  /** The tracing that reports this request's span; {@code null} when it is not traced. */
+  public Tracing tracing() {
+    return tracing;
+  }
+
+  public long traceIdHigh() {
+    return traceIdHigh;
+  }
+
+  public long traceIdLow() {
+    return traceIdLow;
+  }
+
+  public long spanId() {
+    return spanId;
+  }
+
+  public long parentSpanId() {
+    return parentSpanId;
+  }
+
+  public int traceFlags() {
+    return traceFlags;
   }
 
   public TrafficLabels traffic() {

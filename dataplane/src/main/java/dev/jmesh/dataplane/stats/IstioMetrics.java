@@ -6,6 +6,7 @@ import dev.jmesh.dataplane.record.RequestProtocol;
 import dev.jmesh.dataplane.record.RequestRecord;
 import dev.jmesh.dataplane.record.ResponseFlag;
 import dev.jmesh.dataplane.record.TrafficLabels;
+import dev.jmesh.dataplane.trace.Tracing;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -132,6 +133,10 @@ public final class IstioMetrics {
     // Past the series cap the edge is the overflow one, which has no labels: the record's own.
     TrafficLabels labels = traffic.labels();
     journal.offer(labels != null ? labels : record.traffic(), record);
+    Tracing tracing = record.tracing();
+    if (tracing != null) {
+      tracing.report(labels != null ? labels : record.traffic(), record);
+    }
   }
 
   /** Sends every finished record on to {@code value} as well ({@link RecordJournal#OFF}: none). */

@@ -1,6 +1,7 @@
 package dev.jmesh.dataplane.stats;
 
 import dev.jmesh.dataplane.accesslog.AccessLogWriter;
+import dev.jmesh.dataplane.trace.SpanExporter;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -113,6 +114,7 @@ final class IstioMetricsText {
         "jmesh_istio_overflow_records_total", metrics.tcpOverflowRecords(), "family", "tcp");
     // The access log is fed by the same records; its counters sit with theirs.
     AccessLogWriter.writeSharedTo(text);
+    SpanExporter.writeSharedTo(text);
   }
 
   private static void writeTcp(IstioMetrics metrics, PrometheusText text) {

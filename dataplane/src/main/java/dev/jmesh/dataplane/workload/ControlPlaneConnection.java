@@ -19,6 +19,7 @@ import dev.jmesh.dataplane.cluster.UpstreamCluster;
 import dev.jmesh.dataplane.cluster.UpstreamClusters;
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.settings.MeshSettings;
+import dev.jmesh.dataplane.trace.SpanExporter;
 import dev.jmesh.dataplane.xds.MeshSnapshotFeed;
 import dev.jmesh.dataplane.xds.NodeInfo;
 import dev.jmesh.dataplane.xds.XdsChannel;
@@ -103,6 +104,8 @@ public final class ControlPlaneConnection implements AutoCloseable {
           .credentials(new BearerTokenCredentials(credentials.token()));
     }
     this.client = xds.build();
+    // Spans name this node, and reach a tracing provider through this workload's clusters.
+    SpanExporter.workload(nodeId, clusters);
   }
 
   private void trustBundle(TrustBundle bundle) {

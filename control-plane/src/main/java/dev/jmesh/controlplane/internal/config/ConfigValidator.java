@@ -53,6 +53,7 @@ final class ConfigValidator {
       } else if (r instanceof dev.jmesh.controlplane.config.Telemetry) {
         var t = (dev.jmesh.controlplane.config.Telemetry) r;
         t.tracing().forEach(x -> checkProviders(t, x.providers(), x.line(), providers, out));
+        t.tracing().forEach(x -> checkTracing(t, x, mesh, out));
         t.accessLogging().forEach(x -> checkProviders(t, x.providers(), x.line(), providers, out));
         t.accessLogging().forEach(x -> checkAccessLogging(t, x, mesh, out));
         t.metrics().forEach(x -> checkProviders(t, x.providers(), x.line(), providers, out));
@@ -96,6 +97,28 @@ final class ConfigValidator {
     if (!entry.filter().isEmpty()) {
       out.add(Diagnostic.warning(r.meta().location().atLine(entry.line()), r.id(),
           "accessLogging.filter is not applied: every request is logged"));
+    }
+  }
+
+  /**
+   * What of a {@code tracing} entry jmesh does not do: providers other than {@code opentelemetry}
+   * (Zipkin, Datadog...) trace nothing, only the first provider is used (as in Istio), and custom
+   * tags other than literals are not written.
+   */
+  private static void checkTracing(ConfigResource r,
+      dev.jmesh.controlplane.config.Telemetry.Tracing entry,
+      dev.jmesh.controlplane.config.MeshConfig mesh, List<Diagnostic> out) {
+    for (var p : mesh.extensionProviders()) {
+      if (entry.providers().contains(p.name()) && !p.type().equals("opentelemetry")) {
+        out.add(Diagnostic.warning(r.meta().location().atLine(entry.line()), r.id(),
+            "tracing provider " + p.name() + " is a " + p.type() + ", which jmesh does not"
+                + " export to; use an opentelemetry provider"));
+      }
+    }
+    if (entry.providers().size() > 1) {
+      out.add(Diagnostic.warning(r.meta().location().atLine(entry.line()), r.id(),
+          "tracing names " + entry.providers().size() + " providers; only the first, "
+              + entry.providers().get(0) + ", is used (as in Istio)"));
     }
   }
 

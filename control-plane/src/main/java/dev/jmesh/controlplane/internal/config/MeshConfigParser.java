@@ -51,6 +51,11 @@ final class MeshConfigParser {
             settings.put(s.getKey(), s.getValue().text(s.getKey()));
           }
         }
+        YamlNode http = e.getValue().get("http");
+        if (type.equals("opentelemetry") && http.isPresent()) {
+          // OTLP over HTTP instead of gRPC; the path defaults to OTLP's.
+          settings.put("http.path", http.get("path").text("opentelemetry.http.path", "/v1/traces"));
+        }
         YamlNode logFormat = e.getValue().get("logFormat");
         if (logFormat.isPresent()) {
           String at = "extensionProviders " + name + ": " + type + ".logFormat";

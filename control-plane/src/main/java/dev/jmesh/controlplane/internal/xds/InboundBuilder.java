@@ -125,7 +125,7 @@ final class InboundBuilder {
         .setAddress(Address.newBuilder().setSocketAddress(
             SocketAddress.newBuilder().setAddress(address).setPortValue(port)));
     FilterChain chain = chain(port, servicePort, Policies.of(snapshot, node),
-        AccessLogBuilder.forProxy(snapshot, node));
+        AccessLogBuilder.forProxy(snapshot, node), TracingBuilder.forProxy(snapshot, node));
     switch (mode) {
       case STRICT:
         l.addFilterChains(chain.toBuilder().setName("inbound-mtls")
@@ -153,7 +153,8 @@ final class InboundBuilder {
    * RBAC for AUDIT (LOG), DENY and ALLOW, then EnvoyFilter local rate limits, then the router.
    */
   private static FilterChain chain(int port, ServicePort servicePort, Policies policies,
-      List<io.envoyproxy.envoy.config.accesslog.v3.AccessLog> accessLogs) {
+      List<io.envoyproxy.envoy.config.accesslog.v3.AccessLog> accessLogs,
+      HttpConnectionManager.Tracing tracing) {
     boolean tcp = !servicePort.isHttp();
     RBAC audit = RbacBuilder.build(policies.authorization, AuthorizationPolicy.Action.AUDIT, tcp);
     RBAC deny = RbacBuilder.build(policies.authorization, AuthorizationPolicy.Action.DENY, tcp);
@@ -168,6 +169,9 @@ final class InboundBuilder {
                   .addDomains("*")
                   .addRoutes(Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/"))
                       .setNonForwardingAction(NonForwardingAction.getDefaultInstance()))));
+      if (tracing != null) {
+        hcm.setTracing(tracing);
+      }
       HttpFilter jwt = JwtAuthnBuilder.filter(policies.authentication);
       if (jwt != null) {
         hcm.addHttpFilters(jwt);

@@ -34,7 +34,18 @@ final class ListenerBuilder {
   /** As {@link #http(String, String)}, its connection manager writing {@code accessLogs}. */
   static Listener http(String name, String routeName,
       java.util.List<io.envoyproxy.envoy.config.accesslog.v3.AccessLog> accessLogs) {
-    HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
+    return http(name, routeName, accessLogs, null);
+  }
+
+  /** As {@link #http(String, String, java.util.List)}, also tracing ({@code null}: none). */
+  static Listener http(String name, String routeName,
+      java.util.List<io.envoyproxy.envoy.config.accesslog.v3.AccessLog> accessLogs,
+      HttpConnectionManager.Tracing tracing) {
+    HttpConnectionManager.Builder b = HttpConnectionManager.newBuilder();
+    if (tracing != null) {
+      b.setTracing(tracing);
+    }
+    HttpConnectionManager hcm = b
         .addAllAccessLog(accessLogs)
         .setStatPrefix(name)
         .setCodecType(HttpConnectionManager.CodecType.AUTO)

@@ -105,6 +105,7 @@ public final class XdsTranslator {
     SortedMap<String, Message> endpoints = new TreeMap<>();
     Map<String, OutboundResources.LocalityCluster> byLocality = new HashMap<>();
     var accessLogs = AccessLogBuilder.forProxy(snapshot, node);
+    var tracing = TracingBuilder.forProxy(snapshot, node);
     boolean autoMtls = snapshot.meshConfig().enableAutoMtls()
         && node.takesTransportSocketMatches();
     for (MeshService service : registry.services()) {
@@ -124,7 +125,7 @@ public final class XdsTranslator {
         String defaultCluster = ClusterNames.outbound(port.number(), "", service.hostname());
         if (port.isHttp() || port.protocol().equals("TCP") && vs != null && !vs.http().isEmpty()
             && vs.tcp().isEmpty()) {
-          listeners.put(name, ListenerBuilder.http(name, name, accessLogs));
+          listeners.put(name, ListenerBuilder.http(name, name, accessLogs, tracing));
           routeConfigs.put(name, RouteBuilder.build(name,
               domains(service, port.number(), node.namespace()), defaultCluster,
               RouteBuilder.hashPolicy(ClusterBuilder.loadBalancer(rule, null, port.number())), vs,

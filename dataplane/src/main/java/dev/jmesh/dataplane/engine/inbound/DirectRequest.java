@@ -13,8 +13,11 @@ import dev.jmesh.dataplane.record.RequestProtocol;
 import dev.jmesh.dataplane.record.RequestRecord;
 import dev.jmesh.dataplane.record.ResponseFlag;
 import dev.jmesh.dataplane.stats.RequestPaths;
+import dev.jmesh.dataplane.trace.TraceHeaders;
+import dev.jmesh.dataplane.trace.Tracing;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One HTTP request on a direct-inbound connection: the port's HTTP policy as the engine runs it,
@@ -29,6 +32,7 @@ final class DirectRequest extends MeshInboundRequest {
   private final RequestRecord record = new RequestRecord();
   private final InboundTraffic.Edge edge;
   private final String requestId;
+  private final boolean injectTrace;
   private boolean finished;
 
   DirectRequest(DirectConnection connection, MeshRequest request) {
@@ -60,6 +64,10 @@ final class DirectRequest extends MeshInboundRequest {
     String id = request.header(InboundHeaders.REQUEST_ID);
     requestId = id == null || id.isEmpty() ? InboundHeaders.newRequestId() : id;
     record.requestId(requestId);
+    Tracing tracing = connection.chain() == null ? null : connection.chain().tracing();
+    injectTrace =
+        tracing != null
+            && tracing.startServer(request::header, record, ThreadLocalRandom.current().nextLong());
     if (verdict.allowed()) {
       record.upstreamHost(
           connection.local().getAddress().getHostAddress() + ":" + connection.local().getPort());
@@ -114,6 +122,10 @@ final class DirectRequest extends MeshInboundRequest {
     }
     for (Map.Entry<String, String> e : verdict.requestHeaders()) {
       h.set(e.getKey(), e.getValue());
+    }
+    if (injectTrace) {
+      // The application sees this span as its caller, so its own calls become its children.
+      TraceHeaders.inject(record, h::set);
     }
     DownstreamPeer peer = connection.peer();
     if (peer == null) {

@@ -7,6 +7,8 @@ import dev.jmesh.dataplane.policy.PolicyVerdict;
 import dev.jmesh.dataplane.record.RequestProtocol;
 import dev.jmesh.dataplane.record.RequestRecord;
 import dev.jmesh.dataplane.record.ResponseFlag;
+import dev.jmesh.dataplane.trace.TraceHeaders;
+import dev.jmesh.dataplane.trace.Tracing;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -29,6 +31,7 @@ import io.netty.util.concurrent.Future;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One HTTP/1.1 request on a downstream connection and its response: hardening and policy first,
@@ -161,6 +164,12 @@ final class Http1Exchange {
     }
     InboundHeaders.forward(h, peer, verdict.requestHeaders());
     record.requestId(InboundHeaders.requestId(h));
+    Tracing tracing = chain.tracing();
+    if (tracing != null
+        && tracing.startServer(h::get, record, ThreadLocalRandom.current().nextLong())) {
+      // The application sees this span as its caller, so its own calls become its children.
+      TraceHeaders.inject(record, h::set);
+    }
     upgrade = h.contains(HttpHeaderNames.UPGRADE);
     closeAfter = !HttpUtil.isKeepAlive(request);
     Future<Channel> leased = port.pool(ctx.channel().eventLoop()).acquire();

@@ -7,6 +7,8 @@ import dev.jmesh.dataplane.policy.PolicyVerdict;
 import dev.jmesh.dataplane.record.RequestProtocol;
 import dev.jmesh.dataplane.record.RequestRecord;
 import dev.jmesh.dataplane.record.ResponseFlag;
+import dev.jmesh.dataplane.trace.TraceHeaders;
+import dev.jmesh.dataplane.trace.Tracing;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -29,6 +31,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One downstream HTTP/2 stream: checks the request, opens a stream to the application on the
@@ -133,6 +136,12 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
     }
     InboundHeaders.forward(h, connection.peer(), verdict.requestHeaders());
     record.requestId(InboundHeaders.requestId(h));
+    Tracing tracing = connection.chain().tracing();
+    if (tracing != null
+        && tracing.startServer(h::get, record, ThreadLocalRandom.current().nextLong())) {
+      // The application sees this span as its caller, so its own calls become its children.
+      TraceHeaders.inject(record, h::set);
+    }
     pending.add(new DefaultHttp2HeadersFrame(h, frame.isEndStream()));
     ctx.channel().config().setAutoRead(false);
     if (connection.port().applicationSpeaksOnlyHttp1()) {

@@ -4,6 +4,7 @@ import dev.jmesh.dataplane.accesslog.AccessLog;
 import dev.jmesh.dataplane.config.InboundListener;
 import dev.jmesh.dataplane.policy.ConnectionPolicy;
 import dev.jmesh.dataplane.policy.HttpPolicy;
+import dev.jmesh.dataplane.trace.Tracing;
 import java.util.function.Supplier;
 
 /**
@@ -53,6 +54,14 @@ record InboundChain(
   AccessLog accessLog() {
     InboundListener.Chain now = current();
     return now == null ? null : now.accessLog();
+  }
+
+  /**
+   * The tracing in force now, looked up per request as {@link #accessLog()}; {@code null}: none.
+   */
+  Tracing tracing() {
+    InboundListener.Chain now = current();
+    return now == null ? null : now.tracing();
   }
 
   private InboundListener.Chain current() {

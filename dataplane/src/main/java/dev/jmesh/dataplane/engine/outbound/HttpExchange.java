@@ -11,6 +11,8 @@ import dev.jmesh.dataplane.record.RequestRecord;
 import dev.jmesh.dataplane.record.ResponseFlag;
 import dev.jmesh.dataplane.route.Route;
 import dev.jmesh.dataplane.route.UpstreamFailure;
+import dev.jmesh.dataplane.trace.TraceHeaders;
+import dev.jmesh.dataplane.trace.Tracing;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -80,6 +82,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
   private boolean grpc;
   private boolean keepAlive;
   private HttpRequest head;
+  private boolean traceInject;
   private boolean requestComplete;
   private boolean responseComplete;
   private boolean started;
@@ -177,6 +180,11 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     rt.router.decide(
         destination, view.of(head), sourceIp(), ThreadLocalRandom.current().nextLong(), x);
     decided = true;
+    Tracing tracing = x.tracing();
+    traceInject =
+        tracing != null
+            && tracing.startClient(
+                head.headers()::get, null, x.record(), ThreadLocalRandom.current().nextLong());
     x.record()
         .protocol(grpc ? RequestProtocol.GRPC : RequestProtocol.HTTP)
         .protocolVersion(h2 ? RequestRecord.HTTP_2 : req.protocolVersion().text())
@@ -288,6 +296,10 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     }
     h.set(PeerMetadata.HEADER, rt.peerMetadata);
     h.set(PeerMetadata.ID_HEADER, rt.peerMetadataId);
+    if (traceInject) {
+      // The client span goes out as the parent of the server's, as Envoy's tracer writes it.
+      TraceHeaders.inject(x.record(), h::set);
+    }
     if (!h2) {
       h.remove("proxy-connection");
       h.remove(HttpHeaderNames.KEEP_ALIVE);
