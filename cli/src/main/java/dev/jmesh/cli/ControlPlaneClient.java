@@ -59,15 +59,20 @@ final class ControlPlaneClient {
       throw unreachable(
           e instanceof java.net.ConnectException
               ? "connection refused"
-              : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": "
-                  + e.getMessage()));
+              : e.getClass().getSimpleName()
+                  + (e.getMessage() == null ? "" : ": " + e.getMessage()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw unreachable("interrupted");
     }
     if (response.statusCode() != 200) {
-      throw unreachable("HTTP " + response.statusCode() + " for " + pathAndQuery + ": "
-          + response.body().strip());
+      throw unreachable(
+          "HTTP "
+              + response.statusCode()
+              + " for "
+              + pathAndQuery
+              + ": "
+              + response.body().strip());
     }
     return response.body();
   }

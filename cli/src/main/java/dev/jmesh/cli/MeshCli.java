@@ -7,8 +7,8 @@ import java.util.Map;
 
 /**
  * {@code mesh status} and {@code mesh config}: what the control plane sent each workload and what
- * the workload made of it, read from the control plane's debug HTTP API. {@code scripts/mesh}
- * runs this for those two commands.
+ * the workload made of it, read from the control plane's debug HTTP API. {@code scripts/mesh} runs
+ * this for those two commands.
  *
  * <pre>
  *   mesh status [--control-plane HOST:PORT] [-o table|json|yaml]
@@ -24,7 +24,8 @@ public final class MeshCli {
           "  mesh status [--control-plane HOST:PORT] [-o table|json|yaml]",
           "      every connected proxy and agent: CDS/LDS/EDS/RDS SYNCED, STALE (sent, not ACKed",
           "      yet) or NACKED (refused; the error is printed under the table)",
-          "  mesh config WORKLOAD [listeners|routes|clusters|endpoints] [--control-plane HOST:PORT]",
+          "  mesh config WORKLOAD [listeners|routes|clusters|endpoints] [--control-plane"
+              + " HOST:PORT]",
           "      [-o table|json|yaml]",
           "      the xDS resources the control plane serves one workload; WORKLOAD is its node id,",
           "      its name as `mesh status` shows it, or an unambiguous prefix (a service name)",
@@ -60,8 +61,8 @@ public final class MeshCli {
     }
   }
 
-  private static int dispatch(String[] args, String addressFromEnv, PrintStream out,
-      PrintStream err) {
+  private static int dispatch(
+      String[] args, String addressFromEnv, PrintStream out, PrintStream err) {
     List<String> positional = new ArrayList<>();
     String address =
         addressFromEnv == null || addressFromEnv.isBlank()
@@ -106,8 +107,12 @@ public final class MeshCli {
     };
   }
 
-  private static int status(ControlPlaneClient controlPlane, List<String> rest, String output,
-      PrintStream out, PrintStream err) {
+  private static int status(
+      ControlPlaneClient controlPlane,
+      List<String> rest,
+      String output,
+      PrintStream out,
+      PrintStream err) {
     if (!rest.isEmpty()) {
       throw usage("status takes no arguments, got '" + String.join(" ", rest) + "'");
     }
@@ -118,8 +123,8 @@ public final class MeshCli {
     } else if (output.equals("yaml")) {
       out.print(YamlWriter.write(JsonReader.parse(body)));
     } else if (view.isEmpty()) {
-      err.println("mesh: no proxy or agent is connected to the control plane at "
-          + controlPlane.address());
+      err.println(
+          "mesh: no proxy or agent is connected to the control plane at " + controlPlane.address());
     } else {
       out.print(view.table().render());
       List<String> nacks = view.nacks();
@@ -132,8 +137,12 @@ public final class MeshCli {
   }
 
   @SuppressWarnings("unchecked")
-  private static int config(ControlPlaneClient controlPlane, List<String> rest, String output,
-      PrintStream out, PrintStream err) {
+  private static int config(
+      ControlPlaneClient controlPlane,
+      List<String> rest,
+      String output,
+      PrintStream out,
+      PrintStream err) {
     if (rest.isEmpty() || rest.size() > 2) {
       throw usage("config takes WORKLOAD and optionally one of " + ProxyConfigView.SECTIONS);
     }
@@ -141,13 +150,13 @@ public final class MeshCli {
     if (section != null && section.equals("secrets")) {
       throw new CommandFailure(
           CommandFailure.USAGE,
-          "mesh: secrets are not on the control plane: each workload gets its certificate from"
-              + " the CA itself. Its admin endpoint shows it: curl http://127.0.0.1:ADMIN_PORT/certs"
+          "mesh: secrets are not on the control plane: each workload gets its certificate from the"
+              + " CA itself. Its admin endpoint shows it: curl http://127.0.0.1:ADMIN_PORT/certs"
               + " (ADMIN_PORT: MESH_ADMIN_PORT / --admin-port, default 15000).");
     }
     if (section != null && !ProxyConfigView.SECTIONS.contains(section)) {
-      throw usage("unknown config section '" + section + "'; give one of "
-          + ProxyConfigView.SECTIONS);
+      throw usage(
+          "unknown config section '" + section + "'; give one of " + ProxyConfigView.SECTIONS);
     }
     List<String> connected = new ArrayList<>();
     for (Object p : (List<Object>) JsonReader.parse(controlPlane.syncz())) {

@@ -177,17 +177,15 @@ final class ProxyConfigView {
   }
 
   /**
-   * Istio's route metadata names the VirtualService ({@code filterMetadata.istio.config}); a
-   * route without one is the default route to the service.
+   * Istio's route metadata names the VirtualService ({@code filterMetadata.istio.config}); a route
+   * without one is the default route to the service.
    */
   private static String virtualService(Map<String, Object> route) {
-    String config = str(map(map(map(route.get("metadata")).get("filterMetadata")).get("istio"))
-        .get("config"));
+    String config =
+        str(map(map(map(route.get("metadata")).get("filterMetadata")).get("istio")).get("config"));
     if (!config.equals("-")) {
       String[] parts = config.split("/");
-      return parts.length >= 2
-          ? parts[parts.length - 1] + "." + namespaceOf(parts)
-          : config;
+      return parts.length >= 2 ? parts[parts.length - 1] + "." + namespaceOf(parts) : config;
     }
     if (route.containsKey("nonForwardingAction")) {
       return "- (inbound)";
@@ -206,7 +204,8 @@ final class ProxyConfigView {
 
   private static String portOfName(String name) {
     int colon = name.lastIndexOf(':');
-    return colon >= 0 && name.substring(colon + 1).matches("\\d+") ? name.substring(colon + 1)
+    return colon >= 0 && name.substring(colon + 1).matches("\\d+")
+        ? name.substring(colon + 1)
         : "-";
   }
 

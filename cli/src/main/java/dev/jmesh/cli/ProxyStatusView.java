@@ -6,9 +6,9 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * {@code mesh status}: /debug/syncz as istioctl proxy-status prints it, one row per connected
- * proxy or agent, with each xDS type SYNCED (the last version sent was ACKed), STALE (sent, not
- * ACKed yet) or NACKED (the workload refused a version; its error is printed under the table).
+ * {@code mesh status}: /debug/syncz as istioctl proxy-status prints it, one row per connected proxy
+ * or agent, with each xDS type SYNCED (the last version sent was ACKed), STALE (sent, not ACKed
+ * yet) or NACKED (the workload refused a version; its error is printed under the table).
  */
 final class ProxyStatusView {
 
@@ -33,7 +33,8 @@ final class ProxyStatusView {
   }
 
   boolean anyNacked() {
-    return proxies.stream().anyMatch(p -> TYPES.stream().anyMatch(t -> "NACKED".equals(state(p, t))));
+    return proxies.stream()
+        .anyMatch(p -> TYPES.stream().anyMatch(t -> "NACKED".equals(state(p, t))));
   }
 
   boolean isEmpty() {

@@ -34,8 +34,8 @@ final class WorkloadMatch {
             + "'"
             + (connected.isEmpty()
                 ? "; no proxy or agent is connected to the control plane."
-                : "; connected: " + String.join(", ", connected.stream()
-                    .map(NodeId::workloadName).toList())
+                : "; connected: "
+                    + String.join(", ", connected.stream().map(NodeId::workloadName).toList())
                     + " (see `mesh status`)."));
   }
 
@@ -52,8 +52,12 @@ final class WorkloadMatch {
 
   private static CommandFailure ambiguous(String wanted, List<String> candidates) {
     StringBuilder sb =
-        new StringBuilder("mesh: '" + wanted + "' matches " + candidates.size()
-            + " workloads; name one of them:");
+        new StringBuilder(
+            "mesh: '"
+                + wanted
+                + "' matches "
+                + candidates.size()
+                + " workloads; name one of them:");
     for (String id : candidates) {
       sb.append("\n  ").append(NodeId.workloadName(id)).append("   (").append(id).append(')');
     }

@@ -4,7 +4,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-/** Writes parsed JSON as block YAML, quoting every string that YAML would read as something else. */
+/**
+ * Writes parsed JSON as block YAML, quoting every string that YAML would read as something else.
+ */
 final class YamlWriter {
 
   private static final Pattern PLAIN = Pattern.compile("[A-Za-z_/][A-Za-z0-9_./|~@-]*");
