@@ -54,6 +54,18 @@ public final class DebugHttpServer implements AutoCloseable {
               .getDescriptor())
           .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
               .getDescriptor())
+          // Every other type the xDS builders pack into an Any: without them a cluster with a
+          // transport socket match printed as "unprintable" in config_dump and `mesh config`.
+          .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+              .getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer
+              .getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog
+              .getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication
+              .getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+              .getDescriptor())
           .build());
 
   private final HttpServer server;
