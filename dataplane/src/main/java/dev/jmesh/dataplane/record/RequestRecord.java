@@ -63,6 +63,7 @@ public final class RequestRecord {
   private long upstreamStartNanos;
   private long upstreamNanos;
   private long durationNanos;
+  private String spanKey;
 
   public RequestRecord() {
     reset();
@@ -98,7 +99,21 @@ public final class RequestRecord {
     upstreamStartNanos = 0;
     upstreamNanos = NO_UPSTREAM_TIME;
     durationNanos = 0;
+    spanKey = null;
     return this;
+  }
+
+  /**
+   * The span this request belongs to on the wire, for a tracer in this JVM ({@code
+   * dev.jmesh.bootstrap.MeshSpanFacts}); {@code null} unless one attached.
+   */
+  public RequestRecord spanKey(String value) {
+    spanKey = value;
+    return this;
+  }
+
+  public String spanKey() {
+    return spanKey;
   }
 
   /** The labels that are the same for every request of this route and peer. */

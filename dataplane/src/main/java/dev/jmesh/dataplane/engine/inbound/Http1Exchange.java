@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.engine.inbound;
 
+import dev.jmesh.bootstrap.MeshSpanFacts;
 import dev.jmesh.dataplane.accesslog.AccessLog;
 import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.log.MeshLog;
@@ -161,6 +162,9 @@ final class Http1Exchange {
     }
     InboundHeaders.forward(h, peer, verdict.requestHeaders());
     record.requestId(InboundHeaders.requestId(h));
+    if (MeshSpanFacts.attached()) {
+      record.spanKey(MeshSpanFacts.keyOf(h.get("traceparent")));
+    }
     upgrade = h.contains(HttpHeaderNames.UPGRADE);
     closeAfter = !HttpUtil.isKeepAlive(request);
     Future<Channel> leased = port.pool(ctx.channel().eventLoop()).acquire();

@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.engine.inbound;
 
+import dev.jmesh.bootstrap.MeshSpanFacts;
 import dev.jmesh.dataplane.accesslog.AccessLog;
 import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.log.MeshLog;
@@ -130,6 +131,9 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
     }
     InboundHeaders.forward(h, connection.peer(), verdict.requestHeaders());
     record.requestId(InboundHeaders.requestId(h));
+    if (MeshSpanFacts.attached()) {
+      record.spanKey(MeshSpanFacts.keyOf(h.get("traceparent")));
+    }
     pending.add(new DefaultHttp2HeadersFrame(h, frame.isEndStream()));
     ctx.channel().config().setAutoRead(false);
     Future<Channel> app = connection.application();
