@@ -9,16 +9,18 @@ import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvide
  * {@code -Dotel.javaagent.extensions=jmesh-otel-extension.jar}; works with mesh.jar attached before
  * or after the OpenTelemetry agent.
  *
- * <p>Two pieces: a span processor that, as spans start, tells the mesh a tracer is here ({@link
- * MeshLink}) — from then on the mesh keeps each request's facts under the span it belongs to — and
- * an exporter in front of the configured one that adds those facts to each span it exports. The
- * facts are added at export, not when the span ends, because the mesh finishes its side of a
- * request after the application's (the engine relays the response after the handler wrote it).
+ * <p>Two pieces: a link that tells the mesh a tracer is here as soon as mesh.jar is ({@link
+ * MeshLink}; checked again as spans start) — from then on the mesh keeps each request's facts under
+ * the span it belongs to — and an exporter in front of the configured one that adds those facts to
+ * each span it exports. The facts are added at export, not when the span ends, because the mesh
+ * finishes its side of a request after the application's (the engine relays the response after the
+ * handler wrote it).
  */
 public final class MeshExtension implements AutoConfigurationCustomizerProvider {
 
   @Override
   public void customize(AutoConfigurationCustomizer customizer) {
+    MeshLink.linkSoon();
     customizer.addTracerProviderCustomizer(
         (builder, config) -> builder.addSpanProcessor(new MeshLinkingSpanProcessor()));
     customizer.addSpanExporterCustomizer(

@@ -12,6 +12,7 @@ final class MeshLink {
 
   private static final String FACTS_CLASS = "dev.jmesh.bootstrap.MeshSpanFacts";
   private static final long RETRY_NANOS = 1_000_000_000L;
+  private static final long POLL_MILLIS = 100;
 
   private static volatile boolean linked;
   private static volatile long lastTry = System.nanoTime() - RETRY_NANOS;
@@ -28,6 +29,40 @@ final class MeshLink {
       return false;
     }
     lastTry = now;
+    return tryLink();
+  }
+
+  /**
+   * Keeps trying to link, every {@value #POLL_MILLIS} ms for a minute, on a daemon thread: when the
+   * OpenTelemetry agent starts first, mesh.jar's classes appear a moment later, and the mesh should
+   * know a tracer is here before the application's first request (a server's first span starts only
+   * after the mesh read the request).
+   */
+  static void linkSoon() {
+    if (tryLink()) {
+      return;
+    }
+    Thread poller =
+        new Thread(
+            () -> {
+              long deadline = System.nanoTime() + 60_000_000_000L;
+              while (!tryLink() && System.nanoTime() < deadline) {
+                try {
+                  Thread.sleep(POLL_MILLIS);
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+            },
+            "jmesh-otel-link");
+    poller.setDaemon(true);
+    poller.start();
+  }
+
+  private static boolean tryLink() {
+    if (linked) {
+      return true;
+    }
     try {
       Class.forName(FACTS_CLASS, false, null);
     } catch (ClassNotFoundException | LinkageError e) {

@@ -29,16 +29,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * ({@code client}, the agent), a JVM server ({@code reviews}, the agent) and {@code python3 -m
  * http.server} plus a Python TCP echo behind mesh-proxy ({@code ratings}) — serve their metrics
  * port, Prometheus scrapes all three every second, and the queries of Istio's Service and Workload
- * dashboards answer what the test sent: requests by response code, success rate, p50/p90/p99 of
- * the request duration, TCP bytes.
+ * dashboards answer what the test sent: requests by response code, success rate, p50/p90/p99 of the
+ * request duration, TCP bytes.
  *
- * <p>Prometheus does not count a counter's first value inside a window ({@code rate} sees only
- * the increase between samples), so each series is created by a warm-up request first, scraped,
- * and the measured traffic starts after a baseline instant {@code B}. Counts are checked exactly
- * (instant values at the end minus at {@code B}); the dashboards' {@code rate} queries run over the
- * window since {@code B} (the dashboards use {@code [1m]} or {@code [5m]}; the window here just
- * starts after the warm-up) and are checked against the same counts, within Prometheus's
- * extrapolation to the window's edges (at most one scrape interval at each end).
+ * <p>Prometheus does not count a counter's first value inside a window ({@code rate} sees only the
+ * increase between samples), so each series is created by a warm-up request first, scraped, and the
+ * measured traffic starts after a baseline instant {@code B}. Counts are checked exactly (instant
+ * values at the end minus at {@code B}); the dashboards' {@code rate} queries run over the window
+ * since {@code B} (the dashboards use {@code [1m]} or {@code [5m]}; the window here just starts
+ * after the warm-up) and are checked against the same counts, within Prometheus's extrapolation to
+ * the window's edges (at most one scrape interval at each end).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class IstioDashboardsTest {
@@ -188,8 +188,7 @@ class IstioDashboardsTest {
     awaitScrapedAfter(now() + 1.5);
     end = now();
     System.out.printf("[dashboards] baseline %.3f, end %.3f, window %s%n", baseline, end, window());
-    for (PrometheusServer.Sample s :
-        prometheus.query("{__name__=~\"istio_tcp_.*\"}", end)) {
+    for (PrometheusServer.Sample s : prometheus.query("{__name__=~\"istio_tcp_.*\"}", end)) {
       System.out.println("[dashboards] " + s);
     }
   }
@@ -309,7 +308,8 @@ class IstioDashboardsTest {
   @Test
   void tcpBytesAreTheBytesTheConnectionCarried() throws Exception {
     for (String reporter : List.of("destination", "source")) {
-      for (String metric : List.of("istio_tcp_sent_bytes_total", "istio_tcp_received_bytes_total")) {
+      for (String metric :
+          List.of("istio_tcp_sent_bytes_total", "istio_tcp_received_bytes_total")) {
         String series =
             metric
                 + "{reporter=\""
@@ -322,8 +322,7 @@ class IstioDashboardsTest {
         Map<String, Double> rate =
             byLabel(
                 "source_workload",
-                prometheus.query(
-                    "sum(rate(" + series + window() + ")) by (source_workload)", end));
+                prometheus.query("sum(rate(" + series + window() + ")) by (source_workload)", end));
         assertExtrapolated(rate.get("client") * (end - baseline), TCP_BYTES);
       }
       assertThat(
@@ -476,7 +475,8 @@ class IstioDashboardsTest {
     return new ProcessBuilder(command)
         .directory(dir.toFile())
         .redirectErrorStream(true)
-        .redirectOutput(work.resolve(command[1].replace("-", "") + pythons.size() + ".log").toFile())
+        .redirectOutput(
+            work.resolve(command[1].replace("-", "") + pythons.size() + ".log").toFile())
         .start();
   }
 

@@ -30,11 +30,11 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
  * mesh.jar alongside the OpenTelemetry Java agent (2.31.1) and jmesh's extension for it, attached
- * in both orders: {@code client} and {@code back} attach OpenTelemetry first, {@code front} attaches
- * mesh.jar first (in {@code JAVA_TOOL_OPTIONS}, which the JVM reads before its command line). The
- * client calls {@code front}'s JDK HttpServer with the JDK HttpClient; front's handler calls {@code
- * back} the same way ({@code /forward}). Every hop is meshed (mutual TLS, the engine inbound, the
- * direct path outbound).
+ * in both orders: {@code client} and {@code back} attach OpenTelemetry first, {@code front}
+ * attaches mesh.jar first (in {@code JAVA_TOOL_OPTIONS}, which the JVM reads before its command
+ * line). The client calls {@code front}'s JDK HttpServer with the JDK HttpClient; front's handler
+ * calls {@code back} the same way ({@code /forward}). Every hop is meshed (mutual TLS, the engine
+ * inbound, the direct path outbound).
  *
  * <p>Spans are exported with the agent's {@code logging-otlp} exporter: OTLP's own JSON encoding,
  * one line per batch on the JVM's output. It carries everything a collector would get (parent span
@@ -68,12 +68,9 @@ class OtelAgentTest {
     controlPlane = MeshControlPlane.start(jvms, work);
     frontPort = PrometheusServer.freePort();
     backPort = PrometheusServer.freePort();
-    back =
-        startMeshed(
-            otelFirst(server("back", backPort)).withAgent(), backPort);
+    back = startMeshed(otelFirst(server("back", backPort)).withAgent(), backPort);
     front =
-        startMeshed(
-            otelFirst(server("front", frontPort)).withAgentInJavaToolOptions(), frontPort);
+        startMeshed(otelFirst(server("front", frontPort)).withAgentInJavaToolOptions(), frontPort);
     client =
         new ClientDriver(
             jvms.start(
@@ -87,12 +84,14 @@ class OtelAgentTest {
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     ClientDriver.Result warm;
     do {
+      Thread.sleep(500);
       warm = client.run("http2 " + forwardUrl("warm"), Duration.ofSeconds(60));
     } while (!warm.body().contains("forwarded-status=200") && System.nanoTime() < deadline);
     assertThat(warm.body()).as(warm.toString()).contains("forwarded-status=200");
     before = requestCounts();
     for (int i = 0; i < REQUESTS; i++) {
-      ClientDriver.Result r = client.run("http2 " + forwardUrl("otel-" + i), Duration.ofSeconds(60));
+      ClientDriver.Result r =
+          client.run("http2 " + forwardUrl("otel-" + i), Duration.ofSeconds(60));
       assertThat(r.body()).as(r.toString()).contains("forwarded-status=200");
       bodies.add(r.body());
     }
@@ -117,7 +116,7 @@ class OtelAgentTest {
   void eachRequestIsOneTraceOfFourSpansChainedAcrossTheJvms() {
     for (int i = 0; i < REQUESTS; i++) {
       String marker = "otel-" + i;
-      Span clientSpan = awaitOne(client.jvm(), CLIENT, s -> s.url().contains("/" + marker));
+      Span clientSpan = awaitOne(client.jvm(), CLIENT, s -> s.url().endsWith(marker));
       String trace = clientSpan.traceId();
       List<Span> frontSpans = awaitSpans(front, trace, 2);
       List<Span> backSpans = awaitSpans(back, trace, 1);
@@ -140,7 +139,7 @@ class OtelAgentTest {
   /** The mesh's facts about each hop on OpenTelemetry's spans, in both attach orders. */
   @Test
   void theSpansCarryTheMeshAttributesOfTheirHop() {
-    Span clientSpan = awaitOne(client.jvm(), CLIENT, s -> s.url().contains("/otel-0"));
+    Span clientSpan = awaitOne(client.jvm(), CLIENT, s -> s.url().endsWith("otel-0"));
     String trace = clientSpan.traceId();
     List<Span> frontSpans = awaitSpans(front, trace, 2);
     Span frontServer = only(frontSpans, SERVER);

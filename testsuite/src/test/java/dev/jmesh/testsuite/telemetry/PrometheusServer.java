@@ -21,9 +21,9 @@ import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
- * A real Prometheus server (Debian's {@code prometheus} package) for one test: a configuration
- * the test writes, storage in a temporary directory, the web API on an ephemeral loopback port,
- * and every target scraped each second. Queries go through its HTTP API, as Grafana's do.
+ * A real Prometheus server (Debian's {@code prometheus} package) for one test: a configuration the
+ * test writes, storage in a temporary directory, the web API on an ephemeral loopback port, and
+ * every target scraped each second. Queries go through its HTTP API, as Grafana's do.
  */
 final class PrometheusServer implements AutoCloseable {
 
@@ -120,10 +120,10 @@ final class PrometheusServer implements AutoCloseable {
                 + "&time="
                 + String.format(java.util.Locale.ROOT, "%.3f", epochSeconds));
     if (r.statusCode() != 200) {
-      throw new AssertionError("prometheus refused " + promql + ": " + r.statusCode() + " " + r.body());
+      throw new AssertionError(
+          "prometheus refused " + promql + ": " + r.statusCode() + " " + r.body());
     }
-    Map<?, ?> json =
-        (Map<?, ?>) new Load(LoadSettings.builder().build()).loadFromString(r.body());
+    Map<?, ?> json = (Map<?, ?>) new Load(LoadSettings.builder().build()).loadFromString(r.body());
     Map<?, ?> data = (Map<?, ?>) json.get("data");
     List<Sample> samples = new ArrayList<>();
     if (!"vector".equals(data.get("resultType"))) {
