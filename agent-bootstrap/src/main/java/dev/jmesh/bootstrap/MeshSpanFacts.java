@@ -2,6 +2,7 @@ package dev.jmesh.bootstrap;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -33,6 +34,8 @@ public final class MeshSpanFacts {
   static final int CAPACITY = 8192;
 
   private static volatile Supplier<String> currentClientSpan;
+
+  private static final AtomicBoolean TRACER_FAILED = new AtomicBoolean();
 
   private static final ConcurrentHashMap<String, MeshRequestFacts> FACTS =
       new ConcurrentHashMap<>();
@@ -66,7 +69,13 @@ public final class MeshSpanFacts {
     try {
       return s.get();
     } catch (Throwable t) {
-      MeshHooks.failed("span-facts", t);
+      if (!TRACER_FAILED.getAndSet(true)) {
+        System.err.println(
+            "[jmesh] WARN the attached tracer could not say its current span ("
+                + t
+                + "); the"
+                + " request goes on, its span without the mesh's attributes. Logged once.");
+      }
       return null;
     }
   }

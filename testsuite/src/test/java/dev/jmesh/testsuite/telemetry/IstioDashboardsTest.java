@@ -46,19 +46,20 @@ class IstioDashboardsTest {
   private static final Duration STARTUP = Duration.ofSeconds(120);
   private static final String REVIEWS = "reviews.default.svc.cluster.local";
   private static final String RATINGS = "ratings.default.svc.cluster.local";
+  private static final String CLIENT_PRINCIPAL = "spiffe://cluster.local/ns/default/sa/client";
 
   /**
-   * The measured traffic to reviews: fast, 600 ms and 1500 ms requests (all 200). The slow ones sit
-   * mid-bucket ((500, 1000] and (1000, 2500]) so that a loaded machine's extra milliseconds keep
-   * them there.
+   * The measured traffic to reviews: fast, 1500 ms and 3500 ms requests (all 200). The slow ones
+   * sit mid-bucket ((1000, 2500] and (2500, 5000]) so that a loaded machine's extra hundreds of
+   * milliseconds keep them there.
    */
   private static final int FAST = 8;
 
-  private static final int SLOW_600 = 24;
-  private static final int SLOW_1500 = 8;
+  private static final int SLOW_1500 = 24;
+  private static final int SLOW_3500 = 8;
 
   /** Requests in flight at once: enough to be quick, few enough not to queue behind each other. */
-  private static final int CONCURRENCY = 8;
+  private static final int CONCURRENCY = 4;
 
   /** The measured traffic to ratings (python behind mesh-proxy). */
   private static final int RATINGS_OK = 10;
@@ -164,11 +165,11 @@ class IstioDashboardsTest {
     for (int i = 0; i < FAST; i++) {
       traffic.add("http GET http://reviews:" + reviewsPort + "/fast-" + i);
     }
-    for (int i = 0; i < SLOW_600; i++) {
-      traffic.add("http GET http://reviews:" + reviewsPort + "/slow?ms=600");
-    }
     for (int i = 0; i < SLOW_1500; i++) {
       traffic.add("http GET http://reviews:" + reviewsPort + "/slow?ms=1500");
+    }
+    for (int i = 0; i < SLOW_3500; i++) {
+      traffic.add("http GET http://reviews:" + reviewsPort + "/slow?ms=3500");
     }
     for (int i = 0; i < RATINGS_OK; i++) {
       traffic.add("http GET http://ratings:" + ratingsPort + "/");
@@ -188,9 +189,6 @@ class IstioDashboardsTest {
     awaitScrapedAfter(now() + 1.5);
     end = now();
     System.out.printf("[dashboards] baseline %.3f, end %.3f, window %s%n", baseline, end, window());
-    for (PrometheusServer.Sample s : prometheus.query("{__name__=~\"istio_tcp_.*\"}", end)) {
-      System.out.println("[dashboards] " + s);
-    }
   }
 
   @AfterAll
@@ -214,7 +212,7 @@ class IstioDashboardsTest {
     for (String reporter : List.of("destination", "source")) {
       assertThat(increaseByCode(reporter, REVIEWS))
           .as("%s reports of reviews", reporter)
-          .isEqualTo(Map.of("200", (double) FAST + SLOW_600 + SLOW_1500));
+          .isEqualTo(Map.of("200", (double) FAST + SLOW_1500 + SLOW_3500));
       assertThat(increaseByCode(reporter, RATINGS))
           .as("%s reports of ratings", reporter)
           .isEqualTo(
@@ -234,7 +232,7 @@ class IstioDashboardsTest {
                     + window()
                     + ")) by (response_code)",
                 end));
-    double seconds = end - baseline;
+    double seconds = windowSeconds();
     assertThat(rates.keySet()).containsExactlyInAnyOrder("200", "404", "501");
     assertExtrapolated(rates.get("200") * seconds, RATINGS_OK);
     assertExtrapolated(rates.get("404") * seconds, RATINGS_NOT_FOUND);
@@ -273,8 +271,8 @@ class IstioDashboardsTest {
   }
 
   /**
-   * 8 fast, 24 of 600 ms and 8 of 1500 ms: the 20th of 40 lies in the (500, 1000] bucket, the 36th
-   * and the 39.6th in (1000, 2500]; {@code histogram_quantile} interpolates inside the bucket.
+   * 8 fast, 24 of 1500 ms and 8 of 3500 ms: the 20th of 40 lies in the (1000, 2500] bucket, the
+   * 36th and the 39.6th in (2500, 5000]; {@code histogram_quantile} interpolates inside the bucket.
    */
   @Test
   void durationQuantilesFallInTheBucketsOfTheKnownLatencies() throws Exception {
@@ -291,9 +289,9 @@ class IstioDashboardsTest {
       double p90 = single("histogram_quantile(0.9, " + buckets + ")");
       double p99 = single("histogram_quantile(0.99, " + buckets + ")");
       System.out.printf("[dashboards] %s p50 %.1f p90 %.1f p99 %.1f ms%n", reporter, p50, p90, p99);
-      assertThat(p50).as("%s p50", reporter).isGreaterThan(500).isLessThanOrEqualTo(1000);
-      assertThat(p90).as("%s p90", reporter).isGreaterThan(1000).isLessThanOrEqualTo(2500);
-      assertThat(p99).as("%s p99", reporter).isGreaterThan(1000).isLessThanOrEqualTo(2500);
+      assertThat(p50).as("%s p50", reporter).isGreaterThan(1000).isLessThanOrEqualTo(2500);
+      assertThat(p90).as("%s p90", reporter).isGreaterThan(2500).isLessThanOrEqualTo(5000);
+      assertThat(p99).as("%s p99", reporter).isGreaterThan(2500).isLessThanOrEqualTo(5000);
       double count =
           delta(
               "sum(istio_request_duration_milliseconds_count{reporter=\""
@@ -301,38 +299,45 @@ class IstioDashboardsTest {
                   + "\",destination_service=\""
                   + REVIEWS
                   + "\"})");
-      assertThat(count).isEqualTo(FAST + SLOW_600 + SLOW_1500);
+      assertThat(count).isEqualTo(FAST + SLOW_1500 + SLOW_3500);
     }
   }
 
+  /**
+   * One connection of {@value #TCP_BYTES} bytes echoed back, on both reporters. The caller is
+   * selected by its principal: over TCP the server side learns the client's SPIFFE ID from mutual
+   * TLS but not its workload name (Istio exchanges TCP peer metadata in-band, jmesh not yet), so
+   * its {@code source_workload} reads {@code unknown}.
+   */
   @Test
   void tcpBytesAreTheBytesTheConnectionCarried() throws Exception {
     for (String reporter : List.of("destination", "source")) {
+      String selector =
+          "{reporter=\""
+              + reporter
+              + "\",destination_service=\""
+              + RATINGS
+              + "\",source_principal=\""
+              + CLIENT_PRINCIPAL
+              + "\"}";
       for (String metric :
           List.of("istio_tcp_sent_bytes_total", "istio_tcp_received_bytes_total")) {
-        String series =
-            metric
-                + "{reporter=\""
-                + reporter
-                + "\",destination_service=\""
-                + RATINGS
-                + "\",source_workload=\"client\"}";
-        assertThat(delta("sum(" + series + ")")).as("%s %s", reporter, metric).isEqualTo(TCP_BYTES);
+        assertThat(delta("sum(" + metric + selector + ")"))
+            .as("%s %s", reporter, metric)
+            .isEqualTo(TCP_BYTES);
         // The dashboards' panel: bytes per second by source.
         Map<String, Double> rate =
             byLabel(
-                "source_workload",
-                prometheus.query("sum(rate(" + series + window() + ")) by (source_workload)", end));
-        assertExtrapolated(rate.get("client") * (end - baseline), TCP_BYTES);
+                "source_principal",
+                prometheus.query(
+                    "sum(rate(" + metric + selector + window() + ")) by (source_principal)", end));
+        assertExtrapolated(rate.get(CLIENT_PRINCIPAL) * windowSeconds(), TCP_BYTES);
       }
-      assertThat(
-              delta(
-                  "sum(istio_tcp_connections_opened_total{reporter=\""
-                      + reporter
-                      + "\",destination_service=\""
-                      + RATINGS
-                      + "\"})"))
+      assertThat(delta("sum(istio_tcp_connections_opened_total" + selector + ")"))
           .as("%s connections opened", reporter)
+          .isEqualTo(1);
+      assertThat(delta("sum(istio_tcp_connections_closed_total" + selector + ")"))
+          .as("%s connections closed", reporter)
           .isEqualTo(1);
     }
   }
@@ -385,12 +390,17 @@ class IstioDashboardsTest {
    * window's edges by at most about one scrape interval (1 s) on each side.
    */
   private void assertExtrapolated(double estimated, double exact) {
-    double seconds = end - baseline;
+    double seconds = windowSeconds();
     assertThat(estimated).isBetween(exact * 0.999, exact * (seconds + 2.5) / seconds);
   }
 
   private String window() {
-    return "[" + (long) Math.ceil(end - baseline) + "s]";
+    return "[" + windowSeconds() + "s]";
+  }
+
+  /** The window since the baseline, whole seconds: {@code rate} divides by exactly this. */
+  private long windowSeconds() {
+    return (long) Math.ceil(end - baseline);
   }
 
   private static double now() {
