@@ -77,6 +77,11 @@ final class MeshLink {
     return true;
   }
 
+  /** Whether the mesh knows a tracer is here (and keeps facts). */
+  static boolean linked() {
+    return linked;
+  }
+
   /** The facts the mesh kept for {@code key} on the {@code reporter}'s side, or {@code null}. */
   static MeshRequestFacts take(String key, String reporter) {
     return link() ? MeshFacts.take(key, reporter) : null;
