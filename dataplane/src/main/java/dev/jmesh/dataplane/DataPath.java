@@ -5,6 +5,7 @@ import dev.jmesh.bootstrap.MeshCall;
 import dev.jmesh.bootstrap.MeshHooks;
 import dev.jmesh.bootstrap.MeshInbound;
 import dev.jmesh.bootstrap.MeshRequest;
+import dev.jmesh.dataplane.capture.EarlyServers;
 import dev.jmesh.dataplane.capture.ManagementPorts;
 import dev.jmesh.dataplane.capture.MeshCapture;
 import dev.jmesh.dataplane.direct.DirectCalls;
@@ -22,6 +23,7 @@ import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
@@ -38,9 +40,10 @@ import javax.net.ssl.SSLContext;
 public final class DataPath implements MeshBridge {
 
   /** How long an early hook waits for the agent to start (or give up on) the engine. */
-  private static final long ENGINE_DECISION_TIMEOUT_SECONDS = 10;
+  private static final Duration ENGINE_DECISION_TIMEOUT = Duration.ofSeconds(10);
 
   private final MeshSettings settings;
+  private final Duration engineDecisionTimeout;
   private final ConnectionStats stats = new ConnectionStats();
   private final Set<String> failHooks;
   private volatile java.util.function.IntConsumer serverBound = port -> {};
@@ -57,11 +60,22 @@ public final class DataPath implements MeshBridge {
   /** Counted down when the agent attaches the engine or gives up on it. */
   private final CountDownLatch engineDecided = new CountDownLatch(1);
 
+  /** Set when the agent gave up on the engine: servers bound meanwhile are simply unmeshed. */
+  private volatile boolean withoutEngine;
+
+  /** Servers bound while the engine was still starting, after the hooks stopped waiting. */
+  private final EarlyServers earlyServers = new EarlyServers();
+
   /** Every port bound so far, replayed to a listener that comes later. */
   private final Set<Integer> boundPorts = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public DataPath(MeshSettings settings) {
+    this(settings, ENGINE_DECISION_TIMEOUT);
+  }
+
+  DataPath(MeshSettings settings, Duration engineDecisionTimeout) {
     this.settings = settings;
+    this.engineDecisionTimeout = engineDecisionTimeout;
     this.failHooks = settings.failHooks();
   }
 
@@ -113,6 +127,7 @@ public final class DataPath implements MeshBridge {
 
   /** The engine will not run (no control plane, or it failed to start): nothing is captured. */
   public void runWithoutEngine() {
+    withoutEngine = true;
     engineDecided.countDown();
   }
 
@@ -126,13 +141,14 @@ public final class DataPath implements MeshBridge {
       return c;
     }
     try {
-      if (!engineDecided.await(ENGINE_DECISION_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+      if (!engineDecided.await(engineDecisionTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
         // The agent's start-up never decided: wait once, not on every later hook.
         engineDecided.countDown();
         MeshLog.error(
             "the engine did not start within "
-                + ENGINE_DECISION_TIMEOUT_SECONDS
-                + " s; sockets go on unmeshed until it does");
+                + engineDecisionTimeout.toMillis()
+                + " ms; connections go on unmeshed until it does, and servers bound meanwhile"
+                + " refuse connections where the config asks for mutual TLS or policy");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -168,6 +184,8 @@ public final class DataPath implements MeshBridge {
     MeshCapture c = capture;
     if (c != null) {
       c.afterBind(server, new InetSocketAddress(server.getInetAddress(), server.getLocalPort()));
+    } else {
+      boundBeforeEngine(server.getLocalPort());
     }
     // Reported after the takeover: the port the application asked for, not the hidden one.
     stats.bind(server.getLocalPort());
@@ -183,6 +201,8 @@ public final class DataPath implements MeshBridge {
     MeshCapture c = capture;
     if (c != null) {
       c.afterBind(server, server.getLocalAddress());
+    } else if (server.getLocalAddress() instanceof InetSocketAddress local) {
+      boundBeforeEngine(local.getPort());
     }
     if (server.getLocalAddress() instanceof InetSocketAddress local) {
       stats.bind(local.getPort());
@@ -226,9 +246,10 @@ public final class DataPath implements MeshBridge {
   public void afterAccept(Socket accepted) throws java.io.IOException {
     injectFailure("accept");
     MeshCapture c = capture;
-    if (c != null
-        && accepted.getRemoteSocketAddress() instanceof InetSocketAddress remote
-        && !c.admits(accepted.getLocalPort(), remote)) {
+    if (refusesEarly(c, accepted.getLocalPort())
+        || c != null
+            && accepted.getRemoteSocketAddress() instanceof InetSocketAddress remote
+            && !c.admits(accepted.getLocalPort(), remote)) {
       // Reset rather than close: the peer learns at once, and no TIME_WAIT is left behind.
       accepted.setSoLinger(true, 0);
       accepted.close();
@@ -244,9 +265,10 @@ public final class DataPath implements MeshBridge {
       return;
     }
     MeshCapture c = capture;
-    if (c != null
-        && accepted.getRemoteAddress() instanceof InetSocketAddress remote
-        && !c.admits(local.getPort(), remote)) {
+    if (refusesEarly(c, local.getPort())
+        || c != null
+            && accepted.getRemoteAddress() instanceof InetSocketAddress remote
+            && !c.admits(local.getPort(), remote)) {
       accepted.setOption(StandardSocketOptions.SO_LINGER, 0);
       accepted.close();
       return;
@@ -279,7 +301,9 @@ public final class DataPath implements MeshBridge {
         || !settings.engine().directInbound()
         || settings.excludeInboundPorts().contains(local.getPort())
         || ManagementPorts.isManagementBind(local.getPort())) {
-      return null;
+      // Not served through the mesh: a server bound before the engine still may not let a
+      // connection past a port whose config asks for mutual TLS or policy.
+      return refusesEarly(capture, local.getPort()) ? MeshHooks.REFUSING : null;
     }
     return d.accept(library, local, remote);
   }
@@ -324,6 +348,36 @@ public final class DataPath implements MeshBridge {
           h.getFirst("x-b3-sampled"),
           h.getFirst("x-request-id"));
     }
+  }
+
+  /**
+   * A server bound {@code port} with no engine attached: if the agent has not given up on the
+   * engine, that server now serves the port outside it for good.
+   */
+  private void boundBeforeEngine(int port) {
+    if (settings.controlPlane() != null
+        && !withoutEngine
+        && !settings.excludeInboundPorts().contains(port)
+        && !ManagementPorts.isManagementBind(port)) {
+      earlyServers.bound(port);
+    }
+  }
+
+  /**
+   * Whether a connection to {@code port}, whose server was bound before the engine, is refused:
+   * while the engine is still starting (the port's config is unknown), and once it runs when the
+   * config asks for mutual TLS or policy there. Only when the agent gave up on the engine is it
+   * served, like every other connection.
+   */
+  private boolean refusesEarly(MeshCapture c, int port) {
+    if (!earlyServers.contains(port)) {
+      return false;
+    }
+    boolean refused = c != null ? !c.servesUnmeshed(port) : !withoutEngine;
+    if (refused) {
+      EarlyServers.refused(port);
+    }
+    return refused;
   }
 
   private void bound(int port) {

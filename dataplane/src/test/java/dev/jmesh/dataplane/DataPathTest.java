@@ -268,4 +268,49 @@ class DataPathTest {
       default -> throw new IllegalArgumentException(hook);
     };
   }
+
+  @Test
+  void aServerBoundBeforeTheEngineRefusesConnectionsUntilTheAgentGivesUpOnIt() throws Exception {
+    // The agent is still starting its engine: the bind stops waiting after the (here short)
+    // decision timeout and goes ahead outside the engine, which can never take that port over.
+    Map<String, String> args = new LinkedHashMap<>();
+    args.put("service", "reviews");
+    args.put("controlPlane", "127.0.0.1:1");
+    MeshSettings settings = SettingsParser.parse(new SettingSource(args, Map.of(), Map.of()));
+    DataPath path = new DataPath(settings, java.time.Duration.ofMillis(50));
+    try (ServerSocket server = new ServerSocket()) {
+      InetSocketAddress requested = addr("127.0.0.1", 0);
+      assertThat(path.beforeBind(server, requested)).isSameAs(requested);
+      server.bind(requested);
+      path.afterBind(server);
+
+      // Its config is unknown (STRICT may cover the port): fail closed.
+      try (Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+          Socket accepted = server.accept()) {
+        path.afterAccept(accepted);
+        assertThat(accepted.isClosed()).as("refused while the engine is undecided").isTrue();
+      }
+
+      // The agent gave up on the engine: everything runs unmeshed, this server included.
+      path.runWithoutEngine();
+      try (Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+          Socket accepted = server.accept()) {
+        path.afterAccept(accepted);
+        assertThat(accepted.isClosed()).isFalse();
+      }
+    }
+  }
+
+  @Test
+  void withoutAControlPlaneEarlyServersAreNotRefused() throws Exception {
+    DataPath path = dataPath();
+    try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+      path.afterBind(server);
+      try (Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+          Socket accepted = server.accept()) {
+        path.afterAccept(accepted);
+        assertThat(accepted.isClosed()).isFalse();
+      }
+    }
+  }
 }

@@ -70,8 +70,11 @@ final class HandOffRing {
       try {
         writer.accept(slots[index]);
       } finally {
-        // No reset: the next producer's copy overwrites every field, and not writing the slot
-        // here keeps its cache lines from bouncing between the writer's core and the producers'.
+        // The slot lets go of the request's strings now rather than a whole lap later: the ring
+        // lives in the old generation, and a lap (capacity / request rate) outlasts a young
+        // collection, so each string it kept would be copied to the survivor space, promoted and
+        // left as old-generation garbage for a full collection to find.
+        slots[index].forgetReferences();
         sequences.setRelease(index, head + slots.length);
         head++;
       }

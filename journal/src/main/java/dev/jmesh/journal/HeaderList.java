@@ -27,6 +27,17 @@ final class HeaderList {
     omitted = 0;
   }
 
+  /**
+   * As {@link #clear()}, and nulls the entries, so that nothing the request made stays reachable.
+   */
+  void forget() {
+    if (names != null && size > 0) {
+      Arrays.fill(names, 0, size, null);
+      Arrays.fill(values, 0, size, null);
+    }
+    clear();
+  }
+
   void add(String name, String value) {
     if (name == null) {
       return;

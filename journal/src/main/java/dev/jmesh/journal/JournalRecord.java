@@ -257,6 +257,31 @@ public final class JournalRecord {
   }
 
   /**
+   * Drops this hand-off slot's references to the request's objects (strings, headers) once the
+   * writer is done with it; the slot's own body buffers stay for the next record.
+   */
+  void forgetReferences() {
+    sourceWorkload = null;
+    sourceNamespace = null;
+    sourcePrincipal = null;
+    destinationWorkload = null;
+    destinationNamespace = null;
+    destinationPrincipal = null;
+    destinationService = null;
+    route = null;
+    cluster = null;
+    upstreamHost = null;
+    method = null;
+    authority = null;
+    path = null;
+    requestId = null;
+    traceId = null;
+    securityPolicy = null;
+    requestHeaders.forget();
+    responseHeaders.forget();
+  }
+
+  /**
    * Copies this record into {@code target}, the bodies up to {@code maxBodyBytes} into the target's
    * own buffers (grown once, then reused), so that the caller may reset this record.
    */

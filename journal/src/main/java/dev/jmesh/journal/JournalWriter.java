@@ -9,8 +9,8 @@ import java.util.function.Supplier;
 /**
  * The journal's one writer thread: drains the hand-off ring into the sink in batches and parks when
  * there is nothing to do. Producers never wake it (an unpark would cost the request path a
- * syscall); instead it polls, backing off to {@link #MAX_PARK_NANOS}, which bounds how long an
- * entry waits in the ring.
+ * syscall); instead it polls every {@link #MAX_PARK_NANOS}, which bounds how long an entry waits in
+ * the ring, and drains whatever arrived in between in one go.
  */
 final class JournalWriter implements Runnable {
 
@@ -47,19 +47,21 @@ final class JournalWriter implements Runnable {
     }
     opened.countDown();
     try {
-      long park = 0;
       while (true) {
         int n = ring.drain(record -> write(sink, record), BATCH);
-        if (n > 0) {
-          park = 0;
-          continue;
+        if (n == BATCH) {
+          continue; // a backlog: keep writing
         }
-        if (!running) {
-          break;
+        if (n == 0) {
+          if (!running) {
+            break;
+          }
+          sink.idle();
         }
-        sink.idle();
-        park = park == 0 ? 50_000 : Math.min(MAX_PARK_NANOS, park * 2);
-        LockSupport.parkNanos(park);
+        // A fixed pace, not a back-off starting at microseconds: under steady traffic a short
+        // first park woke this thread for one or two entries at a time, some ten thousand
+        // wake-ups a second and a tenth of mesh-proxy's CPU.
+        LockSupport.parkNanos(MAX_PARK_NANOS);
       }
     } finally {
       try {

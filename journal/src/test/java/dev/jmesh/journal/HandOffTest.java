@@ -142,4 +142,44 @@ class HandOffTest {
     }
     assertThat(ids).hasSize(threads * perThread);
   }
+
+  @Test
+  void aWrittenSlotKeepsNothingOfTheRequest() throws Exception {
+    // A slot lives in the old generation for the journal's life: had it kept the request's strings
+    // for a whole lap of the ring, each would be promoted and wait for a full collection.
+    CountDownLatch written = new CountDownLatch(1);
+    JournalRecord[] slot = new JournalRecord[1];
+    String[] seen = new String[2];
+    EntrySink capture =
+        new EntrySink() {
+          @Override
+          public void append(JournalRecord record) {
+            slot[0] = record;
+            seen[0] = record.path();
+            seen[1] = record.requestHeaders().size() > 0 ? record.requestHeaders().value(0) : null;
+            written.countDown();
+          }
+
+          @Override
+          public void close() {}
+        };
+    JournalSettings settings = JournalSettings.builder(tmp).ringCapacity(8).build();
+    try (Journal journal = Journal.openWith(settings, () -> capture)) {
+      JournalRecord record =
+          SampleRecords.reviews(new JournalRecord(), 1, 1L)
+              .request("GET", "reviews:9080", "/reviews/42")
+              .addRequestHeader("x-user", "jason");
+      assertThat(journal.offer(record)).isTrue();
+      assertThat(written.await(10, TimeUnit.SECONDS)).isTrue();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (slot[0].path() != null && System.nanoTime() < deadline) {
+        Thread.sleep(1);
+      }
+    }
+    assertThat(seen).containsExactly("/reviews/42", "jason");
+    assertThat(slot[0].path()).isNull();
+    assertThat(slot[0].authority()).isNull();
+    assertThat(slot[0].requestHeaders().size()).isZero();
+    assertThat(slot[0].requestHeaders().value(0)).isNull();
+  }
 }

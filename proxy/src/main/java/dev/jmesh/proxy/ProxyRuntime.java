@@ -19,6 +19,7 @@ import dev.jmesh.dataplane.workload.NodeId;
 import dev.jmesh.journal.Journal;
 import dev.jmesh.journal.JournalException;
 import dev.jmesh.journal.JournalSettings;
+import dev.jmesh.journal.tap.JournalTap;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -39,6 +39,9 @@ final class AgentRuntime implements AdminEndpoints {
   private volatile AdminServer metrics;
   private volatile ControlPlaneConnection controlPlane;
   private volatile MeshEngine engine;
+  /** The shutdown hook that drains the engine: the journal closes after it. */
+  private volatile Thread engineShutdown;
+  private volatile AgentJournal journal;
 
   AgentRuntime(MeshSettings settings, DataPath dataPath) {
     this.settings = settings;
@@ -57,6 +60,9 @@ final class AgentRuntime implements AdminEndpoints {
   void startEndpoints() {
     pid = ProcessHandle.current().pid();
     nodeId = NodeId.of(settings, NodeId.workloadIp(settings), pid);
+    if (settings.journal() != null) {
+      startJournal();
+    }
     try {
       admin = AdminServer.start("admin", InetAddress.getLoopbackAddress(), settings.adminPort(),
           this, false);
@@ -103,11 +109,33 @@ final class AgentRuntime implements AdminEndpoints {
           MeshEngine.start(settings, connection, dataPath.stats().requestMetrics());
       EngineCapture.attach(settings, connection, started, dataPath);
       engine = started;
-      Runtime.getRuntime().addShutdownHook(MeshEngine.shutdownHook(connection, engine));
+      Thread hook = MeshEngine.shutdownHook(connection, engine);
+      engineShutdown = hook;
+      Runtime.getRuntime().addShutdownHook(hook);
     } catch (RuntimeException | LinkageError e) {
       MeshLog.error("cannot start the engine (" + e + "); the application's traffic is not"
           + " captured");
     }
+  }
+
+  /**
+   * Opens the journal on its own thread; at shutdown it closes once the engine has drained (hooks
+   * run concurrently), so the last requests' records are appended before the JVM ends.
+   */
+  private void startJournal() {
+    AgentJournal j = AgentJournal.start(settings.journal(), dataPath.stats().requestMetrics());
+    journal = j;
+    Runtime.getRuntime().addShutdownHook(MeshThreads.factory("journal-close").newThread(() -> {
+      Thread drain = engineShutdown;
+      try {
+        if (drain != null) {
+          drain.join(settings.engine().drainTimeout().toMillis() + 5_000);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      j.close(dataPath.stats().requestMetrics());
+    }));
   }
 
   @Override
@@ -131,6 +159,10 @@ final class AgentRuntime implements AdminEndpoints {
     }
     dataPath.stats().writeTo(text);
     dataPath.stats().requestMetrics().writeTo(text);
+    AgentJournal j = journal;
+    if (j != null) {
+      j.writeMetrics(text);
+    }
     if (engine != null) {
       EngineMemory.writeTo(text);
     }
@@ -172,6 +204,8 @@ final class AgentRuntime implements AdminEndpoints {
     config.put("excludeOutboundIPRanges", settings.excludeOutboundIPRanges());
     // The token file's path is shown; its content, a secret, never is.
     config.put("tokenFile", settings.tokenFile());
+    AgentJournal j = journal;
+    config.put("journal", j == null ? "off" : j.describe());
 
     List<Object> moduleList = new ArrayList<>();
     for (ModuleState module : modules) {

@@ -56,6 +56,9 @@ public final class AgentStarter {
       System.setProperty(RELOCATED_BYTEBUDDY_SAFE, "true");
     }
     JdkModules.open(inst, AgentStarter.class.getModule());
+    if (settings.journal() != null) {
+      JdkModules.openForJournal(inst, AgentStarter.class.getModule());
+    }
     List<InstrumentationModule> modules = InstrumentationInstaller.modules(agentLoader);
     DataPath dataPath = new DataPath(settings);
     AgentRuntime runtime = new AgentRuntime(settings, dataPath);

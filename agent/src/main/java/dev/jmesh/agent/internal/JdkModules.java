@@ -33,6 +33,23 @@ final class JdkModules {
   }
 
   /**
+   * What Chronicle Queue, the journal's store, needs of {@code java.base} (the list and why: {@code
+   * dev.jmesh.journal.ChronicleAccess}, docs/telemetry-journal.md), opened to the agent's module
+   * only when the journal is on: {@code sun.nio.ch} to map its files ({@link #open} exports it
+   * already), {@code jdk.internal.ref} to unmap them, {@code java.lang.reflect} for the reflective
+   * call that maps. The user passes no flag.
+   */
+  static void openForJournal(Instrumentation inst, Module agent) {
+    inst.redefineModule(
+        Object.class.getModule(),
+        Set.of(),
+        Map.of("sun.nio.ch", Set.of(agent), "jdk.internal.ref", Set.of(agent)),
+        Map.of("java.lang.reflect", Set.of(agent)),
+        Set.of(),
+        Map.of());
+  }
+
+  /**
    * Lets every JDK module that holds a class in {@code hookedClasses} (internal names) read the
    * bridge, as {@link #open} does for {@code java.base}: the woven calls into {@code MeshHooks}
    * would otherwise fail with an {@code IllegalAccessError} from a named module such as {@code

@@ -295,6 +295,23 @@ public final class MeshCapture {
     return false;
   }
 
+  /**
+   * Whether a server that bound {@code port} before the engine started (and so serves it outside
+   * the engine) may serve a connection now: only once the config is known and lets plaintext in
+   * without policy there ({@link EarlyServers#servesUnmeshed}).
+   */
+  public boolean servesUnmeshed(int port) {
+    try {
+      if (!readiness.await(Duration.ZERO)) {
+        return false;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+    return EarlyServers.servesUnmeshed(snapshots.get().inboundListener(port));
+  }
+
   // ---- config ----
 
   private MeshDestinations destinations() {

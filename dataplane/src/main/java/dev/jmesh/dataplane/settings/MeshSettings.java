@@ -2,6 +2,7 @@ package dev.jmesh.dataplane.settings;
 
 import dev.jmesh.dataplane.identity.MeshTls;
 import dev.jmesh.dataplane.log.MeshLog;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,7 +33,9 @@ public record MeshSettings(
     Set<String> disabledInstrumentations,
     boolean startUnmeshedOnError,
     Set<String> failHooks,
-    EngineSettings engine) {
+    EngineSettings engine,
+    // Where the agent journals; null: no journal (the agent's default).
+    Path journal) {
 
   public static final int DEFAULT_ADMIN_PORT = 15000;
   public static final int DEFAULT_METRICS_PORT = 15020;

@@ -2,6 +2,8 @@ package dev.jmesh.dataplane.settings;
 
 import dev.jmesh.dataplane.identity.MeshTls;
 import dev.jmesh.dataplane.log.MeshLog;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -49,7 +51,8 @@ public final class SettingsParser {
           "idleTimeout",
           "maxRequestBodyBytes",
           "drainTimeout",
-          "inboundPath");
+          "inboundPath",
+          "journal");
 
   private static final String LABEL_ARG_PREFIX = "label.";
 
@@ -168,7 +171,33 @@ public final class SettingsParser {
         new LinkedHashSet<>(list(source, "disabledInstrumentations")),
         bool(source, "startUnmeshedOnError", false),
         failHooks(source),
-        engine(source));
+        engine(source),
+        journal(source));
+  }
+
+  /**
+   * {@code journal}: the directory the agent journals every request and TCP connection into
+   * (docs/telemetry-journal.md); unset, empty or {@code off}: no journal, the default.
+   */
+  private static Path journal(SettingSource source) throws BadSettingException {
+    SettingSource.Raw raw = source.get("journal");
+    if (raw == null || raw.value().isBlank()) {
+      return null;
+    }
+    String value = raw.value().trim();
+    if (value.equalsIgnoreCase("off")) {
+      return null;
+    }
+    try {
+      return Path.of(value).toAbsolutePath();
+    } catch (InvalidPathException e) {
+      throw bad(
+          raw,
+          "journal",
+          "is not a directory path ("
+              + e.getReason()
+              + "); give the directory to journal into, or off");
+    }
   }
 
   private static EngineSettings engine(SettingSource source) throws BadSettingException {

@@ -53,6 +53,11 @@ public final class IstioMetrics {
   private final TcpSeries tcpOverflow;
   private final LongAdder requestOverflowRecords = new LongAdder();
   private volatile RecordJournal journal = RecordJournal.OFF;
+
+  /** The record a closing TCP connection is journaled with, reused per thread. */
+  private static final ThreadLocal<RequestRecord> TCP_RECORDS =
+      ThreadLocal.withInitial(RequestRecord::new);
+
   private final LongAdder tcpOverflowRecords = new LongAdder();
   private final AtomicBoolean requestOverflowLogged = new AtomicBoolean();
   private final AtomicBoolean tcpOverflowLogged = new AtomicBoolean();
@@ -141,8 +146,50 @@ public final class IstioMetrics {
   }
 
   /**
+   * Counts a proxied TCP connection as opened and returns its handle, which the caller keeps for
+   * {@link TcpConnection#addBytes} and {@link TcpConnection#closed}; when it closes, the connection
+   * is also handed to the {@link #journal} as one record.
+   *
+   * @param cluster the cluster it was routed to ({@code outbound|5432||db...}, {@code
+   *     inbound|5432||}), or {@code null}
+   * @param upstreamHost the {@code address:port} it was relayed to, or {@code null} when it never
+   *     got one
+   */
+  public TcpConnection tcpConnection(
+      TrafficSeries traffic, int responseFlags, String cluster, String upstreamHost) {
+    int flags = responseFlags & ResponseFlag.ALL;
+    return new TcpConnection(
+        this, traffic, tcpOpened(traffic, flags), flags, cluster, upstreamHost, System.nanoTime());
+  }
+
+  /**
+   * A closed connection's record, for the journal. Off the HTTP request path: once per TCP
+   * connection, into a per-thread record the journal copies before returning.
+   */
+  void journalClosed(TcpConnection connection, long nanoTime) {
+    RecordJournal j = journal;
+    if (j == RecordJournal.OFF) {
+      return;
+    }
+    TrafficLabels labels = connection.traffic().labels();
+    RequestRecord record =
+        TCP_RECORDS
+            .get()
+            .reset()
+            .protocol(RequestProtocol.TCP)
+            .start(connection.startEpochMillis(), connection.startNanos())
+            .finish(nanoTime)
+            .cluster(connection.cluster())
+            .upstreamHost(connection.upstreamHost())
+            .responseFlags(connection.responseFlags())
+            .bytes(connection.bytesReceived(), connection.bytesSent())
+            .traffic(labels);
+    j.offer(labels, record);
+  }
+
+  /**
    * Counts a TCP connection as opened and returns its series, which the caller keeps for {@link
-   * TcpSeries#addBytes} and {@link TcpSeries#closed}.
+   * TcpSeries#addBytes} and {@link TcpSeries#closed}. Not journaled: {@link #tcpConnection} is.
    */
   public TcpSeries tcpOpened(TrafficSeries traffic, int responseFlags) {
     TcpSeries series = tcpSeries(traffic, responseFlags & ResponseFlag.ALL);

@@ -7,8 +7,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * The four TCP counters of one label set ({@code istio_tcp_connections_opened_total}, {@code
  * _closed_total}, {@code istio_tcp_sent_bytes_total}, {@code _received_bytes_total}). As in Istio,
- * a connection's labels are fixed when it is reported open, so a proxied connection keeps this
- * handle from {@link IstioMetrics#tcpOpened} to {@link #closed}.
+ * a connection's labels are fixed when it is reported open, so a proxied connection keeps a handle
+ * from open to close: a {@link TcpConnection} ({@link IstioMetrics#tcpConnection}), which counts
+ * here and journals the connection when it closes, or this series ({@link IstioMetrics#tcpOpened},
+ * not journaled).
  */
 public final class TcpSeries extends SeriesTable.Entry {
 

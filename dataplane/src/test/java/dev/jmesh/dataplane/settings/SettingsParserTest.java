@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jmesh.dataplane.log.MeshLog;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -763,6 +764,42 @@ class SettingsParserTest {
           .contains("servicePorts", "NAME:PORT");
       assertThat(envError("MESH_SERVICE_PORTS", "echo:70000").getMessage())
           .contains("servicePorts");
+    }
+  }
+
+  @Nested
+  class Journal {
+
+    @Test
+    void theAgentsJournalIsOffUnlessADirectoryIsGiven() throws Exception {
+      assertThat(fromEnv().journal()).isNull();
+      assertThat(fromEnv("MESH_JOURNAL", "off").journal()).isNull();
+      assertThat(fromEnv("MESH_JOURNAL", " ").journal()).isNull();
+      assertThat(fromEnv("MESH_JOURNAL", "/var/lib/jmesh/journal").journal())
+          .isEqualTo(Path.of("/var/lib/jmesh/journal"));
+    }
+
+    @Test
+    void aRelativeDirectoryIsTheApplicationsWorkingDirectorys() throws Exception {
+      assertThat(fromEnv("MESH_JOURNAL", "jrnl").journal())
+          .isEqualTo(Path.of("jrnl").toAbsolutePath());
+    }
+
+    @Test
+    void anAgentArgumentNamesTheJournal() throws Exception {
+      MeshSettings s =
+          SettingsParser.parse(
+              new SettingSource(
+                  SettingsParser.parseAgentArgs("service=reviews,journal=/tmp/j"),
+                  Map.of(),
+                  Map.of()));
+      assertThat(s.journal()).isEqualTo(Path.of("/tmp/j"));
+    }
+
+    @Test
+    void aPathTheFileSystemRefusesIsABadSetting() {
+      assertThat(envError("MESH_JOURNAL", "/tmp/a\u0000b").getMessage())
+          .contains("journal", "MESH_JOURNAL", "not a directory path", "or off");
     }
   }
 }

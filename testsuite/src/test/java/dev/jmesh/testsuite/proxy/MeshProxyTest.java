@@ -435,6 +435,37 @@ class MeshProxyTest {
     await().untilAsserted(() -> assertThat(echoOnce(echoOutboundPort, false)).isTrue());
     // The service refuses plaintext, so what answered came over mTLS.
     await().untilAsserted(() -> assertThat(echoOnce(echoPort, false)).isFalse());
+    // Each closed TCP connection is one journal entry (docs/telemetry-journal.md).
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(journalJson())
+                    .anyMatch(
+                        l ->
+                            l.contains("\"protocol\":\"tcp\"")
+                                && l.contains("\"reporter\":\"source\"")
+                                && l.contains(
+                                    "\"destination_service\":\"echo.default.svc.cluster.local\"")
+                                && l.contains("\"cluster\":\"outbound|" + echoPort + "||echo.")
+                                && l.contains("\"bytes_received\":19")));
+  }
+
+  /** The proxy's journal as {@code mesh replay print --format json} lines. */
+  private List<String> journalJson() throws Exception {
+    Run print =
+        run(
+            Map.of(),
+            "java",
+            "-jar",
+            MeshPaths.root().resolve("journal/target/mesh-replay.jar").toString(),
+            "print",
+            "--journal",
+            work.resolve("journal").toString(),
+            "--format",
+            "json",
+            "--no-progress");
+    assertThat(print.exitCode()).as(print.output()).isZero();
+    return print.output().lines().toList();
   }
 
   @Test

@@ -9,7 +9,7 @@ import dev.jmesh.dataplane.identity.WorkloadIdentity;
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.policy.PeerConnection;
 import dev.jmesh.dataplane.stats.InboundConnections;
-import dev.jmesh.dataplane.stats.TcpSeries;
+import dev.jmesh.dataplane.stats.TcpConnection;
 import java.net.InetSocketAddress;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -39,7 +39,7 @@ final class DirectConnection extends MeshInbound {
   private InboundTraffic traffic;
 
   /** An admitted TCP connection's metrics; read by the threads that move its bytes. */
-  private volatile TcpSeries tcp;
+  private volatile TcpConnection tcp;
 
   DirectConnection(
       DirectInbound inbound,
@@ -171,25 +171,33 @@ final class DirectConnection extends MeshInbound {
     }
     if (allowed) {
       // Istio's TCP metrics for the connection, as the engine's relay keeps them.
-      tcp = inbound.context().metrics().tcpOpened(traffic.edge(null).series(), 0);
+      tcp =
+          inbound
+              .context()
+              .metrics()
+              .tcpConnection(
+                  traffic.edge(null).series(),
+                  0,
+                  "inbound|" + local.getPort() + "||",
+                  local.getAddress().getHostAddress() + ":" + local.getPort());
     }
     return allowed;
   }
 
   @Override
   public void transferred(long sent, long received) {
-    TcpSeries series = tcp;
-    if (series != null) {
-      series.addBytes(sent, received);
+    TcpConnection connection = tcp;
+    if (connection != null) {
+      connection.addBytes(sent, received);
     }
   }
 
   @Override
   public void closed() {
-    TcpSeries series = tcp;
-    if (series != null) {
+    TcpConnection connection = tcp;
+    if (connection != null) {
       tcp = null;
-      series.closed(0, 0);
+      connection.closed(0, 0);
     }
   }
 

@@ -52,7 +52,11 @@ final class Http1AppPool {
     connecting.addListener(
         f -> {
           if (f.isSuccess()) {
-            promise.setSuccess(connecting.channel());
+            Channel opened = connecting.channel();
+            // Once per connection, not per release: a listener added on every return to the pool
+            // would pile up on the close future, one per request, for the connection's life.
+            opened.closeFuture().addListener(c -> loop.execute(() -> idle.remove(opened)));
+            promise.setSuccess(opened);
           } else {
             promise.setFailure(f.cause());
           }
@@ -64,7 +68,6 @@ final class Http1AppPool {
   void release(Channel ch) {
     if (ch.isActive()) {
       idle.addFirst(ch);
-      ch.closeFuture().addListener(f -> loop.execute(() -> idle.remove(ch)));
     }
   }
 

@@ -1,7 +1,7 @@
 package dev.jmesh.dataplane.engine.inbound;
 
 import dev.jmesh.dataplane.record.ResponseFlag;
-import dev.jmesh.dataplane.stats.TcpSeries;
+import dev.jmesh.dataplane.stats.TcpConnection;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -35,7 +35,7 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
 
   private final ArrayDeque<Object> pending = new ArrayDeque<>();
   private Channel upstream;
-  private TcpSeries series;
+  private TcpConnection connection;
   private boolean ended;
   private boolean inputEnded;
 
@@ -86,7 +86,7 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
             f -> {
               if (!f.isSuccess()) {
                 if (counted()) {
-                  series = opened(ResponseFlag.UF.bit());
+                  connection = opened(ResponseFlag.UF.bit());
                 }
                 downstream.close();
                 return;
@@ -97,7 +97,7 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
                 return;
               }
               if (counted()) {
-                series();
+                connection();
               }
               while (!pending.isEmpty()) {
                 channelRead(ctx, pending.poll());
@@ -111,25 +111,32 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
             });
   }
 
-  /** What counts bytes sent to the client: the TCP series, or nothing for a container's. */
+  /** What counts bytes sent to the client: the TCP connection, or nothing for a container's. */
   private java.util.function.LongConsumer sent() {
-    return counted() ? n -> series().addBytes(n, 0) : n -> {};
+    return counted() ? n -> connection().addBytes(n, 0) : n -> {};
   }
 
   private java.util.function.LongConsumer received() {
-    return counted() ? n -> series().addBytes(0, n) : n -> {};
+    return counted() ? n -> connection().addBytes(0, n) : n -> {};
   }
 
-  private TcpSeries series() {
-    if (series == null) {
-      series = opened(0);
+  private TcpConnection connection() {
+    if (connection == null) {
+      connection = opened(0);
     }
-    return series;
+    return connection;
   }
 
-  private TcpSeries opened(int flags) {
+  private TcpConnection opened(int flags) {
     InboundTraffic traffic = new InboundTraffic(port.engine().context(), peer);
-    return port.engine().context().metrics().tcpOpened(traffic.edge(null).series(), flags);
+    return port.engine()
+        .context()
+        .metrics()
+        .tcpConnection(
+            traffic.edge(null).series(),
+            flags,
+            "inbound|" + port.declared().getPort() + "||",
+            port.application().getHostString() + ":" + port.application().getPort());
   }
 
   private void end() {
@@ -140,8 +147,8 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
     if (counted()) {
       port.engine().end();
     }
-    if (series != null) {
-      series.closed(0, 0);
+    if (connection != null) {
+      connection.closed(0, 0);
     }
     while (!pending.isEmpty()) {
       ReferenceCountUtil.release(pending.poll());
@@ -155,7 +162,7 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
       return;
     }
     if (counted() && msg instanceof ByteBuf buf) {
-      series().addBytes(0, buf.readableBytes());
+      connection().addBytes(0, buf.readableBytes());
     }
     upstream.write(msg, upstream.voidPromise());
   }

@@ -8,7 +8,7 @@ import dev.jmesh.dataplane.engine.ClientHello;
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.record.ResponseFlag;
 import dev.jmesh.dataplane.stats.IstioMetrics;
-import dev.jmesh.dataplane.stats.TcpSeries;
+import dev.jmesh.dataplane.stats.TcpConnection;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -205,7 +205,13 @@ final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
     }
     IstioMetrics metrics = rt.context.metrics();
     if (metrics != null) {
-      metrics.tcpOpened(rt.tcpEdges.series(cluster, metrics), ResponseFlag.UF.bit()).closed(0, 0);
+      metrics
+          .tcpConnection(
+              rt.tcpEdges.series(cluster, metrics),
+              ResponseFlag.UF.bit(),
+              cluster.name(),
+              host.hostKey())
+          .closed(0, 0);
     }
     ctx.close();
   }
@@ -218,9 +224,12 @@ final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
     }
     host.connectionSucceeded();
     IstioMetrics metrics = rt.context.metrics();
-    TcpSeries series =
-        metrics == null ? null : metrics.tcpOpened(rt.tcpEdges.series(cluster, metrics), 0);
-    Relay.Counter counter = series == null ? null : new Bytes(series);
+    TcpConnection connection =
+        metrics == null
+            ? null
+            : metrics.tcpConnection(
+                rt.tcpEdges.series(cluster, metrics), 0, cluster.name(), host.hostKey());
+    Relay.Counter counter = connection == null ? null : new Bytes(connection);
     if (hello != null) {
       ByteBuf first = hello;
       hello = null;
@@ -235,29 +244,29 @@ final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
     down.config().setAutoRead(true);
   }
 
-  /** Reports bytes to the connection's series as they move; closed once both sides are. */
+  /** Reports bytes to the connection's metrics as they move; closed once both sides are. */
   private static final class Bytes implements Relay.Counter {
-    private final TcpSeries series;
+    private final TcpConnection connection;
     private final AtomicInteger closes = new AtomicInteger();
 
-    Bytes(TcpSeries series) {
-      this.series = series;
+    Bytes(TcpConnection connection) {
+      this.connection = connection;
     }
 
     @Override
     public void moved(boolean fromUpstream, int bytes) {
       // TcpSeries: "sent" is what went to the downstream, "received" what came from it.
       if (fromUpstream) {
-        series.addBytes(bytes, 0);
+        connection.addBytes(bytes, 0);
       } else {
-        series.addBytes(0, bytes);
+        connection.addBytes(0, bytes);
       }
     }
 
     @Override
     public void closed() {
       if (closes.incrementAndGet() == 2) {
-        series.closed(0, 0);
+        connection.closed(0, 0);
       }
     }
   }

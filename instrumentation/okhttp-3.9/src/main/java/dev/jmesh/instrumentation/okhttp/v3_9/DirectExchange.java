@@ -128,8 +128,7 @@ final class DirectExchange {
     Request.Builder attempt = original.newBuilder().headers(headers.build());
     if (endpoint != null) {
       DirectEndpoints.remember(endpoint);
-      attempt.url(
-          original.url().newBuilder().host(endpoint.literal()).port(endpoint.getPort()).build());
+      attempt.url(RetargetedUrls.of(original.url(), endpoint));
     }
     return attempt.build();
   }

@@ -41,6 +41,8 @@ public final class OkHttpModule implements InstrumentationModule {
         p + "RedirectFollowUp",
         p + "CallDeadline",
         p + "DirectEndpoints",
+        p + "RetargetedUrls",
+        p + "RetargetedUrls$Entry",
         p + "MeshSocket",
         p + "MeshSocketFactory",
         p + "DirectExchange",

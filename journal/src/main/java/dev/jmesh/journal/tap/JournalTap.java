@@ -1,4 +1,4 @@
-package dev.jmesh.proxy;
+package dev.jmesh.journal.tap;
 
 import dev.jmesh.dataplane.record.RecordJournal;
 import dev.jmesh.dataplane.record.Reporter;
@@ -12,19 +12,25 @@ import dev.jmesh.journal.JournalRecord;
 import dev.jmesh.journal.JournalReporter;
 
 /**
- * The data path's finished records, copied into the journal's form and handed to its writer. One
- * reusable {@link JournalRecord} per thread, so the request path allocates nothing of its own
- * beyond the strings a request's method, authority and path already are; {@link Journal#offer}
- * copies and returns at once, dropping (and counting) when its ring is full.
+ * The data path's finished records (HTTP and gRPC requests, TCP connections), copied into the
+ * journal's form and handed to its writer; the agent and the proxy both install it with {@code
+ * IstioMetrics.journal(new JournalTap(journal))}. One reusable {@link JournalRecord} per thread, so
+ * the request path allocates nothing of its own beyond the strings a request's method, authority
+ * and path already are; {@link Journal#offer} copies and returns at once, dropping (and counting)
+ * when its ring is full.
+ *
+ * <p>The one class of the journal that knows the data path: the journal module compiles against
+ * {@code dataplane} as {@code provided}, so {@code mesh replay} does not carry it and the data path
+ * never depends on Chronicle.
  */
-final class JournalTap implements RecordJournal {
+public final class JournalTap implements RecordJournal {
 
   private static final ThreadLocal<JournalRecord> ENTRIES =
       ThreadLocal.withInitial(JournalRecord::new);
 
   private final Journal journal;
 
-  JournalTap(Journal journal) {
+  public JournalTap(Journal journal) {
     this.journal = journal;
   }
 
