@@ -36,6 +36,8 @@ public final class BridgeInstaller {
     "dev.jmesh.bootstrap.MeshHooks$1",
     "dev.jmesh.bootstrap.MeshHooks$2",
     "dev.jmesh.bootstrap.MeshTraceContext",
+    "dev.jmesh.bootstrap.MeshRequestFacts",
+    "dev.jmesh.bootstrap.MeshSpanFacts",
     "dev.jmesh.bootstrap.MeshBridge",
     "dev.jmesh.bootstrap.MeshHooks",
     "dev.jmesh.bootstrap.WeakIdentityMap",

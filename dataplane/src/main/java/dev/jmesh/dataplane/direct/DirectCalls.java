@@ -4,6 +4,7 @@ import dev.jmesh.bootstrap.MeshCall;
 import dev.jmesh.bootstrap.MeshEndpointAddress;
 import dev.jmesh.bootstrap.MeshHooks;
 import dev.jmesh.bootstrap.MeshRequest;
+import dev.jmesh.bootstrap.MeshSpanFacts;
 import dev.jmesh.dataplane.MeshTimer;
 import dev.jmesh.dataplane.capture.MeshCapture;
 import dev.jmesh.dataplane.cluster.Host;
@@ -97,6 +98,10 @@ public final class DirectCalls {
     long random = ThreadLocalRandom.current().nextLong();
     router.decide(listener, view, sourceIp, random, call.x);
     call.continueTrace(request, MeshHooks.inboundContext(), ThreadLocalRandom.current().nextLong());
+    if (MeshSpanFacts.attached()) {
+      // The application's thread, inside its tracer's client span for this call.
+      call.x.record().spanKey(MeshSpanFacts.currentClientSpan());
+    }
     String contentType = request.header("content-type");
     call.x
         .record()

@@ -70,6 +70,7 @@ public final class RequestRecord {
   private long spanId;
   private long parentSpanId;
   private int traceFlags;
+  private String spanKey;
 
   public RequestRecord() {
     reset();
@@ -111,7 +112,21 @@ public final class RequestRecord {
     spanId = 0;
     parentSpanId = 0;
     traceFlags = 0;
+    spanKey = null;
     return this;
+  }
+
+  /**
+   * The span this request belongs to on the wire, for a tracer in this JVM ({@code
+   * dev.jmesh.bootstrap.MeshSpanFacts}); {@code null} unless one attached.
+   */
+  public RequestRecord spanKey(String value) {
+    spanKey = value;
+    return this;
+  }
+
+  public String spanKey() {
+    return spanKey;
   }
 
   /** The labels that are the same for every request of this route and peer. */

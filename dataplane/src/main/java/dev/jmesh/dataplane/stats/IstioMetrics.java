@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.stats;
 
+import dev.jmesh.bootstrap.MeshSpanFacts;
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.record.RecordJournal;
 import dev.jmesh.dataplane.record.RequestProtocol;
@@ -132,10 +133,15 @@ public final class IstioMetrics {
     }
     // Past the series cap the edge is the overflow one, which has no labels: the record's own.
     TrafficLabels labels = traffic.labels();
-    journal.offer(labels != null ? labels : record.traffic(), record);
+    TrafficLabels edge = labels != null ? labels : record.traffic();
+    journal.offer(edge, record);
     Tracing tracing = record.tracing();
     if (tracing != null) {
-      tracing.report(labels != null ? labels : record.traffic(), record);
+      tracing.report(edge, record);
+    }
+    if (record.spanKey() != null && edge != null && protocol != RequestProtocol.TCP) {
+      // Only once a tracer attached (MeshSpanFacts): the data path sets no span key before.
+      MeshSpanFacts.publish(record.spanKey(), SpanFacts.of(edge, record));
     }
   }
 

@@ -8,18 +8,18 @@ import java.util.concurrent.TimeUnit;
 /**
  * Prometheus's {@code promtool check metrics} (Debian's {@code prometheus} package) on a scrape.
  */
-final class Promtool {
+public final class Promtool {
 
   /** What promtool says of Istio's histogram name; the dashboards need the name as it is. */
-  static final String ISTIO_DURATION_UNIT_REMARK =
+  public static final String ISTIO_DURATION_UNIT_REMARK =
       "istio_request_duration_milliseconds use base unit \"seconds\" instead of \"milliseconds\"";
 
   /** Its exit code (0 clean, 3 lint remarks, 1 unparsable) and what it printed. */
-  record Result(int exitCode, String output) {}
+  public record Result(int exitCode, String output) {}
 
   private Promtool() {}
 
-  static Result checkMetrics(String exposition) throws IOException, InterruptedException {
+  public static Result checkMetrics(String exposition) throws IOException, InterruptedException {
     Process p;
     try {
       p = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();

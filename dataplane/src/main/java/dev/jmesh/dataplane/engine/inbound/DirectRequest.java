@@ -3,6 +3,7 @@ package dev.jmesh.dataplane.engine.inbound;
 import dev.jmesh.bootstrap.MeshHeaders;
 import dev.jmesh.bootstrap.MeshInboundRequest;
 import dev.jmesh.bootstrap.MeshRequest;
+import dev.jmesh.bootstrap.MeshSpanFacts;
 import dev.jmesh.dataplane.accesslog.AccessLog;
 import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.log.MeshLog;
@@ -64,6 +65,9 @@ final class DirectRequest extends MeshInboundRequest {
     String id = request.header(InboundHeaders.REQUEST_ID);
     requestId = id == null || id.isEmpty() ? InboundHeaders.newRequestId() : id;
     record.requestId(requestId);
+    if (MeshSpanFacts.attached()) {
+      record.spanKey(MeshSpanFacts.keyOf(request.header("traceparent")));
+    }
     Tracing tracing = connection.chain() == null ? null : connection.chain().tracing();
     injectTrace =
         tracing != null

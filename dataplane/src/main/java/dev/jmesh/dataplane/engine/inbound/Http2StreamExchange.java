@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.engine.inbound;
 
+import dev.jmesh.bootstrap.MeshSpanFacts;
 import dev.jmesh.dataplane.accesslog.AccessLog;
 import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.log.MeshLog;
@@ -136,6 +137,9 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
     }
     InboundHeaders.forward(h, connection.peer(), verdict.requestHeaders());
     record.requestId(InboundHeaders.requestId(h));
+    if (MeshSpanFacts.attached()) {
+      record.spanKey(MeshSpanFacts.keyOf(h.get("traceparent")));
+    }
     Tracing tracing = connection.chain().tracing();
     if (tracing != null
         && tracing.startServer(h::get, record, ThreadLocalRandom.current().nextLong())) {

@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.engine.outbound;
 
+import dev.jmesh.bootstrap.MeshSpanFacts;
 import dev.jmesh.dataplane.cluster.Host;
 import dev.jmesh.dataplane.cluster.LocalFailure;
 import dev.jmesh.dataplane.cluster.UpstreamCluster;
@@ -293,6 +294,10 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       String id = RequestIds.newId();
       h.set("x-request-id", id);
       x.record().requestId(id);
+    }
+    if (MeshSpanFacts.attached()) {
+      // The application's tracer put its client span here (the engine has no tracer's context).
+      x.record().spanKey(MeshSpanFacts.keyOf(h.get("traceparent")));
     }
     h.set(PeerMetadata.HEADER, rt.peerMetadata);
     h.set(PeerMetadata.ID_HEADER, rt.peerMetadataId);
