@@ -189,7 +189,9 @@ class MeshCliTest {
                 + ratingsPort
                 + "\\s+ratings \\+3 more\\s+/\\* \\(headers"
                 + " end-user\\)")
-        .containsPattern(RATINGS + ":" + ratingsPort + "\\s+ratings \\+3 more\\s+/\\*\\s");
+        .containsPattern(RATINGS + ":" + ratingsPort + "\\s+ratings \\+3 more\\s+/\\*\\s")
+        .as("the VIRTUAL SERVICE column names the resource, from the routes' istio metadata")
+        .containsPattern("end-user\\)\\s+ratings\\.default");
 
     Run endpoints = mesh("config", "ratings-", "endpoints", "--control-plane", debugAddress);
     assertThat(endpoints.exitCode()).as(endpoints.output()).isZero();

@@ -2,7 +2,9 @@ package dev.jmesh.controlplane.internal.xds;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
+import com.google.protobuf.Struct;
 import com.google.protobuf.UInt32Value;
+import com.google.protobuf.Value;
 import dev.jmesh.controlplane.config.StringMatch;
 import dev.jmesh.controlplane.config.VirtualService;
 import dev.jmesh.controlplane.config.VirtualService.HttpMatch;
@@ -10,6 +12,7 @@ import dev.jmesh.controlplane.config.VirtualService.HttpRoute;
 import dev.jmesh.controlplane.config.VirtualService.RouteDestination;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
@@ -76,21 +79,36 @@ final class RouteBuilder {
               .setTimeout(Protos.duration(java.time.Duration.ZERO))
               .setRetryPolicy(defaultRetryPolicy())));
     } else {
+      Metadata source = istioConfig(vs);
       for (HttpRoute route : vs.http()) {
         if (route.match().isEmpty()) {
           vh.addRoutes(route(route, RouteMatch.newBuilder().setPrefix("/").build(), clusterOf,
-              hashOf));
+              hashOf).toBuilder().setMetadata(source));
           continue;
         }
         for (HttpMatch m : route.match()) {
           if (applies.test(m)) {
-            vh.addRoutes(route(route, match(m), clusterOf, hashOf));
+            vh.addRoutes(route(route, match(m), clusterOf, hashOf).toBuilder().setMetadata(source));
           }
         }
       }
     }
     return RouteConfiguration.newBuilder().setName(name).addVirtualHosts(vh)
         .setValidateClusters(BoolValue.of(false)).build();
+  }
+
+  /**
+   * The route's source as istiod names it ({@code filter_metadata.istio.config}), which tools such
+   * as {@code mesh config … routes} and {@code istioctl proxy-config} show.
+   */
+  private static Metadata istioConfig(VirtualService vs) {
+    String config = "/apis/networking.istio.io/v1/namespaces/" + vs.meta().namespace()
+        + "/virtual-service/" + vs.meta().name();
+    return Metadata.newBuilder()
+        .putFilterMetadata("istio", Struct.newBuilder()
+            .putFields("config", Value.newBuilder().setStringValue(config).build())
+            .build())
+        .build();
   }
 
   private static Route route(HttpRoute r, RouteMatch match,
