@@ -34,9 +34,7 @@ class XdsTranslatorTest {
 
   private ProxyResources bookinfo(String... samples) throws IOException {
     TestMesh.write(dir, "services.yaml", TestMesh.resource("bookinfo/services.yaml"));
-    TestMesh.write(
-        dir,
-        "dr.yaml",
+    TestMesh.write(dir, "dr.yaml",
         Files.readString(TestMesh.BOOKINFO_SAMPLES.resolve("destination-rule-all.yaml")));
     for (String s : samples) {
       TestMesh.write(dir, s, Files.readString(TestMesh.BOOKINFO_SAMPLES.resolve(s)));
@@ -53,20 +51,15 @@ class XdsTranslatorTest {
   @Test
   void listenerPerServicePortInProxylessShape() throws Exception {
     ProxyResources r = bookinfo();
-    assertThat(r.all(TypeUrls.LISTENER).keySet())
-        .containsExactly(
-            "details.default.svc.cluster.local:9080",
-            "productpage.default.svc.cluster.local:9080",
-            "ratings.default.svc.cluster.local:9080",
-            REVIEWS + ":9080",
-            "virtualOutbound");
+    assertThat(r.all(TypeUrls.LISTENER).keySet()).containsExactly(
+        "details.default.svc.cluster.local:9080", "productpage.default.svc.cluster.local:9080",
+        "ratings.default.svc.cluster.local:9080", REVIEWS + ":9080", "virtualOutbound");
     Listener l = (Listener) r.get(TypeUrls.LISTENER, REVIEWS + ":9080");
-    HttpConnectionManager hcm =
-        l.getApiListener().getApiListener().unpack(HttpConnectionManager.class);
+    HttpConnectionManager hcm = l.getApiListener().getApiListener()
+        .unpack(HttpConnectionManager.class);
     assertThat(hcm.getRds().getRouteConfigName()).isEqualTo(REVIEWS + ":9080");
     assertThat(hcm.getRds().getConfigSource().hasAds()).isTrue();
-    assertThat(hcm.getHttpFiltersList())
-        .extracting(HttpFilter::getName)
+    assertThat(hcm.getHttpFiltersList()).extracting(HttpFilter::getName)
         .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
   }
 
@@ -85,12 +78,9 @@ class XdsTranslatorTest {
   @Test
   void clustersAreNamedLikeIstioWithSubsetEndpoints() throws Exception {
     ProxyResources r = bookinfo();
-    assertThat(r.all(TypeUrls.CLUSTER).keySet())
-        .contains(
-            "outbound|9080||" + REVIEWS,
-            "outbound|9080|v1|" + REVIEWS,
-            "outbound|9080|v2|" + REVIEWS,
-            "outbound|9080|v3|" + REVIEWS);
+    assertThat(r.all(TypeUrls.CLUSTER).keySet()).contains(
+        "outbound|9080||" + REVIEWS, "outbound|9080|v1|" + REVIEWS, "outbound|9080|v2|" + REVIEWS,
+        "outbound|9080|v3|" + REVIEWS);
     Cluster v2 = (Cluster) r.get(TypeUrls.CLUSTER, "outbound|9080|v2|" + REVIEWS);
     assertThat(v2.getType()).isEqualTo(Cluster.DiscoveryType.EDS);
     assertThat(v2.getEdsClusterConfig().getServiceName()).isEqualTo(v2.getName());
@@ -102,15 +92,11 @@ class XdsTranslatorTest {
     ClusterLoadAssignment only2 =
         (ClusterLoadAssignment) r.get(TypeUrls.ENDPOINT, "outbound|9080|v2|" + REVIEWS);
     assertThat(only2.getEndpoints(0).getLbEndpointsList())
-        .extracting(
-            e ->
-                e.getEndpoint().getAddress().getSocketAddress().getAddress()
-                    + ":"
-                    + e.getEndpoint().getAddress().getSocketAddress().getPortValue())
+        .extracting(e -> e.getEndpoint().getAddress().getSocketAddress().getAddress() + ":"
+            + e.getEndpoint().getAddress().getSocketAddress().getPortValue())
         .containsExactly("127.0.0.14:9080");
-    ClusterLoadAssignment mysql =
-        (ClusterLoadAssignment)
-            r.get(TypeUrls.ENDPOINT, "outbound|9080|v2-mysql|ratings.default.svc.cluster.local");
+    ClusterLoadAssignment mysql = (ClusterLoadAssignment) r.get(TypeUrls.ENDPOINT,
+        "outbound|9080|v2-mysql|ratings.default.svc.cluster.local");
     assertThat(mysql.getEndpointsCount()).isZero();
   }
 
@@ -135,10 +121,8 @@ class XdsTranslatorTest {
 
   @Test
   void weightedSplit80To20() throws Exception {
-    Route route =
-        routes(bookinfo("virtual-service-reviews-80-20.yaml"), REVIEWS)
-            .getVirtualHosts(0)
-            .getRoutes(0);
+    Route route = routes(bookinfo("virtual-service-reviews-80-20.yaml"), REVIEWS)
+        .getVirtualHosts(0).getRoutes(0);
     assertThat(route.getRoute().getWeightedClusters().getClustersList())
         .extracting(WeightedCluster.ClusterWeight::getName, c -> c.getWeight().getValue())
         .containsExactly(
@@ -148,10 +132,8 @@ class XdsTranslatorTest {
 
   @Test
   void headerMatchRoutesJasonToV2AndOthersToV3() throws Exception {
-    List<Route> routes =
-        routes(bookinfo("virtual-service-reviews-jason-v2-v3.yaml"), REVIEWS)
-            .getVirtualHosts(0)
-            .getRoutesList();
+    List<Route> routes = routes(bookinfo("virtual-service-reviews-jason-v2-v3.yaml"), REVIEWS)
+        .getVirtualHosts(0).getRoutesList();
     assertThat(routes).hasSize(2);
     assertThat(routes.get(0).getMatch().getHeaders(0).getName()).isEqualTo("end-user");
     assertThat(routes.get(0).getMatch().getHeaders(0).getStringMatch().getExact())
@@ -160,28 +142,17 @@ class XdsTranslatorTest {
     assertThat(routes.get(1).getMatch().getPrefix()).isEqualTo("/");
     assertThat(routes.get(1).getRoute().getCluster()).isEqualTo("outbound|9080|v3|" + REVIEWS);
     // Each route names its VirtualService as istiod does, for mesh config / istioctl to show.
-    assertThat(routes)
-        .allSatisfy(
-            r ->
-                assertThat(
-                        r.getMetadata()
-                            .getFilterMetadataOrThrow("istio")
-                            .getFieldsOrThrow("config")
-                            .getStringValue())
-                    .isEqualTo(
-                        "/apis/networking.istio.io/v1/namespaces/default/virtual-service/reviews"));
+    assertThat(routes).allSatisfy(r -> assertThat(r.getMetadata().getFilterMetadataOrThrow("istio")
+            .getFieldsOrThrow("config").getStringValue())
+        .isEqualTo("/apis/networking.istio.io/v1/namespaces/default/virtual-service/reviews"));
   }
 
   @Test
   void abortFaultWithOldPercentField() throws Exception {
-    Route route =
-        routes(
-                bookinfo("virtual-service-ratings-test-abort.yaml"),
-                "ratings.default.svc.cluster.local")
-            .getVirtualHosts(0)
-            .getRoutes(0);
-    HTTPFault fault =
-        route.getTypedPerFilterConfigOrThrow("envoy.filters.http.fault").unpack(HTTPFault.class);
+    Route route = routes(bookinfo("virtual-service-ratings-test-abort.yaml"),
+        "ratings.default.svc.cluster.local").getVirtualHosts(0).getRoutes(0);
+    HTTPFault fault = route.getTypedPerFilterConfigOrThrow("envoy.filters.http.fault")
+        .unpack(HTTPFault.class);
     assertThat(fault.getAbort().getHttpStatus()).isEqualTo(500);
     assertThat(fault.getAbort().getPercentage().getNumerator()).isEqualTo(1_000_000);
     assertThat(fault.getAbort().getPercentage().getDenominator())
@@ -191,14 +162,10 @@ class XdsTranslatorTest {
 
   @Test
   void delayFault() throws Exception {
-    Route route =
-        routes(
-                bookinfo("virtual-service-ratings-test-delay.yaml"),
-                "ratings.default.svc.cluster.local")
-            .getVirtualHosts(0)
-            .getRoutes(0);
-    HTTPFault fault =
-        route.getTypedPerFilterConfigOrThrow("envoy.filters.http.fault").unpack(HTTPFault.class);
+    Route route = routes(bookinfo("virtual-service-ratings-test-delay.yaml"),
+        "ratings.default.svc.cluster.local").getVirtualHosts(0).getRoutes(0);
+    HTTPFault fault = route.getTypedPerFilterConfigOrThrow("envoy.filters.http.fault")
+        .unpack(HTTPFault.class);
     assertThat(fault.getDelay().getFixedDelay().getSeconds()).isEqualTo(7);
     assertThat(fault.getDelay().getPercentage().getNumerator()).isEqualTo(1_000_000);
   }
@@ -228,8 +195,7 @@ class XdsTranslatorTest {
   private static List<String> clustersOf(Route route) {
     if (route.getRoute().hasWeightedClusters()) {
       return route.getRoute().getWeightedClusters().getClustersList().stream()
-          .map(WeightedCluster.ClusterWeight::getName)
-          .toList();
+          .map(WeightedCluster.ClusterWeight::getName).toList();
     }
     return List.of(route.getRoute().getCluster());
   }
@@ -237,20 +203,15 @@ class XdsTranslatorTest {
   @Test
   void routeFieldsBeyondBookinfo() throws Exception {
     TestMesh.write(dir, "services.yaml", TestMesh.resource("bookinfo/services.yaml"));
-    TestMesh.write(
-        dir,
-        "dr.yaml",
+    TestMesh.write(dir, "dr.yaml",
         Files.readString(TestMesh.BOOKINFO_SAMPLES.resolve("destination-rule-all.yaml")));
     TestMesh.write(dir, "vs.yaml", TestMesh.resource("translation/reviews-everything.yaml"));
     MeshSnapshot snapshot = TestMesh.load(dir);
     assertThat(snapshot.diagnostics()).isEmpty();
-    List<Route> routes =
-        routes(XdsTranslator.translate(snapshot, PRODUCTPAGE), REVIEWS)
-            .getVirtualHosts(0)
-            .getRoutesList();
+    List<Route> routes = routes(XdsTranslator.translate(snapshot, PRODUCTPAGE), REVIEWS)
+        .getVirtualHosts(0).getRoutesList();
     // The sourceLabels match (app: ratings) does not apply to productpage.
-    assertThat(routes)
-        .extracting(Route::getName)
+    assertThat(routes).extracting(Route::getName)
         .containsExactly("api", "api", "legacy", "canary", "rest");
 
     Route api = routes.get(0);
@@ -272,15 +233,9 @@ class XdsTranslatorTest {
     assertThat(api.getRoute().getHostRewriteLiteral()).isEqualTo("reviews.internal");
     assertThat(api.getRoute().getRequestMirrorPolicies(0).getCluster())
         .isEqualTo("outbound|9080|v3|" + REVIEWS);
-    assertThat(
-            api.getRoute()
-                .getRequestMirrorPolicies(0)
-                .getRuntimeFraction()
-                .getDefaultValue()
-                .getNumerator())
-        .isEqualTo(125_000);
-    assertThat(api.getRequestHeadersToAddList())
-        .extracting(h -> h.getHeader().getKey())
+    assertThat(api.getRoute().getRequestMirrorPolicies(0).getRuntimeFraction().getDefaultValue()
+        .getNumerator()).isEqualTo(125_000);
+    assertThat(api.getRequestHeadersToAddList()).extracting(h -> h.getHeader().getKey())
         .containsExactly("x-set", "x-added");
     assertThat(api.getResponseHeadersToRemoveList()).containsExactly("server");
 
@@ -291,20 +246,13 @@ class XdsTranslatorTest {
 
     Route canary = routes.get(3);
     assertThat(canary.getRoute().hasRetryPolicy()).isFalse();
-    HTTPFault fault =
-        canary.getTypedPerFilterConfigOrThrow("envoy.filters.http.fault").unpack(HTTPFault.class);
+    HTTPFault fault = canary.getTypedPerFilterConfigOrThrow("envoy.filters.http.fault")
+        .unpack(HTTPFault.class);
     assertThat(fault.getAbort().getGrpcStatus()).isEqualTo(14);
     assertThat(fault.getAbort().getPercentage().getNumerator()).isEqualTo(5_000);
     assertThat(fault.getDelay().getFixedDelay().getNanos()).isEqualTo(100_000_000);
-    assertThat(
-            canary
-                .getRoute()
-                .getWeightedClusters()
-                .getClusters(0)
-                .getRequestHeadersToAdd(0)
-                .getHeader()
-                .getKey())
-        .isEqualTo("x-canary");
+    assertThat(canary.getRoute().getWeightedClusters().getClusters(0).getRequestHeadersToAdd(0)
+        .getHeader().getKey()).isEqualTo("x-canary");
   }
 
   @Test
@@ -330,10 +278,9 @@ class XdsTranslatorTest {
     assertThat(od.getBaseEjectionTime().getSeconds()).isEqualTo(30);
     assertThat(od.getMaxEjectionPercent().getValue()).isEqualTo(50);
     assertThat(all.getCommonLbConfig().getHealthyPanicThreshold().getValue()).isEqualTo(20.0);
-    var options =
-        all.getTypedExtensionProtocolOptionsOrThrow(
-                "envoy.extensions.upstreams.http.v3.HttpProtocolOptions")
-            .unpack(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.class);
+    var options = all.getTypedExtensionProtocolOptionsOrThrow(
+        "envoy.extensions.upstreams.http.v3.HttpProtocolOptions")
+        .unpack(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.class);
     assertThat(options.getCommonHttpProtocolOptions().getMaxRequestsPerConnection().getValue())
         .isEqualTo(1);
 
@@ -366,8 +313,7 @@ class XdsTranslatorTest {
   @Test
   void warmupPortLevelSettingsAndMaglev() throws Exception {
     TestMesh.write(dir, "services.yaml", TestMesh.resource("bookinfo/services.yaml"));
-    TestMesh.write(
-        dir, "dr.yaml", TestMesh.resource("translation/reviews-warmup-maglev-ports.yaml"));
+    TestMesh.write(dir, "dr.yaml", TestMesh.resource("translation/reviews-warmup-maglev-ports.yaml"));
     MeshSnapshot snapshot = TestMesh.load(dir);
     assertThat(snapshot.diagnostics()).isEmpty();
     ProxyResources r = XdsTranslator.translate(snapshot, PRODUCTPAGE);
@@ -375,8 +321,8 @@ class XdsTranslatorTest {
     // The port-level policy for 9080 replaces the service-wide ROUND_ROBIN/60s.
     Cluster all = (Cluster) r.get(TypeUrls.CLUSTER, "outbound|9080||" + REVIEWS);
     assertThat(all.getLbPolicy()).isEqualTo(Cluster.LbPolicy.LEAST_REQUEST);
-    assertThat(all.getLeastRequestLbConfig().getSlowStartConfig().getSlowStartWindow().getSeconds())
-        .isEqualTo(30);
+    assertThat(all.getLeastRequestLbConfig().getSlowStartConfig().getSlowStartWindow()
+        .getSeconds()).isEqualTo(30);
     Cluster v2 = (Cluster) r.get(TypeUrls.CLUSTER, "outbound|9080|v2|" + REVIEWS);
     assertThat(v2.getLbPolicy()).isEqualTo(Cluster.LbPolicy.LEAST_REQUEST);
 
@@ -389,17 +335,12 @@ class XdsTranslatorTest {
   void consistentHashPutsAHashPolicyOnTheRoute() throws Exception {
     TestMesh.write(dir, "services.yaml", TestMesh.resource("bookinfo/services.yaml"));
     TestMesh.write(dir, "dr.yaml", TestMesh.resource("translation/reviews-policy.yaml"));
-    TestMesh.write(
-        dir,
-        "vs.yaml",
-        Files.readString(TestMesh.BOOKINFO_SAMPLES.resolve("virtual-service-all-v1.yaml"))
-            .split("---")[1]);
+    TestMesh.write(dir, "vs.yaml", Files.readString(TestMesh.BOOKINFO_SAMPLES.resolve(
+        "virtual-service-all-v1.yaml")).split("---")[1]);
     MeshSnapshot snapshot = TestMesh.load(dir);
     assertThat(snapshot.diagnostics()).isEmpty();
-    Route route =
-        routes(XdsTranslator.translate(snapshot, PRODUCTPAGE), REVIEWS)
-            .getVirtualHosts(0)
-            .getRoutes(0);
+    Route route = routes(XdsTranslator.translate(snapshot, PRODUCTPAGE), REVIEWS)
+        .getVirtualHosts(0).getRoutes(0);
     assertThat(route.getRoute().getCluster()).isEqualTo("outbound|9080|v1|" + REVIEWS);
     assertThat(route.getRoute().getHashPolicy(0).getHeader().getHeaderName()).isEqualTo("x-user");
   }
@@ -407,29 +348,25 @@ class XdsTranslatorTest {
   @Test
   void sidecarEgressScopesWhatAProxySees() throws Exception {
     TestMesh.write(dir, "services.yaml", TestMesh.resource("bookinfo/services.yaml"));
-    TestMesh.write(
-        dir,
-        "sidecar.yaml",
-        String.join(
-            "\n",
-            "apiVersion: networking.istio.io/v1",
-            "kind: Sidecar",
-            "metadata:",
-            "  name: productpage",
-            "spec:",
-            "  workloadSelector:",
-            "    labels:",
-            "      app: productpage",
-            "  egress:",
-            "  - hosts:",
-            "    - ./reviews.default.svc.cluster.local",
-            "    - ./details.default.svc.cluster.local",
-            ""));
+    TestMesh.write(dir, "sidecar.yaml", String.join("\n",
+        "apiVersion: networking.istio.io/v1",
+        "kind: Sidecar",
+        "metadata:",
+        "  name: productpage",
+        "spec:",
+        "  workloadSelector:",
+        "    labels:",
+        "      app: productpage",
+        "  egress:",
+        "  - hosts:",
+        "    - ./reviews.default.svc.cluster.local",
+        "    - ./details.default.svc.cluster.local",
+        ""));
     MeshSnapshot snapshot = TestMesh.load(dir);
     assertThat(snapshot.diagnostics()).isEmpty();
     assertThat(XdsTranslator.translate(snapshot, PRODUCTPAGE).all(TypeUrls.LISTENER).keySet())
-        .containsExactly(
-            "details.default.svc.cluster.local:9080", REVIEWS + ":9080", "virtualOutbound");
+        .containsExactly("details.default.svc.cluster.local:9080", REVIEWS + ":9080",
+            "virtualOutbound");
     ProxyNode other = new ProxyNode("ratings", "default", Map.of("app", "ratings"));
     assertThat(XdsTranslator.translate(snapshot, other).all(TypeUrls.LISTENER)).hasSize(5);
   }
@@ -451,64 +388,48 @@ class XdsTranslatorTest {
     // Subsets select ServiceEntry endpoints by their labels.
     ClusterLoadAssignment v1 =
         (ClusterLoadAssignment) r.get(TypeUrls.ENDPOINT, "outbound|5432|v1|db.internal");
-    assertThat(v1.getEndpointsList())
-        .flatExtracting(l -> l.getLbEndpointsList())
+    assertThat(v1.getEndpointsList()).flatExtracting(l -> l.getLbEndpointsList())
         .extracting(e -> e.getEndpoint().getAddress().getSocketAddress().getAddress())
         .containsExactly("127.0.0.21");
 
     Listener tls = (Listener) r.get(TypeUrls.LISTENER, "db.internal:6432");
-    assertThat(tls.getListenerFilters(0).getName())
-        .isEqualTo("envoy.filters.listener.tls_inspector");
+    assertThat(tls.getListenerFilters(0).getName()).isEqualTo("envoy.filters.listener.tls_inspector");
     assertThat(tls.getFilterChains(0).getFilterChainMatch().getServerNamesList())
         .containsExactly("db.internal");
-    assertThat(
-            tls.getFilterChains(0)
-                .getFilters(0)
-                .getTypedConfig()
-                .unpack(TcpProxy.class)
-                .getCluster())
-        .isEqualTo("outbound|6432|v2|db.internal");
-    assertThat(
-            tls.getFilterChains(1)
-                .getFilters(0)
-                .getTypedConfig()
-                .unpack(TcpProxy.class)
-                .getCluster())
-        .isEqualTo("outbound|6432||db.internal");
+    assertThat(tls.getFilterChains(0).getFilters(0).getTypedConfig().unpack(TcpProxy.class)
+        .getCluster()).isEqualTo("outbound|6432|v2|db.internal");
+    assertThat(tls.getFilterChains(1).getFilters(0).getTypedConfig().unpack(TcpProxy.class)
+        .getCluster()).isEqualTo("outbound|6432||db.internal");
   }
 
   @Test
   void exportToAndNamespacePrecedenceOfDestinationRules() throws Exception {
     TestMesh.write(dir, "services.yaml", TestMesh.resource("bookinfo/services.yaml"));
-    TestMesh.write(
-        dir,
-        "scoped.yaml",
-        String.join(
-            "\n",
-            "apiVersion: networking.istio.io/v1",
-            "kind: ServiceEntry",
-            "metadata: {name: private, namespace: shop}",
-            "spec:",
-            "  hosts: [private.shop.internal]",
-            "  exportTo: [.]",
-            "  ports: [{number: 80, name: http}]",
-            "  resolution: STATIC",
-            "  endpoints: [{address: 127.0.0.30}]",
-            "---",
-            "apiVersion: networking.istio.io/v1",
-            "kind: DestinationRule",
-            "metadata: {name: reviews}",
-            "spec:",
-            "  host: reviews",
-            "  trafficPolicy: {loadBalancer: {simple: RANDOM}}",
-            "---",
-            "apiVersion: networking.istio.io/v1",
-            "kind: DestinationRule",
-            "metadata: {name: reviews-from-shop, namespace: shop}",
-            "spec:",
-            "  host: reviews.default.svc.cluster.local",
-            "  trafficPolicy: {loadBalancer: {simple: LEAST_REQUEST}}",
-            ""));
+    TestMesh.write(dir, "scoped.yaml", String.join("\n",
+        "apiVersion: networking.istio.io/v1",
+        "kind: ServiceEntry",
+        "metadata: {name: private, namespace: shop}",
+        "spec:",
+        "  hosts: [private.shop.internal]",
+        "  exportTo: [.]",
+        "  ports: [{number: 80, name: http}]",
+        "  resolution: STATIC",
+        "  endpoints: [{address: 127.0.0.30}]",
+        "---",
+        "apiVersion: networking.istio.io/v1",
+        "kind: DestinationRule",
+        "metadata: {name: reviews}",
+        "spec:",
+        "  host: reviews",
+        "  trafficPolicy: {loadBalancer: {simple: RANDOM}}",
+        "---",
+        "apiVersion: networking.istio.io/v1",
+        "kind: DestinationRule",
+        "metadata: {name: reviews-from-shop, namespace: shop}",
+        "spec:",
+        "  host: reviews.default.svc.cluster.local",
+        "  trafficPolicy: {loadBalancer: {simple: LEAST_REQUEST}}",
+        ""));
     MeshSnapshot snapshot = TestMesh.load(dir);
     assertThat(snapshot.diagnostics()).isEmpty();
     ProxyNode shop = new ProxyNode("cart", "shop", Map.of());
@@ -517,162 +438,116 @@ class XdsTranslatorTest {
     ProxyResources fromShop = XdsTranslator.translate(snapshot, shop);
     assertThat(fromDefault.get(TypeUrls.LISTENER, "private.shop.internal:80")).isNull();
     assertThat(fromShop.get(TypeUrls.LISTENER, "private.shop.internal:80")).isNotNull();
-    assertThat(
-            ((Cluster) fromDefault.get(TypeUrls.CLUSTER, "outbound|9080||" + REVIEWS))
-                .getLbPolicy())
-        .isEqualTo(Cluster.LbPolicy.RANDOM);
-    assertThat(
-            ((Cluster) fromShop.get(TypeUrls.CLUSTER, "outbound|9080||" + REVIEWS)).getLbPolicy())
-        .isEqualTo(Cluster.LbPolicy.LEAST_REQUEST);
+    assertThat(((Cluster) fromDefault.get(TypeUrls.CLUSTER, "outbound|9080||" + REVIEWS))
+        .getLbPolicy()).isEqualTo(Cluster.LbPolicy.RANDOM);
+    assertThat(((Cluster) fromShop.get(TypeUrls.CLUSTER, "outbound|9080||" + REVIEWS))
+        .getLbPolicy()).isEqualTo(Cluster.LbPolicy.LEAST_REQUEST);
   }
 
   @Test
   void istioMutualClustersPresentTheSvidAndCheckTheServiceAccount() throws Exception {
     TestMesh.write(dir, "services.yaml", TestMesh.resource("bookinfo/services.yaml"));
-    TestMesh.write(
-        dir,
-        "dr.yaml",
+    TestMesh.write(dir, "dr.yaml",
         Files.readString(TestMesh.BOOKINFO_SAMPLES.resolve("destination-rule-all-mtls.yaml")));
     MeshSnapshot snapshot = TestMesh.load(dir);
     assertThat(snapshot.diagnostics()).isEmpty();
-    Cluster v1 =
-        (Cluster)
-            XdsTranslator.translate(snapshot, PRODUCTPAGE)
-                .get(TypeUrls.CLUSTER, "outbound|9080|v1|" + REVIEWS);
-    var tls =
-        v1.getTransportSocket()
-            .getTypedConfig()
-            .unpack(
-                io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.class);
+    Cluster v1 = (Cluster) XdsTranslator.translate(snapshot, PRODUCTPAGE)
+        .get(TypeUrls.CLUSTER, "outbound|9080|v1|" + REVIEWS);
+    var tls = v1.getTransportSocket().getTypedConfig().unpack(
+        io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.class);
     assertThat(tls.getSni()).isEqualTo("outbound_.9080_.v1_." + REVIEWS);
     assertThat(tls.getCommonTlsContext().getTlsCertificateProviderInstance().getCertificateName())
         .isEqualTo("default");
     var validation = tls.getCommonTlsContext().getValidationContext();
     assertThat(validation.getCaCertificateProviderInstance().getCertificateName())
         .isEqualTo("ROOTCA");
-    assertThat(validation.getMatchTypedSubjectAltNamesList())
-        .singleElement()
-        .satisfies(
-            m ->
-                assertThat(m.getMatcher().getExact())
-                    .isEqualTo("spiffe://cluster.local/ns/default/sa/bookinfo-reviews"));
-    assertThat(
-            ((Cluster)
-                    XdsTranslator.translate(snapshot, PRODUCTPAGE)
-                        .get(TypeUrls.CLUSTER, "outbound|9080||" + REVIEWS))
-                .hasTransportSocket())
-        .isTrue();
+    assertThat(validation.getMatchTypedSubjectAltNamesList()).singleElement()
+        .satisfies(m -> assertThat(m.getMatcher().getExact())
+            .isEqualTo("spiffe://cluster.local/ns/default/sa/bookinfo-reviews"));
+    assertThat(((Cluster) XdsTranslator.translate(snapshot, PRODUCTPAGE)
+        .get(TypeUrls.CLUSTER, "outbound|9080||" + REVIEWS)).hasTransportSocket()).isTrue();
   }
 
   @Test
   void externalServicesAndOutboundTrafficPolicy() throws Exception {
     TestMesh.write(dir, "mesh.yaml", "outboundTrafficPolicy: {mode: REGISTRY_ONLY}\n");
-    TestMesh.write(
-        dir,
-        "external.yaml",
-        String.join(
-            "\n",
-            "apiVersion: networking.istio.io/v1",
-            "kind: ServiceEntry",
-            "metadata: {name: httpbin}",
-            "spec:",
-            "  hosts: [httpbin.org]",
-            "  ports: [{number: 443, name: https, protocol: TLS}]",
-            "  resolution: DNS",
-            "---",
-            "apiVersion: networking.istio.io/v1",
-            "kind: ServiceEntry",
-            "metadata: {name: anything}",
-            "spec:",
-            "  hosts: [legacy.internal]",
-            "  ports: [{number: 8080, name: http}]",
-            "  resolution: NONE",
-            ""));
+    TestMesh.write(dir, "external.yaml", String.join("\n",
+        "apiVersion: networking.istio.io/v1",
+        "kind: ServiceEntry",
+        "metadata: {name: httpbin}",
+        "spec:",
+        "  hosts: [httpbin.org]",
+        "  ports: [{number: 443, name: https, protocol: TLS}]",
+        "  resolution: DNS",
+        "---",
+        "apiVersion: networking.istio.io/v1",
+        "kind: ServiceEntry",
+        "metadata: {name: anything}",
+        "spec:",
+        "  hosts: [legacy.internal]",
+        "  ports: [{number: 8080, name: http}]",
+        "  resolution: NONE",
+        ""));
     MeshSnapshot snapshot = TestMesh.load(dir);
     assertThat(snapshot.diagnostics()).isEmpty();
     ProxyResources r = XdsTranslator.translate(snapshot, PRODUCTPAGE);
 
     Cluster dns = (Cluster) r.get(TypeUrls.CLUSTER, "outbound|443||httpbin.org");
     assertThat(dns.getType()).isEqualTo(Cluster.DiscoveryType.STRICT_DNS);
-    assertThat(
-            dns.getLoadAssignment()
-                .getEndpoints(0)
-                .getLbEndpoints(0)
-                .getEndpoint()
-                .getAddress()
-                .getSocketAddress()
-                .getAddress())
-        .isEqualTo("httpbin.org");
+    assertThat(dns.getLoadAssignment().getEndpoints(0).getLbEndpoints(0).getEndpoint()
+        .getAddress().getSocketAddress().getAddress()).isEqualTo("httpbin.org");
     assertThat(r.get(TypeUrls.ENDPOINT, "outbound|443||httpbin.org")).isNull();
     Cluster none = (Cluster) r.get(TypeUrls.CLUSTER, "outbound|8080||legacy.internal");
     assertThat(none.getType()).isEqualTo(Cluster.DiscoveryType.ORIGINAL_DST);
 
     Listener outbound = (Listener) r.get(TypeUrls.LISTENER, "virtualOutbound");
-    assertThat(
-            outbound
-                .getFilterChains(0)
-                .getFilters(0)
-                .getTypedConfig()
-                .unpack(TcpProxy.class)
-                .getCluster())
-        .isEqualTo("BlackHoleCluster");
+    assertThat(outbound.getFilterChains(0).getFilters(0).getTypedConfig()
+        .unpack(TcpProxy.class).getCluster()).isEqualTo("BlackHoleCluster");
     assertThat(r.all(TypeUrls.CLUSTER)).containsKeys("PassthroughCluster", "BlackHoleCluster");
   }
 
   @Test
   void localityFailoverPrioritiesWhenOutlierDetectionIsOn() throws Exception {
-    TestMesh.write(
-        dir,
-        "geo.yaml",
-        String.join(
-            "\n",
-            "apiVersion: networking.istio.io/v1",
-            "kind: ServiceEntry",
-            "metadata: {name: geo}",
-            "spec:",
-            "  hosts: [geo.internal]",
-            "  ports: [{number: 80, name: http}]",
-            "  resolution: STATIC",
-            "  endpoints:",
-            "  - {address: 10.0.0.1, locality: us-east/a/1}",
-            "  - {address: 10.0.0.2, locality: us-east/a/2}",
-            "  - {address: 10.0.0.3, locality: us-east/b}",
-            "  - {address: 10.0.0.4, locality: eu-west/a}",
-            "---",
-            "apiVersion: networking.istio.io/v1",
-            "kind: DestinationRule",
-            "metadata: {name: geo}",
-            "spec:",
-            "  host: geo.internal",
-            "  trafficPolicy:",
-            "    outlierDetection: {consecutive5xxErrors: 3}",
-            ""));
+    TestMesh.write(dir, "geo.yaml", String.join("\n",
+        "apiVersion: networking.istio.io/v1",
+        "kind: ServiceEntry",
+        "metadata: {name: geo}",
+        "spec:",
+        "  hosts: [geo.internal]",
+        "  ports: [{number: 80, name: http}]",
+        "  resolution: STATIC",
+        "  endpoints:",
+        "  - {address: 10.0.0.1, locality: us-east/a/1}",
+        "  - {address: 10.0.0.2, locality: us-east/a/2}",
+        "  - {address: 10.0.0.3, locality: us-east/b}",
+        "  - {address: 10.0.0.4, locality: eu-west/a}",
+        "---",
+        "apiVersion: networking.istio.io/v1",
+        "kind: DestinationRule",
+        "metadata: {name: geo}",
+        "spec:",
+        "  host: geo.internal",
+        "  trafficPolicy:",
+        "    outlierDetection: {consecutive5xxErrors: 3}",
+        ""));
     MeshSnapshot snapshot = TestMesh.load(dir);
     assertThat(snapshot.diagnostics()).isEmpty();
     ProxyNode east = new ProxyNode("p", "default", Map.of(), List.of(), "us-east/a/1");
-    ClusterLoadAssignment cla =
-        (ClusterLoadAssignment)
-            XdsTranslator.translate(snapshot, east)
-                .get(TypeUrls.ENDPOINT, "outbound|80||geo.internal");
-    assertThat(cla.getEndpointsList())
-        .extracting(
-            e ->
-                e.getLbEndpoints(0).getEndpoint().getAddress().getSocketAddress().getAddress()
-                    + "@"
-                    + e.getPriority())
+    ClusterLoadAssignment cla = (ClusterLoadAssignment) XdsTranslator.translate(snapshot, east)
+        .get(TypeUrls.ENDPOINT, "outbound|80||geo.internal");
+    assertThat(cla.getEndpointsList()).extracting(
+        e -> e.getLbEndpoints(0).getEndpoint().getAddress().getSocketAddress().getAddress()
+            + "@" + e.getPriority())
         .containsExactlyInAnyOrder("10.0.0.1@0", "10.0.0.2@1", "10.0.0.3@2", "10.0.0.4@3");
 
     ProxyNode west = new ProxyNode("w", "default", Map.of(), List.of(), "eu-west/a/");
-    ClusterLoadAssignment fromWest =
-        (ClusterLoadAssignment)
-            XdsTranslator.translate(snapshot, west)
-                .get(TypeUrls.ENDPOINT, "outbound|80||geo.internal");
+    ClusterLoadAssignment fromWest = (ClusterLoadAssignment) XdsTranslator
+        .translate(snapshot, west).get(TypeUrls.ENDPOINT, "outbound|80||geo.internal");
     // Consecutive priorities: eu-west/a first, every us-east locality next.
-    assertThat(fromWest.getEndpointsList()).extracting(e -> e.getPriority()).containsOnly(0, 1);
-    ClusterLoadAssignment noLocality =
-        (ClusterLoadAssignment)
-            XdsTranslator.translate(snapshot, PRODUCTPAGE)
-                .get(TypeUrls.ENDPOINT, "outbound|80||geo.internal");
+    assertThat(fromWest.getEndpointsList()).extracting(e -> e.getPriority())
+        .containsOnly(0, 1);
+    ClusterLoadAssignment noLocality = (ClusterLoadAssignment) XdsTranslator
+        .translate(snapshot, PRODUCTPAGE).get(TypeUrls.ENDPOINT, "outbound|80||geo.internal");
     assertThat(noLocality.getEndpointsList()).extracting(e -> e.getPriority()).containsOnly(0);
   }
 }

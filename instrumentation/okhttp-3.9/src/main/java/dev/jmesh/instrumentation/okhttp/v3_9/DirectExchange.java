@@ -41,7 +41,7 @@ final class DirectExchange {
     long sent = Math.max(0, RequestBodies.length(original.body()));
     if (!delayDone && call.delayNanos() > 0) {
       // Only a synchronous call (or one enqueued past the enqueue hook) waits here.
-      LockSupport.parkNanos(call.delayNanos());
+      pause(call.delayNanos(), okCall);
     }
     if (okCall.isCanceled()) {
       throw cancelled(call, sent, null);
@@ -177,15 +177,24 @@ final class DirectExchange {
   }
 
   /**
+   * Waits {@code nanos} on this thread unless the call is cancelled. One park is not enough: it
+   * returns at once on a permit an earlier unpark of this thread left behind, or on a spurious
+   * wake-up, which cut a fault delay short.
+   */
+  private static void pause(long nanos, Call okCall) {
+    long end = System.nanoTime() + nanos;
+    for (long left = nanos; left > 0 && !okCall.isCanceled(); left = end - System.nanoTime()) {
+      LockSupport.parkNanos(left);
+    }
+  }
+
+  /**
    * Waits out a retry's back-off. On OkHttp's dispatcher thread too, for an asynchronous call: the
    * back-off is short and the dispatcher has no way to give the slot back and resume.
    */
   private static void backOff(MeshCall call, Call okCall, CallDeadline deadline, long sent)
       throws IOException {
-    long nanos = call.backOffNanos();
-    if (nanos > 0) {
-      LockSupport.parkNanos(nanos);
-    }
+    pause(call.backOffNanos(), okCall);
     if (deadline != null && deadline.expired()) {
       throw timedOut(call, sent, null);
     }
