@@ -12,11 +12,8 @@ import dev.jmesh.dataplane.trace.TraceHeaders;
 import dev.jmesh.dataplane.trace.Tracing;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
@@ -148,10 +145,6 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
     }
     pending.add(new DefaultHttp2HeadersFrame(h, frame.isEndStream()));
     ctx.channel().config().setAutoRead(false);
-    if (connection.port().applicationSpeaksOnlyHttp1()) {
-      openHttp1();
-      return;
-    }
     Future<Channel> app = connection.application();
     if (app.isDone()) {
       openStream(app);
@@ -183,54 +176,23 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
                 return;
               }
               Http2StreamChannel stream = (Http2StreamChannel) f.getNow();
-              attach(stream);
+              if (!ctx.channel().isActive()) {
+                stream.close();
+                return;
+              }
+              upstream = stream;
+              InetSocketAddress application = connection.port().application();
+              record
+                  .upstreamStarted(System.nanoTime())
+                  .upstreamHost(application.getHostString() + ":" + application.getPort())
+                  .upstreamLocalAddress(stream.localAddress());
+              while (!pending.isEmpty()) {
+                upstream.write(pending.poll(), upstream.voidPromise());
+              }
+              upstream.flush();
+              ctx.channel().config().setAutoRead(true);
+              ctx.read();
             });
-  }
-
-  /** A connection of its own to an HTTP/1.1 application, the stream translated on it. */
-  private void openHttp1() {
-    ChannelFuture dialed =
-        connection
-            .port()
-            .dialer()
-            .dial(
-                ctx.channel().eventLoop(),
-                new ChannelInitializer<>() {
-                  @Override
-                  protected void initChannel(Channel ch) {
-                    ch.pipeline().addLast("codec", new HttpClientCodec());
-                    ch.pipeline().addLast("h2-to-h1", new Http1ApplicationBridge());
-                    ch.pipeline().addLast("stream", new UpstreamStream());
-                  }
-                });
-    dialed.addListener(
-        f -> {
-          if (f.isSuccess()) {
-            attach(dialed.channel());
-          } else {
-            connectFailed();
-          }
-        });
-  }
-
-  /** The application's end is open: what the downstream sent so far goes, the rest follows. */
-  private void attach(Channel app) {
-    if (!ctx.channel().isActive()) {
-      app.close();
-      return;
-    }
-    upstream = app;
-    InetSocketAddress application = connection.port().application();
-    record
-        .upstreamStarted(System.nanoTime())
-        .upstreamHost(application.getHostString() + ":" + application.getPort())
-        .upstreamLocalAddress(app.localAddress());
-    while (!pending.isEmpty()) {
-      upstream.write(pending.poll(), upstream.voidPromise());
-    }
-    upstream.flush();
-    ctx.channel().config().setAutoRead(true);
-    ctx.read();
   }
 
   private void connectFailed() {

@@ -51,19 +51,6 @@ final class ServedPort implements InboundPort {
   }
 
   /**
-   * Whether the application on this port is declared HTTP/1.1 only ({@code http}, {@code http-…}):
-   * HTTP/2 streams that reach the port (h2c from a plaintext client) are then carried to it as
-   * HTTP/1.1, as Istio's inbound cluster for an {@code http} port does. An undeclared port passes
-   * HTTP/2 on as HTTP/2 (Istio's protocol sniffing uses the downstream protocol).
-   */
-  boolean applicationSpeaksOnlyHttp1() {
-    MeshSettings settings = engine.context().settings();
-    String name =
-        settings == null ? null : settings.engine().servicePorts().get(declared.getPort());
-    return name != null && (name.equals("http") || name.startsWith("http-"));
-  }
-
-  /**
    * Whether a servlet container serving this port's application claimed it: its new HTTP
    * connections are then relayed to the container, which runs the HTTP policy itself.
    */

@@ -17,7 +17,6 @@ import dev.jmesh.dataplane.policy.ConnectionPolicy;
 import dev.jmesh.dataplane.policy.HttpPolicy;
 import dev.jmesh.dataplane.record.WorkloadLabels;
 import dev.jmesh.dataplane.route.RouteTable;
-import dev.jmesh.dataplane.settings.MeshSettings;
 import dev.jmesh.dataplane.stats.IstioMetrics;
 import dev.jmesh.dataplane.stats.PrometheusText;
 import java.net.InetSocketAddress;
@@ -62,15 +61,10 @@ final class InboundFixture implements AutoCloseable {
   final InboundEngine engine;
 
   InboundFixture(InboundLimits limits) throws Exception {
-    this(limits, null);
-  }
-
-  /** With the workload's settings (its Istio port names, for one), {@code null} for none. */
-  InboundFixture(InboundLimits limits, MeshSettings settings) throws Exception {
     WorkloadIdentity identity = serverIdentity();
     EngineContext context =
         new EngineContext(
-            settings, () -> MeshSnapshot.EMPTY, null, () -> identity, metrics, SELF, null, loops);
+            null, () -> MeshSnapshot.EMPTY, null, () -> identity, metrics, SELF, null, loops);
     engine = new InboundEngine(context, limits, listeners::get);
   }
 
@@ -107,13 +101,7 @@ final class InboundFixture implements AutoCloseable {
 
   /** Takes over an ephemeral port for the application at {@code app}, with {@code listener}. */
   InboundPort serve(InetSocketAddress app, InboundListener listener) throws Exception {
-    return serve(app, listener, 0);
-  }
-
-  /** As {@link #serve(InetSocketAddress, InboundListener)} on the port {@code declared}. */
-  InboundPort serve(InetSocketAddress app, InboundListener listener, int declared)
-      throws Exception {
-    InboundPort port = engine.takeOver(new InetSocketAddress("127.0.0.1", declared), app);
+    InboundPort port = engine.takeOver(new InetSocketAddress("127.0.0.1", 0), app);
     if (listener != null) {
       listeners.put(port.declared().getPort(), listener);
     }
