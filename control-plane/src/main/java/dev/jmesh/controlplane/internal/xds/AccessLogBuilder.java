@@ -4,7 +4,6 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
-import dev.jmesh.controlplane.config.ConfigResource;
 import dev.jmesh.controlplane.config.MeshConfig;
 import dev.jmesh.controlplane.config.Telemetry;
 import dev.jmesh.controlplane.internal.config.MeshSnapshot;
@@ -13,7 +12,6 @@ import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.SubstitutionFormatString;
 import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -111,33 +109,13 @@ final class AccessLogBuilder {
    * says anything about access logging.
    */
   private static List<Telemetry.AccessLogging> mostSpecific(MeshSnapshot snapshot, ProxyNode node) {
-    String root = snapshot.meshConfig().rootNamespace();
-    List<Telemetry> workload = new ArrayList<>();
-    List<Telemetry> namespace = new ArrayList<>();
-    List<Telemetry> mesh = new ArrayList<>();
-    for (ConfigResource r : snapshot.resources()) {
-      if (!(r instanceof Telemetry t) || t.accessLogging().isEmpty()) {
-        continue;
-      }
-      boolean own = t.namespace().equals(node.namespace());
-      if (!t.selector().isEmpty()) {
-        if ((own || t.namespace().equals(root))
-            && node.labels().entrySet().containsAll(t.selector().entrySet())) {
-          workload.add(t);
-        }
-      } else if (own && !t.namespace().equals(root)) {
-        namespace.add(t);
-      } else if (t.namespace().equals(root)) {
-        mesh.add(t);
-      }
-    }
-    for (List<Telemetry> level : List.of(workload, namespace, mesh)) {
-      if (!level.isEmpty()) {
-        // Several at one level: all of them, in name order, so the result does not depend on
-        // the order files were read in.
-        level.sort(Comparator.comparing(Telemetry::name));
+    List<List<Telemetry>> levels =
+        TelemetryLevels.of(snapshot, node, t -> !t.accessLogging().isEmpty());
+    for (int i = levels.size() - 1; i >= 0; i--) {
+      if (!levels.get(i).isEmpty()) {
+        // Several at one level: all of them.
         List<Telemetry.AccessLogging> entries = new ArrayList<>();
-        level.forEach(t -> entries.addAll(t.accessLogging()));
+        levels.get(i).forEach(t -> entries.addAll(t.accessLogging()));
         return entries;
       }
     }

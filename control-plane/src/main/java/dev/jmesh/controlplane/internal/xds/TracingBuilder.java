@@ -1,7 +1,6 @@
 package dev.jmesh.controlplane.internal.xds;
 
 import com.google.protobuf.Any;
-import dev.jmesh.controlplane.config.ConfigResource;
 import dev.jmesh.controlplane.config.MeshConfig;
 import dev.jmesh.controlplane.config.Telemetry;
 import dev.jmesh.controlplane.internal.config.MeshSnapshot;
@@ -14,7 +13,6 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.type.tracing.v3.CustomTag;
 import io.envoyproxy.envoy.type.v3.Percent;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,7 +72,7 @@ final class TracingBuilder {
   static HttpConnectionManager.Tracing forProxy(MeshSnapshot snapshot, ProxyNode node) {
     MeshConfig mesh = snapshot.meshConfig();
     Merged merged = new Merged();
-    for (List<Telemetry> level : levels(snapshot, node)) {
+    for (List<Telemetry> level : TelemetryLevels.of(snapshot, node, t -> !t.tracing().isEmpty())) {
       merged.apply(level);
     }
     if (!merged.any || merged.providers.isEmpty()) {
@@ -181,34 +179,5 @@ final class TracingBuilder {
   private static String meshId(MeshConfig mesh) {
     String id = mesh.defaultConfig().proxyMetadata().get("ISTIO_META_MESH_ID");
     return id == null || id.isEmpty() ? mesh.trustDomain() : id;
-  }
-
-  /** The Telemetry resources that say anything about tracing: mesh, namespace, workload. */
-  private static List<List<Telemetry>> levels(MeshSnapshot snapshot, ProxyNode node) {
-    String root = snapshot.meshConfig().rootNamespace();
-    List<Telemetry> workload = new ArrayList<>();
-    List<Telemetry> namespace = new ArrayList<>();
-    List<Telemetry> mesh = new ArrayList<>();
-    for (ConfigResource r : snapshot.resources()) {
-      if (!(r instanceof Telemetry t) || t.tracing().isEmpty()) {
-        continue;
-      }
-      boolean own = t.namespace().equals(node.namespace());
-      if (!t.selector().isEmpty()) {
-        if ((own || t.namespace().equals(root))
-            && node.labels().entrySet().containsAll(t.selector().entrySet())) {
-          workload.add(t);
-        }
-      } else if (own && !t.namespace().equals(root)) {
-        namespace.add(t);
-      } else if (t.namespace().equals(root)) {
-        mesh.add(t);
-      }
-    }
-    // Several at one level: in name order, so the result does not depend on file order.
-    for (List<Telemetry> level : List.of(workload, namespace, mesh)) {
-      level.sort(Comparator.comparing(Telemetry::name));
-    }
-    return List.of(mesh, namespace, workload);
   }
 }
