@@ -85,7 +85,9 @@ final class DnsResolution {
               named.zone(),
               named.subZone(),
               named.localityWeight(),
-              named.health()));
+              named.health(),
+              named.transportSocketMatch(),
+              named.workload()));
     }
     return out;
   }

@@ -1,5 +1,7 @@
 package dev.jmesh.dataplane.config;
 
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
@@ -269,9 +271,26 @@ final class ClusterCompiler {
                     ? ClusterPolicyCompiler.strings(
                         lbe.getMetadata().getFilterMetadataOrThrow(TRANSPORT_SOCKET_MATCH),
                         eat + ".metadata.filter_metadata." + TRANSPORT_SOCKET_MATCH)
-                    : Map.of()));
+                    : Map.of(),
+                workload(lbe, eat)));
       }
     }
     return out;
+  }
+
+  /** The endpoint's {@code filter_metadata.istio.workload}, {@code null} when absent. */
+  private static EndpointWorkload workload(LbEndpoint lbe, String at)
+      throws InvalidConfigException {
+    Struct istio = lbe.getMetadata().getFilterMetadataOrDefault(EndpointWorkload.FILTER, null);
+    if (istio == null || !istio.containsFields(EndpointWorkload.KEY)) {
+      return null;
+    }
+    String where =
+        at + ".metadata.filter_metadata." + EndpointWorkload.FILTER + "." + EndpointWorkload.KEY;
+    Value value = istio.getFieldsOrThrow(EndpointWorkload.KEY);
+    if (value.getKindCase() != Value.KindCase.STRING_VALUE) {
+      throw new InvalidConfigException(where, "must be a string");
+    }
+    return EndpointWorkload.parse(value.getStringValue(), where);
   }
 }

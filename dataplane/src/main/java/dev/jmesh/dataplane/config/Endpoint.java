@@ -16,6 +16,8 @@ import java.util.Map;
  * @param health Envoy's health status
  * @param transportSocketMatch the endpoint's {@code envoy.transport_socket_match} metadata (Istio's
  *     {@code tlsMode: istio} for a sidecar-capable endpoint), string values only; empty when none
+ * @param workload the workload serving it ({@code filter_metadata.istio.workload}), {@code null}
+ *     when the control plane did not say
  */
 public record Endpoint(
     String address,
@@ -27,10 +29,37 @@ public record Endpoint(
     String subZone,
     int localityWeight,
     Health health,
-    Map<String, String> transportSocketMatch) {
+    Map<String, String> transportSocketMatch,
+    EndpointWorkload workload) {
 
   public Endpoint {
     transportSocketMatch = Map.copyOf(transportSocketMatch);
+  }
+
+  /** An endpoint whose workload is unknown. */
+  public Endpoint(
+      String address,
+      int port,
+      int weight,
+      int priority,
+      String region,
+      String zone,
+      String subZone,
+      int localityWeight,
+      Health health,
+      Map<String, String> transportSocketMatch) {
+    this(
+        address,
+        port,
+        weight,
+        priority,
+        region,
+        zone,
+        subZone,
+        localityWeight,
+        health,
+        transportSocketMatch,
+        null);
   }
 
   /** An endpoint without transport socket match metadata. */

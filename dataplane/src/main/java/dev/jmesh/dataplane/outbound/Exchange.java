@@ -78,8 +78,13 @@ public final class Exchange {
   UpstreamCluster cluster;
   Host host;
   Host previousHost;
+
+  /** The host of the last attempt sent (Envoy's {@code %UPSTREAM_HOST%}), whose labels count it. */
+  Host upstream;
+
   IstioMetrics metrics;
   TrafficSeries series;
+  TrafficEdges edges;
   AccessLog accessLog;
   Tracing tracing;
   long delayNanos;
@@ -100,8 +105,10 @@ public final class Exchange {
     cluster = null;
     host = null;
     previousHost = null;
+    upstream = null;
     metrics = null;
     series = null;
+    edges = null;
     accessLog = null;
     tracing = null;
     delayNanos = -1;
@@ -254,6 +261,7 @@ public final class Exchange {
         holdsRetry = true;
         previousHost = h;
         host = next;
+        upstream = next;
         next.requestStarted();
         // The record names the host of the last attempt, as Envoy's %UPSTREAM_HOST%.
         record.upstreamHost(next.hostKey());
@@ -330,6 +338,7 @@ public final class Exchange {
       host.requestAbandoned();
       host = null;
     }
+    upstream = previousHost;
     if (holdsRetry) {
       cluster.circuitBreaker().releaseRetry();
       holdsRetry = false;
@@ -346,6 +355,7 @@ public final class Exchange {
       host.requestAbandoned();
       host = null;
     }
+    upstream = previousHost;
     local(Action.REFUSED, status, flag);
   }
 
@@ -403,7 +413,9 @@ public final class Exchange {
     }
     record.finish(nanoTime);
     if (series != null) {
-      metrics.record(series, record);
+      metrics.record(
+          upstream == null || edges == null ? series : edges.series(cluster, upstream, metrics),
+          record);
     }
     if (accessLog != null) {
       accessLog.record(record);

@@ -139,6 +139,8 @@ public final class OutboundRouter {
     }
     host.requestStarted();
     x.host = host;
+    x.upstream = host;
+    x.edges = edges;
     x.record.upstreamHost(host.hostKey());
     x.retry.reset(route.retryPolicy());
     x.attempts = 1;

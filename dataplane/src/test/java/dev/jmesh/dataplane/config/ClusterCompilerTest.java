@@ -7,6 +7,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.Duration;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.UInt64Value;
+import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
@@ -592,5 +593,71 @@ class ClusterCompilerTest {
     assertThatThrownBy(() -> ClusterCompiler.endpoints(overflow, ""))
         .hasMessage(
             "endpoints[0].lb_endpoints: the sum of load_balancing_weight exceeds 4294967295");
+  }
+
+  private static ClusterLoadAssignment withWorkload(Value workload) {
+    return ClusterLoadAssignment.newBuilder()
+        .addEndpoints(
+            LocalityLbEndpoints.newBuilder()
+                .addLbEndpoints(
+                    lbEndpoint("10.0.0.1", 80)
+                        .setMetadata(
+                            io.envoyproxy.envoy.config.core.v3.Metadata.newBuilder()
+                                .putFilterMetadata(
+                                    "istio",
+                                    com.google.protobuf.Struct.newBuilder()
+                                        .putFields("workload", workload)
+                                        .build()))))
+        .build();
+  }
+
+  @Test
+  void istiodsWorkloadMetadataNamesTheEndpointsWorkload() throws InvalidConfigException {
+    dev.jmesh.dataplane.config.Endpoint e =
+        ClusterCompiler.endpoints(
+                withWorkload(
+                    Value.newBuilder().setStringValue("reviews-v2;default;reviews;v2;").build()),
+                "")
+            .get(0);
+    assertThat(e.workload())
+        .isEqualTo(new EndpointWorkload("reviews-v2", "default", "reviews", "v2", ""));
+    assertThat(
+            ClusterCompiler.endpoints(
+                    withWorkload(Value.newBuilder().setStringValue("a;b;c;d;e").build()), "")
+                .get(0)
+                .workload()
+                .cluster())
+        .isEqualTo("e");
+    assertThat(
+            ClusterCompiler.endpoints(
+                    ClusterLoadAssignment.newBuilder()
+                        .addEndpoints(
+                            LocalityLbEndpoints.newBuilder()
+                                .addLbEndpoints(lbEndpoint("10.0.0.1", 80)))
+                        .build(),
+                    "")
+                .get(0)
+                .workload())
+        .isNull();
+  }
+
+  @Test
+  void malformedWorkloadMetadataIsRejectedNamingTheField() {
+    assertThatThrownBy(
+            () ->
+                ClusterCompiler.endpoints(
+                    withWorkload(Value.newBuilder().setStringValue("reviews-v2;default").build()),
+                    ""))
+        .hasMessage(
+            "endpoints[0].lb_endpoints[0].metadata.filter_metadata.istio.workload: expected"
+                + " istiod's 'name;namespace;canonical service;canonical revision;cluster' (5"
+                + " parts separated by ';'), got 2 parts");
+    assertThatThrownBy(
+            () ->
+                ClusterCompiler.endpoints(
+                    withWorkload(Value.newBuilder().setNumberValue(1).build()), ""))
+        .hasMessage(
+            "endpoints[0].lb_endpoints[0].metadata.filter_metadata.istio.workload: must be a"
+                + " string");
   }
 }

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.Duration;
+import com.google.protobuf.Struct;
 import com.google.protobuf.UInt32Value;
+import com.google.protobuf.Value;
 import dev.jmesh.dataplane.cluster.UpstreamClusters;
 import dev.jmesh.dataplane.config.MeshSnapshot;
 import dev.jmesh.dataplane.record.ResponseFlags;
@@ -16,7 +18,9 @@ import dev.jmesh.dataplane.stats.PrometheusText;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
@@ -34,6 +38,11 @@ import io.envoyproxy.envoy.extensions.filters.common.fault.v3.FaultDelay;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -51,6 +60,8 @@ class OutboundRouterTest {
 
   private static final String LISTENER = "reviews.default.svc.cluster.local:9080";
   private static final String REVIEWS = "outbound|9080|v1|reviews.default.svc.cluster.local";
+  private static final String RATINGS = "outbound|9080|v2|ratings.default.svc.cluster.local";
+  private static final String RATINGS_PRINCIPAL = "spiffe://cluster.local/ns/default/sa/ratings";
   private static final FractionalPercent ALL =
       FractionalPercent.newBuilder().setNumerator(100).build();
 
@@ -100,6 +111,49 @@ class OutboundRouterTest {
     return ClusterLoadAssignment.newBuilder().setClusterName(cluster).addEndpoints(l).build();
   }
 
+  /** Ratings v2's endpoint as istiod sends it: its workload in {@code istio.workload}. */
+  private static ClusterLoadAssignment ratingsEndpoint() {
+    return ClusterLoadAssignment.newBuilder()
+        .setClusterName(RATINGS)
+        .addEndpoints(
+            LocalityLbEndpoints.newBuilder()
+                .addLbEndpoints(
+                    endpoints(RATINGS, "10.3.0.1").getEndpoints(0).getLbEndpoints(0).toBuilder()
+                        .setMetadata(
+                            Metadata.newBuilder()
+                                .putFilterMetadata(
+                                    "istio",
+                                    Struct.newBuilder()
+                                        .putFields(
+                                            "workload",
+                                            Value.newBuilder()
+                                                .setStringValue("ratings-v2;default;ratings;v2;")
+                                                .build())
+                                        .build()))))
+        .build();
+  }
+
+  /** Mutual TLS to ratings, whose one service account istiod names in the SAN matchers. */
+  private static TransportSocket ratingsMtls() {
+    return TransportSocket.newBuilder()
+        .setName("envoy.transport_sockets.tls")
+        .setTypedConfig(
+            Any.pack(
+                UpstreamTlsContext.newBuilder()
+                    .setCommonTlsContext(
+                        CommonTlsContext.newBuilder()
+                            .setValidationContext(
+                                CertificateValidationContext.newBuilder()
+                                    .addMatchTypedSubjectAltNames(
+                                        SubjectAltNameMatcher.newBuilder()
+                                            .setSanType(SubjectAltNameMatcher.SanType.URI)
+                                            .setMatcher(
+                                                StringMatcher.newBuilder()
+                                                    .setExact(RATINGS_PRINCIPAL)))))
+                    .build()))
+        .build();
+  }
+
   @BeforeEach
   void setUp() {
     RetryPolicy retry =
@@ -139,6 +193,7 @@ class OutboundRouterTest {
                                         .setPercentage(ALL))
                                 .build()))
                     .addRoutes(route("/missing", "outbound|9080||nowhere"))
+                    .addRoutes(route("/ratings", RATINGS))
                     .addRoutes(route("/passthrough", "PassthroughCluster"))
                     .addRoutes(route("/tight", "tight"))
                     .addRoutes(route("/empty", "empty"))
@@ -188,6 +243,7 @@ class OutboundRouterTest {
             eds(REVIEWS).build(),
             eds("ring").setLbPolicy(Cluster.LbPolicy.RING_HASH).build(),
             eds("empty").build(),
+            eds(RATINGS).setTransportSocket(ratingsMtls()).build(),
             eds("tight")
                 .setCircuitBreakers(
                     CircuitBreakers.newBuilder()
@@ -208,7 +264,8 @@ class OutboundRouterTest {
             List.of(
                 endpoints(REVIEWS, "10.0.0.1", "10.0.0.2", "10.0.0.3"),
                 endpoints("ring", "10.1.0.1", "10.1.0.2", "10.1.0.3", "10.1.0.4"),
-                endpoints("tight", "10.2.0.1")));
+                endpoints("tight", "10.2.0.1"),
+                ratingsEndpoint()));
     assertThat(c.rejections()).isEmpty();
     clusters = new UpstreamClusters();
     clusters.update(c.snapshot());
@@ -260,6 +317,37 @@ class OutboundRouterTest {
         .contains("destination_service=\"reviews.default.svc.cluster.local\"")
         .contains("destination_version=\"v1\"")
         .contains("source_workload=\"productpage-v1\"");
+  }
+
+  @Test
+  void theSourceReporterNamesTheWorkloadBehindTheHostFromItsEndpointMetadata() {
+    decide("/ratings");
+    assertThat(x.action()).isEqualTo(Exchange.Action.FORWARD);
+    x.attemptEnded(200, -1, UpstreamFailure.NONE);
+    x.finish(200, -1, 0, 0, System.nanoTime());
+    decide("/reviews/1");
+    x.attemptEnded(200, -1, UpstreamFailure.NONE);
+    x.finish(200, -1, 0, 0, System.nanoTime());
+    String text = prometheus();
+    assertThat(seriesLine(text, "ratings.default"))
+        .contains("reporter=\"source\"")
+        .contains("destination_workload=\"ratings-v2\"")
+        .contains("destination_workload_namespace=\"default\"")
+        .contains("destination_canonical_revision=\"v2\"")
+        .contains("destination_principal=\"" + RATINGS_PRINCIPAL + "\"");
+    // No metadata, no mutual TLS: the cluster's labels only, as before.
+    assertThat(seriesLine(text, "reviews.default"))
+        .contains("destination_workload=\"unknown\"")
+        .contains("destination_principal=\"unknown\"")
+        .contains("destination_version=\"v1\"");
+  }
+
+  private static String seriesLine(String text, String service) {
+    return text.lines()
+        .filter(l -> l.startsWith("istio_requests_total{"))
+        .filter(l -> l.contains("destination_service=\"" + service))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no istio_requests_total for " + service));
   }
 
   @Test

@@ -310,6 +310,41 @@ class IstioDashboardsTest {
   }
 
   /**
+   * Istio's Workload dashboard, "outgoing requests by destination workload": the caller's own
+   * reports name the workload that answered and its principal, HTTP and TCP, an agent's and a
+   * mesh-proxy's workload alike. They come from the endpoint metadata the control plane sends
+   * ({@code istio.workload}) and the one service account its mutual TLS must present.
+   */
+  @Test
+  void theSourceReporterNamesTheDestinationWorkloadAndPrincipal() throws Exception {
+    String requests = "istio_requests_total{reporter=\"source\",source_workload=\"client\"}";
+    assertThat(
+            byLabel(
+                    "destination_workload",
+                    prometheus.query(
+                        "sum(rate(" + requests + window() + ")) by (destination_workload)", end))
+                .keySet())
+        .containsExactlyInAnyOrder("reviews", "ratings");
+    assertThat(
+            byLabel(
+                    "destination_principal",
+                    prometheus.query("sum(" + requests + ") by (destination_principal)", end))
+                .keySet())
+        .containsExactlyInAnyOrder(
+            "spiffe://cluster.local/ns/default/sa/reviews",
+            "spiffe://cluster.local/ns/default/sa/ratings");
+    assertThat(
+            byLabel(
+                    "destination_workload",
+                    prometheus.query(
+                        "sum(istio_tcp_connections_opened_total{reporter=\"source\","
+                            + "source_workload=\"client\"}) by (destination_workload)",
+                        end))
+                .keySet())
+        .containsExactly("ratings");
+  }
+
+  /**
    * One connection of {@value #TCP_BYTES} bytes echoed back, on both reporters. The caller is
    * selected by its principal: over TCP the server side learns the client's SPIFFE ID from mutual
    * TLS but not its workload name (Istio exchanges TCP peer metadata in-band, jmesh not yet), so

@@ -9,6 +9,10 @@ import java.util.Map;
  * @param locality {@code region/zone/subzone}, empty when unknown
  * @param weight load-balancing weight, at least 1
  * @param source where it came from, such as {@code WorkloadEntry default/reviews-v1}
+ * @param workload the workload serving it as it names itself in its metrics ({@code reviews-v1}
+ *     for a WorkloadEntry, the service for a workload jmesh registered), empty when unknown (an
+ *     EndpointSlice address, a ServiceEntry's inline endpoint, a DNS name)
+ * @param workloadNamespace that workload's namespace, empty when unknown
  */
 public record ServiceEndpoint(
     String address,
@@ -18,7 +22,9 @@ public record ServiceEndpoint(
     int weight,
     String serviceAccount,
     boolean ready,
-    String source) {
+    String source,
+    String workload,
+    String workloadNamespace) {
   public ServiceEndpoint {
     ports = Map.copyOf(ports);
     labels = Map.copyOf(labels);

@@ -175,7 +175,8 @@ public final class ServiceRegistry {
         for (ServicePort p : se.ports()) {
           ports.put(p.number(), p.targetPort() > 0 ? p.targetPort() : p.number());
         }
-        hostEndpoints = List.of(new ServiceEndpoint(host, ports, Map.of(), "", 1, "", true, source));
+        hostEndpoints = List.of(new ServiceEndpoint(host, ports, Map.of(), "", 1, "", true, source,
+            "", ""));
       }
       out.add(new MeshService(host, se.namespace(), se.ports(), se.addresses(), resolution,
           se.location() == ServiceEntry.Location.MESH_EXTERNAL, hostEndpoints, source,
@@ -210,7 +211,7 @@ public final class ServiceRegistry {
           // A slice knows the zone, not the region: Istio's locality is then "/zone".
           String locality = e.zone().isEmpty() ? "" : "/" + e.zone();
           endpoints.add(new ServiceEndpoint(address, ports, labels, locality, 1, "", e.ready(),
-              "EndpointSlice " + slice.namespace() + "/" + slice.name()));
+              "EndpointSlice " + slice.namespace() + "/" + slice.name(), "", ""));
         }
       }
     }
@@ -244,25 +245,32 @@ public final class ServiceRegistry {
    */
   private static ServiceEndpoint endpoint(WorkloadEntry we, List<ServicePort> servicePorts,
       String source) {
-    ServiceEndpoint e = endpoint(we.spec(), servicePorts, source);
-    if (!we.meta().labels().containsKey(REGISTERED_SERVICE_LABEL)
-        || e.labels().containsKey(ServiceEndpoint.TLS_MODE_LABEL)) {
+    // A registered workload names itself by its service (MeshEngine.self), any other by the entry.
+    String registered = we.meta().labels().get(REGISTERED_SERVICE_LABEL);
+    ServiceEndpoint e = endpoint(we.spec(), servicePorts, source,
+        registered != null ? registered : we.name(), we.namespace());
+    if (registered == null || e.labels().containsKey(ServiceEndpoint.TLS_MODE_LABEL)) {
       return e;
     }
     Map<String, String> labels = new LinkedHashMap<>(e.labels());
     labels.put(ServiceEndpoint.TLS_MODE_LABEL, "istio");
     return new ServiceEndpoint(e.address(), e.ports(), labels, e.locality(), e.weight(),
-        e.serviceAccount(), e.ready(), e.source());
+        e.serviceAccount(), e.ready(), e.source(), e.workload(), e.workloadNamespace());
   }
 
   private static ServiceEndpoint endpoint(WorkloadEntry.Workload w, List<ServicePort> servicePorts,
       String source) {
+    return endpoint(w, servicePorts, source, "", "");
+  }
+
+  private static ServiceEndpoint endpoint(WorkloadEntry.Workload w, List<ServicePort> servicePorts,
+      String source, String workload, String workloadNamespace) {
     Map<Integer, Integer> ports = new LinkedHashMap<>();
     for (ServicePort p : servicePorts) {
       Integer named = w.ports().get(p.name());
       ports.put(p.number(), named != null ? named : p.targetPort() > 0 ? p.targetPort() : p.number());
     }
     return new ServiceEndpoint(w.address(), ports, w.labels(), w.locality(),
-        Math.max(1, w.weight()), w.serviceAccount(), true, source);
+        Math.max(1, w.weight()), w.serviceAccount(), true, source, workload, workloadNamespace);
   }
 }

@@ -52,12 +52,37 @@ final class EndpointBuilder {
                 .setAddress(e.address()).setPortValue(port))))
         .setHealthStatus(e.ready() ? HealthStatus.HEALTHY : HealthStatus.UNHEALTHY)
         .setLoadBalancingWeight(UInt32Value.of(e.weight()));
+    Metadata.Builder metadata = Metadata.newBuilder();
     if (e.meshed()) {
       // What auto mTLS's tlsMode-istio transport socket match selects, as istiod writes it.
-      lb.setMetadata(Metadata.newBuilder().putFilterMetadata(
-          ClusterBuilder.TRANSPORT_SOCKET_MATCH, TLS_MODE_ISTIO));
+      metadata.putFilterMetadata(ClusterBuilder.TRANSPORT_SOCKET_MATCH, TLS_MODE_ISTIO);
+    }
+    if (!e.workload().isEmpty()) {
+      metadata.putFilterMetadata(ISTIO, Struct.newBuilder().putFields(WORKLOAD,
+          Value.newBuilder().setStringValue(workload(e)).build()).build());
+    }
+    if (metadata.getFilterMetadataCount() > 0) {
+      lb.setMetadata(metadata);
     }
     return lb.build();
+  }
+
+  private static final String ISTIO = "istio";
+  private static final String WORKLOAD = "workload";
+
+  /**
+   * istiod's {@code filter_metadata.istio.workload} of an endpoint, {@code
+   * name;namespace;canonical service;canonical revision;cluster}: the caller's metrics name the
+   * workload that answered with it (the source reporter's {@code destination_workload}) without
+   * waiting for the peer's metadata. The cluster is left empty, as jmesh's workloads report none.
+   */
+  static String workload(ServiceEndpoint e) {
+    Map<String, String> labels = e.labels();
+    String canonical = labels.getOrDefault("service.istio.io/canonical-name",
+        labels.getOrDefault("app", e.workload()));
+    String revision = labels.getOrDefault("service.istio.io/canonical-revision",
+        labels.getOrDefault("version", "latest"));
+    return e.workload() + ";" + e.workloadNamespace() + ";" + canonical + ";" + revision + ";";
   }
 
   private static final Struct TLS_MODE_ISTIO = Struct.newBuilder()

@@ -207,7 +207,7 @@ final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
     if (metrics != null) {
       metrics
           .tcpConnection(
-              rt.tcpEdges.series(cluster, metrics),
+              rt.tcpEdges.series(cluster, host, metrics),
               ResponseFlag.UF.bit(),
               cluster.name(),
               host.hostKey())
@@ -228,7 +228,7 @@ final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
         metrics == null
             ? null
             : metrics.tcpConnection(
-                rt.tcpEdges.series(cluster, metrics), 0, cluster.name(), host.hostKey());
+                rt.tcpEdges.series(cluster, host, metrics), 0, cluster.name(), host.hostKey());
     Relay.Counter counter = connection == null ? null : new Bytes(connection);
     if (hello != null) {
       ByteBuf first = hello;
