@@ -11,8 +11,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every command README.md and docs/*.md show is run by {@code scripts/check-docs} or named with
- * the test that runs it, so CI fails when a doc shows a flag, subcommand or setting that is gone.
+ * Every command README.md and docs/*.md show is run by {@code scripts/check-docs} or named with the
+ * test that runs it, so CI fails when a doc shows a flag, subcommand or setting that is gone.
  */
 class CheckDocsTest {
 
@@ -39,8 +39,7 @@ class CheckDocsTest {
       assertThat(log).contains("0 problem(s)");
     } finally {
       Files.deleteIfExists(output);
-      System.out.printf(
-          "[suite] CheckDocsTest took %.1f s%n", (System.nanoTime() - started) / 1e9);
+      System.out.printf("[suite] CheckDocsTest took %.1f s%n", (System.nanoTime() - started) / 1e9);
     }
   }
 }

@@ -19,12 +19,12 @@ import org.junit.jupiter.api.Test;
 /**
  * Holds docs/configuration.md to the parsers, so the field tables cannot drift from the code.
  *
- * <p>The parsers read a field by name ({@code node.get("timeout")}, {@code path("port",
- * "number")}, a {@code *_FIELDS} set of accepted names); an Istio field no parser names is never
- * read. So the names a parser source mentions are the fields it accepts or refuses, and each
- * must appear in the doc's table of a kind that parser reads; each field the doc calls supported,
- * partly supported or refused must be one of those names; and a field the doc calls ignored must
- * not be. A new field in a parser, or a doc row for a field nobody reads, fails here.
+ * <p>The parsers read a field by name ({@code node.get("timeout")}, {@code path("port", "number")},
+ * a {@code *_FIELDS} set of accepted names); an Istio field no parser names is never read. So the
+ * names a parser source mentions are the fields it accepts or refuses, and each must appear in the
+ * doc's table of a kind that parser reads; each field the doc calls supported, partly supported or
+ * refused must be one of those names; and a field the doc calls ignored must not be. A new field in
+ * a parser, or a doc row for a field nobody reads, fails here.
  */
 class ConfigurationDocTest {
 
@@ -46,13 +46,15 @@ class ConfigurationDocTest {
 
   private static final Set<String> STATUSES = Set.of("supported", "partly", "refused", "ignored");
 
-  private static final Pattern KEY_CALL = Pattern.compile("\\.(?:get|path)\\(((?:\"[^\"]*\"\\s*,?\\s*)+)\\)");
+  private static final Pattern KEY_CALL =
+      Pattern.compile("\\.(?:get|path)\\(((?:\"[^\"]*\"\\s*,?\\s*)+)\\)");
   private static final Pattern LABELS_CALL = Pattern.compile("labels\\([^;]*?,\\s*\"([^\"]+)\"");
   private static final Pattern FIELD_SET =
       Pattern.compile("[A-Z_]+_FIELDS\\s*=\\s*Set\\.of\\(([^;]*)\\);", Pattern.DOTALL);
   private static final Pattern CASE_LABEL = Pattern.compile("case \"([^\"]+)\":");
   private static final Pattern LITERAL = Pattern.compile("\"([^\"]*)\"");
   private static final Pattern CODE = Pattern.compile("`([^`]+)`");
+  private static final Pattern SEGMENT = Pattern.compile("\"([^\"]*)\"|<[^>]*>|[^.\"<]+");
 
   record Row(String kind, List<String> fields, String status, int line) {}
 
@@ -69,13 +71,19 @@ class ConfigurationDocTest {
       }
       for (String key : keys(parser.getKey())) {
         if (!documented.contains(key)) {
-          missing.add(parser.getKey() + " reads '" + key + "', which no row of "
-              + parser.getValue() + " in docs/configuration.md names");
+          missing.add(
+              parser.getKey()
+                  + " reads '"
+                  + key
+                  + "', which no row of "
+                  + parser.getValue()
+                  + " in docs/configuration.md names");
         }
       }
     }
     Set<String> anywhere = new TreeSet<>();
-    doc.values().forEach(rows -> rows.forEach(r -> r.fields().forEach(f -> anywhere.addAll(segments(f)))));
+    doc.values()
+        .forEach(rows -> rows.forEach(r -> r.fields().forEach(f -> anywhere.addAll(segments(f)))));
     for (String key : shared) {
       if (!anywhere.contains(key)) {
         missing.add("Fields reads '" + key + "', which no row of docs/configuration.md names");
@@ -97,15 +105,36 @@ class ConfigurationDocTest {
           if (row.status().equals("ignored")) {
             String leaf = segments.get(segments.size() - 1);
             if (read.contains(leaf)) {
-              wrong.add("configuration.md:" + row.line() + ": " + kind.getKey() + " " + field
-                  + " is marked ignored, but " + parserOf(kind.getKey()) + " reads '" + leaf + "'");
+              wrong.add(
+                  "configuration.md:"
+                      + row.line()
+                      + ": "
+                      + kind.getKey()
+                      + " "
+                      + field
+                      + " is marked ignored, but "
+                      + parserOf(kind.getKey())
+                      + " reads '"
+                      + leaf
+                      + "'");
             }
           } else {
             for (String segment : segments) {
               if (!read.contains(segment)) {
-                wrong.add("configuration.md:" + row.line() + ": " + kind.getKey() + " " + field
-                    + " is marked " + row.status() + ", but " + parserOf(kind.getKey())
-                    + " never reads '" + segment + "'");
+                wrong.add(
+                    "configuration.md:"
+                        + row.line()
+                        + ": "
+                        + kind.getKey()
+                        + " "
+                        + field
+                        + " is marked "
+                        + row.status()
+                        + ", but "
+                        + parserOf(kind.getKey())
+                        + " never reads '"
+                        + segment
+                        + "'");
               }
             }
           }
@@ -125,12 +154,14 @@ class ConfigurationDocTest {
     }
     String source = Files.readString(Path.of(SRC + "ResourceParser.java"));
     Matcher later =
-        Pattern.compile("LATER_KINDS\\s*=\\s*Set\\.of\\(([^;]*)\\);", Pattern.DOTALL).matcher(source);
+        Pattern.compile("LATER_KINDS\\s*=\\s*Set\\.of\\(([^;]*)\\);", Pattern.DOTALL)
+            .matcher(source);
     assertThat(later.find()).isTrue();
     String text = Files.readString(configurationMd());
     Matcher kind = LITERAL.matcher(later.group(1));
     while (kind.find()) {
-      assertThat(text).as("the ignored kind %s is named", kind.group(1))
+      assertThat(text)
+          .as("the ignored kind %s is named", kind.group(1))
           .contains("`" + kind.group(1) + "`");
     }
   }
@@ -176,13 +207,17 @@ class ConfigurationDocTest {
 
   /**
    * A field path's names: {@code http[].match[].headers.<name>.exact} gives http, match, headers,
-   * exact; a {@code <placeholder>} stands for a map key the user chooses and is skipped.
+   * exact; a {@code <placeholder>} stands for a map key the user chooses and is skipped; a quoted
+   * {@code "kubernetes.io/service-name"} is one name with dots in it.
    */
   static List<String> segments(String field) {
     List<String> out = new ArrayList<>();
-    for (String segment : field.replace("[]", "").split("\\.(?![^<]*>)")) {
-      if (!segment.isEmpty() && !segment.startsWith("<")) {
-        out.add(segment);
+    Matcher segment = SEGMENT.matcher(field.replace("[]", ""));
+    while (segment.find()) {
+      if (segment.group(1) != null) {
+        out.add(segment.group(1));
+      } else if (!segment.group().startsWith("<")) {
+        out.add(segment.group());
       }
     }
     return out;
