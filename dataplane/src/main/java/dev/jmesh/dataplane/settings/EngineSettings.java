@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * The settings of the embedded engine: how the workload's ports are named to the mesh, how long the
  * first mesh connection waits for config, and Envoy-like limits and timeouts. See
- * docs/configuration.md.
+ * docs/agent.md.
  *
  * @param servicePorts port to its Istio port name ({@code tcp-echo}, {@code grpc}, {@code http}),
  *     whose prefix gives the protocol; a bound port not listed is announced as {@code http-PORT}

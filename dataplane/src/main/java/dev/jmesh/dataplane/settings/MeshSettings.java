@@ -9,7 +9,7 @@ import java.util.Set;
 
 /**
  * The settings of one meshed workload (agent or proxy), validated and immutable. See
- * docs/configuration.md for each setting, its sources and its default.
+ * docs/agent.md for each setting, its sources and its default.
  */
 public record MeshSettings(
     String service,

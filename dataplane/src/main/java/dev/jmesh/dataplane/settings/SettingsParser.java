@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  */
 public final class SettingsParser {
 
-  /** Every setting key, in the order docs/configuration.md lists them. */
+  /** Every setting key, in the order docs/agent.md lists them. */
   public static final List<String> KEYS =
       List.of(
           "service",
