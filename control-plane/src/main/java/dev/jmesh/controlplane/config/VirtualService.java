@@ -37,6 +37,7 @@ public record VirtualService(
       Destination mirror,
       Double mirrorPercentage,
       Headers headers,
+      DirectResponse directResponse,
       int line) {
     public HttpRoute {
       match = List.copyOf(match);
@@ -81,6 +82,12 @@ public record VirtualService(
   /** HTTPRedirect. */
   public record Redirect(
       String uri, String authority, int port, String scheme, int redirectCode) {}
+
+  /**
+   * HTTPDirectResponse: the route answers itself. {@code body} is the exact bytes ({@code
+   * body.string} as UTF-8, {@code body.bytes} decoded from base64), {@code null} for none.
+   */
+  public record DirectResponse(int status, byte[] body) {}
 
   /** HTTPRewrite. */
   public record Rewrite(String uri, String authority) {}

@@ -13,8 +13,10 @@ import dev.jmesh.controlplane.config.VirtualService.HttpRoute;
 import dev.jmesh.controlplane.config.VirtualService.L4Match;
 import dev.jmesh.controlplane.config.VirtualService.RouteDestination;
 import dev.jmesh.controlplane.internal.yaml.YamlNode;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 
@@ -96,8 +98,12 @@ final class VirtualServiceParser {
               redirectNode.get("scheme").text("redirect.scheme", ""),
               code);
     }
-    boolean directResponse = r.get("directResponse").isPresent();
-    if (route.isEmpty() && redirect == null && !directResponse) {
+    VirtualService.DirectResponse directResponse = directResponse(r.get("directResponse"));
+    if (directResponse != null && (!route.isEmpty() || redirect != null)) {
+      throw fail(r.get("directResponse"),
+          "http: give one of route, redirect or directResponse, not several");
+    }
+    if (route.isEmpty() && redirect == null && directResponse == null) {
       throw fail(r, "http: a route needs route destinations or a redirect");
     }
     YamlNode rewriteNode = r.get("rewrite");
@@ -144,7 +150,41 @@ final class VirtualServiceParser {
         mirror,
         mirrorPercentage,
         headers(r.get("headers"), "headers"),
+        directResponse,
         r.line());
+  }
+
+  /** HTTPDirectResponse: {@code status} (required, 200-599) and an optional one-of body. */
+  private static VirtualService.DirectResponse directResponse(YamlNode node) {
+    if (node.isMissing()) {
+      return null;
+    }
+    int status = node.get("status").intValue("directResponse.status", -1);
+    if (status == -1) {
+      throw fail(node, "directResponse.status: is required (the HTTP status to answer with)");
+    }
+    if (status < 200 || status > 599) {
+      throw fail(node, "directResponse.status: " + status + " is not an HTTP status in 200-599");
+    }
+    YamlNode body = node.get("body");
+    if (body.isMissing()) {
+      return new VirtualService.DirectResponse(status, null);
+    }
+    YamlNode string = body.get("string");
+    YamlNode bytes = body.get("bytes");
+    if (string.isPresent() == bytes.isPresent()) {
+      throw fail(body, "directResponse.body: give exactly one of string or bytes");
+    }
+    if (string.isPresent()) {
+      return new VirtualService.DirectResponse(status,
+          string.text("directResponse.body.string").getBytes(StandardCharsets.UTF_8));
+    }
+    try {
+      return new VirtualService.DirectResponse(status,
+          Base64.getDecoder().decode(bytes.text("directResponse.body.bytes")));
+    } catch (IllegalArgumentException e) {
+      throw fail(bytes, "directResponse.body.bytes: not base64 (" + e.getMessage() + ")");
+    }
   }
 
   private static Fault fault(YamlNode node) {

@@ -2,6 +2,7 @@ package dev.jmesh.controlplane.internal.xds;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Struct;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.Value;
@@ -10,10 +11,12 @@ import dev.jmesh.controlplane.config.VirtualService;
 import dev.jmesh.controlplane.config.VirtualService.HttpMatch;
 import dev.jmesh.controlplane.config.VirtualService.HttpRoute;
 import dev.jmesh.controlplane.config.VirtualService.RouteDestination;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
+import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
 import io.envoyproxy.envoy.config.route.v3.RedirectAction;
@@ -111,6 +114,15 @@ final class RouteBuilder {
         .build();
   }
 
+  /** Istio's HTTPDirectResponse as Envoy's, the body inline as given. */
+  private static DirectResponseAction directResponse(VirtualService.DirectResponse d) {
+    DirectResponseAction.Builder b = DirectResponseAction.newBuilder().setStatus(d.status());
+    if (d.body() != null) {
+      b.setBody(DataSource.newBuilder().setInlineBytes(ByteString.copyFrom(d.body())));
+    }
+    return b.build();
+  }
+
   private static Route route(HttpRoute r, RouteMatch match,
       Function<VirtualService.Destination, String> clusterOf,
       Function<VirtualService.Destination, List<RouteAction.HashPolicy>> hashOf) {
@@ -121,6 +133,9 @@ final class RouteBuilder {
     headers(b, r.headers());
     if (r.redirect() != null) {
       return b.setRedirect(redirect(r.redirect())).build();
+    }
+    if (r.directResponse() != null) {
+      return b.setDirectResponse(directResponse(r.directResponse())).build();
     }
     RouteAction.Builder action = RouteAction.newBuilder();
     List<RouteDestination> dests = r.route();
