@@ -407,25 +407,23 @@ class MeshCliTest {
                 "      request:",
                 "        set: {x-peer: \"%DOWNSTREAM_REMOTE_ADDRESS%\"}",
                 "")));
-    await().untilAsserted(() -> assertThat(rdsState()).isEqualTo("NACKED"));
+    await().untilAsserted(() -> assertThat(rdsState()).as(lastStatus.output()).isEqualTo("NACKED"));
 
     // The proxy drops reviews' listener and with it its route: it asks for ratings' route
     // only, on the refused response's nonce with its previous version. That is no ACK: RDS
     // stays NACKED (it used to turn STALE, sent and never ACKed, until the route was fixed).
     controlPlane.delete("reviews");
     await().until(() -> proxyRoutes() == 1);
-    Awaitility.await()
-        .atMost(WORK)
+    await()
         .during(Duration.ofSeconds(3))
-        .pollInterval(Duration.ofMillis(500))
-        .untilAsserted(() -> assertThat(rdsState()).isEqualTo("NACKED"));
+        .untilAsserted(() -> assertThat(rdsState()).as(lastStatus.output()).isEqualTo("NACKED"));
     assertThat(lastStatus.stdout())
         .containsPattern(
             "ratings-\\S+ RDS NACKED version \\d+ \\(still on \\d+\\): RDS"
                 + " resource '[^']+': .*substitution formatters");
 
     controlPlane.apply("ratings-rules", ratingsRules(""));
-    await().untilAsserted(() -> assertThat(rdsState()).isEqualTo("SYNCED"));
+    await().untilAsserted(() -> assertThat(rdsState()).as(lastStatus.output()).isEqualTo("SYNCED"));
   }
 
   /** RDS's state in the proxy's row of {@code mesh status}. */
