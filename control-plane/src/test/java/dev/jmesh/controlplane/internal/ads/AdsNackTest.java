@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -88,7 +89,7 @@ class AdsNackTest {
       DiscoveryResponse next = client.next(WAIT);
       assertThat(names(next)).containsExactlyInAnyOrder(REVIEWS, RATINGS);
       client.ack(next, REVIEWS, RATINGS);
-      assertThat(rds().nackDetail()).isEmpty();
+      Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(rds().nackDetail()).isEmpty());
 
       // With the refusal settled, responses carry only what changed again.
       TestMesh.write(dir, "ratings.yaml", ratingsDelay("2s"));
