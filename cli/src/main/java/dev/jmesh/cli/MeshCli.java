@@ -41,7 +41,8 @@ public final class MeshCli {
           "  section asked for); -o yaml: the same as YAML.",
           "",
           "Exit codes: 0 ok; 1 something is wrong (a NACK in status, no such workload);",
-          "  2 bad command line (also an ambiguous workload); 3 control plane unreachable.",
+          "  2 bad command line (also an ambiguous workload); 3 control plane (or --admin)"
+              + " unreachable.",
           "");
 
   private MeshCli() {}
