@@ -12,7 +12,8 @@ import java.util.Map;
  *
  * <pre>
  *   mesh status [--control-plane HOST:PORT] [-o table|json|yaml]
- *   mesh config WORKLOAD [listeners|routes|clusters|endpoints] [--control-plane HOST:PORT] [-o ..]
+ *   mesh config WORKLOAD [listeners|routes|clusters|endpoints|secrets] [--control-plane HOST:PORT]
+ *       [--admin HOST:PORT] [-o ..]
  * </pre>
  */
 public final class MeshCli {
@@ -23,12 +24,16 @@ public final class MeshCli {
           "Usage:",
           "  mesh status [--control-plane HOST:PORT] [-o table|json|yaml]",
           "      every connected proxy and agent: CDS/LDS/EDS/RDS SYNCED, STALE (sent, not ACKed",
-          "      yet) or NACKED (refused; the error is printed under the table)",
-          "  mesh config WORKLOAD [listeners|routes|clusters|endpoints] [--control-plane"
+          "      yet) or NACKED (refused; the error is printed under the table), and CERT EXPIRY:",
+          "      time left on the certificate the CA last issued it (-o json:"
+              + " certificate.notAfter)",
+          "  mesh config WORKLOAD [listeners|routes|clusters|endpoints|secrets] [--control-plane"
               + " HOST:PORT]",
-          "      [-o table|json|yaml]",
+          "      [--admin HOST:PORT] [-o table|json|yaml]",
           "      the xDS resources the control plane serves one workload; WORKLOAD is its node id,",
-          "      its name as `mesh status` shows it, or an unambiguous prefix (a service name)",
+          "      its name as `mesh status` shows it, or an unambiguous prefix (a service name).",
+          "      secrets: its certificate chain and roots as the CA issued them; with --admin (the",
+          "      workload's admin address), as the workload itself holds them (its /certs)",
           "",
           "--control-plane: the control plane's debug HTTP address (its --http-port); default",
           "  $MESH_CONTROL_PLANE_HTTP, else " + ControlPlaneClient.DEFAULT_ADDRESS + ".",
@@ -36,7 +41,8 @@ public final class MeshCli {
           "  section asked for); -o yaml: the same as YAML.",
           "",
           "Exit codes: 0 ok; 1 something is wrong (a NACK in status, no such workload);",
-          "  2 bad command line (also an ambiguous workload); 3 control plane unreachable.",
+          "  2 bad command line (also an ambiguous workload); 3 control plane (or --admin)"
+              + " unreachable.",
           "");
 
   private MeshCli() {}
@@ -69,6 +75,7 @@ public final class MeshCli {
             ? ControlPlaneClient.DEFAULT_ADDRESS
             : addressFromEnv.strip();
     String output = "table";
+    String admin = null;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {
@@ -78,9 +85,12 @@ public final class MeshCli {
         }
         case "--control-plane" -> address = value(args, ++i, a);
         case "-o", "--output" -> output = value(args, ++i, a);
+        case "--admin" -> admin = value(args, ++i, a);
         default -> {
           if (a.startsWith("--control-plane=")) {
             address = a.substring("--control-plane=".length());
+          } else if (a.startsWith("--admin=")) {
+            admin = a.substring("--admin=".length());
           } else if (a.startsWith("-o=") || a.startsWith("--output=")) {
             output = a.substring(a.indexOf('=') + 1);
           } else if (a.startsWith("-")) {
@@ -102,7 +112,7 @@ public final class MeshCli {
     List<String> rest = positional.subList(1, positional.size());
     return switch (command) {
       case "status" -> status(controlPlane, rest, output, out, err);
-      case "config" -> config(controlPlane, rest, output, out, err);
+      case "config" -> config(controlPlane, rest, output, admin, out, err);
       default -> throw usage("unknown command '" + command + "'; this tool runs status and config");
     };
   }
@@ -141,22 +151,21 @@ public final class MeshCli {
       ControlPlaneClient controlPlane,
       List<String> rest,
       String output,
+      String admin,
       PrintStream out,
       PrintStream err) {
     if (rest.isEmpty() || rest.size() > 2) {
       throw usage("config takes WORKLOAD and optionally one of " + ProxyConfigView.SECTIONS);
     }
     String section = rest.size() == 2 ? rest.get(1) : null;
-    if (section != null && section.equals("secrets")) {
-      throw new CommandFailure(
-          CommandFailure.USAGE,
-          "mesh: secrets are not on the control plane: each workload gets its certificate from the"
-              + " CA itself. Its admin endpoint shows it: curl http://127.0.0.1:ADMIN_PORT/certs"
-              + " (ADMIN_PORT: MESH_ADMIN_PORT / --admin-port, default 15000).");
-    }
     if (section != null && !ProxyConfigView.SECTIONS.contains(section)) {
       throw usage(
           "unknown config section '" + section + "'; give one of " + ProxyConfigView.SECTIONS);
+    }
+    if (admin != null && !"secrets".equals(section)) {
+      throw usage(
+          "--admin goes with the secrets section: mesh config WORKLOAD secrets --admin"
+              + " HOST:PORT");
     }
     List<String> connected = new ArrayList<>();
     for (Object p : (List<Object>) JsonReader.parse(controlPlane.syncz())) {
@@ -165,6 +174,13 @@ public final class MeshCli {
     String proxyId = WorkloadMatch.resolve(rest.get(0), connected);
     String body = controlPlane.configDump(proxyId);
     Map<String, Object> dump = (Map<String, Object>) JsonReader.parse(body);
+    if (admin != null) {
+      // What the workload really holds beats what the CA remembers issuing.
+      List<Object> held = WorkloadCerts.rows(WorkloadCerts.read(admin), java.time.Instant.now());
+      dump = new java.util.LinkedHashMap<>(dump);
+      dump.put("secrets", held);
+      body = Json.write(dump);
+    }
     if (!output.equals("table")) {
       Object selected = section == null ? dump : dump.get(section);
       if (output.equals("yaml")) {
@@ -187,7 +203,15 @@ public final class MeshCli {
       if (section == null) {
         out.println(s.toUpperCase() + ":");
       }
-      out.print(view.table(s).render());
+      Table table = view.table(s);
+      out.print(table.render());
+      if (s.equals("secrets") && table.rows().isEmpty()) {
+        err.println(
+            "mesh: no certificate known for "
+                + proxyId
+                + ": it reached the control plane on plaintext xDS, or the control plane runs no"
+                + " CA");
+      }
       for (String why : view.unprintable(s)) {
         err.println("mesh: the control plane could not print one of the " + s + ": " + why);
       }

@@ -13,7 +13,8 @@ import java.util.Set;
  */
 final class ProxyConfigView {
 
-  static final List<String> SECTIONS = List.of("listeners", "routes", "clusters", "endpoints");
+  static final List<String> SECTIONS =
+      List.of("listeners", "routes", "clusters", "endpoints", "secrets");
 
   private static final String HCM = "HttpConnectionManager";
   private static final String TCP_PROXY = "TcpProxy";
@@ -30,8 +31,37 @@ final class ProxyConfigView {
       case "routes" -> routes();
       case "clusters" -> clusters();
       case "endpoints" -> endpoints();
+      case "secrets" -> secrets(list(dump.get("secrets")));
       default -> throw new IllegalArgumentException(section);
     };
+  }
+
+  /**
+   * istioctl proxy-config secret's columns, from the rows of {@code secrets}: the control plane's
+   * (what its CA issued) or the workload's own ({@link WorkloadCerts}).
+   */
+  static Table secrets(List<Object> secrets) {
+    Table t =
+        new Table(
+            "RESOURCE NAME",
+            "TYPE",
+            "STATUS",
+            "VALID CERT",
+            "SERIAL NUMBER",
+            "NOT AFTER",
+            "NOT BEFORE");
+    for (Object o : secrets) {
+      Map<String, Object> s = map(o);
+      t.add(
+          orDash(str(s.get("name"))),
+          orDash(str(s.get("type"))),
+          orDash(str(s.get("status"))),
+          orDash(str(s.get("valid"))),
+          orDash(str(s.get("serial"))),
+          orDash(str(s.get("notAfter"))),
+          orDash(str(s.get("notBefore"))));
+    }
+    return t;
   }
 
   /** Resources the control plane could not print as JSON (it says why in a string instead). */

@@ -1,5 +1,6 @@
 package dev.jmesh.cli;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -8,7 +9,8 @@ import java.util.TreeSet;
 /**
  * {@code mesh status}: /debug/syncz as istioctl proxy-status prints it, one row per connected proxy
  * or agent, with each xDS type SYNCED (the last version sent was ACKed), STALE (sent, not ACKed
- * yet) or NACKED (the workload refused a version; its error is printed under the table).
+ * yet) or NACKED (the workload refused a version; its error is printed under the table), and the
+ * time left on the certificate the control plane's CA last issued it (CERT EXPIRY).
  */
 final class ProxyStatusView {
 
@@ -42,11 +44,16 @@ final class ProxyStatusView {
   }
 
   Table table() {
-    Table table = new Table("NAME", "CDS", "LDS", "EDS", "RDS", "VERSION", "NODE ID");
+    return table(Instant.now());
+  }
+
+  Table table(Instant now) {
+    Table table =
+        new Table("NAME", "CDS", "LDS", "EDS", "RDS", "VERSION", "CERT EXPIRY", "NODE ID");
     for (Map<String, Object> p : proxies) {
       String id = String.valueOf(p.get("proxyID"));
       TreeSet<String> versions = new TreeSet<>();
-      String[] cells = new String[7];
+      String[] cells = new String[8];
       cells[0] = NodeId.workloadName(id);
       for (int i = 0; i < TYPES.size(); i++) {
         cells[i + 1] = state(p, TYPES.get(i));
@@ -56,7 +63,11 @@ final class ProxyStatusView {
         }
       }
       cells[5] = versions.isEmpty() ? "-" : String.join(",", versions);
-      cells[6] = id;
+      Object certificate = p.get("certificate");
+      cells[6] =
+          CertificateExpiry.timeLeft(
+              certificate instanceof Map<?, ?> c ? c.get("notAfter") : null, now);
+      cells[7] = id;
       table.add(cells);
     }
     return table;

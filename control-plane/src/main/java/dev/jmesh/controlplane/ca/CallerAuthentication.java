@@ -12,6 +12,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.net.SocketAddress;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
@@ -33,6 +34,12 @@ public final class CallerAuthentication implements ServerInterceptor {
 
   /** The authenticated caller of the current call. */
   public static final Context.Key<Authentication> CALLER = Context.key("jmesh-caller");
+
+  /**
+   * The remote address of the current call's connection: a workload's certificate requests and
+   * its ADS stream share one, which ties the certificate to the stream.
+   */
+  public static final Context.Key<SocketAddress> CONNECTION = Context.key("jmesh-connection");
 
   private final Authenticator tokens;
   private final Supplier<String> trustDomain;
@@ -57,7 +64,9 @@ public final class CallerAuthentication implements ServerInterceptor {
           + who.message()), new Metadata());
       return new ServerCall.Listener<>() {};
     }
-    return Contexts.interceptCall(Context.current().withValue(CALLER, who), call, headers, next);
+    return Contexts.interceptCall(Context.current().withValue(CALLER, who)
+        .withValue(CONNECTION, call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR)),
+        call, headers, next);
   }
 
   private Authentication authenticate(ServerCall<?, ?> call, Metadata headers) {

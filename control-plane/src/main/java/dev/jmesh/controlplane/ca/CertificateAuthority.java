@@ -64,6 +64,7 @@ public final class CertificateAuthority {
   private final Settings settings;
   private final Clock clock;
   private final CaMetrics metrics = new CaMetrics();
+  private final IssuedCertificates issued = new IssuedCertificates();
   private final AtomicReference<CaState> state = new AtomicReference<>();
   private volatile String stamp;
   private volatile String lastReloadFailure;
@@ -96,6 +97,15 @@ public final class CertificateAuthority {
 
   public CaMetrics metrics() {
     return metrics;
+  }
+
+  /** The last certificate issued per connection and per identity. */
+  public IssuedCertificates issued() {
+    return issued;
+  }
+
+  Clock clock() {
+    return clock;
   }
 
   public Settings settings() {

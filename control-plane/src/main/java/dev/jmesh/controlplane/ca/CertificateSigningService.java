@@ -52,6 +52,10 @@ public final class CertificateSigningService implements IstioCertificateService.
       logger.fine(() -> "issued " + caller.namespace() + "/" + caller.serviceAccount()
           + " serial " + issued.leaf().getSerialNumber().toString(16) + " until "
           + issued.leaf().getNotAfter().toInstant());
+      ca.issued().record(CallerAuthentication.CONNECTION.get(), caller.namespace(),
+          caller.serviceAccount(), new WorkloadIdentity(ca.settings().trustDomain().get(),
+              caller.namespace(), caller.serviceAccount()).spiffeId(), issued.leaf(),
+          ca.clock().instant());
       response.onNext(IstioCertificateResponse.of(issued.pemChain()));
       response.onCompleted();
     } catch (IssuanceRefused e) {

@@ -14,10 +14,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
@@ -32,11 +35,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code scripts/mesh} as an operator runs it, against the real control plane and a real mesh-proxy
- * ({@code ratings}, subset v1, a VirtualService with a header route): status, config, its JSON and
- * YAML, the exit codes, and a NACK showing up. Every port ephemeral, all on loopback.
+ * ({@code ratings}, subset v1, a VirtualService with a header route): status with its certificate
+ * expiry, config and its secrets, JSON and YAML, the exit codes, a NACK showing up, and a route
+ * NACK that stays NACKED (not STALE) while the proxy changes what it asks for. Every port
+ * ephemeral, all on loopback.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-// The last test breaks the configuration on purpose (a NACK); the others need it whole.
+// The last two tests break the configuration on purpose (NACKs); the others need it whole.
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MeshCliTest {
 
@@ -50,6 +55,7 @@ class MeshCliTest {
   private int ratingsPort;
   private String debugAddress;
   private ServerSocket application;
+  private MeshedJvm proxy;
   private volatile Run lastStatus;
 
   @BeforeAll
@@ -57,38 +63,14 @@ class MeshCliTest {
     work = Files.createTempDirectory("jmesh-cli");
     controlPlane = MeshControlPlane.start(jvms, work);
     debugAddress = "127.0.0.1:" + controlPlane.httpPort();
-    controlPlane.apply(
-        "ratings-rules",
-        String.join(
-            "\n",
-            "apiVersion: networking.istio.io/v1",
-            "kind: DestinationRule",
-            "metadata: {name: ratings, namespace: default}",
-            "spec:",
-            "  host: ratings",
-            "  subsets:",
-            "  - name: v1",
-            "    labels: {version: v1}",
-            "---",
-            "apiVersion: networking.istio.io/v1",
-            "kind: VirtualService",
-            "metadata: {name: ratings, namespace: default}",
-            "spec:",
-            "  hosts: [ratings]",
-            "  http:",
-            "  - match:",
-            "    - headers: {end-user: {exact: jason}}",
-            "    route:",
-            "    - destination: {host: ratings, subset: v1}",
-            "  - route:",
-            "    - destination: {host: ratings, subset: v1}",
-            ""));
+    controlPlane.apply("ratings-rules", ratingsRules(""));
     ratingsPort = freePort();
     // The proxy registers its workload once the application accepts connections; the CLI reads
     // configuration and sends no request, so a socket nobody reads from is application enough.
     application = new ServerSocket();
     application.bind(new InetSocketAddress("127.0.0.1", 0));
-    jvms.start(
+    proxy =
+        jvms.start(
             MeshedJvm.java("ratings-proxy")
                 .jar(MeshPaths.root().resolve("proxy/target/mesh-proxy.jar"))
                 .jvmFlags("-Xmx64m")
@@ -104,8 +86,36 @@ class MeshCliTest {
                     "--admin-port", "0",
                     "--metrics-port", "0",
                     "--http-proxy", "off",
-                    "--outbound", "ratings:" + ratingsPort + "=127.0.0.1:0"))
-        .awaitOutput("ready in \\d+ ms", MeshControlPlane.STARTUP);
+                    "--outbound", "ratings:" + ratingsPort + "=127.0.0.1:0"));
+    proxy.awaitOutput("ready in \\d+ ms", MeshControlPlane.STARTUP);
+  }
+
+  /** ratings' DestinationRule and VirtualService; {@code catchAllExtra} goes in the last route. */
+  private static String ratingsRules(String catchAllExtra) {
+    return String.join(
+        "\n",
+        "apiVersion: networking.istio.io/v1",
+        "kind: DestinationRule",
+        "metadata: {name: ratings, namespace: default}",
+        "spec:",
+        "  host: ratings",
+        "  subsets:",
+        "  - name: v1",
+        "    labels: {version: v1}",
+        "---",
+        "apiVersion: networking.istio.io/v1",
+        "kind: VirtualService",
+        "metadata: {name: ratings, namespace: default}",
+        "spec:",
+        "  hosts: [ratings]",
+        "  http:",
+        "  - match:",
+        "    - headers: {end-user: {exact: jason}}",
+        "    route:",
+        "    - destination: {host: ratings, subset: v1}",
+        "  - route:",
+        "    - destination: {host: ratings, subset: v1}",
+        catchAllExtra);
   }
 
   @AfterAll
@@ -135,7 +145,11 @@ class MeshCliTest {
             });
     Run status = mesh("status", "--control-plane", debugAddress);
     assertThat(status.stdout().lines().findFirst().orElse(""))
-        .matches("NAME\\s+CDS\\s+LDS\\s+EDS\\s+RDS\\s+VERSION\\s+NODE ID");
+        .matches("NAME\\s+CDS\\s+LDS\\s+EDS\\s+RDS\\s+VERSION\\s+CERT EXPIRY\\s+NODE ID");
+    // The proxy's certificate lives 24 h (Istio's default) and was issued at its start.
+    assertThat(cells(row(status.stdout(), "sidecar~")).get(6))
+        .as(status.output())
+        .matches("2[23]h\\d{1,2}m");
   }
 
   @Test
@@ -148,6 +162,14 @@ class MeshCliTest {
                 "import json,sys; d=json.load(sys.stdin); print(d[0]['LDS']['status'])",
                 json.stdout()))
         .isEqualTo("SYNCED");
+    Instant notAfter =
+        Instant.parse(
+            python(
+                "import json,sys; print(json.load(sys.stdin)[0]['certificate']['notAfter'])",
+                json.stdout()));
+    assertThat(notAfter)
+        .isBetween(
+            Instant.now().plus(Duration.ofHours(22)), Instant.now().plus(Duration.ofHours(24)));
     Run clusters =
         mesh("config", "ratings", "clusters", "-o", "json", "--control-plane", debugAddress);
     assertThat(clusters.exitCode()).as(clusters.output()).isZero();
@@ -215,6 +237,45 @@ class MeshCliTest {
 
   @Test
   @Order(5)
+  void secretsShowTheCertificateTheWorkloadHoldsAsTheCaIssuedIt() throws Exception {
+    String certs = proxy.httpGet("certs").body();
+    String serial =
+        python("import json,sys; print(json.load(sys.stdin)['certificate']['serial'])", certs);
+    String notAfter =
+        python("import json,sys; print(json.load(sys.stdin)['certificate']['notAfter'])", certs);
+
+    Run secrets = mesh("config", "ratings", "secrets", "--control-plane", debugAddress);
+    assertThat(secrets.exitCode()).as(secrets.output()).isZero();
+    assertThat(secrets.stdout().lines().findFirst().orElse(""))
+        .matches(
+            "RESOURCE NAME\\s+TYPE\\s+STATUS\\s+VALID CERT\\s+SERIAL NUMBER\\s+NOT AFTER"
+                + "\\s+NOT BEFORE");
+    assertThat(cells(row(secrets.stdout(), "Cert Chain")))
+        .as("the CA's record of what it issued is what the workload holds")
+        .startsWith("default", "Cert Chain", "ACTIVE", "true", serial, notAfter);
+    assertThat(cells(row(secrets.stdout(), "ROOTCA"))).startsWith("ROOTCA", "CA", "ACTIVE", "true");
+    Run json = mesh("config", "ratings", "secrets", "-o", "json", "--control-plane", debugAddress);
+    assertThat(
+            python("import json,sys; print(json.load(sys.stdin)[0]['matchedBy'])", json.stdout()))
+        .as("issued on the proxy's own ADS connection")
+        .isEqualTo("connection");
+
+    String admin = proxy.adminUri().getAuthority();
+    Run own =
+        mesh("config", "ratings", "secrets", "--admin", admin, "--control-plane", debugAddress);
+    assertThat(own.exitCode()).as(own.output()).isZero();
+    assertThat(cells(row(own.stdout(), "Cert Chain")))
+        .startsWith("default", "Cert Chain", "ACTIVE", "true", serial, notAfter);
+
+    String nobody = "127.0.0.1:" + freePort();
+    Run unreachable =
+        mesh("config", "ratings", "secrets", "--admin", nobody, "--control-plane", debugAddress);
+    assertThat(unreachable.exitCode()).as(unreachable.output()).isEqualTo(3);
+    assertThat(unreachable.stderr()).contains("http://" + nobody + "/certs").contains("--admin");
+  }
+
+  @Test
+  @Order(6)
   void anUnreachableControlPlaneExitsThreeAndSaysHowToPointAtIt() throws IOException {
     String nobody = "127.0.0.1:" + freePort();
     Run status = mesh("status", "--control-plane", nobody);
@@ -226,7 +287,7 @@ class MeshCliTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void analyzeAndTokenRunTheControlPlanesCommands() throws IOException {
     Path bad = Files.createDirectories(work.resolve("bad-config"));
     Files.writeString(
@@ -263,7 +324,7 @@ class MeshCliTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void aConfigTheProxyRefusesShowsNackedWithItsErrorAndExitsOne() throws IOException {
     // A rate limit with one bucket per downstream connection: the control plane passes it on,
     // the data path refuses that listener by name (see ControlPlaneConnectionTest).
@@ -305,6 +366,80 @@ class MeshCliTest {
                       "ratings-\\S+ LDS NACKED version \\d+ \\(still on \\d+\\): LDS"
                           + " resource '[^']+': .*local_rate_limit_per_downstream_connection");
             });
+  }
+
+  @Test
+  @Order(9)
+  void aRouteNackStaysNackedWhenTheProxyDropsARouteThenClearsOnceFixed() throws IOException {
+    // Left over from the test before: the inbound listener's NACK. A second service gives the
+    // proxy a second route to drop later.
+    controlPlane.apply(
+        "reviews",
+        String.join(
+            "\n",
+            "apiVersion: networking.istio.io/v1",
+            "kind: ServiceEntry",
+            "metadata: {name: reviews, namespace: default}",
+            "spec:",
+            "  hosts: [reviews.example.com]",
+            "  ports: [{number: 9080, name: http, protocol: HTTP}]",
+            "  resolution: STATIC",
+            "  endpoints: [{address: 127.0.0.9}]",
+            "---",
+            "apiVersion: networking.istio.io/v1",
+            "kind: VirtualService",
+            "metadata: {name: reviews, namespace: default}",
+            "spec:",
+            "  hosts: [reviews.example.com]",
+            "  http:",
+            "  - route:",
+            "    - destination: {host: reviews.example.com}",
+            ""));
+    await().until(() -> proxyRoutes() == 2);
+    // A header value with a substitution formatter: the control plane passes it on, the data
+    // path refuses that route by name.
+    controlPlane.apply(
+        "ratings-rules",
+        ratingsRules(
+            String.join(
+                "\n",
+                "    headers:",
+                "      request:",
+                "        set: {x-peer: \"%DOWNSTREAM_REMOTE_ADDRESS%\"}",
+                "")));
+    await().untilAsserted(() -> assertThat(rdsState()).as(lastStatus.output()).isEqualTo("NACKED"));
+
+    // The proxy drops reviews' listener and with it its route: it asks for ratings' route
+    // only, on the refused response's nonce with its previous version. That is no ACK: RDS
+    // stays NACKED (it used to turn STALE, sent and never ACKed, until the route was fixed).
+    controlPlane.delete("reviews");
+    await().until(() -> proxyRoutes() == 1);
+    await()
+        .during(Duration.ofSeconds(3))
+        .untilAsserted(() -> assertThat(rdsState()).as(lastStatus.output()).isEqualTo("NACKED"));
+    assertThat(lastStatus.stdout())
+        .containsPattern(
+            "ratings-\\S+ RDS NACKED version \\d+ \\(still on \\d+\\): RDS"
+                + " resource '[^']+': .*substitution formatters");
+
+    controlPlane.apply("ratings-rules", ratingsRules(""));
+    await().untilAsserted(() -> assertThat(rdsState()).as(lastStatus.output()).isEqualTo("SYNCED"));
+  }
+
+  /** RDS's state in the proxy's row of {@code mesh status}. */
+  private String rdsState() {
+    Run status = mesh("status", "--control-plane", debugAddress);
+    lastStatus = status;
+    return cells(row(status.stdout(), "sidecar~")).get(4);
+  }
+
+  /** How many RouteConfigurations the proxy itself holds (its /config_dump). */
+  private int proxyRoutes() {
+    Matcher m =
+        Pattern.compile(
+                "\"ROUTE_CONFIGURATION\": \\{\\s*\"version\": \"[^\"]*\",\\s*\"resources\": (\\d+)")
+            .matcher(proxy.httpGet("config_dump").body());
+    return m.find() ? Integer.parseInt(m.group(1)) : -1;
   }
 
   private static List<String> cells(String row) {

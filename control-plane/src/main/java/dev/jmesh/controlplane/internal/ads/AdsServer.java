@@ -1,5 +1,7 @@
 package dev.jmesh.controlplane.internal.ads;
 
+import dev.jmesh.controlplane.ca.CallerAuthentication;
+import dev.jmesh.controlplane.ca.token.Authentication;
 import dev.jmesh.controlplane.internal.config.MeshSnapshot;
 import dev.jmesh.controlplane.internal.xds.OutboundResources;
 import dev.jmesh.controlplane.internal.xds.ProxyNode;
@@ -13,6 +15,7 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -34,6 +37,8 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
 
   private final Supplier<MeshSnapshot> snapshots;
   private final Map<Long, AdsStream> connections = new ConcurrentHashMap<>();
+  /** Who opened each stream on the TLS port, and on which connection. */
+  private final Map<Long, StreamCaller> callers = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private final AdsMetrics metrics = new AdsMetrics();
 
@@ -121,6 +126,11 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
       call.setOnReadyHandler(conn::onReady);
     }
     connections.put(conn.id(), conn);
+    Authentication who = CallerAuthentication.CALLER.get();
+    if (who != null && who.isAuthenticated()) {
+      callers.put(conn.id(), new StreamCaller(CallerAuthentication.CONNECTION.get(),
+          who.namespace(), who.serviceAccount()));
+    }
     metrics.connections.increment();
     return new StreamObserver<>() {
       @Override
@@ -147,6 +157,7 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
 
   private void disconnect(AdsStream conn, String why) {
     conn.close();
+    callers.remove(conn.id());
     if (connections.remove(conn.id()) != null) {
       lifecycle.disconnected(conn.id());
     }
@@ -169,9 +180,16 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
     return List.copyOf(connections.values());
   }
 
-  /** One row of {@code /debug/syncz}. */
+  /** One row of {@code /debug/syncz}; {@code caller} is null on the plaintext port. */
   public record ProxyStatus(String proxyId, String namespace, long stream,
-      java.time.Instant connectedAt, List<TypeStatus> types) {}
+      java.time.Instant connectedAt, List<TypeStatus> types, StreamCaller caller) {}
+
+  /**
+   * The identity a stream's caller proved and its connection's remote address, the key to the
+   * certificate the CA issued on that connection.
+   */
+  public record StreamCaller(SocketAddress connection, String namespace,
+      String serviceAccount) {}
 
   /** What one proxy was sent, ACKed and NACKed for one type. */
   public record TypeStatus(String type, int resources, String sentVersion, String sentNonce,
@@ -183,7 +201,7 @@ public final class AdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDi
       ProxyNode node = c.node();
       if (node != null) {
         out.add(new ProxyStatus(node.id(), node.namespace(), c.id(), c.connectedAt(),
-            c.typeStatus()));
+            c.typeStatus(), callers.get(c.id())));
       }
     }
     out.sort(java.util.Comparator.comparing(ProxyStatus::proxyId)

@@ -27,6 +27,12 @@ import java.util.logging.Logger;
  *
  * <p>A response is only sent when its contents differ from the last one sent for that type,
  * so a NACKed config is never sent again: the proxy gets the next change instead.
+ *
+ * <p>Only a request carrying the last response's nonce <em>and</em> version is an ACK: after a
+ * NACK, a proxy that changes its subscription sends that nonce again with its previous version
+ * and no {@code error_detail} (Envoy sends the detail once), and the NACK still stands. Every
+ * request's {@code resource_names} count, even with a stale nonce, as the xDS protocol now
+ * requires: a change ignored there is never sent again.
  */
 final class ProxyConnection implements AdsStream {
   private static final Logger logger = Logger.getLogger(ProxyConnection.class.getName());
@@ -44,6 +50,12 @@ final class ProxyConnection implements AdsStream {
     String nackDetail = "";
     Instant lastAck;
     boolean pushed;
+    /**
+     * Set by a NACK, cleared by an ACK: the next RDS or EDS response carries every subscribed
+     * resource, not just the changed ones, so the proxy judges the refused one again instead of
+     * ACKing a version that does not contain it while it still runs an older one.
+     */
+    boolean resendAll;
   }
 
   private final long id;
@@ -111,33 +123,11 @@ final class ProxyConnection implements AdsStream {
       return;
     }
     TypeState st = types.computeIfAbsent(type, t -> new TypeState());
-    // A nonce from an earlier stream (a proxy reconnecting) answers nothing sent on this one.
-    if (!req.getResponseNonce().isEmpty() && !st.sentNonce.isEmpty()) {
-      if (!req.getResponseNonce().equals(st.sentNonce)) {
-        // An answer to a response that has since been superseded: the newer one is in flight.
-        return;
-      }
-      if (req.hasErrorDetail()) {
-        if (!st.sentVersion.equals(st.nackedVersion)) {
-          logger.warning(() -> "proxy " + node.id() + " rejected " + TypeUrls.shortName(type)
-              + " version " + st.sentVersion + ": " + req.getErrorDetail().getMessage()
-              + " (kept its version " + req.getVersionInfo() + "; not resent until config"
-              + " changes)");
-        }
-        st.nackedVersion = st.sentVersion;
-        st.nackDetail = req.getErrorDetail().getMessage();
-        metrics.nacks.increment();
-      } else {
-        if (st.pushed) {
-          // Only pushes caused by a config change count towards convergence time.
-          metrics.acked(req.getVersionInfo());
-          st.pushed = false;
-        }
-        st.ackedVersion = req.getVersionInfo();
-        st.lastAck = Instant.now();
-        st.nackDetail = "";
-        metrics.acks.increment();
-      }
+    // A nonce from an earlier stream (a proxy reconnecting) answers nothing sent on this one;
+    // one of a superseded response neither: the newer response is in flight and gets answered.
+    // Either way the request's resource_names still count, below.
+    if (!req.getResponseNonce().isEmpty() && req.getResponseNonce().equals(st.sentNonce)) {
+      answer(type, st, req);
     }
     if (st.requested && sameNames(req.getResourceNamesList(), st)) {
       // An ACK or NACK repeats the subscription; most requests end here.
@@ -161,6 +151,41 @@ final class ProxyConnection implements AdsStream {
       this.version = Math.max(this.version, snapshotVersion);
       send(type, st, view, true, false);
     }
+  }
+
+  /** Records what a request carrying the last response's nonce says about that response. */
+  private void answer(String type, TypeState st, DiscoveryRequest req) {
+    if (req.hasErrorDetail()) {
+      if (!st.sentVersion.equals(st.nackedVersion)) {
+        logger.warning(() -> "proxy " + node.id() + " rejected " + TypeUrls.shortName(type)
+            + " version " + st.sentVersion + ": " + req.getErrorDetail().getMessage()
+            + " (kept its version " + req.getVersionInfo() + "; not resent until config"
+            + " changes)");
+      }
+      st.nackedVersion = st.sentVersion;
+      st.nackDetail = req.getErrorDetail().getMessage();
+      st.resendAll = true;
+      if (!req.getVersionInfo().isEmpty()) {
+        // A NACK carries the version the proxy keeps, which its own ACK may not have shown:
+        // that ACK arrived after a newer response had been sent, so it was not counted.
+        st.ackedVersion = req.getVersionInfo();
+      }
+      metrics.nacks.increment();
+    } else if (req.getVersionInfo().equals(st.sentVersion)) {
+      if (st.pushed) {
+        // Only pushes caused by a config change count towards convergence time.
+        metrics.acked(req.getVersionInfo());
+        st.pushed = false;
+      }
+      st.ackedVersion = req.getVersionInfo();
+      st.lastAck = Instant.now();
+      st.nackDetail = "";
+      st.resendAll = false;
+      metrics.acks.increment();
+    }
+    // Otherwise the last nonce with another version and no error_detail: a proxy that refused
+    // that response and now changes its subscription. Not an ACK; taking it for one showed the
+    // type STALE (sent, never ACKed) for as long as the refused config stayed.
   }
 
   /**
@@ -266,7 +291,7 @@ final class ProxyConnection implements AdsStream {
           st.sent = contents;
           return;
         }
-        payload = diff.changedOrAdded();
+        payload = st.resendAll ? contents.values() : diff.changedOrAdded();
       }
     }
     String nonce = id + "-" + (++nonces);

@@ -6,6 +6,7 @@ import com.google.protobuf.util.JsonFormat;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.jmesh.controlplane.ControlPlane;
+import dev.jmesh.controlplane.ca.IssuedCertificates;
 import dev.jmesh.controlplane.config.Diagnostic;
 import dev.jmesh.controlplane.internal.ads.AdsServer;
 import dev.jmesh.controlplane.internal.config.MeshSnapshot;
@@ -29,7 +30,8 @@ import java.util.concurrent.Executors;
 /**
  * Istio's debug HTTP API on 15014: {@code /ready}, {@code /metrics},
  * {@code /debug/syncz}, {@code /debug/config_dump?proxyID=}, {@code /debug/registryz},
- * {@code /debug/configz} (accepted config and its diagnostics).
+ * {@code /debug/configz} (accepted config and its diagnostics). On the TLS port, syncz and
+ * config_dump also show the certificate the CA last issued to each workload.
  */
 public final class DebugHttpServer implements AutoCloseable {
   private static final JsonFormat.Printer PRINTER = JsonFormat.printer()
@@ -154,6 +156,12 @@ public final class DebugHttpServer implements AutoCloseable {
     out.put("routes", printed(resources, TypeUrls.ROUTE));
     out.put("clusters", printed(resources, TypeUrls.CLUSTER));
     out.put("endpoints", printed(resources, TypeUrls.ENDPOINT));
+    AdsServer.StreamCaller caller = controlPlane.ads().status().stream()
+        .filter(p -> p.proxyId().equals(proxyId)).map(AdsServer.ProxyStatus::caller)
+        .filter(c -> c != null).findFirst().orElse(null);
+    out.put("secrets", CertificateView.secrets(controlPlane.certificateAuthority(),
+        CertificateView.issuedTo(controlPlane.certificateAuthority(), caller),
+        java.time.Instant.now()));
     send(ex, 200, "application/json", Json.write(out));
   }
 
@@ -177,6 +185,11 @@ public final class DebugHttpServer implements AutoCloseable {
       row.put("namespace", p.namespace());
       row.put("stream", p.stream());
       row.put("connectedAt", p.connectedAt().toString());
+      IssuedCertificates.Match issued =
+          CertificateView.issuedTo(controlPlane.certificateAuthority(), p.caller());
+      if (issued != null) {
+        row.put("certificate", CertificateView.certificate(issued));
+      }
       for (AdsServer.TypeStatus t : p.types()) {
         Map<String, Object> type = new LinkedHashMap<>();
         type.put("resources", t.resources());

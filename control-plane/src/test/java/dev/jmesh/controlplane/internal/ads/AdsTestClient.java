@@ -70,6 +70,16 @@ public final class AdsTestClient implements AutoCloseable {
         .addAllResourceNames(List.of(names)).build());
   }
 
+  /**
+   * Changes the subscription while still on {@code keptVersion}, answering {@code lastSeen} as
+   * Envoy does after it NACKed it: its nonce, the version kept, no error_detail (sent once).
+   */
+  public void resubscribe(DiscoveryResponse lastSeen, String keptVersion, String... names) {
+    requests.onNext(DiscoveryRequest.newBuilder().setTypeUrl(lastSeen.getTypeUrl())
+        .setVersionInfo(keptVersion).setResponseNonce(lastSeen.getNonce())
+        .addAllResourceNames(List.of(names)).build());
+  }
+
   /** The next response, failing after {@code timeout}. */
   public DiscoveryResponse next(Duration timeout) throws InterruptedException {
     DiscoveryResponse r = responses.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
