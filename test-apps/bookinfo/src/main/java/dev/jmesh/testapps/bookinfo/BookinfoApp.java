@@ -23,7 +23,7 @@ public final class BookinfoApp {
     int bound =
         switch (service) {
           case "productpage" -> ProductPage.start(bindHost, port);
-          case "details" -> NettyHttpServer.start(bindHost, port, new Details()::answer);
+          case "details" -> NettyHttpServer.start(bindHost, port, new Details());
           case "reviews-v1" -> ReviewsServers.tomcat(bindHost, port, Reviews.v1());
           case "reviews-v2" -> ReviewsServers.jetty(bindHost, port, Reviews.v2(port));
           case "reviews-v3" -> ReviewsServers.netty(bindHost, port, Reviews.v3(port));
