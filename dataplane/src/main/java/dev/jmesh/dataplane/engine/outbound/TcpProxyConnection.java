@@ -248,11 +248,20 @@ final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
       // The trust manager accepted the server by its SPIFFE ID, so this does not happen.
       principal = null;
     }
+    // Until the prefix is read, neither side is relayed: one closing must close the other.
     up.closeFuture()
         .addListener(
             f -> {
               if (up.pipeline().get(TcpPeerExchangeHandler.class) != null) {
                 ctx.close();
+              }
+            });
+    ctx.channel()
+        .closeFuture()
+        .addListener(
+            f -> {
+              if (up.pipeline().get(TcpPeerExchangeHandler.class) != null) {
+                up.close();
               }
             });
     up.writeAndFlush(Unpooled.wrappedBuffer(rt.tcpPeerPrefix));
