@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class TcpPeerExchangeTest {
@@ -197,6 +198,36 @@ class TcpPeerExchangeTest {
     assertThat(ch.isOpen()).isFalse();
     assertThat(peers).isEmpty();
     assertThat((Object) ch.readInbound()).isNull();
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void handlerClosesAPeerThatNegotiatedTheExchangeButSendsNothingInTime() {
+    List<WorkloadLabels> peers = new ArrayList<>();
+    EmbeddedChannel ch =
+        new EmbeddedChannel(new TcpPeerExchangeHandler(PROVEN, "inbound test", peers::add));
+
+    ch.advanceTimeBy(TcpPeerExchangeHandler.TIMEOUT_SECONDS - 1, TimeUnit.SECONDS);
+    ch.runScheduledPendingTasks();
+    assertThat(ch.isOpen()).isTrue();
+    ch.advanceTimeBy(1, TimeUnit.SECONDS);
+    ch.runScheduledPendingTasks();
+
+    assertThat(ch.isOpen()).isFalse();
+    assertThat(peers).isEmpty();
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void handlerThatFinishedInTimeIsNotClosedByTheTimeout() {
+    EmbeddedChannel ch =
+        new EmbeddedChannel(new TcpPeerExchangeHandler(PROVEN, "inbound test", peer -> {}));
+    ch.writeInbound(Unpooled.wrappedBuffer(TcpPeerExchange.prefix(MONGO_CLIENT, ID)));
+
+    ch.advanceTimeBy(TcpPeerExchangeHandler.TIMEOUT_SECONDS + 1, TimeUnit.SECONDS);
+    ch.runScheduledPendingTasks();
+
+    assertThat(ch.isOpen()).isTrue();
     ch.finishAndReleaseAll();
   }
 }
