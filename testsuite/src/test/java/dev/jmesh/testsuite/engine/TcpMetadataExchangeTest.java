@@ -33,6 +33,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class TcpMetadataExchangeTest {
 
   private static final String SERVER = "server-echo";
+  private static final String GREETER = "server-greeting";
+  private static final String GREETING = "220 greeter ready";
   private static final String CLIENT_PRINCIPAL = AbstractMeshedServerTest.CLIENT_PRINCIPAL;
   private static final String SERVER_PRINCIPAL = AbstractMeshedServerTest.SERVER_PRINCIPAL;
   private static final int BYTES = TcpEchoCalls.BYTES;
@@ -42,6 +44,8 @@ class TcpMetadataExchangeTest {
   private Path work;
   private MeshControlPlane controlPlane;
   private MeshedJvm server;
+  private MeshedJvm greeter;
+  private int greeterPort;
   private ClientDriver client;
   private int port;
 
@@ -61,6 +65,19 @@ class TcpMetadataExchangeTest {
                 .env("MESH_LABELS", "app=" + SERVER + ",version=v1")
                 .env("MESH_SERVICE_PORTS", TcpEchoCalls.PORT_NAME + ":" + port)
                 .env("MESH_INBOUND_PATH", "engine"));
+    greeterPort = AbstractMeshedServerTest.freePort();
+    greeter =
+        jvms.start(
+            MeshedJvm.java(GREETER)
+                .testApp("mesh-servers-app")
+                .systemProperty("echo.greeting", GREETING)
+                .args("echo", "127.0.0.1", Integer.toString(greeterPort))
+                .withAgent()
+                .env("MESH_CONTROL_PLANE", controlPlane.address())
+                .env("MESH_TOKEN_FILE", controlPlane.token("default", "greeter").toString())
+                .env("MESH_LABELS", "app=" + GREETER + ",version=v1")
+                .env("MESH_SERVICE_PORTS", "tcp-greeting:" + greeterPort)
+                .env("MESH_INBOUND_PATH", "engine"));
     client =
         new ClientDriver(
             jvms.start(
@@ -71,6 +88,7 @@ class TcpMetadataExchangeTest {
                     .env("MESH_TOKEN_FILE", controlPlane.token("default", "client").toString())
                     .env("MESH_LABELS", "app=client,version=v2")));
     server.awaitOutput("READY kind=echo port=\\d+", MeshControlPlane.STARTUP);
+    greeter.awaitOutput("READY kind=echo port=\\d+", MeshControlPlane.STARTUP);
     client.jvm().awaitOutput("READY client", MeshControlPlane.STARTUP);
     await().until(() -> echoed(call()));
   }
@@ -152,6 +170,35 @@ class TcpMetadataExchangeTest {
     assertThat(plaintextEchoed()).isTrue();
 
     await().untilAsserted(() -> assertThat(serverOpened("unknown", "none")).isEqualTo(before + 1));
+  }
+
+  @Test
+  void aServerThatSpeaksFirstStillGreetsAfterTheExchangeAndItsCallerIsNamed() {
+    ClientDriver.Result result =
+        await()
+            .until(
+                () -> client.run("tcp-greeting " + GREETER + " " + greeterPort + " " + BYTES),
+                r -> r.ok() && "true".equals(r.field("intact")));
+
+    // The greeting line arrives whole and first: the exchange's prefix came before it and was
+    // stripped, and the application was dialled only once the client's prefix was read.
+    assertThat(result.details()).contains("greeting=" + GREETING);
+    assertThat(result.field("received")).isEqualTo(Integer.toString(BYTES));
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(
+                        greeter.metric(
+                            "istio_tcp_connections_opened_total",
+                            "reporter",
+                            "destination",
+                            "source_workload",
+                            "client",
+                            "source_principal",
+                            CLIENT_PRINCIPAL,
+                            "connection_security_policy",
+                            "mutual_tls"))
+                    .isPositive());
   }
 
   private double serverOpenedFromClient() {
