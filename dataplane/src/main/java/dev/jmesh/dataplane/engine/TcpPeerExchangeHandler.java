@@ -5,6 +5,7 @@ import dev.jmesh.dataplane.record.WorkloadLabels;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -24,7 +25,7 @@ public final class TcpPeerExchangeHandler extends ByteToMessageDecoder {
   private final TcpPeerExchange.Reader reader;
   private final String where;
   private final Consumer<WorkloadLabels> onPeer;
-  private io.netty.util.concurrent.ScheduledFuture<?> timeout;
+  private ScheduledFuture<?> timeout;
   private boolean finished;
 
   /**
@@ -68,7 +69,9 @@ public final class TcpPeerExchangeHandler extends ByteToMessageDecoder {
 
   @Override
   protected void handlerRemoved0(ChannelHandlerContext ctx) {
-    timeout.cancel(false);
+    if (timeout != null) {
+      timeout.cancel(false);
+    }
   }
 
   @Override
