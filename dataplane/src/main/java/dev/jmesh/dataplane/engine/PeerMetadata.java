@@ -50,6 +50,11 @@ public final class PeerMetadata {
 
   /** The header value describing {@code self}; computed once per workload and reused. */
   public static String encode(WorkloadLabels self) {
+    return Base64.getEncoder().encodeToString(struct(self).toByteArray());
+  }
+
+  /** Istio's node metadata struct of {@code self}, as both exchanges carry it. */
+  static Struct struct(WorkloadLabels self) {
     Struct.Builder labels = Struct.newBuilder();
     put(labels, "app", self.app());
     put(labels, "version", self.version());
@@ -61,7 +66,7 @@ public final class PeerMetadata {
     put(struct, "NAMESPACE", self.namespace());
     put(struct, "CLUSTER_ID", self.cluster());
     struct.putFields("LABELS", Value.newBuilder().setStructValue(labels).build());
-    return Base64.getEncoder().encodeToString(struct.build().toByteArray());
+    return struct.build();
   }
 
   /**
@@ -79,6 +84,11 @@ public final class PeerMetadata {
     } catch (IllegalArgumentException | InvalidProtocolBufferException e) {
       return unknown(principal);
     }
+    return fromStruct(struct, principal);
+  }
+
+  /** The peer a node metadata struct describes, with {@code principal} as its principal. */
+  static WorkloadLabels fromStruct(Struct struct, String principal) {
     Struct labels =
         struct.getFieldsOrDefault("LABELS", Value.getDefaultInstance()).getStructValue();
     String workload = text(struct, "WORKLOAD_NAME");
@@ -94,7 +104,7 @@ public final class PeerMetadata {
         .build();
   }
 
-  private static WorkloadLabels unknown(String principal) {
+  static WorkloadLabels unknown(String principal) {
     return principal == null
         ? WorkloadLabels.UNKNOWN_WORKLOAD
         : WorkloadLabels.builder().principal(principal).build();

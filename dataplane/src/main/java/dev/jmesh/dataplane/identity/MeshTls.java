@@ -100,14 +100,30 @@ public final class MeshTls {
   public static SslContext client(
       WorkloadIdentity identity, Predicate<SpiffeId> allowed, Provider provider)
       throws SSLException {
-    return SslContextBuilder.forClient()
-        .keyManager(identity.keyManager())
-        .trustManager(identity.trustManager(allowed))
-        // SPIFFE certificates name no host: identity is checked by the trust manager instead.
-        .endpointIdentificationAlgorithm(null)
-        .sslProvider(sslProvider(provider))
-        .protocols(PROTOCOLS)
-        .build();
+    return client(identity, allowed, provider, null);
+  }
+
+  /**
+   * As {@link #client(WorkloadIdentity, Predicate, Provider)}, offering {@code alpn} if not null.
+   */
+  public static SslContext client(
+      WorkloadIdentity identity,
+      Predicate<SpiffeId> allowed,
+      Provider provider,
+      ApplicationProtocolConfig alpn)
+      throws SSLException {
+    SslContextBuilder builder =
+        SslContextBuilder.forClient()
+            .keyManager(identity.keyManager())
+            .trustManager(identity.trustManager(allowed))
+            // SPIFFE certificates name no host: identity is checked by the trust manager instead.
+            .endpointIdentificationAlgorithm(null)
+            .sslProvider(sslProvider(provider))
+            .protocols(PROTOCOLS);
+    if (alpn != null) {
+      builder.applicationProtocolConfig(alpn);
+    }
+    return builder.build();
   }
 
   /** The provider that will be used for {@code wanted}: BoringSSL falls back to the JDK. */

@@ -213,7 +213,8 @@ class MeshProxyPostgresTest {
                   .contains("ROW 42|" + postgresPort + "|mesh|127.0.0.1/32")
                   .contains("DONE rows=1");
             });
-    // The proxy's inbound counted the JVM's connection as mutual TLS.
+    // The proxy's inbound counted the JVM's connection as mutual TLS, and knows its workload from
+    // the TCP metadata exchange (ALPN istio-peer-exchange) the two engines ran before the bytes.
     proxy.awaitMetric(
         "istio_tcp_connections_opened_total",
         v -> v > before,
@@ -223,7 +224,11 @@ class MeshProxyPostgresTest {
         "connection_security_policy",
         "mutual_tls",
         "source_principal",
-        "spiffe://cluster.local/ns/default/sa/jdbc-client");
+        "spiffe://cluster.local/ns/default/sa/jdbc-client",
+        "source_workload",
+        "jdbc-client",
+        "source_app",
+        "jdbc-client");
   }
 
   @Test

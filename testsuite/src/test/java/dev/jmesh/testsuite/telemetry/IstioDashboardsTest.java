@@ -346,9 +346,8 @@ class IstioDashboardsTest {
 
   /**
    * One connection of {@value #TCP_BYTES} bytes echoed back, on both reporters. The caller is
-   * selected by its principal: over TCP the server side learns the client's SPIFFE ID from mutual
-   * TLS but not its workload name (Istio exchanges TCP peer metadata in-band, jmesh not yet), so
-   * its {@code source_workload} reads {@code unknown}.
+   * selected by its principal, which mutual TLS proves on both sides (its workload name comes from
+   * the TCP metadata exchange, which TcpMetadataExchangeTest covers).
    */
   @Test
   void tcpBytesAreTheBytesTheConnectionCarried() throws Exception {

@@ -1,10 +1,13 @@
 package dev.jmesh.dataplane.engine.inbound;
 
 import dev.jmesh.dataplane.engine.FirstBytes;
+import dev.jmesh.dataplane.engine.TcpPeerExchange;
+import dev.jmesh.dataplane.engine.TcpPeerExchangeHandler;
 import dev.jmesh.dataplane.identity.SvidVerifier;
 import dev.jmesh.dataplane.identity.WorkloadIdentity;
 import dev.jmesh.dataplane.log.MeshLog;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
@@ -86,7 +89,29 @@ final class DownstreamChannels {
       p.channel().close();
       return;
     }
-    p.addLast("tcp", new TcpProxy(port, peer));
+    p.addLast("tcp", new TcpProxy(port, peer, null));
+  }
+
+  /**
+   * A TCP chain whose mTLS client chose ALPN {@code istio-peer-exchange}: this workload's prefix
+   * goes out at once (so a protocol whose server speaks first does not wait on a peer that writes
+   * its own prefix only once it has read something), the client's is read and stripped, and only
+   * then is the application dialled, with the connection labelled by the peer.
+   */
+  static void installTcpExchange(
+      ServedPort port, ChannelPipeline p, InboundChain chain, DownstreamPeer peer) {
+    if (!chain.connectionPolicy().allows(peer.connection())) {
+      MeshLog.debug("inbound " + port.declared() + ": connection policy refused " + peer);
+      p.channel().close();
+      return;
+    }
+    p.channel().writeAndFlush(Unpooled.wrappedBuffer(port.engine().tcpPeerPrefix()));
+    p.addLast(
+        "tcp-peer-exchange",
+        new TcpPeerExchangeHandler(
+            peer.principal(),
+            "inbound " + port.declared(),
+            source -> p.addAfter("tcp-peer-exchange", "tcp", new TcpProxy(port, peer, source))));
   }
 
   static void installHttp1(
@@ -234,7 +259,9 @@ final class DownstreamChannels {
         return;
       }
       ChannelPipeline p = ctx.pipeline();
-      if (!chain.http()) {
+      if (!chain.http() && TcpPeerExchange.ALPN.equals(ssl.applicationProtocol())) {
+        installTcpExchange(port, p, chain, peer);
+      } else if (!chain.http()) {
         installTcp(port, p, chain, peer);
       } else if (port.claimed()) {
         p.addLast("container", TcpProxy.forContainer(port, peer, chain));

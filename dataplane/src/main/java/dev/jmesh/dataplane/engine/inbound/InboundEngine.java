@@ -4,6 +4,7 @@ import dev.jmesh.dataplane.config.InboundListener;
 import dev.jmesh.dataplane.config.MeshSnapshot;
 import dev.jmesh.dataplane.engine.EngineContext;
 import dev.jmesh.dataplane.engine.PeerMetadata;
+import dev.jmesh.dataplane.engine.TcpPeerExchange;
 import dev.jmesh.dataplane.log.MeshLog;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -50,6 +51,7 @@ public final class InboundEngine implements AutoCloseable {
   private final List<ServedPort> ports = new CopyOnWriteArrayList<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final String selfMetadata;
+  private final byte[] tcpPeerPrefix;
   private volatile boolean draining;
 
   public InboundEngine(EngineContext context, InboundLimits limits) {
@@ -77,6 +79,8 @@ public final class InboundEngine implements AutoCloseable {
     this.limits = limits;
     this.listeners = listeners;
     this.selfMetadata = PeerMetadata.encode(context.self());
+    this.tcpPeerPrefix =
+        TcpPeerExchange.prefix(context.self(), PeerMetadata.id(context.self(), address(context)));
     this.tls = new InboundTls(context.settings() == null ? null : context.settings().tlsProvider());
   }
 
@@ -166,6 +170,18 @@ public final class InboundEngine implements AutoCloseable {
   /** This workload's {@code x-envoy-peer-metadata}, encoded once. */
   String selfMetadata() {
     return selfMetadata;
+  }
+
+  /** This workload's TCP metadata exchange prefix, encoded once; callers must not change it. */
+  byte[] tcpPeerPrefix() {
+    return tcpPeerPrefix;
+  }
+
+  /** The workload's address for its node id, as the outbound side names it. */
+  static String address(EngineContext context) {
+    return context.settings() == null || context.settings().workloadAddress() == null
+        ? "127.0.0.1"
+        : context.settings().workloadAddress();
   }
 
   boolean draining() {

@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.engine.inbound;
 
+import dev.jmesh.dataplane.engine.TcpPeerExchange;
 import dev.jmesh.dataplane.identity.MeshTls;
 import dev.jmesh.dataplane.identity.Svid;
 import dev.jmesh.dataplane.identity.WorkloadIdentity;
@@ -11,9 +12,10 @@ import javax.net.ssl.SSLException;
 /**
  * The server TLS contexts of the inbound side, built once per certificate and rebuilt when the
  * identity rotates to a new {@link Svid}: one offering ALPN {@code h2} and {@code http/1.1} for
- * HTTP ports, one without ALPN for TCP ports, both {@link MeshTls#server}'s (client certificate
- * required, SPIFFE verification, TLS 1.3 and 1.2). Lock-free: a racing rebuild costs one spare
- * context.
+ * HTTP ports, one offering only {@code istio-peer-exchange} for TCP ports (Istio's TCP metadata
+ * exchange; a client offering no ALPN or another one is still served, without the exchange), all
+ * {@link MeshTls#server}'s (client certificate required, SPIFFE verification, TLS 1.3 and 1.2).
+ * Lock-free: a racing rebuild costs one spare context.
  */
 final class InboundTls {
 
@@ -32,6 +34,14 @@ final class InboundTls {
           ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
           ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
           ApplicationProtocolNames.HTTP_1_1);
+
+  /** Selected only when the client offers it; any other client still connects, with no ALPN. */
+  private static final ApplicationProtocolConfig TCP_ALPN =
+      new ApplicationProtocolConfig(
+          ApplicationProtocolConfig.Protocol.ALPN,
+          ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+          ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+          TcpPeerExchange.ALPN);
 
   private record Contexts(
       WorkloadIdentity identity, Svid svid, SslContext http, SslContext http1, SslContext tcp) {}
@@ -59,7 +69,7 @@ final class InboundTls {
               svid,
               build(identity, HTTP_ALPN),
               build(identity, HTTP1_ALPN),
-              build(identity, null));
+              build(identity, TCP_ALPN));
       contexts = c;
     }
     if (!http) {

@@ -35,7 +35,20 @@ final class InboundTraffic {
     if (last != null && Objects.equals(header, lastHeader)) {
       return last;
     }
-    WorkloadLabels source = PeerMetadata.decode(header, peer.principal());
+    last = labelled(PeerMetadata.decode(header, peer.principal()));
+    lastHeader = header;
+    return last;
+  }
+
+  /**
+   * The edge of a connection whose peer is {@code source}, as the TCP metadata exchange told it
+   * ({@code null}: no exchange, only the principal mutual TLS proved).
+   */
+  Edge tcpEdge(WorkloadLabels source) {
+    return source == null ? edge((String) null) : labelled(source);
+  }
+
+  private Edge labelled(WorkloadLabels source) {
     TrafficLabels.Builder labels =
         TrafficLabels.builder(Reporter.DESTINATION)
             .source(source)
@@ -49,8 +62,6 @@ final class InboundTraffic {
           settings.namespace());
     }
     TrafficLabels built = labels.build();
-    lastHeader = header;
-    last = new Edge(built, context.metrics().traffic(built));
-    return last;
+    return new Edge(built, context.metrics().traffic(built));
   }
 }

@@ -1,6 +1,7 @@
 package dev.jmesh.dataplane.engine.inbound;
 
 import dev.jmesh.dataplane.record.ResponseFlag;
+import dev.jmesh.dataplane.record.WorkloadLabels;
 import dev.jmesh.dataplane.stats.TcpConnection;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -33,25 +34,31 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
   /** The claimed port's chain for a container's connection; {@code null} for a TCP port's. */
   private final InboundChain containerChain;
 
+  /** The peer the TCP metadata exchange described; {@code null} when there was none. */
+  private final WorkloadLabels source;
+
   private final ArrayDeque<Object> pending = new ArrayDeque<>();
   private Channel upstream;
   private TcpConnection connection;
   private boolean ended;
   private boolean inputEnded;
 
-  TcpProxy(ServedPort port, DownstreamPeer peer) {
-    this(port, peer, null);
+  /** {@code source}: the peer as the TCP metadata exchange described it, {@code null} for none. */
+  TcpProxy(ServedPort port, DownstreamPeer peer, WorkloadLabels source) {
+    this(port, peer, source, null);
   }
 
-  private TcpProxy(ServedPort port, DownstreamPeer peer, InboundChain containerChain) {
+  private TcpProxy(
+      ServedPort port, DownstreamPeer peer, WorkloadLabels source, InboundChain containerChain) {
     this.port = port;
     this.peer = peer;
+    this.source = source;
     this.containerChain = containerChain;
   }
 
   /** The relay of an HTTP connection on a port a servlet container claimed, on {@code chain}. */
   static TcpProxy forContainer(ServedPort port, DownstreamPeer peer, InboundChain chain) {
-    return new TcpProxy(port, peer, chain);
+    return new TcpProxy(port, peer, null, chain);
   }
 
   private boolean counted() {
@@ -133,7 +140,7 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
         .context()
         .metrics()
         .tcpConnection(
-            traffic.edge(null).series(),
+            traffic.tcpEdge(source).series(),
             flags,
             "inbound|" + port.declared().getPort() + "||",
             port.application().getHostString() + ":" + port.application().getPort());

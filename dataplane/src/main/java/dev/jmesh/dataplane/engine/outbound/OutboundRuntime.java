@@ -5,6 +5,7 @@ import dev.jmesh.dataplane.cluster.UpstreamCluster;
 import dev.jmesh.dataplane.config.MeshSnapshot;
 import dev.jmesh.dataplane.engine.EngineContext;
 import dev.jmesh.dataplane.engine.PeerMetadata;
+import dev.jmesh.dataplane.engine.TcpPeerExchange;
 import dev.jmesh.dataplane.identity.MeshTls;
 import dev.jmesh.dataplane.outbound.OutboundRouter;
 import dev.jmesh.dataplane.outbound.TrafficEdges;
@@ -28,6 +29,10 @@ final class OutboundRuntime {
   final String peerMetadata;
 
   final String peerMetadataId;
+
+  /** This workload's TCP metadata exchange prefix, encoded once; never changed. */
+  final byte[] tcpPeerPrefix;
+
   private final ConcurrentHashMap<EventLoop, UpstreamPool> pools = new ConcurrentHashMap<>();
   volatile boolean draining;
 
@@ -50,6 +55,7 @@ final class OutboundRuntime {
             ? "127.0.0.1"
             : context.settings().workloadAddress();
     this.peerMetadataId = PeerMetadata.id(context.self(), address);
+    this.tcpPeerPrefix = TcpPeerExchange.prefix(context.self(), peerMetadataId);
   }
 
   MeshSnapshot snapshot() {

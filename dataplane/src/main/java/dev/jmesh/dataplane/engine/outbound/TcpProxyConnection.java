@@ -5,12 +5,20 @@ import dev.jmesh.dataplane.cluster.LocalFailure;
 import dev.jmesh.dataplane.cluster.UpstreamCluster;
 import dev.jmesh.dataplane.config.TcpProxyListener;
 import dev.jmesh.dataplane.engine.ClientHello;
+import dev.jmesh.dataplane.engine.TcpPeerExchange;
+import dev.jmesh.dataplane.engine.TcpPeerExchangeHandler;
+import dev.jmesh.dataplane.identity.SvidVerifier;
 import dev.jmesh.dataplane.log.MeshLog;
+import dev.jmesh.dataplane.record.Reporter;
 import dev.jmesh.dataplane.record.ResponseFlag;
+import dev.jmesh.dataplane.record.TrafficLabels;
+import dev.jmesh.dataplane.record.WorkloadLabels;
 import dev.jmesh.dataplane.stats.IstioMetrics;
 import dev.jmesh.dataplane.stats.TcpConnection;
+import dev.jmesh.dataplane.stats.TrafficSeries;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -19,6 +27,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
+import java.security.cert.X509Certificate;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,6 +38,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * host when the connect fails, then relays bytes both ways with backpressure. The downstream is not
  * read until the upstream is connected, so nothing is buffered. Counts Istio's TCP metrics with
  * exact byte counts as bytes move.
+ *
+ * <p>Over mutual TLS it offers ALPN {@code istio-peer-exchange}: when the server accepts, both
+ * sides first send their {@link TcpPeerExchange} prefix, the server's is stripped before relaying,
+ * and the connection's metrics name the server's workload as the destination.
  */
 final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
 
@@ -158,8 +171,8 @@ final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
                       ch.pipeline()
                           .addLast(
                               tls.sni != null
-                                  ? tls.context.newHandler(ch.alloc(), tls.sni, host.port())
-                                  : tls.context.newHandler(ch.alloc()));
+                                  ? tls.tcpContext.newHandler(ch.alloc(), tls.sni, host.port())
+                                  : tls.tcpContext.newHandler(ch.alloc()));
                     }
                   }
                 })
@@ -169,16 +182,19 @@ final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
           if (c.isSuccess()) {
             SslHandler ssl = c.channel().pipeline().get(SslHandler.class);
             if (ssl == null) {
-              relay(ctx, cluster, host, c.channel());
+              relay(ctx, cluster, host, c.channel(), null);
             } else {
               // The handshake needs reads: on while it runs.
               c.channel().config().setAutoRead(true);
               ssl.handshakeFuture()
                   .addListener(
                       h -> {
-                        if (h.isSuccess()) {
+                        if (h.isSuccess()
+                            && TcpPeerExchange.ALPN.equals(ssl.applicationProtocol())) {
+                          exchange(ctx, cluster, host, c.channel(), ssl);
+                        } else if (h.isSuccess()) {
                           c.channel().config().setAutoRead(false);
-                          relay(ctx, cluster, host, c.channel());
+                          relay(ctx, cluster, host, c.channel(), null);
                         } else {
                           c.channel().close();
                           failed(ctx, cluster, host, first);
@@ -216,7 +232,54 @@ final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
     ctx.close();
   }
 
-  private void relay(ChannelHandlerContext ctx, UpstreamCluster cluster, Host host, Channel up) {
+  /**
+   * The server accepted the metadata exchange: sends this workload's prefix, then relays once the
+   * server's is read (a server that sends garbage or nothing is closed, and so is the downstream).
+   */
+  private void exchange(
+      ChannelHandlerContext ctx, UpstreamCluster cluster, Host host, Channel up, SslHandler ssl) {
+    String principal;
+    try {
+      principal =
+          SvidVerifier.spiffeId(
+                  (X509Certificate) ssl.engine().getSession().getPeerCertificates()[0])
+              .toString();
+    } catch (Exception e) {
+      // The trust manager accepted the server by its SPIFFE ID, so this does not happen.
+      principal = null;
+    }
+    // Until the prefix is read, neither side is relayed: one closing must close the other.
+    up.closeFuture()
+        .addListener(
+            f -> {
+              if (up.pipeline().get(TcpPeerExchangeHandler.class) != null) {
+                ctx.close();
+              }
+            });
+    ctx.channel()
+        .closeFuture()
+        .addListener(
+            f -> {
+              if (up.pipeline().get(TcpPeerExchangeHandler.class) != null) {
+                up.close();
+              }
+            });
+    up.writeAndFlush(Unpooled.wrappedBuffer(rt.tcpPeerPrefix));
+    up.pipeline()
+        .addLast(
+            new TcpPeerExchangeHandler(
+                principal,
+                "outbound cluster " + cluster.name(),
+                peer -> relay(ctx, cluster, host, up, peer)));
+  }
+
+  /** {@code peer}: the server as the metadata exchange described it, {@code null} for none. */
+  private void relay(
+      ChannelHandlerContext ctx,
+      UpstreamCluster cluster,
+      Host host,
+      Channel up,
+      WorkloadLabels peer) {
     Channel down = ctx.channel();
     if (!down.isActive()) {
       up.close();
@@ -228,7 +291,12 @@ final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
         metrics == null
             ? null
             : metrics.tcpConnection(
-                rt.tcpEdges.series(cluster, host, metrics), 0, cluster.name(), host.hostKey());
+                peer == null || WorkloadLabels.UNKNOWN.equals(peer.workload())
+                    ? rt.tcpEdges.series(cluster, host, metrics)
+                    : exchanged(cluster, peer, metrics),
+                0,
+                cluster.name(),
+                host.hostKey());
     Relay.Counter counter = connection == null ? null : new Bytes(connection);
     if (hello != null) {
       ByteBuf first = hello;
@@ -242,6 +310,24 @@ final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
     ctx.pipeline().replace(this, "relay", new Relay(up, counter, false));
     up.config().setAutoRead(true);
     down.config().setAutoRead(true);
+  }
+
+  /**
+   * The series of a connection to {@code cluster} whose server described itself as {@code peer}.
+   */
+  private TrafficSeries exchanged(
+      UpstreamCluster cluster, WorkloadLabels peer, IstioMetrics metrics) {
+    TrafficLabels byCluster = rt.tcpEdges.labels(cluster.name());
+    return metrics.traffic(
+        TrafficLabels.builder(Reporter.SOURCE)
+            .source(byCluster.source())
+            .destination(peer)
+            .destinationService(
+                byCluster.destinationService(),
+                byCluster.destinationServiceName(),
+                byCluster.destinationServiceNamespace())
+            .securityPolicy(byCluster.securityPolicy())
+            .build());
   }
 
   /** Reports bytes to the connection's metrics as they move; closed once both sides are. */

@@ -1,12 +1,16 @@
 package dev.jmesh.dataplane.engine.outbound;
 
+import dev.jmesh.dataplane.engine.TcpPeerExchange;
 import dev.jmesh.dataplane.identity.MeshTls;
 import dev.jmesh.dataplane.identity.ServerIdentities;
+import dev.jmesh.dataplane.identity.SpiffeId;
 import dev.jmesh.dataplane.identity.WorkloadIdentity;
 import dev.jmesh.dataplane.log.MeshLog;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.SslContext;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 
@@ -28,8 +32,20 @@ final class UpstreamTls {
     final SslContext context;
     final String sni;
 
+    /**
+     * The same, offering ALPN {@code istio-peer-exchange} then {@code istio}: for TCP proxy
+     * connections, which exchange peer metadata when the server accepts (Istio's TCP metadata
+     * exchange), as Istio's sidecars offer it on TCP clusters.
+     */
+    final SslContext tcpContext;
+
     Choice(SslContext context, String sni) {
+      this(context, context, sni);
+    }
+
+    Choice(SslContext context, SslContext tcpContext, String sni) {
       this.context = context;
+      this.tcpContext = tcpContext;
       this.sni = sni;
     }
 
@@ -37,6 +53,14 @@ final class UpstreamTls {
       return context != null;
     }
   }
+
+  private static final ApplicationProtocolConfig TCP_ALPN =
+      new ApplicationProtocolConfig(
+          ApplicationProtocolConfig.Protocol.ALPN,
+          ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+          ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+          TcpPeerExchange.ALPN,
+          TcpPeerExchange.ALPN_ISTIO);
 
   static final Choice PLAINTEXT = new Choice(null, null);
   static final Choice NO_IDENTITY = new Choice(null, null);
@@ -77,9 +101,10 @@ final class UpstreamTls {
 
   private Choice build(UpstreamTlsContext tls, WorkloadIdentity id) {
     try {
-      SslContext context =
-          MeshTls.client(id, ServerIdentities.allowed(tls.getCommonTlsContext()), provider);
-      return new Choice(context, tls.getSni().isEmpty() ? null : tls.getSni());
+      Predicate<SpiffeId> allowed = ServerIdentities.allowed(tls.getCommonTlsContext());
+      SslContext context = MeshTls.client(id, allowed, provider);
+      SslContext tcpContext = MeshTls.client(id, allowed, provider, TCP_ALPN);
+      return new Choice(context, tcpContext, tls.getSni().isEmpty() ? null : tls.getSni());
     } catch (SSLException | RuntimeException e) {
       MeshLog.warnOnce(
           "outbound-tls-context:" + e.getMessage(),

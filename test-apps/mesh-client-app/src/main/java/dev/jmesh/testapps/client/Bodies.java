@@ -41,6 +41,19 @@ final class Bodies {
     return total;
   }
 
+  /**
+   * Whether {@code n} bytes of {@code buffer} are the pattern {@link #write} sends, starting {@code
+   * offset} bytes into it: so an echo shows that nothing was added or changed on the way.
+   */
+  static boolean isPattern(byte[] buffer, int n, long offset) {
+    for (int i = 0; i < n; i++) {
+      if (buffer[i] != PATTERN[(int) ((offset + i) % PATTERN.length)]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Writes {@code bytes} bytes of a repeating pattern, generated chunk by chunk. */
   static void write(OutputStream out, long bytes) throws IOException {
     byte[] chunk = new byte[PATTERN.length * 512];

@@ -32,7 +32,10 @@ final class SocketCommands {
 
   private SocketCommands() {}
 
-  /** {@code tcp <host> <port> <bytes>}: writes the bytes and reads as many back from an echo. */
+  /**
+   * {@code tcp <host> <port> <bytes>}: writes the bytes and reads as many back from an echo; {@code
+   * intact} says whether they came back unchanged.
+   */
   static String echo(String[] args) throws Exception {
     ClientCommand.expect(args, 3, "tcp <host> <port> <bytes>");
     try (Socket socket = connect(args[0], Integer.parseInt(args[1]))) {
@@ -92,15 +95,17 @@ final class SocketCommands {
     InputStream in = socket.getInputStream();
     byte[] buffer = new byte[64 * 1024];
     long received = 0;
+    boolean intact = true;
     while (received < bytes) {
       int n = in.read(buffer, 0, (int) Math.min(buffer.length, bytes - received));
       if (n < 0) {
         break;
       }
+      intact &= Bodies.isPattern(buffer, n, received);
       received += n;
     }
     written.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
-    return "sent=" + bytes + " received=" + received;
+    return "sent=" + bytes + " received=" + received + " intact=" + intact;
   }
 
   /** Reads up to a newline byte by byte, so no byte after the greeting is consumed. */
