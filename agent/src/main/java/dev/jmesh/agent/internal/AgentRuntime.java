@@ -93,8 +93,12 @@ final class AgentRuntime implements AdminEndpoints {
       // Nothing will be captured: hooks waiting for the engine go on unmeshed.
       dataPath.runWithoutEngine();
     }
-    MeshLog.info("meshed " + settings.service() + "." + settings.namespace() + " as " + nodeId
-        + " (" + settings.spiffeId() + ")");
+    // With a join token, the identity is the token's (its namespace and service account), which
+    // may differ from the settings' defaults: say the one the certificates carry.
+    WorkloadIdentity identity = controlPlane == null ? null : controlPlane.identity();
+    MeshLog.info("meshed " + settings.service() + "."
+        + (identity == null ? settings.namespace() : identity.id().namespace()) + " as " + nodeId
+        + " (" + (identity == null ? settings.spiffeId() : identity.id()) + ")");
     notReadyReason = null;
   }
 

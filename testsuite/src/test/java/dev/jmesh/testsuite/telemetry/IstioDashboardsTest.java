@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -307,6 +308,17 @@ class IstioDashboardsTest {
                   + "\"})");
       assertThat(count).isEqualTo(FAST + SLOW_1500 + SLOW_3500);
     }
+  }
+
+  /**
+   * The agent's start-up line names the identity its certificates carry: the join token's service
+   * account ({@code client}), not the settings' default ({@code default}), which would send a
+   * reader looking for the wrong principal in these very metrics.
+   */
+  @Test
+  void theAgentAnnouncesTheIdentityItsTokenGaveIt() {
+    client.awaitOutput(
+        "meshed \\S+ as \\S+ \\(" + Pattern.quote(CLIENT_PRINCIPAL) + "\\)", Duration.ofSeconds(5));
   }
 
   /**
