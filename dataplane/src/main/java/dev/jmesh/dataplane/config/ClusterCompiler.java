@@ -272,25 +272,21 @@ final class ClusterCompiler {
                         lbe.getMetadata().getFilterMetadataOrThrow(TRANSPORT_SOCKET_MATCH),
                         eat + ".metadata.filter_metadata." + TRANSPORT_SOCKET_MATCH)
                     : Map.of(),
-                workload(lbe, eat)));
+                workload(lbe)));
       }
     }
     return out;
   }
 
-  /** The endpoint's {@code filter_metadata.istio.workload}, {@code null} when absent. */
-  private static EndpointWorkload workload(LbEndpoint lbe, String at)
-      throws InvalidConfigException {
+  /**
+   * The endpoint's {@code filter_metadata.istio.workload}, {@code null} when absent or not a string
+   * (metadata is opaque to Envoy: only labels depend on it, so it never refuses an endpoint).
+   */
+  private static EndpointWorkload workload(LbEndpoint lbe) {
     Struct istio = lbe.getMetadata().getFilterMetadataOrDefault(EndpointWorkload.FILTER, null);
-    if (istio == null || !istio.containsFields(EndpointWorkload.KEY)) {
-      return null;
-    }
-    String where =
-        at + ".metadata.filter_metadata." + EndpointWorkload.FILTER + "." + EndpointWorkload.KEY;
-    Value value = istio.getFieldsOrThrow(EndpointWorkload.KEY);
-    if (value.getKindCase() != Value.KindCase.STRING_VALUE) {
-      throw new InvalidConfigException(where, "must be a string");
-    }
-    return EndpointWorkload.parse(value.getStringValue(), where);
+    Value value = istio == null ? null : istio.getFieldsOrDefault(EndpointWorkload.KEY, null);
+    return value == null || value.getKindCase() != Value.KindCase.STRING_VALUE
+        ? null
+        : EndpointWorkload.parse(value.getStringValue());
   }
 }

@@ -1,10 +1,12 @@
 package dev.jmesh.dataplane.config;
 
+import java.util.Arrays;
+
 /**
  * The workload behind an endpoint, from istiod's {@code filter_metadata.istio.workload} ({@code
  * name;namespace;canonical service;canonical revision;cluster}). The caller's metrics name the
  * workload that answered with it: the source reporter's {@code destination_workload} and its
- * companions. Empty parts stay empty; the metrics read them as {@code unknown}.
+ * companions. Empty or missing parts stay empty; the metrics read them as {@code unknown}.
  */
 public record EndpointWorkload(
     String name,
@@ -19,21 +21,22 @@ public record EndpointWorkload(
   public static final String KEY = "workload";
 
   /**
-   * Parses istiod's value.
-   *
-   * @param at where the value is, for the error
-   * @throws InvalidConfigException when it does not have istiod's five parts
+   * Reads istiod's value leniently, as Envoy treats metadata (opaque, never a reason to refuse an
+   * endpoint): parts beyond the fifth are ignored, missing ones are empty. Only labels depend on
+   * it, so a value from another control plane's version labels what it can rather than costing the
+   * whole assignment.
    */
-  public static EndpointWorkload parse(String value, String at) throws InvalidConfigException {
-    String[] parts = value.split(";", -1);
-    if (parts.length != 5) {
-      throw new InvalidConfigException(
-          at,
-          "expected istiod's 'name;namespace;canonical service;canonical revision;cluster'"
-              + " (5 parts separated by ';'), got "
-              + parts.length
-              + " parts");
-    }
-    return new EndpointWorkload(parts[0], parts[1], parts[2], parts[3], parts[4]);
+  public static EndpointWorkload parse(String value) {
+    String[] parts = Arrays.copyOf(value.split(";", -1), 5);
+    return new EndpointWorkload(
+        orEmpty(parts[0]),
+        orEmpty(parts[1]),
+        orEmpty(parts[2]),
+        orEmpty(parts[3]),
+        orEmpty(parts[4]));
+  }
+
+  private static String orEmpty(String part) {
+    return part == null ? "" : part;
   }
 }

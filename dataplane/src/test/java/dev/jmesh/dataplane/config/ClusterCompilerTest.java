@@ -642,22 +642,20 @@ class ClusterCompilerTest {
   }
 
   @Test
-  void malformedWorkloadMetadataIsRejectedNamingTheField() {
-    assertThatThrownBy(
-            () ->
-                ClusterCompiler.endpoints(
-                    withWorkload(Value.newBuilder().setStringValue("reviews-v2;default").build()),
-                    ""))
-        .hasMessage(
-            "endpoints[0].lb_endpoints[0].metadata.filter_metadata.istio.workload: expected"
-                + " istiod's 'name;namespace;canonical service;canonical revision;cluster' (5"
-                + " parts separated by ';'), got 2 parts");
-    assertThatThrownBy(
-            () ->
-                ClusterCompiler.endpoints(
-                    withWorkload(Value.newBuilder().setNumberValue(1).build()), ""))
-        .hasMessage(
-            "endpoints[0].lb_endpoints[0].metadata.filter_metadata.istio.workload: must be a"
-                + " string");
+  void workloadMetadataOfAnotherShapeLabelsWhatItCanAndRefusesNothing()
+      throws InvalidConfigException {
+    assertThat(
+            ClusterCompiler.endpoints(
+                    withWorkload(Value.newBuilder().setStringValue("reviews-v1;default").build()),
+                    "")
+                .get(0)
+                .workload())
+        .isEqualTo(new EndpointWorkload("reviews-v1", "default", "", "", ""));
+    assertThat(
+            ClusterCompiler.endpoints(
+                    withWorkload(Value.newBuilder().setNumberValue(1).build()), "")
+                .get(0)
+                .workload())
+        .isNull();
   }
 }
