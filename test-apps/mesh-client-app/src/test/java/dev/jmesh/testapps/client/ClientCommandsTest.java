@@ -86,7 +86,7 @@ class ClientCommandsTest {
   void tcpGreetingReadsTheLineThenEchoes() throws Exception {
     String port = Integer.toString(echo.getLocalPort());
     assertThat(SocketCommands.greeting(new String[] {"127.0.0.1", port, "300000"}))
-        .isEqualTo("greeting=HI sent=300000 received=300000");
+        .isEqualTo("greeting=HI sent=300000 received=300000 intact=true");
   }
 
   @Test
