@@ -36,33 +36,7 @@ public record Endpoint(
     transportSocketMatch = Map.copyOf(transportSocketMatch);
   }
 
-  /** An endpoint whose workload is unknown. */
-  public Endpoint(
-      String address,
-      int port,
-      int weight,
-      int priority,
-      String region,
-      String zone,
-      String subZone,
-      int localityWeight,
-      Health health,
-      Map<String, String> transportSocketMatch) {
-    this(
-        address,
-        port,
-        weight,
-        priority,
-        region,
-        zone,
-        subZone,
-        localityWeight,
-        health,
-        transportSocketMatch,
-        null);
-  }
-
-  /** An endpoint without transport socket match metadata. */
+  /** An endpoint without metadata: no transport socket match, no known workload. */
   public Endpoint(
       String address,
       int port,
@@ -73,7 +47,18 @@ public record Endpoint(
       String subZone,
       int localityWeight,
       Health health) {
-    this(address, port, weight, priority, region, zone, subZone, localityWeight, health, Map.of());
+    this(
+        address,
+        port,
+        weight,
+        priority,
+        region,
+        zone,
+        subZone,
+        localityWeight,
+        health,
+        Map.of(),
+        null);
   }
 
   /** Envoy's {@code HealthStatus}. */

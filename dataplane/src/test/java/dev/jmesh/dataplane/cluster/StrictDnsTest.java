@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.jmesh.dataplane.config.CircuitBreakerThresholds;
 import dev.jmesh.dataplane.config.ClusterConfig;
 import dev.jmesh.dataplane.config.Endpoint;
+import dev.jmesh.dataplane.config.EndpointWorkload;
 import dev.jmesh.dataplane.config.LoadBalancingConfig;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -111,5 +112,33 @@ class StrictDnsTest {
     c.update(local);
     c.resolveDns();
     assertThat(addresses(c)).containsExactly("127.0.0.1:80");
+  }
+
+  @Test
+  void aResolvedAddressKeepsItsNamesMetadata() {
+    UpstreamCluster c = cluster(ClusterConfig.DnsLookupFamily.V4_ONLY);
+    c.lookup(InetAddress::getAllByName);
+    EndpointWorkload workload = new EndpointWorkload("api", "default", "api", "v1", "");
+    c.update(
+        TestClusters.withEndpoints(
+            c.config(),
+            List.of(
+                new Endpoint(
+                    "localhost",
+                    80,
+                    1,
+                    0,
+                    "",
+                    "",
+                    "",
+                    0,
+                    Endpoint.Health.UNKNOWN,
+                    Map.of("tlsMode", "istio"),
+                    workload))));
+    c.resolveDns();
+    Endpoint resolved = c.hosts().get(0).endpoint();
+    assertThat(resolved.address()).isEqualTo("127.0.0.1");
+    assertThat(resolved.transportSocketMatch()).isEqualTo(Map.of("tlsMode", "istio"));
+    assertThat(resolved.workload()).isEqualTo(workload);
   }
 }
