@@ -63,6 +63,9 @@ class DirectResponseTest {
     assertThat(load("  - directResponse: {status: 200, body: {string: a, bytes: YQ==}}")
         .diagnostics().toString())
         .contains("directResponse.body: give exactly one of string or bytes");
+    assertThat(load("  - directResponse: {status: 200, body: {bytes: 'not base64!'}}")
+        .diagnostics().toString())
+        .contains("directResponse.body.bytes: not base64");
     assertThat(load(String.join("\n",
         "  - directResponse: {status: 200}",
         "    route: [{destination: {host: ratings}}]")).diagnostics().toString())
