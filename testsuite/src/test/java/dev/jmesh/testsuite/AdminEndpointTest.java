@@ -3,11 +3,10 @@ package dev.jmesh.testsuite;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jmesh.testing.ForkedJvms;
+import dev.jmesh.testing.FreePorts;
 import dev.jmesh.testing.HttpResult;
 import dev.jmesh.testing.MeshedJvm;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,8 +18,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The admin endpoint as operators use it: two meshed JVMs on one host, each with its own node ID,
- * the second falling back to a free admin port; {@code /quitquitquit} ends the data path while
- * the application keeps serving.
+ * the second falling back to a free admin port; {@code /quitquitquit} ends the data path while the
+ * application keeps serving.
  */
 class AdminEndpointTest {
 
@@ -31,7 +30,7 @@ class AdminEndpointTest {
 
   @Test
   void aSecondMeshedJvmOnTheHostFallsBackToAFreeAdminPortAndSaysSo() throws IOException {
-    int taken = freePort();
+    int taken = FreePorts.loopback();
     MeshedJvm first = jvms.start(httpApp("admin-first").env("MESH_ADMIN_PORT", "" + taken));
     first.awaitReady(Timeouts.STARTUP);
     assertThat(first.adminUri().getPort()).isEqualTo(taken);
@@ -54,8 +53,14 @@ class AdminEndpointTest {
     app.awaitReady(Timeouts.STARTUP);
     int port = Integer.parseInt(app.awaitOutput("READY port=(\\d+)", Timeouts.STARTUP).group(1));
     assertThat(get(port)).isEqualTo(200);
-    app.awaitMetric("jmesh_agent_connections_total", n -> n == 1, Timeouts.METRIC,
-        "direction", "inbound", "port", "" + port);
+    app.awaitMetric(
+        "jmesh_agent_connections_total",
+        n -> n == 1,
+        Timeouts.METRIC,
+        "direction",
+        "inbound",
+        "port",
+        "" + port);
 
     assertThat(app.httpGet("quitquitquit").status()).as("GET is refused").isEqualTo(405);
     assertThat(app.httpPost("quitquitquit").status()).isEqualTo(200);
@@ -83,26 +88,24 @@ class AdminEndpointTest {
   private static int get(int port) throws Exception {
     return HTTP.send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
-                .timeout(Duration.ofSeconds(5)).build(),
+                .timeout(Duration.ofSeconds(5))
+                .build(),
             HttpResponse.BodyHandlers.discarding())
         .statusCode();
   }
 
   private static boolean answers(URI uri) {
     try {
-      return HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
-              HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+      return HTTP.send(
+                  HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
+                  HttpResponse.BodyHandlers.discarding())
+              .statusCode()
+          == 200;
     } catch (IOException e) {
       return false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
     }
   }
 }

@@ -8,6 +8,7 @@ import dev.jmesh.dataplane.config.MeshSnapshot;
 import dev.jmesh.dataplane.settings.MeshSettings;
 import dev.jmesh.dataplane.settings.SettingSource;
 import dev.jmesh.dataplane.settings.SettingsParser;
+import dev.jmesh.testing.FreePorts;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
@@ -116,7 +117,7 @@ class MeshCaptureTest {
   @Test
   void aBoundServerMovesToAHiddenPortAndStillReportsTheOneItAskedFor() throws Exception {
     MeshCapture capture = capture(false, Set.of());
-    int port = freePort();
+    int port = FreePorts.loopback();
     InetSocketAddress declared = new InetSocketAddress("127.0.0.1", port);
     try (ServerSocketChannel server = ServerSocketChannel.open()) {
       InetSocketAddress hidden = (InetSocketAddress) capture.beforeBind(server, declared);
@@ -148,7 +149,7 @@ class MeshCaptureTest {
 
   @Test
   void portZeroExcludedPortsAndBusyPortsAreLeftAlone() throws Exception {
-    int excluded = freePort();
+    int excluded = FreePorts.loopback();
     MeshCapture capture = capture(false, Set.of(excluded));
     Object server = new Object();
     InetSocketAddress ephemeral = new InetSocketAddress("127.0.0.1", 0);
@@ -165,8 +166,8 @@ class MeshCaptureTest {
 
   @Test
   void onTheDirectInboundPathMarkedBindsAndBlockingTcpServersKeepTheirPorts() throws Exception {
-    int tcp = freePort();
-    int http = freePort();
+    int tcp = FreePorts.loopback();
+    int http = FreePorts.loopback();
     Map<String, String> env =
         Map.of(
             "MESH_SERVICE", "productpage",
@@ -221,12 +222,6 @@ class MeshCaptureTest {
       env.put("MESH_EXCLUDE_INBOUND_PORTS", excludedInbound.iterator().next().toString());
     }
     return SettingsParser.parse(new SettingSource(Map.of(), Map.of(), env));
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 
   private static MeshSnapshot snapshot(boolean registryOnly) {

@@ -3,6 +3,7 @@ package dev.jmesh.testsuite.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jmesh.testing.ForkedJvms;
+import dev.jmesh.testing.FreePorts;
 import dev.jmesh.testing.MeshPaths;
 import dev.jmesh.testing.MeshedJvm;
 import dev.jmesh.testsuite.engine.MeshControlPlane;
@@ -64,7 +65,7 @@ class MeshCliTest {
     controlPlane = MeshControlPlane.start(jvms, work);
     debugAddress = "127.0.0.1:" + controlPlane.httpPort();
     controlPlane.apply("ratings-rules", ratingsRules(""));
-    ratingsPort = freePort();
+    ratingsPort = FreePorts.loopback();
     // The proxy registers its workload once the application accepts connections; the CLI reads
     // configuration and sends no request, so a socket nobody reads from is application enough.
     application = new ServerSocket();
@@ -267,7 +268,7 @@ class MeshCliTest {
     assertThat(cells(row(own.stdout(), "Cert Chain")))
         .startsWith("default", "Cert Chain", "ACTIVE", "true", serial, notAfter);
 
-    String nobody = "127.0.0.1:" + freePort();
+    String nobody = "127.0.0.1:" + FreePorts.loopback();
     Run unreachable =
         mesh("config", "ratings", "secrets", "--admin", nobody, "--control-plane", debugAddress);
     assertThat(unreachable.exitCode()).as(unreachable.output()).isEqualTo(3);
@@ -277,7 +278,7 @@ class MeshCliTest {
   @Test
   @Order(6)
   void anUnreachableControlPlaneExitsThreeAndSaysHowToPointAtIt() throws IOException {
-    String nobody = "127.0.0.1:" + freePort();
+    String nobody = "127.0.0.1:" + FreePorts.loopback();
     Run status = mesh("status", "--control-plane", nobody);
     assertThat(status.exitCode()).as(status.output()).isEqualTo(3);
     assertThat(status.stderr())
@@ -505,13 +506,6 @@ class MeshCliTest {
     assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(output).isZero();
     return output.strip();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress("127.0.0.1", 0));
-      return s.getLocalPort();
-    }
   }
 
   private ConditionFactory await() {

@@ -3,6 +3,7 @@ package dev.jmesh.testsuite.direct;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jmesh.testing.ForkedJvms;
+import dev.jmesh.testing.FreePorts;
 import dev.jmesh.testing.Jdk;
 import dev.jmesh.testing.MeshedJvm;
 import dev.jmesh.testing.PrometheusText;
@@ -12,8 +13,6 @@ import dev.jmesh.testsuite.engine.MeshPolicies;
 import java.io.File;
 import java.io.IOException;
 import java.net.HttpURLConnection;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -144,7 +143,7 @@ abstract class AbstractMeshedHttpClientTest {
     outside = startBackend("outside", "127.0.0.1");
     controlPlane = MeshControlPlane.start(jvms, work);
     controlPlane.apply("reviews", ReviewsPolicies.service(pods, "", portName()));
-    ratingsPort = freePort();
+    ratingsPort = FreePorts.loopback();
     ratings =
         jvms.start(
             MeshedJvm.java("ratings")
@@ -701,11 +700,5 @@ abstract class AbstractMeshedHttpClientTest {
 
   static ConditionFactory await() {
     return MeshedClient.await();
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 }

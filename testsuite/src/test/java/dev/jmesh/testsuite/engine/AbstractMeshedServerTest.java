@@ -3,13 +3,13 @@ package dev.jmesh.testsuite.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jmesh.testing.ForkedJvms;
+import dev.jmesh.testing.FreePorts;
 import dev.jmesh.testing.Jdk;
 import dev.jmesh.testing.MeshedJvm;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -118,7 +118,7 @@ abstract class AbstractMeshedServerTest {
   void startMesh() throws Exception {
     work = Files.createTempDirectory("jmesh-" + kind());
     controlPlane = MeshControlPlane.start(jvms, work);
-    port = freePort();
+    port = FreePorts.loopback();
     relay = new RecordingRelay();
     relay.target(new InetSocketAddress("127.0.0.1", port));
     controlPlane.apply(
@@ -439,11 +439,5 @@ abstract class AbstractMeshedServerTest {
   /** Text only the application writes, which mTLS must hide from the relay. */
   String kindMarker() {
     return "kind=" + kind();
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 }

@@ -3,6 +3,7 @@ package dev.jmesh.testsuite.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jmesh.testing.ForkedJvms;
+import dev.jmesh.testing.FreePorts;
 import dev.jmesh.testing.MeshedJvm;
 import java.io.File;
 import java.nio.file.Files;
@@ -49,7 +50,7 @@ class AccessLogTest {
     work = Files.createTempDirectory("jmesh-access-log");
     controlPlane = MeshControlPlane.start(jvms, work);
     controlPlane.apply("mesh", "accessLogFile: /dev/stdout\n");
-    port = AbstractMeshedServerTest.freePort();
+    port = FreePorts.loopback();
     server =
         jvms.start(
             MeshedJvm.java(SERVICE)

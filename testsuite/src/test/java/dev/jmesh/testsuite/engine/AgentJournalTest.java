@@ -3,6 +3,7 @@ package dev.jmesh.testsuite.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jmesh.testing.ForkedJvms;
+import dev.jmesh.testing.FreePorts;
 import dev.jmesh.testing.Jdk;
 import dev.jmesh.testing.MeshPaths;
 import dev.jmesh.testing.MeshedJvm;
@@ -53,9 +54,9 @@ class AgentJournalTest {
   void startMesh() throws Exception {
     work = Files.createTempDirectory("jmesh-agent-journal");
     controlPlane = MeshControlPlane.start(jvms, work);
-    httpPort = AbstractMeshedServerTest.freePort();
+    httpPort = FreePorts.loopback();
     httpServer = startServer(HTTP_SERVICE, "jdk", "http:" + httpPort, httpPort);
-    tcpPort = AbstractMeshedServerTest.freePort();
+    tcpPort = FreePorts.loopback();
     echoServer = startServer(TCP_SERVICE, "echo", TcpEchoCalls.PORT_NAME + ":" + tcpPort, tcpPort);
   }
 

@@ -3,6 +3,7 @@ package dev.jmesh.testsuite.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jmesh.testing.ForkedJvms;
+import dev.jmesh.testing.FreePorts;
 import dev.jmesh.testing.MeshedJvm;
 import java.io.File;
 import java.io.IOException;
@@ -53,7 +54,7 @@ class TcpMetadataExchangeTest {
   void startMesh() throws Exception {
     work = Files.createTempDirectory("jmesh-tcp-mx");
     controlPlane = MeshControlPlane.start(jvms, work);
-    port = AbstractMeshedServerTest.freePort();
+    port = FreePorts.loopback();
     server =
         jvms.start(
             MeshedJvm.java(SERVER)
@@ -65,7 +66,7 @@ class TcpMetadataExchangeTest {
                 .env("MESH_LABELS", "app=" + SERVER + ",version=v1")
                 .env("MESH_SERVICE_PORTS", TcpEchoCalls.PORT_NAME + ":" + port)
                 .env("MESH_INBOUND_PATH", "engine"));
-    greeterPort = AbstractMeshedServerTest.freePort();
+    greeterPort = FreePorts.loopback();
     greeter =
         jvms.start(
             MeshedJvm.java(GREETER)

@@ -3,6 +3,7 @@ package dev.jmesh.testsuite.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jmesh.testing.ForkedJvms;
+import dev.jmesh.testing.FreePorts;
 import dev.jmesh.testing.MeshedJvm;
 import java.io.File;
 import java.net.URLEncoder;
@@ -46,9 +47,9 @@ class TracePropagationTest {
   void startMesh() throws Exception {
     work = Files.createTempDirectory("jmesh-trace");
     controlPlane = MeshControlPlane.start(jvms, work);
-    lastPort = AbstractMeshedServerTest.freePort();
-    jdkPort = AbstractMeshedServerTest.freePort();
-    tomcatPort = AbstractMeshedServerTest.freePort();
+    lastPort = FreePorts.loopback();
+    jdkPort = FreePorts.loopback();
+    tomcatPort = FreePorts.loopback();
     MeshedJvm last = server("trace-last", "jdk", lastPort);
     MeshedJvm jdk = server("trace-jdk", "jdk", jdkPort);
     MeshedJvm tomcat = server("trace-tomcat", "tomcat", tomcatPort);

@@ -3,6 +3,7 @@ package dev.jmesh.testsuite.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jmesh.testing.ForkedJvms;
+import dev.jmesh.testing.FreePorts;
 import dev.jmesh.testing.MeshPaths;
 import dev.jmesh.testing.MeshedJvm;
 import dev.jmesh.testsuite.engine.OtlpTestReceiver.ReceivedSpan;
@@ -73,14 +74,14 @@ class TracingTest {
             "  endpoints: [{address: 127.0.0.1}]",
             ""));
     sampling(100);
-    lastPort = AbstractMeshedServerTest.freePort();
-    middlePort = AbstractMeshedServerTest.freePort();
+    lastPort = FreePorts.loopback();
+    middlePort = FreePorts.loopback();
     // One JVM starting at a time: on a loaded machine agents starting together may miss the
     // engine's start-up window.
     server("tr-c", lastPort).awaitOutput("READY kind=\\w+ port=\\d+", MeshControlPlane.STARTUP);
     server("tr-b", middlePort).awaitOutput("READY kind=\\w+ port=\\d+", MeshControlPlane.STARTUP);
-    proxiedPort = AbstractMeshedServerTest.freePort();
-    int appPort = AbstractMeshedServerTest.freePort();
+    proxiedPort = FreePorts.loopback();
+    int appPort = FreePorts.loopback();
     jvms.start(
             MeshedJvm.java("tr-p-app")
                 .testApp("mesh-servers-app")

@@ -3,6 +3,7 @@ package dev.jmesh.testsuite.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jmesh.testing.ForkedJvms;
+import dev.jmesh.testing.FreePorts;
 import dev.jmesh.testing.MeshedJvm;
 import dev.jmesh.testsuite.engine.ClientDriver;
 import dev.jmesh.testsuite.engine.MeshControlPlane;
@@ -11,7 +12,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -122,13 +122,13 @@ class MeshProxyBookinfoTest {
     controlPlane = MeshControlPlane.start(jvms, work);
     controlPlane.apply("ratings-strict", MeshProxyTest.strict("ratings"));
     controlPlane.apply("ratings-routes", ROUTES);
-    nodePort = freePort("127.0.0.1");
+    nodePort = FreePorts.on("127.0.0.1");
     node =
         new ProcessBuilder("node", "-e", NODE_SERVER, Integer.toString(nodePort))
             .redirectErrorStream(true)
             .redirectOutput(work.resolve("node.log").toFile())
             .start();
-    ratingsPort = freePort("127.0.0.1");
+    ratingsPort = FreePorts.on("127.0.0.1");
     ratingsV1 =
         jvms.start(
             MeshedJvm.java("ratings")
@@ -243,13 +243,6 @@ class MeshProxyBookinfoTest {
     } catch (java.net.SocketException e) {
       // A reset is a refusal too.
       return "";
-    }
-  }
-
-  private static int freePort(String host) throws IOException {
-    try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress(host, 0));
-      return s.getLocalPort();
     }
   }
 

@@ -3,6 +3,7 @@ package dev.jmesh.testsuite.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jmesh.testing.ForkedJvms;
+import dev.jmesh.testing.FreePorts;
 import dev.jmesh.testing.Jdk;
 import dev.jmesh.testing.MeshPaths;
 import dev.jmesh.testing.MeshedJvm;
@@ -13,7 +14,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -101,7 +101,7 @@ class MeshProxyCaptureTest {
     controlPlane = MeshControlPlane.start(jvms, work, host);
     controlPlane.apply("reviews-strict", MeshProxyTest.strict("reviews"));
     controlPlane.apply("reviews-routes", ROUTES);
-    reviewsPort = freePort(host);
+    reviewsPort = FreePorts.on(host);
     reviews =
         MeshProxyTest.startMeshed(
             jvms,
@@ -118,7 +118,7 @@ class MeshProxyCaptureTest {
             reviewsPort);
     Path www = Files.createDirectories(work.resolve("www"));
     Files.writeString(www.resolve("index.html"), PLAIN_PAGE + "\n");
-    plainPort = freePort(host);
+    plainPort = FreePorts.on(host);
     plain =
         new ProcessBuilder(
                 "python3", "-m", "http.server", Integer.toString(plainPort), "--bind", host)
@@ -467,13 +467,6 @@ class MeshProxyCaptureTest {
     } catch (java.net.SocketException e) {
       // A reset is a refusal too.
       return "";
-    }
-  }
-
-  private static int freePort(String host) throws IOException {
-    try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress(host, 0));
-      return s.getLocalPort();
     }
   }
 

@@ -3,6 +3,7 @@ package dev.jmesh.testsuite.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jmesh.testing.ForkedJvms;
+import dev.jmesh.testing.FreePorts;
 import dev.jmesh.testing.MeshedJvm;
 import dev.jmesh.testsuite.engine.MeshControlPlane;
 import java.io.File;
@@ -10,7 +11,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -61,7 +61,7 @@ class MeshProxyPostgresTest {
     work = Files.createTempDirectory("jmesh-proxy-pg");
     controlPlane = MeshControlPlane.start(jvms, work);
     controlPlane.apply("postgres-strict", MeshProxyTest.strict("postgres"));
-    postgresPort = freePort();
+    postgresPort = FreePorts.loopback();
     postgres = startPostgres();
     proxy =
         jvms.start(
@@ -276,13 +276,6 @@ class MeshProxyPostgresTest {
       throw new IllegalStateException(
           "PostgreSQL's server is not installed (Debian's package postgresql; .ci/run installs it)",
           e);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress("127.0.0.1", 0));
-      return s.getLocalPort();
     }
   }
 }

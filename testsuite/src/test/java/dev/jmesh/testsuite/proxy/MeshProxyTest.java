@@ -3,6 +3,7 @@ package dev.jmesh.testsuite.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jmesh.testing.ForkedJvms;
+import dev.jmesh.testing.FreePorts;
 import dev.jmesh.testing.MeshPaths;
 import dev.jmesh.testing.MeshedJvm;
 import dev.jmesh.testing.PrometheusText;
@@ -75,7 +76,7 @@ class MeshProxyTest {
     // The Python server lists its working directory: give it one with nothing else in it.
     Path www = Files.createDirectories(work.resolve("www"));
     Files.writeString(www.resolve("index.html"), PYTHON_PAGE + "\n");
-    pythonPort = freePort();
+    pythonPort = FreePorts.loopback();
     python =
         new ProcessBuilder(
                 "python3", "-m", "http.server", Integer.toString(pythonPort), "--bind", "127.0.0.1")
@@ -84,9 +85,9 @@ class MeshProxyTest {
             .redirectOutput(work.resolve("python.log").toFile())
             .start();
     controlPlane.apply("echo-strict", strict("echo"));
-    ratingsPort = freePort();
-    reviewsPort = freePort();
-    echoPort = freePort();
+    ratingsPort = FreePorts.loopback();
+    reviewsPort = FreePorts.loopback();
+    echoPort = FreePorts.loopback();
     // A TCP service that speaks first, as databases do: the greeting needs no request.
     Path echoToken = controlPlane.token("default", "echo");
     Path reviewsToken = controlPlane.token("default", "reviews");
@@ -541,8 +542,8 @@ class MeshProxyTest {
 
   @Test
   void theWorkloadIsRegisteredOnceTheApplicationAnswersAndDeregisteredOnSigterm() throws Exception {
-    int detailsPort = freePort();
-    int appPort = freePort();
+    int detailsPort = FreePorts.loopback();
+    int appPort = FreePorts.loopback();
     MeshedJvm details =
         jvms.start(
             proxyJvm("details-proxy")
@@ -803,13 +804,6 @@ class MeshProxyTest {
       throw new AssertionError(String.join(" ", command) + " did not end in 20 s");
     }
     return new Run(p.exitValue(), new String(output, StandardCharsets.UTF_8));
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress("127.0.0.1", 0));
-      return s.getLocalPort();
-    }
   }
 
   private static ConditionFactory await() {

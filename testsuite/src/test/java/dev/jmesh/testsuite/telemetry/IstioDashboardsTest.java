@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.jmesh.testing.ForkedJvms;
+import dev.jmesh.testing.FreePorts;
 import dev.jmesh.testing.MeshPaths;
 import dev.jmesh.testing.MeshedJvm;
 import dev.jmesh.testsuite.engine.MeshControlPlane;
@@ -102,14 +103,14 @@ class IstioDashboardsTest {
     controlPlane = MeshControlPlane.start(jvms, work);
     Path www = Files.createDirectories(work.resolve("www"));
     Files.writeString(www.resolve("index.html"), "ratings from python\n");
-    int pythonPort = PrometheusServer.freePort();
+    int pythonPort = FreePorts.loopback();
     pythons.add(
         python(www, "python3", "-m", "http.server", "" + pythonPort, "--bind", "127.0.0.1"));
-    int echoPort = PrometheusServer.freePort();
+    int echoPort = FreePorts.loopback();
     pythons.add(python(www, "python3", "-c", TCP_ECHO, "" + echoPort));
-    reviewsPort = PrometheusServer.freePort();
-    ratingsPort = PrometheusServer.freePort();
-    ratingsTcpPort = PrometheusServer.freePort();
+    reviewsPort = FreePorts.loopback();
+    ratingsPort = FreePorts.loopback();
+    ratingsTcpPort = FreePorts.loopback();
     reviews =
         startMeshed(
             MeshedJvm.java("reviews")

@@ -3,6 +3,7 @@ package dev.jmesh.testsuite.telemetry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jmesh.testing.ForkedJvms;
+import dev.jmesh.testing.FreePorts;
 import dev.jmesh.testing.MeshedJvm;
 import dev.jmesh.testing.PrometheusText;
 import dev.jmesh.testsuite.engine.ClientDriver;
@@ -70,8 +71,8 @@ class OtelAgentTest {
     requireFile("jmesh.otel.extension.jar", "jmesh's extension (mvn package -pl otel-extension)");
     work = Files.createTempDirectory("jmesh-otel");
     controlPlane = MeshControlPlane.start(jvms, work);
-    frontPort = PrometheusServer.freePort();
-    backPort = PrometheusServer.freePort();
+    frontPort = FreePorts.loopback();
+    backPort = FreePorts.loopback();
     back = startMeshed(otelFirst(server("back", backPort)).withAgent(), backPort);
     front =
         startMeshed(otelFirst(server("front", frontPort)).withAgentInJavaToolOptions(), frontPort);

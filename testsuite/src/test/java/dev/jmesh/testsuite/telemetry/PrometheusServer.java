@@ -1,8 +1,7 @@
 package dev.jmesh.testsuite.telemetry;
 
+import dev.jmesh.testing.FreePorts;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -71,7 +70,7 @@ final class PrometheusServer implements AutoCloseable {
     }
     Path configFile = dir.resolve("prometheus.yml");
     Files.writeString(configFile, config);
-    int port = freePort();
+    int port = FreePorts.loopback();
     Path log = dir.resolve("prometheus.log");
     Process process =
         new ProcessBuilder(
@@ -159,12 +158,6 @@ final class PrometheusServer implements AutoCloseable {
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
-    }
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 }
