@@ -42,6 +42,13 @@ class ResultsFile:
             f.write(json.dumps(line) + "\n")
 
 
+def jvm_options():
+    """Options for every JVM a benchmark starts, from BENCH_JVM_OPTIONS: the smoke run makes them
+    C1-only with the serial collector, as the test suite's JVMs are, because it checks that every
+    configuration runs and not how fast."""
+    return os.environ.get("BENCH_JVM_OPTIONS", "").split()
+
+
 def add_arguments(parser, section):
     """--results FILE, --section NAME and --group LABEL for a script's argparse parser."""
     parser.add_argument("--results", default=None, metavar="FILE",

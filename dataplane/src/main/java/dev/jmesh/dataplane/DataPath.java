@@ -39,9 +39,6 @@ import javax.net.ssl.SSLContext;
  */
 public final class DataPath implements MeshBridge {
 
-  /** How long an early hook waits for the agent to start (or give up on) the engine. */
-  private static final Duration ENGINE_DECISION_TIMEOUT = Duration.ofSeconds(10);
-
   private final MeshSettings settings;
   private final Duration engineDecisionTimeout;
   private final ConnectionStats stats = new ConnectionStats();
@@ -69,13 +66,15 @@ public final class DataPath implements MeshBridge {
   /** Every port bound so far, replayed to a listener that comes later. */
   private final Set<Integer> boundPorts = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+  /**
+   * A hook that comes before the agent has started (or given up on) the engine waits for that
+   * decision as long as the first mesh connection waits for its first config ({@code
+   * firstConfigTimeout}): to the user both are "how long the mesh may hold my application at
+   * start", which Istio calls {@code holdApplicationUntilProxyStarts}; a slow machine raises it.
+   */
   public DataPath(MeshSettings settings) {
-    this(settings, ENGINE_DECISION_TIMEOUT);
-  }
-
-  DataPath(MeshSettings settings, Duration engineDecisionTimeout) {
     this.settings = settings;
-    this.engineDecisionTimeout = engineDecisionTimeout;
+    this.engineDecisionTimeout = settings.engine().firstConfigTimeout();
     this.failHooks = settings.failHooks();
   }
 

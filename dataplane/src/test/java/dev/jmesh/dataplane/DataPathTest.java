@@ -271,16 +271,16 @@ class DataPathTest {
 
   @Test
   void aServerBoundBeforeTheEngineRefusesConnectionsUntilTheAgentGivesUpOnIt() throws Exception {
-    // The agent is still starting its engine: the bind stops waiting after the (here short)
-    // decision timeout and goes ahead outside the engine, which can never take that port over.
-    Map<String, String> args = new LinkedHashMap<>();
-    args.put("service", "reviews");
-    args.put("controlPlane", "127.0.0.1:1");
-    MeshSettings settings = SettingsParser.parse(new SettingSource(args, Map.of(), Map.of()));
-    DataPath path = new DataPath(settings, java.time.Duration.ofMillis(50));
+    // The agent is still starting its engine: the bind stops waiting after firstConfigTimeout
+    // (here short) and goes ahead outside the engine, which can never take that port over.
+    DataPath path = dataPath("controlPlane", "127.0.0.1:1", "firstConfigTimeout", "300ms");
+    long started = System.nanoTime();
     try (ServerSocket server = new ServerSocket()) {
       InetSocketAddress requested = addr("127.0.0.1", 0);
       assertThat(path.beforeBind(server, requested)).isSameAs(requested);
+      assertThat(java.time.Duration.ofNanos(System.nanoTime() - started))
+          .as("the bind waited firstConfigTimeout for the engine, not the 10 s default")
+          .isBetween(java.time.Duration.ofMillis(300), java.time.Duration.ofSeconds(5));
       server.bind(requested);
       path.afterBind(server);
 

@@ -27,8 +27,9 @@ public final class EarlyServers {
               + port
               + " was bound before the engine started, so it is served outside the engine:"
               + " its connections are refused while its config asks for mutual TLS or policy"
-              + " (or is not known yet). Restart the application once the agent starts faster"
-              + " (see /ready), or exclude the port with excludeInboundPorts");
+              + " (or is not known yet). Raise firstConfigTimeout (MESH_FIRST_CONFIG_TIMEOUT),"
+              + " which bounds how long a bind waits for the engine, and restart the application,"
+              + " or exclude the port with excludeInboundPorts");
     }
   }
 
