@@ -334,11 +334,7 @@ public final class Exchange {
    * host (it needs TLS the caller cannot give). The request ends with the last attempt's outcome.
    */
   public void forgoRetry() {
-    if (host != null) {
-      host.requestAbandoned();
-      host = null;
-    }
-    upstream = previousHost;
+    takeBackRetry();
     if (holdsRetry) {
       cluster.circuitBreaker().releaseRetry();
       holdsRetry = false;
@@ -351,12 +347,24 @@ public final class Exchange {
    * sent (see {@link Action#REFUSED}); the host learns nothing from it. Call {@link #finish} next.
    */
   public void refuse(int status, ResponseFlag flag) {
+    takeBackRetry();
+    local(Action.REFUSED, status, flag);
+  }
+
+  /**
+   * The host picked for an attempt that is never sent learns nothing, and the record names the host
+   * of the last attempt that was sent (Envoy's {@code %UPSTREAM_HOST%}), counted as sent.
+   */
+  private void takeBackRetry() {
     if (host != null) {
       host.requestAbandoned();
       host = null;
+      if (holdsRetry) {
+        attempts--;
+      }
     }
     upstream = previousHost;
-    local(Action.REFUSED, status, flag);
+    record.upstreamHost(previousHost == null ? null : previousHost.hostKey());
   }
 
   /**

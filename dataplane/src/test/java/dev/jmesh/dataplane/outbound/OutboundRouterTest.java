@@ -370,6 +370,23 @@ class OutboundRouterTest {
   }
 
   @Test
+  void aForgoneRetryLeavesTheRecordNamingTheHostThatWasTried() {
+    // The direct path takes back a granted retry whose host needs TLS the library cannot give:
+    // nothing went to that host, so the record and the attempt count stay with the first one.
+    decide("/reviews/1");
+    String tried = x.host().hostKey();
+    assertThat(x.attemptEnded(503, -1, UpstreamFailure.NONE)).isTrue();
+    assertThat(x.record().upstreamHost()).isNotEqualTo(tried);
+    x.forgoRetry();
+    x.finish(503, -1, 0, 0, System.nanoTime());
+    assertThat(x.record().upstreamHost()).isEqualTo(tried);
+    assertThat(x.attempts()).isEqualTo(1);
+    assertThat(flags()).isEqualTo("URX");
+    assertThat(clusters.cluster(REVIEWS).circuitBreaker().activeRetries()).isZero();
+    assertThat(clusters.cluster(REVIEWS).circuitBreaker().activeRequests()).isZero();
+  }
+
+  @Test
   void aConnectFailureWithoutRetriesLeftIsFlaggedUf() {
     decide("/reviews/1");
     x.attemptEnded(0, -1, UpstreamFailure.CONNECT_FAILURE);
