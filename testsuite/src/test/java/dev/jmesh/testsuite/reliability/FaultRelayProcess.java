@@ -124,6 +124,11 @@ final class FaultRelayProcess implements AutoCloseable {
     return Integer.parseInt(status.replaceAll(".* open=(\\d+).*", "$1"));
   }
 
+  /** Connections the relay has accepted since it started. */
+  long accepted() {
+    return Long.parseLong(command("status").replaceAll(".* accepted=(\\d+).*", "$1"));
+  }
+
   /** The endpoint gone: its process killed, so connections to it are refused. */
   void kill() {
     process.destroyForcibly();

@@ -1,11 +1,10 @@
 package dev.jmesh.testapps.faultrelay;
 
 /**
- * The faults in force, an immutable snapshot swapped whole by the control port. {@link Mode} is
- * fixed per connection when it is accepted; latency and bandwidth are read again for every chunk,
- * so they change connections already open too.
+ * The faults in force, an immutable snapshot swapped whole by the control port. Every chunk reads
+ * the snapshot again, so a switch reaches connections already open (a client's pooled ones) too.
  *
- * @param mode what a newly accepted connection gets
+ * @param mode what every connection gets from now on
  * @param latencyMillis added before each chunk is forwarded, either direction; 0 = none
  * @param bytesPerSecond each direction of each connection at most this fast; 0 = unlimited
  * @param resetAfterBytes with {@link Mode#RESET}, response bytes forwarded before the RST

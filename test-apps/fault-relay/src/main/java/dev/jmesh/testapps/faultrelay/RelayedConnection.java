@@ -11,9 +11,10 @@ import java.util.function.Supplier;
 
 /**
  * One accepted client connection and what the relay does with it under the {@link Faults.Mode} in
- * force when it was accepted: two pumping threads (request, response) for PASS and RESET, one
- * draining thread for HANG, none for SLOW_READ (the socket just stays open, unread, until the
- * client gives up or the control port's {@code drop}).
+ * force when it was accepted (and, for open connections, the faults switched on since; see {@link
+ * #pump}): two pumping threads (request, response) for PASS and RESET, one draining thread for
+ * HANG, none for SLOW_READ (the socket just stays open, unread, until the client gives up or the
+ * control port's {@code drop}).
  */
 final class RelayedConnection {
 
@@ -81,15 +82,14 @@ final class RelayedConnection {
   }
 
   /**
-   * Copies {@code from} to {@code to} chunk by chunk, each chunk delayed by the latency in force
-   * and paced to the bandwidth in force; on the response side, the RESET mode's byte budget.
+   * Copies {@code from} to {@code to} chunk by chunk under the faults in force at each chunk, so a
+   * fault switched on reaches connections already open (a client's pooled ones) too: each chunk
+   * delayed by the latency and paced to the bandwidth; a request not read (SLOW_READ) or read and
+   * dropped (HANG); a response cut by an RST after {@code resetAfterBytes} sent under RESET.
    */
   private void pump(Socket from, Socket to, boolean response) {
     byte[] buffer = new byte[CHUNK];
-    long budget =
-        response && atAccept.mode() == Faults.Mode.RESET
-            ? atAccept.resetAfterBytes()
-            : Long.MAX_VALUE;
+    long sentUnderReset = 0;
     long sent = 0;
     long started = System.nanoTime();
     try {
@@ -97,28 +97,54 @@ final class RelayedConnection {
       OutputStream out = to.getOutputStream();
       while (true) {
         Faults now = faults.get();
+        if (!response && now.mode() == Faults.Mode.SLOW_READ) {
+          if (client.isClosed()) {
+            return;
+          }
+          TimeUnit.MILLISECONDS.sleep(20);
+          continue;
+        }
         int max = CHUNK;
         if (now.bytesPerSecond() > 0) {
           // Small chunks so the pace is smooth: about a tenth of a second's worth at a time.
           max = (int) Math.max(1, Math.min(CHUNK, now.bytesPerSecond() / 10));
         }
-        if (budget - sent < max) {
-          max = (int) (budget - sent);
-        }
-        if (max == 0) {
-          reset();
-          return;
-        }
         int n = in.read(buffer, 0, max);
         if (n < 0) {
           break;
         }
+        now = faults.get();
+        // A read already waiting when slow-read was switched on: what it got is held back, as if
+        // never read, while slow-read lasts.
+        while (!response && now.mode() == Faults.Mode.SLOW_READ && !client.isClosed()) {
+          TimeUnit.MILLISECONDS.sleep(20);
+          now = faults.get();
+        }
+        if (!response && now.mode() == Faults.Mode.HANG) {
+          continue;
+        }
+        int forward = n;
+        boolean cut = false;
+        if (response && now.mode() == Faults.Mode.RESET) {
+          long left = now.resetAfterBytes() - sentUnderReset;
+          if (left <= n) {
+            forward = (int) Math.max(0, left);
+            cut = true;
+          }
+          sentUnderReset += forward;
+        } else if (response) {
+          sentUnderReset = 0;
+        }
         if (now.latencyMillis() > 0) {
           TimeUnit.MILLISECONDS.sleep(now.latencyMillis());
         }
-        out.write(buffer, 0, n);
+        out.write(buffer, 0, forward);
         out.flush();
-        sent += n;
+        if (cut) {
+          reset();
+          return;
+        }
+        sent += forward;
         if (now.bytesPerSecond() > 0) {
           long due = started + TimeUnit.SECONDS.toNanos(1) * sent / now.bytesPerSecond();
           long wait = due - System.nanoTime();
