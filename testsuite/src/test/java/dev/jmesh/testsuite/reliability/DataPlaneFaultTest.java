@@ -85,20 +85,22 @@ class DataPlaneFaultTest {
   @BeforeAll
   void startMesh() throws Exception {
     Path work = Files.createTempDirectory("jmesh-dpfault");
-    controlPlane = MeshControlPlane.start(jvms, work);
     for (int i = 0; i < 3; i++) {
       Pod pod = Pod.start("catalog-" + i, "127.0.0.3" + (i + 1));
       pods.add(pod);
       String ip = "127.0.0.4" + (i + 1);
       int port = FreePorts.on(ip);
       relays.add(
-          FaultRelayProcess.start(
+          FaultRelayProcess.launch(
               List.of(),
               ip + ":" + port,
               pod.ip() + ":" + pod.port(),
               "127.0.0.1:" + FreePorts.loopback()));
       endpoints.add(new FaultyService.Endpoint(pod.name(), ip, port, "v1"));
     }
+    // The relays start while the control plane does.
+    controlPlane = MeshControlPlane.start(jvms, work);
+    relays.forEach(FaultRelayProcess::awaitReady);
     controlPlane.apply("catalog", FaultyService.yaml(endpoints, POLICY, "faults", ROUTES));
     client = MeshedCaller.start(jvms, controlPlane);
     await(Duration.ofSeconds(30)).until(() -> client.inForce("faults"));

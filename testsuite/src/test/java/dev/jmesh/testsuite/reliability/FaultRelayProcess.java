@@ -31,6 +31,7 @@ final class FaultRelayProcess implements AutoCloseable {
   private final String target;
   private final String control;
   private Process process;
+  private CompletableFuture<String> ready;
 
   private FaultRelayProcess(List<String> prefix, String listen, String target, String control) {
     this.prefix = prefix;
@@ -42,12 +43,29 @@ final class FaultRelayProcess implements AutoCloseable {
   /** Starts a relay on {@code listen} to {@code target}, controlled on {@code control}. */
   static FaultRelayProcess start(
       List<String> prefix, String listen, String target, String control) {
-    FaultRelayProcess relay = new FaultRelayProcess(prefix, listen, target, control);
-    relay.start();
+    FaultRelayProcess relay = launch(prefix, listen, target, control);
+    relay.awaitReady();
     return relay;
   }
 
+  /**
+   * As {@link #start}, without waiting for it: several relays (and the rest of a test's set-up)
+   * start side by side; {@link #awaitReady} before the first use.
+   */
+  static FaultRelayProcess launch(
+      List<String> prefix, String listen, String target, String control) {
+    FaultRelayProcess relay = new FaultRelayProcess(prefix, listen, target, control);
+    relay.spawn();
+    return relay;
+  }
+
+  /** Starts the relay again on its address (after {@link #kill}) and waits until it listens. */
   void start() {
+    spawn();
+    awaitReady();
+  }
+
+  private void spawn() {
     List<String> command = new ArrayList<>(prefix);
     command.add(Jdk.JDK17.java().toString());
     command.addAll(MeshedJvm.STANDARD_FLAGS);
@@ -71,7 +89,7 @@ final class FaultRelayProcess implements AutoCloseable {
     }
     BufferedReader out =
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    CompletableFuture<String> ready =
+    ready =
         CompletableFuture.supplyAsync(
             () -> {
               StringBuilder seen = new StringBuilder();
@@ -87,6 +105,9 @@ final class FaultRelayProcess implements AutoCloseable {
               }
               return "ended: " + seen;
             });
+  }
+
+  void awaitReady() {
     try {
       String line = ready.get(30, TimeUnit.SECONDS);
       assertThat(line).as("fault-relay " + listen).startsWith("READY");
