@@ -17,10 +17,10 @@ import java.util.concurrent.TimeUnit;
  * the veth pair and {@code /etc/netns/NAME}. Needs root and {@code ip netns}; without them {@link
  * #create} fails, saying so, rather than letting the test skip.
  */
-final class NetworkNamespace implements AutoCloseable {
+public final class NetworkNamespace implements AutoCloseable {
 
   /** What ran, how it ended and what it printed (stdout and stderr together). */
-  record Run(int exitCode, String output) {}
+  public record Run(int exitCode, String output) {}
 
   private final String name;
   private final String hostVeth;
@@ -35,7 +35,7 @@ final class NetworkNamespace implements AutoCloseable {
     this.workloadAddress = workloadAddress;
   }
 
-  static NetworkNamespace create(String prefix) {
+  public static NetworkNamespace create(String prefix) {
     if (!"root".equals(System.getProperty("user.name"))) {
       throw new AssertionError(
           "this test creates a network namespace and iptables rules, which needs root; it runs"
@@ -93,29 +93,29 @@ final class NetworkNamespace implements AutoCloseable {
     throw new AssertionError("no free 10.200-249.x.0/30 subnet for the test's veth pair");
   }
 
-  String name() {
+  public String name() {
     return name;
   }
 
   /** The veth address on the test's side: where the control plane and the meshed JVM listen. */
-  String hostAddress() {
+  public String hostAddress() {
     return hostAddress;
   }
 
   /** The veth address inside the namespace: the workload's. */
-  String workloadAddress() {
+  public String workloadAddress() {
     return workloadAddress;
   }
 
   /** The command inside the namespace, as {@code ip netns exec} runs it (with its /etc/netns). */
-  List<String> inside(String... command) {
+  public List<String> inside(String... command) {
     List<String> all = new ArrayList<>(List.of("ip", "netns", "exec", name));
     all.addAll(List.of(command));
     return all;
   }
 
   /** Runs {@code command} inside the namespace to its end (bounded). */
-  Run exec(String... command) {
+  public Run exec(String... command) {
     return run(inside(command));
   }
 
@@ -126,7 +126,7 @@ final class NetworkNamespace implements AutoCloseable {
     }
   }
 
-  static Run run(List<String> command) {
+  public static Run run(List<String> command) {
     try {
       Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
       byte[] output = p.getInputStream().readAllBytes();

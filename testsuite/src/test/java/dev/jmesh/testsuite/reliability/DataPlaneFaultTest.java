@@ -1,0 +1,227 @@
+package dev.jmesh.testsuite.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jmesh.testing.ForkedJvms;
+import dev.jmesh.testing.FreePorts;
+import dev.jmesh.testsuite.engine.MeshControlPlane;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Issue 12, item 2: upstream endpoints killed, hung, slow-reading and resetting mid-response, with
+ * a route timeout, retries and outlier detection on. The service {@code catalog} has three
+ * endpoints, each a {@link FaultRelayProcess} ({@code test-apps/fault-relay}) on its own loopback
+ * address in front of a {@link Pod}; the meshed client is {@code http-clients-app okhttp} with the
+ * real agent, sending one request at a time so every request's latency is seen. One endpoint at a
+ * time misbehaves; each test shows that no request waits past the route timeout, that every one is
+ * answered by a healthy pod (retries), that the agent ejects the faulty endpoint ({@code
+ * /config_dump}) and that it takes traffic again once healed. The last test compares the client
+ * JVM's threads and file descriptors with their count before the faults.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DataPlaneFaultTest {
+
+  /** The route timeout: no request may take longer (plus {@link #SLACK_MS}). */
+  static final long TIMEOUT_MS = 1000;
+
+  /**
+   * What a request may take beyond the route timeout, as the test measures it: the command's trip
+   * through the client app's standard input and output, on a loaded 2-core CI machine.
+   */
+  static final long SLACK_MS = 700;
+
+  static final String POLICY =
+      """
+      outlierDetection:
+        consecutive5xxErrors: 2
+        interval: 200ms
+        baseEjectionTime: 3s
+        maxEjectionPercent: 100
+      """;
+
+  static final String ROUTES =
+      """
+      - route:
+        - destination:
+            host: catalog
+        timeout: 1s
+        retries:
+          attempts: 2
+          perTryTimeout: 250ms
+          retryOn: connect-failure,refused-stream,reset,5xx
+      """;
+
+  /** Threads and descriptors the client may hold beyond its count before the faults. */
+  static final int THREAD_TOLERANCE = 4;
+
+  static final int FD_TOLERANCE = 8;
+
+  @RegisterExtension static final ForkedJvms jvms = new ForkedJvms();
+
+  private final List<Pod> pods = new ArrayList<>();
+  private final List<FaultRelayProcess> relays = new ArrayList<>();
+  private final List<FaultyService.Endpoint> endpoints = new ArrayList<>();
+  private MeshControlPlane controlPlane;
+  private MeshedCaller client;
+  private ProcessCensus before;
+  private long maxLatencyMs;
+
+  @BeforeAll
+  void startMesh() throws Exception {
+    Path work = Files.createTempDirectory("jmesh-dpfault");
+    for (int i = 0; i < 3; i++) {
+      Pod pod = Pod.start("catalog-" + i, "127.0.0.3" + (i + 1));
+      pods.add(pod);
+      String ip = "127.0.0.4" + (i + 1);
+      int port = FreePorts.on(ip);
+      relays.add(
+          FaultRelayProcess.launch(
+              List.of(),
+              ip + ":" + port,
+              pod.ip() + ":" + pod.port(),
+              "127.0.0.1:" + FreePorts.loopback()));
+      endpoints.add(new FaultyService.Endpoint(pod.name(), ip, port, "v1"));
+    }
+    // The relays start while the control plane does.
+    controlPlane = MeshControlPlane.start(jvms, work);
+    relays.forEach(FaultRelayProcess::awaitReady);
+    controlPlane.apply("catalog", FaultyService.yaml(endpoints, POLICY, "faults", ROUTES));
+    client = MeshedCaller.start(jvms, controlPlane);
+    await(Duration.ofSeconds(30)).until(() -> client.inForce("faults"));
+    // Warm: a pooled connection to every endpoint, the agent's lazy parts loaded.
+    Map<String, Integer> answered = new TreeMap<>();
+    for (int i = 0; i < 24; i++) {
+      answered.merge(okCall().pod(), 1, Integer::sum);
+    }
+    assertThat(answered).as("all three pods serve").hasSize(3);
+    before = ProcessCensus.of(client.jvm().pid());
+  }
+
+  @AfterAll
+  void stop() {
+    relays.forEach(FaultRelayProcess::close);
+    pods.forEach(Pod::close);
+    System.out.println("[dpfault] max request latency " + maxLatencyMs + " ms");
+  }
+
+  @Test
+  @Order(1)
+  void aKilledEndpointIsRetriedAroundEjectedAndBackOnceRestarted() {
+    FaultRelayProcess relay = relays.get(0);
+    exercise(0, relay::kill, relay::start);
+  }
+
+  @Test
+  @Order(2)
+  void aHungEndpointCostsOnePerTryTimeoutIsEjectedAndItsConnectionsClosed() {
+    FaultRelayProcess relay = relays.get(1);
+    exercise(
+        1,
+        () -> relay.command("hang"),
+        () -> {
+          relay.command("pass");
+          // Every connection the client gave up on after its per-try timeout it also closed:
+          // the relay sees each hung connection end.
+          await(Duration.ofSeconds(10))
+              .untilAsserted(
+                  () -> assertThat(relay.openConnections()).as("hung connections").isZero());
+        });
+  }
+
+  @Test
+  @Order(3)
+  void aSlowReadingEndpointIsTimedOutAndEjected() {
+    FaultRelayProcess relay = relays.get(2);
+    exercise(
+        2,
+        () -> relay.command("slow-read"),
+        () -> {
+          relay.command("pass");
+          relay.command("drop");
+        });
+  }
+
+  @Test
+  @Order(4)
+  void anEndpointResettingMidResponseIsRetriedAroundAndEjected() {
+    FaultRelayProcess relay = relays.get(0);
+    // Part of the status line, then an RST: the response is cut before its headers are whole.
+    exercise(0, () -> relay.command("reset-after 12"), () -> relay.command("pass"));
+  }
+
+  @Test
+  @Order(5)
+  void noThreadOrDescriptorLeaksAfterTheFaults() {
+    // Idle pooled connections to every endpoint are expected; the census taken when warm had them.
+    for (int i = 0; i < 15; i++) {
+      okCall();
+    }
+    ProcessCensus after = ProcessCensus.of(client.jvm().pid());
+    System.out.println("[dpfault] client census before " + before + " after " + after);
+    assertThat(after.threads())
+        .as("client threads, before " + before.threads())
+        .isLessThanOrEqualTo(before.threads() + THREAD_TOLERANCE);
+    assertThat(after.fds())
+        .as("client file descriptors, before " + before.fds())
+        .isLessThanOrEqualTo(before.fds() + FD_TOLERANCE);
+  }
+
+  /**
+   * Endpoint {@code i} faulty: sequential requests all answered 200 by a healthy pod within the
+   * timeout, until the agent ejects it; then healed, it comes back and answers again.
+   */
+  private void exercise(int i, Runnable inject, Runnable heal) {
+    FaultyService.Endpoint faulty = endpoints.get(i);
+    inject.run();
+    boolean ejected = false;
+    int sent = 0;
+    for (; sent < 40 && !ejected; sent++) {
+      MeshedCaller.Call call = okCall();
+      assertThat(call.pod()).as("answered by a healthy pod").isNotEqualTo(faulty.name());
+      ejected = client.ejected(faulty.ip(), faulty.port());
+    }
+    assertThat(ejected).as(faulty + " ejected after " + sent + " requests").isTrue();
+    // While it is out, requests go straight to the others.
+    for (int n = 0; n < 5; n++) {
+      assertThat(okCall().pod()).isNotEqualTo(faulty.name());
+    }
+    heal.run();
+    await(Duration.ofSeconds(15)).until(() -> !client.ejected(faulty.ip(), faulty.port()));
+    await(Duration.ofSeconds(15)).until(() -> okCall().pod().equals(faulty.name()));
+  }
+
+  /** One request that must succeed with 200 within the route timeout. */
+  private MeshedCaller.Call okCall() {
+    MeshedCaller.Call call = client.get();
+    assertThat(call.result().ok()).as(call.result().toString()).isTrue();
+    assertThat(call.result().status()).as(call.result().toString()).isEqualTo(200);
+    assertThat(call.elapsedMs())
+        .as("request time (route timeout " + TIMEOUT_MS + " ms): " + call.result())
+        .isLessThan(TIMEOUT_MS + SLACK_MS);
+    maxLatencyMs = Math.max(maxLatencyMs, call.elapsedMs());
+    return call;
+  }
+
+  static org.awaitility.core.ConditionFactory await(Duration atMost) {
+    return Awaitility.await()
+        .atMost(atMost)
+        .pollInterval(Duration.ofMillis(100))
+        .ignoreExceptions();
+  }
+}
