@@ -90,8 +90,13 @@ public final class ControlPlaneConnection implements AutoCloseable {
       SpiffeId id = SpiffeId.workload(settings.trustDomain(), namespace, serviceAccount);
       XdsChannel[] ca = new XdsChannel[1];
       this.identity = new WorkloadIdentity(id,
-          (csr, ttl) -> new ControlPlaneCa(ca[0].channel(), credentials.token(),
-              credentials.expiresAt(), settings.trustDomain(), this::trustBundle).sign(csr, ttl),
+          (csr, ttl) -> {
+            List<java.security.cert.X509Certificate> chain = new ControlPlaneCa(ca[0].channel(),
+                credentials.token(), credentials.expiresAt(), settings.trustDomain(),
+                this::trustBundle).sign(csr, ttl);
+            caAnswered();
+            return chain;
+          },
           CERTIFICATE_TTL_SECONDS);
       SslContext tls = GrpcSslContexts.configure(SslContextBuilder.forClient(),
               MeshTls.effective(settings.tlsProvider()) == MeshTls.Provider.BORINGSSL
@@ -112,6 +117,11 @@ public final class ControlPlaneConnection implements AutoCloseable {
     this.client = xds.build();
     // Spans name this node, and reach a tracing provider through this workload's clusters.
     SpanExporter.workload(nodeId, clusters);
+  }
+
+  /** The control plane answers again: an xDS stream waiting out its backoff need not wait. */
+  private void caAnswered() {
+    client.reconnectIfWaiting();
   }
 
   private void trustBundle(TrustBundle bundle) {

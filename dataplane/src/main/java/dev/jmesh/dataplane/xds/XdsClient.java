@@ -144,6 +144,20 @@ public final class XdsClient implements AutoCloseable {
         });
   }
 
+  /**
+   * Reconnects now if the stream is down and waiting out its backoff: something else (the CA call
+   * on the same channel) just found the control plane answering again. Returns at once.
+   */
+  public void reconnectIfWaiting() {
+    onClientThread(
+        () -> {
+          if (stream == null && retryTimer != null && !closed) {
+            retryTimer.cancel(false);
+            reconnect();
+          }
+        });
+  }
+
   /** Per type: the version in force, how many resources, and the last rejection if any. */
   public Map<XdsResourceType, XdsTypeStatus> status() {
     return status;

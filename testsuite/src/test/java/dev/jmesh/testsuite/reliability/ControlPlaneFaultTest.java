@@ -257,13 +257,14 @@ class ControlPlaneFaultTest {
     System.out.println(
         "[cpfault] "
             + nearestWarned.name()
-            + " reconnected "
+            + ": xDS back "
             + (connectedNanos - upNanos) / 1_000_000
-            + " ms after the control plane was up and renewed its certificate "
-            + renewedAfterMillis
-            + " ms after that");
-    // At once, not at the next retry of its backoff (1, 2, 4, 8... s apart).
-    assertThat(renewedAfterMillis).isLessThan(2_000);
+            + " ms and certificate renewed "
+            + (renewedNanos - upNanos) / 1_000_000
+            + " ms after the control plane was up");
+    // Whichever finds the control plane back first (the xDS stream or the CA retry) brings the
+    // other along at once, instead of each waiting out its own backoff (up to 8 s apart here).
+    assertThat(Math.abs(renewedAfterMillis)).isLessThan(3_000);
     Awaitility.await()
         .atMost(WORK)
         .until(
