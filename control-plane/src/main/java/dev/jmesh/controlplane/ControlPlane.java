@@ -56,6 +56,7 @@ public final class ControlPlane implements AutoCloseable {
   private final Path caDir;
   private final int requestedSecurePort;
   private final Duration maxCertificateTtl;
+  private final RegistrationSource registration;
   private CaService ca;
   private Set<String> reportedDiagnostics = Set.of();
   private Server grpcServer;
@@ -88,12 +89,14 @@ public final class ControlPlane implements AutoCloseable {
         });
     this.debouncer = new Debouncer(scheduler, b.debounce, b.debounceMax, this::reloadQuietly);
     ProxyLifecycle lifecycle = ProxyLifecycle.NONE;
+    RegistrationSource registered = null;
     if (b.registrationGrace != null) {
-      RegistrationSource registration = new RegistrationSource(scheduler, b.registrationGrace,
-          b.registrationPolicy);
-      all.add(registration);
-      lifecycle = registration;
+      registered = new RegistrationSource(scheduler, b.registrationGrace,
+          b.registrationPolicy, b.stateDir, b.registrationRestoreGrace);
+      all.add(registered);
+      lifecycle = registered;
     }
+    this.registration = registered;
     this.sources = List.copyOf(all);
     this.ads = new AdsServer(store::current, lifecycle);
   }
@@ -104,6 +107,11 @@ public final class ControlPlane implements AutoCloseable {
 
   /** Loads configuration, then starts serving and watching. */
   public synchronized ControlPlane start() throws IOException {
+    if (registration != null) {
+      // Before the first snapshot: its EDS already holds the workloads registered before a
+      // restart, so no proxy that reconnects first is told they are gone.
+      registration.restore();
+    }
     reload();
     for (ConfigSource source : sources) {
       source.watch(s -> debouncer.trigger());
@@ -248,6 +256,8 @@ public final class ControlPlane implements AutoCloseable {
     private Duration debounce = Duration.ofMillis(100);
     private Duration debounceMax = Duration.ofSeconds(1);
     private Duration registrationGrace = Duration.ofSeconds(5);
+    private Duration registrationRestoreGrace = Duration.ofSeconds(60);
+    private Path stateDir;
     private RegistrationSource.RegistrationPolicy registrationPolicy =
         RegistrationSource.RegistrationPolicy.ACCEPT_ALL;
     private Path caDir;
@@ -295,6 +305,25 @@ public final class ControlPlane implements AutoCloseable {
      */
     public Builder registrationGrace(Duration grace) {
       this.registrationGrace = grace;
+      return this;
+    }
+
+    /**
+     * Where state that must outlive a restart is kept (the registered workloads); {@code null}
+     * (the default) keeps it in memory only.
+     */
+    public Builder stateDir(Path dir) {
+      this.stateDir = dir;
+      return this;
+    }
+
+    /**
+     * How long a workload restored from the state directory stays an endpoint without
+     * reconnecting: longer than the workloads' longest xDS reconnect backoff (30 s), so every
+     * live one is back first. Default 60 s.
+     */
+    public Builder registrationRestoreGrace(Duration grace) {
+      this.registrationRestoreGrace = grace;
       return this;
     }
 

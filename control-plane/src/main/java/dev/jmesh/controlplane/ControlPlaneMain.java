@@ -38,6 +38,8 @@ public final class ControlPlaneMain {
       "                     a root is generated on first start) and serve it over TLS",
       "  --secure-port N    TLS port of the CA, default 15012; 0 picks a free port",
       "  --max-cert-ttl D   longest certificate lifetime granted (e.g. 90d, 24h), default 90d",
+      "  --state-dir DIR    keep registered workloads here across restarts; default the",
+      "                     --ca-dir, none without one",
       "  --help             print this help",
       "");
 
@@ -52,7 +54,7 @@ public final class ControlPlaneMain {
 
   /** Parsed command line. */
   record Options(boolean help, boolean analyze, Path configDir, int xdsPort, int httpPort,
-      String bind, Path caDir, int securePort, Duration maxCertTtl) {}
+      String bind, Path caDir, int securePort, Duration maxCertTtl, Path stateDir) {}
 
   public static void main(String[] args) throws Exception {
     System.exit(run(args, System.out, System.err));
@@ -86,6 +88,7 @@ public final class ControlPlaneMain {
         .caDir(options.caDir())
         .securePort(options.securePort())
         .maxCertificateTtl(options.maxCertTtl())
+        .stateDir(options.stateDir())
         .build();
     try {
       cp.start();
@@ -134,6 +137,7 @@ public final class ControlPlaneMain {
     Path caDir = null;
     int secure = 15012;
     Duration maxTtl = Duration.ofDays(90);
+    Path stateDir = null;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       String value = null;
@@ -176,6 +180,9 @@ public final class ControlPlaneMain {
         case "--secure-port":
           secure = port(value != null ? value : next(args, ++i, a), a);
           break;
+        case "--state-dir":
+          stateDir = Paths.get(value != null ? value : next(args, ++i, a));
+          break;
         case "--max-cert-ttl": {
           String text = value != null ? value : next(args, ++i, a);
           try {
@@ -190,7 +197,7 @@ public final class ControlPlaneMain {
       }
     }
     if (help) {
-      return new Options(true, false, dir, xds, http, bind, caDir, secure, maxTtl);
+      return new Options(true, false, dir, xds, http, bind, caDir, secure, maxTtl, null);
     }
     if (dir == null) {
       throw new UsageException(analyze ? "analyze needs a directory: analyze DIR"
@@ -210,7 +217,8 @@ public final class ControlPlaneMain {
     if (!analyze && caDir != null && secure != 0 && (secure == xds || secure == http)) {
       throw new UsageException("--secure-port " + secure + " is also the xDS or HTTP port");
     }
-    return new Options(false, analyze, dir, xds, http, bind, caDir, secure, maxTtl);
+    return new Options(false, analyze, dir, xds, http, bind, caDir, secure, maxTtl,
+        stateDir != null ? stateDir : caDir);
   }
 
   private static String next(String[] args, int i, String flag) throws UsageException {

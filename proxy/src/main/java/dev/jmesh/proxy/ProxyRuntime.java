@@ -276,6 +276,10 @@ final class ProxyRuntime implements AdminEndpoints {
     PrometheusText text = new PrometheusText(out);
     text.header("jmesh_proxy_ready", "gauge", "1 once registered and configured.")
         .sample("jmesh_proxy_ready", notReadyReason == null ? 1 : 0);
+    ControlPlaneConnection cp = controlPlane;
+    if (cp != null) {
+      cp.writeMetrics(text);
+    }
     stats.writeTo(text);
     stats.requestMetrics().writeTo(text);
     EngineMemory.writeTo(text);

@@ -161,6 +161,10 @@ final class AgentRuntime implements AdminEndpoints {
       text.sample("jmesh_agent_instrumentation_module_enabled", module.enabled() ? 1 : 0,
           "module", module.name());
     }
+    ControlPlaneConnection cp = controlPlane;
+    if (cp != null) {
+      cp.writeMetrics(text);
+    }
     dataPath.stats().writeTo(text);
     dataPath.stats().requestMetrics().writeTo(text);
     AgentJournal j = journal;

@@ -3,6 +3,7 @@ package dev.jmesh.dataplane.identity;
 import dev.jmesh.ca.api.IstioCertificateClient;
 import dev.jmesh.ca.api.IstioCertificateRequest;
 import io.grpc.Channel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -69,9 +70,21 @@ public final class ControlPlaneCa implements CertificateSigner {
               .get(DEADLINE.toSeconds() + 5, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof StatusRuntimeException s) {
+        Status.Code code = s.getStatus().getCode();
+        if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
+          // Not a refusal: nobody answered. Say so, and where, for the operator.
+          throw new CertificateException(
+              "the control plane at "
+                  + channel.authority()
+                  + " is unreachable ("
+                  + code
+                  + ": "
+                  + s.getStatus().getDescription()
+                  + ")");
+        }
         // The status says why (e.g. "UNAUTHENTICATED: expired: ..."); never the token itself.
         throw new CertificateException(
-            "the CA refused: " + s.getStatus().getCode() + ": " + s.getStatus().getDescription());
+            "the CA refused: " + code + ": " + s.getStatus().getDescription());
       }
       throw e;
     }

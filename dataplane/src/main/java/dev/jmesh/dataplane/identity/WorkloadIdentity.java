@@ -8,12 +8,15 @@ import java.security.KeyPairGenerator;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
+import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -21,13 +24,20 @@ import java.util.function.Predicate;
 
 /**
  * The workload's identity: an EC P-256 key generated in memory (never written anywhere), a CSR
- * signed by the CA, and renewal at half the certificate's lifetime (less a random share of up to 5
- * % of it, so workloads started together do not renew together). A new key and certificate serve
- * the next handshake; established connections keep theirs. The trust bundle is replaced live when
- * the control plane sends a new one.
+ * signed by the CA, and renewal at half the certificate's remaining lifetime when it arrived (less
+ * a random share of up to 5 % of it, so workloads started together do not renew together). The
+ * lifetime is counted from arrival, not from {@code notBefore}, which the CA backdates by two
+ * minutes: a short-lived certificate would otherwise be due for renewal before it arrived. A new
+ * key and certificate serve the next handshake; established connections keep theirs. The trust
+ * bundle is replaced live when the control plane sends a new one.
  *
- * <p>Everything slow — key generation, the CA call, retries after a failure (1 s doubling to 30 s)
- * — happens on the identity's own daemon thread.
+ * <p>When a renewal fails, the certificate in force stays in use until it expires: one WARN says
+ * when that is and why renewal failed, another (ERROR) if it does expire. Retries back off from 1 s
+ * to 30 s, each delay jittered over its upper half; {@link #renewIfFailing()} (called when the
+ * control plane's stream is back) renews at once instead of waiting for the next retry.
+ *
+ * <p>Everything slow — key generation, the CA call, retries after a failure — happens on the
+ * identity's own daemon thread.
  *
  * <pre>{@code
  * WorkloadIdentity identity = new WorkloadIdentity(SpiffeId.workload("cluster.local", "default",
@@ -58,7 +68,11 @@ public final class WorkloadIdentity implements AutoCloseable {
   private final SplittableRandom random = new SplittableRandom();
   private volatile String lastFailure;
   private volatile long nextRenewalMillis;
+  // Confined to the identity thread.
   private long retryMillis = MIN_RETRY_MILLIS;
+  private ScheduledFuture<?> nextAttempt;
+  private int failedInARow;
+  private ScheduledFuture<?> expiryAlarm;
 
   /**
    * @param expected the identity the workload was given (its token's); a certificate for another
@@ -75,6 +89,26 @@ public final class WorkloadIdentity implements AutoCloseable {
   /** Asks for the first certificate, on the identity thread. */
   public void start() {
     thread.execute(this::renew);
+  }
+
+  /**
+   * Renews now if the last attempt failed (the control plane was unreachable, say), rather than at
+   * the next retry, which may be up to 30 s away; does nothing otherwise. Returns at once.
+   */
+  public void renewIfFailing() {
+    try {
+      thread.execute(
+          () -> {
+            if (lastFailure != null) {
+              if (nextAttempt != null) {
+                nextAttempt.cancel(false);
+              }
+              renew();
+            }
+          });
+    } catch (RejectedExecutionException closed) {
+      // Closed: nothing to renew.
+    }
   }
 
   /** Waits up to {@code timeout} for the first certificate; whether it came. */
@@ -136,36 +170,87 @@ public final class WorkloadIdentity implements AutoCloseable {
   }
 
   private void renew() {
+    nextAttempt = null;
     try {
       KeyPair keys = newKey();
       List<X509Certificate> chain = signer.sign(SigningRequest.pem(keys, expected), ttlSeconds);
       Svid next = accept(keys, chain);
+      long now = System.currentTimeMillis();
       Svid old = svid.getAndSet(next);
       if (old != null) {
         keyManager.retire(old);
         renewals.incrementAndGet();
       }
+      if (lastFailure != null && old != null) {
+        MeshLog.info(
+            "certificate for "
+                + expected
+                + " renewed after "
+                + failedInARow
+                + " failed attempt(s); it expires at "
+                + Instant.ofEpochMilli(next.notAfterMillis()));
+      }
+      failedInARow = 0;
       lastFailure = null;
       retryMillis = MIN_RETRY_MILLIS;
       first.countDown();
-      long lifetime = next.notAfterMillis() - next.notBeforeMillis();
-      long at =
-          next.notBeforeMillis() + lifetime / 2 - (long) (random.nextDouble() * lifetime * 0.05);
+      long from = Math.max(next.notBeforeMillis(), Math.min(now, next.notAfterMillis()));
+      long lifetime = next.notAfterMillis() - from;
+      long at = from + lifetime / 2 - (long) (random.nextDouble() * lifetime * 0.05);
       nextRenewalMillis = at;
-      thread.schedule(
-          this::renew, Math.max(0, at - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+      if (expiryAlarm != null) {
+        expiryAlarm.cancel(false);
+      }
+      expiryAlarm =
+          thread.schedule(
+              () -> expired(next), Math.max(0, next.notAfterMillis() - now), TimeUnit.MILLISECONDS);
+      nextAttempt = thread.schedule(this::renew, Math.max(0, at - now), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       failures.incrementAndGet();
+      failedInARow++;
       String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
       if (lastFailure == null) {
-        MeshLog.warn("cannot get a certificate for " + expected + ": " + why + "; retrying");
+        Svid inForce = svid.get();
+        if (inForce == null) {
+          MeshLog.warn("cannot get a certificate for " + expected + ": " + why + "; retrying");
+        } else {
+          long left = inForce.notAfterMillis() - System.currentTimeMillis();
+          MeshLog.warn(
+              "certificate for "
+                  + expected
+                  + " expires at "
+                  + Instant.ofEpochMilli(inForce.notAfterMillis())
+                  + " (in "
+                  + Math.max(0, left / 1000)
+                  + " s) and cannot be renewed: "
+                  + why
+                  + "; it stays in use, renewal is retried and happens as soon as the control"
+                  + " plane answers");
+        }
       }
       lastFailure = why;
-      long delay = retryMillis;
+      // Half fixed, half jittered: workloads that lost the CA together do not retry in step.
+      long delay = retryMillis / 2 + random.nextLong(retryMillis / 2 + 1);
       retryMillis = Math.min(MAX_RETRY_MILLIS, retryMillis * 2);
-      if (!thread.isShutdown()) {
-        thread.schedule(this::renew, delay, TimeUnit.MILLISECONDS);
+      try {
+        nextAttempt = thread.schedule(this::renew, delay, TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException closed) {
+        // Closed meanwhile.
       }
+    }
+  }
+
+  /** Runs when {@code svid} reaches its notAfter: says so if it is still the one in force. */
+  private void expired(Svid svidThen) {
+    if (svid.get() == svidThen) {
+      MeshLog.error(
+          "certificate for "
+              + expected
+              + " expired at "
+              + Instant.ofEpochMilli(svidThen.notAfterMillis())
+              + " without renewal ("
+              + lastFailure
+              + "): mutual TLS with peers fails until the control plane is back");
     }
   }
 

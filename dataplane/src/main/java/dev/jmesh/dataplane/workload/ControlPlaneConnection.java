@@ -18,7 +18,9 @@ import dev.jmesh.dataplane.cluster.Host;
 import dev.jmesh.dataplane.cluster.UpstreamCluster;
 import dev.jmesh.dataplane.cluster.UpstreamClusters;
 import dev.jmesh.dataplane.log.MeshLog;
+import dev.jmesh.dataplane.identity.Svid;
 import dev.jmesh.dataplane.settings.MeshSettings;
+import dev.jmesh.dataplane.stats.PrometheusText;
 import dev.jmesh.dataplane.trace.SpanExporter;
 import dev.jmesh.dataplane.xds.MeshSnapshotFeed;
 import dev.jmesh.dataplane.xds.NodeInfo;
@@ -88,8 +90,13 @@ public final class ControlPlaneConnection implements AutoCloseable {
       SpiffeId id = SpiffeId.workload(settings.trustDomain(), namespace, serviceAccount);
       XdsChannel[] ca = new XdsChannel[1];
       this.identity = new WorkloadIdentity(id,
-          (csr, ttl) -> new ControlPlaneCa(ca[0].channel(), credentials.token(),
-              credentials.expiresAt(), settings.trustDomain(), this::trustBundle).sign(csr, ttl),
+          (csr, ttl) -> {
+            List<java.security.cert.X509Certificate> chain = new ControlPlaneCa(ca[0].channel(),
+                credentials.token(), credentials.expiresAt(), settings.trustDomain(),
+                this::trustBundle).sign(csr, ttl);
+            caAnswered();
+            return chain;
+          },
           CERTIFICATE_TTL_SECONDS);
       SslContext tls = GrpcSslContexts.configure(SslContextBuilder.forClient(),
               MeshTls.effective(settings.tlsProvider()) == MeshTls.Provider.BORINGSSL
@@ -100,12 +107,21 @@ public final class ControlPlaneConnection implements AutoCloseable {
           .build();
       this.channel = XdsChannel.tls(host, port, tls, MeshThreads.factory("xds-net"));
       ca[0] = channel;
+      WorkloadIdentity workload = identity;
       xds = XdsClient.newBuilder(channel.channel(), node, feed, MeshThreads.factory("xds"))
-          .credentials(new BearerTokenCredentials(credentials.token()));
+          .credentials(new BearerTokenCredentials(credentials.token()))
+          // A renewal that failed while the control plane was away is retried the moment it
+          // is back, not at the next backoff timer.
+          .onConnected(workload::renewIfFailing);
     }
     this.client = xds.build();
     // Spans name this node, and reach a tracing provider through this workload's clusters.
     SpanExporter.workload(nodeId, clusters);
+  }
+
+  /** The control plane answers again: an xDS stream waiting out its backoff need not wait. */
+  private void caAnswered() {
+    client.reconnectIfWaiting();
   }
 
   private void trustBundle(TrustBundle bundle) {
@@ -164,6 +180,43 @@ public final class ControlPlaneConnection implements AutoCloseable {
     return clusters;
   }
 
+
+  /**
+   * For {@code /stats/prometheus}: whether the xDS stream is up and, with an identity, when its
+   * certificate expires (as a timestamp and, under Istio's agent name, as seconds left) and how
+   * many attempts to get one failed. An alert on the expiry fires while the last good
+   * certificate is still in force, whether or not the control plane is back.
+   */
+  public void writeMetrics(PrometheusText text) {
+    text.header(
+            "jmesh_xds_connected",
+            "gauge",
+            "1 while the xDS stream to the control plane is up; 0 while the last good config"
+                + " serves and the stream reconnects.")
+        .sample("jmesh_xds_connected", client.isConnected() ? 1 : 0);
+    if (identity == null) {
+      return;
+    }
+    Svid svid = identity.current();
+    if (svid != null) {
+      long notAfter = svid.notAfterMillis() / 1000;
+      text.header(
+              "jmesh_certificate_expiry_timestamp_seconds",
+              "gauge",
+              "When the workload certificate in force expires, in Unix seconds.")
+          .sample("jmesh_certificate_expiry_timestamp_seconds", notAfter);
+      text.header(
+              "istio_agent_cert_expiry_seconds",
+              "gauge",
+              "Seconds until the workload certificate in force expires; negative once expired.")
+          .sample("istio_agent_cert_expiry_seconds", notAfter - System.currentTimeMillis() / 1000);
+    }
+    text.header(
+            "jmesh_certificate_renewal_failures_total",
+            "counter",
+            "Failed attempts to get or renew the workload certificate.")
+        .sample("jmesh_certificate_renewal_failures_total", identity.failures());
+  }
 
   /** For {@code /config_dump}: the stream and, per resource type, what was accepted. */
   public Map<String, Object> describe() {

@@ -68,6 +68,7 @@ public final class XdsClient implements AutoCloseable {
   private final AggregatedDiscoveryServiceStub stub;
   private final ScheduledThreadPoolExecutor executor;
   private final XdsBackoff backoff;
+  private final Runnable onConnected;
   private final Map<XdsResourceType, Subscription> subscriptions =
       new EnumMap<>(XdsResourceType.class);
 
@@ -87,6 +88,7 @@ public final class XdsClient implements AutoCloseable {
     this.channel = builder.channel;
     this.node = builder.node.toNode();
     this.backoff = new XdsBackoff(builder.backoffBase, builder.backoffMax, builder.random);
+    this.onConnected = builder.onConnected;
     this.executor = new ScheduledThreadPoolExecutor(1, builder.threadFactory);
     executor.setRemoveOnCancelPolicy(true);
     executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
@@ -138,6 +140,20 @@ public final class XdsClient implements AutoCloseable {
             // ACK or NACK.
             stream.nodeSent = false;
             send(stream, subscriptions.get(XdsResourceType.LISTENER));
+          }
+        });
+  }
+
+  /**
+   * Reconnects now if the stream is down and waiting out its backoff: something else (the CA call
+   * on the same channel) just found the control plane answering again. Returns at once.
+   */
+  public void reconnectIfWaiting() {
+    onClientThread(
+        () -> {
+          if (stream == null && retryTimer != null && !closed) {
+            retryTimer.cancel(false);
+            reconnect();
           }
         });
   }
@@ -220,6 +236,11 @@ public final class XdsClient implements AutoCloseable {
       retries = 0;
       connected = true;
       MeshLog.info("xDS stream to the control plane is up");
+      try {
+        onConnected.run();
+      } catch (RuntimeException e) {
+        MeshLog.warnOnce("xds-on-connected", "xDS: the on-connected action failed: " + e);
+      }
     }
     XdsResourceType type = XdsResourceType.fromTypeUrl(response.getTypeUrl());
     if (type == null) {
@@ -348,6 +369,7 @@ public final class XdsClient implements AutoCloseable {
     private Duration backoffMax = Duration.ofSeconds(30);
     private RandomGenerator random = RandomGenerator.getDefault();
     private io.grpc.CallCredentials credentials;
+    private Runnable onConnected = () -> {};
 
     private Builder(
         ManagedChannel channel,
@@ -370,6 +392,15 @@ public final class XdsClient implements AutoCloseable {
     /** Credentials sent on every stream, e.g. the join token until the workload has its SVID. */
     public Builder credentials(io.grpc.CallCredentials credentials) {
       this.credentials = credentials;
+      return this;
+    }
+
+    /**
+     * Runs on the client's thread each time a stream is up (the control plane answered on it), e.g.
+     * to retry at once what failed while the control plane was away. Must not block.
+     */
+    public Builder onConnected(Runnable action) {
+      this.onConnected = action;
       return this;
     }
 

@@ -9,20 +9,33 @@ import dev.jmesh.controlplane.config.ResourceMeta;
 import dev.jmesh.controlplane.config.WorkloadEntry;
 import dev.jmesh.controlplane.internal.ads.ProxyLifecycle;
 import io.envoyproxy.envoy.config.core.v3.Node;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Workloads that registered themselves over xDS: each ready registration becomes a
  * WorkloadEntry labelled {@code jmesh.dev/service}, so Services and ServiceEntries select it
  * like any other, and a service nobody declared is created from it. A workload that
  * disconnects is removed after a grace period, unless it reconnects first.
+ *
+ * <p>With a state directory the registrations outlive the control plane: they are written to
+ * {@link RegistrationJournal}'s file on every change and restored on start, each as if its
+ * workload had just disconnected, with a longer grace ({@code restoreGrace}, longer than the
+ * workloads' longest reconnect backoff). So a restarted control plane never pushes an EDS that
+ * drops live workloads before they reconnect; one that died meanwhile leaves after the grace.
  *
  * <p>Registrations are checked by a {@link RegistrationPolicy}; the identity work plugs in
  * one that only lets a workload register as the identity it proved.
@@ -40,9 +53,20 @@ public final class RegistrationSource implements ConfigSource, ProxyLifecycle {
     RegistrationPolicy ACCEPT_ALL = (stream, r) -> null;
   }
 
+  private static final Logger logger = Logger.getLogger(RegistrationSource.class.getName());
+
   private final ScheduledExecutorService scheduler;
   private final Duration grace;
   private final RegistrationPolicy policy;
+  private final RegistrationJournal journal;
+  private final Duration restoreGrace;
+  /** The node each registered proxy last announced: what the journal keeps. */
+  private final Map<String, Node> nodeOfProxy = new ConcurrentHashMap<>();
+  /** Restored registrations have no stream yet: they get negative ids. */
+  private final AtomicLong restoredIds = new AtomicLong();
+  private final AtomicBoolean writePending = new AtomicBoolean();
+  private volatile boolean writeFailed;
+  private volatile boolean closed;
   private final Map<Long, WorkloadRegistration> byStream = new ConcurrentHashMap<>();
   private final Map<Long, String> problems = new ConcurrentHashMap<>();
   private final Map<String, ScheduledFuture<?>> pendingRemovals = new ConcurrentHashMap<>();
@@ -51,9 +75,59 @@ public final class RegistrationSource implements ConfigSource, ProxyLifecycle {
 
   public RegistrationSource(ScheduledExecutorService scheduler, Duration grace,
       RegistrationPolicy policy) {
+    this(scheduler, grace, policy, null, grace);
+  }
+
+  /**
+   * @param stateDir where registrations are kept across restarts; {@code null} keeps them in
+   *     memory only
+   * @param restoreGrace how long a restored registration stays without its workload
+   *     reconnecting
+   */
+  public RegistrationSource(ScheduledExecutorService scheduler, Duration grace,
+      RegistrationPolicy policy, Path stateDir, Duration restoreGrace) {
     this.scheduler = scheduler;
     this.grace = grace;
     this.policy = policy;
+    this.journal = stateDir == null ? null : new RegistrationJournal(stateDir);
+    this.restoreGrace = restoreGrace;
+  }
+
+  /**
+   * Brings back the registrations the last run kept; call before the first {@link #read()}.
+   * Returns how many.
+   */
+  public int restore() throws IOException {
+    if (journal == null) {
+      return 0;
+    }
+    int restored = 0;
+    for (Node node : journal.read()) {
+      WorkloadRegistration r;
+      try {
+        r = WorkloadRegistration.from(node);
+      } catch (WorkloadRegistration.InvalidRegistration e) {
+        logger.warning(journal.file() + ": " + node.getId() + ": " + e.getMessage()
+            + "; not restored");
+        continue;
+      }
+      if (r == null || !r.ready() || streamOfProxy.containsKey(r.proxyId())) {
+        continue;
+      }
+      long stream = restoredIds.decrementAndGet();
+      streamOfProxy.put(r.proxyId(), stream);
+      nodeOfProxy.put(r.proxyId(), node);
+      byStream.put(stream, r);
+      scheduleRemoval(r, stream, restoreGrace);
+      restored++;
+    }
+    if (restored > 0) {
+      int count = restored;
+      logger.info(() -> "restored " + count + " registered workload(s) from " + journal.file()
+          + "; each stays an endpoint for " + restoreGrace.toSeconds()
+          + " s unless its workload reconnects");
+    }
+    return restored;
   }
 
   @Override
@@ -91,34 +165,82 @@ public final class RegistrationSource implements ConfigSource, ProxyLifecycle {
     if (previous != null && previous != stream) {
       byStream.remove(previous);
     }
+    nodeOfProxy.put(r.proxyId(), node);
     byStream.put(stream, r);
     changed();
   }
 
   @Override
   public void disconnected(long stream) {
+    if (closed) {
+      // The control plane is stopping and its streams end with it: the workloads stay
+      // registered, in the journal, for the next run.
+      return;
+    }
     problems.remove(stream);
     WorkloadRegistration r = byStream.get(stream);
     if (r == null) {
       return;
     }
+    scheduleRemoval(r, stream, grace);
+  }
+
+  private void scheduleRemoval(WorkloadRegistration r, long stream, Duration after) {
     try {
       pendingRemovals.put(r.proxyId(), scheduler.schedule(() -> {
         pendingRemovals.remove(r.proxyId());
-        streamOfProxy.remove(r.proxyId(), stream);
+        if (streamOfProxy.remove(r.proxyId(), stream)) {
+          nodeOfProxy.remove(r.proxyId());
+        }
         if (byStream.remove(stream) != null) {
           changed();
         }
-      }, grace.toMillis(), TimeUnit.MILLISECONDS));
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+      }, after.toMillis(), TimeUnit.MILLISECONDS));
+    } catch (RejectedExecutionException e) {
       // The control plane is closing and its streams end with it: nothing to remove later.
     }
   }
 
   private void changed() {
+    if (journal != null && writePending.compareAndSet(false, true)) {
+      try {
+        // Off the stream's thread, and one write for a burst of changes.
+        scheduler.execute(this::writeJournal);
+      } catch (RejectedExecutionException closing) {
+        writePending.set(false);
+      }
+    }
     ChangeListener l = listener;
     if (l != null) {
       l.onChange(this);
+    }
+  }
+
+  private void writeJournal() {
+    writePending.set(false);
+    if (closed) {
+      return;
+    }
+    List<Node> nodes = new ArrayList<>();
+    for (WorkloadRegistration r : byStream.values()) {
+      Node node = nodeOfProxy.get(r.proxyId());
+      if (r.ready() && node != null) {
+        nodes.add(node);
+      }
+    }
+    try {
+      journal.write(nodes);
+      if (writeFailed) {
+        writeFailed = false;
+        logger.info(() -> "registrations are written to " + journal.file() + " again");
+      }
+    } catch (IOException | RuntimeException e) {
+      if (!writeFailed) {
+        writeFailed = true;
+        logger.log(Level.WARNING, "cannot write " + journal.file() + " (" + e + "); registered"
+            + " workloads are served but a restarted control plane would not know them until"
+            + " they reconnect");
+      }
     }
   }
 
@@ -163,6 +285,7 @@ public final class RegistrationSource implements ConfigSource, ProxyLifecycle {
 
   @Override
   public void close() {
+    closed = true;
     listener = null;
     pendingRemovals.values().forEach(f -> f.cancel(false));
   }
