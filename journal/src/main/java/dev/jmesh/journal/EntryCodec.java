@@ -123,8 +123,11 @@ final class EntryCodec {
       throw new CorruptEntryException("an entry of " + available + " bytes is too short");
     }
     int version = in.readByte() & 0xFF;
-    if (version == 0 || version > FORMAT_VERSION) {
-      throw new CorruptEntryException(
+    if (version == 0) {
+      throw new CorruptEntryException("format version 0 does not exist (damaged entry)");
+    }
+    if (version > FORMAT_VERSION) {
+      throw CorruptEntryException.newerFormat(
           "format version "
               + version
               + " is unknown to this reader (it reads 1 to "
