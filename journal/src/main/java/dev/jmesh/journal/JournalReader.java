@@ -107,7 +107,7 @@ public final class JournalReader implements AutoCloseable {
               .readOnly(true)
               .timeoutMS(HEADER_WAIT_MILLIS)
               .build();
-    } catch (RuntimeException | AssertionError | LinkageError e) {
+    } catch (Exception | AssertionError | LinkageError e) {
       throw new JournalException(
           "journal directory "
               + directory
@@ -144,7 +144,7 @@ public final class JournalReader implements AutoCloseable {
         return 0;
       }
       return queue.countExcerpts(first, last) + 1;
-    } catch (RuntimeException | AssertionError | LinkageError e) {
+    } catch (Exception | AssertionError | LinkageError | InternalError e) {
       throw new JournalException(
           "cannot count the entries in "
               + directory
@@ -249,7 +249,13 @@ public final class JournalReader implements AutoCloseable {
       }
     } catch (CorruptEntryException e) {
       throw corrupt(index, e.getMessage(), e);
-    } catch (RuntimeException | AssertionError | LinkageError e) {
+    } catch (JournalException e) {
+      throw e;
+    } catch (Exception | AssertionError | LinkageError | InternalError e) {
+      // A damaged length can still send Chronicle past the end of the mapped file, which the JVM
+      // reports as an InternalError, not a crash. Chronicle also throws checked exceptions it does
+      // not declare (StreamCorruptedException for a damaged cycle header), so everything but the
+      // visitor's own error lands here.
       throw corrupt(index, ChronicleAccess.explain(e), e);
     }
     if (read == 0 && skipped > 0) {

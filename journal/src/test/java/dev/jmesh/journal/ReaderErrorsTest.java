@@ -137,6 +137,43 @@ class ReaderErrorsTest {
     assertThat(damage).singleElement().asString().contains(cycle.getFileName().toString());
   }
 
+  @Test
+  void aDamagedCycleHeaderIsAJournalException() throws Exception {
+    // Found by DamagedJournalTest's byte flips: Chronicle throws its checked
+    // StreamCorruptedException ("The first message should be the header") undeclared.
+    Path dir = tmp.resolve("journal");
+    writeThree(dir);
+    Path cycle = JournalFiles.cycleFiles(dir).get(0);
+    byte[] bytes = Files.readAllBytes(cycle.resolveSibling(cycle.getFileName()));
+    long at = indexOf(bytes, "header".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    try (RandomAccessFile f = new RandomAccessFile(cycle.toFile(), "rw")) {
+      f.seek(at + 1);
+      f.write('m');
+    }
+    assertThatThrownBy(
+            () -> {
+              try (JournalReader reader = JournalReader.open(dir)) {
+                reader.read(entry -> true);
+              }
+            })
+        .isInstanceOf(JournalException.class)
+        .hasMessageContaining(dir.toString())
+        .hasMessageContaining("The first message should be the header");
+  }
+
+  private static long indexOf(byte[] bytes, byte[] needle) {
+    outer:
+    for (int i = 0; i <= bytes.length - needle.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (bytes[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    throw new AssertionError("not found");
+  }
+
   private static void writeThree(Path dir) throws JournalException {
     try (Journal journal = Journal.open(JournalSettings.builder(dir).build())) {
       JournalRecord r = new JournalRecord();
