@@ -122,9 +122,18 @@ final class EntryCodec {
     if (available < 5) {
       throw new CorruptEntryException("an entry of " + available + " bytes is too short");
     }
-    int version = in.readByte() & 0xFF;
-    if (version == 0 || version > FORMAT_VERSION) {
+    if (available > ChronicleSink.BLOCK_SIZE) {
+      // Chronicle never frames an entry larger than a block: a damaged length header does, and
+      // reading it would run past the end of the mapped file.
       throw new CorruptEntryException(
+          "an entry of " + available + " bytes is larger than the journal ever writes");
+    }
+    int version = in.readByte() & 0xFF;
+    if (version == 0) {
+      throw new CorruptEntryException("format version 0 does not exist (damaged entry)");
+    }
+    if (version > FORMAT_VERSION) {
+      throw CorruptEntryException.newerFormat(
           "format version "
               + version
               + " is unknown to this reader (it reads 1 to "

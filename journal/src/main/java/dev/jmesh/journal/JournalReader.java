@@ -16,8 +16,11 @@ import net.openhft.chronicle.wire.DocumentContext;
 
 /**
  * Reads a journal directory back, oldest entry first, read-only (a live writer may go on
- * appending). A missing directory, one without entries and an entry that does not decode each give
- * a {@link JournalException} that names the directory, the cycle file and what to do.
+ * appending). A missing directory, one without entries, an entry of a newer format and framing
+ * Chronicle cannot follow each give a {@link JournalException} that names the directory, the cycle
+ * file and what to do. An entry whose own bytes are damaged (a flipped bit, a torn write) is
+ * skipped and reported to the {@link DamageListener}: one bad entry does not hide the rest of the
+ * journal, nor what a restarted writer appended after it.
  *
  * <pre>{@code
  * try (JournalReader reader = JournalReader.open(Path.of("/var/lib/jmesh/journal"))) {
@@ -37,15 +40,32 @@ public final class JournalReader implements AutoCloseable {
     boolean visit(JournalEntry entry) throws JournalException;
   }
 
-  private final Path directory;
-  private final SingleChronicleQueue queue;
-
-  private JournalReader(Path directory, SingleChronicleQueue queue) {
-    this.directory = directory;
-    this.queue = queue;
+  /** Told of each damaged entry the reader skipped, with where and what. */
+  @FunctionalInterface
+  public interface DamageListener {
+    void skipped(String description);
   }
 
+  /** How long Chronicle may wait for a header that looks unfinished (damaged, in a reader). */
+  static final long HEADER_WAIT_MILLIS = 500;
+
+  private final Path directory;
+  private final SingleChronicleQueue queue;
+  private final DamageListener damage;
+  private long damagedEntries;
+
+  private JournalReader(Path directory, SingleChronicleQueue queue, DamageListener damage) {
+    this.directory = directory;
+    this.queue = queue;
+    this.damage = damage;
+  }
+
+  /** Opens {@code directory}; damaged entries are skipped and only counted. */
   public static JournalReader open(Path directory) throws JournalException {
+    return open(directory, description -> {});
+  }
+
+  public static JournalReader open(Path directory, DamageListener damage) throws JournalException {
     if (!Files.exists(directory)) {
       throw new JournalException(
           "journal directory "
@@ -80,8 +100,14 @@ public final class JournalReader implements AutoCloseable {
     }
     SingleChronicleQueue queue;
     try {
-      queue = SingleChronicleQueueBuilder.binary(directory).readOnly(true).build();
-    } catch (RuntimeException | AssertionError | LinkageError e) {
+      // A damaged header looks like one a writer has not finished: Chronicle waits for it, by
+      // default for seconds per look. A reader of a file no one writes must not.
+      queue =
+          SingleChronicleQueueBuilder.binary(directory)
+              .readOnly(true)
+              .timeoutMS(HEADER_WAIT_MILLIS)
+              .build();
+    } catch (Exception | AssertionError | LinkageError e) {
       throw new JournalException(
           "journal directory "
               + directory
@@ -89,7 +115,12 @@ public final class JournalReader implements AutoCloseable {
               + ChronicleAccess.explain(e),
           e);
     }
-    return new JournalReader(directory, queue);
+    return new JournalReader(directory, queue, damage);
+  }
+
+  /** Damaged entries skipped by the reads so far. */
+  public long damagedEntries() {
+    return damagedEntries;
   }
 
   public Path directory() {
@@ -113,8 +144,14 @@ public final class JournalReader implements AutoCloseable {
         return 0;
       }
       return queue.countExcerpts(first, last) + 1;
-    } catch (RuntimeException e) {
-      throw new JournalException("cannot count the entries in " + directory + ": " + e, e);
+    } catch (Exception | AssertionError | LinkageError | InternalError e) {
+      throw new JournalException(
+          "cannot count the entries in "
+              + directory
+              + ": "
+              + ChronicleAccess.explain(e)
+              + "; is a cycle file damaged? move it aside",
+          e);
     }
   }
 
@@ -145,8 +182,9 @@ public final class JournalReader implements AutoCloseable {
   }
 
   /**
-   * Reads every entry, oldest first, until the visitor returns false. Throws when the journal has
-   * no entry at all, or for the first entry that does not decode, naming its cycle file.
+   * Reads every entry, oldest first, until the visitor returns false, skipping damaged ones (see
+   * the class comment). Throws when the journal has no entry at all, or where it cannot read on,
+   * naming the cycle file.
    */
   public long read(EntryVisitor visitor) throws JournalException {
     return read(Long.MIN_VALUE, visitor);
@@ -160,6 +198,7 @@ public final class JournalReader implements AutoCloseable {
   public long read(long fromMillis, EntryVisitor visitor) throws JournalException {
     long read = 0;
     long index = -1;
+    long skipped = 0;
     try (ExcerptTailer tailer = queue.createTailer()) {
       if (!position(tailer, fromMillis)) {
         return 0;
@@ -170,12 +209,38 @@ public final class JournalReader implements AutoCloseable {
           if (!document.isPresent()) {
             break;
           }
+          long previous = index;
           index = document.index();
+          if (index <= previous && previous >= 0) {
+            // Damaged framing that sends the tailer back: reading on would never end.
+            throw new CorruptEntryException(
+                "the entries do not advance (entry 0x"
+                    + Long.toHexString(index)
+                    + " after 0x"
+                    + Long.toHexString(previous)
+                    + ")");
+          }
           if (!document.isData()) {
             continue;
           }
           Bytes<?> bytes = document.wire().bytes();
-          entry = EntryCodec.read(index, bytes);
+          try {
+            entry = EntryCodec.read(index, bytes);
+          } catch (CorruptEntryException e) {
+            if (e.newerFormat()) {
+              throw e;
+            }
+            damagedEntries++;
+            skipped++;
+            damage.skipped(
+                "skipped the damaged entry 0x"
+                    + Long.toHexString(index)
+                    + " in cycle file "
+                    + cycleFile(index)
+                    + ": "
+                    + e.getMessage());
+            continue;
+          }
         }
         read++;
         if (!visitor.visit(entry)) {
@@ -184,8 +249,22 @@ public final class JournalReader implements AutoCloseable {
       }
     } catch (CorruptEntryException e) {
       throw corrupt(index, e.getMessage(), e);
-    } catch (RuntimeException | AssertionError | LinkageError e) {
+    } catch (JournalException e) {
+      throw e;
+    } catch (Exception | AssertionError | LinkageError | InternalError e) {
+      // A damaged length can still send Chronicle past the end of the mapped file, which the JVM
+      // reports as an InternalError, not a crash. Chronicle also throws checked exceptions it does
+      // not declare (StreamCorruptedException for a damaged cycle header), so everything but the
+      // visitor's own error lands here.
       throw corrupt(index, ChronicleAccess.explain(e), e);
+    }
+    if (read == 0 && skipped > 0) {
+      throw new JournalException(
+          "journal "
+              + directory
+              + " holds only damaged entries ("
+              + skipped
+              + " skipped); nothing could be read");
     }
     if (read == 0 && fromMillis == Long.MIN_VALUE) {
       throw new JournalException(

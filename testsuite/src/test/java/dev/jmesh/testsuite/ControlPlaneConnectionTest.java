@@ -106,6 +106,51 @@ class ControlPlaneConnectionTest {
 
   @Test
   @Order(3)
+  void hostileFilesInTheConfigDirectoryAreRefusedByNameAndTheRestIsStillServed()
+      throws Exception {
+    Path huge = configDir.resolve("huge.yaml");
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+      f.setLength(100L << 20); // sparse: refused by its size before it is read
+    }
+    StringBuilder laughs = new StringBuilder("l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for (int level = 1; level <= 9; level++) {
+      laughs.append("l").append(level).append(": &l").append(level).append(" [")
+          .append(String.join(", ", java.util.Collections.nCopies(8, "*l" + (level - 1))))
+          .append("]\n");
+    }
+    Files.writeString(configDir.resolve("laughs.yaml"), laughs);
+    Files.writeString(configDir.resolve("deep.yaml"),
+        "a: " + "[".repeat(100_000) + "]".repeat(100_000) + "\n");
+    Files.write(configDir.resolve("binary.yaml"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 1});
+    // Written last: once it is served, the control plane has been through the others.
+    Files.writeString(configDir.resolve("ratings-dr.yaml"), String.join("\n",
+        "apiVersion: networking.istio.io/v1",
+        "kind: DestinationRule",
+        "metadata: {name: ratings-after-hostile-files}",
+        "spec: {host: ratings, subsets: [{name: v1, labels: {version: v1}}]}",
+        ""));
+    try {
+      Awaitility.await().atMost(Timeouts.WORK).until(() -> {
+        String configz = debug("/debug/configz");
+        return configz.contains("ratings-after-hostile-files")
+            && configz.contains("huge.yaml: is 104857600 bytes, over the limit")
+            && configz.contains("laughs.yaml:") && configz.contains("deep.yaml:1:")
+            && configz.contains("binary.yaml:1: is not UTF-8 text");
+      });
+      String configz = debug("/debug/configz");
+      // Bookinfo is still served whole: its WorkloadEntries are all there.
+      assertThat(configz).contains("reviews-v1", "reviews-v2", "reviews-v3", "productpage-v1");
+      assertThat(debug("/ready")).isEqualTo("ready\n");
+    } finally {
+      for (String name : new String[] {"huge.yaml", "laughs.yaml", "deep.yaml", "binary.yaml",
+          "ratings-dr.yaml"}) {
+        Files.deleteIfExists(configDir.resolve(name));
+      }
+    }
+  }
+
+  @Test
+  @Order(4)
   void aResourceTheDataPathCannotApplyIsNackedByNameAndTheControlPlaneShowsIt()
       throws Exception {
     // A rate limit with one bucket per downstream connection: the control plane passes Envoy's
@@ -142,8 +187,12 @@ class ControlPlaneConnectionTest {
   }
 
   private static String syncz() throws IOException, InterruptedException {
+    return debug("/debug/syncz");
+  }
+
+  private static String debug(String path) throws IOException, InterruptedException {
     return HTTP.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + debugPort + "/debug/syncz"))
+                URI.create("http://127.0.0.1:" + debugPort + path))
             .timeout(Duration.ofSeconds(5)).build(),
         HttpResponse.BodyHandlers.ofString()).body();
   }

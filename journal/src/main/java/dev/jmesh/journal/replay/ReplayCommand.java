@@ -100,6 +100,11 @@ public final class ReplayCommand {
       Thread.currentThread().interrupt();
       err.println("mesh replay " + sub.name() + ": interrupted");
       return TARGET_ERROR;
+    } catch (RuntimeException e) {
+      // A fault of this tool, not of the user: one line and an exit code a script can test, never
+      // a stack trace; the reader already turns what a damaged journal throws into the above.
+      err.println("mesh replay " + sub.name() + ": failed: " + e + " (a bug; please report it)");
+      return JOURNAL_ERROR;
     }
   }
 

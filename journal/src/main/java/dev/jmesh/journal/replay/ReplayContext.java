@@ -25,6 +25,24 @@ record ReplayContext(PrintStream out, PrintStream err, Map<String, String> env) 
               + JOURNAL_ENV
               + " to the directory the proxy or the agent journals into");
     }
-    return JournalReader.open(Path.of(dir));
+    String command = args.command();
+    long[] reported = {0};
+    return JournalReader.open(
+        Path.of(dir),
+        description -> {
+          // A journal damaged throughout would bury the output in warnings: the first few say
+          // what and where; the count of the rest is enough.
+          long n = ++reported[0];
+          if (n <= MAX_DAMAGE_WARNINGS) {
+            err.println("mesh replay " + command + ": warning: " + description);
+          } else if (n == MAX_DAMAGE_WARNINGS + 1) {
+            err.println(
+                "mesh replay "
+                    + command
+                    + ": warning: more damaged entries were skipped; they are not listed");
+          }
+        });
   }
+
+  static final int MAX_DAMAGE_WARNINGS = 10;
 }

@@ -10,7 +10,6 @@ import dev.jmesh.controlplane.config.Diagnostic;
 import dev.jmesh.controlplane.config.Location;
 import dev.jmesh.controlplane.config.MeshConfig;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -63,9 +62,18 @@ public final class DirectoryConfigSource implements ConfigSource {
     java.util.Set<Path> seen = new java.util.HashSet<>();
     for (Path file : yamlFiles()) {
       String display = file.toString();
+      boolean meshFile =
+          file.getParent().equals(dir) && file.getFileName().toString().equals(MESH_FILE);
       String text;
       try {
-        text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+        text = ConfigFileText.read(file);
+      } catch (ConfigFileText.Refused e) {
+        // A file error (no resource named) keeps what the file held; for mesh.yaml, naming the
+        // MeshConfig keeps the last good one.
+        diagnostics.add(Diagnostic.error(new Location(display, e.line),
+            meshFile ? ResourceParser.MESH_ID : null, e.getMessage()));
+        seen.add(file);
+        continue;
       } catch (IOException e) {
         // Deleted between listing and reading: the next watch event brings the truth.
         if (Files.exists(file)) {
@@ -74,7 +82,7 @@ public final class DirectoryConfigSource implements ConfigSource {
         }
         continue;
       }
-      if (file.getParent().equals(dir) && file.getFileName().toString().equals(MESH_FILE)) {
+      if (meshFile) {
         mesh = ResourceParser.parseMeshConfig(display, text, diagnostics);
         continue;
       }

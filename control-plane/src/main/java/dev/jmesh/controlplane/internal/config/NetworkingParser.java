@@ -217,7 +217,9 @@ final class NetworkingParser {
       long ringSize = 0;
       YamlNode ring = ch.get("ringHash");
       if (ring.isPresent()) {
-        ringSize = ring.get("minimumRingSize").longValue(w + ".ringHash.minimumRingSize");
+        // ringHash: {} asks for a ring of Envoy's default size, like no minimumRingSize at all.
+        Long minimum = ring.get("minimumRingSize").longValue(w + ".ringHash.minimumRingSize");
+        ringSize = minimum == null ? 0 : minimum;
       } else if (ch.get("minimumRingSize").isPresent()) {
         ringSize = ch.get("minimumRingSize").longValue(w + ".minimumRingSize");
       }
