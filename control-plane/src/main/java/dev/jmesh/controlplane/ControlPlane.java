@@ -2,6 +2,7 @@ package dev.jmesh.controlplane;
 
 import dev.jmesh.controlplane.ca.CaService;
 import dev.jmesh.controlplane.ca.CertificateAuthority;
+import dev.jmesh.controlplane.ca.SecureServer;
 import dev.jmesh.controlplane.config.ConfigSource;
 import dev.jmesh.controlplane.config.Diagnostic;
 import dev.jmesh.controlplane.internal.ads.AdsServer;
@@ -121,6 +122,7 @@ public final class ControlPlane implements AutoCloseable {
               new InetSocketAddress(bindAddress, requestedXdsPort))
           .addService(ads)
           .executor(xdsExecutor)
+          .handshakeTimeout(SecureServer.HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
           .permitKeepAliveWithoutCalls(true)
           .permitKeepAliveTime(10, TimeUnit.SECONDS)
           .maxInboundMessageSize(16 * 1024 * 1024)

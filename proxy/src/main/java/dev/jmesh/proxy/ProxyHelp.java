@@ -41,6 +41,7 @@ final class ProxyHelp {
       --protocol-detection-timeout D  MESH_PROTOCOL_DETECTION_TIMEOUT
       --request-headers-timeout D  MESH_REQUEST_HEADERS_TIMEOUT
       --idle-timeout D             MESH_IDLE_TIMEOUT
+      --tls-handshake-timeout D    MESH_TLS_HANDSHAKE_TIMEOUT   inbound mTLS handshake bound; 10s
       --max-request-body-bytes N   MESH_MAX_REQUEST_BODY_BYTES
       --drain-timeout D            MESH_DRAIN_TIMEOUT       how long shutdown lets requests
                                                             finish

@@ -55,6 +55,7 @@ record ProxyOptions(
           "protocolDetectionTimeout",
           "requestHeadersTimeout",
           "idleTimeout",
+          "tlsHandshakeTimeout",
           "maxRequestBodyBytes",
           "drainTimeout");
 

@@ -33,6 +33,8 @@ public final class SecureServer implements AutoCloseable {
   public static final List<String> DEFAULT_NAMES = List.of("istiod.istio-system.svc",
       "istiod.istio-system.svc.cluster.local", "istiod", "localhost", "127.0.0.1", "::1");
   static final Duration SERVER_CERT_TTL = Duration.ofHours(24);
+  /** From accept to a usable HTTP/2 connection (TLS included), as Netty's own TLS default. */
+  public static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
   private final Server server;
   private final CallerAuthentication authentication;
@@ -66,6 +68,9 @@ public final class SecureServer implements AutoCloseable {
         ca.settings().trustDomain(), ca.metrics());
     NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, port))
         .sslContext(tls)
+        // A client that connects and never finishes TLS and the HTTP/2 preface is closed after
+        // this (gRPC's own default is 120 s), so a flood of them cannot hold descriptors for long.
+        .handshakeTimeout(HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
         .addService(new CertificateSigningService(ca).bind(authentication))
         .permitKeepAliveWithoutCalls(true)
         .permitKeepAliveTime(10, TimeUnit.SECONDS)

@@ -5,8 +5,7 @@ import java.util.Map;
 
 /**
  * The settings of the embedded engine: how the workload's ports are named to the mesh, how long the
- * first mesh connection waits for config, and Envoy-like limits and timeouts. See
- * docs/agent.md.
+ * first mesh connection waits for config, and Envoy-like limits and timeouts. See docs/agent.md.
  *
  * @param servicePorts port to its Istio port name ({@code tcp-echo}, {@code grpc}, {@code http}),
  *     whose prefix gives the protocol; a bound port not listed is announced as {@code http-PORT}
@@ -16,6 +15,9 @@ import java.util.Map;
  *     taking it for plaintext (server-speaks-first protocols wait this long)
  * @param requestHeadersTimeout how long a client may take to send a request's headers (slowloris)
  * @param idleTimeout how long a connection may carry nothing before it is closed
+ * @param tlsHandshakeTimeout how long an inbound mutual-TLS handshake may take before the
+ *     connection is closed (Envoy's {@code transport_socket_connect_timeout}), so that clients
+ *     which open a handshake and never finish it cannot pile up
  * @param maxRequestBodyBytes larger request bodies are refused with 413; 0 for no limit
  * @param drainTimeout how long shutdown waits for in-flight requests
  * @param directInbound whether servers with a direct-inbound instrumentation (the JDK's HttpServer,
@@ -30,6 +32,7 @@ public record EngineSettings(
     Duration protocolDetectionTimeout,
     Duration requestHeadersTimeout,
     Duration idleTimeout,
+    Duration tlsHandshakeTimeout,
     long maxRequestBodyBytes,
     Duration drainTimeout,
     boolean directInbound) {
@@ -41,6 +44,7 @@ public record EngineSettings(
           Duration.ofSeconds(5),
           Duration.ofSeconds(10),
           Duration.ofHours(1),
+          Duration.ofSeconds(10),
           1L << 30,
           Duration.ofSeconds(5),
           false);

@@ -49,6 +49,7 @@ public final class SettingsParser {
           "protocolDetectionTimeout",
           "requestHeadersTimeout",
           "idleTimeout",
+          "tlsHandshakeTimeout",
           "maxRequestBodyBytes",
           "drainTimeout",
           "inboundPath",
@@ -208,6 +209,7 @@ public final class SettingsParser {
         duration(source, "protocolDetectionTimeout", d.protocolDetectionTimeout()),
         duration(source, "requestHeadersTimeout", d.requestHeadersTimeout()),
         duration(source, "idleTimeout", d.idleTimeout()),
+        positiveDuration(source, "tlsHandshakeTimeout", d.tlsHandshakeTimeout()),
         bytes(source, "maxRequestBodyBytes", d.maxRequestBodyBytes()),
         duration(source, "drainTimeout", d.drainTimeout()),
         directInbound(source));
@@ -270,6 +272,16 @@ public final class SettingsParser {
       case "m" -> Duration.ofMinutes(amount);
       default -> Duration.ofHours(amount);
     };
+  }
+
+  /** A duration where 0 would mean "close at once", which no one wants. */
+  private static Duration positiveDuration(SettingSource source, String key, Duration fallback)
+      throws BadSettingException {
+    Duration value = duration(source, key, fallback);
+    if (value.isZero()) {
+      throw bad(source.get(key), key, "must be more than 0; use e.g. 10s");
+    }
+    return value;
   }
 
   private static long bytes(SettingSource source, String key, long fallback)

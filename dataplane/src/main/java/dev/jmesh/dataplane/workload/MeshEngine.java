@@ -55,7 +55,7 @@ public final class MeshEngine {
     InboundEngine inbound = new InboundEngine(context, new InboundLimits(
         InboundLimits.DEFAULTS.maxRequestHeadersBytes(), InboundLimits.DEFAULTS.maxRequestHeaders(),
         e.requestHeadersTimeout(), e.idleTimeout(), e.maxRequestBodyBytes(),
-        e.protocolDetectionTimeout(), e.drainTimeout()));
+        e.protocolDetectionTimeout(), e.drainTimeout(), e.tlsHandshakeTimeout()));
     OutboundEngine outbound = new OutboundEngine(context, new OutboundLimits(
         OutboundLimits.DEFAULTS.connectTimeout(), e.idleTimeout(),
         OutboundLimits.DEFAULTS.maxBufferedRequestBody(),

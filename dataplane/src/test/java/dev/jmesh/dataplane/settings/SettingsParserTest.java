@@ -734,6 +734,16 @@ class SettingsParserTest {
     }
 
     @Test
+    void theTlsHandshakeTimeoutIsTenSecondsUnlessSetAndNeverZero() throws Exception {
+      assertThat(fromEnv().engine().tlsHandshakeTimeout())
+          .isEqualTo(java.time.Duration.ofSeconds(10));
+      assertThat(fromEnv("MESH_TLS_HANDSHAKE_TIMEOUT", "2s").engine().tlsHandshakeTimeout())
+          .isEqualTo(java.time.Duration.ofSeconds(2));
+      assertThat(envError("MESH_TLS_HANDSHAKE_TIMEOUT", "0s").getMessage())
+          .contains("tlsHandshakeTimeout", "MESH_TLS_HANDSHAKE_TIMEOUT", "more than 0");
+    }
+
+    @Test
     void inboundPathIsTheEngineUnlessDirectIsAsked() throws Exception {
       assertThat(fromEnv().engine().directInbound()).isFalse();
       assertThat(fromEnv("MESH_INBOUND_PATH", "direct").engine().directInbound()).isTrue();

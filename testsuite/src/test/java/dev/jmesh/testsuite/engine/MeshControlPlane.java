@@ -29,9 +29,11 @@ public final class MeshControlPlane {
   private final Path caDir;
   private final int securePort;
   private final int httpPort;
+  private final MeshedJvm jvm;
 
   private MeshControlPlane(
       ForkedJvms jvms,
+      MeshedJvm jvm,
       String host,
       Path work,
       Path configDir,
@@ -39,6 +41,7 @@ public final class MeshControlPlane {
       int securePort,
       int httpPort) {
     this.jvms = jvms;
+    this.jvm = jvm;
     this.host = host;
     this.work = work;
     this.configDir = configDir;
@@ -80,6 +83,7 @@ public final class MeshControlPlane {
             STARTUP);
     return new MeshControlPlane(
         jvms,
+        controlPlane,
         bind,
         work,
         config,
@@ -93,6 +97,15 @@ public final class MeshControlPlane {
     return host + ":" + securePort;
   }
 
+  /** The control plane's process, e.g. for its file-descriptor and thread counts. */
+  public MeshedJvm jvm() {
+    return jvm;
+  }
+
+  public int securePort() {
+    return securePort;
+  }
+
   public int httpPort() {
     return httpPort;
   }
@@ -104,11 +117,16 @@ public final class MeshControlPlane {
             MeshedJvm.java("token-create")
                 .jar(MeshPaths.controlPlaneJar())
                 .args(
-                    "token", "create",
-                    "--namespace", namespace,
-                    "--service-account", serviceAccount,
-                    "--ttl", "1h",
-                    "--ca-dir", caDir.toString())
+                    "token",
+                    "create",
+                    "--namespace",
+                    namespace,
+                    "--service-account",
+                    serviceAccount,
+                    "--ttl",
+                    "1h",
+                    "--ca-dir",
+                    caDir.toString())
                 .withoutAgent());
     assertThat(create.awaitExit(STARTUP)).as(create.output()).isZero();
     Path file =

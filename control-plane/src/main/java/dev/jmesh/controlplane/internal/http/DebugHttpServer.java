@@ -34,6 +34,10 @@ import java.util.concurrent.Executors;
  * config_dump also show the certificate the CA last issued to each workload.
  */
 public final class DebugHttpServer implements AutoCloseable {
+  /** A connection must have sent its whole request within this, or it is closed. */
+  static final java.time.Duration REQUEST_READ_TIMEOUT = java.time.Duration.ofSeconds(10);
+  private static final String MAX_REQUEST_TIME = "sun.net.httpserver.maxReqTime";
+
   private static final JsonFormat.Printer PRINTER = JsonFormat.printer()
       .usingTypeRegistry(JsonFormat.TypeRegistry.newBuilder()
           .add(io.envoyproxy.envoy.config.listener.v3.Listener.getDescriptor())
@@ -82,6 +86,7 @@ public final class DebugHttpServer implements AutoCloseable {
 
   public static DebugHttpServer start(InetSocketAddress address, ControlPlane cp)
       throws IOException {
+    readTimeouts();
     HttpServer server = HttpServer.create(address, 0);
     ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "jmesh-debug-http");
@@ -93,6 +98,17 @@ public final class DebugHttpServer implements AutoCloseable {
     server.createContext("/", debug::handle);
     server.start();
     return debug;
+  }
+
+  /**
+   * The JDK's server never closes a connection that sends no request, or half of one: each would
+   * hold a descriptor (and, once it sent a byte, one of the two handler threads) for good. Its
+   * only knob is a system property read once per JVM, so it is set here unless the operator set it.
+   */
+  private static void readTimeouts() {
+    if (System.getProperty(MAX_REQUEST_TIME) == null) {
+      System.setProperty(MAX_REQUEST_TIME, Long.toString(REQUEST_READ_TIMEOUT.toSeconds()));
+    }
   }
 
   public int port() {

@@ -78,6 +78,9 @@ final class DownstreamChannels {
       ctx.close();
       return;
     }
+    // Netty's own default is 10 s too; set here so the setting governs it.
+    ssl.setHandshakeTimeout(
+        port.engine().limits().tlsHandshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
     p.addLast("tls", ssl);
     p.addLast("tls-established", new TlsEstablished(port, chain, identity, remote, local));
   }

@@ -16,6 +16,9 @@ import java.time.Duration;
  * @param protocolDetectionTimeout how long PERMISSIVE waits for a client's first bytes before it
  *     treats the connection as plaintext and lets the application speak first
  * @param drainGrace how long a drain waits for in-flight requests
+ * @param tlsHandshakeTimeout from the start of a mutual-TLS handshake to its end; a client that
+ *     sends a ClientHello and never finishes is closed after this (Envoy's {@code
+ *     transport_socket_connect_timeout})
  */
 public record InboundLimits(
     int maxRequestHeadersBytes,
@@ -24,7 +27,8 @@ public record InboundLimits(
     Duration idleTimeout,
     long maxRequestBodyBytes,
     Duration protocolDetectionTimeout,
-    Duration drainGrace) {
+    Duration drainGrace,
+    Duration tlsHandshakeTimeout) {
 
   public static final InboundLimits DEFAULTS =
       new InboundLimits(
@@ -34,11 +38,16 @@ public record InboundLimits(
           Duration.ofHours(1),
           1L << 30,
           Duration.ofSeconds(5),
-          Duration.ofSeconds(5));
+          Duration.ofSeconds(5),
+          Duration.ofSeconds(10));
 
   public InboundLimits {
     if (maxRequestHeadersBytes <= 0 || maxRequestHeaders <= 0 || maxRequestBodyBytes < 0) {
       throw new IllegalArgumentException("inbound limits must be positive: " + maxRequestHeaders);
+    }
+    if (tlsHandshakeTimeout.isNegative() || tlsHandshakeTimeout.isZero()) {
+      throw new IllegalArgumentException(
+          "tlsHandshakeTimeout must be positive: " + tlsHandshakeTimeout);
     }
   }
 
@@ -50,7 +59,8 @@ public record InboundLimits(
         idleTimeout,
         maxRequestBodyBytes,
         protocolDetectionTimeout,
-        drainGrace);
+        drainGrace,
+        tlsHandshakeTimeout);
   }
 
   public InboundLimits withIdleTimeout(Duration value) {
@@ -61,7 +71,8 @@ public record InboundLimits(
         value,
         maxRequestBodyBytes,
         protocolDetectionTimeout,
-        drainGrace);
+        drainGrace,
+        tlsHandshakeTimeout);
   }
 
   public InboundLimits withMaxRequestBodyBytes(long value) {
@@ -72,7 +83,8 @@ public record InboundLimits(
         idleTimeout,
         value,
         protocolDetectionTimeout,
-        drainGrace);
+        drainGrace,
+        tlsHandshakeTimeout);
   }
 
   public InboundLimits withProtocolDetectionTimeout(Duration value) {
@@ -83,7 +95,20 @@ public record InboundLimits(
         idleTimeout,
         maxRequestBodyBytes,
         value,
-        drainGrace);
+        drainGrace,
+        tlsHandshakeTimeout);
+  }
+
+  public InboundLimits withTlsHandshakeTimeout(Duration value) {
+    return new InboundLimits(
+        maxRequestHeadersBytes,
+        maxRequestHeaders,
+        requestHeadersTimeout,
+        idleTimeout,
+        maxRequestBodyBytes,
+        protocolDetectionTimeout,
+        drainGrace,
+        value);
   }
 
   /** Whether a body of {@code bytes} is over the limit. */
