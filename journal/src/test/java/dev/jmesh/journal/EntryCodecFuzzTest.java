@@ -2,7 +2,7 @@ package dev.jmesh.journal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jmesh.journal.fuzz.MutationFuzz;
+import dev.jmesh.testing.fuzz.MutationFuzz;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.zip.CRC32C;

@@ -2,7 +2,7 @@ package dev.jmesh.dataplane.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jmesh.dataplane.fuzz.MutationFuzz;
+import dev.jmesh.testing.fuzz.MutationFuzz;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 

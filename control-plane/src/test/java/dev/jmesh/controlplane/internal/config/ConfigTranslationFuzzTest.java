@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import dev.jmesh.controlplane.config.ConfigSource;
 import dev.jmesh.controlplane.config.Diagnostic;
 import dev.jmesh.controlplane.config.MeshConfig;
-import dev.jmesh.controlplane.fuzz.MutationFuzz;
+import dev.jmesh.testing.fuzz.MutationFuzz;
 import dev.jmesh.controlplane.internal.xds.ProxyNode;
 import dev.jmesh.controlplane.internal.xds.XdsTranslator;
 import java.time.Duration;

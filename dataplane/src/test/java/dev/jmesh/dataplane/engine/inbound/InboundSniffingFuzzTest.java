@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.jmesh.dataplane.engine.inbound.InboundFixture.Mode;
-import dev.jmesh.dataplane.fuzz.MutationFuzz;
+import dev.jmesh.testing.fuzz.MutationFuzz;
 import dev.jmesh.dataplane.policy.PolicyVerdict;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

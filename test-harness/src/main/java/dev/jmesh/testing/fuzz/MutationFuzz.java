@@ -1,4 +1,4 @@
-package dev.jmesh.dataplane.fuzz;
+package dev.jmesh.testing.fuzz;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,8 +28,8 @@ import java.util.stream.Stream;
  * Maven command line): {@code fuzz.seconds} (default 2, or what the test sets) and {@code
  * fuzz.runs} bound the mutation phase; {@code fuzz.seed} repeats a run.
  *
- * <p>This class is copied into each module that fuzzes (control-plane, dataplane, journal) because
- * test-harness is shared through the local repository; keep the copies alike.
+ * <p>Seeds are looked up on the test class path of the module that fuzzes, so each module keeps
+ * its own under its {@code src/test/resources/fuzz/}.
  */
 public final class MutationFuzz {
 
