@@ -5,6 +5,7 @@ import dev.jmesh.dataplane.admin.AdminEndpoints;
 import dev.jmesh.dataplane.admin.AdminServer;
 import dev.jmesh.dataplane.admin.Json;
 import dev.jmesh.dataplane.engine.EngineMemory;
+import dev.jmesh.dataplane.engine.EngineUpstreamConnections;
 import dev.jmesh.dataplane.engine.NativeTransport;
 import dev.jmesh.dataplane.engine.inbound.InboundPort;
 import dev.jmesh.dataplane.identity.CertsView;
@@ -283,6 +284,7 @@ final class ProxyRuntime implements AdminEndpoints {
     stats.writeTo(text);
     stats.requestMetrics().writeTo(text);
     EngineMemory.writeTo(text);
+    EngineUpstreamConnections.writeTo(text);
     Journal j = journal;
     if (j != null) {
       text.header(

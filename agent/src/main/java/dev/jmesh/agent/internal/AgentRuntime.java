@@ -7,6 +7,7 @@ import dev.jmesh.dataplane.admin.AdminEndpoints;
 import dev.jmesh.dataplane.admin.AdminServer;
 import dev.jmesh.dataplane.admin.Json;
 import dev.jmesh.dataplane.engine.EngineMemory;
+import dev.jmesh.dataplane.engine.EngineUpstreamConnections;
 import dev.jmesh.dataplane.engine.NativeTransport;
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.settings.MeshSettings;
@@ -173,6 +174,7 @@ final class AgentRuntime implements AdminEndpoints {
     }
     if (engine != null) {
       EngineMemory.writeTo(text);
+      EngineUpstreamConnections.writeTo(text);
     }
   }
 

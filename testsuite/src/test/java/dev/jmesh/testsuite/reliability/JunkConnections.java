@@ -99,6 +99,20 @@ final class JunkConnections implements AutoCloseable {
     batch.channels.add(ch);
   }
 
+  /**
+   * Sends one more byte on each of {@code batch}'s connections still open, as a slowloris client
+   * does to keep a server's read-idle timers from firing.
+   */
+  void trickle(Batch batch, byte b) {
+    for (SocketChannel ch : batch.channels) {
+      try {
+        ch.write(ByteBuffer.wrap(new byte[] {b}));
+      } catch (IOException closedByServer) {
+        // What the server should do eventually; counted by closedByServer.
+      }
+    }
+  }
+
   /** How many of {@code batch}'s connections the server has closed (EOF or reset). */
   int closedByServer(Batch batch) {
     int closed = 0;

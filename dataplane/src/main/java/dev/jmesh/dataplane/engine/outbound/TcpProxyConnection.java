@@ -5,6 +5,7 @@ import dev.jmesh.dataplane.cluster.LocalFailure;
 import dev.jmesh.dataplane.cluster.UpstreamCluster;
 import dev.jmesh.dataplane.config.TcpProxyListener;
 import dev.jmesh.dataplane.engine.ClientHello;
+import dev.jmesh.dataplane.engine.EngineUpstreamConnections;
 import dev.jmesh.dataplane.engine.TcpPeerExchange;
 import dev.jmesh.dataplane.engine.TcpPeerExchangeHandler;
 import dev.jmesh.dataplane.identity.SvidVerifier;
@@ -180,6 +181,7 @@ final class TcpProxyConnection extends ChannelInboundHandlerAdapter {
     f.addListener(
         (ChannelFuture c) -> {
           if (c.isSuccess()) {
+            EngineUpstreamConnections.opened(c.channel());
             SslHandler ssl = c.channel().pipeline().get(SslHandler.class);
             if (ssl == null) {
               relay(ctx, cluster, host, c.channel(), null);

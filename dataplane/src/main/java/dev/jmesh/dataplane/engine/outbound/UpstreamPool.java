@@ -1,6 +1,7 @@
 package dev.jmesh.dataplane.engine.outbound;
 
 import dev.jmesh.dataplane.engine.EngineLoops;
+import dev.jmesh.dataplane.engine.EngineUpstreamConnections;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -177,6 +178,7 @@ final class UpstreamPool {
             ready.tryFailure(f.cause());
             return;
           }
+          EngineUpstreamConnections.opened(f.channel());
           SslHandler ssl = f.channel().pipeline().get(SslHandler.class);
           if (ssl == null) {
             ready.trySuccess(f.channel());
