@@ -18,7 +18,6 @@ import getpass
 import os
 import struct
 import subprocess
-import tempfile
 
 _PROLOGUE = struct.Struct("<IBBBBiiqii")  # magic .. num_entries; the byte order is read first
 _MAGIC = 0xCAFEC0C0
@@ -41,8 +40,26 @@ class ProcessProbe:
                 status[key] = value.split()
         threads = int(status["Threads"][0])
         pool = self._pool_threads()
+        fds, established = self._fds()
         return {"rss_kib": int(status["VmRSS"][0]), "threads": threads, "pool_threads": pool,
-                "own_threads": threads - pool, "fds": len(os.listdir("/proc/%d/fd" % self.pid))}
+                "own_threads": threads - pool, "fds": fds, "connections": established,
+                "other_fds": fds - established}
+
+    def _fds(self):
+        """(open descriptors, those that are ESTABLISHED TCP connections). Connection pools grow
+        with the concurrency a stall causes and keep what they opened; a leak shows in the rest:
+        a socket its peer closed (CLOSE_WAIT) or that left the TCP table, a file, a pipe."""
+        states = tcp_states()
+        fds = established = 0
+        for fd in os.listdir("/proc/%d/fd" % self.pid):
+            fds += 1
+            try:
+                target = os.readlink("/proc/%d/fd/%s" % (self.pid, fd))
+            except OSError:
+                continue  # closed meanwhile
+            if target.startswith("socket:[") and states.get(target[8:-1]) == "01":
+                established += 1
+        return fds, established
 
     def _pool_threads(self):
         """Threads named by Executors' default factory (pool-N-thread-M): the cached pools of the
@@ -65,8 +82,8 @@ class JvmProbe(ProcessProbe):
 
     def __init__(self, pid):
         super().__init__(pid)
-        self.perf_file = os.path.join(tempfile.gettempdir(), "hsperfdata_" + getpass.getuser(),
-                                      str(pid))
+        # HotSpot on Linux writes it under /tmp whatever TMPDIR or java.io.tmpdir say.
+        self.perf_file = os.path.join("/tmp", "hsperfdata_" + getpass.getuser(), str(pid))
 
     def counters(self):
         """Every long counter of the JVM's hsperfdata file, by name."""
@@ -101,6 +118,21 @@ class JvmProbe(ProcessProbe):
         if done.returncode != 0 or c.get("sun.gc.collector.1.invocations", 0) <= before:
             return None
         return c.get("sun.gc.generation.1.space.0.used", 0) // 1024
+
+
+def tcp_states():
+    """Socket inode -> TCP state (hex, "01" ESTABLISHED, "08" CLOSE_WAIT) from /proc/net/tcp{,6}."""
+    states = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    fields = line.split()
+                    states[fields[9]] = fields[3]
+        except OSError:
+            pass
+    return states
 
 
 def parse_hsperfdata(data, where="hsperfdata"):

@@ -230,13 +230,15 @@ class Mesh:
         return [self.processes[n] for n in ("echo", "legacy", "client")]
 
     def stop(self):
-        # The client first (no request in flight is cut by a server going away), the control plane
-        # last.
-        order = ["client", "echo", "legacy", "legacy-app", "control-plane"]
-        for name in order:
-            p = self.processes.get(name)
-            if p is not None:
-                p.stop()
+        """SIGTERM to all at once (the traffic has ended, nothing is in flight), the client first;
+        then waits for each (agents drain for up to 5 s) and kills what is left after 10 s."""
+        order = [self.processes[n] for n in ("client", "echo", "legacy", "legacy-app",
+                                             "control-plane") if n in self.processes]
+        for p in order:
+            if p.popen.poll() is None:
+                p.popen.terminate()
+        for p in order:
+            p.stop()
 
     # --- config ---
 

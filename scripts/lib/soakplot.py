@@ -21,13 +21,15 @@ def main():
     panels = [("live heap (after a forced full GC), MiB", "live_heap_kib", 1024, "o-"),
               ("heap in use (sawtooth between collections), MiB", "heap_used_kib", 1024, "-"),
               ("RSS, MiB", "rss_kib", 1024, "-"),
-              ("file descriptors", "fds", 1, "-"),
+              ("file descriptors other than ESTABLISHED TCP connections", "other_fds", 1, "-"),
+              ("ESTABLISHED TCP connections (pools follow the requests in flight)", "connections",
+               1, "-"),
               ("threads outside the applications' own pools (pool-N-thread-M)", "own_threads", 1,
                "-"),
               ("threads in all", "threads", 1, "-")]
     # One colour per process in every panel (the Python app has no heap panel lines).
     colour = {p: "C%d" % i for i, p in enumerate(processes)}
-    fig, axes = plt.subplots(len(panels), 1, figsize=(10, 15), sharex=True)
+    fig, axes = plt.subplots(len(panels), 1, figsize=(10, 18), sharex=True)
     for ax, (title, field, scale, style) in zip(axes, panels):
         for p in processes:
             pts = [(float(r["t"]) / 60, float(r[field]) / scale) for r in rows

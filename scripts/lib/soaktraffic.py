@@ -81,6 +81,7 @@ class Traffic:
         self.current = {p: 0 for p in self.names}  # newest generation seen per path
         self.regressions = []  # an older generation after a newer one was seen
         self.sent = 0
+        self.max_in_flight = 0
         self._stop_sending = threading.Event()
         self._stop_reading = threading.Event()
         self._threads = []
@@ -141,6 +142,7 @@ class Traffic:
             with self.lock:
                 self.pending[n] = request
                 self.sent += 1
+                self.max_in_flight = max(self.max_in_flight, len(self.pending))
             try:
                 stdin.write(("%d http GET %s?n=%d\n" % (n, self.paths[path], n)).encode())
                 stdin.flush()
@@ -255,7 +257,8 @@ class Traffic:
 
     def summary(self):
         with self.lock:
-            return {"sent": self.sent, "ok": dict(self.ok), "failed": dict(self.failed),
+            return {"sent": self.sent, "max_in_flight": self.max_in_flight, "ok": dict(self.ok),
+                    "failed": dict(self.failed),
                     "failures": list(self.failures), "regressions": list(self.regressions),
                     "changes": list(self.changes), "latencies": {p: sorted(v) for p, v in
                                                                  self.latencies.items()}}
