@@ -31,6 +31,8 @@ import statistics
 import subprocess
 import sys
 
+import soaktraffic
+
 FD_BOUND = 16
 THREAD_BOUND = 8
 HEAP_FLOOR_KIB = 2048
@@ -200,7 +202,10 @@ def write_report(path, run, verdict, rows):
     out.append("| rate | %g requests/s in all asked, alternating the two paths; %.1f/s sent (a tick"
                " the sender missed by over 1 s on the busy machine is dropped, not made up) |"
                % (run["rate"], t["sent"] / run["window"]))
-    out.append("| requests | %d sent, %d succeeded, %d failed |" % (t["sent"], ok, failed))
+    out.append("| requests | %d sent, %d succeeded, %d failed; at most %d in flight at once;"
+               " %d ticks skipped because %d were in flight (the machine stalled) |"
+               % (t["sent"], ok, failed, t["max_in_flight"], t.get("skipped", 0),
+                  soaktraffic.MAX_IN_FLIGHT))
     for p in run["paths"]:
         lat = t["latencies"][p]
         out.append("| %s | %d ok, %d failed; latency p50 %s ms, p99 %s ms, max %s ms |" % (
