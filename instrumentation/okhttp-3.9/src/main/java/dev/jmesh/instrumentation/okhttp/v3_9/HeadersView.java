@@ -15,8 +15,9 @@ import okhttp3.Headers;
 final class HeadersView implements MeshHeaders {
 
   /**
-   * {@code Headers.Builder.addUnsafeNonAscii} (OkHttp 3.12+), which checks the name only; {@code
-   * null} before 3.12, where a mesh value goes through {@code set} and its check of every character.
+   * {@code Headers.Builder.addUnsafeNonAscii}, which checks the name only (OkHttp 3.14, 4 and 5
+   * have it); {@code null} on an OkHttp without it (3.9), where a mesh value goes through {@code
+   * set} and its check of every character.
    */
   private static final MethodHandle ADD_UNCHECKED = addUnchecked();
 

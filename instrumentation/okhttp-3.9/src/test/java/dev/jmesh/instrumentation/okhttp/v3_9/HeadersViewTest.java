@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import okhttp3.Headers;
 import org.junit.jupiter.api.Test;
 
-/** Runs once per OkHttp line: 3.9 sets mesh values with {@code set}, 3.12+ without the check. */
+/** Runs once per OkHttp line: 3.9 sets mesh values with {@code set}, 3.14+ without the check. */
 class HeadersViewTest {
 
   @Test
