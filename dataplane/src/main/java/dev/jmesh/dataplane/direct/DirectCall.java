@@ -200,8 +200,13 @@ final class DirectCall implements MeshCall {
     if (x.decision() != null && x.route() != null) {
       HeaderMutation.applyAll(x.requestHeaders(), headers);
     }
-    headers.set(PeerMetadata.HEADER, owner.peerMetadata);
-    headers.set(PeerMetadata.ID_HEADER, owner.peerMetadataId);
+    headers.setMeshValue(PeerMetadata.HEADER, owner.peerMetadata);
+    if (owner.peerMetadataIdPrintable) {
+      headers.setMeshValue(PeerMetadata.ID_HEADER, owner.peerMetadataId);
+    } else {
+      // Made of the workload's configured names: the library's own check judges it.
+      headers.set(PeerMetadata.ID_HEADER, owner.peerMetadataId);
+    }
     if (trace != null) {
       TraceContinuation.apply(trace, spanId, headers);
     }
@@ -215,7 +220,7 @@ final class DirectCall implements MeshCall {
       String id = trace == null ? null : trace.requestId();
       if (id == null && !headers.contains("x-request-id")) {
         id = RequestIds.newId();
-        headers.set("x-request-id", id);
+        headers.setMeshValue("x-request-id", id);
       }
       x.record().requestId(id);
     }

@@ -51,6 +51,7 @@ public final class DirectCalls {
   final DirectTls tls;
   final String peerMetadata;
   final String peerMetadataId;
+  final boolean peerMetadataIdPrintable;
   final int replayLimit = REPLAY_LIMIT;
   private final ConcurrentHashMap<Host, MeshEndpointAddress> endpoints = new ConcurrentHashMap<>();
 
@@ -76,6 +77,18 @@ public final class DirectCalls {
             context.settings() == null ? MeshTls.Provider.JDK : context.settings().tlsProvider());
     this.peerMetadata = PeerMetadata.encode(context.self());
     this.peerMetadataId = PeerMetadata.id(context.self(), address);
+    this.peerMetadataIdPrintable = printableAscii(peerMetadataId);
+  }
+
+  /** Whether {@code value} is a header value as it stands: visible ASCII, spaces and tabs. */
+  static boolean printableAscii(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c != '\t' && (c < 0x20 || c > 0x7e)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

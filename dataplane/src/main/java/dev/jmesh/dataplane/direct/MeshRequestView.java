@@ -3,11 +3,16 @@ package dev.jmesh.dataplane.direct;
 import dev.jmesh.bootstrap.MeshRequest;
 import dev.jmesh.dataplane.route.RequestView;
 
-/** Routing's view of an instrumentation's request, reading it in place. */
+/**
+ * Routing's view of an instrumentation's request, reading it in place. The authority and the path
+ * are read once: routing asks for the path several times (the route filter, each match, the
+ * record), and a library may build it anew on every call (OkHttp does).
+ */
 final class MeshRequestView implements RequestView {
 
   private final MeshRequest request;
   private String authority;
+  private String path;
 
   MeshRequestView(MeshRequest request) {
     this.request = request;
@@ -31,7 +36,12 @@ final class MeshRequestView implements RequestView {
 
   @Override
   public String path() {
-    return request.path();
+    String p = path;
+    if (p == null) {
+      p = request.path();
+      path = p;
+    }
+    return p;
   }
 
   @Override

@@ -13,7 +13,6 @@ import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.BodySubscriber;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -146,13 +145,6 @@ final class MeshExchange<T> {
   private HttpRequest copyFor(Attempt attempt) {
     HeaderEdits headers = new HeaderEdits(request.headers());
     call.requestHeaders(headers);
-    HttpRequest.Builder copy;
-    if (headers.changed()) {
-      copy = HttpRequest.newBuilder(request, (name, value) -> false);
-      headers.applyTo(copy);
-    } else {
-      copy = HttpRequest.newBuilder(request, (name, value) -> true);
-    }
     long timeout = call.perTryTimeoutNanos();
     if (appDeadline != 0) {
       long left = appDeadline - System.nanoTime();
@@ -161,10 +153,7 @@ final class MeshExchange<T> {
       }
       timeout = timeout > 0 ? Math.min(timeout, left) : left;
     }
-    if (timeout > 0) {
-      copy.timeout(Duration.ofNanos(timeout));
-    }
-    return copy.build();
+    return new AttemptRequest(request, headers, timeout);
   }
 
   private void attemptDone(AttemptHandler<T> attempt, HttpResponse<T> response, Throwable failure) {

@@ -11,7 +11,6 @@ import java.net.UnknownHostException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import okhttp3.Call;
-import okhttp3.Headers;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.Request;
@@ -120,12 +119,15 @@ final class DirectExchange {
   /** The copy of the request for the current attempt: to the endpoint, the app's Host kept. */
   static Request retarget(Request original, String authority, MeshCall call) {
     MeshEndpointAddress endpoint = call.endpoint();
-    Headers.Builder headers = original.headers().newBuilder();
-    if (headers.get("Host") == null) {
+    HeadersView headers = new HeadersView(original.headers());
+    if (!headers.contains("Host")) {
       headers.set("Host", authority);
     }
-    call.requestHeaders(new HeadersView(headers));
-    Request.Builder attempt = original.newBuilder().headers(headers.build());
+    call.requestHeaders(headers);
+    Request.Builder attempt = original.newBuilder();
+    if (headers.changed()) {
+      attempt.headers(headers.headers());
+    }
     if (endpoint != null) {
       DirectEndpoints.remember(endpoint);
       attempt.url(RetargetedUrls.of(original.url(), endpoint));
@@ -205,9 +207,13 @@ final class DirectExchange {
 
   /** What the application gets: its own request, the route's response header changes. */
   private static Response shown(Response response, Request original, MeshCall call) {
-    Headers.Builder headers = response.headers().newBuilder();
-    call.responseHeaders(new HeadersView(headers));
-    return response.newBuilder().request(original).headers(headers.build()).build();
+    HeadersView headers = new HeadersView(response.headers());
+    call.responseHeaders(headers);
+    Response.Builder shown = response.newBuilder().request(original);
+    if (headers.changed()) {
+      shown.headers(headers.headers());
+    }
+    return shown.build();
   }
 
   private static long received(Response response) {
