@@ -28,11 +28,16 @@ final class OutboundConnection extends ChannelInboundHandlerAdapter {
 
   private final OutboundRuntime rt;
   private final String destination;
+
+  /** Set on every request when the client addressed a local port; {@code null}: left alone. */
+  private final FixedAuthority authority;
+
   private ByteBuf first;
 
-  OutboundConnection(OutboundRuntime rt, String destination) {
+  OutboundConnection(OutboundRuntime rt, String destination, FixedAuthority authority) {
     this.rt = rt;
     this.destination = destination;
+    this.authority = authority;
   }
 
   @Override
@@ -107,6 +112,9 @@ final class OutboundConnection extends ChannelInboundHandlerAdapter {
   private void installHttp1(ChannelPipeline p) {
     int headers = rt.limits.maxRequestHeadersBytes();
     p.addLast(new HttpServerCodec(headers, headers, 64 * 1024));
+    if (authority != null) {
+      p.addLast(authority);
+    }
     p.addLast(new HttpExchange(rt, destination, false));
   }
 
@@ -122,10 +130,11 @@ final class OutboundConnection extends ChannelInboundHandlerAdapter {
             new ChannelInitializer<Http2StreamChannel>() {
               @Override
               protected void initChannel(Http2StreamChannel ch) {
-                ch.pipeline()
-                    .addLast(
-                        new Http2StreamFrameToHttpObjectCodec(true),
-                        new HttpExchange(rt, destination, true));
+                ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
+                if (authority != null) {
+                  ch.pipeline().addLast(authority);
+                }
+                ch.pipeline().addLast(new HttpExchange(rt, destination, true));
               }
             }));
   }
