@@ -45,6 +45,9 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
   private final OutboundDestinations destinations;
   private final UpstreamDialer dialer;
 
+  /** For a {@code --outbound} port: every request goes to this destination, whatever it names. */
+  private final OutboundMapping fixed;
+
   private ChannelHandlerContext ctx;
   private Channel upstream;
   private String upstreamKey;
@@ -65,8 +68,19 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
   private boolean responseStarted;
 
   HttpProxyConnection(OutboundDestinations destinations, UpstreamDialer dialer) {
+    this(destinations, dialer, null);
+  }
+
+  /**
+   * A connection to a {@code --outbound} port whose destination is an HTTP service: requests in
+   * origin form, carrying the local port's address as their {@code Host}, which the mesh's routes
+   * would not match; each goes to {@code fixed} with its {@code Host} set to the service's.
+   */
+  HttpProxyConnection(
+      OutboundDestinations destinations, UpstreamDialer dialer, OutboundMapping fixed) {
     this.destinations = destinations;
     this.dialer = dialer;
+    this.fixed = fixed;
   }
 
   @Override
@@ -99,6 +113,14 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
     boolean h2 = ctx.channel() instanceof Http2StreamChannel;
     if (h2) {
       asHttp1(request);
+    }
+    if (fixed != null) {
+      request.headers().set(HttpHeaderNames.HOST, fixed.destination());
+      if (request.uri().startsWith("http://") || request.uri().startsWith("https://")) {
+        request.setUri(originForm(request.uri()));
+      }
+      send(request, fixed.host(), fixed.port());
+      return;
     }
     if (request.method().equals(HttpMethod.CONNECT) && h2) {
       ReferenceCountUtil.release(request);
@@ -166,6 +188,14 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
   private static String originForm(URI uri) {
     String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
     return uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
+  }
+
+  private static String originForm(String absolute) {
+    try {
+      return originForm(new URI(absolute));
+    } catch (URISyntaxException e) {
+      return absolute;
+    }
   }
 
   /**

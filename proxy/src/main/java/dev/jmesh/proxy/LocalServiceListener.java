@@ -17,9 +17,9 @@ import java.time.Duration;
  * {@code --outbound reviews:9080=127.0.0.1:19080}: a local port whose connections go to one mesh
  * destination as if the application had connected to {@code reviews:9080} itself: the engine routes
  * them (HTTP per request, TCP per connection) with mTLS where the destination wants it. The engine
- * serves the accepted connection itself ({@link OutboundEngine#adopt}), as it serves a captured
- * one: no second connection over loopback, no second HTTP decode and encode; each request's {@code
- * Host} becomes the destination's name, which the mesh's routes match.
+ * serves an HTTP/1.1 or TCP connection itself ({@link OutboundEngine#adopt}), as it serves a
+ * captured one: no second connection over loopback, no second HTTP decode and encode; each HTTP
+ * request's {@code Host} becomes the destination's name, which the mesh's routes match.
  */
 final class LocalServiceListener implements AutoCloseable {
 
@@ -122,13 +122,33 @@ final class LocalServiceListener implements AutoCloseable {
       if (!local.isActive()) {
         return;
       }
+      if (upstream.http()) {
+        // Routed per request: the requests' Host must name the service, not this local port.
+        // HTTP/1.1 is served in-process by the engine, which installs its own idle check (the
+        // same timeout); h2c goes on as before, each stream an HTTP/1.1 exchange over loopback
+        // (the engine would speak h2 to the service, which an HTTP/1.1-only one cannot take).
+        String listener = upstream.listener();
+        local
+            .pipeline()
+            .replace(
+                this,
+                "http-version",
+                new ClientHttpVersion(
+                    () -> new HttpProxyConnection(destinations, dialer, mapping),
+                    listener == null
+                        ? null
+                        : ch -> {
+                          IdleConnections.uninstall(ch.pipeline());
+                          engine.adopt(ch, listener, mapping.destination());
+                        }));
+        local.config().setAutoRead(true);
+        return;
+      }
       if (upstream.listener() != null) {
-        // A mesh destination: served in-process by the engine, which installs its own idle check
-        // (the same timeout). A destination routed per HTTP request gets the service's name as
-        // each request's Host, not this local port's address.
+        // A TCP service: the engine serves this very connection, as it serves a captured one.
         local.pipeline().remove(this);
         IdleConnections.uninstall(local.pipeline());
-        engine.adopt(local, upstream.listener(), upstream.http() ? mapping.destination() : null);
+        engine.adopt(local, upstream.listener());
         return;
       }
       dialer.relay(
