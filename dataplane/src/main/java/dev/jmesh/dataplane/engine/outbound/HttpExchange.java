@@ -21,6 +21,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -377,6 +378,16 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     if (evt == DRAIN) {
       keepAlive = false;
       if (!active) {
+        ctx.close();
+      }
+      return;
+    }
+    if (evt instanceof ChannelInputShutdownEvent) {
+      // The application shut its sending side (the connection is read on while a response is
+      // awaited, so this is seen at once): a whole request is still answered, then the
+      // connection closes; half a request never will be.
+      keepAlive = false;
+      if (!active || !requestComplete) {
         ctx.close();
       }
       return;

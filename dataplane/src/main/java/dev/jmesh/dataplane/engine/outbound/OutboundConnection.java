@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -111,6 +112,9 @@ final class OutboundConnection extends ChannelInboundHandlerAdapter {
 
   private void installHttp1(ChannelPipeline p) {
     int headers = rt.limits.maxRequestHeadersBytes();
+    // A client that shuts its sending side after its request still gets the answer (HttpExchange
+    // reads on while the response is awaited, so it sees the shutdown).
+    p.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
     p.addLast(new HttpServerCodec(headers, headers, 64 * 1024));
     if (authority != null) {
       p.addLast(authority);

@@ -200,6 +200,19 @@ class OutboundEngineHttpTest {
   }
 
   @Test
+  void aClientThatShutsItsSendingSideAfterItsRequestStillGetsTheAnswer() throws Exception {
+    try (Http1Client app = new Http1Client(engine.listenerFor(LISTENER))) {
+      app.writeHead("POST", "/reviews", "last words");
+      app.socket.shutdownOutput();
+      Http1Client.Response r = app.read();
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.body()).endsWith(" last words");
+      // Answered, then closed: nothing more can come from this client.
+      assertThat(app.input().read()).isEqualTo(-1);
+    }
+  }
+
+  @Test
   void aRetryOn503LandsOnTheOtherHostWithTheBodyReplayed() throws Exception {
     a.failAll = true;
     try (Http1Client app = new Http1Client(engine.listenerFor(LISTENER))) {
