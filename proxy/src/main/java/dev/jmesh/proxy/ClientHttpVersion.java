@@ -2,6 +2,7 @@ package dev.jmesh.proxy;
 
 import dev.jmesh.dataplane.engine.FirstBytes;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -13,6 +14,7 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -33,8 +35,21 @@ final class ClientHttpVersion extends ByteToMessageDecoder {
   /** A new connection handler for each HTTP/1.1 connection or HTTP/2 stream. */
   private final Supplier<HttpProxyConnection> connections;
 
+  /** Takes an HTTP/1.1 connection over instead, {@code null}: the codec and a connection. */
+  private final Consumer<Channel> http1;
+
   ClientHttpVersion(Supplier<HttpProxyConnection> connections) {
+    this(connections, null);
+  }
+
+  /**
+   * As {@link #ClientHttpVersion(Supplier)}, but an HTTP/1.1 connection goes to {@code http1},
+   * which must install its own handlers after this one (what this decoder buffered is handed to
+   * them once it removes itself).
+   */
+  ClientHttpVersion(Supplier<HttpProxyConnection> connections, Consumer<Channel> http1) {
     this.connections = connections;
+    this.http1 = http1;
   }
 
   @Override
@@ -66,6 +81,8 @@ final class ClientHttpVersion extends ByteToMessageDecoder {
                       .addLast(new Http2StreamFrameToHttpObjectCodec(true), connections.get());
                 }
               }));
+    } else if (http1 != null) {
+      http1.accept(ctx.channel());
     } else {
       // Anything else is HTTP/1.1's to refuse: the codec marks it as a bad request.
       p.addAfter(

@@ -27,6 +27,14 @@ final class IdleConnections extends ChannelInboundHandlerAdapter {
         "idle", new IdleStateHandler(0, 0, idleTimeout.toNanos(), TimeUnit.NANOSECONDS));
   }
 
+  /** Takes out what {@link #install} added, for a connection the engine serves from now on. */
+  static void uninstall(ChannelPipeline pipeline) {
+    if (pipeline.get("idle-close") != null) {
+      pipeline.remove("idle-close");
+      pipeline.remove("idle");
+    }
+  }
+
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof IdleStateEvent) {

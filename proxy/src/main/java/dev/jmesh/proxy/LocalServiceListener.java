@@ -1,6 +1,7 @@
 package dev.jmesh.proxy;
 
 import dev.jmesh.dataplane.engine.EngineLoops;
+import dev.jmesh.dataplane.engine.outbound.OutboundEngine;
 import dev.jmesh.dataplane.log.MeshLog;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -15,7 +16,10 @@ import java.time.Duration;
 /**
  * {@code --outbound reviews:9080=127.0.0.1:19080}: a local port whose connections go to one mesh
  * destination as if the application had connected to {@code reviews:9080} itself: the engine routes
- * them (HTTP per request, TCP per connection) with mTLS where the destination wants it.
+ * them (HTTP per request, TCP per connection) with mTLS where the destination wants it. The engine
+ * serves an HTTP/1.1 or TCP connection itself ({@link OutboundEngine#adopt}), as it serves a
+ * captured one: no second connection over loopback, no second HTTP decode and encode; each HTTP
+ * request's {@code Host} becomes the destination's name, which the mesh's routes match.
  */
 final class LocalServiceListener implements AutoCloseable {
 
@@ -29,6 +33,7 @@ final class LocalServiceListener implements AutoCloseable {
       OutboundMapping mapping,
       Duration idleTimeout,
       EngineLoops loops,
+      OutboundEngine engine,
       OutboundDestinations destinations,
       UpstreamDialer dialer)
       throws IOException {
@@ -45,7 +50,7 @@ final class LocalServiceListener implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                       IdleConnections.install(ch.pipeline(), idleTimeout);
-                      ch.pipeline().addLast(new Connect(mapping, destinations, dialer));
+                      ch.pipeline().addLast(new Connect(mapping, engine, destinations, dialer));
                     }
                   })
               .bind(mapping.local())
@@ -77,11 +82,17 @@ final class LocalServiceListener implements AutoCloseable {
   /** Dials the destination when a connection arrives, then relays the two. */
   private static final class Connect extends ChannelInboundHandlerAdapter {
     private final OutboundMapping mapping;
+    private final OutboundEngine engine;
     private final OutboundDestinations destinations;
     private final UpstreamDialer dialer;
 
-    Connect(OutboundMapping mapping, OutboundDestinations destinations, UpstreamDialer dialer) {
+    Connect(
+        OutboundMapping mapping,
+        OutboundEngine engine,
+        OutboundDestinations destinations,
+        UpstreamDialer dialer) {
       this.mapping = mapping;
+      this.engine = engine;
       this.destinations = destinations;
       this.dialer = dialer;
     }
@@ -113,14 +124,31 @@ final class LocalServiceListener implements AutoCloseable {
       }
       if (upstream.http()) {
         // Routed per request: the requests' Host must name the service, not this local port.
+        // HTTP/1.1 is served in-process by the engine, which installs its own idle check (the
+        // same timeout); h2c goes on as before, each stream an HTTP/1.1 exchange over loopback
+        // (the engine would speak h2 to the service, which an HTTP/1.1-only one cannot take).
+        String listener = upstream.listener();
         local
             .pipeline()
             .replace(
                 this,
                 "http-version",
                 new ClientHttpVersion(
-                    () -> new HttpProxyConnection(destinations, dialer, mapping)));
+                    () -> new HttpProxyConnection(destinations, dialer, mapping),
+                    listener == null
+                        ? null
+                        : ch -> {
+                          IdleConnections.uninstall(ch.pipeline());
+                          engine.adopt(ch, listener, mapping.destination());
+                        }));
         local.config().setAutoRead(true);
+        return;
+      }
+      if (upstream.listener() != null) {
+        // A TCP service: the engine serves this very connection, as it serves a captured one.
+        local.pipeline().remove(this);
+        IdleConnections.uninstall(local.pipeline());
+        engine.adopt(local, upstream.listener());
         return;
       }
       dialer.relay(

@@ -106,7 +106,12 @@ final class ProxyRuntime implements AdminEndpoints {
     for (OutboundMapping m : options.outbound()) {
       LocalServiceListener l =
           LocalServiceListener.start(
-              m, settings.engine().idleTimeout(), engine.context().loops(), destinations, dialer);
+              m,
+              settings.engine().idleTimeout(),
+              engine.context().loops(),
+              engine.outbound(),
+              destinations,
+              dialer);
       listeners.add(l);
       outboundAddresses.put(m.destination(), hostPort(l.address()));
       MeshLog.announce("outbound " + hostPort(l.address()) + " -> " + m.destination());

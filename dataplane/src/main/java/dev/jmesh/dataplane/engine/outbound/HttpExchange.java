@@ -21,6 +21,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -44,6 +45,7 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +73,10 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
   private final Exchange x = new Exchange();
   private final RequestHeadersView view = new RequestHeadersView();
   private final RequestBody body = new RequestBody();
+
+  /** What arrived of the next HTTP/1.1 request while this one's response was awaited. */
+  private final ArrayDeque<Object> early = new ArrayDeque<>();
+
   private ChannelHandlerContext ctx;
 
   // One request.
@@ -128,9 +134,20 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!h2 && (!early.isEmpty() || (active && requestComplete))) {
+      // The next request, pipelined (the connection is read on while a response is awaited, see
+      // updateDownstreamRead): it waits, with reading paused, until this exchange ends.
+      early.add(msg);
+      ctx.channel().config().setAutoRead(false);
+      return;
+    }
+    dispatch(msg);
+  }
+
+  private void dispatch(Object msg) {
     if (msg instanceof HttpRequest) {
       if (active) {
-        // A pipelined request: the engine answers one at a time and never reads ahead.
+        // A request head before the end of the one in flight: not HTTP/1.1 a decoder emits.
         ReferenceCountUtil.release(msg);
         ctx.close();
         return;
@@ -365,6 +382,16 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       }
       return;
     }
+    if (evt instanceof ChannelInputShutdownEvent) {
+      // The application shut its sending side (the connection is read on while a response is
+      // awaited, so this is seen at once): a whole request is still answered, then the
+      // connection closes; half a request never will be.
+      keepAlive = false;
+      if (!active || !requestComplete) {
+        ctx.close();
+      }
+      return;
+    }
     ctx.fireUserEventTriggered(evt);
   }
 
@@ -386,6 +413,9 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       }
     }
     body.release();
+    for (Object m; (m = early.poll()) != null; ) {
+      ReferenceCountUtil.release(m);
+    }
     ctx.fireChannelInactive();
   }
 
@@ -396,10 +426,14 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
 
   private void updateDownstreamRead() {
     boolean read;
-    if (!active) {
+    if (!early.isEmpty()) {
+      read = false;
+    } else if (!active) {
       read = !rt.draining || h2;
     } else if (requestComplete) {
-      read = h2;
+      // Read on while the response is awaited: pausing and resuming would cost two epoll_ctl
+      // calls per request; what arrives meanwhile (a pipelined request) waits in early.
+      read = true;
     } else if (!forwarding || body.replayable()) {
       read = true;
     } else if (upstream == null || waiting) {
@@ -875,6 +909,16 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
         ctx.close();
       }
       return;
+    }
+    if (!h2 && !keepAlive) {
+      // The connection closes after this response: what was pipelined behind it is not served.
+      for (Object m; (m = early.poll()) != null; ) {
+        ReferenceCountUtil.release(m);
+      }
+    }
+    // The pipelined requests that waited, in order, until one is in flight again.
+    for (Object m; !(active && requestComplete) && (m = early.poll()) != null; ) {
+      dispatch(m);
     }
     updateDownstreamRead();
   }

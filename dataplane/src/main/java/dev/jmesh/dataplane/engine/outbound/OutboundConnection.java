@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -28,11 +29,16 @@ final class OutboundConnection extends ChannelInboundHandlerAdapter {
 
   private final OutboundRuntime rt;
   private final String destination;
+
+  /** Set on every request when the client addressed a local port; {@code null}: left alone. */
+  private final FixedAuthority authority;
+
   private ByteBuf first;
 
-  OutboundConnection(OutboundRuntime rt, String destination) {
+  OutboundConnection(OutboundRuntime rt, String destination, FixedAuthority authority) {
     this.rt = rt;
     this.destination = destination;
+    this.authority = authority;
   }
 
   @Override
@@ -106,7 +112,13 @@ final class OutboundConnection extends ChannelInboundHandlerAdapter {
 
   private void installHttp1(ChannelPipeline p) {
     int headers = rt.limits.maxRequestHeadersBytes();
+    // A client that shuts its sending side after its request still gets the answer (HttpExchange
+    // reads on while the response is awaited, so it sees the shutdown).
+    p.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
     p.addLast(new HttpServerCodec(headers, headers, 64 * 1024));
+    if (authority != null) {
+      p.addLast(authority);
+    }
     p.addLast(new HttpExchange(rt, destination, false));
   }
 
@@ -122,10 +134,11 @@ final class OutboundConnection extends ChannelInboundHandlerAdapter {
             new ChannelInitializer<Http2StreamChannel>() {
               @Override
               protected void initChannel(Http2StreamChannel ch) {
-                ch.pipeline()
-                    .addLast(
-                        new Http2StreamFrameToHttpObjectCodec(true),
-                        new HttpExchange(rt, destination, true));
+                ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
+                if (authority != null) {
+                  ch.pipeline().addLast(authority);
+                }
+                ch.pipeline().addLast(new HttpExchange(rt, destination, true));
               }
             }));
   }

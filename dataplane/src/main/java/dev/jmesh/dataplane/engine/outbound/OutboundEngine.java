@@ -77,14 +77,25 @@ public final class OutboundEngine implements AutoCloseable {
    * auto-read off, nothing read yet and no handler of the caller's left in its pipeline.
    */
   public void adopt(Channel ch, String destination) {
-    if (serve(ch, destination)) {
+    adopt(ch, destination, null);
+  }
+
+  /**
+   * As {@link #adopt(Channel, String)} for a connection whose client addressed a local port that
+   * stands for {@code destination} (mesh-proxy's {@code --outbound}): each HTTP request's {@code
+   * Host} becomes {@code authority} (for routing, as if the client had named the service) and an
+   * absolute-form target its origin form. {@code authority} {@code null}: requests left as they
+   * are.
+   */
+  public void adopt(Channel ch, String destination, String authority) {
+    if (serve(ch, destination, authority == null ? null : new FixedAuthority(authority))) {
       // The engine's handlers start on channelActive, which for this channel has passed.
       ch.pipeline().fireChannelActive();
     }
   }
 
   /** Installs the engine's handlers; {@code false} (and the channel closed) once shut down. */
-  private boolean serve(Channel ch, String destination) {
+  private boolean serve(Channel ch, String destination, FixedAuthority authority) {
     if (rt.draining || closed) {
       ch.close();
       return false;
@@ -97,7 +108,7 @@ public final class OutboundEngine implements AutoCloseable {
           .addLast(
               new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS), new CloseWhenIdle());
     }
-    ch.pipeline().addLast(new OutboundConnection(rt, destination));
+    ch.pipeline().addLast(new OutboundConnection(rt, destination, authority));
     return true;
   }
 
@@ -112,7 +123,7 @@ public final class OutboundEngine implements AutoCloseable {
                 new ChannelInitializer<Channel>() {
                   @Override
                   protected void initChannel(Channel ch) {
-                    serve(ch, destination);
+                    serve(ch, destination, null);
                   }
                 })
             .bind(new InetSocketAddress("127.0.0.1", 0));

@@ -105,6 +105,44 @@ class OutboundEngineAdoptTest {
   }
 
   @Test
+  void anAdoptedLocalPortConnectionNamesTheServiceAsEveryRequestsAuthority() throws Exception {
+    // mesh-proxy's --outbound reviews:9080=127.0.0.1:N: the client addresses the local port.
+    Channel local =
+        new ServerBootstrap()
+            .group(mesh.context.loops().group())
+            .channel(mesh.context.loops().serverChannel())
+            .childOption(ChannelOption.AUTO_READ, false)
+            .childHandler(
+                new ChannelInboundHandlerAdapter() {
+                  @Override
+                  public void channelActive(ChannelHandlerContext ctx) {
+                    ctx.pipeline().remove(this);
+                    engine.adopt(ctx.channel(), LISTENER, "reviews:9080");
+                  }
+                })
+            .bind(new InetSocketAddress("127.0.0.1", 0))
+            .sync()
+            .channel();
+    try (Http1Client app = new Http1Client((InetSocketAddress) local.localAddress())) {
+      String self = "127.0.0.1:" + ((InetSocketAddress) local.localAddress()).getPort();
+      app.writeRaw("GET /reviews/1 HTTP/1.1\r\nHost: " + self + "\r\n\r\n");
+      assertThat(app.read().status()).isEqualTo(200);
+      // Absolute form, as a client configured with the port as its HTTP proxy sends, and a
+      // header meant for that proxy.
+      app.writeRaw(
+          "GET http://" + self + "/reviews/2?x=1 HTTP/1.1\r\nHost: " + self
+              + "\r\nProxy-Connection: keep-alive\r\n\r\n");
+      assertThat(app.read().status()).isEqualTo(200);
+    } finally {
+      local.close().syncUninterruptibly();
+    }
+    assertThat(upstream.requests.get()).isEqualTo(2);
+    assertThat(upstream.seen).allSatisfy(h -> assertThat(h.get("host")).isEqualTo("reviews:9080"));
+    assertThat(upstream.seen).noneSatisfy(h -> assertThat(h.contains("proxy-connection")).isTrue());
+    assertThat(upstream.uris).containsExactly("/reviews/1", "/reviews/2?x=1");
+  }
+
+  @Test
   void aConnectionAdoptedAfterShutdownIsClosed() throws Exception {
     engine.close();
     try (Http1Client app = new Http1Client((InetSocketAddress) foreign.localAddress())) {
