@@ -2,12 +2,11 @@ package dev.jmesh.testsuite.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jmesh.testing.MeshPaths;
+import dev.jmesh.testsuite.RepoScript;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,34 +20,24 @@ class BenchSmokeTest {
   @Test
   void everyBenchmarkConfigurationStillProducesNumbers() throws IOException, InterruptedException {
     long started = System.nanoTime();
-    Path root = MeshPaths.root();
     Path work = Files.createTempDirectory("bench-smoke");
     Path output = work.resolve("run.log");
     try {
-      Process process =
-          new ProcessBuilder(
-                  "python3",
-                  "scripts/bench/run",
-                  "--smoke",
-                  "--no-build",
-                  "--results",
-                  work.resolve("results.jsonl").toString())
-              .directory(root.toFile())
-              .redirectErrorStream(true)
-              .redirectOutput(output.toFile())
-              .start();
       // Under 2 minutes on 2 idle cores; the bound leaves room for a busy CI machine.
-      boolean finished = process.waitFor(6, TimeUnit.MINUTES);
-      if (!finished) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
-      String log = Files.readString(output, StandardCharsets.UTF_8);
-      assertThat(finished)
-          .as("scripts/bench/run --smoke finished within 6 minutes:%n%s", log)
+      RepoScript.Run run =
+          RepoScript.run(
+              Duration.ofMinutes(6),
+              output,
+              "scripts/bench/run",
+              "--smoke",
+              "--no-build",
+              "--results",
+              work.resolve("results.jsonl").toString());
+      assertThat(run.finished())
+          .as("%s finished within 6 minutes:%n%s", run.command(), run.log())
           .isTrue();
-      assertThat(process.exitValue()).as("scripts/bench/run --smoke:%n%s", log).isZero();
-      assertThat(log).contains("smoke: every configuration produced numbers");
+      assertThat(run.exitCode()).as("%s:%n%s", run.command(), run.log()).isZero();
+      assertThat(run.log()).contains("smoke: every configuration produced numbers");
       assertThat(work.resolve("benchmarks.md"))
           .as("the report rendered from the smoke results")
           .exists();

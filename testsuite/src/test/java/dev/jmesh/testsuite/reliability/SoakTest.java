@@ -2,14 +2,13 @@ package dev.jmesh.testsuite.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jmesh.testing.MeshPaths;
+import dev.jmesh.testsuite.RepoScript;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -36,36 +35,23 @@ class SoakTest {
     Path out = Files.createTempDirectory("jmesh-soak-test");
     Path output = out.resolve("soak-output.log");
     try {
-      Process process =
-          new ProcessBuilder(
-                  "python3",
-                  "scripts/soak",
-                  "--minutes",
-                  "1",
-                  "--no-build",
-                  "--out",
-                  out.toString())
-              .directory(MeshPaths.root().toFile())
-              .redirectErrorStream(true)
-              .redirectOutput(output.toFile())
-              .start();
-      boolean finished = process.waitFor(BOUND_MINUTES, TimeUnit.MINUTES);
-      if (!finished) {
-        // SIGTERM first: the script stops the mesh it started on its way out.
-        process.destroy();
-        if (!process.waitFor(20, TimeUnit.SECONDS)) {
-          process.descendants().forEach(ProcessHandle::destroyForcibly);
-          process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-      }
-      String log = Files.readString(output, StandardCharsets.UTF_8);
-      assertThat(finished)
-          .as("scripts/soak --minutes 1 finished within %d minutes:%n%s", BOUND_MINUTES, log)
+      RepoScript.Run run =
+          RepoScript.run(
+              Duration.ofMinutes(BOUND_MINUTES),
+              output,
+              "scripts/soak",
+              "--minutes",
+              "1",
+              "--no-build",
+              "--out",
+              out.toString());
+      assertThat(run.finished())
+          .as("%s finished within %d minutes:%n%s", run.command(), BOUND_MINUTES, run.log())
           .isTrue();
       Path reportFile = out.resolve("report.md");
       String report = Files.exists(reportFile) ? Files.readString(reportFile) : "(no report)";
-      assertThat(process.exitValue())
-          .as("scripts/soak --minutes 1 exit code:%n%s%n%s", log, report)
+      assertThat(run.exitCode())
+          .as("%s exit code:%n%s%n%s", run.command(), run.log(), report)
           .isZero();
       assertThat(report).startsWith("# jmesh soak: PASSED");
       assertThat(report).contains("- ok   failed requests: 0 (must be 0)");

@@ -14,6 +14,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import java.net.InetSocketAddress;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -53,23 +54,27 @@ class OutboundEngineAdoptTest {
             .httpListener(LISTENER, routes)
             .cluster(Cluster.newBuilder().setName(REVIEWS), upstream.port());
     engine = mesh.start();
-    // The other listener: it reads nothing itself and hands each connection over once active.
-    foreign =
-        new ServerBootstrap()
-            .group(mesh.context.loops().group())
-            .channel(mesh.context.loops().serverChannel())
-            .childOption(ChannelOption.AUTO_READ, false)
-            .childHandler(
-                new ChannelInboundHandlerAdapter() {
-                  @Override
-                  public void channelActive(ChannelHandlerContext ctx) {
-                    ctx.pipeline().remove(this);
-                    engine.adopt(ctx.channel(), LISTENER);
-                  }
-                })
-            .bind(new InetSocketAddress("127.0.0.1", 0))
-            .sync()
-            .channel();
+    // The other listener, the one that hands its connections to the engine.
+    foreign = listenerHandingOver(accepted -> engine.adopt(accepted, LISTENER));
+  }
+
+  /** A listener of the test's own that reads nothing and hands each connection over once active. */
+  private Channel listenerHandingOver(Consumer<Channel> handOver) throws InterruptedException {
+    return new ServerBootstrap()
+        .group(mesh.context.loops().group())
+        .channel(mesh.context.loops().serverChannel())
+        .childOption(ChannelOption.AUTO_READ, false)
+        .childHandler(
+            new ChannelInboundHandlerAdapter() {
+              @Override
+              public void channelActive(ChannelHandlerContext ctx) {
+                ctx.pipeline().remove(this);
+                handOver.accept(ctx.channel());
+              }
+            })
+        .bind(new InetSocketAddress("127.0.0.1", 0))
+        .sync()
+        .channel();
   }
 
   @AfterEach
@@ -108,21 +113,7 @@ class OutboundEngineAdoptTest {
   void anAdoptedLocalPortConnectionNamesTheServiceAsEveryRequestsAuthority() throws Exception {
     // mesh-proxy's --outbound reviews:9080=127.0.0.1:N: the client addresses the local port.
     Channel local =
-        new ServerBootstrap()
-            .group(mesh.context.loops().group())
-            .channel(mesh.context.loops().serverChannel())
-            .childOption(ChannelOption.AUTO_READ, false)
-            .childHandler(
-                new ChannelInboundHandlerAdapter() {
-                  @Override
-                  public void channelActive(ChannelHandlerContext ctx) {
-                    ctx.pipeline().remove(this);
-                    engine.adopt(ctx.channel(), LISTENER, "reviews:9080");
-                  }
-                })
-            .bind(new InetSocketAddress("127.0.0.1", 0))
-            .sync()
-            .channel();
+        listenerHandingOver(accepted -> engine.adopt(accepted, LISTENER, "reviews:9080"));
     try (Http1Client app = new Http1Client((InetSocketAddress) local.localAddress())) {
       String self = "127.0.0.1:" + ((InetSocketAddress) local.localAddress()).getPort();
       app.writeRaw("GET /reviews/1 HTTP/1.1\r\nHost: " + self + "\r\n\r\n");
