@@ -73,6 +73,7 @@ public final class UpstreamCluster {
   private final Runnable rebuildTask = this::rebuild;
 
   private volatile ClusterConfig config;
+  private volatile ConnectionReuse connectionReuse = ConnectionReuse.DEFAULTS;
   private volatile ClusterLoadBalancer balancer;
   private volatile OutlierDetector outlierDetector;
   private volatile Host[] hostArray = new Host[0];
@@ -140,6 +141,11 @@ public final class UpstreamCluster {
     return config.connectTimeoutNanos();
   }
 
+  /** How long and how often the engine reuses one connection to a host of this cluster. */
+  public ConnectionReuse connectionReuse() {
+    return connectionReuse;
+  }
+
   public CircuitBreaker circuitBreaker() {
     return circuitBreaker;
   }
@@ -177,6 +183,7 @@ public final class UpstreamCluster {
       return;
     }
     config = next;
+    connectionReuse = ConnectionReuse.of(next.httpProtocolOptions());
     circuitBreaker.limits(next.circuitBreakers());
     boolean checkChanged =
         previous == null || !Objects.equals(previous.healthCheck(), next.healthCheck());

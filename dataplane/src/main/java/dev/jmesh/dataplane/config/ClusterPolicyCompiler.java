@@ -314,6 +314,15 @@ final class ClusterPolicyCompiler {
         throw new InvalidConfigException(at, "extension " + e.getKey() + " not supported");
       }
       http = unpack(e.getValue(), HttpProtocolOptions.class, at);
+      if (http.hasCommonHttpProtocolOptions()
+          && http.getCommonHttpProtocolOptions().hasIdleTimeout()) {
+        com.google.protobuf.Duration idle = http.getCommonHttpProtocolOptions().getIdleTimeout();
+        if (idle.getSeconds() < 0 || idle.getNanos() < 0) {
+          throw new InvalidConfigException(
+              at + ".common_http_protocol_options.idle_timeout",
+              "must not be negative (0 turns the idle timeout off)");
+        }
+      }
     }
     return http;
   }

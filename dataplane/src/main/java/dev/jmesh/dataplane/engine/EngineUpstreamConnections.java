@@ -15,6 +15,16 @@ public final class EngineUpstreamConnections {
 
   private static final AtomicLong OPEN = new AtomicLong();
   private static final LongAdder OPENED = new LongAdder();
+  private static final LongAdder IDLE_TIMEOUTS = new LongAdder();
+  private static final LongAdder MAX_REQUESTS = new LongAdder();
+
+  /** Why the engine itself closed an upstream connection it could have reused. */
+  public enum Retired {
+    /** No request for the cluster's idle timeout (Envoy's {@code upstream_cx_idle_timeout}). */
+    IDLE_TIMEOUT,
+    /** Carried the cluster's requests per connection (Envoy's {@code upstream_cx_max_requests}). */
+    MAX_REQUESTS
+  }
 
   private EngineUpstreamConnections() {}
 
@@ -23,6 +33,11 @@ public final class EngineUpstreamConnections {
     OPEN.incrementAndGet();
     OPENED.increment();
     connected.closeFuture().addListener(f -> OPEN.decrementAndGet());
+  }
+
+  /** Counts a connection the engine closed for {@code why}. */
+  public static void retired(Retired why) {
+    (why == Retired.IDLE_TIMEOUT ? IDLE_TIMEOUTS : MAX_REQUESTS).increment();
   }
 
   public static long open() {
@@ -40,5 +55,20 @@ public final class EngineUpstreamConnections {
             "counter",
             "Connections the engine has opened to upstream endpoints.")
         .sample("jmesh_engine_upstream_connections_total", OPENED.sum());
+    text.header(
+            "jmesh_engine_upstream_connections_retired_total",
+            "counter",
+            "Reusable upstream connections the engine closed: idle for the cluster's idle timeout,"
+                + " or done with its requests per connection.")
+        .sample(
+            "jmesh_engine_upstream_connections_retired_total",
+            IDLE_TIMEOUTS.sum(),
+            "reason",
+            "idle_timeout")
+        .sample(
+            "jmesh_engine_upstream_connections_retired_total",
+            MAX_REQUESTS.sum(),
+            "reason",
+            "max_requests");
   }
 }

@@ -492,6 +492,26 @@ class ClusterCompilerTest {
                 + ".TcpProtocolOptions not supported");
     assertThat(
             rejection(
+                eds("idle")
+                    .putTypedExtensionProtocolOptions(
+                        "envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+                        Any.pack(
+                            io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                                .newBuilder()
+                                .setCommonHttpProtocolOptions(
+                                    io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions
+                                        .newBuilder()
+                                        .setIdleTimeout(
+                                            com.google.protobuf.Duration.newBuilder()
+                                                .setSeconds(-5)))
+                                .build()))
+                    .build()))
+        .isEqualTo(
+            "Cluster idle: typed_extension_protocol_options[envoy.extensions.upstreams.http.v3"
+                + ".HttpProtocolOptions].common_http_protocol_options.idle_timeout: must not be"
+                + " negative (0 turns the idle timeout off)");
+    assertThat(
+            rejection(
                 Cluster.newBuilder()
                     .setName("od")
                     .setType(Cluster.DiscoveryType.ORIGINAL_DST)

@@ -495,7 +495,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       attemptFailed(seq, UpstreamFailure.CONNECT_FAILURE);
       return;
     }
-    key = new UpstreamPool.Key(host.address(), host.port(), tls);
+    key = new UpstreamPool.Key(host.address(), host.port(), tls, cluster.connectionReuse());
     int connectMillis =
         (int)
             Math.max(

@@ -55,6 +55,9 @@ final class TestUpstream implements AutoCloseable {
   final String name;
   final AtomicInteger requests = new AtomicInteger();
   final AtomicInteger connections = new AtomicInteger();
+
+  /** Connections that have closed, from either end. */
+  final AtomicInteger closedConnections = new AtomicInteger();
   final ConcurrentLinkedQueue<HttpHeaders> seen = new ConcurrentLinkedQueue<>();
   final ConcurrentLinkedQueue<String> uris = new ConcurrentLinkedQueue<>();
   final ConcurrentLinkedQueue<String> peers = new ConcurrentLinkedQueue<>();
@@ -82,6 +85,7 @@ final class TestUpstream implements AutoCloseable {
                   @Override
                   protected void initChannel(Channel ch) {
                     connections.incrementAndGet();
+                    ch.closeFuture().addListener(f -> closedConnections.incrementAndGet());
                     if (tls != null) {
                       ch.pipeline().addLast(tls.newHandler(ch.alloc()));
                     }
