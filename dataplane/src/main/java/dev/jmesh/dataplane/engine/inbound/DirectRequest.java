@@ -32,6 +32,7 @@ final class DirectRequest extends MeshInboundRequest {
   private final PolicyVerdict verdict;
   private final RequestRecord record = new RequestRecord();
   private final InboundTraffic.Edge edge;
+  private final boolean meshPeer;
   private final String requestId;
   private final boolean injectTrace;
   private boolean finished;
@@ -46,7 +47,9 @@ final class DirectRequest extends MeshInboundRequest {
     record.start(System.currentTimeMillis(), System.nanoTime());
     record.cluster("inbound|" + connection.local().getPort() + "||");
     InboundTraffic traffic = connection.traffic();
-    edge = traffic == null ? null : traffic.edge(request.header(PeerMetadata.HEADER));
+    String peerMetadata = request.header(PeerMetadata.HEADER);
+    meshPeer = peerMetadata != null;
+    edge = traffic == null ? null : traffic.edge(peerMetadata);
     if (edge != null) {
       record.traffic(edge.labels());
     }
@@ -148,7 +151,10 @@ final class DirectRequest extends MeshInboundRequest {
 
   @Override
   public void responseHeaders(MeshHeaders h) {
-    h.set(PeerMetadata.HEADER, connection.inbound().selfMetadata());
+    if (meshPeer) {
+      // Only a mesh peer gets ours back, as Istio's metadata exchange does.
+      h.set(PeerMetadata.HEADER, connection.inbound().selfMetadata());
+    }
     for (Map.Entry<String, String> e : verdict.responseHeaders()) {
       h.set(e.getKey(), e.getValue());
     }

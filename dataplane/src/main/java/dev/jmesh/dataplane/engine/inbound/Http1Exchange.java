@@ -50,6 +50,12 @@ final class Http1Exchange {
   private final InboundTraffic traffic;
   private final String selfMetadata;
 
+  /**
+   * Whether the client sent its peer metadata: only a mesh peer gets ours back, as Istio's metadata
+   * exchange does (an unmeshed client learns nothing of this workload, and pays no bytes for it).
+   */
+  private boolean meshPeer;
+
   private final HttpRequest request;
 
   /** Envoy's {@code %RESPONSE_CODE_DETAILS%} for a response the application sent. */
@@ -111,7 +117,9 @@ final class Http1Exchange {
     DecoderResult result = request.decoderResult();
     guard.headDecoded();
     headDecoded = true;
-    edge = traffic.edge(result.isSuccess() ? InboundHeaders.takeClientOwned(h) : null);
+    String peerMetadata = result.isSuccess() ? InboundHeaders.takeClientOwned(h) : null;
+    meshPeer = peerMetadata != null;
+    edge = traffic.edge(peerMetadata);
     record
         .traffic(edge.labels())
         .request(request.method().name(), h.get(HttpHeaderNames.HOST), request.uri())
@@ -303,7 +311,9 @@ final class Http1Exchange {
     for (Map.Entry<String, String> e : verdict.responseHeaders()) {
       h.add(e.getKey(), e.getValue());
     }
-    h.set(PeerMetadata.HEADER, selfMetadata);
+    if (meshPeer) {
+      h.set(PeerMetadata.HEADER, selfMetadata);
+    }
     if (connection.isClosing() || port.engine().draining() || closeAfter) {
       closeAfter = true;
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -409,7 +419,9 @@ final class Http1Exchange {
     }
     record.responseCode(reply.status()).responseFlags(reply.flags());
     FullHttpResponse response = connection.reply(reply, close || connection.isClosing());
-    response.headers().set(PeerMetadata.HEADER, selfMetadata);
+    if (meshPeer) {
+      response.headers().set(PeerMetadata.HEADER, selfMetadata);
+    }
     record.addBytesSent(response.content().readableBytes());
     if (close) {
       ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);

@@ -44,6 +44,9 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
   private final ArrayDeque<Object> pending = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
   private InboundTraffic.Edge edge;
+
+  /** Whether the client sent its peer metadata: only a mesh peer gets ours back (Istio's rule). */
+  private boolean meshPeer;
   private PolicyVerdict verdict = PolicyVerdict.CONTINUE;
   private Channel upstream;
   private boolean started;
@@ -93,7 +96,9 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
     record.cluster("inbound|" + connection.port().declared().getPort() + "||");
     Http2Headers h = frame.headers();
     requestDone = frame.isEndStream();
-    edge = connection.traffic().edge(InboundHeaders.takeClientOwned(h));
+    String peerMetadata = InboundHeaders.takeClientOwned(h);
+    meshPeer = peerMetadata != null;
+    edge = connection.traffic().edge(peerMetadata);
     DownstreamPeer peer = connection.peer();
     record
         .traffic(edge.labels())
@@ -288,7 +293,9 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
     for (Map.Entry<String, String> e : reply.headers()) {
       h.add(InboundHeaders.lower(e.getKey()), e.getValue());
     }
-    h.set(PeerMetadata.HEADER, connection.port().engine().selfMetadata());
+    if (meshPeer) {
+      h.set(PeerMetadata.HEADER, connection.port().engine().selfMetadata());
+    }
     ByteBuf body = reply.content(ctx.alloc());
     record.addBytesSent(body.readableBytes());
     ctx.write(new DefaultHttp2HeadersFrame(h, false));
@@ -348,7 +355,9 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
           for (Map.Entry<String, String> e : verdict.responseHeaders()) {
             h.add(InboundHeaders.lower(e.getKey()), e.getValue());
           }
-          h.set(PeerMetadata.HEADER, connection.port().engine().selfMetadata());
+          if (meshPeer) {
+      h.set(PeerMetadata.HEADER, connection.port().engine().selfMetadata());
+    }
         }
         if (frame.isEndStream()) {
           grpcStatus(h);

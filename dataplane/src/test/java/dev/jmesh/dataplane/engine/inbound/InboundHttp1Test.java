@@ -80,6 +80,8 @@ class InboundHttp1Test {
       assertThat(first.header(PeerMetadata.HEADER))
           .isEqualTo(PeerMetadata.encode(InboundFixture.SELF));
       assertThat(second.status()).isEqualTo(200);
+      // No peer metadata from the client, none back: only mesh peers learn who answered.
+      assertThat(second.header(PeerMetadata.HEADER)).isNull();
       assertThat(second.header("seen-xff")).isEqualTo("127.0.0.1");
       // Each request without an id is given its own, a version-4 UUID.
       assertThat(first.header("seen-request-id"))

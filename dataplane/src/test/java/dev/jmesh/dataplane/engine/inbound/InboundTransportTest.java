@@ -157,27 +157,51 @@ class InboundTransportTest {
     InboundPort port = http(Mode.PERMISSIVE);
     javax.net.ssl.SSLContext tls =
         dev.jmesh.dataplane.identity.MeshTls.jdk(InboundFixture.clientIdentity(), id -> true);
-    try (SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket()) {
-      s.connect(port.declared(), 5_000);
-      s.setSoTimeout(5_000);
+    // A plain socket that counts what the TLS layer above it writes: the pause below must cover
+    // the ClientHello's arrival, however slowly this (possibly loaded) machine sends it.
+    java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+    Socket plain =
+        new Socket() {
+          @Override
+          public OutputStream getOutputStream() throws java.io.IOException {
+            OutputStream out = super.getOutputStream();
+            return new java.io.FilterOutputStream(out) {
+              @Override
+              public void write(byte[] b, int off, int len) throws java.io.IOException {
+                out.write(b, off, len);
+                written.addAndGet(len);
+              }
+            };
+          }
+        };
+    plain.connect(port.declared(), 5_000);
+    try (SSLSocket s =
+        (SSLSocket)
+            tls.getSocketFactory()
+                .createSocket(plain, "127.0.0.1", port.declared().getPort(), true)) {
+      s.setSoTimeout(30_000);
       Awaitility.await()
           .atMost(Duration.ofSeconds(5))
           .until(() -> fixture.engine.openConnections() == 1);
-      // A GC pause, as the event loop sees it: nothing runs for seven detection timeouts.
+      // A GC pause, as the event loop sees it: nothing runs for seven detection timeouts, and
+      // the client's first bytes arrive during it.
       java.util.concurrent.CountDownLatch paused = new java.util.concurrent.CountDownLatch(1);
-      fixture
-          .loops
-          .group()
-          .next()
-          .execute(
-              () -> {
-                paused.countDown();
-                try {
-                  Thread.sleep(1_500);
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
+      for (io.netty.util.concurrent.EventExecutor loop : fixture.loops.group()) {
+        loop.execute(
+            () -> {
+              paused.countDown();
+              try {
+                Thread.sleep(1_500);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (written.get() == 0 && System.nanoTime() < deadline) {
+                  Thread.sleep(10);
                 }
-              });
+                Thread.sleep(50); // the ClientHello crosses loopback into the socket buffer
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+      }
       assertThat(paused.await(5, TimeUnit.SECONDS)).isTrue();
       // The ClientHello arrives during the pause; the handshake completes after it.
       s.startHandshake();
@@ -261,10 +285,24 @@ class InboundTransportTest {
         fixture.serve(h2.startApp(), InboundFixture.http(Mode.DISABLE, HttpPolicy.ALLOW_ALL));
     Channel connection = h2.connect(port.declared(), null);
     H2Peers.Response r =
-        H2Peers.request(connection, grpcHeaders(), "hello").get(5, TimeUnit.SECONDS);
+        H2Peers.request(
+                connection,
+                grpcHeaders()
+                    .set(
+                        dev.jmesh.dataplane.engine.PeerMetadata.HEADER,
+                        dev.jmesh.dataplane.engine.PeerMetadata.encode(InboundFixture.SELF)),
+                "hello")
+            .get(5, TimeUnit.SECONDS);
     assertThat(r.headers().status().toString()).isEqualTo("200");
     assertThat(r.headers().get("seen-xff").toString()).isEqualTo("127.0.0.1");
+    // A mesh peer (it sent its metadata) gets ours back; a client that sent none gets none.
     assertThat(r.headers().get("x-envoy-peer-metadata")).isNotNull();
+    assertThat(
+            H2Peers.request(connection, grpcHeaders(), "again")
+                .get(5, TimeUnit.SECONDS)
+                .headers()
+                .get("x-envoy-peer-metadata"))
+        .isNull();
     assertThat(r.body()).isEqualTo("hello");
     assertThat(r.trailers().get("grpc-status").toString()).isEqualTo("0");
     connection.close();
@@ -279,7 +317,9 @@ class InboundTransportTest {
                             "request_protocol",
                             "grpc",
                             "grpc_response_status",
-                            "0")
+                            "0",
+                            "source_workload",
+                            InboundFixture.SELF.workload())
                         .orElse(0.0)
                     == 1.0);
   }
