@@ -58,21 +58,25 @@ final class EntryBuffer {
     if (chars > 0 && Character.isHighSurrogate(s.charAt(chars - 1))) {
       chars--;
     }
-    boolean ascii = true;
+    // One pass for the usual ASCII string: copy on the guess that its UTF-8 length is its
+    // length, and take the copy back at the first char that is not ASCII.
+    int start = length;
+    writeVarint(chars + 1L);
+    ensure(chars);
+    int at = length;
     for (int i = 0; i < chars; i++) {
-      if (s.charAt(i) >= 0x80) {
-        ascii = false;
+      char c = s.charAt(i);
+      if (c >= 0x80) {
+        at = -1;
         break;
       }
+      bytes[at++] = (byte) c;
     }
-    if (ascii) {
-      writeVarint(chars + 1L);
-      ensure(chars);
-      for (int i = 0; i < chars; i++) {
-        bytes[length++] = (byte) s.charAt(i);
-      }
+    if (at >= 0) {
+      length = at;
       return;
     }
+    length = start;
     byte[] utf8 = s.substring(0, chars).getBytes(StandardCharsets.UTF_8);
     writeVarint(utf8.length + 1L);
     write(utf8, 0, utf8.length);
