@@ -8,7 +8,6 @@ import dev.jmesh.bootstrap.MeshSpanFacts;
 import dev.jmesh.dataplane.MeshTimer;
 import dev.jmesh.dataplane.capture.MeshCapture;
 import dev.jmesh.dataplane.cluster.Host;
-import dev.jmesh.dataplane.config.MeshSnapshot;
 import dev.jmesh.dataplane.engine.EngineContext;
 import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.identity.MeshTls;
@@ -22,7 +21,6 @@ import java.net.UnknownHostException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -42,8 +40,7 @@ public final class DirectCalls {
 
   private static final int MAX_ENDPOINTS = 65_536;
 
-  private final Supplier<MeshSnapshot> snapshot;
-  private final MeshCapture capture;
+  private final DirectDestinations destinations;
   private final OutboundRouter router;
   private final RequestPaths paths;
   private final MeshTimer timer;
@@ -56,8 +53,7 @@ public final class DirectCalls {
   private final ConcurrentHashMap<Host, MeshEndpointAddress> endpoints = new ConcurrentHashMap<>();
 
   public DirectCalls(EngineContext context, MeshCapture capture, RequestPaths paths) {
-    this.snapshot = context.snapshot();
-    this.capture = capture;
+    this.destinations = new DirectDestinations(context.snapshot(), capture);
     this.router =
         new OutboundRouter(
             context.snapshot(),
@@ -96,12 +92,12 @@ public final class DirectCalls {
    * (counted {@code passthrough}), or one the engine must handle (counted {@code engine}).
    */
   public MeshCall outbound(String library, int capabilities, MeshRequest request) {
-    String listener = capture.outboundListener(request.host(), request.port());
-    if (listener == null) {
+    DirectDestinations.Destination to = destinations.of(request.host(), request.port());
+    if (to.listener() == null) {
       paths.count(library, RequestPaths.Path.PASSTHROUGH);
       return null;
     }
-    if (listener.equals(MeshCapture.BLACK_HOLE) || snapshot.get().listener(listener) == null) {
+    if (to.config() == null) {
       // Blocked, or a TCP service: the engine closes or relays the connection.
       paths.count(library, RequestPaths.Path.ENGINE);
       return null;
@@ -109,7 +105,7 @@ public final class DirectCalls {
     DirectCall call = new DirectCall(this, capabilities);
     MeshRequestView view = new MeshRequestView(request);
     long random = ThreadLocalRandom.current().nextLong();
-    router.decide(listener, view, sourceIp, random, call.x);
+    router.decide(to.config(), view, sourceIp, random, call.x);
     call.continueTrace(request, MeshHooks.inboundContext(), ThreadLocalRandom.current().nextLong());
     if (MeshSpanFacts.attached()) {
       // The application's thread, inside its tracer's client span for this call.

@@ -62,13 +62,21 @@ public final class OutboundRouter {
    */
   public void decide(
       String listener, RequestView request, String sourceIp, long random, Exchange x) {
+    decide(snapshot.get().listener(listener), request, sourceIp, random, x);
+  }
+
+  /**
+   * As {@link #decide(String, RequestView, String, long, Exchange)}, for a caller that has already
+   * looked the listener up in the config in force ({@code null}: none, so no route).
+   */
+  public void decide(
+      OutboundListener l, RequestView request, String sourceIp, long random, Exchange x) {
     long now = System.nanoTime();
     x.begin(random, RecordClock.epochMillis(now), now);
     x.metrics = metrics;
     if (metrics != null) {
       x.series = edges.unknownDestination(metrics);
     }
-    OutboundListener l = snapshot.get().listener(listener);
     x.accessLog = l == null ? null : l.accessLog();
     x.tracing = l == null ? null : l.tracing();
     // The request as received: references to the caller's own values. Some libraries build a
