@@ -7,7 +7,7 @@ final class ProxyHelp {
 
   static String text() {
     return """
-    Usage: java -Xmx64m -XX:+UseSerialGC -jar mesh-proxy.jar --service NAME \\
+    Usage: java -Xmx96m -Xmn48m -XX:+UseSerialGC -jar mesh-proxy.jar --service NAME \\
              --control-plane HOST:15012 --token-file FILE [--app-port PORT | --inbound ...]
 
     The jmesh data path as a sidecar process for a workload that cannot take the agent.
