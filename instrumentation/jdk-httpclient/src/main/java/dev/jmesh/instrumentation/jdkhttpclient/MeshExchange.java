@@ -13,7 +13,10 @@ import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.BodySubscriber;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -72,7 +75,8 @@ final class MeshExchange<T> {
     this.handler = handler;
     this.call = call;
     this.executor = executor;
-    this.appDeadline = request.timeout().map(t -> System.nanoTime() + t.toNanos()).orElse(0L);
+    Optional<Duration> own = request.timeout();
+    this.appDeadline = own.isPresent() ? System.nanoTime() + own.get().toNanos() : 0L;
     this.bytesSent = ReplayableBodies.length(request);
   }
 
@@ -213,7 +217,7 @@ final class MeshExchange<T> {
         headers.changed()
             ? new EditedResponse<>(response, request, headers.toHttpHeaders())
             : response;
-    long received = response.headers().firstValueAsLong("content-length").orElse(0L);
+    long received = contentLength(response.headers());
     call.finish(response.statusCode(), -1, received, bytesSent);
     result.complete(answer);
   }
@@ -305,6 +309,23 @@ final class MeshExchange<T> {
     Future<?> t = timer;
     if (t != null) {
       t.cancel(false);
+    }
+  }
+
+  /**
+   * The response's {@code content-length}, 0 when it has none or a malformed one (the record's
+   * count, not a reason to fail the response). {@code HttpHeaders.firstValueAsLong} builds a stream
+   * per call and throws on a malformed value.
+   */
+  static long contentLength(HttpHeaders headers) {
+    List<String> values = headers.allValues("content-length");
+    if (values.isEmpty()) {
+      return 0;
+    }
+    try {
+      return Math.max(0, Long.parseLong(values.get(0).trim()));
+    } catch (NumberFormatException e) {
+      return 0;
     }
   }
 
