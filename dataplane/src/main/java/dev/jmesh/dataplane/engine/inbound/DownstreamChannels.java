@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.engine.inbound;
 
+import dev.jmesh.dataplane.engine.ConnectionIdle;
 import dev.jmesh.dataplane.engine.FirstBytes;
 import dev.jmesh.dataplane.engine.TcpPeerExchange;
 import dev.jmesh.dataplane.engine.TcpPeerExchangeHandler;
@@ -19,11 +20,10 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
@@ -39,9 +39,14 @@ final class DownstreamChannels {
 
   static void install(ServedPort port, ChannelHandlerContext ctx, InboundChain chain) {
     ChannelPipeline p = ctx.pipeline();
-    long idle = port.engine().limits().idleTimeout().toNanos();
-    p.addLast("idle", new IdleStateHandler(0, 0, idle, TimeUnit.NANOSECONDS));
-    p.addLast("idle-close", new IdleClose(!chain.tls() && !chain.http()));
+    Duration idle = port.engine().limits().idleTimeout();
+    if (idle.toNanos() > 0) {
+      p.addLast("idle", new ConnectionIdle(idle));
+    }
+    if (chain.tls() || chain.http()) {
+      // Only a plaintext TCP relay passes half-closes on.
+      p.addLast("input-shutdown", new CloseOnInputShutdown());
+    }
     InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
     InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
     if (!chain.tls()) {
@@ -139,23 +144,14 @@ final class DownstreamChannels {
   }
 
   /**
-   * Closes a connection with no traffic either way for the idle timeout, and one whose client ended
-   * its input when only a plaintext TCP relay passes half-closes on (every downstream channel
-   * allows half-closure, so that the relay can).
+   * Closes a connection whose client ended its input: every downstream channel allows half-closure
+   * so that a plaintext TCP relay can pass it on, but TLS and HTTP connections do not.
    */
-  private static final class IdleClose extends ChannelInboundHandlerAdapter {
-    private final boolean halfCloses;
-
-    IdleClose(boolean halfCloses) {
-      this.halfCloses = halfCloses;
-    }
-
+  private static final class CloseOnInputShutdown extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-      if (evt instanceof IdleStateEvent
-          || (!halfCloses
-              && (evt instanceof ChannelInputShutdownEvent
-                  || evt == ChannelInputShutdownReadComplete.INSTANCE))) {
+      if (evt instanceof ChannelInputShutdownEvent
+          || evt == ChannelInputShutdownReadComplete.INSTANCE) {
         ctx.close();
       } else {
         super.userEventTriggered(ctx, evt);

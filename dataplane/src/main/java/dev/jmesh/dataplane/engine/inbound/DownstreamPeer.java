@@ -22,12 +22,18 @@ import javax.net.ssl.SSLSession;
  * @param tls whether mutual TLS was terminated
  * @param clientCert the XFCC value, {@code null} for plaintext
  * @param serverName the SNI the peer sent in its TLS handshake, {@code null} for none
+ * @param remoteAddress the address {@code x-forwarded-for} gains, formatted once per connection
  */
 record DownstreamPeer(
-    PeerConnection connection, boolean tls, String clientCert, String serverName) {
+    PeerConnection connection,
+    boolean tls,
+    String clientCert,
+    String serverName,
+    String remoteAddress) {
 
   static DownstreamPeer plaintext(InetSocketAddress remote, InetSocketAddress local) {
-    return new DownstreamPeer(new PeerConnection(remote, local, null), false, null, null);
+    return new DownstreamPeer(
+        new PeerConnection(remote, local, null), false, null, null, addressOf(remote));
   }
 
   /** A mutual-TLS peer whose verified leaf is {@code peerLeaf} with SPIFFE ID {@code principal}. */
@@ -40,7 +46,11 @@ record DownstreamPeer(
       SSLSession session) {
     String xfcc = "By=" + self + ";Hash=" + sha256Hex(peerLeaf) + ";URI=" + principal;
     return new DownstreamPeer(
-        new PeerConnection(remote, local, principal), true, xfcc, serverName(session));
+        new PeerConnection(remote, local, principal),
+        true,
+        xfcc,
+        serverName(session),
+        addressOf(remote));
   }
 
   /** The host name the client asked for (SNI), read once per connection for the access log. */
@@ -68,9 +78,7 @@ record DownstreamPeer(
     return tls ? ConnectionSecurityPolicy.MUTUAL_TLS : ConnectionSecurityPolicy.NONE;
   }
 
-  /** The address {@code x-forwarded-for} gains. */
-  String remoteAddress() {
-    InetSocketAddress remote = connection.remote();
+  private static String addressOf(InetSocketAddress remote) {
     return remote.getAddress() != null
         ? remote.getAddress().getHostAddress()
         : remote.getHostString();

@@ -25,20 +25,22 @@ final class Http1AppPool {
     this.loop = loop;
   }
 
-  /** An idle connection, or a new one; completes on the pool's loop. */
-  Future<Channel> acquire() {
-    return acquire(false);
-  }
-
-  /** A new connection when {@code fresh}, else as {@link #acquire()}. */
-  Future<Channel> acquire(boolean fresh) {
-    Promise<Channel> promise = loop.newPromise();
-    Channel ch;
-    while (!fresh && (ch = idle.pollFirst()) != null) {
+  /**
+   * An idle connection to reuse, or {@code null}: the usual case of a request costs no promise and
+   * no listener. On the pool's loop only.
+   */
+  Channel pollIdle() {
+    for (Channel ch; (ch = idle.pollFirst()) != null; ) {
       if (ch.isActive()) {
-        return promise.setSuccess(ch);
+        return ch;
       }
     }
+    return null;
+  }
+
+  /** A new connection; completes on the pool's loop. */
+  Future<Channel> connect() {
+    Promise<Channel> promise = loop.newPromise();
     ChannelFuture connecting =
         dialer.dial(
             loop,

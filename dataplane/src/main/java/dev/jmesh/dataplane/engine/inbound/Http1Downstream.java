@@ -31,10 +31,20 @@ final class Http1Downstream extends ChannelInboundHandlerAdapter {
   private final DownstreamPeer peer;
   private final RequestHeadersGuard guard;
   private final InboundTraffic traffic;
+
+  /** The record's cluster and upstream host, the same for every request of the connection. */
+  private final String inboundCluster;
+
+  private final String applicationAuthority;
+
   private final ArrayDeque<HttpObject> queued = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
+  private Http1AppPool appPool;
   private Http1Exchange current;
   private boolean closing;
+
+  /** Between a read of this connection and the end of its batch (channelReadComplete). */
+  private boolean reading;
 
   Http1Downstream(
       ServedPort port, InboundChain chain, DownstreamPeer peer, RequestHeadersGuard guard) {
@@ -43,11 +53,15 @@ final class Http1Downstream extends ChannelInboundHandlerAdapter {
     this.peer = peer;
     this.guard = guard;
     this.traffic = new InboundTraffic(port.engine().context(), peer);
+    this.inboundCluster = "inbound|" + port.declared().getPort() + "||";
+    this.applicationAuthority =
+        port.application().getHostString() + ":" + port.application().getPort();
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    this.appPool = port.pool(ctx.channel().eventLoop());
   }
 
   ChannelHandlerContext ctx() {
@@ -72,6 +86,24 @@ final class Http1Downstream extends ChannelInboundHandlerAdapter {
 
   InboundTraffic traffic() {
     return traffic;
+  }
+
+  /** The keep-alive pool to the application of this connection's event loop. */
+  Http1AppPool appPool() {
+    return appPool;
+  }
+
+  String inboundCluster() {
+    return inboundCluster;
+  }
+
+  String applicationAuthority() {
+    return applicationAuthority;
+  }
+
+  /** Whether a read batch of this connection is under way: writes it causes flush at its end. */
+  boolean reading() {
+    return reading;
   }
 
   boolean isCurrent(Http1Exchange exchange) {
@@ -100,6 +132,7 @@ final class Http1Downstream extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    reading = true;
     if (!(msg instanceof HttpObject object)) {
       ctx.fireChannelRead(msg);
       return;
@@ -136,8 +169,9 @@ final class Http1Downstream extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    if (current != null && current.upstream() != null) {
-      current.upstream().flush();
+    reading = false;
+    if (current != null) {
+      current.downstreamReadComplete();
     }
     ctx.fireChannelReadComplete();
   }

@@ -2,7 +2,7 @@ package dev.jmesh.dataplane.engine.inbound;
 
 import dev.jmesh.bootstrap.MeshSpanFacts;
 import dev.jmesh.dataplane.accesslog.AccessLog;
-import dev.jmesh.dataplane.engine.PeerMetadata;
+import dev.jmesh.dataplane.engine.MeshHeaderNames;
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.policy.PolicyVerdict;
 import dev.jmesh.dataplane.record.RequestProtocol;
@@ -80,6 +80,12 @@ final class Http1Exchange {
   private boolean reusedUpstream;
   private boolean retried;
 
+  /** Written to the application in the downstream's read batch, flushed at its end. */
+  private boolean upstreamUnflushed;
+
+  /** Written to the downstream in the application's read batch, flushed at its end. */
+  private boolean downstreamUnflushed;
+
   Http1Exchange(Http1Downstream connection, HttpRequest request) {
     this.connection = connection;
     this.request = request;
@@ -112,7 +118,7 @@ final class Http1Exchange {
   void start() {
     port.engine().begin();
     record.start(System.currentTimeMillis(), System.nanoTime());
-    record.cluster("inbound|" + port.declared().getPort() + "||");
+    record.cluster(connection.inboundCluster());
     HttpHeaders h = request.headers();
     DecoderResult result = request.decoderResult();
     guard.headDecoded();
@@ -124,7 +130,7 @@ final class Http1Exchange {
         .traffic(edge.labels())
         .request(request.method().name(), h.get(HttpHeaderNames.HOST), request.uri())
         .protocolVersion(request.protocolVersion().text())
-        .clientHeaders(h.get(HttpHeaderNames.USER_AGENT), h.get(InboundHeaders.XFF))
+        .clientHeaders(h.get(HttpHeaderNames.USER_AGENT), h.get(MeshHeaderNames.FORWARDED_FOR))
         .downstream(peer.connection().local(), peer.connection().remote())
         .peerPrincipal(peer.principal())
         .requestedServerName(peer.serverName());
@@ -174,7 +180,7 @@ final class Http1Exchange {
     InboundHeaders.forward(h, peer, verdict.requestHeaders());
     record.requestId(InboundHeaders.requestId(h));
     if (MeshSpanFacts.attached()) {
-      record.spanKey(MeshSpanFacts.keyOf(h.get("traceparent")));
+      record.spanKey(MeshSpanFacts.keyOf(h.get(MeshHeaderNames.TRACEPARENT)));
     }
     Tracing tracing = chain.tracing();
     if (tracing != null
@@ -184,15 +190,16 @@ final class Http1Exchange {
     }
     upgrade = h.contains(HttpHeaderNames.UPGRADE);
     closeAfter = !HttpUtil.isKeepAlive(request);
-    Future<Channel> leased = port.pool(ctx.channel().eventLoop()).acquire();
-    if (leased.isDone()) {
+    Channel pooled = connection.appPool().pollIdle();
+    if (pooled != null) {
       // A pooled connection: no pause in reading, whose on-and-off would cost two epoll_ctl
       // calls per request.
-      attach(leased);
+      attach(pooled);
     } else {
       // The body waits in pendingBody while the connection opens; reading pauses meanwhile.
       ctx.channel().config().setAutoRead(false);
-      leased.addListener(f -> attach(leased));
+      Future<Channel> dialed = connection.appPool().connect();
+      dialed.addListener(f -> connected(dialed));
     }
   }
 
@@ -203,7 +210,7 @@ final class Http1Exchange {
     localReply(LocalReply.of(status, body, ResponseFlag.DPE.bit()), true);
   }
 
-  private void attach(Future<Channel> leased) {
+  private void connected(Future<Channel> leased) {
     if (!leased.isSuccess()) {
       localReply(
           LocalReply.of(
@@ -215,27 +222,50 @@ final class Http1Exchange {
       resumeReading();
       return;
     }
-    Channel ch = leased.getNow();
+    attach(leased.getNow());
+  }
+
+  private void attach(Channel ch) {
     if (!connection.isCurrent(this) || responseDone || !ctx.channel().isActive()) {
-      port.pool(ch.eventLoop()).release(ch);
+      connection.appPool().release(ch);
       return;
     }
     upstream = ch;
     upstreamHandler = ch.pipeline().get(Http1Upstream.class);
     upstreamHandler.lease(this);
     reusedUpstream = upstreamHandler.reused();
-    record.upstreamHost(port.application().getHostString() + ":" + port.application().getPort());
+    record.upstreamHost(connection.applicationAuthority());
     record.upstreamStarted(System.nanoTime()).upstreamLocalAddress(ch.localAddress());
-    upstream.write(request);
+    upstream.write(request, upstream.voidPromise());
     while (!pendingBody.isEmpty()) {
-      upstream.write(pendingBody.poll());
+      upstream.write(pendingBody.poll(), upstream.voidPromise());
     }
     if (retried) {
       // The request's end went to the connection that failed; a retried request has no body.
-      upstream.write(LastHttpContent.EMPTY_LAST_CONTENT);
+      upstream.write(LastHttpContent.EMPTY_LAST_CONTENT, upstream.voidPromise());
     }
-    upstream.flush();
+    flushUpstream();
     resumeReading();
+  }
+
+  /** Sends what was written to the application: now, or at the end of the downstream's read. */
+  private void flushUpstream() {
+    if (connection.reading()) {
+      upstreamUnflushed = true;
+    } else {
+      upstreamUnflushed = false;
+      upstream.flush();
+    }
+  }
+
+  /** The downstream's read batch ended: what it sent the application leaves in one flush. */
+  void downstreamReadComplete() {
+    if (upstreamUnflushed) {
+      upstreamUnflushed = false;
+      if (upstream != null) {
+        upstream.flush();
+      }
+    }
   }
 
   private void resumeReading() {
@@ -285,9 +315,7 @@ final class Http1Exchange {
     if (!upstream.isWritable()) {
       ctx.channel().config().setAutoRead(false);
     }
-    if (last) {
-      upstream.flush();
-    }
+    flushUpstream();
   }
 
   void upstreamWritable() {
@@ -301,30 +329,30 @@ final class Http1Exchange {
     int code = response.status().code();
     if (code >= 100 && code < 200 && code != 101) {
       informational = true;
-      ctx.write(response);
+      writeDownstream(response);
       return;
     }
     responseStarted = true;
     record.responseCode(code).responseCodeDetails(VIA_UPSTREAM);
     HttpHeaders h = response.headers();
-    grpcStatus(h.get("grpc-status"));
+    grpcStatus(h.get(MeshHeaderNames.GRPC_STATUS));
     for (Map.Entry<String, String> e : verdict.responseHeaders()) {
       h.add(e.getKey(), e.getValue());
     }
     if (meshPeer) {
-      h.set(PeerMetadata.HEADER, selfMetadata);
+      h.set(MeshHeaderNames.PEER_METADATA, selfMetadata);
     }
     if (connection.isClosing() || port.engine().draining() || closeAfter) {
       closeAfter = true;
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     }
-    ctx.write(response);
+    writeDownstream(response);
   }
 
   void onResponseContent(HttpContent content) {
     boolean last = content instanceof LastHttpContent;
     if (informational) {
-      ctx.write(content);
+      writeDownstream(content);
       informational = !last;
       return;
     }
@@ -332,19 +360,30 @@ final class Http1Exchange {
     record.addBytesSent(n);
     if (last) {
       LastHttpContent trailers = (LastHttpContent) content;
-      grpcStatus(trailers.trailingHeaders().get("grpc-status"));
-      ctx.writeAndFlush(content);
+      grpcStatus(trailers.trailingHeaders().get(MeshHeaderNames.GRPC_STATUS));
+      // The end and what came before it in the same read leave in one flush.
+      downstreamUnflushed = false;
+      ctx.writeAndFlush(content, ctx.voidPromise());
       responseEnded();
       return;
     }
-    ctx.write(content, ctx.voidPromise());
+    writeDownstream(content);
     if (!ctx.channel().isWritable()) {
       upstream.config().setAutoRead(false);
     }
   }
 
+  private void writeDownstream(Object msg) {
+    ctx.write(msg, ctx.voidPromise());
+    downstreamUnflushed = true;
+  }
+
+  /** The application's read batch ended: what this exchange wrote on leaves in one flush. */
   void flushDownstream() {
-    ctx.flush();
+    if (downstreamUnflushed) {
+      downstreamUnflushed = false;
+      ctx.flush();
+    }
   }
 
   private void grpcStatus(String value) {
@@ -369,7 +408,7 @@ final class Http1Exchange {
     }
     if (requestDone && !closeAfter && app.isActive()) {
       upstream.config().setAutoRead(true);
-      port.pool(app.eventLoop()).release(app);
+      connection.appPool().release(app);
     } else {
       // The application answered before the whole request was read: the connection is unusable,
       // and the rest of the request is read only to be dropped.
@@ -420,13 +459,14 @@ final class Http1Exchange {
     record.responseCode(reply.status()).responseFlags(reply.flags());
     FullHttpResponse response = connection.reply(reply, close || connection.isClosing());
     if (meshPeer) {
-      response.headers().set(PeerMetadata.HEADER, selfMetadata);
+      response.headers().set(MeshHeaderNames.PEER_METADATA, selfMetadata);
     }
     record.addBytesSent(response.content().readableBytes());
+    downstreamUnflushed = false;
     if (close) {
       ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     } else {
-      ctx.writeAndFlush(response);
+      ctx.writeAndFlush(response, ctx.voidPromise());
     }
     finishRecord();
     if (close) {
@@ -461,8 +501,8 @@ final class Http1Exchange {
       // A pooled connection the application closed just as it was reused (its keep-alive
       // timeout): Envoy resends such an idempotent, bodiless request once, on a new connection.
       retried = true;
-      Future<Channel> leased = port.pool(ctx.channel().eventLoop()).acquire(true);
-      leased.addListener(f -> attach(leased));
+      Future<Channel> dialed = connection.appPool().connect();
+      dialed.addListener(f -> connected(dialed));
       return;
     }
     if (!responseStarted) {

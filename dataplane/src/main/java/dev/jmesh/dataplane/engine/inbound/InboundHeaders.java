@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.engine.inbound;
 
+import dev.jmesh.dataplane.engine.MeshHeaderNames;
 import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.policy.PeerConnection;
 import dev.jmesh.dataplane.policy.PolicyRequest;
@@ -29,10 +30,10 @@ final class InboundHeaders {
 
   /** Strips what the client may not set; returns the peer-metadata header it sent, or null. */
   static String takeClientOwned(HttpHeaders h) {
-    h.remove(XFCC);
-    String metadata = h.get(PeerMetadata.HEADER);
-    h.remove(PeerMetadata.HEADER);
-    h.remove(PeerMetadata.ID_HEADER);
+    h.remove(MeshHeaderNames.FORWARDED_CLIENT_CERT);
+    String metadata = h.get(MeshHeaderNames.PEER_METADATA);
+    h.remove(MeshHeaderNames.PEER_METADATA);
+    h.remove(MeshHeaderNames.PEER_METADATA_ID);
     return metadata;
   }
 
@@ -50,13 +51,13 @@ final class InboundHeaders {
       h.set(e.getKey(), e.getValue());
     }
     if (peer.clientCert() != null) {
-      h.set(XFCC, peer.clientCert());
+      h.set(MeshHeaderNames.FORWARDED_CLIENT_CERT, peer.clientCert());
     }
-    String xff = h.get(XFF);
+    String xff = h.get(MeshHeaderNames.FORWARDED_FOR);
     h.set(
-        XFF,
+        MeshHeaderNames.FORWARDED_FOR,
         xff == null || xff.isEmpty() ? peer.remoteAddress() : xff + ", " + peer.remoteAddress());
-    h.set(XFP, peer.scheme());
+    h.set(MeshHeaderNames.FORWARDED_PROTO, peer.scheme());
   }
 
   static void forward(
@@ -81,10 +82,10 @@ final class InboundHeaders {
    * the client sent none.
    */
   static String requestId(HttpHeaders h) {
-    String id = h.get(REQUEST_ID);
+    String id = h.get(MeshHeaderNames.REQUEST_ID);
     if (id == null || id.isEmpty()) {
       id = newRequestId();
-      h.set(REQUEST_ID, id);
+      h.set(MeshHeaderNames.REQUEST_ID, id);
     }
     return id;
   }

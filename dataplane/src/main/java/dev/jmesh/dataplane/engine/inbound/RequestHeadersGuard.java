@@ -11,7 +11,10 @@ import java.util.concurrent.TimeUnit;
  * Sits before the HTTP/1 decoder and watches the raw bytes of each request's head, for what the
  * decoder does not refuse on its own: obsolete line folding (a header line starting with a space or
  * tab, which Netty would silently join) and a head that trickles in too slowly (slowloris). The
- * timer starts at a request's first byte; when it fires, {@link #TIMEOUT} goes down the pipeline.
+ * time allowed runs from a request's first byte; when it is up, {@link #TIMEOUT} goes down the
+ * pipeline. One timer serves all the connection's requests: it is not cancelled when a head
+ * arrives in time, and when it fires for a later head it rearms for that head's time left, so a
+ * busy keep-alive connection schedules one task per timeout period, not one per request.
  *
  * <p>Only the head of the request being read is scanned: a request pipelined in the same read as
  * the previous one's body is not. Used on the connection's event loop only.
@@ -22,7 +25,14 @@ final class RequestHeadersGuard extends ChannelInboundHandlerAdapter {
   static final Object TIMEOUT = new Object();
 
   private final long timeoutNanos;
+  private final Runnable check = this::check;
+  private ChannelHandlerContext ctx;
   private ScheduledFuture<?> timer;
+
+  /** A head is being read, since {@link #headStarted} (the loop's clock). */
+  private boolean awaitingHead;
+
+  private long headStarted;
   private boolean scanning = true;
   private boolean lineStart = true;
   private boolean sawLine;
@@ -33,17 +43,42 @@ final class RequestHeadersGuard extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (scanning && msg instanceof ByteBuf buf && buf.isReadable()) {
-      if (timer == null && timeoutNanos > 0) {
-        timer =
-            ctx.executor()
-                .schedule(
-                    () -> ctx.fireUserEventTriggered(TIMEOUT), timeoutNanos, TimeUnit.NANOSECONDS);
+      if (!awaitingHead && timeoutNanos > 0) {
+        awaitingHead = true;
+        headStarted = now();
+        if (timer == null) {
+          timer = ctx.executor().schedule(check, timeoutNanos, TimeUnit.NANOSECONDS);
+        }
       }
       scan(buf);
     }
     ctx.fireChannelRead(msg);
+  }
+
+  private void check() {
+    timer = null;
+    if (!awaitingHead) {
+      return; // the heads so far came in time; the next one's first byte arms the timer again
+    }
+    long left = headStarted + timeoutNanos - now();
+    if (left > 0) {
+      // A later head than the one the timer was armed for: it gets its own full time.
+      timer = ctx.executor().schedule(check, left, TimeUnit.NANOSECONDS);
+      return;
+    }
+    awaitingHead = false;
+    ctx.fireUserEventTriggered(TIMEOUT);
+  }
+
+  private long now() {
+    return ctx.executor().ticker().nanoTime();
   }
 
   private void scan(ByteBuf buf) {
@@ -69,12 +104,9 @@ final class RequestHeadersGuard extends ChannelInboundHandlerAdapter {
     return obsFold;
   }
 
-  /** The request's head was decoded: it came in time. */
+  /** The request's head was decoded: it came in time (the timer stays armed for the next). */
   void headDecoded() {
-    if (timer != null) {
-      timer.cancel(false);
-      timer = null;
-    }
+    awaitingHead = false;
     scanning = false;
   }
 
@@ -89,7 +121,21 @@ final class RequestHeadersGuard extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-    headDecoded();
+    stopTimer();
     super.channelInactive(ctx);
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    stopTimer();
+  }
+
+  private void stopTimer() {
+    awaitingHead = false;
+    scanning = false;
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+    }
   }
 }

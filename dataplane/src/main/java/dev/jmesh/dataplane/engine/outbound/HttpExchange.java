@@ -4,7 +4,7 @@ import dev.jmesh.bootstrap.MeshSpanFacts;
 import dev.jmesh.dataplane.cluster.Host;
 import dev.jmesh.dataplane.cluster.LocalFailure;
 import dev.jmesh.dataplane.cluster.UpstreamCluster;
-import dev.jmesh.dataplane.engine.PeerMetadata;
+import dev.jmesh.dataplane.engine.MeshHeaderNames;
 import dev.jmesh.dataplane.outbound.Exchange;
 import dev.jmesh.dataplane.record.RequestIds;
 import dev.jmesh.dataplane.record.RequestProtocol;
@@ -78,6 +78,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
   private final ArrayDeque<Object> early = new ArrayDeque<>();
 
   private ChannelHandlerContext ctx;
+  private String sourceIp;
 
   // One request.
   private boolean active;
@@ -100,7 +101,21 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
   private int status;
   private int grpcStatus;
   private ScheduledFuture<?> overall;
+
+  /**
+   * The write of the response's end when something waits on it (the connection closes after it),
+   * else {@code null}: the other writes to the application go out with void promises.
+   */
   private ChannelFuture lastWrite;
+
+  /** Inside a read batch of the application's HTTP/1.1 connection (see channelReadComplete). */
+  private boolean inDownstreamRead;
+
+  /** An upstream written to in this read batch and not flushed yet. */
+  private Channel unflushedUpstream;
+
+  /** Response parts written to the application, flushed at the end of the upstream's read batch. */
+  private boolean unflushedResponse;
 
   // One attempt.
   private int attemptSeq;
@@ -117,6 +132,12 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
 
   private boolean upstreamKeepAlive;
   private boolean informational;
+
+  /**
+   * Both sides of this attempt are HTTP/1.1: response parts are written as they are decoded and
+   * flushed once per upstream read batch, so a head and body that arrive together leave together.
+   */
+  private boolean batched;
   private ScheduledFuture<?> perTry;
 
   HttpExchange(OutboundRuntime rt, String destination, boolean h2) {
@@ -134,6 +155,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    inDownstreamRead = !h2;
     if (!h2 && (!early.isEmpty() || (active && requestComplete))) {
       // The next request, pipelined (the connection is read on while a response is awaited, see
       // updateDownstreamRead): it waits, with reading paused, until this exchange ends.
@@ -175,6 +197,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     responseBytes = 0;
     status = 0;
     grpcStatus = -1;
+    lastWrite = null;
     head =
         req instanceof FullHttpRequest
             ? new DefaultHttpRequest(req.protocolVersion(), req.method(), req.uri(), req.headers())
@@ -265,10 +288,17 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     forwarding = false;
   }
 
+  /** The application's address, formatted once per connection (or stream), not per request. */
   private String sourceIp() {
-    return ctx.channel().remoteAddress() instanceof InetSocketAddress a
-        ? a.getAddress().getHostAddress()
-        : "127.0.0.1";
+    String ip = sourceIp;
+    if (ip == null) {
+      ip =
+          ctx.channel().remoteAddress() instanceof InetSocketAddress a
+              ? a.getAddress().getHostAddress()
+              : "127.0.0.1";
+      sourceIp = ip;
+    }
+    return ip;
   }
 
   private boolean fitsForReplay(HttpRequest req) {
@@ -306,24 +336,24 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       h.set(HttpHeaderNames.HOST, route.hostRewrite());
     }
     HeaderEdits.apply(x.requestHeaders(), h);
-    if (x.record().requestId() == null && !h.contains("x-request-id")) {
+    if (x.record().requestId() == null && !h.contains(MeshHeaderNames.REQUEST_ID)) {
       // As Envoy's connection manager does: the request gets an id that both sides log.
       String id = RequestIds.newId();
-      h.set("x-request-id", id);
+      h.set(MeshHeaderNames.REQUEST_ID, id);
       x.record().requestId(id);
     }
     if (MeshSpanFacts.attached()) {
       // The application's tracer put its client span here (the engine has no tracer's context).
-      x.record().spanKey(MeshSpanFacts.keyOf(h.get("traceparent")));
+      x.record().spanKey(MeshSpanFacts.keyOf(h.get(MeshHeaderNames.TRACEPARENT)));
     }
-    h.set(PeerMetadata.HEADER, rt.peerMetadata);
-    h.set(PeerMetadata.ID_HEADER, rt.peerMetadataId);
+    h.set(MeshHeaderNames.PEER_METADATA, rt.peerMetadata);
+    h.set(MeshHeaderNames.PEER_METADATA_ID, rt.peerMetadataId);
     if (traceInject) {
       // The client span goes out as the parent of the server's, as Envoy's tracer writes it.
       TraceHeaders.inject(x.record(), h::set);
     }
     if (!h2) {
-      h.remove("proxy-connection");
+      h.remove(MeshHeaderNames.PROXY_CONNECTION);
       h.remove(HttpHeaderNames.KEEP_ALIVE);
       if (!isUpgrade(head)) {
         h.remove(HttpHeaderNames.CONNECTION);
@@ -349,8 +379,8 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     requestBytes += part.content().readableBytes();
     if (!forwarding || responseComplete) {
       part.release();
-    } else {
-      body.add(part, ctx.alloc(), waiting ? null : upstream);
+    } else if (body.add(part, ctx.alloc(), waiting ? null : upstream)) {
+      flushUpstream(upstream);
     }
     if (last) {
       requestComplete = true;
@@ -363,6 +393,34 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       }
     }
     updateDownstreamRead();
+  }
+
+  /**
+   * The end of a read batch of the application's connection: what it sent upstream in the batch
+   * (a request head and its body, or several body parts) leaves in one flush, not one per part.
+   */
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    inDownstreamRead = false;
+    Channel c = unflushedUpstream;
+    if (c != null) {
+      unflushedUpstream = null;
+      c.flush();
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  /** Sends what was written to {@code c}: now, or with the rest of the application's read batch. */
+  private void flushUpstream(Channel c) {
+    if (!inDownstreamRead || c instanceof Http2StreamChannel) {
+      c.flush();
+      return;
+    }
+    Channel pending = unflushedUpstream;
+    if (pending != null && pending != c) {
+      pending.flush();
+    }
+    unflushedUpstream = c;
   }
 
   @Override
@@ -541,9 +599,10 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     upstreamHandler.attach(this);
     c.config().setAutoRead(true);
     x.record().upstreamStarted(System.nanoTime()).upstreamLocalAddress(c.localAddress());
-    c.write(head);
+    batched = !h2 && !(c instanceof Http2StreamChannel);
+    c.write(head, RequestBody.unwatched(c));
     body.writeTo(c, ctx.alloc());
-    c.flush();
+    flushUpstream(c);
     updateDownstreamRead();
   }
 
@@ -683,24 +742,48 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       boolean last = c instanceof LastHttpContent;
       responseBytes += c.content().readableBytes();
       if (!last) {
-        lastWrite = ctx.writeAndFlush(msg);
+        writeResponsePart(msg);
         if (!ctx.channel().isWritable() && upstream != null) {
           upstream.config().setAutoRead(false);
         }
         return;
       }
-      String g = ((LastHttpContent) c).trailingHeaders().get("grpc-status");
+      String g = ((LastHttpContent) c).trailingHeaders().get(MeshHeaderNames.GRPC_STATUS);
       if (g != null) {
         grpcStatus = ResponseHeads.grpcStatus(g);
       }
       // Recorded before the application can see the end: its next look at the metrics finds it.
       recordEnd();
-      lastWrite = ctx.writeAndFlush(msg);
+      // One flush for the end and whatever of the response this read batch wrote before it.
+      unflushedResponse = false;
+      if (batched && keepAlive && !rt.draining) {
+        ctx.writeAndFlush(msg, ctx.voidPromise());
+      } else {
+        lastWrite = ctx.writeAndFlush(msg);
+      }
       responseEnded();
     } else if (msg instanceof HttpResponse) {
-      lastWrite = ctx.writeAndFlush(msg);
+      writeResponsePart(msg);
     } else {
       ReferenceCountUtil.release(msg);
+    }
+  }
+
+  /** A response head or body part: flushed now, or with the rest of the upstream's read batch. */
+  private void writeResponsePart(Object msg) {
+    if (batched) {
+      ctx.write(msg, ctx.voidPromise());
+      unflushedResponse = true;
+    } else {
+      ctx.writeAndFlush(msg);
+    }
+  }
+
+  @Override
+  public void upstreamReadComplete() {
+    if (unflushedResponse) {
+      unflushedResponse = false;
+      ctx.flush();
     }
   }
 
@@ -718,7 +801,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
   private void relayInformational(HttpResponse r) {
     informational = !(r instanceof LastHttpContent);
     HttpHeaders h = r.headers().copy();
-    h.remove(PeerMetadata.HEADER).remove(PeerMetadata.ID_HEADER);
+    h.remove(MeshHeaderNames.PEER_METADATA).remove(MeshHeaderNames.PEER_METADATA_ID);
     ctx.writeAndFlush(
         new DefaultFullHttpResponse(
             r.protocolVersion(), r.status(), Unpooled.EMPTY_BUFFER, h, EmptyHttpHeaders.INSTANCE));
@@ -728,7 +811,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
   /** Whether the response head is relayed; false when it is dropped (a retry follows). */
   private boolean onResponseHead(HttpResponse r) {
     int code = r.status().code();
-    int g = ResponseHeads.grpcStatus(r.headers().get("grpc-status"));
+    int g = ResponseHeads.grpcStatus(r.headers().get(MeshHeaderNames.GRPC_STATUS));
     cancel(perTry);
     perTry = null;
     if (attemptEnded(code, g, UpstreamFailure.NONE)) {
@@ -906,7 +989,8 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       if (lastWrite != null) {
         lastWrite.addListener(ChannelFutureListener.CLOSE);
       } else {
-        ctx.close();
+        // The response went out with a void promise: an empty write completes after it.
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
       }
       return;
     }

@@ -1,18 +1,15 @@
 package dev.jmesh.dataplane.engine.outbound;
 
+import dev.jmesh.dataplane.engine.ConnectionIdle;
 import dev.jmesh.dataplane.engine.EngineContext;
 import dev.jmesh.dataplane.engine.EngineLoops;
 import dev.jmesh.dataplane.log.MeshLog;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
@@ -21,7 +18,6 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The engine's outbound side: one loopback listener per mesh destination, to which the agent
@@ -102,11 +98,8 @@ public final class OutboundEngine implements AutoCloseable {
     }
     connections.add(ch);
     ch.closeFuture().addListener(x -> closedConnection(ch));
-    long idleNanos = rt.limits.idleTimeout().toNanos();
-    if (idleNanos > 0) {
-      ch.pipeline()
-          .addLast(
-              new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS), new CloseWhenIdle());
+    if (rt.limits.idleTimeout().toNanos() > 0) {
+      ch.pipeline().addLast("idle", new ConnectionIdle(rt.limits.idleTimeout()));
     }
     ch.pipeline().addLast(new OutboundConnection(rt, destination, authority));
     return true;
@@ -192,17 +185,5 @@ public final class OutboundEngine implements AutoCloseable {
       c.close();
     }
     rt.closePools();
-  }
-
-  /** Closes a connection that has moved no bytes for the idle timeout. */
-  private static final class CloseWhenIdle extends ChannelInboundHandlerAdapter {
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-      if (evt instanceof IdleStateEvent) {
-        ctx.close();
-        return;
-      }
-      ctx.fireUserEventTriggered(evt);
-    }
   }
 }

@@ -3,11 +3,13 @@ package dev.jmesh.dataplane.engine.outbound;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import java.util.ArrayDeque;
 
 /**
@@ -40,10 +42,10 @@ final class RequestBody {
   }
 
   /**
-   * Takes {@code part} (and its reference): kept for replay, written to {@code upstream} when it is
-   * there ({@code null} otherwise), or held back.
+   * Takes {@code part} (and its reference): kept for replay, written (not flushed) to {@code
+   * upstream} when it is there ({@code null} otherwise), or held back. Whether it was written.
    */
-  void add(HttpContent part, ByteBufAllocator alloc, Channel upstream) {
+  boolean add(HttpContent part, ByteBufAllocator alloc, Channel upstream) {
     if (replayable) {
       if (part.content().isReadable()) {
         if (whole == null) {
@@ -56,12 +58,24 @@ final class RequestBody {
       if (part instanceof LastHttpContent last) {
         trailers = last.trailingHeaders();
       }
-    } else if (upstream != null) {
-      upstream.writeAndFlush(part);
-    } else {
-      pending.add(part);
-      pendingBytes += part.content().readableBytes();
+      return false;
     }
+    if (upstream != null) {
+      upstream.write(part, unwatched(upstream));
+      return true;
+    }
+    pending.add(part);
+    pendingBytes += part.content().readableBytes();
+    return false;
+  }
+
+  /**
+   * The promise for a write to {@code upstream} whose outcome nobody waits for (a failed write
+   * closes the connection, which the exchange hears): a void one but on an HTTP/2 stream, whose
+   * writes are kept to Netty's ordinary promises.
+   */
+  static ChannelPromise unwatched(Channel upstream) {
+    return upstream instanceof Http2StreamChannel ? upstream.newPromise() : upstream.voidPromise();
   }
 
   /** Writes (without flushing) what an attempt sends after the head: all of it, or what waited. */
@@ -72,15 +86,17 @@ final class RequestBody {
         upstream.write(
             t.isEmpty()
                 ? LastHttpContent.EMPTY_LAST_CONTENT
-                : new DefaultLastHttpContent(alloc.buffer(0, 0), t));
+                : new DefaultLastHttpContent(alloc.buffer(0, 0), t),
+            unwatched(upstream));
       } else {
-        upstream.write(new DefaultLastHttpContent(whole.retainedDuplicate(), t));
+        upstream.write(
+            new DefaultLastHttpContent(whole.retainedDuplicate(), t), unwatched(upstream));
       }
       return;
     }
     HttpContent p;
     while ((p = pending.poll()) != null) {
-      upstream.write(p);
+      upstream.write(p, unwatched(upstream));
     }
     pendingBytes = 0;
   }

@@ -1,6 +1,6 @@
 package dev.jmesh.dataplane.engine.outbound;
 
-import dev.jmesh.dataplane.engine.PeerMetadata;
+import dev.jmesh.dataplane.engine.MeshHeaderNames;
 import dev.jmesh.dataplane.outbound.Exchange;
 import dev.jmesh.dataplane.route.HashPolicy;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -10,9 +10,12 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.util.AsciiString;
 
 /** How an upstream response head is shaped before the application sees it. */
 final class ResponseHeads {
+
+  private static final AsciiString HTTP2_STREAM_ID = AsciiString.cached("x-http2-stream-id");
 
   private ResponseHeads() {}
 
@@ -23,7 +26,9 @@ final class ResponseHeads {
    */
   static void forApplication(HttpResponse r, Exchange x) {
     HttpHeaders h = r.headers();
-    h.remove(PeerMetadata.HEADER).remove(PeerMetadata.ID_HEADER).remove("x-http2-stream-id");
+    h.remove(MeshHeaderNames.PEER_METADATA)
+        .remove(MeshHeaderNames.PEER_METADATA_ID)
+        .remove(HTTP2_STREAM_ID);
     HeaderEdits.apply(x.responseHeaders(), h);
     HashPolicy cookie = x.hash().generatedCookie();
     if (cookie != null) {

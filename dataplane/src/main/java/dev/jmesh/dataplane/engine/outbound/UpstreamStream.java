@@ -14,6 +14,9 @@ final class UpstreamStream extends ChannelInboundHandlerAdapter {
   interface Listener {
     void upstreamRead(Object msg);
 
+    /** The end of a read batch: what {@link #upstreamRead} wrote on may now be flushed. */
+    void upstreamReadComplete();
+
     void upstreamInactive();
 
     void upstreamWritabilityChanged();
@@ -39,6 +42,14 @@ final class UpstreamStream extends ChannelInboundHandlerAdapter {
       return;
     }
     l.upstreamRead(msg);
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    Listener l = listener;
+    if (l != null) {
+      l.upstreamReadComplete();
+    }
   }
 
   @Override

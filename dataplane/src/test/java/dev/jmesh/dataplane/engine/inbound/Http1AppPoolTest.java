@@ -1,6 +1,7 @@
 package dev.jmesh.dataplane.engine.inbound;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,7 +51,7 @@ class Http1AppPoolTest {
 
   @Test
   void reusingAConnectionDoesNotGrowItsCloseListeners() throws Exception {
-    Channel first = pool.acquire().get(5, TimeUnit.SECONDS);
+    Channel first = pool.connect().get(5, TimeUnit.SECONDS);
     try (Socket accepted = application.accept()) {
       int before = onLoop(() -> listenerCount(first));
       for (int i = 0; i < 1_000; i++) {
@@ -58,7 +59,7 @@ class Http1AppPoolTest {
             onLoop(
                 () -> {
                   pool.release(first);
-                  return pool.acquire().getNow();
+                  return pool.pollIdle();
                 });
         assertSame(first, again, "an idle connection is reused");
       }
@@ -78,6 +79,21 @@ class Http1AppPoolTest {
         Thread.sleep(5);
       }
       assertEquals(0, (int) onLoop(pool::idleCount), "a closed connection leaves the pool");
+    }
+  }
+
+  @Test
+  void anEmptyPoolHasNothingToLendAndAClosedConnectionIsNotLent() throws Exception {
+    assertNull(onLoop(pool::pollIdle));
+    Channel c = pool.connect().get(5, TimeUnit.SECONDS);
+    try (Socket accepted = application.accept()) {
+      c.close().syncUninterruptibly();
+      onLoop(
+          () -> {
+            pool.release(c); // closed: not taken back
+            return null;
+          });
+      assertNull(onLoop(pool::pollIdle));
     }
   }
 

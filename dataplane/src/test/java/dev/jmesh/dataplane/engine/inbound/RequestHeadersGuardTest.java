@@ -73,4 +73,39 @@ class RequestHeadersGuardTest {
     assertThat(timeouts).hasValue(1);
     ch.finishAndReleaseAll();
   }
+
+  @Test
+  void aLaterHeadGetsItsFullTimeFromTheTimerArmedForAnEarlierOne() {
+    RequestHeadersGuard guard = new RequestHeadersGuard(Duration.ofMillis(100));
+    AtomicInteger timeouts = new AtomicInteger();
+    EmbeddedChannel ch =
+        new EmbeddedChannel(
+            guard,
+            new ChannelInboundHandlerAdapter() {
+              @Override
+              public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                if (evt == RequestHeadersGuard.TIMEOUT) {
+                  timeouts.incrementAndGet();
+                }
+              }
+            });
+    ch.freezeTime();
+    ch.writeInbound(ascii("GET / HTTP/1.1\r\n\r\n")); // at 0 ms: the timer is due at 100 ms
+    guard.headDecoded();
+    guard.nextRequest();
+
+    ch.advanceTimeBy(90, TimeUnit.MILLISECONDS);
+    ch.writeInbound(ascii("GET / HTTP/1.1\r\nHost: ")); // at 90 ms: this head is due at 190 ms
+    ch.advanceTimeBy(20, TimeUnit.MILLISECONDS);
+    ch.runScheduledPendingTasks(); // the timer fires at 110 ms and finds 80 ms left
+    assertThat(timeouts).hasValue(0);
+
+    ch.advanceTimeBy(79, TimeUnit.MILLISECONDS);
+    ch.runScheduledPendingTasks();
+    assertThat(timeouts).hasValue(0);
+    ch.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+    ch.runScheduledPendingTasks();
+    assertThat(timeouts).hasValue(1);
+    ch.finishAndReleaseAll();
+  }
 }

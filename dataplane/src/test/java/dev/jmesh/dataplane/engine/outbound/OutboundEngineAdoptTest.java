@@ -13,7 +13,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -131,6 +133,37 @@ class OutboundEngineAdoptTest {
     assertThat(upstream.seen).allSatisfy(h -> assertThat(h.get("host")).isEqualTo("reviews:9080"));
     assertThat(upstream.seen).noneSatisfy(h -> assertThat(h.contains("proxy-connection")).isTrue());
     assertThat(upstream.uris).containsExactly("/reviews/1", "/reviews/2?x=1");
+  }
+
+  @Test
+  void aResponseReadWholeFromTheUpstreamReachesTheClientInOneFlush() throws Exception {
+    AtomicInteger flushes = new AtomicInteger();
+    Channel counted =
+        listenerHandingOver(
+            accepted -> {
+              // Closest to the socket: sees every flush the engine's handlers make.
+              accepted
+                  .pipeline()
+                  .addFirst(
+                      new ChannelOutboundHandlerAdapter() {
+                        @Override
+                        public void flush(ChannelHandlerContext ctx) {
+                          flushes.incrementAndGet();
+                          ctx.flush();
+                        }
+                      });
+              engine.adopt(accepted, LISTENER);
+            });
+    try (Http1Client app = new Http1Client((InetSocketAddress) counted.localAddress())) {
+      for (int i = 0; i < 3; i++) {
+        assertThat(app.get("/reviews/" + i).status()).isEqualTo(200);
+      }
+    } finally {
+      counted.close().syncUninterruptibly();
+    }
+    // The test upstream writes each response, head and body, in one flush: the engine reads it
+    // in one batch and hands it on in one flush (not one for the head and one for the body).
+    assertThat(flushes).hasValue(3);
   }
 
   @Test
