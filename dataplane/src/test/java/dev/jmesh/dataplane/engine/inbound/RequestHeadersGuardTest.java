@@ -45,17 +45,7 @@ class RequestHeadersGuardTest {
   void theTimerStartsAtTheFirstByteAndStopsWhenTheHeadIsDecoded() {
     RequestHeadersGuard guard = new RequestHeadersGuard(Duration.ofMillis(100));
     AtomicInteger timeouts = new AtomicInteger();
-    EmbeddedChannel ch =
-        new EmbeddedChannel(
-            guard,
-            new ChannelInboundHandlerAdapter() {
-              @Override
-              public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                if (evt == RequestHeadersGuard.TIMEOUT) {
-                  timeouts.incrementAndGet();
-                }
-              }
-            });
+    EmbeddedChannel ch = countingTimeouts(guard, timeouts);
     ch.advanceTimeBy(1, TimeUnit.SECONDS);
     ch.runScheduledPendingTasks();
     assertThat(timeouts).hasValue(0); // an idle keep-alive connection is not timed out here
@@ -78,17 +68,7 @@ class RequestHeadersGuardTest {
   void aLaterHeadGetsItsFullTimeFromTheTimerArmedForAnEarlierOne() {
     RequestHeadersGuard guard = new RequestHeadersGuard(Duration.ofMillis(100));
     AtomicInteger timeouts = new AtomicInteger();
-    EmbeddedChannel ch =
-        new EmbeddedChannel(
-            guard,
-            new ChannelInboundHandlerAdapter() {
-              @Override
-              public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                if (evt == RequestHeadersGuard.TIMEOUT) {
-                  timeouts.incrementAndGet();
-                }
-              }
-            });
+    EmbeddedChannel ch = countingTimeouts(guard, timeouts);
     ch.freezeTime();
     ch.writeInbound(ascii("GET / HTTP/1.1\r\n\r\n")); // at 0 ms: the timer is due at 100 ms
     guard.headDecoded();
@@ -107,5 +87,20 @@ class RequestHeadersGuardTest {
     ch.runScheduledPendingTasks();
     assertThat(timeouts).hasValue(1);
     ch.finishAndReleaseAll();
+  }
+
+  /** The guard on an embedded channel whose next handler counts the guard's timeouts. */
+  private static EmbeddedChannel countingTimeouts(
+      RequestHeadersGuard guard, AtomicInteger timeouts) {
+    return new EmbeddedChannel(
+        guard,
+        new ChannelInboundHandlerAdapter() {
+          @Override
+          public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt == RequestHeadersGuard.TIMEOUT) {
+              timeouts.incrementAndGet();
+            }
+          }
+        });
   }
 }
