@@ -61,6 +61,15 @@ public record Endpoint(
         null);
   }
 
+  /**
+   * Whether a mesh proxy serves this endpoint: its metadata carries Istio's {@code tlsMode: istio}
+   * (the label of a workload with a sidecar, which istiod and jmesh's control plane copy into the
+   * endpoint for auto mTLS). Only such an endpoint reads peer metadata; see docs/protocol.md.
+   */
+  public boolean inMesh() {
+    return "istio".equals(transportSocketMatch.get("tlsMode"));
+  }
+
   /** Envoy's {@code HealthStatus}. */
   public enum Health {
     UNKNOWN,

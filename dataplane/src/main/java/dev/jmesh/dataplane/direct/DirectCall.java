@@ -200,12 +200,14 @@ final class DirectCall implements MeshCall {
     if (x.decision() != null && x.route() != null) {
       HeaderMutation.applyAll(x.requestHeaders(), headers);
     }
-    headers.setMeshValue(PeerMetadata.HEADER, owner.peerMetadata);
-    if (owner.peerMetadataIdPrintable) {
-      headers.setMeshValue(PeerMetadata.ID_HEADER, owner.peerMetadataId);
-    } else {
-      // Made of the workload's configured names: the library's own check judges it.
-      headers.set(PeerMetadata.ID_HEADER, owner.peerMetadataId);
+    if (inMesh(x.host())) {
+      headers.setMeshValue(PeerMetadata.HEADER, owner.peerMetadata);
+      if (owner.peerMetadataIdPrintable) {
+        headers.setMeshValue(PeerMetadata.ID_HEADER, owner.peerMetadataId);
+      } else {
+        // Made of the workload's configured names: the library's own check judges it.
+        headers.set(PeerMetadata.ID_HEADER, owner.peerMetadataId);
+      }
     }
     if (trace != null) {
       TraceContinuation.apply(trace, spanId, headers);
@@ -224,6 +226,14 @@ final class DirectCall implements MeshCall {
       }
       x.record().requestId(id);
     }
+  }
+
+  /**
+   * Istio's {@code IN_MESH} metadata exchange: only a mesh proxy reads the caller's workload, so
+   * an endpoint outside the mesh is not told it (names, namespace, labels; Istio's IN_MESH mode).
+   */
+  private static boolean inMesh(Host host) {
+    return host != null && host.endpoint().inMesh();
   }
 
   @Override

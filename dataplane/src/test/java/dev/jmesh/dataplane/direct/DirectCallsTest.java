@@ -47,6 +47,7 @@ class DirectCallsTest {
   private static final String LISTENER = "reviews.default.svc.cluster.local:9080";
   private static final String REVIEWS = "outbound|9080||reviews.default.svc.cluster.local";
   private static final String SECURE = "outbound|9080||secure.default.svc.cluster.local";
+  private static final String OUTSIDE = "outbound|9080||outside.default.svc.cluster.local";
   private static final int ALL =
       MeshCall.CAN_TLS | MeshCall.CAN_RETRY | MeshCall.CAN_REPLY | MeshCall.CAN_DELAY;
   private static final FractionalPercent EVERY =
@@ -111,6 +112,7 @@ class DirectCallsTest {
                                         .build())))
                     .addRoutes(route("/plain", to(REVIEWS)))
                     .addRoutes(route("/secure", to(SECURE)))
+                    .addRoutes(route("/outside", to(OUTSIDE)))
                     .addRoutes(route("/rewrite", to(REVIEWS).setPrefixRewrite("/new")))
                     .addRoutes(
                         route("/", to(REVIEWS).setRetryPolicy(retry))
@@ -124,7 +126,9 @@ class DirectCallsTest {
     mesh =
         new MeshFixture()
             .httpListener(LISTENER, routes)
-            .cluster(reviews.setName(REVIEWS), 10001, 10002)
+            // Meshed endpoints (tlsMode: istio), but no transport socket match: plaintext.
+            .cluster(reviews.setName(REVIEWS), Set.of(10001, 10002), 10001, 10002)
+            .cluster(Cluster.newBuilder().setName(OUTSIDE), 10004)
             .cluster(
                 Cluster.newBuilder()
                     .setName(SECURE)
@@ -315,6 +319,20 @@ class DirectCallsTest {
     response.values.put("x-envoy-peer-metadata", "theirs");
     call.responseHeaders(response);
     assertThat(response.values).doesNotContainKey("x-envoy-peer-metadata");
+    call.finish(200, -1, 0, 0);
+  }
+
+  @Test
+  void anEndpointOutsideTheMeshIsNotToldTheCallersWorkload() throws Exception {
+    start();
+    MeshCall call = direct.outbound("test", ALL, get("reviews", "/outside"));
+    assertThat(call.action()).isEqualTo(MeshCall.SEND);
+    assertThat(call.endpoint().getPort()).isEqualTo(10004);
+    MapHeaders headers = new MapHeaders();
+    call.requestHeaders(headers);
+    assertThat(headers.values)
+        .doesNotContainKeys("x-envoy-peer-metadata", "x-envoy-peer-metadata-id")
+        .containsKey("x-request-id");
     call.finish(200, -1, 0, 0);
   }
 

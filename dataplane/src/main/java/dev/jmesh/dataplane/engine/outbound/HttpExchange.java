@@ -324,7 +324,10 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     }
   }
 
-  /** The upstream request: the route's header changes, peer metadata, the original authority. */
+  /**
+   * The upstream request: the route's header changes, peer metadata (to an endpoint in the mesh),
+   * the original authority.
+   */
   private void prepareHead() {
     HttpHeaders h = head.headers();
     Route route = x.route();
@@ -346,8 +349,12 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       // The application's tracer put its client span here (the engine has no tracer's context).
       x.record().spanKey(MeshSpanFacts.keyOf(h.get(MeshHeaderNames.TRACEPARENT)));
     }
-    h.set(MeshHeaderNames.PEER_METADATA, rt.peerMetadata);
-    h.set(MeshHeaderNames.PEER_METADATA_ID, rt.peerMetadataId);
+    if (x.host() != null && x.host().endpoint().inMesh()) {
+      // Istio's IN_MESH exchange: only a mesh proxy reads the caller's workload. Decided by the
+      // first attempt's endpoint; a cluster mixes meshed and unmeshed endpoints only in migration.
+      h.set(MeshHeaderNames.PEER_METADATA, rt.peerMetadata);
+      h.set(MeshHeaderNames.PEER_METADATA_ID, rt.peerMetadataId);
+    }
     if (traceInject) {
       // The client span goes out as the parent of the server's, as Envoy's tracer writes it.
       TraceHeaders.inject(x.record(), h::set);

@@ -135,7 +135,11 @@ class OutboundEngineHttpTest {
     mesh =
         new MeshFixture()
             .httpListener(LISTENER, routes)
-            .cluster(Cluster.newBuilder().setName(REVIEWS), a.port(), b.port());
+            .cluster(
+                Cluster.newBuilder().setName(REVIEWS),
+                java.util.Set.of(a.port(), b.port()),
+                a.port(),
+                b.port());
     engine = mesh.start();
   }
 

@@ -104,7 +104,11 @@ class OutboundEngineStreamingTest {
         new MeshFixture()
             .httpListener(GRPC, routes(GRPC, GRPC_CLUSTER))
             .httpListener(FILES, routes(FILES, FILES_CLUSTER))
-            .cluster(Cluster.newBuilder().setName(GRPC_CLUSTER), h2Upstream.port())
+            // In the mesh (tlsMode: istio); the H2_ONLY cluster's same endpoint is not.
+            .cluster(
+                Cluster.newBuilder().setName(GRPC_CLUSTER),
+                java.util.Set.of(h2Upstream.port()),
+                h2Upstream.port())
             .httpListener(H2_ONLY, routes(H2_ONLY, H2_ONLY_CLUSTER))
             .cluster(Cluster.newBuilder().setName(FILES_CLUSTER), h1Upstream.port())
             .cluster(
@@ -248,6 +252,9 @@ class OutboundEngineStreamingTest {
     // One HTTP/2 connection carried the three requests as streams.
     assertThat(h2Upstream.connections.get()).isEqualTo(1);
     assertThat(h2Upstream.seen.peek().get("host")).isEqualTo("reviews:9080");
+    // An endpoint without Istio's tlsMode label is outside the mesh: not told who called.
+    assertThat(h2Upstream.seen.peek().get("x-envoy-peer-metadata")).isNull();
+    assertThat(h2Upstream.seen.peek().get("x-envoy-peer-metadata-id")).isNull();
   }
 
   @Test
