@@ -1,19 +1,18 @@
 package dev.jmesh.proxy;
 
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import dev.jmesh.dataplane.engine.ConnectionIdle;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Closes a client connection to one of the proxy's listeners that has moved no bytes for the
- * engine's {@code idleTimeout}, as the engine closes its own: an application that leaves kept-alive
- * connections open forever must not hold the proxy's resources forever.
+ * engine's {@code idleTimeout}, as the engine closes its own (with the same {@link
+ * ConnectionIdle}): an application that leaves kept-alive connections open forever must not hold
+ * the proxy's resources forever.
  */
-final class IdleConnections extends ChannelInboundHandlerAdapter {
+final class IdleConnections {
+
+  private static final String NAME = "listener-idle";
 
   private IdleConnections() {}
 
@@ -22,25 +21,13 @@ final class IdleConnections extends ChannelInboundHandlerAdapter {
     if (idleTimeout.isZero() || idleTimeout.isNegative()) {
       return;
     }
-    pipeline.addFirst("idle-close", new IdleConnections());
-    pipeline.addFirst(
-        "idle", new IdleStateHandler(0, 0, idleTimeout.toNanos(), TimeUnit.NANOSECONDS));
+    pipeline.addFirst(NAME, new ConnectionIdle(idleTimeout));
   }
 
   /** Takes out what {@link #install} added, for a connection the engine serves from now on. */
   static void uninstall(ChannelPipeline pipeline) {
-    if (pipeline.get("idle-close") != null) {
-      pipeline.remove("idle-close");
-      pipeline.remove("idle");
+    if (pipeline.get(NAME) instanceof ConnectionIdle) {
+      pipeline.remove(NAME);
     }
-  }
-
-  @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof IdleStateEvent) {
-      ctx.close();
-      return;
-    }
-    ctx.fireUserEventTriggered(evt);
   }
 }

@@ -6,9 +6,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.timeout.IdleStateEvent;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** What the HTTP proxy answers before any destination is involved. */
@@ -52,8 +52,25 @@ class HttpProxyConnectionTest {
   @Test
   void anIdleConnectionIsClosed() {
     EmbeddedChannel ch = new EmbeddedChannel();
+    ch.freezeTime();
     IdleConnections.install(ch.pipeline(), Duration.ofHours(1));
-    ch.pipeline().fireUserEventTriggered(IdleStateEvent.ALL_IDLE_STATE_EVENT);
+    ch.advanceTimeBy(59, TimeUnit.MINUTES);
+    ch.runScheduledPendingTasks();
+    assertThat(ch.isOpen()).isTrue();
+    ch.advanceTimeBy(1, TimeUnit.MINUTES);
+    ch.runScheduledPendingTasks();
     assertThat(ch.isOpen()).isFalse();
+  }
+
+  @Test
+  void aConnectionHandedToTheEngineLosesTheListenersIdleCheck() {
+    EmbeddedChannel ch = new EmbeddedChannel();
+    ch.freezeTime();
+    IdleConnections.install(ch.pipeline(), Duration.ofHours(1));
+    IdleConnections.uninstall(ch.pipeline());
+    ch.advanceTimeBy(2, TimeUnit.HOURS);
+    ch.runScheduledPendingTasks();
+    assertThat(ch.isOpen()).isTrue();
+    ch.finishAndReleaseAll();
   }
 }
