@@ -9,11 +9,7 @@ import dev.jmesh.dataplane.engine.outbound.MeshFixture;
 import dev.jmesh.dataplane.settings.SettingSource;
 import dev.jmesh.dataplane.settings.SettingsParser;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.route.v3.Route;
-import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.envoyproxy.envoy.config.route.v3.RouteMatch;
-import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -36,18 +32,7 @@ class DirectDestinationsTest {
 
   @BeforeEach
   void start() throws Exception {
-    RouteConfiguration routes =
-        RouteConfiguration.newBuilder()
-            .setName(LISTENER)
-            .addVirtualHosts(
-                VirtualHost.newBuilder()
-                    .setName("reviews")
-                    .addDomains("*")
-                    .addRoutes(
-                        Route.newBuilder()
-                            .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-                            .setRoute(RouteAction.newBuilder().setCluster(REVIEWS))))
-            .build();
+    RouteConfiguration routes = MeshFixture.allTo(LISTENER, REVIEWS);
     mesh =
         new MeshFixture()
             .httpListener(LISTENER, routes)

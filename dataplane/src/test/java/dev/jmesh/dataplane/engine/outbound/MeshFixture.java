@@ -24,7 +24,11 @@ import io.envoyproxy.envoy.config.listener.v3.ApiListener;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
@@ -63,6 +67,21 @@ public final class MeshFixture implements AutoCloseable {
   public MeshSnapshot snapshot;
   public EngineContext context;
   OutboundEngine engine;
+
+  /** Routes {@code name}: every request, whatever its host and path, to {@code cluster}. */
+  public static RouteConfiguration allTo(String name, String cluster) {
+    return RouteConfiguration.newBuilder()
+        .setName(name)
+        .addVirtualHosts(
+            VirtualHost.newBuilder()
+                .setName(name)
+                .addDomains("*")
+                .addRoutes(
+                    Route.newBuilder()
+                        .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                        .setRoute(RouteAction.newBuilder().setCluster(cluster))))
+        .build();
+  }
 
   public MeshFixture httpListener(String name, RouteConfiguration routes) {
     listeners.add(

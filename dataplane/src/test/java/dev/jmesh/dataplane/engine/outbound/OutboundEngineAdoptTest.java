@@ -3,11 +3,7 @@ package dev.jmesh.dataplane.engine.outbound;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.route.v3.Route;
-import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.envoyproxy.envoy.config.route.v3.RouteMatch;
-import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -39,18 +35,7 @@ class OutboundEngineAdoptTest {
   @BeforeEach
   void setUp() throws Exception {
     upstream = new TestUpstream("A", false, null);
-    RouteConfiguration routes =
-        RouteConfiguration.newBuilder()
-            .setName(LISTENER)
-            .addVirtualHosts(
-                VirtualHost.newBuilder()
-                    .setName("reviews")
-                    .addDomains("*")
-                    .addRoutes(
-                        Route.newBuilder()
-                            .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-                            .setRoute(RouteAction.newBuilder().setCluster(REVIEWS))))
-            .build();
+    RouteConfiguration routes = MeshFixture.allTo(LISTENER, REVIEWS);
     mesh =
         new MeshFixture()
             .httpListener(LISTENER, routes)

@@ -7,11 +7,6 @@ import dev.jmesh.dataplane.identity.SpiffeId;
 import dev.jmesh.dataplane.identity.TestCa;
 import dev.jmesh.dataplane.identity.WorkloadIdentity;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.route.v3.Route;
-import io.envoyproxy.envoy.config.route.v3.RouteAction;
-import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.envoyproxy.envoy.config.route.v3.RouteMatch;
-import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -129,25 +124,11 @@ class OutboundEngineMtlsTest {
     ratings.close();
   }
 
-  private static RouteConfiguration routes(String name, String cluster) {
-    return RouteConfiguration.newBuilder()
-        .setName(name)
-        .addVirtualHosts(
-            VirtualHost.newBuilder()
-                .setName(name)
-                .addDomains("*")
-                .addRoutes(
-                    Route.newBuilder()
-                        .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-                        .setRoute(RouteAction.newBuilder().setCluster(cluster))))
-        .build();
-  }
-
   private static MeshFixture mesh(WorkloadIdentity self) {
     MeshFixture mesh =
         new MeshFixture()
-            .httpListener(LISTENER, routes(LISTENER, REVIEWS_CLUSTER))
-            .httpListener(IMPOSTOR, routes(IMPOSTOR, IMPOSTOR_CLUSTER))
+            .httpListener(LISTENER, MeshFixture.allTo(LISTENER, REVIEWS_CLUSTER))
+            .httpListener(IMPOSTOR, MeshFixture.allTo(IMPOSTOR, IMPOSTOR_CLUSTER))
             .tcpListener(MONGO, 27017, MONGO_CLUSTER)
             .cluster(
                 Cluster.newBuilder()
@@ -192,7 +173,7 @@ class OutboundEngineMtlsTest {
     try (TestUpstream plain = new TestUpstream("plain", false, null);
         MeshFixture mesh = mesh(productpage)) {
       int tlsRequests = reviewsServer.requests.get();
-      mesh.httpListener(auto, routes(auto, autoCluster))
+      mesh.httpListener(auto, MeshFixture.allTo(auto, autoCluster))
           .cluster(
               Cluster.newBuilder()
                   .setName(autoCluster)

@@ -3,11 +3,7 @@ package dev.jmesh.dataplane.engine.outbound;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.route.v3.Route;
-import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.envoyproxy.envoy.config.route.v3.RouteMatch;
-import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -68,18 +64,7 @@ class OutboundEngineWebSocketTest {
               });
       server.setDaemon(true);
       server.start();
-      RouteConfiguration routes =
-          RouteConfiguration.newBuilder()
-              .setName(WS)
-              .addVirtualHosts(
-                  VirtualHost.newBuilder()
-                      .setName(WS)
-                      .addDomains("*")
-                      .addRoutes(
-                          Route.newBuilder()
-                              .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-                              .setRoute(RouteAction.newBuilder().setCluster(WS_CLUSTER))))
-              .build();
+      RouteConfiguration routes = MeshFixture.allTo(WS, WS_CLUSTER);
       try (MeshFixture mesh =
               new MeshFixture()
                   .httpListener(WS, routes)
