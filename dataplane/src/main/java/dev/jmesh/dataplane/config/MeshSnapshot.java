@@ -9,6 +9,7 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -55,8 +56,14 @@ public final class MeshSnapshot {
   private final Map<String, TcpProxyListener> tcpListeners;
   private final Map<String, InboundListener> inboundListeners;
 
-  /** The same listeners by the port they serve, for the engine's per-request lookup. */
-  private final Map<Integer, InboundListener> inboundByPort;
+  /**
+   * The same listeners by the port they serve, for the engine's per-request lookup (three a
+   * request): sorted ports and their listeners, searched without boxing the port as a {@code
+   * Map<Integer, ...>} would.
+   */
+  private final int[] inboundPorts;
+
+  private final InboundListener[] inboundByPort;
 
   private final Map<String, RouteTable> routeTables;
   private final Map<String, ClusterConfig> clusters;
@@ -98,7 +105,11 @@ public final class MeshSnapshot {
     for (InboundListener l : inbound.values()) {
       byPort.putIfAbsent(l.port(), l);
     }
-    this.inboundByPort = Map.copyOf(byPort);
+    this.inboundPorts = byPort.keySet().stream().mapToInt(Integer::intValue).sorted().toArray();
+    this.inboundByPort = new InboundListener[inboundPorts.length];
+    for (int i = 0; i < inboundPorts.length; i++) {
+      inboundByPort[i] = byPort.get(inboundPorts[i]);
+    }
     Map<String, ClusterConfig> cs = new HashMap<>();
     clusterSources.forEach(
         (name, c) -> {
@@ -260,7 +271,8 @@ public final class MeshSnapshot {
 
   /** The inbound listener for the workload port {@code port}, or {@code null}. */
   public InboundListener inboundListener(int port) {
-    return inboundByPort.get(port);
+    int i = Arrays.binarySearch(inboundPorts, port);
+    return i < 0 ? null : inboundByPort[i];
   }
 
   public Collection<InboundListener> inboundListeners() {

@@ -225,6 +225,30 @@ class ListenerShapesTest {
   }
 
   @Test
+  void everyInboundListenerIsFoundByItsPortAndNoOtherPortFindsOne() {
+    // Listed out of port order: the lookup sorts the ports itself.
+    int[] ports = {9080, 80, 15021, 443};
+    Listener[] listeners = new Listener[ports.length];
+    for (int i = 0; i < ports.length; i++) {
+      listeners[i] =
+          socketListener("inbound-" + ports[i], "10.0.0.7", ports[i])
+              .setTrafficDirection(TrafficDirection.INBOUND)
+              .addFilterChains(httpChain(inboundHttp()).setName("inbound-plaintext"))
+              .build();
+    }
+    MeshSnapshot.Compilation c = compile(listeners);
+    assertThat(c.rejections()).isEmpty();
+    for (int port : ports) {
+      assertThat(c.snapshot().inboundListener(port).port()).isEqualTo(port);
+      assertThat(c.snapshot().inboundListener(port))
+          .isSameAs(c.snapshot().inboundListener("inbound-" + port));
+    }
+    for (int absent : new int[] {0, 79, 81, 9081, 65535}) {
+      assertThat(c.snapshot().inboundListener(absent)).isNull();
+    }
+  }
+
+  @Test
   void permissiveInboundHasAnMtlsAndAPlaintextChainBehindTheInspector() {
     Listener inbound =
         socketListener(INBOUND, "10.0.0.7", 9080)

@@ -40,6 +40,10 @@ final class Http1Downstream extends ChannelInboundHandlerAdapter {
   private final ArrayDeque<HttpObject> queued = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
   private Http1AppPool appPool;
+  /** The connection's one exchange, made at its first request and reused by the next ones. */
+  private Http1Exchange exchange;
+
+  /** {@link #exchange} while a request is under way, else null. */
   private Http1Exchange current;
   private boolean closing;
 
@@ -153,8 +157,11 @@ final class Http1Downstream extends ChannelInboundHandlerAdapter {
 
   private void dispatch(HttpObject msg) {
     if (msg instanceof HttpRequest request) {
-      current = new Http1Exchange(this, request);
-      current.start();
+      if (exchange == null) {
+        exchange = new Http1Exchange(this);
+      }
+      current = exchange;
+      current.start(request);
     }
     if (msg instanceof HttpContent content) {
       if (current == null) {
@@ -229,7 +236,9 @@ final class Http1Downstream extends ChannelInboundHandlerAdapter {
     }
     current = null;
     guard.nextRequest();
-    if (closing || done.closeAfter()) {
+    boolean closeAfter = done.closeAfter();
+    done.reset();
+    if (closing || closeAfter) {
       ctx.flush();
       ctx.close();
       return;

@@ -4,6 +4,7 @@ import dev.jmesh.bootstrap.MeshSpanFacts;
 import dev.jmesh.dataplane.accesslog.AccessLog;
 import dev.jmesh.dataplane.engine.MeshHeaderNames;
 import dev.jmesh.dataplane.log.MeshLog;
+import dev.jmesh.dataplane.policy.HttpPolicy;
 import dev.jmesh.dataplane.policy.PolicyVerdict;
 import dev.jmesh.dataplane.record.RequestProtocol;
 import dev.jmesh.dataplane.record.RequestRecord;
@@ -35,10 +36,16 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * One HTTP/1.1 request on a downstream connection and its response: hardening and policy first,
- * then the request to the application over a pooled keep-alive connection, both bodies streamed
- * with backpressure, and the record once the response ends. A {@code 101} to an upgrade request
- * turns both connections into a byte relay (WebSocket). Used on the connection's event loop only.
+ * The HTTP/1.1 requests of a downstream connection, one at a time, and their responses: hardening
+ * and policy first, then the request to the application over a pooled keep-alive connection, both
+ * bodies streamed with backpressure, and the record once the response ends. A {@code 101} to an
+ * upgrade request turns both connections into a byte relay (WebSocket). Used on the connection's
+ * event loop only.
+ *
+ * <p>One per connection, not per request: {@link #start} clears what the request before left (its
+ * flags, its record, its body queue), so a keep-alive request allocates none of them again. The
+ * record may be reused because everything it is handed to copies what it keeps before returning
+ * (metrics, {@code RecordJournal}, access log and span exporter snapshots).
  */
 final class Http1Exchange {
   private final Http1Downstream connection;
@@ -56,7 +63,7 @@ final class Http1Exchange {
    */
   private boolean meshPeer;
 
-  private final HttpRequest request;
+  private HttpRequest request;
 
   /** Envoy's {@code %RESPONSE_CODE_DETAILS%} for a response the application sent. */
   static final String VIA_UPSTREAM = "via_upstream";
@@ -86,9 +93,8 @@ final class Http1Exchange {
   /** Written to the downstream in the application's read batch, flushed at its end. */
   private boolean downstreamUnflushed;
 
-  Http1Exchange(Http1Downstream connection, HttpRequest request) {
+  Http1Exchange(Http1Downstream connection) {
     this.connection = connection;
-    this.request = request;
     this.ctx = connection.ctx();
     this.port = connection.port();
     this.chain = connection.chain();
@@ -115,7 +121,39 @@ final class Http1Exchange {
     return upstream;
   }
 
-  void start() {
+  /**
+   * Clears everything the previous request left, so nothing of it reaches the next one; also drops
+   * the references to the finished request, which an idle keep-alive connection would otherwise
+   * keep alive.
+   */
+  void reset() {
+    request = null;
+    meshPeer = false;
+    record.reset();
+    edge = null;
+    verdict = PolicyVerdict.CONTINUE;
+    releasePendingBody();
+    upstream = null;
+    upstreamHandler = null;
+    headDecoded = false;
+    requestDone = false;
+    responseStarted = false;
+    responseDone = false;
+    informational = false;
+    local = false;
+    upgrade = false;
+    closeAfter = false;
+    recorded = false;
+    requestBodyBytes = 0;
+    reusedUpstream = false;
+    retried = false;
+    upstreamUnflushed = false;
+    downstreamUnflushed = false;
+  }
+
+  void start(HttpRequest next) {
+    reset();
+    request = next;
     port.engine().begin();
     record.start(System.currentTimeMillis(), System.nanoTime());
     record.cluster(connection.inboundCluster());
@@ -163,12 +201,15 @@ final class Http1Exchange {
     if (contentType != null && contentType.startsWith("application/grpc")) {
       record.protocol(RequestProtocol.GRPC);
     }
-    try {
-      verdict =
-          chain.httpPolicy().check(new InboundHeaders.Http1Request(request, peer.connection()));
-    } catch (RuntimeException e) {
-      MeshLog.warnOnce("inbound-policy-failure", "inbound HTTP policy failed: " + e);
-      verdict = PolicyVerdict.deny(500, "policy failure", List.of());
+    HttpPolicy policy = chain.httpPolicy();
+    if (policy != HttpPolicy.ALLOW_ALL) {
+      // No filters, no view of the request to build for them.
+      try {
+        verdict = policy.check(new InboundHeaders.Http1Request(request, peer.connection()));
+      } catch (RuntimeException e) {
+        MeshLog.warnOnce("inbound-policy-failure", "inbound HTTP policy failed: " + e);
+        verdict = PolicyVerdict.deny(500, "policy failure", List.of());
+      }
     }
     if (!verdict.allowed()) {
       int flags = verdict.status() == 429 ? ResponseFlag.RL.bit() : 0;
@@ -198,9 +239,22 @@ final class Http1Exchange {
     } else {
       // The body waits in pendingBody while the connection opens; reading pauses meanwhile.
       ctx.channel().config().setAutoRead(false);
-      Future<Channel> dialed = connection.appPool().connect();
-      dialed.addListener(f -> connected(dialed));
+      dial();
     }
+  }
+
+  /** A new connection to the application, for this request only (not the next one's). */
+  private void dial() {
+    HttpRequest dialedFor = request;
+    Future<Channel> dialed = connection.appPool().connect();
+    dialed.addListener(
+        f -> {
+          if (request == dialedFor) {
+            connected(dialed);
+          } else if (dialed.isSuccess()) {
+            connection.appPool().release(dialed.getNow());
+          }
+        });
   }
 
   /** A request the decoder or the limits refuse: answered and the connection closed. */
@@ -336,8 +390,12 @@ final class Http1Exchange {
     record.responseCode(code).responseCodeDetails(VIA_UPSTREAM);
     HttpHeaders h = response.headers();
     grpcStatus(h.get(MeshHeaderNames.GRPC_STATUS));
-    for (Map.Entry<String, String> e : verdict.responseHeaders()) {
-      h.add(e.getKey(), e.getValue());
+    List<Map.Entry<String, String>> added = verdict.responseHeaders();
+    if (!added.isEmpty()) {
+      // Not even an iterator for the usual verdict, which adds nothing.
+      for (Map.Entry<String, String> e : added) {
+        h.add(e.getKey(), e.getValue());
+      }
     }
     if (meshPeer) {
       h.set(MeshHeaderNames.PEER_METADATA, selfMetadata);
@@ -450,9 +508,7 @@ final class Http1Exchange {
     local = true;
     responseStarted = true;
     responseDone = true;
-    while (!pendingBody.isEmpty()) {
-      pendingBody.poll().release();
-    }
+    releasePendingBody();
     if (close) {
       closeAfter = true;
     }
@@ -501,8 +557,7 @@ final class Http1Exchange {
       // A pooled connection the application closed just as it was reused (its keep-alive
       // timeout): Envoy resends such an idempotent, bodiless request once, on a new connection.
       retried = true;
-      Future<Channel> dialed = connection.appPool().connect();
-      dialed.addListener(f -> connected(dialed));
+      dial();
       return;
     }
     if (!responseStarted) {
@@ -533,10 +588,14 @@ final class Http1Exchange {
             || HttpMethod.OPTIONS.equals(method));
   }
 
-  void downstreamClosed() {
-    while (!pendingBody.isEmpty()) {
-      pendingBody.poll().release();
+  private void releasePendingBody() {
+    for (HttpContent c; (c = pendingBody.poll()) != null; ) {
+      c.release();
     }
+  }
+
+  void downstreamClosed() {
+    releasePendingBody();
     if (upstream != null) {
       upstreamHandler.unlease();
       upstream.close();

@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.Http2Headers;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -46,9 +47,12 @@ final class InboundHeaders {
   }
 
   /** Adds what the engine vouches for, and the headers policy set. */
-  static void forward(HttpHeaders h, DownstreamPeer peer, Iterable<Map.Entry<String, String>> set) {
-    for (Map.Entry<String, String> e : set) {
-      h.set(e.getKey(), e.getValue());
+  static void forward(HttpHeaders h, DownstreamPeer peer, List<Map.Entry<String, String>> set) {
+    if (!set.isEmpty()) {
+      // Not even an iterator for the usual verdict, which sets nothing.
+      for (Map.Entry<String, String> e : set) {
+        h.set(e.getKey(), e.getValue());
+      }
     }
     if (peer.clientCert() != null) {
       h.set(MeshHeaderNames.FORWARDED_CLIENT_CERT, peer.clientCert());

@@ -14,6 +14,7 @@ import dev.jmesh.dataplane.identity.MeshTls;
 import dev.jmesh.dataplane.policy.ConnectionPolicy;
 import dev.jmesh.dataplane.policy.HttpPolicy;
 import dev.jmesh.dataplane.route.RouteTable;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,6 +48,58 @@ class InboundAccessLogTest {
     if (app != null) {
       app.close();
     }
+  }
+
+  @Test
+  void eachKeepAliveRequestIsLoggedWithItsOwnFieldsOnly() throws Exception {
+    // One record serves all the connection's requests: the second line must show nothing of the
+    // first (user agent, request id, bytes, gRPC status).
+    Path file = dir.resolve("keep-alive.log");
+    AccessLog log =
+        new AccessLog(
+            List.of(
+                new AccessLogSink(
+                    file.toString(),
+                    AccessLogFormat.text(
+                        "%REQ(:METHOD)% %REQ(:PATH)% %REQ(USER-AGENT)% %REQ(X-REQUEST-ID)%"
+                            + " %RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT%"
+                            + " %GRPC_STATUS%\n"))),
+            writer);
+    Chain plain =
+        new Chain(
+            "inbound-plaintext",
+            TransportProtocol.ANY,
+            null,
+            new RouteTable("inbound|http", List.of()),
+            null,
+            HttpPolicy.ALLOW_ALL,
+            ConnectionPolicy.ALLOW_ALL,
+            log);
+    app = new EchoApp();
+    InboundPort port =
+        fixture.serve(
+            app.address(), new InboundListener("inbound", "127.0.0.1", 0, false, List.of(plain)));
+
+    try (Socket s = InboundFixture.plainClient(port.declared())) {
+      RawHttp.Response first =
+          RawHttp.exchange(
+              s,
+              "POST /upload HTTP/1.1\r\nHost: reviews\r\nUser-Agent: t/1\r\n"
+                  + "X-Request-Id: first-id\r\nContent-Length: 5\r\n\r\nhello");
+      RawHttp.Response second = RawHttp.exchange(s, "GET / HTTP/1.1\r\nHost: reviews\r\n\r\n");
+      assertThat(first.status()).isEqualTo(200);
+      assertThat(second.status()).isEqualTo(200);
+    }
+
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> Files.exists(file) && Files.readAllLines(file).size() == 2);
+    List<String> lines = Files.readAllLines(file);
+    assertThat(lines.get(0)).isEqualTo("POST /upload t/1 first-id 200 - 5 1 -");
+    assertThat(lines.get(1))
+        .matches(
+            "GET / - [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+                + " 200 - 0 2 -");
   }
 
   @Test

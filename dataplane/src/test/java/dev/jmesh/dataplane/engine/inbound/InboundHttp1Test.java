@@ -152,6 +152,30 @@ class InboundHttp1Test {
   }
 
   @Test
+  void aRequestAfterADeniedOneWithABodyOnTheSameConnectionIsForwardedWithItsOwnBody()
+      throws Exception {
+    // The connection's exchange is reused: a flag of the denied request left set (answered
+    // locally, response done, request done) would drop or misroute the next request's body.
+    try (Socket s = InboundFixture.plainClient(port.declared())) {
+      RawHttp.Response denied =
+          RawHttp.exchange(
+              s, "POST /admin HTTP/1.1\r\nHost: reviews\r\nContent-Length: 5\r\n\r\nhello");
+      RawHttp.Response uploaded =
+          RawHttp.exchange(
+              s, "POST /upload HTTP/1.1\r\nHost: reviews\r\nContent-Length: 4\r\n\r\nabcd");
+      RawHttp.Response third = RawHttp.exchange(s, get("/"));
+
+      assertThat(denied.status()).isEqualTo(403);
+      assertThat(uploaded.status()).isEqualTo(200);
+      assertThat(uploaded.body()).isEqualTo("4");
+      assertThat(uploaded.header("connection")).isNull();
+      assertThat(third.status()).isEqualTo(200);
+      assertThat(third.body()).isEqualTo("ok");
+    }
+    assertThat(app.requests.get()).isEqualTo(2);
+  }
+
+  @Test
   void contentLengthWithTransferEncodingIsRefusedAndClosed() throws Exception {
     try (Socket s = InboundFixture.plainClient(port.declared())) {
       RawHttp.Response r =
