@@ -229,8 +229,8 @@ final class DirectCall implements MeshCall {
   }
 
   /**
-   * Istio's {@code IN_MESH} metadata exchange: only a mesh proxy reads the caller's workload, so
-   * an endpoint outside the mesh is not told it (names, namespace, labels; Istio's IN_MESH mode).
+   * Istio's {@code IN_MESH} metadata exchange: only a mesh proxy reads the caller's workload, so an
+   * endpoint outside the mesh is not told its names, namespace and labels.
    */
   private static boolean inMesh(Host host) {
     return host != null && host.endpoint().inMesh();
