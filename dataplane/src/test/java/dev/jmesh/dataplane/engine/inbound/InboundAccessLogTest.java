@@ -50,31 +50,37 @@ class InboundAccessLogTest {
     }
   }
 
+  /** An allow-all filter chain that writes an access log line in {@code format} to {@code file}. */
+  private Chain loggingChain(
+      String name, TransportProtocol protocol, DownstreamTls tls, Path file, String format) {
+    AccessLog log =
+        new AccessLog(
+            List.of(new AccessLogSink(file.toString(), AccessLogFormat.text(format))), writer);
+    return new Chain(
+        name,
+        protocol,
+        tls,
+        new RouteTable("inbound|http", List.of()),
+        null,
+        HttpPolicy.ALLOW_ALL,
+        ConnectionPolicy.ALLOW_ALL,
+        log);
+  }
+
   @Test
   void eachKeepAliveRequestIsLoggedWithItsOwnFieldsOnly() throws Exception {
     // One record serves all the connection's requests: the second line must show nothing of the
     // first (user agent, request id, bytes, gRPC status).
     Path file = dir.resolve("keep-alive.log");
-    AccessLog log =
-        new AccessLog(
-            List.of(
-                new AccessLogSink(
-                    file.toString(),
-                    AccessLogFormat.text(
-                        "%REQ(:METHOD)% %REQ(:PATH)% %REQ(USER-AGENT)% %REQ(X-REQUEST-ID)%"
-                            + " %RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT%"
-                            + " %GRPC_STATUS%\n"))),
-            writer);
     Chain plain =
-        new Chain(
+        loggingChain(
             "inbound-plaintext",
             TransportProtocol.ANY,
             null,
-            new RouteTable("inbound|http", List.of()),
-            null,
-            HttpPolicy.ALLOW_ALL,
-            ConnectionPolicy.ALLOW_ALL,
-            log);
+            file,
+            "%REQ(:METHOD)% %REQ(:PATH)% %REQ(USER-AGENT)% %REQ(X-REQUEST-ID)%"
+                + " %RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT%"
+                + " %GRPC_STATUS%\n");
     app = new EchoApp();
     InboundPort port =
         fixture.serve(
@@ -105,27 +111,16 @@ class InboundAccessLogTest {
   @Test
   void aMutualTlsRequestIsLoggedWithItsSniPeerAndRequestLine() throws Exception {
     Path file = dir.resolve("access.log");
-    AccessLog log =
-        new AccessLog(
-            List.of(
-                new AccessLogSink(
-                    file.toString(),
-                    AccessLogFormat.text(
-                        "%REQUESTED_SERVER_NAME% %DOWNSTREAM_PEER_URI_SAN% %PROTOCOL%"
-                            + " %REQ(:METHOD)% %REQ(:PATH)% %REQ(:AUTHORITY)% %REQ(USER-AGENT)%"
-                            + " %RESPONSE_CODE% %RESPONSE_CODE_DETAILS% %UPSTREAM_CLUSTER%\n"))),
-            writer);
     DownstreamTls tls = new DownstreamTls("default", "default", "default", "ROOTCA", true);
     Chain mtls =
-        new Chain(
+        loggingChain(
             "inbound-mtls",
             TransportProtocol.TLS,
             tls,
-            new RouteTable("inbound|http", List.of()),
-            null,
-            HttpPolicy.ALLOW_ALL,
-            ConnectionPolicy.ALLOW_ALL,
-            log);
+            file,
+            "%REQUESTED_SERVER_NAME% %DOWNSTREAM_PEER_URI_SAN% %PROTOCOL%"
+                + " %REQ(:METHOD)% %REQ(:PATH)% %REQ(:AUTHORITY)% %REQ(USER-AGENT)%"
+                + " %RESPONSE_CODE% %RESPONSE_CODE_DETAILS% %UPSTREAM_CLUSTER%\n");
     app = new EchoApp();
     InboundPort port =
         fixture.serve(
