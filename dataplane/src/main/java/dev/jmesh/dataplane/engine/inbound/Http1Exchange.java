@@ -218,7 +218,7 @@ final class Http1Exchange {
           false);
       return;
     }
-    InboundHeaders.forward(h, peer, verdict.requestHeaders());
+    InboundHeaders.forward(h, peer, verdict);
     record.requestId(InboundHeaders.requestId(h));
     if (MeshSpanFacts.attached()) {
       record.spanKey(MeshSpanFacts.keyOf(h.get(MeshHeaderNames.TRACEPARENT)));
@@ -333,6 +333,10 @@ final class Http1Exchange {
   }
 
   void requestContent(HttpContent content) {
+    if (content.decoderResult().isFailure()) {
+      malformedBody(content);
+      return;
+    }
     boolean last = content instanceof LastHttpContent;
     if (local || responseDone) {
       content.release();
@@ -370,6 +374,27 @@ final class Http1Exchange {
       ctx.channel().config().setAutoRead(false);
     }
     flushUpstream();
+  }
+
+  /**
+   * A request body the decoder could not frame (a malformed chunk): it ends the body there, but what
+   * arrived is not the whole of it, and the application must not take it for a complete request.
+   * The client gets 400 when nothing has been answered yet, the connection closes (the decoder
+   * discards all it reads after), and an application connection that has part of the body is
+   * closed without the body's end.
+   */
+  private void malformedBody(HttpContent content) {
+    content.release();
+    Channel partial = upstream;
+    if (!responseStarted) {
+      refuse(400, "Bad Request");
+    } else {
+      requestDone = true;
+      ctx.close();
+    }
+    if (partial != null) {
+      partial.close();
+    }
   }
 
   void upstreamWritable() {
@@ -560,16 +585,34 @@ final class Http1Exchange {
       dial();
       return;
     }
+    upstreamFailed("connection termination", ResponseFlag.UC);
+  }
+
+  /** The application's response did not decode (its connection is already closed). */
+  void upstreamProtocolError() {
+    if (responseDone || !connection.isCurrent(this)) {
+      return;
+    }
+    upstream = null;
+    upstreamFailed("protocol error", ResponseFlag.UPE);
+  }
+
+  /**
+   * The application's connection failed the request: Envoy's 503 with {@code flag} before any of
+   * the response went out; after, the client's connection is cut, since the response cannot be
+   * completed.
+   */
+  private void upstreamFailed(String resetReason, ResponseFlag flag) {
     if (!responseStarted) {
       localReply(
           LocalReply.of(
               503,
-              "upstream connect error or disconnect/reset before headers. reset reason:"
-                  + " connection termination",
-              ResponseFlag.UC.bit()),
+              "upstream connect error or disconnect/reset before headers. reset reason: "
+                  + resetReason,
+              flag.bit()),
           true);
     } else {
-      record.addFlag(ResponseFlag.UC);
+      record.addFlag(flag);
       finishRecord();
       ctx.close();
     }

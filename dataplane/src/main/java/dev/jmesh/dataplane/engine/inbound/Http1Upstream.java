@@ -3,12 +3,14 @@ package dev.jmesh.dataplane.engine.inbound;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.ReferenceCountUtil;
 
 /**
  * The application end of an HTTP/1.1 exchange: hands the response it reads to the downstream
- * exchange that leased the connection. A pooled connection that speaks unasked is closed.
+ * exchange that leased the connection. A pooled connection that speaks unasked is closed, and so
+ * is one whose response does not decode.
  */
 final class Http1Upstream extends ChannelInboundHandlerAdapter {
 
@@ -35,6 +37,16 @@ final class Http1Upstream extends ChannelInboundHandlerAdapter {
     if (e == null) {
       ReferenceCountUtil.release(msg);
       ctx.close();
+      return;
+    }
+    if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
+      // The application broke HTTP/1.1 (a bad status line, header or chunk): what the decoder made
+      // of it is not its response, and the connection cannot be read on. Unleased first, so its
+      // close does not count as an ordinary upstream reset.
+      ReferenceCountUtil.release(msg);
+      exchange = null;
+      ctx.close();
+      e.upstreamProtocolError();
       return;
     }
     if (msg instanceof HttpResponse response) {

@@ -137,7 +137,7 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
           new LocalReply(verdict.status(), verdict.body(), verdict.responseHeaders(), flags));
       return;
     }
-    InboundHeaders.forward(h, connection.peer(), verdict.requestHeaders());
+    InboundHeaders.forward(h, connection.peer(), verdict);
     record.requestId(InboundHeaders.requestId(h));
     if (MeshSpanFacts.attached()) {
       record.spanKey(MeshSpanFacts.keyOf(h.get("traceparent")));

@@ -4,6 +4,7 @@ import dev.jmesh.dataplane.engine.MeshHeaderNames;
 import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.policy.PeerConnection;
 import dev.jmesh.dataplane.policy.PolicyRequest;
+import dev.jmesh.dataplane.policy.PolicyVerdict;
 import dev.jmesh.dataplane.record.RequestIds;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -46,10 +47,21 @@ final class InboundHeaders {
     return metadata == null ? null : metadata.toString();
   }
 
-  /** Adds what the engine vouches for, and the headers policy set. */
-  static void forward(HttpHeaders h, DownstreamPeer peer, List<Map.Entry<String, String>> set) {
+  /**
+   * Removes the headers policy took (a verified JWT that is not forwarded: Istio's {@code
+   * forwardOriginalToken: false}, its default), then adds what the engine vouches for and the
+   * headers policy set.
+   */
+  static void forward(HttpHeaders h, DownstreamPeer peer, PolicyVerdict verdict) {
+    List<String> removed = verdict.requestHeadersToRemove();
+    if (!removed.isEmpty()) {
+      // Not even an iterator for the usual verdict, which removes and sets nothing.
+      for (String name : removed) {
+        h.remove(name);
+      }
+    }
+    List<Map.Entry<String, String>> set = verdict.requestHeaders();
     if (!set.isEmpty()) {
-      // Not even an iterator for the usual verdict, which sets nothing.
       for (Map.Entry<String, String> e : set) {
         h.set(e.getKey(), e.getValue());
       }
@@ -64,9 +76,11 @@ final class InboundHeaders {
     h.set(MeshHeaderNames.FORWARDED_PROTO, peer.scheme());
   }
 
-  static void forward(
-      Http2Headers h, DownstreamPeer peer, Iterable<Map.Entry<String, String>> set) {
-    for (Map.Entry<String, String> e : set) {
+  static void forward(Http2Headers h, DownstreamPeer peer, PolicyVerdict verdict) {
+    for (String name : verdict.requestHeadersToRemove()) {
+      h.remove(lower(name));
+    }
+    for (Map.Entry<String, String> e : verdict.requestHeaders()) {
       h.set(lower(e.getKey()), e.getValue());
     }
     if (peer.clientCert() != null) {

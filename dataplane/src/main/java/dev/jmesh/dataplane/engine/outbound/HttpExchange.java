@@ -36,6 +36,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -731,6 +732,19 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
 
   @Override
   public void upstreamRead(Object msg) {
+    if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
+      // The host broke HTTP/1.1 (a bad status line, header or chunk): what the decoder made of it
+      // is not its response. Before any of it went out, a reset of the attempt (retried as the
+      // route allows, else Envoy's 503); after, the application's connection is cut short.
+      ReferenceCountUtil.release(msg);
+      if (!responseStarted) {
+        attemptFailed(attemptSeq, UpstreamFailure.RESET);
+      } else {
+        x.record().addFlag(ResponseFlag.UPE);
+        abortMidResponse();
+      }
+      return;
+    }
     if (msg instanceof HttpResponse r && isInformational(r)) {
       relayInformational(r);
       return;

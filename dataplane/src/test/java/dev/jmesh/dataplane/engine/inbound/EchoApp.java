@@ -49,6 +49,8 @@ final class EchoApp implements AutoCloseable {
         "seen-peer-metadata",
         String.valueOf(e.getRequestHeaders().getFirst("x-envoy-peer-metadata")));
     h.set("seen-request-id", String.valueOf(e.getRequestHeaders().getFirst("x-request-id")));
+    h.set("seen-authorization", String.valueOf(e.getRequestHeaders().getFirst("authorization")));
+    h.set("seen-jwt-payload", String.valueOf(e.getRequestHeaders().getFirst("x-jwt-payload")));
     h.set("seen-remote-port", Integer.toString(e.getRemoteAddress().getPort()));
   }
 

@@ -40,8 +40,8 @@ final class H2Peers implements AutoCloseable {
       new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
 
   /**
-   * Starts the application: each stream answers its request headers with {@code seen-xfcc} and
-   * {@code seen-xff}, echoes every data frame and ends with trailers {@code grpc-status: 0}.
+   * Starts the application: each stream answers its request headers with {@code seen-xfcc}, {@code
+   * seen-xff}, {@code seen-authorization} and {@code seen-jwt-payload}, echoes every data frame and ends with trailers {@code grpc-status: 0}.
    */
   InetSocketAddress startApp() throws InterruptedException {
     Channel server =
@@ -80,7 +80,9 @@ final class H2Peers implements AutoCloseable {
                 .status("200")
                 .set("content-type", "application/grpc")
                 .set("seen-xfcc", String.valueOf(h.headers().get("x-forwarded-client-cert")))
-                .set("seen-xff", String.valueOf(h.headers().get("x-forwarded-for")));
+                .set("seen-xff", String.valueOf(h.headers().get("x-forwarded-for")))
+                .set("seen-authorization", String.valueOf(h.headers().get("authorization")))
+                .set("seen-jwt-payload", String.valueOf(h.headers().get("x-jwt-payload")));
         ctx.write(new DefaultHttp2HeadersFrame(response, false));
         end = h.isEndStream();
       } else if (msg instanceof Http2DataFrame d) {

@@ -15,6 +15,7 @@ import dev.jmesh.dataplane.identity.TestCa;
 import dev.jmesh.dataplane.identity.WorkloadIdentity;
 import dev.jmesh.dataplane.policy.ConnectionPolicy;
 import dev.jmesh.dataplane.policy.HttpPolicy;
+import dev.jmesh.dataplane.policy.PolicyVerdict;
 import dev.jmesh.dataplane.record.WorkloadLabels;
 import dev.jmesh.dataplane.route.RouteTable;
 import dev.jmesh.dataplane.stats.IstioMetrics;
@@ -44,6 +45,28 @@ final class InboundFixture implements AutoCloseable {
           .version("v1")
           .principal(SERVER_ID.toString())
           .build();
+
+  /** A JWT as a client sends it, and its payload segment as the policy forwards it. */
+  static final String TOKEN_PAYLOAD = "eyJpc3MiOiJpc3N1ZXIiLCJzdWIiOiJhbGljZSJ9";
+
+  static final String TOKEN = "eyJhbGciOiJSUzI1NiJ9." + TOKEN_PAYLOAD + ".c2lnbmF0dXJl";
+
+  /**
+   * The verdict JwtAuthnFilter reaches for a verified token that is not forwarded (Istio's default,
+   * {@code forwardOriginalToken: false}) with {@code outputPayloadToHeader: x-jwt-payload}: the
+   * token's header taken from the request, the payload set in its own.
+   */
+  static final HttpPolicy TAKES_TOKEN =
+      request ->
+          new PolicyVerdict(
+              true,
+              0,
+              null,
+              List.of(Map.entry("x-jwt-payload", TOKEN_PAYLOAD)),
+              List.of(),
+              "issuer/alice",
+              List.of("authorization"),
+              false);
 
   enum Mode {
     STRICT,

@@ -3,6 +3,7 @@ package dev.jmesh.dataplane.engine.inbound;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jmesh.dataplane.engine.CannedApp;
 import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.engine.inbound.InboundFixture.Mode;
 import dev.jmesh.dataplane.policy.HttpPolicy;
@@ -11,6 +12,7 @@ import dev.jmesh.dataplane.record.WorkloadLabels;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -133,6 +135,19 @@ class InboundHttp1Test {
   }
 
   @Test
+  void aVerifiedTokenThePolicyTakesNeverReachesTheApplication() throws Exception {
+    InboundPort verified =
+        fixture.serve(app.address(), InboundFixture.http(Mode.DISABLE, InboundFixture.TAKES_TOKEN));
+    try (Socket s = InboundFixture.plainClient(verified.declared())) {
+      RawHttp.Response r =
+          RawHttp.exchange(s, get("/", "Authorization: Bearer " + InboundFixture.TOKEN + "\r\n"));
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.header("seen-authorization")).isEqualTo("null");
+      assertThat(r.header("seen-jwt-payload")).isEqualTo(InboundFixture.TOKEN_PAYLOAD);
+    }
+  }
+
+  @Test
   void aDeniedRequestGetsTheVerdictAndNeverReachesTheApplication() throws Exception {
     try (Socket s = InboundFixture.plainClient(port.declared())) {
       RawHttp.Response denied = RawHttp.exchange(s, get("/admin/users"));
@@ -187,6 +202,23 @@ class InboundHttp1Test {
       assertThat(RawHttp.closed(s)).isTrue();
     }
     assertThat(app.requests.get()).isZero();
+  }
+
+  @Test
+  void aMalformedChunkIsRefusedAndNeverEndsTheBodyTheApplicationReads() throws Exception {
+    try (Socket s = InboundFixture.plainClient(port.declared())) {
+      // A first request leaves a pooled connection, so the upload's first chunk reaches the
+      // application before the malformed one arrives.
+      assertThat(RawHttp.exchange(s, get("/")).status()).isEqualTo(200);
+      RawHttp.Response r =
+          RawHttp.exchange(
+              s,
+              "POST /upload HTTP/1.1\r\nHost: reviews\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  + "5\r\nhello\r\nzz\r\nmore\r\n0\r\n\r\n");
+      // Taken for the body's end, the first chunk alone would be answered 200 "5".
+      assertThat(r.status()).isEqualTo(400);
+      assertThat(RawHttp.closed(s)).isTrue();
+    }
   }
 
   @Test
@@ -296,6 +328,37 @@ class InboundHttp1Test {
   }
 
   @Test
+  void aResponseThatDoesNotDecodeIs503WithTheUpstreamProtocolErrorFlag() throws Exception {
+    try (CannedApp broken = new CannedApp("HTTP/1.1 2x0 OK\r\nContent-Length: 2\r\n\r\nok")) {
+      InboundPort p =
+          fixture.serve(broken.address(), InboundFixture.http(Mode.DISABLE, HttpPolicy.ALLOW_ALL));
+      try (Socket s = InboundFixture.plainClient(p.declared())) {
+        RawHttp.Response r = RawHttp.exchange(s, get("/"));
+        assertThat(r.status()).isEqualTo(503);
+        assertThat(r.body()).endsWith("reset reason: protocol error");
+      }
+    }
+    awaitRecorded503("UPE");
+  }
+
+  @Test
+  void aResponseChunkThatDoesNotDecodeCutsTheClientOffShortOfTheBodysEnd() throws Exception {
+    try (CannedApp broken =
+        new CannedApp(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n")) {
+      InboundPort p =
+          fixture.serve(broken.address(), InboundFixture.http(Mode.DISABLE, HttpPolicy.ALLOW_ALL));
+      try (Socket s = InboundFixture.plainClient(p.declared())) {
+        RawHttp.send(s, get("/"));
+        // Read until the engine closes the connection (a terminated body would leave it open,
+        // and the read would time out); whatever of the response got out, never the body's end.
+        String got = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        assertThat(got).doesNotContain("\r\n0\r\n");
+      }
+    }
+  }
+
+  @Test
   void anApplicationThatIsNotListeningIs503WithTheUpstreamFailureFlag() throws Exception {
     InetSocketAddress nobody;
     try (java.net.ServerSocket probe =
@@ -309,16 +372,7 @@ class InboundHttp1Test {
       assertThat(r.status()).isEqualTo(503);
       assertThat(r.body()).startsWith("upstream connect error");
     }
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(5))
-        .until(
-            () ->
-                fixture
-                        .scrape()
-                        .find(
-                            "istio_requests_total", "response_code", "503", "response_flags", "UF")
-                        .orElse(0.0)
-                    == 1.0);
+    awaitRecorded503("UF");
   }
 
   @Test
@@ -360,6 +414,20 @@ class InboundHttp1Test {
       }
       assertThat(accepted.get()).isEqualTo(2);
     }
+  }
+
+  /** Waits for the inbound metrics to count one 503 with {@code flags}. */
+  private void awaitRecorded503(String flags) {
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                fixture
+                        .scrape()
+                        .find(
+                            "istio_requests_total", "response_code", "503", "response_flags", flags)
+                        .orElse(0.0)
+                    == 1.0);
   }
 
   private static void readHead(java.io.InputStream in) throws IOException {

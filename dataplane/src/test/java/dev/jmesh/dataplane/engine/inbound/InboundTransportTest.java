@@ -280,6 +280,24 @@ class InboundTransportTest {
   }
 
   @Test
+  void aVerifiedTokenThePolicyTakesNeverReachesAnHttp2Application() throws Exception {
+    InboundPort port =
+        fixture.serve(h2.startApp(), InboundFixture.http(Mode.DISABLE, InboundFixture.TAKES_TOKEN));
+    Channel connection = h2.connect(port.declared(), null);
+    H2Peers.Response r =
+        H2Peers.request(
+                connection,
+                grpcHeaders().set("authorization", "Bearer " + InboundFixture.TOKEN),
+                "hello")
+            .get(5, TimeUnit.SECONDS);
+    assertThat(r.headers().status().toString()).isEqualTo("200");
+    assertThat(r.headers().get("seen-authorization").toString()).isEqualTo("null");
+    assertThat(r.headers().get("seen-jwt-payload").toString())
+        .isEqualTo(InboundFixture.TOKEN_PAYLOAD);
+    connection.close();
+  }
+
+  @Test
   void h2cWithPriorKnowledgeReachesAnH2cApplicationWithTrailers() throws Exception {
     InboundPort port =
         fixture.serve(h2.startApp(), InboundFixture.http(Mode.DISABLE, HttpPolicy.ALLOW_ALL));
