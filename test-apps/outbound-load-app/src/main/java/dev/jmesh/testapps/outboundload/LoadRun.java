@@ -51,7 +51,8 @@ final class LoadRun {
       threads.add(thread);
     }
     threads.forEach(Thread::start);
-    Thread window = announceWindow(measureFrom, end);
+    MeasuredWindow window = new MeasuredWindow(measureFrom, end);
+    window.start();
     for (Thread thread : threads) {
       thread.join();
     }
@@ -66,30 +67,48 @@ final class LoadRun {
         firstError = worker.firstError();
       }
     }
-    return new LoadResult(all, errors, options.seconds(), firstError);
+    return new LoadResult(all, errors, options.seconds(), firstError, window.jitMillis());
   }
 
   /**
    * Prints {@code MEASURE start} and {@code MEASURE end} as the measured window opens and closes,
-   * so a driver can read the CPU time the processes on the request path spent in it alone.
+   * so a driver can read the CPU time the processes on the request path spent in it alone, and
+   * reads the JIT's compilation time at both moments.
    */
-  private static Thread announceWindow(long from, long to) {
-    Thread t =
-        new Thread(
-            () -> {
-              try {
-                sleepUntil(from);
-                System.out.println("MEASURE start");
-                sleepUntil(to);
-                System.out.println("MEASURE end");
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            },
-            "load-window");
-    t.setDaemon(true);
-    t.start();
-    return t;
+  private static final class MeasuredWindow extends Thread {
+    private final long from;
+    private final long to;
+    private volatile long jitMillis = -1;
+
+    MeasuredWindow(long from, long to) {
+      super("load-window");
+      this.from = from;
+      this.to = to;
+      setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+      boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
+      try {
+        sleepUntil(from);
+        long compiled = timed ? jit.getTotalCompilationTime() : 0;
+        System.out.println("MEASURE start");
+        sleepUntil(to);
+        if (timed) {
+          jitMillis = jit.getTotalCompilationTime() - compiled;
+        }
+        System.out.println("MEASURE end");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    /** Compilation time inside the window, once it has closed; -1 where the JVM does not say. */
+    long jitMillis() {
+      return jitMillis;
+    }
   }
 
   private static void sleepUntil(long nanoTime) throws InterruptedException {

@@ -65,7 +65,7 @@ class LoadRunTest {
               "RESULT client="
                   + client
                   + " requests=\\d+ errors=0 rps=[\\d.]+ p50us=[\\d.]+ p90us=[\\d.]+"
-                  + " p99us=[\\d.]+ p999us=[\\d.]+ maxus=[\\d.]+");
+                  + " p99us=[\\d.]+ p999us=[\\d.]+ maxus=[\\d.]+ jitms=\\d+");
     }
   }
 
