@@ -10,7 +10,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Sits before the HTTP/1 decoder and watches the raw bytes of each request's head, for what the
  * decoder does not refuse on its own: obsolete line folding (a header line starting with a space or
- * tab, which Netty would silently join) and a head that trickles in too slowly (slowloris). The
+ * tab, which Netty would silently join), more than one {@code Host} line (RFC 9112 asks for 400:
+ * the engine would route and record by the first, the application might read another) and a head
+ * that trickles in too slowly (slowloris). The
  * time allowed runs from a request's first byte; when it is up, {@link #TIMEOUT} goes down the
  * pipeline. One timer serves all the connection's requests: it is not cancelled when a head
  * arrives in time, and when it fires for a later head it rearms for that head's time left, so a
@@ -23,6 +25,8 @@ final class RequestHeadersGuard extends ChannelInboundHandlerAdapter {
 
   /** The user event fired when a request's head did not arrive in time. */
   static final Object TIMEOUT = new Object();
+
+  private static final byte[] HOST_COLON = {'h', 'o', 's', 't', ':'};
 
   private final long timeoutNanos;
   private final Runnable check = this::check;
@@ -37,6 +41,11 @@ final class RequestHeadersGuard extends ChannelInboundHandlerAdapter {
   private boolean lineStart = true;
   private boolean sawLine;
   private boolean obsFold;
+
+  /** How much of {@code host:} the current header line began with; -1 once it cannot be Host. */
+  private int hostMatched = -1;
+
+  private int hostLines;
 
   RequestHeadersGuard(Duration timeout) {
     this.timeoutNanos = timeout.toNanos();
@@ -89,14 +98,36 @@ final class RequestHeadersGuard extends ChannelInboundHandlerAdapter {
           scanning = false; // the empty line: the head is complete
         }
         lineStart = true;
+        hostMatched = sawLine ? 0 : -1; // header lines only, not the request line
       } else if (b != '\r') {
         if (lineStart && sawLine && (b == ' ' || b == '\t')) {
           obsFold = true;
+        }
+        if (hostMatched >= 0) {
+          matchHost(b);
         }
         lineStart = false;
         sawLine = true;
       }
     }
+  }
+
+  /** One more byte of a header line that may still be {@code Host:} (case-insensitive). */
+  private void matchHost(byte b) {
+    // b | 0x20 folds an ASCII capital to lower case and leaves ':' as it is.
+    if ((b | 0x20) == HOST_COLON[hostMatched]) {
+      if (++hostMatched == HOST_COLON.length) {
+        hostLines++;
+        hostMatched = -1;
+      }
+    } else {
+      hostMatched = -1;
+    }
+  }
+
+  /** Whether the request just decoded has more than one {@code Host} header line. */
+  boolean duplicateHost() {
+    return hostLines > 1;
   }
 
   /** Whether the request just decoded folded a header line. */
@@ -117,6 +148,8 @@ final class RequestHeadersGuard extends ChannelInboundHandlerAdapter {
     lineStart = true;
     sawLine = false;
     obsFold = false;
+    hostMatched = -1;
+    hostLines = 0;
   }
 
   @Override

@@ -11,9 +11,10 @@
  *   <li>{@code DownstreamChannels} adds the idle timeout and, for a TLS chain, the SSL handler and
  *       {@code TlsEstablished}, which learns the peer's SPIFFE ID and reads ALPN;
  *   <li>then HTTP/1.1 ({@code RequestHeadersGuard}, Netty's codec, {@code Http1Downstream} running
- *       one {@code Http1Exchange} per request over {@code Http1AppPool}), HTTP/2 ({@code
- *       Http2Downstream}, one {@code Http2StreamExchange} per stream over one h2c connection to the
- *       application), or a TCP relay ({@code TcpProxy}, then {@code ByteRelay} both ways).
+ *       one {@code Http1Exchange} per connection, reset for each request, over {@code
+ *       Http1AppPool}), HTTP/2 ({@code Http2Downstream}, one {@code Http2StreamExchange} per stream
+ *       over one h2c connection to the application), or a TCP relay ({@code TcpProxy}, then {@code
+ *       ByteRelay} both ways).
  * </ol>
  *
  * Every connection to the application is opened by {@code ApplicationDialer}, which registers its

@@ -246,6 +246,18 @@ class InboundHttp1Test {
   }
 
   @Test
+  void twoHostLinesAreRefusedAndClosed() throws Exception {
+    // RFC 9112 §3.2: the engine would route and record by the first, the application might
+    // read the other.
+    try (Socket s = InboundFixture.plainClient(port.declared())) {
+      RawHttp.Response r = RawHttp.exchange(s, get("/", "Host: admin.internal\r\n"));
+      assertThat(r.status()).isEqualTo(400);
+      assertThat(RawHttp.closed(s)).isTrue();
+    }
+    assertThat(app.requests.get()).isZero();
+  }
+
+  @Test
   void tooManyHeadersAre431() throws Exception {
     StringBuilder headers = new StringBuilder();
     for (int i = 0; i < 101; i++) {

@@ -42,6 +42,36 @@ class RequestHeadersGuardTest {
   }
 
   @Test
+  void aSecondHostLineInAnyCaseAndAcrossReadsIsADuplicate() {
+    RequestHeadersGuard guard = new RequestHeadersGuard(Duration.ofSeconds(10));
+    EmbeddedChannel ch = new EmbeddedChannel(guard);
+    ch.writeInbound(ascii("GET / HTTP/1.1\r\nHost: a\r\nX-Host: b\r\nHostile: c\r\nHo"));
+    ch.writeInbound(ascii("st: a\r\n\r\n"));
+    assertThat(guard.duplicateHost()).isTrue();
+    guard.nextRequest();
+    ch.writeInbound(ascii("GET / HTTP/1.1\r\nHOST: a\r\nhost: a\r\n\r\n"));
+    assertThat(guard.duplicateHost()).isTrue();
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void oneHostLineAndHeadersThatOnlyResembleOneAreNotDuplicates() {
+    RequestHeadersGuard guard = new RequestHeadersGuard(Duration.ofSeconds(10));
+    EmbeddedChannel ch = new EmbeddedChannel(guard);
+    // The request line and the body are not header lines; X-Host and Hostname are other headers.
+    ch.writeInbound(
+        ascii(
+            "POST /host: HTTP/1.1\r\nHost: a\r\nX-Host: b\r\nHostname: c\r\n"
+                + "Content-Length: 9\r\n\r\nhost: x\r\n"));
+    assertThat(guard.duplicateHost()).isFalse();
+    // Each request counts its own: the last one's Host line is not carried over.
+    guard.nextRequest();
+    ch.writeInbound(ascii("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
+    assertThat(guard.duplicateHost()).isFalse();
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
   void theTimerStartsAtTheFirstByteAndStopsWhenTheHeadIsDecoded() {
     RequestHeadersGuard guard = new RequestHeadersGuard(Duration.ofMillis(100));
     AtomicInteger timeouts = new AtomicInteger();
