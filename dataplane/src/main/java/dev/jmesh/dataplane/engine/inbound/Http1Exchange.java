@@ -187,7 +187,7 @@ final class Http1Exchange {
       refuse(431, "Request Header Fields Too Large");
       return;
     }
-    if (guard.obsFold() || guard.duplicateHost()) {
+    if (guard.obsFold() || guard.duplicateHost() || guard.nonAsciiRequestLine()) {
       refuse(400, "Bad Request");
       return;
     }

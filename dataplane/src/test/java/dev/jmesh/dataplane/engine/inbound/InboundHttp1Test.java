@@ -258,6 +258,18 @@ class InboundHttp1Test {
   }
 
   @Test
+  void aRequestLineWithAByteOutsideAsciiIsRefused() throws Exception {
+    // Read as ISO-8859-1 and written on as UTF-8, /caf\u00e9 would reach the application as
+    // /caf\u00c3\u00a9: another path than the one policy checked.
+    try (Socket s = InboundFixture.plainClient(port.declared())) {
+      RawHttp.Response r = RawHttp.exchange(s, get("/caf\u00e9"));
+      assertThat(r.status()).isEqualTo(400);
+      assertThat(RawHttp.closed(s)).isTrue();
+    }
+    assertThat(app.requests.get()).isZero();
+  }
+
+  @Test
   void tooManyHeadersAre431() throws Exception {
     StringBuilder headers = new StringBuilder();
     for (int i = 0; i < 101; i++) {
