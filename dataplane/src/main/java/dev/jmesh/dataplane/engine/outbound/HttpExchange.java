@@ -219,6 +219,12 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       reply(431, "too many request headers", -1);
       return;
     }
+    if (!asciiTarget(req.uri())) {
+      keepAlive = false;
+      beginLocal();
+      reply(400, "bad request", -1);
+      return;
+    }
     rt.router.decide(
         destination, view.of(head), sourceIp(), ThreadLocalRandom.current().nextLong(), x);
     decided = true;
@@ -806,6 +812,20 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       unflushedResponse = false;
       ctx.flush();
     }
+  }
+
+  /**
+   * Whether a request target is ASCII, as RFC 9112 has it. Netty reads a head as ISO-8859-1 and
+   * writes the target on as UTF-8, so any other byte would reach the host changed (an
+   * application's raw UTF-8 path, double-encoded).
+   */
+  private static boolean asciiTarget(String uri) {
+    for (int i = 0, n = uri.length(); i < n; i++) {
+      if (uri.charAt(i) > 0x7f) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isInformational(HttpResponse r) {

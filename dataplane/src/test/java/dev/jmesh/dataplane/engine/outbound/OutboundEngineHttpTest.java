@@ -204,6 +204,17 @@ class OutboundEngineHttpTest {
   }
 
   @Test
+  void aRequestTargetOutsideAsciiIsRefusedRatherThanReencoded() throws Exception {
+    // Read as ISO-8859-1 and written on as UTF-8, the raw UTF-8 of /caf\u00e9 would reach the
+    // host double-encoded.
+    try (Http1Client app = new Http1Client(engine.listenerFor(LISTENER))) {
+      app.writeRaw("GET /caf\u00e9 HTTP/1.1\r\nHost: reviews:9080\r\n\r\n");
+      assertThat(app.read().status()).isEqualTo(400);
+    }
+    assertThat(a.requests.get() + b.requests.get()).isZero();
+  }
+
+  @Test
   void aClientThatShutsItsSendingSideAfterItsRequestStillGetsTheAnswer() throws Exception {
     try (Http1Client app = new Http1Client(engine.listenerFor(LISTENER))) {
       app.writeHead("POST", "/reviews", "last words");
