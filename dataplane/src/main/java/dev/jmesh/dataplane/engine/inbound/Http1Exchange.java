@@ -3,6 +3,7 @@ package dev.jmesh.dataplane.engine.inbound;
 import dev.jmesh.bootstrap.MeshSpanFacts;
 import dev.jmesh.dataplane.accesslog.AccessLog;
 import dev.jmesh.dataplane.engine.MeshHeaderNames;
+import dev.jmesh.dataplane.engine.RequestTargets;
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.policy.HttpPolicy;
 import dev.jmesh.dataplane.policy.PolicyVerdict;
@@ -187,7 +188,7 @@ final class Http1Exchange {
       refuse(431, "Request Header Fields Too Large");
       return;
     }
-    if (guard.obsFold() || guard.duplicateHost() || guard.nonAsciiRequestLine()) {
+    if (guard.obsFold() || guard.duplicateHost() || !RequestTargets.ascii(request.uri())) {
       refuse(400, "Bad Request");
       return;
     }

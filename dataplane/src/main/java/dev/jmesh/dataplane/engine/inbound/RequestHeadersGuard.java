@@ -11,17 +11,16 @@ import java.util.concurrent.TimeUnit;
  * Sits before the HTTP/1 decoder and watches the raw bytes of each request's head, for what the
  * decoder does not refuse on its own: obsolete line folding (a header line starting with a space or
  * tab, which Netty would silently join), more than one {@code Host} line (RFC 9112 asks for 400:
- * the engine would route and record by the first, the application might read another), a request
- * line with a byte outside ASCII (Netty reads it as ISO-8859-1 and writes it on as UTF-8, so the
- * application would get another path than the one policy checked) and a head that trickles in too
- * slowly (slowloris). The
- * time allowed runs from a request's first byte; when it is up, {@link #TIMEOUT} goes down the
- * pipeline. One timer serves all the connection's requests: it is not cancelled when a head
- * arrives in time, and when it fires for a later head it rearms for that head's time left, so a
- * busy keep-alive connection schedules one task per timeout period, not one per request.
+ * the engine would route and record by the first, the application might read another) and a head
+ * that trickles in too slowly (slowloris). The time allowed runs from a request's first byte; when
+ * it is up, {@link #TIMEOUT} goes down the pipeline. One timer serves all the connection's
+ * requests: it is not cancelled when a head arrives in time, and when it fires for a later head it
+ * rearms for that head's time left, so a busy keep-alive connection schedules one task per timeout
+ * period, not one per request.
  *
  * <p>Only the head of the request being read is scanned: a request pipelined in the same read as
- * the previous one's body is not. Used on the connection's event loop only.
+ * the previous one's body is not (its folding and a second Host line go unseen). Used on the
+ * connection's event loop only.
  */
 final class RequestHeadersGuard extends ChannelInboundHandlerAdapter {
 
@@ -48,11 +47,6 @@ final class RequestHeadersGuard extends ChannelInboundHandlerAdapter {
   private int hostMatched = -1;
 
   private int hostLines;
-
-  /** Still in the request line (its first non-empty line). */
-  private boolean requestLine = true;
-
-  private boolean nonAsciiRequestLine;
 
   RequestHeadersGuard(Duration timeout) {
     this.timeoutNanos = timeout.toNanos();
@@ -106,11 +100,7 @@ final class RequestHeadersGuard extends ChannelInboundHandlerAdapter {
         }
         lineStart = true;
         hostMatched = sawLine ? 0 : -1; // header lines only, not the request line
-        requestLine = !sawLine;
       } else if (b != '\r') {
-        if (requestLine && b < 0) {
-          nonAsciiRequestLine = true; // a byte above 0x7f
-        }
         if (lineStart && sawLine && (b == ' ' || b == '\t')) {
           obsFold = true;
         }
@@ -141,11 +131,6 @@ final class RequestHeadersGuard extends ChannelInboundHandlerAdapter {
     return hostLines > 1;
   }
 
-  /** Whether the request just decoded has a byte outside ASCII in its request line. */
-  boolean nonAsciiRequestLine() {
-    return nonAsciiRequestLine;
-  }
-
   /** Whether the request just decoded folded a header line. */
   boolean obsFold() {
     return obsFold;
@@ -166,8 +151,6 @@ final class RequestHeadersGuard extends ChannelInboundHandlerAdapter {
     obsFold = false;
     hostMatched = -1;
     hostLines = 0;
-    requestLine = true;
-    nonAsciiRequestLine = false;
   }
 
   @Override

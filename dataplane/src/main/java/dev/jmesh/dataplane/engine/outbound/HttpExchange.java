@@ -5,6 +5,7 @@ import dev.jmesh.dataplane.cluster.Host;
 import dev.jmesh.dataplane.cluster.LocalFailure;
 import dev.jmesh.dataplane.cluster.UpstreamCluster;
 import dev.jmesh.dataplane.engine.MeshHeaderNames;
+import dev.jmesh.dataplane.engine.RequestTargets;
 import dev.jmesh.dataplane.outbound.Exchange;
 import dev.jmesh.dataplane.record.RequestIds;
 import dev.jmesh.dataplane.record.RequestProtocol;
@@ -219,7 +220,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       reply(431, "too many request headers", -1);
       return;
     }
-    if (!asciiTarget(req.uri())) {
+    if (!RequestTargets.ascii(req.uri())) {
       keepAlive = false;
       beginLocal();
       reply(400, "bad request", -1);
@@ -812,20 +813,6 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       unflushedResponse = false;
       ctx.flush();
     }
-  }
-
-  /**
-   * Whether a request target is ASCII, as RFC 9112 has it. Netty reads a head as ISO-8859-1 and
-   * writes the target on as UTF-8, so any other byte would reach the host changed (an
-   * application's raw UTF-8 path, double-encoded).
-   */
-  private static boolean asciiTarget(String uri) {
-    for (int i = 0, n = uri.length(); i < n; i++) {
-      if (uri.charAt(i) > 0x7f) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static boolean isInformational(HttpResponse r) {

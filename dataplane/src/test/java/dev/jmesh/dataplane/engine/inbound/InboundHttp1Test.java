@@ -266,7 +266,16 @@ class InboundHttp1Test {
       assertThat(r.status()).isEqualTo(400);
       assertThat(RawHttp.closed(s)).isTrue();
     }
-    assertThat(app.requests.get()).isZero();
+    // Also pipelined behind a request with a body in one write, a head the raw-byte guard skips.
+    try (Socket s = InboundFixture.plainClient(port.declared())) {
+      RawHttp.send(
+          s,
+          "POST /upload HTTP/1.1\r\nHost: reviews\r\nContent-Length: 2\r\n\r\nhi"
+              + get("/caf\u00e9"));
+      assertThat(RawHttp.read(s.getInputStream()).body()).isEqualTo("2");
+      assertThat(RawHttp.read(s.getInputStream()).status()).isEqualTo(400);
+    }
+    assertThat(app.requests.get()).isEqualTo(1);
   }
 
   @Test
