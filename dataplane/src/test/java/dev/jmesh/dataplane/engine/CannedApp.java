@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
@@ -16,33 +15,16 @@ import java.nio.charset.StandardCharsets;
  */
 public final class CannedApp implements AutoCloseable {
 
-  private final ServerSocket server;
   private final byte[] reply;
+  private final LoopbackServer server;
 
   public CannedApp(String reply) throws IOException {
     this.reply = reply.getBytes(StandardCharsets.ISO_8859_1);
-    this.server = new ServerSocket();
-    this.server.bind(new InetSocketAddress("127.0.0.1", 0));
-    Thread acceptor = new Thread(this::accept, "canned-app");
-    acceptor.setDaemon(true);
-    acceptor.start();
+    this.server = new LoopbackServer("canned-app", this::serve);
   }
 
   public InetSocketAddress address() {
-    return (InetSocketAddress) server.getLocalSocketAddress();
-  }
-
-  private void accept() {
-    while (!server.isClosed()) {
-      try {
-        Socket s = server.accept();
-        Thread t = new Thread(() -> serve(s), "canned-app-conn");
-        t.setDaemon(true);
-        t.start();
-      } catch (IOException e) {
-        return;
-      }
-    }
+    return server.address();
   }
 
   private void serve(Socket s) {

@@ -177,6 +177,16 @@ final class InboundFixture implements AutoCloseable {
     return socket;
   }
 
+  /**
+   * Waits (at most 5 s) until the engine's metrics have exactly one of {@code metric} with {@code
+   * labels} (name, value pairs): a record is counted just after the response leaves.
+   */
+  void awaitOne(String metric, String... labels) {
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(5))
+        .until(() -> scrape().find(metric, labels).orElse(0.0) == 1.0);
+  }
+
   dev.jmesh.testing.PrometheusText scrape() {
     StringBuilder out = new StringBuilder();
     metrics.writeTo(new PrometheusText(out));

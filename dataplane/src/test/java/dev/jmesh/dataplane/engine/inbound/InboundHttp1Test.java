@@ -92,22 +92,14 @@ class InboundHttp1Test {
       // Both requests rode one pooled keep-alive connection to the application.
       assertThat(second.header("seen-remote-port")).isEqualTo(first.header("seen-remote-port"));
     }
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(5))
-        .until(
-            () ->
-                fixture
-                        .scrape()
-                        .find(
-                            "istio_requests_total",
-                            "reporter",
-                            "destination",
-                            "response_code",
-                            "200",
-                            "source_workload",
-                            "productpage-v1")
-                        .orElse(0.0)
-                    == 1.0);
+    fixture.awaitOne(
+        "istio_requests_total",
+        "reporter",
+        "destination",
+        "response_code",
+        "200",
+        "source_workload",
+        "productpage-v1");
     assertThat(
             fixture
                 .scrape()
@@ -158,12 +150,7 @@ class InboundHttp1Test {
       assertThat(RawHttp.exchange(s, get("/")).status()).isEqualTo(200);
       assertThat(app.requests.get()).isEqualTo(1);
     }
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(5))
-        .until(
-            () ->
-                fixture.scrape().find("istio_requests_total", "response_code", "403").orElse(0.0)
-                    == 1.0);
+    fixture.awaitOne("istio_requests_total", "response_code", "403");
   }
 
   @Test
@@ -192,16 +179,9 @@ class InboundHttp1Test {
 
   @Test
   void contentLengthWithTransferEncodingIsRefusedAndClosed() throws Exception {
-    try (Socket s = InboundFixture.plainClient(port.declared())) {
-      RawHttp.Response r =
-          RawHttp.exchange(
-              s,
-              "POST / HTTP/1.1\r\nHost: reviews\r\nContent-Length: 5\r\n"
-                  + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n");
-      assertThat(r.status()).isEqualTo(400);
-      assertThat(RawHttp.closed(s)).isTrue();
-    }
-    assertThat(app.requests.get()).isZero();
+    assertRefusedAndClosed(
+        "POST / HTTP/1.1\r\nHost: reviews\r\nContent-Length: 5\r\n"
+            + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n");
   }
 
   @Test
@@ -223,49 +203,28 @@ class InboundHttp1Test {
 
   @Test
   void conflictingContentLengthsAreRefused() throws Exception {
-    try (Socket s = InboundFixture.plainClient(port.declared())) {
-      RawHttp.Response r =
-          RawHttp.exchange(
-              s,
-              "POST / HTTP/1.1\r\nHost: reviews\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"
-                  + "hello!");
-      assertThat(r.status()).isEqualTo(400);
-      assertThat(RawHttp.closed(s)).isTrue();
-    }
-    assertThat(app.requests.get()).isZero();
+    assertRefusedAndClosed(
+        "POST / HTTP/1.1\r\nHost: reviews\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"
+            + "hello!");
   }
 
   @Test
   void obsoleteLineFoldingIsRefused() throws Exception {
-    try (Socket s = InboundFixture.plainClient(port.declared())) {
-      RawHttp.Response r = RawHttp.exchange(s, get("/", "X-Folded: a\r\n", " b\r\n"));
-      assertThat(r.status()).isEqualTo(400);
-      assertThat(RawHttp.closed(s)).isTrue();
-    }
-    assertThat(app.requests.get()).isZero();
+    assertRefusedAndClosed(get("/", "X-Folded: a\r\n", " b\r\n"));
   }
 
   @Test
   void twoHostLinesAreRefusedAndClosed() throws Exception {
     // RFC 9112 §3.2: the engine would route and record by the first, the application might
     // read the other.
-    try (Socket s = InboundFixture.plainClient(port.declared())) {
-      RawHttp.Response r = RawHttp.exchange(s, get("/", "Host: admin.internal\r\n"));
-      assertThat(r.status()).isEqualTo(400);
-      assertThat(RawHttp.closed(s)).isTrue();
-    }
-    assertThat(app.requests.get()).isZero();
+    assertRefusedAndClosed(get("/", "Host: admin.internal\r\n"));
   }
 
   @Test
   void aRequestLineWithAByteOutsideAsciiIsRefused() throws Exception {
     // Read as ISO-8859-1 and written on as UTF-8, /caf\u00e9 would reach the application as
     // /caf\u00c3\u00a9: another path than the one policy checked.
-    try (Socket s = InboundFixture.plainClient(port.declared())) {
-      RawHttp.Response r = RawHttp.exchange(s, get("/caf\u00e9"));
-      assertThat(r.status()).isEqualTo(400);
-      assertThat(RawHttp.closed(s)).isTrue();
-    }
+    assertRefusedAndClosed(get("/caf\u00e9"));
     // Also pipelined behind a request with a body in one write, a head the raw-byte guard skips.
     try (Socket s = InboundFixture.plainClient(port.declared())) {
       RawHttp.send(
@@ -371,7 +330,7 @@ class InboundHttp1Test {
         assertThat(r.body()).endsWith("reset reason: protocol error");
       }
     }
-    awaitRecorded503("UPE");
+    fixture.awaitOne("istio_requests_total", "response_code", "503", "response_flags", "UPE");
   }
 
   @Test
@@ -405,7 +364,7 @@ class InboundHttp1Test {
       assertThat(r.status()).isEqualTo(503);
       assertThat(r.body()).startsWith("upstream connect error");
     }
-    awaitRecorded503("UF");
+    fixture.awaitOne("istio_requests_total", "response_code", "503", "response_flags", "UF");
   }
 
   @Test
@@ -449,18 +408,14 @@ class InboundHttp1Test {
     }
   }
 
-  /** Waits for the inbound metrics to count one 503 with {@code flags}. */
-  private void awaitRecorded503(String flags) {
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(5))
-        .until(
-            () ->
-                fixture
-                        .scrape()
-                        .find(
-                            "istio_requests_total", "response_code", "503", "response_flags", flags)
-                        .orElse(0.0)
-                    == 1.0);
+  /** {@code request} is answered 400, its connection closed, and the application never sees it. */
+  private void assertRefusedAndClosed(String request) throws Exception {
+    try (Socket s = InboundFixture.plainClient(port.declared())) {
+      RawHttp.Response r = RawHttp.exchange(s, request);
+      assertThat(r.status()).isEqualTo(400);
+      assertThat(RawHttp.closed(s)).isTrue();
+    }
+    assertThat(app.requests.get()).isZero();
   }
 
   private static void readHead(java.io.InputStream in) throws IOException {

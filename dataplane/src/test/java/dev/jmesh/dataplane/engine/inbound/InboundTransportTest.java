@@ -80,20 +80,12 @@ class InboundTransportTest {
       assertThat(r.header("seen-xfcc")).isEqualTo(expectedClientCert());
       assertThat(r.header("seen-proto")).isEqualTo("https");
     }
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(5))
-        .until(
-            () ->
-                fixture
-                        .scrape()
-                        .find(
-                            "istio_requests_total",
-                            "connection_security_policy",
-                            "mutual_tls",
-                            "source_principal",
-                            InboundFixture.CLIENT_ID.toString())
-                        .orElse(0.0)
-                    == 1.0);
+    fixture.awaitOne(
+        "istio_requests_total",
+        "connection_security_policy",
+        "mutual_tls",
+        "source_principal",
+        InboundFixture.CLIENT_ID.toString());
   }
 
   @Test
@@ -239,10 +231,7 @@ class InboundTransportTest {
       writer.join(5_000);
       assertThat(echoed).isEqualTo(payload);
     }
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(5))
-        .until(
-            () -> fixture.scrape().find("istio_tcp_connections_closed_total").orElse(0.0) == 1.0);
+    fixture.awaitOne("istio_tcp_connections_closed_total");
     var page = fixture.scrape();
     assertThat(page.value("istio_tcp_connections_opened_total", "reporter", "destination"))
         .isEqualTo(1.0);
@@ -324,22 +313,14 @@ class InboundTransportTest {
     assertThat(r.body()).isEqualTo("hello");
     assertThat(r.trailers().get("grpc-status").toString()).isEqualTo("0");
     connection.close();
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(5))
-        .until(
-            () ->
-                fixture
-                        .scrape()
-                        .find(
-                            "istio_requests_total",
-                            "request_protocol",
-                            "grpc",
-                            "grpc_response_status",
-                            "0",
-                            "source_workload",
-                            InboundFixture.SELF.workload())
-                        .orElse(0.0)
-                    == 1.0);
+    fixture.awaitOne(
+        "istio_requests_total",
+        "request_protocol",
+        "grpc",
+        "grpc_response_status",
+        "0",
+        "source_workload",
+        InboundFixture.SELF.workload());
   }
 
   @Test

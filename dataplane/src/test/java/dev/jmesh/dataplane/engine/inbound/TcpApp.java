@@ -1,10 +1,10 @@
 package dev.jmesh.dataplane.engine.inbound;
 
+import dev.jmesh.dataplane.engine.LoopbackServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
@@ -16,34 +16,16 @@ final class TcpApp implements AutoCloseable {
 
   static final String GREETING = "220 ready\r\n";
 
-  private final ServerSocket server;
   private final boolean speaksFirst;
-  private final Thread acceptor;
+  private final LoopbackServer server;
 
   TcpApp(boolean speaksFirst) throws IOException {
-    this.server = new ServerSocket();
-    this.server.bind(new InetSocketAddress("127.0.0.1", 0));
     this.speaksFirst = speaksFirst;
-    this.acceptor = new Thread(this::accept, "tcp-app");
-    this.acceptor.setDaemon(true);
-    this.acceptor.start();
+    this.server = new LoopbackServer("tcp-app", this::serve);
   }
 
   InetSocketAddress address() {
-    return (InetSocketAddress) server.getLocalSocketAddress();
-  }
-
-  private void accept() {
-    while (!server.isClosed()) {
-      try {
-        Socket s = server.accept();
-        Thread t = new Thread(() -> serve(s), "tcp-app-conn");
-        t.setDaemon(true);
-        t.start();
-      } catch (IOException e) {
-        return;
-      }
-    }
+    return server.address();
   }
 
   private void serve(Socket s) {
