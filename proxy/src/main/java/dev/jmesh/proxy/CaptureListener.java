@@ -9,7 +9,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.epoll.EpollChannelOption;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -19,7 +18,7 @@ import java.time.Duration;
  * captured outgoing connections to (scripts/mesh-capture). The socket is transparent ({@code
  * IP_TRANSPARENT}), so an accepted connection's local address is where the application meant to
  * connect: the original destination, with no {@code SO_ORIGINAL_DST} lookup and no native code
- * beyond Netty's epoll. Each connection then goes where the agent's capture sends a {@code
+ * beyond Netty's native transport. Each connection then goes where the agent's capture sends a {@code
  * connect()} to that address: a service's virtual address or a mesh endpoint's {@code ip:port} is
  * served by the engine's outbound side for that service port, this very connection handed over
  * in-process (HTTP routed per request, TCP per connection, mTLS where the destination wants it);
@@ -42,11 +41,11 @@ final class CaptureListener implements AutoCloseable {
       OutboundDestinations destinations,
       UpstreamDialer dialer)
       throws IOException {
-    if (!loops.epoll()) {
+    if (loops.ipTransparent() == null) {
       throw new IOException(
-          "--capture-port needs Netty's epoll transport (Linux) for IP_TRANSPARENT, and it did not"
-              + " load here (see /config_dump's transport); run the proxy on Linux x86-64 or turn"
-              + " capture off");
+          "--capture-port needs Netty's io_uring or epoll transport (Linux) for IP_TRANSPARENT,"
+              + " and neither loaded here (see /config_dump's transport); run the proxy on Linux"
+              + " x86-64 or turn capture off");
     }
     try {
       Channel server =
@@ -56,7 +55,7 @@ final class CaptureListener implements AutoCloseable {
               .option(ChannelOption.SO_REUSEADDR, true)
               // TPROXY delivers connections for any address to this socket only if it is
               // transparent; the accepted sockets keep the original destination as local address.
-              .option(EpollChannelOption.IP_TRANSPARENT, true)
+              .option(loops.ipTransparent(), true)
               .childOption(ChannelOption.AUTO_READ, false)
               .childOption(ChannelOption.TCP_NODELAY, true)
               .childHandler(

@@ -2,17 +2,10 @@ package dev.jmesh.dataplane.engine;
 
 import dev.jmesh.bootstrap.MeshHooks;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.ResourceLeakDetector;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import java.util.concurrent.ThreadFactory;
@@ -20,8 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The engine's event loops, shared by its inbound and outbound sides: epoll where Netty's native
- * transport loads, NIO otherwise. Its threads are the agent's own, so the engine's sockets never
+ * The engine's event loops, shared by its inbound and outbound sides, on the {@link
+ * LoopTransport} chosen for this JVM. Its threads are the agent's own, so the engine's sockets never
  * reach the hooks, and daemons, so the engine never keeps the application's JVM alive.
  */
 public final class EngineLoops implements AutoCloseable {
@@ -37,31 +30,38 @@ public final class EngineLoops implements AutoCloseable {
     }
   }
 
-  private final boolean epoll;
+  private final LoopTransport transport;
   private final EventLoopGroup group;
 
   /** {@code threads} event loops; 0 picks one per core, at most 4. */
   public EngineLoops(int threads) {
-    this.epoll = Epoll.isAvailable();
-    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    this.transport = LoopTransport.selected();
     int n = threads > 0 ? threads : Math.min(4, Runtime.getRuntime().availableProcessors());
-    this.group = new MultiThreadIoEventLoopGroup(n, new EngineThreads(), io);
+    this.group = new MultiThreadIoEventLoopGroup(n, new EngineThreads(), transport.ioHandler());
   }
 
   public EventLoopGroup group() {
     return group;
   }
 
-  public boolean epoll() {
-    return epoll;
+  public LoopTransport transport() {
+    return transport;
   }
 
   public Class<? extends ServerChannel> serverChannel() {
-    return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    return transport.serverChannel();
   }
 
   public Class<? extends Channel> channel() {
-    return epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+    return transport.channel();
+  }
+
+  /**
+   * The option that makes a listener transparent for TPROXY on this transport, or null when the
+   * transport has none (NIO).
+   */
+  public ChannelOption<Boolean> ipTransparent() {
+    return transport.ipTransparent();
   }
 
   @Override

@@ -1,28 +1,34 @@
 package dev.jmesh.dataplane.engine;
 
 import dev.jmesh.dataplane.identity.MeshTls;
-import io.netty.channel.epoll.Epoll;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Whether the engine can use Netty's epoll transport here. Inside mesh.jar Netty is relocated and
- * its native library renamed to match, so this is also the proof, shown on {@code /config_dump},
- * that the renamed library loads.
+ * Which transport the engine's loops run on, and whether Netty's native transports and BoringSSL
+ * load here. Inside mesh.jar Netty is relocated and its native libraries renamed to match, so this
+ * is also the proof, shown on {@code /config_dump}, that the renamed libraries load.
  */
 public final class NativeTransport {
 
   private NativeTransport() {}
 
   /**
-   * {@code {"epoll": true}} or {@code {"epoll": false, "reason": "..."}}; loads Netty on first use.
+   * {@code {"loops": "io_uring", "io_uring": true, "epoll": true, ...}}, with a reason beside each
+   * native library that does not load; loads Netty on first use.
    */
   public static Map<String, Object> describe() {
     Map<String, Object> transport = new LinkedHashMap<>();
-    boolean available = Epoll.isAvailable();
-    transport.put("epoll", available);
-    if (!available) {
-      transport.put("reason", String.valueOf(Epoll.unavailabilityCause()));
+    transport.put("loops", LoopTransport.selected().label());
+    Throwable uring = LoopTransport.IO_URING.unavailability();
+    transport.put("io_uring", uring == null);
+    if (uring != null) {
+      transport.put("ioUringReason", String.valueOf(uring));
+    }
+    Throwable epoll = LoopTransport.EPOLL.unavailability();
+    transport.put("epoll", epoll == null);
+    if (epoll != null) {
+      transport.put("reason", String.valueOf(epoll));
     }
     // BoringSSL through netty-tcnative, for mTLS; its native library is relocated like epoll's.
     boolean boringSsl = io.netty.handler.ssl.OpenSsl.isAvailable();

@@ -4,6 +4,7 @@ import dev.jmesh.dataplane.engine.FirstBytes;
 import dev.jmesh.dataplane.log.MeshLog;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.List;
@@ -90,6 +91,21 @@ final class TransportSelector extends ByteToMessageDecoder {
     DownstreamChannels.install(port, ctx, chain);
     // Removing a ByteToMessageDecoder passes the bytes it holds on to the handlers just added.
     ctx.pipeline().remove(this);
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof ChannelInputShutdownEvent && !decided) {
+      // The client ended its input before the chain was chosen: a short request and its FIN can
+      // be read before the deferred choice runs (io_uring's loop reaps accept, read and end in one
+      // turn). The decoder would drop the bytes it holds on this event; choosing now hands them to
+      // the chain, which then hears the end after them. Too few bytes for a verdict: plaintext,
+      // as when the detection timer fires.
+      choose(ctx, plan.sniff() ? plan.plaintextChain() : plan.direct());
+      ctx.fireUserEventTriggered(evt);
+      return;
+    }
+    super.userEventTriggered(ctx, evt);
   }
 
   @Override

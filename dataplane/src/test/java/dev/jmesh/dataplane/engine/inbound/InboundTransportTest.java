@@ -27,6 +27,8 @@ import javax.net.ssl.SSLSocket;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Mutual TLS, PERMISSIVE sniffing, HTTP/2 and TCP through the inbound engine. */
 class InboundTransportTest {
@@ -251,6 +253,27 @@ class InboundTransportTest {
       s.shutdownOutput();
       // The echo ends when the application sees the end of input and closes.
       assertThat(s.getInputStream().readAllBytes()).isEqualTo(request);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Mode.class,
+      names = {"DISABLE", "PERMISSIVE"})
+  void aShortRequestAndItsEndBeforeTheChainIsChosenStillReachTheApplication(Mode mode)
+      throws Exception {
+    // Fewer bytes than the sniffer needs, and the FIN with them: the chain is chosen on the end,
+    // and the bytes held for the choice go to the application before it.
+    tcpApp = new TcpApp(false);
+    InboundPort port =
+        fixture.serve(tcpApp.address(), InboundFixture.tcp(mode, ConnectionPolicy.ALLOW_ALL));
+    byte[] request = "ping".getBytes(StandardCharsets.US_ASCII);
+    for (int i = 0; i < 20; i++) {
+      try (Socket s = InboundFixture.plainClient(port.declared())) {
+        s.getOutputStream().write(request);
+        s.shutdownOutput();
+        assertThat(s.getInputStream().readAllBytes()).as("connection %d", i).isEqualTo(request);
+      }
     }
   }
 

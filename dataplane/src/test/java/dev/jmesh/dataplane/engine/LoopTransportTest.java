@@ -1,0 +1,68 @@
+package dev.jmesh.dataplane.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class LoopTransportTest {
+
+  @Test
+  void withNoNameTheFirstTransportThatRunsHereIsChosen() {
+    // These machines run Linux x86-64 with io_uring allowed: the first choice runs.
+    assertThat(LoopTransport.IO_URING.unavailability()).isNull();
+    assertThat(LoopTransport.choose(null)).isEqualTo(LoopTransport.IO_URING);
+    assertThat(LoopTransport.choose(" ")).isEqualTo(LoopTransport.IO_URING);
+  }
+
+  @Test
+  void aNamedTransportThatRunsHereIsTaken() {
+    assertThat(LoopTransport.choose("epoll")).isEqualTo(LoopTransport.EPOLL);
+    assertThat(LoopTransport.choose("NIO")).isEqualTo(LoopTransport.NIO);
+    assertThat(LoopTransport.choose(" io_uring ")).isEqualTo(LoopTransport.IO_URING);
+  }
+
+  @Test
+  void anUnknownNameFallsBackToTheBestAvailableRatherThanFailing() {
+    assertThat(LoopTransport.choose("kqueue")).isEqualTo(LoopTransport.IO_URING);
+  }
+
+  @Test
+  void everyTransportOpensAListenerAndConnectsThroughIt() throws Exception {
+    for (LoopTransport transport : LoopTransport.values()) {
+      EventLoopGroup group =
+          new MultiThreadIoEventLoopGroup(1, transport.ioHandler());
+      try {
+        Channel server =
+            new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannel())
+                .childHandler(new ChannelInboundHandlerAdapter())
+                .bind(new InetSocketAddress("127.0.0.1", 0))
+                .sync()
+                .channel();
+        Channel client =
+            new Bootstrap()
+                .group(group)
+                .channel(transport.channel())
+                .handler(new ChannelInboundHandlerAdapter())
+                .connect(server.localAddress())
+                .sync()
+                .channel();
+        assertThat(client.isActive()).as(transport.label()).isTrue();
+        assertThat(client.getClass()).isEqualTo(transport.channel());
+        client.close().sync();
+        server.close().sync();
+      } finally {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+      }
+    }
+  }
+}
