@@ -1,5 +1,6 @@
 package dev.jmesh.proxy;
 
+import dev.jmesh.dataplane.engine.LoopTransport;
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.settings.BadSettingException;
 import dev.jmesh.dataplane.workload.NodeId;
@@ -44,6 +45,8 @@ public final class MeshProxy {
       return;
     }
     MeshLog.setLevel(options.settings().logLevel());
+    // A relay runs flat out where an application's JVM mostly waits: io_uring first.
+    LoopTransport.preferThroughput();
     ProxyRuntime runtime = new ProxyRuntime(options, started);
     try {
       runtime.start();

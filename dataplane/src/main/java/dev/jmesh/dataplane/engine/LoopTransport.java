@@ -18,16 +18,21 @@ import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
+import java.util.List;
 import java.util.Locale;
 
 /**
- * The kernel interface under the engine's event loops. io_uring first: relaying keep-alive
- * HTTP/1.1 it took three quarters of epoll's CPU per request and 1.5 times its throughput
- * (docs/proxy.md, "Session 16"), since a loop's reads and writes go to the kernel as one batch per
- * turn instead of one system call each. epoll where io_uring is missing or refused (Docker's
- * default seccomp profile refuses it; {@code /proc/sys/kernel/io_uring_disabled}), NIO off Linux.
- * {@value #PROPERTY} names one; a name that is unknown or unavailable here is logged once and the
- * best available one is used, so a typo never stops the engine.
+ * The kernel interface under the engine's event loops, chosen once per JVM. Where both Linux
+ * transports run, the host decides which comes first. An application's JVM (the agent) takes
+ * epoll: at a fixed 1,000 requests a second through the outbound engine, io_uring added 27-204 µs
+ * more at p90 than epoll did (docs/benchmarks-outbound.md, "Session 16"). mesh-proxy calls {@link
+ * #preferThroughput()} and takes io_uring: relaying keep-alive HTTP/1.1 flat out, it used 0.55×
+ * epoll's CPU per request for 1.5× the throughput (docs/proxy.md, "Session 16"), since a loop's
+ * reads and writes reach the kernel as one batch per turn, not one system call each. The other
+ * Linux transport is the fallback where the first is missing or refused (Docker's default seccomp
+ * profile refuses io_uring; so does {@code kernel.io_uring_disabled}), NIO off Linux. {@value
+ * #PROPERTY} names one; a name that is unknown or cannot run here is logged once and the default
+ * order is used, so a typo never stops the engine.
  */
 public enum LoopTransport {
   IO_URING("io_uring") {
@@ -135,30 +140,46 @@ public enum LoopTransport {
   /** The socket option that lets a listener take TPROXY's connections, or null (NIO has none). */
   abstract ChannelOption<Boolean> ipTransparent();
 
+  /** Where both Linux transports run: epoll first, for an application's latency. */
+  static final List<LoopTransport> LATENCY_FIRST = List.of(EPOLL, IO_URING, NIO);
+
+  /** Where both Linux transports run: io_uring first, for a relay's throughput. */
+  static final List<LoopTransport> THROUGHPUT_FIRST = List.of(IO_URING, EPOLL, NIO);
+
+  private static volatile boolean throughputFirst;
+
+  /**
+   * Makes io_uring this JVM's first choice; mesh-proxy calls it before its engine starts. A call
+   * after the choice was made changes nothing.
+   */
+  public static void preferThroughput() {
+    throughputFirst = true;
+  }
+
   /** The transport this JVM's engine runs on; the same answer on every call. */
   public static LoopTransport selected() {
     return Selected.TRANSPORT;
   }
 
-  /** The named transport if it runs here, else the first of io_uring, epoll, NIO that does. */
-  static LoopTransport choose(String wanted) {
+  /** The named transport if it runs here, else the first in {@code order} that does. */
+  static LoopTransport choose(String wanted, List<LoopTransport> order) {
     if (wanted != null && !wanted.isBlank()) {
       LoopTransport named = byLabel(wanted.trim());
       if (named == null) {
         MeshLog.warnOnce(
             "engine-transport-name",
             "-D" + PROPERTY + "=" + wanted + " names no transport; use io_uring, epoll or nio."
-                + " The engine uses the best one available here.");
+                + " The engine uses its default instead.");
       } else if (named.unavailability() == null) {
         return named;
       } else {
         MeshLog.warnOnce(
             "engine-transport-unavailable",
             "-D" + PROPERTY + "=" + named.label + " cannot run here ("
-                + named.unavailability() + "); the engine uses the best one available instead.");
+                + named.unavailability() + "); the engine uses its default instead.");
       }
     }
-    for (LoopTransport transport : values()) {
+    for (LoopTransport transport : order) {
       if (transport.unavailability() == null) {
         return transport;
       }
@@ -178,6 +199,7 @@ public enum LoopTransport {
 
   /** Chosen once, on first use, so every loop group of the JVM agrees. */
   private static final class Selected {
-    static final LoopTransport TRANSPORT = choose(System.getProperty(PROPERTY));
+    static final LoopTransport TRANSPORT =
+        choose(System.getProperty(PROPERTY), throughputFirst ? THROUGHPUT_FIRST : LATENCY_FIRST);
   }
 }

@@ -15,23 +15,37 @@ import org.junit.jupiter.api.Test;
 class LoopTransportTest {
 
   @Test
-  void withNoNameTheFirstTransportThatRunsHereIsChosen() {
-    // These machines run Linux x86-64 with io_uring allowed: the first choice runs.
+  void withNoNameTheFirstTransportOfTheHostsOrderThatRunsHereIsChosen() {
+    // These machines run Linux x86-64 with io_uring allowed: each order's first choice runs.
     assertThat(LoopTransport.IO_URING.unavailability()).isNull();
-    assertThat(LoopTransport.choose(null)).isEqualTo(LoopTransport.IO_URING);
-    assertThat(LoopTransport.choose(" ")).isEqualTo(LoopTransport.IO_URING);
+    assertThat(LoopTransport.choose(null, LoopTransport.LATENCY_FIRST))
+        .isEqualTo(LoopTransport.EPOLL);
+    assertThat(LoopTransport.choose(" ", LoopTransport.THROUGHPUT_FIRST))
+        .isEqualTo(LoopTransport.IO_URING);
+  }
+
+  @Test
+  void anApplicationsJvmRunsItsEngineOnEpoll() {
+    // Nothing in this JVM called preferThroughput, as in an application's JVM with the agent.
+    assertThat(LoopTransport.selected()).isEqualTo(LoopTransport.EPOLL);
   }
 
   @Test
   void aNamedTransportThatRunsHereIsTaken() {
-    assertThat(LoopTransport.choose("epoll")).isEqualTo(LoopTransport.EPOLL);
-    assertThat(LoopTransport.choose("NIO")).isEqualTo(LoopTransport.NIO);
-    assertThat(LoopTransport.choose(" io_uring ")).isEqualTo(LoopTransport.IO_URING);
+    assertThat(LoopTransport.choose("epoll", LoopTransport.THROUGHPUT_FIRST))
+        .isEqualTo(LoopTransport.EPOLL);
+    assertThat(LoopTransport.choose("NIO", LoopTransport.THROUGHPUT_FIRST))
+        .isEqualTo(LoopTransport.NIO);
+    assertThat(LoopTransport.choose(" io_uring ", LoopTransport.LATENCY_FIRST))
+        .isEqualTo(LoopTransport.IO_URING);
   }
 
   @Test
   void anUnknownNameFallsBackToTheBestAvailableRatherThanFailing() {
-    assertThat(LoopTransport.choose("kqueue")).isEqualTo(LoopTransport.IO_URING);
+    assertThat(LoopTransport.choose("kqueue", LoopTransport.THROUGHPUT_FIRST))
+        .isEqualTo(LoopTransport.IO_URING);
+    assertThat(LoopTransport.choose("kqueue", LoopTransport.LATENCY_FIRST))
+        .isEqualTo(LoopTransport.EPOLL);
   }
 
   @Test
