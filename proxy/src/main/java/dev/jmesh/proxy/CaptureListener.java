@@ -18,12 +18,12 @@ import java.time.Duration;
  * captured outgoing connections to (scripts/mesh-capture). The socket is transparent ({@code
  * IP_TRANSPARENT}), so an accepted connection's local address is where the application meant to
  * connect: the original destination, with no {@code SO_ORIGINAL_DST} lookup and no native code
- * beyond Netty's native transport. Each connection then goes where the agent's capture sends a {@code
- * connect()} to that address: a service's virtual address or a mesh endpoint's {@code ip:port} is
- * served by the engine's outbound side for that service port, this very connection handed over
- * in-process (HTTP routed per request, TCP per connection, mTLS where the destination wants it);
- * anything else goes straight through (the proxy's own connections are not captured), or nowhere
- * under {@code REGISTRY_ONLY}.
+ * beyond Netty's native transport. Each connection then goes where the agent's capture sends a
+ * {@code connect()} to that address: a service's virtual address or a mesh endpoint's {@code
+ * ip:port} is served by the engine's outbound side for that service port, this very connection
+ * handed over in-process (HTTP routed per request, TCP per connection, mTLS where the destination
+ * wants it); anything else goes straight through (the proxy's own connections are not captured),
+ * or nowhere under {@code REGISTRY_ONLY}.
  */
 final class CaptureListener implements AutoCloseable {
 

@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The engine's event loops, shared by its inbound and outbound sides, on the {@link
- * LoopTransport} chosen for this JVM. Its threads are the agent's own, so the engine's sockets never
- * reach the hooks, and daemons, so the engine never keeps the application's JVM alive.
+ * LoopTransport} chosen for this JVM. Its threads are the agent's own, so the engine's sockets
+ * never reach the hooks, and daemons, so the engine never keeps the application's JVM alive.
  */
 public final class EngineLoops implements AutoCloseable {
 
