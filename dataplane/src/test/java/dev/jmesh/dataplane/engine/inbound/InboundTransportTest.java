@@ -248,11 +248,18 @@ class InboundTransportTest {
         fixture.serve(
             tcpApp.address(), InboundFixture.tcp(Mode.DISABLE, ConnectionPolicy.ALLOW_ALL));
     byte[] request = "x".repeat(50_000).getBytes(StandardCharsets.US_ASCII);
+    assertThat(halfClosedExchange(port, request)).isEqualTo(request);
+  }
+
+  /**
+   * Sends {@code request} and the end of this side's output, then reads until the connection ends:
+   * the echo ends when the application sees the end of input and closes.
+   */
+  private static byte[] halfClosedExchange(InboundPort port, byte[] request) throws Exception {
     try (Socket s = InboundFixture.plainClient(port.declared())) {
       s.getOutputStream().write(request);
       s.shutdownOutput();
-      // The echo ends when the application sees the end of input and closes.
-      assertThat(s.getInputStream().readAllBytes()).isEqualTo(request);
+      return s.getInputStream().readAllBytes();
     }
   }
 
@@ -269,11 +276,7 @@ class InboundTransportTest {
         fixture.serve(tcpApp.address(), InboundFixture.tcp(mode, ConnectionPolicy.ALLOW_ALL));
     byte[] request = "ping".getBytes(StandardCharsets.US_ASCII);
     for (int i = 0; i < 20; i++) {
-      try (Socket s = InboundFixture.plainClient(port.declared())) {
-        s.getOutputStream().write(request);
-        s.shutdownOutput();
-        assertThat(s.getInputStream().readAllBytes()).as("connection %d", i).isEqualTo(request);
-      }
+      assertThat(halfClosedExchange(port, request)).as("connection %d", i).isEqualTo(request);
     }
   }
 
