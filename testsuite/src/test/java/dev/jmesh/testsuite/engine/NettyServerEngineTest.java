@@ -7,4 +7,10 @@ class NettyServerEngineTest extends AbstractMeshedHttpServerTest implements Serv
   String kind() {
     return "netty";
   }
+
+  /** Its port is an http port: the engine speaks HTTP/1.1 to it, whatever the caller spoke. */
+  @Override
+  public String applicationProtocol() {
+    return "HTTP/1.1";
+  }
 }

@@ -60,6 +60,7 @@ class MeshProxyTest {
   private Process python;
   private int pythonPort;
   private int ratingsPort;
+  private int ratingsOpenPort;
   private int reviewsPort;
   private MeshedJvm proxy;
   private int httpProxyPort;
@@ -72,7 +73,18 @@ class MeshProxyTest {
   void startMesh() throws Exception {
     work = Files.createTempDirectory("jmesh-proxy");
     controlPlane = MeshControlPlane.start(jvms, work);
-    controlPlane.apply("ratings-strict", strict("ratings"));
+    ratingsPort = FreePorts.loopback();
+    ratingsOpenPort = FreePorts.loopback();
+    // STRICT, but for a second port to the same application that also takes plaintext.
+    controlPlane.apply(
+        "ratings-strict",
+        strict("ratings")
+            + """
+      portLevelMtls:
+        %d:
+          mode: PERMISSIVE
+    """
+                .formatted(ratingsOpenPort));
     // The Python server lists its working directory: give it one with nothing else in it.
     Path www = Files.createDirectories(work.resolve("www"));
     Files.writeString(www.resolve("index.html"), PYTHON_PAGE + "\n");
@@ -85,7 +97,6 @@ class MeshProxyTest {
             .redirectOutput(work.resolve("python.log").toFile())
             .start();
     controlPlane.apply("echo-strict", strict("echo"));
-    ratingsPort = FreePorts.loopback();
     reviewsPort = FreePorts.loopback();
     echoPort = FreePorts.loopback();
     // A TCP service that speaks first, as databases do: the greeting needs no request.
@@ -133,6 +144,8 @@ class MeshProxyTest {
                     "app=ratings,version=v1",
                     "--inbound",
                     ratingsPort + "=127.0.0.1:" + pythonPort,
+                    "--inbound",
+                    ratingsOpenPort + "=127.0.0.1:" + pythonPort,
                     "--workload-address",
                     "127.0.0.1",
                     "--admin-port",
@@ -362,6 +375,44 @@ class MeshProxyTest {
             });
   }
 
+  @Test
+  void http2ReachesPythonBehindTheProxyAsHttp11() throws IOException {
+    // python3 -m http.server speaks HTTP/1.x only. ratings' port is an http port (it is not named
+    // otherwise), so the proxy's inbound speaks HTTP/1.1 to it whatever the caller spoke, as
+    // Istio's inbound cluster of an http port does.
+    await()
+        .untilAsserted(
+            () -> {
+              Run h2c =
+                  run(
+                      Map.of(),
+                      "curl",
+                      "-sS",
+                      "-m",
+                      "10",
+                      "--http2-prior-knowledge",
+                      "-w",
+                      "\nstatus=%{http_code} version=%{http_version}\n",
+                      "http://127.0.0.1:" + ratingsOpenPort + "/index.html?over=h2");
+              assertThat(h2c.output()).contains(PYTHON_PAGE).contains("status=200 version=2");
+              Run twoStreams =
+                  run(
+                      Map.of(),
+                      "nghttp",
+                      "-t",
+                      "10",
+                      "-s",
+                      "http://127.0.0.1:" + ratingsOpenPort + "/index.html?stream=one",
+                      "http://127.0.0.1:" + ratingsOpenPort + "/index.html?stream=two");
+              assertThat(twoStreams.exitCode()).as(twoStreams.output()).isZero();
+            });
+    String log = Files.readString(work.resolve("python.log"));
+    assertThat(log)
+        .contains("\"GET /index.html?over=h2 HTTP/1.1\" 200")
+        .contains("\"GET /index.html?stream=one HTTP/1.1\" 200")
+        .contains("\"GET /index.html?stream=two HTTP/1.1\" 200");
+  }
+
   private static String[] concat(String[] first, String... more) {
     return Stream.concat(Stream.of(first), Stream.of(more)).toArray(String[]::new);
   }
@@ -503,6 +554,8 @@ class MeshProxyTest {
         WORK,
         "reporter",
         "destination",
+        "source_app",
+        "client",
         "response_code",
         "200");
     proxy.awaitMetric(

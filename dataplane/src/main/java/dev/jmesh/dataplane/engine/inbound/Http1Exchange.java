@@ -48,7 +48,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * record may be reused because everything it is handed to copies what it keeps before returning
  * (metrics, {@code RecordJournal}, access log and span exporter snapshots).
  */
-final class Http1Exchange {
+final class Http1Exchange implements Http1Upstream.Exchange {
   private final Http1Downstream connection;
   private final ChannelHandlerContext ctx;
   private final ServedPort port;
@@ -398,14 +398,16 @@ final class Http1Exchange {
     }
   }
 
-  void upstreamWritable() {
+  @Override
+  public void upstreamWritable() {
     if (!requestDone && connection.isCurrent(this)) {
       ctx.channel().config().setAutoRead(true);
       ctx.read();
     }
   }
 
-  void onResponse(HttpResponse response) {
+  @Override
+  public void onResponse(HttpResponse response) {
     int code = response.status().code();
     if (code >= 100 && code < 200 && code != 101) {
       informational = true;
@@ -433,7 +435,8 @@ final class Http1Exchange {
     writeDownstream(response);
   }
 
-  void onResponseContent(HttpContent content) {
+  @Override
+  public void onResponseContent(HttpContent content) {
     boolean last = content instanceof LastHttpContent;
     if (informational) {
       writeDownstream(content);
@@ -463,7 +466,8 @@ final class Http1Exchange {
   }
 
   /** The application's read batch ended: what this exchange wrote on leaves in one flush. */
-  void flushDownstream() {
+  @Override
+  public void flushDownstream() {
     if (downstreamUnflushed) {
       downstreamUnflushed = false;
       ctx.flush();
@@ -574,7 +578,8 @@ final class Http1Exchange {
     port.engine().end();
   }
 
-  void upstreamClosed() {
+  @Override
+  public void upstreamClosed() {
     if (responseDone || !connection.isCurrent(this)) {
       return;
     }
@@ -590,7 +595,8 @@ final class Http1Exchange {
   }
 
   /** The application's response did not decode (its connection is already closed). */
-  void upstreamProtocolError() {
+  @Override
+  public void upstreamProtocolError() {
     if (responseDone || !connection.isCurrent(this)) {
       return;
     }

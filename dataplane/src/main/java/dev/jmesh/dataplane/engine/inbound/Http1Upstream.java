@@ -5,19 +5,41 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
  * The application end of an HTTP/1.1 exchange: hands the response it reads to the downstream
- * exchange that leased the connection. A pooled connection that speaks unasked is closed, and so
- * is one whose response does not decode.
+ * exchange that leased the connection (an HTTP/1.1 request, or an HTTP/2 stream sent on as
+ * HTTP/1.1). A pooled connection that speaks unasked is closed, and so is one whose response does
+ * not decode.
  */
 final class Http1Upstream extends ChannelInboundHandlerAdapter {
 
-  private Http1Exchange exchange;
+  /** What leases the connection: told of the response and of the connection's fate. */
+  interface Exchange {
+
+    void onResponse(HttpResponse response);
+
+    /** A piece of the response body; the last one is a {@link LastHttpContent}. */
+    void onResponseContent(HttpContent content);
+
+    /** The application's read batch ended. */
+    void flushDownstream();
+
+    void upstreamWritable();
+
+    /** The connection closed while leased. */
+    void upstreamClosed();
+
+    /** The response did not decode; the connection is closed already. */
+    void upstreamProtocolError();
+  }
+
+  private Exchange exchange;
   private int leases;
 
-  void lease(Http1Exchange e) {
+  void lease(Exchange e) {
     exchange = e;
     leases++;
   }
@@ -33,7 +55,7 @@ final class Http1Upstream extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    Http1Exchange e = exchange;
+    Exchange e = exchange;
     if (e == null) {
       ReferenceCountUtil.release(msg);
       ctx.close();
@@ -59,7 +81,7 @@ final class Http1Upstream extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    Http1Exchange e = exchange;
+    Exchange e = exchange;
     if (e != null) {
       e.flushDownstream();
     }
@@ -67,7 +89,7 @@ final class Http1Upstream extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    Http1Exchange e = exchange;
+    Exchange e = exchange;
     if (e != null && ctx.channel().isWritable()) {
       e.upstreamWritable();
     }
@@ -75,7 +97,7 @@ final class Http1Upstream extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    Http1Exchange e = exchange;
+    Exchange e = exchange;
     exchange = null;
     if (e != null) {
       e.upstreamClosed();

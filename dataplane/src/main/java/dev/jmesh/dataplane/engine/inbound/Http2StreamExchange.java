@@ -11,7 +11,6 @@ import dev.jmesh.dataplane.record.ResponseFlag;
 import dev.jmesh.dataplane.trace.TraceHeaders;
 import dev.jmesh.dataplane.trace.Tracing;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
@@ -21,10 +20,7 @@ import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -32,10 +28,12 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * One downstream HTTP/2 stream: checks the request, opens a stream to the application on the
- * connection's shared h2c connection and relays frames both ways — headers, data and trailers, so
- * gRPC passes through whole. Backpressure follows the streams' flow control: a side whose peer
- * cannot take more stops reading, so it stops granting window to its sender.
+ * One downstream HTTP/2 stream: checks the request, then relays it to the application ({@link
+ * ApplicationStream}) — as a stream on the connection's shared h2c connection when the port's
+ * application speaks HTTP/2, headers, data and trailers, so gRPC passes through whole; as an
+ * HTTP/1.1 exchange on a pooled connection when it speaks HTTP/1.1 — and the response back.
+ * Backpressure follows the streams' flow control: a side whose peer cannot take more stops reading,
+ * so it stops granting window to its sender.
  */
 final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
 
@@ -48,7 +46,7 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
   /** Whether the client sent its peer metadata: only a mesh peer gets ours back (Istio's rule). */
   private boolean meshPeer;
   private PolicyVerdict verdict = PolicyVerdict.CONTINUE;
-  private Channel upstream;
+  private ApplicationStream upstream;
   private boolean started;
   private boolean requestDone;
   private boolean responseStarted;
@@ -149,12 +147,17 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
       TraceHeaders.inject(record, h::set);
     }
     pending.add(new DefaultHttp2HeadersFrame(h, frame.isEndStream()));
-    ctx.channel().config().setAutoRead(false);
-    Future<Channel> app = connection.application();
-    if (app.isDone()) {
-      openStream(app);
-    } else {
-      app.addListener(f -> openStream(app));
+    if (connection.port().applicationSpeaksHttp2()) {
+      Http2ApplicationStream.open(this, connection.application());
+    } else if (!Http1ApplicationStream.open(
+        this, connection.port().pool(ctx.channel().eventLoop()), h, frame.isEndStream())) {
+      pending.clear();
+      localReply(LocalReply.of(400, "Bad Request", ResponseFlag.DPE.bit()));
+      return;
+    }
+    if (upstream == null && !local) {
+      // The request's body waits in pending while the application's side opens.
+      ctx.channel().config().setAutoRead(false);
     }
   }
 
@@ -166,41 +169,33 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private void openStream(Future<Channel> app) {
-    if (!app.isSuccess()) {
-      connectFailed();
+  /** The application's side is ready: what waited goes out, and reading resumes. */
+  void opened(ApplicationStream app) {
+    if (!ctx.channel().isActive() || local) {
+      app.close();
       return;
     }
-    new Http2StreamChannelBootstrap(app.getNow())
-        .handler(new UpstreamStream())
-        .open()
-        .addListener(
-            f -> {
-              if (!f.isSuccess()) {
-                connectFailed();
-                return;
-              }
-              Http2StreamChannel stream = (Http2StreamChannel) f.getNow();
-              if (!ctx.channel().isActive()) {
-                stream.close();
-                return;
-              }
-              upstream = stream;
-              InetSocketAddress application = connection.port().application();
-              record
-                  .upstreamStarted(System.nanoTime())
-                  .upstreamHost(application.getHostString() + ":" + application.getPort())
-                  .upstreamLocalAddress(stream.localAddress());
-              while (!pending.isEmpty()) {
-                upstream.write(pending.poll(), upstream.voidPromise());
-              }
-              upstream.flush();
-              ctx.channel().config().setAutoRead(true);
-              ctx.read();
-            });
+    upstream = app;
+    InetSocketAddress application = connection.port().application();
+    record
+        .upstreamStarted(System.nanoTime())
+        .upstreamHost(application.getHostString() + ":" + application.getPort())
+        .upstreamLocalAddress(app.localAddress());
+    while (!pending.isEmpty()) {
+      app.send(pending.poll());
+    }
+    app.flush();
+    if (!ctx.channel().config().isAutoRead()) {
+      ctx.channel().config().setAutoRead(true);
+      ctx.read();
+    }
   }
 
-  private void connectFailed() {
+  /** No connection to the application: Envoy's 503 with UF. */
+  void openFailed() {
+    if (local || !ctx.channel().isActive()) {
+      return;
+    }
     release();
     localReply(
         LocalReply.of(
@@ -239,7 +234,7 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
       pending.add(frame);
       return;
     }
-    upstream.write(frame, upstream.voidPromise());
+    upstream.send(frame);
     if (!upstream.isWritable()) {
       ctx.channel().config().setAutoRead(false);
     }
@@ -255,8 +250,7 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
     if (ctx.channel().isWritable() && upstream != null) {
-      upstream.config().setAutoRead(true);
-      upstream.read();
+      upstream.resumeResponse();
     }
   }
 
@@ -332,102 +326,99 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** The application's end of the stream: the response goes back down. */
-  private final class UpstreamStream extends ChannelInboundHandlerAdapter {
-
-    @Override
-    public void channelRead(ChannelHandlerContext up, Object msg) {
-      if (responseDone) {
-        ReferenceCountUtil.release(msg);
+  /** The response's headers (or trailers, or a 1xx) from the application. */
+  void responseHeaders(Http2Headers h, boolean endStream) {
+    if (responseDone) {
+      return;
+    }
+    if (!responseStarted) {
+      CharSequence status = h.status();
+      int code = status == null ? 0 : Integer.parseInt(status.toString());
+      if (code >= 100 && code < 200) {
+        ctx.write(new DefaultHttp2HeadersFrame(h, false));
         return;
       }
-      if (msg instanceof Http2HeadersFrame frame) {
-        Http2Headers h = frame.headers();
-        if (!responseStarted) {
-          CharSequence status = h.status();
-          int code = status == null ? 0 : Integer.parseInt(status.toString());
-          if (code >= 100 && code < 200) {
-            ctx.write(new DefaultHttp2HeadersFrame(h, false));
-            return;
-          }
-          responseStarted = true;
-          record.responseCode(code).responseCodeDetails(Http1Exchange.VIA_UPSTREAM);
-          for (Map.Entry<String, String> e : verdict.responseHeaders()) {
-            h.add(InboundHeaders.lower(e.getKey()), e.getValue());
-          }
-          if (meshPeer) {
-      h.set(PeerMetadata.HEADER, connection.port().engine().selfMetadata());
-    }
-        }
-        if (frame.isEndStream()) {
-          grpcStatus(h);
-        }
-        ctx.write(new DefaultHttp2HeadersFrame(h, frame.isEndStream()));
-        ended(frame.isEndStream());
-      } else if (msg instanceof Http2DataFrame data) {
-        record.addBytesSent(data.content().readableBytes());
-        ctx.write(new DefaultHttp2DataFrame(data.content(), data.isEndStream(), data.padding()));
-        if (!ctx.channel().isWritable()) {
-          up.channel().config().setAutoRead(false);
-        }
-        ended(data.isEndStream());
-      } else if (msg instanceof Http2ResetFrame) {
-        upstreamGone(up);
-      } else {
-        ReferenceCountUtil.release(msg);
+      responseStarted = true;
+      record.responseCode(code).responseCodeDetails(Http1Exchange.VIA_UPSTREAM);
+      for (Map.Entry<String, String> e : verdict.responseHeaders()) {
+        h.add(InboundHeaders.lower(e.getKey()), e.getValue());
+      }
+      if (meshPeer) {
+        h.set(PeerMetadata.HEADER, connection.port().engine().selfMetadata());
       }
     }
-
-    private void ended(boolean endStream) {
-      if (endStream) {
-        responseDone = true;
-        record.upstreamFinished(System.nanoTime());
-        ctx.flush();
-        finishRecord();
-      }
+    if (endStream) {
+      grpcStatus(h);
     }
+    ctx.write(new DefaultHttp2HeadersFrame(h, endStream));
+    responseEnded(endStream);
+  }
 
-    @Override
-    public void channelReadComplete(ChannelHandlerContext up) {
+  /** A piece of the response's body, whose ownership passes here. */
+  void responseData(ByteBuf content, boolean endStream) {
+    if (responseDone) {
+      content.release();
+      return;
+    }
+    record.addBytesSent(content.readableBytes());
+    ctx.write(new DefaultHttp2DataFrame(content, endStream));
+    if (!ctx.channel().isWritable()) {
+      upstream.pauseResponse();
+    }
+    responseEnded(endStream);
+  }
+
+  private void responseEnded(boolean endStream) {
+    if (endStream) {
+      responseDone = true;
+      record.upstreamFinished(System.nanoTime());
       ctx.flush();
+      finishRecord();
     }
+  }
 
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext up) {
-      if (up.channel().isWritable()) {
-        ctx.channel().config().setAutoRead(true);
-        ctx.read();
-      }
+  /** The application's read batch ended: what it answered leaves in one flush. */
+  void flushDownstream() {
+    ctx.flush();
+  }
+
+  /** The application takes more of the request again. */
+  void applicationWritable() {
+    ctx.channel().config().setAutoRead(true);
+    ctx.read();
+  }
+
+  /** The application reset the stream or closed its connection. */
+  void applicationGone() {
+    applicationFailed("connection termination", ResponseFlag.UC);
+  }
+
+  /** The application's HTTP/1.1 response did not decode. */
+  void applicationProtocolError() {
+    applicationFailed("protocol error", ResponseFlag.UPE);
+  }
+
+  /**
+   * Envoy's 503 with {@code flag} before any of the response went out; after, the stream is cut
+   * with UR, since the response cannot be completed.
+   */
+  private void applicationFailed(String resetReason, ResponseFlag flag) {
+    if (responseDone) {
+      return;
     }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext up) {
-      upstreamGone(up);
-    }
-
-    private void upstreamGone(ChannelHandlerContext up) {
-      if (responseDone) {
-        return;
-      }
-      upstream = null;
-      if (!responseStarted) {
-        localReply(
-            LocalReply.of(
-                503,
-                "upstream connect error or disconnect/reset before headers. reset reason:"
-                    + " connection termination",
-                ResponseFlag.UC.bit()));
-      } else {
-        record.addFlag(ResponseFlag.UR);
-        responseDone = true;
-        finishRecord();
-        ctx.close();
-      }
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext up, Throwable cause) {
-      up.close();
+    upstream = null;
+    if (!responseStarted) {
+      localReply(
+          LocalReply.of(
+              503,
+              "upstream connect error or disconnect/reset before headers. reset reason: "
+                  + resetReason,
+              flag.bit()));
+    } else {
+      record.addFlag(ResponseFlag.UR);
+      responseDone = true;
+      finishRecord();
+      ctx.close();
     }
   }
 }

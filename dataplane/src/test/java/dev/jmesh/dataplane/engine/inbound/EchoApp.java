@@ -52,6 +52,12 @@ final class EchoApp implements AutoCloseable {
     h.set("seen-authorization", String.valueOf(e.getRequestHeaders().getFirst("authorization")));
     h.set("seen-jwt-payload", String.valueOf(e.getRequestHeaders().getFirst("x-jwt-payload")));
     h.set("seen-remote-port", Integer.toString(e.getRemoteAddress().getPort()));
+    h.set("seen-protocol", e.getProtocol());
+    h.set("seen-host", String.valueOf(e.getRequestHeaders().getFirst("host")));
+    h.set("seen-cookie", String.valueOf(e.getRequestHeaders().get("cookie")));
+    h.set(
+        "seen-transfer-encoding",
+        String.valueOf(e.getRequestHeaders().getFirst("transfer-encoding")));
   }
 
   private void echo(HttpExchange e) throws IOException {

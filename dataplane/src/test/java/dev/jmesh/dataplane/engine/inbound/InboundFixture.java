@@ -17,6 +17,7 @@ import dev.jmesh.dataplane.policy.ConnectionPolicy;
 import dev.jmesh.dataplane.policy.HttpPolicy;
 import dev.jmesh.dataplane.policy.PolicyVerdict;
 import dev.jmesh.dataplane.record.WorkloadLabels;
+import dev.jmesh.dataplane.settings.MeshSettings;
 import dev.jmesh.dataplane.route.RouteTable;
 import dev.jmesh.dataplane.stats.IstioMetrics;
 import dev.jmesh.dataplane.stats.PrometheusText;
@@ -84,10 +85,18 @@ final class InboundFixture implements AutoCloseable {
   final InboundEngine engine;
 
   InboundFixture(InboundLimits limits) throws Exception {
+    this(limits, null);
+  }
+
+  /**
+   * With the workload's {@code settings}: their {@code servicePorts} tell which applications speak
+   * HTTP/2 (an engine without settings takes every application for one that does).
+   */
+  InboundFixture(InboundLimits limits, MeshSettings settings) throws Exception {
     WorkloadIdentity identity = serverIdentity();
     EngineContext context =
         new EngineContext(
-            null, () -> MeshSnapshot.EMPTY, null, () -> identity, metrics, SELF, null, loops);
+            settings, () -> MeshSnapshot.EMPTY, null, () -> identity, metrics, SELF, null, loops);
     engine = new InboundEngine(context, limits, listeners::get);
   }
 

@@ -1,0 +1,194 @@
+package dev.jmesh.dataplane.engine.inbound;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jmesh.dataplane.engine.CannedApp;
+import dev.jmesh.dataplane.engine.inbound.InboundFixture.Mode;
+import dev.jmesh.dataplane.policy.HttpPolicy;
+import dev.jmesh.dataplane.settings.MeshSettings;
+import dev.jmesh.dataplane.settings.SettingSource;
+import dev.jmesh.dataplane.settings.SettingsParser;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * HTTP/2 from the client to an application whose port is an {@code http} port (HTTP/1.1, the
+ * default for a port the workload does not name): each stream reaches the application as an
+ * HTTP/1.1 exchange on a pooled connection, and the answer goes back as HTTP/2 — what Istio's
+ * inbound cluster of an {@code http} port does.
+ */
+class InboundHttp2ToHttp1Test {
+
+  private final InboundFixture fixture;
+  private final H2Peers h2 = new H2Peers();
+  private final EchoApp app;
+
+  InboundHttp2ToHttp1Test() throws Exception {
+    // No servicePorts: every port is announced as http-PORT, an HTTP/1.1 application.
+    MeshSettings settings =
+        SettingsParser.parse(
+            new SettingSource(
+                Map.of(),
+                Map.of(),
+                Map.of("MESH_SERVICE", "reviews", "MESH_NAMESPACE", "default")));
+    fixture = new InboundFixture(InboundLimits.DEFAULTS, settings);
+    app = new EchoApp();
+  }
+
+  @AfterEach
+  void stop() {
+    fixture.close();
+    h2.close();
+    app.close();
+  }
+
+  private Channel connect(java.net.InetSocketAddress app) throws Exception {
+    InboundPort port = fixture.serve(app, InboundFixture.http(Mode.DISABLE, HttpPolicy.ALLOW_ALL));
+    return h2.connect(port.declared(), null);
+  }
+
+  private static Http2Headers get(String path) {
+    // Unvalidated, so that a test can send what a hostile client would.
+    return new DefaultHttp2Headers(false)
+        .method("GET")
+        .scheme("http")
+        .authority("reviews:9080")
+        .path(path);
+  }
+
+  @Test
+  void streamsReachAnHttp1ApplicationOverOnePooledConnection() throws Exception {
+    Channel connection = connect(app.address());
+    H2Peers.Response first = H2Peers.request(connection, get("/"), null).get(5, TimeUnit.SECONDS);
+    H2Peers.Response second = H2Peers.request(connection, get("/"), null).get(5, TimeUnit.SECONDS);
+
+    assertThat(first.headers().status().toString()).isEqualTo("200");
+    assertThat(first.body()).isEqualTo("ok");
+    assertThat(first.headers().get("seen-protocol").toString()).isEqualTo("HTTP/1.1");
+    // :authority is the Host the application sees.
+    assertThat(first.headers().get("seen-host").toString()).isEqualTo("reviews:9080");
+    assertThat(first.headers().get("seen-xff").toString()).isEqualTo("127.0.0.1");
+    // The second stream reused the first one's connection to the application.
+    assertThat(second.headers().get("seen-remote-port"))
+        .isEqualTo(first.headers().get("seen-remote-port"));
+    // HTTP/1.1's connection-specific fields do not cross into HTTP/2.
+    assertThat(first.headers().contains("connection")).isFalse();
+    assertThat(first.headers().contains("transfer-encoding")).isFalse();
+    connection.close();
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(5))
+        .until(
+            () ->
+                fixture
+                        .scrape()
+                        .find("istio_requests_total", "response_code", "200")
+                        .orElse(0.0)
+                    == 2.0);
+  }
+
+  @Test
+  void aBodyOfUnknownLengthGoesChunkedAndSplitCookiesAreJoined() throws Exception {
+    Channel connection = connect(app.address());
+    Http2Headers headers =
+        new DefaultHttp2Headers()
+            .method("POST")
+            .scheme("http")
+            .authority("reviews:9080")
+            .path("/upload")
+            .add("cookie", "a=1")
+            .add("cookie", "b=2");
+    H2Peers.Response r =
+        H2Peers.request(connection, headers, "twelve bytes").get(5, TimeUnit.SECONDS);
+
+    assertThat(r.headers().status().toString()).isEqualTo("200");
+    assertThat(r.body()).isEqualTo("12");
+    assertThat(r.headers().get("seen-transfer-encoding").toString()).isEqualTo("chunked");
+    assertThat(r.headers().get("seen-cookie").toString()).isEqualTo("[a=1; b=2]");
+    connection.close();
+  }
+
+  @Test
+  void theApplicationsTrailersReachTheClientAsHttp2Trailers() throws Exception {
+    try (CannedApp grpcLike =
+        new CannedApp(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n"
+                + "5\r\nhello\r\n0\r\ngrpc-status: 0\r\n\r\n")) {
+      Channel connection = connect(grpcLike.address());
+      H2Peers.Response r = H2Peers.request(connection, get("/"), null).get(5, TimeUnit.SECONDS);
+
+      assertThat(r.headers().status().toString()).isEqualTo("200");
+      assertThat(r.body()).isEqualTo("hello");
+      assertThat(r.trailers().get("grpc-status").toString()).isEqualTo("0");
+      assertThat(r.headers().contains("connection")).isFalse();
+      connection.close();
+    }
+  }
+
+  @Test
+  void aResponseThatDoesNotDecodeIs503WithTheUpstreamProtocolErrorFlag() throws Exception {
+    try (CannedApp broken = new CannedApp("HTTP/1.1 2x0 OK\r\nContent-Length: 2\r\n\r\nok")) {
+      Channel connection = connect(broken.address());
+      H2Peers.Response r = H2Peers.request(connection, get("/"), null).get(5, TimeUnit.SECONDS);
+
+      assertThat(r.headers().status().toString()).isEqualTo("503");
+      assertThat(r.body()).endsWith("reset reason: protocol error");
+      connection.close();
+    }
+    fixture.awaitOne("istio_requests_total", "response_code", "503", "response_flags", "UPE");
+  }
+
+  @Test
+  void aTargetHttp1CannotCarryIsRefusedAndNeverReachesTheApplication() throws Exception {
+    Channel connection = connect(app.address());
+    // Sent on as it is, the space would end the request line: "GET /a HTTP/1.1 HTTP/1.1".
+    H2Peers.Response r =
+        H2Peers.request(connection, get("/a HTTP/1.1"), null).get(5, TimeUnit.SECONDS);
+
+    assertThat(r.headers().status().toString()).isEqualTo("400");
+    assertThat(app.requests.get()).isZero();
+    assertThat(H2Peers.request(connection, get("/"), null).get(5, TimeUnit.SECONDS).body())
+        .isEqualTo("ok");
+    connection.close();
+    fixture.awaitOne("istio_requests_total", "response_code", "400", "response_flags", "DPE");
+  }
+
+  @Test
+  void aFieldValueWithALineBreakNeverReachesTheApplication() throws Exception {
+    Channel connection = connect(app.address());
+    // Sent on as it is, the line break would start a header of the client's making.
+    java.util.concurrent.CompletableFuture<H2Peers.Response> smuggled =
+        H2Peers.request(connection, get("/").add("x-note", "a\r\nx-smuggled: yes"), null);
+
+    // Refused either way: by the HTTP/2 codec (a reset) or by the engine (400).
+    org.assertj.core.api.Assertions.assertThatCode(
+            () ->
+                assertThat(smuggled.get(5, TimeUnit.SECONDS).headers().status().toString())
+                    .isEqualTo("400"))
+        .satisfiesAnyOf(
+            thrown -> assertThat(thrown).isNull(),
+            thrown -> assertThat(thrown).hasMessageContaining("stream closed"));
+    assertThat(app.requests.get()).isZero();
+    connection.close();
+  }
+
+  @Test
+  void anApplicationThatIsNotListeningIs503WithTheUpstreamFailureFlag() throws Exception {
+    java.net.InetSocketAddress nobody;
+    try (java.net.ServerSocket probe =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      nobody = (java.net.InetSocketAddress) probe.getLocalSocketAddress();
+    }
+    Channel connection = connect(nobody);
+    H2Peers.Response r = H2Peers.request(connection, get("/"), null).get(5, TimeUnit.SECONDS);
+
+    assertThat(r.headers().status().toString()).isEqualTo("503");
+    assertThat(r.body()).endsWith("reset reason: connection failure");
+    connection.close();
+    fixture.awaitOne("istio_requests_total", "response_code", "503", "response_flags", "UF");
+  }
+}
