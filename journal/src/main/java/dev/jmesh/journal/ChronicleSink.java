@@ -27,11 +27,8 @@ final class ChronicleSink implements EntrySink {
 
   private final Path directory;
   private final SingleChronicleQueue queue;
-  private final HeaderRedaction redaction;
-  private final int maxHeaderValueChars;
   private final CycleRetention retention;
   private final JournalLog log;
-  private final EntryBuffer scratch = new EntryBuffer();
   private final CRC32C crc = new CRC32C();
   private ExcerptAppender appender;
   private int cycle = Integer.MIN_VALUE;
@@ -39,8 +36,6 @@ final class ChronicleSink implements EntrySink {
 
   ChronicleSink(JournalSettings settings, TimeProvider clock, JournalLog log) {
     this.directory = settings.directory();
-    this.redaction = new HeaderRedaction(settings.redactHeaders());
-    this.maxHeaderValueChars = settings.maxHeaderValueChars();
     this.retention = new CycleRetention(directory, settings.retainBytes(), settings.retainCycles());
     this.log = log;
     SingleChronicleQueueBuilder builder =
@@ -56,14 +51,13 @@ final class ChronicleSink implements EntrySink {
   }
 
   @Override
-  public void append(JournalRecord record) {
+  public void append(EntryBuffer payload) {
     if (appender == null) {
       appender = queue.createAppender();
     }
     try (DocumentContext document = appender.writingDocument()) {
       try {
-        EntryCodec.write(
-            record, document.wire().bytes(), scratch, crc, redaction, maxHeaderValueChars);
+        EntryCodec.writeEntry(payload, document.wire().bytes(), crc);
       } catch (RuntimeException e) {
         document.rollbackOnClose();
         throw e;

@@ -38,27 +38,11 @@ final class EntryCodec {
   private EntryCodec() {}
 
   /**
-   * Writes one entry to {@code out}. The payload is built in {@code scratch} (the writer thread's
-   * own, reused) so its checksum can precede it and reach Chronicle in one copy.
+   * Encodes what {@code limits} keep of {@code r}: the payload, without version and checksum. The
+   * request thread runs this into its hand-off slot, so it allocates nothing (a slot's buffer
+   * aside, when an entry is the largest the slot has held).
    */
-  static void write(
-      JournalRecord r,
-      BytesOut<?> out,
-      EntryBuffer scratch,
-      CRC32C crc,
-      HeaderRedaction redaction,
-      int maxValue) {
-    scratch.clear();
-    writePayload(r, scratch, redaction, maxValue);
-    crc.reset();
-    crc.update(scratch.array(), 0, scratch.length());
-    out.writeByte((byte) FORMAT_VERSION);
-    out.writeInt((int) crc.getValue());
-    out.write(scratch.array(), 0, scratch.length());
-  }
-
-  static void writePayload(
-      JournalRecord r, EntryBuffer out, HeaderRedaction redaction, int maxValue) {
+  static void writePayload(JournalRecord r, EntryBuffer out, EntryLimits limits) {
     out.writeByte(r.reporter().ordinal() | r.protocol().ordinal() << 2);
     out.writeLong(r.startEpochMillis());
     out.writeVarint(r.durationNanos());
@@ -84,33 +68,47 @@ final class EntryCodec {
     out.writeVarint(r.responseFlags() & 0xFFFFFFFFL);
     out.writeVarint(Math.max(0, r.bytesReceived()));
     out.writeVarint(Math.max(0, r.bytesSent()));
-    writeHeaders(r.requestHeaders(), out, redaction, maxValue);
-    writeHeaders(r.responseHeaders(), out, redaction, maxValue);
-    writeBody(r.requestBody(), out);
-    writeBody(r.responseBody(), out);
+    writeHeaders(r.requestHeaders(), out, limits);
+    writeHeaders(r.responseHeaders(), out, limits);
+    writeBody(r.requestBody(), out, limits.maxBodyBytes());
+    writeBody(r.responseBody(), out, limits.maxBodyBytes());
   }
 
-  private static void writeHeaders(
-      HeaderList headers, EntryBuffer out, HeaderRedaction redaction, int maxValue) {
-    out.writeVarint(headers.size());
-    out.writeVarint(headers.omitted());
-    for (int i = 0; i < headers.size(); i++) {
+  /** Headers past the settings' count are counted as omitted, with those the record omitted. */
+  private static void writeHeaders(HeaderList headers, EntryBuffer out, EntryLimits limits) {
+    int kept = Math.min(headers.size(), limits.maxHeaders());
+    out.writeVarint(kept);
+    out.writeVarint(headers.omitted() + (headers.size() - kept));
+    for (int i = 0; i < kept; i++) {
       String name = headers.name(i);
       out.writeString(name);
-      if (redaction.redacts(name)) {
+      if (limits.redaction().redacts(name)) {
         out.writeString(REDACTED);
       } else {
-        out.writeString(headers.value(i), maxValue);
+        out.writeString(headers.value(i), limits.maxHeaderValueChars());
       }
     }
   }
 
-  private static void writeBody(BodyCopy body, EntryBuffer out) {
+  private static void writeBody(BodyRange body, EntryBuffer out, int maxBytes) {
+    int kept = Math.min(body.length(), maxBytes);
     out.writeVarint(body.originalLength());
-    out.writeVarint(body.length());
-    if (body.length() > 0) {
-      out.write(body.array(), body.offset(), body.length());
+    out.writeVarint(kept);
+    if (kept > 0) {
+      out.write(body.array(), body.offset(), kept);
     }
+  }
+
+  /**
+   * Writes one entry, version and checksum ahead of {@code payload}, to {@code out}: the writer
+   * thread's side, one copy of the slot's bytes into Chronicle.
+   */
+  static void writeEntry(EntryBuffer payload, BytesOut<?> out, CRC32C crc) {
+    crc.reset();
+    crc.update(payload.array(), 0, payload.length());
+    out.writeByte((byte) FORMAT_VERSION);
+    out.writeInt((int) crc.getValue());
+    out.write(payload.array(), 0, payload.length());
   }
 
   /**

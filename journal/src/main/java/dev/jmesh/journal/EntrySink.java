@@ -7,7 +7,11 @@ package dev.jmesh.journal;
  */
 interface EntrySink extends AutoCloseable {
 
-  void append(JournalRecord record);
+  /**
+   * Appends one entry: {@code payload} holds its {@link EntryCodec} payload (without version and
+   * checksum) from 0 to its length. The buffer is a hand-off slot, the sink's only for this call.
+   */
+  void append(EntryBuffer payload);
 
   /** Called when the ring is empty, at most every few milliseconds: housekeeping time. */
   default void idle() {}

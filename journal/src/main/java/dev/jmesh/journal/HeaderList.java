@@ -1,7 +1,5 @@
 package dev.jmesh.journal;
 
-import java.util.Arrays;
-
 /**
  * Up to a fixed number of header name/value pairs, kept by reference in arrays allocated on first
  * use, plus a count of the headers that did not fit. Reused request after request.
@@ -27,17 +25,6 @@ final class HeaderList {
     omitted = 0;
   }
 
-  /**
-   * As {@link #clear()}, and nulls the entries, so that nothing the request made stays reachable.
-   */
-  void forget() {
-    if (names != null && size > 0) {
-      Arrays.fill(names, 0, size, null);
-      Arrays.fill(values, 0, size, null);
-    }
-    clear();
-  }
-
   void add(String name, String value) {
     if (name == null) {
       return;
@@ -53,24 +40,6 @@ final class HeaderList {
     names[size] = name;
     values[size] = value == null ? "" : value;
     size++;
-  }
-
-  void copyInto(HeaderList target) {
-    int n = Math.min(size, target.capacity);
-    if (n > 0 && target.names == null) {
-      target.names = new String[target.capacity];
-      target.values = new String[target.capacity];
-    }
-    if (n > 0) {
-      System.arraycopy(names, 0, target.names, 0, n);
-      System.arraycopy(values, 0, target.values, 0, n);
-    }
-    if (target.size > n) {
-      Arrays.fill(target.names, n, target.size, null);
-      Arrays.fill(target.values, n, target.size, null);
-    }
-    target.size = n;
-    target.omitted = omitted + (size - n);
   }
 
   int size() {

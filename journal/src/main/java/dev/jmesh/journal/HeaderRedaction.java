@@ -9,7 +9,7 @@ import java.util.Locale;
  * The headers whose values never reach the disk: credentials by default ({@code Authorization},
  * {@code Proxy-Authorization}, {@code Cookie}, {@code Set-Cookie}) plus configured names. The name
  * is kept so a reader still sees that the header was sent. Matched case-insensitively without
- * allocating, since the writer thread checks every header.
+ * allocating, since the request thread checks every header as it encodes the entry.
  */
 final class HeaderRedaction {
 

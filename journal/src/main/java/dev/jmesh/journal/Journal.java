@@ -7,9 +7,10 @@ import net.openhft.chronicle.core.time.TimeProvider;
 
 /**
  * The request journal: every request or TCP connection the data path saw, appended to a Chronicle
- * Queue on disk by one writer thread. The request path only calls {@link #offer}, which copies the
- * record into a preallocated slot of a lock-free ring and returns; it never blocks, locks or
- * allocates. When the writer falls behind and the ring is full, the entry is dropped and counted.
+ * Queue on disk by one writer thread. The request path only calls {@link #offer}, which encodes
+ * the record's entry into a preallocated slot of a lock-free ring and returns; it never blocks,
+ * locks or allocates. When the writer falls behind and the ring is full, the entry is dropped and
+ * counted.
  *
  * <pre>{@code
  * Journal journal = Journal.open(JournalSettings.builder(dir).build());   // at start-up
@@ -39,8 +40,7 @@ public final class Journal implements AutoCloseable {
       throws JournalException {
     this.settings = settings;
     this.log = log;
-    this.ring =
-        new HandOffRing(settings.ringCapacity(), settings.maxHeaders(), settings.maxBodyBytes());
+    this.ring = new HandOffRing(settings.ringCapacity(), EntryLimits.of(settings), log);
     this.writer = new JournalWriter(ring, sink, log);
     this.thread = new Thread(writer, "mesh-journal-writer");
     thread.setDaemon(true);
@@ -81,13 +81,21 @@ public final class Journal implements AutoCloseable {
   /** With any sink: the tests' slow or failing disk. */
   static Journal openWith(JournalSettings settings, Supplier<EntrySink> sink)
       throws JournalException {
-    return new Journal(settings, sink, new JournalLog());
+    return openWith(settings, sink, new JournalLog());
+  }
+
+  /** With any sink, saying what it says to {@code log}. */
+  static Journal openWith(JournalSettings settings, Supplier<EntrySink> sink, JournalLog log)
+      throws JournalException {
+    return new Journal(settings, sink, log);
   }
 
   /**
-   * Hands the record to the writer thread, copying it, so the caller may reset it at once. Returns
-   * false without waiting when the ring is full (the entry is counted in {@link #dropped()}) or the
-   * journal is closed.
+   * Hands the record's entry to the writer thread, encoded (redacted, cut to the settings' caps),
+   * so the caller may reset the record and reuse its body arrays at once. Returns false without
+   * waiting when the ring is full (the entry is counted in {@link #dropped()}) or the journal is
+   * closed. A record that cannot be encoded (a null reporter, say) takes its slot all the same and
+   * is counted in {@link #failed()}, as an entry the disk refused is.
    */
   public boolean offer(JournalRecord record) {
     if (closed || !ring.offer(record)) {
@@ -107,7 +115,7 @@ public final class Journal implements AutoCloseable {
     return writer.appended();
   }
 
-  /** Entries the writer could not append (the disk failed); logged once per cause. */
+  /** Entries that could not be encoded or appended (the disk failed); logged once per cause. */
   public long failed() {
     return writer.failed();
   }

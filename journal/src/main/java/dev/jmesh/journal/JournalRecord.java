@@ -2,9 +2,9 @@ package dev.jmesh.journal;
 
 /**
  * One request or TCP connection as the request path hands it to the journal: filled in by the
- * caller, copied by {@link Journal#offer} into a preallocated slot, then reset for the next
- * request. Mutable and reusable on purpose (one per thread or connection), so journaling a request
- * allocates nothing: strings are kept by reference, bodies are copied into the slot's own buffer.
+ * caller, encoded by {@link Journal#offer} into a preallocated slot's bytes, then reset for the
+ * next request. Mutable and reusable on purpose (one per thread or connection), so journaling a
+ * request allocates nothing: strings and bodies are kept by reference until the offer encodes them.
  *
  * <pre>{@code
  * JournalRecord entry = ENTRIES.get().reset();   // one per thread
@@ -62,8 +62,8 @@ public final class JournalRecord {
 
   private final HeaderList requestHeaders;
   private final HeaderList responseHeaders;
-  private final BodyCopy requestBody = new BodyCopy();
-  private final BodyCopy responseBody = new BodyCopy();
+  private final BodyRange requestBody = new BodyRange();
+  private final BodyRange responseBody = new BodyRange();
 
   public JournalRecord() {
     this(DEFAULT_MAX_HEADERS);
@@ -218,7 +218,8 @@ public final class JournalRecord {
 
   /**
    * Adds a request header. Names and values are kept by reference; past the record's limit the
-   * header is only counted. Sensitive values are redacted when the entry is written, not here.
+   * header is only counted. Sensitive values are redacted as {@link Journal#offer} encodes the
+   * entry, not here.
    */
   public JournalRecord addRequestHeader(String name, String value) {
     requestHeaders.add(name, value);
@@ -241,16 +242,6 @@ public final class JournalRecord {
     return this;
   }
 
-  /**
-   * Drops this hand-off slot's references to the request's objects (strings, headers) once the
-   * writer is done with it; the slot's own body buffers stay for the next record.
-   */
-  void forgetReferences() {
-    clearStrings();
-    requestHeaders.forget();
-    responseHeaders.forget();
-  }
-
   private void clearStrings() {
     sourceWorkload = null;
     sourceNamespace = null;
@@ -268,43 +259,6 @@ public final class JournalRecord {
     requestId = null;
     traceId = null;
     securityPolicy = null;
-  }
-
-  /**
-   * Copies this record into {@code target}, the bodies up to {@code maxBodyBytes} into the target's
-   * own buffers (grown once, then reused), so that the caller may reset this record.
-   */
-  void copyInto(JournalRecord target, int maxBodyBytes) {
-    target.reporter = reporter;
-    target.protocol = protocol;
-    target.startEpochMillis = startEpochMillis;
-    target.durationNanos = durationNanos;
-    target.upstreamNanos = upstreamNanos;
-    target.sourceWorkload = sourceWorkload;
-    target.sourceNamespace = sourceNamespace;
-    target.sourcePrincipal = sourcePrincipal;
-    target.destinationWorkload = destinationWorkload;
-    target.destinationNamespace = destinationNamespace;
-    target.destinationPrincipal = destinationPrincipal;
-    target.destinationService = destinationService;
-    target.route = route;
-    target.cluster = cluster;
-    target.upstreamHost = upstreamHost;
-    target.method = method;
-    target.authority = authority;
-    target.path = path;
-    target.requestId = requestId;
-    target.traceId = traceId;
-    target.securityPolicy = securityPolicy;
-    target.responseCode = responseCode;
-    target.grpcStatus = grpcStatus;
-    target.responseFlags = responseFlags;
-    target.bytesReceived = bytesReceived;
-    target.bytesSent = bytesSent;
-    requestHeaders.copyInto(target.requestHeaders);
-    responseHeaders.copyInto(target.responseHeaders);
-    requestBody.copyInto(target.requestBody, maxBodyBytes);
-    responseBody.copyInto(target.responseBody, maxBodyBytes);
   }
 
   public int maxHeaders() {
@@ -423,11 +377,11 @@ public final class JournalRecord {
     return responseHeaders;
   }
 
-  BodyCopy requestBody() {
+  BodyRange requestBody() {
     return requestBody;
   }
 
-  BodyCopy responseBody() {
+  BodyRange responseBody() {
     return responseBody;
   }
 }

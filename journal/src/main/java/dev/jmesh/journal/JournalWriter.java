@@ -52,7 +52,7 @@ final class JournalWriter implements Runnable {
       return;
     }
     opened.countDown();
-    Consumer<JournalRecord> writeOne = record -> write(sink, record);
+    Consumer<EntryBuffer> writeOne = payload -> write(sink, payload);
     long park = MIN_PARK_NANOS;
     try {
       while (true) {
@@ -99,9 +99,14 @@ final class JournalWriter implements Runnable {
     return MIN_PARK_NANOS;
   }
 
-  private void write(EntrySink sink, JournalRecord record) {
+  private void write(EntrySink sink, EntryBuffer payload) {
+    if (payload.length() == 0) {
+      // Its record could not be encoded; the request thread said why, once.
+      failed.incrementAndGet();
+      return;
+    }
     try {
-      sink.append(record);
+      sink.append(payload);
       appended.incrementAndGet();
     } catch (RuntimeException | AssertionError | LinkageError e) {
       failed.incrementAndGet();

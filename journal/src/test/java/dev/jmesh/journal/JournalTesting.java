@@ -1,5 +1,7 @@
 package dev.jmesh.journal;
 
+import java.util.Arrays;
+
 /** Test and benchmark access to the journal's seams. */
 public final class JournalTesting {
 
@@ -12,10 +14,16 @@ public final class JournalTesting {
         () ->
             new EntrySink() {
               @Override
-              public void append(JournalRecord record) {}
+              public void append(EntryBuffer payload) {}
 
               @Override
               public void close() {}
             });
+  }
+
+  /** The entry a sink was handed, read back as {@code mesh replay} would read it from disk. */
+  static JournalEntry decode(EntryBuffer payload) {
+    byte[] bytes = Arrays.copyOf(payload.array(), payload.length());
+    return EntryCodec.readPayload(EntryCodec.FORMAT_VERSION, 0, new EntryBytes(bytes));
   }
 }

@@ -51,8 +51,8 @@ class WriterPaceTest {
     EntrySink sink =
         new EntrySink() {
           @Override
-          public void append(JournalRecord record) {
-            written.add(record.requestId());
+          public void append(EntryBuffer payload) {
+            written.add(JournalTesting.decode(payload).requestId());
           }
 
           @Override

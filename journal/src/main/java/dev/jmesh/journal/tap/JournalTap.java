@@ -16,7 +16,7 @@ import dev.jmesh.journal.JournalReporter;
  * journal's form and handed to its writer; the agent and the proxy both install it with {@code
  * IstioMetrics.journal(new JournalTap(journal))}. One reusable {@link JournalRecord} per thread, so
  * the request path allocates nothing of its own beyond the strings a request's method, authority
- * and path already are; {@link Journal#offer} copies and returns at once, dropping (and counting)
+ * and path already are; {@link Journal#offer} encodes and returns at once, dropping (and counting)
  * when its ring is full.
  *
  * <p>The one class of the journal that knows the data path: the journal module compiles against

@@ -30,9 +30,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What journaling costs the request path: filling a {@link JournalRecord} and {@link
- * Journal#offer}ing it, i.e. one CAS and a copy into a preallocated slot. Against a writer that
- * discards (the hand-off alone) and against the real Chronicle writer (where a full ring turns
- * offers into counted drops, reported as {@code dropped}). Run by hand, never by the build:
+ * Journal#offer}ing it, i.e. one CAS and the entry encoded into a preallocated slot's bytes.
+ * Against a writer that discards (the hand-off alone) and against the real Chronicle writer (where
+ * a full ring turns offers into counted drops, reported as {@code dropped}). Run by hand, never by
+ * the build:
  *
  * <pre>
  * scripts/bench/journal JournalHandOff

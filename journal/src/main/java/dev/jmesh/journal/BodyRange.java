@@ -1,10 +1,10 @@
 package dev.jmesh.journal;
 
 /**
- * A body or its first bytes. On the caller's record it refers to the caller's array; in a hand-off
- * slot it owns a buffer that grows to the body cap once and is then reused.
+ * A body or its first bytes, by reference to the caller's array until {@link Journal#offer}
+ * encodes it (cut to the body cap) into a hand-off slot.
  */
-final class BodyCopy {
+final class BodyRange {
 
   private static final byte[] NONE = new byte[0];
 
@@ -12,7 +12,6 @@ final class BodyCopy {
   private int offset;
   private int length;
   private long originalLength;
-  private byte[] owned = NONE;
 
   void clear() {
     bytes = NONE;
@@ -34,21 +33,6 @@ final class BodyCopy {
     offset = from;
     length = count;
     originalLength = count;
-  }
-
-  void copyInto(BodyCopy target, int maxBytes) {
-    int n = Math.min(length, Math.max(0, maxBytes));
-    if (n > target.owned.length) {
-      // Grows once per slot up to the cap; afterwards copying allocates nothing.
-      target.owned = new byte[Math.max(n, Math.min(maxBytes, Math.max(256, n * 2)))];
-    }
-    if (n > 0) {
-      System.arraycopy(bytes, offset, target.owned, 0, n);
-    }
-    target.bytes = target.owned;
-    target.offset = 0;
-    target.length = n;
-    target.originalLength = originalLength;
   }
 
   byte[] array() {
