@@ -267,13 +267,7 @@ final class Http1Exchange implements Http1Upstream.Exchange {
 
   private void connected(Future<Channel> leased) {
     if (!leased.isSuccess()) {
-      localReply(
-          LocalReply.of(
-              503,
-              "upstream connect error or disconnect/reset before headers. reset reason:"
-                  + " connection failure",
-              ResponseFlag.UF.bit()),
-          true);
+      localReply(LocalReply.upstreamReset("connection failure", ResponseFlag.UF), true);
       resumeReading();
       return;
     }
@@ -611,13 +605,7 @@ final class Http1Exchange implements Http1Upstream.Exchange {
    */
   private void upstreamFailed(String resetReason, ResponseFlag flag) {
     if (!responseStarted) {
-      localReply(
-          LocalReply.of(
-              503,
-              "upstream connect error or disconnect/reset before headers. reset reason: "
-                  + resetReason,
-              flag.bit()),
-          true);
+      localReply(LocalReply.upstreamReset(resetReason, flag), true);
     } else {
       record.addFlag(flag);
       finishRecord();

@@ -197,12 +197,7 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
       return;
     }
     release();
-    localReply(
-        LocalReply.of(
-            503,
-            "upstream connect error or disconnect/reset before headers. reset reason: connection"
-                + " failure",
-            ResponseFlag.UF.bit()));
+    localReply(LocalReply.upstreamReset("connection failure", ResponseFlag.UF));
   }
 
   private void requestData(Http2DataFrame data) {
@@ -408,12 +403,7 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
     }
     upstream = null;
     if (!responseStarted) {
-      localReply(
-          LocalReply.of(
-              503,
-              "upstream connect error or disconnect/reset before headers. reset reason: "
-                  + resetReason,
-              flag.bit()));
+      localReply(LocalReply.upstreamReset(resetReason, flag));
     } else {
       record.addFlag(ResponseFlag.UR);
       responseDone = true;

@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.engine.inbound;
 
+import dev.jmesh.dataplane.record.ResponseFlag;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -19,6 +20,18 @@ record LocalReply(int status, String body, List<Map.Entry<String, String>> heade
 
   static LocalReply of(int status, String body, int flags) {
     return new LocalReply(status, body, List.of(), flags);
+  }
+
+  /**
+   * Envoy's 503 for an application that failed the request before any of its response, with the
+   * reset reason ({@code connection failure}, {@code connection termination}, {@code protocol
+   * error}) and its flag.
+   */
+  static LocalReply upstreamReset(String resetReason, ResponseFlag flag) {
+    return of(
+        503,
+        "upstream connect error or disconnect/reset before headers. reset reason: " + resetReason,
+        flag.bit());
   }
 
   ByteBuf content(ByteBufAllocator alloc) {
