@@ -317,6 +317,12 @@ final class Http1ApplicationStream implements ApplicationStream, Http1Upstream.E
       pool.release(ch);
     } else {
       ch.close();
+      if (!requestEnded) {
+        // The client may still be sending, and reading may have paused for a full connection:
+        // the rest of the request is read on, only to be dropped, or the client would wait for
+        // a window it never gets.
+        exchange.applicationWritable();
+      }
     }
   }
 

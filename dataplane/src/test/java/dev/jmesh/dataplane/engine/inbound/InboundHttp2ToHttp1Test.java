@@ -130,6 +130,102 @@ class InboundHttp2ToHttp1Test {
   }
 
   @Test
+  void aResponseBeforeTheWholeBodyLeavesTheClientFreeToSendTheRest() throws Exception {
+    try (SlowReader slow = new SlowReader()) {
+      Channel connection = connect(slow.address());
+      // /slow answers after a second without reading the body, which by then has filled the
+      // socket to the application and paused reading from the client. The engine must read on
+      // (and drop) the rest once the answer is out, or the client waits for window forever, on
+      // this stream and, the connection's window spent, on the next.
+      String big = "x".repeat(16 << 20);
+      assertThat(H2Peers.request(connection, post("/slow"), big).get(10, TimeUnit.SECONDS).body())
+          .isEqualTo("slow done");
+      String body = "y".repeat(100_000);
+      Http2Headers upload = post("/upload").set("content-length", Integer.toString(body.length()));
+      assertThat(H2Peers.request(connection, upload, body).get(10, TimeUnit.SECONDS).body())
+          .isEqualTo("100000");
+      connection.close();
+    }
+  }
+
+  private static Http2Headers post(String path) {
+    return get(path).method("POST");
+  }
+
+  /**
+   * An HTTP/1.1 application that reads a request's head and then, for {@code /slow}, answers after
+   * a second without reading the body; for anything else it reads the {@code Content-Length} body
+   * and answers its length.
+   */
+  private static final class SlowReader implements AutoCloseable {
+
+    private final java.net.ServerSocket server =
+        new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    private final Thread acceptor = new Thread(this::accept, "slow-reader");
+
+    SlowReader() throws java.io.IOException {
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    java.net.InetSocketAddress address() {
+      return (java.net.InetSocketAddress) server.getLocalSocketAddress();
+    }
+
+    private void accept() {
+      while (!server.isClosed()) {
+        try {
+          java.net.Socket s = server.accept();
+          Thread t = new Thread(() -> serve(s), "slow-reader-connection");
+          t.setDaemon(true);
+          t.start();
+        } catch (java.io.IOException e) {
+          return;
+        }
+      }
+    }
+
+    private static void serve(java.net.Socket s) {
+      try (s) {
+        java.io.InputStream in = s.getInputStream();
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+          int b = in.read();
+          if (b < 0) {
+            return;
+          }
+          head.append((char) b);
+        }
+        String answer;
+        if (head.toString().startsWith("POST /slow")) {
+          Thread.sleep(1000);
+          answer = "slow done";
+        } else {
+          java.util.regex.Matcher length =
+              java.util.regex.Pattern.compile("(?i)content-length: (\\d+)").matcher(head);
+          int n = length.find() ? Integer.parseInt(length.group(1)) : 0;
+          answer = Integer.toString(in.readNBytes(n).length);
+        }
+        s.getOutputStream()
+            .write(
+                ("HTTP/1.1 200 OK\r\nContent-Length: " + answer.length() + "\r\n\r\n" + answer)
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        // Kept open, unread, until the engine closes it.
+        while (in.read() >= 0) {
+          // only for the /upload connection: nothing more comes
+        }
+      } catch (java.io.IOException | InterruptedException e) {
+        // the engine closed it
+      }
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+      server.close();
+    }
+  }
+
+  @Test
   void aResponseThatDoesNotDecodeIs503WithTheUpstreamProtocolErrorFlag() throws Exception {
     try (CannedApp broken = new CannedApp("HTTP/1.1 2x0 OK\r\nContent-Length: 2\r\n\r\nok")) {
       Channel connection = connect(broken.address());
