@@ -27,6 +27,7 @@ import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.net.SocketAddress;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -45,7 +46,20 @@ import java.util.Map;
  */
 final class Http1ApplicationStream implements ApplicationStream, Http1Upstream.Exchange {
 
-  private static final AsciiString TE = AsciiString.cached("te");
+  /**
+   * HTTP/1.1's connection-specific fields, which HTTP/2 forbids (RFC 9113 8.2.2): Netty's decoder
+   * refuses them already; left out here too, since one that got through (a {@code
+   * Transfer-Encoding} beside a {@code Content-Length}) would frame the body for the application
+   * another way than the engine did.
+   */
+  private static final List<AsciiString> CONNECTION_SPECIFIC =
+      List.of(
+          HttpHeaderNames.CONNECTION,
+          HttpHeaderNames.KEEP_ALIVE,
+          HttpHeaderNames.PROXY_CONNECTION,
+          HttpHeaderNames.TRANSFER_ENCODING,
+          HttpHeaderNames.UPGRADE,
+          HttpHeaderNames.TE);
 
   private final Http2StreamExchange exchange;
   private final Http1AppPool pool;
@@ -158,7 +172,10 @@ final class Http1ApplicationStream implements ApplicationStream, Http1Upstream.E
    * again), one with a body of unknown length chunked.
    */
   private static HttpRequest request(Http2Headers h, boolean endStream) {
-    HttpMethod method = HttpMethod.valueOf(String.valueOf(h.method()));
+    if (h.method() == null) {
+      throw new IllegalArgumentException("no :method");
+    }
+    HttpMethod method = HttpMethod.valueOf(h.method().toString());
     String target = h.path() == null ? "/" : h.path().toString();
     for (int i = 0; i < target.length(); i++) {
       char c = target.charAt(i);
@@ -170,7 +187,7 @@ final class Http1ApplicationStream implements ApplicationStream, Http1Upstream.E
     StringBuilder cookies = null;
     for (Map.Entry<CharSequence, CharSequence> e : h) {
       CharSequence name = e.getKey();
-      if (name.length() > 0 && name.charAt(0) == ':' || TE.contentEqualsIgnoreCase(name)) {
+      if (name.length() > 0 && name.charAt(0) == ':' || connectionSpecific(name)) {
         continue;
       }
       if (HttpHeaderNames.COOKIE.contentEqualsIgnoreCase(name)) {
@@ -200,6 +217,15 @@ final class Http1ApplicationStream implements ApplicationStream, Http1Upstream.E
       out.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
     }
     return new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, target, out);
+  }
+
+  private static boolean connectionSpecific(CharSequence name) {
+    for (AsciiString n : CONNECTION_SPECIFIC) {
+      if (n.contentEqualsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The request's trailers; a field HTTP/1.1 cannot carry is left out rather than sent. */
