@@ -5,6 +5,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.util.ArrayDeque;
@@ -64,6 +65,17 @@ final class Http1AppPool {
           }
         });
     return promise;
+  }
+
+  /**
+   * Whether a bodiless request with {@code method} may be sent again on a new connection when the
+   * pooled one it went out on closed before any answer (the application's keep-alive timeout met
+   * the reuse): Envoy resends such an idempotent request once.
+   */
+  static boolean resendable(HttpMethod method) {
+    return HttpMethod.GET.equals(method)
+        || HttpMethod.HEAD.equals(method)
+        || HttpMethod.OPTIONS.equals(method);
   }
 
   /** Takes back a connection whose exchange ended cleanly. */

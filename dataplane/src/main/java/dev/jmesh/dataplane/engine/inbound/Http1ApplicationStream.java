@@ -290,14 +290,12 @@ final class Http1ApplicationStream implements ApplicationStream, Http1Upstream.E
     int code = response.status().code();
     Http2Headers h = new DefaultHttp2Headers().status(response.status().codeAsText());
     HttpConversionUtil.toHttp2Headers(response.headers(), h);
-    if (code >= 100 && code < 200) {
-      // 100 Continue and the like: no body follows, and the final response comes after.
-      informational = true;
-      exchange.responseHeaders(h, false);
-      return;
+    // 100 Continue and the like: no body follows, and the final response comes after.
+    informational = code >= 100 && code < 200;
+    if (!informational) {
+      responseStarted = true;
+      closeAfter = !HttpUtil.isKeepAlive(response);
     }
-    responseStarted = true;
-    closeAfter = !HttpUtil.isKeepAlive(response);
     exchange.responseHeaders(h, false);
   }
 
@@ -381,16 +379,14 @@ final class Http1ApplicationStream implements ApplicationStream, Http1Upstream.E
     exchange.applicationProtocolError();
   }
 
+  /** A bodiless request (a whole one) that no answer of the closed connection has begun. */
   private boolean retriable() {
-    if (responseStarted || informational || !reused || retried || closed) {
-      return false;
-    }
-    if (!(request instanceof DefaultFullHttpRequest)) {
-      return false;
-    }
-    HttpMethod method = request.method();
-    return HttpMethod.GET.equals(method)
-        || HttpMethod.HEAD.equals(method)
-        || HttpMethod.OPTIONS.equals(method);
+    return !responseStarted
+        && !informational
+        && reused
+        && !retried
+        && !closed
+        && request instanceof DefaultFullHttpRequest
+        && Http1AppPool.resendable(request.method());
   }
 }

@@ -23,7 +23,6 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -614,16 +613,13 @@ final class Http1Exchange implements Http1Upstream.Exchange {
   }
 
   private boolean retriable() {
-    HttpMethod method = request.method();
     return !responseStarted
         && !informational
         && reusedUpstream
         && !retried
         && requestDone
         && requestBodyBytes == 0
-        && (HttpMethod.GET.equals(method)
-            || HttpMethod.HEAD.equals(method)
-            || HttpMethod.OPTIONS.equals(method));
+        && Http1AppPool.resendable(request.method());
   }
 
   private void releasePendingBody() {

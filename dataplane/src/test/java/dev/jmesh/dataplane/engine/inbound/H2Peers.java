@@ -34,7 +34,8 @@ import java.util.concurrent.CompletableFuture;
 /** A small h2c application (a gRPC-like echo with trailers) and an HTTP/2 client, both Netty. */
 final class H2Peers implements AutoCloseable {
 
-  record Response(Http2Headers headers, String body, Http2Headers trailers) {}
+  /** A response: its final headers, body and trailers, and how many 1xx came before it. */
+  record Response(Http2Headers headers, String body, Http2Headers trailers, int informational) {}
 
   private final EventLoopGroup group =
       new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -145,23 +146,31 @@ final class H2Peers implements AutoCloseable {
     CompletableFuture<Response> result = new CompletableFuture<>();
     ByteArrayOutputStream received = new ByteArrayOutputStream();
     Http2Headers[] responseHeaders = new Http2Headers[1];
+    int[] informational = new int[1];
     new Http2StreamChannelBootstrap(connection)
         .handler(
             new ChannelInboundHandlerAdapter() {
               @Override
               public void channelRead(ChannelHandlerContext ctx, Object msg) {
                 if (msg instanceof Http2HeadersFrame h) {
-                  if (responseHeaders[0] == null) {
+                  CharSequence status = h.headers().status();
+                  if (responseHeaders[0] == null
+                      && status != null
+                      && status.length() == 3
+                      && status.charAt(0) == '1') {
+                    informational[0]++; // 100 Continue and the like: the answer comes after
+                  } else if (responseHeaders[0] == null) {
                     responseHeaders[0] = h.headers();
                     if (h.isEndStream()) {
-                      result.complete(new Response(h.headers(), "", null));
+                      result.complete(new Response(h.headers(), "", null, informational[0]));
                     }
                   } else {
                     result.complete(
                         new Response(
                             responseHeaders[0],
                             received.toString(StandardCharsets.UTF_8),
-                            h.headers()));
+                            h.headers(),
+                            informational[0]));
                   }
                 } else if (msg instanceof Http2DataFrame d) {
                   received.writeBytes(ByteBufUtil.getBytes(d.content()));
@@ -169,7 +178,10 @@ final class H2Peers implements AutoCloseable {
                   if (d.isEndStream()) {
                     result.complete(
                         new Response(
-                            responseHeaders[0], received.toString(StandardCharsets.UTF_8), null));
+                            responseHeaders[0],
+                            received.toString(StandardCharsets.UTF_8),
+                            null,
+                            informational[0]));
                   }
                 }
               }

@@ -131,12 +131,24 @@ class InboundHttp2ToHttp1Test {
 
   @Test
   void aResponseBeforeTheWholeBodyLeavesTheClientFreeToSendTheRest() throws Exception {
-    try (SlowReader slow = new SlowReader()) {
+    // /slow answers after a second without reading the body, which by then has filled the socket
+    // to the application and paused reading from the client; anything else reads its body and
+    // answers its length.
+    try (RawApp slow =
+        new RawApp(
+            (connection, request, head, in) -> {
+              if (head.startsWith("POST /slow")) {
+                Thread.sleep(1000);
+                return "slow done";
+              }
+              java.util.regex.Matcher length =
+                  java.util.regex.Pattern.compile("(?i)content-length: (\\d+)").matcher(head);
+              return Integer.toString(
+                  in.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0).length);
+            })) {
       Channel connection = connect(slow.address());
-      // /slow answers after a second without reading the body, which by then has filled the
-      // socket to the application and paused reading from the client. The engine must read on
-      // (and drop) the rest once the answer is out, or the client waits for window forever, on
-      // this stream and, the connection's window spent, on the next.
+      // The engine must read on (and drop) the rest once the answer is out, or the client waits
+      // for window forever, on this stream and, the connection's window spent, on the next.
       String big = "x".repeat(16 << 20);
       assertThat(H2Peers.request(connection, post("/slow"), big).get(10, TimeUnit.SECONDS).body())
           .isEqualTo("slow done");
@@ -148,22 +160,65 @@ class InboundHttp2ToHttp1Test {
     }
   }
 
+  @Test
+  void aPooledConnectionTheApplicationClosesOnReuseIsRedialledForAGet() throws Exception {
+    // Each connection answers its first request and closes on the second, as a keep-alive
+    // timeout meeting the reuse would.
+    try (RawApp closesOnReuse =
+        new RawApp(
+            (connection, request, head, in) -> request == 1 ? null : "connection " + connection)) {
+      Channel connection = connect(closesOnReuse.address());
+      assertThat(H2Peers.request(connection, get("/"), null).get(5, TimeUnit.SECONDS).body())
+          .isEqualTo("connection 0");
+      H2Peers.Response again = H2Peers.request(connection, get("/"), null).get(5, TimeUnit.SECONDS);
+      assertThat(again.headers().status().toString()).isEqualTo("200");
+      assertThat(again.body()).isEqualTo("connection 1");
+      // A POST is not sent twice (the application may have acted on it): Envoy's 503 with UC.
+      H2Peers.Response post = H2Peers.request(connection, post("/"), null).get(5, TimeUnit.SECONDS);
+      assertThat(post.headers().status().toString()).isEqualTo("503");
+      assertThat(post.body()).endsWith("reset reason: connection termination");
+      connection.close();
+    }
+  }
+
+  @Test
+  void aHundredContinueGoesBeforeTheFinalAnswer() throws Exception {
+    Channel connection = connect(app.address());
+    H2Peers.Response r =
+        H2Peers.request(connection, post("/upload").set("expect", "100-continue"), "twelve bytes")
+            .get(5, TimeUnit.SECONDS);
+
+    assertThat(r.informational()).isEqualTo(1);
+    assertThat(r.headers().status().toString()).isEqualTo("200");
+    assertThat(r.body()).isEqualTo("12");
+    connection.close();
+  }
+
   private static Http2Headers post(String path) {
     return get(path).method("POST");
   }
 
   /**
-   * An HTTP/1.1 application that reads a request's head and then, for {@code /slow}, answers after
-   * a second without reading the body; for anything else it reads the {@code Content-Length} body
-   * and answers its length.
+   * An HTTP/1.1 application on raw sockets: for each request head (the {@code request}-th on its
+   * connection, the {@code connection}-th connection), {@link Behaviour} gives the body to answer
+   * with, or null to close the connection unanswered.
    */
-  private static final class SlowReader implements AutoCloseable {
+  private static final class RawApp implements AutoCloseable {
 
+    interface Behaviour {
+      String answer(int connection, int request, String head, java.io.InputStream in)
+          throws Exception;
+    }
+
+    private final Behaviour behaviour;
     private final java.net.ServerSocket server =
         new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
-    private final Thread acceptor = new Thread(this::accept, "slow-reader");
+    private final java.util.concurrent.atomic.AtomicInteger connections =
+        new java.util.concurrent.atomic.AtomicInteger();
 
-    SlowReader() throws java.io.IOException {
+    RawApp(Behaviour behaviour) throws java.io.IOException {
+      this.behaviour = behaviour;
+      Thread acceptor = new Thread(this::accept, "raw-app");
       acceptor.setDaemon(true);
       acceptor.start();
     }
@@ -176,7 +231,8 @@ class InboundHttp2ToHttp1Test {
       while (!server.isClosed()) {
         try {
           java.net.Socket s = server.accept();
-          Thread t = new Thread(() -> serve(s), "slow-reader-connection");
+          int index = connections.getAndIncrement();
+          Thread t = new Thread(() -> serve(s, index), "raw-app-connection");
           t.setDaemon(true);
           t.start();
         } catch (java.io.IOException e) {
@@ -185,36 +241,31 @@ class InboundHttp2ToHttp1Test {
       }
     }
 
-    private static void serve(java.net.Socket s) {
+    private void serve(java.net.Socket s, int connection) {
       try (s) {
         java.io.InputStream in = s.getInputStream();
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-          int b = in.read();
-          if (b < 0) {
+        for (int request = 0; ; request++) {
+          StringBuilder head = new StringBuilder();
+          while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+              return;
+            }
+            head.append((char) b);
+          }
+          String answer = behaviour.answer(connection, request, head.toString(), in);
+          if (answer == null) {
             return;
           }
-          head.append((char) b);
+          s.getOutputStream()
+              .write(
+                  ("HTTP/1.1 200 OK\r\nContent-Length: "
+                          + answer.length()
+                          + "\r\n\r\n"
+                          + answer)
+                      .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         }
-        String answer;
-        if (head.toString().startsWith("POST /slow")) {
-          Thread.sleep(1000);
-          answer = "slow done";
-        } else {
-          java.util.regex.Matcher length =
-              java.util.regex.Pattern.compile("(?i)content-length: (\\d+)").matcher(head);
-          int n = length.find() ? Integer.parseInt(length.group(1)) : 0;
-          answer = Integer.toString(in.readNBytes(n).length);
-        }
-        s.getOutputStream()
-            .write(
-                ("HTTP/1.1 200 OK\r\nContent-Length: " + answer.length() + "\r\n\r\n" + answer)
-                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        // Kept open, unread, until the engine closes it.
-        while (in.read() >= 0) {
-          // only for the /upload connection: nothing more comes
-        }
-      } catch (java.io.IOException | InterruptedException e) {
+      } catch (Exception e) {
         // the engine closed it
       }
     }
