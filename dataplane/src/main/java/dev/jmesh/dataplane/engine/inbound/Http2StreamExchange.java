@@ -11,15 +11,12 @@ import dev.jmesh.dataplane.record.ResponseFlag;
 import dev.jmesh.dataplane.trace.TraceHeaders;
 import dev.jmesh.dataplane.trace.Tracing;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
-import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.handler.codec.http2.Http2HeadersFrame;
-import io.netty.handler.codec.http2.Http2ResetFrame;
+import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -32,15 +29,16 @@ import java.util.concurrent.ThreadLocalRandom;
  * ApplicationStream}) — as a stream on the connection's shared h2c connection when the port's
  * application speaks HTTP/2, headers, data and trailers, so gRPC passes through whole; as an
  * HTTP/1.1 exchange on a pooled connection when it speaks HTTP/1.1 — and the response back.
- * Backpressure follows the streams' flow control: a side whose peer cannot take more stops reading,
- * so it stops granting window to its sender.
+ * Backpressure follows the streams' flow control: the client's DATA is given back as window only
+ * once the application's side took it, and the application's response is read only while the
+ * client's window and the socket take more. On the downstream connection's event loop only.
  */
-final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
+final class Http2StreamExchange {
 
   private final Http2Downstream connection;
+  private final Http2Stream stream;
   private final RequestRecord record = new RequestRecord();
   private final ArrayDeque<Object> pending = new ArrayDeque<>();
-  private ChannelHandlerContext ctx;
   private InboundTraffic.Edge edge;
 
   /** Whether the client sent its peer metadata: only a mesh peer gets ours back (Istio's rule). */
@@ -53,47 +51,66 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
   private boolean responseDone;
   private boolean local;
   private boolean recorded;
+
+  /** The stream is closed: nothing more is written to it. */
+  private boolean gone;
+
+  /** Whether the client's DATA waits to be given back as window (the application's side is full). */
+  private boolean paused;
+
+  /** Bytes of the client's DATA not yet given back as window. */
+  private int unconsumed;
+
+  /** Whether this stream is already in the connection's list for this read batch. */
+  private boolean readInBatch;
+
   private long requestBodyBytes;
 
-  Http2StreamExchange(Http2Downstream connection) {
+  Http2StreamExchange(Http2Downstream connection, Http2Stream stream) {
     this.connection = connection;
+    this.stream = stream;
   }
 
   private InboundLimits limits() {
     return connection.port().engine().limits();
   }
 
-  @Override
-  public void handlerAdded(ChannelHandlerContext ctx) {
-    this.ctx = ctx;
+  /** Marks the stream as read in this batch; true the first time. */
+  boolean markRead() {
+    if (readInBatch) {
+      return false;
+    }
+    readInBatch = true;
+    return true;
   }
 
-  @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (msg instanceof Http2HeadersFrame headers) {
-      if (!started) {
-        start(headers);
-      } else if (!local) {
-        requestDone |= headers.isEndStream();
-        forward(new DefaultHttp2HeadersFrame(headers.headers(), headers.isEndStream()));
-      }
-    } else if (msg instanceof Http2DataFrame data) {
-      requestData(data);
-    } else if (msg instanceof Http2ResetFrame) {
-      record.addFlag(ResponseFlag.DC);
-      ctx.close();
-    } else {
-      ReferenceCountUtil.release(msg);
+  /** The connection's read batch ended: what this stream forwarded leaves in one flush. */
+  void requestBatchEnded() {
+    readInBatch = false;
+    if (upstream != null) {
+      upstream.flush();
     }
   }
 
-  private void start(Http2HeadersFrame frame) {
+  /** The request's trailers. */
+  void requestTrailers(Http2Headers headers, boolean endStream) {
+    if (!local) {
+      requestDone |= endStream;
+      forward(new DefaultHttp2HeadersFrame(headers, endStream));
+    }
+  }
+
+  /** The client reset the stream; it closes next. */
+  void clientReset() {
+    record.addFlag(ResponseFlag.DC);
+  }
+
+  void start(Http2Headers h, boolean endStream) {
     started = true;
     connection.port().engine().begin();
     record.start(System.currentTimeMillis(), System.nanoTime());
     record.cluster("inbound|" + connection.port().declared().getPort() + "||");
-    Http2Headers h = frame.headers();
-    requestDone = frame.isEndStream();
+    requestDone = endStream;
     String peerMetadata = InboundHeaders.takeClientOwned(h);
     meshPeer = peerMetadata != null;
     edge = connection.traffic().edge(peerMetadata);
@@ -146,18 +163,18 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
       // The application sees this span as its caller, so its own calls become its children.
       TraceHeaders.inject(record, h::set);
     }
-    pending.add(new DefaultHttp2HeadersFrame(h, frame.isEndStream()));
+    pending.add(new DefaultHttp2HeadersFrame(h, endStream));
+    if (upstream == null) {
+      // The request's body waits in pending, and out of the client's window, while the
+      // application's side opens.
+      paused = true;
+    }
     if (connection.port().applicationSpeaksHttp2()) {
       Http2ApplicationStream.open(this, connection.application());
     } else if (!Http1ApplicationStream.open(
-        this, connection.port().pool(ctx.channel().eventLoop()), h, frame.isEndStream())) {
+        this, connection.port().pool(connection.eventLoop()), h, endStream)) {
       pending.clear();
       localReply(LocalReply.of(400, "Bad Request", ResponseFlag.DPE.bit()));
-      return;
-    }
-    if (upstream == null && !local) {
-      // The request's body waits in pending while the application's side opens.
-      ctx.channel().config().setAutoRead(false);
     }
   }
 
@@ -171,7 +188,7 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
 
   /** The application's side is ready: what waited goes out, and reading resumes. */
   void opened(ApplicationStream app) {
-    if (!ctx.channel().isActive() || local) {
+    if (gone || local) {
       app.close();
       return;
     }
@@ -185,43 +202,50 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
       app.send(pending.poll());
     }
     app.flush();
-    if (!ctx.channel().config().isAutoRead()) {
-      ctx.channel().config().setAutoRead(true);
-      ctx.read();
-    }
+    resumeRequest();
   }
 
   /** No connection to the application: Envoy's 503 with UF. */
   void openFailed() {
-    if (local || !ctx.channel().isActive()) {
+    if (local || gone) {
       return;
     }
     release();
     localReply(LocalReply.upstreamReset("connection failure", ResponseFlag.UF));
   }
 
-  private void requestData(Http2DataFrame data) {
+  /**
+   * A DATA frame of the request, whose ownership passes here; returns how many of its bytes go
+   * back to the client's window now (the rest go back when the application's side takes more).
+   */
+  int requestData(ByteBuf data, int padding, boolean endStream) {
+    int n = data.readableBytes();
     if (local || responseDone && upstream == null) {
+      // Not wanted: read on and dropped, so the client is never left without window.
       data.release();
-      return;
+      return n + padding;
     }
-    int n = data.content().readableBytes();
     requestBodyBytes += n;
     record.addBytesReceived(n);
-    requestDone |= data.isEndStream();
+    requestDone |= endStream;
     if (limits().bodyTooLarge(requestBodyBytes)) {
       data.release();
       if (!responseStarted) {
         localReply(LocalReply.of(413, "Payload Too Large", 0));
       } else {
-        ctx.close();
+        cut();
       }
       if (upstream != null) {
         upstream.close();
       }
-      return;
+      return n + padding;
     }
-    forward(new DefaultHttp2DataFrame(data.content(), data.isEndStream(), data.padding()));
+    forward(new DefaultHttp2DataFrame(data, endStream, padding));
+    if (paused) {
+      unconsumed += n + padding;
+      return 0;
+    }
+    return n + padding;
   }
 
   private void forward(Object frame) {
@@ -231,26 +255,37 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
     }
     upstream.send(frame);
     if (!upstream.isWritable()) {
-      ctx.channel().config().setAutoRead(false);
+      paused = true;
     }
   }
 
-  @Override
-  public void channelReadComplete(ChannelHandlerContext ctx) {
+  /** The application's side takes more: the client gets back the window it was held to. */
+  private void resumeRequest() {
+    paused = false;
+    if (unconsumed > 0 && !gone) {
+      int bytes = unconsumed;
+      unconsumed = 0;
+      connection.consumed(stream, bytes);
+      connection.flush();
+    }
+  }
+
+  /** The client's window and the socket take more of the response. */
+  void downstreamWritable() {
     if (upstream != null) {
-      upstream.flush();
-    }
-  }
-
-  @Override
-  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    if (ctx.channel().isWritable() && upstream != null) {
       upstream.resumeResponse();
     }
   }
 
-  @Override
-  public void channelInactive(ChannelHandlerContext ctx) {
+  /** Resets the stream: the response cannot be completed. */
+  private void cut() {
+    if (!gone) {
+      connection.reset(stream, Http2Error.CANCEL);
+    }
+  }
+
+  /** The stream closed: both ends done, reset by either side, or the connection gone. */
+  void closed() {
     release();
     if (upstream != null) {
       upstream.close();
@@ -258,12 +293,9 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
     if (started && !responseDone) {
       record.addFlag(ResponseFlag.DC);
     }
+    gone = true;
+    responseDone = true;
     finishRecord();
-  }
-
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    ctx.close();
   }
 
   private void release() {
@@ -285,15 +317,16 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
     if (meshPeer) {
       h.set(PeerMetadata.HEADER, connection.port().engine().selfMetadata());
     }
-    ByteBuf body = reply.content(ctx.alloc());
+    ByteBuf body = reply.content(connection.alloc());
     record.addBytesSent(body.readableBytes());
-    ctx.write(new DefaultHttp2HeadersFrame(h, false));
-    ctx.writeAndFlush(new DefaultHttp2DataFrame(body, true));
+    connection.writeHeaders(stream, h, false);
+    connection.writeData(stream, body, true);
     finishRecord();
     if (!requestDone) {
-      // The rest of the request is not wanted: the stream is reset once the reply is out.
-      ctx.channel().config().setAutoRead(true);
+      // The rest of the request is not wanted: what the client sends is read on and dropped.
+      resumeRequest();
     }
+    connection.flush();
   }
 
   private void finishRecord() {
@@ -330,7 +363,7 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
       CharSequence status = h.status();
       int code = status == null ? 0 : Integer.parseInt(status.toString());
       if (code >= 100 && code < 200) {
-        ctx.write(new DefaultHttp2HeadersFrame(h, false));
+        connection.writeHeaders(stream, h, false);
         return;
       }
       responseStarted = true;
@@ -345,7 +378,7 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
     if (endStream) {
       grpcStatus(h);
     }
-    ctx.write(new DefaultHttp2HeadersFrame(h, endStream));
+    connection.writeHeaders(stream, h, endStream);
     responseEnded(endStream);
   }
 
@@ -356,8 +389,8 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
       return;
     }
     record.addBytesSent(content.readableBytes());
-    ctx.write(new DefaultHttp2DataFrame(content, endStream));
-    if (!ctx.channel().isWritable()) {
+    connection.writeData(stream, content, endStream);
+    if (!endStream && upstream != null && !connection.isWritable(stream)) {
       upstream.pauseResponse();
     }
     responseEnded(endStream);
@@ -367,20 +400,19 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
     if (endStream) {
       responseDone = true;
       record.upstreamFinished(System.nanoTime());
-      ctx.flush();
+      connection.flush();
       finishRecord();
     }
   }
 
   /** The application's read batch ended: what it answered leaves in one flush. */
   void flushDownstream() {
-    ctx.flush();
+    connection.flush();
   }
 
   /** The application takes more of the request again. */
   void applicationWritable() {
-    ctx.channel().config().setAutoRead(true);
-    ctx.read();
+    resumeRequest();
   }
 
   /** The application reset the stream or closed its connection. */
@@ -408,7 +440,7 @@ final class Http2StreamExchange extends ChannelInboundHandlerAdapter {
       record.addFlag(ResponseFlag.UR);
       responseDone = true;
       finishRecord();
-      ctx.close();
+      cut();
     }
   }
 }

@@ -2,7 +2,6 @@ package dev.jmesh.dataplane.engine.inbound;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -143,6 +142,35 @@ final class H2Peers implements AutoCloseable {
   /** Sends one request on a new stream and collects its response. */
   static CompletableFuture<Response> request(
       Channel connection, Http2Headers headers, String body) {
+    if (body == null) {
+      return request(connection, headers, true, stream -> stream.flush());
+    }
+    return request(
+        connection,
+        headers,
+        false,
+        stream ->
+            stream.writeAndFlush(
+                new DefaultHttp2DataFrame(
+                    Unpooled.copiedBuffer(body, StandardCharsets.UTF_8), true)));
+  }
+
+  /**
+   * Sends the request's headers on a new stream, then lets {@code body} write the rest (it ends the
+   * stream and flushes), and collects the response.
+   */
+  static CompletableFuture<Response> streamingRequest(
+      Channel connection,
+      Http2Headers headers,
+      java.util.function.Consumer<Http2StreamChannel> body) {
+    return request(connection, headers, false, body);
+  }
+
+  private static CompletableFuture<Response> request(
+      Channel connection,
+      Http2Headers headers,
+      boolean endStream,
+      java.util.function.Consumer<Http2StreamChannel> body) {
     CompletableFuture<Response> result = new CompletableFuture<>();
     ByteArrayOutputStream received = new ByteArrayOutputStream();
     Http2Headers[] responseHeaders = new Http2Headers[1];
@@ -199,13 +227,8 @@ final class H2Peers implements AutoCloseable {
                 return;
               }
               Http2StreamChannel stream = (Http2StreamChannel) f.getNow();
-              boolean noBody = body == null;
-              stream.write(new DefaultHttp2HeadersFrame(headers, noBody));
-              if (!noBody) {
-                ByteBuf content = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
-                stream.write(new DefaultHttp2DataFrame(content, true));
-              }
-              stream.flush();
+              stream.write(new DefaultHttp2HeadersFrame(headers, endStream));
+              body.accept(stream);
             });
     return result;
   }

@@ -161,6 +161,84 @@ class InboundHttp2ToHttp1Test {
   }
 
   @Test
+  void anApplicationThatStopsReadingHoldsTheClientToItsWindowUntilItReadsAgain() throws Exception {
+    java.util.concurrent.CountDownLatch readAgain = new java.util.concurrent.CountDownLatch(1);
+    long size = 64L << 20;
+    try (RawApp stalls =
+        new RawApp(
+            (connection, request, head, in) -> {
+              readAgain.await(20, TimeUnit.SECONDS);
+              long read = 0;
+              byte[] buffer = new byte[64 << 10];
+              for (int n; read < size && (n = in.read(buffer)) > 0; ) {
+                read += n;
+              }
+              return Long.toString(read);
+            })) {
+      Channel connection = connect(stalls.address());
+      Upload upload = new Upload(size);
+      java.util.concurrent.CompletableFuture<H2Peers.Response> answer =
+          H2Peers.streamingRequest(
+              connection,
+              post("/upload").set("content-length", Long.toString(size)),
+              upload::start);
+
+      // The engine gives the client window back only as the application takes the bytes: once
+      // the socket to the application is full, the client is held to its window. A relay that
+      // returned window at once would take all 64 MiB into its own memory.
+      Thread.sleep(1500);
+      long sentWhileStalled = upload.sent.get();
+      assertThat(sentWhileStalled).isGreaterThan(0).isLessThan(16L << 20);
+      Thread.sleep(500);
+      assertThat(upload.sent.get()).isEqualTo(sentWhileStalled);
+
+      readAgain.countDown();
+      H2Peers.Response r = answer.get(30, TimeUnit.SECONDS);
+      assertThat(r.headers().status().toString()).isEqualTo("200");
+      assertThat(r.body()).isEqualTo(Long.toString(size));
+      connection.close();
+    }
+  }
+
+  /** A request body written as fast as the stream's window lets it, counting what went out. */
+  private static final class Upload {
+    private static final byte[] ZEROS = new byte[16 << 10];
+    private final long size;
+    private final java.util.concurrent.atomic.AtomicLong sent =
+        new java.util.concurrent.atomic.AtomicLong();
+
+    Upload(long size) {
+      this.size = size;
+    }
+
+    void start(io.netty.handler.codec.http2.Http2StreamChannel stream) {
+      stream
+          .pipeline()
+          .addLast(
+              new io.netty.channel.ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelWritabilityChanged(
+                    io.netty.channel.ChannelHandlerContext ctx) {
+                  writeWhileWritable(stream);
+                  ctx.fireChannelWritabilityChanged();
+                }
+              });
+      writeWhileWritable(stream);
+    }
+
+    private void writeWhileWritable(io.netty.handler.codec.http2.Http2StreamChannel stream) {
+      while (stream.isWritable() && sent.get() < size) {
+        int n = (int) Math.min(ZEROS.length, size - sent.get());
+        sent.addAndGet(n);
+        stream.write(
+            new io.netty.handler.codec.http2.DefaultHttp2DataFrame(
+                io.netty.buffer.Unpooled.wrappedBuffer(ZEROS, 0, n), sent.get() == size));
+      }
+      stream.flush();
+    }
+  }
+
+  @Test
   void aPooledConnectionTheApplicationClosesOnReuseIsRedialledForAGet() throws Exception {
     // Each connection answers its first request and closes on the second, as a keep-alive
     // timeout meeting the reuse would.
