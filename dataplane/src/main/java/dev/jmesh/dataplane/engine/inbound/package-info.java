@@ -12,8 +12,10 @@
  *       {@code TlsEstablished}, which learns the peer's SPIFFE ID and reads ALPN;
  *   <li>then HTTP/1.1 ({@code RequestHeadersGuard}, Netty's codec, {@code Http1Downstream} running
  *       one {@code Http1Exchange} per connection, reset for each request, over {@code
- *       Http1AppPool}), HTTP/2 ({@code Http2Downstream}, one {@code Http2StreamExchange} per stream
- *       over one h2c connection to the application), or a TCP relay ({@code TcpProxy}, then {@code
+ *       Http1AppPool}), HTTP/2 ({@code Http2Downstream}, Netty's connection handler handing each
+ *       stream's frames to its {@code Http2StreamExchange}, which sends them on as a stream of one
+ *       h2c connection to the application or as an HTTP/1.1 exchange on the pool, as the port's
+ *       protocol asks), or a TCP relay ({@code TcpProxy}, then {@code
  *       ByteRelay} both ways).
  * </ol>
  *
