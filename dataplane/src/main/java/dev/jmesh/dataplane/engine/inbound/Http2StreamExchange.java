@@ -105,6 +105,10 @@ final class Http2StreamExchange {
     record.addFlag(ResponseFlag.DC);
   }
 
+  /**
+   * The request's headers: checked (limits, policy), recorded, given the mesh's headers, and sent
+   * on once the application's side opens.
+   */
   void start(Http2Headers h, boolean endStream) {
     started = true;
     connection.port().engine().begin();
