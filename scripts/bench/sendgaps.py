@@ -12,6 +12,7 @@ and the recorded run's own req/s and p99 are not comparable (tcpdump shares the 
 core; its p99 came out 2-4x the unrecorded rounds').
 """
 import collections
+import os
 import shutil
 import struct
 import subprocess
@@ -44,6 +45,8 @@ class Recording:
     def finish(self):
         self.tcpdump.wait()
         self.perf.wait()
+        if not (os.path.exists(self.pcap) and os.path.exists(self.sched)):
+            return None
         sends = sorted({t - self.offset for t in send_times(self.pcap)})
         timehist = subprocess.run(["perf", "sched", "timehist", "-i", self.sched],
                                   capture_output=True, text=True).stdout
@@ -131,7 +134,8 @@ def summarize(sends, runs):
 
 def report(name, summary):
     if summary is None:
-        return f"        {name:20} gaps: nothing recorded (tcpdump or perf saw no traffic)"
+        return (f"        {name:20} stalls: nothing recorded (tcpdump or perf failed, or saw no "
+                "traffic)")
     s = summary
     return (f"        {name:20} {s['gaps']} stalls > {GAP_SECONDS * 1e3:.1f} ms in "
             f"{s['seconds']:.1f} s ({s['gap_ms']:.0f} ms, longest {s['longest_ms']:.1f} ms); "
