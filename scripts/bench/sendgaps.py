@@ -28,6 +28,9 @@ class Recording:
         self.port, self.seconds = port, seconds
         self.pcap, self.sched = path_prefix + ".pcap", path_prefix + ".sched"
         self.server_cpus = cpu_set(server_cpus)
+        for stale in (self.pcap, self.sched):  # an earlier run's files must not pass for this one's
+            if os.path.exists(stale):
+                os.remove(stale)
         # Packets carry wall-clock times, perf the monotonic clock: the offset joins them.
         self.offset = time.time() - time.monotonic()
         # Only the proxy's packets that carry data, headers only: a few MB for seconds of load.
