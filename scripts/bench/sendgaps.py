@@ -10,13 +10,22 @@ tasks that ran on the proxy's cores inside it. Needs root, tcpdump (Debian's pac
 A diagnostic, not a test: the tasks it names are the evidence, the numbers move with the machine,
 and the recorded run's own req/s and p99 are not comparable (tcpdump shares the load generator's
 core; its p99 came out 2-4x the unrecorded rounds').
+
+Run alone, it reads a recording again (proxy-ab leaves PREFIX.pcap, PREFIX.sched and PREFIX.offset):
+  perf sched timehist -i gaps-NAME.sched > gaps-NAME.txt
+  python3 scripts/bench/sendgaps.py gaps-NAME.pcap gaps-NAME.txt "$(cat gaps-NAME.offset)" SERVER_CPUS
+and prints the summary as JSON.
 """
 import collections
+import json
 import os
 import shutil
 import struct
 import subprocess
+import sys
 import time
+
+TOOLS = {"tcpdump": "tcpdump", "perf": "linux-perf"}  # the tool, and the Debian package with it
 
 GAP_SECONDS = 0.0005  # a stall: no data to the load generator for longer than this
 
@@ -33,6 +42,8 @@ class Recording:
                 os.remove(stale)
         # Packets carry wall-clock times, perf the monotonic clock: the offset joins them.
         self.offset = time.time() - time.monotonic()
+        with open(path_prefix + ".offset", "w") as f:
+            f.write(f"{self.offset:.9f}\n")
         # Only the proxy's packets that carry data, headers only: a few MB for seconds of load.
         data_only = (f"tcp src port {port} and "
                      "(((ip[2:2] - ((ip[0]&0xf)<<2)) - ((tcp[12]&0xf0)>>2)) != 0)")
@@ -57,8 +68,9 @@ class Recording:
         return summarize(sends, runs)
 
 
-def missing_tools():
-    return [t for t in ("tcpdump", "perf") if shutil.which(t) is None]
+def missing_packages():
+    """The Debian packages of the tools a recording needs that this machine lacks."""
+    return sorted({pkg for tool, pkg in TOOLS.items() if shutil.which(tool) is None})
 
 
 def cpu_set(spec):
@@ -145,3 +157,23 @@ def report(name, summary):
             "its cores inside them: "
             + ", ".join(f"{t} {ms:.1f} ms" for t, ms in s["tasks_ms"].items())
             + "; stalls led by: " + ", ".join(f"{t} {n}" for t, n in s["gaps_led_by"].items()))
+
+
+def main(argv):
+    if len(argv) != 4:
+        sys.exit("usage: sendgaps.py PCAP TIMEHIST_TEXT OFFSET SERVER_CPUS (see the module's doc)")
+    pcap, timehist, offset, cpus = argv
+    for path in (pcap, timehist):
+        if not os.path.isfile(path):
+            sys.exit(f"sendgaps.py: {path} is not a file")
+    try:
+        offset, cpus = float(offset), cpu_set(cpus)
+    except ValueError as e:
+        sys.exit(f"sendgaps.py: OFFSET must be seconds and SERVER_CPUS a CPU list like 1 or 2-3: {e}")
+    with open(timehist) as f:
+        runs = stints(f.read(), cpus)
+    print(json.dumps(summarize(sorted({t - offset for t in send_times(pcap)}), runs)))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
