@@ -30,6 +30,8 @@ final class ChronicleSink implements EntrySink {
   private final CycleRetention retention;
   private final JournalLog log;
   private final CRC32C crc = new CRC32C();
+  private final LabelReferences labels = new LabelReferences();
+  private final byte[] scratch = new byte[10];
   private ExcerptAppender appender;
   private int cycle = Integer.MIN_VALUE;
   private long lastSweep;
@@ -55,13 +57,24 @@ final class ChronicleSink implements EntrySink {
     if (appender == null) {
       appender = queue.createAppender();
     }
+    long index;
+    int entryCycle;
+    long labelsBack;
     try (DocumentContext document = appender.writingDocument()) {
       try {
-        EntryCodec.writeEntry(payload, document.wire().bytes(), crc);
+        // The index Chronicle gives this document, with any roll to a new cycle already done: a
+        // reference never crosses into another cycle file.
+        index = document.index();
+        entryCycle = queue.rollCycle().toCycle(index);
+        labelsBack = labels.distance(payload, index, entryCycle);
+        EntryCodec.writeEntry(payload, labelsBack, document.wire().bytes(), crc, scratch);
       } catch (RuntimeException e) {
         document.rollbackOnClose();
         throw e;
       }
+    }
+    if (labelsBack == 0) {
+      labels.written(payload, index, entryCycle);
     }
     int now = appender.cycle();
     if (now != cycle) {

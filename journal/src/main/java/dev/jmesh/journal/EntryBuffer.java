@@ -12,6 +12,7 @@ final class EntryBuffer {
 
   private byte[] bytes;
   private int length;
+  private int labelsEnd;
 
   EntryBuffer(int initialCapacity) {
     this.bytes = new byte[initialCapacity];
@@ -19,6 +20,19 @@ final class EntryBuffer {
 
   void clear() {
     length = 0;
+    labelsEnd = 0;
+  }
+
+  /**
+   * Marks where the entry's label block ends (it starts at {@link EntryCodec#LABELS_OFFSET}): the
+   * writer thread writes the block, or a reference to an earlier copy of it, without decoding it.
+   */
+  void markLabelsEnd() {
+    labelsEnd = length;
+  }
+
+  int labelsEnd() {
+    return labelsEnd;
   }
 
   byte[] array() {

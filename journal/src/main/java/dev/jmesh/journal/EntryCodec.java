@@ -9,29 +9,49 @@ import net.openhft.chronicle.bytes.BytesOut;
 /**
  * The journal's entry format: hand-written binary, no reflection, independent of Chronicle's own
  * encodings (Chronicle only frames one document per entry). Every entry starts with its format
- * version, so a newer reader reads older journals; fields are only ever appended at the end, so a
- * reader skips what it does not know. Layout of version 1 (varint = unsigned LEB128, string =
- * varint of UTF-8 length + 1, 0 for null, then the bytes; long = 8 bytes little-endian):
+ * version, so a newer reader reads older journals; within a version, fields are only ever appended
+ * at the end, so a reader skips what it does not know. Varint = unsigned LEB128, string = varint of
+ * UTF-8 length + 1 (0 for null) then the bytes, long = 8 bytes little-endian. Version 2, written
+ * since session 20:
  *
  * <pre>
- * byte    version (1)
- * int     CRC-32C of the payload (Chronicle's byte order): a torn or flipped entry is an error
+ * byte    version (2)
+ * int     CRC-32C of the payload as written (Chronicle's byte order): a torn or flipped entry is an
+ *         error
  * -- payload --
  * byte    reporter code | protocol code &lt;&lt; 2
+ * varint  labels back: 0 = the label block follows; n &gt; 0 = this entry's labels are the label
+ *         block of the entry n indexes before it, in the same cycle file (n &lt;= 256)
+ * labels  (only when labels back is 0) strings: source workload, namespace, principal; destination
+ *         workload, namespace, principal; destination service, route, cluster, upstream host,
+ *         authority, connection security policy
  * long    start, epoch ms
  * varint  duration ns, upstream ns + 1 (0 = no upstream)
- * string  source workload, namespace, principal; destination workload, namespace, principal;
- *         destination service, route, cluster, upstream host, method, authority, path,
- *         request id, trace id, connection security policy
+ * string  method, path, request id, trace id
  * varint  response code, gRPC status + 1 (0 = none), response flags, bytes received, bytes sent
  * headers request, response: varint count, varint omitted, then count x (string, string)
  * body    request, response: varint original length, varint kept length, the kept bytes
  * </pre>
+ *
+ * <p>Why labels by reference: they are some 200 of a plain request's 320 bytes and the same for
+ * every request between two workloads, and appending to Chronicle costs by the byte (page faults
+ * and first writes into the mapped file, on the core the request path shares). The writer thread
+ * decides ({@link LabelReferences}), so the request thread's encoding is the same either way; a
+ * cycle file stays readable on its own, and a damaged entry costs at most the 256 after it that
+ * refer to it.
+ *
+ * <p>Version 1 (every journal before session 20) had neither labels back nor a label block: after
+ * the kind byte came start, duration and upstream, then every string inline, in this order: the ten
+ * labels from source workload to upstream host, method, authority, path, request id, trace id,
+ * connection security policy. The reader reads both.
  */
 final class EntryCodec {
 
   /** The version this build writes. A reader accepts every version up to this one. */
-  static final int FORMAT_VERSION = 1;
+  static final int FORMAT_VERSION = 2;
+
+  /** Where a hand-off slot's label block starts: after the kind byte. */
+  static final int LABELS_OFFSET = 1;
 
   static final String REDACTED = "[REDACTED]";
 
@@ -44,9 +64,6 @@ final class EntryCodec {
    */
   static void writePayload(JournalRecord r, EntryBuffer out, EntryLimits limits) {
     out.writeByte(r.reporter().ordinal() | r.protocol().ordinal() << 2);
-    out.writeLong(r.startEpochMillis());
-    out.writeVarint(r.durationNanos());
-    out.writeVarint(r.upstreamNanos() + 1);
     out.writeString(r.sourceWorkload());
     out.writeString(r.sourceNamespace());
     out.writeString(r.sourcePrincipal());
@@ -57,12 +74,16 @@ final class EntryCodec {
     out.writeString(r.route());
     out.writeString(r.cluster());
     out.writeString(r.upstreamHost());
-    out.writeString(r.method());
     out.writeString(r.authority());
+    out.writeString(r.securityPolicy());
+    out.markLabelsEnd();
+    out.writeLong(r.startEpochMillis());
+    out.writeVarint(r.durationNanos());
+    out.writeVarint(r.upstreamNanos() + 1);
+    out.writeString(r.method());
     out.writeString(r.path());
     out.writeString(r.requestId());
     out.writeString(r.traceId());
-    out.writeString(r.securityPolicy());
     out.writeVarint(r.responseCode() & 0xFFFFFFFFL);
     out.writeVarint(r.grpcStatus() + 1L);
     out.writeVarint(r.responseFlags() & 0xFFFFFFFFL);
@@ -100,22 +121,45 @@ final class EntryCodec {
   }
 
   /**
-   * Writes one entry, version and checksum ahead of {@code payload}, to {@code out}: the writer
-   * thread's side, one copy of the slot's bytes into Chronicle.
+   * Writes one entry, version and checksum ahead of the payload, to {@code out}: the writer
+   * thread's side. With {@code labelsBack} 0 the slot's bytes go out as they are (with the 0 that
+   * says so); otherwise its label block is left out for the distance to the entry that carries it.
+   * {@code scratch} holds the distance's varint, at least 10 bytes.
    */
-  static void writeEntry(EntryBuffer payload, BytesOut<?> out, CRC32C crc) {
+  static void writeEntry(
+      EntryBuffer payload, long labelsBack, BytesOut<?> out, CRC32C crc, byte[] scratch) {
+    byte[] bytes = payload.array();
+    int back = varint(labelsBack, scratch);
+    int rest = labelsBack == 0 ? LABELS_OFFSET : payload.labelsEnd();
+    int restLength = payload.length() - rest;
     crc.reset();
-    crc.update(payload.array(), 0, payload.length());
+    crc.update(bytes, 0, LABELS_OFFSET);
+    crc.update(scratch, 0, back);
+    crc.update(bytes, rest, restLength);
     out.writeByte((byte) FORMAT_VERSION);
     out.writeInt((int) crc.getValue());
-    out.write(payload.array(), 0, payload.length());
+    out.write(bytes, 0, LABELS_OFFSET);
+    out.write(scratch, 0, back);
+    out.write(bytes, rest, restLength);
+  }
+
+  private static int varint(long v, byte[] into) {
+    int n = 0;
+    while ((v & ~0x7FL) != 0) {
+      into[n++] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    into[n++] = (byte) v;
+    return n;
   }
 
   /**
    * Reads one entry. Throws {@link CorruptEntryException} for a version this reader does not know,
-   * a checksum that does not match, or bytes that end before the entry does.
+   * a checksum that does not match, bytes that end before the entry does, or labels it refers to
+   * that {@code labels} does not hold. {@code labels} holds the label blocks of the entries read
+   * before it, in order, and learns this entry's.
    */
-  static JournalEntry read(long index, BytesIn<?> in) {
+  static JournalEntry read(long index, BytesIn<?> in, LabelMemory labels) {
     long available = in.readRemaining();
     if (available < 5) {
       throw new CorruptEntryException("an entry of " + available + " bytes is too short");
@@ -149,10 +193,10 @@ final class EntryCodec {
               + payload.length
               + " bytes (torn write or damaged file)");
     }
-    return readPayload(version, index, new EntryBytes(payload));
+    return readPayload(version, index, new EntryBytes(payload), labels);
   }
 
-  static JournalEntry readPayload(int version, long index, EntryBytes in) {
+  static JournalEntry readPayload(int version, long index, EntryBytes in, LabelMemory labels) {
     int kind = in.readByte();
     JournalReporter reporter = JournalReporter.ofCode(kind & 3);
     JournalProtocol protocol;
@@ -161,6 +205,43 @@ final class EntryCodec {
     } catch (IllegalArgumentException e) {
       throw new CorruptEntryException(e.getMessage(), e);
     }
+    if (version == 1) {
+      return readVersionOne(index, reporter, protocol, in);
+    }
+    long back = in.readVarint();
+    EntryLabels entryLabels;
+    if (back == 0) {
+      entryLabels = EntryLabels.read(in);
+      labels.remember(index, entryLabels);
+    } else {
+      entryLabels = labels.recall(index, back);
+    }
+    long start = in.readLong();
+    long duration = in.readVarint();
+    long upstream = in.readVarint() - 1;
+    String method = in.readString();
+    String path = in.readString();
+    String requestId = in.readString();
+    String traceId = in.readString();
+    return readOutcome(
+        new EntryHead(
+            version,
+            index,
+            reporter,
+            protocol,
+            start,
+            duration,
+            upstream,
+            entryLabels,
+            method,
+            path,
+            requestId,
+            traceId),
+        in);
+  }
+
+  private static JournalEntry readVersionOne(
+      long index, JournalReporter reporter, JournalProtocol protocol, EntryBytes in) {
     long start = in.readLong();
     long duration = in.readVarint();
     long upstream = in.readVarint() - 1;
@@ -180,6 +261,54 @@ final class EntryCodec {
     String requestId = in.readString();
     String traceId = in.readString();
     String securityPolicy = in.readString();
+    EntryLabels labels =
+        new EntryLabels(
+            sourceWorkload,
+            sourceNamespace,
+            sourcePrincipal,
+            destinationWorkload,
+            destinationNamespace,
+            destinationPrincipal,
+            destinationService,
+            route,
+            cluster,
+            upstreamHost,
+            authority,
+            securityPolicy);
+    return readOutcome(
+        new EntryHead(
+            1,
+            index,
+            reporter,
+            protocol,
+            start,
+            duration,
+            upstream,
+            labels,
+            method,
+            path,
+            requestId,
+            traceId),
+        in);
+  }
+
+  /** What every version has before its codes, read by each version's own order. */
+  private record EntryHead(
+      int version,
+      long index,
+      JournalReporter reporter,
+      JournalProtocol protocol,
+      long start,
+      long duration,
+      long upstream,
+      EntryLabels labels,
+      String method,
+      String path,
+      String requestId,
+      String traceId) {}
+
+  /** The codes, headers and bodies, the same in every version, and the entry they complete. */
+  private static JournalEntry readOutcome(EntryHead head, EntryBytes in) {
     int code = (int) in.readVarint();
     int grpc = (int) (in.readVarint() - 1);
     int flags = (int) in.readVarint();
@@ -192,30 +321,31 @@ final class EntryCodec {
     long responseLength = in.readVarint();
     byte[] responseBody = in.readBytes(in.readVarint());
     // Fields a later version appends are skipped: this reader stops here.
+    EntryLabels labels = head.labels();
     return new JournalEntry(
-        version,
-        index,
-        reporter,
-        protocol,
-        start,
-        duration,
-        upstream,
-        sourceWorkload,
-        sourceNamespace,
-        sourcePrincipal,
-        destinationWorkload,
-        destinationNamespace,
-        destinationPrincipal,
-        destinationService,
-        route,
-        cluster,
-        upstreamHost,
-        method,
-        authority,
-        path,
-        requestId,
-        traceId,
-        securityPolicy,
+        head.version(),
+        head.index(),
+        head.reporter(),
+        head.protocol(),
+        head.start(),
+        head.duration(),
+        head.upstream(),
+        labels.sourceWorkload(),
+        labels.sourceNamespace(),
+        labels.sourcePrincipal(),
+        labels.destinationWorkload(),
+        labels.destinationNamespace(),
+        labels.destinationPrincipal(),
+        labels.destinationService(),
+        labels.route(),
+        labels.cluster(),
+        labels.upstreamHost(),
+        head.method(),
+        labels.authority(),
+        head.path(),
+        head.requestId(),
+        head.traceId(),
+        labels.securityPolicy(),
         code,
         grpc,
         flags,

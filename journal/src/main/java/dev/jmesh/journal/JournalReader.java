@@ -159,26 +159,35 @@ public final class JournalReader implements AutoCloseable {
    * Puts the tailer at the start of the first cycle that can hold an entry started at or after
    * {@code fromMillis}: an entry is appended after it started, so never into an earlier cycle; one
    * cycle more is kept for a writer clock a little behind the data path's. Returns false when no
-   * such cycle exists.
+   * such cycle exists. Chronicle keeps the first cycle in its metadata file, which a cycle file
+   * deleted by hand (not by the journal's retention) leaves stale: then the next cycle that has a
+   * file is the start.
    */
   private boolean position(ExcerptTailer tailer, long fromMillis) {
-    tailer.toStart();
-    if (fromMillis == Long.MIN_VALUE) {
-      return true;
-    }
     RollCycle roll = queue.rollCycle();
-    long cycle = Math.floorDiv(fromMillis - queue.epoch(), roll.lengthInMillis()) - 1;
     int first = queue.firstCycle();
     int last = queue.lastCycle();
-    for (long c = Math.max(first, cycle); c <= last; c++) {
-      if (c == first || tailer.moveToCycle((int) c)) {
+    long from = first;
+    if (fromMillis != Long.MIN_VALUE) {
+      from = Math.max(first, Math.floorDiv(fromMillis - queue.epoch(), roll.lengthInMillis()) - 1);
+    }
+    for (long c = from; c <= last; c++) {
+      if (c == first ? hasFile(first) : tailer.moveToCycle((int) c)) {
         if (c == first) {
           tailer.toStart();
         }
         return true;
       }
     }
+    if (fromMillis == Long.MIN_VALUE) {
+      tailer.toStart(); // nothing to read: the caller says so with the directory's name
+      return true;
+    }
     return false;
+  }
+
+  private boolean hasFile(int cycle) {
+    return Files.exists(directory.resolve(cycleFile(queue.rollCycle().toIndex(cycle, 0))));
   }
 
   /**
@@ -199,6 +208,7 @@ public final class JournalReader implements AutoCloseable {
     long read = 0;
     long index = -1;
     long skipped = 0;
+    LabelMemory labels = new LabelMemory();
     try (ExcerptTailer tailer = queue.createTailer()) {
       if (!position(tailer, fromMillis)) {
         return 0;
@@ -225,7 +235,7 @@ public final class JournalReader implements AutoCloseable {
           }
           Bytes<?> bytes = document.wire().bytes();
           try {
-            entry = EntryCodec.read(index, bytes);
+            entry = EntryCodec.read(index, bytes, labels);
           } catch (CorruptEntryException e) {
             if (e.newerFormat()) {
               throw e;

@@ -18,17 +18,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Format version 1 on disk, byte for byte. {@code src/test/resources/format/v1-entries.hex} holds
- * the Chronicle documents that the journal wrote for {@link #offerAll}'s records before the
- * hand-off ring held encoded bytes (commit 7f25d5d, where the writer thread encoded a copy of each
- * record): moving the encoding to the request thread, or any later change, must not move a byte.
+ * The entry formats on disk, byte for byte. {@code src/test/resources/format/v1-entries.hex} holds
+ * the Chronicle documents that the journal wrote for {@link #offerAll}'s records in format version
+ * 1 (commit 7f25d5d); every later reader must read them. {@code v2-entries.hex} holds what version
+ * 2 writes for the same records, labels by reference included: any later change must not move a
+ * byte of it, and both files must read back as the same requests.
  */
 class EntryFormatTest {
 
   @TempDir Path tmp;
 
   @Test
-  void theJournalWritesTheBytesFormatVersionOneAlwaysHas() throws Exception {
+  void theJournalWritesTheBytesFormatVersionTwoAlwaysHas() throws Exception {
     Path dir = tmp.resolve("journal");
     try (Journal journal = Journal.open(settings(dir))) {
       offerAll(journal);
@@ -37,15 +38,44 @@ class EntryFormatTest {
     for (byte[] entry : rawEntries(dir)) {
       written.add(HexFormat.of().formatHex(entry));
     }
-    assertThat(written).containsExactlyElementsOf(golden());
+    assertThat(written).containsExactlyElementsOf(golden("v2"));
   }
 
   @Test
-  void theRecordedBytesAreEntriesOfTheCurrentFormat() throws IOException {
-    List<JournalEntry> entries = new ArrayList<>();
-    for (String hex : golden()) {
-      entries.add(EntryCodec.read(entries.size(), Bytes.wrapForRead(HexFormat.of().parseHex(hex))));
+  void versionTwoReadsBackAsTheSameRequestsAsVersionOne() throws IOException {
+    List<JournalEntry> one = read(golden("v1"));
+    List<JournalEntry> two = read(golden("v2"));
+    assertThat(one).extracting(JournalEntry::formatVersion).containsOnly(1);
+    assertThat(two).extracting(JournalEntry::formatVersion).containsOnly(2);
+    assertThat(two)
+        .usingRecursiveFieldByFieldElementComparatorIgnoringFields("formatVersion")
+        .containsExactlyElementsOf(one);
+    // The second entry took its labels from the first, the fifth four entries back.
+    assertThat(two.get(1).destinationPrincipal())
+        .isEqualTo("spiffe://cluster.local/ns/default/sa/reviews");
+    assertThat(two.get(4).upstreamHost()).isEqualTo("127.0.0.1:9080");
+  }
+
+  @Test
+  void versionTwoWritesLabelsOnceAndRefersToThem() throws IOException {
+    List<String> v1 = golden("v1");
+    List<String> v2 = golden("v2");
+    // After the kind byte, a labels-back varint: 0 where the labels follow.
+    assertThat(v2)
+        .extracting(hex -> hex.substring(12, 14))
+        .containsExactly("00", "01", "00", "00", "04");
+    // The labels of a plain request are some 200 of its bytes.
+    assertThat(v2.get(4).length() / 2).isLessThan(v1.get(4).length() / 2 - 190);
+  }
+
+  @Test
+  void theRecordedBytesReadInEveryVersion() throws IOException {
+    for (String version : new String[] {"v1", "v2"}) {
+      theRecordedBytesRead(read(golden(version)));
     }
+  }
+
+  private static void theRecordedBytesRead(List<JournalEntry> entries) {
     assertThat(entries).hasSize(5);
     JournalEntry grpc = entries.get(1);
     assertThat(grpc.requestHeaders())
@@ -75,7 +105,10 @@ class EntryFormatTest {
         .build();
   }
 
-  /** Records that reach every field, cap and string encoding of format version 1. */
+  /**
+   * Records that reach every field, cap and string encoding of format versions 1 and 2, and in
+   * version 2 both kinds of labels: carried, and referred to one and four entries back.
+   */
   static void offerAll(Journal journal) throws InterruptedException {
     JournalRecord r = new JournalRecord();
     byte[] body = "{\"reviewer\":\"jason\",\"rating\":5}".getBytes(StandardCharsets.UTF_8);
@@ -147,9 +180,21 @@ class EntryFormatTest {
     }
   }
 
-  private static List<String> golden() throws IOException {
-    try (InputStream in = EntryFormatTest.class.getResourceAsStream("/format/v1-entries.hex")) {
-      assertThat(in).as("format/v1-entries.hex on the class path").isNotNull();
+  /** Entries read in order, as the journal's reader reads a cycle file. */
+  private static List<JournalEntry> read(List<String> hexes) {
+    LabelMemory labels = new LabelMemory();
+    List<JournalEntry> entries = new ArrayList<>();
+    for (String hex : hexes) {
+      entries.add(
+          EntryCodec.read(entries.size(), Bytes.wrapForRead(HexFormat.of().parseHex(hex)), labels));
+    }
+    return entries;
+  }
+
+  static List<String> golden(String version) throws IOException {
+    String name = "/format/" + version + "-entries.hex";
+    try (InputStream in = EntryFormatTest.class.getResourceAsStream(name)) {
+      assertThat(in).as(name + " on the class path").isNotNull();
       List<String> lines = new ArrayList<>();
       for (String line : new String(in.readAllBytes(), StandardCharsets.US_ASCII).split("\n")) {
         if (!line.isBlank() && !line.startsWith("#")) {

@@ -1,7 +1,5 @@
 package dev.jmesh.journal;
 
-import java.util.Arrays;
-
 /** Test and benchmark access to the journal's seams. */
 public final class JournalTesting {
 
@@ -21,9 +19,16 @@ public final class JournalTesting {
             });
   }
 
-  /** The entry a sink was handed, read back as {@code mesh replay} would read it from disk. */
+  /**
+   * The entry a sink was handed, read back as {@code mesh replay} would read it from disk, written
+   * with its labels (a slot holds no labels-back varint; the writer adds it).
+   */
   static JournalEntry decode(EntryBuffer payload) {
-    byte[] bytes = Arrays.copyOf(payload.array(), payload.length());
-    return EntryCodec.readPayload(EntryCodec.FORMAT_VERSION, 0, new EntryBytes(bytes));
+    byte[] bytes = new byte[payload.length() + 1];
+    int labels = EntryCodec.LABELS_OFFSET;
+    System.arraycopy(payload.array(), 0, bytes, 0, labels);
+    System.arraycopy(payload.array(), labels, bytes, labels + 1, payload.length() - labels);
+    return EntryCodec.readPayload(
+        EntryCodec.FORMAT_VERSION, 0, new EntryBytes(bytes), new LabelMemory());
   }
 }

@@ -52,9 +52,10 @@ class ReaderErrorsTest {
     writeThree(dir);
     Path cycle = JournalFiles.cycleFiles(dir).get(0);
     long at = find(cycle, MARKER_MILLIS + 1);
-    // The version byte sits before the checksum (4 bytes) and the kind byte.
+    // The version byte sits before the checksum (4 bytes), the kind byte and the labels-back byte:
+    // this entry refers to the first one's labels, so its start follows.
     try (RandomAccessFile f = new RandomAccessFile(cycle.toFile(), "rw")) {
-      f.seek(at - 6);
+      f.seek(at - 7);
       f.write(0x7F);
     }
     List<JournalEntry> seen = new ArrayList<>();
