@@ -1,6 +1,7 @@
 package dev.jmesh.journal;
 
 import java.util.Arrays;
+import java.util.zip.CRC32C;
 
 /**
  * The writer thread's side of format version 2's label references ({@link EntryCodec}): the label
@@ -9,26 +10,31 @@ import java.util.Arrays;
  * it; otherwise it carries its block and becomes the one later entries refer to. So a cycle file
  * is readable on its own, and a reader needs only the last {@code MAX_DISTANCE} entries' blocks.
  *
- * <p>Keeps {@link #KEPT} blocks, enough for a workload that talks to a few services, each with a
- * few endpoints (the upstream host is a label). More distinct blocks than that in turn are written
- * out in full, as version 1 wrote every entry. Writer thread only; allocates only when a block is
- * longer than its slot has held.
+ * <p>Keeps {@link #KEPT} blocks: a client that calls a few services of a few dozen endpoints each
+ * in turn (the upstream host is a label) still refers to them. More distinct blocks than that in
+ * turn are written out in full, as version 1 wrote every entry. A block is looked up by its length
+ * and CRC-32C (the JDK computes it with the CPU's instruction, some tens of nanoseconds for a
+ * block), and only a block that matches both is compared byte for byte. Writer thread only;
+ * allocates only when a block is longer than its slot has held.
  */
 final class LabelReferences {
 
   /**
    * How far back an entry may refer. A damaged entry costs the entries that refer to it, so this
-   * bounds the cost; a plain request's block (about 200 bytes) written again every 256 entries
+   * bounds the cost; a plain request's block (about 200 bytes) written again every 257th entry
    * adds under a byte per entry.
    */
   static final int MAX_DISTANCE = 256;
 
-  static final int KEPT = 16;
+  static final int KEPT = 64;
 
+  private final CRC32C crc = new CRC32C();
   private final byte[][] blocks = new byte[KEPT][64];
   private final int[] lengths = new int[KEPT];
+  private final int[] checksums = new int[KEPT];
   private final long[] indexes = new long[KEPT];
   private final int[] cycles = new int[KEPT];
+  private int checksum;
   private int matched = -1;
   private int next;
 
@@ -51,9 +57,9 @@ final class LabelReferences {
   }
 
   /**
-   * Records that the entry at {@code index} was appended carrying its labels: entries after it
-   * refer to it. Called only once the append succeeded, so no entry refers to one that is not on
-   * disk.
+   * Records that the entry at {@code index}, last given to {@link #distance}, was appended carrying
+   * its labels: entries after it refer to it. Called only once the append succeeded, so no entry
+   * refers to one that is not on disk.
    */
   void written(EntryBuffer payload, long index, int cycle) {
     int slot = matched >= 0 ? matched : take();
@@ -63,6 +69,7 @@ final class LabelReferences {
     }
     System.arraycopy(payload.array(), EntryCodec.LABELS_OFFSET, blocks[slot], 0, length);
     lengths[slot] = length;
+    checksums[slot] = checksum;
     indexes[slot] = index;
     cycles[slot] = cycle;
     matched = slot;
@@ -75,23 +82,20 @@ final class LabelReferences {
     return slot;
   }
 
-  /** The kept block equal to the payload's, trying the last one used first; -1 for none. */
+  /** The kept block equal to the payload's; -1 for none. */
   private int find(EntryBuffer payload) {
-    if (matched >= 0 && equal(matched, payload)) {
-      return matched;
-    }
+    int from = EntryCodec.LABELS_OFFSET;
+    int length = payload.labelsEnd() - from;
+    crc.reset();
+    crc.update(payload.array(), from, length);
+    checksum = (int) crc.getValue();
     for (int slot = 0; slot < KEPT; slot++) {
-      if (slot != matched && equal(slot, payload)) {
+      if (lengths[slot] == length
+          && checksums[slot] == checksum
+          && Arrays.equals(blocks[slot], 0, length, payload.array(), from, from + length)) {
         return slot;
       }
     }
     return -1;
-  }
-
-  private boolean equal(int slot, EntryBuffer payload) {
-    int from = EntryCodec.LABELS_OFFSET;
-    int length = payload.labelsEnd() - from;
-    return lengths[slot] == length
-        && Arrays.equals(blocks[slot], 0, length, payload.array(), from, from + length);
   }
 }

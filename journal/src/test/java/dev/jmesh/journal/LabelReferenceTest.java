@@ -48,6 +48,25 @@ class LabelReferenceTest {
       assertThat(entries.get(i).upstreamHost()).as("entry %d", i).isEqualTo(host(i % sets));
       assertThat(entries.get(i).requestId()).isEqualTo("req-" + i);
     }
+    // Each set was pushed out before it came round again: every entry carries its labels.
+    assertThat(labelsBack(dir)).containsOnly(0);
+  }
+
+  @Test
+  void asManyLabelSetsInTurnAsTheWriterKeepsAreEachCarriedOnce() throws Exception {
+    Path dir = tmp.resolve("journal");
+    int sets = LabelReferences.KEPT;
+    try (Journal journal = Journal.open(JournalSettings.builder(dir).build())) {
+      JournalRecord r = new JournalRecord();
+      for (int i = 0; i < 3 * sets; i++) {
+        offer(journal, SampleRecords.reviews(r, i, START + i).upstreamHost(host(i % sets)));
+      }
+    }
+    List<Integer> back = labelsBack(dir);
+    assertThat(back.subList(0, sets)).containsOnly(0);
+    assertThat(back.subList(sets, 2 * sets)).containsOnly(sets);
+    assertThat(back.subList(2 * sets, 3 * sets)).containsOnly(2 * sets);
+    assertThat(readAll(dir).get(3 * sets - 1).upstreamHost()).isEqualTo(host(sets - 1));
   }
 
   @Test
@@ -160,8 +179,9 @@ class LabelReferenceTest {
     assertThat(entries.get(7).destinationWorkload()).isEqualTo("reviews-v2");
   }
 
+  /** Endpoint addresses of more than one length, as a real service's pods have. */
   private static String host(int n) {
-    return "10.0.0." + (n + 1) + ":9080";
+    return "10.0." + (n / 200) + "." + (n % 200 + 1) + ":9080";
   }
 
   private static void writeReviews(Path dir, int count) throws Exception {
@@ -179,7 +199,7 @@ class LabelReferenceTest {
     }
   }
 
-  /** Each entry's labels-back as written; all under 128 here, so one varint byte. */
+  /** Each entry's labels-back as written: one varint byte under 128, else two. */
   private static List<Integer> labelsBack(Path dir) {
     List<Integer> back = new ArrayList<>();
     for (byte[] entry : EntryFormatTest.rawEntries(dir)) {
