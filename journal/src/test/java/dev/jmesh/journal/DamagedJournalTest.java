@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,7 +35,7 @@ class DamagedJournalTest {
     Path dir = tmp.resolve("journal");
     write(dir, 0, 3);
     Path cycle = JournalFiles.cycleFiles(dir).get(0);
-    long at = find(cycle, MARKER_MILLIS + 1);
+    long at = CycleFileBytes.findStart(cycle, MARKER_MILLIS + 1);
     // What a crash before the page cache reached the disk leaves: zeros from inside req-1 on.
     try (RandomAccessFile f = new RandomAccessFile(cycle.toFile(), "rw")) {
       // The rest of the file is zeros already (Chronicle grows it sparse): 64 KiB covers it.
@@ -84,7 +81,7 @@ class DamagedJournalTest {
     Path dir = tmp.resolve("journal");
     write(dir, 0, 3);
     Path cycle = JournalFiles.cycleFiles(dir).get(0);
-    long at = find(cycle, MARKER_MILLIS + 2);
+    long at = CycleFileBytes.findStart(cycle, MARKER_MILLIS + 2);
     // A torn write: the last entry's framing made it to disk, half its payload did not.
     try (RandomAccessFile f = new RandomAccessFile(cycle.toFile(), "rw")) {
       f.seek(at + 8);
@@ -102,7 +99,7 @@ class DamagedJournalTest {
     Path dir = tmp.resolve("journal");
     write(dir, 0, 3);
     Path cycle = JournalFiles.cycleFiles(dir).get(0);
-    long at = find(cycle, MARKER_MILLIS + 2);
+    long at = CycleFileBytes.findStart(cycle, MARKER_MILLIS + 2);
     try (RandomAccessFile f = new RandomAccessFile(cycle.toFile(), "rw")) {
       f.setLength(at + 20);
     }
@@ -125,7 +122,7 @@ class DamagedJournalTest {
     write(dir, 0, 20);
     Path cycle = JournalFiles.cycleFiles(dir).get(0);
     // The used part of the file ends with the last entry (~300 bytes).
-    int used = (int) find(cycle, MARKER_MILLIS + 19) + 400;
+    int used = (int) CycleFileBytes.findStart(cycle, MARKER_MILLIS + 19) + 400;
     long seed = Long.getLong("journal.flip.seed", System.nanoTime());
     int rounds = Integer.getInteger("journal.flip.rounds", 40);
     Random random = new Random(seed);
@@ -204,20 +201,5 @@ class DamagedJournalTest {
         journal.offer(SampleRecords.reviews(r, i, MARKER_MILLIS + i));
       }
     }
-  }
-
-  private static long find(Path file, long value) throws IOException {
-    byte[] bytes = Files.readAllBytes(file);
-    byte[] needle = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value).array();
-    outer:
-    for (int i = 0; i <= bytes.length - needle.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (bytes[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    throw new AssertionError("start time " + value + " not found in " + file);
   }
 }

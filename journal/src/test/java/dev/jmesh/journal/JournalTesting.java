@@ -1,5 +1,8 @@
 package dev.jmesh.journal;
 
+import java.util.zip.CRC32C;
+import net.openhft.chronicle.bytes.Bytes;
+
 /** Test and benchmark access to the journal's seams. */
 public final class JournalTesting {
 
@@ -20,15 +23,12 @@ public final class JournalTesting {
   }
 
   /**
-   * The entry a sink was handed, read back as {@code mesh replay} would read it from disk, written
-   * with its labels (a slot holds no labels-back varint; the writer adds it).
+   * The entry a sink was handed, read back as {@code mesh replay} would read it from disk: written
+   * by the writer's own {@link EntryCodec#writeEntry}, carrying its labels.
    */
   static JournalEntry decode(EntryBuffer payload) {
-    byte[] bytes = new byte[payload.length() + 1];
-    int labels = EntryCodec.LABELS_OFFSET;
-    System.arraycopy(payload.array(), 0, bytes, 0, labels);
-    System.arraycopy(payload.array(), labels, bytes, labels + 1, payload.length() - labels);
-    return EntryCodec.readPayload(
-        EntryCodec.FORMAT_VERSION, 0, new EntryBytes(bytes), new LabelMemory());
+    Bytes<?> entry = Bytes.allocateElasticOnHeap();
+    EntryCodec.writeEntry(payload, 0, entry, new CRC32C(), new byte[10]);
+    return EntryCodec.read(0, entry, new LabelMemory());
   }
 }

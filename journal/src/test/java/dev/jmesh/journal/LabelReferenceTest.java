@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -106,8 +105,7 @@ class LabelReferenceTest {
     int count = cost + 40;
     writeReviews(dir, count);
     Path cycle = JournalFiles.cycleFiles(dir).get(0);
-    byte[] file = Files.readAllBytes(cycle);
-    long at = indexOf(file, "sa/reviews".getBytes(StandardCharsets.US_ASCII)); // entry 0's labels
+    long at = CycleFileBytes.find(cycle, "sa/reviews"); // in entry 0's labels
     try (RandomAccessFile f = new RandomAccessFile(cycle.toFile(), "rw")) {
       f.seek(at);
       f.write('R');
@@ -217,18 +215,5 @@ class LabelReferenceTest {
       assertThat(reader.damagedEntries()).isZero();
     }
     return entries;
-  }
-
-  private static long indexOf(byte[] haystack, byte[] needle) {
-    outer:
-    for (int i = 0; i <= haystack.length - needle.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (haystack[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    throw new AssertionError("not found");
   }
 }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.RandomAccessFile;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,7 +49,7 @@ class ReaderErrorsTest {
     Path dir = tmp.resolve("journal");
     writeThree(dir);
     Path cycle = JournalFiles.cycleFiles(dir).get(0);
-    long at = find(cycle, MARKER_MILLIS + 1);
+    long at = CycleFileBytes.findStart(cycle, MARKER_MILLIS + 1);
     // The version byte sits before the checksum (4 bytes), the kind byte and the labels-back byte:
     // this entry refers to the first one's labels, so its start follows.
     try (RandomAccessFile f = new RandomAccessFile(cycle.toFile(), "rw")) {
@@ -77,7 +75,7 @@ class ReaderErrorsTest {
     Path dir = tmp.resolve("journal");
     writeThree(dir);
     Path cycle = JournalFiles.cycleFiles(dir).get(0);
-    long at = find(cycle, MARKER_MILLIS + 1);
+    long at = CycleFileBytes.findStart(cycle, MARKER_MILLIS + 1);
     try (RandomAccessFile f = new RandomAccessFile(cycle.toFile(), "rw")) {
       f.seek(at + 3);
       f.write(0x55);
@@ -105,7 +103,7 @@ class ReaderErrorsTest {
     }
     Path cycle = JournalFiles.cycleFiles(dir).get(0);
     try (RandomAccessFile f = new RandomAccessFile(cycle.toFile(), "rw")) {
-      f.seek(find(cycle, MARKER_MILLIS) + 3);
+      f.seek(CycleFileBytes.findStart(cycle, MARKER_MILLIS) + 3);
       f.write(0x55);
     }
     assertThatThrownBy(
@@ -123,7 +121,7 @@ class ReaderErrorsTest {
     Path dir = tmp.resolve("journal");
     writeThree(dir);
     Path cycle = JournalFiles.cycleFiles(dir).get(0);
-    long at = find(cycle, MARKER_MILLIS + 1);
+    long at = CycleFileBytes.findStart(cycle, MARKER_MILLIS + 1);
     // Cut the file in the middle of the second entry.
     try (RandomAccessFile f = new RandomAccessFile(cycle.toFile(), "rw")) {
       f.setLength(at + 20);
@@ -145,8 +143,7 @@ class ReaderErrorsTest {
     Path dir = tmp.resolve("journal");
     writeThree(dir);
     Path cycle = JournalFiles.cycleFiles(dir).get(0);
-    byte[] bytes = Files.readAllBytes(cycle.resolveSibling(cycle.getFileName()));
-    long at = indexOf(bytes, "header".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    long at = CycleFileBytes.find(cycle, "header");
     try (RandomAccessFile f = new RandomAccessFile(cycle.toFile(), "rw")) {
       f.seek(at + 1);
       f.write('m');
@@ -162,19 +159,6 @@ class ReaderErrorsTest {
         .hasMessageContaining("The first message should be the header");
   }
 
-  private static long indexOf(byte[] bytes, byte[] needle) {
-    outer:
-    for (int i = 0; i <= bytes.length - needle.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (bytes[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    throw new AssertionError("not found");
-  }
-
   private static void writeThree(Path dir) throws JournalException {
     try (Journal journal = Journal.open(JournalSettings.builder(dir).build())) {
       JournalRecord r = new JournalRecord();
@@ -182,20 +166,5 @@ class ReaderErrorsTest {
         journal.offer(SampleRecords.reviews(r, i, MARKER_MILLIS + i));
       }
     }
-  }
-
-  private static long find(Path file, long value) throws Exception {
-    byte[] bytes = Files.readAllBytes(file);
-    byte[] needle = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value).array();
-    outer:
-    for (int i = 0; i <= bytes.length - needle.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (bytes[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    throw new AssertionError("start time " + value + " not found in " + file);
   }
 }

@@ -2,6 +2,7 @@ package dev.jmesh.journal.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jmesh.journal.CycleFileBytes;
 import dev.jmesh.journal.JournalException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -22,7 +23,7 @@ class DamagedJournalReplayTest {
     RecordedJournal.write(journal, 1_790_000_000_000L);
     Path cycle = cycleFile(journal);
     // The 20th entry's path: "/reviews/19" appears once; a byte flipped there breaks its checksum.
-    long at = indexOf(Files.readAllBytes(cycle), "/reviews/19");
+    long at = CycleFileBytes.find(cycle, "/reviews/19");
     try (RandomAccessFile f = new RandomAccessFile(cycle.toFile(), "rw")) {
       f.seek(at + 1);
       f.write('X');
@@ -65,19 +66,5 @@ class DamagedJournalReplayTest {
     } catch (java.io.IOException e) {
       throw new JournalException(e.toString(), e);
     }
-  }
-
-  private static long indexOf(byte[] bytes, String text) {
-    byte[] needle = text.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    outer:
-    for (int i = 0; i <= bytes.length - needle.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (bytes[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    throw new AssertionError(text + " not found");
   }
 }
