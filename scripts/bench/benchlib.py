@@ -1,4 +1,5 @@
-"""What the benchmark scripts share with scripts/bench/run: the results file.
+"""What the benchmark scripts share with scripts/bench/run: the results file; and among
+themselves, reading a JVM's Prometheus counters (metric_counts).
 
 One JSON object per line, one line per configuration per round, so a run that dies half-way
 still leaves every figure measured so far, and the report (scripts/bench/report) computes
@@ -13,6 +14,7 @@ A configuration that failed is written as failed with its reason, never left out
 """
 import json
 import os
+import re
 import time
 
 
@@ -59,3 +61,15 @@ def add_arguments(parser, section):
 
 def results_file(args):
     return ResultsFile(args.results, args.section, args.group)
+
+
+def metric_counts(text, name):
+    """Every sample of a Prometheus counter in text (a /stats/prometheus page): a list of
+    (labels dict, value)."""
+    samples = []
+    for line in text.splitlines():
+        m = re.match(rf"{name}\{{(.*)\}} ([0-9.eE+-]+)$", line)
+        if m:
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
+            samples.append((labels, float(m.group(2))))
+    return samples
