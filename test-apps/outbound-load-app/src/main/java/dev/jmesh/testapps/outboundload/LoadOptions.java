@@ -15,8 +15,8 @@ import java.net.URI;
  * @param settleSeconds before the warm-up, at most this long, closed-loop requests until this JVM's
  *     JIT compiler has (nearly) stopped working; 0 skips it
  * @param rate requests per second for all workers together; 0 for a closed loop
- * @param hold after the result, wait for a line on standard input before exiting, so whoever
- *     started the generator can read its agent's metrics first
+ * @param hold after the result, read standard input before exiting, so whoever started the
+ *     generator can read its agent's metrics first, or ask for another window ({@code again})
  */
 record LoadOptions(
     String client,

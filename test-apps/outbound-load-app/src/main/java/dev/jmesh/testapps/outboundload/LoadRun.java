@@ -31,9 +31,19 @@ final class LoadRun {
     this.primeNanos = primeNanos;
   }
 
+  /** The first measured window, after priming the client and settling the JIT. */
   LoadResult run() throws InterruptedException {
     prime();
     settle();
+    return window();
+  }
+
+  /**
+   * One measured window (its warm-up first) on the client as it is: primed and settled by {@link
+   * #run}, so a driver that alternates configurations can measure the same JVMs again and again,
+   * and a JVM's own luck (its JIT's choices, its heap's layout) falls on every round alike.
+   */
+  LoadResult window() throws InterruptedException {
     int workers = options.connections();
     long start = System.nanoTime();
     long measureFrom = start + options.warmupSeconds() * SECOND;

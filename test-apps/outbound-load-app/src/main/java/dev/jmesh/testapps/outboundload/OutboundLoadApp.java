@@ -15,9 +15,17 @@ import java.nio.charset.StandardCharsets;
  *     --connections 16 --seconds 10 [--warmup 2] [--rate 5000] [--hold]
  * </pre>
  *
+ * <p>With {@code --hold} it then reads standard input: each {@code again} line runs another
+ * measured window (warm-up included, no settling) and prints its {@code RESULT}; any other line,
+ * or the end of input, ends it. A driver can so read the agent's metrics between windows, and
+ * alternate configurations in JVMs that live for the whole run.
+ *
  * <p>Exit codes: 0 after a run (even one with errors: they are in the line), 2 for bad flags.
  */
 public final class OutboundLoadApp {
+
+  /** With {@code --hold}: the line that asks for another measured window on the same client. */
+  static final String AGAIN = "again";
 
   private OutboundLoadApp() {}
 
@@ -30,19 +38,26 @@ public final class OutboundLoadApp {
       System.exit(2);
       return;
     }
-    LoadResult result;
     try (HttpLoadClient client = open(options)) {
-      result = new LoadRun(options, client).run();
+      LoadRun run = new LoadRun(options, client);
+      print(options, run.run());
+      if (options.hold()) {
+        BufferedReader commands =
+            new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        while (AGAIN.equals(commands.readLine())) {
+          print(options, run.window());
+        }
+      }
     }
+    System.exit(0);
+  }
+
+  private static void print(LoadOptions options, LoadResult result) {
     if (result.firstError() != null) {
       System.err.println("first error: " + result.firstError());
     }
     System.out.println(result.line(options.client()));
     System.out.flush();
-    if (options.hold()) {
-      new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-    }
-    System.exit(0);
   }
 
   static HttpLoadClient open(LoadOptions options) {

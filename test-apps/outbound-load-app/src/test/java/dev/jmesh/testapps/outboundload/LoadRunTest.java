@@ -4,12 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -20,6 +27,7 @@ class LoadRunTest {
 
   private final AtomicInteger status = new AtomicInteger(200);
   private final AtomicLong delayMillis = new AtomicLong();
+  private final AtomicLong served = new AtomicLong();
   private HttpServer server;
   private URI url;
 
@@ -35,6 +43,7 @@ class LoadRunTest {
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
           }
+          served.incrementAndGet();
           byte[] body = new byte[1024];
           exchange.sendResponseHeaders(status.get(), body.length);
           try (OutputStream out = exchange.getResponseBody()) {
@@ -67,6 +76,71 @@ class LoadRunTest {
                   + " requests=\\d+ errors=0 rps=[\\d.]+ p50us=[\\d.]+ p90us=[\\d.]+"
                   + " p99us=[\\d.]+ p999us=[\\d.]+ maxus=[\\d.]+ jitms=\\d+");
     }
+  }
+
+  @Test
+  void anotherWindowOnTheSameClientCountsOnlyItsOwnRequests() throws Exception {
+    LoadOptions options = options("okhttp", 2, 1, 0);
+    try (HttpLoadClient c = OutboundLoadApp.open(options)) {
+      LoadRun run = new LoadRun(options, c);
+      LoadResult first = run.run();
+      long before = served.get();
+      LoadResult second = run.window();
+      long during = served.get() - before;
+      assertThat(first.latencies().getTotalCount()).isGreaterThan(10);
+      // No warm-up: every request the second window sent is in its result, and nothing else.
+      assertThat(second.latencies().getTotalCount()).isGreaterThan(10).isEqualTo(during);
+      assertThat(second.errors()).isZero();
+    }
+  }
+
+  @Test
+  void withHoldEachAgainLineRunsAnotherWindowAndAnyOtherLineEndsIt() throws Exception {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process app =
+        new ProcessBuilder(
+                java.toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                OutboundLoadApp.class.getName(),
+                "--client",
+                "okhttp",
+                "--url",
+                url.toString(),
+                "--connections",
+                "1",
+                "--seconds",
+                "1",
+                "--warmup",
+                "0",
+                "--hold")
+            .redirectErrorStream(true)
+            .start();
+    try (BufferedReader out =
+            new BufferedReader(
+                new InputStreamReader(app.getInputStream(), StandardCharsets.UTF_8));
+        Writer in = new OutputStreamWriter(app.getOutputStream(), StandardCharsets.UTF_8)) {
+      assertThat(nextResult(out)).contains("errors=0");
+      in.write(OutboundLoadApp.AGAIN + "\n");
+      in.flush();
+      assertThat(nextResult(out)).contains("errors=0");
+      in.write("quit\n");
+      in.flush();
+      assertThat(app.waitFor(30, TimeUnit.SECONDS)).as("exited after quit").isTrue();
+      assertThat(app.exitValue()).isZero();
+    } finally {
+      app.destroyForcibly();
+    }
+  }
+
+  /** The next RESULT line the app prints; fails on the end of its output. */
+  private static String nextResult(BufferedReader out) throws IOException {
+    for (String line = out.readLine(); line != null; line = out.readLine()) {
+      if (line.startsWith("RESULT ")) {
+        return line;
+      }
+    }
+    throw new AssertionError("the app's output ended before a RESULT line");
   }
 
   @Test
