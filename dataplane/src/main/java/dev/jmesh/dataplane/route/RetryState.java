@@ -46,6 +46,15 @@ public final class RetryState {
   private static final int GRPC_EXHAUSTED = 1 << 10;
   private static final int GRPC_UNAVAILABLE = 1 << 11;
 
+  /**
+   * The policy parsed last by any state, with its conditions. A direct path's request has a state
+   * of its own, new each time, and most requests of a workload share a route: they find their
+   * policy here instead of matching its condition names again.
+   */
+  private static volatile Parsed lastParsed;
+
+  private record Parsed(RetryPolicy policy, int conditions) {}
+
   private RetryPolicy policy;
   private int conditions;
   private int retriesLeft;
@@ -61,7 +70,12 @@ public final class RetryState {
     }
     if (policy != this.policy) {
       // Parsed once per policy a state meets, so a reused state allocates nothing.
-      conditions = conditions(policy.retryOn());
+      Parsed last = lastParsed;
+      if (last == null || last.policy != policy) {
+        last = new Parsed(policy, conditions(policy.retryOn()));
+        lastParsed = last;
+      }
+      conditions = last.conditions;
       this.policy = policy;
     }
     retriesLeft = policy.numRetries();

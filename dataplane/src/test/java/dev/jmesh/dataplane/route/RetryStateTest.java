@@ -29,6 +29,26 @@ class RetryStateTest {
   }
 
   @Test
+  void newStatesTakingTurnsWithTwoPoliciesEachKeepTheirOwnConditions() {
+    // A direct path's request has a new state each time; the last policy parsed is shared.
+    RetryPolicy fiveXx =
+        new RetryPolicy(Set.of("5xx"), 1, 0, 25_000_000L, 250_000_000L, List.of(), false, 0);
+    RetryPolicy reset =
+        new RetryPolicy(Set.of("reset"), 1, 0, 25_000_000L, 250_000_000L, List.of(), false, 0);
+    for (int i = 0; i < 3; i++) {
+      RetryState a = new RetryState();
+      a.reset(fiveXx);
+      RetryState b = new RetryState();
+      b.reset(reset);
+      assertThat(a.shouldRetry(503, -1, UpstreamFailure.NONE)).as("5xx, round %d", i).isTrue();
+      assertThat(b.shouldRetry(503, -1, UpstreamFailure.NONE)).as("reset, round %d", i).isFalse();
+      RetryState c = new RetryState();
+      c.reset(fiveXx);
+      assertThat(c.shouldRetry(503, -1, UpstreamFailure.NONE)).as("5xx again, %d", i).isTrue();
+    }
+  }
+
+  @Test
   void fiveXxCoversEvery5xxAndEveryFailureWithoutAResponse() {
     assertThat(retries("5xx", 500, -1, UpstreamFailure.NONE)).isTrue();
     assertThat(retries("5xx", 599, -1, UpstreamFailure.NONE)).isTrue();

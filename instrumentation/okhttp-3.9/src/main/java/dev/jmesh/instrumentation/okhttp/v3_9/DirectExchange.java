@@ -11,6 +11,7 @@ import java.net.UnknownHostException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import okhttp3.Call;
+import okhttp3.Headers;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.Request;
@@ -119,13 +120,15 @@ final class DirectExchange {
   /** The copy of the request for the current attempt: to the endpoint, the app's Host kept. */
   static Request retarget(Request original, String authority, MeshCall call) {
     MeshEndpointAddress endpoint = call.endpoint();
-    HeadersView headers = new HeadersView(original.headers());
+    Request.Builder attempt = original.newBuilder();
+    // The changes go into the attempt's own copy of the headers where OkHttp lets us at it.
+    Headers.Builder own = BuilderHeaders.of(attempt);
+    HeadersView headers = own != null ? new HeadersView(own) : new HeadersView(original.headers());
     if (!headers.contains("Host")) {
       headers.set("Host", authority);
     }
     call.requestHeaders(headers);
-    Request.Builder attempt = original.newBuilder();
-    if (headers.changed()) {
+    if (own == null && headers.changed()) {
       attempt.headers(headers.headers());
     }
     if (endpoint != null) {
@@ -207,10 +210,11 @@ final class DirectExchange {
 
   /** What the application gets: its own request, the route's response header changes. */
   private static Response shown(Response response, Request original, MeshCall call) {
-    HeadersView headers = new HeadersView(response.headers());
-    call.responseHeaders(headers);
     Response.Builder shown = response.newBuilder().request(original);
-    if (headers.changed()) {
+    Headers.Builder own = BuilderHeaders.of(shown);
+    HeadersView headers = own != null ? new HeadersView(own) : new HeadersView(response.headers());
+    call.responseHeaders(headers);
+    if (own == null && headers.changed()) {
       shown.headers(headers.headers());
     }
     return shown.build();

@@ -29,7 +29,10 @@ final class HeadersView implements MeshHeaders {
     this.original = original;
   }
 
-  /** A view writing into {@code headers} directly. */
+  /**
+   * A view writing into {@code headers} directly: a local reply's own list, or the list an
+   * attempt's or a response's builder holds ({@link BuilderHeaders}).
+   */
   HeadersView(Headers.Builder headers) {
     this.original = null;
     this.edited = headers;

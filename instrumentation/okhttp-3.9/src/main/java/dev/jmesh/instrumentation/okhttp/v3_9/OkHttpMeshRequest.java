@@ -2,7 +2,6 @@ package dev.jmesh.instrumentation.okhttp.v3_9;
 
 import dev.jmesh.bootstrap.MeshRequest;
 import java.util.List;
-import okhttp3.HttpUrl;
 import okhttp3.Request;
 
 /** The application's OkHttp {@link Request} as the data path reads it: in place, nothing copied. */
@@ -29,11 +28,21 @@ final class OkHttpMeshRequest implements MeshRequest {
     return request.url().port();
   }
 
+  /**
+   * The path and query as they stand in the URL's own string ({@code toString()} returns it as
+   * kept): one substring, where {@code encodedPath()} and {@code encodedQuery()} make one string
+   * each and joining them a third. In OkHttp's canonical form only the path's own slash can be
+   * the first after the scheme: user info and host have theirs percent-encoded.
+   */
   @Override
   public String path() {
-    HttpUrl url = request.url();
-    String query = url.encodedQuery();
-    return query == null ? url.encodedPath() : url.encodedPath() + '?' + query;
+    String url = request.url().toString();
+    int start = url.indexOf('/', url.indexOf("://") + 3);
+    if (start < 0) {
+      return "/";
+    }
+    int fragment = url.indexOf('#', start);
+    return url.substring(start, fragment < 0 ? url.length() : fragment);
   }
 
   @Override

@@ -36,6 +36,7 @@ public final class OkHttpModule implements InstrumentationModule {
     return List.of(
         p + "OkHttpMeshRequest",
         p + "HeadersView",
+        p + "BuilderHeaders",
         p + "RequestBodies",
         p + "LocalReply",
         p + "RedirectFollowUp",
