@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -39,6 +40,12 @@ import org.openjdk.jmh.infra.Blackhole;
  * metadata), the attempt's outcome, the response's headers and {@code finish} (recorded into the
  * Istio metrics). Everything but the library's own work. Run with {@code scripts/bench/dataplane
  * DirectCall}.
+ *
+ * <p>In a loop the data path's lines stay in the core's caches; in a real client the library's and
+ * the kernel's work between one thread's requests evicts them, and the same request costs several
+ * times more. {@code coldDirectRequest} measures that: each op first walks a buffer larger than the
+ * core's L2 ({@link Caches}), then times the request alone; {@code timedWarmDirectRequest} times
+ * it the same way without the walk.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -52,6 +59,9 @@ public class DirectCallBenchmark {
   private static final String REVIEWS = "outbound|9080||reviews.default.svc.cluster.local";
   private static final int ALL =
       MeshCall.CAN_TLS | MeshCall.CAN_RETRY | MeshCall.CAN_REPLY | MeshCall.CAN_DELAY;
+
+  private long timedNanos;
+  private long timedRequests;
 
   private MeshFixture mesh;
   private DirectCalls direct;
@@ -102,6 +112,63 @@ public class DirectCallBenchmark {
     hole.consume(call.attemptEnded(200, -1, MeshCall.NO_FAILURE));
     call.responseHeaders(headers);
     call.finish(200, -1, 1024, 0);
+  }
+
+  /**
+   * One request after the caches were emptied, timed alone: the walk takes a hundred times longer
+   * than the request and its noise would hide it, so the request's own nanoseconds are summed here
+   * and printed per iteration as {@code timed request: N ns} (JMH's score includes the walk).
+   */
+  @Benchmark
+  public void coldDirectRequest(Caches caches, Blackhole hole) {
+    caches.evict();
+    long start = System.nanoTime();
+    directRequest(hole);
+    timedNanos += System.nanoTime() - start;
+    timedRequests++;
+  }
+
+  /** The same timing of a request with warm caches, so the two printed numbers compare. */
+  @Benchmark
+  public void timedWarmDirectRequest(Blackhole hole) {
+    long start = System.nanoTime();
+    directRequest(hole);
+    timedNanos += System.nanoTime() - start;
+    timedRequests++;
+  }
+
+  @TearDown(Level.Iteration)
+  public void printTimed() {
+    if (timedRequests > 0) {
+      System.out.printf(" timed request: %.0f ns over %d%n", (double) timedNanos / timedRequests,
+          timedRequests);
+    }
+    timedNanos = 0;
+    timedRequests = 0;
+  }
+
+  /**
+   * A buffer to walk before a cold request: 2 MiB, larger than this machine's L2 (1 MiB) and L1.
+   * (A walk of 64 MiB, past the last-level cache, made the request 25 µs: most likely the
+   * page-table walks of this paravirtualized guest rather than the data path, since a real client
+   * on huge pages did not get cheaper; docs/benchmarks-outbound.md, session 24.)
+   */
+  @State(Scope.Thread)
+  public static class Caches {
+    private static final int EVICT_BYTES = 2 * 1024 * 1024;
+
+    private final long[] lines = new long[EVICT_BYTES / Long.BYTES];
+    private long sum;
+
+    /** Writes one long per cache line of the buffer: its lines come in and the old ones go out. */
+    void evict() {
+      long[] l = lines;
+      long s = sum;
+      for (int i = 0; i < l.length; i += 8) {
+        l[i] = s++;
+      }
+      sum = s;
+    }
   }
 
   /** {@code GET http://reviews:9080/reviews/1}, as an application writes it. */
