@@ -115,7 +115,7 @@ public class DirectCallBenchmark {
   }
 
   /**
-   * One request after the caches were emptied, timed alone: the walk takes a hundred times longer
+   * One request after the caches were emptied, timed alone: the walk takes thirty times longer
    * than the request and its noise would hide it, so the request's own nanoseconds are summed here
    * and printed per iteration as {@code timed request: N ns} (JMH's score includes the walk).
    */
