@@ -29,9 +29,9 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
  * from the agents' and mesh-proxy's {@code istio_requests_total} and {@code
  * istio_request_duration_milliseconds_bucket} (reporter destination), as one JSON line to {@code
  * DEMO_RESULTS}. The demo's services listen on port 9080 of 127.0.0.11–16, the control plane on
- * 15012 and 15014 of 127.0.0.10: fixed ports no other test binds (the suite runs two classes at a
- * time; other tests bind ephemeral ports only, some on 127.0.0.11–13). Every process it starts
- * ends with it.
+ * 15012 and 15014 of 127.0.0.10: fixed ports no other test binds on the host (the suite runs two
+ * classes at a time; the others bind ephemeral ports, some on 127.0.0.11–13, or fixed ones inside
+ * network namespaces of their own). Every process it starts ends with it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DemoTest {
