@@ -167,6 +167,7 @@ public final class AsyncDirectCall<T> {
               if (end()) {
                 call.finish(call.replyStatus(), -1, 0, 0);
                 future.completed(result);
+                endConsumer(null);
               }
             }
 
@@ -187,7 +188,7 @@ public final class AsyncDirectCall<T> {
 
   /** One attempt to the current endpoint. */
   private void send() {
-    if (timedOut || stoppedByApplication()) {
+    if (timedOut || ended.get() || stoppedByApplication()) {
       return;
     }
     MeshEndpointAddress endpoint = call.endpoint();
@@ -300,7 +301,9 @@ public final class AsyncDirectCall<T> {
     public void completed(T result) {
       attemptOver();
       if (attempt.discarded()) {
-        after(call.backOffNanos(), AsyncDirectCall.this::send);
+        if (!ended.get()) {
+          after(call.backOffNanos(), AsyncDirectCall.this::send);
+        }
       } else if (end()) {
         cancelTimer();
         call.finish(attempt.status(), -1, attempt.received(), sent());
@@ -330,6 +333,7 @@ public final class AsyncDirectCall<T> {
         call.cancelled();
         call.finish(0, -1, 0, sent());
         future.cancel(true);
+        endConsumer(null);
       }
     }
   }
@@ -354,16 +358,23 @@ public final class AsyncDirectCall<T> {
     if (end()) {
       cancelTimer();
       call.finish(status, -1, 0, sent());
-      tellConsumer(cause);
+      endConsumer(cause);
       future.failed(cause);
     }
   }
 
-  /** The application's consumer hears of a failure once: from Apache after it had the head. */
-  private void tellConsumer(Exception cause) {
+  /**
+   * The application's consumer hears of the end once: from Apache, through the attempt that kept
+   * the head; from here, with the failure if any, when none did (see {@link
+   * AttemptResponseConsumer}).
+   */
+  private void endConsumer(Exception cause) {
     AttemptResponseConsumer<T> attempt = current;
-    if (attempt == null || !attempt.headKept()) {
-      consumer.failed(cause);
+    if (attempt == null || attempt.abandon()) {
+      if (cause != null) {
+        consumer.failed(cause);
+      }
+      consumer.releaseResources();
     }
   }
 
@@ -388,7 +399,7 @@ public final class AsyncDirectCall<T> {
                 + " timed out after "
                 + TimeUnit.NANOSECONDS.toMillis(call.timeoutNanos())
                 + " ms (route timeout)");
-    tellConsumer(e);
+    endConsumer(e);
     future.failed(e);
   }
 
@@ -401,6 +412,7 @@ public final class AsyncDirectCall<T> {
       cancelTimer();
       call.cancelled();
       call.finish(0, -1, 0, sent());
+      endConsumer(null);
     }
     return true;
   }
