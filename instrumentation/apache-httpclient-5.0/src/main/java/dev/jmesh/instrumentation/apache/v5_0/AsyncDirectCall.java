@@ -56,6 +56,7 @@ public final class AsyncDirectCall<T> {
   private volatile boolean timedOut;
   private volatile Future<T> inFlight;
   private volatile AttemptResponseConsumer<T> current;
+  private volatile AttemptRequestProducer currentRequest;
   private volatile Future<?> timer;
 
   private AsyncDirectCall(
@@ -198,7 +199,14 @@ public final class AsyncDirectCall<T> {
     ConfigurableHttpRequest copy = copyOfRequest();
     call.requestHeaders(new ApacheHeaders(copy));
     AttemptResponseConsumer<T> attempt = new AttemptResponseConsumer<>(consumer, call);
+    AttemptRequestProducer previous = currentRequest;
+    if (previous != null) {
+      // A cancelled attempt may not be torn down yet: the body is rewound here, not under us.
+      previous.retire();
+    }
+    AttemptRequestProducer request = new AttemptRequestProducer(copy, entity, producer);
     current = attempt;
+    currentRequest = request;
     Future<T> sent;
     AttemptCallback callback = new AttemptCallback(attempt);
     OWN_ATTEMPT.set(Boolean.TRUE);
@@ -206,7 +214,7 @@ public final class AsyncDirectCall<T> {
       sent =
           client.execute(
               target,
-              new AttemptRequestProducer(copy, entity, producer),
+              request,
               attempt,
               pushHandlers,
               attemptContext,
