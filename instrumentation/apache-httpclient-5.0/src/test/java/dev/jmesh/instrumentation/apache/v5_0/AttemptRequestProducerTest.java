@@ -2,17 +2,22 @@ package dev.jmesh.instrumentation.apache.v5_0;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.message.BasicHttpRequest;
 import org.apache.hc.core5.http.nio.AsyncEntityProducer;
+import org.apache.hc.core5.http.nio.AsyncRequestProducer;
 import org.apache.hc.core5.http.nio.DataStreamChannel;
+import org.apache.hc.core5.http.nio.RequestChannel;
 import org.apache.hc.core5.http.nio.entity.BasicAsyncEntityProducer;
 import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
+import org.apache.hc.core5.http.protocol.HttpContext;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -111,8 +116,7 @@ class AttemptRequestProducerTest {
   }
 
   /** The application's producer, counting the releases that reach it. */
-  private static final class CountingProducer
-      implements org.apache.hc.core5.http.nio.AsyncRequestProducer {
+  private static final class CountingProducer implements AsyncRequestProducer {
 
     private final BasicRequestProducer delegate;
     int releases;
@@ -122,10 +126,8 @@ class AttemptRequestProducerTest {
     }
 
     @Override
-    public void sendRequest(
-        org.apache.hc.core5.http.nio.RequestChannel channel,
-        org.apache.hc.core5.http.protocol.HttpContext context)
-        throws org.apache.hc.core5.http.HttpException, java.io.IOException {
+    public void sendRequest(RequestChannel channel, HttpContext context)
+        throws HttpException, IOException {
       delegate.sendRequest(channel, context);
     }
 
@@ -145,7 +147,7 @@ class AttemptRequestProducerTest {
     }
 
     @Override
-    public void produce(DataStreamChannel channel) throws java.io.IOException {
+    public void produce(DataStreamChannel channel) throws IOException {
       delegate.produce(channel);
     }
 
