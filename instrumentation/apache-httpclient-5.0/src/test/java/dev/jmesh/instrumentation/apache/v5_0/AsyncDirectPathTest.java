@@ -13,24 +13,35 @@ import dev.jmesh.instrumentation.testing.ScriptedCall;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.hc.client5.http.async.methods.SimpleHttpRequest;
 import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
 import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
+import org.apache.hc.client5.http.async.methods.SimpleRequestProducer;
 import org.apache.hc.client5.http.async.methods.SimpleResponseConsumer;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
+import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.EntityDetails;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.HttpResponse;
 import org.apache.hc.core5.http.nio.AsyncEntityProducer;
+import org.apache.hc.core5.http.nio.AsyncResponseConsumer;
+import org.apache.hc.core5.http.nio.CapacityChannel;
 import org.apache.hc.core5.http.nio.DataStreamChannel;
 import org.apache.hc.core5.http.nio.entity.StringAsyncEntityProducer;
 import org.apache.hc.core5.http.nio.support.AsyncRequestBuilder;
+import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.io.CloseMode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -274,6 +285,42 @@ class AsyncDirectPathTest {
   }
 
   @Test
+  void theApplicationsConsumerHearsOfTheEndOnce() throws Exception {
+    // Retried, then answered: released once, by Apache, through the attempt that was kept.
+    a.status(503);
+    mesh.route(
+        "reviews", 9080, r -> new ScriptedCall().endpoints(a.address(), b.address()).retry(1, 503));
+    EndRecordingConsumer retried = new EndRecordingConsumer();
+    assertThat(execute(retried).get(5, TimeUnit.SECONDS).getCode()).isEqualTo(200);
+    assertThat(retried.awaitEvents(1)).containsExactly("released");
+
+    // A route timeout with no answer kept: failed and released once, by the call; the cancelled
+    // attempt's own teardown adds nothing.
+    a.status(200);
+    a.delayMillis(3_000);
+    mesh.route("reviews", 9080, r -> new ScriptedCall().endpoints(a.address()).timeout(300 * MS));
+    EndRecordingConsumer timedOut = new EndRecordingConsumer();
+    Future<SimpleHttpResponse> f = execute(timedOut);
+    assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(SocketTimeoutException.class);
+    assertThat(timedOut.awaitEvents(2))
+        .containsExactly("failed SocketTimeoutException", "released");
+
+    // A local reply: released once it was delivered.
+    mesh.route("reviews", 9080, r -> new ScriptedCall().reply(503, "no healthy upstream"));
+    EndRecordingConsumer replied = new EndRecordingConsumer();
+    assertThat(execute(replied).get(5, TimeUnit.SECONDS).getCode()).isEqualTo(503);
+    assertThat(replied.awaitEvents(1)).containsExactly("released");
+  }
+
+  private Future<SimpleHttpResponse> execute(EndRecordingConsumer consumer) {
+    return client.execute(
+        SimpleRequestProducer.create(SimpleRequestBuilder.get("http://reviews:9080/").build()),
+        consumer,
+        null);
+  }
+
+  @Test
   void unknownHostsAndAFailingDataPathLeaveCallsUntouched() throws Exception {
     String url = "http://127.0.0.2:" + a.address().getPort() + "/plain";
     assertThat(get(url).getCode()).isEqualTo(200);
@@ -429,6 +476,70 @@ class AsyncDirectPathTest {
 
     @Override
     public void releaseResources() {
+      delegate.releaseResources();
+    }
+  }
+
+  /** The application's consumer, writing down how it was told the exchange ended. */
+  private static final class EndRecordingConsumer
+      implements AsyncResponseConsumer<SimpleHttpResponse> {
+
+    private final SimpleResponseConsumer delegate = SimpleResponseConsumer.create();
+    private final List<String> events = new CopyOnWriteArrayList<>();
+
+    /**
+     * The events once there are {@code count} of them (waiting at most 2 s), and any that came in
+     * the 100 ms after: Apache releases a consumer after it completed the future.
+     */
+    List<String> awaitEvents(int count) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+      while (events.size() < count && System.nanoTime() < deadline) {
+        TimeUnit.MILLISECONDS.sleep(10);
+      }
+      settle();
+      return List.copyOf(events);
+    }
+
+    @Override
+    public void consumeResponse(
+        HttpResponse response,
+        EntityDetails entity,
+        HttpContext context,
+        FutureCallback<SimpleHttpResponse> result)
+        throws HttpException, IOException {
+      delegate.consumeResponse(response, entity, context, result);
+    }
+
+    @Override
+    public void informationResponse(HttpResponse response, HttpContext context)
+        throws HttpException, IOException {
+      delegate.informationResponse(response, context);
+    }
+
+    @Override
+    public void updateCapacity(CapacityChannel channel) throws IOException {
+      delegate.updateCapacity(channel);
+    }
+
+    @Override
+    public void consume(ByteBuffer data) throws IOException {
+      delegate.consume(data);
+    }
+
+    @Override
+    public void streamEnd(List<? extends Header> trailers) throws HttpException, IOException {
+      delegate.streamEnd(trailers);
+    }
+
+    @Override
+    public void failed(Exception cause) {
+      events.add("failed " + cause.getClass().getSimpleName());
+      delegate.failed(cause);
+    }
+
+    @Override
+    public void releaseResources() {
+      events.add("released");
       delegate.releaseResources();
     }
   }

@@ -2,22 +2,17 @@ package dev.jmesh.instrumentation.apache.v5_0;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.Header;
-import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.message.BasicHttpRequest;
-import org.apache.hc.core5.http.nio.AsyncEntityProducer;
 import org.apache.hc.core5.http.nio.AsyncRequestProducer;
 import org.apache.hc.core5.http.nio.DataStreamChannel;
-import org.apache.hc.core5.http.nio.RequestChannel;
 import org.apache.hc.core5.http.nio.entity.BasicAsyncEntityProducer;
 import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
-import org.apache.hc.core5.http.protocol.HttpContext;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,10 +25,8 @@ class AttemptRequestProducerTest {
   private static final String BODY = "hello world";
 
   private final HttpRequest head = new BasicHttpRequest("POST", "/upload");
-  private final AsyncEntityProducer entity =
-      new BasicAsyncEntityProducer(BODY, ContentType.TEXT_PLAIN);
-  private final CountingProducer application =
-      new CountingProducer(new BasicRequestProducer(head, entity));
+  private final CountingEntity entity = new CountingEntity();
+  private final AsyncRequestProducer application = new BasicRequestProducer(head, entity);
 
   @Test
   void aCancelledAttemptsLateReleaseDoesNotRewindTheBodyUnderTheNextAttempt() throws Exception {
@@ -58,7 +51,7 @@ class AttemptRequestProducerTest {
     assertThat(second.sent).hasToString(BODY);
     assertThat(first.sent).hasToString("hello");
     assertThat(cancelled.available()).isZero();
-    assertThat(application.releases).as("one rewind per attempt").isEqualTo(2);
+    assertThat(entity.releases).as("one rewind per attempt").isEqualTo(2);
   }
 
   @Test
@@ -78,7 +71,7 @@ class AttemptRequestProducerTest {
 
     assertThat(first.sent).hasToString(BODY + BODY);
     assertThat(second.sent).hasToString(BODY);
-    assertThat(application.releases).as("Apache's first release and the retirement").isEqualTo(2);
+    assertThat(entity.releases).as("Apache's first release and the retirement").isEqualTo(2);
   }
 
   /** A channel that takes at most {@code perWrite} bytes each time it is written to. */
@@ -115,46 +108,19 @@ class AttemptRequestProducerTest {
     }
   }
 
-  /** The application's producer, counting the releases that reach it. */
-  private static final class CountingProducer implements AsyncRequestProducer {
+  /** The application's body, counting the releases (rewinds) that reach it. */
+  private static final class CountingEntity extends BasicAsyncEntityProducer {
 
-    private final BasicRequestProducer delegate;
     int releases;
 
-    CountingProducer(BasicRequestProducer delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public void sendRequest(RequestChannel channel, HttpContext context)
-        throws HttpException, IOException {
-      delegate.sendRequest(channel, context);
-    }
-
-    @Override
-    public boolean isRepeatable() {
-      return delegate.isRepeatable();
-    }
-
-    @Override
-    public void failed(Exception cause) {
-      delegate.failed(cause);
-    }
-
-    @Override
-    public int available() {
-      return delegate.available();
-    }
-
-    @Override
-    public void produce(DataStreamChannel channel) throws IOException {
-      delegate.produce(channel);
+    CountingEntity() {
+      super(BODY, ContentType.TEXT_PLAIN);
     }
 
     @Override
     public void releaseResources() {
       releases++;
-      delegate.releaseResources();
+      super.releaseResources();
     }
   }
 }
