@@ -10,7 +10,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Connection;
@@ -52,10 +51,16 @@ final class Http2Downstream extends Http2ConnectionHandler {
   private final InboundTraffic traffic;
   private final Http2Connection.PropertyKey exchangeKey;
 
+  /** The record's cluster and upstream host, the same for every stream: made once. */
+  private final String inboundCluster;
+
+  private final String applicationAuthority;
+
   /** The streams that read something in this read batch: each flushes its application side once. */
   private final ArrayList<Http2StreamExchange> readInBatch = new ArrayList<>();
 
   private ChannelHandlerContext ctx;
+  private Http1AppPool appPool;
   private Promise<Channel> application;
 
   private Http2Downstream(
@@ -71,6 +76,9 @@ final class Http2Downstream extends Http2ConnectionHandler {
     this.peer = peer;
     this.traffic = new InboundTraffic(port.engine().context(), peer);
     this.exchangeKey = connection().newKey();
+    this.inboundCluster = "inbound|" + port.declared().getPort() + "||";
+    this.applicationAuthority =
+        port.application().getHostString() + ":" + port.application().getPort();
     decoder.frameListener(new RequestFrames());
     connection().addListener(new StreamEnds());
     connection().remote().flowController().listener(this::streamWritabilityChanged);
@@ -102,17 +110,27 @@ final class Http2Downstream extends Http2ConnectionHandler {
     return traffic;
   }
 
-  ByteBufAllocator alloc() {
-    return ctx.alloc();
+  String inboundCluster() {
+    return inboundCluster;
   }
 
-  EventLoop eventLoop() {
-    return ctx.channel().eventLoop();
+  String applicationAuthority() {
+    return applicationAuthority;
+  }
+
+  /** The keep-alive pool to an HTTP/1.1 application of this connection's event loop. */
+  Http1AppPool appPool() {
+    return appPool;
+  }
+
+  ByteBufAllocator alloc() {
+    return ctx.alloc();
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
     this.ctx = ctx;
+    this.appPool = port.pool(ctx.channel().eventLoop());
     super.handlerAdded(ctx);
   }
 
@@ -359,6 +377,10 @@ final class Http2Downstream extends Http2ConnectionHandler {
       this.chain = chain;
       this.peer = peer;
       server(true);
+      // Netty's default, made explicit: the HTTP/1.1 request made of a stream's headers copies
+      // them unchecked (Http1ApplicationStream), relying on the decoder's checks of every name
+      // and value.
+      validateHeaders(true);
     }
 
     @Override

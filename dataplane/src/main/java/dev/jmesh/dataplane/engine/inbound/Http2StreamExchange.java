@@ -2,6 +2,7 @@ package dev.jmesh.dataplane.engine.inbound;
 
 import dev.jmesh.bootstrap.MeshSpanFacts;
 import dev.jmesh.dataplane.accesslog.AccessLog;
+import dev.jmesh.dataplane.engine.MeshHeaderNames;
 import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.log.MeshLog;
 import dev.jmesh.dataplane.policy.PolicyVerdict;
@@ -11,6 +12,7 @@ import dev.jmesh.dataplane.record.ResponseFlag;
 import dev.jmesh.dataplane.trace.TraceHeaders;
 import dev.jmesh.dataplane.trace.Tracing;
 import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
@@ -18,7 +20,6 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
@@ -113,7 +114,7 @@ final class Http2StreamExchange {
     started = true;
     connection.port().engine().begin();
     record.start(System.currentTimeMillis(), System.nanoTime());
-    record.cluster("inbound|" + connection.port().declared().getPort() + "||");
+    record.cluster(connection.inboundCluster());
     requestDone = endStream;
     String peerMetadata = InboundHeaders.takeClientOwned(h);
     meshPeer = peerMetadata != null;
@@ -123,11 +124,11 @@ final class Http2StreamExchange {
         .traffic(edge.labels())
         .request(h.method(), h.authority(), h.path())
         .protocolVersion(RequestRecord.HTTP_2)
-        .clientHeaders(h.get("user-agent"), h.get(InboundHeaders.XFF))
+        .clientHeaders(h.get(HttpHeaderNames.USER_AGENT), h.get(MeshHeaderNames.FORWARDED_FOR))
         .downstream(peer.connection().local(), peer.connection().remote())
         .peerPrincipal(peer.principal())
         .requestedServerName(peer.serverName());
-    CharSequence contentType = h.get("content-type");
+    CharSequence contentType = h.get(HttpHeaderNames.CONTENT_TYPE);
     if (contentType != null && contentType.toString().startsWith("application/grpc")) {
       record.protocol(RequestProtocol.GRPC);
     }
@@ -135,7 +136,7 @@ final class Http2StreamExchange {
       localReply(LocalReply.of(431, "Request Header Fields Too Large", ResponseFlag.DPE.bit()));
       return;
     }
-    CharSequence length = h.get("content-length");
+    CharSequence length = h.get(HttpHeaderNames.CONTENT_LENGTH);
     if (length != null && limits().bodyTooLarge(parseLength(length))) {
       localReply(LocalReply.of(413, "Payload Too Large", 0));
       return;
@@ -159,7 +160,7 @@ final class Http2StreamExchange {
     InboundHeaders.forward(h, connection.peer(), verdict);
     record.requestId(InboundHeaders.requestId(h));
     if (MeshSpanFacts.attached()) {
-      record.spanKey(MeshSpanFacts.keyOf(h.get("traceparent")));
+      record.spanKey(MeshSpanFacts.keyOf(h.get(MeshHeaderNames.TRACEPARENT)));
     }
     Tracing tracing = connection.chain().tracing();
     if (tracing != null
@@ -175,8 +176,7 @@ final class Http2StreamExchange {
     }
     if (connection.port().applicationSpeaksHttp2()) {
       Http2ApplicationStream.open(this, connection.application());
-    } else if (!Http1ApplicationStream.open(
-        this, connection.port().pool(connection.eventLoop()), h, endStream)) {
+    } else if (!Http1ApplicationStream.open(this, connection.appPool(), h, endStream)) {
       pending.clear();
       localReply(LocalReply.of(400, "Bad Request", ResponseFlag.DPE.bit()));
     }
@@ -197,10 +197,9 @@ final class Http2StreamExchange {
       return;
     }
     upstream = app;
-    InetSocketAddress application = connection.port().application();
     record
         .upstreamStarted(System.nanoTime())
-        .upstreamHost(application.getHostString() + ":" + application.getPort())
+        .upstreamHost(connection.applicationAuthority())
         .upstreamLocalAddress(app.localAddress());
     while (!pending.isEmpty()) {
       app.send(pending.poll());
@@ -348,7 +347,7 @@ final class Http2StreamExchange {
   }
 
   private void grpcStatus(Http2Headers h) {
-    CharSequence value = h.get("grpc-status");
+    CharSequence value = h.get(MeshHeaderNames.GRPC_STATUS);
     if (value != null) {
       try {
         record.grpcStatus(Integer.parseInt(value.toString().trim()));
@@ -373,7 +372,7 @@ final class Http2StreamExchange {
       responseStarted = true;
       record.responseCode(code).responseCodeDetails(Http1Exchange.VIA_UPSTREAM);
       for (Map.Entry<String, String> e : verdict.responseHeaders()) {
-        h.add(InboundHeaders.lower(e.getKey()), e.getValue());
+        InboundHeaders.addChecked(h, e.getKey(), e.getValue());
       }
       if (meshPeer) {
         h.set(PeerMetadata.HEADER, connection.port().engine().selfMetadata());

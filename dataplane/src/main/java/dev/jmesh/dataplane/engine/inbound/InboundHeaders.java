@@ -7,6 +7,7 @@ import dev.jmesh.dataplane.policy.PolicyRequest;
 import dev.jmesh.dataplane.policy.PolicyVerdict;
 import dev.jmesh.dataplane.record.RequestIds;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValidationUtil;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -40,10 +41,10 @@ final class InboundHeaders {
   }
 
   static String takeClientOwned(Http2Headers h) {
-    h.remove(XFCC);
-    CharSequence metadata = h.get(PeerMetadata.HEADER);
-    h.remove(PeerMetadata.HEADER);
-    h.remove(PeerMetadata.ID_HEADER);
+    h.remove(MeshHeaderNames.FORWARDED_CLIENT_CERT);
+    CharSequence metadata = h.get(MeshHeaderNames.PEER_METADATA);
+    h.remove(MeshHeaderNames.PEER_METADATA);
+    h.remove(MeshHeaderNames.PEER_METADATA_ID);
     return metadata == null ? null : metadata.toString();
   }
 
@@ -84,15 +85,15 @@ final class InboundHeaders {
       h.set(lower(e.getKey()), e.getValue());
     }
     if (peer.clientCert() != null) {
-      h.set(XFCC, peer.clientCert());
+      h.set(MeshHeaderNames.FORWARDED_CLIENT_CERT, peer.clientCert());
     }
-    CharSequence xff = h.get(XFF);
+    CharSequence xff = h.get(MeshHeaderNames.FORWARDED_FOR);
     h.set(
-        XFF,
+        MeshHeaderNames.FORWARDED_FOR,
         xff == null || xff.length() == 0
             ? peer.remoteAddress()
             : xff + ", " + peer.remoteAddress());
-    h.set(XFP, peer.scheme());
+    h.set(MeshHeaderNames.FORWARDED_PROTO, peer.scheme());
   }
 
   /**
@@ -109,10 +110,10 @@ final class InboundHeaders {
   }
 
   static String requestId(Http2Headers h) {
-    CharSequence id = h.get(REQUEST_ID);
+    CharSequence id = h.get(MeshHeaderNames.REQUEST_ID);
     if (id == null || id.length() == 0) {
       String fresh = newRequestId();
-      h.set(REQUEST_ID, fresh);
+      h.set(MeshHeaderNames.REQUEST_ID, fresh);
       return fresh;
     }
     return id.toString();
@@ -124,6 +125,26 @@ final class InboundHeaders {
 
   static String lower(String name) {
     return name.toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * Adds a field the engine puts on a response (a policy's {@code x-ratelimit-*}, say) to HTTP/2
+   * headers that may not check what is added: an HTTP/1.1 answer's are copied unchecked ({@link
+   * Http1ApplicationStream#http2Fields}). Checked here as validating headers would, so a
+   * configured value with a line break fails alike whatever the application speaks.
+   *
+   * @throws IllegalArgumentException when the name is not a token or the value has a control
+   *     character
+   */
+  static void addChecked(Http2Headers h, String name, String value) {
+    String field = lower(name);
+    if (field.isEmpty()
+        || HttpHeaderValidationUtil.validateToken(field) != -1
+        || HttpHeaderValidationUtil.validateValidHeaderValue(value) != -1) {
+      throw new IllegalArgumentException(
+          "the response header '" + name + "' the mesh adds is not a valid HTTP field");
+    }
+    h.add(field, value);
   }
 
   /** What policy sees of an HTTP/1 request. */

@@ -130,6 +130,83 @@ class InboundHttp2ToHttp1Test {
   }
 
   @Test
+  void theAnswersFieldsCrossLowercasedWithoutTheConnectionsOwn() throws Exception {
+    try (CannedApp named =
+        new CannedApp(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Hop: only this connection\r\n"
+                + "Connection: keep-alive, X-Hop\r\nKeep-Alive: timeout=5\r\n"
+                + "Proxy-Connection: keep-alive\r\nX-Kept: Mixed Case\r\n"
+                + "Content-Length: 2\r\n\r\nok")) {
+      Channel connection = connect(named.address());
+      H2Peers.Response r = H2Peers.request(connection, get("/"), null).get(5, TimeUnit.SECONDS);
+      H2Peers.Response again =
+          H2Peers.request(connection, get("/"), null).get(5, TimeUnit.SECONDS);
+
+      assertThat(r.headers().status().toString()).isEqualTo("200");
+      assertThat(r.body()).isEqualTo("ok");
+      java.util.List<String> names = new java.util.ArrayList<>();
+      r.headers().names().forEach(n -> names.add(n.toString()));
+      // Lowercased, values as they were; the fields of the hop and the one Connection names gone.
+      assertThat(names)
+          .containsExactlyInAnyOrder(
+              ":status", "content-type", "x-kept", "content-length")
+          .doesNotContain("x-hop", "connection", "keep-alive", "proxy-connection");
+      assertThat(r.headers().get("x-kept").toString()).isEqualTo("Mixed Case");
+      assertThat(r.headers().get("content-type").toString()).isEqualTo("text/plain");
+      // "keep-alive" in Connection is an option, not a field: the connection went back to the pool.
+      assertThat(again.body()).isEqualTo("ok");
+      connection.close();
+    }
+  }
+
+  @Test
+  void fieldsPolicyAddsToTheAnswerAreCheckedAsTheClientsAre() throws Exception {
+    // The answer's own fields cross unchecked (the HTTP/1.1 decoder checked them); what a policy
+    // adds to them (x-ratelimit-*, from configuration) is checked on the way in.
+    HttpPolicy adds =
+        request ->
+            new dev.jmesh.dataplane.policy.PolicyVerdict(
+                true,
+                0,
+                null,
+                java.util.List.of(),
+                java.util.List.of(
+                    Map.entry(
+                        "X-RateLimit-Limit",
+                        request.path().equals("/broken") ? "10\r\nx-smuggled: yes" : "10")),
+                null);
+    InboundPort port = fixture.serve(app.address(), InboundFixture.http(Mode.DISABLE, adds));
+    Channel connection = h2.connect(port.declared(), null);
+
+    H2Peers.Response r = H2Peers.request(connection, get("/"), null).get(5, TimeUnit.SECONDS);
+    assertThat(r.headers().status().toString()).isEqualTo("200");
+    assertThat(r.headers().get("x-ratelimit-limit").toString()).isEqualTo("10");
+
+    // Refused before any of it is written: the stream is reset, the client gets no such field.
+    java.util.concurrent.CompletableFuture<H2Peers.Response> broken =
+        H2Peers.request(connection, get("/broken"), null);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> broken.get(5, TimeUnit.SECONDS))
+        .hasMessageContaining("stream closed");
+    // The engine cut it (UR), rather than the client's decoder refusing what the engine sent.
+    fixture.awaitOne("istio_requests_total", "response_code", "200", "response_flags", "UR");
+    connection.close();
+  }
+
+  @Test
+  void aFieldNameHttp1CannotCarryNeverReachesTheApplication() throws Exception {
+    Channel connection = connect(app.address());
+    // Sent on as it is, the space would make "x bad: v" a line the application splits its own way.
+    java.util.concurrent.CompletableFuture<H2Peers.Response> bad =
+        H2Peers.request(connection, get("/").add("x bad", "v"), null);
+
+    // HTTP/2's decoder refuses it before the engine sees the stream.
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> bad.get(5, TimeUnit.SECONDS))
+        .isInstanceOf(java.util.concurrent.ExecutionException.class);
+    assertThat(app.requests.get()).isZero();
+    connection.close();
+  }
+
+  @Test
   void aResponseBeforeTheWholeBodyLeavesTheClientFreeToSendTheRest() throws Exception {
     // /slow answers after a second without reading the body, which by then has filled the socket
     // to the application and paused reading from the client; anything else reads its body and
