@@ -48,6 +48,8 @@ final class Http1AppPool {
             new ChannelInitializer<>() {
               @Override
               protected void initChannel(Channel c) {
+                // Validating the answer's fields (Netty's default), which HTTP/2 streams then
+                // copy unchecked (Http1ApplicationStream.http2Fields).
                 c.pipeline().addLast("codec", new HttpClientCodec());
                 c.pipeline().addLast("exchange", new Http1Upstream());
               }

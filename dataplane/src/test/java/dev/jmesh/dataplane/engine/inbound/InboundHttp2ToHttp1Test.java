@@ -479,6 +479,21 @@ class InboundHttp2ToHttp1Test {
   }
 
   @Test
+  void anAnswerFieldWithAControlCharacterNeverReachesTheClient() throws Exception {
+    // The answer's fields cross into HTTP/2 unchecked: the HTTP/1.1 decoder must refuse this one.
+    try (CannedApp broken =
+        new CannedApp("HTTP/1.1 200 OK\r\nX-Note: a\u0001b\r\nContent-Length: 2\r\n\r\nok")) {
+      Channel connection = connect(broken.address());
+      H2Peers.Response r = H2Peers.request(connection, get("/"), null).get(5, TimeUnit.SECONDS);
+
+      assertThat(r.headers().status().toString()).isEqualTo("503");
+      assertThat(r.headers().contains("x-note")).isFalse();
+      assertThat(r.body()).endsWith("reset reason: protocol error");
+      connection.close();
+    }
+  }
+
+  @Test
   void anApplicationThatIsNotListeningIs503WithTheUpstreamFailureFlag() throws Exception {
     java.net.InetSocketAddress nobody;
     try (java.net.ServerSocket probe =
