@@ -15,7 +15,7 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import java.util.List;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * The first handler of a client connection to the HTTP proxy or to an {@code --outbound} port of an
@@ -32,22 +32,26 @@ final class ClientHttpVersion extends ByteToMessageDecoder {
 
   private static final int SNIFF_BYTES = 24;
 
-  /** A new connection handler for each HTTP/1.1 connection or HTTP/2 stream. */
-  private final Supplier<HttpProxyConnection> connections;
+  /**
+   * A new connection handler for each HTTP/1.1 connection (given {@code null}) or HTTP/2 stream
+   * (given the upstream connections the connection's streams share).
+   */
+  private final Function<StreamUpstreams, HttpProxyConnection> connections;
 
   /** Takes an HTTP/1.1 connection over instead, {@code null}: the codec and a connection. */
   private final Consumer<Channel> http1;
 
-  ClientHttpVersion(Supplier<HttpProxyConnection> connections) {
+  ClientHttpVersion(Function<StreamUpstreams, HttpProxyConnection> connections) {
     this(connections, null);
   }
 
   /**
-   * As {@link #ClientHttpVersion(Supplier)}, but an HTTP/1.1 connection goes to {@code http1},
+   * As {@link #ClientHttpVersion(Function)}, but an HTTP/1.1 connection goes to {@code http1},
    * which must install its own handlers after this one (what this decoder buffered is handed to
    * them once it removes itself).
    */
-  ClientHttpVersion(Supplier<HttpProxyConnection> connections, Consumer<Channel> http1) {
+  ClientHttpVersion(
+      Function<StreamUpstreams, HttpProxyConnection> connections, Consumer<Channel> http1) {
     this.connections = connections;
     this.http1 = http1;
   }
@@ -63,6 +67,8 @@ final class ClientHttpVersion extends ByteToMessageDecoder {
     }
     ChannelPipeline p = ctx.pipeline();
     if (protocol == FirstBytes.Protocol.HTTP2) {
+      StreamUpstreams streams = new StreamUpstreams();
+      ctx.channel().closeFuture().addListener(f -> streams.close());
       p.addAfter(
           ctx.name(),
           "h2",
@@ -78,7 +84,9 @@ final class ClientHttpVersion extends ByteToMessageDecoder {
                 protected void initChannel(Http2StreamChannel stream) {
                   stream
                       .pipeline()
-                      .addLast(new Http2StreamFrameToHttpObjectCodec(true), connections.get());
+                      .addLast(
+                          new Http2StreamFrameToHttpObjectCodec(true),
+                          connections.apply(streams));
                 }
               }));
     } else if (http1 != null) {
@@ -87,7 +95,7 @@ final class ClientHttpVersion extends ByteToMessageDecoder {
       // Anything else is HTTP/1.1's to refuse: the codec marks it as a bad request.
       p.addAfter(
           ctx.name(), "codec", new HttpServerCodec(MAX_HEAD_BYTES, MAX_HEAD_BYTES, 64 * 1024));
-      p.addAfter("codec", "http", connections.get());
+      p.addAfter("codec", "http", connections.apply(null));
     }
     // Removing this decoder hands what it buffered to the codec just installed.
     p.remove(this);

@@ -48,6 +48,13 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
   /** For a {@code --outbound} port: every request goes to this destination, whatever it names. */
   private final OutboundMapping fixed;
 
+  /**
+   * For a stream of an h2c connection: the upstream connections its streams share, which this
+   * stream takes one from and leaves its own in once its exchange ended cleanly; {@code null} for
+   * an HTTP/1.1 connection, which keeps its one upstream connection itself.
+   */
+  private final StreamUpstreams shared;
+
   private ChannelHandlerContext ctx;
   private Channel upstream;
   private String upstreamKey;
@@ -68,7 +75,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
   private boolean responseStarted;
 
   HttpProxyConnection(OutboundDestinations destinations, UpstreamDialer dialer) {
-    this(destinations, dialer, null);
+    this(destinations, dialer, null, null);
   }
 
   /**
@@ -77,10 +84,14 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
    * would not match; each goes to {@code fixed} with its {@code Host} set to the service's.
    */
   HttpProxyConnection(
-      OutboundDestinations destinations, UpstreamDialer dialer, OutboundMapping fixed) {
+      OutboundDestinations destinations,
+      UpstreamDialer dialer,
+      OutboundMapping fixed,
+      StreamUpstreams shared) {
     this.destinations = destinations;
     this.dialer = dialer;
     this.fixed = fixed;
+    this.shared = shared;
   }
 
   @Override
@@ -217,6 +228,15 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
       upstream = null;
     }
     upstreamKey = key;
+    Channel idle = shared == null ? null : shared.poll(key);
+    if (idle != null) {
+      // A connection another stream of this client left: its responses come here now.
+      idle.pipeline().replace(Responses.class, "responses", new Responses());
+      upstream = idle;
+      upstream.writeAndFlush(request);
+      readUntilRequestComplete();
+      return;
+    }
     connecting = true;
     pending.add(request);
     destinations
@@ -263,7 +283,8 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
             new io.netty.channel.ChannelInitializer<Channel>() {
               @Override
               protected void initChannel(Channel ch) {
-                ch.pipeline().addLast(new HttpClientCodec(), new Responses());
+                ch.pipeline().addLast("codec", new HttpClientCodec());
+                ch.pipeline().addLast("responses", new Responses());
               }
             })
         .addListener((ChannelFuture f) -> upstreamConnected(key, target, f));
@@ -314,6 +335,12 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext upstreamCtx, Object msg) {
       Channel client = ctx.channel();
+      if (upstreamCtx.channel() != upstream) {
+        // A connection this exchange let go of spoke unasked: no exchange's answer, closed.
+        ReferenceCountUtil.release(msg);
+        upstreamCtx.close();
+        return;
+      }
       if (!(msg instanceof HttpObject)) {
         ReferenceCountUtil.release(msg);
         return;
@@ -340,6 +367,12 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
         } else {
           responseStarted = false;
           exchangeActive = false;
+          if (shared != null && requestComplete) {
+            // The stream's one exchange is over: the next stream may use the connection.
+            Channel idle = upstream;
+            upstream = null;
+            shared.release(upstreamKey, idle);
+          }
           client.config().setAutoRead(true);
         }
         return;
@@ -352,7 +385,9 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext upstreamCtx) {
-      ctx.channel().flush();
+      if (upstreamCtx.channel() == upstream) {
+        ctx.channel().flush();
+      }
     }
 
     @Override

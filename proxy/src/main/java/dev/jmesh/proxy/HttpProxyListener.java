@@ -43,7 +43,9 @@ final class HttpProxyListener implements AutoCloseable {
                       ch.pipeline()
                           .addLast(
                               new ClientHttpVersion(
-                                  () -> new HttpProxyConnection(destinations, dialer)));
+                                  streams ->
+                                      new HttpProxyConnection(
+                                          destinations, dialer, null, streams)));
                     }
                   })
               .bind(address)

@@ -134,7 +134,7 @@ final class LocalServiceListener implements AutoCloseable {
                 this,
                 "http-version",
                 new ClientHttpVersion(
-                    () -> new HttpProxyConnection(destinations, dialer, mapping),
+                    streams -> new HttpProxyConnection(destinations, dialer, mapping, streams),
                     listener == null
                         ? null
                         : ch -> {

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class ClientHttpVersionTest {
 
   private static EmbeddedChannel channel() {
-    return new EmbeddedChannel(new ClientHttpVersion(() -> new HttpProxyConnection(null, null)));
+    return new EmbeddedChannel(new ClientHttpVersion(streams -> new HttpProxyConnection(null, null, null, streams)));
   }
 
   private static String outbound(EmbeddedChannel ch) {

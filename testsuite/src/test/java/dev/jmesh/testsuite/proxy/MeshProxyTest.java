@@ -376,6 +376,31 @@ class MeshProxyTest {
   }
 
   @Test
+  void h2cStreamsOneAfterAnotherOnAnOutboundPortEachGetTheirOwnAnswer() {
+    // Node's http2 client, prior knowledge, twelve requests in turn on one connection: the streams
+    // take turns on the connections to the engine that earlier streams left (StreamUpstreams), and
+    // each must get its own answer, not the one before it.
+    String script =
+        "const s = require('http2').connect('http://127.0.0.1:"
+            + outboundPort
+            + "'); let i = 0, ok = 0;"
+            + " const next = () => { if (i === 12) { console.log('in turn ok ' + ok); s.close();"
+            + " return; } const path = '/turn-' + i++ + '-end';"
+            + " const r = s.request({':path': path}); let b = ''; r.setEncoding('utf8');"
+            + " r.on('data', d => b += d);"
+            + " r.on('end', () => { if (b.includes('path=' + path)) { ok++; }"
+            + " else { console.log('wrong answer for ' + path + ': ' + b); } next(); });"
+            + " r.on('error', e => { console.log('error ' + e); s.close(); }); r.end(); };"
+            + " next();";
+    await()
+        .untilAsserted(
+            () -> {
+              Run turns = run(Map.of(), "node", "-e", script);
+              assertThat(turns.output()).contains("in turn ok 12").doesNotContain("wrong answer");
+            });
+  }
+
+  @Test
   void http2ReachesPythonBehindTheProxyAsHttp11() throws IOException {
     // python3 -m http.server speaks HTTP/1.x only. ratings' port is an http port (it is not named
     // otherwise), so the proxy's inbound speaks HTTP/1.1 to it whatever the caller spoke, as
