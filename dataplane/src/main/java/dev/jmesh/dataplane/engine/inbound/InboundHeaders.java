@@ -1,7 +1,6 @@
 package dev.jmesh.dataplane.engine.inbound;
 
 import dev.jmesh.dataplane.engine.MeshHeaderNames;
-import dev.jmesh.dataplane.engine.PeerMetadata;
 import dev.jmesh.dataplane.policy.PeerConnection;
 import dev.jmesh.dataplane.policy.PolicyRequest;
 import dev.jmesh.dataplane.policy.PolicyVerdict;
