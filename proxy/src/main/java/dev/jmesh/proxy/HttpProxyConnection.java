@@ -218,32 +218,37 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
     request.headers().remove(HttpHeaderNames.PROXY_AUTHORIZATION);
     closeAfterResponse = !HttpUtil.isKeepAlive(request);
     String key = host + ":" + port;
-    if (UpstreamDialer.usable(upstream) && key.equals(upstreamKey)) {
-      upstream.writeAndFlush(request);
-      readUntilRequestComplete();
-      return;
+    if (!UpstreamDialer.usable(upstream) || !key.equals(upstreamKey)) {
+      if (upstream != null) {
+        upstream.close();
+      }
+      upstreamKey = key;
+      upstream = takeIdle(key);
+      if (upstream == null) {
+        connecting = true;
+        pending.add(request);
+        destinations
+            .resolve(host, port)
+            .whenComplete(
+                (target, error) ->
+                    ctx.channel().eventLoop().execute(() -> dialHttp(key, target, error)));
+        return;
+      }
     }
-    if (upstream != null) {
-      upstream.close();
-      upstream = null;
-    }
-    upstreamKey = key;
+    upstream.writeAndFlush(request);
+    readUntilRequestComplete();
+  }
+
+  /**
+   * A connection to {@code key} another stream of this h2c client left, its responses now this
+   * exchange's; {@code null} when there is none (or this is an HTTP/1.1 connection).
+   */
+  private Channel takeIdle(String key) {
     Channel idle = shared == null ? null : shared.poll(key);
     if (idle != null) {
-      // A connection another stream of this client left: its responses come here now.
       idle.pipeline().replace(Responses.class, "responses", new Responses());
-      upstream = idle;
-      upstream.writeAndFlush(request);
-      readUntilRequestComplete();
-      return;
     }
-    connecting = true;
-    pending.add(request);
-    destinations
-        .resolve(host, port)
-        .whenComplete(
-            (target, error) ->
-                ctx.channel().eventLoop().execute(() -> dialHttp(key, target, error)));
+    return idle;
   }
 
   private void forward(HttpContent content) {

@@ -43,8 +43,12 @@ final class StreamUpstreams {
     if (!UpstreamDialer.usable(ch)) {
       return;
     }
+    if (closed) {
+      ch.close();
+      return;
+    }
     ArrayDeque<Channel> connections = idle.computeIfAbsent(destination, d -> new ArrayDeque<>());
-    if (closed || connections.size() >= MAX_IDLE) {
+    if (connections.size() >= MAX_IDLE) {
       ch.close();
       return;
     }
