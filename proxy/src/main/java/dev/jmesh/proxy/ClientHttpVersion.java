@@ -2,7 +2,6 @@ package dev.jmesh.proxy;
 
 import dev.jmesh.dataplane.engine.FirstBytes;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -14,16 +13,14 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import java.util.List;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * The first handler of a client connection to the HTTP proxy or to an {@code --outbound} port of an
- * HTTP service: its first bytes tell h2c with prior knowledge ({@code curl
- * --http2-prior-knowledge}, gRPC) from HTTP/1.1, as the engine's own outbound listener tells them.
- * HTTP/1.1 gets the HTTP codec and one {@link HttpProxyConnection}; h2c gets the HTTP/2 codec and
- * one {@link HttpProxyConnection} per stream, which sees the stream as an HTTP/1.1 exchange ({@code
- * :authority} as its {@code Host}) and sends it on as one.
+ * The first handler of a client connection to the HTTP proxy: its first bytes tell h2c with prior
+ * knowledge ({@code curl --http2-prior-knowledge}, gRPC) from HTTP/1.1, as the engine's own
+ * outbound listener tells them. HTTP/1.1 gets the HTTP codec and one {@link HttpProxyConnection};
+ * h2c gets the HTTP/2 codec and one {@link HttpProxyConnection} per stream, which sees the stream
+ * as an HTTP/1.1 exchange ({@code :authority} as its {@code Host}) and sends it on as one.
  */
 final class ClientHttpVersion extends ByteToMessageDecoder {
 
@@ -38,22 +35,8 @@ final class ClientHttpVersion extends ByteToMessageDecoder {
    */
   private final Function<StreamUpstreams, HttpProxyConnection> connections;
 
-  /** Takes an HTTP/1.1 connection over instead, {@code null}: the codec and a connection. */
-  private final Consumer<Channel> http1;
-
   ClientHttpVersion(Function<StreamUpstreams, HttpProxyConnection> connections) {
-    this(connections, null);
-  }
-
-  /**
-   * As {@link #ClientHttpVersion(Function)}, but an HTTP/1.1 connection goes to {@code http1},
-   * which must install its own handlers after this one (what this decoder buffered is handed to
-   * them once it removes itself).
-   */
-  ClientHttpVersion(
-      Function<StreamUpstreams, HttpProxyConnection> connections, Consumer<Channel> http1) {
     this.connections = connections;
-    this.http1 = http1;
   }
 
   @Override
@@ -89,8 +72,6 @@ final class ClientHttpVersion extends ByteToMessageDecoder {
                           connections.apply(streams));
                 }
               }));
-    } else if (http1 != null) {
-      http1.accept(ctx.channel());
     } else {
       // Anything else is HTTP/1.1's to refuse: the codec marks it as a bad request.
       p.addAfter(

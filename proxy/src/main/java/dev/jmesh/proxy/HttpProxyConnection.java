@@ -1,5 +1,6 @@
 package dev.jmesh.proxy;
 
+import dev.jmesh.dataplane.engine.Http2StreamRequests;
 import dev.jmesh.dataplane.log.MeshLog;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -22,7 +23,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -44,9 +44,6 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
 
   private final OutboundDestinations destinations;
   private final UpstreamDialer dialer;
-
-  /** For a {@code --outbound} port: every request goes to this destination, whatever it names. */
-  private final OutboundMapping fixed;
 
   /**
    * For a stream of an h2c connection: the upstream connections its streams share, which this
@@ -75,22 +72,14 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
   private boolean responseStarted;
 
   HttpProxyConnection(OutboundDestinations destinations, UpstreamDialer dialer) {
-    this(destinations, dialer, null, null);
+    this(destinations, dialer, null);
   }
 
-  /**
-   * A connection to a {@code --outbound} port whose destination is an HTTP service: requests in
-   * origin form, carrying the local port's address as their {@code Host}, which the mesh's routes
-   * would not match; each goes to {@code fixed} with its {@code Host} set to the service's.
-   */
+  /** A stream of an h2c client's connection, sharing {@code shared} with its other streams. */
   HttpProxyConnection(
-      OutboundDestinations destinations,
-      UpstreamDialer dialer,
-      OutboundMapping fixed,
-      StreamUpstreams shared) {
+      OutboundDestinations destinations, UpstreamDialer dialer, StreamUpstreams shared) {
     this.destinations = destinations;
     this.dialer = dialer;
-    this.fixed = fixed;
     this.shared = shared;
   }
 
@@ -123,15 +112,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
     }
     boolean h2 = ctx.channel() instanceof Http2StreamChannel;
     if (h2) {
-      asHttp1(request);
-    }
-    if (fixed != null) {
-      request.headers().set(HttpHeaderNames.HOST, fixed.destination());
-      if (request.uri().startsWith("http://") || request.uri().startsWith("https://")) {
-        request.setUri(originForm(request.uri()));
-      }
-      send(request, fixed.host(), fixed.port());
-      return;
+      Http2StreamRequests.asHttp1(request, !(request instanceof LastHttpContent));
     }
     if (request.method().equals(HttpMethod.CONNECT) && h2) {
       ReferenceCountUtil.release(request);
@@ -181,32 +162,9 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter {
     send(request, uri.getHost(), uri.getPort() < 0 ? 80 : uri.getPort());
   }
 
-  /**
-   * An h2 stream's request as the HTTP/1.1 request it is sent on as: without the HTTP/2 codec's
-   * bookkeeping headers, and chunked when it has a body of unknown length (HTTP/2 frames the body
-   * itself, HTTP/1.1 needs a length or chunks).
-   */
-  static void asHttp1(HttpRequest request) {
-    for (HttpConversionUtil.ExtensionHeaderNames name :
-        HttpConversionUtil.ExtensionHeaderNames.values()) {
-      request.headers().remove(name.text());
-    }
-    if (!(request instanceof LastHttpContent) && !HttpUtil.isContentLengthSet(request)) {
-      HttpUtil.setTransferEncodingChunked(request, true);
-    }
-  }
-
   private static String originForm(URI uri) {
     String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
     return uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
-  }
-
-  private static String originForm(String absolute) {
-    try {
-      return originForm(new URI(absolute));
-    } catch (URISyntaxException e) {
-      return absolute;
-    }
   }
 
   /**

@@ -44,8 +44,7 @@ final class HttpProxyListener implements AutoCloseable {
                           .addLast(
                               new ClientHttpVersion(
                                   streams ->
-                                      new HttpProxyConnection(
-                                          destinations, dialer, null, streams)));
+                                      new HttpProxyConnection(destinations, dialer, streams)));
                     }
                   })
               .bind(address)

@@ -17,9 +17,10 @@ import java.time.Duration;
  * {@code --outbound reviews:9080=127.0.0.1:19080}: a local port whose connections go to one mesh
  * destination as if the application had connected to {@code reviews:9080} itself: the engine routes
  * them (HTTP per request, TCP per connection) with mTLS where the destination wants it. The engine
- * serves an HTTP/1.1 or TCP connection itself ({@link OutboundEngine#adopt}), as it serves a
- * captured one: no second connection over loopback, no second HTTP decode and encode; each HTTP
- * request's {@code Host} becomes the destination's name, which the mesh's routes match.
+ * serves each connection itself ({@link OutboundEngine#adopt}), as it serves a captured one: no
+ * second connection over loopback, no second HTTP decode and encode. Each HTTP request's {@code
+ * Host} (an h2c stream's {@code :authority}) becomes the destination's name, which the mesh's
+ * routes match; the engine sends an h2c stream on in the protocol the service's cluster speaks.
  */
 final class LocalServiceListener implements AutoCloseable {
 
@@ -122,33 +123,13 @@ final class LocalServiceListener implements AutoCloseable {
       if (!local.isActive()) {
         return;
       }
-      if (upstream.http()) {
-        // Routed per request: the requests' Host must name the service, not this local port.
-        // HTTP/1.1 is served in-process by the engine, which installs its own idle check (the
-        // same timeout); h2c goes on as before, each stream an HTTP/1.1 exchange over loopback
-        // (the engine would speak h2 to the service, which an HTTP/1.1-only one cannot take).
-        String listener = upstream.listener();
-        local
-            .pipeline()
-            .replace(
-                this,
-                "http-version",
-                new ClientHttpVersion(
-                    streams -> new HttpProxyConnection(destinations, dialer, mapping, streams),
-                    listener == null
-                        ? null
-                        : ch -> {
-                          IdleConnections.uninstall(ch.pipeline());
-                          engine.adopt(ch, listener, mapping.destination());
-                        }));
-        local.config().setAutoRead(true);
-        return;
-      }
       if (upstream.listener() != null) {
-        // A TCP service: the engine serves this very connection, as it serves a captured one.
+        // The engine serves this very connection, as it serves a captured one: a TCP service's
+        // bytes, or an HTTP service's requests (HTTP/1.1 or h2c, told by the engine), each
+        // request's Host then naming the service, not this local port, for routing.
         local.pipeline().remove(this);
         IdleConnections.uninstall(local.pipeline());
-        engine.adopt(local, upstream.listener());
+        engine.adopt(local, upstream.listener(), upstream.http() ? mapping.destination() : null);
         return;
       }
       dialer.relay(

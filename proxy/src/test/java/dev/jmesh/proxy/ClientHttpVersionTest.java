@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 class ClientHttpVersionTest {
 
   private static EmbeddedChannel channel() {
-    return new EmbeddedChannel(new ClientHttpVersion(streams -> new HttpProxyConnection(null, null, null, streams)));
+    return new EmbeddedChannel(
+        new ClientHttpVersion(streams -> new HttpProxyConnection(null, null, streams)));
   }
 
   private static String outbound(EmbeddedChannel ch) {
@@ -47,25 +48,5 @@ class ClientHttpVersionTest {
     assertThat(ch.pipeline().get(Http2FrameCodec.class)).isNotNull();
     assertThat(ch.pipeline().get(HttpServerCodec.class)).isNull();
     ch.finishAndReleaseAll();
-  }
-
-  @Test
-  void anH2StreamsRequestGoesOnWithoutTheCodecsHeadersAndChunkedWhenItsLengthIsUnknown() {
-    io.netty.handler.codec.http.HttpRequest post =
-        new io.netty.handler.codec.http.DefaultHttpRequest(
-            io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
-            io.netty.handler.codec.http.HttpMethod.POST,
-            "/reviews");
-    post.headers().set("x-http2-stream-id", "3").set("x-http2-scheme", "http").set("host", "r:1");
-    HttpProxyConnection.asHttp1(post);
-    assertThat(post.headers().names()).containsExactlyInAnyOrder("host", "transfer-encoding");
-    io.netty.handler.codec.http.HttpRequest sized =
-        new io.netty.handler.codec.http.DefaultHttpRequest(
-            io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
-            io.netty.handler.codec.http.HttpMethod.POST,
-            "/reviews");
-    sized.headers().set("content-length", "5");
-    HttpProxyConnection.asHttp1(sized);
-    assertThat(sized.headers().contains("transfer-encoding")).isFalse();
   }
 }

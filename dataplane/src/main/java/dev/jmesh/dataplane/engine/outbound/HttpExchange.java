@@ -4,6 +4,7 @@ import dev.jmesh.bootstrap.MeshSpanFacts;
 import dev.jmesh.dataplane.cluster.Host;
 import dev.jmesh.dataplane.cluster.LocalFailure;
 import dev.jmesh.dataplane.cluster.UpstreamCluster;
+import dev.jmesh.dataplane.engine.Http2StreamRequests;
 import dev.jmesh.dataplane.engine.MeshHeaderNames;
 import dev.jmesh.dataplane.engine.RequestTargets;
 import dev.jmesh.dataplane.outbound.Exchange;
@@ -92,6 +93,9 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
   private boolean grpc;
   private boolean keepAlive;
   private HttpRequest head;
+
+  /** The h2 stream ended with the request's headers: no body follows them. */
+  private boolean headEndsStream;
   private boolean traceInject;
   private boolean requestComplete;
   private boolean responseComplete;
@@ -200,6 +204,7 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     status = 0;
     grpcStatus = -1;
     lastWrite = null;
+    headEndsStream = req instanceof LastHttpContent;
     head =
         req instanceof FullHttpRequest
             ? new DefaultHttpRequest(req.protocolVersion(), req.method(), req.uri(), req.headers())
@@ -577,9 +582,12 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
                     TimeUnit.NANOSECONDS.toMillis(cluster.connectTimeoutNanos()),
                     rt.limits.connectTimeout().toMillis()));
     UpstreamPool pool = rt.pool(ctx.channel().eventLoop());
-    if (OutboundRuntime.upstreamHttp2(cluster, h2)) {
+    if (OutboundRuntime.upstreamHttp2(cluster, h2, grpc)) {
       pool.openStream(key, connectMillis).addListener(f -> connected(seq, f));
     } else {
+      if (h2) {
+        Http2StreamRequests.asHttp1(head, !headEndsStream);
+      }
       Channel idle = fresh ? null : pool.pollIdle(key);
       fresh = false;
       if (idle != null) {
@@ -850,7 +858,8 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
     status = code;
     grpcStatus = g;
     ResponseHeads.forApplication(r, x);
-    upstreamKeepAlive = h2 || HttpUtil.isKeepAlive(r);
+    // An HTTP/1.1 upstream's own say; an HTTP/2 stream is never pooled (see responseEnded).
+    upstreamKeepAlive = HttpUtil.isKeepAlive(r);
     if (!h2) {
       if (code == 101) {
         upgrade(r);

@@ -77,17 +77,23 @@ final class OutboundRuntime {
   }
 
   /**
-   * Whether requests to {@code cluster} go upstream over HTTP/2: as its {@code HttpProtocolOptions}
-   * say explicitly (Istio sets HTTP/2 for gRPC and h2 ports), otherwise in the downstream's
-   * protocol ({@code use_downstream_protocol}, also when the options are unset, so gRPC works
-   * whatever the control plane sends).
+   * Whether a request goes upstream to {@code cluster} over HTTP/2. As Envoy decides: HTTP/2 when
+   * its {@code HttpProtocolOptions} say so explicitly (Istio's gRPC and h2 ports), the downstream's
+   * protocol under {@code use_downstream_protocol_config}, otherwise HTTP/1.1 (Envoy's default, and
+   * Istio's {@code http} ports): an h2c client of an HTTP/1.1 service has each stream sent as an
+   * HTTP/1.1 request. One departure: a gRPC call from an HTTP/2 client stays on HTTP/2 when the
+   * options name no protocol, since HTTP/1.1 cannot carry it, so gRPC works whatever the port is
+   * named.
    */
-  static boolean upstreamHttp2(UpstreamCluster cluster, boolean downstreamHttp2) {
+  static boolean upstreamHttp2(UpstreamCluster cluster, boolean downstreamHttp2, boolean grpc) {
     HttpProtocolOptions options = cluster.config().httpProtocolOptions();
     if (options != null && options.hasExplicitHttpConfig()) {
       return options.getExplicitHttpConfig().hasHttp2ProtocolOptions();
     }
-    return downstreamHttp2;
+    if (options != null && options.hasUseDownstreamProtocolConfig()) {
+      return downstreamHttp2;
+    }
+    return downstreamHttp2 && grpc;
   }
 
   void closePools() {

@@ -1,5 +1,6 @@
 package dev.jmesh.dataplane.engine.outbound;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -19,11 +20,15 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpVersion;
@@ -46,7 +51,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Streaming through the outbound engine: h2c prior knowledge to an HTTP/2 upstream with gRPC
- * trailers passed through, and large responses that flow with backpressure instead of piling up.
+ * trailers passed through, h2c streams to an HTTP/1.1 upstream sent on as HTTP/1.1 requests, and
+ * large responses that flow with backpressure instead of piling up.
  */
 class OutboundEngineStreamingTest {
 
@@ -57,6 +63,29 @@ class OutboundEngineStreamingTest {
 
   private static final String H2_ONLY = "h2only.default.svc.cluster.local:7070";
   private static final String H2_ONLY_CLUSTER = "outbound|7070||h2only.default.svc.cluster.local";
+
+  /** The HTTP/2 upstream behind a cluster that names no protocol (an Istio {@code http} port). */
+  private static final String GRPC_ON_HTTP = "grpchttp.default.svc.cluster.local:7070";
+
+  private static final String GRPC_ON_HTTP_CLUSTER =
+      "outbound|7070||grpchttp.default.svc.cluster.local";
+
+  /** What Istio sends for a gRPC or HTTP/2 port: the cluster speaks HTTP/2. */
+  private static Cluster.Builder http2Cluster(String name) {
+    return Cluster.newBuilder()
+        .setName(name)
+        .putTypedExtensionProtocolOptions(
+            "envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+            com.google.protobuf.Any.pack(
+                io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.newBuilder()
+                    .setExplicitHttpConfig(
+                        io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                            .ExplicitHttpConfig.newBuilder()
+                            .setHttp2ProtocolOptions(
+                                io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions
+                                    .getDefaultInstance()))
+                    .build()));
+  }
 
   private TestUpstream h2Upstream;
   private TestUpstream h1Upstream;
@@ -106,27 +135,12 @@ class OutboundEngineStreamingTest {
             .httpListener(FILES, routes(FILES, FILES_CLUSTER))
             // In the mesh (tlsMode: istio); the H2_ONLY cluster's same endpoint is not.
             .cluster(
-                Cluster.newBuilder().setName(GRPC_CLUSTER),
-                java.util.Set.of(h2Upstream.port()),
-                h2Upstream.port())
+                http2Cluster(GRPC_CLUSTER), java.util.Set.of(h2Upstream.port()), h2Upstream.port())
             .httpListener(H2_ONLY, routes(H2_ONLY, H2_ONLY_CLUSTER))
             .cluster(Cluster.newBuilder().setName(FILES_CLUSTER), h1Upstream.port())
-            .cluster(
-                Cluster.newBuilder()
-                    .setName(H2_ONLY_CLUSTER)
-                    .putTypedExtensionProtocolOptions(
-                        "envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
-                        com.google.protobuf.Any.pack(
-                            io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-                                .newBuilder()
-                                .setExplicitHttpConfig(
-                                    io.envoyproxy.envoy.extensions.upstreams.http.v3
-                                        .HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
-                                        .setHttp2ProtocolOptions(
-                                            io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions
-                                                .getDefaultInstance()))
-                                .build())),
-                h2Upstream.port());
+            .cluster(http2Cluster(H2_ONLY_CLUSTER), h2Upstream.port())
+            .httpListener(GRPC_ON_HTTP, routes(GRPC_ON_HTTP, GRPC_ON_HTTP_CLUSTER))
+            .cluster(Cluster.newBuilder().setName(GRPC_ON_HTTP_CLUSTER), h2Upstream.port());
     engine = mesh.start();
     clientGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   }
@@ -146,6 +160,7 @@ class OutboundEngineStreamingTest {
     volatile HttpResponse head;
     volatile HttpHeaders trailers;
     volatile long bytes;
+    final StringBuffer body = new StringBuffer();
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -161,6 +176,9 @@ class OutboundEngineStreamingTest {
       }
       if (msg instanceof HttpContent c) {
         bytes += c.content().readableBytes();
+        if (body.length() < 1024) {
+          body.append(c.content().toString(UTF_8));
+        }
         if (c instanceof LastHttpContent last) {
           trailers = last.trailingHeaders();
           done.complete(this);
@@ -176,23 +194,35 @@ class OutboundEngineStreamingTest {
   }
 
   private Received h2c(InetSocketAddress local, FullHttpRequest request) throws Exception {
-    Channel parent =
-        new Bootstrap()
-            .group(clientGroup)
-            .channel(NioSocketChannel.class)
-            .handler(
-                new ChannelInitializer<Channel>() {
-                  @Override
-                  protected void initChannel(Channel ch) {
-                    ch.pipeline()
-                        .addLast(
-                            Http2FrameCodecBuilder.forClient().build(),
-                            new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
-                  }
-                })
-            .connect(local)
-            .sync()
-            .channel();
+    Channel parent = h2cConnection(local);
+    try {
+      return stream(parent, request);
+    } finally {
+      parent.close();
+    }
+  }
+
+  private Channel h2cConnection(InetSocketAddress local) throws InterruptedException {
+    return new Bootstrap()
+        .group(clientGroup)
+        .channel(NioSocketChannel.class)
+        .handler(
+            new ChannelInitializer<Channel>() {
+              @Override
+              protected void initChannel(Channel ch) {
+                ch.pipeline()
+                    .addLast(
+                        Http2FrameCodecBuilder.forClient().build(),
+                        new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+              }
+            })
+        .connect(local)
+        .sync()
+        .channel();
+  }
+
+  /** A stream of {@code parent} that sends {@code parts} (a request head, then its body). */
+  private static Received stream(Channel parent, Object... parts) throws Exception {
     Received received = new Received();
     Http2StreamChannel stream =
         new Http2StreamChannelBootstrap(parent)
@@ -206,12 +236,16 @@ class OutboundEngineStreamingTest {
             .open()
             .sync()
             .getNow();
-    stream.writeAndFlush(request);
-    try {
-      return received.done.get(20, TimeUnit.SECONDS);
-    } finally {
-      parent.close();
+    for (Object part : parts) {
+      stream.write(part);
     }
+    stream.flush();
+    return received.done.get(20, TimeUnit.SECONDS);
+  }
+
+  /** The body of an h2c answer that {@link Received} kept. */
+  private static String text(Received r) {
+    return r.body.toString();
   }
 
   @Test
@@ -238,6 +272,79 @@ class OutboundEngineStreamingTest {
     assertThat(mesh.prometheus())
         .contains("request_protocol=\"grpc\"")
         .contains("grpc_response_status=\"7\"");
+  }
+
+  @Test
+  void h2cStreamsToAnHttp1ServiceGoOnAsHttp1RequestsOverOnePooledConnection() throws Exception {
+    // FILES's cluster names no protocol: Envoy's default, HTTP/1.1, as for Istio's http ports.
+    Channel parent = h2cConnection(engine.listenerFor(FILES));
+    try {
+      FullHttpRequest get =
+          new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/files/a");
+      get.headers().set(HttpHeaderNames.HOST, "files:8080");
+      Received first = stream(parent, get);
+      assertThat(first.head.status().code()).isEqualTo(200);
+      assertThat(text(first)).isEqualTo("h1 ");
+      // A body of unknown length, in two DATA frames: HTTP/1.1 needs it chunked.
+      HttpRequest post = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/echo");
+      post.headers().set(HttpHeaderNames.HOST, "files:8080");
+      Received second =
+          stream(
+              parent,
+              post,
+              new DefaultHttpContent(Unpooled.copiedBuffer("part one, ", UTF_8)),
+              new DefaultLastHttpContent(Unpooled.copiedBuffer("part two", UTF_8)));
+      assertThat(second.head.status().code()).isEqualTo(200);
+      assertThat(text(second)).isEqualTo("h1 part one, part two");
+    } finally {
+      parent.close();
+    }
+    assertThat(h1Upstream.requests.get()).isEqualTo(2);
+    assertThat(h1Upstream.connections.get()).isEqualTo(1);
+    assertThat(h2Upstream.requests.get()).isZero();
+    for (HttpHeaders seen : h1Upstream.seen) {
+      // The stream codec's own headers are no one else's.
+      assertThat(seen.names())
+          .noneMatch(n -> n.toLowerCase(java.util.Locale.ROOT).startsWith("x-http2"));
+      assertThat(seen.get("host")).isEqualTo("files:8080");
+    }
+  }
+
+  @Test
+  void anHttp1ConnectionTheServiceSaidItWouldCloseIsNotReusedForTheNextStream() throws Exception {
+    Channel parent = h2cConnection(engine.listenerFor(FILES));
+    try {
+      for (int i = 0; i < 2; i++) {
+        FullHttpRequest get =
+            new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/close");
+        get.headers().set(HttpHeaderNames.HOST, "files:8080");
+        assertThat(stream(parent, get).head.status().code()).isEqualTo(200);
+      }
+    } finally {
+      parent.close();
+    }
+    // The upstream keeps its end open after "Connection: close": only the engine can tell.
+    assertThat(h1Upstream.requests.get()).isEqualTo(2);
+    assertThat(h1Upstream.connections.get()).isEqualTo(2);
+  }
+
+  @Test
+  void aGrpcCallKeepsHttp2ToAClusterThatNamesNoProtocol() throws Exception {
+    FullHttpRequest call =
+        new DefaultFullHttpRequest(
+            HttpVersion.HTTP_1_1,
+            HttpMethod.POST,
+            "/grpc.Reviews/Get",
+            Unpooled.wrappedBuffer(new byte[] {0, 0, 0, 0, 1, 7}));
+    call.headers()
+        .set(HttpHeaderNames.HOST, "grpchttp:7070")
+        .set(HttpHeaderNames.CONTENT_TYPE, "application/grpc")
+        .set("te", "trailers");
+    Received r = h2c(engine.listenerFor(GRPC_ON_HTTP), call);
+    // HTTP/1.1 to this HTTP/2-only upstream would be a 503: the call stayed on HTTP/2.
+    assertThat(r.head.status().code()).isEqualTo(200);
+    assertThat(r.trailers.get("grpc-status")).isEqualTo("7");
+    assertThat(h2Upstream.requests.get()).isEqualTo(1);
   }
 
   @Test

@@ -46,7 +46,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A small upstream service on a loopback ephemeral port: HTTP/1.1 or h2c (prior knowledge), plain
- * or TLS. It answers {@code name} and reports what it saw; {@code /fail} answers 503, {@code /slow}
+ * or TLS. It answers {@code name} and reports what it saw; {@code /fail} answers 503, {@code
+ * /close} answers with {@code Connection: close} but leaves the connection open, {@code /slow}
  * answers after 2 s, {@code /big?bytes=N} streams N bytes as the connection can take them, {@code
  * /grpc} answers like a gRPC server (trailers with {@code grpc-status}).
  */
@@ -155,6 +156,13 @@ final class TestUpstream implements AutoCloseable {
         ctx.executor().schedule(() -> reply(ctx, 200, name), 2, TimeUnit.SECONDS);
       } else if (path.startsWith("/fail") || failAll) {
         reply(ctx, 503, name + " failed");
+      } else if (path.startsWith("/close")) {
+        // Says the connection closes, and leaves it to the client to close it.
+        FullHttpResponse r =
+            new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        HttpUtil.setContentLength(r, 0);
+        r.headers().set(HttpHeaderNames.CONNECTION, "close");
+        ctx.writeAndFlush(r);
       } else if (path.startsWith("/count")) {
         reply(ctx, 200, Integer.toString(req.content().readableBytes()));
       } else if (path.startsWith("/big")) {
