@@ -9,6 +9,10 @@ import dev.jmesh.testing.MeshedJvm;
 import dev.jmesh.testing.PrometheusText;
 import dev.jmesh.testsuite.engine.ClientDriver;
 import dev.jmesh.testsuite.engine.MeshControlPlane;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.stub.ClientCalls;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -67,6 +71,8 @@ class MeshProxyTest {
   private int outboundPort;
   private int echoPort;
   private int echoOutboundPort;
+  private int greeterPort;
+  private int greeterOutboundPort;
   private ClientDriver client;
 
   @BeforeAll
@@ -130,6 +136,22 @@ class MeshProxyTest {
         "reviews",
         "127.0.0.1",
         reviewsPort);
+    // A gRPC service on Istio's grpc port name, STRICT: grpc-java's server in a meshed JVM.
+    controlPlane.apply("greeter-strict", strict("greeter"));
+    greeterPort = FreePorts.loopback();
+    startMeshed(
+        jvms,
+        MeshedJvm.java("greeter")
+            .testApp("mesh-servers-app")
+            .args("grpc", "127.0.0.1", Integer.toString(greeterPort))
+            .withAgent()
+            .env("MESH_CONTROL_PLANE", controlPlane.address())
+            .env("MESH_TOKEN_FILE", controlPlane.token("default", "greeter").toString())
+            .env("MESH_SERVICE_PORTS", "grpc:" + greeterPort)
+            .env("MESH_LABELS", "app=greeter,version=v1"),
+        "greeter",
+        "127.0.0.1",
+        greeterPort);
     proxy =
         jvms.start(
             proxyJvm("ratings-proxy")
@@ -159,7 +181,9 @@ class MeshProxyTest {
                     "--outbound",
                     "reviews:" + reviewsPort + "=127.0.0.1:0",
                     "--outbound",
-                    "echo:" + echoPort + "=127.0.0.1:0"));
+                    "echo:" + echoPort + "=127.0.0.1:0",
+                    "--outbound",
+                    "greeter:" + greeterPort + "=127.0.0.1:0"));
     httpProxyPort =
         Integer.parseInt(
             proxy
@@ -177,6 +201,13 @@ class MeshProxyTest {
             proxy
                 .awaitOutput(
                     "outbound 127\\.0\\.0\\.1:(\\d+) -> echo:" + echoPort, MeshControlPlane.STARTUP)
+                .group(1));
+    greeterOutboundPort =
+        Integer.parseInt(
+            proxy
+                .awaitOutput(
+                    "outbound 127\\.0\\.0\\.1:(\\d+) -> greeter:" + greeterPort,
+                    MeshControlPlane.STARTUP)
                 .group(1));
     client =
         new ClientDriver(
@@ -401,6 +432,34 @@ class MeshProxyTest {
   }
 
   @Test
+  void grpcReachesAStrictGrpcServiceThroughAnOutboundPortWithItsTrailers() throws Exception {
+    // grpc-java in this JVM stands for any gRPC client that cannot take the agent: plaintext h2c
+    // to the local port; the proxy's engine originates mTLS and keeps each call on HTTP/2.
+    ManagedChannel channel =
+        ManagedChannelBuilder.forAddress("127.0.0.1", greeterOutboundPort).usePlaintext().build();
+    try {
+      await()
+          .untilAsserted(
+              () -> {
+                String reply =
+                    ClientCalls.blockingUnaryCall(
+                        channel.newCall(GreeterMethods.ECHO, CallOptions.DEFAULT), "hello");
+                assertThat(reply).startsWith("echo:hello ");
+                // The server's inbound saw the proxy's SPIFFE identity: the call crossed mTLS.
+                assertThat(reply).contains("URI=" + RATINGS_PRINCIPAL);
+              });
+      // A server stream: three messages, then the status in trailers that end the stream.
+      List<String> counted = new ArrayList<>();
+      ClientCalls.blockingServerStreamingCall(
+              channel.newCall(GreeterMethods.COUNT, CallOptions.DEFAULT), "3")
+          .forEachRemaining(counted::add);
+      assertThat(counted).containsExactly("1", "2", "3");
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void http2ReachesPythonBehindTheProxyAsHttp11() throws IOException {
     // python3 -m http.server speaks HTTP/1.x only. ratings' port is an http port (it is not named
     // otherwise), so the proxy's inbound speaks HTTP/1.1 to it whatever the caller spoke, as
@@ -584,7 +643,15 @@ class MeshProxyTest {
         "response_code",
         "200");
     proxy.awaitMetric(
-        "istio_requests_total", v -> v >= 1, WORK, "reporter", "source", "response_code", "200");
+        "istio_requests_total",
+        v -> v >= 1,
+        WORK,
+        "reporter",
+        "source",
+        "destination_service_name",
+        "reviews",
+        "response_code",
+        "200");
     assertThat(proxy.metric("jmesh_proxy_ready")).isEqualTo(1.0);
     String dump = proxy.httpGet("config_dump").body();
     assertThat(dump)
