@@ -10,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Two methods of {@code mesh.Echo}, the service {@code mesh-servers-app grpc} serves, as a client
- * outside the mesh calls them: messages are UTF-8 strings, so no protoc and no generated code.
+ * outside the mesh calls them: messages are UTF-8 strings, so no protoc and no generated code. The
+ * test apps hold their own copies ({@code EchoMethods}): they run in forked JVMs, and the suite
+ * does not link against them.
  */
 final class GreeterMethods {
 

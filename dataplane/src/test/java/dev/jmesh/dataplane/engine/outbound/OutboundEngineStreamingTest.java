@@ -248,20 +248,25 @@ class OutboundEngineStreamingTest {
     return r.body.toString();
   }
 
-  @Test
-  void grpcOverH2cPassesTrailersAndIsRecordedAsGrpc() throws Exception {
+  /** A unary gRPC call (one 1-byte message) to {@code authority}, which the upstream answers. */
+  private static FullHttpRequest grpcCall(String authority) {
+    // The upstream answers every /grpc… path like a gRPC server.
     FullHttpRequest call =
         new DefaultFullHttpRequest(
             HttpVersion.HTTP_1_1,
             HttpMethod.POST,
-            "/reviews.Reviews/Get",
+            "/grpc.Reviews/Get",
             Unpooled.wrappedBuffer(new byte[] {0, 0, 0, 0, 1, 7}));
     call.headers()
-        .set(HttpHeaderNames.HOST, "grpc:7070")
+        .set(HttpHeaderNames.HOST, authority)
         .set(HttpHeaderNames.CONTENT_TYPE, "application/grpc")
         .set("te", "trailers");
-    // The upstream answers every /grpc… path like a gRPC server; route the call there.
-    call.setUri("/grpc.Reviews/Get");
+    return call;
+  }
+
+  @Test
+  void grpcOverH2cPassesTrailersAndIsRecordedAsGrpc() throws Exception {
+    FullHttpRequest call = grpcCall("grpc:7070");
     Received r = h2c(engine.listenerFor(GRPC), call);
     assertThat(r.head.status().code()).isEqualTo(200);
     assertThat(r.bytes).isEqualTo(6);
@@ -330,17 +335,7 @@ class OutboundEngineStreamingTest {
 
   @Test
   void aGrpcCallKeepsHttp2ToAClusterThatNamesNoProtocol() throws Exception {
-    FullHttpRequest call =
-        new DefaultFullHttpRequest(
-            HttpVersion.HTTP_1_1,
-            HttpMethod.POST,
-            "/grpc.Reviews/Get",
-            Unpooled.wrappedBuffer(new byte[] {0, 0, 0, 0, 1, 7}));
-    call.headers()
-        .set(HttpHeaderNames.HOST, "grpchttp:7070")
-        .set(HttpHeaderNames.CONTENT_TYPE, "application/grpc")
-        .set("te", "trailers");
-    Received r = h2c(engine.listenerFor(GRPC_ON_HTTP), call);
+    Received r = h2c(engine.listenerFor(GRPC_ON_HTTP), grpcCall("grpchttp:7070"));
     // HTTP/1.1 to this HTTP/2-only upstream would be a 503: the call stayed on HTTP/2.
     assertThat(r.head.status().code()).isEqualTo(200);
     assertThat(r.trailers.get("grpc-status")).isEqualTo("7");
