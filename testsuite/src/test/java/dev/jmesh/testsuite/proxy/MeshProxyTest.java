@@ -407,28 +407,43 @@ class MeshProxyTest {
   }
 
   @Test
-  void h2cStreamsOneAfterAnotherOnAnOutboundPortEachGetTheirOwnAnswer() {
-    // Node's http2 client, prior knowledge, twelve requests in turn on one connection: the streams
-    // take turns on the connections to the engine that earlier streams left (StreamUpstreams), and
-    // each must get its own answer, not the one before it.
-    String script =
-        "const s = require('http2').connect('http://127.0.0.1:"
-            + outboundPort
-            + "'); let i = 0, ok = 0;"
-            + " const next = () => { if (i === 12) { console.log('in turn ok ' + ok); s.close();"
-            + " return; } const path = '/turn-' + i++ + '-end';"
-            + " const r = s.request({':path': path}); let b = ''; r.setEncoding('utf8');"
-            + " r.on('data', d => b += d);"
-            + " r.on('end', () => { if (b.includes('path=' + path)) { ok++; }"
-            + " else { console.log('wrong answer for ' + path + ': ' + b); } next(); });"
-            + " r.on('error', e => { console.log('error ' + e); s.close(); }); r.end(); };"
-            + " next();";
+  void h2cStreamsOneAfterAnotherEachGetTheirOwnAnswerOnAnOutboundPortAndTheProxyListener() {
+    // Node's http2 client, prior knowledge, twelve requests in turn on one connection. On the
+    // --outbound port the engine serves the streams, each an HTTP/1.1 exchange on its pool to
+    // reviews; on the HTTP proxy listener (:authority names the destination) they take turns on
+    // the connections to the engine that earlier streams left (StreamUpstreams). Each must get its
+    // own answer, not the one before it.
     await()
         .untilAsserted(
             () -> {
-              Run turns = run(Map.of(), "node", "-e", script);
-              assertThat(turns.output()).contains("in turn ok 12").doesNotContain("wrong answer");
+              Run viaPort = run(Map.of(), "node", "-e", inTurn(outboundPort, null));
+              assertThat(viaPort.output())
+                  .contains("in turn ok 12")
+                  .doesNotContain("wrong answer");
+              Run viaProxy =
+                  run(Map.of(), "node", "-e", inTurn(httpProxyPort, "reviews:" + reviewsPort));
+              assertThat(viaProxy.output())
+                  .contains("in turn ok 12")
+                  .doesNotContain("wrong answer");
             });
+  }
+
+  /** A Node script: twelve h2c requests in turn on one connection to {@code port}. */
+  private static String inTurn(int port, String authority) {
+    String head = authority == null ? "" : "':authority': '" + authority + "', ";
+    return "const s = require('http2').connect('http://127.0.0.1:"
+        + port
+        + "'); let i = 0, ok = 0;"
+        + " const next = () => { if (i === 12) { console.log('in turn ok ' + ok); s.close();"
+        + " return; } const path = '/turn-' + i++ + '-end';"
+        + " const r = s.request({"
+        + head
+        + "':path': path}); let b = ''; r.setEncoding('utf8');"
+        + " r.on('data', d => b += d);"
+        + " r.on('end', () => { if (b.includes('path=' + path)) { ok++; }"
+        + " else { console.log('wrong answer for ' + path + ': ' + b); } next(); });"
+        + " r.on('error', e => { console.log('error ' + e); s.close(); }); r.end(); };"
+        + " next();";
   }
 
   @Test
