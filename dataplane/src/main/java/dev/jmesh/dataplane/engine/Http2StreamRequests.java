@@ -12,6 +12,10 @@ import io.netty.handler.codec.http2.HttpConversionUtil;
  */
 public final class Http2StreamRequests {
 
+  /** The codec's header names, made once: {@code values()} copies its array on every call. */
+  private static final HttpConversionUtil.ExtensionHeaderNames[] CODEC_HEADERS =
+      HttpConversionUtil.ExtensionHeaderNames.values();
+
   private Http2StreamRequests() {}
 
   /**
@@ -20,8 +24,7 @@ public final class Http2StreamRequests {
    * Doing it twice changes nothing, so each attempt of a retried request may call it.
    */
   public static void asHttp1(HttpRequest head, boolean bodyFollows) {
-    for (HttpConversionUtil.ExtensionHeaderNames name :
-        HttpConversionUtil.ExtensionHeaderNames.values()) {
+    for (HttpConversionUtil.ExtensionHeaderNames name : CODEC_HEADERS) {
       head.headers().remove(name.text());
     }
     if (bodyFollows && !HttpUtil.isContentLengthSet(head)) {
