@@ -9,10 +9,11 @@ generation that routed it.
 """
 import os
 import re
-import socket
 import subprocess
 import time
 import urllib.request
+
+from ports import listen_port
 
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 JVM_FLAGS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k",
@@ -26,12 +27,6 @@ SERVICES = ("echo", "legacy")
 
 class SoakError(Exception):
     """The soak could not be set up or run; the message says what and where."""
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Process:
@@ -122,8 +117,8 @@ class Mesh:
         self.logs = os.path.join(work, "logs")
         for d in (self.config_dir, self.logs):
             os.makedirs(d, exist_ok=True)
-        self.secure_port, self.http_port = free_port(), free_port()
-        self.echo_port, self.legacy_port, self.backend_port = free_port(), free_port(), free_port()
+        self.secure_port, self.http_port = listen_port(), listen_port()
+        self.echo_port, self.legacy_port, self.backend_port = listen_port(), listen_port(), listen_port()
         self.processes = {}
         self.jars = {
             "control-plane": os.path.join(root, "control-plane/target/control-plane.jar"),
