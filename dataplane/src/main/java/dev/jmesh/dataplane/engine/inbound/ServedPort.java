@@ -16,12 +16,15 @@ final class ServedPort implements InboundPort {
   private final ApplicationDialer dialer;
   private final Map<EventLoop, Http1AppPool> pools = new ConcurrentHashMap<>();
   private final AtomicBoolean claimed = new AtomicBoolean();
+  private final boolean applicationSpeaksHttp2;
   private volatile Channel server;
 
   ServedPort(InboundEngine engine, InetSocketAddress declared, ApplicationDialer dialer) {
     this.engine = engine;
     this.declared = declared;
     this.dialer = dialer;
+    // The engine's settings are fixed for its life, and every HTTP/2 stream asks: answered once.
+    this.applicationSpeaksHttp2 = speaksHttp2(engine.context().settings(), declared.getPort());
   }
 
   void listening(Channel server) {
@@ -39,13 +42,16 @@ final class ServedPort implements InboundPort {
    * as HTTP/2, which such an application would refuse.
    */
   boolean applicationSpeaksHttp2() {
-    MeshSettings settings = engine.context().settings();
+    return applicationSpeaksHttp2;
+  }
+
+  private static boolean speaksHttp2(MeshSettings settings, int port) {
     if (settings == null) {
       // An engine without settings (tests, tools) keeps offering both.
       return true;
     }
     // A port not declared in servicePorts is announced as http-PORT: HTTP/1.1.
-    String name = settings.engine().servicePorts().get(declared.getPort());
+    String name = settings.engine().servicePorts().get(port);
     return name != null
         && (name.startsWith("grpc") || name.startsWith("http2") || name.startsWith("h2"));
   }
