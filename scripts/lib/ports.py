@@ -5,13 +5,15 @@ outgoing connection and every later bind to port 0 draws from. Between handing s
 and the process binding it, another process of the run could take it: the soak's echo server
 once failed with "Address already in use" that way. Ports handed out here lie below the
 ephemeral range, where the kernel never assigns one by itself, and are never handed out twice in
-one run.
+one run. They also lie below the range the Java tests' `FreePorts` (test-harness) probes, 20000 to
+32000, so a script a test starts and the test's own JVM never reach for the same port.
 """
 import random
 import socket
 
 _HANDED_OUT = set()
 _LOWEST = 10000
+_HIGHEST = 20000  # FreePorts' first
 
 
 def _ephemeral_start():
@@ -24,7 +26,7 @@ def _ephemeral_start():
 
 def listen_port(host="127.0.0.1"):
     """A port nothing listens on at `host`, below the ephemeral range, new in this run."""
-    top = _ephemeral_start()
+    top = min(_HIGHEST, _ephemeral_start())
     if top - _LOWEST < 1000:
         raise RuntimeError("the ephemeral port range starts at %d, leaving too few ports below it"
                            " for listeners; raise the first number in"
