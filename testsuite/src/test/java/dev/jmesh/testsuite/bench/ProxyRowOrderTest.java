@@ -1,0 +1,101 @@
+package dev.jmesh.testsuite.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jmesh.testsuite.RepoScript;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code scripts/bench/proxy}'s order of measurement within a round: each mesh-proxy row next to
+ * the haproxy row its ratio is taken against, so that the two share the machine's minute, and the
+ * order reversed every other round, so that neither of them always goes first. No proxy is
+ * started: {@code BenchSmokeTest} runs the script whole, and this checks the order it measures in.
+ */
+class ProxyRowOrderTest {
+
+  @TempDir Path dir;
+
+  /** The rows of a full run, in the order the script builds them (every haproxy row first). */
+  private static final String ROWS =
+      "['direct', 'direct h2c', 'haproxy', 'haproxy-log', 'haproxy h2c', 'haproxy h2 tls',"
+          + " 'haproxy-mtls', 'haproxy-mtls h2c', 'nginx', 'nginx h2c', 'nginx h2 tls',"
+          + " 'nginx-mtls', 'nginx-mtls h2c', 'mesh-proxy', 'mesh-proxy h2c', 'mesh-proxy-mtls',"
+          + " 'mesh-proxy-mtls h2c']";
+
+  /** The pairs the summary compares. */
+  private static final List<List<String>> PAIRS =
+      List.of(
+          List.of("mesh-proxy", "haproxy"),
+          List.of("mesh-proxy", "haproxy-log"),
+          List.of("mesh-proxy h2c", "haproxy h2c"),
+          List.of("mesh-proxy-mtls", "haproxy-mtls"),
+          List.of("mesh-proxy-mtls h2c", "haproxy-mtls h2c"));
+
+  @Test
+  void everyComparedPairIsMeasuredSideBySide() throws Exception {
+    for (int round = 0; round < 2; round++) {
+      List<String> order = order(ROWS, round);
+      assertThat(order).as("round %d measures every row once", round).hasSize(17);
+      for (List<String> pair : PAIRS) {
+        int apart = Math.abs(order.indexOf(pair.get(0)) - order.indexOf(pair.get(1)));
+        assertThat(apart).as("%s and %s in round %d: %s", pair.get(0), pair.get(1), round, order)
+            .isEqualTo(1);
+      }
+    }
+  }
+
+  @Test
+  void everyOtherRoundRunsBackwards() throws Exception {
+    List<String> first = order(ROWS, 0);
+    List<String> second = order(ROWS, 1);
+    List<String> third = order(ROWS, 2);
+
+    assertThat(first.indexOf("haproxy")).isLessThan(first.indexOf("mesh-proxy"));
+    assertThat(second.indexOf("haproxy")).isGreaterThan(second.indexOf("mesh-proxy"));
+    assertThat(second).containsExactlyElementsOf(reversed(first));
+    assertThat(third).containsExactlyElementsOf(first);
+  }
+
+  @Test
+  void aRowTheOrderDoesNotNameIsStillMeasured() throws Exception {
+    // --only, or a row added to the script and not to MEASURE_ORDER: measured last, not dropped.
+    List<String> order = order("['new row', 'haproxy', 'mesh-proxy']", 0);
+
+    assertThat(order).containsExactly("haproxy", "mesh-proxy", "new row");
+  }
+
+  private static List<String> reversed(List<String> list) {
+    List<String> copy = new ArrayList<>(list);
+    Collections.reverse(copy);
+    return copy;
+  }
+
+  private List<String> order(String rows, int round) throws Exception {
+    String code =
+        String.join(
+            "\n",
+            "import importlib.machinery, importlib.util",
+            "loader = importlib.machinery.SourceFileLoader('proxy', 'scripts/bench/proxy')",
+            "spec = importlib.util.spec_from_loader('proxy', loader)",
+            "p = importlib.util.module_from_spec(spec)",
+            "loader.exec_module(p)",
+            "print('ORDER=' + '|'.join(p.measure_order(" + rows + ", " + round + ")))",
+            "");
+    RepoScript.Run run =
+        RepoScript.run(Duration.ofSeconds(60), dir.resolve("out-" + round + ".txt"), "-c", code);
+    assertThat(run.exitCode()).as(run.log()).isZero();
+    String line =
+        run.log()
+            .lines()
+            .filter(l -> l.startsWith("ORDER="))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no ORDER line in " + run.log()));
+    return List.of(line.substring("ORDER=".length()).split("\\|"));
+  }
+}
