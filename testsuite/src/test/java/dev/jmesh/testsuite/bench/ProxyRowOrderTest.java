@@ -6,6 +6,7 @@ import dev.jmesh.testsuite.RepoScript;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -28,21 +29,14 @@ class ProxyRowOrderTest {
           + " 'nginx-mtls', 'nginx-mtls h2c', 'mesh-proxy', 'mesh-proxy h2c', 'mesh-proxy-mtls',"
           + " 'mesh-proxy-mtls h2c']";
 
-  /** The pairs the summary compares. */
-  private static final List<List<String>> PAIRS =
-      List.of(
-          List.of("mesh-proxy", "haproxy"),
-          List.of("mesh-proxy", "haproxy-log"),
-          List.of("mesh-proxy h2c", "haproxy h2c"),
-          List.of("mesh-proxy-mtls", "haproxy-mtls"),
-          List.of("mesh-proxy-mtls h2c", "haproxy-mtls h2c"));
-
   @Test
   void everyComparedPairIsMeasuredSideBySide() throws Exception {
+    List<List<String>> compared = compared();
+    assertThat(compared).hasSize(5);
     for (int round = 0; round < 2; round++) {
       List<String> order = order(ROWS, round);
       assertThat(order).as("round %d measures every row once", round).hasSize(17);
-      for (List<String> pair : PAIRS) {
+      for (List<String> pair : compared) {
         int apart = Math.abs(order.indexOf(pair.get(0)) - order.indexOf(pair.get(1)));
         assertThat(apart).as("%s and %s in round %d: %s", pair.get(0), pair.get(1), round, order)
             .isEqualTo(1);
@@ -64,7 +58,7 @@ class ProxyRowOrderTest {
 
   @Test
   void aRowTheOrderDoesNotNameIsStillMeasured() throws Exception {
-    // --only, or a row added to the script and not to MEASURE_ORDER: measured last, not dropped.
+    // A row added to the script and not to MEASURE_ORDER: measured last, not dropped.
     List<String> order = order("['new row', 'haproxy', 'mesh-proxy']", 0);
 
     assertThat(order).containsExactly("haproxy", "mesh-proxy", "new row");
@@ -77,6 +71,19 @@ class ProxyRowOrderTest {
   }
 
   private List<String> order(String rows, int round) throws Exception {
+    return List.of(
+        evaluate("'|'.join(p.measure_order(" + rows + ", " + round + "))", "order-" + round)
+            .split("\\|"));
+  }
+
+  /** The script's own pairs, as {@code "mesh-row|haproxy-row"}. */
+  private List<List<String>> compared() throws Exception {
+    String pairs = evaluate("';'.join(a + '|' + b for a, b in p.COMPARED)", "compared");
+    return Arrays.stream(pairs.split(";")).map(pair -> List.of(pair.split("\\|"))).toList();
+  }
+
+  /** {@code expression}'s value, {@code p} being the script loaded as a module. */
+  private String evaluate(String expression, String name) throws Exception {
     String code =
         String.join(
             "\n",
@@ -85,17 +92,17 @@ class ProxyRowOrderTest {
             "spec = importlib.util.spec_from_loader('proxy', loader)",
             "p = importlib.util.module_from_spec(spec)",
             "loader.exec_module(p)",
-            "print('ORDER=' + '|'.join(p.measure_order(" + rows + ", " + round + ")))",
+            "print('VALUE=' + " + expression + ")",
             "");
     RepoScript.Run run =
-        RepoScript.run(Duration.ofSeconds(60), dir.resolve("out-" + round + ".txt"), "-c", code);
+        RepoScript.run(Duration.ofSeconds(60), dir.resolve(name + ".txt"), "-c", code);
     assertThat(run.exitCode()).as(run.log()).isZero();
     String line =
         run.log()
             .lines()
-            .filter(l -> l.startsWith("ORDER="))
+            .filter(l -> l.startsWith("VALUE="))
             .findFirst()
-            .orElseThrow(() -> new AssertionError("no ORDER line in " + run.log()));
-    return List.of(line.substring("ORDER=".length()).split("\\|"));
+            .orElseThrow(() -> new AssertionError("no VALUE line in " + run.log()));
+    return line.substring("VALUE=".length());
   }
 }
