@@ -50,4 +50,27 @@ public final class RepoScript {
         finished ? process.exitValue() : -1,
         Files.readString(log, StandardCharsets.UTF_8));
   }
+
+  /**
+   * Runs Python {@code code} with the script at {@code script} (a path from the repository root)
+   * loaded as the module {@code m}, so a test can call the script's functions without running it
+   * whole. Its output, or an {@link AssertionError} with the output when the code failed.
+   */
+  public static String evaluate(Path log, String script, String code)
+      throws IOException, InterruptedException {
+    String load =
+        String.join(
+            "\n",
+            "import importlib.machinery, importlib.util",
+            "loader = importlib.machinery.SourceFileLoader('m', '" + script + "')",
+            "spec = importlib.util.spec_from_loader('m', loader)",
+            "m = importlib.util.module_from_spec(spec)",
+            "loader.exec_module(m)",
+            "");
+    Run run = run(Duration.ofSeconds(60), log, "-c", load + code);
+    if (!run.finished() || run.exitCode() != 0) {
+      throw new AssertionError("python code on " + script + " failed:\n" + run.log());
+    }
+    return run.log();
+  }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jmesh.testsuite.RepoScript;
 import java.nio.file.Path;
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,11 +25,7 @@ class OutboundPairingTest {
   private static final String SUMMARY =
       String.join(
           "\n",
-          "import importlib.machinery, importlib.util, types",
-          "loader = importlib.machinery.SourceFileLoader('outbound', 'scripts/bench/outbound')",
-          "spec = importlib.util.spec_from_loader('outbound', loader)",
-          "o = importlib.util.module_from_spec(spec)",
-          "loader.exec_module(o)",
+          "import types",
           "def window(rnd, rps):",
           "    return {'round': rnd, 'rps': rps, 'p50us': 100.0, 'p90us': 200.0, 'p99us': 300.0,",
           "            'cpuus': 1e6 / rps, 'clientcpuus': 1e6 / rps}",
@@ -38,7 +33,7 @@ class OutboundPairingTest {
           "results = {('okhttp', c): [window(1, v), window(2, v)] for c, v in rps.items()}",
           "args = types.SimpleNamespace(rounds=2, seconds=3, connections=16, rate=None,",
           "                             clients=['okhttp'], jvm_options_b=FLAGS)",
-          "o.report(args, results, list(rps))",
+          "m.report(args, results, list(rps))",
           "");
 
   @Test
@@ -64,13 +59,7 @@ class OutboundPairingTest {
   }
 
   private String summary(String flags) throws Exception {
-    RepoScript.Run run =
-        RepoScript.run(
-            Duration.ofSeconds(60),
-            dir.resolve("out.txt"),
-            "-c",
-            SUMMARY.replace("FLAGS", flags));
-    assertThat(run.exitCode()).as(run.log()).isZero();
-    return run.log();
+    return RepoScript.evaluate(
+        dir.resolve("out.txt"), "scripts/bench/outbound", SUMMARY.replace("FLAGS", flags));
   }
 }
