@@ -54,18 +54,20 @@ class OutboundHeapTest {
   }
 
   @Test
-  void aMalformedSizeIsRefusedWithTheFlagNamed() throws Exception {
-    RepoScript.Run run =
-        RepoScript.run(
-            Duration.ofSeconds(60),
-            dir.resolve("bad.txt"),
-            "scripts/bench/outbound",
-            "--no-build",
-            "--heap",
-            "512x");
+  void aMalformedOrZeroSizeIsRefusedWithTheFlagNamed() throws Exception {
+    for (String bad : new String[] {"512x", "0"}) {
+      RepoScript.Run run =
+          RepoScript.run(
+              Duration.ofSeconds(60),
+              dir.resolve("bad-" + bad + ".txt"),
+              "scripts/bench/outbound",
+              "--no-build",
+              "--heap",
+              bad);
 
-    assertThat(run.exitCode()).isEqualTo(2);
-    assertThat(run.log()).contains("argument --heap: 512x: give a size such as 512m");
+      assertThat(run.exitCode()).as(run.log()).isEqualTo(2);
+      assertThat(run.log()).contains("argument --heap: " + bad + ": give a size such as 512m");
+    }
   }
 
   private String commands(String arguments) throws Exception {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jmesh.testsuite.RepoScript;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -72,37 +71,28 @@ class ProxyRowOrderTest {
 
   private List<String> order(String rows, int round) throws Exception {
     return List.of(
-        evaluate("'|'.join(p.measure_order(" + rows + ", " + round + "))", "order-" + round)
+        evaluate("'|'.join(m.measure_order(" + rows + ", " + round + "))", "order-" + round)
             .split("\\|"));
   }
 
   /** The script's own pairs, as {@code "mesh-row|haproxy-row"}. */
   private List<List<String>> compared() throws Exception {
-    String pairs = evaluate("';'.join(a + '|' + b for a, b in p.COMPARED)", "compared");
+    String pairs = evaluate("';'.join(a + '|' + b for a, b in m.COMPARED)", "compared");
     return Arrays.stream(pairs.split(";")).map(pair -> List.of(pair.split("\\|"))).toList();
   }
 
-  /** {@code expression}'s value, {@code p} being the script loaded as a module. */
+  /** {@code expression}'s value, {@code m} being the script loaded as a module. */
   private String evaluate(String expression, String name) throws Exception {
-    String code =
-        String.join(
-            "\n",
-            "import importlib.machinery, importlib.util",
-            "loader = importlib.machinery.SourceFileLoader('proxy', 'scripts/bench/proxy')",
-            "spec = importlib.util.spec_from_loader('proxy', loader)",
-            "p = importlib.util.module_from_spec(spec)",
-            "loader.exec_module(p)",
-            "print('VALUE=' + " + expression + ")",
-            "");
-    RepoScript.Run run =
-        RepoScript.run(Duration.ofSeconds(60), dir.resolve(name + ".txt"), "-c", code);
-    assertThat(run.exitCode()).as(run.log()).isZero();
+    String out =
+        RepoScript.evaluate(
+            dir.resolve(name + ".txt"),
+            "scripts/bench/proxy",
+            "print('VALUE=' + " + expression + ")\n");
     String line =
-        run.log()
-            .lines()
+        out.lines()
             .filter(l -> l.startsWith("VALUE="))
             .findFirst()
-            .orElseThrow(() -> new AssertionError("no VALUE line in " + run.log()));
+            .orElseThrow(() -> new AssertionError("no VALUE line in " + out));
     return line.substring("VALUE=".length());
   }
 }
