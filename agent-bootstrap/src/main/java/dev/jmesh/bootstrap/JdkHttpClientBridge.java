@@ -20,16 +20,19 @@ public interface JdkHttpClientBridge {
       Object client, Object request, Object handler, Object pushHandler, Object executor);
 
   /**
-   * The executor the client's {@code sendAsync} completes on: the one the application's own call
-   * gave ({@code null} for {@code send}, which completes without a hop) when the mesh sends an
-   * attempt on its behalf, else {@code given}.
+   * The executor the client's {@code sendAsync} of {@code request} completes on: the one the
+   * application's own call gave ({@code null} for {@code send}, which completes without a hop) when
+   * {@code request} is an attempt the mesh sends on its behalf, else {@code given}.
    */
-  default Object executorFor(Object given) {
+  default Object executorFor(Object request, Object given) {
     return given;
   }
 
-  /** A request the client is about to send was built ({@code HttpRequestImpl}). */
-  void requestCreated(Object requestImpl);
+  /**
+   * The client built {@code requestImpl} ({@code HttpRequestImpl}) from {@code request}, the one
+   * passed to its {@code sendAsync}, to send it.
+   */
+  void requestCreated(Object requestImpl, Object request);
 
   /** The client built {@code requestImpl} from {@code from} to follow a redirect or a challenge. */
   void requestDerived(Object requestImpl, Object from);

@@ -54,13 +54,13 @@ public final class JdkHttpClientHooks {
    * {@code HttpClientImpl.sendAsync} entry, when the mesh did not answer: the executor to complete
    * on. An attempt the mesh sends for a {@code send} completes as {@code send} itself would.
    */
-  public static Object executorFor(Object given) {
+  public static Object executorFor(Object request, Object given) {
     JdkHttpClientBridge b = bridge;
     if (b == null) {
       return given;
     }
     try {
-      return b.executorFor(given);
+      return b.executorFor(request, given);
     } catch (Throwable t) {
       failed("send", t);
       return given;
@@ -68,13 +68,13 @@ public final class JdkHttpClientHooks {
   }
 
   /** {@code HttpRequestImpl(HttpRequest, ProxySelector)} exit. */
-  public static void requestCreated(Object requestImpl) {
+  public static void requestCreated(Object requestImpl, Object request) {
     JdkHttpClientBridge b = bridge;
     if (b == null) {
       return;
     }
     try {
-      b.requestCreated(requestImpl);
+      b.requestCreated(requestImpl, request);
     } catch (Throwable t) {
       failed("request", t);
     }

@@ -11,7 +11,6 @@ import dev.jmesh.dataplane.capture.MeshCapture;
 import dev.jmesh.dataplane.direct.DirectCalls;
 import dev.jmesh.dataplane.engine.inbound.DirectInbound;
 import dev.jmesh.dataplane.log.MeshLog;
-import dev.jmesh.dataplane.settings.Cidr;
 import dev.jmesh.dataplane.settings.MeshSettings;
 import dev.jmesh.dataplane.stats.ConnectionStats;
 import dev.jmesh.dataplane.stats.RequestPaths;
@@ -393,17 +392,8 @@ public final class DataPath implements MeshBridge {
   }
 
   boolean isCapturedOutbound(InetSocketAddress address) {
-    if (settings.excludeOutboundPorts().contains(address.getPort())) {
-      return false;
-    }
-    if (!address.isUnresolved()) {
-      for (Cidr range : settings.excludeOutboundIPRanges()) {
-        if (range.contains(address.getAddress())) {
-          return false;
-        }
-      }
-    }
-    return true;
+    return !settings.excludesOutboundPort(address.getPort())
+        && (address.isUnresolved() || !settings.excludesOutboundAddress(address.getAddress()));
   }
 
   private static String destination(InetSocketAddress address) {

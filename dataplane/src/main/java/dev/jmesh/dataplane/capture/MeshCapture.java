@@ -117,11 +117,16 @@ public final class MeshCapture {
   /**
    * The outbound listener a request addressed to {@code host:port} belongs to, as a direct path
    * asks before routing it: a service name in any of its forms, a service's virtual address or a
-   * mesh endpoint's IP. {@code null} for a destination the mesh does not know (passthrough), or
+   * mesh endpoint's IP. {@code null} for a destination the mesh does not know (passthrough), or one
+   * the settings exclude as they exclude it from the socket capture ({@code excludeOutboundPorts};
+   * {@code excludeOutboundIPRanges} for an IP literal, since a name is never resolved here), or
    * {@link #BLACK_HOLE} when {@code REGISTRY_ONLY} blocks it. The first call may wait for the first
    * config, as a connect does.
    */
   public String outboundListener(String host, int port) {
+    if (settings.excludesOutboundPort(port)) {
+      return null;
+    }
     MeshDestinations d = destinations();
     if (!isLiteral(host)) {
       String fqdn = d.fqdn(host);
@@ -136,6 +141,9 @@ public final class MeshCapture {
       // A literal: parsed, never looked up.
       address = InetAddress.getByName(host);
     } catch (java.net.UnknownHostException e) {
+      return null;
+    }
+    if (settings.excludesOutboundAddress(address)) {
       return null;
     }
     if (VirtualAddresses.isVirtual(address)) {

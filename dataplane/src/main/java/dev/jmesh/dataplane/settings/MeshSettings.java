@@ -2,6 +2,7 @@ package dev.jmesh.dataplane.settings;
 
 import dev.jmesh.dataplane.identity.MeshTls;
 import dev.jmesh.dataplane.log.MeshLog;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -53,6 +54,27 @@ public record MeshSettings(
   /** The SPIFFE ID the settings name; a join token's identity takes precedence. */
   public String spiffeId() {
     return "spiffe://" + trustDomain + "/ns/" + namespace + "/sa/" + serviceAccount;
+  }
+
+  /**
+   * Whether outbound traffic to {@code port} bypasses the mesh ({@code excludeOutboundPorts}): the
+   * socket capture leaves its connections alone and the direct paths its requests.
+   */
+  public boolean excludesOutboundPort(int port) {
+    return !excludeOutboundPorts.isEmpty() && excludeOutboundPorts.contains(port);
+  }
+
+  /**
+   * Whether outbound traffic to {@code address} bypasses the mesh ({@code
+   * excludeOutboundIPRanges}).
+   */
+  public boolean excludesOutboundAddress(InetAddress address) {
+    for (Cidr range : excludeOutboundIPRanges) {
+      if (range.contains(address)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether a join token is configured, inline or in a file. */

@@ -32,6 +32,7 @@ import io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import java.net.InetSocketAddress;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -54,6 +55,10 @@ class DirectCallsTest {
       FractionalPercent.newBuilder().setNumerator(100).build();
 
   private final RequestPaths paths = new RequestPaths();
+
+  /** The workload's settings, as environment variables; a test may add to them before start. */
+  private final Map<String, String> env =
+      new HashMap<>(Map.of("MESH_SERVICE", "productpage", "MESH_NAMESPACE", "default"));
   private MeshFixture mesh;
   private DirectCalls direct;
 
@@ -137,7 +142,6 @@ class DirectCallsTest {
                             "spiffe://cluster.local/ns/default/sa/secure", "secure")),
                 10003);
     mesh.start();
-    Map<String, String> env = Map.of("MESH_SERVICE", "productpage", "MESH_NAMESPACE", "default");
     MeshCapture capture =
         new MeshCapture(
             SettingsParser.parse(new SettingSource(Map.of(), Map.of(), env)),
@@ -192,6 +196,20 @@ class DirectCallsTest {
     assertThat(direct.outbound("test", ALL, get("example.org", "/"))).isNull();
     assertThat(direct.outbound("test", ALL, new Request("GET", "127.0.0.1", 8080, "/"))).isNull();
     assertThat(paths.get("test", RequestPaths.Path.PASSTHROUGH)).isEqualTo(2);
+  }
+
+  @Test
+  void excludedPortsAndAddressRangesAreLeftAloneAsTheSocketCaptureLeavesThem() throws Exception {
+    env.put("MESH_EXCLUDE_OUTBOUND_PORTS", "9080");
+    env.put("MESH_EXCLUDE_OUTBOUND_IP_RANGES", "127.0.0.0/30");
+    start();
+
+    assertThat(direct.outbound("test", ALL, get("reviews", "/plain"))).as("port 9080").isNull();
+    assertThat(direct.outbound("test", ALL, new Request("GET", "127.0.0.1", 10002, "/plain")))
+        .as("an endpoint's own address in an excluded range")
+        .isNull();
+    assertThat(paths.get("test", RequestPaths.Path.PASSTHROUGH)).isEqualTo(2);
+    assertThat(paths.get("test", RequestPaths.Path.DIRECT)).isZero();
   }
 
   @Test

@@ -18,6 +18,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>The headers are those the builder would have accepted: a name the client reserves for itself
  * ({@code Host}, {@code Connection}, {@code Content-Length}…) and a value it would refuse are left
  * out, as the builder's copy left them out, and the client writes its own.
+ *
+ * <p>It carries its {@link Attempt}: the client's hooks know the mesh's own sends by their request,
+ * on whatever thread the client handles them.
  */
 final class AttemptRequest extends HttpRequest {
 
@@ -26,6 +29,7 @@ final class AttemptRequest extends HttpRequest {
 
   private static final int MAX_NAMES = 1024;
 
+  final Attempt attempt;
   private final HttpRequest request;
   private final HttpHeaders headers;
   private final Optional<Duration> timeout;
@@ -34,7 +38,8 @@ final class AttemptRequest extends HttpRequest {
    * @param edits the route's changes to the application's headers
    * @param timeoutNanos the attempt's timeout, 0 for the application's own
    */
-  AttemptRequest(HttpRequest request, HeaderEdits edits, long timeoutNanos) {
+  AttemptRequest(HttpRequest request, HeaderEdits edits, long timeoutNanos, Attempt attempt) {
+    this.attempt = attempt;
     this.request = request;
     this.headers =
         edits.changed()

@@ -49,7 +49,7 @@ final class HttpClientInstrumentation implements TypeInstrumentation {
           JdkHttpClientHooks.sendAsync(client, request, handler, pushHandler, executor);
       if (answer == null) {
         // The mesh's own attempt completes where the application's call would have: no hop.
-        executor = JdkHttpClientHooks.executorFor(executor);
+        executor = JdkHttpClientHooks.executorFor(request, executor);
       }
       return answer;
     }

@@ -46,8 +46,8 @@ final class HttpRequestInstrumentation implements TypeInstrumentation {
   @SuppressWarnings("unused")
   public static final class CreatedAdvice {
     @Advice.OnMethodExit(suppress = Throwable.class)
-    public static void exit(@Advice.This Object request) {
-      JdkHttpClientHooks.requestCreated(request);
+    public static void exit(@Advice.This Object requestImpl, @Advice.Argument(0) Object request) {
+      JdkHttpClientHooks.requestCreated(requestImpl, request);
     }
   }
 

@@ -115,7 +115,7 @@ final class MeshExchange<T> {
     if (over.get()) {
       return;
     }
-    Attempt attempt = new Attempt(call.endpoint(), call.tls());
+    Attempt attempt = new Attempt(call.endpoint(), call.tls(), applicationExecutor);
     AttemptHandler<T> attemptHandler = new AttemptHandler<>(handler, call, over);
     CompletableFuture<HttpResponse<T>> sent;
     try {
@@ -124,7 +124,7 @@ final class MeshExchange<T> {
         applicationTimedOut(new HttpTimeoutException("request timed out"));
         return;
       }
-      sent = mesh.send(client, copy, attemptHandler, attempt, applicationExecutor);
+      sent = client.sendAsync(copy, attemptHandler);
     } catch (RuntimeException e) {
       mesh.ended(attempt);
       fail(e, 0);
@@ -157,7 +157,7 @@ final class MeshExchange<T> {
       }
       timeout = timeout > 0 ? Math.min(timeout, left) : left;
     }
-    return new AttemptRequest(request, headers, timeout);
+    return new AttemptRequest(request, headers, timeout, attempt);
   }
 
   private void attemptDone(AttemptHandler<T> attempt, HttpResponse<T> response, Throwable failure) {

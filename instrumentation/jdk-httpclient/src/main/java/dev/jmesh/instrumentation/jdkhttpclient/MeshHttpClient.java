@@ -7,7 +7,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -34,12 +33,6 @@ final class MeshHttpClient implements JdkHttpClientBridge {
   /** Where completions go when the application's call gave no executor (a synchronous send). */
   private static final Executor DEFAULT_EXECUTOR = new CompletableFuture<Void>().defaultExecutor();
 
-  /** The attempt this thread is sending, around the mesh's own call into the client. */
-  private final ThreadLocal<Attempt> sending = new ThreadLocal<>();
-
-  /** The executor of the application's call the attempt this thread is sending belongs to. */
-  private final ThreadLocal<Executor> sendingFor = new ThreadLocal<>();
-
   private final AttemptBindings bindings = new AttemptBindings();
 
   /**
@@ -52,7 +45,7 @@ final class MeshHttpClient implements JdkHttpClientBridge {
   @SuppressWarnings("unchecked")
   public Object sendAsync(
       Object client, Object request, Object handler, Object pushHandler, Object executor) {
-    if (sending.get() != null
+    if (request instanceof AttemptRequest // the mesh's own attempt: the client sends it
         || !(client instanceof HttpClient)
         || !(request instanceof HttpRequest)
         || !(handler instanceof BodyHandler)) {
@@ -92,30 +85,11 @@ final class MeshHttpClient implements JdkHttpClientBridge {
         .start();
   }
 
-  /**
-   * Sends one attempt through the client; its request is bound to {@code attempt} as it is built.
-   */
-  <T> CompletableFuture<HttpResponse<T>> send(
-      HttpClient client,
-      HttpRequest copy,
-      BodyHandler<T> handler,
-      Attempt attempt,
-      Executor applicationExecutor) {
-    sending.set(attempt);
-    sendingFor.set(applicationExecutor);
-    try {
-      return client.sendAsync(copy, handler);
-    } finally {
-      sending.remove();
-      sendingFor.remove();
-    }
-  }
-
   @Override
-  public Object executorFor(Object given) {
+  public Object executorFor(Object request, Object given) {
     // Only the mesh's own attempt: its sendAsync would otherwise complete on the client's
     // executor, a thread hop a plain send does not make.
-    return sending.get() == null ? given : sendingFor.get();
+    return request instanceof AttemptRequest attempt ? attempt.attempt.completions : given;
   }
 
   void ended(Attempt attempt) {
@@ -123,10 +97,9 @@ final class MeshHttpClient implements JdkHttpClientBridge {
   }
 
   @Override
-  public void requestCreated(Object requestImpl) {
-    Attempt attempt = sending.get();
-    if (attempt != null) {
-      bindings.bind(requestImpl, attempt);
+  public void requestCreated(Object requestImpl, Object request) {
+    if (request instanceof AttemptRequest attempt) {
+      bindings.bind(requestImpl, attempt.attempt);
     }
   }
 

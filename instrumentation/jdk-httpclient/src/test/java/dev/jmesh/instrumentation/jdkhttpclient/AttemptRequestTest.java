@@ -22,7 +22,7 @@ class AttemptRequestTest {
     edits.setMeshValue("x-envoy-peer-metadata", "ChQKBE5BTUUSDBoKcHJvZHVjdHBhZ2U=");
     edits.set("x-route", "added");
 
-    HttpRequest attempt = new AttemptRequest(APP, edits, 2_000_000_000L);
+    HttpRequest attempt = new AttemptRequest(APP, edits, 2_000_000_000L, null);
 
     assertThat(attempt.method()).isEqualTo("POST");
     assertThat(attempt.uri()).isEqualTo(APP.uri());
@@ -38,7 +38,7 @@ class AttemptRequestTest {
     edits.set("Host", "elsewhere"); // the client writes its own
     edits.set("x-bad", "line\nbreak"); // a value no request may carry
 
-    HttpRequest attempt = new AttemptRequest(APP, edits, 0);
+    HttpRequest attempt = new AttemptRequest(APP, edits, 0, null);
 
     assertThat(attempt.headers().map().keySet()).containsExactly("accept");
     assertThat(attempt.timeout()).isEqualTo(APP.timeout());
@@ -46,7 +46,7 @@ class AttemptRequestTest {
 
   @Test
   void withoutChangesTheApplicationsHeadersAreUsedAsTheyAre() {
-    HttpRequest attempt = new AttemptRequest(APP, new HeaderEdits(APP.headers()), 0);
+    HttpRequest attempt = new AttemptRequest(APP, new HeaderEdits(APP.headers()), 0, null);
 
     assertThat(attempt.headers()).isSameAs(APP.headers());
   }
