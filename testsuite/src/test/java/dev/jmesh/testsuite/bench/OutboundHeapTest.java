@@ -23,7 +23,7 @@ class OutboundHeapTest {
       String.join(
           "\n",
           "args = m.arguments().parse_args(ARGS)",
-          "for config in ('none', 'direct', 'direct-mtls', 'none@b'):",
+          "for config in ('none', 'passthrough', 'direct', 'direct-mtls', 'none@b'):",
           "    cmd = m.load_command(args, 'okhttp', config, 'http://reviews:9080/')",
           "    heap = [f for f in cmd if f.startswith('-Xm')]",
           "    print(config, 'agent' if any(f.startswith('-javaagent:') for f in cmd) else '-',",
@@ -36,6 +36,7 @@ class OutboundHeapTest {
 
     assertThat(out)
         .contains("none - -Xms512m -Xmx512m")
+        .contains("passthrough agent -Xms512m -Xmx512m")
         .contains("direct agent -Xms512m -Xmx512m")
         .contains("direct-mtls agent -Xms512m -Xmx512m")
         .contains("none@b - -Xms512m -Xmx512m");
