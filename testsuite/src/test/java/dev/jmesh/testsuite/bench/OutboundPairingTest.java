@@ -28,7 +28,8 @@ class OutboundPairingTest {
           "import types",
           "def window(rnd, rps):",
           "    return {'round': rnd, 'rps': rps, 'p50us': 100.0, 'p90us': 200.0, 'p99us': 300.0,",
-          "            'cpuus': 1e6 / rps, 'clientcpuus': 1e6 / rps}",
+          "            'cpuus': 1e6 / rps, 'clientcpuus': 1e6 / rps,",
+          "            'idlepct': 4e3 / rps, 'othercpuus': 2e3 / rps}",
           "rps = {'none': 1000, 'direct': 800, 'none@b': 2000, 'direct@b': 1800}",
           "results = {('okhttp', c): [window(1, v), window(2, v)] for c, v in rps.items()}",
           "args = types.SimpleNamespace(rounds=2, seconds=3, connections=16, rate=None,",
@@ -56,6 +57,10 @@ class OutboundPairingTest {
     assertThat(out)
         .contains("direct@b: req/s over none's in the same round, median 1.800")
         .doesNotContain("  with ");
+    // Each configuration's own rounds: how idle the machine stayed, what else ran.
+    assertThat(out)
+        .contains("none: the machine 4.0% idle, other processes 2.0 us per request (medians)")
+        .contains("direct: the machine 5.0% idle, other processes 2.5 us per request (medians)");
   }
 
   private String summary(String flags) throws Exception {

@@ -89,7 +89,7 @@ final class MeshHttpClient implements JdkHttpClientBridge {
   public Object executorFor(Object request, Object given) {
     // Only the mesh's own attempt: its sendAsync would otherwise complete on the client's
     // executor, a thread hop a plain send does not make.
-    return request instanceof AttemptRequest attempt ? attempt.attempt.completions : given;
+    return request instanceof AttemptRequest copy ? copy.attempt.completions : given;
   }
 
   void ended(Attempt attempt) {
@@ -98,8 +98,8 @@ final class MeshHttpClient implements JdkHttpClientBridge {
 
   @Override
   public void requestCreated(Object requestImpl, Object request) {
-    if (request instanceof AttemptRequest attempt) {
-      bindings.bind(requestImpl, attempt.attempt);
+    if (request instanceof AttemptRequest copy) {
+      bindings.bind(requestImpl, copy.attempt);
     }
   }
 
