@@ -117,16 +117,11 @@ public final class MeshCapture {
   /**
    * The outbound listener a request addressed to {@code host:port} belongs to, as a direct path
    * asks before routing it: a service name in any of its forms, a service's virtual address or a
-   * mesh endpoint's IP. {@code null} for a destination the mesh does not know (passthrough), or one
-   * the settings exclude as they exclude it from the socket capture ({@code excludeOutboundPorts};
-   * {@code excludeOutboundIPRanges} for an IP literal, since a name is never resolved here), or
+   * mesh endpoint's IP. {@code null} for a destination the mesh does not know (passthrough), or
    * {@link #BLACK_HOLE} when {@code REGISTRY_ONLY} blocks it. The first call may wait for the first
    * config, as a connect does.
    */
   public String outboundListener(String host, int port) {
-    if (settings.excludesOutboundPort(port)) {
-      return null;
-    }
     MeshDestinations d = destinations();
     if (!isLiteral(host)) {
       String fqdn = d.fqdn(host);
@@ -143,9 +138,6 @@ public final class MeshCapture {
     } catch (java.net.UnknownHostException e) {
       return null;
     }
-    if (settings.excludesOutboundAddress(address)) {
-      return null;
-    }
     if (VirtualAddresses.isVirtual(address)) {
       String name = virtualAddresses.hostOf(address);
       String listener = name == null ? null : d.listener(name, port);
@@ -156,6 +148,26 @@ public final class MeshCapture {
       return MeshDestinations.BLACK_HOLE;
     }
     return listener;
+  }
+
+  /**
+   * Whether the workload's settings exclude requests to {@code host:port} from its direct paths, as
+   * they exclude connections from the socket capture: the port ({@code excludeOutboundPorts}), or
+   * an IP literal in {@code excludeOutboundIPRanges} (a name is never resolved here).
+   */
+  public boolean excludesOutbound(String host, int port) {
+    if (settings.excludesOutboundPort(port)) {
+      return true;
+    }
+    if (settings.excludeOutboundIPRanges().isEmpty() || !isLiteral(host)) {
+      return false;
+    }
+    try {
+      // A literal: parsed, never looked up.
+      return settings.excludesOutboundAddress(InetAddress.getByName(host));
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
   }
 
   /** The listener name of destinations {@code outboundTrafficPolicy: REGISTRY_ONLY} blocks. */

@@ -40,6 +40,7 @@ public final class DirectCalls {
 
   private static final int MAX_ENDPOINTS = 65_536;
 
+  private final MeshCapture capture;
   private final DirectDestinations destinations;
   private final OutboundRouter router;
   private final RequestPaths paths;
@@ -53,6 +54,7 @@ public final class DirectCalls {
   private final ConcurrentHashMap<Host, MeshEndpointAddress> endpoints = new ConcurrentHashMap<>();
 
   public DirectCalls(EngineContext context, MeshCapture capture, RequestPaths paths) {
+    this.capture = capture;
     this.destinations = new DirectDestinations(context.snapshot(), capture);
     this.router =
         new OutboundRouter(
@@ -92,6 +94,11 @@ public final class DirectCalls {
    * (counted {@code passthrough}), or one the engine must handle (counted {@code engine}).
    */
   public MeshCall outbound(String library, int capabilities, MeshRequest request) {
+    if (capture.excludesOutbound(request.host(), request.port())) {
+      // The settings leave it out of the mesh, as the socket capture leaves its connections.
+      paths.count(library, RequestPaths.Path.PASSTHROUGH);
+      return null;
+    }
     DirectDestinations.Destination to = destinations.of(request.host(), request.port());
     if (to.listener() == null) {
       paths.count(library, RequestPaths.Path.PASSTHROUGH);
