@@ -162,7 +162,7 @@ final class CaptureListener implements AutoCloseable {
         // A mesh destination: the engine serves this very connection, as if it had accepted it
         // on the destination's outbound listener (no second connection over loopback).
         local.pipeline().remove(this);
-        engine.adopt(local, upstream.listener());
+        engine.adopt(local, upstream.listener(), upstream.endpoint());
         return;
       }
       // Passthrough: the proxy's own connection to the original destination, which the capture

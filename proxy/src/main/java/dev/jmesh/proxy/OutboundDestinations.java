@@ -34,10 +34,17 @@ final class OutboundDestinations implements AutoCloseable {
 
   /**
    * A decision: the address to dial, or {@code null} with why the destination is blocked; the
-   * engine's outbound listener serving it ({@code null} for passthrough); {@code http} when the
-   * mesh routes the destination per HTTP request (its listener is HTTP, not TCP).
+   * engine's outbound listener serving it ({@code null} for passthrough); the mesh endpoint's own
+   * IP when the client addressed one ({@code null} otherwise: where a request the route passes
+   * through goes); {@code http} when the mesh routes the destination per HTTP request (its
+   * listener is HTTP, not TCP).
    */
-  record Upstream(InetSocketAddress address, String listener, boolean http, String blockedReason) {}
+  record Upstream(
+      InetSocketAddress address,
+      String listener,
+      InetSocketAddress endpoint,
+      boolean http,
+      String blockedReason) {}
 
   private final MeshCapture capture;
   private final MeshEngine engine;
@@ -66,10 +73,11 @@ final class OutboundDestinations implements AutoCloseable {
   private Upstream decide(String host, int port) {
     String listener = capture.outboundListener(host, port);
     if (listener == null) {
-      return new Upstream(new InetSocketAddress(host, port), null, false, null);
+      return new Upstream(new InetSocketAddress(host, port), null, null, false, null);
     }
     if (listener.equals(MeshCapture.BLACK_HOLE)) {
       return new Upstream(
+          null,
           null,
           null,
           false,
@@ -81,10 +89,14 @@ final class OutboundDestinations implements AutoCloseable {
     }
     try {
       boolean http = controlPlane.feed().current().listener(listener) != null;
-      return new Upstream(engine.outbound().listenerFor(listener), listener, http, null);
+      String endpointAddress = capture.endpointAddress(host, port);
+      InetSocketAddress endpoint =
+          endpointAddress == null ? null : new InetSocketAddress(endpointAddress, port);
+      return new Upstream(
+          engine.outbound().listenerFor(listener, endpoint), listener, endpoint, http, null);
     } catch (IOException e) {
       return new Upstream(
-          null, null, true, "the engine cannot serve " + listener + ": " + e.getMessage());
+          null, null, null, true, "the engine cannot serve " + listener + ": " + e.getMessage());
     }
   }
 

@@ -106,12 +106,16 @@ public final class MeshCapture {
         listener = host == null ? null : d.listener(host, target.getPort());
       } else {
         listener = d.listenerOfEndpoint(address.getHostAddress(), target.getPort());
-        if (listener == null && !(d.registryOnly() && blockable(address))) {
+        if (listener != null) {
+          // The endpoint's own address: where a request the route passes through goes.
+          return outbound.listenerFor(listener, target);
+        }
+        if (!(d.registryOnly() && blockable(address))) {
           return target;
         }
       }
     }
-    return outbound.listenerFor(listener != null ? listener : MeshDestinations.BLACK_HOLE);
+    return outbound.listenerFor(listener != null ? listener : MeshDestinations.BLACK_HOLE, null);
   }
 
   /**
@@ -131,11 +135,8 @@ public final class MeshCapture {
       String listener = d.listener(fqdn, port);
       return listener != null ? listener : MeshDestinations.BLACK_HOLE;
     }
-    InetAddress address;
-    try {
-      // A literal: parsed, never looked up.
-      address = InetAddress.getByName(host);
-    } catch (java.net.UnknownHostException e) {
+    InetAddress address = parsed(host);
+    if (address == null) {
       return null;
     }
     if (VirtualAddresses.isVirtual(address)) {
@@ -151,6 +152,21 @@ public final class MeshCapture {
   }
 
   /**
+   * When {@code host} is a mesh endpoint's own IP (a literal whose {@code port} {@link
+   * #outboundListener} answers from the endpoints, not a service's virtual address): that address
+   * as text, where a request its route passes through ({@code PassthroughCluster}) goes. Otherwise
+   * {@code null}.
+   */
+  public String endpointAddress(String host, int port) {
+    InetAddress address = isLiteral(host) ? parsed(host) : null;
+    if (address == null || VirtualAddresses.isVirtual(address)) {
+      return null;
+    }
+    String text = address.getHostAddress();
+    return destinations().listenerOfEndpoint(text, port) == null ? null : text;
+  }
+
+  /**
    * Whether the workload's settings exclude requests to {@code host:port} from its direct paths, as
    * they exclude connections from the socket capture: the port ({@code excludeOutboundPorts}), or
    * an IP literal in {@code excludeOutboundIPRanges} (a name is never resolved here).
@@ -162,12 +178,8 @@ public final class MeshCapture {
     if (settings.excludeOutboundIPRanges().isEmpty() || !isLiteral(host)) {
       return false;
     }
-    try {
-      // A literal: parsed, never looked up.
-      return settings.excludesOutboundAddress(InetAddress.getByName(host));
-    } catch (java.net.UnknownHostException e) {
-      return false;
-    }
+    InetAddress address = parsed(host);
+    return address != null && settings.excludesOutboundAddress(address);
   }
 
   /** The listener name of destinations {@code outboundTrafficPolicy: REGISTRY_ONLY} blocks. */
@@ -374,6 +386,16 @@ public final class MeshCapture {
       return false;
     } finally {
       PROBING.remove();
+    }
+  }
+
+  /** The address of {@code literal} (see {@link #isLiteral}), or {@code null} if it is none. */
+  private static InetAddress parsed(String literal) {
+    try {
+      // A literal: parsed, never looked up.
+      return InetAddress.getByName(literal);
+    } catch (java.net.UnknownHostException e) {
+      return null;
     }
   }
 

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -83,6 +84,12 @@ public final class UpstreamCluster {
 
   private boolean hadHosts;
 
+  /** At most this many original destinations keep a host; past it, the cache starts over. */
+  static final int MAX_ORIGINAL_DESTINATIONS = 1024;
+
+  /** For ORIGINAL_DST: a host per destination addressed, by {@code address:port}. */
+  private final ConcurrentHashMap<String, Host> originalDestinations = new ConcurrentHashMap<>();
+
   /** For STRICT_DNS: the last good resolution of each named endpoint, by name:port. */
   private Map<String, List<Endpoint>> resolved = new HashMap<>();
 
@@ -135,6 +142,33 @@ public final class UpstreamCluster {
   /** Whether this is a passthrough cluster: the caller keeps its original destination. */
   public boolean originalDestination() {
     return config.discovery() == ClusterConfig.Discovery.ORIGINAL_DST;
+  }
+
+  /**
+   * The host of an {@link #originalDestination()} cluster for the address the caller addressed,
+   * made on first use as Envoy's {@code ORIGINAL_DST} cluster makes one per destination. It is in
+   * no balancer (a pick still answers {@code null}); its active requests and outlier reports work
+   * as any host's. Kept for the next request to the same address, up to {@link
+   * #MAX_ORIGINAL_DESTINATIONS} of them, then the cache starts over (a request holding an old host
+   * finishes on it).
+   */
+  public Host originalDestinationHost(String address, int port) {
+    String key = Host.key(address, port);
+    Host host = originalDestinations.get(key);
+    if (host != null) {
+      return host;
+    }
+    if (originalDestinations.size() >= MAX_ORIGINAL_DESTINATIONS) {
+      originalDestinations.clear();
+    }
+    return originalDestinations.computeIfAbsent(
+        key,
+        k ->
+            new Host(
+                this,
+                new Endpoint(address, port, 1, 0, "", "", "", 0, Endpoint.Health.HEALTHY),
+                false,
+                Host.NO_SLOW_START));
   }
 
   public long connectTimeoutNanos() {

@@ -75,16 +75,13 @@ final class DirectCall implements MeshCall {
   }
 
   /**
-   * After the router decided: whether the library can carry this request itself ({@code DIRECT}),
-   * must leave it to the engine ({@code ENGINE}: a route feature it lacks), or must leave it alone
-   * ({@code PASSTHROUGH}: the route goes to the original destination).
+   * After the router decided: whether the library can carry this request itself ({@code DIRECT})
+   * or must leave it to the engine ({@code ENGINE}: a route feature it lacks).
    */
   RequestPaths.Path settle(MeshRequestView request) {
     switch (x.action()) {
       case FORWARD:
         return settleForward();
-      case PASSTHROUGH:
-        return RequestPaths.Path.PASSTHROUGH;
       case REDIRECT:
         location = x.route().redirect().location(request, "http");
         return can(CAN_REPLY) ? RequestPaths.Path.DIRECT : RequestPaths.Path.ENGINE;

@@ -112,7 +112,8 @@ public final class DirectCalls {
     DirectCall call = new DirectCall(this, capabilities);
     MeshRequestView view = new MeshRequestView(request);
     long random = ThreadLocalRandom.current().nextLong();
-    router.decide(to.config(), view, sourceIp, random, call.x);
+    router.decide(
+        to.config(), view, sourceIp, to.endpointAddress(), request.port(), random, call.x);
     call.continueTrace(request, MeshHooks.inboundContext(), ThreadLocalRandom.current().nextLong());
     if (MeshSpanFacts.attached()) {
       // The application's thread, inside its tracer's client span for this call.

@@ -26,7 +26,7 @@ final class DirectDestinations {
   static final int MAX_HOSTS = 256;
 
   /** Not a mesh destination: the request goes untouched. */
-  static final Destination PASSTHROUGH = new Destination(null, null);
+  static final Destination PASSTHROUGH = new Destination(null, null, null);
 
   /**
    * Where requests to one {@code host:port} go.
@@ -34,8 +34,11 @@ final class DirectDestinations {
    * @param listener the outbound listener's name, {@code null} for a passthrough destination
    * @param config the listener's HTTP config, {@code null} when the engine must carry the request
    *     (blocked by {@code REGISTRY_ONLY}, or a TCP service)
+   * @param endpointAddress when the host is a mesh endpoint's own IP, that address (where a route
+   *     to {@code PassthroughCluster} sends the request); {@code null} for a name or a virtual
+   *     address
    */
-  record Destination(String listener, OutboundListener config) {}
+  record Destination(String listener, OutboundListener config, String endpointAddress) {}
 
   /** One port of a host and its destination. */
   private record PortDestination(int port, Destination destination) {}
@@ -88,6 +91,7 @@ final class DirectDestinations {
     // The capture may wait for the first config here, as a connect does.
     String listener = capture.outboundListener(host, port);
     MeshSnapshot used = snapshot.get();
+    boolean literal = literal(host);
     Destination d =
         listener == null
             ? PASSTHROUGH
@@ -95,8 +99,9 @@ final class DirectDestinations {
                 listener,
                 listener.equals(MeshCapture.BLACK_HOLE) || used == null
                     ? null
-                    : used.listener(listener));
-    if (literal(host) || used == null || used != current) {
+                    : used.listener(listener),
+                literal ? capture.endpointAddress(host, port) : null);
+    if (literal || used == null || used != current) {
       // A literal's answer may change without a new config; and when a config landed meanwhile,
       // the capture may have answered from the one before.
       return d;

@@ -46,8 +46,6 @@ public final class Exchange {
   public enum Action {
     /** Send it to {@link #host()} of {@link #cluster()}. */
     FORWARD,
-    /** A passthrough cluster: send it where the application addressed it. */
-    PASSTHROUGH,
     /** Answer with the route's redirect ({@link Route#redirect()}). */
     REDIRECT,
     /** Answer with the route's direct response ({@link Route#directResponse()}). */
@@ -146,7 +144,7 @@ public final class Exchange {
     return decision == null ? null : decision.route();
   }
 
-  /** The cluster for {@link Action#FORWARD} and {@link Action#PASSTHROUGH}. */
+  /** The cluster for {@link Action#FORWARD}. */
   public UpstreamCluster cluster() {
     return cluster;
   }

@@ -62,7 +62,7 @@ public final class OutboundRouter {
    */
   public void decide(
       String listener, RequestView request, String sourceIp, long random, Exchange x) {
-    decide(snapshot.get().listener(listener), request, sourceIp, random, x);
+    decide(snapshot.get().listener(listener), request, sourceIp, null, 0, random, x);
   }
 
   /**
@@ -71,6 +71,25 @@ public final class OutboundRouter {
    */
   public void decide(
       OutboundListener l, RequestView request, String sourceIp, long random, Exchange x) {
+    decide(l, request, sourceIp, null, 0, random, x);
+  }
+
+  /**
+   * As {@link #decide(OutboundListener, RequestView, String, long, Exchange)} for a request whose
+   * application addressed a mesh endpoint's IP itself ({@code endpointAddress:endpointPort}): a
+   * route to a passthrough cluster (Istio's {@code allow_any}, for a {@code Host} that names no
+   * service) goes on to that address, as Envoy's {@code ORIGINAL_DST} cluster sends it. Without one
+   * ({@code endpointAddress} {@code null}: a name or a service's virtual address was addressed,
+   * which is not an address to connect to) such a route has no host: 503 {@code UH}.
+   */
+  public void decide(
+      OutboundListener l,
+      RequestView request,
+      String sourceIp,
+      String endpointAddress,
+      int endpointPort,
+      long random,
+      Exchange x) {
     long now = System.nanoTime();
     x.begin(random, RecordClock.epochMillis(now), now);
     x.metrics = metrics;
@@ -130,8 +149,9 @@ public final class OutboundRouter {
       x.series = edges.series(cluster, metrics);
     }
     mirrors(route.mirrorPolicies(), x);
-    if (cluster.originalDestination()) {
-      x.action = Exchange.Action.PASSTHROUGH;
+    boolean original = cluster.originalDestination();
+    if (original && endpointAddress == null) {
+      x.local(Exchange.Action.NO_HEALTHY_UPSTREAM, 503, ResponseFlag.UH);
       return;
     }
     if (!cluster.circuitBreaker().tryAcquireRequest()) {
@@ -139,8 +159,13 @@ public final class OutboundRouter {
       return;
     }
     x.holdsRequest = true;
-    boolean hashed = x.hash.compute(route.hashPolicies(), request, sourceIp);
-    Host host = cluster.pick(x.hash.value(), hashed, random);
+    Host host;
+    if (original) {
+      host = cluster.originalDestinationHost(endpointAddress, endpointPort);
+    } else {
+      boolean hashed = x.hash.compute(route.hashPolicies(), request, sourceIp);
+      host = cluster.pick(x.hash.value(), hashed, random);
+    }
     if (host == null) {
       x.local(Exchange.Action.NO_HEALTHY_UPSTREAM, 503, ResponseFlag.UH);
       return;

@@ -32,7 +32,7 @@ final class ResponseCodeDetails {
       case DIRECT_RESPONSE, REDIRECT -> DIRECT_RESPONSE;
       // The workload has no certificate for an mTLS host: the request fails as a connect failure.
       case REFUSED -> CONNECTION_FAILURE;
-      case FORWARD, PASSTHROUGH -> null;
+      case FORWARD -> null;
     };
   }
 }

@@ -51,8 +51,8 @@ class MeshCaptureTest {
 
   private final List<String> redirected = new ArrayList<>();
   private final OutboundRedirect outbound =
-      destination -> {
-        redirected.add(destination);
+      (destination, endpoint) -> {
+        redirected.add(destination + (endpoint == null ? "" : " via " + endpoint));
         return ENGINE;
       };
   private final FakeInbound inbound = new FakeInbound();
@@ -90,10 +90,11 @@ class MeshCaptureTest {
         .isEqualTo(ENGINE);
     // A port the service does not have leads nowhere.
     assertThat(capture.beforeConnect(new InetSocketAddress(vip, 9999))).isEqualTo(ENGINE);
+    // Only the endpoint's own address is handed on: where a passed-through request goes.
     assertThat(redirected)
         .containsExactly(
             REVIEWS + ":9080",
-            REVIEWS + ":9080",
+            REVIEWS + ":9080 via /127.0.0.7:9080",
             REVIEWS + ":9080",
             ECHO + ":7000",
             MeshDestinations.BLACK_HOLE);

@@ -149,7 +149,7 @@ class DirectCallsTest {
             timeout -> true,
             java.time.Duration.ofSeconds(1),
             new NoTakeover(),
-            destination -> new InetSocketAddress("127.0.0.1", 1));
+            (destination, endpoint) -> new InetSocketAddress("127.0.0.1", 1));
     direct = new DirectCalls(mesh.context, capture, paths);
   }
 

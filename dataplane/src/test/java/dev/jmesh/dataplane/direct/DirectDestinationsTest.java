@@ -47,7 +47,7 @@ class DirectDestinationsTest {
             timeout -> true,
             java.time.Duration.ofSeconds(1),
             new NoTakeover(),
-            destination -> new InetSocketAddress("127.0.0.1", 1));
+            (destination, endpoint) -> new InetSocketAddress("127.0.0.1", 1));
     destinations = new DirectDestinations(config::get, capture);
   }
 

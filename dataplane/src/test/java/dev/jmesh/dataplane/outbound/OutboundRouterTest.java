@@ -7,8 +7,10 @@ import com.google.protobuf.Duration;
 import com.google.protobuf.Struct;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.Value;
+import dev.jmesh.dataplane.cluster.Host;
 import dev.jmesh.dataplane.cluster.UpstreamClusters;
 import dev.jmesh.dataplane.config.MeshSnapshot;
+import dev.jmesh.dataplane.config.OutboundListener;
 import dev.jmesh.dataplane.record.ResponseFlags;
 import dev.jmesh.dataplane.record.WorkloadLabels;
 import dev.jmesh.dataplane.route.FakeRequest;
@@ -68,6 +70,7 @@ class OutboundRouterTest {
   private UpstreamClusters clusters;
   private IstioMetrics metrics;
   private OutboundRouter router;
+  private MeshSnapshot snapshot;
   private final Exchange x = new Exchange();
   private long random = 42;
 
@@ -276,6 +279,7 @@ class OutboundRouterTest {
             .namespace("default")
             .app("productpage")
             .build();
+    snapshot = c.snapshot();
     router = new OutboundRouter(c::snapshot, clusters, metrics, new TrafficEdges(productpage));
   }
 
@@ -417,11 +421,48 @@ class OutboundRouterTest {
     assertThat(flags()).isEqualTo("UH");
     x.finish(503, -1, 0, 0, System.nanoTime());
     assertThat(clusters.cluster("empty").circuitBreaker().activeRequests()).isZero();
+    // A passthrough route for a request addressed by name: no address to pass it to.
     decide("/passthrough");
-    assertThat(x.action()).isEqualTo(Exchange.Action.PASSTHROUGH);
+    assertThat(x.action()).isEqualTo(Exchange.Action.NO_HEALTHY_UPSTREAM);
+    assertThat(flags()).isEqualTo("UH");
+    x.finish(503, -1, 0, 0, System.nanoTime());
     decide("/direct");
     assertThat(x.action()).isEqualTo(Exchange.Action.DIRECT_RESPONSE);
     assertThat(x.localStatus()).isEqualTo(418);
+  }
+
+  @Test
+  void aPassthroughRouteForAnEndpointsOwnAddressGoesToThatAddress() {
+    OutboundListener reviews = snapshot.listener(LISTENER);
+    router.decide(
+        reviews,
+        FakeRequest.get("127.0.0.7:9080", "/passthrough"),
+        "10.9.9.9",
+        "127.0.0.7",
+        9080,
+        random++,
+        x);
+    assertThat(x.action()).isEqualTo(Exchange.Action.FORWARD);
+    assertThat(x.cluster().name()).isEqualTo("PassthroughCluster");
+    assertThat(x.host().hostKey()).isEqualTo("127.0.0.7:9080");
+    assertThat(x.host().activeRequests()).isEqualTo(1);
+    assertThat(x.cluster().circuitBreaker().activeRequests()).isEqualTo(1);
+    x.attemptEnded(200, -1, UpstreamFailure.NONE);
+    x.finish(200, -1, 0, 0, System.nanoTime());
+    assertThat(x.cluster().circuitBreaker().activeRequests()).isZero();
+    Host first = x.host();
+    assertThat(first.activeRequests()).isZero();
+
+    // The same address keeps its host; a route to a service's cluster ignores the address.
+    router.decide(
+        reviews, FakeRequest.get("127.0.0.7:9080", "/passthrough"), "", "127.0.0.7", 9080, 1, x);
+    assertThat(x.host()).isSameAs(first);
+    x.finish(503, -1, 0, 0, System.nanoTime());
+    router.decide(
+        reviews, FakeRequest.get("reviews:9080", "/ratings"), "", "127.0.0.99", 9080, random++, x);
+    assertThat(x.cluster().name()).isEqualTo(RATINGS);
+    assertThat(x.host().address()).isNotEqualTo("127.0.0.99");
+    x.finish(503, -1, 0, 0, System.nanoTime());
   }
 
   @Test

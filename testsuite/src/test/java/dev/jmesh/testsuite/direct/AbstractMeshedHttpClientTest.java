@@ -568,6 +568,28 @@ abstract class AbstractMeshedHttpClientTest {
     }
   }
 
+  @Test
+  void aRequestToAPodsOwnAddressGoesToThatPod() {
+    // Istio's allow_any: the Host (the pod's address) names no service, so the request passes
+    // through to the address the application connected to instead of the service's balancer.
+    double before = countedOnPath(Feature.ROUTING);
+    double passedThrough = requestsRecorded("PassthroughCluster", "200");
+    String url = "http://" + v2a.ip() + ":" + v2a.port() + "/";
+    ClientDriver.Result r = burst(10, 2, "GET", url);
+    assertThat(counts(r, "bodies"))
+        .as(r.toString())
+        .containsExactly(Map.entry("pod=reviews-v2-a", 10));
+    assertThat(v1a.requests() + v1b.requests()).isZero();
+    assertCountedOnPath(Feature.ROUTING, before, 10);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(requestsRecorded("PassthroughCluster", "200"))
+                    .as("istio_requests_total to PassthroughCluster")
+                    .isGreaterThanOrEqualTo(passedThrough + 10));
+  }
+
   // ---- helpers ----
 
   /**
@@ -634,13 +656,17 @@ abstract class AbstractMeshedHttpClientTest {
   }
 
   private double requestsRecorded(String code) {
+    return requestsRecorded(ReviewsPolicies.HOST, code);
+  }
+
+  private double requestsRecorded(String destinationServiceName, String code) {
     return clientMetrics()
         .samples(
             "istio_requests_total",
             "reporter",
             "source",
             "destination_service_name",
-            ReviewsPolicies.HOST,
+            destinationServiceName,
             "response_code",
             code)
         .stream()

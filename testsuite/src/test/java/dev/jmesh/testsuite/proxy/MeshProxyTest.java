@@ -272,6 +272,50 @@ class MeshProxyTest {
   }
 
   @Test
+  void curlWithHttpProxyToAMeshEndpointsOwnAddressPassesThroughToIt() {
+    // The Host is reviews' endpoint itself, no name of the service: Istio's allow_any virtual
+    // host sends it to PassthroughCluster, that is to this address, in plaintext as Istio does
+    // (reviews is PERMISSIVE here; under STRICT it would refuse, as with Istio's sidecars).
+    await()
+        .untilAsserted(
+            () -> {
+              Run curl =
+                  run(
+                      Map.of("http_proxy", "http://127.0.0.1:" + httpProxyPort),
+                      "curl",
+                      "-sS",
+                      "-m",
+                      "10",
+                      "-w",
+                      "\nstatus=%{http_code}",
+                      "http://127.0.0.1:" + reviewsPort + "/by-address");
+              assertThat(curl.output())
+                  .contains("status=200")
+                  .contains("path=/by-address")
+                  .contains("host=127.0.0.1:" + reviewsPort)
+                  .contains("xfcc=-");
+            });
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(
+                        proxy
+                            .metrics()
+                            .samples(
+                                "istio_requests_total",
+                                "reporter",
+                                "source",
+                                "destination_service_name",
+                                "PassthroughCluster",
+                                "response_code",
+                                "200")
+                            .stream()
+                            .mapToDouble(PrometheusText.Sample::value)
+                            .sum())
+                    .isGreaterThanOrEqualTo(1));
+  }
+
+  @Test
   void curlThroughAConnectTunnelReachesAMeshedJvm() {
     await()
         .untilAsserted(

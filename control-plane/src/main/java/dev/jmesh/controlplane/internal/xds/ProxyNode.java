@@ -37,6 +37,16 @@ public record ProxyNode(String id, String namespace, Map<String, String> labels,
     return userAgent.equals(JMESH_AGENT) || userAgent.equals("envoy");
   }
 
+  /**
+   * Whether the client carries connections the application made itself, to any address (jmesh's
+   * agent, Envoy): only it gets Istio's {@code allow_any}/{@code block_all} virtual hosts for a
+   * {@code Host} no service has. Proxyless gRPC addresses services by name only, and grpc-xds NACKs
+   * a whole route configuration for one {@code direct_response} route ("unknown action type").
+   */
+  public boolean carriesAnyAddress() {
+    return takesTransportSocketMatches();
+  }
+
   public ProxyNode(String id, String namespace, Map<String, String> labels) {
     this(id, namespace, labels, java.util.List.of(), "");
   }

@@ -101,6 +101,27 @@ final class RouteBuilder {
   }
 
   /**
+   * Istio's last virtual host of an outbound route configuration, for a {@code Host} that names no
+   * service of it (a caller that addressed an endpoint's IP sends {@code Host: <ip>:<port>}): under
+   * ALLOW_ANY {@code allow_any}, to {@code PassthroughCluster} (the address the caller connected
+   * to), with no timeout; under REGISTRY_ONLY {@code block_all}, answered 502.
+   */
+  static VirtualHost fallthrough(boolean registryOnly, String passthroughCluster) {
+    String name = registryOnly ? "block_all" : "allow_any";
+    Route.Builder route =
+        Route.newBuilder().setName(name).setMatch(RouteMatch.newBuilder().setPrefix("/"));
+    if (registryOnly) {
+      route.setDirectResponse(DirectResponseAction.newBuilder().setStatus(502));
+    } else {
+      route.setRoute(
+          RouteAction.newBuilder()
+              .setCluster(passthroughCluster)
+              .setTimeout(Protos.duration(java.time.Duration.ZERO)));
+    }
+    return VirtualHost.newBuilder().setName(name).addDomains("*").addRoutes(route).build();
+  }
+
+  /**
    * The route's source as istiod names it ({@code filter_metadata.istio.config}), which tools such
    * as {@code mesh config … routes} and {@code istioctl proxy-config} show.
    */

@@ -106,6 +106,10 @@ public final class XdsTranslator {
     Map<String, OutboundResources.LocalityCluster> byLocality = new HashMap<>();
     var accessLogs = AccessLogBuilder.forProxy(snapshot, node);
     var tracing = TracingBuilder.forProxy(snapshot, node);
+    boolean registryOnly = registryOnly(snapshot, scope);
+    var fallthrough = node.carriesAnyAddress()
+        ? java.util.List.of(RouteBuilder.fallthrough(registryOnly, PASSTHROUGH))
+        : java.util.List.<io.envoyproxy.envoy.config.route.v3.VirtualHost>of();
     boolean autoMtls = snapshot.meshConfig().enableAutoMtls()
         && node.takesTransportSocketMatches();
     for (MeshService service : registry.services()) {
@@ -134,7 +138,8 @@ public final class XdsTranslator {
               m -> (m.port() == 0 || m.port() == port.number())
                   && node.labels().entrySet().containsAll(m.sourceLabels().entrySet())
                   && (m.sourceNamespace().isEmpty()
-                      || m.sourceNamespace().equals(node.namespace()))));
+                      || m.sourceNamespace().equals(node.namespace())))
+              .toBuilder().addAllVirtualHosts(fallthrough).build());
         } else if (port.protocol().equals("TLS") || port.protocol().equals("HTTPS")) {
           listeners.put(name, ListenerBuilder.tls(name, address(service), port.number(),
               sniRoutes(vs, service, port.number(), registry),
@@ -145,7 +150,7 @@ public final class XdsTranslator {
         }
       }
     }
-    addOutboundTrafficPolicy(snapshot, scope, listeners, clusters);
+    addOutboundTrafficPolicy(registryOnly, listeners, clusters);
     return new OutboundResources(listeners, routeConfigs, clusters, endpoints, byLocality);
   }
 
@@ -160,11 +165,8 @@ public final class XdsTranslator {
    * (ALLOW_ANY, original destination) or {@code BlackHoleCluster} (REGISTRY_ONLY), both
    * clusters always present. The data path reads it for destinations no listener names.
    */
-  private static void addOutboundTrafficPolicy(MeshSnapshot snapshot, SidecarScope scope,
+  private static void addOutboundTrafficPolicy(boolean registryOnly,
       SortedMap<String, Message> listeners, SortedMap<String, Message> clusters) {
-    var mode = scope.sidecar != null && scope.sidecar.outboundTrafficPolicy() != null
-        ? scope.sidecar.outboundTrafficPolicy()
-        : snapshot.meshConfig().outboundTrafficPolicy();
     clusters.put(PASSTHROUGH, Cluster.newBuilder().setName(PASSTHROUGH)
         .setType(Cluster.DiscoveryType.ORIGINAL_DST)
         .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
@@ -172,10 +174,17 @@ public final class XdsTranslator {
     clusters.put(BLACKHOLE, Cluster.newBuilder().setName(BLACKHOLE)
         .setType(Cluster.DiscoveryType.STATIC)
         .setConnectTimeout(Protos.duration(ClusterBuilder.DEFAULT_CONNECT_TIMEOUT)).build());
-    String target = mode == dev.jmesh.controlplane.config.MeshConfig.OutboundTrafficPolicy
-        .REGISTRY_ONLY ? BLACKHOLE : PASSTHROUGH;
+    String target = registryOnly ? BLACKHOLE : PASSTHROUGH;
     listeners.put(VIRTUAL_OUTBOUND, ListenerBuilder.tcp(VIRTUAL_OUTBOUND, "0.0.0.0", 15001,
         Map.of(target, 1)));
+  }
+
+  /** Whether the proxy's {@code outboundTrafficPolicy} (its Sidecar's, else the mesh's) blocks. */
+  private static boolean registryOnly(MeshSnapshot snapshot, SidecarScope scope) {
+    var mode = scope.sidecar != null && scope.sidecar.outboundTrafficPolicy() != null
+        ? scope.sidecar.outboundTrafficPolicy()
+        : snapshot.meshConfig().outboundTrafficPolicy();
+    return mode == dev.jmesh.controlplane.config.MeshConfig.OutboundTrafficPolicy.REGISTRY_ONLY;
   }
 
   /**

@@ -63,6 +63,28 @@ class XdsTranslatorTest {
         .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
   }
 
+  /** PRODUCTPAGE as jmesh's agent says it: a client of any address the application dials. */
+  static final ProxyNode PRODUCTPAGE_AGENT = new ProxyNode(PRODUCTPAGE.id(),
+      PRODUCTPAGE.namespace(), PRODUCTPAGE.labels(), List.of(), "", ProxyNode.JMESH_AGENT);
+
+  @Test
+  void aHostNamingNoServicePassesThroughUnderAllowAny() throws Exception {
+    bookinfo();
+    ProxyResources r = XdsTranslator.translate(TestMesh.load(dir), PRODUCTPAGE_AGENT);
+    RouteConfiguration reviews = routes(r, REVIEWS);
+    assertThat(reviews.getVirtualHostsList()).extracting(v -> v.getName())
+        .containsExactly(REVIEWS + ":9080", "allow_any");
+    var allowAny = reviews.getVirtualHosts(1);
+    assertThat(allowAny.getDomainsList()).containsExactly("*");
+    assertThat(allowAny.getRoutes(0).getMatch().getPrefix()).isEqualTo("/");
+    assertThat(allowAny.getRoutes(0).getRoute().getCluster()).isEqualTo("PassthroughCluster");
+    assertThat(allowAny.getRoutes(0).getRoute().getTimeout().getSeconds()).isZero();
+    assertThat(r.all(TypeUrls.CLUSTER)).containsKey("PassthroughCluster");
+    // Proxyless gRPC (PRODUCTPAGE names no user agent) addresses services by name only.
+    assertThat(routes(bookinfo(), REVIEWS).getVirtualHostsList()).extracting(v -> v.getName())
+        .containsExactly(REVIEWS + ":9080");
+  }
+
   @Test
   void shortListenerNamesResolveInTheProxyNamespace() throws Exception {
     ProxyResources r = bookinfo();
@@ -504,6 +526,13 @@ class XdsTranslatorTest {
     assertThat(outbound.getFilterChains(0).getFilters(0).getTypedConfig()
         .unpack(TcpProxy.class).getCluster()).isEqualTo("BlackHoleCluster");
     assertThat(r.all(TypeUrls.CLUSTER)).containsKeys("PassthroughCluster", "BlackHoleCluster");
+    // A Host naming none of an HTTP service's names is blocked too: Istio's block_all, 502.
+    var routes = (RouteConfiguration) XdsTranslator.translate(snapshot, PRODUCTPAGE_AGENT)
+        .get(TypeUrls.ROUTE, "legacy.internal:8080");
+    var blockAll = routes.getVirtualHosts(routes.getVirtualHostsCount() - 1);
+    assertThat(blockAll.getName()).isEqualTo("block_all");
+    assertThat(blockAll.getDomainsList()).containsExactly("*");
+    assertThat(blockAll.getRoutes(0).getDirectResponse().getStatus()).isEqualTo(502);
   }
 
   @Test

@@ -72,6 +72,11 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
 
   private final OutboundRuntime rt;
   private final String destination;
+
+  /** The mesh endpoint's IP the application connected to, as text; {@code null}: none. */
+  private final String endpointAddress;
+
+  private final int endpointPort;
   private final boolean h2;
   private final Exchange x = new Exchange();
   private final RequestHeadersView view = new RequestHeadersView();
@@ -146,9 +151,11 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
   private boolean batched;
   private ScheduledFuture<?> perTry;
 
-  HttpExchange(OutboundRuntime rt, String destination, boolean h2) {
+  HttpExchange(OutboundRuntime rt, String destination, InetSocketAddress endpoint, boolean h2) {
     this.rt = rt;
     this.destination = destination;
+    this.endpointAddress = endpoint == null ? null : endpoint.getAddress().getHostAddress();
+    this.endpointPort = endpoint == null ? 0 : endpoint.getPort();
     this.h2 = h2;
   }
 
@@ -232,7 +239,13 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       return;
     }
     rt.router.decide(
-        destination, view.of(head), sourceIp(), ThreadLocalRandom.current().nextLong(), x);
+        rt.snapshot().listener(destination),
+        view.of(head),
+        sourceIp(),
+        endpointAddress,
+        endpointPort,
+        ThreadLocalRandom.current().nextLong(),
+        x);
     decided = true;
     Tracing tracing = x.tracing();
     traceInject =
@@ -284,11 +297,6 @@ final class HttpExchange extends ChannelInboundHandlerAdapter implements Upstrea
       case OVERFLOW:
         beginLocal();
         reply(x.localStatus(), LocalReply.OVERFLOW, -1);
-        break;
-      case PASSTHROUGH:
-        // The application addressed the mesh destination itself; there is no other address.
-        beginLocal();
-        reply(502, "passthrough is not supported by the outbound engine", -1);
         break;
       default:
         beginLocal();

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
 
 /**
  * The first handler of a connection the application made to a mesh destination: reads the snapshot
@@ -30,14 +31,22 @@ final class OutboundConnection extends ChannelInboundHandlerAdapter {
   private final OutboundRuntime rt;
   private final String destination;
 
+  /** The mesh endpoint's IP the application connected to; {@code null}: a name or a service's. */
+  private final InetSocketAddress endpoint;
+
   /** Set on every request when the client addressed a local port; {@code null}: left alone. */
   private final FixedAuthority authority;
 
   private ByteBuf first;
 
-  OutboundConnection(OutboundRuntime rt, String destination, FixedAuthority authority) {
+  OutboundConnection(
+      OutboundRuntime rt,
+      String destination,
+      InetSocketAddress endpoint,
+      FixedAuthority authority) {
     this.rt = rt;
     this.destination = destination;
+    this.endpoint = endpoint;
     this.authority = authority;
   }
 
@@ -119,7 +128,7 @@ final class OutboundConnection extends ChannelInboundHandlerAdapter {
     if (authority != null) {
       p.addLast(authority);
     }
-    p.addLast(new HttpExchange(rt, destination, false));
+    p.addLast(new HttpExchange(rt, destination, endpoint, false));
   }
 
   private void installHttp2(ChannelPipeline p) {
@@ -138,7 +147,7 @@ final class OutboundConnection extends ChannelInboundHandlerAdapter {
                 if (authority != null) {
                   ch.pipeline().addLast(authority);
                 }
-                ch.pipeline().addLast(new HttpExchange(rt, destination, true));
+                ch.pipeline().addLast(new HttpExchange(rt, destination, endpoint, true));
               }
             }));
   }

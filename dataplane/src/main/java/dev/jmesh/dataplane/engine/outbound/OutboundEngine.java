@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The engine's outbound side: one loopback listener per mesh destination, to which the agent
@@ -34,9 +35,16 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class OutboundEngine implements AutoCloseable {
 
+  /** At most this many mesh endpoints addressed by IP get a listener of their own. */
+  static final int MAX_ENDPOINT_LISTENERS = 256;
+
   private final OutboundRuntime rt;
   private final EngineLoops loops;
+
+  /** By destination, or {@code "<destination> via <ip>:<port>"} for an endpoint's own address. */
   private final ConcurrentHashMap<String, Channel> listeners = new ConcurrentHashMap<>();
+
+  private final AtomicInteger endpointListeners = new AtomicInteger();
   private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
   private final CompletableFuture<Void> drained = new CompletableFuture<>();
   private volatile boolean closed;
@@ -52,18 +60,50 @@ public final class OutboundEngine implements AutoCloseable {
    * name. Binding blocks briefly: call it from the application's thread, never from an event loop.
    */
   public InetSocketAddress listenerFor(String destination) throws IOException {
-    Channel c = listeners.get(destination);
+    return listenerFor(destination, null);
+  }
+
+  /**
+   * As {@link #listenerFor(String)} for a connection the application made to {@code endpoint}, a
+   * mesh endpoint's own IP ({@code null}: to a name or a service's virtual address). Such a
+   * connection gets a listener of its own, so a request its route passes through ({@code
+   * PassthroughCluster}, Istio's {@code allow_any} for a {@code Host} that names no service) goes
+   * on to that address (HTTP destinations only). At most {@link #MAX_ENDPOINT_LISTENERS} endpoints
+   * get one; past that, the service's listener takes their connections and answers such a request
+   * 503 {@code UH}.
+   */
+  public InetSocketAddress listenerFor(String destination, InetSocketAddress endpoint)
+      throws IOException {
+    if (endpoint != null && rt.snapshot().listener(destination) == null) {
+      // Not an HTTP destination: a TCP proxy has no route to pass through.
+      return listenerFor(destination, null);
+    }
+    String key = endpoint == null ? destination : destination + " via " + hostKey(endpoint);
+    Channel c = listeners.get(key);
     if (c == null) {
       if (closed || rt.draining) {
         throw new IOException("the outbound engine is shut down");
       }
+      if (endpoint != null && endpointListeners.get() >= MAX_ENDPOINT_LISTENERS) {
+        MeshLog.warnOnce(
+            "outbound-endpoint-listeners",
+            "more than "
+                + MAX_ENDPOINT_LISTENERS
+                + " mesh endpoints were addressed by IP: connections to further ones share their"
+                + " service's listener, where a request whose Host names no service gets 503 UH");
+        return listenerFor(destination, null);
+      }
       try {
-        c = listeners.computeIfAbsent(destination, this::bind);
+        c = listeners.computeIfAbsent(key, k -> bind(destination, endpoint));
       } catch (UncheckedIOException e) {
         throw e.getCause();
       }
     }
     return (InetSocketAddress) c.localAddress();
+  }
+
+  private static String hostKey(InetSocketAddress endpoint) {
+    return endpoint.getAddress().getHostAddress() + ":" + endpoint.getPort();
   }
 
   /**
@@ -73,7 +113,16 @@ public final class OutboundEngine implements AutoCloseable {
    * auto-read off, nothing read yet and no handler of the caller's left in its pipeline.
    */
   public void adopt(Channel ch, String destination) {
-    adopt(ch, destination, null);
+    adopted(ch, destination, null, null);
+  }
+
+  /**
+   * As {@link #adopt(Channel, String)} for a connection whose client addressed {@code endpoint}, a
+   * mesh endpoint's own IP ({@code null}: a name or a virtual address), as {@link
+   * #listenerFor(String, InetSocketAddress)} serves it.
+   */
+  public void adopt(Channel ch, String destination, InetSocketAddress endpoint) {
+    adopted(ch, destination, endpoint, null);
   }
 
   /**
@@ -84,14 +133,20 @@ public final class OutboundEngine implements AutoCloseable {
    * are.
    */
   public void adopt(Channel ch, String destination, String authority) {
-    if (serve(ch, destination, authority == null ? null : new FixedAuthority(authority))) {
+    adopted(ch, destination, null, authority == null ? null : new FixedAuthority(authority));
+  }
+
+  private void adopted(
+      Channel ch, String destination, InetSocketAddress endpoint, FixedAuthority authority) {
+    if (serve(ch, destination, endpoint, authority)) {
       // The engine's handlers start on channelActive, which for this channel has passed.
       ch.pipeline().fireChannelActive();
     }
   }
 
   /** Installs the engine's handlers; {@code false} (and the channel closed) once shut down. */
-  private boolean serve(Channel ch, String destination, FixedAuthority authority) {
+  private boolean serve(
+      Channel ch, String destination, InetSocketAddress endpoint, FixedAuthority authority) {
     if (rt.draining || closed) {
       ch.close();
       return false;
@@ -101,11 +156,14 @@ public final class OutboundEngine implements AutoCloseable {
     if (rt.limits.idleTimeout().toNanos() > 0) {
       ch.pipeline().addLast("idle", new ConnectionIdle(rt.limits.idleTimeout()));
     }
-    ch.pipeline().addLast(new OutboundConnection(rt, destination, authority));
+    ch.pipeline().addLast(new OutboundConnection(rt, destination, endpoint, authority));
     return true;
   }
 
-  private Channel bind(String destination) {
+  private Channel bind(String destination, InetSocketAddress endpoint) {
+    if (endpoint != null) {
+      endpointListeners.incrementAndGet();
+    }
     ChannelFuture f =
         new ServerBootstrap()
             .group(loops.group())
@@ -116,7 +174,7 @@ public final class OutboundEngine implements AutoCloseable {
                 new ChannelInitializer<Channel>() {
                   @Override
                   protected void initChannel(Channel ch) {
-                    serve(ch, destination, null);
+                    serve(ch, destination, endpoint, null);
                   }
                 })
             .bind(new InetSocketAddress("127.0.0.1", 0));

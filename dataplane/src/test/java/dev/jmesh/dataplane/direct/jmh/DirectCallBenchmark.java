@@ -95,7 +95,7 @@ public class DirectCallBenchmark {
             timeout -> true,
             Duration.ofSeconds(1),
             new NoTakeover(),
-            destination -> new InetSocketAddress("127.0.0.1", 1));
+            (destination, endpoint) -> new InetSocketAddress("127.0.0.1", 1));
     direct = new DirectCalls(mesh.context, capture, new RequestPaths());
   }
 

@@ -161,6 +161,17 @@ public final class MeshFixture implements AutoCloseable {
                         TcpProxy.newBuilder().setStatPrefix("tcp").setCluster(cluster).build())));
   }
 
+  /** Istio's {@code PassthroughCluster}: no endpoints, the caller's own destination. */
+  public MeshFixture passthroughCluster(String name) {
+    clusters.add(
+        Cluster.newBuilder()
+            .setName(name)
+            .setType(Cluster.DiscoveryType.ORIGINAL_DST)
+            .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
+            .build());
+    return this;
+  }
+
   /** An EDS cluster of loopback endpoints on {@code ports}. */
   public MeshFixture cluster(Cluster.Builder cluster, int... ports) {
     return cluster(cluster, java.util.Set.of(), ports);
