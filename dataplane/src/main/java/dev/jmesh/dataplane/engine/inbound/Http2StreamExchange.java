@@ -372,7 +372,18 @@ final class Http2StreamExchange {
       responseStarted = true;
       record.responseCode(code).responseCodeDetails(Http1Exchange.VIA_UPSTREAM);
       for (Map.Entry<String, String> e : verdict.responseHeaders()) {
-        InboundHeaders.addChecked(h, e.getKey(), e.getValue());
+        try {
+          InboundHeaders.addChecked(h, e.getKey(), e.getValue());
+        } catch (IllegalArgumentException bad) {
+          // Refused here, not thrown into the application's connection: the rest of its answer
+          // may already be decoded in the same read and would go out after headers never sent.
+          MeshLog.warnOnce("inbound-added-field:" + e.getKey(), bad.getMessage() + ": reset");
+          if (upstream != null) {
+            upstream.close();
+          }
+          applicationFailed("invalid field added to the response", ResponseFlag.UR);
+          return;
+        }
       }
       if (meshPeer) {
         h.set(PeerMetadata.HEADER, connection.port().engine().selfMetadata());
