@@ -255,16 +255,7 @@ class MeshProxyTest {
     await()
         .untilAsserted(
             () -> {
-              Run curl =
-                  run(
-                      Map.of("http_proxy", "http://127.0.0.1:" + httpProxyPort),
-                      "curl",
-                      "-sS",
-                      "-m",
-                      "10",
-                      "-w",
-                      "\nstatus=%{http_code}",
-                      "http://reviews:" + reviewsPort + "/hello");
+              Run curl = curlThroughHttpProxy("http://reviews:" + reviewsPort + "/hello");
               assertThat(curl.output()).contains("status=200").contains("path=/hello");
               // The meshed server saw the proxy's workload identity: the call was mTLS.
               assertThat(curl.output()).contains("URI=" + RATINGS_PRINCIPAL);
@@ -279,16 +270,7 @@ class MeshProxyTest {
     await()
         .untilAsserted(
             () -> {
-              Run curl =
-                  run(
-                      Map.of("http_proxy", "http://127.0.0.1:" + httpProxyPort),
-                      "curl",
-                      "-sS",
-                      "-m",
-                      "10",
-                      "-w",
-                      "\nstatus=%{http_code}",
-                      "http://127.0.0.1:" + reviewsPort + "/by-address");
+              Run curl = curlThroughHttpProxy("http://127.0.0.1:" + reviewsPort + "/by-address");
               assertThat(curl.output())
                   .contains("status=200")
                   .contains("path=/by-address")
@@ -991,6 +973,19 @@ class MeshProxyTest {
   private record Run(int exitCode, String output) {}
 
   /** Runs a non-JVM program to its end (bounded), with the proxy variables only as given. */
+  /** {@code curl url} with {@code http_proxy} set to the proxy's listener; the status last. */
+  private Run curlThroughHttpProxy(String url) throws Exception {
+    return run(
+        Map.of("http_proxy", "http://127.0.0.1:" + httpProxyPort),
+        "curl",
+        "-sS",
+        "-m",
+        "10",
+        "-w",
+        "\nstatus=%{http_code}",
+        url);
+  }
+
   private Run run(Map<String, String> env, String... command) throws Exception {
     ProcessBuilder builder = new ProcessBuilder(List.of(command)).redirectErrorStream(true);
     Map<String, String> environment = builder.environment();
