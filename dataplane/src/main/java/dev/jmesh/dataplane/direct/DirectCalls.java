@@ -110,7 +110,7 @@ public final class DirectCalls {
       return null;
     }
     DirectCall call = new DirectCall(this, capabilities);
-    MeshRequestView view = new MeshRequestView(request);
+    MeshRequestView view = new MeshRequestView(request, to.authority());
     long random = ThreadLocalRandom.current().nextLong();
     router.decide(
         to.config(), view, sourceIp, to.endpointAddress(), request.port(), random, call.x);

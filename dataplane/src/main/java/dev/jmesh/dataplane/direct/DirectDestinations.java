@@ -26,7 +26,7 @@ final class DirectDestinations {
   static final int MAX_HOSTS = 256;
 
   /** Not a mesh destination: the request goes untouched. */
-  static final Destination PASSTHROUGH = new Destination(null, null, null);
+  static final Destination PASSTHROUGH = new Destination(null, null, null, null);
 
   /**
    * Where requests to one {@code host:port} go.
@@ -37,8 +37,12 @@ final class DirectDestinations {
    * @param endpointAddress when the host is a mesh endpoint's own IP, that address (where a route
    *     to {@code PassthroughCluster} sends the request); {@code null} for a name or a virtual
    *     address
+   * @param authority {@code host:port} as the request addressed it: the authority routing matches
+   *     a request that carries no {@code Host} of its own against (the JDK's client never does),
+   *     made once here rather than per request
    */
-  record Destination(String listener, OutboundListener config, String endpointAddress) {}
+  record Destination(
+      String listener, OutboundListener config, String endpointAddress, String authority) {}
 
   /** One port of a host and its destination. */
   private record PortDestination(int port, Destination destination) {}
@@ -100,7 +104,8 @@ final class DirectDestinations {
                 listener.equals(MeshCapture.BLACK_HOLE) || used == null
                     ? null
                     : used.listener(listener),
-                literal ? capture.endpointAddress(host, port) : null);
+                literal ? capture.endpointAddress(host, port) : null,
+                MeshRequestView.hostPort(host, port));
     if (literal || used == null || used != current) {
       // A literal's answer may change without a new config; and when a config landed meanwhile,
       // the capture may have answered from the one before.

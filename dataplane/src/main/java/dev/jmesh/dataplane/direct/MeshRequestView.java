@@ -11,11 +11,20 @@ import dev.jmesh.dataplane.route.RequestView;
 final class MeshRequestView implements RequestView {
 
   private final MeshRequest request;
+
+  /** {@code host:port} as the request addressed it, for a request without a {@code Host}. */
+  private final String addressed;
+
   private String authority;
   private String path;
 
-  MeshRequestView(MeshRequest request) {
+  /**
+   * @param addressed {@code host:port} of the request's host and port, as {@link #hostPort} makes
+   *     it
+   */
+  MeshRequestView(MeshRequest request, String addressed) {
     this.request = request;
+    this.addressed = addressed;
   }
 
   @Override
@@ -28,7 +37,7 @@ final class MeshRequestView implements RequestView {
     String a = authority;
     if (a == null) {
       String host = request.header("host");
-      a = host != null ? host : hostPort(request.host(), request.port());
+      a = host != null ? host : addressed;
       authority = a;
     }
     return a;

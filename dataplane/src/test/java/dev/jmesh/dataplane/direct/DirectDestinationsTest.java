@@ -61,6 +61,8 @@ class DirectDestinationsTest {
     DirectDestinations.Destination first = destinations.of("reviews", 9080);
     assertThat(first.listener()).isEqualTo(LISTENER);
     assertThat(first.config()).isSameAs(mesh.snapshot.listener(LISTENER));
+    // The authority a request without a Host of its own is routed by, made once with the answer.
+    assertThat(first.authority()).isEqualTo("reviews:9080");
     // The same answer, not a new one: the capture was not asked again.
     assertThat(destinations.of("reviews", 9080)).isSameAs(first);
     // Another port of the same name is its own destination: no listener there, so the engine's.
@@ -85,6 +87,7 @@ class DirectDestinationsTest {
   void addressesAreAskedEveryTimeAndNamesAreKeptWithinBounds() {
     DirectDestinations.Destination endpoint = destinations.of("127.0.0.1", 10001);
     assertThat(endpoint.listener()).isEqualTo(LISTENER);
+    assertThat(endpoint.authority()).isEqualTo("127.0.0.1:10001");
     assertThat(destinations.of("127.0.0.1", 10001)).isNotSameAs(endpoint).isEqualTo(endpoint);
     for (int i = 0; i < DirectDestinations.MAX_HOSTS + 10; i++) {
       destinations.of("host" + i + ".example.org", 80);

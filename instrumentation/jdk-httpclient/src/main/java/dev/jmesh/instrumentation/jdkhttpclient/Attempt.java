@@ -3,6 +3,7 @@ package dev.jmesh.instrumentation.jdkhttpclient;
 import dev.jmesh.bootstrap.MeshEndpointAddress;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -21,8 +22,21 @@ final class Attempt {
    */
   final Executor completions;
 
-  /** The client's requests bound to this attempt: its copy, then any redirect of it. */
-  private final ConcurrentLinkedQueue<Object> requests = new ConcurrentLinkedQueue<>();
+  /**
+   * The client's request for this attempt's copy, bound as the client constructs it, on the thread
+   * that sends the attempt, before any other binding.
+   */
+  private Object copy;
+
+  /**
+   * Requests the client derives from the copy (a redirect, an authentication retry), on its own
+   * threads; made for the first, since most attempts have none.
+   */
+  private volatile ConcurrentLinkedQueue<Object> derived;
+
+  @SuppressWarnings("rawtypes")
+  private static final AtomicReferenceFieldUpdater<Attempt, ConcurrentLinkedQueue> DERIVED =
+      AtomicReferenceFieldUpdater.newUpdater(Attempt.class, ConcurrentLinkedQueue.class, "derived");
 
   Attempt(MeshEndpointAddress endpoint, SSLContext tls, Executor completions) {
     this.endpoint = endpoint;
@@ -31,12 +45,31 @@ final class Attempt {
   }
 
   void bound(Object request) {
-    requests.add(request);
+    if (copy == null && derived == null) {
+      copy = request;
+      return;
+    }
+    if (derived == null) {
+      DERIVED.compareAndSet(this, null, new ConcurrentLinkedQueue<>());
+    }
+    derived.add(request);
   }
 
+  /**
+   * Ends every binding, once the client completed the attempt: the copy's construction and every
+   * derivation happened before that completion.
+   */
   void unbindFrom(AttemptBindings bindings) {
-    for (Object request; (request = requests.poll()) != null; ) {
-      bindings.unbind(request);
+    Object first = copy;
+    if (first != null) {
+      copy = null;
+      bindings.unbind(first);
+    }
+    ConcurrentLinkedQueue<Object> more = derived;
+    if (more != null) {
+      for (Object request; (request = more.poll()) != null; ) {
+        bindings.unbind(request);
+      }
     }
   }
 }

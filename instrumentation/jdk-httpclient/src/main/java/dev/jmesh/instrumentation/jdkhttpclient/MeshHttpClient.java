@@ -105,9 +105,6 @@ final class MeshHttpClient implements JdkHttpClientBridge {
 
   @Override
   public void requestDerived(Object requestImpl, Object from) {
-    if (bindings.isEmpty()) {
-      return;
-    }
     Attempt attempt = bindings.attemptOf(from);
     if (attempt != null && sameAuthority(requestImpl, from)) {
       bindings.bind(requestImpl, attempt);
@@ -116,16 +113,13 @@ final class MeshHttpClient implements JdkHttpClientBridge {
 
   @Override
   public InetSocketAddress address(Object requestImpl) {
-    if (bindings.isEmpty()) {
-      return null;
-    }
     Attempt attempt = bindings.attemptOf(requestImpl);
     return attempt == null ? null : attempt.endpoint;
   }
 
   @Override
   public boolean secure(Object requestImpl, boolean secure) {
-    if (secure || bindings.isEmpty()) {
+    if (secure) {
       return secure;
     }
     Attempt attempt = bindings.attemptOf(requestImpl);
