@@ -92,6 +92,16 @@ final class OutboundDestinations implements AutoCloseable {
       String endpointAddress = capture.endpointAddress(host, port);
       InetSocketAddress endpoint =
           endpointAddress == null ? null : new InetSocketAddress(endpointAddress, port);
+      if (capture.resolvedByName(host)) {
+        // resolution: NONE: the original destination is where the name resolves (looked up here,
+        // on the decisions' thread). A TCP listener has no listener per destination, and a name
+        // that resolves to nothing has no destination: both go straight there, as unmeshed.
+        InetSocketAddress looked = new InetSocketAddress(host, port);
+        if (!http || looked.isUnresolved()) {
+          return new Upstream(looked, null, null, false, null);
+        }
+        endpoint = looked;
+      }
       return new Upstream(
           engine.outbound().listenerFor(listener, endpoint), listener, endpoint, http, null);
     } catch (IOException e) {

@@ -80,6 +80,11 @@ public final class PrometheusText {
         .toList();
   }
 
+  /** The sum of the values of the samples {@link #samples(String, String...)} matches; 0 if none. */
+  public double sum(String name, String... labels) {
+    return samples(name, labels).stream().mapToDouble(Sample::value).sum();
+  }
+
   /** The value of the one matching sample, if there is one; fails if several match. */
   public Optional<Double> find(String name, String... labels) {
     List<Sample> matching = samples(name, labels);

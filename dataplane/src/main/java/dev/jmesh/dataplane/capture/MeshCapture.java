@@ -21,7 +21,8 @@ import java.util.function.Supplier;
  * <ul>
  *   <li><b>Names</b>: a service name in any Kubernetes form ({@code reviews}, {@code
  *       reviews.default}, {@code reviews.default.svc.cluster.local}) resolves to a virtual address
- *       before DNS is asked, as Istio's DNS proxy answers; other names resolve as before.
+ *       before DNS is asked, as Istio's DNS proxy answers; other names resolve as before, and so
+ *       do those of services reached at the application's own lookup ({@code resolution: NONE}).
  *   <li><b>Outbound</b>: a connection to a service's virtual address or to one of its endpoints
  *       goes to the engine's listener for that service port; with REGISTRY_ONLY, a connection to
  *       anything else but 127.0.0.1 (which Istio's capture leaves alone too) goes to the black
@@ -82,8 +83,26 @@ public final class MeshCapture {
     if (host.isEmpty() || isLiteral(host)) {
       return null;
     }
-    String fqdn = destinations().fqdn(host);
-    return fqdn == null ? null : new InetAddress[] {virtualAddresses.addressOf(fqdn)};
+    MeshDestinations d = destinations();
+    String fqdn = d.fqdn(host);
+    if (fqdn == null || d.resolvedByName(fqdn)) {
+      return null;
+    }
+    return new InetAddress[] {virtualAddresses.addressOf(fqdn)};
+  }
+
+  /**
+   * Whether {@code host} names a service that is reached where the application's own lookup of the
+   * name points ({@code ServiceEntry} {@code resolution: NONE}): the mesh gives it no virtual
+   * address, and a direct path looks the name up to find the request's original destination.
+   */
+  public boolean resolvedByName(String host) {
+    if (host.isEmpty() || isLiteral(host)) {
+      return false;
+    }
+    MeshDestinations d = destinations();
+    String fqdn = d.fqdn(host);
+    return fqdn != null && d.resolvedByName(fqdn);
   }
 
   // ---- outbound ----
@@ -94,7 +113,7 @@ public final class MeshCapture {
     String listener;
     if (target.isUnresolved()) {
       String fqdn = d.fqdn(target.getHostString());
-      if (fqdn == null) {
+      if (fqdn == null || d.resolvedByName(fqdn)) {
         return target;
       }
       listener = d.listener(fqdn, target.getPort());

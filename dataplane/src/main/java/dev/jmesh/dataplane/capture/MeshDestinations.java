@@ -6,7 +6,9 @@ import dev.jmesh.dataplane.config.MeshSnapshot;
 import dev.jmesh.dataplane.config.OutboundListener;
 import dev.jmesh.dataplane.config.TcpProxyListener;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What the mesh knows of destinations in one config snapshot, indexed for the connect and resolve
@@ -34,17 +36,25 @@ final class MeshDestinations {
 
   private final boolean registryOnly;
 
+  /**
+   * The FQDNs whose every port goes to the caller's own destination (an {@code ORIGINAL_DST}
+   * cluster: a {@code ServiceEntry} with {@code resolution: NONE}); see {@link #resolvedByName}.
+   */
+  private final Set<String> resolvedByName;
+
   private MeshDestinations(
       MeshSnapshot snapshot,
       Map<String, String> names,
       Map<String, String> listeners,
       Map<String, String> endpoints,
-      boolean registryOnly) {
+      boolean registryOnly,
+      Set<String> resolvedByName) {
     this.snapshot = snapshot;
     this.names = names;
     this.listeners = listeners;
     this.endpoints = endpoints;
     this.registryOnly = registryOnly;
+    this.resolvedByName = resolvedByName;
   }
 
   static MeshDestinations of(MeshSnapshot snapshot, String ownNamespace) {
@@ -88,17 +98,27 @@ final class MeshDestinations {
       }
     }
     Map<String, String> endpoints = new HashMap<>();
+    Set<String> original = new HashSet<>();
+    Set<String> balanced = new HashSet<>();
     for (ClusterConfig c : snapshot.clusters()) {
       String listener = serviceListener(c.name(), listeners);
       if (listener == null) {
         continue;
       }
+      boolean toCaller = c.discovery() == ClusterConfig.Discovery.ORIGINAL_DST;
+      (toCaller ? original : balanced).add(host(listener));
       for (Endpoint e : c.endpoints()) {
         endpoints.putIfAbsent(e.address() + ":" + e.port(), listener);
       }
     }
+    original.removeAll(balanced);
     return new MeshDestinations(
-        snapshot, Map.copyOf(names), Map.copyOf(listeners), Map.copyOf(endpoints), registryOnly);
+        snapshot,
+        Map.copyOf(names),
+        Map.copyOf(listeners),
+        Map.copyOf(endpoints),
+        registryOnly,
+        Set.copyOf(original));
   }
 
   MeshSnapshot snapshot() {
@@ -123,6 +143,16 @@ final class MeshDestinations {
 
   boolean registryOnly() {
     return registryOnly;
+  }
+
+  /**
+   * Whether the service {@code fqdn} is reached where the application's own lookup of its name
+   * points: each of its ports goes to an {@code ORIGINAL_DST} cluster (Istio's {@code
+   * ServiceEntry} with {@code resolution: NONE}), so it gets no virtual address, as Istio's DNS
+   * proxy allocates none for it ("we will not know the original destination IP").
+   */
+  boolean resolvedByName(String fqdn) {
+    return resolvedByName.contains(fqdn);
   }
 
   /**

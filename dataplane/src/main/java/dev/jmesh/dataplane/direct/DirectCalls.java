@@ -109,11 +109,19 @@ public final class DirectCalls {
       paths.count(library, RequestPaths.Path.ENGINE);
       return null;
     }
+    String endpointAddress = to.endpointAddress();
+    if (to.resolvedByName()) {
+      endpointAddress = originalDestination(request.host());
+      if (endpointAddress == null) {
+        // The name resolves to nothing: the library's own lookup fails as it would unmeshed.
+        paths.count(library, RequestPaths.Path.PASSTHROUGH);
+        return null;
+      }
+    }
     DirectCall call = new DirectCall(this, capabilities);
     MeshRequestView view = new MeshRequestView(request, to.authority());
     long random = ThreadLocalRandom.current().nextLong();
-    router.decide(
-        to.config(), view, sourceIp, to.endpointAddress(), request.port(), random, call.x);
+    router.decide(to.config(), view, sourceIp, endpointAddress, request.port(), random, call.x);
     call.continueTrace(request, MeshHooks.inboundContext(), ThreadLocalRandom.current().nextLong());
     if (MeshSpanFacts.attached()) {
       // The application's thread, inside its tracer's client span for this call.
@@ -133,6 +141,19 @@ public final class DirectCalls {
       return null;
     }
     return call;
+  }
+
+  /**
+   * Where the application's own lookup of {@code name} points, as the library would have connected
+   * without the mesh: the JDK's resolver (and its cache, 30 s by default), on the calling thread,
+   * as a blocking client resolves before it connects. {@code null} when the name does not resolve.
+   */
+  private static String originalDestination(String name) {
+    try {
+      return InetAddress.getByName(name).getHostAddress();
+    } catch (UnknownHostException | SecurityException e) {
+      return null;
+    }
   }
 
   /** The TLS of a direct connection to {@code endpoint}, as its last decision chose it. */

@@ -26,7 +26,7 @@ final class DirectDestinations {
   static final int MAX_HOSTS = 256;
 
   /** Not a mesh destination: the request goes untouched. */
-  static final Destination PASSTHROUGH = new Destination(null, null, null, null);
+  static final Destination PASSTHROUGH = new Destination(null, null, null, null, false);
 
   /**
    * Where requests to one {@code host:port} go.
@@ -40,9 +40,16 @@ final class DirectDestinations {
    * @param authority {@code host:port} as the request addressed it: the authority routing matches
    *     a request that carries no {@code Host} of its own against (the JDK's client never does),
    *     made once here rather than per request
+   * @param resolvedByName when the host names a service reached where the application's own lookup
+   *     of the name points ({@code ServiceEntry} {@code resolution: NONE}): the request's original
+   *     destination is that lookup's address
    */
   record Destination(
-      String listener, OutboundListener config, String endpointAddress, String authority) {}
+      String listener,
+      OutboundListener config,
+      String endpointAddress,
+      String authority,
+      boolean resolvedByName) {}
 
   /** One port of a host and its destination. */
   private record PortDestination(int port, Destination destination) {}
@@ -105,7 +112,8 @@ final class DirectDestinations {
                     ? null
                     : used.listener(listener),
                 literal ? capture.endpointAddress(host, port) : null,
-                MeshRequestView.hostPort(host, port));
+                MeshRequestView.hostPort(host, port),
+                !literal && capture.resolvedByName(host));
     if (literal || used == null || used != current) {
       // A literal's answer may change without a new config; and when a config landed meanwhile,
       // the capture may have answered from the one before.

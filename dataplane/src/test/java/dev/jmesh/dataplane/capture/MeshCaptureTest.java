@@ -49,6 +49,11 @@ class MeshCaptureTest {
   private static final String ECHO = "echo.other.svc.cluster.local";
   private static final InetSocketAddress ENGINE = new InetSocketAddress("127.0.0.1", 1);
 
+  /** A {@code ServiceEntry} with {@code resolution: NONE}: its cluster is ORIGINAL_DST. */
+  private static final String PARTNER = "api.partner.example";
+
+  private static final String PARTNER_CLUSTER = "outbound|443||" + PARTNER;
+
   private final List<String> redirected = new ArrayList<>();
   private final OutboundRedirect outbound =
       (destination, endpoint) -> {
@@ -75,6 +80,24 @@ class MeshCaptureTest {
     assertThat(capture.resolve("example.com")).isNull();
     assertThat(capture.resolve("10.0.0.1")).isNull();
     assertThat(capture.resolve("::1")).isNull();
+  }
+
+  @Test
+  void aServiceReachedAtTheApplicationsOwnLookupGetsNoVirtualAddress() throws Exception {
+    // Istio's DNS proxy allocates no address for resolution: NONE, since the original destination
+    // would be lost: the JDK resolves the name, while routing still knows the service.
+    MeshCapture capture = capture(false, Set.of());
+
+    assertThat(capture.resolve(PARTNER)).isNull();
+    assertThat(capture.resolvedByName(PARTNER)).isTrue();
+    assertThat(capture.outboundListener(PARTNER, 443)).isEqualTo(PARTNER + ":443");
+    InetSocketAddress unresolved = InetSocketAddress.createUnresolved(PARTNER, 443);
+    assertThat(capture.beforeConnect(unresolved)).isSameAs(unresolved);
+    // A balanced service keeps its virtual address.
+    assertThat(capture.resolvedByName("reviews")).isFalse();
+    assertThat(capture.resolve("reviews")).hasSize(1);
+    assertThat(capture.resolvedByName("127.0.0.7")).isFalse();
+    assertThat(redirected).isEmpty();
   }
 
   @Test
@@ -252,6 +275,7 @@ class MeshCaptureTest {
                                 .build())))
             .build();
     Listener tcp = tcpListener(ECHO + ":7000", "0.0.0.0", 7000, "outbound|7000||" + ECHO).build();
+    Listener partner = tcpListener(PARTNER + ":443", "0.0.0.0", 443, PARTNER_CLUSTER).build();
     Listener virtualOutbound =
         tcpListener(
                 "virtualOutbound",
@@ -262,9 +286,16 @@ class MeshCaptureTest {
             .build();
     MeshSnapshot.Compilation c =
         MeshSnapshot.compile(
-            List.of(http, tcp, virtualOutbound),
+            List.of(http, tcp, partner, virtualOutbound),
             List.of(),
-            List.of(eds(REVIEWS_CLUSTER), eds("outbound|7000||" + ECHO)),
+            List.of(
+                eds(REVIEWS_CLUSTER),
+                eds("outbound|7000||" + ECHO),
+                Cluster.newBuilder()
+                    .setName(PARTNER_CLUSTER)
+                    .setType(Cluster.DiscoveryType.ORIGINAL_DST)
+                    .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
+                    .build()),
             List.of(
                 endpoints(REVIEWS_CLUSTER, "127.0.0.7", 9080),
                 endpoints("outbound|7000||" + ECHO, "127.0.0.8", 7000)));

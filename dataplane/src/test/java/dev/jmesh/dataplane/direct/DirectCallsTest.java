@@ -49,6 +49,12 @@ class DirectCallsTest {
   private static final String REVIEWS = "outbound|9080||reviews.default.svc.cluster.local";
   private static final String SECURE = "outbound|9080||secure.default.svc.cluster.local";
   private static final String OUTSIDE = "outbound|9080||outside.default.svc.cluster.local";
+
+  /**
+   * A {@code ServiceEntry} with {@code resolution: NONE} for {@code localhost}, which the JDK
+   * resolves without DNS: an ORIGINAL_DST cluster.
+   */
+  private static final String PARTNER = "outbound|10005||localhost";
   private static final int ALL =
       MeshCall.CAN_TLS | MeshCall.CAN_RETRY | MeshCall.CAN_REPLY | MeshCall.CAN_DELAY;
   private static final FractionalPercent EVERY =
@@ -131,6 +137,17 @@ class DirectCallsTest {
     mesh =
         new MeshFixture()
             .httpListener(LISTENER, routes)
+            .httpListener(
+                "localhost:10005",
+                RouteConfiguration.newBuilder()
+                    .setName("localhost:10005")
+                    .addVirtualHosts(
+                        VirtualHost.newBuilder()
+                            .setName("localhost")
+                            .addDomains("*")
+                            .addRoutes(route("/", to(PARTNER))))
+                    .build())
+            .passthroughCluster(PARTNER)
             // Meshed endpoints (tlsMode: istio), but no transport socket match: plaintext.
             .cluster(reviews.setName(REVIEWS), Set.of(10001, 10002), 10001, 10002)
             .cluster(Cluster.newBuilder().setName(OUTSIDE), 10004)
@@ -188,6 +205,25 @@ class DirectCallsTest {
     }
     assertThat(direct.outbound("test", ALL, new Request("GET", "127.0.0.1", 10002, "/plain")))
         .isNotNull();
+  }
+
+  @Test
+  void aServiceEntryWithoutAddressesGoesWhereTheApplicationsLookupOfTheNamePoints()
+      throws Exception {
+    // No virtual address for the name: the request's original destination is the JDK's own
+    // lookup of it, where the library would have connected without the mesh.
+    start();
+    MeshCall call = direct.outbound("test", ALL, new Request("GET", "localhost", 10005, "/"));
+    assertThat(call).isNotNull();
+    assertThat(call.action()).isEqualTo(MeshCall.SEND);
+    assertThat(call.endpoint().literal())
+        .isEqualTo(java.net.InetAddress.getByName("localhost").getHostAddress());
+    assertThat(call.endpoint().getPort()).isEqualTo(10005);
+    call.finish(200, -1, 0, 0);
+    assertThat(paths.get("test", RequestPaths.Path.DIRECT)).isEqualTo(1);
+    assertThat(mesh.prometheus())
+        .contains("destination_service=\"localhost\"")
+        .contains("response_code=\"200\"");
   }
 
   @Test

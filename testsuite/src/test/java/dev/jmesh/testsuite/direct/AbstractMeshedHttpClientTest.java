@@ -569,6 +569,39 @@ abstract class AbstractMeshedHttpClientTest {
   }
 
   @Test
+  void aServiceEntryWithoutAddressesIsReachedWhereItsNameResolves() throws Exception {
+    // resolution: NONE: the name gets no virtual address (Istio's DNS proxy allocates none), so
+    // the application's own lookup finds the server, and the route sends the request there.
+    String url = "http://localhost:" + outside.port() + "/";
+    double before = requestsRecorded("localhost", "200");
+    controlPlane.apply(
+        "outside-by-name", ReviewsPolicies.resolvedByName("localhost", outside.port(), portName()));
+    try {
+      await().until(() -> send("GET", url).status() == 200 && meshTouched(outside));
+      ClientDriver.Result r = send("GET", url);
+      assertThat(r.status()).as(r.toString()).isEqualTo(200);
+      assertThat(r.body()).startsWith("pod=outside");
+      assertThat(meshTouched(outside)).as("the mesh routed it: %s", outside.lastHeaders()).isTrue();
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(requestsRecorded("localhost", "200"))
+                      .as("istio_requests_total to the ServiceEntry's host")
+                      .isGreaterThanOrEqualTo(before + 2));
+    } finally {
+      controlPlane.delete("outside-by-name");
+      // Other tests call localhost unmeshed: wait until the client no longer routes it.
+      await().until(() -> send("GET", url).status() == 200 && !meshTouched(outside));
+    }
+  }
+
+  /** Whether the last request {@code backend} answered came through the mesh (it has an id). */
+  private static boolean meshTouched(Backend backend) {
+    return backend.lastHeaders().containsKey("x-request-id");
+  }
+
+  @Test
   void aRequestToAPodsOwnAddressGoesToThatPod() {
     // Istio's allow_any: the Host (the pod's address) names no service, so the request passes
     // through to the address the application connected to instead of the service's balancer.
@@ -661,17 +694,14 @@ abstract class AbstractMeshedHttpClientTest {
 
   private double requestsRecorded(String destinationServiceName, String code) {
     return clientMetrics()
-        .samples(
+        .sum(
             "istio_requests_total",
             "reporter",
             "source",
             "destination_service_name",
             destinationServiceName,
             "response_code",
-            code)
-        .stream()
-        .mapToDouble(PrometheusText.Sample::value)
-        .sum();
+            code);
   }
 
   private double outboundConnectionsTo(int port) {

@@ -280,21 +280,46 @@ class MeshProxyTest {
     await()
         .untilAsserted(
             () ->
-                assertThat(
-                        proxy
-                            .metrics()
-                            .samples(
-                                "istio_requests_total",
-                                "reporter",
-                                "source",
-                                "destination_service_name",
-                                "PassthroughCluster",
-                                "response_code",
-                                "200")
-                            .stream()
-                            .mapToDouble(PrometheusText.Sample::value)
-                            .sum())
+                assertThat(requestsRecorded("PassthroughCluster", "200"))
                     .isGreaterThanOrEqualTo(1));
+  }
+
+  @Test
+  void curlWithHttpProxyByTheNameOfAServiceEntryWithoutAddressesReachesWhereItResolves()
+      throws Exception {
+    // resolution: NONE: the proxy looks the name up as curl would have, and the ServiceEntry's
+    // route sends the request there (python's server), counted under the ServiceEntry's host.
+    // Before the config is in force the request passes through uncounted.
+    controlPlane.apply(
+        "localhost-by-name",
+        """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata:
+          name: localhost-by-name
+          namespace: default
+        spec:
+          hosts:
+          - localhost
+          location: MESH_EXTERNAL
+          ports:
+          - number: %d
+            name: http
+            protocol: HTTP
+          resolution: NONE
+        """
+            .formatted(pythonPort));
+    try {
+      await()
+          .untilAsserted(
+              () -> {
+                Run curl = curlThroughHttpProxy("http://localhost:" + pythonPort + "/");
+                assertThat(curl.output()).contains("status=200").contains(PYTHON_PAGE);
+                assertThat(requestsRecorded("localhost", "200")).isGreaterThanOrEqualTo(1);
+              });
+    } finally {
+      controlPlane.delete("localhost-by-name");
+    }
   }
 
   @Test
@@ -974,6 +999,20 @@ class MeshProxyTest {
 
   /** Runs a non-JVM program to its end (bounded), with the proxy variables only as given. */
   /** {@code curl url} with {@code http_proxy} set to the proxy's listener; the status last. */
+  /** The proxy's {@code istio_requests_total} to a destination service, answered {@code code}. */
+  private double requestsRecorded(String destinationServiceName, String code) {
+    return proxy
+        .metrics()
+        .sum(
+            "istio_requests_total",
+            "reporter",
+            "source",
+            "destination_service_name",
+            destinationServiceName,
+            "response_code",
+            code);
+  }
+
   private Run curlThroughHttpProxy(String url) throws Exception {
     return run(
         Map.of("http_proxy", "http://127.0.0.1:" + httpProxyPort),
