@@ -38,7 +38,8 @@ final class MeshDestinations {
 
   /**
    * The FQDNs whose every port goes to the caller's own destination (an {@code ORIGINAL_DST}
-   * cluster: a {@code ServiceEntry} with {@code resolution: NONE}); see {@link #resolvedByName}.
+   * cluster: a {@code ServiceEntry} with {@code resolution: NONE}, or a {@code DestinationRule}
+   * with {@code simple: PASSTHROUGH}); see {@link #resolvedByName}.
    */
   private final Set<String> resolvedByName;
 
@@ -149,7 +150,8 @@ final class MeshDestinations {
    * Whether the service {@code fqdn} is reached where the application's own lookup of its name
    * points: each of its ports goes to an {@code ORIGINAL_DST} cluster (Istio's {@code
    * ServiceEntry} with {@code resolution: NONE}), so it gets no virtual address, as Istio's DNS
-   * proxy allocates none for it ("we will not know the original destination IP").
+   * proxy allocates none for it: an address of the mesh's own would hide where the application
+   * meant to go.
    */
   boolean resolvedByName(String fqdn) {
     return resolvedByName.contains(fqdn);
