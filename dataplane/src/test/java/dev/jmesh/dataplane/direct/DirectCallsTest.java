@@ -55,6 +55,10 @@ class DirectCallsTest {
    * resolves without DNS: an ORIGINAL_DST cluster.
    */
   private static final String PARTNER = "outbound|10005||localhost";
+
+  /** The same for a name nothing resolves ({@code .invalid} is reserved for that, RFC 6761). */
+  private static final String NOWHERE = "outbound|10006||nowhere.invalid";
+
   private static final int ALL =
       MeshCall.CAN_TLS | MeshCall.CAN_RETRY | MeshCall.CAN_REPLY | MeshCall.CAN_DELAY;
   private static final FractionalPercent EVERY =
@@ -148,6 +152,17 @@ class DirectCallsTest {
                             .addRoutes(route("/", to(PARTNER))))
                     .build())
             .passthroughCluster(PARTNER)
+            .httpListener(
+                "nowhere.invalid:10006",
+                RouteConfiguration.newBuilder()
+                    .setName("nowhere.invalid:10006")
+                    .addVirtualHosts(
+                        VirtualHost.newBuilder()
+                            .setName("nowhere")
+                            .addDomains("*")
+                            .addRoutes(route("/", to(NOWHERE))))
+                    .build())
+            .passthroughCluster(NOWHERE)
             // Meshed endpoints (tlsMode: istio), but no transport socket match: plaintext.
             .cluster(reviews.setName(REVIEWS), Set.of(10001, 10002), 10001, 10002)
             .cluster(Cluster.newBuilder().setName(OUTSIDE), 10004)
@@ -224,6 +239,10 @@ class DirectCallsTest {
     assertThat(mesh.prometheus())
         .contains("destination_service=\"localhost\"")
         .contains("response_code=\"200\"");
+    // A name that resolves to nothing is the library's own to fail on, as it would unmeshed.
+    assertThat(direct.outbound("test", ALL, new Request("GET", "nowhere.invalid", 10006, "/")))
+        .isNull();
+    assertThat(paths.get("test", RequestPaths.Path.PASSTHROUGH)).isEqualTo(1);
   }
 
   @Test

@@ -572,16 +572,7 @@ class MeshProxyTest {
     await()
         .untilAsserted(
             () -> {
-              Run curl =
-                  run(
-                      Map.of(),
-                      "curl",
-                      "-sS",
-                      "-m",
-                      "10",
-                      "-w",
-                      "\nstatus=%{http_code}",
-                      "http://127.0.0.1:" + outboundPort + "/hello");
+              Run curl = curl(Map.of(), "http://127.0.0.1:" + outboundPort + "/hello");
               assertThat(curl.output())
                   .contains("status=200")
                   .contains("host=reviews:" + reviewsPort)
@@ -997,8 +988,6 @@ class MeshProxyTest {
 
   private record Run(int exitCode, String output) {}
 
-  /** Runs a non-JVM program to its end (bounded), with the proxy variables only as given. */
-  /** {@code curl url} with {@code http_proxy} set to the proxy's listener; the status last. */
   /** The proxy's {@code istio_requests_total} to a destination service, answered {@code code}. */
   private double requestsRecorded(String destinationServiceName, String code) {
     return proxy
@@ -1013,18 +1002,17 @@ class MeshProxyTest {
             code);
   }
 
+  /** {@code curl url} with {@code http_proxy} set to the proxy's listener; the status last. */
   private Run curlThroughHttpProxy(String url) throws Exception {
-    return run(
-        Map.of("http_proxy", "http://127.0.0.1:" + httpProxyPort),
-        "curl",
-        "-sS",
-        "-m",
-        "10",
-        "-w",
-        "\nstatus=%{http_code}",
-        url);
+    return curl(Map.of("http_proxy", "http://127.0.0.1:" + httpProxyPort), url);
   }
 
+  /** {@code curl url} with only the proxy variables in {@code env}; the status last. */
+  private Run curl(Map<String, String> env, String url) throws Exception {
+    return run(env, "curl", "-sS", "-m", "10", "-w", "\nstatus=%{http_code}", url);
+  }
+
+  /** Runs a non-JVM program to its end (bounded), with the proxy variables only as given. */
   private Run run(Map<String, String> env, String... command) throws Exception {
     ProcessBuilder builder = new ProcessBuilder(List.of(command)).redirectErrorStream(true);
     Map<String, String> environment = builder.environment();
