@@ -7,6 +7,7 @@ import dev.jmesh.testing.FreePorts;
 import dev.jmesh.testing.Jdk;
 import dev.jmesh.testing.MeshedJvm;
 import dev.jmesh.testing.PrometheusText;
+import dev.jmesh.testsuite.ServiceEntries;
 import dev.jmesh.testsuite.engine.ClientDriver;
 import dev.jmesh.testsuite.engine.MeshControlPlane;
 import dev.jmesh.testsuite.engine.MeshPolicies;
@@ -575,7 +576,7 @@ abstract class AbstractMeshedHttpClientTest {
     String url = "http://localhost:" + outside.port() + "/";
     double before = requestsRecorded("localhost", "200");
     controlPlane.apply(
-        "outside-by-name", ReviewsPolicies.resolvedByName("localhost", outside.port(), portName()));
+        "outside-by-name", ServiceEntries.resolvedByName("localhost", outside.port(), portName()));
     try {
       await().until(() -> send("GET", url).status() == 200 && meshTouched(outside));
       ClientDriver.Result r = send("GET", url);

@@ -95,30 +95,6 @@ final class ReviewsPolicies {
   }
 
   /**
-   * A {@code ServiceEntry} for {@code host:port} with {@code resolution: NONE}: no addresses and no
-   * endpoints, a request goes where the application's own lookup of the name points.
-   */
-  static String resolvedByName(String host, int port, String portName) {
-    return """
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata:
-          name: %s-by-name
-          namespace: default
-        spec:
-          hosts:
-          - %s
-          location: MESH_EXTERNAL
-          ports:
-          - number: %d
-            name: %s
-            protocol: %s
-          resolution: NONE
-        """
-        .formatted(host, host, port, portName, portName.equals("grpc") ? "GRPC" : "HTTP");
-  }
-
-  /**
    * A VirtualService for {@code reviews} with the test's {@code routes} (the items of {@code
    * http:}) after a probe route: a request carrying {@code x-mesh-probe: <test>} is aborted with
    * 418, which tells the test that this very config is in force on the client.

@@ -7,6 +7,7 @@ import dev.jmesh.testing.FreePorts;
 import dev.jmesh.testing.MeshPaths;
 import dev.jmesh.testing.MeshedJvm;
 import dev.jmesh.testing.PrometheusText;
+import dev.jmesh.testsuite.ServiceEntries;
 import dev.jmesh.testsuite.engine.ClientDriver;
 import dev.jmesh.testsuite.engine.MeshControlPlane;
 import io.grpc.CallOptions;
@@ -291,24 +292,7 @@ class MeshProxyTest {
     // route sends the request there (python's server), counted under the ServiceEntry's host.
     // Before the config is in force the request passes through uncounted.
     controlPlane.apply(
-        "localhost-by-name",
-        """
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata:
-          name: localhost-by-name
-          namespace: default
-        spec:
-          hosts:
-          - localhost
-          location: MESH_EXTERNAL
-          ports:
-          - number: %d
-            name: http
-            protocol: HTTP
-          resolution: NONE
-        """
-            .formatted(pythonPort));
+        "localhost-by-name", ServiceEntries.resolvedByName("localhost", pythonPort, "http"));
     try {
       await()
           .untilAsserted(
@@ -323,23 +307,32 @@ class MeshProxyTest {
   }
 
   @Test
+  void aConnectTunnelToTheNameOfATcpServiceEntryWithoutAddressesReachesWhereItResolves()
+      throws Exception {
+    // resolution: NONE on a TCP port: the engine relays TCP by service, with no listener per
+    // destination, so the proxy dials the address it looked the name up to itself. The tunnel
+    // would pass through before the config is in force, so the test waits for its cluster first.
+    controlPlane.apply(
+        "localhost-tcp-by-name", ServiceEntries.resolvedByName("localhost", pythonPort, "tcp"));
+    try {
+      await()
+          .untilAsserted(
+              () ->
+                  assertThat(proxy.httpGet("config_dump").body())
+                      .contains("outbound|" + pythonPort + "||localhost"));
+      Run curl = curlThroughConnectTunnel("http://localhost:" + pythonPort + "/");
+      assertThat(curl.output()).contains("status=200").contains(PYTHON_PAGE);
+    } finally {
+      controlPlane.delete("localhost-tcp-by-name");
+    }
+  }
+
+  @Test
   void curlThroughAConnectTunnelReachesAMeshedJvm() {
     await()
         .untilAsserted(
             () -> {
-              Run curl =
-                  run(
-                      Map.of(),
-                      "curl",
-                      "-sS",
-                      "-m",
-                      "10",
-                      "-p",
-                      "-x",
-                      "http://127.0.0.1:" + httpProxyPort,
-                      "-w",
-                      "\nstatus=%{http_code}",
-                      "http://reviews:" + reviewsPort + "/hello");
+              Run curl = curlThroughConnectTunnel("http://reviews:" + reviewsPort + "/hello");
               assertThat(curl.output())
                   .contains("status=200")
                   .contains("path=/hello")
@@ -1005,6 +998,22 @@ class MeshProxyTest {
   /** {@code curl url} with {@code http_proxy} set to the proxy's listener; the status last. */
   private Run curlThroughHttpProxy(String url) throws Exception {
     return curl(Map.of("http_proxy", "http://127.0.0.1:" + httpProxyPort), url);
+  }
+
+  /** {@code curl url} through a {@code CONNECT} tunnel the proxy opens; the status last. */
+  private Run curlThroughConnectTunnel(String url) throws Exception {
+    return run(
+        Map.of(),
+        "curl",
+        "-sS",
+        "-m",
+        "10",
+        "-p",
+        "-x",
+        "http://127.0.0.1:" + httpProxyPort,
+        "-w",
+        "\nstatus=%{http_code}",
+        url);
   }
 
   /** {@code curl url} with only the proxy variables in {@code env}; the status last. */
