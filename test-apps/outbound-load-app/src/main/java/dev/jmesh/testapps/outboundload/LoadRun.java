@@ -44,28 +44,12 @@ final class LoadRun {
    * and a JVM's own luck (its JIT's choices, its heap's layout) falls on every round alike.
    */
   LoadResult window() throws InterruptedException {
-    int workers = options.connections();
     long start = System.nanoTime();
     long measureFrom = start + options.warmupSeconds() * SECOND;
     long end = measureFrom + options.seconds() * SECOND;
-    // Each worker carries an equal share of the rate; staggered so the starts interleave evenly.
-    long interval = options.rate() > 0 ? Math.round(workers * SECOND / options.rate()) : 0;
-    List<LoadWorker> loops = new ArrayList<>(workers);
-    List<Thread> threads = new ArrayList<>(workers);
-    for (int i = 0; i < workers; i++) {
-      LoadWorker worker =
-          new LoadWorker(client, measureFrom, end, start + i * interval / workers, interval);
-      Thread thread = new Thread(worker, "load-" + i);
-      thread.setDaemon(true);
-      loops.add(worker);
-      threads.add(thread);
-    }
-    threads.forEach(Thread::start);
     MeasuredWindow window = new MeasuredWindow(measureFrom, end);
     window.start();
-    for (Thread thread : threads) {
-      thread.join();
-    }
+    List<LoadWorker> loops = load(start, measureFrom, end);
     window.join();
     Histogram all = new Histogram(LoadWorker.HIGHEST_NANOS, 3);
     long errors = 0;
@@ -78,6 +62,32 @@ final class LoadRun {
       }
     }
     return new LoadResult(all, errors, options.seconds(), firstError, window.jitMillis());
+  }
+
+  /**
+   * The workers' load from {@code start} to {@code end}, counted from {@code measureFrom}: closed
+   * loop, or the rate shared out evenly, each worker's first request staggered so the starts
+   * interleave. Returns the workers once they have ended.
+   */
+  private List<LoadWorker> load(long start, long measureFrom, long end)
+      throws InterruptedException {
+    int workers = options.connections();
+    long interval = options.rate() > 0 ? Math.round(workers * SECOND / options.rate()) : 0;
+    List<LoadWorker> loops = new ArrayList<>(workers);
+    List<Thread> threads = new ArrayList<>(workers);
+    for (int i = 0; i < workers; i++) {
+      LoadWorker worker =
+          new LoadWorker(client, measureFrom, end, start + i * interval / workers, interval);
+      Thread thread = new Thread(worker, "load-" + i);
+      thread.setDaemon(true);
+      loops.add(worker);
+      threads.add(thread);
+    }
+    threads.forEach(Thread::start);
+    for (Thread thread : threads) {
+      thread.join();
+    }
+    return loops;
   }
 
   /**
@@ -130,9 +140,11 @@ final class LoadRun {
 
   /**
    * Closed-loop requests until this JVM's JIT has (nearly) stopped compiling, at most {@code
-   * --settle} seconds. The JVM interprets, then compiles with C1, then C2; until C2 is done its
-   * compiler threads take a large, falling share of the CPU, and a run would measure that instead
-   * of the client (a meshed service runs for days). Prints how long it took.
+   * --settle} seconds, then for a fixed-rate run requests at that rate until it has stopped again
+   * (at most as long again, {@link #settleAtRate}). The JVM interprets, then compiles with C1, then
+   * C2; until C2 is done its compiler threads take a large, falling share of the CPU, and a run
+   * would measure that instead of the client (a meshed service runs for days). Prints how long it
+   * took.
    */
   private void settle() throws InterruptedException {
     CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
@@ -177,12 +189,39 @@ final class LoadRun {
     for (Thread t : threads) {
       t.join();
     }
+    long paced = 0;
+    if (options.rate() > 0) {
+      long from = System.nanoTime();
+      share = settleAtRate(jit, from + options.settleSeconds() * SECOND);
+      paced = System.nanoTime() - from;
+    }
     System.out.printf(
-        "SETTLED %s after %d s (JIT %.1f%% of the last %d s)%n",
+        "SETTLED %s after %d s, %d s of them at the rate (JIT %.1f%% of the last %d s)%n",
         share < SETTLED_JIT_SHARE ? "yes" : "no",
         (System.nanoTime() - start) / SECOND,
+        paced / SECOND,
         share * 100,
         SETTLE_WINDOW_NANOS / SECOND);
+  }
+
+  /**
+   * Requests at the run's rate, in windows of two seconds, until one in which the JIT (nearly) did
+   * not compile, or until {@code deadline}: the JIT's share of the last window. The
+   * paced load runs code the closed loop barely ran (the workers parking between requests, the
+   * client's wake-ups from idle) and deoptimises some of what it compiled; without this the
+   * compilation lands in the measured window (6-17% of a CPU in fresh JVMs at 1,000 req/s,
+   * docs/benchmarks-outbound.md, "Session 36").
+   */
+  double settleAtRate(CompilationMXBean jit, long deadline) throws InterruptedException {
+    double share;
+    do {
+      long compiled = jit.getTotalCompilationTime();
+      long from = System.nanoTime();
+      long to = from + SETTLE_WINDOW_NANOS;
+      load(from, to, to);
+      share = (jit.getTotalCompilationTime() - compiled) * 1_000_000.0 / (System.nanoTime() - from);
+    } while (share >= SETTLED_JIT_SHARE && System.nanoTime() < deadline);
+    return share;
   }
 
   /**

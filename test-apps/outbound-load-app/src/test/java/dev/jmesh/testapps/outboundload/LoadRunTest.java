@@ -10,6 +10,7 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -159,6 +160,27 @@ class LoadRunTest {
     assertThat(result.latencies().getValueAtPercentile(90)).isGreaterThan(200_000_000L);
     // Requests still due at the end are dropped, not sent late: the run keeps its length.
     assertThat(tookMillis).isLessThan(3_000);
+  }
+
+  @Test
+  void settlingAtTheRateSendsRequestsAtThatRateForAWindowAtLeast() throws Exception {
+    LoadOptions options = options("okhttp", 4, 1, 200);
+    try (HttpLoadClient c = OutboundLoadApp.open(options)) {
+      for (int i = 0; i < 100; i++) {
+        c.get(); // a cold client's first requests take long enough to fall behind the schedule
+      }
+      long before = served.get();
+      long from = System.nanoTime();
+      // A deadline already past: exactly one window of two seconds.
+      double share =
+          new LoadRun(options, c).settleAtRate(ManagementFactory.getCompilationMXBean(), from);
+      long tookMillis = (System.nanoTime() - from) / 1_000_000;
+      // 200 req/s for 2 s is 400 requests due (a closed loop on loopback sends thousands); a
+      // request too late for the window is dropped, not sent.
+      assertThat(served.get() - before).isBetween(100L, 400L);
+      assertThat(tookMillis).isBetween(1_900L, 4_000L);
+      assertThat(share).isGreaterThanOrEqualTo(0.0);
+    }
   }
 
   @Test
