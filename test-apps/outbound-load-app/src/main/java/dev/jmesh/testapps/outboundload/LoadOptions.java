@@ -13,7 +13,8 @@ import java.net.URI;
  * @param warmupSeconds how long requests run, uncounted, before it (JIT, pools, the mesh's first
  *     config)
  * @param settleSeconds before the warm-up, at most this long, closed-loop requests until this JVM's
- *     JIT compiler has (nearly) stopped working; 0 skips it
+ *     JIT compiler has (nearly) stopped working, and with a rate at most as long again at the rate;
+ *     0 skips it
  * @param rate requests per second for all workers together; 0 for a closed loop
  * @param hold after the result, read standard input before exiting, so whoever started the
  *     generator can read its agent's metrics first, or ask for another window ({@code again})
