@@ -310,8 +310,8 @@ class MeshProxyTest {
   void aConnectTunnelToTheNameOfATcpServiceEntryWithoutAddressesReachesWhereItResolves()
       throws Exception {
     // resolution: NONE on a TCP port: the engine relays TCP by service, with no listener per
-    // destination, so the proxy dials the address it looked the name up to itself. The tunnel
-    // would pass through before the config is in force, so the test waits for its cluster first.
+    // destination, so the proxy itself dials the address the name resolves to. The tunnel would
+    // pass through before the config is in force too, so the test waits for its cluster first.
     controlPlane.apply(
         "localhost-tcp-by-name", ServiceEntries.resolvedByName("localhost", pythonPort, "tcp"));
     try {

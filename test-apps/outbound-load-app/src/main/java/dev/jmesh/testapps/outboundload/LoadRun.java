@@ -206,11 +206,11 @@ final class LoadRun {
 
   /**
    * Requests at the run's rate, in windows of two seconds, until one in which the JIT (nearly) did
-   * not compile, or until {@code deadline}: the JIT's share of the last window. The
-   * paced load runs code the closed loop barely ran (the workers parking between requests, the
-   * client's wake-ups from idle) and deoptimises some of what it compiled; without this the
-   * compilation lands in the measured window (6-17% of a CPU in fresh JVMs at 1,000 req/s,
-   * docs/benchmarks-outbound.md, "Session 36").
+   * not compile, or until {@code deadline}: the JIT's share of the last window. The paced load runs
+   * code the closed loop barely ran (the workers parking between requests, the client's wake-ups
+   * from idle) and deoptimises some of what it compiled; without this the compilation lands in the
+   * measured window (6-17% of a CPU in fresh JVMs at 1,000 req/s, docs/benchmarks-outbound.md,
+   * "Session 36").
    */
   double settleAtRate(CompilationMXBean jit, long deadline) throws InterruptedException {
     double share;

@@ -172,14 +172,12 @@ class LoadRunTest {
       long before = served.get();
       long from = System.nanoTime();
       // A deadline already past: exactly one window of two seconds.
-      double share =
-          new LoadRun(options, c).settleAtRate(ManagementFactory.getCompilationMXBean(), from);
+      new LoadRun(options, c).settleAtRate(ManagementFactory.getCompilationMXBean(), from);
       long tookMillis = (System.nanoTime() - from) / 1_000_000;
       // 200 req/s for 2 s is 400 requests due (a closed loop on loopback sends thousands); a
       // request too late for the window is dropped, not sent.
       assertThat(served.get() - before).isBetween(100L, 400L);
       assertThat(tookMillis).isBetween(1_900L, 4_000L);
-      assertThat(share).isGreaterThanOrEqualTo(0.0);
     }
   }
 
