@@ -1002,23 +1002,19 @@ class MeshProxyTest {
 
   /** {@code curl url} through a {@code CONNECT} tunnel the proxy opens; the status last. */
   private Run curlThroughConnectTunnel(String url) throws Exception {
-    return run(
-        Map.of(),
-        "curl",
-        "-sS",
-        "-m",
-        "10",
-        "-p",
-        "-x",
-        "http://127.0.0.1:" + httpProxyPort,
-        "-w",
-        "\nstatus=%{http_code}",
-        url);
+    return curl(Map.of(), url, "-p", "-x", "http://127.0.0.1:" + httpProxyPort);
   }
 
-  /** {@code curl url} with only the proxy variables in {@code env}; the status last. */
-  private Run curl(Map<String, String> env, String url) throws Exception {
-    return run(env, "curl", "-sS", "-m", "10", "-w", "\nstatus=%{http_code}", url);
+  /**
+   * {@code curl options url} with only the proxy variables in {@code env}, at most 10 s; the
+   * status last.
+   */
+  private Run curl(Map<String, String> env, String url, String... options) throws Exception {
+    List<String> command =
+        new ArrayList<>(List.of("curl", "-sS", "-m", "10", "-w", "\nstatus=%{http_code}"));
+    command.addAll(List.of(options));
+    command.add(url);
+    return run(env, command.toArray(String[]::new));
   }
 
   /** Runs a non-JVM program to its end (bounded), with the proxy variables only as given. */
