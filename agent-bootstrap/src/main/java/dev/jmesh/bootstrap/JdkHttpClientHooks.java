@@ -35,11 +35,15 @@ public final class JdkHttpClientHooks {
     bridge = null;
   }
 
-  /** {@code HttpClientImpl.sendAsync} entry: the mesh's answer, or {@code null} to carry on. */
+  /**
+   * {@code HttpClientImpl.sendAsync} entry: the mesh's answer, or {@code null} to carry on. The
+   * agent's own threads are told apart by the bridge ({@link MeshHooks#outbound} asks), after the
+   * checks that let the mesh's own attempts through without a thread-local lookup.
+   */
   public static Object sendAsync(
       Object client, Object request, Object handler, Object pushHandler, Object executor) {
     JdkHttpClientBridge b = bridge;
-    if (b == null || MeshHooks.isAgentThread()) {
+    if (b == null) {
       return null;
     }
     try {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jmesh.bootstrap.MeshCall;
+import dev.jmesh.bootstrap.MeshHooks;
 import dev.jmesh.instrumentation.testing.ScriptedBridge;
 import dev.jmesh.instrumentation.testing.ScriptedCall;
 import java.io.ByteArrayInputStream;
@@ -473,6 +474,29 @@ class JdkHttpClientDirectPathTest {
     assertThat(mesh.untouched())
         .containsExactly("jdk-httpclient GET 127.0.0.2:" + v1.address().getPort() + " /plain");
     assertThat(mesh.calls()).isEmpty();
+  }
+
+  @Test
+  void theAgentsOwnThreadsSendAsWritten() throws Exception {
+    mesh.route(
+        "127.0.0.2", v1.address().getPort(), r -> new ScriptedCall().endpoints(v2.address()));
+    String url = "http://127.0.0.2:" + v1.address().getPort() + "/agent";
+    CompletableFuture<String> body = new CompletableFuture<>();
+    Thread agentThread =
+        new Thread(
+            () -> {
+              MeshHooks.markAgentThread();
+              try {
+                body.complete(client.send(get(url), HttpResponse.BodyHandlers.ofString()).body());
+              } catch (Exception e) {
+                body.completeExceptionally(e);
+              }
+            });
+    agentThread.start();
+
+    assertThat(body.get(10, TimeUnit.SECONDS)).as("not routed to v2").isEqualTo("v1");
+    assertThat(mesh.calls()).isEmpty();
+    assertThat(mesh.untouched()).isEmpty();
   }
 
   @Test
