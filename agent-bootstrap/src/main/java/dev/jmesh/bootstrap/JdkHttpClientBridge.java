@@ -14,7 +14,8 @@ public interface JdkHttpClientBridge {
   /**
    * {@code HttpClientImpl.sendAsync(request, handler, pushHandler, executor)}: the mesh's {@code
    * CompletableFuture<HttpResponse<T>>} for the request, or {@code null} to let the client send it
-   * as the application wrote it.
+   * as the application wrote it. Called on every thread, the agent's own included: their requests
+   * are the application's to leave alone ({@link MeshHooks#outbound} answers {@code null} there).
    */
   Object sendAsync(
       Object client, Object request, Object handler, Object pushHandler, Object executor);
